@@ -1,0 +1,242 @@
+/*
+ * proto.h - the wire contract shared by mpdd and libmpd.
+ *
+ * Everything both sides of the socket must agree on lives here: the protocol
+ * version, the default socket path rules, the named limits, the method names,
+ * the error list (one X-macro), newline framing, JSON-RPC 2.0 envelopes and
+ * the param spec checker. These are pure functions: no sockets, no event
+ * loop, so they are easy to test and to fuzz.
+ *
+ * Changing anything here that a peer can observe: bump MPD_PROTOCOL_VERSION
+ * and update docs/protocol.md in the same change.
+ */
+#ifndef MPD_PROTO_H
+#define MPD_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define MPD_PROTOCOL_VERSION 1
+
+/* Named limits and their defaults (daemon options override them). */
+#define MPD_DEFAULT_MAX_MESSAGE (1024 * 1024) /* bytes in one line */
+#define MPD_DEFAULT_MAX_CONNECTIONS 1024
+#define MPD_DEFAULT_MAX_OUTPUT (8 * 1024 * 1024) /* unread reply bytes */
+#define MPD_MIN_MAX_MESSAGE 256 /* smallest --max-message accepted */
+#define MPD_MAX_FDS_PER_MESSAGE 16 /* SCM_RIGHTS fds on one request */
+
+/* Default socket locations (DESIGN.md section 4). */
+#define MPD_SOCKET_ENV "MPD_SOCKET"
+#define MPD_SYSTEM_SOCKET "/run/mpd/mpd.sock"
+#define MPD_USER_SOCKET_SUFFIX "/mpd/mpd.sock" /* under $XDG_RUNTIME_DIR */
+
+/* Method names. */
+#define MPD_M_DAEMON_PING "daemon.ping"
+#define MPD_M_DAEMON_INFO "daemon.info"
+
+/*
+ * The error list: X(ENUM, code, "wire_name", "message").
+ *
+ * The first five are JSON-RPC 2.0's own codes. The rest are mpd's
+ * application errors: small positive codes whose stable name is sent in
+ * error.data.name. libmpd maps these to negative MPD_E_* codes (the JSON-RPC
+ * codes unchanged, an application code N as -N); the two lists are checked
+ * against each other at compile time.
+ */
+#define MPD_ERRORS(X)                                                         \
+	X(PARSE_ERROR, -32700, "parse_error", "parse error")                  \
+	X(INVALID_REQUEST, -32600, "invalid_request", "invalid request")      \
+	X(METHOD_NOT_FOUND, -32601, "method_not_found", "method not found")   \
+	X(INVALID_PARAMS, -32602, "invalid_params", "invalid params")         \
+	X(INTERNAL_ERROR, -32603, "internal_error", "internal error")         \
+	X(NOT_FOUND, 1, "not_found", "no such object")                        \
+	X(EXISTS, 2, "exists", "object already exists")                       \
+	X(INVALID_STATE, 3, "invalid_state", "invalid state for operation")   \
+	X(PERMISSION_DENIED, 4, "permission_denied", "permission denied")     \
+	X(EMPTY, 5, "empty", "empty")                                         \
+	X(FULL, 6, "full", "full")                                            \
+	X(CLOSED, 7, "closed", "closed")                                      \
+	X(SPAWN_FAILED, 8, "spawn_failed", "process could not be started")    \
+	X(LIMIT, 9, "limit", "limit reached")
+
+enum mpd_rpc_error {
+#define X(e, code, name, msg) MPD_RPC_##e = (code),
+	MPD_ERRORS(X)
+#undef X
+};
+
+/* Wire name of an error code ("parse_error"), or NULL if it is not ours. */
+const char *mpd_rpc_error_name(int code);
+/* Default message of an error code, or NULL if it is not ours. */
+const char *mpd_rpc_error_message(int code);
+/* Code for a wire name, or 0 if the name is unknown. */
+int mpd_rpc_error_code(const char *name);
+
+/*
+ * Default socket path: $MPD_SOCKET if set and non-empty; else
+ * MPD_SYSTEM_SOCKET for uid 0; else $XDG_RUNTIME_DIR/mpd/mpd.sock.
+ * Writes into buf and returns 0; -ENOENT when no rule applies (non-root
+ * without XDG_RUNTIME_DIR), -ENAMETOOLONG when it does not fit in buf or
+ * in a sockaddr_un.
+ */
+int mpd_default_socket_path(char *buf, size_t size);
+
+/*
+ * Framing: one JSON text per line. A framer owns a growable buffer;
+ * callers read into the space mpd_framer_reserve() hands out (or copy in
+ * with mpd_framer_feed()) and take complete lines with mpd_framer_next().
+ * Empty and all-whitespace lines are skipped; a trailing '\r' is dropped.
+ * A line (without its '\n') longer than max is MPD_FRAME_TOO_LONG, detected
+ * as soon as more than max bytes of it are buffered, newline or not.
+ */
+struct mpd_framer {
+	char *buf;
+	size_t cap;   /* allocated bytes */
+	size_t start; /* first unconsumed byte */
+	size_t end;   /* one past the last buffered byte */
+	size_t scan;  /* bytes from start already known to hold no '\n' */
+	size_t max;   /* longest line accepted */
+};
+
+enum mpd_frame_status {
+	MPD_FRAME_NEED_MORE = 0, /* no complete line buffered */
+	MPD_FRAME_LINE = 1,	 /* *line and *len describe one line */
+	MPD_FRAME_TOO_LONG = 2,	 /* the current line exceeds max */
+};
+
+void mpd_framer_init(struct mpd_framer *f, size_t max);
+void mpd_framer_free(struct mpd_framer *f);
+/* Bytes buffered and not yet returned as lines. */
+size_t mpd_framer_pending(const struct mpd_framer *f);
+/*
+ * Free space for at least want bytes (want > 0). Returns a pointer into the
+ * framer's buffer and sets *avail (>= want), or NULL with errno ENOMEM.
+ * Never grows the buffer past what one maximal line needs (max + 1) plus
+ * want.
+ */
+char *mpd_framer_reserve(struct mpd_framer *f, size_t want, size_t *avail);
+/* Account for n bytes written into the space from mpd_framer_reserve(). */
+void mpd_framer_commit(struct mpd_framer *f, size_t n);
+/* Copy n bytes in. Returns 0, or -ENOMEM. */
+int mpd_framer_feed(struct mpd_framer *f, const void *data, size_t n);
+/*
+ * Next complete line. On MPD_FRAME_LINE, *line points into the framer's
+ * buffer, is NUL-terminated in place (the '\n' replaced) and stays valid
+ * until the next call that changes the framer. *len excludes the newline.
+ */
+enum mpd_frame_status mpd_framer_next(struct mpd_framer *f, char **line,
+				      size_t *len);
+
+/*
+ * JSON-RPC 2.0 envelopes. A request is an object with "jsonrpc": "2.0", a
+ * string "method", optional "params" (object or array) and optional "id"
+ * (string, integer or null). No id member makes it a notification, which
+ * is executed but never answered. Unknown members are rejected.
+ */
+struct mpd_rpc_request {
+	json_t *id;	    /* borrowed; NULL for a notification */
+	const char *method; /* borrowed from the message */
+	json_t *params;	    /* borrowed; NULL when absent */
+};
+
+/*
+ * Check msg as one request and fill *req with borrowed references into msg.
+ * Returns 0, or MPD_RPC_INVALID_REQUEST with *why set to a static
+ * description. Even on failure *req->id is set when a valid id was found,
+ * so the error can be addressed to it.
+ */
+int mpd_rpc_parse_request(json_t *msg, struct mpd_rpc_request *req,
+			  const char **why);
+
+/* Build {"jsonrpc":"2.0","id":id,"result":result}. id is borrowed (NULL
+ * means null); result is stolen (NULL means {}). Returns a new reference,
+ * or NULL on allocation failure. */
+json_t *mpd_rpc_result_new(json_t *id, json_t *result);
+
+/*
+ * Build an error response. id is borrowed (NULL means null); data is stolen
+ * (may be NULL); when code is one of ours, data.name is set to its wire
+ * name. message may be NULL for the default message. Returns a new
+ * reference, or NULL on allocation failure.
+ */
+json_t *mpd_rpc_error_new(json_t *id, int code, const char *message,
+			  json_t *data);
+
+/* Build a request; params stolen (may be NULL, then omitted). */
+json_t *mpd_rpc_request_new(json_int_t id, const char *method,
+			    json_t *params);
+
+/* Build a notification (no id); params stolen (may be NULL). */
+json_t *mpd_rpc_notification_new(const char *method, json_t *params);
+
+/*
+ * A response as a client sees it. Exactly one of result and error is set.
+ */
+struct mpd_rpc_response {
+	json_t *id;	   /* borrowed; null id is a json null */
+	json_t *result;	   /* borrowed, or NULL */
+	int code;	   /* error.code when error */
+	const char *message; /* borrowed error.message, or NULL */
+	json_t *data;	   /* borrowed error.data, or NULL */
+	bool error;
+};
+
+/*
+ * Check msg as one response and fill *resp with borrowed references.
+ * Returns 0, or -EPROTO with *why set when msg is not a valid response.
+ */
+int mpd_rpc_parse_response(json_t *msg, struct mpd_rpc_response *resp,
+			   const char **why);
+
+/*
+ * Encode a message as one compact line with its trailing '\n'. Returns a
+ * malloc'd buffer (caller frees) and its length, or NULL on allocation
+ * failure.
+ */
+char *mpd_rpc_encode(const json_t *msg, size_t *len);
+
+/*
+ * Param specs: one row per field a method accepts, ending with a row whose
+ * name is NULL. mpd_params_check() rejects a params value that is not an
+ * object, a missing required field, a field of the wrong type or out of
+ * range, and any field not in the spec.
+ */
+enum mpd_param_type {
+	MPD_PT_ANY = 0,
+	MPD_PT_STRING,
+	MPD_PT_INT,    /* a JSON integer, within [min, max] */
+	MPD_PT_NUMBER, /* integer or real, finite, within [min, max] */
+	MPD_PT_BOOL,
+	MPD_PT_OBJECT,
+	MPD_PT_ARRAY,
+	MPD_PT_ID, /* an integer id >= 0 or a non-empty string name */
+};
+
+#define MPD_PF_REQUIRED 0x1u
+#define MPD_PF_NONEMPTY 0x2u /* strings and arrays: length > 0 */
+#define MPD_PF_RANGE 0x4u    /* ints and numbers: check min and max */
+
+struct mpd_param {
+	const char *name;
+	enum mpd_param_type type;
+	unsigned flags;
+	double min, max; /* with MPD_PF_RANGE */
+};
+
+/*
+ * Check params (borrowed; NULL is treated as an empty object) against
+ * spec. Returns 0, or MPD_RPC_INVALID_PARAMS with a message naming the
+ * field written to msg (always NUL-terminated) and the offending field's
+ * name in *field (a pointer into spec or params, or NULL when params
+ * itself is wrong).
+ */
+int mpd_params_check(const struct mpd_param *spec, json_t *params, char *msg,
+		     size_t size, const char **field);
+
+/* Name of a param type for messages ("string", "integer", ...). */
+const char *mpd_param_type_name(enum mpd_param_type type);
+
+#endif /* MPD_PROTO_H */
