@@ -21,7 +21,7 @@
 
 struct mpdd {
 	pid_t pid;
-	char dir[PATH_MAX];    /* temp dir holding the socket and the log */
+	char dir[PATH_MAX - 64]; /* temp dir holding the socket and the log */
 	char socket[PATH_MAX]; /* dir/mpd.sock */
 	char log[PATH_MAX];    /* dir/mpdd.log: the daemon's stderr */
 };
@@ -30,12 +30,25 @@ struct mpdd {
  * buffer per call site is not needed: returns a malloc'd string. */
 char *test_built(const char *relpath);
 
+/* Make a fresh temp dir and set d's paths; no daemon yet. */
+void mpdd_init(struct mpdd *d);
+
 /*
  * Start mpdd with -v, --socket in a fresh temp dir, and the extra args
  * (NULL-terminated list, may be NULL). Returns once the daemon is ready;
  * fails the test (cr_assert) if it exits or does not become ready in time.
  */
 void mpdd_start(struct mpdd *d, const char *const *extra);
+
+/* Like mpdd_start(), in the dir d already has (after mpdd_init() or a
+ * daemon that was killed). */
+void mpdd_start_in(struct mpdd *d, const char *const *extra);
+
+/* Like mpdd_start_in(), but without the harness's --socket argument and
+ * with env ("K=V" strings, NULL-terminated, may be NULL) added to the
+ * daemon's environment: for the default socket path rules. */
+void mpdd_start_env(struct mpdd *d, const char *const *extra,
+		    const char *const *env);
 
 /*
  * Start mpdd like mpdd_start() but without waiting: returns the child's

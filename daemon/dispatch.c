@@ -1,0 +1,280 @@
+/*
+ * dispatch.c - from a line of JSON to a method handler, and back.
+ *
+ * Every method is one row of methods[]: its name, its handler and its
+ * param spec. A line is parsed, checked as a JSON-RPC 2.0 request (or a
+ * batch of them), its method looked up and its params checked against the
+ * spec here, centrally, before any handler runs (as sd-varlink does). A
+ * handler then answers through req_result()/req_error(), at once or later
+ * after req_park(). Batches collect their replies and go out as one array
+ * when the last member is answered.
+ *
+ * Adding a method: one row here, its handler in the file of its noun,
+ * docs/protocol.md, libmpd, mpd-cli and tests.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpdd.h"
+
+struct batch {
+	struct conn *conn;
+	json_t *replies; /* array of responses, in completion order */
+	size_t pending;	 /* members not yet answered (+1 while dispatching) */
+};
+
+static const struct method methods[] = {
+	{ MPD_M_DAEMON_INFO, daemon_info, daemon_info_params },
+	{ MPD_M_DAEMON_PING, daemon_ping, daemon_ping_params },
+};
+
+/* The row for a method name, or NULL. */
+const struct method *
+dispatch_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, name) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+/* A member of the batch was answered (or cancelled, send == false). */
+static void
+batch_done(struct batch *b, bool send)
+{
+	if (--b->pending > 0)
+		return;
+	if (send && json_array_size(b->replies) > 0)
+		conn_send(b->conn, b->replies);
+	json_decref(b->replies);
+	free(b);
+}
+
+static void
+req_free(struct req *r)
+{
+	if (r->parked)
+		TAILQ_REMOVE(&r->conn->parked, r, entry);
+	json_decref(r->id);
+	free(r);
+}
+
+/* Deliver a response (stolen; NULL when allocation failed) for r. */
+static void
+req_deliver(struct req *r, json_t *resp)
+{
+	if (resp == NULL) {
+		log_warnx("connection %llu: out of memory building a reply",
+			  (unsigned long long)r->conn->id);
+	} else if (r->id == NULL) {
+		/* A notification: executed, never answered. */
+	} else if (r->batch != NULL) {
+		json_array_append(r->batch->replies, resp);
+	} else {
+		conn_send(r->conn, resp);
+	}
+	json_decref(resp);
+	if (r->batch != NULL)
+		batch_done(r->batch, true);
+	req_free(r);
+}
+
+/* Answer r with result (stolen; NULL means {}) and free r. */
+void
+req_result(struct req *r, json_t *result)
+{
+	req_deliver(r, mpd_rpc_result_new(r->id, result));
+}
+
+/*
+ * Answer r with an error and free r. data is stolen (may be NULL); the
+ * message is formatted from fmt, or the code's default when fmt is NULL.
+ */
+void
+req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	req_deliver(r, mpd_rpc_error_new(r->id, code,
+					 fmt != NULL ? msg : NULL, data));
+}
+
+/*
+ * Keep r open after its handler returns; it is answered later through
+ * req_result()/req_error(). If the connection closes first, cancel(r) is
+ * called (the owner unhooks r; cancel_arg is for it) and r is freed.
+ */
+void
+req_park(struct req *r, void (*cancel)(struct req *), void *arg)
+{
+	r->cancel = cancel;
+	r->cancel_arg = arg;
+	r->parked = true;
+	TAILQ_INSERT_TAIL(&r->conn->parked, r, entry);
+}
+
+/* The connection is closing: cancel and free its parked requests. */
+void
+req_cancel_all(struct conn *c)
+{
+	struct req *r;
+
+	while ((r = TAILQ_FIRST(&c->parked)) != NULL) {
+		if (r->cancel != NULL)
+			r->cancel(r);
+		if (r->batch != NULL)
+			batch_done(r->batch, false);
+		req_free(r);
+	}
+}
+
+/* Send an error not tied to a request (id null). */
+void
+dispatch_error(struct conn *c, int code, const char *message)
+{
+	json_t *resp, *data = NULL;
+
+	if (code == MPD_RPC_LIMIT && message == NULL) {
+		data = json_pack("{s:s, s:I}", "limit", "max_message", "max",
+				 (json_int_t)mpdd.opt.max_message);
+		resp = mpd_rpc_error_new(NULL, code,
+					 "message exceeds max_message", data);
+	} else {
+		resp = mpd_rpc_error_new(NULL, code, message, NULL);
+	}
+	if (resp != NULL)
+		conn_send(c, resp);
+	json_decref(resp);
+}
+
+/* An error answered before a req exists (bad envelope). */
+static void
+dispatch_reply_now(struct conn *c, struct batch *b, json_t *resp)
+{
+	if (resp == NULL)
+		return;
+	if (b != NULL)
+		json_array_append(b->replies, resp);
+	else
+		conn_send(c, resp);
+	json_decref(resp);
+}
+
+/* One request object (borrowed), alone or as a batch member. */
+static void
+dispatch_one(struct conn *c, json_t *msg, struct batch *b)
+{
+	struct mpd_rpc_request rq;
+	const struct method *m;
+	const char *why, *field;
+	char text[512];
+	struct req *r;
+
+	if (mpd_rpc_parse_request(msg, &rq, &why) != 0) {
+		dispatch_reply_now(c, b,
+				   mpd_rpc_error_new(rq.id,
+						     MPD_RPC_INVALID_REQUEST,
+						     why, NULL));
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		log_warnx("connection %llu: out of memory",
+			  (unsigned long long)c->id);
+		dispatch_reply_now(c, b,
+				   mpd_rpc_error_new(rq.id,
+						     MPD_RPC_INTERNAL_ERROR,
+						     "out of memory", NULL));
+		return;
+	}
+	r->conn = c;
+	r->id = json_incref(rq.id);
+	r->batch = b;
+	if (b != NULL)
+		b->pending++;
+
+	m = dispatch_find(rq.method);
+	if (m == NULL) {
+		req_error(r, MPD_RPC_METHOD_NOT_FOUND,
+			  json_pack("{s:s}", "method", rq.method),
+			  "method not found: %s", rq.method);
+		return;
+	}
+	if (mpd_params_check(m->params, rq.params, text, sizeof(text),
+			     &field) != 0) {
+		req_error(r, MPD_RPC_INVALID_PARAMS,
+			  field != NULL ? json_pack("{s:s}", "field", field)
+					: NULL,
+			  "%s: %s", m->name, text);
+		return;
+	}
+	log_debug("connection %llu: %s", (unsigned long long)c->id, m->name);
+	m->handler(r, rq.params != NULL ? rq.params : NULL);
+}
+
+static void
+dispatch_batch(struct conn *c, json_t *msg)
+{
+	struct batch *b;
+	size_t i, n = json_array_size(msg);
+	json_t *elem;
+
+	if (n == 0 || n > MPD_MAX_BATCH) {
+		char why[128];
+
+		snprintf(why, sizeof(why),
+			 n == 0 ? "empty batch"
+				: "batch of %zu requests exceeds the limit "
+				  "of %d",
+			 n, MPD_MAX_BATCH);
+		dispatch_reply_now(c, NULL,
+				   mpd_rpc_error_new(NULL,
+						     MPD_RPC_INVALID_REQUEST,
+						     why, NULL));
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL || (b->replies = json_array()) == NULL) {
+		free(b);
+		dispatch_error(c, MPD_RPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	b->conn = c;
+	b->pending = 1; /* held until every member is dispatched */
+	json_array_foreach (msg, i, elem)
+		dispatch_one(c, elem, b);
+	batch_done(b, !c->dead);
+}
+
+/* Handle one complete line from c (len bytes, NUL-terminated). */
+void
+dispatch_line(struct conn *c, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *msg;
+	char why[256];
+
+	msg = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+			 &jerr);
+	if (msg == NULL) {
+		snprintf(why, sizeof(why), "parse error at byte %d: %s",
+			 jerr.position, jerr.text);
+		log_debug("connection %llu: %s", (unsigned long long)c->id,
+			  why);
+		dispatch_error(c, MPD_RPC_PARSE_ERROR, why);
+		return;
+	}
+	if (json_is_array(msg))
+		dispatch_batch(c, msg);
+	else
+		dispatch_one(c, msg, NULL);
+	json_decref(msg);
+}

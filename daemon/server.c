@@ -1,0 +1,264 @@
+/*
+ * server.c - the listening socket: create it safely, accept connections.
+ *
+ * The socket's directory is created 0700 when missing and the socket
+ * itself 0600 (umask + chmod, as relayd's control socket). A lock file
+ * beside the socket (PATH.lock, flock) makes "is another mpdd here?" a
+ * race-free question: whoever holds the lock owns the path. Without the
+ * lock we still refuse to start over a socket that accepts connections,
+ * and we never unlink anything that is not a socket.
+ *
+ * accept4 pauses for a second on EMFILE/ENFILE instead of spinning, and a
+ * connection over the --max-connections limit gets one error line and is
+ * closed, so the client learns why.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mpdd.h"
+
+#define ACCEPT_BACKOFF_SEC 1
+
+static struct event *ev_accept;
+static struct event *ev_accept_pause;
+static int listen_fd = -1;
+static int lock_fd = -1;
+static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+/* mkdir the socket's parent directory (one level) 0700 if it is missing. */
+static int
+server_mkdir(const char *path)
+{
+	char dir[sizeof(listen_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("cannot create socket directory %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Take PATH.lock. Returns 0, or -1 when another mpdd holds it (logged) or
+ * it cannot be created.
+ */
+static int
+server_lock(const char *path)
+{
+	char lock[sizeof(listen_path) + 8];
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock_fd == -1) {
+		log_warn("cannot open lock file %s", lock);
+		return -1;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			log_warnx("another mpdd is already serving %s", path);
+		else
+			log_warn("cannot lock %s", lock);
+		close(lock_fd);
+		lock_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Decide what to do with whatever is at path: nothing there, or a stale
+ * socket (removed) -> 0; a live socket or a non-socket -> -1 (logged).
+ */
+static int
+server_clear_stale(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : (log_warn("%s", path), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		log_warnx("%s exists and is not a socket; not replacing it",
+			  path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (log_warn("socket"), -1);
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rc == 0) {
+		log_warnx("another mpdd is already serving %s", path);
+		return -1;
+	}
+	log_info("removing stale socket %s", path);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return (log_warn("cannot remove stale socket %s", path), -1);
+	return 0;
+}
+
+/*
+ * Create the listening socket at path. Returns the fd, or -1 with the
+ * reason logged (another mpdd, a path we may not replace, a system error).
+ */
+int
+server_listen(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old_umask;
+	int fd, saved;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (server_mkdir(path) == -1 || server_lock(path) == -1)
+		return -1;
+	if (server_clear_stale(path, &sun) == -1)
+		return -1;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (log_warn("socket"), -1);
+	old_umask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		umask(old_umask);
+		close(fd);
+		errno = saved;
+		log_warn("cannot bind %s", path);
+		return -1;
+	}
+	umask(old_umask);
+	if (chmod(path, 0600) == -1 || listen(fd, SOMAXCONN) == -1) {
+		log_warn("cannot listen on %s", path);
+		unlink(path);
+		close(fd);
+		return -1;
+	}
+	snprintf(listen_path, sizeof(listen_path), "%s", path);
+	return fd;
+}
+
+/* Tell a client over the connection limit why, then drop it. */
+static void
+server_refuse(int fd)
+{
+	json_t *msg;
+	char *line;
+	size_t len;
+
+	msg = mpd_rpc_error_new(NULL, MPD_RPC_LIMIT,
+				"too many connections", NULL);
+	line = msg != NULL ? mpd_rpc_encode(msg, &len) : NULL;
+	if (line != NULL && send(fd, line, len, MSG_NOSIGNAL) == -1)
+		log_debug("%s: send: %s", __func__, strerror(errno));
+	free(line);
+	json_decref(msg);
+	close(fd);
+}
+
+static void
+server_accept_pause_cb(evutil_socket_t fd, short events, void *arg)
+{
+	server_resume_accept();
+}
+
+static void
+server_accept_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct timeval backoff = { ACCEPT_BACKOFF_SEC, 0 };
+	int cfd;
+
+	for (;;) {
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1)
+			break;
+		if (mpdd.nconns >= mpdd.opt.max_connections) {
+			log_warnx("connection refused: limit of %u connections "
+				  "reached",
+				  mpdd.opt.max_connections);
+			server_refuse(cfd);
+			continue;
+		}
+		if (conn_new(cfd) == NULL)
+			close(cfd);
+	}
+	switch (errno) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+		return;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		log_warn("accept; pausing for %d s", ACCEPT_BACKOFF_SEC);
+		event_del(ev_accept);
+		evtimer_add(ev_accept_pause, &backoff);
+		return;
+	default:
+		log_warn("accept");
+	}
+}
+
+/* Start accepting on fd (from server_listen, or inherited). */
+void
+server_start(int fd)
+{
+	listen_fd = fd;
+	ev_accept = event_new(mpdd.base, fd, EV_READ | EV_PERSIST,
+			      server_accept_cb, NULL);
+	ev_accept_pause = evtimer_new(mpdd.base, server_accept_pause_cb, NULL);
+	if (ev_accept == NULL || ev_accept_pause == NULL)
+		fatalx("%s: cannot allocate events", __func__);
+	if (event_add(ev_accept, NULL) == -1)
+		fatalx("%s: event_add failed", __func__);
+}
+
+void
+server_resume_accept(void)
+{
+	if (ev_accept != NULL && !mpdd.stopping)
+		event_add(ev_accept, NULL);
+}
+
+/* Stop accepting, close and remove the socket, release the lock. */
+void
+server_stop(void)
+{
+	if (ev_accept != NULL) {
+		event_free(ev_accept);
+		ev_accept = NULL;
+	}
+	if (ev_accept_pause != NULL) {
+		event_free(ev_accept_pause);
+		ev_accept_pause = NULL;
+	}
+	if (listen_fd != -1) {
+		close(listen_fd);
+		listen_fd = -1;
+	}
+	if (listen_path[0] != '\0' && unlink(listen_path) == -1)
+		log_warn("cannot remove %s", listen_path);
+	listen_path[0] = '\0';
+	if (lock_fd != -1) {
+		close(lock_fd);
+		lock_fd = -1;
+	}
+}

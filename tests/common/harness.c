@@ -1,0 +1,613 @@
+/*
+ * harness.c - start real daemons, talk to them raw, run real commands.
+ *
+ * See harness.h. Everything here fails the running Criterion test with a
+ * precise message instead of returning errors, so tests read as plain
+ * sequences of steps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for a child to exit, through a pidfd (an event, not a sleep loop).
+ * Returns 1 with *status set, or 0 if it is still running after
+ * timeout_ms.
+ */
+static int
+wait_child(pid_t pid, int timeout_ms, int *status)
+{
+	int pfd = pidfd_open(pid, 0);
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+	cr_assert(pfd >= 0, "pidfd_open(%ld): %s", (long)pid,
+		  strerror(errno));
+	while (poll(&p, 1, timeout_ms) == -1)
+		cr_assert(errno == EINTR, "poll: %s", strerror(errno));
+	close(pfd);
+	if (p.revents == 0)
+		return 0;
+	cr_assert(waitpid(pid, status, 0) == pid, "waitpid: %s",
+		  strerror(errno));
+	return 1;
+}
+
+char *
+test_built(const char *relpath)
+{
+	const char *dir = getenv("MPD_TEST_BUILDDIR");
+	char *path;
+
+	cr_assert(dir != NULL, "MPD_TEST_BUILDDIR is not set (run the tests "
+			       "with meson test)");
+	cr_assert(asprintf(&path, "%s/%s", dir, relpath) > 0);
+	cr_assert(access(path, X_OK) == 0, "%s: %s", path, strerror(errno));
+	return path;
+}
+
+/* Fork and exec mpdd; in the child, stderr goes to the log and the
+ * daemon dies with the test process. */
+static pid_t
+mpdd_spawn(struct mpdd *d, const char *const *extra,
+	   const char *const *env, int ready_fd)
+{
+	char *bin = test_built("daemon/mpdd");
+	const char *argv[64];
+	char fdarg[32];
+	int n = 0, logfd;
+	pid_t ppid = getpid(), pid;
+
+	argv[n++] = bin;
+	argv[n++] = "-v";
+	if (env == NULL) {
+		argv[n++] = "--socket";
+		argv[n++] = d->socket;
+	}
+	if (ready_fd >= 0) {
+		snprintf(fdarg, sizeof(fdarg), "--ready-fd=%d", ready_fd);
+		argv[n++] = fdarg;
+	}
+	for (int i = 0; extra != NULL && extra[i] != NULL; i++) {
+		cr_assert(n < 62, "too many mpdd arguments");
+		argv[n++] = extra[i];
+	}
+	argv[n] = NULL;
+
+	logfd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	cr_assert(logfd >= 0, "%s: %s", d->log, strerror(errno));
+	pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != ppid)
+			_exit(127);
+		dup2(logfd, STDERR_FILENO);
+		if (ready_fd >= 0)
+			fcntl(ready_fd, F_SETFD, 0);
+		unsetenv("MPD_SOCKET");
+		for (int i = 0; env != NULL && env[i] != NULL; i++)
+			putenv((char *)env[i]);
+		execv(bin, (char *const *)argv);
+		dprintf(STDERR_FILENO, "exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	close(logfd);
+	free(bin);
+	return pid;
+}
+
+void
+mpdd_init(struct mpdd *d)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(d, 0, sizeof(*d));
+	d->pid = -1;
+	snprintf(d->dir, sizeof(d->dir), "%s/mpd-test-XXXXXX",
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	cr_assert(mkdtemp(d->dir) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(d->socket, sizeof(d->socket), "%s/mpd.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/mpdd.log", d->dir);
+}
+
+static void
+mpdd_launch(struct mpdd *d, const char *const *extra, const char *const *env)
+{
+	char buf[16];
+	int p[2], status;
+	ssize_t n;
+	struct pollfd pfd;
+
+	cr_assert(d->dir[0] != '\0', "mpdd_init() first");
+	cr_assert(pipe2(p, O_CLOEXEC) == 0);
+	d->pid = mpdd_spawn(d, extra, env, p[1]);
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	n = poll(&pfd, 1, TEST_TIMEOUT_MS);
+	cr_assert(n == 1, "mpdd did not become ready in %d ms",
+		  TEST_TIMEOUT_MS);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	if (n != 6 || memcmp(buf, "READY\n", 6) != 0) {
+		char *log = mpdd_log(d);
+
+		waitpid(d->pid, &status, 0);
+		cr_assert_fail("mpdd exited before it was ready (status 0x%x); "
+			 "log:\n%s",
+			 status, log);
+	}
+}
+
+void
+mpdd_start(struct mpdd *d, const char *const *extra)
+{
+	mpdd_init(d);
+	mpdd_launch(d, extra, NULL);
+}
+
+void
+mpdd_start_in(struct mpdd *d, const char *const *extra)
+{
+	mpdd_launch(d, extra, NULL);
+}
+
+void
+mpdd_start_env(struct mpdd *d, const char *const *extra,
+	       const char *const *env)
+{
+	static const char *const none[] = { NULL };
+
+	mpdd_launch(d, extra, env != NULL ? env : none);
+}
+
+int
+mpdd_run_to_exit(struct mpdd *d, const char *const *extra)
+{
+	int status;
+
+	if (d->dir[0] == '\0')
+		mpdd_init(d);
+	d->pid = mpdd_spawn(d, extra, NULL, -1);
+	if (!wait_child(d->pid, TEST_TIMEOUT_MS, &status)) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &status, 0);
+		d->pid = -1;
+		cr_assert_fail("mpdd did not exit in time");
+	}
+	d->pid = -1;
+	return status;
+}
+
+int
+mpdd_signal_wait(struct mpdd *d, int sig)
+{
+	int status;
+
+	cr_assert(d->pid > 0);
+	cr_assert(kill(d->pid, sig) == 0, "kill: %s", strerror(errno));
+	if (!wait_child(d->pid, TEST_TIMEOUT_MS, &status)) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &status, 0);
+		d->pid = -1;
+		cr_assert_fail("mpdd did not exit after signal %d", sig);
+	}
+	d->pid = -1;
+	return status;
+}
+
+void
+mpdd_stop(struct mpdd *d)
+{
+	int status = mpdd_signal_wait(d, SIGTERM);
+	char *log = mpdd_log(d);
+
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "mpdd did not exit cleanly (status 0x%x); log:\n%s", status,
+		  log);
+	cr_assert(access(d->socket, F_OK) == -1 && errno == ENOENT,
+		  "mpdd left its socket behind");
+	free(log);
+	mpdd_cleanup(d);
+}
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void
+mpdd_cleanup(struct mpdd *d)
+{
+	if (d->pid > 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+		d->pid = -1;
+	}
+	if (d->dir[0] != '\0')
+		nftw(d->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	d->dir[0] = '\0';
+}
+
+char *
+mpdd_log(const struct mpdd *d)
+{
+	FILE *f = fopen(d->log, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+
+	if (f == NULL)
+		return strdup("");
+	do {
+		if (cap - len < 4096) {
+			cap = cap * 2 + 4096;
+			buf = realloc(buf, cap + 1);
+			cr_assert(buf != NULL);
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+int
+test_try_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	cr_assert(strlen(path) < sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int
+test_connect(const char *path)
+{
+	int fd = test_try_connect(path);
+
+	cr_assert(fd >= 0, "connect %s: %s", path, strerror(-fd));
+	return fd;
+}
+
+void
+test_send(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		cr_assert(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+test_send_str(int fd, const char *s)
+{
+	test_send(fd, s, strlen(s));
+}
+
+/* Per-fd read buffers, so a read that returns two lines loses neither. */
+#define RBUF_SLOTS 64
+static struct rbuf {
+	int fd;
+	char *data;
+	size_t len;
+} rbufs[RBUF_SLOTS];
+
+static struct rbuf *
+rbuf_get(int fd)
+{
+	struct rbuf *free_slot = NULL;
+
+	for (int i = 0; i < RBUF_SLOTS; i++) {
+		if (rbufs[i].data != NULL && rbufs[i].fd == fd)
+			return &rbufs[i];
+		if (rbufs[i].data == NULL && free_slot == NULL)
+			free_slot = &rbufs[i];
+	}
+	cr_assert(free_slot != NULL, "too many test connections buffered");
+	free_slot->fd = fd;
+	free_slot->data = malloc(1);
+	free_slot->len = 0;
+	return free_slot;
+}
+
+void
+test_forget(int fd)
+{
+	for (int i = 0; i < RBUF_SLOTS; i++) {
+		if (rbufs[i].data != NULL && rbufs[i].fd == fd) {
+			free(rbufs[i].data);
+			rbufs[i].data = NULL;
+			rbufs[i].len = 0;
+		}
+	}
+}
+
+char *
+test_read_line(int fd, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct rbuf *b = rbuf_get(fd);
+	char chunk[65536], *nl, *line;
+
+	for (;;) {
+		nl = b->len > 0 ? memchr(b->data, '\n', b->len) : NULL;
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - b->data);
+
+			line = strndup(b->data, n);
+			memmove(b->data, nl + 1, b->len - n - 1);
+			b->len -= n + 1;
+			return line;
+		}
+		long long left = deadline - now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		cr_assert(left > 0, "no reply line within %d ms", timeout_ms);
+		if (poll(&pfd, 1, (int)left) == 0)
+			continue;
+		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return NULL;
+		cr_assert(n > 0, "recv: %s", strerror(errno));
+		b->data = realloc(b->data, b->len + (size_t)n + 1);
+		cr_assert(b->data != NULL);
+		memcpy(b->data + b->len, chunk, (size_t)n);
+		b->len += (size_t)n;
+	}
+}
+
+int
+test_wait_eof(int fd, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char chunk[65536];
+
+	test_forget(fd);
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		cr_assert(left > 0, "connection not closed within %d ms",
+			  timeout_ms);
+		if (poll(&pfd, 1, (int)left) == 0)
+			continue;
+		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return 1;
+		cr_assert(n > 0 || errno == EINTR, "recv: %s",
+			  strerror(errno));
+	}
+}
+
+json_t *
+test_rpc_line(int fd, const char *line)
+{
+	json_error_t jerr;
+	json_t *reply;
+	char *text;
+
+	test_send_str(fd, line);
+	test_send_str(fd, "\n");
+	text = test_read_line(fd, TEST_TIMEOUT_MS);
+	cr_assert(text != NULL, "connection closed instead of a reply to %s",
+		  line);
+	reply = json_loads(text, 0, &jerr);
+	cr_assert(reply != NULL, "reply is not JSON (%s): %s", jerr.text,
+		  text);
+	free(text);
+	return reply;
+}
+
+void
+test_assert_ping(const char *socket)
+{
+	int fd = test_connect(socket);
+	json_t *reply = test_rpc_line(
+		fd, "{\"jsonrpc\":\"2.0\",\"id\":\"alive\",\"method\":"
+		    "\"daemon.ping\"}");
+
+	cr_assert(json_is_object(json_object_get(reply, "result")),
+		  "ping did not answer with a result");
+	cr_assert(json_equal(json_object_get(reply, "id"),
+			     json_string("alive")));
+	cr_assert(json_object_get(reply, "error") == NULL);
+	json_decref(reply);
+	test_forget(fd);
+	close(fd);
+}
+
+void
+test_assert_error(json_t *reply, int code, json_t *id)
+{
+	json_t *err = json_object_get(reply, "error");
+	json_t *rid = json_object_get(reply, "id");
+	char *text = json_dumps(reply, JSON_COMPACT);
+
+	cr_assert(json_is_object(err), "not an error reply: %s", text);
+	cr_assert(json_object_get(reply, "result") == NULL);
+	cr_assert(json_integer_value(json_object_get(err, "code")) == code,
+		  "expected error %d, got %s", code, text);
+	cr_assert(json_is_string(json_object_get(err, "message")));
+	if (id == NULL)
+		cr_assert(json_is_null(rid), "expected id null: %s", text);
+	else
+		cr_assert(json_equal(rid, id), "wrong id: %s", text);
+	free(text);
+}
+
+struct sbuf {
+	char *data;
+	size_t len, cap;
+};
+
+/* Append what one read of fd gives; returns 0 at EOF. */
+static int
+sbuf_read(struct sbuf *b, int fd)
+{
+	ssize_t n;
+
+	if (b->cap - b->len < 4096) {
+		b->cap = b->cap * 2 + 4096;
+		b->data = realloc(b->data, b->cap + 1);
+		cr_assert(b->data != NULL);
+	}
+	do
+		n = read(fd, b->data + b->len, b->cap - b->len);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	b->len += (size_t)n;
+	return 1;
+}
+
+static char *
+sbuf_str(struct sbuf *b)
+{
+	if (b->data == NULL)
+		return strdup("");
+	b->data[b->len] = '\0';
+	return b->data;
+}
+
+void
+test_run(struct run_result *r, const char *const *argv,
+	 const char *const *env_extra, const char *stdin_data)
+{
+	long long deadline = now_ms() + TEST_TIMEOUT_MS;
+	int in[2], out[2], err[2];
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	cr_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
+		  pipe2(err, O_CLOEXEC) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		for (int i = 0; env_extra != NULL && env_extra[i] != NULL;
+		     i++) {
+			const char *eq = strchr(env_extra[i], '=');
+			char name[256];
+
+			if (eq == NULL)
+				continue;
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)(eq - env_extra[i]), env_extra[i]);
+			if (eq[1] == '\0')
+				unsetenv(name);
+			else
+				setenv(name, eq + 1, 1);
+		}
+		execv(argv[0], (char *const *)argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (stdin_data != NULL) {
+		size_t len = strlen(stdin_data);
+		const char *p = stdin_data;
+
+		signal(SIGPIPE, SIG_IGN);
+		while (len > 0) {
+			ssize_t n = write(in[1], p, len);
+
+			if (n <= 0)
+				break;
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	close(in[1]);
+
+	struct sbuf bo = { 0 }, be = { 0 };
+	struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN },
+				 { .fd = err[0], .events = POLLIN } };
+	long long left;
+
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		left = deadline - now_ms();
+		if (left <= 0 || poll(pfd, 2, (int)left) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &r->status, 0);
+			cr_assert_fail("%s did not finish in time", argv[0]);
+		}
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			if (!sbuf_read(i == 0 ? &bo : &be, pfd[i].fd)) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
+	}
+	r->out = sbuf_str(&bo);
+	r->err = sbuf_str(&be);
+	left = deadline - now_ms();
+	if (!wait_child(pid, left > 0 ? (int)left : 0, &r->status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &r->status, 0);
+		cr_assert_fail("%s did not exit in time", argv[0]);
+	}
+}
+
+void
+test_run_free(struct run_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}

@@ -1,0 +1,288 @@
+/*
+ * test-daemon.c - mpdd start-up, daemon.ping, daemon.info and shutdown,
+ * against a real daemon on a socket in a temp dir.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "harness.h"
+
+#define PING "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\"}"
+
+static struct mpdd d;
+
+static void
+teardown(void)
+{
+	mpdd_cleanup(&d);
+}
+
+TestSuite(daemon, .fini = teardown, .timeout = 60);
+
+Test(daemon, ping_answers_with_an_empty_result)
+{
+	int fd;
+	json_t *r;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	r = test_rpc_line(fd, PING);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "jsonrpc")),
+		     "2.0");
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 1);
+	cr_assert(json_is_object(json_object_get(r, "result")));
+	cr_assert_eq(json_object_size(json_object_get(r, "result")), 0);
+	json_decref(r);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(daemon, ping_echoes_data_and_string_id)
+{
+	int fd;
+	json_t *r;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":\"a-b\",\"method\":"
+			      "\"daemon.ping\",\"params\":{\"data\":\"h\\u00e9\"}}");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "id")),
+		     "a-b");
+	cr_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(r, "result"), "data")),
+		     "h\xc3\xa9");
+	json_decref(r);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(daemon, info_reports_identity_and_limits)
+{
+	const char *extra[] = { "--max-message", "4K", "--max-connections",
+				"77", "--max-output", "1M", NULL };
+	json_t *r, *res, *lim;
+	int fd;
+
+	mpdd_start(&d, extra);
+	fd = test_connect(d.socket);
+	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+			      "\"daemon.info\"}");
+	res = json_object_get(r, "result");
+	cr_assert(json_is_object(res));
+	cr_assert(json_is_string(json_object_get(res, "version")));
+	cr_assert_eq(json_integer_value(json_object_get(res, "protocol")),
+		     1);
+	cr_assert_eq(json_integer_value(json_object_get(res, "pid")),
+		     d.pid);
+	cr_assert_eq(json_integer_value(json_object_get(res, "uid")),
+		     getuid());
+	cr_assert(json_number_value(json_object_get(res, "uptime")) >= 0);
+	cr_assert(json_integer_value(json_object_get(res, "started")) > 0);
+	cr_assert(json_integer_value(json_object_get(res, "cpus")) >= 1);
+	cr_assert_eq(json_integer_value(json_object_get(res, "connections")),
+		     1);
+	cr_assert_str_eq(json_string_value(json_object_get(res, "socket")),
+		     d.socket);
+	lim = json_object_get(res, "limits");
+	cr_assert_eq(json_integer_value(json_object_get(lim, "max_message")),
+		     4096);
+	cr_assert_eq(json_integer_value(json_object_get(lim, "max_connections")),
+		     77);
+	cr_assert_eq(json_integer_value(json_object_get(lim, "max_output")),
+		     1048576);
+	json_decref(r);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(daemon, socket_is_0600_in_a_new_0700_directory)
+{
+	char sub[PATH_MAX + 16];
+	const char *extra[] = { "--socket", sub, NULL };
+	struct stat st;
+
+	/* The harness's --socket comes first; the later one wins. */
+	mpdd_init(&d);
+	snprintf(sub, sizeof(sub), "%s/run/mpd.sock", d.dir);
+	mpdd_start_in(&d, extra);
+	cr_assert(stat(sub, &st) == 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	*strrchr(sub, '/') = '\0';
+	cr_assert(stat(sub, &st) == 0);
+	cr_assert_eq(st.st_mode & 07777, 0700);
+	strcat(sub, "/mpd.sock");
+	test_assert_ping(sub);
+	snprintf(d.socket, sizeof(d.socket), "%s", sub);
+	mpdd_stop(&d);
+}
+
+Test(daemon, refuses_to_start_over_a_live_daemon)
+{
+	struct mpdd other = { 0 };
+	const char *extra[] = { "--socket", d.socket, NULL };
+	int status;
+	char *log;
+
+	mpdd_start(&d, NULL);
+	status = mpdd_run_to_exit(&other, extra);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	log = mpdd_log(&other);
+	cr_assert(strstr(log, "another mpdd is already serving") != NULL,
+		  "log: %s", log);
+	free(log);
+	mpdd_cleanup(&other);
+	test_assert_ping(d.socket);
+	mpdd_stop(&d);
+}
+
+Test(daemon, replaces_a_stale_socket)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	mpdd_start(&d, NULL);
+	mpdd_signal_wait(&d, SIGKILL); /* leaves the socket file behind */
+	cr_assert(access(d.socket, F_OK) == 0);
+	/* Also a socket that was bound but never listened on. */
+	unlink(d.socket);
+	strcpy(sun.sun_path, d.socket);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	close(fd);
+	mpdd_start_in(&d, NULL);
+	test_assert_ping(d.socket);
+	mpdd_stop(&d);
+}
+
+Test(daemon, never_replaces_a_file_that_is_not_a_socket)
+{
+	int status, fd;
+	char *log;
+
+	mpdd_start(&d, NULL);
+	mpdd_signal_wait(&d, SIGKILL);
+	unlink(d.socket);
+	fd = open(d.socket, O_CREAT | O_WRONLY, 0600);
+	cr_assert(fd >= 0);
+	close(fd);
+	status = mpdd_run_to_exit(&d, NULL);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	log = mpdd_log(&d);
+	cr_assert(strstr(log, "is not a socket") != NULL, "log: %s", log);
+	free(log);
+	cr_assert(access(d.socket, F_OK) == 0);
+}
+
+Test(daemon, sigint_exits_cleanly_and_removes_the_socket)
+{
+	int status;
+
+	mpdd_start(&d, NULL);
+	test_assert_ping(d.socket);
+	status = mpdd_signal_wait(&d, SIGINT);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert(access(d.socket, F_OK) == -1 && errno == ENOENT);
+}
+
+Test(daemon, sigterm_closes_open_connections)
+{
+	int fd, status;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	json_decref(test_rpc_line(fd, PING)); /* accepted and served */
+	status = mpdd_signal_wait(&d, SIGTERM);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert(test_wait_eof(fd, TEST_TIMEOUT_MS));
+	close(fd);
+}
+
+/* Parameters are copied into the test worker: arrays, not pointers. */
+struct bad_option {
+	char args[2][24];
+	char says[24];
+};
+
+ParameterizedTestParameters(daemon, bad_options_exit_2)
+{
+	static struct bad_option cases[] = {
+		{ { "--max-message", "abc" }, "--max-message" },
+		{ { "--max-message", "12" }, "--max-message" },
+		{ { "--max-connections", "0" }, "--max-connections" },
+		{ { "--max-output", "1Q" }, "--max-output" },
+		{ { "--log-level", "loud" }, "--log-level" },
+		{ { "--ready-fd", "1" }, "--ready-fd" },
+		{ { "--no-such-option" }, "unknown option" },
+		{ { "stray" }, "unexpected argument" },
+		{ { "--socket=" }, "--socket" },
+	};
+	return cr_make_param_array(struct bad_option, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_option *c, daemon, bad_options_exit_2)
+{
+	char *bin = test_built("daemon/mpdd");
+	const char *argv[6] = { bin, "--socket", "/nonexistent/x.sock" };
+	struct run_result r;
+	int n = 3;
+
+	for (int i = 0; i < 2 && c->args[i][0] != '\0'; i++)
+		argv[n++] = c->args[i];
+	argv[n] = NULL;
+	test_run(&r, argv, NULL, NULL);
+	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2,
+		  "status 0x%x, stderr: %s", r.status, r.err);
+	cr_assert(strstr(r.err, c->says) != NULL, "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "Try 'mpdd --help'") != NULL);
+	test_run_free(&r);
+	free(bin);
+}
+
+Test(daemon, help_and_version)
+{
+	char *bin = test_built("daemon/mpdd");
+	const char *help[] = { bin, "--help", NULL };
+	const char *version[] = { bin, "--version", NULL };
+	struct run_result r;
+
+	test_run(&r, help, NULL, NULL);
+	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	cr_assert(strncmp(r.out, "Usage: mpdd", 11) == 0, "%s", r.out);
+	cr_assert(strstr(r.out, "--max-connections") != NULL);
+	test_run_free(&r);
+	test_run(&r, version, NULL, NULL);
+	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	cr_assert(strncmp(r.out, "mpdd ", 5) == 0, "%s", r.out);
+	test_run_free(&r);
+	free(bin);
+}
+
+Test(daemon, default_socket_comes_from_the_environment)
+{
+	char env[PATH_MAX + 32], xdg[PATH_MAX + 32], path[PATH_MAX];
+
+	mpdd_init(&d);
+	/* XDG_RUNTIME_DIR rule (non-root), or MPD_SOCKET (any user). */
+	snprintf(path, sizeof(path), "%s/env.sock", d.dir);
+	snprintf(env, sizeof(env), "MPD_SOCKET=%s", path);
+	snprintf(xdg, sizeof(xdg), "XDG_RUNTIME_DIR=%s", d.dir);
+	const char *envs[] = { env, xdg, NULL };
+	mpdd_start_env(&d, NULL, envs);
+	test_assert_ping(path);
+	snprintf(d.socket, sizeof(d.socket), "%s", path);
+	mpdd_stop(&d);
+}
