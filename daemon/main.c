@@ -52,6 +52,8 @@ usage(FILE *f)
 		"                            dropped (default %d)\n"
 		"      --ready-fd FD         write \"READY\\n\" to FD and close "
 		"it once serving\n"
+		"      --print-socket        print the socket path that would be "
+		"used and exit\n"
 		"  -h, --help                show this help and exit\n"
 		"  -V, --version             show the version and exit\n"
 		"\n"
@@ -80,6 +82,7 @@ enum {
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_OUTPUT,
 	OPT_READY_FD,
+	OPT_PRINT_SOCKET,
 };
 
 static void
@@ -94,11 +97,13 @@ parse_options(int argc, char **argv, struct mpdd_options *o)
 		  OPT_MAX_CONNECTIONS },
 		{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 		{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socket_opt = NULL;
+	bool print_socket = false;
 	unsigned long long u;
 	int ch, rc;
 
@@ -155,6 +160,9 @@ parse_options(int argc, char **argv, struct mpdd_options *o)
 					    optarg);
 			o->ready_fd = (int)u;
 			break;
+		case OPT_PRINT_SOCKET:
+			print_socket = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -189,6 +197,10 @@ parse_options(int argc, char **argv, struct mpdd_options *o)
 				    "MPD_SOCKET or XDG_RUNTIME_DIR");
 		if (rc != 0)
 			usage_error("default socket path: %s", strerror(-rc));
+	}
+	if (print_socket) {
+		printf("%s\n", o->socket_path);
+		exit(0);
 	}
 }
 

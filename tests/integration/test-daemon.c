@@ -286,3 +286,31 @@ Test(daemon, default_socket_comes_from_the_environment)
 	snprintf(d.socket, sizeof(d.socket), "%s", path);
 	mpdd_stop(&d);
 }
+
+Test(daemon, print_socket_follows_the_default_path_rules)
+{
+	char *bin = test_built("daemon/mpdd");
+	const char *argv[] = { bin, "--print-socket", NULL };
+	const char *with_opt[] = { bin, "--socket", "/tmp/a/b.sock",
+				   "--print-socket", NULL };
+	const char *env_sock[] = { "MPD_SOCKET=/tmp/env/mpd.sock", NULL };
+	const char *env_xdg[] = { "MPD_SOCKET=", "XDG_RUNTIME_DIR=/tmp/xdg",
+				  NULL };
+	struct run_result r;
+
+	test_run(&r, argv, env_sock, NULL);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, "/tmp/env/mpd.sock\n");
+	test_run_free(&r);
+
+	test_run(&r, with_opt, env_sock, NULL);
+	cr_assert_str_eq(r.out, "/tmp/a/b.sock\n");
+	test_run_free(&r);
+
+	test_run(&r, argv, env_xdg, NULL);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, getuid() == 0 ? "/run/mpd/mpd.sock\n"
+					      : "/tmp/xdg/mpd/mpd.sock\n");
+	test_run_free(&r);
+	free(bin);
+}
