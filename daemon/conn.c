@@ -33,14 +33,12 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short events, void *arg);
 static void conn_process(struct conn *c);
 
-static void
-conn_free_line_cb(const void *data, size_t len, void *arg)
+static void conn_free_line_cb(const void *data, size_t len, void *arg)
 {
 	free((void *)data);
 }
 
-static void
-conn_drop_fds(struct conn *c)
+static void conn_drop_fds(struct conn *c)
 {
 	for (int i = 0; i < c->nfds; i++)
 		close(c->fds[i]);
@@ -51,8 +49,7 @@ conn_drop_fds(struct conn *c)
  * Take ownership of an accepted, non-blocking socket. Returns the new
  * connection, or NULL (fd left open for the caller) on failure.
  */
-struct conn *
-conn_new(int fd)
+struct conn *conn_new(int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -77,8 +74,8 @@ conn_new(int fd)
 	TAILQ_INIT(&c->parked);
 	mpd_framer_init(&c->in, mpdd.opt.max_message);
 	c->out = evbuffer_new();
-	c->ev_read = event_new(mpdd.base, fd, EV_READ | EV_PERSIST,
-			       conn_read_cb, c);
+	c->ev_read =
+		event_new(mpdd.base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
 	c->ev_write = event_new(mpdd.base, fd, EV_WRITE, conn_write_cb, c);
 	if (c->out == NULL || c->ev_read == NULL || c->ev_write == NULL ||
 	    event_add(c->ev_read, NULL) == -1) {
@@ -103,8 +100,7 @@ conn_new(int fd)
 }
 
 /* Tear a connection down now: parked requests cancelled, fds closed. */
-void
-conn_close(struct conn *c)
+void conn_close(struct conn *c)
 {
 	log_debug("connection %llu: closed (%zu unsent bytes)",
 		  (unsigned long long)c->id, evbuffer_get_length(c->out));
@@ -120,8 +116,7 @@ conn_close(struct conn *c)
 	free(c);
 }
 
-void
-conn_close_all(void)
+void conn_close_all(void)
 {
 	struct conn *c;
 
@@ -135,8 +130,7 @@ conn_close_all(void)
  * c at once: the close happens from the write callback, so callers deep in
  * a dispatch may keep using c until they return to the loop.
  */
-void
-conn_finish(struct conn *c)
+void conn_finish(struct conn *c)
 {
 	if (c->closing)
 		return;
@@ -147,8 +141,7 @@ conn_finish(struct conn *c)
 }
 
 /* The connection is beyond use: no more output, close from the loop. */
-static void
-conn_kill(struct conn *c)
+static void conn_kill(struct conn *c)
 {
 	c->dead = true;
 	c->closing = true;
@@ -161,8 +154,7 @@ conn_kill(struct conn *c)
  * Write what the socket takes now, without blocking. On a write error the
  * connection is killed (closed later from the loop); c stays valid.
  */
-static void
-conn_flush(struct conn *c)
+static void conn_flush(struct conn *c)
 {
 	while (!c->dead && evbuffer_get_length(c->out) > 0) {
 		int n = evbuffer_write(c->out, c->fd);
@@ -178,8 +170,7 @@ conn_flush(struct conn *c)
 	}
 }
 
-static void
-conn_write_cb(evutil_socket_t fd, short events, void *arg)
+static void conn_write_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *c = arg;
 
@@ -198,8 +189,7 @@ conn_write_cb(evutil_socket_t fd, short events, void *arg)
  * unread output passes --max-output is dropped. Never frees c: any close
  * is deferred to the loop, so callers may keep using c until they return.
  */
-void
-conn_send(struct conn *c, const json_t *msg)
+void conn_send(struct conn *c, const json_t *msg)
 {
 	size_t len;
 	char *line;
@@ -238,8 +228,7 @@ conn_send(struct conn *c, const json_t *msg)
 }
 
 /* Keep fds that came with the bytes just read, up to the per-message cap. */
-static void
-conn_take_fds(struct conn *c, struct msghdr *mh)
+static void conn_take_fds(struct conn *c, struct msghdr *mh)
 {
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL;
 	     cm = CMSG_NXTHDR(mh, cm)) {
@@ -262,8 +251,7 @@ conn_take_fds(struct conn *c, struct msghdr *mh)
 			  (unsigned long long)c->id);
 }
 
-static void
-conn_read_cb(evutil_socket_t fd, short events, void *arg)
+static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
@@ -319,8 +307,7 @@ conn_read_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /* Dispatch the complete lines buffered, up to CONN_LINES_PER_EVENT. */
-static void
-conn_process(struct conn *c)
+static void conn_process(struct conn *c)
 {
 	uint64_t id = c->id;
 	char *line;

@@ -22,8 +22,7 @@ const struct mpd_param daemon_info_params[] = {
 
 /* {} or, with "data", {"data": the same string}: an echo for clients
  * that want to check a round trip carries their bytes intact. */
-void
-daemon_ping(struct req *r, json_t *params)
+void daemon_ping(struct req *r, json_t *params)
 {
 	json_t *data = json_object_get(params, "data");
 
@@ -33,28 +32,25 @@ daemon_ping(struct req *r, json_t *params)
 		req_result(r, json_object());
 }
 
-void
-daemon_info(struct req *r, json_t *params)
+void daemon_info(struct req *r, json_t *params)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *info;
 
-	info = json_pack("{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s,"
-			 " s:{s:I, s:I, s:I, s:I}}",
-			 "version", MPD_VERSION, "protocol",
-			 MPD_PROTOCOL_VERSION, "pid", (json_int_t)getpid(),
-			 "uid", (json_int_t)getuid(), "uptime",
-			 mono_since(&mpdd.started_mono), "started",
-			 (json_int_t)mpdd.started_wall, "cpus",
-			 (json_int_t)(cpus > 0 ? cpus : 1), "connections",
-			 (json_int_t)mpdd.nconns, "socket",
-			 mpdd.opt.socket_path, "log_level",
-			 log_level_name(log_get_level()), "limits",
-			 "max_message", (json_int_t)mpdd.opt.max_message,
-			 "max_connections",
-			 (json_int_t)mpdd.opt.max_connections, "max_output",
-			 (json_int_t)mpdd.opt.max_output, "max_batch",
-			 (json_int_t)MPD_MAX_BATCH);
+	info = json_pack(
+		"{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s,"
+		" s:{s:I, s:I, s:I, s:I}}",
+		"version", MPD_VERSION, "protocol", MPD_PROTOCOL_VERSION, "pid",
+		(json_int_t)getpid(), "uid", (json_int_t)getuid(), "uptime",
+		mono_since(&mpdd.started_mono), "started",
+		(json_int_t)mpdd.started_wall, "cpus",
+		(json_int_t)(cpus > 0 ? cpus : 1), "connections",
+		(json_int_t)mpdd.nconns, "socket", mpdd.opt.socket_path,
+		"log_level", log_level_name(log_get_level()), "limits",
+		"max_message", (json_int_t)mpdd.opt.max_message,
+		"max_connections", (json_int_t)mpdd.opt.max_connections,
+		"max_output", (json_int_t)mpdd.opt.max_output, "max_batch",
+		(json_int_t)MPD_MAX_BATCH);
 	if (info == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;

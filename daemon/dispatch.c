@@ -22,7 +22,7 @@
 struct batch {
 	struct conn *conn;
 	json_t *replies; /* array of responses, in completion order */
-	size_t pending;	 /* members not yet answered (+1 while dispatching) */
+	size_t pending; /* members not yet answered (+1 while dispatching) */
 };
 
 static const struct method methods[] = {
@@ -31,8 +31,7 @@ static const struct method methods[] = {
 };
 
 /* The row for a method name, or NULL. */
-const struct method *
-dispatch_find(const char *name)
+const struct method *dispatch_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (strcmp(methods[i].name, name) == 0)
@@ -41,8 +40,7 @@ dispatch_find(const char *name)
 }
 
 /* A member of the batch was answered (or cancelled, send == false). */
-static void
-batch_done(struct batch *b, bool send)
+static void batch_done(struct batch *b, bool send)
 {
 	if (--b->pending > 0)
 		return;
@@ -52,8 +50,7 @@ batch_done(struct batch *b, bool send)
 	free(b);
 }
 
-static void
-req_free(struct req *r)
+static void req_free(struct req *r)
 {
 	if (r->parked)
 		TAILQ_REMOVE(&r->conn->parked, r, entry);
@@ -62,8 +59,7 @@ req_free(struct req *r)
 }
 
 /* Deliver a response (stolen; NULL when allocation failed) for r. */
-static void
-req_deliver(struct req *r, json_t *resp)
+static void req_deliver(struct req *r, json_t *resp)
 {
 	if (resp == NULL) {
 		log_warnx("connection %llu: out of memory building a reply",
@@ -82,8 +78,7 @@ req_deliver(struct req *r, json_t *resp)
 }
 
 /* Answer r with result (stolen; NULL means {}) and free r. */
-void
-req_result(struct req *r, json_t *result)
+void req_result(struct req *r, json_t *result)
 {
 	req_deliver(r, mpd_rpc_result_new(r->id, result));
 }
@@ -92,8 +87,7 @@ req_result(struct req *r, json_t *result)
  * Answer r with an error and free r. data is stolen (may be NULL); the
  * message is formatted from fmt, or the code's default when fmt is NULL.
  */
-void
-req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
+void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -103,8 +97,8 @@ req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	req_deliver(r, mpd_rpc_error_new(r->id, code,
-					 fmt != NULL ? msg : NULL, data));
+	req_deliver(r, mpd_rpc_error_new(r->id, code, fmt != NULL ? msg : NULL,
+					 data));
 }
 
 /*
@@ -112,8 +106,7 @@ req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
  * req_result()/req_error(). If the connection closes first, cancel(r) is
  * called (the owner unhooks r; cancel_arg is for it) and r is freed.
  */
-void
-req_park(struct req *r, void (*cancel)(struct req *), void *arg)
+void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
 {
 	r->cancel = cancel;
 	r->cancel_arg = arg;
@@ -122,8 +115,7 @@ req_park(struct req *r, void (*cancel)(struct req *), void *arg)
 }
 
 /* The connection is closing: cancel and free its parked requests. */
-void
-req_cancel_all(struct conn *c)
+void req_cancel_all(struct conn *c)
 {
 	struct req *r;
 
@@ -137,8 +129,7 @@ req_cancel_all(struct conn *c)
 }
 
 /* Send an error not tied to a request (id null). */
-void
-dispatch_error(struct conn *c, int code, const char *message)
+void dispatch_error(struct conn *c, int code, const char *message)
 {
 	json_t *resp, *data = NULL;
 
@@ -156,8 +147,7 @@ dispatch_error(struct conn *c, int code, const char *message)
 }
 
 /* An error answered before a req exists (bad envelope). */
-static void
-dispatch_reply_now(struct conn *c, struct batch *b, json_t *resp)
+static void dispatch_reply_now(struct conn *c, struct batch *b, json_t *resp)
 {
 	if (resp == NULL)
 		return;
@@ -169,8 +159,7 @@ dispatch_reply_now(struct conn *c, struct batch *b, json_t *resp)
 }
 
 /* One request object (borrowed), alone or as a batch member. */
-static void
-dispatch_one(struct conn *c, json_t *msg, struct batch *b)
+static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 {
 	struct mpd_rpc_request rq;
 	const struct method *m;
@@ -211,8 +200,8 @@ dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 	if (mpd_params_check(m->params, rq.params, text, sizeof(text),
 			     &field) != 0) {
 		req_error(r, MPD_RPC_INVALID_PARAMS,
-			  field != NULL ? json_pack("{s:s}", "field", field)
-					: NULL,
+			  field != NULL ? json_pack("{s:s}", "field", field) :
+					  NULL,
 			  "%s: %s", m->name, text);
 		return;
 	}
@@ -220,8 +209,7 @@ dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 	m->handler(r, rq.params != NULL ? rq.params : NULL);
 }
 
-static void
-dispatch_batch(struct conn *c, json_t *msg)
+static void dispatch_batch(struct conn *c, json_t *msg)
 {
 	struct batch *b;
 	size_t i, n = json_array_size(msg);
@@ -231,8 +219,8 @@ dispatch_batch(struct conn *c, json_t *msg)
 		char why[128];
 
 		snprintf(why, sizeof(why),
-			 n == 0 ? "empty batch"
-				: "batch of %zu requests exceeds the limit "
+			 n == 0 ? "empty batch" :
+				  "batch of %zu requests exceeds the limit "
 				  "of %d",
 			 n, MPD_MAX_BATCH);
 		dispatch_reply_now(c, NULL,
@@ -255,8 +243,7 @@ dispatch_batch(struct conn *c, json_t *msg)
 }
 
 /* Handle one complete line from c (len bytes, NUL-terminated). */
-void
-dispatch_line(struct conn *c, const char *line, size_t len)
+void dispatch_line(struct conn *c, const char *line, size_t len)
 {
 	json_error_t jerr;
 	json_t *msg;

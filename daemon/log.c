@@ -32,8 +32,7 @@ static const struct {
 };
 
 /* True when stderr is the stream journald handed us (systemd.exec(5)). */
-static bool
-log_stderr_is_journal(void)
+static bool log_stderr_is_journal(void)
 {
 	const char *e = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
@@ -46,29 +45,25 @@ log_stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
-void
-log_init(int level)
+void log_init(int level)
 {
 	log_level = level;
 	log_journal = log_stderr_is_journal();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
-void
-log_set_level(int level)
+void log_set_level(int level)
 {
 	log_level = level;
 }
 
-int
-log_get_level(void)
+int log_get_level(void)
 {
 	return log_level;
 }
 
 /* Returns the level for a name ("debug"), or -1. */
-int
-log_level_parse(const char *name)
+int log_level_parse(const char *name)
 {
 	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
 		if (strcasecmp(name, log_levels[i].name) == 0)
@@ -77,16 +72,14 @@ log_level_parse(const char *name)
 }
 
 /* Name of a level ("info"). */
-const char *
-log_level_name(int level)
+const char *log_level_name(int level)
 {
 	if (level < 0 || level > LOG_LEVEL_DEBUG)
 		return "unknown";
 	return log_levels[level].name;
 }
 
-static void
-log_vwrite(int level, const char *fmt, va_list ap, int errnum)
+static void log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 {
 	char msg[2048];
 
@@ -103,8 +96,7 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 		fprintf(stderr, "%s\n", msg);
 }
 
-void
-log_warn(const char *fmt, ...)
+void log_warn(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -115,8 +107,7 @@ log_warn(const char *fmt, ...)
 	errno = saved;
 }
 
-void
-log_warnx(const char *fmt, ...)
+void log_warnx(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -127,8 +118,7 @@ log_warnx(const char *fmt, ...)
 	errno = saved;
 }
 
-void
-log_info(const char *fmt, ...)
+void log_info(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -139,8 +129,7 @@ log_info(const char *fmt, ...)
 	errno = saved;
 }
 
-void
-log_debug(const char *fmt, ...)
+void log_debug(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -153,8 +142,7 @@ log_debug(const char *fmt, ...)
 	errno = saved;
 }
 
-void
-fatal(const char *fmt, ...)
+void fatal(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -165,8 +153,7 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
-void
-fatalx(const char *fmt, ...)
+void fatalx(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -27,8 +27,7 @@
 
 struct mpdd_state mpdd;
 
-static void
-usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: mpdd [OPTION]...\n"
@@ -63,8 +62,7 @@ usage(FILE *f)
 		MPD_DEFAULT_MAX_OUTPUT);
 }
 
-static void
-usage_error(const char *fmt, ...)
+static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,8 +83,7 @@ enum {
 	OPT_PRINT_SOCKET,
 };
 
-static void
-parse_options(int argc, char **argv, struct mpdd_options *o)
+static void parse_options(int argc, char **argv, struct mpdd_options *o)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -114,8 +111,7 @@ parse_options(int argc, char **argv, struct mpdd_options *o)
 	o->log_level = LOG_LEVEL_INFO;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:vhV", longopts, NULL)) !=
-	       -1) {
+	while ((ch = getopt_long(argc, argv, ":s:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			socket_opt = optarg;
@@ -205,8 +201,7 @@ parse_options(int argc, char **argv, struct mpdd_options *o)
 }
 
 /* Make room for every allowed connection, or lower the limit to fit. */
-static void
-raise_fd_limit(struct mpdd_options *o)
+static void raise_fd_limit(struct mpdd_options *o)
 {
 	rlim_t want = (rlim_t)o->max_connections + FD_RESERVE;
 	struct rlimit rl;
@@ -221,18 +216,17 @@ raise_fd_limit(struct mpdd_options *o)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur < want) {
-		o->max_connections = rl.rlim_cur > 2 * FD_RESERVE
-					     ? (unsigned)(rl.rlim_cur -
-							  FD_RESERVE)
-					     : FD_RESERVE;
+		o->max_connections =
+			rl.rlim_cur > 2 * FD_RESERVE ?
+				(unsigned)(rl.rlim_cur - FD_RESERVE) :
+				FD_RESERVE;
 		log_warnx("file descriptor limit is %llu: max_connections "
 			  "lowered to %u",
 			  (unsigned long long)rl.rlim_cur, o->max_connections);
 	}
 }
 
-static void
-announce_ready(int fd)
+static void announce_ready(int fd)
 {
 	static const char ready[] = "READY\n";
 
@@ -243,16 +237,14 @@ announce_ready(int fd)
 	close(fd);
 }
 
-static void
-signal_cb(evutil_socket_t sig, short events, void *arg)
+static void signal_cb(evutil_socket_t sig, short events, void *arg)
 {
 	log_info("%s received; shutting down", strsignal((int)sig));
 	mpdd.stopping = true;
 	event_base_loopbreak(mpdd.base);
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	struct event *ev_term, *ev_int;
 	unsigned closed;

@@ -29,7 +29,7 @@ struct batch;
 /* Options, filled by main.c before anything starts. */
 struct mpdd_options {
 	char socket_path[108]; /* sizeof(sun_path) */
-	int ready_fd;	       /* -1, or an fd to write "READY\n" to */
+	int ready_fd; /* -1, or an fd to write "READY\n" to */
 	size_t max_message;
 	unsigned max_connections;
 	size_t max_output;
@@ -93,7 +93,7 @@ struct conn {
 	int nfds;
 	TAILQ_HEAD(, req) parked;
 	bool closing; /* flush the output, then close */
-	bool dead;    /* drop the output and close */
+	bool dead; /* drop the output and close */
 };
 struct conn *conn_new(int fd);
 void conn_close(struct conn *c);
@@ -112,7 +112,7 @@ void conn_finish(struct conn *c);
 struct req {
 	TAILQ_ENTRY(req) entry; /* on conn->parked while parked */
 	struct conn *conn;
-	json_t *id;	     /* owned; NULL for a notification */
+	json_t *id; /* owned; NULL for a notification */
 	struct batch *batch; /* NULL unless part of a batch */
 	void (*cancel)(struct req *);
 	void *cancel_arg;
@@ -145,7 +145,6 @@ void daemon_info(struct req *r, json_t *params);
 /* util.c */
 double mono_since(const struct timespec *t);
 int parse_size(const char *s, size_t *out);
-int parse_uint(const char *s, unsigned long long max,
-	       unsigned long long *out);
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 
 #endif /* MPDD_H */

@@ -34,8 +34,7 @@ static int lock_fd = -1;
 static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 /* mkdir the socket's parent directory (one level) 0700 if it is missing. */
-static int
-server_mkdir(const char *path)
+static int server_mkdir(const char *path)
 {
 	char dir[sizeof(listen_path)];
 	char *slash;
@@ -56,8 +55,7 @@ server_mkdir(const char *path)
  * Take PATH.lock. Returns 0, or -1 when another mpdd holds it (logged) or
  * it cannot be created.
  */
-static int
-server_lock(const char *path)
+static int server_lock(const char *path)
 {
 	char lock[sizeof(listen_path) + 8];
 
@@ -83,8 +81,7 @@ server_lock(const char *path)
  * Decide what to do with whatever is at path: nothing there, or a stale
  * socket (removed) -> 0; a live socket or a non-socket -> -1 (logged).
  */
-static int
-server_clear_stale(const char *path, const struct sockaddr_un *sun)
+static int server_clear_stale(const char *path, const struct sockaddr_un *sun)
 {
 	struct stat st;
 	int fd, rc;
@@ -115,8 +112,7 @@ server_clear_stale(const char *path, const struct sockaddr_un *sun)
  * Create the listening socket at path. Returns the fd, or -1 with the
  * reason logged (another mpdd, a path we may not replace, a system error).
  */
-int
-server_listen(const char *path)
+int server_listen(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old_umask;
@@ -156,15 +152,14 @@ server_listen(const char *path)
 }
 
 /* Tell a client over the connection limit why, then drop it. */
-static void
-server_refuse(int fd)
+static void server_refuse(int fd)
 {
 	json_t *msg;
 	char *line;
 	size_t len;
 
-	msg = mpd_rpc_error_new(NULL, MPD_RPC_LIMIT,
-				"too many connections", NULL);
+	msg = mpd_rpc_error_new(NULL, MPD_RPC_LIMIT, "too many connections",
+				NULL);
 	line = msg != NULL ? mpd_rpc_encode(msg, &len) : NULL;
 	if (line != NULL && send(fd, line, len, MSG_NOSIGNAL) == -1)
 		log_debug("%s: send: %s", __func__, strerror(errno));
@@ -173,14 +168,12 @@ server_refuse(int fd)
 	close(fd);
 }
 
-static void
-server_accept_pause_cb(evutil_socket_t fd, short events, void *arg)
+static void server_accept_pause_cb(evutil_socket_t fd, short events, void *arg)
 {
 	server_resume_accept();
 }
 
-static void
-server_accept_cb(evutil_socket_t fd, short events, void *arg)
+static void server_accept_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct timeval backoff = { ACCEPT_BACKOFF_SEC, 0 };
 	int cfd;
@@ -218,8 +211,7 @@ server_accept_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /* Start accepting on fd (from server_listen, or inherited). */
-void
-server_start(int fd)
+void server_start(int fd)
 {
 	listen_fd = fd;
 	ev_accept = event_new(mpdd.base, fd, EV_READ | EV_PERSIST,
@@ -231,16 +223,14 @@ server_start(int fd)
 		fatalx("%s: event_add failed", __func__);
 }
 
-void
-server_resume_accept(void)
+void server_resume_accept(void)
 {
 	if (ev_accept != NULL && !mpdd.stopping)
 		event_add(ev_accept, NULL);
 }
 
 /* Stop accepting, close and remove the socket, release the lock. */
-void
-server_stop(void)
+void server_stop(void)
 {
 	if (ev_accept != NULL) {
 		event_free(ev_accept);

@@ -8,8 +8,7 @@
 #include "mpdd.h"
 
 /* Seconds elapsed on the monotonic clock since t. */
-double
-mono_since(const struct timespec *t)
+double mono_since(const struct timespec *t)
 {
 	struct timespec now;
 
@@ -22,8 +21,7 @@ mono_since(const struct timespec *t)
  * Parse a decimal unsigned integer no larger than max. Returns 0 and sets
  * *out, or -EINVAL (not a number, trailing junk, sign) or -ERANGE.
  */
-int
-parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v;
 	char *end;
@@ -44,8 +42,7 @@ parse_uint(const char *s, unsigned long long max, unsigned long long *out)
  * Parse a byte count: digits with an optional K, M or G suffix (powers of
  * 1024). Returns 0 and sets *out, or -EINVAL or -ERANGE.
  */
-int
-parse_size(const char *s, size_t *out)
+int parse_size(const char *s, size_t *out)
 {
 	unsigned long long v, mult = 1;
 	char *end;

@@ -22,16 +22,16 @@
 #define MPD_PROTOCOL_VERSION 1
 
 /* Named limits and their defaults (daemon options override them). */
-#define MPD_DEFAULT_MAX_MESSAGE (1024 * 1024) /* bytes in one line */
+#define MPD_DEFAULT_MAX_MESSAGE	    (1024 * 1024) /* bytes in one line */
 #define MPD_DEFAULT_MAX_CONNECTIONS 1024
-#define MPD_DEFAULT_MAX_OUTPUT (8 * 1024 * 1024) /* unread reply bytes */
-#define MPD_MIN_MAX_MESSAGE 256 /* smallest --max-message accepted */
-#define MPD_MAX_FDS_PER_MESSAGE 16 /* SCM_RIGHTS fds on one request */
-#define MPD_MAX_BATCH 1024 /* requests in one JSON-RPC batch */
+#define MPD_DEFAULT_MAX_OUTPUT	    (8 * 1024 * 1024) /* unread reply bytes */
+#define MPD_MIN_MAX_MESSAGE	    256 /* smallest --max-message accepted */
+#define MPD_MAX_FDS_PER_MESSAGE	    16 /* SCM_RIGHTS fds on one request */
+#define MPD_MAX_BATCH		    1024 /* requests in one JSON-RPC batch */
 
 /* Default socket locations (DESIGN.md section 4). */
-#define MPD_SOCKET_ENV "MPD_SOCKET"
-#define MPD_SYSTEM_SOCKET "/run/mpd/mpd.sock"
+#define MPD_SOCKET_ENV	       "MPD_SOCKET"
+#define MPD_SYSTEM_SOCKET      "/run/mpd/mpd.sock"
 #define MPD_USER_SOCKET_SUFFIX "/mpd/mpd.sock" /* under $XDG_RUNTIME_DIR */
 
 /* Method names. */
@@ -47,20 +47,20 @@
  * codes unchanged, an application code N as -N); the two lists are checked
  * against each other at compile time.
  */
-#define MPD_ERRORS(X)                                                         \
-	X(PARSE_ERROR, -32700, "parse_error", "parse error")                  \
-	X(INVALID_REQUEST, -32600, "invalid_request", "invalid request")      \
-	X(METHOD_NOT_FOUND, -32601, "method_not_found", "method not found")   \
-	X(INVALID_PARAMS, -32602, "invalid_params", "invalid params")         \
-	X(INTERNAL_ERROR, -32603, "internal_error", "internal error")         \
-	X(NOT_FOUND, 1, "not_found", "no such object")                        \
-	X(EXISTS, 2, "exists", "object already exists")                       \
-	X(INVALID_STATE, 3, "invalid_state", "invalid state for operation")   \
-	X(PERMISSION_DENIED, 4, "permission_denied", "permission denied")     \
-	X(EMPTY, 5, "empty", "empty")                                         \
-	X(FULL, 6, "full", "full")                                            \
-	X(CLOSED, 7, "closed", "closed")                                      \
-	X(SPAWN_FAILED, 8, "spawn_failed", "process could not be started")    \
+#define MPD_ERRORS(X)                                                       \
+	X(PARSE_ERROR, -32700, "parse_error", "parse error")                \
+	X(INVALID_REQUEST, -32600, "invalid_request", "invalid request")    \
+	X(METHOD_NOT_FOUND, -32601, "method_not_found", "method not found") \
+	X(INVALID_PARAMS, -32602, "invalid_params", "invalid params")       \
+	X(INTERNAL_ERROR, -32603, "internal_error", "internal error")       \
+	X(NOT_FOUND, 1, "not_found", "no such object")                      \
+	X(EXISTS, 2, "exists", "object already exists")                     \
+	X(INVALID_STATE, 3, "invalid_state", "invalid state for operation") \
+	X(PERMISSION_DENIED, 4, "permission_denied", "permission denied")   \
+	X(EMPTY, 5, "empty", "empty")                                       \
+	X(FULL, 6, "full", "full")                                          \
+	X(CLOSED, 7, "closed", "closed")                                    \
+	X(SPAWN_FAILED, 8, "spawn_failed", "process could not be started")  \
 	X(LIMIT, 9, "limit", "limit reached")
 
 enum mpd_rpc_error {
@@ -95,17 +95,17 @@ int mpd_default_socket_path(char *buf, size_t size);
  */
 struct mpd_framer {
 	char *buf;
-	size_t cap;   /* allocated bytes */
+	size_t cap; /* allocated bytes */
 	size_t start; /* first unconsumed byte */
-	size_t end;   /* one past the last buffered byte */
-	size_t scan;  /* bytes from start already known to hold no '\n' */
-	size_t max;   /* longest line accepted */
+	size_t end; /* one past the last buffered byte */
+	size_t scan; /* bytes from start already known to hold no '\n' */
+	size_t max; /* longest line accepted */
 };
 
 enum mpd_frame_status {
 	MPD_FRAME_NEED_MORE = 0, /* no complete line buffered */
-	MPD_FRAME_LINE = 1,	 /* *line and *len describe one line */
-	MPD_FRAME_TOO_LONG = 2,	 /* the current line exceeds max */
+	MPD_FRAME_LINE = 1, /* *line and *len describe one line */
+	MPD_FRAME_TOO_LONG = 2, /* the current line exceeds max */
 };
 
 void mpd_framer_init(struct mpd_framer *f, size_t max);
@@ -138,9 +138,9 @@ enum mpd_frame_status mpd_framer_next(struct mpd_framer *f, char **line,
  * is executed but never answered. Unknown members are rejected.
  */
 struct mpd_rpc_request {
-	json_t *id;	    /* borrowed; NULL for a notification */
+	json_t *id; /* borrowed; NULL for a notification */
 	const char *method; /* borrowed from the message */
-	json_t *params;	    /* borrowed; NULL when absent */
+	json_t *params; /* borrowed; NULL when absent */
 };
 
 /*
@@ -167,8 +167,7 @@ json_t *mpd_rpc_error_new(json_t *id, int code, const char *message,
 			  json_t *data);
 
 /* Build a request; params stolen (may be NULL, then omitted). */
-json_t *mpd_rpc_request_new(json_int_t id, const char *method,
-			    json_t *params);
+json_t *mpd_rpc_request_new(json_int_t id, const char *method, json_t *params);
 
 /* Build a notification (no id); params stolen (may be NULL). */
 json_t *mpd_rpc_notification_new(const char *method, json_t *params);
@@ -177,11 +176,11 @@ json_t *mpd_rpc_notification_new(const char *method, json_t *params);
  * A response as a client sees it. Exactly one of result and error is set.
  */
 struct mpd_rpc_response {
-	json_t *id;	   /* borrowed; null id is a json null */
-	json_t *result;	   /* borrowed, or NULL */
-	int code;	   /* error.code when error */
+	json_t *id; /* borrowed; null id is a json null */
+	json_t *result; /* borrowed, or NULL */
+	int code; /* error.code when error */
 	const char *message; /* borrowed error.message, or NULL */
-	json_t *data;	   /* borrowed error.data, or NULL */
+	json_t *data; /* borrowed error.data, or NULL */
 	bool error;
 };
 
@@ -208,7 +207,7 @@ char *mpd_rpc_encode(const json_t *msg, size_t *len);
 enum mpd_param_type {
 	MPD_PT_ANY = 0,
 	MPD_PT_STRING,
-	MPD_PT_INT,    /* a JSON integer, within [min, max] */
+	MPD_PT_INT, /* a JSON integer, within [min, max] */
 	MPD_PT_NUMBER, /* integer or real, finite, within [min, max] */
 	MPD_PT_BOOL,
 	MPD_PT_OBJECT,
@@ -218,7 +217,7 @@ enum mpd_param_type {
 
 #define MPD_PF_REQUIRED 0x1u
 #define MPD_PF_NONEMPTY 0x2u /* strings and arrays: length > 0 */
-#define MPD_PF_RANGE 0x4u    /* ints and numbers: check min and max */
+#define MPD_PF_RANGE	0x4u /* ints and numbers: check min and max */
 
 struct mpd_param {
 	const char *name;

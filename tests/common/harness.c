@@ -26,8 +26,7 @@
 
 #include "harness.h"
 
-static long long
-now_ms(void)
+static long long now_ms(void)
 {
 	struct timespec ts;
 
@@ -40,14 +39,12 @@ now_ms(void)
  * Returns 1 with *status set, or 0 if it is still running after
  * timeout_ms.
  */
-static int
-wait_child(pid_t pid, int timeout_ms, int *status)
+static int wait_child(pid_t pid, int timeout_ms, int *status)
 {
 	int pfd = pidfd_open(pid, 0);
 	struct pollfd p = { .fd = pfd, .events = POLLIN };
 
-	cr_assert(pfd >= 0, "pidfd_open(%ld): %s", (long)pid,
-		  strerror(errno));
+	cr_assert(pfd >= 0, "pidfd_open(%ld): %s", (long)pid, strerror(errno));
 	while (poll(&p, 1, timeout_ms) == -1)
 		cr_assert(errno == EINTR, "poll: %s", strerror(errno));
 	close(pfd);
@@ -58,8 +55,7 @@ wait_child(pid_t pid, int timeout_ms, int *status)
 	return 1;
 }
 
-char *
-test_built(const char *relpath)
+char *test_built(const char *relpath)
 {
 	const char *dir = getenv("MPD_TEST_BUILDDIR");
 	char *path;
@@ -73,9 +69,8 @@ test_built(const char *relpath)
 
 /* Fork and exec mpdd; in the child, stderr goes to the log and the
  * daemon dies with the test process. */
-static pid_t
-mpdd_spawn(struct mpdd *d, const char *const *extra,
-	   const char *const *env, int ready_fd)
+static pid_t mpdd_spawn(struct mpdd *d, const char *const *extra,
+			const char *const *env, int ready_fd)
 {
 	char *bin = test_built("daemon/mpdd");
 	const char *argv[64];
@@ -122,8 +117,7 @@ mpdd_spawn(struct mpdd *d, const char *const *extra,
 	return pid;
 }
 
-void
-mpdd_init(struct mpdd *d)
+void mpdd_init(struct mpdd *d)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -136,8 +130,8 @@ mpdd_init(struct mpdd *d)
 	snprintf(d->log, sizeof(d->log), "%s/mpdd.log", d->dir);
 }
 
-static void
-mpdd_launch(struct mpdd *d, const char *const *extra, const char *const *env)
+static void mpdd_launch(struct mpdd *d, const char *const *extra,
+			const char *const *env)
 {
 	char buf[16];
 	int p[2], status;
@@ -160,35 +154,31 @@ mpdd_launch(struct mpdd *d, const char *const *extra, const char *const *env)
 
 		waitpid(d->pid, &status, 0);
 		cr_assert_fail("mpdd exited before it was ready (status 0x%x); "
-			 "log:\n%s",
-			 status, log);
+			       "log:\n%s",
+			       status, log);
 	}
 }
 
-void
-mpdd_start(struct mpdd *d, const char *const *extra)
+void mpdd_start(struct mpdd *d, const char *const *extra)
 {
 	mpdd_init(d);
 	mpdd_launch(d, extra, NULL);
 }
 
-void
-mpdd_start_in(struct mpdd *d, const char *const *extra)
+void mpdd_start_in(struct mpdd *d, const char *const *extra)
 {
 	mpdd_launch(d, extra, NULL);
 }
 
-void
-mpdd_start_env(struct mpdd *d, const char *const *extra,
-	       const char *const *env)
+void mpdd_start_env(struct mpdd *d, const char *const *extra,
+		    const char *const *env)
 {
 	static const char *const none[] = { NULL };
 
 	mpdd_launch(d, extra, env != NULL ? env : none);
 }
 
-int
-mpdd_run_to_exit(struct mpdd *d, const char *const *extra)
+int mpdd_run_to_exit(struct mpdd *d, const char *const *extra)
 {
 	int status;
 
@@ -205,8 +195,7 @@ mpdd_run_to_exit(struct mpdd *d, const char *const *extra)
 	return status;
 }
 
-int
-mpdd_signal_wait(struct mpdd *d, int sig)
+int mpdd_signal_wait(struct mpdd *d, int sig)
 {
 	int status;
 
@@ -222,8 +211,7 @@ mpdd_signal_wait(struct mpdd *d, int sig)
 	return status;
 }
 
-void
-mpdd_stop(struct mpdd *d)
+void mpdd_stop(struct mpdd *d)
 {
 	int status = mpdd_signal_wait(d, SIGTERM);
 	char *log = mpdd_log(d);
@@ -237,14 +225,13 @@ mpdd_stop(struct mpdd *d)
 	mpdd_cleanup(d);
 }
 
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int rm_cb(const char *path, const struct stat *st, int flag,
+		 struct FTW *ftw)
 {
 	return remove(path);
 }
 
-void
-mpdd_cleanup(struct mpdd *d)
+void mpdd_cleanup(struct mpdd *d)
 {
 	if (d->pid > 0) {
 		kill(d->pid, SIGKILL);
@@ -256,8 +243,7 @@ mpdd_cleanup(struct mpdd *d)
 	d->dir[0] = '\0';
 }
 
-char *
-mpdd_log(const struct mpdd *d)
+char *mpdd_log(const struct mpdd *d)
 {
 	FILE *f = fopen(d->log, "r");
 	char *buf = NULL;
@@ -279,8 +265,7 @@ mpdd_log(const struct mpdd *d)
 	return buf;
 }
 
-int
-test_try_connect(const char *path)
+int test_try_connect(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
@@ -298,8 +283,7 @@ test_try_connect(const char *path)
 	return fd;
 }
 
-int
-test_connect(const char *path)
+int test_connect(const char *path)
 {
 	int fd = test_try_connect(path);
 
@@ -307,8 +291,7 @@ test_connect(const char *path)
 	return fd;
 }
 
-void
-test_send(int fd, const void *buf, size_t len)
+void test_send(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -323,8 +306,7 @@ test_send(int fd, const void *buf, size_t len)
 	}
 }
 
-void
-test_send_str(int fd, const char *s)
+void test_send_str(int fd, const char *s)
 {
 	test_send(fd, s, strlen(s));
 }
@@ -337,8 +319,7 @@ static struct rbuf {
 	size_t len;
 } rbufs[RBUF_SLOTS];
 
-static struct rbuf *
-rbuf_get(int fd)
+static struct rbuf *rbuf_get(int fd)
 {
 	struct rbuf *free_slot = NULL;
 
@@ -355,8 +336,7 @@ rbuf_get(int fd)
 	return free_slot;
 }
 
-void
-test_forget(int fd)
+void test_forget(int fd)
 {
 	for (int i = 0; i < RBUF_SLOTS; i++) {
 		if (rbufs[i].data != NULL && rbufs[i].fd == fd) {
@@ -367,8 +347,7 @@ test_forget(int fd)
 	}
 }
 
-char *
-test_read_line(int fd, int timeout_ms)
+char *test_read_line(int fd, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	struct rbuf *b = rbuf_get(fd);
@@ -404,8 +383,7 @@ test_read_line(int fd, int timeout_ms)
 	}
 }
 
-int
-test_wait_eof(int fd, int timeout_ms)
+int test_wait_eof(int fd, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	char chunk[65536];
@@ -423,13 +401,11 @@ test_wait_eof(int fd, int timeout_ms)
 
 		if (n == 0 || (n == -1 && errno == ECONNRESET))
 			return 1;
-		cr_assert(n > 0 || errno == EINTR, "recv: %s",
-			  strerror(errno));
+		cr_assert(n > 0 || errno == EINTR, "recv: %s", strerror(errno));
 	}
 }
 
-json_t *
-test_rpc_line(int fd, const char *line)
+json_t *test_rpc_line(int fd, const char *line)
 {
 	json_error_t jerr;
 	json_t *reply;
@@ -441,14 +417,12 @@ test_rpc_line(int fd, const char *line)
 	cr_assert(text != NULL, "connection closed instead of a reply to %s",
 		  line);
 	reply = json_loads(text, 0, &jerr);
-	cr_assert(reply != NULL, "reply is not JSON (%s): %s", jerr.text,
-		  text);
+	cr_assert(reply != NULL, "reply is not JSON (%s): %s", jerr.text, text);
 	free(text);
 	return reply;
 }
 
-void
-test_assert_ping(const char *socket)
+void test_assert_ping(const char *socket)
 {
 	int fd = test_connect(socket);
 	json_t *reply = test_rpc_line(
@@ -457,16 +431,15 @@ test_assert_ping(const char *socket)
 
 	cr_assert(json_is_object(json_object_get(reply, "result")),
 		  "ping did not answer with a result");
-	cr_assert(json_equal(json_object_get(reply, "id"),
-			     json_string("alive")));
+	cr_assert(
+		json_equal(json_object_get(reply, "id"), json_string("alive")));
 	cr_assert(json_object_get(reply, "error") == NULL);
 	json_decref(reply);
 	test_forget(fd);
 	close(fd);
 }
 
-void
-test_assert_error(json_t *reply, int code, json_t *id)
+void test_assert_error(json_t *reply, int code, json_t *id)
 {
 	json_t *err = json_object_get(reply, "error");
 	json_t *rid = json_object_get(reply, "id");
@@ -490,8 +463,7 @@ struct sbuf {
 };
 
 /* Append what one read of fd gives; returns 0 at EOF. */
-static int
-sbuf_read(struct sbuf *b, int fd)
+static int sbuf_read(struct sbuf *b, int fd)
 {
 	ssize_t n;
 
@@ -509,8 +481,7 @@ sbuf_read(struct sbuf *b, int fd)
 	return 1;
 }
 
-static char *
-sbuf_str(struct sbuf *b)
+static char *sbuf_str(struct sbuf *b)
 {
 	if (b->data == NULL)
 		return strdup("");
@@ -518,9 +489,8 @@ sbuf_str(struct sbuf *b)
 	return b->data;
 }
 
-void
-test_run(struct run_result *r, const char *const *argv,
-	 const char *const *env_extra, const char *stdin_data)
+void test_run(struct run_result *r, const char *const *argv,
+	      const char *const *env_extra, const char *stdin_data)
 {
 	long long deadline = now_ms() + TEST_TIMEOUT_MS;
 	int in[2], out[2], err[2];
@@ -604,8 +574,7 @@ test_run(struct run_result *r, const char *const *argv,
 	}
 }
 
-void
-test_run_free(struct run_result *r)
+void test_run_free(struct run_result *r)
 {
 	free(r->out);
 	free(r->err);

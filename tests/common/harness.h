@@ -23,7 +23,7 @@ struct mpdd {
 	pid_t pid;
 	char dir[PATH_MAX - 64]; /* temp dir holding the socket and the log */
 	char socket[PATH_MAX]; /* dir/mpd.sock */
-	char log[PATH_MAX];    /* dir/mpdd.log: the daemon's stderr */
+	char log[PATH_MAX]; /* dir/mpdd.log: the daemon's stderr */
 };
 
 /* Path of a built binary: "daemon/mpdd", "client/cli/mpd-cli". Static

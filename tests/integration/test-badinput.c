@@ -20,12 +20,12 @@
 
 #include "harness.h"
 
-#define PING(id) "{\"jsonrpc\":\"2.0\",\"id\":" id ",\"method\":\"daemon.ping\"}"
+#define PING(id) \
+	"{\"jsonrpc\":\"2.0\",\"id\":" id ",\"method\":\"daemon.ping\"}"
 
 static struct mpdd d;
 
-static void
-teardown(void)
+static void teardown(void)
 {
 	mpdd_cleanup(&d);
 }
@@ -33,28 +33,24 @@ teardown(void)
 TestSuite(badinput, .fini = teardown, .timeout = 120);
 
 /* The same connection still answers a ping with the right id. */
-static void
-assert_conn_serves(int fd)
+static void assert_conn_serves(int fd)
 {
 	json_t *r = test_rpc_line(fd, PING("\"still\""));
 
 	cr_assert(json_is_object(json_object_get(r, "result")),
 		  "connection no longer serves");
-	cr_assert_str_eq(json_string_value(json_object_get(r, "id")),
-		     "still");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "id")), "still");
 	json_decref(r);
 }
 
-static const char *
-error_name(json_t *reply)
+static const char *error_name(json_t *reply)
 {
 	return json_string_value(json_object_get(
 		json_object_get(json_object_get(reply, "error"), "data"),
 		"name"));
 }
 
-static const char *
-error_message(json_t *reply)
+static const char *error_message(json_t *reply)
 {
 	return json_string_value(
 		json_object_get(json_object_get(reply, "error"), "message"));
@@ -65,7 +61,7 @@ struct bad_line {
 	char line[128];
 	int code;
 	char id_json[8]; /* expected id as JSON text; "" means null */
-	char says[16];	 /* substring of the error message */
+	char says[16]; /* substring of the error message */
 };
 
 ParameterizedTestParameters(badinput, precise_error_and_connection_lives)
@@ -160,11 +156,11 @@ Test(badinput, invalid_params_name_the_field_in_data)
 			      "\"daemon.ping\",\"params\":{\"data\":[]}}");
 	test_assert_error(r, -32602, json_integer(1));
 	cr_assert_str_eq(error_name(r), "invalid_params");
-	cr_assert_str_eq(json_string_value(json_object_get(
-			     json_object_get(json_object_get(r, "error"),
-					     "data"),
-			     "field")),
-		     "data");
+	cr_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(r, "error"), "data"),
+			"field")),
+		"data");
 	json_decref(r);
 	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
 			      "\"nope\"}");
@@ -206,7 +202,8 @@ Test(badinput, nul_byte_and_invalid_utf8_are_parse_errors)
 
 Test(badinput, split_reads_and_many_messages_per_write)
 {
-	const char *two = PING("1") "\n\n  \r\n" PING("2") "\r\n" PING("3") "\n";
+	const char *two =
+		PING("1") "\n\n  \r\n" PING("2") "\r\n" PING("3") "\n";
 	const char *one = PING("4") "\n";
 	json_t *r;
 	char *line;
@@ -218,8 +215,7 @@ Test(badinput, split_reads_and_many_messages_per_write)
 	for (int i = 1; i <= 3; i++) {
 		line = test_read_line(fd, TEST_TIMEOUT_MS);
 		r = json_loads(line, 0, NULL);
-		cr_assert_eq(json_integer_value(json_object_get(r, "id")),
-			     i);
+		cr_assert_eq(json_integer_value(json_object_get(r, "id")), i);
 		json_decref(r);
 		free(line);
 	}
@@ -262,13 +258,15 @@ Test(badinput, batch_answers_each_member_and_skips_notifications)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = test_rpc_line(fd,
-			  "[" PING("1") ","
-			  "{\"jsonrpc\":\"2.0\",\"method\":\"daemon.ping\"},"
-			  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x.y\"},"
-			  "5,"
-			  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
-			  "\"daemon.info\"}]");
+	r = test_rpc_line(
+		fd,
+		"[" PING(
+			"1") ","
+			     "{\"jsonrpc\":\"2.0\",\"method\":\"daemon.ping\"},"
+			     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x.y\"},"
+			     "5,"
+			     "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
+			     "\"daemon.info\"}]");
 	cr_assert(json_is_array(r));
 	cr_assert_eq(json_array_size(r), 4);
 	json_array_foreach (r, i, e) {
@@ -292,7 +290,8 @@ Test(badinput, batch_answers_each_member_and_skips_notifications)
 	json_decref(r);
 
 	/* A batch of notifications only: no reply at all. */
-	test_send_str(fd, "[{\"jsonrpc\":\"2.0\",\"method\":\"daemon.ping\"}]\n");
+	test_send_str(fd,
+		      "[{\"jsonrpc\":\"2.0\",\"method\":\"daemon.ping\"}]\n");
 	assert_conn_serves(fd);
 	close(fd);
 	mpdd_stop(&d);
@@ -323,8 +322,7 @@ Test(badinput, batch_over_the_limit_is_refused)
 	mpdd_stop(&d);
 }
 
-static void
-over_long_line(bool newline)
+static void over_long_line(bool newline)
 {
 	const char *extra[] = { "--max-message", "1024", NULL };
 	char big[3001];
@@ -464,8 +462,7 @@ Test(badinput, client_that_never_reads_is_dropped)
 
 /* Ask daemon.info until it counts want connections (closes are seen by
  * the daemon asynchronously); bounded by the test timeout. */
-static void
-wait_connections(int fd, long long want)
+static void wait_connections(int fd, long long want)
 {
 	long long got = -1;
 

@@ -23,8 +23,7 @@
 
 static struct mpdd d;
 
-static void
-teardown(void)
+static void teardown(void)
 {
 	mpdd_cleanup(&d);
 }
@@ -40,7 +39,7 @@ Test(daemon, ping_answers_with_an_empty_result)
 	fd = test_connect(d.socket);
 	r = test_rpc_line(fd, PING);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "jsonrpc")),
-		     "2.0");
+			 "2.0");
 	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 1);
 	cr_assert(json_is_object(json_object_get(r, "result")));
 	cr_assert_eq(json_object_size(json_object_get(r, "result")), 0);
@@ -56,13 +55,13 @@ Test(daemon, ping_echoes_data_and_string_id)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":\"a-b\",\"method\":"
-			      "\"daemon.ping\",\"params\":{\"data\":\"h\\u00e9\"}}");
-	cr_assert_str_eq(json_string_value(json_object_get(r, "id")),
-		     "a-b");
+	r = test_rpc_line(
+		fd, "{\"jsonrpc\":\"2.0\",\"id\":\"a-b\",\"method\":"
+		    "\"daemon.ping\",\"params\":{\"data\":\"h\\u00e9\"}}");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "id")), "a-b");
 	cr_assert_str_eq(json_string_value(json_object_get(
-			     json_object_get(r, "result"), "data")),
-		     "h\xc3\xa9");
+				 json_object_get(r, "result"), "data")),
+			 "h\xc3\xa9");
 	json_decref(r);
 	close(fd);
 	mpdd_stop(&d);
@@ -70,8 +69,13 @@ Test(daemon, ping_echoes_data_and_string_id)
 
 Test(daemon, info_reports_identity_and_limits)
 {
-	const char *extra[] = { "--max-message", "4K", "--max-connections",
-				"77", "--max-output", "1M", NULL };
+	const char *extra[] = { "--max-message",
+				"4K",
+				"--max-connections",
+				"77",
+				"--max-output",
+				"1M",
+				NULL };
 	json_t *r, *res, *lim;
 	int fd;
 
@@ -82,24 +86,22 @@ Test(daemon, info_reports_identity_and_limits)
 	res = json_object_get(r, "result");
 	cr_assert(json_is_object(res));
 	cr_assert(json_is_string(json_object_get(res, "version")));
-	cr_assert_eq(json_integer_value(json_object_get(res, "protocol")),
-		     1);
-	cr_assert_eq(json_integer_value(json_object_get(res, "pid")),
-		     d.pid);
-	cr_assert_eq(json_integer_value(json_object_get(res, "uid")),
-		     getuid());
+	cr_assert_eq(json_integer_value(json_object_get(res, "protocol")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(res, "pid")), d.pid);
+	cr_assert_eq(json_integer_value(json_object_get(res, "uid")), getuid());
 	cr_assert(json_number_value(json_object_get(res, "uptime")) >= 0);
 	cr_assert(json_integer_value(json_object_get(res, "started")) > 0);
 	cr_assert(json_integer_value(json_object_get(res, "cpus")) >= 1);
 	cr_assert_eq(json_integer_value(json_object_get(res, "connections")),
 		     1);
 	cr_assert_str_eq(json_string_value(json_object_get(res, "socket")),
-		     d.socket);
+			 d.socket);
 	lim = json_object_get(res, "limits");
 	cr_assert_eq(json_integer_value(json_object_get(lim, "max_message")),
 		     4096);
-	cr_assert_eq(json_integer_value(json_object_get(lim, "max_connections")),
-		     77);
+	cr_assert_eq(
+		json_integer_value(json_object_get(lim, "max_connections")),
+		77);
 	cr_assert_eq(json_integer_value(json_object_get(lim, "max_output")),
 		     1048576);
 	json_decref(r);
@@ -309,8 +311,8 @@ Test(daemon, print_socket_follows_the_default_path_rules)
 
 	test_run(&r, argv, env_xdg, NULL);
 	cr_assert_eq(r.status, 0);
-	cr_assert_str_eq(r.out, getuid() == 0 ? "/run/mpd/mpd.sock\n"
-					      : "/tmp/xdg/mpd/mpd.sock\n");
+	cr_assert_str_eq(r.out, getuid() == 0 ? "/run/mpd/mpd.sock\n" :
+						"/tmp/xdg/mpd/mpd.sock\n");
 	test_run_free(&r);
 	free(bin);
 }
