@@ -265,6 +265,12 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 
 	if (c->closing)
 		return;
+	if (c->backlog) {
+		/* Finish the lines left from the last turn before reading
+		 * more, so a fast sender cannot grow the input buffer. */
+		conn_process(c);
+		return;
+	}
 	iov.iov_base = mpd_framer_reserve(&c->in, CONN_READ_CHUNK, &avail);
 	if (iov.iov_base == NULL) {
 		log_warnx("connection %llu: out of memory for input",
@@ -280,11 +286,8 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 	mh.msg_controllen = sizeof(cmsg.buf);
 	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR) {
-			/* Woken to finish lines left from the last turn. */
-			conn_process(c);
+		if (errno == EAGAIN || errno == EINTR)
 			return;
-		}
 		log_debug("connection %llu: read: %s",
 			  (unsigned long long)c->id, strerror(errno));
 		conn_close(c);
@@ -313,6 +316,7 @@ static void conn_process(struct conn *c)
 	char *line;
 	size_t len;
 
+	c->backlog = false;
 	for (int i = 0; i < CONN_LINES_PER_EVENT; i++) {
 		switch (mpd_framer_next(&c->in, &line, &len)) {
 		case MPD_FRAME_NEED_MORE:
@@ -334,6 +338,6 @@ static void conn_process(struct conn *c)
 			return;
 	}
 	/* More lines may be waiting: come back after the other clients. */
-	if (mpd_framer_pending(&c->in) > 0)
-		event_active(c->ev_read, EV_READ, 0);
+	c->backlog = true;
+	event_active(c->ev_read, EV_READ, 0);
 }

@@ -94,6 +94,7 @@ struct conn {
 	TAILQ_HEAD(, req) parked;
 	bool closing; /* flush the output, then close */
 	bool dead; /* drop the output and close */
+	bool backlog; /* complete lines left for the next turn */
 };
 struct conn *conn_new(int fd);
 void conn_close(struct conn *c);

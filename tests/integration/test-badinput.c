@@ -231,6 +231,33 @@ Test(badinput, split_reads_and_many_messages_per_write)
 	mpdd_stop(&d);
 }
 
+Test(badinput, pipelined_flood_is_answered_in_order)
+{
+	enum { N = 5000 };
+	size_t len = 0;
+	char *buf = malloc((size_t)N * 64);
+	json_t *r;
+	char *line;
+	int fd;
+
+	for (int i = 0; i < N; i++)
+		len += (size_t)sprintf(buf + len, PING("%d") "\n", i);
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	test_send(fd, buf, len);
+	for (int i = 0; i < N; i++) {
+		line = test_read_line(fd, TEST_TIMEOUT_MS);
+		cr_assert(line != NULL);
+		r = json_loads(line, 0, NULL);
+		cr_assert_eq(json_integer_value(json_object_get(r, "id")), i);
+		json_decref(r);
+		free(line);
+	}
+	free(buf);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 Test(badinput, notifications_are_never_answered)
 {
 	json_t *r;
