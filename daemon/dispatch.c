@@ -202,7 +202,7 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 		req_error(r, MPD_RPC_INVALID_PARAMS,
 			  field != NULL ? json_pack("{s:s}", "field", field) :
 					  NULL,
-			  "%s: %s", m->name, text);
+			  "%s", text);
 		return;
 	}
 	log_debug("connection %llu: %s", (unsigned long long)c->id, m->name);

@@ -72,7 +72,7 @@ void fatalx(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
 /* server.c */
-int server_listen(const char *path);
+int server_listen(const char *path) __attribute__((nonnull));
 void server_start(int fd);
 void server_stop(void);
 void server_resume_accept(void);

@@ -186,6 +186,8 @@ struct mpd_rpc_response {
 
 /*
  * Check msg as one response and fill *resp with borrowed references.
+ * Members a response does not define are ignored (a newer daemon may add
+ * some), except "method", which would make it a request.
  * Returns 0, or -EPROTO with *why set when msg is not a valid response.
  */
 int mpd_rpc_parse_response(json_t *msg, struct mpd_rpc_response *resp,

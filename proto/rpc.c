@@ -291,8 +291,7 @@ json_t *mpd_rpc_notification_new(const char *method, json_t *params)
 
 static const char *check_error(json_t *error)
 {
-	json_t *code, *message, *value;
-	const char *key;
+	json_t *code, *message;
 
 	if (!json_is_object(error))
 		return "\"error\" must be an object";
@@ -305,19 +304,14 @@ static const char *check_error(json_t *error)
 	message = json_object_get(error, "message");
 	if (!json_is_string(message))
 		return "\"error.message\" must be a string";
-	json_object_foreach (error, key, value) {
-		if (strcmp(key, "code") != 0 && strcmp(key, "message") != 0 &&
-		    strcmp(key, "data") != 0)
-			return describe_unknown(key, "error");
-	}
 	return NULL;
 }
 
 int mpd_rpc_parse_response(json_t *msg, struct mpd_rpc_response *resp,
 			   const char **why)
 {
-	json_t *id, *result, *error, *value;
-	const char *key, *w;
+	json_t *id, *result, *error;
+	const char *w;
 
 	if (!json_is_object(msg)) {
 		w = "response must be an object";
@@ -346,12 +340,11 @@ int mpd_rpc_parse_response(json_t *msg, struct mpd_rpc_response *resp,
 		w = "response has neither \"result\" nor \"error\"";
 		goto invalid;
 	}
-	json_object_foreach (msg, key, value) {
-		if (strcmp(key, "jsonrpc") != 0 && strcmp(key, "id") != 0 &&
-		    strcmp(key, "result") != 0 && strcmp(key, "error") != 0) {
-			w = describe_unknown(key, "response");
-			goto invalid;
-		}
+	/* Other members are ignored, so that a newer daemon may add some;
+	 * but "method" would make it a request, not a response. */
+	if (json_object_get(msg, "method") != NULL) {
+		w = "a response must not have \"method\"";
+		goto invalid;
 	}
 	if (error != NULL && (w = check_error(error)) != NULL)
 		goto invalid;

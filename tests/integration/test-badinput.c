@@ -147,14 +147,16 @@ ParameterizedTest(struct bad_line *c, badinput,
 
 Test(badinput, invalid_params_name_the_field_in_data)
 {
-	json_t *r;
+	json_t *r, *id;
 	int fd;
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
 			      "\"daemon.ping\",\"params\":{\"data\":[]}}");
-	test_assert_error(r, -32602, json_integer(1));
+	id = json_integer(1);
+	test_assert_error(r, -32602, id);
+	json_decref(id);
 	cr_assert_str_eq(error_name(r), "invalid_params");
 	cr_assert_str_eq(
 		json_string_value(json_object_get(

@@ -1,0 +1,365 @@
+/*
+ * mpd-cli.c - the command line client of mpdd: main, the command table,
+ * option parsing, help and error reporting.
+ *
+ * Commands are rows in cli_commands (tmux's cmd_table, with groups such as
+ * "daemon" holding their own tables). Each level takes the common options:
+ * groups stop at the first word (that word picks the subcommand), a
+ * command also accepts options after its arguments. Argument counts are
+ * checked here from the row, before a handler runs. Output that scripts
+ * read goes to stdout; every failure is exactly one "mpd-cli: ..." line on
+ * stderr with an exit status from enum cli_exit.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CLI_NAME "mpd-cli"
+/* Longest command path, as "mpd-cli daemon info". */
+#define CLI_PATH_MAX 256
+/* Longest error line before it is cut. */
+#define CLI_ERROR_MAX 1024
+
+static int cmd_help_exec(struct cli_ctx *ctx, int argc, char **argv);
+
+static const struct cli_cmd cli_cmd_help = {
+	.name = "help",
+	.usage = "[COMMAND...]",
+	.summary = "show help for mpd-cli or for a command",
+	.min_args = 0,
+	.max_args = CLI_ARGS_ANY,
+	.exec = cmd_help_exec,
+};
+
+const struct cli_cmd *const cli_commands[] = {
+	&cli_cmd_ping, &cli_cmd_daemon, &cli_cmd_rpc, &cli_cmd_help, NULL,
+};
+
+static const struct option cli_long_options[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Print "mpd-cli: MESSAGE" on one line, control characters blanked. */
+void cli_error(const char *fmt, ...)
+{
+	char msg[CLI_ERROR_MAX];
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (p = msg; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	fprintf(stderr, "%s: %s\n", CLI_NAME, msg);
+}
+
+/* Print MESSAGE and where to read help; returns CLI_USAGE. */
+int cli_usage_error(const char *path, const char *fmt, ...)
+{
+	char msg[CLI_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_error("%s. Try '%s --help'.", msg, path);
+	return CLI_USAGE;
+}
+
+/* Returns CLI_OK with ctx->client connected, or the failure's status. */
+int cli_connect(struct cli_ctx *ctx)
+{
+	struct mpd_error err;
+
+	if (ctx->client != NULL)
+		return CLI_OK;
+	if (mpd_connect(&ctx->client, ctx->socket, &err) == 0)
+		return CLI_OK;
+	switch (err.code) {
+	case MPD_E_CONNECT:
+		cli_error("%s%s", err.message,
+			  err.sys_errno == ENOENT ||
+					  err.sys_errno == ECONNREFUSED ?
+				  " (is mpdd running?)" :
+				  "");
+		return CLI_UNREACHABLE;
+	case MPD_E_INVAL:
+		return cli_usage_error(CLI_NAME, "%s", err.message);
+	default:
+		cli_error("%s", err.message);
+		return CLI_FAIL;
+	}
+}
+
+/* Returns CLI_FAIL after printing "METHOD: MESSAGE (NAME)". */
+int cli_call_error(const char *method, const struct mpd_error *err)
+{
+	switch (err->code) {
+	case MPD_E_NOMEM:
+	case MPD_E_INVAL:
+	case MPD_E_CONNECT:
+	case MPD_E_IO:
+	case MPD_E_PROTO:
+	case MPD_E_TOOBIG:
+		/* The library's own: the message says it all. */
+		cli_error("%s: %s", method, err->message);
+		break;
+	default:
+		cli_error("%s: %s (%s)", method, err->message, err->name);
+		break;
+	}
+	return CLI_FAIL;
+}
+
+/* Returns CLI_OK after printing v and a newline, or CLI_FAIL. */
+int cli_print_json(const struct cli_ctx *ctx, const json_t *v, bool indent)
+{
+	size_t flags = JSON_ENCODE_ANY;
+
+	flags |= ctx->json || !indent ? JSON_COMPACT : JSON_INDENT(2);
+	if (json_dumpf(v, stdout, flags) < 0) {
+		cli_error("cannot print the result as JSON");
+		return CLI_FAIL;
+	}
+	putchar('\n');
+	return CLI_OK;
+}
+
+static const struct cli_cmd *cli_find(const struct cli_cmd *const *table,
+				      const char *name)
+{
+	for (; *table != NULL; table++) {
+		if (strcmp((*table)->name, name) == 0)
+			return *table;
+	}
+	return NULL;
+}
+
+/* Width of "PREFIX NAME USAGE" for every command under table. */
+static int cli_list_width(const struct cli_cmd *const *table, int prefix)
+{
+	int w, max = 0;
+
+	for (; *table != NULL; table++) {
+		w = prefix + (int)strlen((*table)->name);
+		if ((*table)->subcommands != NULL)
+			w = cli_list_width((*table)->subcommands, w + 1);
+		else if ((*table)->usage[0] != '\0')
+			w += 1 + (int)strlen((*table)->usage);
+		if (w > max)
+			max = w;
+	}
+	return max;
+}
+
+/* Print every command under table as "  prefix name usage  summary". */
+static void cli_list(const struct cli_cmd *const *table, const char *prefix,
+		     int width)
+{
+	const struct cli_cmd *cmd;
+	char line[CLI_PATH_MAX];
+
+	for (; *table != NULL; table++) {
+		cmd = *table;
+		if (cmd->subcommands != NULL) {
+			snprintf(line, sizeof(line), "%s%s ", prefix,
+				 cmd->name);
+			cli_list(cmd->subcommands, line, width);
+			continue;
+		}
+		snprintf(line, sizeof(line), "%s%s%s%s", prefix, cmd->name,
+			 cmd->usage[0] != '\0' ? " " : "", cmd->usage);
+		printf("  %-*s  %s\n", width, line, cmd->summary);
+	}
+}
+
+static void cli_help_options(bool top)
+{
+	printf("\nOptions:\n"
+	       "  -s, --socket PATH  the socket of mpdd (default: $MPD_SOCKET,"
+	       "\n"
+	       "                     /run/mpd/mpd.sock for root, else\n"
+	       "                     $XDG_RUNTIME_DIR/mpd/mpd.sock)\n"
+	       "  -j, --json         print results as compact JSON\n"
+	       "  -h, --help         show this help\n");
+	if (top)
+		printf("  -V, --version      show the version\n");
+}
+
+/*
+ * Print the help of cmd, whose full path is path ("mpd-cli daemon"); cmd
+ * NULL is mpd-cli itself.
+ */
+static void cli_help(const struct cli_cmd *cmd, const char *path)
+{
+	const struct cli_cmd *const *table = cmd ? cmd->subcommands :
+						   cli_commands;
+
+	if (cmd == NULL) {
+		printf("Usage: %s [OPTIONS] COMMAND [ARGS...]\n\n"
+		       "Talk to mpdd, the process and IPC daemon.\n",
+		       CLI_NAME);
+	} else {
+		printf("Usage: %s [OPTIONS] %s%s%s\n\n%c%s.\n", CLI_NAME,
+		       path + strlen(CLI_NAME " "),
+		       cmd->usage[0] != '\0' ? " " : "", cmd->usage,
+		       toupper((unsigned char)cmd->summary[0]),
+		       cmd->summary + 1);
+		if (cmd->help != NULL)
+			printf("\n%s\n", cmd->help);
+	}
+	if (table != NULL) {
+		printf("\nCommands:\n");
+		cli_list(table, "", cli_list_width(table, 0));
+	}
+	cli_help_options(cmd == NULL);
+	if (cmd == NULL)
+		printf("\nExit status: 0 success; 1 mpdd answered with an "
+		       "error or the operation failed;\n"
+		       "2 usage error; 3 mpdd cannot be reached.\n");
+}
+
+/* help [COMMAND...]: the help of the command those words name. */
+static int cmd_help_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_cmd *const *table = cli_commands;
+	const struct cli_cmd *cmd = NULL;
+	char path[CLI_PATH_MAX] = CLI_NAME;
+	size_t len;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (table == NULL || (cmd = cli_find(table, argv[i])) == NULL)
+			return cli_usage_error(CLI_NAME, "unknown command '%s'",
+					       argv[i]);
+		len = strlen(path);
+		snprintf(path + len, sizeof(path) - len, " %s", cmd->name);
+		table = cmd->subcommands;
+	}
+	cli_help(cmd, path);
+	return CLI_OK;
+}
+
+/*
+ * Parse the options of one level: argv[0] names it, options follow. cmd
+ * is that level's command (NULL at the top). Returns -1 to go on with
+ * argv[optind...], or an exit status when done (help, version, error).
+ */
+static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
+		       const char *path, int argc, char **argv)
+{
+	/* Groups and the top stop at the first word: it is a command. */
+	const char *optstring = cmd != NULL && cmd->exec != NULL ? ":hjs:" :
+								   "+:hjs:V";
+	int c;
+
+	optind = 0; /* a full reset of GNU getopt for each level */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, optstring, cli_long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ctx->socket = optarg;
+			break;
+		case 'j':
+			ctx->json = true;
+			break;
+		case 'h':
+			cli_help(cmd, path);
+			return CLI_OK;
+		case 'V':
+			if (cmd != NULL)
+				goto unknown;
+			printf("%s %s (libmpd %s)\n", CLI_NAME, MPD_VERSION,
+			       mpd_version());
+			return CLI_OK;
+		case ':':
+			return cli_usage_error(path,
+					       "option '%s' needs an argument",
+					       argv[optind - 1]);
+		default:
+unknown:
+			if (optopt != 0 && c == '?')
+				return cli_usage_error(
+					path, "unknown option '-%c'", optopt);
+			return cli_usage_error(path, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+/*
+ * Run the command that argv[0] names in table, under parent ("mpd-cli").
+ * Returns an exit status.
+ */
+static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
+		   const char *parent, int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	char path[CLI_PATH_MAX];
+	const char *name;
+	int r;
+
+	cmd = cli_find(table, argv[0]);
+	if (cmd == NULL)
+		return cli_usage_error(parent, "unknown command '%s'", argv[0]);
+	snprintf(path, sizeof(path), "%s %s", parent, cmd->name);
+	name = path + strlen(CLI_NAME " ");
+
+	r = cli_options(ctx, cmd, path, argc, argv);
+	if (r >= 0)
+		return r;
+	argc -= optind;
+	argv += optind;
+
+	if (cmd->subcommands != NULL) {
+		if (argc == 0)
+			return cli_usage_error(path, "%s: missing command",
+					       name);
+		return cli_run(ctx, cmd->subcommands, path, argc, argv);
+	}
+	if (argc < cmd->min_args)
+		return cli_usage_error(path, "%s: missing arguments", name);
+	if (cmd->max_args != CLI_ARGS_ANY && argc > cmd->max_args)
+		return cli_usage_error(path, "%s: too many arguments", name);
+	return cmd->exec(ctx, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { 0 };
+	int r;
+
+	r = cli_options(&ctx, NULL, CLI_NAME, argc, argv);
+	if (r < 0) {
+		if (optind >= argc)
+			r = cli_usage_error(CLI_NAME, "missing command");
+		else
+			r = cli_run(&ctx, cli_commands, CLI_NAME, argc - optind,
+				    argv + optind);
+	}
+	mpd_close(ctx.client);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r == CLI_OK) {
+			cli_error("cannot write output: %s", strerror(errno));
+			r = CLI_FAIL;
+		}
+	}
+	return r;
+}

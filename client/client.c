@@ -1,0 +1,486 @@
+/*
+ * client.c - libmpd's connection: connect, one synchronous call, close.
+ *
+ * A call encodes one JSON-RPC request with proto's envelope helpers, writes
+ * it as one line, then reads into a proto framer until the line answering
+ * that request's id arrives, skipping server notifications on the way.
+ * Every response is checked before use: a line that is not JSON, not a
+ * response, answers another id or is longer than the client's limit leaves
+ * the stream out of step, so the client is marked broken and refuses later
+ * calls instead of misreading them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mpd.h"
+#include "proto.h"
+
+/* Longest response line accepted; a longer one breaks the client. */
+#define MPD_CLIENT_MAX_RESPONSE (64 * 1024 * 1024)
+/* Bytes asked of the framer for each recv(). */
+#define MPD_CLIENT_READ_CHUNK (64 * 1024)
+/* Ids wrap before 2^53, so peers that read numbers as doubles keep them. */
+#define MPD_CLIENT_MAX_ID (((json_int_t)1 << 53) - 1)
+/* Scratch space for formatting a message before it is cut to fit. */
+#define MPD_CLIENT_MSG_MAX 1024
+
+#define MPD_SUN_PATH_MAX sizeof(((struct sockaddr_un *)NULL)->sun_path)
+
+struct mpd_client {
+	int fd;
+	bool broken; /* the stream is out of step: refuse calls */
+	json_int_t next_id; /* id of the next request */
+	struct mpd_framer in; /* bytes read and not yet consumed */
+	json_t *err_data; /* the last daemon error's data, or NULL */
+	char socket[MPD_SUN_PATH_MAX]; /* the path we connected to */
+};
+
+/* What reading one line of the stream decided. */
+enum client_line {
+	CLIENT_LINE_SKIP = 1, /* a notification: keep reading */
+};
+
+/*
+ * Copy src into dst (size > 0), cut to fit without splitting a UTF-8
+ * sequence, always NUL-terminated.
+ */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size) {
+		n = size - 1;
+		/* Back off over continuation bytes to a sequence start. */
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static const char *errno_text(int e, char *buf, size_t size)
+{
+	/* The GNU strerror_r: returns a static string or writes buf. */
+	return strerror_r(e, buf, size);
+}
+
+/*
+ * Fill *err (if any) for a library error and return code. fmt NULL means
+ * the code's default message.
+ */
+__attribute__((format(printf, 4, 5))) static int
+client_fail(struct mpd_error *err, int code, int sys_errno, const char *fmt,
+	    ...)
+{
+	char msg[MPD_CLIENT_MSG_MAX];
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	} else {
+		copy_cut(msg, sizeof(msg), mpd_strerror(code));
+	}
+	err->code = code;
+	copy_cut(err->name, sizeof(err->name), mpd_err_name(code));
+	copy_cut(err->message, sizeof(err->message), msg);
+	err->sys_errno = sys_errno;
+	err->data = NULL;
+	return code;
+}
+
+/* Like client_fail(), and the client can no longer be used. */
+__attribute__((format(printf, 5, 6))) static int
+client_break(struct mpd_client *c, struct mpd_error *err, int code,
+	     int sys_errno, const char *fmt, ...)
+{
+	char msg[MPD_CLIENT_MSG_MAX];
+	va_list ap;
+
+	c->broken = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return client_fail(err, code, sys_errno, "%s", msg);
+}
+
+/* The library code for an error code received on the wire. */
+static int client_map_code(int wire)
+{
+	switch (wire) {
+#define X(e, code, name, msg) \
+	case (code):          \
+		return MPD_E_##e;
+		MPD_ERRORS(X)
+#undef X
+	}
+	return MPD_E_REMOTE;
+}
+
+/*
+ * Turn the daemon's error response into a code, its details into *err and
+ * keep its data in the client for err->data.
+ */
+static int client_remote_error(struct mpd_client *c,
+			       const struct mpd_rpc_response *resp,
+			       struct mpd_error *err)
+{
+	int code = client_map_code(resp->code);
+	json_t *name = NULL;
+
+	if (resp->data != NULL)
+		c->err_data = json_incref(resp->data);
+	if (err == NULL)
+		return code;
+	if (json_is_object(resp->data))
+		name = json_object_get(resp->data, "name");
+	err->code = code;
+	copy_cut(err->name, sizeof(err->name),
+		 json_is_string(name) ? json_string_value(name) :
+					mpd_err_name(code));
+	copy_cut(err->message, sizeof(err->message),
+		 resp->message != NULL ? resp->message : mpd_strerror(code));
+	err->sys_errno = 0;
+	err->data = c->err_data;
+	return code;
+}
+
+/*
+ * Wait for a connect() that a signal interrupted to finish. Returns 0, or
+ * -errno.
+ */
+static int client_connect_wait(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+
+	while (poll(&pfd, 1, -1) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return -errno;
+	return -soerr;
+}
+
+/* Returns 0 with *out a new client, or a negative code; see mpd.h. */
+int mpd_connect(struct mpd_client **out, const char *path,
+		struct mpd_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char def[MPD_SUN_PATH_MAX];
+	char ebuf[128];
+	struct mpd_client *c = NULL;
+	int r;
+
+	if (out == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_connect: out is NULL");
+	if (path == NULL) {
+		r = mpd_default_socket_path(def, sizeof(def));
+		if (r == -ENOENT)
+			return client_fail(err, MPD_E_CONNECT, 0,
+					   "cannot find mpdd: neither %s nor "
+					   "XDG_RUNTIME_DIR is set",
+					   MPD_SOCKET_ENV);
+		if (r < 0)
+			return client_fail(
+				err, MPD_E_CONNECT, -r,
+				"cannot use the default mpdd socket: "
+				"%s",
+				errno_text(-r, ebuf, sizeof(ebuf)));
+		path = def;
+	} else if (path[0] == '\0') {
+		return client_fail(err, MPD_E_INVAL, 0, "socket path is empty");
+	} else if (strlen(path) >= sizeof(sa.sun_path)) {
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "socket path too long (at most %zu bytes): "
+				   "%s",
+				   sizeof(sa.sun_path) - 1, path);
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	c->fd = -1;
+	c->next_id = 1;
+	mpd_framer_init(&c->in, MPD_CLIENT_MAX_RESPONSE);
+	memcpy(c->socket, path, strlen(path) + 1);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	if (r == -EINTR)
+		r = client_connect_wait(c->fd);
+	if (r < 0)
+		goto fail;
+	*out = c;
+	return 0;
+
+fail:
+	client_fail(err, r == -ENOMEM ? MPD_E_NOMEM : MPD_E_CONNECT, -r,
+		    "cannot connect to mpdd at %s: %s", c->socket,
+		    errno_text(-r, ebuf, sizeof(ebuf)));
+	mpd_close(c);
+	return r == -ENOMEM ? MPD_E_NOMEM : MPD_E_CONNECT;
+}
+
+/* Closes and frees c (NULL is a no-op). */
+void mpd_close(struct mpd_client *c)
+{
+	int saved = errno;
+
+	if (c == NULL)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	mpd_framer_free(&c->in);
+	json_decref(c->err_data);
+	free(c);
+	errno = saved;
+}
+
+/* Returns the socket path (borrowed from c), or NULL. */
+const char *mpd_client_socket(const struct mpd_client *c)
+{
+	return c != NULL ? c->socket : NULL;
+}
+
+/* Returns the connection's fd (still owned by c), or MPD_E_INVAL. */
+int mpd_client_fd(const struct mpd_client *c)
+{
+	return c != NULL ? c->fd : MPD_E_INVAL;
+}
+
+/*
+ * Write all of buf. Returns 0; -errno when the peer is gone (EPIPE,
+ * ECONNRESET), so the caller can still read what it said before closing;
+ * or fails the call (and breaks the client) on other errors.
+ */
+static int client_send(struct mpd_client *c, const char *buf, size_t len,
+		       struct mpd_error *err)
+{
+	char ebuf[128];
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EPIPE || errno == ECONNRESET)
+			return -errno;
+		return client_break(c, err, MPD_E_IO, errno,
+				    "cannot send to mpdd: %s",
+				    errno_text(errno, ebuf, sizeof(ebuf)));
+	}
+	return 0;
+}
+
+/*
+ * Act on one line from the daemon while waiting for the response to id.
+ * Returns 0 when it was our successful response (*result set if result is
+ * not NULL), CLIENT_LINE_SKIP for a notification, or a negative code.
+ */
+static int client_line(struct mpd_client *c, const char *line, size_t len,
+		       json_int_t id, json_t **result, struct mpd_error *err)
+{
+	struct mpd_rpc_response resp;
+	json_error_t jerr;
+	const char *why = NULL;
+	json_t *msg = NULL;
+	int r;
+
+	msg = json_loadb(line, len, 0, &jerr);
+	if (msg == NULL)
+		return client_break(c, err, MPD_E_PROTO, 0,
+				    "mpdd sent invalid JSON: %s", jerr.text);
+	if (json_is_object(msg) && json_object_get(msg, "method") != NULL &&
+	    json_object_get(msg, "id") == NULL) {
+		r = CLIENT_LINE_SKIP;
+		goto out;
+	}
+	if (mpd_rpc_parse_response(msg, &resp, &why) < 0) {
+		r = client_break(c, err, MPD_E_PROTO, 0,
+				 "invalid response from mpdd: %s",
+				 why != NULL ? why : "malformed");
+		goto out;
+	}
+	/*
+	 * An error with a null id answers a request the daemon could not
+	 * read; with one request in flight, that request is ours.
+	 */
+	if (!(resp.error && json_is_null(resp.id)) &&
+	    !(json_is_integer(resp.id) && json_integer_value(resp.id) == id)) {
+		r = client_break(c, err, MPD_E_PROTO, 0,
+				 "mpdd answered another request (expected id "
+				 "%" JSON_INTEGER_FORMAT ")",
+				 id);
+		goto out;
+	}
+	if (resp.error) {
+		r = client_remote_error(c, &resp, err);
+		goto out;
+	}
+	if (result != NULL)
+		*result = json_incref(resp.result);
+	r = 0;
+out:
+	json_decref(msg);
+	return r;
+}
+
+/*
+ * Read until the response to id. Returns as client_line() for our
+ * response; a failure to read or frame breaks the client.
+ */
+static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
+			  struct mpd_error *err)
+{
+	enum mpd_frame_status st;
+	char ebuf[128];
+	size_t len, avail;
+	char *line, *p;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		st = mpd_framer_next(&c->in, &line, &len);
+		if (st == MPD_FRAME_TOO_LONG)
+			return client_break(c, err, MPD_E_TOOBIG, 0,
+					    "response from mpdd longer than "
+					    "%d bytes",
+					    MPD_CLIENT_MAX_RESPONSE);
+		if (st == MPD_FRAME_LINE) {
+			r = client_line(c, line, len, id, result, err);
+			if (r == CLIENT_LINE_SKIP)
+				continue;
+			return r;
+		}
+		p = mpd_framer_reserve(&c->in, MPD_CLIENT_READ_CHUNK, &avail);
+		if (p == NULL)
+			return client_break(c, err, MPD_E_NOMEM, ENOMEM,
+					    "out of memory reading from mpdd");
+		n = recv(c->fd, p, avail, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return client_break(c, err, MPD_E_IO, errno,
+					    "cannot receive from mpdd: %s",
+					    errno_text(errno, ebuf,
+						       sizeof(ebuf)));
+		if (n == 0)
+			return client_break(c, err, MPD_E_IO, 0,
+					    "connection closed by mpdd");
+		mpd_framer_commit(&c->in, (size_t)n);
+	}
+}
+
+/* Returns 0 with *result a new reference, or a negative code; see mpd.h. */
+int mpd_call(struct mpd_client *c, const char *method, json_t *params,
+	     json_t **result, struct mpd_error *err)
+{
+	json_int_t id;
+	json_t *req = NULL, *probe;
+	char *line = NULL;
+	size_t len;
+	int r;
+
+	if (c == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call: client is NULL");
+	json_decref(c->err_data);
+	c->err_data = NULL;
+	if (method == NULL || method[0] == '\0')
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call: method is NULL or empty");
+	if (params != NULL && !json_is_object(params) && !json_is_array(params))
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call: params must be an object or an "
+				   "array");
+	if (c->broken)
+		return client_fail(err, MPD_E_IO, 0,
+				   "connection to mpdd was lost by an earlier "
+				   "error");
+
+	id = c->next_id;
+	c->next_id = id < MPD_CLIENT_MAX_ID ? id + 1 : 1;
+	req = mpd_rpc_request_new(id, method, NULL);
+	if (req == NULL) {
+		/* The only other way to fail: a method that is not UTF-8. */
+		probe = json_string(method);
+		if (probe == NULL)
+			return client_fail(err, MPD_E_INVAL, 0,
+					   "mpd_call: method is not valid "
+					   "UTF-8");
+		json_decref(probe);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	if (params != NULL && json_object_set(req, "params", params) < 0) {
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+		goto out;
+	}
+	line = mpd_rpc_encode(req, &len);
+	if (line == NULL) {
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+		goto out;
+	}
+	/* A peer that hung up may have said why first: read it either way. */
+	r = client_send(c, line, len, err);
+	if (r < 0 && c->broken)
+		goto out;
+	r = client_receive(c, id, result, err);
+out:
+	free(line);
+	json_decref(req);
+	return r;
+}
+
+/* Returns 0 if the daemon answered daemon.ping, else as mpd_call(). */
+int mpd_ping(struct mpd_client *c, struct mpd_error *err)
+{
+	return mpd_call(c, MPD_M_DAEMON_PING, NULL, NULL, err);
+}
+
+/* Returns 0 with *info a new reference to an object, or a negative code. */
+int mpd_daemon_info(struct mpd_client *c, json_t **info, struct mpd_error *err)
+{
+	json_t *res = NULL;
+	int r;
+
+	if (info == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_daemon_info: info is NULL");
+	r = mpd_call(c, MPD_M_DAEMON_INFO, NULL, &res, err);
+	if (r < 0)
+		return r;
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return client_fail(err, MPD_E_PROTO, 0,
+				   "daemon.info did not return an object");
+	}
+	*info = res;
+	return 0;
+}

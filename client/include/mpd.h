@@ -1,0 +1,198 @@
+/*
+ * mpd.h - libmpd, the C client library of mpdd.
+ *
+ * This is the only header libmpd installs. It talks to mpdd over its Unix
+ * socket with JSON-RPC 2.0, one JSON text per line, synchronously: a call
+ * sends one request and blocks until its response arrives. Payloads are
+ * jansson values.
+ *
+ * Conventions, for every function below:
+ *  - Functions return 0 (or a documented non-negative value) on success and
+ *    a negative MPD_E_* code on failure. They never print and never abort.
+ *  - Every function takes an optional struct mpd_error *err (may be NULL),
+ *    filled on failure only.
+ *  - Out-parameters are written only on success.
+ *  - json_t * arguments are BORROWED: the caller keeps its reference.
+ *    json_t ** out-parameters receive a NEW reference the caller must
+ *    json_decref(). The one exception is mpd_error.data, borrowed from the
+ *    client (see there).
+ *
+ * Threads: a struct mpd_client must be used by one thread at a time (it
+ * holds the connection, its read buffer and the last error's data). Distinct
+ * clients in distinct threads are independent; there is no global state.
+ * mpd_version(), mpd_strerror() and mpd_err_name() are thread-safe.
+ */
+#ifndef MPD_H
+#define MPD_H
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MPD_EXPORT __attribute__((visibility("default")))
+#else
+#define MPD_EXPORT
+#endif
+
+/* The version of this header. mpd_version() gives the library's. */
+#define MPD_VERSION_MAJOR  0
+#define MPD_VERSION_MINOR  1
+#define MPD_VERSION_PATCH  0
+#define MPD_VERSION_STRING "0.1.0"
+#define MPD_VERSION_NUMBER                                      \
+	((MPD_VERSION_MAJOR << 16) | (MPD_VERSION_MINOR << 8) | \
+	 MPD_VERSION_PATCH)
+
+/* The library's version string ("0.1.0"); static, never NULL. */
+MPD_EXPORT const char *mpd_version(void);
+
+/*
+ * Error codes: X(NAME, code, "wire_name", "message").
+ *
+ * The JSON-RPC 2.0 codes keep their values. mpdd's application errors,
+ * which the daemon sends as small positive codes with a stable name in
+ * error.data.name, are -N here. The codes from -100 to -199 are the
+ * library's own and never travel on the wire.
+ */
+#define MPD_ERRNO_MAP(X)                                                     \
+	X(PARSE_ERROR, -32700, "parse_error", "parse error")                 \
+	X(INVALID_REQUEST, -32600, "invalid_request", "invalid request")     \
+	X(METHOD_NOT_FOUND, -32601, "method_not_found", "method not found")  \
+	X(INVALID_PARAMS, -32602, "invalid_params", "invalid params")        \
+	X(INTERNAL_ERROR, -32603, "internal_error", "internal error")        \
+	X(NOT_FOUND, -1, "not_found", "no such object")                      \
+	X(EXISTS, -2, "exists", "object already exists")                     \
+	X(INVALID_STATE, -3, "invalid_state", "invalid state for operation") \
+	X(PERMISSION_DENIED, -4, "permission_denied", "permission denied")   \
+	X(EMPTY, -5, "empty", "empty")                                       \
+	X(FULL, -6, "full", "full")                                          \
+	X(CLOSED, -7, "closed", "closed")                                    \
+	X(SPAWN_FAILED, -8, "spawn_failed", "process could not be started")  \
+	X(LIMIT, -9, "limit", "limit reached")                               \
+	X(NOMEM, -101, "nomem", "out of memory")                             \
+	X(INVAL, -102, "inval", "invalid argument")                          \
+	X(CONNECT, -103, "connect", "cannot connect to mpdd")                \
+	X(IO, -104, "io", "connection to mpdd failed")                       \
+	X(PROTO, -105, "proto", "invalid response from mpdd")                \
+	X(TOOBIG, -106, "toobig", "response from mpdd too large")            \
+	X(REMOTE, -107, "remote", "error unknown to this library")
+
+/*
+ * MPD_E_REMOTE: the daemon answered with an error code this library does
+ * not know (a newer daemon); mpd_error.name and .message hold what the
+ * daemon sent.
+ */
+enum mpd_errno {
+#define MPD_ERRNO_ENUM_(name, code, wire, msg) MPD_E_##name = (code),
+	MPD_ERRNO_MAP(MPD_ERRNO_ENUM_)
+#undef MPD_ERRNO_ENUM_
+};
+
+/* Message for an error code; "unknown error" for codes not in the map.
+ * Static, never NULL. */
+MPD_EXPORT const char *mpd_strerror(int code);
+/* Name of an error code ("method_not_found"); "unknown" for codes not in
+ * the map. Static, never NULL. */
+MPD_EXPORT const char *mpd_err_name(int code);
+
+/*
+ * Details of a failure.
+ *
+ * code:      the negative MPD_E_* code the function returned.
+ * name:      for daemon errors the daemon's error.data.name
+ *            ("invalid_params"), else mpd_err_name(code). Truncated to fit.
+ * message:   for daemon errors the daemon's error.message; for library
+ *            errors a sentence naming what failed (the socket path, the
+ *            system error). Truncated to fit, always NUL-terminated.
+ * sys_errno: the errno behind MPD_E_CONNECT, MPD_E_IO and MPD_E_NOMEM,
+ *            else 0.
+ * data:      the daemon's error.data (its fields such as "field" or
+ *            "errno"), BORROWED from the client: valid until the next call
+ *            on that client or mpd_close(). NULL when there is none.
+ */
+struct mpd_error {
+	int code;
+	char name[32];
+	char message[256];
+	int sys_errno;
+	const json_t *data;
+};
+
+/* A connection to mpdd. Opaque; one thread at a time. */
+struct mpd_client;
+
+/*
+ * Connect to mpdd at path, or with path NULL at the default socket:
+ * $MPD_SOCKET if set and non-empty, else /run/mpd/mpd.sock for root, else
+ * $XDG_RUNTIME_DIR/mpd/mpd.sock.
+ *
+ * Returns 0 and sets *out to a new client (free it with mpd_close()), or
+ * MPD_E_INVAL (out NULL, path empty or too long for a Unix socket),
+ * MPD_E_CONNECT (no default path applies, or connect() failed: the message
+ * names the path tried and the system error), MPD_E_NOMEM.
+ */
+MPD_EXPORT int mpd_connect(struct mpd_client **out, const char *path,
+			   struct mpd_error *err);
+
+/* Close the connection and free the client. NULL is a no-op. */
+MPD_EXPORT void mpd_close(struct mpd_client *c);
+
+/* The socket path the client is connected to; borrowed, valid until
+ * mpd_close(). NULL when c is NULL. */
+MPD_EXPORT const char *mpd_client_socket(const struct mpd_client *c);
+
+/*
+ * The client's socket descriptor, for callers that poll() for readability
+ * (daemon notifications) before making a call. It stays owned by the
+ * client: never read, write or close it. The library may already have
+ * buffered bytes read from it, so readability is a hint, not a promise.
+ * Returns the fd (>= 0), or MPD_E_INVAL when c is NULL.
+ */
+MPD_EXPORT int mpd_client_fd(const struct mpd_client *c);
+
+/*
+ * Call method with params and wait for its response.
+ *
+ * params: BORROWED; an object or an array, or NULL to send none.
+ * result: on success receives a NEW reference to the response's result
+ *         (caller json_decref()s it); may be NULL to discard the result.
+ *
+ * Returns 0, or:
+ *  - the daemon's error mapped to MPD_E_* (MPD_E_METHOD_NOT_FOUND,
+ *    MPD_E_INVALID_PARAMS, MPD_E_NOT_FOUND, ...; MPD_E_REMOTE for a code
+ *    this library does not know), with err->name and err->message taken
+ *    from the daemon and err->data borrowed from the client;
+ *  - MPD_E_INVAL (c or method NULL, method empty, params neither object
+ *    nor array), MPD_E_NOMEM;
+ *  - MPD_E_IO (send or receive failed, or mpdd closed the connection),
+ *    MPD_E_PROTO (mpdd sent something that is not our response),
+ *    MPD_E_TOOBIG (a response longer than the client's limit).
+ * After MPD_E_IO, MPD_E_PROTO or MPD_E_TOOBIG the connection is out of step
+ * and the client is broken: every later call fails with MPD_E_IO. Close
+ * it and connect again. Server notifications that arrive while waiting are
+ * skipped.
+ */
+MPD_EXPORT int mpd_call(struct mpd_client *c, const char *method,
+			json_t *params, json_t **result, struct mpd_error *err);
+
+/* daemon.ping: returns 0 if the daemon answered, else as mpd_call(). */
+MPD_EXPORT int mpd_ping(struct mpd_client *c, struct mpd_error *err);
+
+/*
+ * daemon.info: on success *info receives a NEW reference to the info
+ * object (version, protocol, pid, uid, uptime, started, cpus, connections,
+ * socket, limits {max_message, max_connections, max_output}). Returns 0, or
+ * as mpd_call(); MPD_E_INVAL when info is NULL, MPD_E_PROTO when the
+ * result is not an object (the client stays usable then).
+ */
+MPD_EXPORT int mpd_daemon_info(struct mpd_client *c, json_t **info,
+			       struct mpd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MPD_H */
