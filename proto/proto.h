@@ -35,8 +35,17 @@
 #define MPD_USER_SOCKET_SUFFIX "/mpd/mpd.sock" /* under $XDG_RUNTIME_DIR */
 
 /* Method names. */
-#define MPD_M_DAEMON_PING "daemon.ping"
-#define MPD_M_DAEMON_INFO "daemon.info"
+#define MPD_M_DAEMON_PING	"daemon.ping"
+#define MPD_M_DAEMON_INFO	"daemon.info"
+#define MPD_M_PROCESS_CREATE	"process.create"
+#define MPD_M_PROCESS_START	"process.start"
+#define MPD_M_PROCESS_JOIN	"process.join"
+#define MPD_M_PROCESS_TERMINATE "process.terminate"
+#define MPD_M_PROCESS_KILL	"process.kill"
+#define MPD_M_PROCESS_SIGNAL	"process.signal"
+#define MPD_M_PROCESS_INFO	"process.info"
+#define MPD_M_PROCESS_LIST	"process.list"
+#define MPD_M_PROCESS_CLOSE	"process.close"
 
 /*
  * The error list: X(ENUM, code, "wire_name", "message").
@@ -240,5 +249,14 @@ int mpd_params_check(const struct mpd_param *spec, json_t *params, char *msg,
 
 /* Name of a param type for messages ("string", "integer", ...). */
 const char *mpd_param_type_name(enum mpd_param_type type);
+
+/*
+ * Signals on the wire. mpd_signal_name() returns "SIGTERM" for SIGTERM
+ * (static), "SIGRTMIN+N" for real-time signals (written into buf), or
+ * NULL for a number that is no signal. mpd_signal_number() takes "SIGTERM",
+ * "TERM" (any case) or "SIGRTMIN+N" and returns the number, or -1.
+ */
+const char *mpd_signal_name(int sig, char *buf, size_t size);
+int mpd_signal_number(const char *name);
 
 #endif /* MPD_PROTO_H */

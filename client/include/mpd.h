@@ -25,6 +25,9 @@
 #ifndef MPD_H
 #define MPD_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 #ifdef __cplusplus
@@ -78,7 +81,8 @@ MPD_EXPORT const char *mpd_version(void);
 	X(IO, -104, "io", "connection to mpdd failed")                       \
 	X(PROTO, -105, "proto", "invalid response from mpdd")                \
 	X(TOOBIG, -106, "toobig", "response from mpdd too large")            \
-	X(REMOTE, -107, "remote", "error unknown to this library")
+	X(REMOTE, -107, "remote", "error unknown to this library")           \
+	X(TIMEOUT, -108, "timeout", "timed out")
 
 /*
  * MPD_E_REMOTE: the daemon answered with an error code this library does
@@ -190,6 +194,152 @@ MPD_EXPORT int mpd_ping(struct mpd_client *c, struct mpd_error *err);
  */
 MPD_EXPORT int mpd_daemon_info(struct mpd_client *c, json_t **info,
 			       struct mpd_error *err);
+
+/*
+ * mpd_call() with file descriptors: fds (nfds of them, at most 16) travel
+ * as SCM_RIGHTS with the request, for params that take them (a "pass"
+ * stdio stream of process.create). The descriptors stay the caller's: the
+ * daemon receives duplicates. Returns as mpd_call(); MPD_E_INVAL when nfds
+ * is over 16 or fds is NULL with nfds > 0.
+ */
+MPD_EXPORT int mpd_call_fds(struct mpd_client *c, const char *method,
+			    json_t *params, const int *fds, size_t nfds,
+			    json_t **result, struct mpd_error *err);
+
+/*
+ * Processes (docs/protocol.md, "Processes").
+ *
+ * A process is addressed by its id (int64_t, >= 1). The record functions
+ * return the daemon's process record as a NEW reference in *record (may be
+ * NULL to discard): an object with id, name, state, pid, exitcode, signal,
+ * core_dumped, daemon, parent, uid, start_method, target, created,
+ * started, ended, error.
+ */
+
+/* How one stdio stream of a new process is set up. */
+enum mpd_stdio_mode {
+	MPD_STDIO_DEFAULT = 0, /* stdin: null; stdout, stderr: inherit */
+	MPD_STDIO_NULL, /* /dev/null */
+	MPD_STDIO_INHERIT, /* the daemon's own */
+	MPD_STDIO_FILE, /* path, opened by the worker */
+	MPD_STDIO_PASS, /* fd, sent to the daemon with the request */
+};
+
+struct mpd_stdio {
+	enum mpd_stdio_mode mode;
+	const char *path; /* MPD_STDIO_FILE */
+	int append; /* MPD_STDIO_FILE: append instead of truncate */
+	int fd; /* MPD_STDIO_PASS: the caller's descriptor */
+};
+
+/*
+ * Options of mpd_process_create(). Zero-initialise, then set what you
+ * need; every pointer is BORROWED for the duration of the call. Exactly
+ * one target: argv, or module and function.
+ */
+struct mpd_process_options {
+	const char *name; /* NULL: Process-<id> */
+	const char *const *argv; /* NULL-terminated; argv[0] searched in PATH */
+	const char *module; /* shared object with the function */
+	const char *function; /* int fn(mpd_worker *w, const json_t *args) */
+	json_t *args; /* passed to function; NULL: null */
+	const char *const *env; /* "KEY=VALUE" strings, NULL-terminated */
+	int env_clear; /* start from an empty environment */
+	const char *cwd; /* NULL: the daemon's */
+	struct mpd_stdio stdio[3]; /* stdin, stdout, stderr */
+	int daemon; /* terminate when this connection closes */
+	const char *start_method; /* NULL: "forkserver"; or "spawn" */
+	int start; /* start at once */
+};
+
+/* process.create: returns 0 with the record in *record (may be NULL), or
+ * as mpd_call(); MPD_E_INVAL for options without exactly one target. */
+MPD_EXPORT int mpd_process_create(struct mpd_client *c,
+				  const struct mpd_process_options *opts,
+				  json_t **record, struct mpd_error *err);
+/* process.start: returns 0 with the record (state "running"), or
+ * MPD_E_SPAWN_FAILED (err->data has stage, errno, message), ... */
+MPD_EXPORT int mpd_process_start(struct mpd_client *c, int64_t id,
+				 json_t **record, struct mpd_error *err);
+/* process.join: waits at most timeout seconds (timeout < 0: as long as the
+ * process runs). Returns 0 with the record; its "exitcode" is null when
+ * the timeout passed first. */
+MPD_EXPORT int mpd_process_join(struct mpd_client *c, int64_t id,
+				double timeout, json_t **record,
+				struct mpd_error *err);
+/* process.terminate / process.kill: SIGTERM / SIGKILL to the process
+ * group. Returns 0, or as mpd_call(). */
+MPD_EXPORT int mpd_process_terminate(struct mpd_client *c, int64_t id,
+				     struct mpd_error *err);
+MPD_EXPORT int mpd_process_kill(struct mpd_client *c, int64_t id,
+				struct mpd_error *err);
+/* process.signal: signal sig (a number) to the process group, or with
+ * group 0 to the process alone. */
+MPD_EXPORT int mpd_process_signal(struct mpd_client *c, int64_t id, int sig,
+				  int group, struct mpd_error *err);
+/* process.info: the record with cwd, env, stdio and args. */
+MPD_EXPORT int mpd_process_info(struct mpd_client *c, int64_t id,
+				json_t **record, struct mpd_error *err);
+/* The id of the process called name: returns 0 with *id, or
+ * MPD_E_NOT_FOUND, ... */
+MPD_EXPORT int mpd_process_lookup(struct mpd_client *c, const char *name,
+				  int64_t *id, struct mpd_error *err);
+/*
+ * process.list: *list receives a NEW reference to the array of records.
+ * Filters: state (NULL: any), name_prefix (NULL: any), parent (< 0: any).
+ */
+MPD_EXPORT int mpd_process_list(struct mpd_client *c, const char *state,
+				const char *name_prefix, int64_t parent,
+				json_t **list, struct mpd_error *err);
+/* process.close: forget an ended (or never started) process. */
+MPD_EXPORT int mpd_process_close(struct mpd_client *c, int64_t id,
+				 struct mpd_error *err);
+/*
+ * Create, start and join in one call (opts->start is ignored): waits at
+ * most timeout seconds (< 0: forever). Returns 0 with *exitcode set (may
+ * be NULL) and the record in *record (may be NULL); when the timeout
+ * passes first, the process is left running and MPD_E_TIMEOUT is
+ * returned with *record set. The record is not closed.
+ */
+MPD_EXPORT int mpd_run(struct mpd_client *c,
+		       const struct mpd_process_options *opts, double timeout,
+		       int *exitcode, json_t **record, struct mpd_error *err);
+
+/*
+ * The worker side.
+ *
+ * A function target is called as fn(w, args) in the worker process; its
+ * return value is the process's exit code. args is BORROWED (valid for the
+ * call). w describes the worker and lives as long as the process.
+ */
+typedef struct mpd_worker mpd_worker;
+typedef int mpd_worker_fn(mpd_worker *w, const json_t *args);
+
+/* The worker's process id (>= 1). */
+MPD_EXPORT int64_t mpd_worker_id(const mpd_worker *w);
+/* Its name; borrowed, valid as long as w. */
+MPD_EXPORT const char *mpd_worker_name(const mpd_worker *w);
+/* The id of the process that created it, or 0 when it has none. */
+MPD_EXPORT int64_t mpd_worker_parent(const mpd_worker *w);
+/* The daemon's socket path; borrowed, valid as long as w. */
+MPD_EXPORT const char *mpd_worker_socket(const mpd_worker *w);
+/*
+ * A client connected to the daemon that runs this worker, opened at the
+ * first call and kept: BORROWED, never mpd_close() it. Returns NULL (and
+ * fills err) when it cannot connect.
+ */
+MPD_EXPORT struct mpd_client *mpd_worker_client(mpd_worker *w,
+						struct mpd_error *err);
+/*
+ * For any program mpd started (function targets and exec'd programs
+ * alike), from its environment (MPD_PROCESS_ID, MPD_PROCESS_NAME,
+ * MPD_PARENT_ID, MPD_SOCKET): the current worker, or NULL when this
+ * program was not started by mpd. Thread-safe; the same object each call.
+ */
+MPD_EXPORT mpd_worker *mpd_current_process(void);
+/* The id of the current worker's parent process, or 0 (none, or not a
+ * worker). */
+MPD_EXPORT int64_t mpd_parent_process(void);
 
 #ifdef __cplusplus
 }
