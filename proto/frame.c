@@ -165,6 +165,7 @@ enum mpd_frame_status mpd_framer_next(struct mpd_framer *f, char **line,
 		}
 
 		f->start += i + 1;
+		f->consumed += i + 1;
 		f->scan = 0;
 		if (f->start == f->end)
 			f->start = f->end = 0;

@@ -109,6 +109,7 @@ struct mpd_framer {
 	size_t end; /* one past the last buffered byte */
 	size_t scan; /* bytes from start already known to hold no '\n' */
 	size_t max; /* longest line accepted */
+	uint64_t consumed; /* stream bytes taken so far, as lines or blank */
 };
 
 enum mpd_frame_status {
@@ -136,6 +137,9 @@ int mpd_framer_feed(struct mpd_framer *f, const void *data, size_t n);
  * Next complete line. On MPD_FRAME_LINE, *line points into the framer's
  * buffer, is NUL-terminated in place (the '\n' replaced) and stays valid
  * until the next call that changes the framer. *len excludes the newline.
+ * Afterwards f->consumed is the stream offset just past that line's '\n',
+ * which lets a reader tell which line a byte position (say, the one that
+ * carried SCM_RIGHTS descriptors) belongs to.
  */
 enum mpd_frame_status mpd_framer_next(struct mpd_framer *f, char **line,
 				      size_t *len);

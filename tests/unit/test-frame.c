@@ -500,3 +500,27 @@ ParameterizedTest(struct chunking *c, frame, any_split_gives_the_same_lines)
 	cr_assert(eq(sz, mpd_framer_pending(&f), 0));
 	mpd_framer_free(&f);
 }
+
+Test(frame, consumed_counts_stream_offsets_past_each_line)
+{
+	struct mpd_framer f;
+	char *line;
+	size_t len;
+
+	mpd_framer_init(&f, 64);
+	cr_assert(eq(int, mpd_framer_feed(&f, "ab\n\n  \ncde\r\nf", 13), 0));
+	cr_assert(eq(int, mpd_framer_next(&f, &line, &len), MPD_FRAME_LINE));
+	cr_assert(eq(u64, f.consumed, 3));
+	/* The blank lines are skipped, and counted. */
+	cr_assert(eq(int, mpd_framer_next(&f, &line, &len), MPD_FRAME_LINE));
+	cr_assert(eq(str, line, "cde"));
+	cr_assert(eq(u64, f.consumed, 12));
+	cr_assert(
+		eq(int, mpd_framer_next(&f, &line, &len), MPD_FRAME_NEED_MORE));
+	cr_assert(eq(u64, f.consumed, 12));
+	cr_assert(eq(int, mpd_framer_feed(&f, "\n", 1), 0));
+	cr_assert(eq(int, mpd_framer_next(&f, &line, &len), MPD_FRAME_LINE));
+	cr_assert(eq(str, line, "f"));
+	cr_assert(eq(u64, f.consumed, 14));
+	mpd_framer_free(&f);
+}
