@@ -4,8 +4,9 @@
  * Input is read with recvmsg() straight into the connection's framer, so
  * that file descriptors sent with SCM_RIGHTS arrive with the bytes of the
  * request they belong to (libevent's bufferevents drop ancillary data).
- * Received fds wait in conn->fds for the next complete line; whatever that
- * line's request does not claim is closed after it is dispatched.
+ * fdio.c decides which line they belong to; while that line is dispatched
+ * they are in conn->line_fds, and whatever its request does not keep is
+ * closed afterwards.
  *
  * Output goes to an evbuffer flushed when the socket is writable. A client
  * that lets more than --max-output bytes of replies pile up is dropped: it
@@ -38,11 +39,13 @@ static void conn_free_line_cb(const void *data, size_t len, void *arg)
 	free((void *)data);
 }
 
-static void conn_drop_fds(struct conn *c)
+/* Close the current line's descriptors that no handler kept. */
+static void conn_drop_line_fds(struct conn *c)
 {
-	for (int i = 0; i < c->nfds; i++)
-		close(c->fds[i]);
-	c->nfds = 0;
+	for (int i = 0; i < c->line_nfds; i++)
+		if (c->line_fds[i] >= 0)
+			close(c->line_fds[i]);
+	c->line_nfds = 0;
 }
 
 /*
@@ -73,6 +76,7 @@ struct conn *conn_new(int fd)
 	}
 	TAILQ_INIT(&c->parked);
 	mpd_framer_init(&c->in, mpdd.opt.max_message);
+	fdq_init(&c->fdq);
 	c->out = evbuffer_new();
 	c->ev_read =
 		event_new(mpdd.base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
@@ -91,11 +95,13 @@ struct conn *conn_new(int fd)
 		return NULL;
 	}
 	c->id = ++mpdd.next_conn_id;
+	c->proc_id = proctab_peer(c->pid);
 	TAILQ_INSERT_TAIL(&mpdd.conns, c, entry);
 	mpdd.nconns++;
-	log_debug("connection %llu: pid %ld uid %ld gid %ld (%u open)",
+	log_debug("connection %llu: pid %ld uid %ld gid %ld process %lld "
+		  "(%u open)",
 		  (unsigned long long)c->id, (long)c->pid, (long)c->uid,
-		  (long)c->gid, mpdd.nconns);
+		  (long)c->gid, (long long)c->proc_id, mpdd.nconns);
 	return c;
 }
 
@@ -105,13 +111,15 @@ void conn_close(struct conn *c)
 	log_debug("connection %llu: closed (%zu unsent bytes)",
 		  (unsigned long long)c->id, evbuffer_get_length(c->out));
 	req_cancel_all(c);
+	proctab_conn_closed(c);
 	TAILQ_REMOVE(&mpdd.conns, c, entry);
 	mpdd.nconns--;
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	evbuffer_free(c->out);
 	mpd_framer_free(&c->in);
-	conn_drop_fds(c);
+	fdq_clear(&c->fdq);
+	conn_drop_line_fds(c);
 	close(c->fd);
 	free(c);
 }
@@ -227,40 +235,9 @@ void conn_send(struct conn *c, const json_t *msg)
 		event_active(c->ev_write, EV_WRITE, 0);
 }
 
-/* Keep fds that came with the bytes just read, up to the per-message cap. */
-static void conn_take_fds(struct conn *c, struct msghdr *mh)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL;
-	     cm = CMSG_NXTHDR(mh, cm)) {
-		int *fds = (int *)CMSG_DATA(cm);
-		size_t n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			if (c->nfds < MPD_MAX_FDS_PER_MESSAGE)
-				c->fds[c->nfds++] = fds[i];
-			else
-				close(fds[i]);
-		}
-	}
-	if (mh->msg_flags & MSG_CTRUNC)
-		log_warnx("connection %llu: too many fds in one message; "
-			  "extra fds were discarded",
-			  (unsigned long long)c->id);
-}
-
 static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
-		struct cmsghdr align;
-	} cmsg;
 	struct conn *c = arg;
-	struct iovec iov;
-	struct msghdr mh;
-	size_t avail;
 	ssize_t n;
 
 	if (c->closing)
@@ -271,20 +248,7 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 		conn_process(c);
 		return;
 	}
-	iov.iov_base = mpd_framer_reserve(&c->in, CONN_READ_CHUNK, &avail);
-	if (iov.iov_base == NULL) {
-		log_warnx("connection %llu: out of memory for input",
-			  (unsigned long long)c->id);
-		conn_close(c);
-		return;
-	}
-	iov.iov_len = avail;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cmsg.buf;
-	mh.msg_controllen = sizeof(cmsg.buf);
-	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	n = fdq_read(c->fd, &c->in, &c->fdq, CONN_READ_CHUNK);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -293,8 +257,6 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (mh.msg_controllen > 0)
-		conn_take_fds(c, &mh);
 	if (n == 0) {
 		if (mpd_framer_pending(&c->in) > 0)
 			log_debug("connection %llu: EOF inside a message, "
@@ -305,7 +267,6 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 		conn_finish(c);
 		return;
 	}
-	mpd_framer_commit(&c->in, (size_t)n);
 	conn_process(c);
 }
 
@@ -332,8 +293,10 @@ static void conn_process(struct conn *c)
 		case MPD_FRAME_LINE:
 			break;
 		}
+		c->line_nfds = fdq_take(&c->fdq, c->in.consumed, c->line_fds,
+					MPD_MAX_FDS_PER_MESSAGE);
 		dispatch_line(c, line, len);
-		conn_drop_fds(c);
+		conn_drop_line_fds(c);
 		if (c->closing)
 			return;
 	}

@@ -38,19 +38,25 @@ void daemon_info(struct req *r, json_t *params)
 	json_t *info;
 
 	info = json_pack(
-		"{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s,"
-		" s:{s:I, s:I, s:I, s:I}}",
+		"{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s, s:o,"
+		" s:[ss], s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:f}}",
 		"version", MPD_VERSION, "protocol", MPD_PROTOCOL_VERSION, "pid",
 		(json_int_t)getpid(), "uid", (json_int_t)getuid(), "uptime",
 		mono_since(&mpdd.started_mono), "started",
 		(json_int_t)mpdd.started_wall, "cpus",
 		(json_int_t)(cpus > 0 ? cpus : 1), "connections",
 		(json_int_t)mpdd.nconns, "socket", mpdd.opt.socket_path,
-		"log_level", log_level_name(log_get_level()), "limits",
-		"max_message", (json_int_t)mpdd.opt.max_message,
-		"max_connections", (json_int_t)mpdd.opt.max_connections,
-		"max_output", (json_int_t)mpdd.opt.max_output, "max_batch",
-		(json_int_t)MPD_MAX_BATCH);
+		"log_level", log_level_name(log_get_level()), "template",
+		spawner_info(), "start_methods", "forkserver", "spawn",
+		"processes", "live", (json_int_t)proctab_live(), "records",
+		(json_int_t)proctab_count(), "limits", "max_message",
+		(json_int_t)mpdd.opt.max_message, "max_connections",
+		(json_int_t)mpdd.opt.max_connections, "max_output",
+		(json_int_t)mpdd.opt.max_output, "max_batch",
+		(json_int_t)MPD_MAX_BATCH, "max_processes",
+		(json_int_t)mpdd.opt.max_processes, "max_exited",
+		(json_int_t)mpdd.opt.max_exited, "kill_grace",
+		mpdd.opt.kill_grace);
 	if (info == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;

@@ -28,6 +28,15 @@ struct batch {
 static const struct method methods[] = {
 	{ MPD_M_DAEMON_INFO, daemon_info, daemon_info_params },
 	{ MPD_M_DAEMON_PING, daemon_ping, daemon_ping_params },
+	{ MPD_M_PROCESS_CLOSE, process_close, process_ref_params },
+	{ MPD_M_PROCESS_CREATE, process_create, process_create_params },
+	{ MPD_M_PROCESS_INFO, process_info, process_ref_params },
+	{ MPD_M_PROCESS_JOIN, process_join, process_join_params },
+	{ MPD_M_PROCESS_KILL, process_kill, process_kill_params },
+	{ MPD_M_PROCESS_LIST, process_list, process_list_params },
+	{ MPD_M_PROCESS_SIGNAL, process_signal, process_signal_params },
+	{ MPD_M_PROCESS_START, process_start, process_ref_params },
+	{ MPD_M_PROCESS_TERMINATE, process_terminate, process_kill_params },
 };
 
 /* The row for a method name, or NULL. */

@@ -19,6 +19,7 @@
 #include "mpdd.h"
 
 static int log_level = LOG_LEVEL_INFO;
+static const char *log_ident = "mpdd";
 static bool log_journal;
 
 static const struct {
@@ -50,6 +51,12 @@ void log_init(int level)
 	log_level = level;
 	log_journal = log_stderr_is_journal();
 	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+/* The name each line starts with ("mpdd", "mpdd-template"). */
+void log_set_ident(const char *ident)
+{
+	log_ident = ident;
 }
 
 void log_set_level(int level)
@@ -89,7 +96,7 @@ static void log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 	if (log_journal)
 		fprintf(stderr, "<%d>", log_levels[level].syslog_prio);
 	else
-		fprintf(stderr, "mpdd: %s: ", log_levels[level].name);
+		fprintf(stderr, "%s: %s: ", log_ident, log_levels[level].name);
 	if (errnum != 0)
 		fprintf(stderr, "%s: %s\n", msg, strerror(errnum));
 	else

@@ -8,6 +8,7 @@
  * stops accepting, closes every connection and removes the socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -53,13 +54,25 @@ static void usage(FILE *f)
 		"it once serving\n"
 		"      --print-socket        print the socket path that would be "
 		"used and exit\n"
+		"      --preload PATH[:INIT] load a module into the template once, "
+		"calling\n"
+		"                            int INIT(void) if given "
+		"(repeatable)\n"
+		"      --max-processes N     processes starting or running at once "
+		"(default %d)\n"
+		"      --max-exited N        ended process records kept (default "
+		"%d)\n"
+		"      --kill-grace SECONDS  from SIGTERM to SIGKILL for daemonic "
+		"processes\n"
+		"                            (default %g)\n"
 		"  -h, --help                show this help and exit\n"
 		"  -V, --version             show the version and exit\n"
 		"\n"
 		"Stops cleanly on SIGTERM or SIGINT. Protocol: "
 		"docs/protocol.md.\n",
 		MPD_DEFAULT_MAX_MESSAGE, MPD_DEFAULT_MAX_CONNECTIONS,
-		MPD_DEFAULT_MAX_OUTPUT);
+		MPD_DEFAULT_MAX_OUTPUT, MPD_DEFAULT_MAX_PROCESSES,
+		MPD_DEFAULT_MAX_EXITED, MPD_DEFAULT_KILL_GRACE);
 }
 
 static void usage_error(const char *fmt, ...)
@@ -81,6 +94,10 @@ enum {
 	OPT_MAX_OUTPUT,
 	OPT_READY_FD,
 	OPT_PRINT_SOCKET,
+	OPT_PRELOAD,
+	OPT_MAX_PROCESSES,
+	OPT_MAX_EXITED,
+	OPT_KILL_GRACE,
 };
 
 static void parse_options(int argc, char **argv, struct mpdd_options *o)
@@ -95,6 +112,10 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 		{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 		{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
+		{ "preload", required_argument, NULL, OPT_PRELOAD },
+		{ "max-processes", required_argument, NULL, OPT_MAX_PROCESSES },
+		{ "max-exited", required_argument, NULL, OPT_MAX_EXITED },
+		{ "kill-grace", required_argument, NULL, OPT_KILL_GRACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -109,6 +130,9 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 	o->max_connections = MPD_DEFAULT_MAX_CONNECTIONS;
 	o->max_output = MPD_DEFAULT_MAX_OUTPUT;
 	o->log_level = LOG_LEVEL_INFO;
+	o->max_processes = MPD_DEFAULT_MAX_PROCESSES;
+	o->max_exited = MPD_DEFAULT_MAX_EXITED;
+	o->kill_grace = MPD_DEFAULT_KILL_GRACE;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":s:vhV", longopts, NULL)) != -1) {
@@ -156,6 +180,42 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 					    optarg);
 			o->ready_fd = (int)u;
 			break;
+		case OPT_PRELOAD:
+			if (optarg[0] == '\0' || optarg[0] == ':')
+				usage_error("--preload: expected PATH[:INIT]");
+			if (o->npreload ==
+			    (int)(sizeof(o->preload) / sizeof(o->preload[0])))
+				usage_error("--preload: at most %zu modules",
+					    sizeof(o->preload) /
+						    sizeof(o->preload[0]));
+			o->preload[o->npreload++] = optarg;
+			break;
+		case OPT_MAX_PROCESSES:
+			if (parse_uint(optarg, 1000000, &u) != 0 || u == 0)
+				usage_error("--max-processes: '%s' is not a "
+					    "number from 1 to 1000000",
+					    optarg);
+			o->max_processes = (unsigned)u;
+			break;
+		case OPT_MAX_EXITED:
+			if (parse_uint(optarg, 10000000, &u) != 0)
+				usage_error("--max-exited: '%s' is not a "
+					    "number from 0 to 10000000",
+					    optarg);
+			o->max_exited = (unsigned)u;
+			break;
+		case OPT_KILL_GRACE: {
+			char *end;
+
+			errno = 0;
+			o->kill_grace = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(o->kill_grace >= 0 && o->kill_grace <= 3600))
+				usage_error("--kill-grace: '%s' is not a "
+					    "number of seconds from 0 to 3600",
+					    optarg);
+			break;
+		}
 		case OPT_PRINT_SOCKET:
 			print_socket = true;
 			break;
@@ -193,6 +253,17 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 				    "MPD_SOCKET or XDG_RUNTIME_DIR");
 		if (rc != 0)
 			usage_error("default socket path: %s", strerror(-rc));
+	}
+	if (o->socket_path[0] != '/') {
+		/* Workers get the path in MPD_SOCKET and may chdir. */
+		char cwd[4096], abs[sizeof(o->socket_path)];
+
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd,
+				     o->socket_path) >= sizeof(abs))
+			usage_error("--socket: cannot make '%s' absolute",
+				    o->socket_path);
+		memcpy(o->socket_path, abs, sizeof(abs));
 	}
 	if (print_socket) {
 		printf("%s\n", o->socket_path);
@@ -237,6 +308,23 @@ static void announce_ready(int fd)
 	close(fd);
 }
 
+static void sigchld_cb(evutil_socket_t sig, short events, void *arg)
+{
+	spawner_sigchld();
+}
+
+/* Descriptors 0, 1 and 2 must be open: a worker that inherits them, and
+ * every fd we open later, depend on it. */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			exit(1);
+	}
+}
+
 static void signal_cb(evutil_socket_t sig, short events, void *arg)
 {
 	log_info("%s received; shutting down", strsignal((int)sig));
@@ -246,10 +334,18 @@ static void signal_cb(evutil_socket_t sig, short events, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct event *ev_term, *ev_int;
+	struct event *ev_term, *ev_int, *ev_chld;
+	char exe[4096];
 	unsigned closed;
+	ssize_t n;
 	int fd;
 
+	open_std_fds();
+	/* The images mpdd runs itself in: not for users. */
+	if (argc >= 3 && strcmp(argv[1], "--template") == 0)
+		template_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
+		worker_main(argc, argv);
 	parse_options(argc, argv, &mpdd.opt);
 	log_init(mpdd.opt.log_level);
 	TAILQ_INIT(&mpdd.conns);
@@ -264,9 +360,21 @@ int main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	ev_term = evsignal_new(mpdd.base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(mpdd.base, SIGINT, signal_cb, NULL);
-	if (ev_term == NULL || ev_int == NULL ||
-	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1)
+	ev_chld = evsignal_new(mpdd.base, SIGCHLD, sigchld_cb, NULL);
+	if (ev_term == NULL || ev_int == NULL || ev_chld == NULL ||
+	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1 ||
+	    event_add(ev_chld, NULL) == -1)
 		fatalx("cannot install signal handlers");
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		fatal("readlink /proc/self/exe");
+	exe[n] = '\0';
+	if (spawner_init(exe, mpdd.opt.preload, mpdd.opt.npreload) == -1) {
+		log_warnx("not starting: the template process is not ready");
+		spawner_shutdown();
+		exit(1);
+	}
 
 	fd = server_listen(mpdd.opt.socket_path);
 	if (fd == -1) {
@@ -284,8 +392,11 @@ int main(int argc, char **argv)
 	server_stop();
 	closed = mpdd.nconns;
 	conn_close_all();
+	spawner_shutdown();
+	proctab_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_chld);
 	event_base_free(mpdd.base);
 	libevent_global_shutdown();
 	log_info("exited cleanly; %u connection%s closed", closed,

@@ -34,6 +34,11 @@ struct mpdd_options {
 	unsigned max_connections;
 	size_t max_output;
 	int log_level;
+	unsigned max_processes; /* starting or running at once */
+	unsigned max_exited; /* ended records kept */
+	double kill_grace; /* seconds from SIGTERM to SIGKILL */
+	char *preload[64]; /* --preload PATH[:INIT] */
+	int npreload;
 };
 
 /* The daemon's state: one instance, global (as tmux's server is). */
@@ -46,6 +51,7 @@ struct mpdd_state {
 	uint64_t next_conn_id;
 	TAILQ_HEAD(, conn) conns;
 	bool stopping;
+	int64_t next_proc_id;
 };
 
 extern struct mpdd_state mpdd;
@@ -58,6 +64,7 @@ enum {
 	LOG_LEVEL_DEBUG,
 };
 void log_init(int level);
+void log_set_ident(const char *ident);
 void log_set_level(int level);
 int log_get_level(void);
 int log_level_parse(const char *name);
@@ -70,6 +77,25 @@ void fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
+
+/* fdio.c */
+#define FDQ_BATCHES 8
+struct fdq_batch {
+	uint64_t pos; /* stream offset of the last byte read with them */
+	int n;
+	int fds[MPD_MAX_FDS_PER_MESSAGE];
+};
+struct fdq {
+	struct fdq_batch b[FDQ_BATCHES];
+	int count;
+	uint64_t in_pos; /* stream bytes read so far */
+};
+void fdq_init(struct fdq *q);
+void fdq_clear(struct fdq *q);
+ssize_t fdq_read(int fd, struct mpd_framer *f, struct fdq *q, size_t want);
+int fdq_take(struct fdq *q, uint64_t line_end, int *fds, int max);
+ssize_t fdio_send(int fd, const char *buf, size_t len, const int *fds,
+		  int nfds);
 
 /* server.c */
 int server_listen(const char *path) __attribute__((nonnull));
@@ -89,8 +115,10 @@ struct conn {
 	struct event *ev_write;
 	struct evbuffer *out;
 	struct mpd_framer in;
-	int fds[MPD_MAX_FDS_PER_MESSAGE]; /* received, not yet claimed */
-	int nfds;
+	struct fdq fdq; /* descriptors received, waiting for their line */
+	int line_fds[MPD_MAX_FDS_PER_MESSAGE]; /* the current line's */
+	int line_nfds; /* a handler that keeps them sets this to 0 */
+	int64_t proc_id; /* the worker this peer is, or 0 */
 	TAILQ_HEAD(, req) parked;
 	bool closing; /* flush the output, then close */
 	bool dead; /* drop the output and close */
@@ -142,6 +170,99 @@ extern const struct mpd_param daemon_ping_params[];
 extern const struct mpd_param daemon_info_params[];
 void daemon_ping(struct req *r, json_t *params);
 void daemon_info(struct req *r, json_t *params);
+
+/* proctab.c: process records */
+enum proc_state {
+	PROC_CREATED = 0,
+	PROC_STARTING,
+	PROC_RUNNING,
+	PROC_EXITED,
+	PROC_FAILED,
+};
+
+struct waiter;
+
+struct proc {
+	int64_t id;
+	char *name;
+	uid_t uid;
+	gid_t gid;
+	enum proc_state state;
+	pid_t pid;
+	int pidfd; /* -1 until running */
+	int status; /* wait status, once exited */
+	bool status_known;
+	bool daemonic;
+	bool kill_on_start; /* daemonic, and its connection closed early */
+	int64_t parent; /* 0: none */
+	struct conn *owner; /* creating connection, while it is open */
+	bool spawn_method; /* start method "spawn" (else forkserver) */
+	json_t *target; /* {"argv": [...]} or {"module", "function"} */
+	json_t *args; /* function args (JSON null when none) */
+	json_t *env; /* object of variables added, or NULL */
+	bool env_clear;
+	char *cwd;
+	json_t *stdio; /* array of the three stream specs */
+	int fds[3]; /* descriptors of "pass" streams, or -1 */
+	double created, started, ended;
+	json_t *error; /* why the start failed */
+	struct req *start_req;
+	TAILQ_HEAD(, waiter) waiters;
+	struct event *kill_timer;
+	TAILQ_ENTRY(proc) ended_entry; /* on the retention list */
+};
+
+struct proc *proctab_new(const char *name, uid_t uid, gid_t gid);
+void proctab_free(struct proc *p);
+struct proc *proctab_by_id(int64_t id);
+struct proc *proctab_by_name(const char *name);
+struct proc *proctab_by_pid(pid_t pid);
+size_t proctab_count(void);
+size_t proctab_live(void);
+struct proc *proctab_at(size_t i);
+const char *proctab_state_name(enum proc_state s);
+int proctab_state_parse(const char *name);
+json_t *proctab_record(const struct proc *p, bool details);
+void proctab_starting(struct proc *p);
+void proctab_started(struct proc *p, pid_t pid, int pidfd);
+void proctab_failed(struct proc *p, const char *stage, int err,
+		    const char *message);
+void proctab_exited(struct proc *p, int status, bool known);
+int proctab_signal(struct proc *p, int sig, bool group);
+void proctab_join(struct proc *p, struct req *r, double timeout);
+void proctab_conn_closed(struct conn *c);
+int64_t proctab_peer(pid_t pid);
+void proctab_shutdown(void);
+
+/* process.c: the process.* methods */
+extern const struct mpd_param process_create_params[];
+extern const struct mpd_param process_ref_params[];
+extern const struct mpd_param process_join_params[];
+extern const struct mpd_param process_kill_params[];
+extern const struct mpd_param process_signal_params[];
+extern const struct mpd_param process_list_params[];
+void process_create(struct req *r, json_t *params);
+void process_start(struct req *r, json_t *params);
+void process_join(struct req *r, json_t *params);
+void process_terminate(struct req *r, json_t *params);
+void process_kill(struct req *r, json_t *params);
+void process_signal(struct req *r, json_t *params);
+void process_info(struct req *r, json_t *params);
+void process_list(struct req *r, json_t *params);
+void process_close(struct req *r, json_t *params);
+
+/* spawner.c: the daemon's side of the template */
+int spawner_init(const char *self_exe, char *const *preload, int npreload);
+void spawner_start_proc(struct proc *p);
+void spawner_sigchld(void);
+void spawner_shutdown(void);
+json_t *spawner_info(void);
+
+/* template.c: the template and worker images */
+int template_main(int argc, char **argv) __attribute__((noreturn));
+int worker_main(int argc, char **argv) __attribute__((noreturn));
+void worker_call(const char *module, const char *function, json_t *args,
+		 int report_fd) __attribute__((noreturn));
 
 /* util.c */
 double mono_since(const struct timespec *t);

@@ -1,0 +1,581 @@
+/*
+ * process.c - the process.* methods: Python's multiprocessing.Process as a
+ * service.
+ *
+ * Handlers check what the central param spec cannot (exactly one target,
+ * the shape of stdio specs, descriptors matching "pass" streams, names,
+ * ownership) before anything changes, then act on the process table
+ * (proctab.c) and the template (spawner.c). process.start and a join that
+ * has to wait park their request; the template's answer or the process's
+ * exit answers it.
+ */
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpdd.h"
+
+#define ID_MAX	     9007199254740991.0 /* 2^53 - 1: exact in every JSON reader */
+#define TIMEOUT_MAX  31536000.0 /* a year */
+#define NAME_MAX_LEN 255
+
+#define REF_PARAMS                                           \
+	{ "id", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },       \
+	{                                                    \
+		"name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 \
+	}
+
+const struct mpd_param process_create_params[] = {
+	{ "name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
+	{ "argv", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
+	{ "module", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
+	{ "function", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
+	{ "args", MPD_PT_ANY, 0, 0, 0 },
+	{ "env", MPD_PT_OBJECT, 0, 0, 0 },
+	{ "env_clear", MPD_PT_BOOL, 0, 0, 0 },
+	{ "cwd", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
+	{ "stdin", MPD_PT_ANY, 0, 0, 0 },
+	{ "stdout", MPD_PT_ANY, 0, 0, 0 },
+	{ "stderr", MPD_PT_ANY, 0, 0, 0 },
+	{ "daemon", MPD_PT_BOOL, 0, 0, 0 },
+	{ "start_method", MPD_PT_STRING, 0, 0, 0 },
+	{ "start", MPD_PT_BOOL, 0, 0, 0 },
+	{ NULL },
+};
+
+const struct mpd_param process_ref_params[] = {
+	REF_PARAMS,
+	{ NULL },
+};
+
+const struct mpd_param process_join_params[] = {
+	REF_PARAMS,
+	{ "timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, TIMEOUT_MAX },
+	{ NULL },
+};
+
+const struct mpd_param process_kill_params[] = {
+	REF_PARAMS,
+	{ "group", MPD_PT_BOOL, 0, 0, 0 },
+	{ NULL },
+};
+
+const struct mpd_param process_signal_params[] = {
+	REF_PARAMS,
+	{ "group", MPD_PT_BOOL, 0, 0, 0 },
+	{ "signal", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
+	{ NULL },
+};
+
+const struct mpd_param process_list_params[] = {
+	{ "state", MPD_PT_STRING, 0, 0, 0 },
+	{ "name_prefix", MPD_PT_STRING, 0, 0, 0 },
+	{ "parent", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },
+	{ NULL },
+};
+
+static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
+
+static void bad_param(struct req *r, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Answer r with invalid_params naming field. */
+static void bad_param(struct req *r, const char *field, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
+		  "%s", msg);
+}
+
+static bool may_access(const struct req *r, const struct proc *p)
+{
+	return r->conn->uid == 0 || r->conn->uid == p->uid;
+}
+
+/*
+ * The process params name ("id" or "name", exactly one), or NULL with r
+ * answered (invalid_params, not_found, permission_denied).
+ */
+static struct proc *lookup(struct req *r, json_t *params)
+{
+	json_t *id = json_object_get(params, "id");
+	json_t *name = json_object_get(params, "name");
+	struct proc *p;
+
+	if ((id == NULL) == (name == NULL)) {
+		bad_param(r, "id", "give exactly one of \"id\" and \"name\"");
+		return NULL;
+	}
+	p = id != NULL ? proctab_by_id(json_integer_value(id)) :
+			 proctab_by_name(json_string_value(name));
+	if (p == NULL) {
+		if (id != NULL)
+			req_error(r, MPD_RPC_NOT_FOUND, NULL,
+				  "no process with id %lld",
+				  (long long)json_integer_value(id));
+		else
+			req_error(r, MPD_RPC_NOT_FOUND, NULL,
+				  "no process named \"%s\"",
+				  json_string_value(name));
+		return NULL;
+	}
+	if (!may_access(r, p)) {
+		req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
+			  "process %lld belongs to uid %ld", (long long)p->id,
+			  (long)p->uid);
+		return NULL;
+	}
+	return p;
+}
+
+static void reply_record(struct req *r, const struct proc *p, bool details)
+{
+	json_t *rec = proctab_record(p, details);
+
+	if (rec == NULL)
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+	else
+		req_result(r, rec);
+}
+
+/* True for strings without NUL bytes. */
+static bool clean_string(json_t *s)
+{
+	return json_is_string(s) &&
+	       strlen(json_string_value(s)) == json_string_length(s);
+}
+
+/*
+ * Check a stdio spec and normalise it into *out (a new reference).
+ * Returns 1 for "pass", 0 for the others, -1 with r answered.
+ */
+static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
+{
+	const char *field = stdio_names[i];
+
+	if (spec == NULL) {
+		*out = json_string(i == 0 ? "null" : "inherit");
+		return 0;
+	}
+	if (json_is_string(spec)) {
+		const char *s = json_string_value(spec);
+
+		if (strcmp(s, "null") == 0 || strcmp(s, "inherit") == 0 ||
+		    strcmp(s, "pass") == 0) {
+			*out = json_incref(spec);
+			return strcmp(s, "pass") == 0;
+		}
+	} else if (json_is_object(spec)) {
+		json_t *file = json_object_get(spec, "file");
+		json_t *append = json_object_get(spec, "append");
+		size_t known = 1 + (append != NULL);
+
+		if (!clean_string(file) || json_string_length(file) == 0) {
+			bad_param(r, field,
+				  "\"%s\": \"file\" must be a non-empty path",
+				  field);
+			return -1;
+		}
+		if (append != NULL && !json_is_boolean(append)) {
+			bad_param(r, field,
+				  "\"%s\": \"append\" must be a boolean",
+				  field);
+			return -1;
+		}
+		if (json_object_size(spec) != known) {
+			bad_param(r, field,
+				  "\"%s\": only \"file\" and \"append\" are "
+				  "allowed",
+				  field);
+			return -1;
+		}
+		*out = json_pack("{s:O, s:b}", "file", file, "append",
+				 append != NULL && json_is_true(append));
+		return 0;
+	}
+	bad_param(r, field,
+		  "\"%s\": expected \"null\", \"inherit\", \"pass\" or "
+		  "{\"file\": PATH}",
+		  field);
+	return -1;
+}
+
+/* Check the target params; returns the target object, or NULL with r
+ * answered. */
+static json_t *check_target(struct req *r, json_t *params)
+{
+	json_t *argv = json_object_get(params, "argv");
+	json_t *module = json_object_get(params, "module");
+	json_t *function = json_object_get(params, "function");
+	json_t *args = json_object_get(params, "args");
+	json_t *v;
+	size_t i;
+
+	if (argv != NULL && (module != NULL || function != NULL)) {
+		bad_param(r, "argv",
+			  "give either \"argv\" or \"module\" and "
+			  "\"function\", not both");
+		return NULL;
+	}
+	if (argv != NULL) {
+		if (args != NULL) {
+			bad_param(r, "args",
+				  "\"args\" goes with \"function\", not "
+				  "\"argv\"");
+			return NULL;
+		}
+		json_array_foreach (argv, i, v) {
+			if (!clean_string(v)) {
+				bad_param(r, "argv",
+					  "\"argv\"[%zu]: expected a string "
+					  "without NUL bytes",
+					  i);
+				return NULL;
+			}
+		}
+		if (json_string_length(json_array_get(argv, 0)) == 0) {
+			bad_param(r, "argv",
+				  "\"argv\"[0]: the program must not be "
+				  "empty");
+			return NULL;
+		}
+		return json_pack("{s:O}", "argv", argv);
+	}
+	if (module == NULL || function == NULL) {
+		bad_param(r, module == NULL ? "module" : "function",
+			  module == NULL && function == NULL ?
+				  "missing target: give \"argv\", or "
+				  "\"module\" and \"function\"" :
+				  "\"module\" and \"function\" go together");
+		return NULL;
+	}
+	if (!clean_string(module) || !clean_string(function)) {
+		bad_param(r, "module",
+			  "\"module\" and \"function\" must not contain NUL "
+			  "bytes");
+		return NULL;
+	}
+	return json_pack("{s:O, s:O}", "module", module, "function", function);
+}
+
+/* Check env: an object of strings with sane keys. */
+static bool check_env(struct req *r, json_t *env)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (env, key, v) {
+		if (key[0] == '\0' || strchr(key, '=') != NULL) {
+			bad_param(r, "env",
+				  "\"env\": \"%s\" is not a variable name",
+				  key);
+			return false;
+		}
+		if (!clean_string(v)) {
+			bad_param(r, "env",
+				  "\"env\".\"%s\": expected a string without "
+				  "NUL bytes",
+				  key);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static void start_cancel(struct req *r)
+{
+	struct proc *p = r->cancel_arg;
+
+	p->start_req = NULL;
+}
+
+/* Start p (CREATED) and answer r when the template has its answer. */
+static void start(struct req *r, struct proc *p)
+{
+	if (proctab_live() >= mpdd.opt.max_processes) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_processes",
+				    "max", (json_int_t)mpdd.opt.max_processes),
+			  "%u processes are already running (max_processes)",
+			  mpdd.opt.max_processes);
+		return;
+	}
+	proctab_starting(p);
+	p->start_req = r;
+	req_park(r, start_cancel, p);
+	spawner_start_proc(p);
+}
+
+void process_create(struct req *r, json_t *params)
+{
+	json_t *name = json_object_get(params, "name");
+	json_t *env = json_object_get(params, "env");
+	json_t *method = json_object_get(params, "start_method");
+	json_t *cwd = json_object_get(params, "cwd");
+	json_t *target, *stdio = NULL, *spec = NULL;
+	struct conn *c = r->conn;
+	struct proc *p;
+	int npass = 0, rc;
+
+	target = check_target(r, params);
+	if (target == NULL)
+		return;
+	if (env != NULL && !check_env(r, env))
+		goto fail;
+	if (method != NULL &&
+	    strcmp(json_string_value(method), "forkserver") != 0 &&
+	    strcmp(json_string_value(method), "spawn") != 0) {
+		bad_param(r, "start_method",
+			  "\"start_method\": \"%s\" is not \"forkserver\" or "
+			  "\"spawn\"",
+			  json_string_value(method));
+		goto fail;
+	}
+	if (cwd != NULL && !clean_string(cwd)) {
+		bad_param(r, "cwd", "\"cwd\" must not contain NUL bytes");
+		goto fail;
+	}
+	if (name != NULL) {
+		const char *n = json_string_value(name);
+
+		if (!clean_string(name) ||
+		    json_string_length(name) > NAME_MAX_LEN) {
+			bad_param(r, "name",
+				  "\"name\": at most %d bytes, no NUL",
+				  NAME_MAX_LEN);
+			goto fail;
+		}
+		if (all_digits(n)) {
+			bad_param(r, "name",
+				  "\"name\": \"%s\" is all digits and would "
+				  "read as an id",
+				  n);
+			goto fail;
+		}
+		if (proctab_by_name(n) != NULL) {
+			req_error(r, MPD_RPC_EXISTS, NULL,
+				  "a process named \"%s\" exists", n);
+			goto fail;
+		}
+	}
+	stdio = json_array();
+	for (int i = 0; i < 3; i++) {
+		rc = check_stdio(r, i, json_object_get(params, stdio_names[i]),
+				 &spec);
+		if (rc < 0)
+			goto fail;
+		npass += rc;
+		json_array_append_new(stdio, spec);
+	}
+	if (npass != c->line_nfds) {
+		bad_param(r, npass > c->line_nfds ? "stdin" : "stdout",
+			  "%d stream%s \"pass\" but %d descriptor%s came with "
+			  "the request",
+			  npass, npass == 1 ? " is" : "s are", c->line_nfds,
+			  c->line_nfds == 1 ? "" : "s");
+		goto fail;
+	}
+
+	p = proctab_new(name != NULL ? json_string_value(name) : NULL, c->uid,
+			c->gid);
+	if (p == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		goto fail;
+	}
+	p->target = target;
+	p->args = json_incref(json_object_get(params, "args"));
+	p->env = json_incref(env);
+	p->env_clear = json_is_true(json_object_get(params, "env_clear"));
+	p->cwd = cwd != NULL ? strdup(json_string_value(cwd)) : NULL;
+	p->stdio = stdio;
+	p->daemonic = json_is_true(json_object_get(params, "daemon"));
+	p->spawn_method = method != NULL &&
+			  strcmp(json_string_value(method), "spawn") == 0;
+	p->parent = c->proc_id;
+	p->owner = c;
+	for (int i = 0, k = 0; i < 3; i++) {
+		if (strcmp(json_string_value(json_array_get(stdio, i)) ?: "",
+			   "pass") == 0) {
+			p->fds[i] = c->line_fds[k];
+			c->line_fds[k++] = -1;
+		}
+	}
+	log_debug("process %lld (%s): created by connection %llu",
+		  (long long)p->id, p->name, (unsigned long long)c->id);
+	if (json_is_true(json_object_get(params, "start")))
+		start(r, p);
+	else
+		reply_record(r, p, false);
+	return;
+fail:
+	json_decref(target);
+	json_decref(stdio);
+}
+
+void process_start(struct req *r, json_t *params)
+{
+	struct proc *p = lookup(r, params);
+
+	if (p == NULL)
+		return;
+	if (p->state != PROC_CREATED) {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "process %lld is %s: a process starts only once",
+			  (long long)p->id, proctab_state_name(p->state));
+		return;
+	}
+	start(r, p);
+}
+
+void process_join(struct req *r, json_t *params)
+{
+	json_t *timeout = json_object_get(params, "timeout");
+	struct proc *p = lookup(r, params);
+
+	if (p == NULL)
+		return;
+	if (p->state == PROC_CREATED) {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "process %lld was never started", (long long)p->id);
+		return;
+	}
+	if (p->state == PROC_EXITED || p->state == PROC_FAILED ||
+	    (timeout != NULL && json_number_value(timeout) == 0)) {
+		reply_record(r, p, false);
+		return;
+	}
+	proctab_join(p, r, timeout != NULL ? json_number_value(timeout) : -1);
+}
+
+static void send_signal(struct req *r, json_t *params, int sig)
+{
+	json_t *group = json_object_get(params, "group");
+	struct proc *p = lookup(r, params);
+	int rc;
+
+	if (p == NULL)
+		return;
+	rc = proctab_signal(p, sig, group == NULL || json_is_true(group));
+	if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR,
+			  json_pack("{s:i}", "errno", -rc),
+			  "cannot signal process %lld: %s", (long long)p->id,
+			  strerror(-rc));
+		return;
+	}
+	reply_record(r, p, false);
+}
+
+void process_terminate(struct req *r, json_t *params)
+{
+	send_signal(r, params, SIGTERM);
+}
+
+void process_kill(struct req *r, json_t *params)
+{
+	send_signal(r, params, SIGKILL);
+}
+
+void process_signal(struct req *r, json_t *params)
+{
+	json_t *s = json_object_get(params, "signal");
+	char buf[32];
+	int sig = -1;
+
+	if (json_is_integer(s)) {
+		json_int_t n = json_integer_value(s);
+
+		if (n >= 1 && n <= SIGRTMAX &&
+		    mpd_signal_name((int)n, buf, sizeof(buf)) != NULL)
+			sig = (int)n;
+	} else if (clean_string(s)) {
+		sig = mpd_signal_number(json_string_value(s));
+	}
+	if (sig <= 0) {
+		bad_param(r, "signal",
+			  "\"signal\": expected a signal number or name "
+			  "(\"SIGTERM\", \"TERM\", 15)");
+		return;
+	}
+	send_signal(r, params, sig);
+}
+
+void process_info(struct req *r, json_t *params)
+{
+	struct proc *p = lookup(r, params);
+
+	if (p != NULL)
+		reply_record(r, p, true);
+}
+
+void process_list(struct req *r, json_t *params)
+{
+	json_t *state = json_object_get(params, "state");
+	json_t *prefix = json_object_get(params, "name_prefix");
+	json_t *parent = json_object_get(params, "parent");
+	json_t *list, *rec;
+	int want = -1;
+	size_t plen = prefix != NULL ? json_string_length(prefix) : 0;
+
+	if (state != NULL &&
+	    (want = proctab_state_parse(json_string_value(state))) < 0) {
+		bad_param(r, "state",
+			  "\"state\": \"%s\" is not created, starting, "
+			  "running, exited or failed",
+			  json_string_value(state));
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; list != NULL && i < proctab_count(); i++) {
+		struct proc *p = proctab_at(i);
+
+		if (!may_access(r, p) || (want >= 0 && (int)p->state != want) ||
+		    (prefix != NULL &&
+		     strncmp(p->name, json_string_value(prefix), plen) != 0) ||
+		    (parent != NULL && p->parent != json_integer_value(parent)))
+			continue;
+		rec = proctab_record(p, false);
+		if (rec == NULL || json_array_append_new(list, rec) == -1) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	if (list == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	req_result(r, json_pack("{s:o}", "processes", list));
+}
+
+void process_close(struct req *r, json_t *params)
+{
+	struct proc *p = lookup(r, params);
+
+	if (p == NULL)
+		return;
+	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "process %lld is %s: join or kill it first",
+			  (long long)p->id, proctab_state_name(p->state));
+		return;
+	}
+	log_debug("process %lld (%s): closed", (long long)p->id, p->name);
+	proctab_free(p);
+	req_result(r, json_object());
+}
