@@ -42,6 +42,7 @@
 /* A message queued for the template, with the descriptors it carries. */
 struct tmsg {
 	TAILQ_ENTRY(tmsg) entry;
+	int64_t id; /* the process it starts */
 	char *buf;
 	size_t len, off;
 	int fds[3];
@@ -155,7 +156,7 @@ static json_t *build_env(const struct proc *p)
 }
 
 /* Queue a message for the template; fds (nfds) are the queue's now. */
-static int tmpl_queue(json_t *msg, const int *fds, int nfds)
+static int tmpl_queue(int64_t id, json_t *msg, const int *fds, int nfds)
 {
 	struct tmsg *m = calloc(1, sizeof(*m));
 
@@ -163,6 +164,7 @@ static int tmpl_queue(json_t *msg, const int *fds, int nfds)
 		free(m);
 		return -1;
 	}
+	m->id = id;
 	for (int i = 0; i < nfds; i++)
 		m->fds[i] = fds[i];
 	m->nfds = nfds;
@@ -194,9 +196,10 @@ static void tmpl_write_cb(evutil_socket_t fd, short events, void *arg)
 				event_add(tmpl.ev_write, NULL);
 				return;
 			}
-			/* The template is gone; its death is handled on
-			 * SIGCHLD, and these starts fail there. */
-			log_warn("template channel");
+			/* The template is gone. Its death is handled on
+			 * SIGCHLD; what it never received is sent to the
+			 * next one. */
+			log_debug("template channel: %s", strerror(errno));
 			return;
 		}
 		m->off += (size_t)n;
@@ -225,7 +228,7 @@ static void tmpl_spawn(struct proc *p)
 	for (int i = 0; i < 3; i++)
 		if (p->fds[i] >= 0)
 			fds[nfds++] = p->fds[i];
-	if (msg == NULL || tmpl_queue(msg, fds, nfds) == -1) {
+	if (msg == NULL || tmpl_queue(p->id, msg, fds, nfds) == -1) {
 		json_decref(msg);
 		proctab_failed(p, "setup", ENOMEM, "out of memory");
 		return;
@@ -389,6 +392,31 @@ static void tmpl_read_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* Whatever the template never received in full goes back to waiting for
+ * the next one, with its descriptors: it cannot have acted on it. */
+static void tmpl_requeue_unsent(void)
+{
+	struct tmsg *m;
+
+	while ((m = TAILQ_FIRST(&tmpl.out)) != NULL) {
+		struct proc *p = proctab_by_id(m->id);
+
+		TAILQ_REMOVE(&tmpl.out, m, entry);
+		if (p != NULL && p->state == PROC_STARTING) {
+			for (int i = 0, k = 0; i < 3 && k < m->nfds; i++) {
+				const char *s = json_string_value(
+					json_array_get(p->stdio, i));
+
+				if (s != NULL && strcmp(s, "pass") == 0)
+					p->fds[i] = m->fds[k++];
+			}
+			m->nfds = 0;
+			spawner_start_proc(p);
+		}
+		tmsg_free(m);
+	}
+}
+
 /* Close the channel and forget this template's state. */
 static void tmpl_close(void)
 {
@@ -505,6 +533,8 @@ static void tmpl_died(int status)
 	/* Everything it sent is in the socket now: take it all. */
 	while (tmpl.fd >= 0 && tmpl_read())
 		;
+	tmpl.ready = false;
+	tmpl_requeue_unsent();
 	tmpl_close();
 	tmpl.pid = -1;
 	tmpl.restarts++;

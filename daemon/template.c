@@ -306,6 +306,7 @@ void worker_call(const char *module, const char *function, json_t *args,
 	};
 	int (*fn)(struct mpd_worker *, const json_t *);
 	void *h;
+	int rc;
 
 	h = dlopen(module, RTLD_NOW);
 	if (h == NULL)
@@ -318,7 +319,11 @@ void worker_call(const char *module, const char *function, json_t *args,
 	if (w.name != NULL)
 		prctl(PR_SET_NAME, w.name);
 	close(report_fd);
-	exit(fn(&w, args));
+	rc = fn(&w, args);
+	/* As Python's multiprocessing does: flush stdio, then _exit. The
+	 * template's atexit handlers and state are not the worker's. */
+	fflush(NULL);
+	_exit(rc);
 }
 
 /* Handle one spawn request from mpdd; fds are its "pass" descriptors. */
