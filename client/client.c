@@ -2,8 +2,10 @@
  * client.c - libmpd's connection: connect, one synchronous call, close.
  *
  * A call encodes one JSON-RPC request with proto's envelope helpers, writes
- * it as one line, then reads into a proto framer until the line answering
- * that request's id arrives, skipping server notifications on the way.
+ * it as one line (with any file descriptors as SCM_RIGHTS on its first
+ * byte, so the daemon attaches them to this request), then reads into a
+ * proto framer until the line answering that request's id arrives,
+ * skipping server notifications on the way.
  * Every response is checked before use: a line that is not JSON, not a
  * response, answers another id or is longer than the client's limit leaves
  * the stream out of step, so the client is marked broken and refuses later
@@ -12,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -22,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "mpd.h"
 #include "proto.h"
 
@@ -74,13 +78,9 @@ static const char *errno_text(int e, char *buf, size_t size)
 	return strerror_r(e, buf, size);
 }
 
-/*
- * Fill *err (if any) for a library error and return code. fmt NULL means
- * the code's default message.
- */
-__attribute__((format(printf, 4, 5))) static int
-client_fail(struct mpd_error *err, int code, int sys_errno, const char *fmt,
-	    ...)
+/* Fills *err (if any) and returns code; see client.h. */
+int client_fail(struct mpd_error *err, int code, int sys_errno, const char *fmt,
+		...)
 {
 	char msg[MPD_CLIENT_MSG_MAX];
 	va_list ap;
@@ -271,19 +271,48 @@ int mpd_client_fd(const struct mpd_client *c)
 }
 
 /*
- * Write all of buf. Returns 0; -errno when the peer is gone (EPIPE,
+ * Write all of buf, with fds (nfds of them, may be 0) as SCM_RIGHTS on its
+ * first byte: the whole line goes to one sendmsg(), and what the kernel did
+ * not take of it follows with plain send(), so the descriptors travel once.
+ * Returns 0 when the line went out, and also when the peer is gone (EPIPE,
  * ECONNRESET), so the caller can still read what it said before closing;
- * or fails the call (and breaks the client) on other errors.
+ * MPD_E_INVAL when a descriptor to pass is not open (nothing was sent, the
+ * client stays usable); or fails the call and breaks the client on other
+ * errors.
  */
 static int client_send(struct mpd_client *c, const char *buf, size_t len,
-		       struct mpd_error *err)
+		       const int *fds, size_t nfds, struct mpd_error *err)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
 	char ebuf[128];
 	size_t off = 0;
 	ssize_t n;
 
 	while (off < len) {
-		n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (off == 0 && nfds > 0) {
+			iov.iov_base = (void *)buf;
+			iov.iov_len = len;
+			memset(&mh, 0, sizeof(mh));
+			mh.msg_iov = &iov;
+			mh.msg_iovlen = 1;
+			memset(&ctl, 0, sizeof(ctl));
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+			n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		} else {
+			n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
+		}
 		if (n >= 0) {
 			off += (size_t)n;
 			continue;
@@ -291,7 +320,10 @@ static int client_send(struct mpd_client *c, const char *buf, size_t len,
 		if (errno == EINTR)
 			continue;
 		if (errno == EPIPE || errno == ECONNRESET)
-			return -errno;
+			return 0;
+		if (errno == EBADF && off == 0 && nfds > 0)
+			return client_fail(err, MPD_E_INVAL, EBADF,
+					   "a descriptor to pass is not open");
 		return client_break(c, err, MPD_E_IO, errno,
 				    "cannot send to mpdd: %s",
 				    errno_text(errno, ebuf, sizeof(ebuf)));
@@ -399,8 +431,9 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 }
 
 /* Returns 0 with *result a new reference, or a negative code; see mpd.h. */
-int mpd_call(struct mpd_client *c, const char *method, json_t *params,
-	     json_t **result, struct mpd_error *err)
+int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
+		 const int *fds, size_t nfds, json_t **result,
+		 struct mpd_error *err)
 {
 	json_int_t id;
 	json_t *req = NULL, *probe;
@@ -420,6 +453,20 @@ int mpd_call(struct mpd_client *c, const char *method, json_t *params,
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call: params must be an object or an "
 				   "array");
+	if (nfds > MPD_MAX_FDS_PER_MESSAGE)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call_fds: %zu descriptors, at most %d",
+				   nfds, MPD_MAX_FDS_PER_MESSAGE);
+	if (fds == NULL && nfds > 0)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call_fds: fds is NULL");
+	for (size_t i = 0; i < nfds; i++) {
+		if (fds[i] < 0 || fcntl(fds[i], F_GETFD) < 0)
+			return client_fail(err, MPD_E_INVAL, EBADF,
+					   "mpd_call_fds: descriptor %d is "
+					   "not open",
+					   fds[i]);
+	}
 	if (c->broken)
 		return client_fail(err, MPD_E_IO, 0,
 				   "connection to mpdd was lost by an earlier "
@@ -448,14 +495,21 @@ int mpd_call(struct mpd_client *c, const char *method, json_t *params,
 		goto out;
 	}
 	/* A peer that hung up may have said why first: read it either way. */
-	r = client_send(c, line, len, err);
-	if (r < 0 && c->broken)
+	r = client_send(c, line, len, fds, nfds, err);
+	if (r < 0)
 		goto out;
 	r = client_receive(c, id, result, err);
 out:
 	free(line);
 	json_decref(req);
 	return r;
+}
+
+/* Returns 0 with *result a new reference, or a negative code; see mpd.h. */
+int mpd_call(struct mpd_client *c, const char *method, json_t *params,
+	     json_t **result, struct mpd_error *err)
+{
+	return mpd_call_fds(c, method, params, NULL, 0, result, err);
 }
 
 /* Returns 0 if the daemon answered daemon.ping, else as mpd_call(). */

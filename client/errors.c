@@ -4,8 +4,10 @@
  * The public list MPD_ERRNO_MAP in mpd.h and proto's wire list MPD_ERRORS
  * are two views of the same errors: the library's codes are negative, so an
  * application error N on the wire is -N here, while the JSON-RPC codes keep
- * their values. The assertions below fail the build when the two lists
- * drift apart; the wire names are compared by the client tests.
+ * their values. The library's own codes (MPD_E_NOMEM ... MPD_E_TIMEOUT)
+ * never travel and sit in -100..-199, clear of both. The assertions below
+ * fail the build when the two lists drift apart or a code strays out of its
+ * range; the wire names are compared by the client tests.
  */
 #include "config.h"
 
@@ -21,6 +23,13 @@
 		       "mpd.h MPD_E_" #e                   \
 		       " does not match proto's MPD_ERRORS");
 MPD_ERRORS(X)
+#undef X
+
+/* Every code is a JSON-RPC one, an application one (-1..-99) or our own. */
+#define X(e, c, name, msg)                                          \
+	_Static_assert((c) <= -32000 || ((c) <= -1 && (c) >= -199), \
+		       "mpd.h MPD_E_" #e " is outside the ranges of codes");
+MPD_ERRNO_MAP(X)
 #undef X
 
 /* The header's version is the project's (meson passes the latter). */

@@ -362,11 +362,16 @@ void proctab_failed(struct proc *p, const char *stage, int err,
 	log_info("process %lld (%s): start failed at %s: %s", (long long)p->id,
 		 p->name, stage, message);
 	proctab_ended(p);
-	if (r != NULL)
-		req_error(r, MPD_RPC_SPAWN_FAILED,
-			  p->error != NULL ? json_copy(p->error) : NULL,
+	if (r != NULL) {
+		json_t *data = p->error != NULL ? json_copy(p->error) : NULL;
+
+		/* Which record failed, so the caller can close it. */
+		if (data != NULL)
+			json_object_set_new(data, "id", json_integer(p->id));
+		req_error(r, MPD_RPC_SPAWN_FAILED, data,
 			  "cannot start process %lld (%s): %s: %s",
 			  (long long)p->id, p->name, stage, message);
+	}
 }
 
 /* p ended with wait status (known false: its status was lost). */

@@ -27,10 +27,27 @@ enum cli_exit {
 /* Upper bound for a command's arguments: "any number". */
 #define CLI_ARGS_ANY (-1)
 
+/* One option of a command beyond the common ones: always long-only. */
+struct cli_opt {
+	const char *name; /* "timeout" for --timeout */
+	const char *arg; /* its argument in help ("S"), or NULL: a flag */
+	const char *help; /* one line for --help */
+	bool repeat; /* may be given more than once */
+};
+
+/* One occurrence of a command's option on the command line. */
+struct cli_optval {
+	const struct cli_opt *opt;
+	const char *value; /* borrowed from argv; "" for a flag */
+};
+
 struct cli_ctx {
 	const char *socket; /* --socket, or NULL for the default */
 	bool json; /* --json: machine-readable output */
 	struct mpd_client *client; /* set by cli_connect() */
+	const char *path; /* the command's help path, "mpd-cli run" */
+	struct cli_optval *optv; /* the command's options, in order */
+	int optc;
 };
 
 struct cli_cmd {
@@ -40,6 +57,12 @@ struct cli_cmd {
 	const char *help; /* more text for its --help, or NULL */
 	int min_args; /* positional arguments accepted */
 	int max_args; /* or CLI_ARGS_ANY */
+	/* The command's own options, ended by a row with name NULL; or
+	 * NULL. */
+	const struct cli_opt *options;
+	/* Options end at the first argument ("run sh -c ..."): the rest
+	 * belongs to the program being run. */
+	bool args_end_options;
 	/* Runs the command with its positional arguments; returns an exit
 	 * status (enum cli_exit). NULL for a group. */
 	int (*exec)(struct cli_ctx *ctx, int argc, char **argv);
@@ -62,10 +85,49 @@ int cli_call_error(const char *method, const struct mpd_error *err);
 /* Print v (borrowed) and a newline: compact with --json, else indented
  * when indent is true. Returns CLI_OK or CLI_FAIL. */
 int cli_print_json(const struct cli_ctx *ctx, const json_t *v, bool indent);
+/* Print v (borrowed) as "key: value" lines, nested object keys joined
+ * with dots (limits.max_message). Returns 0, or -1 when out of memory. */
+int cli_print_flat(const char *prefix, const json_t *v);
+/* The value of the command's option name as last given ("" for a flag),
+ * or NULL when it was not given. Borrowed from argv. */
+const char *cli_opt_get(const struct cli_ctx *ctx, const char *name);
+/* Iterate over every value of a repeatable option: start with *iter = 0;
+ * returns NULL after the last. */
+const char *cli_opt_next(const struct cli_ctx *ctx, const char *name,
+			 int *iter);
 
 /* cmd-daemon.c */
 extern const struct cli_cmd cli_cmd_ping;
 extern const struct cli_cmd cli_cmd_daemon;
+
+/* cmd-process.c */
+/* json_object_set_new(o, key, v) (v stolen, may be NULL): returns 0, or
+ * -1 when v is NULL or out of memory. */
+int cli_json_set(json_t *o, const char *key, json_t *v);
+/* Add {"id": N} (arg all digits) or {"name": arg} to params. Returns
+ * CLI_OK, or the exit status after reporting a bad arg. */
+int cli_proc_target(const struct cli_ctx *ctx, const char *cmd, const char *arg,
+		    json_t *params);
+/* Parse the command's option --name as seconds (a number >= 0) into
+ * *secs; *given says whether it was there. Returns CLI_OK, or the exit
+ * status after a usage error. */
+int cli_opt_seconds(const struct cli_ctx *ctx, const char *cmd,
+		    const char *name, double *secs, bool *given);
+/* Report a failed call as "CMD: MESSAGE (NAME)", adding ", stage S" for
+ * spawn failures. Returns CLI_FAIL. */
+int cli_proc_error(const char *cmd, const struct mpd_error *err);
+/* Print one line "NAME (id N): STATE, ..." for the record rec
+ * (borrowed). */
+void cli_proc_print_state(const json_t *rec);
+extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_spawn;
+extern const struct cli_cmd cli_cmd_ps;
+extern const struct cli_cmd cli_cmd_info;
+extern const struct cli_cmd cli_cmd_join;
+extern const struct cli_cmd cli_cmd_terminate;
+extern const struct cli_cmd cli_cmd_kill;
+extern const struct cli_cmd cli_cmd_signal;
+extern const struct cli_cmd cli_cmd_close;
 
 /* cmd-rpc.c */
 extern const struct cli_cmd cli_cmd_rpc;

@@ -49,54 +49,13 @@ static int cmd_ping_exec(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cli_cmd_ping = {
 	.name = "ping",
 	.usage = "",
-	.summary = "check that mpdd answers and time the round trip",
+	.summary = "check that mpdd answers; time a round trip",
 	.help = "Sends daemon.ping and prints the socket and the round-trip "
 		"time.\nWith --json, prints the result ({}).",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_ping_exec,
 };
-
-/*
- * Print v as "key: value" lines under prefix ("" at the top). Returns 0, or
- * -1 when out of memory.
- */
-static int print_flat(const char *prefix, const json_t *v)
-{
-	const char *key;
-	json_t *sub;
-	char *text, *path;
-	int r = 0;
-
-	if (json_is_object(v) && json_object_size(v) > 0) {
-		json_object_foreach ((json_t *)v, key, sub) {
-			if (prefix[0] == '\0')
-				path = strdup(key);
-			else if (asprintf(&path, "%s.%s", prefix, key) < 0)
-				path = NULL;
-			if (path == NULL)
-				return -1;
-			r = print_flat(path, sub);
-			free(path);
-			if (r < 0)
-				return r;
-		}
-		return 0;
-	}
-	if (json_is_string(v)) {
-		printf("%s: %s\n", prefix, json_string_value(v));
-		return 0;
-	}
-	/* 15 digits: what a double holds without binary noise (0.1, not
-	 * 0.10000000000000001); --json keeps the exact value. */
-	text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
-				     JSON_REAL_PRECISION(15));
-	if (text == NULL)
-		return -1;
-	printf("%s: %s\n", prefix, text);
-	free(text);
-	return 0;
-}
 
 static int cmd_daemon_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -111,7 +70,7 @@ static int cmd_daemon_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_call_error("daemon.info", &err);
 	if (ctx->json) {
 		r = cli_print_json(ctx, info, false);
-	} else if (print_flat("", info) < 0) {
+	} else if (cli_print_flat("", info) < 0) {
 		cli_error("daemon info: out of memory");
 		r = CLI_FAIL;
 	}

@@ -40,7 +40,13 @@ static const struct cli_cmd cli_cmd_help = {
 };
 
 const struct cli_cmd *const cli_commands[] = {
-	&cli_cmd_ping, &cli_cmd_daemon, &cli_cmd_rpc, &cli_cmd_help, NULL,
+	&cli_cmd_run,	 &cli_cmd_spawn,
+	&cli_cmd_ps,	 &cli_cmd_info,
+	&cli_cmd_join,	 &cli_cmd_terminate,
+	&cli_cmd_kill,	 &cli_cmd_signal,
+	&cli_cmd_close,	 &cli_cmd_ping,
+	&cli_cmd_daemon, &cli_cmd_rpc,
+	&cli_cmd_help,	 NULL,
 };
 
 static const struct option cli_long_options[] = {
@@ -49,6 +55,28 @@ static const struct option cli_long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
+};
+#define CLI_COMMON_OPTIONS \
+	(sizeof(cli_long_options) / sizeof(cli_long_options[0]) - 1)
+/* getopt values of a command's own options: CLI_OPT_BASE + row. */
+#define CLI_OPT_BASE 0x100
+/* Most options one command may have. */
+#define CLI_OPTS_MAX 32
+
+/* The common options in help: the left column, then its text. */
+static const struct {
+	const char *left;
+	const char *text; /* lines after the first are indented */
+	bool top_only;
+} cli_common_help[] = {
+	{ "-s, --socket PATH",
+	  "the socket of mpdd (default: $MPD_SOCKET,\n"
+	  "/run/mpd/mpd.sock for root, else\n"
+	  "$XDG_RUNTIME_DIR/mpd/mpd.sock)",
+	  false },
+	{ "-j, --json", "print results as compact JSON", false },
+	{ "-h, --help", "show this help", false },
+	{ "-V, --version", "show the version", true },
 };
 
 /* Print "mpd-cli: MESSAGE" on one line, control characters blanked. */
@@ -140,6 +168,66 @@ int cli_print_json(const struct cli_ctx *ctx, const json_t *v, bool indent)
 	return CLI_OK;
 }
 
+/* Returns 0 after printing v as "key: value" lines, or -1 (no memory). */
+int cli_print_flat(const char *prefix, const json_t *v)
+{
+	const char *key;
+	json_t *sub;
+	char *text, *path;
+	int r = 0;
+
+	if (json_is_object(v) && json_object_size(v) > 0) {
+		json_object_foreach ((json_t *)v, key, sub) {
+			if (prefix[0] == '\0')
+				path = strdup(key);
+			else if (asprintf(&path, "%s.%s", prefix, key) < 0)
+				path = NULL;
+			if (path == NULL)
+				return -1;
+			r = cli_print_flat(path, sub);
+			free(path);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	if (json_is_string(v)) {
+		printf("%s: %s\n", prefix, json_string_value(v));
+		return 0;
+	}
+	/* 15 digits: what a double holds without binary noise (0.1, not
+	 * 0.10000000000000001); --json keeps the exact value. */
+	text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+				     JSON_REAL_PRECISION(15));
+	if (text == NULL)
+		return -1;
+	printf("%s: %s\n", prefix, text);
+	free(text);
+	return 0;
+}
+
+/* Returns the last value of option name, "" for a flag, or NULL. */
+const char *cli_opt_get(const struct cli_ctx *ctx, const char *name)
+{
+	const char *v = NULL;
+
+	for (int i = 0; i < ctx->optc; i++) {
+		if (strcmp(ctx->optv[i].opt->name, name) == 0)
+			v = ctx->optv[i].value;
+	}
+	return v;
+}
+
+/* Returns the next value of option name after *iter, or NULL. */
+const char *cli_opt_next(const struct cli_ctx *ctx, const char *name, int *iter)
+{
+	for (; *iter < ctx->optc; (*iter)++) {
+		if (strcmp(ctx->optv[*iter].opt->name, name) == 0)
+			return ctx->optv[(*iter)++].value;
+	}
+	return NULL;
+}
+
 static const struct cli_cmd *cli_find(const struct cli_cmd *const *table,
 				      const char *name)
 {
@@ -188,17 +276,58 @@ static void cli_list(const struct cli_cmd *const *table, const char *prefix,
 	}
 }
 
-static void cli_help_options(bool top)
+/* Left column of a command's option in help: "    --timeout S". */
+static void cli_opt_left(const struct cli_opt *opt, char *buf, size_t size)
 {
-	printf("\nOptions:\n"
-	       "  -s, --socket PATH  the socket of mpdd (default: $MPD_SOCKET,"
-	       "\n"
-	       "                     /run/mpd/mpd.sock for root, else\n"
-	       "                     $XDG_RUNTIME_DIR/mpd/mpd.sock)\n"
-	       "  -j, --json         print results as compact JSON\n"
-	       "  -h, --help         show this help\n");
-	if (top)
-		printf("  -V, --version      show the version\n");
+	snprintf(buf, size, "    --%s%s%s", opt->name, opt->arg ? " " : "",
+		 opt->arg ? opt->arg : "");
+}
+
+/* Print "  LEFT  TEXT", TEXT's later lines indented to its column. */
+static void cli_help_row(int width, const char *left, const char *text)
+{
+	const char *nl;
+
+	printf("  %-*s  ", width, left);
+	while ((nl = strchr(text, '\n')) != NULL) {
+		printf("%.*s\n%*s", (int)(nl - text), text, width + 4, "");
+		text = nl + 1;
+	}
+	printf("%s\n", text);
+}
+
+/* The options of cmd (NULL: mpd-cli itself): its own, then the common. */
+static void cli_help_options(const struct cli_cmd *cmd)
+{
+	const struct cli_opt *own = cmd != NULL ? cmd->options : NULL;
+	char left[CLI_PATH_MAX];
+	int width = 0, w;
+	size_t i;
+
+	for (i = 0; i < sizeof(cli_common_help) / sizeof(cli_common_help[0]);
+	     i++) {
+		w = (int)strlen(cli_common_help[i].left);
+		if (w > width)
+			width = w;
+	}
+	for (i = 0; own != NULL && own[i].name != NULL; i++) {
+		cli_opt_left(&own[i], left, sizeof(left));
+		w = (int)strlen(left);
+		if (w > width)
+			width = w;
+	}
+	printf("\nOptions:\n");
+	for (i = 0; own != NULL && own[i].name != NULL; i++) {
+		cli_opt_left(&own[i], left, sizeof(left));
+		cli_help_row(width, left, own[i].help);
+	}
+	for (i = 0; i < sizeof(cli_common_help) / sizeof(cli_common_help[0]);
+	     i++) {
+		if (cli_common_help[i].top_only && cmd != NULL)
+			continue;
+		cli_help_row(width, cli_common_help[i].left,
+			     cli_common_help[i].text);
+	}
 }
 
 /*
@@ -227,11 +356,22 @@ static void cli_help(const struct cli_cmd *cmd, const char *path)
 		printf("\nCommands:\n");
 		cli_list(table, "", cli_list_width(table, 0));
 	}
-	cli_help_options(cmd == NULL);
+	cli_help_options(cmd);
 	if (cmd == NULL)
-		printf("\nExit status: 0 success; 1 mpdd answered with an "
+		printf("\nExamples:\n"
+		       "  mpd-cli run -- make -j4       run a program, its "
+		       "output here, its exit status\n"
+		       "  mpd-cli spawn --name web -- ./server\n"
+		       "  mpd-cli ps --state running\n"
+		       "  mpd-cli terminate web && mpd-cli join web && "
+		       "mpd-cli close web\n"
+		       "\nExit status: 0 success; 1 mpdd answered with an "
 		       "error or the operation failed;\n"
-		       "2 usage error; 3 mpdd cannot be reached.\n");
+		       "2 usage error; 3 mpdd cannot be reached. run exits "
+		       "with its program's status\n"
+		       "(128+N when signal N ended it), 124 when its "
+		       "--timeout passed, 127 when it\n"
+		       "could not be started.\n");
 }
 
 /* help [COMMAND...]: the help of the command those words name. */
@@ -255,23 +395,78 @@ static int cmd_help_exec(struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* Report an unknown option, or an argument given to a flag. */
+static int cli_bad_option(const char *path, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL)
+		return cli_usage_error(path, "option '%.*s' takes no argument",
+				       (int)(eq - arg), arg);
+	if (optopt != 0 && optopt < CLI_OPT_BASE && arg[1] != '-')
+		return cli_usage_error(path, "unknown option '-%c'", optopt);
+	return cli_usage_error(path, "unknown option '%s'", arg);
+}
+
 /*
  * Parse the options of one level: argv[0] names it, options follow. cmd
- * is that level's command (NULL at the top). Returns -1 to go on with
- * argv[optind...], or an exit status when done (help, version, error).
+ * is that level's command (NULL at the top); a command's own options are
+ * stored in ctx->optv. Returns -1 to go on with argv[optind...], or an
+ * exit status when done (help, version, error).
  */
 static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 		       const char *path, int argc, char **argv)
 {
+	const bool is_cmd = cmd != NULL && cmd->exec != NULL;
+	const struct cli_opt *own = is_cmd ? cmd->options : NULL;
+	struct option longopts[CLI_COMMON_OPTIONS + CLI_OPTS_MAX + 1];
 	/* Groups and the top stop at the first word: it is a command. */
-	const char *optstring = cmd != NULL && cmd->exec != NULL ? ":hjs:" :
-								   "+:hjs:V";
+	const char *optstring = !is_cmd		      ? "+:hjs:V" :
+				cmd->args_end_options ? "+:hjs:" :
+							":hjs:";
+	const struct cli_opt *opt;
+	size_t n = CLI_COMMON_OPTIONS;
 	int c;
+
+	memcpy(longopts, cli_long_options, sizeof(cli_long_options));
+	for (int i = 0; own != NULL && own[i].name != NULL; i++) {
+		if (i == CLI_OPTS_MAX) {
+			cli_error("%s: too many options in the table", path);
+			return CLI_FAIL;
+		}
+		longopts[n++] = (struct option){ own[i].name,
+						 own[i].arg != NULL ?
+							 required_argument :
+							 no_argument,
+						 NULL, CLI_OPT_BASE + i };
+	}
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	if (own != NULL) {
+		/* At most one value per word of the command line. */
+		free(ctx->optv);
+		ctx->optc = 0;
+		ctx->optv = calloc((size_t)argc, sizeof(*ctx->optv));
+		if (ctx->optv == NULL) {
+			cli_error("out of memory");
+			return CLI_FAIL;
+		}
+	}
 
 	optind = 0; /* a full reset of GNU getopt for each level */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring, cli_long_options,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if (c >= CLI_OPT_BASE) {
+			opt = &own[c - CLI_OPT_BASE];
+			if (!opt->repeat && cli_opt_get(ctx, opt->name) != NULL)
+				return cli_usage_error(
+					path, "option '--%s' given twice",
+					opt->name);
+			ctx->optv[ctx->optc].opt = opt;
+			ctx->optv[ctx->optc].value = optarg != NULL ? optarg :
+								      "";
+			ctx->optc++;
+			continue;
+		}
 		switch (c) {
 		case 's':
 			ctx->socket = optarg;
@@ -283,8 +478,10 @@ static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 			cli_help(cmd, path);
 			return CLI_OK;
 		case 'V':
-			if (cmd != NULL)
-				goto unknown;
+			if (cmd != NULL) /* only mpd-cli itself has one */
+				return cli_usage_error(path,
+						       "unknown option '%s'",
+						       argv[optind - 1]);
 			printf("%s %s (libmpd %s)\n", CLI_NAME, MPD_VERSION,
 			       mpd_version());
 			return CLI_OK;
@@ -293,12 +490,7 @@ static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 					       "option '%s' needs an argument",
 					       argv[optind - 1]);
 		default:
-unknown:
-			if (optopt != 0 && c == '?')
-				return cli_usage_error(
-					path, "unknown option '-%c'", optopt);
-			return cli_usage_error(path, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_bad_option(path, argv[optind - 1]);
 		}
 	}
 	return -1;
@@ -321,6 +513,7 @@ static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
 		return cli_usage_error(parent, "unknown command '%s'", argv[0]);
 	snprintf(path, sizeof(path), "%s %s", parent, cmd->name);
 	name = path + strlen(CLI_NAME " ");
+	ctx->path = path;
 
 	r = cli_options(ctx, cmd, path, argc, argv);
 	if (r >= 0)
@@ -338,7 +531,9 @@ static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
 		return cli_usage_error(path, "%s: missing arguments", name);
 	if (cmd->max_args != CLI_ARGS_ANY && argc > cmd->max_args)
 		return cli_usage_error(path, "%s: too many arguments", name);
-	return cmd->exec(ctx, argc, argv);
+	r = cmd->exec(ctx, argc, argv);
+	ctx->path = NULL; /* path goes out of scope */
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -355,6 +550,7 @@ int main(int argc, char **argv)
 				    argv + optind);
 	}
 	mpd_close(ctx.client);
+	free(ctx.optv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (r == CLI_OK) {
 			cli_error("cannot write output: %s", strerror(errno));

@@ -199,8 +199,9 @@ MPD_EXPORT int mpd_daemon_info(struct mpd_client *c, json_t **info,
  * mpd_call() with file descriptors: fds (nfds of them, at most 16) travel
  * as SCM_RIGHTS with the request, for params that take them (a "pass"
  * stdio stream of process.create). The descriptors stay the caller's: the
- * daemon receives duplicates. Returns as mpd_call(); MPD_E_INVAL when nfds
- * is over 16 or fds is NULL with nfds > 0.
+ * daemon receives duplicates. Returns as mpd_call(); MPD_E_INVAL (nothing
+ * sent, the client stays usable) when nfds is over 16, fds is NULL with
+ * nfds > 0, or one of the descriptors is not open.
  */
 MPD_EXPORT int mpd_call_fds(struct mpd_client *c, const char *method,
 			    json_t *params, const int *fds, size_t nfds,
@@ -209,11 +210,12 @@ MPD_EXPORT int mpd_call_fds(struct mpd_client *c, const char *method,
 /*
  * Processes (docs/protocol.md, "Processes").
  *
- * A process is addressed by its id (int64_t, >= 1). The record functions
- * return the daemon's process record as a NEW reference in *record (may be
- * NULL to discard): an object with id, name, state, pid, exitcode, signal,
- * core_dumped, daemon, parent, uid, start_method, target, created,
- * started, ended, error.
+ * A process is addressed by its id (int64_t, >= 1; a smaller id is
+ * MPD_E_INVAL, not sent). The record functions return the daemon's process
+ * record as a NEW reference in *record (may be NULL to discard): an object
+ * with id, name, state, pid, exitcode, signal, core_dumped, daemon, parent,
+ * uid, start_method, target, created, started, ended, error. A result that
+ * is not an object is MPD_E_PROTO (the client stays usable).
  */
 
 /* How one stdio stream of a new process is set up. */
@@ -252,8 +254,15 @@ struct mpd_process_options {
 	int start; /* start at once */
 };
 
-/* process.create: returns 0 with the record in *record (may be NULL), or
- * as mpd_call(); MPD_E_INVAL for options without exactly one target. */
+/*
+ * process.create: returns 0 with the record in *record (may be NULL), or
+ * as mpd_call(). MPD_E_INVAL, before anything is sent, for: opts NULL; not
+ * exactly one target (argv, or module with function); an empty argv; args
+ * without function; an env string without '=' or with an empty key; a
+ * MPD_STDIO_FILE stream without path; a MPD_STDIO_PASS stream whose fd is
+ * not open; an unknown stdio mode; a string that is not UTF-8. Only the
+ * options that differ from the defaults are sent.
+ */
 MPD_EXPORT int mpd_process_create(struct mpd_client *c,
 				  const struct mpd_process_options *opts,
 				  json_t **record, struct mpd_error *err);
@@ -261,9 +270,9 @@ MPD_EXPORT int mpd_process_create(struct mpd_client *c,
  * MPD_E_SPAWN_FAILED (err->data has stage, errno, message), ... */
 MPD_EXPORT int mpd_process_start(struct mpd_client *c, int64_t id,
 				 json_t **record, struct mpd_error *err);
-/* process.join: waits at most timeout seconds (timeout < 0: as long as the
- * process runs). Returns 0 with the record; its "exitcode" is null when
- * the timeout passed first. */
+/* process.join: waits at most timeout seconds (timeout < 0 or infinite: as
+ * long as the process runs; NaN: MPD_E_INVAL). Returns 0 with the record;
+ * its "exitcode" is null when the timeout passed first. */
 MPD_EXPORT int mpd_process_join(struct mpd_client *c, int64_t id,
 				double timeout, json_t **record,
 				struct mpd_error *err);
@@ -280,13 +289,16 @@ MPD_EXPORT int mpd_process_signal(struct mpd_client *c, int64_t id, int sig,
 /* process.info: the record with cwd, env, stdio and args. */
 MPD_EXPORT int mpd_process_info(struct mpd_client *c, int64_t id,
 				json_t **record, struct mpd_error *err);
-/* The id of the process called name: returns 0 with *id, or
- * MPD_E_NOT_FOUND, ... */
+/* The id of the process called name (through process.info): returns 0
+ * with *id (id may be NULL), or MPD_E_NOT_FOUND, MPD_E_INVAL (name NULL or
+ * empty), as mpd_call(). */
 MPD_EXPORT int mpd_process_lookup(struct mpd_client *c, const char *name,
 				  int64_t *id, struct mpd_error *err);
 /*
  * process.list: *list receives a NEW reference to the array of records.
  * Filters: state (NULL: any), name_prefix (NULL: any), parent (< 0: any).
+ * MPD_E_INVAL when list is NULL; MPD_E_PROTO when the result holds no
+ * "processes" array.
  */
 MPD_EXPORT int mpd_process_list(struct mpd_client *c, const char *state,
 				const char *name_prefix, int64_t parent,
@@ -299,7 +311,9 @@ MPD_EXPORT int mpd_process_close(struct mpd_client *c, int64_t id,
  * most timeout seconds (< 0: forever). Returns 0 with *exitcode set (may
  * be NULL) and the record in *record (may be NULL); when the timeout
  * passes first, the process is left running and MPD_E_TIMEOUT is
- * returned with *record set. The record is not closed.
+ * returned with *record set (and err filled). The record is not closed.
+ * Fails as mpd_process_create() (a start failure is MPD_E_SPAWN_FAILED)
+ * and mpd_process_join().
  */
 MPD_EXPORT int mpd_run(struct mpd_client *c,
 		       const struct mpd_process_options *opts, double timeout,
@@ -315,18 +329,24 @@ MPD_EXPORT int mpd_run(struct mpd_client *c,
 typedef struct mpd_worker mpd_worker;
 typedef int mpd_worker_fn(mpd_worker *w, const json_t *args);
 
+/*
+ * The accessors check that w is a worker this library knows (its layout
+ * version); for NULL or anything else they return 0 or NULL.
+ */
 /* The worker's process id (>= 1). */
 MPD_EXPORT int64_t mpd_worker_id(const mpd_worker *w);
 /* Its name; borrowed, valid as long as w. */
 MPD_EXPORT const char *mpd_worker_name(const mpd_worker *w);
 /* The id of the process that created it, or 0 when it has none. */
 MPD_EXPORT int64_t mpd_worker_parent(const mpd_worker *w);
-/* The daemon's socket path; borrowed, valid as long as w. */
+/* The daemon's socket path; borrowed, valid as long as w. NULL when it is
+ * not known (mpd_worker_client() then uses the default socket). */
 MPD_EXPORT const char *mpd_worker_socket(const mpd_worker *w);
 /*
  * A client connected to the daemon that runs this worker, opened at the
- * first call and kept: BORROWED, never mpd_close() it. Returns NULL (and
- * fills err) when it cannot connect.
+ * first call and kept: BORROWED, never mpd_close() it. Like any client, one
+ * thread at a time. Returns NULL (and fills err) when it cannot connect,
+ * or with MPD_E_INVAL when w is not a worker.
  */
 MPD_EXPORT struct mpd_client *mpd_worker_client(mpd_worker *w,
 						struct mpd_error *err);
@@ -334,7 +354,12 @@ MPD_EXPORT struct mpd_client *mpd_worker_client(mpd_worker *w,
  * For any program mpd started (function targets and exec'd programs
  * alike), from its environment (MPD_PROCESS_ID, MPD_PROCESS_NAME,
  * MPD_PARENT_ID, MPD_SOCKET): the current worker, or NULL when this
- * program was not started by mpd. Thread-safe; the same object each call.
+ * program was not started by mpd (MPD_PROCESS_ID unset, or not a decimal
+ * integer >= 1) or memory ran out. Read once, at the first call, and
+ * copied: later changes to the environment do not show. The name is ""
+ * when MPD_PROCESS_NAME is unset, the parent 0 when MPD_PARENT_ID is unset
+ * or not an id, the socket NULL when MPD_SOCKET is unset or empty.
+ * Thread-safe; the same object each call.
  */
 MPD_EXPORT mpd_worker *mpd_current_process(void);
 /* The id of the current worker's parent process, or 0 (none, or not a

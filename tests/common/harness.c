@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -69,8 +71,15 @@ char *test_built(const char *relpath)
 
 /* Fork and exec mpdd; in the child, stderr goes to the log and the
  * daemon dies with the test process. */
-static pid_t mpdd_spawn(struct mpdd *d, const char *const *extra,
-			const char *const *env, int ready_fd)
+/* Run the daemon as another uid (0: as we are), with RLIMIT_NPROC. */
+struct run_as {
+	uid_t uid;
+	rlim_t nproc;
+};
+
+static pid_t mpdd_spawn_as(struct mpdd *d, const char *const *extra,
+			   const char *const *env, int ready_fd,
+			   const struct run_as *as)
 {
 	char *bin = test_built("daemon/mpdd");
 	const char *argv[64];
@@ -102,12 +111,30 @@ static pid_t mpdd_spawn(struct mpdd *d, const char *const *extra,
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != ppid)
 			_exit(127);
+		/* The daemon's stdout and stderr, and so those of workers
+		 * that inherit them, go to the log, never to the test
+		 * runner's pipes; stdin is empty. */
+		dup2(logfd, STDOUT_FILENO);
 		dup2(logfd, STDERR_FILENO);
+		int nullfd = open("/dev/null", O_RDONLY);
+
+		if (nullfd >= 0) {
+			dup2(nullfd, STDIN_FILENO);
+			close(nullfd);
+		}
 		if (ready_fd >= 0)
 			fcntl(ready_fd, F_SETFD, 0);
 		unsetenv("MPD_SOCKET");
 		for (int i = 0; env != NULL && env[i] != NULL; i++)
 			putenv((char *)env[i]);
+		if (as != NULL) {
+			struct rlimit rl = { as->nproc, as->nproc };
+
+			if (setgroups(0, NULL) != 0 || setgid(as->uid) != 0 ||
+			    setrlimit(RLIMIT_NPROC, &rl) != 0 ||
+			    setuid(as->uid) != 0)
+				_exit(126);
+		}
 		execv(bin, (char *const *)argv);
 		dprintf(STDERR_FILENO, "exec %s: %s\n", bin, strerror(errno));
 		_exit(127);
@@ -130,8 +157,14 @@ void mpdd_init(struct mpdd *d)
 	snprintf(d->log, sizeof(d->log), "%s/mpdd.log", d->dir);
 }
 
-static void mpdd_launch(struct mpdd *d, const char *const *extra,
-			const char *const *env)
+static pid_t mpdd_spawn(struct mpdd *d, const char *const *extra,
+			const char *const *env, int ready_fd)
+{
+	return mpdd_spawn_as(d, extra, env, ready_fd, NULL);
+}
+
+static void mpdd_launch_as(struct mpdd *d, const char *const *extra,
+			   const char *const *env, const struct run_as *as)
 {
 	char buf[16];
 	int p[2], status;
@@ -140,7 +173,7 @@ static void mpdd_launch(struct mpdd *d, const char *const *extra,
 
 	cr_assert(d->dir[0] != '\0', "mpdd_init() first");
 	cr_assert(pipe2(p, O_CLOEXEC) == 0);
-	d->pid = mpdd_spawn(d, extra, env, p[1]);
+	d->pid = mpdd_spawn_as(d, extra, env, p[1], as);
 	close(p[1]);
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
@@ -157,6 +190,19 @@ static void mpdd_launch(struct mpdd *d, const char *const *extra,
 			       "log:\n%s",
 			       status, log);
 	}
+}
+
+static void mpdd_launch(struct mpdd *d, const char *const *extra,
+			const char *const *env)
+{
+	mpdd_launch_as(d, extra, env, NULL);
+}
+
+void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc)
+{
+	struct run_as as = { uid, nproc };
+
+	mpdd_launch_as(d, NULL, NULL, &as);
 }
 
 void mpdd_start(struct mpdd *d, const char *const *extra)
@@ -298,6 +344,8 @@ void test_send(int fd, const void *buf, size_t len)
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 
+		if (n == -1 && errno == ENOTSOCK)
+			n = write(fd, p, len); /* a pipe */
 		if (n == -1 && errno == EINTR)
 			continue;
 		cr_assert(n > 0, "send: %s", strerror(errno));
@@ -369,7 +417,7 @@ char *test_read_line(int fd, int timeout_ms)
 		cr_assert(left > 0, "no reply line within %d ms", timeout_ms);
 		if (poll(&pfd, 1, (int)left) == 0)
 			continue;
-		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+		ssize_t n = read(fd, chunk, sizeof(chunk));
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -420,6 +468,105 @@ json_t *test_rpc_line(int fd, const char *line)
 	cr_assert(reply != NULL, "reply is not JSON (%s): %s", jerr.text, text);
 	free(text);
 	return reply;
+}
+
+json_t *test_call_fds(int fd, const char *method, json_t *params,
+		      const int *fds, int nfds)
+{
+	static long long next_id = 1;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr align;
+	} cmsg;
+	json_t *req, *reply;
+	json_error_t jerr;
+	char *line, *text;
+	size_t len;
+
+	req = json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id",
+			(json_int_t)next_id++, "method", method);
+	cr_assert(req != NULL);
+	if (params != NULL)
+		json_object_set_new(req, "params", params);
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	cr_assert(line != NULL);
+	len = strlen(line);
+	line[len++] = '\n'; /* replaces the NUL: send by length */
+	if (nfds > 0) {
+		struct iovec iov = { .iov_base = line, .iov_len = len };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *cm;
+		ssize_t n;
+
+		cr_assert(nfds <= 16);
+		memset(&cmsg, 0, sizeof(cmsg));
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		cr_assert(n > 0, "sendmsg: %s", strerror(errno));
+		if ((size_t)n < len)
+			test_send(fd, line + n, len - (size_t)n);
+	} else {
+		test_send(fd, line, len);
+	}
+	free(line);
+	text = test_read_line(fd, TEST_TIMEOUT_MS);
+	cr_assert(text != NULL, "connection closed instead of a reply to %s",
+		  method);
+	reply = json_loads(text, 0, &jerr);
+	cr_assert(reply != NULL, "reply is not JSON (%s): %s", jerr.text, text);
+	free(text);
+	return reply;
+}
+
+json_t *test_call(int fd, const char *method, json_t *params)
+{
+	return test_call_fds(fd, method, params, NULL, 0);
+}
+
+json_t *test_result(json_t *reply)
+{
+	json_t *res = json_object_get(reply, "result");
+
+	if (res == NULL) {
+		char *text = json_dumps(reply, JSON_COMPACT);
+
+		cr_assert_fail("expected a result, got %s", text);
+	}
+	return res;
+}
+
+int test_error_code(json_t *reply, const char **name)
+{
+	json_t *err = json_object_get(reply, "error");
+
+	if (!json_is_object(err)) {
+		char *text = json_dumps(reply, JSON_COMPACT);
+
+		cr_assert_fail("expected an error, got %s", text);
+	}
+	if (name != NULL)
+		*name = json_string_value(
+			json_object_get(json_object_get(err, "data"), "name"));
+	return (int)json_integer_value(json_object_get(err, "code"));
+}
+
+long long test_int(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v)) {
+		char *text = json_dumps(obj, JSON_COMPACT);
+
+		cr_assert_fail("\"%s\" is not an integer in %s", key, text);
+	}
+	return json_integer_value(v);
 }
 
 void test_assert_ping(const char *socket)

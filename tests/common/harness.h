@@ -50,6 +50,10 @@ void mpdd_start_in(struct mpdd *d, const char *const *extra);
 void mpdd_start_env(struct mpdd *d, const char *const *extra,
 		    const char *const *env);
 
+/* Like mpdd_start_in(), running the daemon as uid (and gid uid) with
+ * RLIMIT_NPROC nproc. Needs root. */
+void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc);
+
 /*
  * Start mpdd like mpdd_start() but without waiting: returns the child's
  * exit status once it exits, for tests of start-up failures. Waits at most
@@ -96,6 +100,21 @@ int test_wait_eof(int fd, int timeout_ms);
 
 /* Send a line (a '\n' is appended) and parse the one reply line. */
 json_t *test_rpc_line(int fd, const char *line);
+
+/*
+ * Call method with params (stolen; NULL: none) on fd and return the whole
+ * reply (a new reference). test_call_fds() sends fds with the request as
+ * SCM_RIGHTS. Fails the test if no reply line comes.
+ */
+json_t *test_call(int fd, const char *method, json_t *params);
+json_t *test_call_fds(int fd, const char *method, json_t *params,
+		      const int *fds, int nfds);
+/* reply's result, asserting it is a success (borrowed from reply). */
+json_t *test_result(json_t *reply);
+/* reply's error code, asserting it is an error; *name gets data.name. */
+int test_error_code(json_t *reply, const char **name);
+/* An integer member of an object (asserting it is an integer). */
+long long test_int(json_t *obj, const char *key);
 
 /* Open a fresh connection, send daemon.ping and assert a valid result. */
 void test_assert_ping(const char *socket);

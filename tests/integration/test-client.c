@@ -214,7 +214,7 @@ Test(client, every_code_has_a_name_and_a_message)
 #undef X
 	};
 	static const int unknown[] = { 0,      1,	32601,	-10,
-				       -99,    -100,	-108,	-200,
+				       -99,    -100,	-109,	-200,
 				       -32000, INT_MIN, INT_MAX };
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -238,9 +238,9 @@ Test(client, library_codes_match_the_wire_list)
 		MPD_ERRORS(X)
 #undef X
 	};
-	static const int local[] = { MPD_E_NOMEM, MPD_E_INVAL, MPD_E_CONNECT,
-				     MPD_E_IO,	  MPD_E_PROTO, MPD_E_TOOBIG,
-				     MPD_E_REMOTE };
+	static const int local[] = { MPD_E_NOMEM,  MPD_E_INVAL,	 MPD_E_CONNECT,
+				     MPD_E_IO,	   MPD_E_PROTO,	 MPD_E_TOOBIG,
+				     MPD_E_REMOTE, MPD_E_TIMEOUT };
 
 	for (size_t i = 0; i < sizeof(wire) / sizeof(wire[0]); i++) {
 		int lib = wire[i].wire > 0 ? -wire[i].wire : wire[i].wire;

@@ -1,0 +1,634 @@
+/*
+ * cmd-process.c - the commands about existing process records: "ps",
+ * "info", "join", "terminate", "kill", "signal" and "close", and the
+ * helpers that cmd-run.c shares with them.
+ *
+ * A process is named on the command line as ID|NAME: all digits is an id,
+ * anything else a name, sent as {"id": N} or {"name": ...}. Each command
+ * is one method call; human output is short (a table, "key: value" lines,
+ * one state line, or nothing for the signalling commands) and --json
+ * prints the daemon's result as it came.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* Columns of ps. */
+enum ps_col {
+	PS_ID,
+	PS_NAME,
+	PS_PID,
+	PS_STATE,
+	PS_EXITCODE,
+	PS_AGE,
+	PS_COMMAND,
+	PS_NCOLS,
+};
+
+static const char *const ps_headers[PS_NCOLS] = {
+	"ID", "NAME", "PID", "STATE", "EXITCODE", "AGE", "COMMAND",
+};
+
+/* Returns 0 after setting o[key] to v (stolen), or -1 (v NULL: no memory,
+ * or a string that is not UTF-8). */
+int cli_json_set(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v) == 0 ? 0 : -1;
+}
+
+/* Returns CLI_OK after adding {"id": N} or {"name": arg} to params, or
+ * the exit status after reporting a bad argument. */
+int cli_proc_target(const struct cli_ctx *ctx, const char *cmd, const char *arg,
+		    json_t *params)
+{
+	json_t *name;
+	long long id;
+	char *end;
+
+	if (arg[0] == '\0')
+		return cli_usage_error(ctx->path, "%s: ID|NAME is empty", cmd);
+	if (strspn(arg, "0123456789") == strlen(arg)) {
+		errno = 0;
+		id = strtoll(arg, &end, 10);
+		if (errno == ERANGE)
+			return cli_usage_error(ctx->path,
+					       "%s: id %s is out of range", cmd,
+					       arg);
+		if (cli_json_set(params, "id", json_integer(id)) < 0)
+			goto nomem;
+		return CLI_OK;
+	}
+	name = json_string(arg);
+	if (name == NULL) /* or out of memory, which is rarer */
+		return cli_usage_error(ctx->path, "%s: NAME is not valid UTF-8",
+				       cmd);
+	if (cli_json_set(params, "name", name) < 0)
+		goto nomem;
+	return CLI_OK;
+nomem:
+	cli_error("%s: out of memory", cmd);
+	return CLI_FAIL;
+}
+
+/* Returns CLI_OK with *secs from option name (*given false when it is
+ * absent), or the exit status after a usage error. */
+int cli_opt_seconds(const struct cli_ctx *ctx, const char *cmd,
+		    const char *name, double *secs, bool *given)
+{
+	const char *text = cli_opt_get(ctx, name);
+	char *end;
+	double v;
+
+	*given = false;
+	if (text == NULL)
+		return CLI_OK;
+	errno = 0;
+	v = strtod(text, &end);
+	if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
+	    v < 0)
+		return cli_usage_error(ctx->path,
+				       "%s: --%s takes a number of seconds >= "
+				       "0, not '%s'",
+				       cmd, name, text);
+	*secs = v;
+	*given = true;
+	return CLI_OK;
+}
+
+/* Returns CLI_FAIL after printing "CMD: MESSAGE (NAME[, stage STAGE])". */
+int cli_proc_error(const char *cmd, const struct mpd_error *err)
+{
+	const json_t *stage =
+		err->data != NULL ? json_object_get(err->data, "stage") : NULL;
+
+	if (!json_is_string(stage))
+		return cli_call_error(cmd, err);
+	cli_error("%s: %s (%s, stage %s)", cmd, err->message, err->name,
+		  json_string_value(stage));
+	return CLI_FAIL;
+}
+
+/* The integer at key, or def when it is not an integer. */
+static long long int_or(const json_t *o, const char *key, long long def)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : def;
+}
+
+/* The string at key, or def when it is not a string. */
+static const char *str_or(const json_t *o, const char *key, const char *def)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : def;
+}
+
+/* Print "NAME (id N): STATE[, details]" for a process record. */
+void cli_proc_print_state(const json_t *rec)
+{
+	const char *state = str_or(rec, "state", "?");
+	const json_t *exitcode = json_object_get(rec, "exitcode");
+	const json_t *error = json_object_get(rec, "error");
+	const char *sig = str_or(rec, "signal", NULL);
+
+	printf("%s (id %lld): %s", str_or(rec, "name", "?"),
+	       int_or(rec, "id", 0), state);
+	if (json_is_integer(exitcode)) {
+		printf(", exitcode %lld",
+		       (long long)json_integer_value(exitcode));
+		if (sig != NULL)
+			printf(" (%s%s)", sig,
+			       json_is_true(
+				       json_object_get(rec, "core_dumped")) ?
+				       ", core dumped" :
+				       "");
+	} else if (json_is_object(error)) {
+		printf(" at %s: %s", str_or(error, "stage", "?"),
+		       str_or(error, "message", "?"));
+	} else if (json_is_integer(json_object_get(rec, "pid"))) {
+		printf(", pid %lld", int_or(rec, "pid", 0));
+	}
+	putchar('\n');
+}
+
+/* "5s", "3m", "2h", "4d": the age of something created at created. */
+static void format_age(double created, char *buf, size_t size)
+{
+	struct timespec ts;
+	double age;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	age = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - created;
+	if (age < 0)
+		age = 0; /* the clock was set back */
+	if (age < 60)
+		snprintf(buf, size, "%ds", (int)age);
+	else if (age < 3600)
+		snprintf(buf, size, "%dm", (int)(age / 60));
+	else if (age < 86400)
+		snprintf(buf, size, "%dh", (int)(age / 3600));
+	else
+		snprintf(buf, size, "%.0fd", floor(age / 86400));
+}
+
+/* The command of a record: argv joined by spaces, or module:function.
+ * Returns a malloc'd string, or NULL when out of memory. */
+static char *format_command(const json_t *rec)
+{
+	const json_t *target = json_object_get(rec, "target");
+	const json_t *argv = json_object_get(target, "argv");
+	const json_t *arg;
+	char *s = NULL;
+	size_t len = 0, n;
+	FILE *f;
+	size_t i;
+
+	if (!json_is_array(argv)) {
+		if (asprintf(&s, "%s:%s", str_or(target, "module", "?"),
+			     str_or(target, "function", "?")) < 0)
+			return NULL;
+		return s;
+	}
+	f = open_memstream(&s, &len);
+	if (f == NULL)
+		return NULL;
+	json_array_foreach (argv, i, arg) {
+		if (i > 0)
+			fputc(' ', f);
+		if (json_is_string(arg)) {
+			n = json_string_length(arg);
+			fwrite(json_string_value(arg), 1, n, f);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Returns 0 after filling row with the ps cells of rec (malloc'd), or
+ * -1 when out of memory. */
+static int ps_row(const json_t *rec, char *row[PS_NCOLS])
+{
+	const json_t *pid = json_object_get(rec, "pid");
+	const json_t *exitcode = json_object_get(rec, "exitcode");
+	const json_t *created = json_object_get(rec, "created");
+	char age[32] = "-";
+
+	if (json_is_number(created))
+		format_age(json_number_value(created), age, sizeof(age));
+	if (asprintf(&row[PS_ID], "%lld", int_or(rec, "id", 0)) < 0)
+		row[PS_ID] = NULL;
+	row[PS_NAME] = strdup(str_or(rec, "name", "-"));
+	if (!json_is_integer(pid))
+		row[PS_PID] = strdup("-");
+	else if (asprintf(&row[PS_PID], "%lld",
+			  (long long)json_integer_value(pid)) < 0)
+		row[PS_PID] = NULL;
+	row[PS_STATE] = strdup(str_or(rec, "state", "-"));
+	if (!json_is_integer(exitcode))
+		row[PS_EXITCODE] = strdup("-");
+	else if (asprintf(&row[PS_EXITCODE], "%lld",
+			  (long long)json_integer_value(exitcode)) < 0)
+		row[PS_EXITCODE] = NULL;
+	row[PS_AGE] = strdup(age);
+	row[PS_COMMAND] = format_command(rec);
+	for (int c = 0; c < PS_NCOLS; c++) {
+		if (row[c] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Print the records of list as a table. Returns CLI_OK or CLI_FAIL. */
+static int ps_print(const json_t *list)
+{
+	size_t n = json_array_size(list), i;
+	int width[PS_NCOLS], w, c, r = CLI_OK;
+	char *(*rows)[PS_NCOLS];
+
+	rows = calloc(n + 1, sizeof(*rows));
+	if (rows == NULL)
+		goto nomem;
+	for (c = 0; c < PS_NCOLS; c++) {
+		rows[0][c] = strdup(ps_headers[c]);
+		if (rows[0][c] == NULL)
+			goto nomem;
+	}
+	for (i = 0; i < n; i++) {
+		if (ps_row(json_array_get(list, i), rows[i + 1]) < 0)
+			goto nomem;
+	}
+	for (c = 0; c < PS_NCOLS; c++) {
+		width[c] = 0;
+		for (i = 0; i <= n; i++) {
+			w = (int)strlen(rows[i][c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (i = 0; i <= n; i++) {
+		for (c = 0; c < PS_NCOLS - 1; c++)
+			printf("%-*s  ", width[c], rows[i][c]);
+		printf("%s\n", rows[i][PS_NCOLS - 1]);
+	}
+	goto out;
+nomem:
+	cli_error("ps: out of memory");
+	r = CLI_FAIL;
+out:
+	for (i = 0; rows != NULL && i <= n; i++) {
+		for (c = 0; c < PS_NCOLS; c++)
+			free(rows[i][c]);
+	}
+	free(rows);
+	return r;
+}
+
+static int cmd_ps_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *state = cli_opt_get(ctx, "state");
+	const char *prefix = cli_opt_get(ctx, "name");
+	const char *parent = cli_opt_get(ctx, "parent");
+	json_t *params = json_object(), *res = NULL, *list;
+	struct mpd_error err;
+	int r = CLI_FAIL;
+
+	if (params == NULL)
+		goto nomem;
+	if (state != NULL &&
+	    cli_json_set(params, "state", json_string(state)) < 0)
+		goto nomem;
+	if (prefix != NULL &&
+	    cli_json_set(params, "name_prefix", json_string(prefix)) < 0)
+		goto nomem;
+	if (parent != NULL) {
+		if (parent[0] == '\0' ||
+		    strspn(parent, "0123456789") != strlen(parent) ||
+		    strlen(parent) > 18) {
+			r = cli_usage_error(ctx->path,
+					    "ps: --parent takes a process id, "
+					    "not '%s'",
+					    parent);
+			goto out;
+		}
+		if (cli_json_set(params, "parent",
+				 json_integer(strtoll(parent, NULL, 10))) < 0)
+			goto nomem;
+	}
+
+	r = cli_connect(ctx);
+	if (r != CLI_OK)
+		goto out;
+	if (mpd_call(ctx->client, "process.list", params, &res, &err) < 0) {
+		r = cli_call_error("ps", &err);
+		goto out;
+	}
+	list = json_object_get(res, "processes");
+	if (!json_is_array(list)) {
+		cli_error("ps: mpdd sent no process list");
+		r = CLI_FAIL;
+		goto out;
+	}
+	r = ctx->json ? cli_print_json(ctx, list, false) : ps_print(list);
+	goto out;
+nomem:
+	/* Also a --state or --name that is not UTF-8: json_string failed. */
+	cli_error("ps: out of memory, or an option that is not UTF-8");
+	r = CLI_FAIL;
+out:
+	json_decref(res);
+	json_decref(params);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_ps = {
+	.name = "ps",
+	.usage = "[OPTIONS]",
+	.summary = "list processes",
+	.help = "Prints a table of the caller's processes (root: all), in id "
+		"order:\nID NAME PID STATE EXITCODE AGE COMMAND. AGE is the "
+		"time since it was created\n(5s, 3m, 2h, 4d); COMMAND its "
+		"argv, or module:function.\nWith --json, prints the array of "
+		"process records.",
+	.min_args = 0,
+	.max_args = 0,
+	.options =
+		(const struct cli_opt[]){
+			{ "state", "S",
+			  "only processes in state S (created, starting, "
+			  "running,\nexited, failed)",
+			  false },
+			{ "name", "PREFIX",
+			  "only processes whose name starts with PREFIX",
+			  false },
+			{ "parent", "ID",
+			  "only processes created by process ID", false },
+			{ NULL, NULL, NULL, false },
+		},
+	.exec = cmd_ps_exec,
+};
+
+/*
+ * Call method on the process that argv[0] names, with the other params
+ * already in params (borrowed). Returns CLI_OK with the result in *res (a
+ * new reference), or the exit status after reporting the failure.
+ */
+static int proc_call(struct cli_ctx *ctx, const char *cmd, const char *method,
+		     const char *target, json_t *params, json_t **res)
+{
+	struct mpd_error err;
+	int r;
+
+	r = cli_proc_target(ctx, cmd, target, params);
+	if (r != CLI_OK)
+		return r;
+	r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	if (mpd_call(ctx->client, method, params, res, &err) < 0)
+		return cli_proc_error(cmd, &err);
+	return CLI_OK;
+}
+
+static int cmd_info_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *params = json_object(), *rec = NULL;
+	int r;
+
+	if (params == NULL) {
+		cli_error("info: out of memory");
+		return CLI_FAIL;
+	}
+	r = proc_call(ctx, "info", "process.info", argv[0], params, &rec);
+	if (r != CLI_OK)
+		goto out;
+	if (ctx->json) {
+		r = cli_print_json(ctx, rec, false);
+	} else if (cli_print_flat("", rec) < 0) {
+		cli_error("info: out of memory");
+		r = CLI_FAIL;
+	}
+out:
+	json_decref(rec);
+	json_decref(params);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_info = {
+	.name = "info",
+	.usage = "ID|NAME",
+	.summary = "show a process's record",
+	.help = "Prints process.info as \"key: value\" lines, nested keys "
+		"joined with dots\n(target.argv, env.HOME). ID|NAME: all "
+		"digits is an id, else a name.\nWith --json, prints the record "
+		"on one line.",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_info_exec,
+};
+
+static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *params = json_object(), *rec = NULL;
+	const char *state;
+	double timeout = 0;
+	bool has_timeout;
+	int r;
+
+	if (params == NULL) {
+		cli_error("join: out of memory");
+		return CLI_FAIL;
+	}
+	r = cli_opt_seconds(ctx, "join", "timeout", &timeout, &has_timeout);
+	if (r != CLI_OK)
+		goto out;
+	if (has_timeout &&
+	    cli_json_set(params, "timeout", json_real(timeout)) < 0) {
+		cli_error("join: out of memory");
+		r = CLI_FAIL;
+		goto out;
+	}
+	r = proc_call(ctx, "join", "process.join", argv[0], params, &rec);
+	if (r != CLI_OK)
+		goto out;
+	if (ctx->json)
+		r = cli_print_json(ctx, rec, false);
+	else
+		cli_proc_print_state(rec);
+	state = str_or(rec, "state", "");
+	if (strcmp(state, "exited") != 0 && strcmp(state, "failed") != 0) {
+		cli_error("join: %s is still %s after %g s",
+			  str_or(rec, "name", argv[0]), state, timeout);
+		r = CLI_FAIL;
+	}
+out:
+	json_decref(rec);
+	json_decref(params);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_join = {
+	.name = "join",
+	.usage = "ID|NAME [--timeout S]",
+	.summary = "wait for a process to end",
+	.help = "Waits until the process ends, or at most S seconds, and "
+		"prints its state\n(\"Process-1 (id 1): exited, exitcode 0\"). "
+		"Exit status 0 when it ended,\n1 when the timeout passed first. "
+		"With --json, prints the record.",
+	.min_args = 1,
+	.max_args = 1,
+	.options =
+		(const struct cli_opt[]){
+			{ "timeout", "S",
+			  "wait at most S seconds (a number, 0: do not "
+			  "wait)",
+			  false },
+			{ NULL, NULL, NULL, false },
+		},
+	.exec = cmd_join_exec,
+};
+
+/*
+ * terminate, kill and signal: send a signal (sig NULL: the method's own)
+ * to argv[0]. Prints nothing, or the record with --json.
+ */
+static int signal_exec(struct cli_ctx *ctx, const char *cmd, const char *method,
+		       const char *target, const char *sig)
+{
+	json_t *params = json_object(), *rec = NULL, *v = NULL;
+	int r;
+
+	if (params == NULL)
+		goto nomem;
+	if (cli_opt_get(ctx, "no-group") != NULL &&
+	    cli_json_set(params, "group", json_false()) < 0)
+		goto nomem;
+	if (sig != NULL) {
+		/* Sent as given: the daemon knows which signals exist. */
+		if (sig[0] != '\0' && strlen(sig) < 10 &&
+		    strspn(sig, "0123456789") == strlen(sig))
+			v = json_integer(strtoll(sig, NULL, 10));
+		else
+			v = json_string(sig);
+		if (v == NULL) {
+			r = cli_usage_error(ctx->path,
+					    "%s: SIG is not valid UTF-8", cmd);
+			goto out;
+		}
+		if (cli_json_set(params, "signal", v) < 0)
+			goto nomem;
+	}
+	r = proc_call(ctx, cmd, method, target, params, &rec);
+	if (r == CLI_OK && ctx->json)
+		r = cli_print_json(ctx, rec, false);
+	goto out;
+nomem:
+	cli_error("%s: out of memory", cmd);
+	r = CLI_FAIL;
+out:
+	json_decref(rec);
+	json_decref(params);
+	return r;
+}
+
+static const struct cli_opt signal_options[] = {
+	{ "no-group", NULL,
+	  "signal the process alone, not its whole process group", false },
+	{ NULL, NULL, NULL, false },
+};
+
+static int cmd_terminate_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return signal_exec(ctx, "terminate", "process.terminate", argv[0],
+			   NULL);
+}
+
+const struct cli_cmd cli_cmd_terminate = {
+	.name = "terminate",
+	.usage = "ID|NAME [--no-group]",
+	.summary = "send SIGTERM to a process",
+	.help = "Sends SIGTERM to the process's group (the process alone "
+		"with --no-group).\nA process that has ended is not signalled "
+		"and that is no error.\nPrints nothing; with --json, the "
+		"record.",
+	.min_args = 1,
+	.max_args = 1,
+	.options = signal_options,
+	.exec = cmd_terminate_exec,
+};
+
+static int cmd_kill_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return signal_exec(ctx, "kill", "process.kill", argv[0], NULL);
+}
+
+const struct cli_cmd cli_cmd_kill = {
+	.name = "kill",
+	.usage = "ID|NAME [--no-group]",
+	.summary = "send SIGKILL to a process",
+	.help = "Sends SIGKILL to the process's group (the process alone "
+		"with --no-group).\nA process that has ended is not signalled "
+		"and that is no error.\nPrints nothing; with --json, the "
+		"record.",
+	.min_args = 1,
+	.max_args = 1,
+	.options = signal_options,
+	.exec = cmd_kill_exec,
+};
+
+static int cmd_signal_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return signal_exec(ctx, "signal", "process.signal", argv[0], argv[1]);
+}
+
+const struct cli_cmd cli_cmd_signal = {
+	.name = "signal",
+	.usage = "ID|NAME SIG [--no-group]",
+	.summary = "send any signal to a process",
+	.help = "Sends SIG, a number (10) or a name (SIGUSR1 or USR1), to "
+		"the process's group\n(the process alone with --no-group). "
+		"Prints nothing; with --json, the record.",
+	.min_args = 2,
+	.max_args = 2,
+	.options = signal_options,
+	.exec = cmd_signal_exec,
+};
+
+static int cmd_close_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *params = json_object(), *res = NULL;
+	int r;
+
+	if (params == NULL) {
+		cli_error("close: out of memory");
+		return CLI_FAIL;
+	}
+	r = proc_call(ctx, "close", "process.close", argv[0], params, &res);
+	if (r == CLI_OK && ctx->json)
+		r = cli_print_json(ctx, res, false);
+	json_decref(res);
+	json_decref(params);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_close = {
+	.name = "close",
+	.usage = "ID|NAME",
+	.summary = "forget an ended process's record",
+	.help = "Removes the record of a process that has ended (or never "
+		"started); a running\none is refused (invalid_state). Prints "
+		"nothing; with --json, the result ({}).",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_close_exec,
+};

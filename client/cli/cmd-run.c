@@ -1,0 +1,708 @@
+/*
+ * cmd-run.c - "run" and "spawn": create a process in mpdd and start it.
+ *
+ * spawn starts a process and prints its id. run is the foreground form,
+ * as systemd-run --pipe: it passes its own stdin, stdout and stderr to the
+ * worker (SCM_RIGHTS, through mpd_call_fds), so the worker's output lands
+ * where run's would; joins it; closes its record so a run leaves nothing
+ * behind; and exits with the worker's status (128+N for death by signal
+ * N, 124 when --timeout passed, 127 when it could not start).
+ *
+ * The process is created, then started by id, so that a start that fails
+ * leaves a record run can close, and the id is known before the worker
+ * runs. SIGINT, SIGTERM and SIGHUP are blocked from before the create
+ * until the forwarding is in place, then forwarded to the worker's group:
+ * the handler only send()s a notification line formatted beforehand on a
+ * second connection, which is async-signal-safe and never interleaves
+ * with the request the main connection is waiting on.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Seconds run --timeout gives a terminated worker before SIGKILL. */
+#define RUN_KILL_GRACE 5.0
+/* Exit statuses of run, as timeout(1) and the shells use them. */
+#define RUN_TIMED_OUT	 124
+#define RUN_CANNOT_START 127
+#define RUN_SIGNAL_BASE	 128
+/* Room for one forwarded signal's notification line. */
+#define RUN_FWD_LINE_MAX 128
+
+/* The signals run forwards, with their notification lines. */
+static struct run_fwd {
+	int sig;
+	const char *name;
+	char line[RUN_FWD_LINE_MAX];
+	size_t len;
+	struct sigaction old; /* the disposition to restore */
+} run_fwd[] = {
+	{ .sig = SIGINT, .name = "SIGINT" },
+	{ .sig = SIGTERM, .name = "SIGTERM" },
+	{ .sig = SIGHUP, .name = "SIGHUP" },
+};
+#define RUN_NFWD (sizeof(run_fwd) / sizeof(run_fwd[0]))
+
+/* The second connection's socket while forwarding, else -1. */
+static volatile sig_atomic_t run_fwd_fd = -1;
+
+/* Async-signal-safe: one send() of a line formatted beforehand. A send
+ * that cannot go out at once is dropped rather than blocking here. */
+static void run_forward_cb(int sig)
+{
+	int saved = errno, fd = run_fwd_fd;
+
+	for (size_t i = 0; i < RUN_NFWD && fd >= 0; i++) {
+		if (run_fwd[i].sig == sig)
+			(void)!send(fd, run_fwd[i].line, run_fwd[i].len,
+				    MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	errno = saved;
+}
+
+/* The forwarded signals as a set. */
+static void run_fwd_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < RUN_NFWD; i++)
+		sigaddset(set, run_fwd[i].sig);
+}
+
+/*
+ * Forward the signals to process id through the connection fd. Called
+ * with them blocked. Returns 0, or -1 (errno set) when a handler could
+ * not be installed.
+ */
+static int run_forward_start(long long id, int fd)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = run_forward_cb;
+	sa.sa_flags = SA_RESTART;
+	run_fwd_set(&sa.sa_mask);
+	for (size_t i = 0; i < RUN_NFWD; i++) {
+		run_fwd[i].len = (size_t)snprintf(
+			run_fwd[i].line, sizeof(run_fwd[i].line),
+			"{\"jsonrpc\":\"2.0\",\"method\":\"process.signal\","
+			"\"params\":{\"id\":%lld,\"signal\":\"%s\"}}\n",
+			id, run_fwd[i].name);
+	}
+	run_fwd_fd = fd;
+	for (size_t i = 0; i < RUN_NFWD; i++) {
+		if (sigaction(run_fwd[i].sig, &sa, &run_fwd[i].old) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Stop forwarding (before the connection closes) and restore the old
+ * dispositions. */
+static void run_forward_stop(void)
+{
+	run_fwd_fd = -1;
+	for (size_t i = 0; i < RUN_NFWD; i++) {
+		if (run_fwd[i].len > 0)
+			sigaction(run_fwd[i].sig, &run_fwd[i].old, NULL);
+		run_fwd[i].len = 0;
+	}
+}
+
+/* path made absolute against the current directory: malloc'd, or NULL
+ * (errno set). */
+static char *absolute(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = get_current_dir_name();
+	if (cwd == NULL)
+		return NULL;
+	if (asprintf(&abs, "%s/%s", cwd, path) < 0)
+		abs = NULL;
+	free(cwd);
+	return abs;
+}
+
+/*
+ * Set o[key] to the string path, made absolute when abs is true. Returns
+ * CLI_OK, or the exit status after reporting the failure.
+ */
+static int set_path(const struct cli_ctx *ctx, const char *cmd, json_t *o,
+		    const char *key, const char *path, bool abs)
+{
+	char *p = abs ? absolute(path) : strdup(path);
+	json_t *v;
+
+	if (p == NULL) {
+		cli_error("%s: %s: %s", cmd, path, strerror(errno));
+		return CLI_FAIL;
+	}
+	v = json_string(p);
+	free(p);
+	if (v == NULL)
+		return cli_usage_error(ctx->path, "%s: '%s' is not valid UTF-8",
+				       cmd, path);
+	if (cli_json_set(o, key, v) < 0) {
+		cli_error("%s: out of memory", cmd);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Add the target, argv or module/function/args, to params. Returns
+ * CLI_OK, or the exit status after reporting the failure. */
+static int add_target(const struct cli_ctx *ctx, const char *cmd,
+		      json_t *params, int argc, char **argv)
+{
+	const char *module = cli_opt_get(ctx, "module");
+	const char *function = cli_opt_get(ctx, "function");
+	const char *args = cli_opt_get(ctx, "args");
+	json_t *arr, *v;
+	json_error_t jerr;
+	int r;
+
+	if (argc > 0 && (module != NULL || function != NULL))
+		return cli_usage_error(ctx->path,
+				       "%s: give CMD or --module and "
+				       "--function, not both",
+				       cmd);
+	if (argc == 0 && module == NULL && function == NULL)
+		return cli_usage_error(ctx->path,
+				       "%s: missing CMD (or --module and "
+				       "--function)",
+				       cmd);
+	if ((module == NULL) != (function == NULL))
+		return cli_usage_error(ctx->path,
+				       "%s: --module and --function go "
+				       "together",
+				       cmd);
+	if (args != NULL && function == NULL)
+		return cli_usage_error(ctx->path, "%s: --args needs --function",
+				       cmd);
+
+	if (argc > 0) {
+		arr = json_array();
+		if (arr == NULL || cli_json_set(params, "argv", arr) < 0)
+			goto nomem;
+		for (int i = 0; i < argc; i++) {
+			v = json_string(argv[i]);
+			if (v == NULL)
+				return cli_usage_error(
+					ctx->path,
+					"%s: argument %d is not valid UTF-8",
+					cmd, i + 1);
+			if (json_array_append_new(arr, v) < 0)
+				goto nomem;
+		}
+		return CLI_OK;
+	}
+	/* A module path is the caller's; a bare name is the linker's. */
+	r = set_path(ctx, cmd, params, "module", module,
+		     strchr(module, '/') != NULL);
+	if (r != CLI_OK)
+		return r;
+	r = set_path(ctx, cmd, params, "function", function, false);
+	if (r != CLI_OK)
+		return r;
+	if (args != NULL) {
+		v = json_loads(args, JSON_DECODE_ANY, &jerr);
+		if (v == NULL)
+			return cli_usage_error(ctx->path,
+					       "%s: --args is not valid JSON: "
+					       "%s at position %d",
+					       cmd, jerr.text, jerr.position);
+		if (cli_json_set(params, "args", v) < 0)
+			goto nomem;
+	}
+	return CLI_OK;
+nomem:
+	cli_error("%s: out of memory", cmd);
+	return CLI_FAIL;
+}
+
+/* Add --env K=V... as the env object. Returns CLI_OK, or the exit status
+ * after reporting the failure. */
+static int add_env(const struct cli_ctx *ctx, const char *cmd, json_t *params)
+{
+	json_t *env = NULL, *v, *k;
+	const char *kv, *eq;
+	char *key;
+	int it = 0;
+
+	while ((kv = cli_opt_next(ctx, "env", &it)) != NULL) {
+		eq = strchr(kv, '=');
+		if (eq == NULL || eq == kv)
+			return cli_usage_error(ctx->path,
+					       "%s: --env takes K=V, not '%s'",
+					       cmd, kv);
+		if (env == NULL) {
+			env = json_object();
+			if (cli_json_set(params, "env", env) < 0)
+				goto nomem;
+		}
+		key = strndup(kv, (size_t)(eq - kv));
+		if (key == NULL)
+			goto nomem;
+		v = json_string(eq + 1);
+		k = json_string(key);
+		json_decref(k); /* made only to check the key's UTF-8 */
+		if (v == NULL || k == NULL) {
+			json_decref(v);
+			free(key);
+			return cli_usage_error(ctx->path,
+					       "%s: --env '%s' is not valid "
+					       "UTF-8",
+					       cmd, kv);
+		}
+		if (cli_json_set(env, key, v) < 0) {
+			free(key);
+			goto nomem;
+		}
+		free(key);
+	}
+	return CLI_OK;
+nomem:
+	cli_error("%s: out of memory", cmd);
+	return CLI_FAIL;
+}
+
+/* Add spawn's --stdin, --stdout, --stderr files. Returns CLI_OK, or the
+ * exit status after reporting the failure. */
+static int add_stdio_files(const struct cli_ctx *ctx, const char *cmd,
+			   json_t *params)
+{
+	static const char *const streams[] = { "stdin", "stdout", "stderr" };
+	bool append = cli_opt_get(ctx, "append") != NULL;
+	const char *file;
+	json_t *o;
+	int r;
+
+	if (append && cli_opt_get(ctx, "stdout") == NULL &&
+	    cli_opt_get(ctx, "stderr") == NULL)
+		return cli_usage_error(ctx->path,
+				       "%s: --append needs --stdout or "
+				       "--stderr",
+				       cmd);
+	for (size_t i = 0; i < 3; i++) {
+		file = cli_opt_get(ctx, streams[i]);
+		if (file == NULL)
+			continue;
+		o = json_object();
+		if (cli_json_set(params, streams[i], o) < 0)
+			goto nomem;
+		r = set_path(ctx, cmd, o, "file", file, true);
+		if (r != CLI_OK)
+			return r;
+		if (i > 0 && append &&
+		    cli_json_set(o, "append", json_true()) < 0)
+			goto nomem;
+	}
+	return CLI_OK;
+nomem:
+	cli_error("%s: out of memory", cmd);
+	return CLI_FAIL;
+}
+
+/*
+ * The process.create params of run or spawn from the options and argv.
+ * Returns CLI_OK with *out a new object, or the exit status after
+ * reporting the failure.
+ */
+static int create_params(const struct cli_ctx *ctx, const char *cmd, int argc,
+			 char **argv, json_t **out)
+{
+	const char *name = cli_opt_get(ctx, "name");
+	const char *cwd = cli_opt_get(ctx, "cwd");
+	const char *method = cli_opt_get(ctx, "start-method");
+	json_t *params = json_object();
+	int r = CLI_FAIL;
+
+	if (params == NULL)
+		goto nomem;
+	r = add_target(ctx, cmd, params, argc, argv);
+	if (r == CLI_OK)
+		r = add_env(ctx, cmd, params);
+	if (r == CLI_OK && name != NULL)
+		r = set_path(ctx, cmd, params, "name", name, false);
+	if (r == CLI_OK && cwd != NULL)
+		r = set_path(ctx, cmd, params, "cwd", cwd, true);
+	if (r == CLI_OK && method != NULL)
+		r = set_path(ctx, cmd, params, "start_method", method, false);
+	if (r != CLI_OK)
+		goto fail;
+	if (cli_opt_get(ctx, "daemon") != NULL &&
+	    cli_json_set(params, "daemon", json_true()) < 0)
+		goto nomem;
+	*out = params;
+	return CLI_OK;
+nomem:
+	cli_error("%s: out of memory", cmd);
+	r = CLI_FAIL;
+fail:
+	json_decref(params);
+	return r;
+}
+
+/* Returns {"id": id}, or NULL when out of memory. */
+static json_t *id_params(long long id)
+{
+	return json_pack("{sI}", "id", (json_int_t)id);
+}
+
+/*
+ * Create the process from params (fds sent with the request), then start
+ * it. Returns CLI_OK with *id and *record (the started record, a new
+ * reference), or the exit status after printing the error: failed_status
+ * for a start that failed (spawn_failed), whose record is then closed.
+ */
+static int create_start(struct cli_ctx *ctx, const char *cmd, json_t *params,
+			const int *fds, size_t nfds, int failed_status,
+			long long *id, json_t **record)
+{
+	json_t *rec = NULL, *p = NULL;
+	struct mpd_error err;
+	int r;
+
+	if (mpd_call_fds(ctx->client, "process.create", params, fds, nfds, &rec,
+			 &err) < 0)
+		return cli_proc_error(cmd, &err);
+	if (!json_is_integer(json_object_get(rec, "id"))) {
+		json_decref(rec);
+		cli_error("%s: mpdd sent a record without an id", cmd);
+		return CLI_FAIL;
+	}
+	*id = (long long)json_integer_value(json_object_get(rec, "id"));
+	json_decref(rec);
+	rec = NULL;
+
+	p = id_params(*id);
+	if (p == NULL) {
+		cli_error("%s: out of memory", cmd);
+		return CLI_FAIL;
+	}
+	if (mpd_call(ctx->client, "process.start", p, &rec, &err) < 0) {
+		/* Report first: err.data lives until the next call. */
+		r = cli_proc_error(cmd, &err);
+		if (err.code == MPD_E_SPAWN_FAILED)
+			r = failed_status;
+		mpd_call(ctx->client, "process.close", p, NULL, NULL);
+		json_decref(p);
+		return r;
+	}
+	json_decref(p);
+	*record = rec;
+	return CLI_OK;
+}
+
+/*
+ * The exit status for a record that ended: exitcode N is N, -S (signal S)
+ * is 128+S. Returns -1 when the record has no exitcode.
+ */
+static int exit_status(const json_t *rec)
+{
+	const json_t *v = json_object_get(rec, "exitcode");
+	json_int_t code;
+
+	if (!json_is_integer(v))
+		return -1;
+	code = json_integer_value(v);
+	if (code < 0)
+		return code >= -127 ? RUN_SIGNAL_BASE - (int)code : CLI_FAIL;
+	return code <= 255 ? (int)code : CLI_FAIL;
+}
+
+/*
+ * Join process id, waiting at most timeout seconds (< 0: as long as it
+ * runs). Returns 0 with *rec replaced by the record, or -1 after
+ * reporting the error.
+ */
+static int run_join(struct cli_ctx *ctx, long long id, double timeout,
+		    json_t **rec)
+{
+	json_t *p = id_params(id), *res = NULL;
+	struct mpd_error err;
+
+	if (p == NULL || (timeout >= 0 &&
+			  cli_json_set(p, "timeout", json_real(timeout)) < 0)) {
+		json_decref(p);
+		cli_error("run: out of memory");
+		return -1;
+	}
+	if (mpd_call(ctx->client, "process.join", p, &res, &err) < 0) {
+		json_decref(p);
+		cli_proc_error("run", &err);
+		return -1;
+	}
+	json_decref(p);
+	json_decref(*rec);
+	*rec = res;
+	return 0;
+}
+
+/* Call method (terminate, kill, close) on process id. Returns 0, or -1
+ * after reporting the error; not_found is no error when quiet_gone. */
+static int run_call(struct cli_ctx *ctx, const char *method, long long id,
+		    bool quiet_gone)
+{
+	json_t *p = id_params(id);
+	struct mpd_error err;
+	int r = 0;
+
+	if (p == NULL) {
+		cli_error("run: out of memory");
+		return -1;
+	}
+	if (mpd_call(ctx->client, method, p, NULL, &err) < 0 &&
+	    !(quiet_gone && err.code == MPD_E_NOT_FOUND)) {
+		cli_proc_error("run", &err);
+		r = -1;
+	}
+	json_decref(p);
+	return r;
+}
+
+/*
+ * Wait for the started process id as run does: join (at most timeout
+ * seconds when has_timeout), and when the timeout passes, terminate it,
+ * give it RUN_KILL_GRACE seconds, then kill it. Returns CLI_OK with *rec
+ * the final record and *timed_out, or an exit status after reporting the
+ * error.
+ */
+static int run_wait(struct cli_ctx *ctx, long long id, bool has_timeout,
+		    double timeout, json_t **rec, bool *timed_out)
+{
+	*timed_out = false;
+	if (run_join(ctx, id, has_timeout ? timeout : -1, rec) < 0)
+		return CLI_FAIL;
+	if (exit_status(*rec) >= 0)
+		return CLI_OK;
+	if (!has_timeout) {
+		cli_error("run: mpdd ended the join without an exit code");
+		return CLI_FAIL;
+	}
+	*timed_out = true;
+	if (run_call(ctx, "process.terminate", id, false) < 0 ||
+	    run_join(ctx, id, RUN_KILL_GRACE, rec) < 0)
+		return CLI_FAIL;
+	if (exit_status(*rec) >= 0)
+		return CLI_OK;
+	if (run_call(ctx, "process.kill", id, false) < 0 ||
+	    run_join(ctx, id, -1, rec) < 0)
+		return CLI_FAIL;
+	return CLI_OK;
+}
+
+/*
+ * Add "pass" for each of our stdin, stdout and stderr that is open (and
+ * "null" for one that is closed), with its fd in fds. Returns the number
+ * of fds, or -1 when out of memory.
+ */
+static int pass_stdio(json_t *params, int fds[3])
+{
+	static const char *const streams[] = { "stdin", "stdout", "stderr" };
+	int n = 0;
+
+	for (int fd = 0; fd < 3; fd++) {
+		bool open = fcntl(fd, F_GETFD) != -1;
+
+		if (cli_json_set(params, streams[fd],
+				 json_string(open ? "pass" : "null")) < 0)
+			return -1;
+		if (open)
+			fds[n++] = fd;
+	}
+	return n;
+}
+
+static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct mpd_client *sigc = NULL;
+	json_t *params = NULL, *rec = NULL;
+	struct mpd_error err;
+	sigset_t fwd, old;
+	bool has_timeout, timed_out, blocked = false;
+	double timeout = 0;
+	long long id = 0;
+	int fds[3], nfds, r, status;
+
+	r = cli_opt_seconds(ctx, "run", "timeout", &timeout, &has_timeout);
+	if (r != CLI_OK)
+		return r;
+	r = create_params(ctx, "run", argc, argv, &params);
+	if (r != CLI_OK)
+		return r;
+	nfds = pass_stdio(params, fds);
+	if (nfds < 0) {
+		cli_error("run: out of memory");
+		r = CLI_FAIL;
+		goto out;
+	}
+	r = cli_connect(ctx);
+	if (r != CLI_OK)
+		goto out;
+	if (mpd_connect(&sigc, mpd_client_socket(ctx->client), &err) < 0) {
+		r = err.code == MPD_E_CONNECT ? CLI_UNREACHABLE : CLI_FAIL;
+		cli_error("run: %s", err.message);
+		goto out;
+	}
+
+	/* Until the forwarding is in place, a signal waits. */
+	run_fwd_set(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, &old);
+	blocked = true;
+	r = create_start(ctx, "run", params, fds, (size_t)nfds,
+			 RUN_CANNOT_START, &id, &rec);
+	if (r != CLI_OK)
+		goto out;
+	if (run_forward_start(id, mpd_client_fd(sigc)) < 0) {
+		cli_error("run: cannot forward signals: %s", strerror(errno));
+		run_call(ctx, "process.kill", id, true);
+		run_join(ctx, id, -1, &rec);
+		run_call(ctx, "process.close", id, true);
+		r = CLI_FAIL;
+		goto out;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	blocked = false;
+
+	r = run_wait(ctx, id, has_timeout, timeout, &rec, &timed_out);
+	if (r != CLI_OK)
+		goto out; /* the record stays: it may still be running */
+	status = exit_status(rec);
+	if (run_call(ctx, "process.close", id, true) < 0) {
+		r = CLI_FAIL;
+		goto out;
+	}
+	if (ctx->json && cli_print_json(ctx, rec, false) != CLI_OK) {
+		r = CLI_FAIL;
+		goto out;
+	}
+	if (timed_out) {
+		fflush(stdout);
+		cli_error("run: timed out after %g s", timeout);
+		r = RUN_TIMED_OUT;
+	} else {
+		r = status;
+	}
+out:
+	run_forward_stop();
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	mpd_close(sigc);
+	json_decref(rec);
+	json_decref(params);
+	return r;
+}
+
+/* The options run and spawn share: a list of rows for both tables. */
+/* clang-format off */
+#define RUN_COMMON_OPTIONS						\
+	{ "name", "N", "the process's name (default Process-ID)", false }, \
+	{ "daemon", NULL, "terminate it when this command's connection to\n" \
+			  "mpdd closes", false },			\
+	{ "env", "K=V", "add K=V to its environment (repeatable); it\n" \
+			"starts from mpdd's, not this shell's", true },	\
+	{ "cwd", "D", "its working directory (default: mpdd's)", false }, \
+	{ "start-method", "M", "forkserver (default: a clone of mpdd's\n" \
+			       "template) or spawn (a fresh exec)", false }, \
+	{ "module", "PATH", "run a function from this shared object (a\n" \
+			    "path with a '/', else a name the linker finds)", \
+	  false },							\
+	{ "function", "NAME", "the function: int NAME(mpd_worker *, const\n" \
+			      "json_t *args); its return value is the exit " \
+			      "code", false },				\
+	{ "args", "JSON", "the function's args (default null)", false }
+/* clang-format on */
+
+const struct cli_cmd cli_cmd_run = {
+	.name = "run",
+	.usage = "[OPTIONS] CMD [ARG...]",
+	.summary = "run a program in mpdd and wait for it",
+	.help = "Or: mpd-cli run [OPTIONS] --module PATH --function NAME "
+		"[--args JSON]\n\n"
+		"Starts CMD (searched in PATH) as an mpd process with this "
+		"command's stdin,\nstdout and stderr, waits for it, forgets its "
+		"record, and exits with its exit\nstatus: 128+N when signal N "
+		"ended it, 124 when --timeout passed (it is\nterminated, and "
+		"killed 5 s later), 127 when it could not be started.\n"
+		"SIGINT (Ctrl-C), SIGTERM and SIGHUP are forwarded to its "
+		"process group.\nOptions end at CMD: the rest is CMD's. With "
+		"--json, prints the final\nrecord after the program's output.",
+	.min_args = 0,
+	.max_args = CLI_ARGS_ANY,
+	.options =
+		(const struct cli_opt[]){
+			RUN_COMMON_OPTIONS,
+			{ "timeout", "S",
+			  "terminate it after S seconds and exit 124", false },
+			{ NULL, NULL, NULL, false },
+		},
+	.args_end_options = true,
+	.exec = cmd_run_exec,
+};
+
+static int cmd_spawn_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *params = NULL, *rec = NULL;
+	long long id;
+	int r;
+
+	r = create_params(ctx, "spawn", argc, argv, &params);
+	if (r == CLI_OK)
+		r = add_stdio_files(ctx, "spawn", params);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r == CLI_OK)
+		r = create_start(ctx, "spawn", params, NULL, 0, CLI_FAIL, &id,
+				 &rec);
+	if (r == CLI_OK) {
+		if (ctx->json)
+			r = cli_print_json(ctx, rec, false);
+		else
+			printf("%lld\n", id);
+	}
+	json_decref(rec);
+	json_decref(params);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_spawn = {
+	.name = "spawn",
+	.usage = "[OPTIONS] CMD [ARG...]",
+	.summary = "start a program in mpdd and print its id",
+	.help = "Or: mpd-cli spawn [OPTIONS] --module PATH --function NAME "
+		"[--args JSON]\n\n"
+		"Starts CMD (searched in PATH) as an mpd process and prints "
+		"its id; it runs on\nafter this command exits (see ps, join, "
+		"terminate, close). Its stdin is\n/dev/null and its output "
+		"goes where mpdd's goes, unless redirected to files.\nOptions "
+		"end at CMD: the rest is CMD's. With --json, prints the "
+		"record.",
+	.min_args = 0,
+	.max_args = CLI_ARGS_ANY,
+	.options =
+		(const struct cli_opt[]){
+			RUN_COMMON_OPTIONS,
+			{ "stdin", "FILE", "read stdin from FILE", false },
+			{ "stdout", "FILE",
+			  "write stdout to FILE (created, truncated)", false },
+			{ "stderr", "FILE",
+			  "write stderr to FILE (created, truncated)", false },
+			{ "append", NULL,
+			  "append to the --stdout and --stderr files", false },
+			{ NULL, NULL, NULL, false },
+		},
+	.args_end_options = true,
+	.exec = cmd_spawn_exec,
+};

@@ -1,0 +1,59 @@
+/*
+ * square.c - an mpd module: functions that mpdd's workers call.
+ *
+ * A function target is "module" (this shared object) plus "function" (a
+ * symbol in it) with "args" (any JSON value); the worker calls
+ * fn(w, args) and exits with what it returns:
+ *
+ *   mpd-cli rpc process.create '{"module": "/path/mpd-example.so",
+ *       "function": "square", "args": 7, "start": true}'
+ *
+ * prints 49 on the worker's stdout. Build it against libmpd:
+ *
+ *   cc -shared -fPIC square.c $(pkg-config --cflags --libs mpd) \
+ *      -o mpd-example.so
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <mpd.h>
+
+/* Declared as what they are: worker functions. */
+mpd_worker_fn square, sleeper;
+
+/* Print the square of the number args ("%g\n"). Exit code 0, or 2 when
+ * args is not a number. */
+int square(mpd_worker *w, const json_t *args)
+{
+	double x;
+
+	if (!json_is_number(args)) {
+		fprintf(stderr, "square: args must be a number\n");
+		return 2;
+	}
+	x = json_number_value(args);
+	printf("%g\n", x * x);
+	/* The exit code is ours; let nothing written be lost either way. */
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Sleep args seconds (a number >= 0). Exit code 0, or 2 for bad args. */
+int sleeper(mpd_worker *w, const json_t *args)
+{
+	struct timespec ts;
+	double s;
+
+	if (!json_is_number(args) || !(json_number_value(args) >= 0) ||
+	    !isfinite(json_number_value(args))) {
+		fprintf(stderr, "sleeper: args must be seconds (a number)\n");
+		return 2;
+	}
+	s = json_number_value(args);
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}

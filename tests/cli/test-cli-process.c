@@ -1,0 +1,1515 @@
+/*
+ * test-cli-process.c - mpd-cli's process commands, run as a user runs them.
+ *
+ * Each test starts a real mpdd and runs the built mpd-cli against it: run
+ * (the worker's output in the caller's stdout, its exit status, signals
+ * forwarded, --timeout, start failures), spawn, ps, info, join, terminate,
+ * kill, signal and close; then --help, usage errors and an unreachable
+ * daemon for every command. What the CLI claims is checked against the
+ * daemon over a raw connection (process.list), so "a run leaves nothing
+ * behind" is asserted, not assumed. Waits are on events (a line the worker
+ * prints, a pidfd), never fixed sleeps.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "harness.h"
+
+#define MAX_ARGS 24
+
+static struct mpdd d;
+
+static json_t *rpc(const char *method, const char *params);
+static json_t *rpc_call(const char *method, const char *params, bool may_fail);
+
+/*
+ * Kill and join every process still running: mpdd leaves its workers
+ * running when it stops (only daemonic ones are terminated), and a
+ * worker that outlives its test keeps the test's output open.
+ */
+static void kill_workers(void)
+{
+	json_t *res = rpc("process.list", "{}"), *rec;
+	char params[64];
+	size_t i;
+
+	json_array_foreach (json_object_get(res, "processes"), i, rec) {
+		const char *state =
+			json_string_value(json_object_get(rec, "state"));
+
+		if (strcmp(state, "running") != 0 &&
+		    strcmp(state, "starting") != 0)
+			continue;
+		snprintf(params, sizeof(params), "{\"id\":%lld}",
+			 (long long)json_integer_value(
+				 json_object_get(rec, "id")));
+		/* A running mpd-cli may join and close it meanwhile. */
+		json_decref(rpc_call("process.kill", params, true));
+		json_decref(rpc_call("process.join", params, true));
+	}
+	json_decref(res);
+}
+
+/* Stop the daemon after its workers, asserting a clean exit. */
+static void stop(void)
+{
+	kill_workers();
+	mpdd_stop(&d);
+}
+
+static void teardown(void)
+{
+	/* A test that failed midway: still, leave no worker behind. */
+	int fd = d.pid > 0 ? test_try_connect(d.socket) : -1;
+
+	if (fd >= 0) {
+		close(fd);
+		kill_workers();
+	}
+	mpdd_cleanup(&d);
+}
+
+TestSuite(cli_process, .fini = teardown, .timeout = 60);
+
+/* The mpd-cli argv: the binary, --socket d.socket, then args. */
+static void cli_argv(const char **argv, const char *const *args, char *bin)
+{
+	int n = 0;
+
+	argv[n++] = bin;
+	argv[n++] = "--socket";
+	argv[n++] = d.socket;
+	for (; *args != NULL; args++) {
+		cr_assert_lt(n, MAX_ARGS, "too many arguments");
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+}
+
+/*
+ * Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data on
+ * its stdin (NULL: empty). Returns the exit status; fails the test if it
+ * did not exit.
+ */
+static int cli_in(struct run_result *r, const char *stdin_data,
+		  const char *const *args)
+{
+	static const char *const env[] = { "MPD_SOCKET=", NULL };
+	const char *argv[MAX_ARGS + 1];
+	char *bin = test_built("client/cli/mpd-cli");
+
+	cli_argv(argv, args, bin);
+	test_run(r, argv, env, stdin_data);
+	free(bin);
+	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
+		  r->status, r->err);
+	return WEXITSTATUS(r->status);
+}
+
+static int cli(struct run_result *r, const char *const *args)
+{
+	return cli_in(r, NULL, args);
+}
+
+/* Assert s is exactly one line starting with prefix. */
+static void assert_one_line(const char *s, const char *prefix)
+{
+	const char *nl = strchr(s, '\n');
+
+	cr_assert_eq(strncmp(s, prefix, strlen(prefix)), 0, "got: %s", s);
+	cr_assert(nl != NULL && nl[1] == '\0', "not one line: %s", s);
+}
+
+/* Parse s as JSON; fails the test if it is not. */
+static json_t *assert_json(const char *s)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
+
+	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
+	return v;
+}
+
+/* Call method with params (JSON text) over a raw connection; returns the
+ * result (new reference), or NULL for an error reply when may_fail. */
+static json_t *rpc_call(const char *method, const char *params, bool may_fail)
+{
+	int fd = test_connect(d.socket);
+	json_t *reply, *result;
+	char *line;
+	char *text;
+
+	cr_assert(asprintf(&line,
+			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
+			   "\"params\":%s}",
+			   method, params) > 0);
+	reply = test_rpc_line(fd, line);
+	text = json_dumps(reply, JSON_COMPACT);
+	result = json_object_get(reply, "result");
+	cr_assert(result != NULL || may_fail, "%s %s: %s", method, params,
+		  text);
+	json_incref(result);
+	free(text);
+	json_decref(reply);
+	free(line);
+	test_forget(fd);
+	close(fd);
+	return result;
+}
+
+/* The result of method (new reference); fails the test on an error. */
+static json_t *rpc(const char *method, const char *params)
+{
+	return rpc_call(method, params, false);
+}
+
+/* The records process.list gives (new reference). */
+static json_t *list_processes(void)
+{
+	json_t *res = rpc("process.list", "{}");
+	json_t *list = json_incref(json_object_get(res, "processes"));
+
+	cr_assert(json_is_array(list));
+	json_decref(res);
+	return list;
+}
+
+static void assert_no_records(void)
+{
+	json_t *list = list_processes();
+	char *text = json_dumps(list, JSON_COMPACT);
+
+	cr_assert_eq(json_array_size(list), 0, "records left: %s", text);
+	free(text);
+	json_decref(list);
+}
+
+/* The record of process id over a raw connection (new reference). */
+static json_t *record_of(long long id)
+{
+	char params[64];
+
+	snprintf(params, sizeof(params), "{\"id\":%lld}", id);
+	return rpc("process.info", params);
+}
+
+/* Start a process over a raw connection; returns its id. */
+static long long raw_spawn(const char *params)
+{
+	json_t *rec = rpc("process.create", params);
+	long long id = json_integer_value(json_object_get(rec, "id"));
+
+	cr_assert_gt(id, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "running");
+	json_decref(rec);
+	return id;
+}
+
+/* Wait for pid (any process) to end: 1 when it did within timeout_ms,
+ * 0 when it still runs. */
+static int wait_gone(pid_t pid, int timeout_ms)
+{
+	int pfd = (int)pidfd_open(pid, 0);
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int n;
+
+	if (pfd < 0 && errno == ESRCH)
+		return 1;
+	cr_assert(pfd >= 0, "pidfd_open(%d): %s", (int)pid, strerror(errno));
+	while ((n = poll(&p, 1, timeout_ms)) == -1 && errno == EINTR)
+		;
+	close(pfd);
+	return n == 1;
+}
+
+/* Whether pid is alive: exists and is no zombie. */
+static int alive(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren != NULL && paren[1] == ' ' && paren[2] != 'Z' &&
+	       paren[2] != 'X';
+}
+
+/* Make a FIFO in the test dir, opened read-write (so opening never
+ * blocks); returns the fd, path in path. */
+static int make_fifo(char *path, size_t size, const char *name)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%s", d.dir, name);
+	cr_assert(mkfifo(path, 0600) == 0, "mkfifo: %s", strerror(errno));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert(fd >= 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Read one line from a pipe or FIFO (the harness's reader is for
+ * sockets). Returns a malloc'd string; fails on a timeout or EOF. */
+static char *read_pipe_line(int fd, int timeout_ms)
+{
+	char line[256];
+	size_t n = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (n < sizeof(line) - 1) {
+		cr_assert_eq(poll(&p, 1, timeout_ms), 1, "no line within %d ms",
+			     timeout_ms);
+		cr_assert_eq(read(fd, line + n, 1), 1, "EOF before a line");
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	return strdup(line);
+}
+
+Test(cli_process, run_prints_the_output_and_exits_with_the_code)
+{
+	const char *args[] = {
+		"run", "--", "sh", "-c", "echo hi; exit 7", NULL
+	};
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 7, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "hi\n");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, run_without_dashes_leaves_the_programs_options_alone)
+{
+	const char *args[] = { "run", "sh", "-c", "echo \"$0\" --json",
+			       "x",   NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "x --json\n");
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_writes_the_workers_stderr_to_the_callers)
+{
+	const char *args[] = { "run", "--", "sh", "-c", "echo oops >&2", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	cr_assert_str_eq(r.err, "oops\n");
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_passes_its_stdin)
+{
+	const char *args[] = { "run", "--", "cat", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli_in(&r, "line one\nline two\n", args), 0, "stderr: %s",
+		     r.err);
+	cr_assert_str_eq(r.out, "line one\nline two\n");
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_death_by_signal_exits_128_plus_the_signal)
+{
+	const char *args[] = { "run", "--", "sh", "-c", "kill -KILL $$", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 128 + SIGKILL, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, run_missing_program_exits_127_naming_stage_exec)
+{
+	const char *args[] = { "run", "--", "no-such-program-mpd-test", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 127, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: run: ");
+	cr_assert_not_null(strstr(r.err, " (spawn_failed, stage exec)\n"),
+			   "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	assert_no_records(); /* the failed record was closed */
+	stop();
+}
+
+Test(cli_process, run_bad_cwd_exits_127_naming_stage_cwd)
+{
+	const char *args[] = { "run", "--cwd", "/nonexistent/dir",
+			       "--",  "true",  NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 127, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: run: ");
+	cr_assert_not_null(strstr(r.err, " (spawn_failed, stage cwd)\n"),
+			   "stderr: %s", r.err);
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, run_timeout_terminates_and_exits_124)
+{
+	const char *args[] = { "run",	"--timeout", "0.3", "--",
+			       "sleep", "30",	     NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 124, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, "mpd-cli: run: timed out after 0.3 s\n");
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+/*
+ * A worker that ignores SIGTERM is killed after the grace period. The
+ * function ignores SIGTERM as its first act, then prints "ready": a
+ * worker that was terminated before that would not print it.
+ */
+Test(cli_process, run_timeout_kills_a_worker_that_ignores_sigterm,
+     .timeout = 60)
+{
+	const char *module = getenv("MPD_TEST_MODULE");
+	const char *args[] = { "--json",     "run",	    "--timeout",
+			       "1",	     "--module",    module,
+			       "--function", "ignore_term", NULL };
+	struct run_result r;
+	json_t *rec;
+
+	cr_assert_not_null(module, "MPD_TEST_MODULE is not set");
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 124, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, "mpd-cli: run: timed out after 1 s\n");
+	cr_assert_eq(strncmp(r.out, "ready\n", 6), 0, "stdout: %s", r.out);
+	rec = assert_json(r.out + 6);
+	cr_assert_eq(json_integer_value(json_object_get(rec, "exitcode")),
+		     -SIGKILL, "stdout: %s", r.out);
+	json_decref(rec);
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, run_that_ends_in_time_is_not_a_timeout)
+{
+	const char *args[] = { "run", "--timeout", "20",     "--",
+			       "sh",  "-c",	   "exit 4", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 4, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_env_adds_variables)
+{
+	const char *args[] = { "run", "--env", "A=B", "--env",		"C=d=e",
+			       "--",  "sh",    "-c",  "echo \"$A $C\"", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "B d=e\n");
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_worker_knows_its_id_and_name)
+{
+	const char *args[] = { "run",
+			       "--name",
+			       "named-run",
+			       "--",
+			       "sh",
+			       "-c",
+			       "echo \"$MPD_PROCESS_NAME $MPD_SOCKET\"",
+			       NULL };
+	struct run_result r;
+	char expect[PATH_MAX + 32];
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect), "named-run %s\n", d.socket);
+	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_cwd_sets_the_working_directory)
+{
+	const char *args[] = { "run", "--cwd", "/tmp", "--", "pwd", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "/tmp\n");
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_relative_cwd_is_the_callers)
+{
+	const char *args[] = { "run", "--cwd", ".", "--", "pwd", "-P", NULL };
+	char here[PATH_MAX], expect[PATH_MAX + 2];
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_not_null(realpath(".", here));
+	snprintf(expect, sizeof(expect), "%s\n", here);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, run_json_prints_the_final_record_after_the_output)
+{
+	const char *args[] = { "--json", "run", "--name",	   "j", "--",
+			       "sh",	 "-c",	"echo hi; exit 3", NULL };
+	struct run_result r;
+	json_t *rec;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 3, "stderr: %s", r.err);
+	cr_assert_eq(strncmp(r.out, "hi\n{", 4), 0, "stdout: %s", r.out);
+	cr_assert_eq(strchr(r.out + 3, '\n'), r.out + strlen(r.out) - 1,
+		     "not one line: %s", r.out);
+	rec = assert_json(r.out + 3);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "j");
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "exited");
+	cr_assert_eq(json_integer_value(json_object_get(rec, "exitcode")), 3);
+	json_decref(rec);
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, run_function_target_gets_its_args)
+{
+	const char *module = getenv("MPD_TEST_MODULE");
+	const char *args[] = { "run",		"--module",  module,
+			       "--function",	"echo_args", "--args",
+			       "{\"a\":[1,2]}", NULL };
+	const char *args_exit[] = { "run",	  "--module",  module,
+				    "--function", "exit_with", "--args",
+				    "5",	  NULL };
+	struct run_result r;
+
+	cr_assert_not_null(module, "MPD_TEST_MODULE is not set");
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "{\"a\":[1,2]}\n");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, args_exit), 5, "stderr: %s", r.err);
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, run_missing_function_exits_127_naming_stage_dlsym)
+{
+	const char *module = getenv("MPD_TEST_MODULE");
+	const char *args[] = { "run",	     "--module",   module,
+			       "--function", "no_such_fn", NULL };
+	struct run_result r;
+
+	cr_assert_not_null(module, "MPD_TEST_MODULE is not set");
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 127, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: run: ");
+	cr_assert_not_null(strstr(r.err, " (spawn_failed, stage dlsym)\n"),
+			   "stderr: %s", r.err);
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+/* Signals mpd-cli run forwards, and the exit status each gives. */
+struct forward_case {
+	int sig;
+	int status;
+};
+
+ParameterizedTestParameters(cli_process, run_forwards_a_signal_to_the_worker)
+{
+	static struct forward_case cases[] = {
+		{ SIGINT, 128 + SIGINT },
+		{ SIGTERM, 128 + SIGTERM },
+		{ SIGHUP, 128 + SIGHUP },
+	};
+
+	return cr_make_param_array(struct forward_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+/*
+ * Start mpd-cli run with a worker that prints its pid, then sleeps; wait
+ * for that line (the worker runs), signal mpd-cli, and check it exits
+ * with 128+SIG, the worker is gone and no record is left.
+ */
+ParameterizedTest(struct forward_case *tc, cli_process,
+		  run_forwards_a_signal_to_the_worker)
+{
+	const char *args[] = {
+		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
+	};
+	const char *argv[MAX_ARGS + 1];
+	char *bin = test_built("client/cli/mpd-cli");
+	char *line, errbuf[512];
+	int out[2], err[2], status;
+	pid_t pid, worker;
+	ssize_t n;
+
+	mpdd_start(&d, NULL);
+	cli_argv(argv, args, bin);
+	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	close(out[1]);
+	close(err[1]);
+	free(bin);
+
+	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
+	worker = (pid_t)atoi(line);
+	free(line);
+	cr_assert_gt(worker, 0);
+	cr_assert(alive(worker));
+
+	cr_assert_eq(kill(pid, tc->sig), 0);
+	cr_assert(wait_gone(pid, TEST_TIMEOUT_MS), "mpd-cli did not exit");
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	n = read(err[0], errbuf, sizeof(errbuf) - 1);
+	errbuf[n > 0 ? n : 0] = '\0';
+	cr_assert(WIFEXITED(status), "status 0x%x", status);
+	cr_assert_eq(WEXITSTATUS(status), tc->status, "stderr: %s", errbuf);
+	cr_assert_str_eq(errbuf, "");
+	cr_assert(!alive(worker), "the worker still runs");
+	assert_no_records();
+	close(out[0]);
+	close(err[0]);
+	stop();
+}
+
+Test(cli_process, spawn_prints_an_id_and_ps_lists_it)
+{
+	const char *spawn[] = { "spawn", "--name", "sleepy", "--",
+				"sleep", "100",	   NULL };
+	const char *ps[] = { "ps", NULL };
+	struct run_result r;
+	char id[32], name[64], pid[32], state[32], exitcode[32], age[32],
+		cmd[64], cmd2[64];
+	json_t *rec;
+	long long n;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	cr_assert_eq(sscanf(r.out, "%lld", &n), 1, "stdout: %s", r.out);
+	snprintf(id, sizeof(id), "%lld\n", n);
+	cr_assert_str_eq(r.out, id);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	rec = record_of(n);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "running");
+
+	cr_assert_eq(cli(&r, ps), 0, "stderr: %s", r.err);
+	cr_assert_eq(strncmp(r.out, "ID  NAME    PID", 15), 0, "stdout: %s",
+		     r.out);
+	cr_assert_not_null(strstr(r.out, "  STATE    EXITCODE  AGE  COMMAND\n"),
+			   "stdout: %s", r.out);
+	cr_assert_eq(sscanf(strchr(r.out, '\n') + 1,
+			    "%31s %63s %31s %31s "
+			    "%31s %31s %63s %63s",
+			    id, name, pid, state, exitcode, age, cmd, cmd2),
+		     8, "stdout: %s", r.out);
+	cr_assert_eq(atoll(id), n);
+	cr_assert_str_eq(name, "sleepy");
+	cr_assert_eq(atoll(pid),
+		     json_integer_value(json_object_get(rec, "pid")));
+	cr_assert_str_eq(state, "running");
+	cr_assert_str_eq(exitcode, "-");
+	cr_assert(strcmp(age, "0s") == 0 || strcmp(age, "1s") == 0 ||
+			  strcmp(age, "2s") == 0,
+		  "age: %s", age);
+	cr_assert_str_eq(cmd, "sleep");
+	cr_assert_str_eq(cmd2, "100");
+	test_run_free(&r);
+	json_decref(rec);
+	stop();
+}
+
+Test(cli_process, spawn_json_prints_the_running_record)
+{
+	const char *spawn[] = { "-j", "spawn", "--", "sleep", "100", NULL };
+	struct run_result r;
+	json_t *rec;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	rec = assert_json(r.out);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "running");
+	cr_assert(json_is_integer(json_object_get(rec, "pid")));
+	json_decref(rec);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, spawn_redirects_to_files_and_appends)
+{
+	char out[PATH_MAX], err[PATH_MAX], buf[128];
+	const char *spawn[] = { "spawn",
+				"--name",
+				"w",
+				"--stdout",
+				out,
+				"--stderr",
+				err,
+				"--",
+				"sh",
+				"-c",
+				"echo o; echo e >&2",
+				NULL };
+	const char *spawn_append[] = { "spawn",
+				       "--name",
+				       "w2",
+				       "--stdout",
+				       out,
+				       "--stderr",
+				       err,
+				       "--append",
+				       "--",
+				       "sh",
+				       "-c",
+				       "echo o2; "
+				       "echo e2 >&2",
+				       NULL };
+	const char *join[] = { "join", "w", NULL };
+	const char *join2[] = { "join", "w2", NULL };
+	struct run_result r;
+	FILE *f;
+	size_t n;
+
+	mpdd_start(&d, NULL);
+	snprintf(out, sizeof(out), "%s/out.txt", d.dir);
+	snprintf(err, sizeof(err), "%s/err.txt", d.dir);
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, spawn_append), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join2), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	cr_assert_str_eq(buf, "o\no2\n");
+	f = fopen(err, "r");
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	cr_assert_str_eq(buf, "e\ne2\n");
+	stop();
+}
+
+Test(cli_process, spawn_stdin_reads_a_file)
+{
+	char in[PATH_MAX], out[PATH_MAX], buf[64];
+	const char *spawn[] = { "spawn",    "--name", "c",  "--stdin", in,
+				"--stdout", out,      "--", "cat",     NULL };
+	const char *join[] = { "join", "c", NULL };
+	struct run_result r;
+	FILE *f;
+	size_t n;
+
+	mpdd_start(&d, NULL);
+	snprintf(in, sizeof(in), "%s/in.txt", d.dir);
+	snprintf(out, sizeof(out), "%s/out.txt", d.dir);
+	f = fopen(in, "w");
+	cr_assert_not_null(f);
+	fputs("from a file\n", f);
+	fclose(f);
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	cr_assert_str_eq(buf, "from a file\n");
+	stop();
+}
+
+Test(cli_process, spawn_failure_exits_1_and_leaves_no_record)
+{
+	const char *args[] = { "spawn", "--", "/nonexistent/program", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: spawn: ");
+	cr_assert_not_null(strstr(r.err, " (spawn_failed, stage exec)\n"),
+			   "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	assert_no_records();
+	stop();
+}
+
+Test(cli_process, spawn_existing_name_exits_1_naming_exists)
+{
+	const char *args[] = { "spawn", "--name", "dup", "--",
+			       "sleep", "100",	  NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: spawn: ");
+	cr_assert_not_null(strstr(r.err, " (exists)\n"), "stderr: %s", r.err);
+	test_run_free(&r);
+	stop();
+}
+
+/* The names in a JSON list of records, joined by spaces. */
+static void names_of(const char *json, char *buf, size_t size)
+{
+	json_t *list = assert_json(json), *rec;
+	size_t i, len = 0;
+
+	cr_assert(json_is_array(list), "not a list: %s", json);
+	buf[0] = '\0';
+	json_array_foreach (list, i, rec) {
+		len += (size_t)snprintf(
+			buf + len, size - len, "%s%s", i > 0 ? " " : "",
+			json_string_value(json_object_get(rec, "name")));
+		cr_assert_lt(len, size);
+	}
+	json_decref(list);
+}
+
+Test(cli_process, ps_json_prints_the_list_and_filters_apply)
+{
+	const char *ps[] = { "--json", "ps", NULL };
+	const char *ps_state[] = { "ps", "--json", "--state", "exited", NULL };
+	const char *ps_name[] = { "ps", "--json", "--name", "web-", NULL };
+	const char *ps_parent[] = { "ps", "--json", "--parent", "999", NULL };
+	const char *ps_failed[] = { "ps", "--state", "failed", NULL };
+	const char *ps_bad[] = { "ps", "--state", "sleepy", NULL };
+	struct run_result r;
+	char names[256];
+	json_t *rec;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"web-1\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	raw_spawn("{\"name\":\"db\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	raw_spawn("{\"name\":\"web-2\",\"argv\":[\"sleep\",\"0\"],"
+		  "\"start\":true}");
+	rec = rpc("process.join", "{\"name\":\"web-2\"}");
+	cr_assert_eq(json_integer_value(json_object_get(rec, "exitcode")), 0);
+	json_decref(rec);
+
+	cr_assert_eq(cli(&r, ps), 0, "stderr: %s", r.err);
+	names_of(r.out, names, sizeof(names));
+	cr_assert_str_eq(names, "web-1 db web-2");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, ps_state), 0, "stderr: %s", r.err);
+	names_of(r.out, names, sizeof(names));
+	cr_assert_str_eq(names, "web-2");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, ps_name), 0, "stderr: %s", r.err);
+	names_of(r.out, names, sizeof(names));
+	cr_assert_str_eq(names, "web-1 web-2");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, ps_parent), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "[]\n");
+	test_run_free(&r);
+	/* No rows: the header alone. */
+	cr_assert_eq(cli(&r, ps_failed), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out,
+			 "ID  NAME  PID  STATE  EXITCODE  AGE  COMMAND\n");
+	test_run_free(&r);
+	/* The daemon validates the state. */
+	cr_assert_eq(cli(&r, ps_bad), 1, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: ps: ");
+	cr_assert_not_null(strstr(r.err, "(invalid_params)\n"), "stderr: %s",
+			   r.err);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, ps_shows_exit_codes_and_function_targets)
+{
+	const char *module = getenv("MPD_TEST_MODULE");
+	const char *ps[] = { "ps", NULL };
+	struct run_result r;
+	char params[PATH_MAX + 128], expect[PATH_MAX + 64];
+	json_t *rec;
+
+	cr_assert_not_null(module, "MPD_TEST_MODULE is not set");
+	mpdd_start(&d, NULL);
+	snprintf(params, sizeof(params),
+		 "{\"name\":\"fn\",\"module\":\"%s\",\"function\":"
+		 "\"exit_with\",\"args\":3,\"start\":true}",
+		 module);
+	raw_spawn(params);
+	rec = rpc("process.join", "{\"name\":\"fn\"}");
+	json_decref(rec);
+	cr_assert_eq(cli(&r, ps), 0, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "  exited  3         "), "stdout: %s",
+			   r.out);
+	snprintf(expect, sizeof(expect), "s   %s:exit_with\n", module);
+	cr_assert_not_null(strstr(r.out, expect), "stdout: %s", r.out);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
+{
+	const char *info_name[] = { "info", "inf", NULL };
+	const char *info_json[] = { "--json", "info", "1", NULL };
+	struct run_result r;
+	json_t *rec;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(raw_spawn("{\"name\":\"inf\",\"argv\":[\"sleep\","
+			       "\"100\"],\"env\":{\"K\":\"v\"},\"cwd\":"
+			       "\"/tmp\",\"start\":true}"),
+		     1);
+	cr_assert_eq(cli(&r, info_name), 0, "stderr: %s", r.err);
+	cr_assert_eq(strncmp(r.out, "id: 1\n", 6), 0, "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\nname: inf\n"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\nstate: running\n"), "stdout: %s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out,
+				  "\ntarget.argv: [\"sleep\",\"100\"]\n"),
+			   "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\nenv.K: v\n"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\ncwd: /tmp\n"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\nexitcode: null\n"), "stdout: %s",
+			   r.out);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, info_json), 0, "stderr: %s", r.err);
+	rec = assert_json(r.out);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")),
+			 "inf");
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "cwd")),
+			 "/tmp");
+	json_decref(rec);
+	test_run_free(&r);
+	stop();
+}
+
+/* Every command that names a process: not_found is status 1, one line. */
+struct not_found_case {
+	char args[4][16];
+	char prefix[32];
+};
+
+ParameterizedTestParameters(cli_process, unknown_process_exits_1_not_found)
+{
+	static struct not_found_case cases[] = {
+		{ { "info", "42" }, "mpd-cli: info: " },
+		{ { "info", "nobody" }, "mpd-cli: info: " },
+		{ { "join", "42" }, "mpd-cli: join: " },
+		{ { "join", "nobody", "--timeout", "1" }, "mpd-cli: join: " },
+		{ { "terminate", "42" }, "mpd-cli: terminate: " },
+		{ { "kill", "nobody" }, "mpd-cli: kill: " },
+		{ { "signal", "42", "USR1" }, "mpd-cli: signal: " },
+		{ { "close", "nobody" }, "mpd-cli: close: " },
+	};
+
+	return cr_make_param_array(struct not_found_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct not_found_case *tc, cli_process,
+		  unknown_process_exits_1_not_found)
+{
+	const char *args[6];
+	struct run_result r;
+	int n = 0;
+
+	for (int i = 0; i < 4 && tc->args[i][0] != '\0'; i++)
+		args[n++] = tc->args[i];
+	args[n] = NULL;
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
+	assert_one_line(r.err, tc->prefix);
+	cr_assert_not_null(strstr(r.err, " (not_found)\n"), "stderr: %s",
+			   r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	test_assert_ping(d.socket);
+	stop();
+}
+
+Test(cli_process, join_timeout_on_a_running_process_exits_1)
+{
+	const char *join[] = { "join", "slow", "--timeout", "0.1", NULL };
+	const char *join_json[] = { "-j", "join", "1", "--timeout", "0", NULL };
+	struct run_result r;
+	json_t *rec;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"slow\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	cr_assert_eq(cli(&r, join), 1, "stderr: %s", r.err);
+	cr_assert_eq(strncmp(r.out, "slow (id 1): running, pid ", 26), 0,
+		     "stdout: %s", r.out);
+	cr_assert_str_eq(r.err,
+			 "mpd-cli: join: slow is still running after 0.1 s\n");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join_json), 1, "stderr: %s", r.err);
+	rec = assert_json(r.out);
+	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
+	json_decref(rec);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, join_an_ended_process_prints_its_state_and_exits_0)
+{
+	const char *join[] = { "join", "quick", NULL };
+	const char *join_t[] = { "join", "--timeout", "10", "1", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"quick\",\"argv\":[\"sh\",\"-c\",\"exit 6\"],"
+		  "\"start\":true}");
+	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join_t), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n");
+	test_run_free(&r);
+	stop();
+}
+
+/* terminate, kill and signal end a sleeping process with their signal. */
+struct signal_case {
+	char args[4][16];
+	char line[96]; /* what join prints afterwards */
+};
+
+ParameterizedTestParameters(cli_process, signalling_commands_end_the_process)
+{
+	static struct signal_case cases[] = {
+		{ { "terminate", "s" },
+		  "s (id 1): exited, exitcode -15 (SIGTERM)\n" },
+		{ { "kill", "1" },
+		  "s (id 1): exited, exitcode -9 (SIGKILL)\n" },
+		{ { "signal", "s", "USR1" },
+		  "s (id 1): exited, exitcode -10 (SIGUSR1)\n" },
+		{ { "signal", "1", "SIGUSR2" },
+		  "s (id 1): exited, exitcode -12 (SIGUSR2)\n" },
+		{ { "signal", "s", "2" },
+		  "s (id 1): exited, exitcode -2 (SIGINT)\n" },
+		{ { "terminate", "--no-group", "s" },
+		  "s (id 1): exited, exitcode -15 (SIGTERM)\n" },
+		{ { "signal", "s", "HUP", "--no-group" },
+		  "s (id 1): exited, exitcode -1 (SIGHUP)\n" },
+	};
+
+	return cr_make_param_array(struct signal_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct signal_case *tc, cli_process,
+		  signalling_commands_end_the_process)
+{
+	const char *join[] = { "join", "s", "--timeout", "15", NULL };
+	const char *args[6];
+	struct run_result r;
+	int n = 0;
+
+	for (int i = 0; i < 4 && tc->args[i][0] != '\0'; i++)
+		args[n++] = tc->args[i];
+	args[n] = NULL;
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, tc->line);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, signal_json_prints_the_record)
+{
+	const char *args[] = { "--json", "kill", "s", NULL };
+	struct run_result r;
+	json_t *rec;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	rec = assert_json(r.out);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "s");
+	json_decref(rec);
+	test_run_free(&r);
+	stop();
+}
+
+Test(cli_process, signal_unknown_name_exits_1_naming_invalid_params)
+{
+	const char *args[] = { "signal", "s", "SIGNOPE", NULL };
+	const char *zero[] = { "signal", "s", "0", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: signal: ");
+	cr_assert_not_null(strstr(r.err, " (invalid_params)\n"), "stderr: %s",
+			   r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, zero), 1, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, " (invalid_params)\n"), "stderr: %s",
+			   r.err);
+	test_run_free(&r);
+	stop();
+}
+
+/*
+ * The worker forks a grandchild in its process group and writes the
+ * grandchild's pid to a FIFO. kill reaches both; kill --no-group only the
+ * worker.
+ */
+static void group_case(bool group)
+{
+	const char *module = getenv("MPD_TEST_MODULE");
+	char fifo[PATH_MAX];
+	const char *spawn[] = { "spawn",    "--name",	  "g",
+				"--stdout", fifo,	  "--module",
+				module,	    "--function", "spawn_grandchild",
+				NULL };
+	const char *kill_g[] = { "kill", "g", group ? NULL : "--no-group",
+				 NULL };
+	const char *join[] = { "join", "g", NULL };
+	struct run_result r;
+	char *line;
+	pid_t gpid;
+	int fd;
+
+	cr_assert_not_null(module, "MPD_TEST_MODULE is not set");
+	mpdd_start(&d, NULL);
+	fd = make_fifo(fifo, sizeof(fifo), "out");
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	line = read_pipe_line(fd, TEST_TIMEOUT_MS);
+	gpid = (pid_t)atoi(line);
+	free(line);
+	cr_assert_gt(gpid, 0);
+	cr_assert(alive(gpid));
+
+	cr_assert_eq(cli(&r, kill_g), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "g (id 1): exited, exitcode -9 (SIGKILL)\n");
+	test_run_free(&r);
+	if (group) {
+		cr_assert(wait_gone(gpid, TEST_TIMEOUT_MS),
+			  "the grandchild survived");
+	} else {
+		cr_assert(alive(gpid), "--no-group reached the grandchild");
+		kill(gpid, SIGKILL);
+	}
+	close(fd);
+	stop();
+}
+
+Test(cli_process, kill_reaches_the_process_group)
+{
+	group_case(true);
+}
+
+Test(cli_process, kill_no_group_reaches_the_process_alone)
+{
+	group_case(false);
+}
+
+Test(cli_process, close_refuses_a_running_process_and_forgets_an_ended_one)
+{
+	const char *close_c[] = { "close", "c", NULL };
+	const char *kill_c[] = { "kill", "c", NULL };
+	const char *join_c[] = { "join", "c", NULL };
+	const char *info_c[] = { "info", "c", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"c\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	cr_assert_eq(cli(&r, close_c), 1, "stderr: %s", r.err);
+	assert_one_line(r.err, "mpd-cli: close: ");
+	cr_assert_not_null(strstr(r.err, " (invalid_state)\n"), "stderr: %s",
+			   r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, kill_c), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join_c), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, close_c), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	assert_no_records();
+	cr_assert_eq(cli(&r, info_c), 1, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, " (not_found)\n"), "stderr: %s",
+			   r.err);
+	test_run_free(&r);
+	stop();
+}
+
+/*
+ * Parameter structs hold their strings, not pointers: Criterion copies them
+ * into a test process where the binary's addresses may differ.
+ */
+#define CASE_ARGS     8
+#define CASE_ARG_MAX  24
+#define CASE_TEXT_MAX 160
+
+/* Every process command needs the daemon: status 3, the socket named. */
+struct unreachable_case {
+	char args[CASE_ARGS][CASE_ARG_MAX];
+};
+
+ParameterizedTestParameters(cli_process, no_daemon_exits_3_naming_the_socket)
+{
+	static struct unreachable_case cases[] = {
+		{ { "run", "--", "true" } },
+		{ { "spawn", "true" } },
+		{ { "ps" } },
+		{ { "info", "1" } },
+		{ { "join", "x", "--timeout", "1" } },
+		{ { "terminate", "1" } },
+		{ { "kill", "x" } },
+		{ { "signal", "1", "USR1" } },
+		{ { "close", "1" } },
+	};
+
+	return cr_make_param_array(struct unreachable_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct unreachable_case *tc, cli_process,
+		  no_daemon_exits_3_naming_the_socket)
+{
+	const char *args[CASE_ARGS + 1];
+	char expect[PATH_MAX + 128];
+	struct run_result r;
+	int n = 0;
+
+	mpdd_init(&d); /* a temp dir, no daemon */
+	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
+		args[n++] = tc->args[i];
+	args[n] = NULL;
+	cr_assert_eq(cli(&r, args), 3, "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect),
+		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
+		 "directory (is mpdd running?)\n",
+		 d.socket);
+	cr_assert_str_eq(r.err, expect);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+}
+
+/* --help at every level: usage on stdout, status 0, nothing on stderr. */
+struct help_case {
+	char args[CASE_ARGS][CASE_ARG_MAX];
+	char usage[CASE_TEXT_MAX]; /* the first line */
+	char option[CASE_ARG_MAX]; /* an option its help lists, or "" */
+};
+
+ParameterizedTestParameters(cli_process, help_at_every_level_exits_0)
+{
+	static struct help_case cases[] = {
+		{ { "run", "--help" },
+		  "Usage: mpd-cli [OPTIONS] run [OPTIONS] CMD [ARG...]\n",
+		  "\n      --timeout S " },
+		{ { "run", "-h" },
+		  "Usage: mpd-cli [OPTIONS] run [OPTIONS] CMD [ARG...]\n",
+		  "\n      --env K=V " },
+		{ { "run", "--name", "x", "--help" },
+		  "Usage: mpd-cli [OPTIONS] run [OPTIONS] CMD [ARG...]\n",
+		  "\n      --module PATH " },
+		{ { "help", "run" },
+		  "Usage: mpd-cli [OPTIONS] run [OPTIONS] CMD [ARG...]\n",
+		  "\n      --function NAME " },
+		{ { "spawn", "--help" },
+		  "Usage: mpd-cli [OPTIONS] spawn [OPTIONS] CMD [ARG...]\n",
+		  "\n      --stdout FILE " },
+		{ { "help", "spawn" },
+		  "Usage: mpd-cli [OPTIONS] spawn [OPTIONS] CMD [ARG...]\n",
+		  "\n      --append " },
+		{ { "ps", "--help" },
+		  "Usage: mpd-cli [OPTIONS] ps [OPTIONS]\n",
+		  "\n      --state S " },
+		{ { "info", "--help" },
+		  "Usage: mpd-cli [OPTIONS] info ID|NAME\n",
+		  "" },
+		{ { "info", "x", "--help" },
+		  "Usage: mpd-cli [OPTIONS] info ID|NAME\n",
+		  "" },
+		{ { "join", "--help" },
+		  "Usage: mpd-cli [OPTIONS] join ID|NAME [--timeout S]\n",
+		  "\n      --timeout S " },
+		{ { "terminate", "--help" },
+		  "Usage: mpd-cli [OPTIONS] terminate ID|NAME [--no-group]\n",
+		  "\n      --no-group " },
+		{ { "kill", "--help" },
+		  "Usage: mpd-cli [OPTIONS] kill ID|NAME [--no-group]\n",
+		  "\n      --no-group " },
+		{ { "signal", "--help" },
+		  "Usage: mpd-cli [OPTIONS] signal ID|NAME SIG [--no-group]\n",
+		  "\n      --no-group " },
+		{ { "help", "signal" },
+		  "Usage: mpd-cli [OPTIONS] signal ID|NAME SIG [--no-group]\n",
+		  "" },
+		{ { "close", "--help" },
+		  "Usage: mpd-cli [OPTIONS] close ID|NAME\n",
+		  "" },
+	};
+
+	return cr_make_param_array(struct help_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct help_case *tc, cli_process,
+		  help_at_every_level_exits_0)
+{
+	const char *args[CASE_ARGS + 1];
+	struct run_result r;
+	int n = 0;
+
+	mpdd_init(&d); /* --help needs no daemon */
+	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
+		args[n++] = tc->args[i];
+	args[n] = NULL;
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
+		     "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
+			   r.out);
+	if (tc->option[0] != '\0')
+		cr_assert_not_null(strstr(r.out, tc->option), "stdout: %s",
+				   r.out);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+}
+
+Test(cli_process, top_help_lists_the_process_commands)
+{
+	static const char *const lines[] = {
+		"\n  run [OPTIONS] CMD [ARG...] ",
+		"\n  spawn [OPTIONS] CMD [ARG...] ",
+		"\n  ps [OPTIONS] ",
+		"\n  info ID|NAME ",
+		"\n  join ID|NAME [--timeout S] ",
+		"\n  terminate ID|NAME [--no-group] ",
+		"\n  kill ID|NAME [--no-group] ",
+		"\n  signal ID|NAME SIG [--no-group] ",
+		"\n  close ID|NAME ",
+		"124 when its --timeout passed, 127 when it\ncould not be started.\n",
+	};
+	const char *args[] = { "help", NULL };
+	struct run_result r;
+	const char *p;
+
+	mpdd_init(&d);
+	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
+				   lines[i], r.out);
+	/* Every line fits 80 columns. */
+	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
+		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
+			      (int)strcspn(p, "\n"), p);
+	test_run_free(&r);
+}
+
+/* Usage errors: status 2, one line naming the help to read. */
+#define EMPTY_ARG "<empty>" /* stands for "" in a case's args */
+struct usage_case {
+	char args[CASE_ARGS][CASE_ARG_MAX];
+	char err[CASE_TEXT_MAX]; /* the whole stderr */
+};
+
+ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
+{
+	static struct usage_case cases[] = {
+		{ { "run" },
+		  "mpd-cli: run: missing CMD (or --module and --function). "
+		  "Try 'mpd-cli run --help'.\n" },
+		{ { "run", "--module", "m.so" },
+		  "mpd-cli: run: --module and --function go together. Try "
+		  "'mpd-cli run --help'.\n" },
+		{ { "run", "--module", "m", "--function", "f", "ls" },
+		  "mpd-cli: run: give CMD or --module and --function, not "
+		  "both. Try 'mpd-cli run --help'.\n" },
+		{ { "run", "--args", "1", "ls" },
+		  "mpd-cli: run: --args needs --function. Try 'mpd-cli run "
+		  "--help'.\n" },
+		{ { "run", "--module", "m", "--function", "f", "--args", "{" },
+		  "mpd-cli: run: --args is not valid JSON: string or '}' "
+		  "expected near end of file at position 1. Try 'mpd-cli run "
+		  "--help'.\n" },
+		{ { "run", "--timeout", "-1", "ls" },
+		  "mpd-cli: run: --timeout takes a number of seconds >= 0, not "
+		  "'-1'. Try 'mpd-cli run --help'.\n" },
+		{ { "run", "--timeout", "soon", "ls" },
+		  "mpd-cli: run: --timeout takes a number of seconds >= 0, not "
+		  "'soon'. Try 'mpd-cli run --help'.\n" },
+		{ { "run", "--env", "NOEQ", "ls" },
+		  "mpd-cli: run: --env takes K=V, not 'NOEQ'. Try 'mpd-cli run "
+		  "--help'.\n" },
+		{ { "run", "--name", "a", "--name", "b", "ls" },
+		  "mpd-cli: option '--name' given twice. Try 'mpd-cli run "
+		  "--help'.\n" },
+		{ { "run", "--daemon=yes", "ls" },
+		  "mpd-cli: option '--daemon' takes no argument. Try 'mpd-cli "
+		  "run --help'.\n" },
+		{ { "run", "--bogus", "ls" },
+		  "mpd-cli: unknown option '--bogus'. Try 'mpd-cli run "
+		  "--help'.\n" },
+		{ { "run", "--timeout" },
+		  "mpd-cli: option '--timeout' needs an argument. Try 'mpd-cli "
+		  "run --help'.\n" },
+		{ { "spawn", "--append", "ls" },
+		  "mpd-cli: spawn: --append needs --stdout or --stderr. Try "
+		  "'mpd-cli spawn --help'.\n" },
+		{ { "spawn", "--timeout", "1", "ls" },
+		  "mpd-cli: unknown option '--timeout'. Try 'mpd-cli spawn "
+		  "--help'.\n" },
+		{ { "ps", "extra" },
+		  "mpd-cli: ps: too many arguments. Try 'mpd-cli ps --help'.\n" },
+		{ { "ps", "--parent", "web" },
+		  "mpd-cli: ps: --parent takes a process id, not 'web'. Try "
+		  "'mpd-cli ps --help'.\n" },
+		{ { "info" },
+		  "mpd-cli: info: missing arguments. Try 'mpd-cli info "
+		  "--help'.\n" },
+		{ { "info", "1", "2" },
+		  "mpd-cli: info: too many arguments. Try 'mpd-cli info "
+		  "--help'.\n" },
+		{ { "info", EMPTY_ARG },
+		  "mpd-cli: info: ID|NAME is empty. Try 'mpd-cli info "
+		  "--help'.\n" },
+		{ { "info", "99999999999999999999" },
+		  "mpd-cli: info: id 99999999999999999999 is out of range. Try "
+		  "'mpd-cli info --help'.\n" },
+		{ { "join", "1", "--timeout", "x" },
+		  "mpd-cli: join: --timeout takes a number of seconds >= 0, not "
+		  "'x'. Try 'mpd-cli join --help'.\n" },
+		{ { "terminate" },
+		  "mpd-cli: terminate: missing arguments. Try 'mpd-cli "
+		  "terminate --help'.\n" },
+		{ { "kill", "1", "--group" },
+		  "mpd-cli: unknown option '--group'. Try 'mpd-cli kill "
+		  "--help'.\n" },
+		{ { "signal", "1" },
+		  "mpd-cli: signal: missing arguments. Try 'mpd-cli signal "
+		  "--help'.\n" },
+		{ { "close", "--no-group", "1" },
+		  "mpd-cli: unknown option '--no-group'. Try 'mpd-cli close "
+		  "--help'.\n" },
+	};
+
+	return cr_make_param_array(struct usage_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct usage_case *tc, cli_process,
+		  usage_errors_exit_2_with_one_line)
+{
+	const char *args[CASE_ARGS + 2];
+	struct run_result r;
+	int n = 0;
+
+	/* Usage errors are found before connecting: no daemon needed. */
+	mpdd_init(&d);
+	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
+		args[n++] = strcmp(tc->args[i], EMPTY_ARG) == 0 ? "" :
+								  tc->args[i];
+	args[n] = NULL;
+	cr_assert_eq(cli(&r, args), 2, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, tc->err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+}

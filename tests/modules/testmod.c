@@ -1,0 +1,151 @@
+/*
+ * testmod.c - worker functions and preload hooks for the daemon's tests.
+ *
+ * Built as the shared module "mpdtest" (its path is $MPD_TEST_MODULE in the
+ * tests' environment). Each function is one behaviour a test needs from a
+ * worker: an exit code, a crash, a process that ignores SIGTERM, a process
+ * group with a grandchild, a report of what the worker knows of itself,
+ * a call back into the daemon. testmod_init and fail_init are preload init
+ * functions (int fn(void), 0 for success); preloaded_value shows whether
+ * testmod_init ran in the template the worker was cloned from.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <mpd.h>
+
+mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
+	echo_args, call_daemon, preloaded_value;
+int testmod_init(void);
+int fail_init(void);
+
+/* Set by testmod_init in the process that preloads this module. */
+static int preloaded;
+
+/* Exit with the integer args (2, with a message, when it is none). */
+int exit_with(mpd_worker *w, const json_t *args)
+{
+	if (!json_is_integer(args)) {
+		fprintf(stderr, "exit_with: args must be an integer\n");
+		return 2;
+	}
+	return (int)json_integer_value(args);
+}
+
+/* Die by SIGSEGV, whatever the disposition was. */
+int crash(mpd_worker *w, const json_t *args)
+{
+	struct rlimit none = { 0, 0 };
+
+	/* No core file left behind by the tests. */
+	setrlimit(RLIMIT_CORE, &none);
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+	return 1;
+}
+
+/* Ignore SIGTERM, say "ready", then wait for SIGKILL. */
+int ignore_term(mpd_worker *w, const json_t *args)
+{
+	signal(SIGTERM, SIG_IGN);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/*
+ * Fork a child, in this process group, that prints its pid and sleeps;
+ * then sleep too. Both wait to be signalled.
+ */
+int spawn_grandchild(mpd_worker *w, const json_t *args)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("spawn_grandchild: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		printf("%d\n", (int)getpid());
+		fflush(stdout);
+	}
+	for (;;)
+		pause();
+}
+
+/* Print one JSON line of what the worker knows of itself. */
+int whoami(mpd_worker *w, const json_t *args)
+{
+	char cwd[PATH_MAX];
+	const char *env_id = getenv("MPD_PROCESS_ID");
+	json_t *o;
+	int r;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		perror("whoami: getcwd");
+		return 1;
+	}
+	o = json_pack("{s:I,s:s?,s:I,s:s?,s:s?,s:s,s:I}", "id",
+		      (json_int_t)mpd_worker_id(w), "name", mpd_worker_name(w),
+		      "parent", (json_int_t)mpd_worker_parent(w), "socket",
+		      mpd_worker_socket(w), "env_id", env_id, "cwd", cwd, "uid",
+		      (json_int_t)getuid());
+	if (o == NULL) {
+		fprintf(stderr, "whoami: cannot build the JSON\n");
+		return 1;
+	}
+	r = json_dumpf(o, stdout, JSON_COMPACT);
+	json_decref(o);
+	if (r < 0 || printf("\n") < 0 || fflush(stdout) != 0)
+		return 1;
+	return 0;
+}
+
+/* Print args as compact JSON and a newline. */
+int echo_args(mpd_worker *w, const json_t *args)
+{
+	if (json_dumpf(args, stdout, JSON_COMPACT | JSON_ENCODE_ANY) < 0 ||
+	    printf("\n") < 0 || fflush(stdout) != 0)
+		return 1;
+	return 0;
+}
+
+/* Ping the daemon through the worker's own client: 0 if it answers. */
+int call_daemon(mpd_worker *w, const json_t *args)
+{
+	struct mpd_error err;
+	struct mpd_client *c = mpd_worker_client(w, &err);
+
+	if (c == NULL || mpd_ping(c, &err) < 0) {
+		fprintf(stderr, "call_daemon: %s\n", err.message);
+		return 1;
+	}
+	return 0;
+}
+
+/* A preload init that succeeds: marks the template. */
+int testmod_init(void)
+{
+	preloaded = 42;
+	return 0;
+}
+
+/* Print what testmod_init left ("42", or "0" when it did not run). */
+int preloaded_value(mpd_worker *w, const json_t *args)
+{
+	printf("%d\n", preloaded);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* A preload init that fails. */
+int fail_init(void)
+{
+	return 1;
+}
