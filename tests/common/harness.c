@@ -77,12 +77,38 @@ struct run_as {
 	rlim_t nproc;
 };
 
+/* Copy the daemon binary into d's dir, so that another uid can run it
+ * whatever the permissions of the build tree. Returns the copy's path. */
+static char *copy_daemon(const struct mpdd *d, const char *bin)
+{
+	char *dst, buf[65536];
+	int in, out;
+	ssize_t n;
+
+	cr_assert(asprintf(&dst, "%s/mpdd", d->dir) > 0);
+	in = open(bin, O_RDONLY | O_CLOEXEC);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	cr_assert(in >= 0 && out >= 0, "copy %s: %s", bin, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert(write(out, buf, (size_t)n) == n);
+	close(in);
+	close(out);
+	return dst;
+}
+
 static pid_t mpdd_spawn_as(struct mpdd *d, const char *const *extra,
 			   const char *const *env, int ready_fd,
 			   const struct run_as *as)
 {
 	char *bin = test_built("daemon/mpdd");
 	const char *argv[64];
+
+	if (as != NULL) {
+		char *copy = copy_daemon(d, bin);
+
+		free(bin);
+		bin = copy;
+	}
 	char fdarg[32];
 	int n = 0, logfd;
 	pid_t ppid = getpid(), pid;
