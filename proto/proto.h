@@ -22,15 +22,21 @@
 #define MPD_PROTOCOL_VERSION 1
 
 /* Named limits and their defaults (daemon options override them). */
-#define MPD_DEFAULT_MAX_MESSAGE	    (1024 * 1024) /* bytes in one line */
-#define MPD_DEFAULT_MAX_CONNECTIONS 1024
-#define MPD_DEFAULT_MAX_OUTPUT	    (8 * 1024 * 1024) /* unread reply bytes */
-#define MPD_MIN_MAX_MESSAGE	    256 /* smallest --max-message accepted */
-#define MPD_MAX_FDS_PER_MESSAGE	    16 /* SCM_RIGHTS fds on one request */
-#define MPD_DEFAULT_MAX_PROCESSES   4096 /* starting or running at once */
-#define MPD_DEFAULT_MAX_EXITED	    1000 /* ended records kept */
-#define MPD_DEFAULT_KILL_GRACE	    5.0 /* seconds from SIGTERM to SIGKILL */
-#define MPD_MAX_BATCH		    1024 /* requests in one JSON-RPC batch */
+#define MPD_DEFAULT_MAX_MESSAGE	     (1024 * 1024) /* bytes in one line */
+#define MPD_DEFAULT_MAX_CONNECTIONS  1024
+#define MPD_DEFAULT_MAX_OUTPUT	     (8 * 1024 * 1024) /* unread reply bytes */
+#define MPD_MIN_MAX_MESSAGE	     256 /* smallest --max-message accepted */
+#define MPD_MAX_FDS_PER_MESSAGE	     16 /* SCM_RIGHTS fds on one request */
+#define MPD_DEFAULT_MAX_PROCESSES    4096 /* starting or running at once */
+#define MPD_DEFAULT_MAX_EXITED	     1000 /* ended records kept */
+#define MPD_DEFAULT_KILL_GRACE	     5.0 /* seconds from SIGTERM to SIGKILL */
+#define MPD_DEFAULT_MAX_OBJECTS	     10000 /* queues, values, arrays */
+#define MPD_DEFAULT_MAX_QUEUE_ITEMS  10000000 /* items in one queue */
+#define MPD_DEFAULT_MAX_BROKER_BYTES (1024LL * 1024 * 1024) /* held */
+#define MPD_MAX_GET_MANY	     10000
+#define MPD_MAX_ARRAY_LENGTH	     16777216
+#define MPD_MAX_NAME		     255
+#define MPD_MAX_BATCH		     1024 /* requests in one JSON-RPC batch */
 
 /* Default socket locations (DESIGN.md section 4). */
 #define MPD_SOCKET_ENV	       "MPD_SOCKET"

@@ -366,6 +366,157 @@ MPD_EXPORT mpd_worker *mpd_current_process(void);
  * worker). */
 MPD_EXPORT int64_t mpd_parent_process(void);
 
+/*
+ * The broker (docs/protocol.md, "The broker"): named queues, values and
+ * arrays shared by every client of the daemon.
+ *
+ * timeout, for calls that may wait: seconds; < 0 waits as long as it
+ * takes, 0 does not wait. Items and values in are BORROWED; items and
+ * values out are NEW references. Strings out (the _string conveniences)
+ * are malloc'd copies the caller free()s.
+ */
+
+/* queue.create: maxsize 0 is unbounded. With exist_ok, an existing queue
+ * is fine (and left as it is). Returns 0, or MPD_E_EXISTS, MPD_E_LIMIT,
+ * ... */
+MPD_EXPORT int mpd_queue_create(struct mpd_client *c, const char *name,
+				int64_t maxsize, int exist_ok,
+				struct mpd_error *err);
+/* queue.put: MPD_E_FULL when still full at the timeout, MPD_E_CLOSED. */
+MPD_EXPORT int mpd_queue_put(struct mpd_client *c, const char *name,
+			     json_t *item, double timeout,
+			     struct mpd_error *err);
+/* queue.get: *item a new reference; MPD_E_EMPTY at the timeout,
+ * MPD_E_CLOSED once closed and drained. */
+MPD_EXPORT int mpd_queue_get(struct mpd_client *c, const char *name,
+			     double timeout, json_t **item,
+			     struct mpd_error *err);
+/* queue.put_many: items is a non-empty array; all or nothing. */
+MPD_EXPORT int mpd_queue_put_many(struct mpd_client *c, const char *name,
+				  json_t *items, double timeout,
+				  struct mpd_error *err);
+/* queue.get_many: up to max (1..10000) items as a new array in *items;
+ * waits at most timeout for the first. */
+MPD_EXPORT int mpd_queue_get_many(struct mpd_client *c, const char *name,
+				  size_t max, double timeout, json_t **items,
+				  struct mpd_error *err);
+/* queue.size: *info a new reference to {size, maxsize, unfinished,
+ * getters, putters, closed, bytes}. */
+MPD_EXPORT int mpd_queue_size(struct mpd_client *c, const char *name,
+			      json_t **info, struct mpd_error *err);
+/* queue.task_done: MPD_E_INVALID_STATE when nothing is unfinished. */
+MPD_EXPORT int mpd_queue_task_done(struct mpd_client *c, const char *name,
+				   struct mpd_error *err);
+/* queue.join: 0 when every task is done, MPD_E_TIMEOUT when the timeout
+ * passed first. */
+MPD_EXPORT int mpd_queue_join(struct mpd_client *c, const char *name,
+			      double timeout, struct mpd_error *err);
+MPD_EXPORT int mpd_queue_close(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+MPD_EXPORT int mpd_queue_delete(struct mpd_client *c, const char *name,
+				struct mpd_error *err);
+/* queue.list: *list a new reference to the array of {name, size, maxsize,
+ * closed}. */
+MPD_EXPORT int mpd_queue_list(struct mpd_client *c, json_t **list,
+			      struct mpd_error *err);
+/* Conveniences: put an int, a double or a string; get one (MPD_E_PROTO
+ * when the item has another type; the item is then lost to the caller,
+ * as it left the queue). */
+MPD_EXPORT int mpd_queue_put_int(struct mpd_client *c, const char *name,
+				 int64_t v, double timeout,
+				 struct mpd_error *err);
+MPD_EXPORT int mpd_queue_put_double(struct mpd_client *c, const char *name,
+				    double v, double timeout,
+				    struct mpd_error *err);
+MPD_EXPORT int mpd_queue_put_string(struct mpd_client *c, const char *name,
+				    const char *v, double timeout,
+				    struct mpd_error *err);
+MPD_EXPORT int mpd_queue_get_int(struct mpd_client *c, const char *name,
+				 double timeout, int64_t *v,
+				 struct mpd_error *err);
+MPD_EXPORT int mpd_queue_get_double(struct mpd_client *c, const char *name,
+				    double timeout, double *v,
+				    struct mpd_error *err);
+MPD_EXPORT int mpd_queue_get_string(struct mpd_client *c, const char *name,
+				    double timeout, char **v,
+				    struct mpd_error *err);
+
+/* value.create: type "int", "float", "string" or "json"; initial may be
+ * NULL for the type's zero. */
+MPD_EXPORT int mpd_value_create(struct mpd_client *c, const char *name,
+				const char *type, json_t *initial, int exist_ok,
+				struct mpd_error *err);
+MPD_EXPORT int mpd_value_get(struct mpd_client *c, const char *name,
+			     json_t **value, struct mpd_error *err);
+MPD_EXPORT int mpd_value_set(struct mpd_client *c, const char *name,
+			     json_t *value, struct mpd_error *err);
+/* value.add on an int value; *result (may be NULL) gets the new value. */
+MPD_EXPORT int mpd_value_add_int(struct mpd_client *c, const char *name,
+				 int64_t delta, int64_t *result,
+				 struct mpd_error *err);
+/* value.add on a float value. */
+MPD_EXPORT int mpd_value_add_double(struct mpd_client *c, const char *name,
+				    double delta, double *result,
+				    struct mpd_error *err);
+/* value.cas: *swapped (may be NULL) tells whether it swapped; *current
+ * (may be NULL) gets a new reference to the value now. */
+MPD_EXPORT int mpd_value_cas(struct mpd_client *c, const char *name,
+			     json_t *expected, json_t *value, int *swapped,
+			     json_t **current, struct mpd_error *err);
+MPD_EXPORT int mpd_value_delete(struct mpd_client *c, const char *name,
+				struct mpd_error *err);
+/* value.list: *list a new reference to the array of {name, type}. */
+MPD_EXPORT int mpd_value_list(struct mpd_client *c, json_t **list,
+			      struct mpd_error *err);
+MPD_EXPORT int mpd_value_get_int(struct mpd_client *c, const char *name,
+				 int64_t *v, struct mpd_error *err);
+MPD_EXPORT int mpd_value_get_double(struct mpd_client *c, const char *name,
+				    double *v, struct mpd_error *err);
+MPD_EXPORT int mpd_value_get_string(struct mpd_client *c, const char *name,
+				    char **v, struct mpd_error *err);
+MPD_EXPORT int mpd_value_set_int(struct mpd_client *c, const char *name,
+				 int64_t v, struct mpd_error *err);
+MPD_EXPORT int mpd_value_set_double(struct mpd_client *c, const char *name,
+				    double v, struct mpd_error *err);
+MPD_EXPORT int mpd_value_set_string(struct mpd_client *c, const char *name,
+				    const char *v, struct mpd_error *err);
+
+/* array.create: type "int" or "float"; values (an array of numbers) NULL
+ * for length zeros. */
+MPD_EXPORT int mpd_array_create(struct mpd_client *c, const char *name,
+				const char *type, size_t length, json_t *values,
+				int exist_ok, struct mpd_error *err);
+/* array.get of one element (a negative index counts from the end). */
+MPD_EXPORT int mpd_array_get(struct mpd_client *c, const char *name,
+			     int64_t index, json_t **value,
+			     struct mpd_error *err);
+/* array.get of [start, stop) clamped as in Python; *values a new array. */
+MPD_EXPORT int mpd_array_get_slice(struct mpd_client *c, const char *name,
+				   int64_t start, int64_t stop, json_t **values,
+				   struct mpd_error *err);
+/* array.get of every element. */
+MPD_EXPORT int mpd_array_get_all(struct mpd_client *c, const char *name,
+				 json_t **values, struct mpd_error *err);
+MPD_EXPORT int mpd_array_set(struct mpd_client *c, const char *name,
+			     int64_t index, json_t *value,
+			     struct mpd_error *err);
+/* array.set of len(values) elements from start. */
+MPD_EXPORT int mpd_array_set_slice(struct mpd_client *c, const char *name,
+				   int64_t start, json_t *values,
+				   struct mpd_error *err);
+MPD_EXPORT int mpd_array_add_int(struct mpd_client *c, const char *name,
+				 int64_t index, int64_t delta, int64_t *result,
+				 struct mpd_error *err);
+MPD_EXPORT int mpd_array_add_double(struct mpd_client *c, const char *name,
+				    int64_t index, double delta, double *result,
+				    struct mpd_error *err);
+MPD_EXPORT int mpd_array_delete(struct mpd_client *c, const char *name,
+				struct mpd_error *err);
+/* array.list: *list a new reference to the array of {name, type,
+ * length}. */
+MPD_EXPORT int mpd_array_list(struct mpd_client *c, json_t **list,
+			      struct mpd_error *err);
+
 #ifdef __cplusplus
 }
 #endif
