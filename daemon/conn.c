@@ -192,23 +192,16 @@ static void conn_write_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Queue one message (borrowed) as a line and write what the socket takes
- * now; the rest goes out when the socket is writable. A client whose
- * unread output passes --max-output is dropped. Never frees c: any close
- * is deferred to the loop, so callers may keep using c until they return.
+ * Queue one encoded line (malloc'd, ending in '\n'; ours now) and write
+ * what the socket takes now; the rest goes out when the socket is
+ * writable. A client whose unread output passes --max-output is dropped.
+ * Never frees c: any close is deferred to the loop, so callers may keep
+ * using c until they return.
  */
-void conn_send(struct conn *c, const json_t *msg)
+void conn_send_line(struct conn *c, char *line, size_t len)
 {
-	size_t len;
-	char *line;
-
-	if (c->dead)
-		return;
-	line = mpd_rpc_encode(msg, &len);
-	if (line == NULL) {
-		log_warnx("connection %llu: cannot encode a reply; closing",
-			  (unsigned long long)c->id);
-		conn_kill(c);
+	if (c->dead) {
+		free(line);
 		return;
 	}
 	if (evbuffer_get_length(c->out) + len > mpdd.opt.max_output) {
@@ -233,6 +226,24 @@ void conn_send(struct conn *c, const json_t *msg)
 	conn_flush(c);
 	if (c->dead || evbuffer_get_length(c->out) > 0)
 		event_active(c->ev_write, EV_WRITE, 0);
+}
+
+/* Queue one message (borrowed) as a line; see conn_send_line(). */
+void conn_send(struct conn *c, const json_t *msg)
+{
+	size_t len;
+	char *line;
+
+	if (c->dead)
+		return;
+	line = mpd_rpc_encode(msg, &len);
+	if (line == NULL) {
+		log_warnx("connection %llu: cannot encode a reply; closing",
+			  (unsigned long long)c->id);
+		conn_kill(c);
+		return;
+	}
+	conn_send_line(c, line, len);
 }
 
 static void conn_read_cb(evutil_socket_t fd, short events, void *arg)

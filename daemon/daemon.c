@@ -39,7 +39,8 @@ void daemon_info(struct req *r, json_t *params)
 
 	info = json_pack(
 		"{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s, s:o,"
-		" s:[ss], s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:f}}",
+		" s:[ss], s:{s:I, s:I}, s:o,"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I}}",
 		"version", MPD_VERSION, "protocol", MPD_PROTOCOL_VERSION, "pid",
 		(json_int_t)getpid(), "uid", (json_int_t)getuid(), "uptime",
 		mono_since(&mpdd.started_mono), "started",
@@ -49,14 +50,17 @@ void daemon_info(struct req *r, json_t *params)
 		"log_level", log_level_name(log_get_level()), "template",
 		spawner_info(), "start_methods", "forkserver", "spawn",
 		"processes", "live", (json_int_t)proctab_live(), "records",
-		(json_int_t)proctab_count(), "limits", "max_message",
-		(json_int_t)mpdd.opt.max_message, "max_connections",
-		(json_int_t)mpdd.opt.max_connections, "max_output",
-		(json_int_t)mpdd.opt.max_output, "max_batch",
+		(json_int_t)proctab_count(), "broker", broker_info(), "limits",
+		"max_message", (json_int_t)mpdd.opt.max_message,
+		"max_connections", (json_int_t)mpdd.opt.max_connections,
+		"max_output", (json_int_t)mpdd.opt.max_output, "max_batch",
 		(json_int_t)MPD_MAX_BATCH, "max_processes",
 		(json_int_t)mpdd.opt.max_processes, "max_exited",
 		(json_int_t)mpdd.opt.max_exited, "kill_grace",
-		mpdd.opt.kill_grace);
+		mpdd.opt.kill_grace, "max_objects",
+		(json_int_t)mpdd.opt.max_objects, "max_queue_items",
+		(json_int_t)mpdd.opt.max_queue_items, "max_broker_bytes",
+		(json_int_t)mpdd.opt.max_broker_bytes);
 	if (info == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;

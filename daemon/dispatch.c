@@ -26,6 +26,12 @@ struct batch {
 };
 
 static const struct method methods[] = {
+	{ MPD_M_ARRAY_ADD, array_add, array_add_params },
+	{ MPD_M_ARRAY_CREATE, array_create, array_create_params },
+	{ MPD_M_ARRAY_DELETE, array_delete, value_name_params },
+	{ MPD_M_ARRAY_GET, array_get, array_get_params },
+	{ MPD_M_ARRAY_LIST, array_list, broker_list_params },
+	{ MPD_M_ARRAY_SET, array_set, array_set_params },
 	{ MPD_M_DAEMON_INFO, daemon_info, daemon_info_params },
 	{ MPD_M_DAEMON_PING, daemon_ping, daemon_ping_params },
 	{ MPD_M_PROCESS_CLOSE, process_close, process_ref_params },
@@ -37,15 +43,46 @@ static const struct method methods[] = {
 	{ MPD_M_PROCESS_SIGNAL, process_signal, process_signal_params },
 	{ MPD_M_PROCESS_START, process_start, process_ref_params },
 	{ MPD_M_PROCESS_TERMINATE, process_terminate, process_kill_params },
+	{ MPD_M_QUEUE_CLOSE, queue_close, queue_name_params },
+	{ MPD_M_QUEUE_CREATE, queue_create, queue_create_params },
+	{ MPD_M_QUEUE_DELETE, queue_delete, queue_name_params },
+	{ MPD_M_QUEUE_GET, queue_get, queue_get_params },
+	{ MPD_M_QUEUE_GET_MANY, queue_get_many, queue_get_many_params },
+	{ MPD_M_QUEUE_JOIN, queue_join, queue_join_params },
+	{ MPD_M_QUEUE_LIST, queue_list, broker_list_params },
+	{ MPD_M_QUEUE_PUT, queue_put, queue_put_params },
+	{ MPD_M_QUEUE_PUT_MANY, queue_put_many, queue_put_many_params },
+	{ MPD_M_QUEUE_SIZE, queue_size, queue_name_params },
+	{ MPD_M_QUEUE_TASK_DONE, queue_task_done, queue_name_params },
+	{ MPD_M_VALUE_ADD, value_add, value_add_params },
+	{ MPD_M_VALUE_CAS, value_cas, value_cas_params },
+	{ MPD_M_VALUE_CREATE, value_create, value_create_params },
+	{ MPD_M_VALUE_DELETE, value_delete, value_name_params },
+	{ MPD_M_VALUE_GET, value_get, value_name_params },
+	{ MPD_M_VALUE_LIST, value_list, broker_list_params },
+	{ MPD_M_VALUE_SET, value_set, value_set_params },
 };
 
-/* The row for a method name, or NULL. */
+static int method_cmp(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct method *)row)->name);
+}
+
+/* The row for a method name, or NULL. methods[] is sorted by name (a
+ * unit of its own checks that at start-up). */
 const struct method *dispatch_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, name) == 0)
-			return &methods[i];
-	return NULL;
+	return bsearch(name, methods, sizeof(methods) / sizeof(methods[0]),
+		       sizeof(methods[0]), method_cmp);
+}
+
+/* Abort at start-up if methods[] is out of order: lookups would miss. */
+void dispatch_check(void)
+{
+	for (size_t i = 1; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i - 1].name, methods[i].name) >= 0)
+			fatalx("method table out of order at %s",
+			       methods[i].name);
 }
 
 /* A member of the batch was answered (or cancelled, send == false). */
@@ -83,6 +120,42 @@ static void req_deliver(struct req *r, json_t *resp)
 	json_decref(resp);
 	if (r->batch != NULL)
 		batch_done(r->batch, true);
+	req_free(r);
+}
+
+/*
+ * Answer r with a result given as JSON text (len bytes, valid JSON: items
+ * the broker keeps as text), without parsing and encoding it again.
+ */
+void req_result_text(struct req *r, const char *json, size_t len)
+{
+	char *idtext = NULL, *line;
+	size_t n;
+
+	if (r->id == NULL || r->batch != NULL) {
+		/* Notifications need nothing; batches collect values. */
+		json_t *v = r->id != NULL ? json_loadb(json, len,
+						       JSON_DECODE_ANY, NULL) :
+					    NULL;
+
+		req_result(r, v);
+		return;
+	}
+	idtext = json_dumps(r->id, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (idtext == NULL ||
+	    (line = malloc(strlen(idtext) + len + 40)) == NULL) {
+		free(idtext);
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	n = (size_t)sprintf(
+		line, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":", idtext);
+	memcpy(line + n, json, len);
+	n += len;
+	line[n++] = '}';
+	line[n++] = '\n';
+	free(idtext);
+	conn_send_line(r->conn, line, n);
 	req_free(r);
 }
 

@@ -65,6 +65,11 @@ static void usage(FILE *f)
 		"      --kill-grace SECONDS  from SIGTERM to SIGKILL for daemonic "
 		"processes\n"
 		"                            (default %g)\n"
+		"      --max-objects N       queues, values and arrays together "
+		"(default %d)\n"
+		"      --max-queue-items N   items in one queue (default %d)\n"
+		"      --max-broker-bytes BYTES  bytes the broker holds (default "
+		"1G)\n"
 		"  -h, --help                show this help and exit\n"
 		"  -V, --version             show the version and exit\n"
 		"\n"
@@ -72,7 +77,8 @@ static void usage(FILE *f)
 		"docs/protocol.md.\n",
 		MPD_DEFAULT_MAX_MESSAGE, MPD_DEFAULT_MAX_CONNECTIONS,
 		MPD_DEFAULT_MAX_OUTPUT, MPD_DEFAULT_MAX_PROCESSES,
-		MPD_DEFAULT_MAX_EXITED, MPD_DEFAULT_KILL_GRACE);
+		MPD_DEFAULT_MAX_EXITED, MPD_DEFAULT_KILL_GRACE,
+		MPD_DEFAULT_MAX_OBJECTS, MPD_DEFAULT_MAX_QUEUE_ITEMS);
 }
 
 static void usage_error(const char *fmt, ...)
@@ -98,6 +104,9 @@ enum {
 	OPT_MAX_PROCESSES,
 	OPT_MAX_EXITED,
 	OPT_KILL_GRACE,
+	OPT_MAX_OBJECTS,
+	OPT_MAX_QUEUE_ITEMS,
+	OPT_MAX_BROKER_BYTES,
 };
 
 static void parse_options(int argc, char **argv, struct mpdd_options *o)
@@ -116,6 +125,11 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 		{ "max-processes", required_argument, NULL, OPT_MAX_PROCESSES },
 		{ "max-exited", required_argument, NULL, OPT_MAX_EXITED },
 		{ "kill-grace", required_argument, NULL, OPT_KILL_GRACE },
+		{ "max-objects", required_argument, NULL, OPT_MAX_OBJECTS },
+		{ "max-queue-items", required_argument, NULL,
+		  OPT_MAX_QUEUE_ITEMS },
+		{ "max-broker-bytes", required_argument, NULL,
+		  OPT_MAX_BROKER_BYTES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -133,6 +147,9 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 	o->max_processes = MPD_DEFAULT_MAX_PROCESSES;
 	o->max_exited = MPD_DEFAULT_MAX_EXITED;
 	o->kill_grace = MPD_DEFAULT_KILL_GRACE;
+	o->max_objects = MPD_DEFAULT_MAX_OBJECTS;
+	o->max_queue_items = MPD_DEFAULT_MAX_QUEUE_ITEMS;
+	o->max_broker_bytes = MPD_DEFAULT_MAX_BROKER_BYTES;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":s:vhV", longopts, NULL)) != -1) {
@@ -214,6 +231,30 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 				usage_error("--kill-grace: '%s' is not a "
 					    "number of seconds from 0 to 3600",
 					    optarg);
+			break;
+		}
+		case OPT_MAX_OBJECTS:
+			if (parse_uint(optarg, 100000000, &u) != 0 || u == 0)
+				usage_error("--max-objects: '%s' is not a "
+					    "number from 1 to 100000000",
+					    optarg);
+			o->max_objects = (size_t)u;
+			break;
+		case OPT_MAX_QUEUE_ITEMS:
+			if (parse_uint(optarg, 1000000000, &u) != 0 || u == 0)
+				usage_error("--max-queue-items: '%s' is not a "
+					    "number from 1 to 1000000000",
+					    optarg);
+			o->max_queue_items = (size_t)u;
+			break;
+		case OPT_MAX_BROKER_BYTES: {
+			size_t sz;
+
+			if (parse_size(optarg, &sz) != 0 || sz == 0)
+				usage_error("--max-broker-bytes: '%s' is not a "
+					    "positive size",
+					    optarg);
+			o->max_broker_bytes = sz;
 			break;
 		}
 		case OPT_PRINT_SOCKET:
@@ -348,6 +389,7 @@ int main(int argc, char **argv)
 		worker_main(argc, argv);
 	parse_options(argc, argv, &mpdd.opt);
 	log_init(mpdd.opt.log_level);
+	dispatch_check();
 	TAILQ_INIT(&mpdd.conns);
 	clock_gettime(CLOCK_MONOTONIC, &mpdd.started_mono);
 	mpdd.started_wall = time(NULL);
@@ -394,6 +436,8 @@ int main(int argc, char **argv)
 	conn_close_all();
 	spawner_shutdown();
 	proctab_shutdown();
+	queue_shutdown();
+	value_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);

@@ -37,6 +37,9 @@ struct mpdd_options {
 	unsigned max_processes; /* starting or running at once */
 	unsigned max_exited; /* ended records kept */
 	double kill_grace; /* seconds from SIGTERM to SIGKILL */
+	size_t max_objects; /* queues, values and arrays */
+	size_t max_queue_items; /* items in one queue */
+	uint64_t max_broker_bytes; /* bytes the broker holds */
 	char *preload[64]; /* --preload PATH[:INIT] */
 	int npreload;
 };
@@ -128,6 +131,7 @@ struct conn *conn_new(int fd);
 void conn_close(struct conn *c);
 void conn_close_all(void);
 void conn_send(struct conn *c, const json_t *msg);
+void conn_send_line(struct conn *c, char *line, size_t len);
 void conn_finish(struct conn *c);
 
 /* dispatch.c */
@@ -159,7 +163,9 @@ struct method {
 void dispatch_line(struct conn *c, const char *line, size_t len);
 void dispatch_error(struct conn *c, int code, const char *message);
 const struct method *dispatch_find(const char *name);
+void dispatch_check(void);
 void req_result(struct req *r, json_t *result);
+void req_result_text(struct req *r, const char *json, size_t len);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void req_park(struct req *r, void (*cancel)(struct req *), void *arg);
@@ -263,6 +269,80 @@ int template_main(int argc, char **argv) __attribute__((noreturn));
 int worker_main(int argc, char **argv) __attribute__((noreturn));
 void worker_call(const char *module, const char *function, json_t *args,
 		 int report_fd) __attribute__((noreturn));
+
+/* hash.c */
+struct hentry;
+struct hmap {
+	struct hentry **b;
+	size_t nb, n;
+};
+void *hmap_get(const struct hmap *m, const char *key);
+int hmap_put(struct hmap *m, const char *key, void *value);
+void *hmap_del(struct hmap *m, const char *key);
+void **hmap_values(const struct hmap *m);
+void hmap_free(struct hmap *m);
+
+/* broker.c: what queues, values and arrays share */
+struct broker_stats {
+	size_t objects;
+	size_t queues, values, arrays;
+	uint64_t bytes;
+};
+extern struct broker_stats broker;
+bool broker_name_ok(struct req *r, json_t *params, const char **name);
+bool broker_room(struct req *r, size_t objects, uint64_t bytes);
+void broker_bytes(int64_t delta);
+bool broker_timeout(json_t *params, struct timeval *tv);
+json_t *broker_info(void);
+void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
+		       json_t *(*row)(void *), const char *(*name)(void *));
+
+/* queue.c: the queue.* methods */
+extern const struct mpd_param queue_create_params[];
+extern const struct mpd_param queue_name_params[];
+extern const struct mpd_param queue_put_params[];
+extern const struct mpd_param queue_get_params[];
+extern const struct mpd_param queue_put_many_params[];
+extern const struct mpd_param queue_get_many_params[];
+extern const struct mpd_param queue_join_params[];
+extern const struct mpd_param broker_list_params[];
+void queue_create(struct req *r, json_t *params);
+void queue_put(struct req *r, json_t *params);
+void queue_get(struct req *r, json_t *params);
+void queue_put_many(struct req *r, json_t *params);
+void queue_get_many(struct req *r, json_t *params);
+void queue_size(struct req *r, json_t *params);
+void queue_task_done(struct req *r, json_t *params);
+void queue_join(struct req *r, json_t *params);
+void queue_close(struct req *r, json_t *params);
+void queue_delete(struct req *r, json_t *params);
+void queue_list(struct req *r, json_t *params);
+void queue_shutdown(void);
+
+/* value.c: the value.* and array.* methods */
+extern const struct mpd_param value_create_params[];
+extern const struct mpd_param value_name_params[];
+extern const struct mpd_param value_set_params[];
+extern const struct mpd_param value_add_params[];
+extern const struct mpd_param value_cas_params[];
+extern const struct mpd_param array_create_params[];
+extern const struct mpd_param array_get_params[];
+extern const struct mpd_param array_set_params[];
+extern const struct mpd_param array_add_params[];
+void value_create(struct req *r, json_t *params);
+void value_get(struct req *r, json_t *params);
+void value_set(struct req *r, json_t *params);
+void value_add(struct req *r, json_t *params);
+void value_cas(struct req *r, json_t *params);
+void value_delete(struct req *r, json_t *params);
+void value_list(struct req *r, json_t *params);
+void array_create(struct req *r, json_t *params);
+void array_get(struct req *r, json_t *params);
+void array_set(struct req *r, json_t *params);
+void array_add(struct req *r, json_t *params);
+void array_delete(struct req *r, json_t *params);
+void array_list(struct req *r, json_t *params);
+void value_shutdown(void);
 
 /* util.c */
 double mono_since(const struct timespec *t);

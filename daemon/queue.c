@@ -1,0 +1,818 @@
+/*
+ * queue.c - the queue.* methods: Python's Queue and JoinableQueue, brokered.
+ *
+ * Items are kept as their compact JSON text, encoded once at put, so a get
+ * answers without encoding again. They sit in a FIFO of large mmap'd
+ * chunks, each item a 4-byte length and its bytes: O(1) put and get, four
+ * bytes of overhead per item, and chunks that go back to the system as
+ * soon as they are drained.
+ *
+ * Blocking calls park their request on the queue: getters (only while the
+ * queue is empty), putters (only while it is full) and joiners. Every
+ * change runs queue_pump(), which serves parked getters, then admits
+ * parked putters, until neither can move. An item leaves the queue only in
+ * a reply to a live connection: a getter whose connection closed is
+ * cancelled before any item reaches it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mpdd.h"
+
+#define QCHUNK_SIZE (256 * 1024)
+/* Pages of a drained chunk beyond this are given back (madvise). */
+#define QCHUNK_KEEP (64 * 1024)
+/* Room an item's reply needs besides the item: envelope, id, key. */
+#define ITEM_OVERHEAD 256
+#define TIMEOUT_MAX   31536000.0 /* a year */
+
+struct qchunk {
+	struct qchunk *next;
+	size_t size; /* bytes of data[] */
+	size_t map; /* bytes mapped, header included */
+	size_t head; /* next item to read */
+	size_t tail; /* where the next item goes */
+	char data[];
+};
+
+enum qwait_kind { QW_GET, QW_PUT, QW_JOIN };
+
+/* A parked call. */
+struct qwait {
+	TAILQ_ENTRY(qwait) entry;
+	struct queue *q;
+	struct req *req;
+	struct event *timer;
+	enum qwait_kind kind;
+	size_t max; /* QW_GET: items wanted (get: 1) */
+	bool many; /* QW_GET: answer {"items"} instead of {"item"} */
+	char **items; /* QW_PUT: the encoded items */
+	size_t *lens;
+	size_t nitems;
+	uint64_t bytes; /* QW_PUT: accounted while parked */
+};
+
+TAILQ_HEAD(qwait_list, qwait);
+
+struct queue {
+	char *name;
+	size_t maxsize; /* 0: unbounded */
+	size_t size;
+	uint64_t bytes; /* item bytes, length prefixes included */
+	size_t unfinished;
+	bool closed;
+	struct qchunk *head, *tail;
+	struct qwait_list getters, putters, joiners;
+	size_t ngetters, nputters;
+};
+
+static struct hmap queues;
+
+#define NAME_PARAM                                                             \
+	{                                                                      \
+		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
+	}
+#define TIMEOUT_PARAM                                                  \
+	{                                                              \
+		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, TIMEOUT_MAX \
+	}
+
+const struct mpd_param queue_create_params[] = {
+	NAME_PARAM,
+	{ "maxsize", MPD_PT_INT, MPD_PF_RANGE, 0, 9007199254740991.0 },
+	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param queue_name_params[] = { NAME_PARAM, { NULL } };
+const struct mpd_param queue_put_params[] = {
+	NAME_PARAM,
+	{ "item", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
+	TIMEOUT_PARAM,
+	{ NULL },
+};
+const struct mpd_param queue_get_params[] = {
+	NAME_PARAM,
+	TIMEOUT_PARAM,
+	{ NULL },
+};
+const struct mpd_param queue_put_many_params[] = {
+	NAME_PARAM,
+	{ "items", MPD_PT_ARRAY, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 },
+	TIMEOUT_PARAM,
+	{ NULL },
+};
+const struct mpd_param queue_get_many_params[] = {
+	NAME_PARAM,
+	{ "max", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, 1,
+	  MPD_MAX_GET_MANY },
+	TIMEOUT_PARAM,
+	{ NULL },
+};
+const struct mpd_param queue_join_params[] = {
+	NAME_PARAM,
+	TIMEOUT_PARAM,
+	{ NULL },
+};
+
+/* --- the chunked FIFO --- */
+
+static struct qchunk *chunk_new(size_t need)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t map = sizeof(struct qchunk) + need;
+	struct qchunk *c;
+
+	map = map < QCHUNK_SIZE ? QCHUNK_SIZE : (map + page - 1) / page * page;
+	c = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (c == MAP_FAILED)
+		return NULL;
+	c->next = NULL;
+	c->map = map;
+	c->size = map - sizeof(struct qchunk);
+	c->head = c->tail = 0;
+	return c;
+}
+
+/* Append one item. Returns 0, or -1 when out of memory. */
+static int fifo_push(struct queue *q, const char *text, size_t len)
+{
+	size_t need = sizeof(uint32_t) + len;
+	struct qchunk *c = q->tail;
+	uint32_t n = (uint32_t)len;
+
+	if (c == NULL || c->size - c->tail < need) {
+		c = chunk_new(need);
+		if (c == NULL)
+			return -1;
+		if (q->tail != NULL)
+			q->tail->next = c;
+		else
+			q->head = c;
+		q->tail = c;
+	}
+	memcpy(c->data + c->tail, &n, sizeof(n));
+	memcpy(c->data + c->tail + sizeof(n), text, len);
+	c->tail += need;
+	q->size++;
+	q->bytes += need;
+	broker_bytes((int64_t)need);
+	return 0;
+}
+
+/* The item at the head (q->size > 0): its text and length. */
+static const char *fifo_peek(const struct queue *q, const struct qchunk **cp,
+			     size_t *off, size_t *len)
+{
+	const struct qchunk *c = *cp;
+	uint32_t n;
+
+	while (*off == c->tail) {
+		c = c->next;
+		*off = c->head;
+		*cp = c;
+	}
+	memcpy(&n, c->data + *off, sizeof(n));
+	*len = n;
+	return c->data + *off + sizeof(n);
+}
+
+/* Drop the item at the head. */
+static void fifo_pop(struct queue *q)
+{
+	struct qchunk *c = q->head;
+	uint32_t n;
+
+	memcpy(&n, c->data + c->head, sizeof(n));
+	c->head += sizeof(n) + n;
+	q->size--;
+	q->bytes -= sizeof(n) + n;
+	broker_bytes(-(int64_t)(sizeof(n) + n));
+	if (c->head < c->tail)
+		return;
+	if (c != q->tail) {
+		q->head = c->next;
+		munmap(c, c->map);
+		return;
+	}
+	/* The last chunk, drained: reuse it, giving back what it touched
+	 * beyond what a small queue needs. */
+	if (c->tail > QCHUNK_KEEP && c->map == QCHUNK_SIZE)
+		madvise((char *)c + QCHUNK_KEEP, c->map - QCHUNK_KEEP,
+			MADV_DONTNEED);
+	c->head = c->tail = 0;
+}
+
+static void fifo_free(struct queue *q)
+{
+	struct qchunk *c = q->head, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		munmap(c, c->map);
+	}
+	q->head = q->tail = NULL;
+	broker_bytes(-(int64_t)q->bytes);
+	q->bytes = 0;
+	q->size = 0;
+}
+
+/*
+ * Answer r with up to max items from the head (q->size > 0), popping
+ * them: {"item": ...} or, when many, {"items": [...]}.
+ */
+static void reply_items(struct queue *q, struct req *r, size_t max, bool many)
+{
+	const struct qchunk *c = q->head;
+	size_t off = c->head, len, total = 16, n = 0;
+	size_t take = max < q->size ? max : q->size;
+	char *buf, *p;
+
+	/* Size the reply, then write it: items are copied once. */
+	for (size_t i = 0; i < take; i++) {
+		fifo_peek(q, &c, &off, &len);
+		total += len + 1;
+		off += sizeof(uint32_t) + len;
+	}
+	buf = malloc(total);
+	if (buf == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	p = buf;
+	p += sprintf(p, many ? "{\"items\":[" : "{\"item\":");
+	c = q->head;
+	off = c->head;
+	for (n = 0; n < take; n++) {
+		const char *t = fifo_peek(q, &c, &off, &len);
+
+		if (n > 0)
+			*p++ = ',';
+		memcpy(p, t, len);
+		p += len;
+		off += sizeof(uint32_t) + len;
+	}
+	if (many)
+		*p++ = ']';
+	*p++ = '}';
+	req_result_text(r, buf, (size_t)(p - buf));
+	free(buf);
+	for (n = 0; n < take; n++)
+		fifo_pop(q);
+}
+
+/* --- parked calls --- */
+
+static void qwait_free(struct qwait *w)
+{
+	struct queue *q = w->q;
+
+	if (q != NULL) {
+		if (w->kind == QW_GET) {
+			TAILQ_REMOVE(&q->getters, w, entry);
+			q->ngetters--;
+		} else if (w->kind == QW_PUT) {
+			TAILQ_REMOVE(&q->putters, w, entry);
+			q->nputters--;
+		} else {
+			TAILQ_REMOVE(&q->joiners, w, entry);
+		}
+	}
+	if (w->timer != NULL)
+		event_free(w->timer);
+	for (size_t i = 0; i < w->nitems; i++)
+		free(w->items[i]);
+	free(w->items);
+	free(w->lens);
+	broker_bytes(-(int64_t)w->bytes);
+	free(w);
+}
+
+static void qwait_cancel(struct req *r)
+{
+	qwait_free(r->cancel_arg);
+}
+
+static void qwait_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct qwait *w = arg;
+	struct req *r = w->req;
+	struct queue *q = w->q;
+
+	switch (w->kind) {
+	case QW_GET:
+		qwait_free(w);
+		req_error(r, MPD_RPC_EMPTY, NULL, "queue \"%s\" is still empty",
+			  q->name);
+		break;
+	case QW_PUT:
+		qwait_free(w);
+		req_error(r, MPD_RPC_FULL, NULL, "queue \"%s\" is still full",
+			  q->name);
+		break;
+	case QW_JOIN:
+		qwait_free(w);
+		req_result(r, json_pack("{s:b, s:I}", "done", 0, "unfinished",
+					(json_int_t)q->unfinished));
+		break;
+	}
+}
+
+/* Park r on q. Returns the waiter, or NULL with r answered. */
+static struct qwait *qwait_park(struct queue *q, struct req *r,
+				enum qwait_kind kind, json_t *params)
+{
+	struct qwait *w = calloc(1, sizeof(*w));
+	struct timeval tv;
+
+	if (w == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return NULL;
+	}
+	w->q = q;
+	w->req = r;
+	w->kind = kind;
+	if (broker_timeout(params, &tv)) {
+		w->timer = evtimer_new(mpdd.base, qwait_timeout_cb, w);
+		if (w->timer == NULL || evtimer_add(w->timer, &tv) == -1) {
+			if (w->timer != NULL)
+				event_free(w->timer);
+			free(w);
+			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+				  "cannot arm a timer");
+			return NULL;
+		}
+	}
+	if (kind == QW_GET) {
+		TAILQ_INSERT_TAIL(&q->getters, w, entry);
+		q->ngetters++;
+	} else if (kind == QW_PUT) {
+		TAILQ_INSERT_TAIL(&q->putters, w, entry);
+		q->nputters++;
+	} else {
+		TAILQ_INSERT_TAIL(&q->joiners, w, entry);
+	}
+	req_park(r, qwait_cancel, w);
+	return w;
+}
+
+/* Answer every waiter of a list with an error (the queue closed). */
+static void qwait_fail_all(struct qwait_list *l, int code, const char *why,
+			   const char *name)
+{
+	struct qwait *w;
+
+	while ((w = TAILQ_FIRST(l)) != NULL) {
+		struct req *r = w->req;
+
+		qwait_free(w);
+		req_error(r, code, NULL, "queue \"%s\" %s", name, why);
+	}
+}
+
+/* Put encoded items into q (room was checked); tasks count from here. */
+static int admit(struct queue *q, char **items, const size_t *lens, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fifo_push(q, items[i], lens[i]) == -1)
+			return -1;
+	q->unfinished += n;
+	return 0;
+}
+
+static bool has_room(const struct queue *q, size_t n)
+{
+	return q->maxsize == 0 || q->size + n <= q->maxsize;
+}
+
+/* Serve parked getters, then admit parked putters, until neither moves. */
+static void queue_pump(struct queue *q)
+{
+	bool moved = true;
+
+	while (moved) {
+		struct qwait *w, *next;
+
+		moved = false;
+		for (w = TAILQ_FIRST(&q->getters); w != NULL && q->size > 0;
+		     w = next) {
+			struct req *r = w->req;
+			size_t max = w->max;
+			bool many = w->many;
+
+			next = TAILQ_NEXT(w, entry);
+			/* A connection on its way out gets nothing. */
+			if (r->conn->dead || r->conn->closing)
+				continue;
+			qwait_free(w);
+			reply_items(q, r, max, many);
+			moved = true;
+		}
+		while ((w = TAILQ_FIRST(&q->putters)) != NULL &&
+		       has_room(q, w->nitems)) {
+			struct req *r = w->req;
+			int rc;
+
+			/* Its bytes move from the waiter to the queue. */
+			broker_bytes(-(int64_t)w->bytes);
+			w->bytes = 0;
+			rc = admit(q, w->items, w->lens, w->nitems);
+			qwait_free(w);
+			if (rc == -1)
+				req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+					  "out of memory");
+			else
+				req_result(r, json_pack("{s:I}", "size",
+							(json_int_t)q->size));
+			moved = true;
+		}
+		if (q->closed && q->size == 0)
+			qwait_fail_all(&q->getters, MPD_RPC_CLOSED,
+				       "is closed and drained", q->name);
+	}
+}
+
+/* --- the methods --- */
+
+/* The queue params name, or NULL with r answered (not_found). */
+static struct queue *lookup(struct req *r, json_t *params)
+{
+	const char *name;
+	struct queue *q;
+
+	if (!broker_name_ok(r, params, &name))
+		return NULL;
+	q = hmap_get(&queues, name);
+	if (q == NULL)
+		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no queue named \"%s\"",
+			  name);
+	return q;
+}
+
+void queue_create(struct req *r, json_t *params)
+{
+	json_t *maxsize = json_object_get(params, "maxsize");
+	const char *name;
+	struct queue *q;
+
+	if (!broker_name_ok(r, params, &name))
+		return;
+	q = hmap_get(&queues, name);
+	if (q != NULL) {
+		if (!json_is_true(json_object_get(params, "exist_ok"))) {
+			req_error(r, MPD_RPC_EXISTS, NULL,
+				  "a queue named \"%s\" exists", name);
+			return;
+		}
+		req_result(r, json_pack("{s:s, s:I, s:b}", "name", q->name,
+					"maxsize", (json_int_t)q->maxsize,
+					"created", 0));
+		return;
+	}
+	if (maxsize != NULL &&
+	    (size_t)json_integer_value(maxsize) > mpdd.opt.max_queue_items) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_queue_items",
+				    "max",
+				    (json_int_t)mpdd.opt.max_queue_items),
+			  "\"maxsize\" is over max_queue_items (%zu)",
+			  mpdd.opt.max_queue_items);
+		return;
+	}
+	if (!broker_room(r, 1, 0))
+		return;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL || (q->name = strdup(name)) == NULL ||
+	    hmap_put(&queues, q->name, q) == -1) {
+		if (q != NULL)
+			free(q->name);
+		free(q);
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	q->maxsize = maxsize != NULL ? (size_t)json_integer_value(maxsize) : 0;
+	TAILQ_INIT(&q->getters);
+	TAILQ_INIT(&q->putters);
+	TAILQ_INIT(&q->joiners);
+	broker.objects++;
+	broker.queues++;
+	req_result(r, json_pack("{s:s, s:I, s:b}", "name", q->name, "maxsize",
+				(json_int_t)q->maxsize, "created", 1));
+}
+
+/* Encode items (n of them) for q. Returns 0, or -1 with r answered. */
+static int encode_items(struct req *r, json_t **in, size_t n, char ***out,
+			size_t **lens, uint64_t *bytes)
+{
+	size_t max = mpdd.opt.max_message - ITEM_OVERHEAD;
+
+	*out = calloc(n, sizeof(**out));
+	*lens = calloc(n, sizeof(**lens));
+	*bytes = 0;
+	if (*out == NULL || *lens == NULL)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		(*out)[i] = json_dumps(in[i], JSON_COMPACT | JSON_ENCODE_ANY);
+		if ((*out)[i] == NULL)
+			goto nomem;
+		(*lens)[i] = strlen((*out)[i]);
+		*bytes += sizeof(uint32_t) + (*lens)[i];
+		if ((*lens)[i] > max) {
+			req_error(r, MPD_RPC_LIMIT,
+				  json_pack("{s:s, s:I}", "limit",
+					    "max_message", "max",
+					    (json_int_t)max),
+				  "an item must encode to at most %zu bytes",
+				  max);
+			goto fail;
+		}
+	}
+	return 0;
+nomem:
+	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+fail:
+	for (size_t i = 0; *out != NULL && i < n; i++)
+		free((*out)[i]);
+	free(*out);
+	free(*lens);
+	*out = NULL;
+	*lens = NULL;
+	return -1;
+}
+
+static void free_items(char **items, size_t *lens, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+	free(lens);
+}
+
+/* queue.put and queue.put_many: n items, all or nothing. */
+static void put(struct req *r, json_t *params, json_t **in, size_t n)
+{
+	json_t *timeout = json_object_get(params, "timeout");
+	struct queue *q = lookup(r, params);
+	char **items;
+	size_t *lens;
+	uint64_t bytes;
+	struct qwait *w;
+
+	if (q == NULL)
+		return;
+	if (q->closed) {
+		req_error(r, MPD_RPC_CLOSED, NULL, "queue \"%s\" is closed",
+			  q->name);
+		return;
+	}
+	if (q->maxsize > 0 && n > q->maxsize) {
+		req_error(r, MPD_RPC_INVALID_PARAMS,
+			  json_pack("{s:s}", "field", "items"),
+			  "%zu items can never fit in queue \"%s\" (maxsize "
+			  "%zu)",
+			  n, q->name, q->maxsize);
+		return;
+	}
+	if (q->size + n > mpdd.opt.max_queue_items) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_queue_items",
+				    "max",
+				    (json_int_t)mpdd.opt.max_queue_items),
+			  "queue \"%s\" holds %zu items (max_queue_items)",
+			  q->name, q->size);
+		return;
+	}
+	if (encode_items(r, in, n, &items, &lens, &bytes) == -1)
+		return;
+	if (!broker_room(r, 0, bytes)) {
+		free_items(items, lens, n);
+		return;
+	}
+	if (q->nputters == 0 && has_room(q, n)) {
+		int rc = admit(q, items, lens, n);
+
+		free_items(items, lens, n);
+		if (rc == -1) {
+			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+				  "out of memory");
+			return;
+		}
+		req_result(r, json_pack("{s:I}", "size", (json_int_t)q->size));
+		queue_pump(q);
+		return;
+	}
+	if (timeout != NULL && json_number_value(timeout) == 0) {
+		free_items(items, lens, n);
+		req_error(r, MPD_RPC_FULL, NULL, "queue \"%s\" is full",
+			  q->name);
+		return;
+	}
+	w = qwait_park(q, r, QW_PUT, params);
+	if (w == NULL) {
+		free_items(items, lens, n);
+		return;
+	}
+	w->items = items;
+	w->lens = lens;
+	w->nitems = n;
+	w->bytes = bytes;
+	broker_bytes((int64_t)bytes);
+}
+
+void queue_put(struct req *r, json_t *params)
+{
+	json_t *item = json_object_get(params, "item");
+
+	put(r, params, &item, 1);
+}
+
+void queue_put_many(struct req *r, json_t *params)
+{
+	json_t *items = json_object_get(params, "items");
+	size_t n = json_array_size(items);
+	json_t **v = malloc(n * sizeof(*v));
+
+	if (v == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(items, i);
+	put(r, params, v, n);
+	free(v);
+}
+
+/* queue.get and queue.get_many. */
+static void get(struct req *r, json_t *params, size_t max, bool many)
+{
+	json_t *timeout = json_object_get(params, "timeout");
+	struct queue *q = lookup(r, params);
+	struct qwait *w;
+
+	if (q == NULL)
+		return;
+	if (q->size > 0) {
+		reply_items(q, r, max, many);
+		queue_pump(q);
+		return;
+	}
+	if (q->closed) {
+		req_error(r, MPD_RPC_CLOSED, NULL,
+			  "queue \"%s\" is closed and drained", q->name);
+		return;
+	}
+	if (timeout != NULL && json_number_value(timeout) == 0) {
+		req_error(r, MPD_RPC_EMPTY, NULL, "queue \"%s\" is empty",
+			  q->name);
+		return;
+	}
+	w = qwait_park(q, r, QW_GET, params);
+	if (w != NULL) {
+		w->max = max;
+		w->many = many;
+	}
+}
+
+void queue_get(struct req *r, json_t *params)
+{
+	get(r, params, 1, false);
+}
+
+void queue_get_many(struct req *r, json_t *params)
+{
+	get(r, params,
+	    (size_t)json_integer_value(json_object_get(params, "max")), true);
+}
+
+void queue_size(struct req *r, json_t *params)
+{
+	struct queue *q = lookup(r, params);
+
+	if (q == NULL)
+		return;
+	req_result(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I}", "size",
+				(json_int_t)q->size, "maxsize",
+				(json_int_t)q->maxsize, "unfinished",
+				(json_int_t)q->unfinished, "getters",
+				(json_int_t)q->ngetters, "putters",
+				(json_int_t)q->nputters, "closed", q->closed,
+				"bytes", (json_int_t)q->bytes));
+}
+
+void queue_task_done(struct req *r, json_t *params)
+{
+	struct queue *q = lookup(r, params);
+	struct qwait *w;
+
+	if (q == NULL)
+		return;
+	if (q->unfinished == 0) {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "task_done called more times than items were put "
+			  "in queue \"%s\"",
+			  q->name);
+		return;
+	}
+	if (--q->unfinished == 0) {
+		while ((w = TAILQ_FIRST(&q->joiners)) != NULL) {
+			struct req *jr = w->req;
+
+			qwait_free(w);
+			req_result(jr, json_pack("{s:b, s:i}", "done", 1,
+						 "unfinished", 0));
+		}
+	}
+	req_result(r,
+		   json_pack("{s:I}", "unfinished", (json_int_t)q->unfinished));
+}
+
+void queue_join(struct req *r, json_t *params)
+{
+	json_t *timeout = json_object_get(params, "timeout");
+	struct queue *q = lookup(r, params);
+
+	if (q == NULL)
+		return;
+	if (q->unfinished == 0 ||
+	    (timeout != NULL && json_number_value(timeout) == 0)) {
+		req_result(r,
+			   json_pack("{s:b, s:I}", "done", q->unfinished == 0,
+				     "unfinished", (json_int_t)q->unfinished));
+		return;
+	}
+	qwait_park(q, r, QW_JOIN, params);
+}
+
+void queue_close(struct req *r, json_t *params)
+{
+	struct queue *q = lookup(r, params);
+
+	if (q == NULL)
+		return;
+	if (!q->closed) {
+		q->closed = true;
+		qwait_fail_all(&q->putters, MPD_RPC_CLOSED, "was closed",
+			       q->name);
+		queue_pump(q);
+	}
+	req_result(r, json_object());
+}
+
+static void queue_free(struct queue *q)
+{
+	qwait_fail_all(&q->getters, MPD_RPC_CLOSED, "was deleted", q->name);
+	qwait_fail_all(&q->putters, MPD_RPC_CLOSED, "was deleted", q->name);
+	qwait_fail_all(&q->joiners, MPD_RPC_CLOSED, "was deleted", q->name);
+	fifo_free(q);
+	hmap_del(&queues, q->name);
+	broker.objects--;
+	broker.queues--;
+	free(q->name);
+	free(q);
+}
+
+void queue_delete(struct req *r, json_t *params)
+{
+	struct queue *q = lookup(r, params);
+
+	if (q == NULL)
+		return;
+	queue_free(q);
+	req_result(r, json_object());
+}
+
+static json_t *queue_row(void *o)
+{
+	struct queue *q = o;
+
+	return json_pack("{s:s, s:I, s:I, s:b}", "name", q->name, "size",
+			 (json_int_t)q->size, "maxsize", (json_int_t)q->maxsize,
+			 "closed", q->closed);
+}
+
+static const char *queue_name(void *o)
+{
+	return ((struct queue *)o)->name;
+}
+
+void queue_list(struct req *r, json_t *params)
+{
+	broker_reply_list(r, "queues", hmap_values(&queues), queues.n,
+			  queue_row, queue_name);
+}
+
+/* At exit: every queue goes (their waiters went with the connections). */
+void queue_shutdown(void)
+{
+	void **all = hmap_values(&queues);
+	size_t n = queues.n;
+
+	for (size_t i = 0; all != NULL && i < n; i++)
+		queue_free(all[i]);
+	free(all);
+	hmap_free(&queues);
+}

@@ -1,0 +1,712 @@
+/*
+ * value.c - the value.* and array.* methods: Python's Value and Array,
+ * brokered, with atomic add and compare-and-swap.
+ *
+ * The daemon is single-threaded, so every method is atomic by
+ * construction: value.add is Python's `with v.get_lock(): v.value += 1` in
+ * one round trip. Values are typed (int64, double, string, any JSON) and
+ * every set is type-checked; arrays are fixed-length int64 or double
+ * vectors addressed like Python sequences (negative indices, clamped
+ * slices).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpdd.h"
+
+enum vtype { V_INT, V_FLOAT, V_STRING, V_JSON };
+static const char *const vtype_names[] = { "int", "float", "string", "json" };
+
+struct value {
+	char *name;
+	enum vtype type;
+	json_t *v; /* always of the type */
+	uint64_t bytes; /* accounted */
+};
+
+struct array {
+	char *name;
+	bool is_float;
+	size_t len;
+	union {
+		int64_t *i;
+		double *f;
+	} e;
+};
+
+static struct hmap values, arrays;
+
+#define NAME_PARAM                                                             \
+	{                                                                      \
+		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
+	}
+#define INDEX_RANGE -9007199254740991.0, 9007199254740991.0
+
+const struct mpd_param value_create_params[] = {
+	NAME_PARAM,
+	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
+	{ "value", MPD_PT_ANY, 0, 0, 0 },
+	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param value_name_params[] = { NAME_PARAM, { NULL } };
+const struct mpd_param value_set_params[] = {
+	NAME_PARAM,
+	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param value_add_params[] = {
+	NAME_PARAM,
+	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param value_cas_params[] = {
+	NAME_PARAM,
+	{ "expected", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
+	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param array_create_params[] = {
+	NAME_PARAM,
+	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
+	{ "length", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_ARRAY_LENGTH },
+	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
+	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param array_get_params[] = {
+	NAME_PARAM,
+	{ "index", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+	{ "start", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+	{ "stop", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+	{ NULL },
+};
+const struct mpd_param array_set_params[] = {
+	NAME_PARAM,
+	{ "index", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+	{ "value", MPD_PT_NUMBER, 0, 0, 0 },
+	{ "start", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
+	{ NULL },
+};
+const struct mpd_param array_add_params[] = {
+	NAME_PARAM,
+	{ "index", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, INDEX_RANGE },
+	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
+	{ NULL },
+};
+
+static void bad_param(struct req *r, const char *field, const char *msg)
+{
+	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
+		  "\"%s\": %s", field, msg);
+}
+
+/* --- values --- */
+
+static int vtype_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, vtype_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * v (borrowed) as a value of type t: a new reference (a float value
+ * accepts integers), or NULL when v is of another type.
+ */
+static json_t *coerce(enum vtype t, json_t *v)
+{
+	switch (t) {
+	case V_INT:
+		/* A copy: value.add changes it in place. */
+		return json_is_integer(v) ?
+			       json_integer(json_integer_value(v)) :
+			       NULL;
+	case V_FLOAT:
+		return json_is_number(v) ? json_real(json_number_value(v)) :
+					   NULL;
+	case V_STRING:
+		return json_is_string(v) ? json_incref(v) : NULL;
+	case V_JSON:
+		return json_incref(v);
+	}
+	return NULL;
+}
+
+/* Bytes a value holds, for the broker limit. */
+static uint64_t value_size(const json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_length(v) + 16;
+	if (json_is_object(v) || json_is_array(v))
+		return json_dumpb(v, NULL, 0, JSON_COMPACT) + 16;
+	return 16;
+}
+
+static struct value *value_lookup(struct req *r, json_t *params)
+{
+	const char *name;
+	struct value *v;
+
+	if (!broker_name_ok(r, params, &name))
+		return NULL;
+	v = hmap_get(&values, name);
+	if (v == NULL)
+		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no value named \"%s\"",
+			  name);
+	return v;
+}
+
+static void type_error(struct req *r, const char *field, enum vtype t)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "expected %s: the value's type is %s",
+		 t == V_INT    ? "an integer" :
+		 t == V_FLOAT  ? "a number" :
+		 t == V_STRING ? "a string" :
+				 "JSON",
+		 vtype_names[t]);
+	bad_param(r, field, msg);
+}
+
+/* Replace v's value by nv (stolen), if the bytes fit. */
+static bool value_store(struct req *r, struct value *v, json_t *nv)
+{
+	uint64_t size = value_size(nv);
+
+	if (size > v->bytes && !broker_room(r, 0, size - v->bytes)) {
+		json_decref(nv);
+		return false;
+	}
+	broker_bytes((int64_t)size - (int64_t)v->bytes);
+	v->bytes = size;
+	json_decref(v->v);
+	v->v = nv;
+	return true;
+}
+
+void value_create(struct req *r, json_t *params)
+{
+	json_t *init = json_object_get(params, "value"), *nv;
+	const char *name, *tname;
+	struct value *v;
+	int t;
+
+	if (!broker_name_ok(r, params, &name))
+		return;
+	tname = json_string_value(json_object_get(params, "type"));
+	t = vtype_parse(tname);
+	if (t < 0) {
+		bad_param(r, "type", "expected int, float, string or json");
+		return;
+	}
+	v = hmap_get(&values, name);
+	if (v != NULL) {
+		if (!json_is_true(json_object_get(params, "exist_ok")))
+			req_error(r, MPD_RPC_EXISTS, NULL,
+				  "a value named \"%s\" exists", name);
+		else if ((int)v->type != t)
+			req_error(r, MPD_RPC_INVALID_STATE, NULL,
+				  "value \"%s\" exists with type %s", name,
+				  vtype_names[v->type]);
+		else
+			req_result(r, json_pack("{s:s, s:s, s:O, s:b}", "name",
+						name, "type", tname, "value",
+						v->v, "created", 0));
+		return;
+	}
+	if (init == NULL)
+		nv = t == V_INT	   ? json_integer(0) :
+		     t == V_FLOAT  ? json_real(0) :
+		     t == V_STRING ? json_string("") :
+				     json_null();
+	else
+		nv = coerce(t, init);
+	if (nv == NULL) {
+		type_error(r, "value", t);
+		return;
+	}
+	if (!broker_room(r, 1, value_size(nv))) {
+		json_decref(nv);
+		return;
+	}
+	v = calloc(1, sizeof(*v));
+	if (v == NULL || (v->name = strdup(name)) == NULL ||
+	    hmap_put(&values, v->name, v) == -1) {
+		if (v != NULL)
+			free(v->name);
+		free(v);
+		json_decref(nv);
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	v->type = (enum vtype)t;
+	v->v = nv;
+	v->bytes = value_size(nv);
+	broker_bytes((int64_t)v->bytes);
+	broker.objects++;
+	broker.values++;
+	req_result(r, json_pack("{s:s, s:s, s:O, s:b}", "name", name, "type",
+				tname, "value", nv, "created", 1));
+}
+
+void value_get(struct req *r, json_t *params)
+{
+	struct value *v = value_lookup(r, params);
+
+	if (v != NULL)
+		req_result(r, json_pack("{s:O, s:s}", "value", v->v, "type",
+					vtype_names[v->type]));
+}
+
+void value_set(struct req *r, json_t *params)
+{
+	struct value *v = value_lookup(r, params);
+	json_t *nv;
+
+	if (v == NULL)
+		return;
+	nv = coerce(v->type, json_object_get(params, "value"));
+	if (nv == NULL) {
+		type_error(r, "value", v->type);
+		return;
+	}
+	if (value_store(r, v, nv))
+		req_result(r, json_pack("{s:O}", "value", v->v));
+}
+
+/* a + b for int64, or false on overflow. */
+static bool add_int(int64_t a, int64_t b, int64_t *out)
+{
+	return !__builtin_add_overflow(a, b, out);
+}
+
+void value_add(struct req *r, json_t *params)
+{
+	json_t *delta = json_object_get(params, "delta");
+	struct value *v = value_lookup(r, params);
+	int64_t sum;
+
+	if (v == NULL)
+		return;
+	if (v->type == V_INT) {
+		if (!json_is_integer(delta)) {
+			bad_param(r, "delta",
+				  "expected an integer for an int value");
+			return;
+		}
+		if (!add_int(json_integer_value(v->v),
+			     json_integer_value(delta), &sum)) {
+			req_error(r, MPD_RPC_INVALID_STATE, NULL,
+				  "value \"%s\" would overflow", v->name);
+			return;
+		}
+		json_integer_set(v->v, sum);
+	} else if (v->type == V_FLOAT) {
+		json_real_set(v->v,
+			      json_real_value(v->v) + json_number_value(delta));
+	} else {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "value \"%s\" is a %s: add needs int or float",
+			  v->name, vtype_names[v->type]);
+		return;
+	}
+	req_result(r, json_pack("{s:O}", "value", v->v));
+}
+
+void value_cas(struct req *r, json_t *params)
+{
+	struct value *v = value_lookup(r, params);
+	json_t *expected, *nv;
+	bool equal;
+
+	if (v == NULL)
+		return;
+	expected = coerce(v->type, json_object_get(params, "expected"));
+	if (expected == NULL) {
+		type_error(r, "expected", v->type);
+		return;
+	}
+	nv = coerce(v->type, json_object_get(params, "value"));
+	if (nv == NULL) {
+		json_decref(expected);
+		type_error(r, "value", v->type);
+		return;
+	}
+	equal = v->type == V_FLOAT ?
+			json_real_value(v->v) == json_real_value(expected) :
+			json_equal(v->v, expected);
+	json_decref(expected);
+	if (!equal) {
+		json_decref(nv);
+		req_result(r, json_pack("{s:b, s:O}", "swapped", 0, "value",
+					v->v));
+		return;
+	}
+	if (value_store(r, v, nv))
+		req_result(r, json_pack("{s:b, s:O}", "swapped", 1, "value",
+					v->v));
+}
+
+static void value_free(struct value *v)
+{
+	hmap_del(&values, v->name);
+	broker_bytes(-(int64_t)v->bytes);
+	broker.objects--;
+	broker.values--;
+	json_decref(v->v);
+	free(v->name);
+	free(v);
+}
+
+void value_delete(struct req *r, json_t *params)
+{
+	struct value *v = value_lookup(r, params);
+
+	if (v == NULL)
+		return;
+	value_free(v);
+	req_result(r, json_object());
+}
+
+static json_t *value_row(void *o)
+{
+	struct value *v = o;
+
+	return json_pack("{s:s, s:s}", "name", v->name, "type",
+			 vtype_names[v->type]);
+}
+
+static const char *value_name(void *o)
+{
+	return ((struct value *)o)->name;
+}
+
+void value_list(struct req *r, json_t *params)
+{
+	broker_reply_list(r, "values", hmap_values(&values), values.n,
+			  value_row, value_name);
+}
+
+/* --- arrays --- */
+
+static struct array *array_lookup(struct req *r, json_t *params)
+{
+	const char *name;
+	struct array *a;
+
+	if (!broker_name_ok(r, params, &name))
+		return NULL;
+	a = hmap_get(&arrays, name);
+	if (a == NULL)
+		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no array named \"%s\"",
+			  name);
+	return a;
+}
+
+static json_t *array_elem(const struct array *a, size_t i)
+{
+	return a->is_float ? json_real(a->e.f[i]) : json_integer(a->e.i[i]);
+}
+
+/* Check that v fits an element of a. */
+static bool elem_ok(const struct array *a, json_t *v)
+{
+	return a->is_float ? json_is_number(v) : json_is_integer(v);
+}
+
+static void elem_set(struct array *a, size_t i, json_t *v)
+{
+	if (a->is_float)
+		a->e.f[i] = json_number_value(v);
+	else
+		a->e.i[i] = json_integer_value(v);
+}
+
+/* A Python index into a: true with *out in [0, len), else false. */
+static bool resolve_index(const struct array *a, json_int_t idx, size_t *out)
+{
+	if (idx < 0)
+		idx += (json_int_t)a->len;
+	if (idx < 0 || idx >= (json_int_t)a->len)
+		return false;
+	*out = (size_t)idx;
+	return true;
+}
+
+/* A Python slice bound, clamped to [0, len]. */
+static size_t clamp_bound(const struct array *a, json_t *b, size_t dflt)
+{
+	json_int_t v;
+
+	if (b == NULL)
+		return dflt;
+	v = json_integer_value(b);
+	if (v < 0)
+		v += (json_int_t)a->len;
+	if (v < 0)
+		return 0;
+	return v > (json_int_t)a->len ? a->len : (size_t)v;
+}
+
+void array_create(struct req *r, json_t *params)
+{
+	json_t *length = json_object_get(params, "length");
+	json_t *init = json_object_get(params, "values"), *e;
+	const char *name, *tname;
+	struct array *a;
+	size_t len, i;
+	bool is_float;
+
+	if (!broker_name_ok(r, params, &name))
+		return;
+	tname = json_string_value(json_object_get(params, "type"));
+	if (strcmp(tname, "int") != 0 && strcmp(tname, "float") != 0) {
+		bad_param(r, "type", "expected int or float");
+		return;
+	}
+	is_float = strcmp(tname, "float") == 0;
+	if ((length == NULL) == (init == NULL)) {
+		bad_param(r, "length", "give exactly one of length and values");
+		return;
+	}
+	len = length != NULL ? (size_t)json_integer_value(length) :
+			       json_array_size(init);
+	if (len > MPD_MAX_ARRAY_LENGTH) {
+		bad_param(r, "values", "too many elements");
+		return;
+	}
+	json_array_foreach (init, i, e) {
+		if (is_float ? !json_is_number(e) : !json_is_integer(e)) {
+			bad_param(r, "values",
+				  is_float ? "expected numbers" :
+					     "expected integers");
+			return;
+		}
+	}
+	a = hmap_get(&arrays, name);
+	if (a != NULL) {
+		if (!json_is_true(json_object_get(params, "exist_ok")))
+			req_error(r, MPD_RPC_EXISTS, NULL,
+				  "an array named \"%s\" exists", name);
+		else if (a->is_float != is_float || a->len != len)
+			req_error(r, MPD_RPC_INVALID_STATE, NULL,
+				  "array \"%s\" exists as %s[%zu]", name,
+				  a->is_float ? "float" : "int", a->len);
+		else
+			req_result(r, json_pack("{s:s, s:s, s:I, s:b}", "name",
+						name, "type", tname, "length",
+						(json_int_t)len, "created", 0));
+		return;
+	}
+	if (!broker_room(r, 1, len * 8))
+		return;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL || (a->name = strdup(name)) == NULL ||
+	    (a->e.i = calloc(len, 8)) == NULL ||
+	    hmap_put(&arrays, a->name, a) == -1) {
+		if (a != NULL) {
+			free(a->e.i);
+			free(a->name);
+		}
+		free(a);
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	a->is_float = is_float;
+	a->len = len;
+	json_array_foreach (init, i, e)
+		elem_set(a, i, e);
+	broker_bytes((int64_t)(len * 8));
+	broker.objects++;
+	broker.arrays++;
+	req_result(r,
+		   json_pack("{s:s, s:s, s:I, s:b}", "name", name, "type",
+			     tname, "length", (json_int_t)len, "created", 1));
+}
+
+void array_get(struct req *r, json_t *params)
+{
+	json_t *index = json_object_get(params, "index");
+	struct array *a = array_lookup(r, params);
+	json_t *list;
+	size_t i, start, stop;
+
+	if (a == NULL)
+		return;
+	if (index != NULL) {
+		if (json_object_get(params, "start") != NULL ||
+		    json_object_get(params, "stop") != NULL) {
+			bad_param(r, "index",
+				  "give an index or a slice, not both");
+			return;
+		}
+		if (!resolve_index(a, json_integer_value(index), &i)) {
+			bad_param(r, "index", "out of range");
+			return;
+		}
+		req_result(r, json_pack("{s:o}", "value", array_elem(a, i)));
+		return;
+	}
+	start = clamp_bound(a, json_object_get(params, "start"), 0);
+	stop = clamp_bound(a, json_object_get(params, "stop"), a->len);
+	list = json_array();
+	for (i = start; list != NULL && i < stop; i++)
+		if (json_array_append_new(list, array_elem(a, i)) == -1) {
+			json_decref(list);
+			list = NULL;
+		}
+	if (list == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	req_result(r, json_pack("{s:o}", "values", list));
+}
+
+void array_set(struct req *r, json_t *params)
+{
+	json_t *index = json_object_get(params, "index");
+	json_t *value = json_object_get(params, "value");
+	json_t *start = json_object_get(params, "start");
+	json_t *vals = json_object_get(params, "values"), *e;
+	struct array *a = array_lookup(r, params);
+	size_t i, from;
+
+	if (a == NULL)
+		return;
+	if (index != NULL && value != NULL && start == NULL && vals == NULL) {
+		if (!resolve_index(a, json_integer_value(index), &i)) {
+			bad_param(r, "index", "out of range");
+			return;
+		}
+		if (!elem_ok(a, value)) {
+			bad_param(r, "value",
+				  a->is_float ? "expected a number" :
+						"expected an integer");
+			return;
+		}
+		elem_set(a, i, value);
+		req_result(r, json_object());
+		return;
+	}
+	if (start == NULL || vals == NULL || index != NULL || value != NULL) {
+		bad_param(r,
+			  index != NULL || value != NULL ? "value" : "values",
+			  "give index and value, or start and values");
+		return;
+	}
+	if (!resolve_index(a, json_integer_value(start), &from) ||
+	    json_array_size(vals) > a->len - from) {
+		bad_param(r, "values", "the slice does not fit the array");
+		return;
+	}
+	json_array_foreach (vals, i, e) {
+		if (!elem_ok(a, e)) {
+			bad_param(r, "values",
+				  a->is_float ? "expected numbers" :
+						"expected integers");
+			return;
+		}
+	}
+	json_array_foreach (vals, i, e)
+		elem_set(a, from + i, e);
+	req_result(r, json_object());
+}
+
+void array_add(struct req *r, json_t *params)
+{
+	json_t *delta = json_object_get(params, "delta");
+	struct array *a = array_lookup(r, params);
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (!resolve_index(a,
+			   json_integer_value(json_object_get(params, "index")),
+			   &i)) {
+		bad_param(r, "index", "out of range");
+		return;
+	}
+	if (a->is_float) {
+		a->e.f[i] += json_number_value(delta);
+	} else {
+		int64_t sum;
+
+		if (!json_is_integer(delta)) {
+			bad_param(r, "delta",
+				  "expected an integer for an int array");
+			return;
+		}
+		if (!add_int(a->e.i[i], json_integer_value(delta), &sum)) {
+			req_error(r, MPD_RPC_INVALID_STATE, NULL,
+				  "array \"%s\"[%zu] would overflow", a->name,
+				  i);
+			return;
+		}
+		a->e.i[i] = sum;
+	}
+	req_result(r, json_pack("{s:o}", "value", array_elem(a, i)));
+}
+
+static void array_free(struct array *a)
+{
+	hmap_del(&arrays, a->name);
+	broker_bytes(-(int64_t)(a->len * 8));
+	broker.objects--;
+	broker.arrays--;
+	free(a->e.i);
+	free(a->name);
+	free(a);
+}
+
+void array_delete(struct req *r, json_t *params)
+{
+	struct array *a = array_lookup(r, params);
+
+	if (a == NULL)
+		return;
+	array_free(a);
+	req_result(r, json_object());
+}
+
+static json_t *array_row(void *o)
+{
+	struct array *a = o;
+
+	return json_pack("{s:s, s:s, s:I}", "name", a->name, "type",
+			 a->is_float ? "float" : "int", "length",
+			 (json_int_t)a->len);
+}
+
+static const char *array_name(void *o)
+{
+	return ((struct array *)o)->name;
+}
+
+void array_list(struct req *r, json_t *params)
+{
+	broker_reply_list(r, "arrays", hmap_values(&arrays), arrays.n,
+			  array_row, array_name);
+}
+
+/* At exit: free every value and array. */
+void value_shutdown(void)
+{
+	void **all = hmap_values(&values);
+	size_t n = values.n;
+
+	for (size_t i = 0; all != NULL && i < n; i++)
+		value_free(all[i]);
+	free(all);
+	all = hmap_values(&arrays);
+	n = arrays.n;
+	for (size_t i = 0; all != NULL && i < n; i++)
+		array_free(all[i]);
+	free(all);
+	hmap_free(&values);
+	hmap_free(&arrays);
+}
