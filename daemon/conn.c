@@ -74,6 +74,12 @@ struct conn *conn_new(int fd)
 	} else {
 		log_warn("%s: SO_PEERCRED", __func__);
 	}
+	/* The peer's supplementary groups: its workers get them. */
+	len = sizeof(c->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) == 0)
+		c->ngroups = (int)(len / sizeof(gid_t));
+	else
+		log_debug("%s: SO_PEERGROUPS: %s", __func__, strerror(errno));
 	TAILQ_INIT(&c->parked);
 	mpd_framer_init(&c->in, mpdd.opt.max_message);
 	fdq_init(&c->fdq);

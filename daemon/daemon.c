@@ -40,7 +40,7 @@ void daemon_info(struct req *r, json_t *params)
 	info = json_pack(
 		"{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s, s:o,"
 		" s:[ss], s:{s:I, s:I}, s:o,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I}}",
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I}}",
 		"version", MPD_VERSION, "protocol", MPD_PROTOCOL_VERSION, "pid",
 		(json_int_t)getpid(), "uid", (json_int_t)getuid(), "uptime",
 		mono_since(&mpdd.started_mono), "started",

@@ -70,6 +70,15 @@ static void usage(FILE *f)
 		"      --max-queue-items N   items in one queue (default %d)\n"
 		"      --max-broker-bytes BYTES  bytes the broker holds (default "
 		"1G)\n"
+		"      --max-connections-per-uid N  clients of one user at once "
+		"(default:\n"
+		"                            --max-connections)\n"
+		"      --shutdown terminate|leave  at stop, end the workers still "
+		"running\n"
+		"                            (TERM, then KILL after --kill-grace; "
+		"default)\n"
+		"                            or leave them; daemonic ones always "
+		"end\n"
 		"  -h, --help                show this help and exit\n"
 		"  -V, --version             show the version and exit\n"
 		"\n"
@@ -107,6 +116,8 @@ enum {
 	OPT_MAX_OBJECTS,
 	OPT_MAX_QUEUE_ITEMS,
 	OPT_MAX_BROKER_BYTES,
+	OPT_MAX_CONNECTIONS_PER_UID,
+	OPT_SHUTDOWN,
 };
 
 static void parse_options(int argc, char **argv, struct mpdd_options *o)
@@ -130,6 +141,9 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 		  OPT_MAX_QUEUE_ITEMS },
 		{ "max-broker-bytes", required_argument, NULL,
 		  OPT_MAX_BROKER_BYTES },
+		{ "max-connections-per-uid", required_argument, NULL,
+		  OPT_MAX_CONNECTIONS_PER_UID },
+		{ "shutdown", required_argument, NULL, OPT_SHUTDOWN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -257,6 +271,23 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 			o->max_broker_bytes = sz;
 			break;
 		}
+		case OPT_MAX_CONNECTIONS_PER_UID:
+			if (parse_uint(optarg, 1000000, &u) != 0 || u == 0)
+				usage_error("--max-connections-per-uid: '%s' "
+					    "is not a number from 1 to 1000000",
+					    optarg);
+			o->max_connections_per_uid = (unsigned)u;
+			break;
+		case OPT_SHUTDOWN:
+			if (strcmp(optarg, "terminate") == 0)
+				o->shutdown_leave = false;
+			else if (strcmp(optarg, "leave") == 0)
+				o->shutdown_leave = true;
+			else
+				usage_error("--shutdown: '%s' is not "
+					    "terminate or leave",
+					    optarg);
+			break;
 		case OPT_PRINT_SOCKET:
 			print_socket = true;
 			break;
@@ -295,6 +326,9 @@ static void parse_options(int argc, char **argv, struct mpdd_options *o)
 		if (rc != 0)
 			usage_error("default socket path: %s", strerror(-rc));
 	}
+	if (o->max_connections_per_uid == 0 ||
+	    o->max_connections_per_uid > o->max_connections)
+		o->max_connections_per_uid = o->max_connections;
 	if (o->socket_path[0] != '/') {
 		/* Workers get the path in MPD_SOCKET and may chdir. */
 		char cwd[4096], abs[sizeof(o->socket_path)];
@@ -434,6 +468,15 @@ int main(int argc, char **argv)
 	server_stop();
 	closed = mpdd.nconns;
 	conn_close_all();
+	{
+		size_t live = proctab_live(), killed, ended;
+
+		ended = proctab_stop_all(!mpdd.opt.shutdown_leave, &killed);
+		log_info("stopping: %zu worker%s ended (%zu after SIGKILL), "
+			 "%zu left running",
+			 ended, ended == 1 ? "" : "s", killed,
+			 live > ended ? live - ended : 0);
+	}
 	spawner_shutdown();
 	proctab_shutdown();
 	queue_shutdown();

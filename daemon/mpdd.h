@@ -22,6 +22,9 @@
 
 #include "proto.h"
 
+/* Supplementary groups kept per client (NGROUPS_MAX is 65536). */
+#define MPD_MAX_GROUPS 256
+
 struct conn;
 struct req;
 struct batch;
@@ -40,6 +43,8 @@ struct mpdd_options {
 	size_t max_objects; /* queues, values and arrays */
 	size_t max_queue_items; /* items in one queue */
 	uint64_t max_broker_bytes; /* bytes the broker holds */
+	unsigned max_connections_per_uid;
+	bool shutdown_leave; /* leave non-daemonic workers running at stop */
 	char *preload[64]; /* --preload PATH[:INIT] */
 	int npreload;
 };
@@ -114,6 +119,8 @@ struct conn {
 	pid_t pid; /* peer credentials, read at accept */
 	uid_t uid;
 	gid_t gid;
+	gid_t groups[MPD_MAX_GROUPS]; /* supplementary groups */
+	int ngroups;
 	struct event *ev_read;
 	struct event *ev_write;
 	struct evbuffer *out;
@@ -191,8 +198,10 @@ struct waiter;
 struct proc {
 	int64_t id;
 	char *name;
-	uid_t uid;
+	uid_t uid; /* owner: the creating client's credentials */
 	gid_t gid;
+	gid_t *groups;
+	int ngroups;
 	enum proc_state state;
 	pid_t pid;
 	int pidfd; /* -1 until running */
@@ -239,6 +248,7 @@ void proctab_join(struct proc *p, struct req *r, double timeout);
 void proctab_conn_closed(struct conn *c);
 int64_t proctab_peer(pid_t pid);
 void proctab_shutdown(void);
+size_t proctab_stop_all(bool all, size_t *killed);
 
 /* process.c: the process.* methods */
 extern const struct mpd_param process_create_params[];

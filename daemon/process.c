@@ -409,6 +409,14 @@ void process_create(struct req *r, json_t *params)
 			  strcmp(json_string_value(method), "spawn") == 0;
 	p->parent = c->proc_id;
 	p->owner = c;
+	if (c->ngroups > 0) {
+		p->groups = malloc(sizeof(gid_t) * (size_t)c->ngroups);
+		if (p->groups != NULL) {
+			memcpy(p->groups, c->groups,
+			       sizeof(gid_t) * (size_t)c->ngroups);
+			p->ngroups = c->ngroups;
+		}
+	}
 	for (int i = 0, k = 0; i < 3; i++) {
 		if (strcmp(json_string_value(json_array_get(stdio, i)) ?: "",
 			   "pass") == 0) {

@@ -152,6 +152,7 @@ void proctab_free(struct proc *p)
 	json_decref(p->env);
 	json_decref(p->stdio);
 	json_decref(p->error);
+	free(p->groups);
 	free(p->cwd);
 	free(p->name);
 	free(p);
@@ -317,6 +318,9 @@ static void proctab_ended(struct proc *p)
 		event_free(p->kill_timer);
 		p->kill_timer = NULL;
 	}
+	/* Shutting down: the loop runs only until the last one ends. */
+	if (mpdd.stopping && nlive == 0)
+		event_base_loopbreak(mpdd.base);
 	/* Past the retention limit, the oldest ended records go. */
 	while (nended > mpdd.opt.max_exited) {
 		struct proc *old = TAILQ_FIRST(&ended);
@@ -525,6 +529,49 @@ void proctab_conn_closed(struct conn *c)
 			proctab_terminate_daemonic(p);
 		}
 	}
+}
+
+/*
+ * Shutting down: SIGTERM to every running process (daemonic only, unless
+ * all), then SIGKILL to those still running after the grace period, and
+ * wait for them, running the loop. Returns how many were signalled; sets
+ * *killed to how many needed SIGKILL.
+ */
+size_t proctab_stop_all(bool all, size_t *killed)
+{
+	struct timeval grace, last = { 5, 0 };
+	double whole = floor(mpdd.opt.kill_grace);
+	size_t sent = 0;
+
+	*killed = 0;
+	for (size_t i = 0; i < nprocs; i++) {
+		struct proc *p = procs[i];
+
+		if ((all || p->daemonic) &&
+		    (p->state == PROC_RUNNING || p->state == PROC_STARTING)) {
+			proctab_signal(p, SIGTERM, true);
+			sent++;
+		}
+	}
+	if (sent == 0 || nlive == 0)
+		return sent;
+	grace.tv_sec = (time_t)whole;
+	grace.tv_usec = (suseconds_t)((mpdd.opt.kill_grace - whole) * 1e6);
+	event_base_loopexit(mpdd.base, &grace);
+	event_base_dispatch(mpdd.base);
+	for (size_t i = 0; i < nprocs; i++) {
+		struct proc *p = procs[i];
+
+		if ((all || p->daemonic) && p->state == PROC_RUNNING) {
+			proctab_signal(p, SIGKILL, true);
+			(*killed)++;
+		}
+	}
+	if (*killed > 0 && nlive > 0) {
+		event_base_loopexit(mpdd.base, &last);
+		event_base_dispatch(mpdd.base);
+	}
+	return sent;
 }
 
 /* At exit: free every record (joiners were cancelled with their

@@ -151,15 +151,35 @@ int server_listen(const char *path)
 	return fd;
 }
 
-/* Tell a client over the connection limit why, then drop it. */
-static void server_refuse(int fd)
+/* Is the peer's uid at --max-connections-per-uid already? */
+static bool server_uid_full(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	unsigned n = 0;
+	struct conn *c;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return false;
+	TAILQ_FOREACH (c, &mpdd.conns, entry)
+		if (c->uid == cred.uid)
+			n++;
+	if (n < mpdd.opt.max_connections_per_uid)
+		return false;
+	log_warnx("connection refused: uid %ld has %u connections "
+		  "(max_connections_per_uid)",
+		  (long)cred.uid, n);
+	return true;
+}
+
+/* Tell a client over a connection limit why, then drop it. */
+static void server_refuse(int fd, const char *why)
 {
 	json_t *msg;
 	char *line;
 	size_t len;
 
-	msg = mpd_rpc_error_new(NULL, MPD_RPC_LIMIT, "too many connections",
-				NULL);
+	msg = mpd_rpc_error_new(NULL, MPD_RPC_LIMIT, why, NULL);
 	line = msg != NULL ? mpd_rpc_encode(msg, &len) : NULL;
 	if (line != NULL && send(fd, line, len, MSG_NOSIGNAL) == -1)
 		log_debug("%s: send: %s", __func__, strerror(errno));
@@ -186,7 +206,12 @@ static void server_accept_cb(evutil_socket_t fd, short events, void *arg)
 			log_warnx("connection refused: limit of %u connections "
 				  "reached",
 				  mpdd.opt.max_connections);
-			server_refuse(cfd);
+			server_refuse(cfd, "too many connections");
+			continue;
+		}
+		if (server_uid_full(cfd)) {
+			server_refuse(cfd, "too many connections from this "
+					   "user");
 			continue;
 		}
 		if (conn_new(cfd) == NULL)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,23 @@ static void capture_env(void)
 			k++;
 }
 
+/*
+ * Does p run as its owner rather than as us? Only a root daemon can, and
+ * does, for every client but root: a system instance never runs a user's
+ * code as root.
+ */
+static bool runs_as_owner(const struct proc *p)
+{
+	return geteuid() == 0 && p->uid != 0;
+}
+
+/* Is kv ("K=V") one of the variables that describe the user? */
+static bool user_var(const char *kv)
+{
+	return strncmp(kv, "HOME=", 5) == 0 || strncmp(kv, "USER=", 5) == 0 ||
+	       strncmp(kv, "LOGNAME=", 8) == 0;
+}
+
 /* The worker's environment for p, as a JSON array of "K=V" strings. */
 static json_t *build_env(const struct proc *p)
 {
@@ -117,6 +135,7 @@ static json_t *build_env(const struct proc *p)
 	const char *key;
 	json_t *v;
 	char buf[64];
+	bool as_owner = runs_as_owner(p);
 
 	if (env == NULL)
 		return NULL;
@@ -131,6 +150,9 @@ static json_t *build_env(const struct proc *p)
 				break;
 			}
 		}
+		/* Root's HOME is not the worker's. */
+		if (as_owner && user_var(base_env[i]))
+			overridden = true;
 		if (!overridden)
 			json_array_append_new(env, json_string(base_env[i]));
 	}
@@ -139,6 +161,24 @@ static json_t *build_env(const struct proc *p)
 			continue;
 		json_array_append_new(env, json_sprintf("%s=%s", key,
 							json_string_value(v)));
+	}
+	if (as_owner) {
+		struct passwd pw, *pwp = NULL;
+		char pwbuf[4096];
+
+		getpwuid_r(p->uid, &pw, pwbuf, sizeof(pwbuf), &pwp);
+		if (pwp != NULL) {
+			const char *vars[3][2] = { { "HOME", pw.pw_dir },
+						   { "USER", pw.pw_name },
+						   { "LOGNAME", pw.pw_name } };
+
+			for (int i = 0; i < 3; i++)
+				if (json_object_get(p->env, vars[i][0]) == NULL)
+					json_array_append_new(
+						env, json_sprintf("%s=%s",
+								  vars[i][0],
+								  vars[i][1]));
+		}
 	}
 	json_array_append_new(env, json_sprintf("%s=%s", MPD_ENV_SOCKET,
 						mpdd.opt.socket_path));
@@ -225,6 +265,16 @@ static void tmpl_spawn(struct proc *p)
 			(json_int_t)p->parent, "socket", mpdd.opt.socket_path);
 	if (msg != NULL && json_object_get(p->target, "function") != NULL)
 		json_object_set(msg, "args", p->args ? p->args : json_null());
+	if (msg != NULL && runs_as_owner(p)) {
+		json_t *groups = json_array();
+
+		for (int i = 0; groups != NULL && i < p->ngroups; i++)
+			json_array_append_new(groups,
+					      json_integer(p->groups[i]));
+		json_object_set_new(msg, "uid", json_integer(p->uid));
+		json_object_set_new(msg, "gid", json_integer(p->gid));
+		json_object_set_new(msg, "groups", groups);
+	}
 	for (int i = 0; i < 3; i++)
 		if (p->fds[i] >= 0)
 			fds[nfds++] = p->fds[i];

@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -177,6 +178,42 @@ static int child_stdio_source(int report_fd, int i, json_t *spec,
 	return fd;
 }
 
+/*
+ * When the request names credentials (a root daemon serving a non-root
+ * client), become that user: its groups, gid and uid, irrevocably. A
+ * failure fails the start; the worker never runs as root by accident.
+ */
+static void child_drop_privileges(json_t *req, int report_fd)
+{
+	json_t *uid = json_object_get(req, "uid");
+	json_t *groups = json_object_get(req, "groups"), *g;
+	gid_t list[MPD_MAX_GROUPS];
+	size_t n = 0, i;
+
+	if (uid == NULL)
+		return;
+	json_array_foreach (groups, i, g)
+		if (n < MPD_MAX_GROUPS)
+			list[n++] = (gid_t)json_integer_value(g);
+	if (setgroups(n, list) == -1)
+		child_fail(report_fd, STAGE_SETUP, errno, "setgroups: %s",
+			   strerror(errno));
+	if (setresgid((gid_t)json_integer_value(json_object_get(req, "gid")),
+		      (gid_t)json_integer_value(json_object_get(req, "gid")),
+		      (gid_t)json_integer_value(json_object_get(req, "gid"))) ==
+	    -1)
+		child_fail(report_fd, STAGE_SETUP, errno, "setgid: %s",
+			   strerror(errno));
+	if (setresuid((uid_t)json_integer_value(uid),
+		      (uid_t)json_integer_value(uid),
+		      (uid_t)json_integer_value(uid)) == -1)
+		child_fail(report_fd, STAGE_SETUP, errno, "setuid: %s",
+			   strerror(errno));
+	if (geteuid() == 0 || getuid() == 0)
+		child_fail(report_fd, STAGE_SETUP, EPERM,
+			   "still root after dropping privileges");
+}
+
 /* NULL-terminated array of the strings in a JSON array (borrowed). */
 static char **strv(json_t *a)
 {
@@ -217,6 +254,9 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd)
 	if (setpgid(0, 0) == -1)
 		child_fail(report_fd, STAGE_SETUP, errno, "setpgid: %s",
 			   strerror(errno));
+	/* The client's credentials before anything is opened on its
+	 * behalf: files, the cwd, the program are all checked as it. */
+	child_drop_privileges(req, report_fd);
 
 	for (int i = 0; i < 3; i++)
 		src[i] = child_stdio_source(report_fd, i,

@@ -370,15 +370,22 @@ MPD_EXPORT int64_t mpd_parent_process(void);
  * The broker (docs/protocol.md, "The broker"): named queues, values and
  * arrays shared by every client of the daemon.
  *
- * timeout, for calls that may wait: seconds; < 0 waits as long as it
- * takes, 0 does not wait. Items and values in are BORROWED; items and
- * values out are NEW references. Strings out (the _string conveniences)
- * are malloc'd copies the caller free()s.
+ * timeout, for calls that may wait: seconds; < 0 (or infinite) waits as
+ * long as it takes, 0 does not wait, NaN is MPD_E_INVAL. Items and values
+ * in are BORROWED; items and values out are NEW references. Strings out
+ * (the _string conveniences) are malloc'd copies the caller free()s.
+ *
+ * Checked before anything is sent, each MPD_E_INVAL (the client stays
+ * usable): a name that is NULL, empty or not UTF-8 (the daemon checks its
+ * length); a NULL item, value or out-parameter, except those marked "may
+ * be NULL"; a string that is not UTF-8; a double that is NaN or infinite.
+ * A result without the member a function hands back, or with one of the
+ * wrong type, is MPD_E_PROTO (the client stays usable).
  */
 
-/* queue.create: maxsize 0 is unbounded. With exist_ok, an existing queue
- * is fine (and left as it is). Returns 0, or MPD_E_EXISTS, MPD_E_LIMIT,
- * ... */
+/* queue.create: maxsize 0 is unbounded (< 0: MPD_E_INVAL). With
+ * exist_ok, an existing queue is fine (and left as it is). Returns 0, or
+ * MPD_E_EXISTS, MPD_E_LIMIT, ... */
 MPD_EXPORT int mpd_queue_create(struct mpd_client *c, const char *name,
 				int64_t maxsize, int exist_ok,
 				struct mpd_error *err);
@@ -391,12 +398,13 @@ MPD_EXPORT int mpd_queue_put(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_queue_get(struct mpd_client *c, const char *name,
 			     double timeout, json_t **item,
 			     struct mpd_error *err);
-/* queue.put_many: items is a non-empty array; all or nothing. */
+/* queue.put_many: items is a non-empty array (else MPD_E_INVAL); all or
+ * nothing. */
 MPD_EXPORT int mpd_queue_put_many(struct mpd_client *c, const char *name,
 				  json_t *items, double timeout,
 				  struct mpd_error *err);
-/* queue.get_many: up to max (1..10000) items as a new array in *items;
- * waits at most timeout for the first. */
+/* queue.get_many: up to max (1..10000, else MPD_E_INVAL) items as a new
+ * array in *items; waits at most timeout for the first. */
 MPD_EXPORT int mpd_queue_get_many(struct mpd_client *c, const char *name,
 				  size_t max, double timeout, json_t **items,
 				  struct mpd_error *err);
@@ -408,7 +416,7 @@ MPD_EXPORT int mpd_queue_size(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_queue_task_done(struct mpd_client *c, const char *name,
 				   struct mpd_error *err);
 /* queue.join: 0 when every task is done, MPD_E_TIMEOUT when the timeout
- * passed first. */
+ * passed first (err->message names the queue and the unfinished count). */
 MPD_EXPORT int mpd_queue_join(struct mpd_client *c, const char *name,
 			      double timeout, struct mpd_error *err);
 MPD_EXPORT int mpd_queue_close(struct mpd_client *c, const char *name,
@@ -421,7 +429,8 @@ MPD_EXPORT int mpd_queue_list(struct mpd_client *c, json_t **list,
 			      struct mpd_error *err);
 /* Conveniences: put an int, a double or a string; get one (MPD_E_PROTO
  * when the item has another type; the item is then lost to the caller,
- * as it left the queue). */
+ * as it left the queue). get_int wants a JSON integer, get_double takes
+ * any number. */
 MPD_EXPORT int mpd_queue_put_int(struct mpd_client *c, const char *name,
 				 int64_t v, double timeout,
 				 struct mpd_error *err);
@@ -441,8 +450,8 @@ MPD_EXPORT int mpd_queue_get_string(struct mpd_client *c, const char *name,
 				    double timeout, char **v,
 				    struct mpd_error *err);
 
-/* value.create: type "int", "float", "string" or "json"; initial may be
- * NULL for the type's zero. */
+/* value.create: type "int", "float", "string" or "json" (the daemon
+ * checks it); initial may be NULL for the type's zero (nothing sent). */
 MPD_EXPORT int mpd_value_create(struct mpd_client *c, const char *name,
 				const char *type, json_t *initial, int exist_ok,
 				struct mpd_error *err);
@@ -454,7 +463,7 @@ MPD_EXPORT int mpd_value_set(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_value_add_int(struct mpd_client *c, const char *name,
 				 int64_t delta, int64_t *result,
 				 struct mpd_error *err);
-/* value.add on a float value. */
+/* value.add on a float value; *result (may be NULL) as above. */
 MPD_EXPORT int mpd_value_add_double(struct mpd_client *c, const char *name,
 				    double delta, double *result,
 				    struct mpd_error *err);
@@ -468,6 +477,9 @@ MPD_EXPORT int mpd_value_delete(struct mpd_client *c, const char *name,
 /* value.list: *list a new reference to the array of {name, type}. */
 MPD_EXPORT int mpd_value_list(struct mpd_client *c, json_t **list,
 			      struct mpd_error *err);
+/* Typed value.get and value.set. A value of another JSON type than asked
+ * for is MPD_E_PROTO (get_double takes any number); the daemon refuses a
+ * set of the wrong type with MPD_E_INVALID_PARAMS. */
 MPD_EXPORT int mpd_value_get_int(struct mpd_client *c, const char *name,
 				 int64_t *v, struct mpd_error *err);
 MPD_EXPORT int mpd_value_get_double(struct mpd_client *c, const char *name,
@@ -481,8 +493,9 @@ MPD_EXPORT int mpd_value_set_double(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_value_set_string(struct mpd_client *c, const char *name,
 				    const char *v, struct mpd_error *err);
 
-/* array.create: type "int" or "float"; values (an array of numbers) NULL
- * for length zeros. */
+/* array.create: type "int" or "float"; length zeros (1..16777216), or
+ * values, a non-empty array of numbers (length then 0 or its size; only
+ * the values are sent). */
 MPD_EXPORT int mpd_array_create(struct mpd_client *c, const char *name,
 				const char *type, size_t length, json_t *values,
 				int exist_ok, struct mpd_error *err);
@@ -500,10 +513,11 @@ MPD_EXPORT int mpd_array_get_all(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_array_set(struct mpd_client *c, const char *name,
 			     int64_t index, json_t *value,
 			     struct mpd_error *err);
-/* array.set of len(values) elements from start. */
+/* array.set of len(values) elements from start (values an array). */
 MPD_EXPORT int mpd_array_set_slice(struct mpd_client *c, const char *name,
 				   int64_t start, json_t *values,
 				   struct mpd_error *err);
+/* array.add on one element; *result (may be NULL) gets its new value. */
 MPD_EXPORT int mpd_array_add_int(struct mpd_client *c, const char *name,
 				 int64_t index, int64_t delta, int64_t *result,
 				 struct mpd_error *err);

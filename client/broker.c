@@ -1,0 +1,1114 @@
+/*
+ * broker.c - libmpd's broker API: the queue.*, value.* and array.* methods
+ * of mpdd.
+ *
+ * Each function checks its arguments before anything is sent (a name that
+ * is NULL, empty or not UTF-8, a NaN timeout, a number JSON cannot hold, a
+ * missing out-parameter), builds the params docs/protocol.md ("The
+ * broker") describes, sending optional ones only when they differ from
+ * the default, makes one call and checks the result member it hands back.
+ * The typed conveniences (_int, _double, _string) wrap the JSON functions;
+ * a queue item of the wrong type has already left the queue when the
+ * library sees it, so their error says that it is lost.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "mpd.h"
+#include "proto.h"
+
+/*
+ * The largest index the daemon takes (2^53 - 1, which a peer that reads
+ * numbers as doubles keeps exact). No array is that long, so a slice bound
+ * past it selects the same elements as the limit itself: it is clamped.
+ */
+#define BROKER_INDEX_MAX ((((int64_t)1) << 53) - 1)
+
+/* Room for "the item taken from queue NAME" and the like. */
+#define BROKER_WHAT_MAX (MPD_MAX_NAME + 64)
+
+/* "an integer", "a string", ...: the kind of v, for messages. */
+static const char *json_kind(const json_t *v)
+{
+	if (v == NULL)
+		return "nothing";
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "unknown";
+}
+
+/* The name of an object: present, not empty. Returns 0 or MPD_E_INVAL. */
+static int check_name(const char *fn, const char *name, struct mpd_error *err)
+{
+	if (name == NULL || name[0] == '\0')
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "%s: name is NULL or empty", fn);
+	return 0;
+}
+
+/* A timeout: any number but NaN. Returns 0 or MPD_E_INVAL. */
+static int check_timeout(const char *fn, double timeout, struct mpd_error *err)
+{
+	if (isnan(timeout))
+		return client_fail(err, MPD_E_INVAL, 0, "%s: timeout is NaN",
+				   fn);
+	return 0;
+}
+
+/* A number to send: JSON has no NaN or infinity. Returns 0 or
+ * MPD_E_INVAL. */
+static int check_finite(const char *fn, const char *what, double v,
+			struct mpd_error *err)
+{
+	if (!isfinite(v))
+		return client_fail(err, MPD_E_INVAL, 0, "%s: %s is %g", fn,
+				   what, v);
+	return 0;
+}
+
+/* A pointer the caller must give (an out-parameter, an item, a type).
+ * Returns 0 or MPD_E_INVAL. */
+static int check_given(const char *fn, const char *what, const void *p,
+		       struct mpd_error *err)
+{
+	if (p == NULL)
+		return client_fail(err, MPD_E_INVAL, 0, "%s: %s is NULL", fn,
+				   what);
+	return 0;
+}
+
+/*
+ * A new JSON string of s in *out. Returns 0; MPD_E_INVAL naming what when s
+ * is not valid UTF-8; or MPD_E_NOMEM.
+ */
+static int new_string(const char *fn, const char *what, const char *s,
+		      json_t **out, struct mpd_error *err)
+{
+	json_t *v = json_string(s);
+
+	if (v == NULL) {
+		/* Unchecked, it can only fail for want of memory. */
+		v = json_string_nocheck(s);
+		if (v == NULL)
+			return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+		json_decref(v);
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "%s: %s is not valid UTF-8", fn, what);
+	}
+	*out = v;
+	return 0;
+}
+
+/* Set key to value in obj, stealing value (NULL: it could not be built).
+ * Returns 0 or MPD_E_NOMEM. */
+static int add_new(json_t *obj, const char *key, json_t *value,
+		   struct mpd_error *err)
+{
+	if (value == NULL || json_object_set_new(obj, key, value) < 0)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	return 0;
+}
+
+/* Set key to value in obj, which keeps its own reference. Returns 0 or
+ * MPD_E_NOMEM. */
+static int add(json_t *obj, const char *key, json_t *value,
+	       struct mpd_error *err)
+{
+	return add_new(obj, key, json_incref(value), err);
+}
+
+/* Add "timeout", unless timeout is negative or infinite (wait as long as
+ * it takes). Returns 0 or MPD_E_NOMEM. */
+static int add_timeout(json_t *params, double timeout, struct mpd_error *err)
+{
+	if (timeout < 0 || isinf(timeout))
+		return 0;
+	return add_new(params, "timeout", json_real(timeout), err);
+}
+
+/*
+ * The params of a call on the object called name (already checked by
+ * check_name()): returns 0 with *out a new {"name": name}, or MPD_E_INVAL
+ * (name is not UTF-8), MPD_E_NOMEM.
+ */
+static int name_params(const char *fn, const char *name, json_t **out,
+		       struct mpd_error *err)
+{
+	json_t *p, *n = NULL;
+	int r = new_string(fn, "name", name, &n, err);
+
+	if (r < 0)
+		return r;
+	p = json_object();
+	if (p == NULL) {
+		json_decref(n);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	r = add_new(p, "name", n, err);
+	if (r < 0) {
+		json_decref(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+/*
+ * Call method with params (stolen; NULL when building them failed, then r
+ * is the code that says why) and check that its result is an object. With
+ * key, that member of it must be there and is handed back in *out (a new
+ * reference; out may be NULL to discard it); without key, *out (may be
+ * NULL) receives the whole result. Returns 0, r, as mpd_call(), or
+ * MPD_E_PROTO (the client stays usable).
+ */
+static int broker_call(struct mpd_client *c, int r, const char *method,
+		       json_t *params, const char *key, json_t **out,
+		       struct mpd_error *err)
+{
+	json_t *res = NULL, *v;
+
+	if (r < 0) {
+		json_decref(params);
+		return r;
+	}
+	r = mpd_call(c, method, params, &res, err);
+	json_decref(params);
+	if (r < 0)
+		return r;
+	if (!json_is_object(res)) {
+		r = client_fail(err, MPD_E_PROTO, 0,
+				"%s returned %s, not an object", method,
+				json_kind(res));
+		json_decref(res);
+		return r;
+	}
+	v = res;
+	if (key != NULL) {
+		v = json_object_get(res, key);
+		if (v == NULL) {
+			json_decref(res);
+			return client_fail(err, MPD_E_PROTO, 0,
+					   "%s returned no \"%s\"", method,
+					   key);
+		}
+		json_incref(v);
+		json_decref(res);
+	}
+	if (out != NULL)
+		*out = v;
+	else
+		json_decref(v);
+	return 0;
+}
+
+/* Call method with {"name": name} only; discard the result. */
+static int name_call(struct mpd_client *c, const char *fn, const char *method,
+		     const char *name, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r < 0)
+		return r;
+	r = name_params(fn, name, &p, err);
+	return broker_call(c, r, method, p, NULL, NULL, err);
+}
+
+/* Call a list method ({} params) and hand back its key array in *list. */
+static int list_call(struct mpd_client *c, const char *fn, const char *method,
+		     const char *key, json_t **list, struct mpd_error *err)
+{
+	json_t *p, *v = NULL;
+	int r = check_given(fn, "list", list, err);
+
+	if (r < 0)
+		return r;
+	p = json_object();
+	if (p == NULL)
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	r = broker_call(c, r, method, p, key, &v, err);
+	if (r < 0)
+		return r;
+	if (!json_is_array(v)) {
+		r = client_fail(err, MPD_E_PROTO, 0,
+				"%s returned %s as \"%s\", not an array",
+				method, json_kind(v), key);
+		json_decref(v);
+		return r;
+	}
+	*list = v;
+	return 0;
+}
+
+/*
+ * Turn v (stolen) into an int64 in *out (may be NULL). what names v for
+ * the message, lost (may be "") ends it. Returns 0, or MPD_E_PROTO when v
+ * is not a JSON integer.
+ */
+static int take_int(json_t *v, const char *what, const char *lost, int64_t *out,
+		    struct mpd_error *err)
+{
+	int r = 0;
+
+	if (!json_is_integer(v))
+		r = client_fail(err, MPD_E_PROTO, 0,
+				"%s is %s, not an integer%s", what,
+				json_kind(v), lost);
+	else if (out != NULL)
+		*out = json_integer_value(v);
+	json_decref(v);
+	return r;
+}
+
+/* Like take_int(), for any JSON number as a double. */
+static int take_double(json_t *v, const char *what, const char *lost,
+		       double *out, struct mpd_error *err)
+{
+	int r = 0;
+
+	if (!json_is_number(v))
+		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not a number%s",
+				what, json_kind(v), lost);
+	else if (out != NULL)
+		*out = json_number_value(v);
+	json_decref(v);
+	return r;
+}
+
+/* Like take_int(), for a JSON string as a malloc'd copy; MPD_E_NOMEM when
+ * it cannot be copied. */
+static int take_string(json_t *v, const char *what, const char *lost,
+		       char **out, struct mpd_error *err)
+{
+	char *s;
+	int r = 0;
+
+	if (!json_is_string(v)) {
+		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not a string%s",
+				what, json_kind(v), lost);
+	} else {
+		s = strndup(json_string_value(v), json_string_length(v));
+		if (s == NULL)
+			r = client_fail(err, MPD_E_NOMEM, ENOMEM,
+					"out of memory copying %s%s", what,
+					lost);
+		else
+			*out = s;
+	}
+	json_decref(v);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_create(struct mpd_client *c, const char *name, int64_t maxsize,
+		     int exist_ok, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0 && maxsize < 0)
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: maxsize %" PRId64 " is negative", __func__,
+				maxsize);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0 && maxsize > 0)
+		r = add_new(p, "maxsize", json_integer(maxsize), err);
+	if (r == 0 && exist_ok)
+		r = add_new(p, "exist_ok", json_true(), err);
+	return broker_call(c, r, MPD_M_QUEUE_CREATE, p, NULL, NULL, err);
+}
+
+/* queue.put of item (borrowed) on behalf of fn. */
+static int queue_put(struct mpd_client *c, const char *fn, const char *name,
+		     json_t *item, double timeout, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = check_given(fn, "item", item, err);
+	if (r == 0)
+		r = check_timeout(fn, timeout, err);
+	if (r < 0)
+		return r;
+	r = name_params(fn, name, &p, err);
+	if (r == 0)
+		r = add(p, "item", item, err);
+	if (r == 0)
+		r = add_timeout(p, timeout, err);
+	return broker_call(c, r, MPD_M_QUEUE_PUT, p, NULL, NULL, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_put(struct mpd_client *c, const char *name, json_t *item,
+		  double timeout, struct mpd_error *err)
+{
+	return queue_put(c, __func__, name, item, timeout, err);
+}
+
+/* queue.get on behalf of fn: *item (not NULL) gets a new reference. */
+static int queue_get(struct mpd_client *c, const char *fn, const char *name,
+		     double timeout, json_t **item, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = check_timeout(fn, timeout, err);
+	if (r == 0)
+		r = check_given(fn, "the out-parameter", item, err);
+	if (r < 0)
+		return r;
+	r = name_params(fn, name, &p, err);
+	if (r == 0)
+		r = add_timeout(p, timeout, err);
+	return broker_call(c, r, MPD_M_QUEUE_GET, p, "item", item, err);
+}
+
+/* Returns 0 with *item, or a negative code; see mpd.h. */
+int mpd_queue_get(struct mpd_client *c, const char *name, double timeout,
+		  json_t **item, struct mpd_error *err)
+{
+	return queue_get(c, __func__, name, timeout, item, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
+		       double timeout, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0 && (!json_is_array(items) || json_array_size(items) == 0))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: items is not a non-empty array", __func__);
+	if (r == 0)
+		r = check_timeout(__func__, timeout, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add(p, "items", items, err);
+	if (r == 0)
+		r = add_timeout(p, timeout, err);
+	return broker_call(c, r, MPD_M_QUEUE_PUT_MANY, p, NULL, NULL, err);
+}
+
+/* Returns 0 with *items, or a negative code; see mpd.h. */
+int mpd_queue_get_many(struct mpd_client *c, const char *name, size_t max,
+		       double timeout, json_t **items, struct mpd_error *err)
+{
+	json_t *p = NULL, *v = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0 && (max < 1 || max > MPD_MAX_GET_MANY))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: max %zu is not 1 to %d", __func__, max,
+				MPD_MAX_GET_MANY);
+	if (r == 0)
+		r = check_timeout(__func__, timeout, err);
+	if (r == 0)
+		r = check_given(__func__, "items", items, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "max", json_integer((json_int_t)max), err);
+	if (r == 0)
+		r = add_timeout(p, timeout, err);
+	r = broker_call(c, r, MPD_M_QUEUE_GET_MANY, p, "items", &v, err);
+	if (r < 0)
+		return r;
+	if (!json_is_array(v)) {
+		/* Whatever came, it has left the queue. */
+		r = client_fail(err, MPD_E_PROTO, 0,
+				"queue.get_many returned %s as \"items\", not "
+				"an array",
+				json_kind(v));
+		json_decref(v);
+		return r;
+	}
+	*items = v;
+	return 0;
+}
+
+/* Returns 0 with *info, or a negative code; see mpd.h. */
+int mpd_queue_size(struct mpd_client *c, const char *name, json_t **info,
+		   struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "info", info, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	return broker_call(c, r, MPD_M_QUEUE_SIZE, p, NULL, info, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_task_done(struct mpd_client *c, const char *name,
+			struct mpd_error *err)
+{
+	return name_call(c, __func__, MPD_M_QUEUE_TASK_DONE, name, err);
+}
+
+/* Returns 0, MPD_E_TIMEOUT, or another negative code; see mpd.h. */
+int mpd_queue_join(struct mpd_client *c, const char *name, double timeout,
+		   struct mpd_error *err)
+{
+	json_t *p = NULL, *res = NULL, *done, *left;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_timeout(__func__, timeout, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_timeout(p, timeout, err);
+	r = broker_call(c, r, MPD_M_QUEUE_JOIN, p, NULL, &res, err);
+	if (r < 0)
+		return r;
+	done = json_object_get(res, "done");
+	left = json_object_get(res, "unfinished");
+	if (!json_is_boolean(done) || !json_is_integer(left))
+		r = client_fail(err, MPD_E_PROTO, 0,
+				"queue.join returned no \"done\" and "
+				"\"unfinished\"");
+	else if (json_is_false(done))
+		r = client_fail(err, MPD_E_TIMEOUT, 0,
+				"queue %s: %" JSON_INTEGER_FORMAT
+				" tasks unfinished after %g seconds",
+				name, json_integer_value(left), timeout);
+	json_decref(res);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_close(struct mpd_client *c, const char *name,
+		    struct mpd_error *err)
+{
+	return name_call(c, __func__, MPD_M_QUEUE_CLOSE, name, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_delete(struct mpd_client *c, const char *name,
+		     struct mpd_error *err)
+{
+	return name_call(c, __func__, MPD_M_QUEUE_DELETE, name, err);
+}
+
+/* Returns 0 with *list, or a negative code; see mpd.h. */
+int mpd_queue_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
+{
+	return list_call(c, __func__, MPD_M_QUEUE_LIST, "queues", list, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_put_int(struct mpd_client *c, const char *name, int64_t v,
+		      double timeout, struct mpd_error *err)
+{
+	json_t *item;
+	int r;
+
+	item = json_integer(v);
+	if (item == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	r = queue_put(c, __func__, name, item, timeout, err);
+	json_decref(item);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_put_double(struct mpd_client *c, const char *name, double v,
+			 double timeout, struct mpd_error *err)
+{
+	json_t *item;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_finite(__func__, "the item", v, err);
+	if (r < 0)
+		return r;
+	item = json_real(v);
+	if (item == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	r = queue_put(c, __func__, name, item, timeout, err);
+	json_decref(item);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_queue_put_string(struct mpd_client *c, const char *name, const char *v,
+			 double timeout, struct mpd_error *err)
+{
+	json_t *item = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "the item", v, err);
+	if (r == 0)
+		r = new_string(__func__, "the item", v, &item, err);
+	if (r < 0)
+		return r;
+	r = queue_put(c, __func__, name, item, timeout, err);
+	json_decref(item);
+	return r;
+}
+
+/* What a convenience get adds when it cannot hand back the item it took. */
+#define QUEUE_LOST "; it has left the queue"
+
+/* Returns 0 with *v, or a negative code; see mpd.h. */
+int mpd_queue_get_int(struct mpd_client *c, const char *name, double timeout,
+		      int64_t *v, struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *item = NULL;
+	int r = check_given(__func__, "the out-parameter", v, err);
+
+	if (r == 0)
+		r = queue_get(c, __func__, name, timeout, &item, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "the item taken from queue %s", name);
+	return take_int(item, what, QUEUE_LOST, v, err);
+}
+
+/* Returns 0 with *v, or a negative code; see mpd.h. */
+int mpd_queue_get_double(struct mpd_client *c, const char *name, double timeout,
+			 double *v, struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *item = NULL;
+	int r = check_given(__func__, "the out-parameter", v, err);
+
+	if (r == 0)
+		r = queue_get(c, __func__, name, timeout, &item, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "the item taken from queue %s", name);
+	return take_double(item, what, QUEUE_LOST, v, err);
+}
+
+/* Returns 0 with *v (malloc'd), or a negative code; see mpd.h. */
+int mpd_queue_get_string(struct mpd_client *c, const char *name, double timeout,
+			 char **v, struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *item = NULL;
+	int r = check_given(__func__, "the out-parameter", v, err);
+
+	if (r == 0)
+		r = queue_get(c, __func__, name, timeout, &item, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "the item taken from queue %s", name);
+	return take_string(item, what, QUEUE_LOST, v, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
+		     json_t *initial, int exist_ok, struct mpd_error *err)
+{
+	json_t *p = NULL, *t = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0 && (type == NULL || type[0] == '\0'))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: type is NULL or empty", __func__);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = new_string(__func__, "type", type, &t, err);
+	if (r == 0)
+		r = add_new(p, "type", t, err);
+	if (r == 0 && initial != NULL)
+		r = add(p, "value", initial, err);
+	if (r == 0 && exist_ok)
+		r = add_new(p, "exist_ok", json_true(), err);
+	return broker_call(c, r, MPD_M_VALUE_CREATE, p, NULL, NULL, err);
+}
+
+/* value.get on behalf of fn: *value (not NULL) gets a new reference. */
+static int value_get(struct mpd_client *c, const char *fn, const char *name,
+		     json_t **value, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = check_given(fn, "the out-parameter", value, err);
+	if (r < 0)
+		return r;
+	r = name_params(fn, name, &p, err);
+	return broker_call(c, r, MPD_M_VALUE_GET, p, "value", value, err);
+}
+
+/* Returns 0 with *value, or a negative code; see mpd.h. */
+int mpd_value_get(struct mpd_client *c, const char *name, json_t **value,
+		  struct mpd_error *err)
+{
+	return value_get(c, __func__, name, value, err);
+}
+
+/* value.set of value (borrowed) on behalf of fn. */
+static int value_set(struct mpd_client *c, const char *fn, const char *name,
+		     json_t *value, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = check_given(fn, "value", value, err);
+	if (r < 0)
+		return r;
+	r = name_params(fn, name, &p, err);
+	if (r == 0)
+		r = add(p, "value", value, err);
+	return broker_call(c, r, MPD_M_VALUE_SET, p, NULL, NULL, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_value_set(struct mpd_client *c, const char *name, json_t *value,
+		  struct mpd_error *err)
+{
+	return value_set(c, __func__, name, value, err);
+}
+
+/* Returns 0 with *result, or a negative code; see mpd.h. */
+int mpd_value_add_int(struct mpd_client *c, const char *name, int64_t delta,
+		      int64_t *result, struct mpd_error *err)
+{
+	json_t *p = NULL, *v = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "delta", json_integer(delta), err);
+	r = broker_call(c, r, MPD_M_VALUE_ADD, p, "value", &v, err);
+	if (r < 0)
+		return r;
+	return take_int(v, "the sum value.add returned", "", result, err);
+}
+
+/* Returns 0 with *result, or a negative code; see mpd.h. */
+int mpd_value_add_double(struct mpd_client *c, const char *name, double delta,
+			 double *result, struct mpd_error *err)
+{
+	json_t *p = NULL, *v = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_finite(__func__, "delta", delta, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "delta", json_real(delta), err);
+	r = broker_call(c, r, MPD_M_VALUE_ADD, p, "value", &v, err);
+	if (r < 0)
+		return r;
+	return take_double(v, "the sum value.add returned", "", result, err);
+}
+
+/* Returns 0 with *swapped and *current, or a negative code; see mpd.h. */
+int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
+		  json_t *value, int *swapped, json_t **current,
+		  struct mpd_error *err)
+{
+	json_t *p = NULL, *res = NULL, *sw, *now;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "expected", expected, err);
+	if (r == 0)
+		r = check_given(__func__, "value", value, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add(p, "expected", expected, err);
+	if (r == 0)
+		r = add(p, "value", value, err);
+	r = broker_call(c, r, MPD_M_VALUE_CAS, p, NULL, &res, err);
+	if (r < 0)
+		return r;
+	sw = json_object_get(res, "swapped");
+	now = json_object_get(res, "value");
+	if (!json_is_boolean(sw) || now == NULL) {
+		json_decref(res);
+		return client_fail(err, MPD_E_PROTO, 0,
+				   "value.cas returned no \"swapped\" and "
+				   "\"value\"");
+	}
+	if (swapped != NULL)
+		*swapped = json_is_true(sw);
+	if (current != NULL)
+		*current = json_incref(now);
+	json_decref(res);
+	return 0;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_value_delete(struct mpd_client *c, const char *name,
+		     struct mpd_error *err)
+{
+	return name_call(c, __func__, MPD_M_VALUE_DELETE, name, err);
+}
+
+/* Returns 0 with *list, or a negative code; see mpd.h. */
+int mpd_value_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
+{
+	return list_call(c, __func__, MPD_M_VALUE_LIST, "values", list, err);
+}
+
+/* Returns 0 with *v, or a negative code; see mpd.h. */
+int mpd_value_get_int(struct mpd_client *c, const char *name, int64_t *v,
+		      struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *value = NULL;
+	int r = check_given(__func__, "the out-parameter", v, err);
+
+	if (r == 0)
+		r = value_get(c, __func__, name, &value, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "value %s", name);
+	return take_int(value, what, "", v, err);
+}
+
+/* Returns 0 with *v, or a negative code; see mpd.h. */
+int mpd_value_get_double(struct mpd_client *c, const char *name, double *v,
+			 struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *value = NULL;
+	int r = check_given(__func__, "the out-parameter", v, err);
+
+	if (r == 0)
+		r = value_get(c, __func__, name, &value, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "value %s", name);
+	return take_double(value, what, "", v, err);
+}
+
+/* Returns 0 with *v (malloc'd), or a negative code; see mpd.h. */
+int mpd_value_get_string(struct mpd_client *c, const char *name, char **v,
+			 struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *value = NULL;
+	int r = check_given(__func__, "the out-parameter", v, err);
+
+	if (r == 0)
+		r = value_get(c, __func__, name, &value, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "value %s", name);
+	return take_string(value, what, "", v, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_value_set_int(struct mpd_client *c, const char *name, int64_t v,
+		      struct mpd_error *err)
+{
+	json_t *value = json_integer(v);
+	int r;
+
+	if (value == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	r = value_set(c, __func__, name, value, err);
+	json_decref(value);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_value_set_double(struct mpd_client *c, const char *name, double v,
+			 struct mpd_error *err)
+{
+	json_t *value;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_finite(__func__, "the value", v, err);
+	if (r < 0)
+		return r;
+	value = json_real(v);
+	if (value == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	r = value_set(c, __func__, name, value, err);
+	json_decref(value);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_value_set_string(struct mpd_client *c, const char *name, const char *v,
+			 struct mpd_error *err)
+{
+	json_t *value = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "the value", v, err);
+	if (r == 0)
+		r = new_string(__func__, "the value", v, &value, err);
+	if (r < 0)
+		return r;
+	r = value_set(c, __func__, name, value, err);
+	json_decref(value);
+	return r;
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_array_create(struct mpd_client *c, const char *name, const char *type,
+		     size_t length, json_t *values, int exist_ok,
+		     struct mpd_error *err)
+{
+	json_t *p = NULL, *t = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0 && (type == NULL || type[0] == '\0'))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: type is NULL or empty", __func__);
+	if (r == 0 && values == NULL &&
+	    (length < 1 || length > MPD_MAX_ARRAY_LENGTH))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: length %zu is not 1 to %d", __func__,
+				length, MPD_MAX_ARRAY_LENGTH);
+	if (r == 0 && values != NULL &&
+	    (!json_is_array(values) || json_array_size(values) == 0))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: values is not a non-empty array",
+				__func__);
+	if (r == 0 && values != NULL && length != 0 &&
+	    length != json_array_size(values))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: length %zu, but %zu values", __func__,
+				length, json_array_size(values));
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = new_string(__func__, "type", type, &t, err);
+	if (r == 0)
+		r = add_new(p, "type", t, err);
+	if (r == 0 && values != NULL)
+		r = add(p, "values", values, err);
+	if (r == 0 && values == NULL)
+		r = add_new(p, "length", json_integer((json_int_t)length), err);
+	if (r == 0 && exist_ok)
+		r = add_new(p, "exist_ok", json_true(), err);
+	return broker_call(c, r, MPD_M_ARRAY_CREATE, p, NULL, NULL, err);
+}
+
+/* Returns 0 with *value, or a negative code; see mpd.h. */
+int mpd_array_get(struct mpd_client *c, const char *name, int64_t index,
+		  json_t **value, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "value", value, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "index", json_integer(index), err);
+	return broker_call(c, r, MPD_M_ARRAY_GET, p, "value", value, err);
+}
+
+/*
+ * array.get of a slice on behalf of fn: p (stolen) holds the name and the
+ * bounds, r says whether building it failed. *values (not NULL) gets the
+ * array.
+ */
+static int array_values(struct mpd_client *c, int r, json_t *p, json_t **values,
+			struct mpd_error *err)
+{
+	json_t *v = NULL;
+
+	r = broker_call(c, r, MPD_M_ARRAY_GET, p, "values", &v, err);
+	if (r < 0)
+		return r;
+	if (!json_is_array(v)) {
+		r = client_fail(err, MPD_E_PROTO, 0,
+				"array.get returned %s as \"values\", not an "
+				"array",
+				json_kind(v));
+		json_decref(v);
+		return r;
+	}
+	*values = v;
+	return 0;
+}
+
+/* bound within what the daemon takes, selecting the same elements. */
+static int64_t slice_bound(int64_t bound)
+{
+	if (bound > BROKER_INDEX_MAX)
+		return BROKER_INDEX_MAX;
+	if (bound < -BROKER_INDEX_MAX)
+		return -BROKER_INDEX_MAX;
+	return bound;
+}
+
+/* Returns 0 with *values, or a negative code; see mpd.h. */
+int mpd_array_get_slice(struct mpd_client *c, const char *name, int64_t start,
+			int64_t stop, json_t **values, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "values", values, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "start", json_integer(slice_bound(start)), err);
+	if (r == 0)
+		r = add_new(p, "stop", json_integer(slice_bound(stop)), err);
+	return array_values(c, r, p, values, err);
+}
+
+/* Returns 0 with *values, or a negative code; see mpd.h. */
+int mpd_array_get_all(struct mpd_client *c, const char *name, json_t **values,
+		      struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "values", values, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	return array_values(c, r, p, values, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_array_set(struct mpd_client *c, const char *name, int64_t index,
+		  json_t *value, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_given(__func__, "value", value, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "index", json_integer(index), err);
+	if (r == 0)
+		r = add(p, "value", value, err);
+	return broker_call(c, r, MPD_M_ARRAY_SET, p, NULL, NULL, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_array_set_slice(struct mpd_client *c, const char *name, int64_t start,
+			json_t *values, struct mpd_error *err)
+{
+	json_t *p = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0 && !json_is_array(values))
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"%s: values is not an array", __func__);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "start", json_integer(start), err);
+	if (r == 0)
+		r = add(p, "values", values, err);
+	return broker_call(c, r, MPD_M_ARRAY_SET, p, NULL, NULL, err);
+}
+
+/* Returns 0 with *result, or a negative code; see mpd.h. */
+int mpd_array_add_int(struct mpd_client *c, const char *name, int64_t index,
+		      int64_t delta, int64_t *result, struct mpd_error *err)
+{
+	json_t *p = NULL, *v = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "index", json_integer(index), err);
+	if (r == 0)
+		r = add_new(p, "delta", json_integer(delta), err);
+	r = broker_call(c, r, MPD_M_ARRAY_ADD, p, "value", &v, err);
+	if (r < 0)
+		return r;
+	return take_int(v, "the sum array.add returned", "", result, err);
+}
+
+/* Returns 0 with *result, or a negative code; see mpd.h. */
+int mpd_array_add_double(struct mpd_client *c, const char *name, int64_t index,
+			 double delta, double *result, struct mpd_error *err)
+{
+	json_t *p = NULL, *v = NULL;
+	int r = check_name(__func__, name, err);
+
+	if (r == 0)
+		r = check_finite(__func__, "delta", delta, err);
+	if (r < 0)
+		return r;
+	r = name_params(__func__, name, &p, err);
+	if (r == 0)
+		r = add_new(p, "index", json_integer(index), err);
+	if (r == 0)
+		r = add_new(p, "delta", json_real(delta), err);
+	r = broker_call(c, r, MPD_M_ARRAY_ADD, p, "value", &v, err);
+	if (r < 0)
+		return r;
+	return take_double(v, "the sum array.add returned", "", result, err);
+}
+
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_array_delete(struct mpd_client *c, const char *name,
+		     struct mpd_error *err)
+{
+	return name_call(c, __func__, MPD_M_ARRAY_DELETE, name, err);
+}
+
+/* Returns 0 with *list, or a negative code; see mpd.h. */
+int mpd_array_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
+{
+	return list_call(c, __func__, MPD_M_ARRAY_LIST, "arrays", list, err);
+}
