@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 #include <time.h>
@@ -32,6 +33,10 @@ struct batch;
 /* Options, filled by main.c before anything starts. */
 struct mpdd_options {
 	char socket_path[108]; /* sizeof(sun_path) */
+	bool socket_given; /* --socket or the file named it */
+	int socket_mode; /* the socket's mode bits */
+	bool socket_group; /* chown the socket to socket_gid */
+	gid_t socket_gid;
 	int ready_fd; /* -1, or an fd to write "READY\n" to */
 	size_t max_message;
 	unsigned max_connections;
@@ -353,6 +358,18 @@ void array_add(struct req *r, json_t *params);
 void array_delete(struct req *r, json_t *params);
 void array_list(struct req *r, json_t *params);
 void value_shutdown(void);
+
+/* options.c */
+void options_parse(int argc, char **argv, struct mpdd_options *o,
+		   void (*usage)(FILE *));
+int options_reload(void);
+void options_free(void);
+
+/* notify.c: the systemd service protocol */
+void sdnotify(const char *state);
+int sdnotify_listen_fd(void);
+void sdnotify_start(void);
+void sdnotify_stop(void);
 
 /* util.c */
 double mono_since(const struct timespec *t);

@@ -44,10 +44,17 @@ static int server_mkdir(const char *path)
 	if (slash == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (mkdir(dir, mpdd.opt.socket_group ? 0750 : 0700) == -1) {
+		if (errno == EEXIST)
+			return 0;
 		log_warn("cannot create socket directory %s", dir);
 		return -1;
 	}
+	/* A group socket needs a directory the group can enter. */
+	if (mpdd.opt.socket_group &&
+	    chown(dir, (uid_t)-1, mpdd.opt.socket_gid) == -1)
+		log_warn("cannot give %s to group %ld", dir,
+			 (long)mpdd.opt.socket_gid);
 	return 0;
 }
 
@@ -141,7 +148,10 @@ int server_listen(const char *path)
 		return -1;
 	}
 	umask(old_umask);
-	if (chmod(path, 0600) == -1 || listen(fd, SOMAXCONN) == -1) {
+	if ((mpdd.opt.socket_group &&
+	     chown(path, (uid_t)-1, mpdd.opt.socket_gid) == -1) ||
+	    chmod(path, (mode_t)mpdd.opt.socket_mode) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
 		log_warn("cannot listen on %s", path);
 		unlink(path);
 		close(fd);
