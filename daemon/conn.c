@@ -154,8 +154,18 @@ void conn_finish(struct conn *c)
 	event_active(c->ev_write, EV_WRITE, 0);
 }
 
+/* Bytes of reply the connection can still take before --max-output. */
+size_t conn_room(const struct conn *c)
+{
+	size_t used = evbuffer_get_length(c->out);
+
+	if (c->dead)
+		return 0;
+	return used < mpdd.opt.max_output ? mpdd.opt.max_output - used : 0;
+}
+
 /* The connection is beyond use: no more output, close from the loop. */
-static void conn_kill(struct conn *c)
+void conn_kill(struct conn *c)
 {
 	c->dead = true;
 	c->closing = true;

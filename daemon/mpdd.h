@@ -145,6 +145,8 @@ void conn_close_all(void);
 void conn_send(struct conn *c, const json_t *msg);
 void conn_send_line(struct conn *c, char *line, size_t len);
 void conn_finish(struct conn *c);
+void conn_kill(struct conn *c);
+size_t conn_room(const struct conn *c);
 
 /* dispatch.c */
 

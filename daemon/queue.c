@@ -230,13 +230,30 @@ static void reply_items(struct queue *q, struct req *r, size_t max, bool many)
 	const struct qchunk *c = q->head;
 	size_t off = c->head, len, total = 16, n = 0;
 	size_t take = max < q->size ? max : q->size;
+	size_t room = conn_room(r->conn);
 	char *buf, *p;
 
-	/* Size the reply, then write it: items are copied once. */
+	/* Size the reply, then write it: items are copied once. Only as
+	 * many items as the client's output room takes: an item leaves the
+	 * queue only in a reply that is sure to be queued for it. */
 	for (size_t i = 0; i < take; i++) {
 		fifo_peek(q, &c, &off, &len);
+		if (total + len + 1 + ITEM_OVERHEAD > room) {
+			take = i;
+			break;
+		}
 		total += len + 1;
 		off += sizeof(uint32_t) + len;
+	}
+	if (take == 0) {
+		/* It cannot take even one: it is not reading. Drop it, and
+		 * keep the items for the others. */
+		log_warnx("connection %llu: no room for a queue item in its "
+			  "unread output; dropping it",
+			  (unsigned long long)r->conn->id);
+		conn_kill(r->conn);
+		req_error(r, MPD_RPC_LIMIT, NULL, "no room for the reply");
+		return;
 	}
 	buf = malloc(total);
 	if (buf == NULL) {

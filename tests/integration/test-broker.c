@@ -783,6 +783,37 @@ Test(broker, every_limit)
 	mpdd_stop(&d);
 }
 
+Test(broker, a_batch_get_never_loses_items_to_the_output_limit)
+{
+	const char *extra[] = { "--max-output", "64K", NULL };
+	char item[6001];
+	json_t *r;
+	size_t got;
+	int fd;
+
+	memset(item, 'i', sizeof(item) - 1);
+	item[sizeof(item) - 1] = '\0';
+	mpdd_start(&d, extra);
+	fd = test_connect(d.socket);
+	mkqueue(fd, "big", 0);
+	for (int i = 0; i < 20; i++)
+		json_decref(ok(fd, "queue.put",
+			       json_pack("{s:s, s:s}", "name", "big", "item",
+					 item)));
+	/* 120 KB of items cannot go in one 64 KiB reply: it carries what
+	 * fits, and the rest stays queued. */
+	r = ok(fd, "queue.get_many",
+	       json_pack("{s:s, s:i}", "name", "big", "max", 20));
+	got = json_array_size(json_object_get(r, "items"));
+	json_decref(r);
+	cr_assert(got >= 1 && got < 20, "got %zu items", got);
+	r = ok(fd, "queue.size", json_pack("{s:s}", "name", "big"));
+	cr_assert_eq(test_int(r, "size") + (long long)got, 20);
+	json_decref(r);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 /* Resident set of a process, in KiB. */
 static long rss_kib(pid_t pid)
 {
