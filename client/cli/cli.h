@@ -132,4 +132,62 @@ extern const struct cli_cmd cli_cmd_close;
 /* cmd-rpc.c */
 extern const struct cli_cmd cli_cmd_rpc;
 
+/* cmd-broker.c: what the queue, value and array commands share. */
+/* One column of a broker list's table: its header, the record's key. */
+struct cli_column {
+	const char *header;
+	const char *key;
+};
+/* Returns CLI_OK with *params a new object {"name": name}, or the exit
+ * status after a usage error (an empty name, not UTF-8). */
+int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
+		      const char *name, json_t **params);
+/* Connect and call method with params (borrowed). Returns CLI_OK with the
+ * result in *res (a new reference; res may be NULL), or the exit status
+ * after printing "CMD: MESSAGE (NAME)". */
+int cli_broker_call(struct cli_ctx *ctx, const char *cmd, const char *method,
+		    json_t *params, json_t **res);
+/* Add option name (seconds, as cli_opt_seconds()) to params as
+ * "timeout" when it was given. Returns CLI_OK or the exit status. */
+int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
+		       const char *name, json_t *params);
+/* Parse text as an integer in [min, max] into *v. Returns CLI_OK, or the
+ * exit status after a usage error naming what ("--count", "INDEX"). */
+int cli_parse_int(const struct cli_ctx *ctx, const char *cmd, const char *what,
+		  const char *text, long long min, long long max, long long *v);
+/* Parse text as JSON (any value) into *v, a new reference. Returns
+ * CLI_OK, or the exit status after a usage error naming what. */
+int cli_parse_json(const struct cli_ctx *ctx, const char *cmd, const char *what,
+		   const char *text, json_t **v);
+/* Parse text as a JSON number into *v, a new reference. Returns CLI_OK,
+ * or the exit status after a usage error naming what. */
+int cli_parse_number(const struct cli_ctx *ctx, const char *cmd,
+		     const char *what, const char *text, json_t **v);
+/* v (borrowed) as compact JSON text, each real written with the fewest
+ * digits that read back as the same double (0.1, not
+ * 0.10000000000000001). Returns a malloc'd string, or NULL when out of
+ * memory. */
+char *cli_json_text(const json_t *v);
+/* Print v and a newline: a string as its raw bytes when raw, anything
+ * else as cli_json_text(). Returns CLI_OK, or CLI_FAIL (no memory). */
+int cli_print_value(const char *cmd, const json_t *v, bool raw);
+/* Call a broker list method ({} params) and print the array at key: a
+ * table of cols (ncols of them), or the array with --json. Returns an
+ * exit status. */
+int cli_broker_list(struct cli_ctx *ctx, const char *cmd, const char *method,
+		    const char *key, const struct cli_column *cols, int ncols);
+/* Run a broker command on NAME (argv[0]) that prints nothing but its
+ * result with --json: delete, close, task-done. Returns an exit status. */
+int cli_broker_simple(struct cli_ctx *ctx, const char *cmd, const char *method,
+		      const char *name);
+
+/* cmd-queue.c */
+extern const struct cli_cmd cli_cmd_queue;
+
+/* cmd-value.c */
+extern const struct cli_cmd cli_cmd_value;
+
+/* cmd-array.c */
+extern const struct cli_cmd cli_cmd_array;
+
 #endif /* MPD_CLI_H */

@@ -40,13 +40,11 @@ static const struct cli_cmd cli_cmd_help = {
 };
 
 const struct cli_cmd *const cli_commands[] = {
-	&cli_cmd_run,	 &cli_cmd_spawn,
-	&cli_cmd_ps,	 &cli_cmd_info,
-	&cli_cmd_join,	 &cli_cmd_terminate,
-	&cli_cmd_kill,	 &cli_cmd_signal,
-	&cli_cmd_close,	 &cli_cmd_ping,
-	&cli_cmd_daemon, &cli_cmd_rpc,
-	&cli_cmd_help,	 NULL,
+	&cli_cmd_run,	&cli_cmd_spawn,	    &cli_cmd_ps,    &cli_cmd_info,
+	&cli_cmd_join,	&cli_cmd_terminate, &cli_cmd_kill,  &cli_cmd_signal,
+	&cli_cmd_close, &cli_cmd_ping,	    &cli_cmd_queue, &cli_cmd_value,
+	&cli_cmd_array, &cli_cmd_daemon,    &cli_cmd_rpc,   &cli_cmd_help,
+	NULL,
 };
 
 static const struct option cli_long_options[] = {
@@ -365,6 +363,9 @@ static void cli_help(const struct cli_cmd *cmd, const char *path)
 		       "  mpd-cli ps --state running\n"
 		       "  mpd-cli terminate web && mpd-cli join web && "
 		       "mpd-cli close web\n"
+		       "  seq 100 | mpd-cli queue put jobs\n"
+		       "  while job=$(mpd-cli queue get jobs --raw); do "
+		       "echo \"$job\"; done\n"
 		       "\nExit status: 0 success; 1 mpdd answered with an "
 		       "error or the operation failed;\n"
 		       "2 usage error; 3 mpdd cannot be reached. run exits "
@@ -409,48 +410,49 @@ static int cli_bad_option(const char *path, const char *arg)
 }
 
 /*
- * Parse the options of one level: argv[0] names it, options follow. cmd
- * is that level's command (NULL at the top); a command's own options are
- * stored in ctx->optv. Returns -1 to go on with argv[optind...], or an
- * exit status when done (help, version, error).
+ * A command's arguments may be negative numbers (array get a -1, value
+ * add n -5, a slice -2:), which getopt would take for options: it is
+ * shown them without their '-' (no option starts with a digit or a '.'),
+ * and they get it back after. Returns how many were hidden, their
+ * original pointers in hidden[].
  */
-static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
-		       const char *path, int argc, char **argv)
+static int cli_hide_negatives(int argc, char **argv, char **hidden)
 {
-	const bool is_cmd = cmd != NULL && cmd->exec != NULL;
-	const struct cli_opt *own = is_cmd ? cmd->options : NULL;
-	struct option longopts[CLI_COMMON_OPTIONS + CLI_OPTS_MAX + 1];
-	/* Groups and the top stop at the first word: it is a command. */
-	const char *optstring = !is_cmd		      ? "+:hjs:V" :
-				cmd->args_end_options ? "+:hjs:" :
-							":hjs:";
-	const struct cli_opt *opt;
-	size_t n = CLI_COMMON_OPTIONS;
-	int c;
+	int n = 0;
 
-	memcpy(longopts, cli_long_options, sizeof(cli_long_options));
-	for (int i = 0; own != NULL && own[i].name != NULL; i++) {
-		if (i == CLI_OPTS_MAX) {
-			cli_error("%s: too many options in the table", path);
-			return CLI_FAIL;
-		}
-		longopts[n++] = (struct option){ own[i].name,
-						 own[i].arg != NULL ?
-							 required_argument :
-							 no_argument,
-						 NULL, CLI_OPT_BASE + i };
-	}
-	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
-	if (own != NULL) {
-		/* At most one value per word of the command line. */
-		free(ctx->optv);
-		ctx->optc = 0;
-		ctx->optv = calloc((size_t)argc, sizeof(*ctx->optv));
-		if (ctx->optv == NULL) {
-			cli_error("out of memory");
-			return CLI_FAIL;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' &&
+		    (isdigit((unsigned char)argv[i][1]) || argv[i][1] == '.')) {
+			hidden[n++] = argv[i];
+			argv[i]++;
 		}
 	}
+	return n;
+}
+
+/* p, or the hidden argument that getopt saw as p. */
+static const char *cli_unhide(const char *p, char *const *hidden, int n)
+{
+	for (int k = 0; k < n; k++) {
+		if (p == hidden[k] + 1)
+			return hidden[k];
+	}
+	return p;
+}
+
+/*
+ * The getopt loop of cli_options(): options in longopts, optstring; a
+ * command's own (rows of own) go to ctx->optv. Returns -1 to go on, or
+ * an exit status when done (help, version, error).
+ */
+static int cli_getopt(struct cli_ctx *ctx, const struct cli_cmd *cmd,
+		      const char *path, int argc, char **argv,
+		      const char *optstring, const struct option *longopts)
+{
+	const struct cli_opt *own =
+		cmd != NULL && cmd->exec != NULL ? cmd->options : NULL;
+	const struct cli_opt *opt;
+	int c;
 
 	optind = 0; /* a full reset of GNU getopt for each level */
 	opterr = 0;
@@ -494,6 +496,74 @@ static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 		}
 	}
 	return -1;
+}
+
+/*
+ * Parse the options of one level: argv[0] names it, options follow. cmd
+ * is that level's command (NULL at the top); a command's own options are
+ * stored in ctx->optv. Returns -1 to go on with argv[optind...], or an
+ * exit status when done (help, version, error).
+ */
+static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
+		       const char *path, int argc, char **argv)
+{
+	const bool is_cmd = cmd != NULL && cmd->exec != NULL;
+	const struct cli_opt *own = is_cmd ? cmd->options : NULL;
+	struct option longopts[CLI_COMMON_OPTIONS + CLI_OPTS_MAX + 1];
+	/* Groups and the top stop at the first word: it is a command. */
+	const char *optstring = !is_cmd		      ? "+:hjs:V" :
+				cmd->args_end_options ? "+:hjs:" :
+							":hjs:";
+	size_t n = CLI_COMMON_OPTIONS;
+	char **hidden = NULL;
+	int nhidden = 0, r;
+
+	memcpy(longopts, cli_long_options, sizeof(cli_long_options));
+	for (int i = 0; own != NULL && own[i].name != NULL; i++) {
+		if (i == CLI_OPTS_MAX) {
+			cli_error("%s: too many options in the table", path);
+			return CLI_FAIL;
+		}
+		longopts[n++] = (struct option){ own[i].name,
+						 own[i].arg != NULL ?
+							 required_argument :
+							 no_argument,
+						 NULL, CLI_OPT_BASE + i };
+	}
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	if (own != NULL) {
+		/* At most one value per word of the command line. */
+		free(ctx->optv);
+		ctx->optc = 0;
+		ctx->optv = calloc((size_t)argc, sizeof(*ctx->optv));
+		if (ctx->optv == NULL) {
+			cli_error("out of memory");
+			return CLI_FAIL;
+		}
+	}
+	if (is_cmd && !cmd->args_end_options) {
+		hidden = calloc((size_t)argc, sizeof(*hidden));
+		if (hidden == NULL) {
+			cli_error("out of memory");
+			return CLI_FAIL;
+		}
+		nhidden = cli_hide_negatives(argc, argv, hidden);
+	}
+
+	r = cli_getopt(ctx, cmd, path, argc, argv, optstring, longopts);
+
+	if (nhidden > 0) {
+		/* getopt moved the arguments: find them by pointer. */
+		for (int i = 0; i < argc; i++)
+			argv[i] = (char *)cli_unhide(argv[i], hidden, nhidden);
+		for (int i = 0; i < ctx->optc; i++)
+			ctx->optv[i].value =
+				cli_unhide(ctx->optv[i].value, hidden, nhidden);
+		if (ctx->socket != NULL)
+			ctx->socket = cli_unhide(ctx->socket, hidden, nhidden);
+	}
+	free(hidden);
+	return r;
 }
 
 /*
