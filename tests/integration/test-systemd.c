@@ -102,8 +102,8 @@ static pid_t start_activated(int listen_fd, const char *notify,
 			setenv("WATCHDOG_PID", buf, 1);
 		}
 		/* A --socket that does not exist: the passed one is used. */
-		execl(bin, bin, "-v", "--socket", "/nonexistent-mpd/dir/unused.sock",
-		      (char *)NULL);
+		execl(bin, bin, "-v", "--socket",
+		      "/nonexistent-mpd/dir/unused.sock", (char *)NULL);
 		_exit(127);
 	}
 	close(logfd);
