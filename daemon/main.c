@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -217,8 +219,19 @@ int main(int argc, char **argv)
 
 	fd = sdnotify_listen_fd();
 	if (fd >= 0) {
+		struct sockaddr_un sun;
+		socklen_t len = sizeof(sun);
+
+		/* Workers and daemon.info name the socket really served. */
+		memset(&sun, 0, sizeof(sun));
+		if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
+		    sun.sun_family == AF_UNIX && sun.sun_path[0] == '/')
+			snprintf(mpdd.opt.socket_path,
+				 sizeof(mpdd.opt.socket_path), "%s",
+				 sun.sun_path);
 		log_info("using the listening socket passed by the service "
-			 "manager");
+			 "manager: %s",
+			 mpdd.opt.socket_path);
 	} else {
 		fd = server_listen(mpdd.opt.socket_path);
 		if (fd == -1) {

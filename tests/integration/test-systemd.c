@@ -128,10 +128,12 @@ Test(systemd, socket_activation_and_notifications)
 	close(lfd);
 
 	expect(nfd, "READY=1");
-	/* It serves on the socket it was given. */
+	/* It serves on the socket it was given, and names it. */
 	fd = test_connect(lpath);
-	r = test_call(fd, "daemon.ping", NULL);
-	test_result(r);
+	r = test_call(fd, "daemon.info", NULL);
+	cr_assert_str_eq(
+		json_string_value(json_object_get(test_result(r), "socket")),
+		lpath);
 	json_decref(r);
 	r = test_call(fd, "process.create",
 		      json_pack("{s:[ss], s:b}", "argv", "sleep", "30", "start",
