@@ -387,11 +387,11 @@ void test_send_str(int fd, const char *s)
 
 /* Per-fd read buffers, so a read that returns two lines loses neither. */
 #define RBUF_SLOTS 64
-static struct rbuf {
+static _Thread_local struct rbuf {
 	int fd;
 	char *data;
 	size_t len;
-} rbufs[RBUF_SLOTS];
+} rbufs[RBUF_SLOTS]; /* per thread: the tests use a connection per thread */
 
 static struct rbuf *rbuf_get(int fd)
 {
@@ -499,7 +499,7 @@ json_t *test_rpc_line(int fd, const char *line)
 json_t *test_call_fds(int fd, const char *method, json_t *params,
 		      const int *fds, int nfds)
 {
-	static long long next_id = 1;
+	static _Thread_local long long next_id = 1;
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 16)];
 		struct cmsghdr align;
