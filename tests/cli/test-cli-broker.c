@@ -36,24 +36,7 @@ static json_t *rpc_call(const char *method, const char *params, bool may_fail);
  * mpdd leaves its workers running when it stops. */
 static void kill_workers(void)
 {
-	json_t *res = rpc_call("process.list", "{}", false), *rec;
-	char params[64];
-	size_t i;
-
-	json_array_foreach (json_object_get(res, "processes"), i, rec) {
-		const char *state =
-			json_string_value(json_object_get(rec, "state"));
-
-		if (strcmp(state, "running") != 0 &&
-		    strcmp(state, "starting") != 0)
-			continue;
-		snprintf(params, sizeof(params), "{\"id\":%lld}",
-			 (long long)json_integer_value(
-				 json_object_get(rec, "id")));
-		json_decref(rpc_call("process.kill", params, true));
-		json_decref(rpc_call("process.join", params, true));
-	}
-	json_decref(res);
+	mpdd_kill_workers(&d);
 }
 
 static void stop(void)

@@ -595,6 +595,33 @@ long long test_int(json_t *obj, const char *key)
 	return json_integer_value(v);
 }
 
+void mpdd_kill_workers(struct mpdd *d)
+{
+	int fd = test_connect(d->socket);
+	json_t *res = test_call(fd, "process.list", NULL), *rec;
+	size_t i;
+
+	json_array_foreach (json_object_get(test_result(res), "processes"), i,
+			    rec) {
+		const char *state =
+			json_string_value(json_object_get(rec, "state"));
+		json_int_t id = json_integer_value(json_object_get(rec, "id"));
+
+		if (strcmp(state, "running") != 0 &&
+		    strcmp(state, "starting") != 0)
+			continue;
+		/* A running client may join and close it meanwhile: the
+		 * replies may be errors. */
+		json_decref(test_call(fd, "process.kill",
+				      json_pack("{s:I}", "id", id)));
+		json_decref(test_call(fd, "process.join",
+				      json_pack("{s:I}", "id", id)));
+	}
+	json_decref(res);
+	test_forget(fd);
+	close(fd);
+}
+
 void test_assert_ping(const char *socket)
 {
 	int fd = test_connect(socket);

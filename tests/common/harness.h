@@ -71,6 +71,10 @@ int mpdd_signal_wait(struct mpdd *d, int sig);
  */
 void mpdd_stop(struct mpdd *d);
 
+/* Kill and join every process of d's daemon still starting or running,
+ * so no worker outlives its test (used by teardowns). */
+void mpdd_kill_workers(struct mpdd *d);
+
 /* Remove the temp dir and everything in it. */
 void mpdd_cleanup(struct mpdd *d);
 
