@@ -69,6 +69,10 @@ static void usage(FILE *f)
 		"calling\n"
 		"                            int INIT(void) if given "
 		"(repeatable)\n"
+		"      --pool N              children the template keeps forked "
+		"ahead, so a\n"
+		"                            start skips the fork (default %d; "
+		"0 to %d)\n"
 		"      --max-processes N     processes starting or running at once "
 		"(default %d)\n"
 		"      --max-exited N        ended process records kept (default "
@@ -96,9 +100,10 @@ static void usage(FILE *f)
 		"Stops cleanly on SIGTERM or SIGINT; reloads the config file on "
 		"SIGHUP.\nProtocol: docs/protocol.md.\n",
 		MPD_DEFAULT_MAX_MESSAGE, MPD_DEFAULT_MAX_CONNECTIONS,
-		MPD_DEFAULT_MAX_OUTPUT, MPD_DEFAULT_MAX_PROCESSES,
-		MPD_DEFAULT_MAX_EXITED, MPD_DEFAULT_KILL_GRACE,
-		MPD_DEFAULT_MAX_OBJECTS, MPD_DEFAULT_MAX_QUEUE_ITEMS);
+		MPD_DEFAULT_MAX_OUTPUT, MPD_DEFAULT_POOL, MPD_MAX_POOL,
+		MPD_DEFAULT_MAX_PROCESSES, MPD_DEFAULT_MAX_EXITED,
+		MPD_DEFAULT_KILL_GRACE, MPD_DEFAULT_MAX_OBJECTS,
+		MPD_DEFAULT_MAX_QUEUE_ITEMS);
 }
 
 /* Make room for every allowed connection, or lower the limit to fit. */
@@ -211,7 +216,8 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		fatal("readlink /proc/self/exe");
 	exe[n] = '\0';
-	if (spawner_init(exe, mpdd.opt.preload, mpdd.opt.npreload) == -1) {
+	if (spawner_init(exe, mpdd.opt.preload, mpdd.opt.npreload,
+			 mpdd.opt.pool) == -1) {
 		log_warnx("not starting: the template process is not ready");
 		spawner_shutdown();
 		exit(1);

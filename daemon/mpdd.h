@@ -25,6 +25,9 @@
 
 /* Supplementary groups kept per client (NGROUPS_MAX is 65536). */
 #define MPD_MAX_GROUPS 256
+/* Most children the template keeps forked ahead (--pool). */
+#define MPD_MAX_POOL	 64
+#define MPD_DEFAULT_POOL 2
 
 struct conn;
 struct req;
@@ -45,6 +48,7 @@ struct mpdd_options {
 	unsigned max_processes; /* starting or running at once */
 	unsigned max_exited; /* ended records kept */
 	double kill_grace; /* seconds from SIGTERM to SIGKILL */
+	unsigned pool; /* children the template keeps forked ahead */
 	size_t max_objects; /* queues, values and arrays */
 	size_t max_queue_items; /* items in one queue */
 	uint64_t max_broker_bytes; /* bytes the broker holds */
@@ -275,7 +279,8 @@ void process_list(struct req *r, json_t *params);
 void process_close(struct req *r, json_t *params);
 
 /* spawner.c: the daemon's side of the template */
-int spawner_init(const char *self_exe, char *const *preload, int npreload);
+int spawner_init(const char *self_exe, char *const *preload, int npreload,
+		 unsigned pool);
 void spawner_start_proc(struct proc *p);
 void spawner_sigchld(void);
 void spawner_shutdown(void);

@@ -33,6 +33,7 @@ enum opt_id {
 	O_MAX_CONNECTIONS_PER_UID,
 	O_MAX_OUTPUT,
 	O_PRELOAD,
+	O_POOL,
 	O_MAX_PROCESSES,
 	O_MAX_EXITED,
 	O_KILL_GRACE,
@@ -68,6 +69,7 @@ static const struct opt_def {
 					true, true },
 	[O_MAX_OUTPUT] = { "max-output", 0, true, true, true },
 	[O_PRELOAD] = { "preload", 0, true, true, false },
+	[O_POOL] = { "pool", 0, true, true, false },
 	[O_MAX_PROCESSES] = { "max-processes", 0, true, true, true },
 	[O_MAX_EXITED] = { "max-exited", 0, true, true, true },
 	[O_KILL_GRACE] = { "kill-grace", 0, true, true, true },
@@ -128,6 +130,7 @@ static void defaults(struct mpdd_options *o)
 	o->max_processes = MPD_DEFAULT_MAX_PROCESSES;
 	o->max_exited = MPD_DEFAULT_MAX_EXITED;
 	o->kill_grace = MPD_DEFAULT_KILL_GRACE;
+	o->pool = MPD_DEFAULT_POOL;
 	o->max_objects = MPD_DEFAULT_MAX_OBJECTS;
 	o->max_queue_items = MPD_DEFAULT_MAX_QUEUE_ITEMS;
 	o->max_broker_bytes = MPD_DEFAULT_MAX_BROKER_BYTES;
@@ -222,6 +225,12 @@ static int apply(struct mpdd_options *o, int id, const char *v, char *err,
 			FAIL("%s: at most %zu modules", name,
 			     sizeof(o->preload) / sizeof(o->preload[0]));
 		o->preload[o->npreload++] = keep(v);
+		break;
+	case O_POOL:
+		if (parse_uint(v, MPD_MAX_POOL, &u) != 0)
+			FAIL("%s: '%s' is not a number from 0 to %d", name, v,
+			     MPD_MAX_POOL);
+		o->pool = (unsigned)u;
 		break;
 	case O_MAX_EXITED:
 		if (parse_uint(v, 10000000, &u) != 0)
@@ -580,6 +589,8 @@ int options_reload(void)
 	if (strcmp(n.socket_path, mpdd.opt.socket_path) != 0 &&
 	    !cli_set[O_SOCKET] && n.socket_given)
 		log_warnx("reload: socket changed; it takes a restart");
+	if (n.pool != mpdd.opt.pool)
+		log_warnx("reload: pool changes take a restart");
 	if (n.shutdown_leave != mpdd.opt.shutdown_leave ||
 	    n.socket_mode != mpdd.opt.socket_mode ||
 	    n.socket_gid != mpdd.opt.socket_gid)

@@ -3,9 +3,11 @@
  *
  * Items are kept as their compact JSON text, encoded once at put, so a get
  * answers without encoding again. They sit in a FIFO of large mmap'd
- * chunks, each item a 4-byte length and its bytes: O(1) put and get, four
- * bytes of overhead per item, and chunks that go back to the system as
- * soon as they are drained.
+ * chunks: O(1) put and get, and chunks that go back to the system as soon
+ * as they are drained. Each item is a header byte and its bytes (see
+ * item_store()): a text under 192 bytes has one byte of overhead, and an
+ * integer is kept in binary, as Redis does, since small integers (task
+ * ids, counters) are the commonest small item.
  *
  * Blocking calls park their request on the queue: getters (only while the
  * queue is empty), putters (only while it is full) and joiners. Every
@@ -138,12 +140,145 @@ static struct qchunk *chunk_new(size_t need)
 	return c;
 }
 
+/*
+ * How an item is stored: a header byte h, then
+ *   h <= ITEM_SHORT_MAX            h bytes of JSON text;
+ *   ITEM_INT .. ITEM_INT + 8       an integer, in h - ITEM_INT bytes,
+ *                                  little-endian, sign-extended: its
+ *                                  text is the canonical decimal;
+ *   ITEM_LONG                      a 4-byte length, then the text.
+ */
+#define ITEM_SHORT_MAX 0xBF
+#define ITEM_INT       0xC0
+#define ITEM_LONG      0xFF
+/* The longest text of an int64 ("-9223372036854775808"). */
+#define ITEM_INT_TEXT 20
+
+/* Is text (len bytes) a canonical JSON integer that fits in int64? */
+static bool item_int(const char *text, size_t len, int64_t *v)
+{
+	const char *p = text, *end = text + len;
+	bool neg = *p == '-';
+	uint64_t u = 0;
+
+	if (len == 0 || len > ITEM_INT_TEXT)
+		return false;
+	p += neg;
+	if (p == end || (*p == '0' && (neg || end - p > 1)))
+		return false; /* "", "-", "-0", leading zeros */
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9' || __builtin_mul_overflow(u, 10, &u) ||
+		    __builtin_add_overflow(u, (uint64_t)(*p - '0'), &u))
+			return false;
+	}
+	if (u > (uint64_t)INT64_MAX + neg)
+		return false;
+	*v = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return true;
+}
+
+/* Bytes the signed value v needs (0 for 0). */
+static unsigned int_bytes(int64_t v)
+{
+	if (v == 0)
+		return 0;
+	for (unsigned n = 1; n < 8; n++) {
+		int64_t lim = (int64_t)1 << (8 * n - 1);
+
+		if (v >= -lim && v < lim)
+			return n;
+	}
+	return 8;
+}
+
+/* Bytes the item text (len bytes) takes in a chunk. */
+static size_t item_size(const char *text, size_t len)
+{
+	int64_t v;
+
+	if (item_int(text, len, &v))
+		return 1 + int_bytes(v);
+	return len <= ITEM_SHORT_MAX ? 1 + len : 1 + sizeof(uint32_t) + len;
+}
+
+/* Store the item text at dst (item_size() bytes). */
+static void item_store(unsigned char *dst, const char *text, size_t len)
+{
+	int64_t v;
+
+	if (item_int(text, len, &v)) {
+		unsigned n = int_bytes(v);
+
+		*dst++ = (unsigned char)(ITEM_INT + n);
+		for (unsigned i = 0; i < n; i++)
+			*dst++ = (unsigned char)((uint64_t)v >> (8 * i));
+	} else if (len <= ITEM_SHORT_MAX) {
+		*dst++ = (unsigned char)len;
+		memcpy(dst, text, len);
+	} else {
+		uint32_t n = (uint32_t)len;
+
+		*dst++ = ITEM_LONG;
+		memcpy(dst, &n, sizeof(n));
+		memcpy(dst + sizeof(n), text, len);
+	}
+}
+
+/*
+ * The item stored at src: its text in *text and *len (in the chunk, or
+ * rendered into buf for an integer). Returns the bytes it takes.
+ */
+static size_t item_load(const unsigned char *src, char buf[ITEM_INT_TEXT + 1],
+			const char **text, size_t *len)
+{
+	unsigned h = src[0];
+
+	if (h <= ITEM_SHORT_MAX) {
+		*text = (const char *)src + 1;
+		*len = h;
+		return 1 + h;
+	}
+	if (h == ITEM_LONG) {
+		uint32_t n;
+
+		memcpy(&n, src + 1, sizeof(n));
+		*text = (const char *)src + 1 + sizeof(n);
+		*len = n;
+		return 1 + sizeof(n) + n;
+	}
+	{
+		unsigned n = h - ITEM_INT;
+		uint64_t u = 0;
+		char digits[ITEM_INT_TEXT], *p = buf;
+		size_t k = 0;
+		int64_t v;
+
+		for (unsigned i = 0; i < n; i++)
+			u |= (uint64_t)src[1 + i] << (8 * i);
+		if (n > 0 && n < 8 && (src[n] & 0x80))
+			u |= ~(uint64_t)0 << (8 * n); /* sign-extend */
+		v = (int64_t)u;
+		if (v < 0) {
+			*p++ = '-';
+			u = 0 - u;
+		}
+		do {
+			digits[k++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u > 0);
+		while (k > 0)
+			*p++ = digits[--k];
+		*text = buf;
+		*len = (size_t)(p - buf);
+		return 1 + n;
+	}
+}
+
 /* Append one item. Returns 0, or -1 when out of memory. */
 static int fifo_push(struct queue *q, const char *text, size_t len)
 {
-	size_t need = sizeof(uint32_t) + len;
+	size_t need = item_size(text, len);
 	struct qchunk *c = q->tail;
-	uint32_t n = (uint32_t)len;
 
 	if (c == NULL || c->size - c->tail < need) {
 		c = chunk_new(need);
@@ -155,8 +290,7 @@ static int fifo_push(struct queue *q, const char *text, size_t len)
 			q->head = c;
 		q->tail = c;
 	}
-	memcpy(c->data + c->tail, &n, sizeof(n));
-	memcpy(c->data + c->tail + sizeof(n), text, len);
+	item_store((unsigned char *)c->data + c->tail, text, len);
 	c->tail += need;
 	q->size++;
 	q->bytes += need;
@@ -164,34 +298,39 @@ static int fifo_push(struct queue *q, const char *text, size_t len)
 	return 0;
 }
 
-/* The item at the head (q->size > 0): its text and length. */
-static const char *fifo_peek(const struct queue *q, const struct qchunk **cp,
-			     size_t *off, size_t *len)
+/*
+ * The item at *off of chunk *cp, moving to the next chunk when *off is at
+ * the end of this one: its text in *text, *len (buf holds a rendered
+ * integer). Advances *off past it.
+ */
+static void fifo_next(const struct qchunk **cp, size_t *off,
+		      char buf[ITEM_INT_TEXT + 1], const char **text,
+		      size_t *len)
 {
 	const struct qchunk *c = *cp;
-	uint32_t n;
 
 	while (*off == c->tail) {
 		c = c->next;
 		*off = c->head;
 		*cp = c;
 	}
-	memcpy(&n, c->data + *off, sizeof(n));
-	*len = n;
-	return c->data + *off + sizeof(n);
+	*off += item_load((const unsigned char *)c->data + *off, buf, text,
+			  len);
 }
 
 /* Drop the item at the head. */
 static void fifo_pop(struct queue *q)
 {
 	struct qchunk *c = q->head;
-	uint32_t n;
+	char buf[ITEM_INT_TEXT + 1];
+	const char *text;
+	size_t len, n;
 
-	memcpy(&n, c->data + c->head, sizeof(n));
-	c->head += sizeof(n) + n;
+	n = item_load((unsigned char *)c->data + c->head, buf, &text, &len);
+	c->head += n;
 	q->size--;
-	q->bytes -= sizeof(n) + n;
-	broker_bytes(-(int64_t)(sizeof(n) + n));
+	q->bytes -= n;
+	broker_bytes(-(int64_t)n);
 	if (c->head < c->tail)
 		return;
 	if (c != q->tail) {
@@ -231,19 +370,19 @@ static void reply_items(struct queue *q, struct req *r, size_t max, bool many)
 	size_t off = c->head, len, total = 16, n = 0;
 	size_t take = max < q->size ? max : q->size;
 	size_t room = conn_room(r->conn);
-	char *buf, *p;
+	char *buf, *p, num[ITEM_INT_TEXT + 1];
+	const char *t;
 
 	/* Size the reply, then write it: items are copied once. Only as
 	 * many items as the client's output room takes: an item leaves the
 	 * queue only in a reply that is sure to be queued for it. */
 	for (size_t i = 0; i < take; i++) {
-		fifo_peek(q, &c, &off, &len);
+		fifo_next(&c, &off, num, &t, &len);
 		if (total + len + 1 + ITEM_OVERHEAD > room) {
 			take = i;
 			break;
 		}
 		total += len + 1;
-		off += sizeof(uint32_t) + len;
 	}
 	if (take == 0) {
 		/* It cannot take even one: it is not reading. Drop it, and
@@ -265,13 +404,11 @@ static void reply_items(struct queue *q, struct req *r, size_t max, bool many)
 	c = q->head;
 	off = c->head;
 	for (n = 0; n < take; n++) {
-		const char *t = fifo_peek(q, &c, &off, &len);
-
+		fifo_next(&c, &off, num, &t, &len);
 		if (n > 0)
 			*p++ = ',';
 		memcpy(p, t, len);
 		p += len;
-		off += sizeof(uint32_t) + len;
 	}
 	if (many)
 		*p++ = ']';
@@ -537,7 +674,7 @@ static int encode_items(struct req *r, json_t **in, size_t n, char ***out,
 		if ((*out)[i] == NULL)
 			goto nomem;
 		(*lens)[i] = strlen((*out)[i]);
-		*bytes += sizeof(uint32_t) + (*lens)[i];
+		*bytes += item_size((*out)[i], (*lens)[i]);
 		if ((*lens)[i] > max) {
 			req_error(r, MPD_RPC_LIMIT,
 				  json_pack("{s:s, s:I}", "limit",

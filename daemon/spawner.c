@@ -67,6 +67,7 @@ static struct {
 static char *self_exe;
 static char **preload;
 static int npreload;
+static unsigned pool_size;
 static char **base_env; /* the daemon's environment, filtered, at start */
 static int64_t *waiting; /* ids of starts waiting for a ready template */
 static size_t nwaiting, cap_waiting;
@@ -493,7 +494,7 @@ static void tmpl_close(void)
  * Returns 0, or -1 (logged). */
 static int tmpl_launch(void)
 {
-	char fdarg[16], *argv[8 + 2 * 64];
+	char fdarg[16], poolarg[16], *argv[10 + 2 * 64];
 	int sv[2], n = 0;
 	pid_t pid;
 
@@ -507,6 +508,9 @@ static int tmpl_launch(void)
 	argv[n++] = fdarg;
 	argv[n++] = "--log-level";
 	argv[n++] = (char *)log_level_name(log_get_level());
+	snprintf(poolarg, sizeof(poolarg), "%u", pool_size);
+	argv[n++] = "--pool";
+	argv[n++] = poolarg;
 	for (int i = 0; i < npreload; i++) {
 		argv[n++] = "--preload";
 		argv[n++] = preload[i];
@@ -642,7 +646,7 @@ void spawner_sigchld(void)
  * Become a subreaper and start the first template, waiting until it is
  * ready. Returns 0, or -1 (logged: a preload module that failed, say).
  */
-int spawner_init(const char *exe, char *const *pre, int npre)
+int spawner_init(const char *exe, char *const *pre, int npre, unsigned pool)
 {
 	struct pollfd pfd;
 	int timeout = TEMPLATE_READY_TIMEOUT_MS;
@@ -650,6 +654,7 @@ int spawner_init(const char *exe, char *const *pre, int npre)
 	self_exe = strdup(exe);
 	preload = (char **)pre;
 	npreload = npre;
+	pool_size = pool;
 	capture_env();
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
@@ -679,11 +684,12 @@ int spawner_init(const char *exe, char *const *pre, int npre)
 /* The template part of daemon.info (a new reference). */
 json_t *spawner_info(void)
 {
-	return json_pack("{s:o, s:b, s:I, s:O}", "pid",
+	return json_pack("{s:o, s:b, s:I, s:O, s:I}", "pid",
 			 tmpl.pid > 0 ? json_integer(tmpl.pid) : json_null(),
 			 "ready", tmpl.ready, "restarts",
 			 (json_int_t)tmpl.restarts, "preloaded",
-			 tmpl.preloaded ? tmpl.preloaded : json_null());
+			 tmpl.preloaded ? tmpl.preloaded : json_null(), "pool",
+			 (json_int_t)pool_size);
 }
 
 /* At exit: stop the template (its workers live on) and free our state. */

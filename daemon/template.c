@@ -14,6 +14,15 @@
  * slow exec never delays the next spawn. It reaps its children through a
  * signalfd and reports each exit status to mpdd.
  *
+ * The pool (--pool N, after Android's USAP pool): the template keeps N
+ * children forked ahead of time, each blocked on its own socket. A spawn
+ * request is handed to one of them, with its "pass" descriptors, so the
+ * fork is off the request path; the template forks a replacement only
+ * when it has nothing else to do. A pooled child dies with the template
+ * (PR_SET_PDEATHSIG) until it takes a request; after that it is a worker
+ * like any other. With the pool empty (a burst), the template forks as
+ * before.
+ *
  * `mpdd --worker MODULE FUNCTION` is the fresh image of the "spawn" start
  * method for function targets: exec'd by a child that is already set up,
  * it reads the args from fd 4, reports on fd 3 like the clone does, and
@@ -79,6 +88,14 @@ struct pending {
 	int pipe;
 	struct report rep;
 	size_t got;
+	/* A pooled child acknowledges the request with one byte on its
+	 * report pipe. Until then the template keeps the request, to hand
+	 * it on should the child have died (killed while idle). */
+	bool pooled, taken;
+	char *line;
+	size_t len;
+	int fds[MPD_MAX_FDS_PER_MESSAGE];
+	int nfds;
 };
 
 /* A child that started, until it is reaped. */
@@ -87,7 +104,22 @@ struct child {
 	pid_t pid;
 };
 
+/* A pooled child, forked ahead and waiting for a request on sock. */
+struct slot {
+	pid_t pid;
+	int pidfd;
+	int sock; /* request (and "pass" fds) go here */
+	int report; /* its set-up report pipe */
+};
+
+/* In a pooled child: its request socket and report pipe. */
+#define POOL_SOCK_FD   3
+#define POOL_REPORT_FD 4
+
 static int ctl = -1;
+static struct slot *pool;
+static size_t npool, pool_size;
+static bool pool_stalled; /* a refill failed: wait for the next request */
 static char *self_exe;
 static struct pending *pend;
 static size_t npend, cap_pend;
@@ -366,13 +398,256 @@ void worker_call(const char *module, const char *function, json_t *args,
 	_exit(rc);
 }
 
-/* Handle one spawn request from mpdd; fds are its "pass" descriptors. */
-static void tmpl_spawn(json_t *req, int *fds, int nfds)
+static struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe)
+{
+	if (npend == cap_pend) {
+		cap_pend = cap_pend ? cap_pend * 2 : 16;
+		pend = realloc(pend, cap_pend * sizeof(*pend));
+		if (pend == NULL)
+			fatalx("template: out of memory");
+	}
+	pend[npend] = (struct pending){
+		.id = id,
+		.pid = pid,
+		.pidfd = pidfd,
+		.pipe = pipe,
+	};
+	return &pend[npend++];
+}
+
+/* Let go of the request a pooled child has taken. */
+static void pending_release(struct pending *q)
+{
+	free(q->line);
+	q->line = NULL;
+	for (int i = 0; i < q->nfds; i++)
+		close(q->fds[i]);
+	q->nfds = 0;
+}
+
+static void slot_close(struct slot *sl)
+{
+	if (sl->pidfd >= 0)
+		close(sl->pidfd);
+	close(sl->sock);
+	close(sl->report);
+}
+
+/*
+ * Write all of buf to a pooled child's socket, fds with the first byte.
+ * The socket blocks: the child is reading. Returns 0, or -1 when the
+ * child is gone.
+ */
+static int slot_write(int sock, const char *buf, size_t len, const int *fds,
+		      int nfds)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = fdio_send(sock, buf + off, len - off,
+				      off == 0 ? fds : NULL,
+				      off == 0 ? nfds : 0);
+
+		if (n == -1 && errno == EAGAIN) {
+			struct pollfd p = { .fd = sock, .events = POLLOUT };
+
+			poll(&p, 1, -1);
+			continue;
+		}
+		if (n == -1)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Hand the request (line, len: its JSON text) to a pooled child. Returns
+ * true when one took it; false when the pool is empty (or every child in
+ * it had died), and the caller forks.
+ */
+static bool pool_take(int64_t id, const char *line, size_t len, int *fds,
+		      int nfds)
+{
+	uint64_t head = len;
+
+	pool_stalled = false;
+	while (npool > 0) {
+		struct slot sl = pool[--npool];
+		char *buf = malloc(sizeof(head) + len);
+		int r = -1;
+
+		if (buf == NULL)
+			fatalx("template: out of memory");
+		memcpy(buf, &head, sizeof(head));
+		memcpy(buf + sizeof(head), line, len);
+		if (sl.pidfd >= 0)
+			r = slot_write(sl.sock, buf, sizeof(head) + len, fds,
+				       nfds);
+		free(buf);
+		close(sl.sock);
+		if (r == 0) {
+			struct pending *q =
+				pending_add(id, sl.pid, sl.pidfd, sl.report);
+
+			/* Kept until the child says it has the request. */
+			q->pooled = true;
+			q->line = malloc(len);
+			if (q->line == NULL)
+				fatalx("template: out of memory");
+			memcpy(q->line, line, len);
+			q->len = len;
+			memcpy(q->fds, fds, sizeof(int) * (size_t)nfds);
+			q->nfds = nfds;
+			return true;
+		}
+		/* Gone (its exit is reaped as a stranger's): next one. */
+		if (sl.pidfd >= 0)
+			close(sl.pidfd);
+		close(sl.report);
+	}
+	return false;
+}
+
+/*
+ * In a pooled child: wait for a request on POOL_SOCK_FD and run it. Never
+ * returns; exits quietly when the template closes the socket.
+ */
+static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
+		struct cmsghdr align;
+	} cmsg;
+	uint64_t len;
+	struct iovec iov = { .iov_base = &len, .iov_len = sizeof(len) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cmsg.buf,
+			     .msg_controllen = sizeof(cmsg.buf) };
+	int fds[MPD_MAX_FDS_PER_MESSAGE], nfds = 0;
+	size_t got = 0;
+	ssize_t n;
+	char *text;
+	json_t *req;
+
+	/* Die with the template while idle: nobody else could use us. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != tmpl_pid)
+		_exit(0);
+	prctl(PR_SET_NAME, "mpdd-pool");
+	do
+		n = recvmsg(POOL_SOCK_FD, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(len) || len > TEMPLATE_CTL_MAX)
+		_exit(0);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)nfds);
+	}
+	/* A worker now: it outlives the template, as a forked one does. */
+	prctl(PR_SET_PDEATHSIG, 0);
+	text = malloc(len + 1);
+	if (text == NULL)
+		child_fail(POOL_REPORT_FD, STAGE_SETUP, ENOMEM,
+			   "out of memory");
+	while (got < len) {
+		n = read(POOL_SOCK_FD, text + got, len - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			child_fail(POOL_REPORT_FD, STAGE_SETUP, EPIPE,
+				   "the request was cut short");
+		got += (size_t)n;
+	}
+	/* Taken: the template may forget the request. */
+	if (write(POOL_REPORT_FD, "t", 1) != 1)
+		_exit(CHILD_FAIL_EXIT);
+	req = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (req == NULL)
+		child_fail(POOL_REPORT_FD, STAGE_SETUP, EINVAL,
+			   "the request did not parse");
+	child_run(req, fds, nfds, POOL_REPORT_FD);
+}
+
+/* Fork one child into the pool. Returns -1 (and stalls the refill) when
+ * that fails. */
+static int pool_fork(void)
+{
+	int sv[2], p[2];
+	pid_t self = getpid(), pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		goto fail;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Keep stdio, the socket and the pipe; nothing else of the
+		 * template's (other slots, the channel to mpdd). */
+		int s = fcntl(sv[1], F_DUPFD_CLOEXEC, 64);
+		int r = fcntl(p[1], F_DUPFD_CLOEXEC, 64);
+
+		if (s == -1 || r == -1 ||
+		    dup3(s, POOL_SOCK_FD, O_CLOEXEC) == -1 ||
+		    dup3(r, POOL_REPORT_FD, O_CLOEXEC) == -1)
+			_exit(CHILD_FAIL_EXIT);
+		close_range(POOL_REPORT_FD + 1, ~0U, 0);
+		pool_child(self);
+	}
+	close(sv[1]);
+	close(p[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		close(p[0]);
+		goto fail;
+	}
+	if (npool == pool_size)
+		fatalx("template: pool overflow");
+	pool[npool++] = (struct slot){
+		.pid = pid,
+		.pidfd = pidfd_open(pid, 0),
+		.sock = sv[0],
+		.report = p[0],
+	};
+	return 0;
+fail:
+	log_warn("template: cannot refill the pool");
+	pool_stalled = true;
+	return -1;
+}
+
+/* A pooled child that died idle (killed from outside): forget it. */
+static bool pool_reaped(pid_t pid)
+{
+	for (size_t i = 0; i < npool; i++) {
+		if (pool[i].pid != pid)
+			continue;
+		slot_close(&pool[i]);
+		pool[i] = pool[--npool];
+		return true;
+	}
+	return false;
+}
+
+/* Handle one spawn request from mpdd (line, len: its text); fds are its
+ * "pass" descriptors. */
+static void tmpl_spawn(json_t *req, const char *line, size_t len, int *fds,
+		       int nfds)
 {
 	int64_t id = json_integer_value(json_object_get(req, "id"));
 	int p[2];
 	pid_t pid;
 
+	if (pool_take(id, line, len, fds, nfds))
+		return; /* the pending entry has the fds now */
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev", "failed",
 				   "id", (json_int_t)id, "stage", "fork",
@@ -396,18 +671,7 @@ static void tmpl_spawn(json_t *req, int *fds, int nfds)
 			 -1);
 		goto out;
 	}
-	if (npend == cap_pend) {
-		cap_pend = cap_pend ? cap_pend * 2 : 16;
-		pend = realloc(pend, cap_pend * sizeof(*pend));
-		if (pend == NULL)
-			fatalx("template: out of memory");
-	}
-	pend[npend++] = (struct pending){
-		.id = id,
-		.pid = pid,
-		.pidfd = pidfd_open(pid, 0),
-		.pipe = p[0],
-	};
+	pending_add(id, pid, pidfd_open(pid, 0), p[0]);
 out:
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -463,6 +727,30 @@ static void pending_resolve(size_t i)
 	pend[i] = pend[--npend];
 }
 
+/*
+ * The pooled child of pend[i] died before it took its request (it was
+ * killed while idle): start the request again, from the pool or by fork.
+ * Its exit is reaped as a stranger's.
+ */
+static void pending_retry(size_t i)
+{
+	struct pending q = pend[i];
+	json_t *req;
+
+	pend[i] = pend[--npend];
+	if (q.pidfd >= 0)
+		close(q.pidfd);
+	close(q.pipe);
+	req = json_loadb(q.line, q.len, 0, NULL);
+	if (req == NULL)
+		fatalx("template: cannot parse a request it parsed before");
+	log_debug("template: pooled child %ld died idle; starting %lld again",
+		  (long)q.pid, (long long)q.id);
+	tmpl_spawn(req, q.line, q.len, q.fds, q.nfds);
+	json_decref(req);
+	free(q.line);
+}
+
 /* Read the report pipe of pend[i]; resolve at EOF. Returns true if
  * resolved (pend[i] now holds another entry). */
 static bool pending_read(size_t i)
@@ -473,6 +761,18 @@ static bool pending_read(size_t i)
 	char sink[64];
 	ssize_t n;
 
+	if (q->pooled && !q->taken) {
+		do
+			n = read(q->pipe, sink, 1);
+		while (n == -1 && errno == EINTR);
+		if (n == 1) {
+			q->taken = true;
+			pending_release(q);
+			return false;
+		}
+		pending_retry(i);
+		return true;
+	}
 	do
 		n = room > 0 ? read(q->pipe, dst, room) :
 			       read(q->pipe, sink, sizeof(sink));
@@ -493,6 +793,8 @@ static void tmpl_reap(void)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pool_reaped(pid))
+			continue;
 		/* A child still in set-up: its report comes first. */
 		for (size_t i = 0; i < npend; i++) {
 			if (pend[i].pid == pid) {
@@ -586,7 +888,7 @@ static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 		    strcmp(json_string_value(json_object_get(req, "op")) ?: "",
 			   "spawn") != 0)
 			fatalx("template: bad request from mpdd");
-		tmpl_spawn(req, fds, nfds);
+		tmpl_spawn(req, line, len, fds, nfds);
 		json_decref(req);
 	}
 }
@@ -603,11 +905,13 @@ int template_main(int argc, char **argv)
 	char exe[4096];
 	ssize_t n;
 
-	/* mpdd --template FD [--log-level L] [--preload M]... */
+	/* mpdd --template FD [--log-level L] [--pool N] [--preload M]... */
 	ctl = atoi(argv[2]);
 	for (int i = 3; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--log-level") == 0)
 			level = log_level_parse(argv[i + 1]);
+		else if (strcmp(argv[i], "--pool") == 0)
+			pool_size = strtoul(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--preload") == 0 && nmods < 64)
 			mods[nmods++] = argv[i + 1];
 	}
@@ -641,9 +945,17 @@ int template_main(int argc, char **argv)
 
 	mpd_framer_init(&in, TEMPLATE_CTL_MAX);
 	fdq_init(&q);
+	if (pool_size > MPD_MAX_POOL)
+		pool_size = MPD_MAX_POOL;
+	pool = calloc(pool_size + 1, sizeof(*pool));
+	if (pool == NULL)
+		fatalx("template: out of memory");
 	for (;;) {
 		size_t np = npend;
 		struct pollfd *pfd = calloc(np + 2, sizeof(*pfd));
+		/* Refill the pool only when nothing else is waiting. */
+		int wait = npool < pool_size && !pool_stalled ? 0 : -1;
+		int ready;
 
 		if (pfd == NULL)
 			fatalx("template: out of memory");
@@ -652,8 +964,14 @@ int template_main(int argc, char **argv)
 		for (size_t i = 0; i < np; i++)
 			pfd[i + 2] = (struct pollfd){ .fd = pend[i].pipe,
 						      .events = POLLIN };
-		if (poll(pfd, np + 2, -1) == -1 && errno != EINTR)
+		ready = poll(pfd, np + 2, wait);
+		if (ready == -1 && errno != EINTR)
 			fatal("template: poll");
+		if (ready == 0) {
+			pool_fork();
+			free(pfd);
+			continue;
+		}
 		/* Set-up reports first, then exits, then new requests. */
 		for (size_t i = np; i-- > 0;) {
 			if (pfd[i + 2].revents == 0)

@@ -901,3 +901,96 @@ Test(broker, memory_returns_after_a_million_items)
 	close(fd);
 	mpdd_stop(&d);
 }
+
+/*
+ * Items come back exactly as they went in, whatever their stored form:
+ * integers (kept in binary, at every byte-width and sign boundary), texts
+ * just under and over the one-byte-header limit, and everything else.
+ */
+Test(broker, items_round_trip_exactly)
+{
+	static const char *const texts[] = {
+		"0",
+		"1",
+		"-1",
+		"127",
+		"128",
+		"-128",
+		"-129",
+		"255",
+		"256",
+		"32767",
+		"32768",
+		"-32768",
+		"-32769",
+		"8388607",
+		"8388608",
+		"2147483647",
+		"2147483648",
+		"-2147483648",
+		"-2147483649",
+		"140737488355327",
+		"140737488355328",
+		"36028797018963967",
+		"36028797018963968",
+		"9223372036854775807",
+		"-9223372036854775808",
+		"1.5",
+		"-0.0",
+		"1e+300",
+		"true",
+		"null",
+		"\"\"",
+		"\"007\"",
+		"[1,2]",
+		"{\"a\":-5}",
+	};
+	size_t n = sizeof(texts) / sizeof(texts[0]);
+	json_t *items = json_array(), *r, *got;
+	char big[400];
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	mkqueue(fd, "rt", 0);
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_loads(texts[i], JSON_DECODE_ANY, NULL);
+
+		cr_assert(v != NULL, "%s", texts[i]);
+		json_array_append_new(items, v);
+	}
+	/* Strings of 189, 190 and 300 characters: texts of 191, 192 and
+	 * 302 bytes with their quotes, around the short-header limit. */
+	memset(big, 'x', sizeof(big));
+	json_array_append_new(items, json_stringn(big, 189));
+	json_array_append_new(items, json_stringn(big, 190));
+	json_array_append_new(items, json_stringn(big, 300));
+	json_decref(ok(fd, "queue.put_many",
+		       json_pack("{s:s, s:O}", "name", "rt", "items", items)));
+	r = ok(fd, "queue.get_many",
+	       json_pack("{s:s, s:i}", "name", "rt", "max", 1000));
+	got = json_object_get(r, "items");
+	cr_assert_eq(json_array_size(got), json_array_size(items));
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		char *want = json_dumps(json_array_get(items, i),
+					JSON_ENCODE_ANY | JSON_COMPACT);
+		char *have = json_dumps(json_array_get(got, i),
+					JSON_ENCODE_ANY | JSON_COMPACT);
+
+		cr_assert_str_eq(have, want, "item %zu", i);
+		free(want);
+		free(have);
+	}
+	/* One at a time too (the single-item reply). */
+	json_decref(ok(fd, "queue.put",
+		       json_pack("{s:s, s:I}", "name", "rt", "item",
+				 (json_int_t)-9223372036854775807LL - 1)));
+	json_decref(r);
+	r = ok(fd, "queue.get", json_pack("{s:s}", "name", "rt"));
+	cr_assert_eq(json_integer_value(json_object_get(r, "item")),
+		     (json_int_t)-9223372036854775807LL - 1);
+	json_decref(r);
+	json_decref(items);
+	close(fd);
+	mpdd_stop(&d);
+}

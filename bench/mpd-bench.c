@@ -1,0 +1,1032 @@
+/*
+ * mpd-bench - the C side of `scripts/dev bench`: mpd through libmpd, the
+ * raw floors (what the kernel costs with no daemon at all), and Redis
+ * through a minimal RESP client (bench/resp.c), all measured the same way.
+ *
+ *   mpd-bench --socket PATH --module PATH [--redis PATH] [--quick]
+ *             [--repeats N] [--only WORKLOAD[,WORKLOAD...]] [--list]
+ *
+ * It prints one JSON object per line, per (workload, impl):
+ *   {"workload": W, "impl": I, "unit": U, "better": "lower"|"higher",
+ *    "samples": [one number per repeat]}
+ * Each sample is the mean over many iterations (a latency in
+ * microseconds, or a rate over the wall time of all clients). bench/run.py
+ * takes medians and prints the table. Clients of the multi-client
+ * workloads are separate processes released together through a pipe.
+ *
+ * The workloads, the item shape (a small JSON integer, a decimal string
+ * for Redis) and the reasons: docs/performance.md.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mpd.h>
+
+#include "resp.h"
+
+static struct {
+	const char *socket;
+	const char *redis;
+	const char *module;
+	const char *only;
+	int repeats;
+	bool quick;
+	pid_t mpdd_pid;
+} opt = { .repeats = 5 };
+
+/* A unique name per sample, so no run sees another's leftovers. */
+static char obj_name[64];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die_mpd(const char *what, int r, const struct mpd_error *e)
+{
+	errx(1, "%s: %s (%s)", what,
+	     e->message[0] ? e->message : mpd_strerror(r), e->name);
+}
+
+static struct mpd_client *mpd_open(void)
+{
+	struct mpd_client *c;
+	struct mpd_error e;
+	int r = mpd_connect(&c, opt.socket, &e);
+
+	if (r < 0)
+		die_mpd("connect", r, &e);
+	return c;
+}
+
+/*
+ * Multi-client runs. Each client is a forked process that sets itself up
+ * (connects), reports ready, and waits for the parent to close the go
+ * pipe; the sample is timed from that release to the last client's exit.
+ */
+struct gate {
+	int ready;
+	int go;
+};
+
+static void gate_pass(const struct gate *g)
+{
+	char c = 'r';
+
+	if (write(g->ready, &c, 1) != 1)
+		_exit(1);
+	while (read(g->go, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+typedef void client_fn(int idx, int nclients, long iters, const struct gate *g);
+
+/* Run fn in n clients; returns the wall seconds from release to the end. */
+static double run_clients(int n, long iters, client_fn *fn)
+{
+	int ready[2], go[2];
+	pid_t pids[64];
+	double t0;
+	char buf[64];
+	int got = 0, failed = 0;
+
+	if (n > 64)
+		errx(1, "too many clients");
+	if (pipe(ready) < 0 || pipe(go) < 0)
+		err(1, "pipe");
+	fflush(NULL);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			err(1, "fork");
+		if (pids[i] == 0) {
+			struct gate g = { ready[1], go[0] };
+
+			close(ready[0]);
+			close(go[1]);
+			fn(i, n, iters, &g);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	while (got < n) {
+		ssize_t k = read(ready[0], buf, sizeof(buf));
+
+		if (k <= 0)
+			errx(1, "a client failed before it was ready");
+		got += (int)k;
+	}
+	t0 = now();
+	close(go[1]);
+	for (int i = 0; i < n; i++) {
+		int st;
+
+		while (waitpid(pids[i], &st, 0) < 0)
+			if (errno != EINTR)
+				err(1, "waitpid");
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	close(ready[0]);
+	if (failed)
+		errx(1, "%d of %d clients failed", failed, n);
+	return now() - t0;
+}
+
+/* The share of iters that client idx of n does. */
+static long share(int idx, int n, long iters)
+{
+	return iters / n + (idx < iters % n ? 1 : 0);
+}
+
+/* ---- spawning ---------------------------------------------------------- */
+
+static const char *const true_argv[] = { "/bin/true", NULL };
+
+static void spawn_opts(struct mpd_process_options *o, bool func)
+{
+	memset(o, 0, sizeof(*o));
+	if (func) {
+		o->module = opt.module;
+		o->function = "bench_noop";
+	} else {
+		o->argv = true_argv;
+	}
+}
+
+static void mpd_spawn_loop(struct mpd_client *c, bool func, long iters)
+{
+	struct mpd_process_options o;
+
+	spawn_opts(&o, func);
+	for (long i = 0; i < iters; i++) {
+		struct mpd_error e;
+		int code = -1;
+		int r = mpd_run(c, &o, -1, &code, NULL, &e);
+
+		/* Ended records are let go by --max-exited, as Python's
+		 * Process objects are by the garbage collector. */
+		if (r < 0)
+			die_mpd("mpd_run", r, &e);
+		if (code != 0)
+			errx(1, "worker exited %d", code);
+	}
+}
+
+static double mpd_spawn_latency(bool func, long iters)
+{
+	struct mpd_client *c = mpd_open();
+	double t0 = now();
+
+	mpd_spawn_loop(c, func, iters);
+	t0 = now() - t0;
+	mpd_close(c);
+	return t0 / (double)iters * 1e6;
+}
+
+static double w_mpd_spawn_func(long iters)
+{
+	return mpd_spawn_latency(true, iters);
+}
+
+static double w_mpd_spawn_argv(long iters)
+{
+	return mpd_spawn_latency(false, iters);
+}
+
+static void fork_wait(bool exec)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		if (exec)
+			execv(true_argv[0], (char *const *)true_argv);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		errx(1, "child failed");
+}
+
+static double floor_spawn(bool exec, long iters)
+{
+	double t0 = now();
+
+	for (long i = 0; i < iters; i++)
+		fork_wait(exec);
+	return (now() - t0) / (double)iters * 1e6;
+}
+
+static double w_floor_fork(long iters)
+{
+	return floor_spawn(false, iters);
+}
+
+static double w_floor_fork_exec(long iters)
+{
+	return floor_spawn(true, iters);
+}
+
+static void client_mpd_spawn(int idx, int n, long iters, const struct gate *g)
+{
+	struct mpd_client *c = mpd_open();
+
+	gate_pass(g);
+	mpd_spawn_loop(c, true, share(idx, n, iters));
+	mpd_close(c);
+}
+
+static void client_floor_fork(int idx, int n, long iters, const struct gate *g)
+{
+	gate_pass(g);
+	for (long i = share(idx, n, iters); i > 0; i--)
+		fork_wait(false);
+}
+
+static double w_mpd_tput2(long iters)
+{
+	return (double)iters / run_clients(2, iters, client_mpd_spawn);
+}
+
+static double w_mpd_tput8(long iters)
+{
+	return (double)iters / run_clients(8, iters, client_mpd_spawn);
+}
+
+static double w_floor_tput2(long iters)
+{
+	return (double)iters / run_clients(2, iters, client_floor_fork);
+}
+
+static double w_floor_tput8(long iters)
+{
+	return (double)iters / run_clients(8, iters, client_floor_fork);
+}
+
+/* ---- queue round trip -------------------------------------------------- */
+
+static void mpd_queue_fresh(struct mpd_client *c)
+{
+	struct mpd_error e;
+	int r;
+
+	snprintf(obj_name, sizeof(obj_name), "bench-q-%d-%.0f", (int)getpid(),
+		 now() * 1e6);
+	r = mpd_queue_create(c, obj_name, 0, 0, &e);
+	if (r < 0)
+		die_mpd("queue.create", r, &e);
+}
+
+static void mpd_queue_drop(struct mpd_client *c)
+{
+	struct mpd_error e;
+	int r = mpd_queue_delete(c, obj_name, &e);
+
+	if (r < 0)
+		die_mpd("queue.delete", r, &e);
+}
+
+static double w_mpd_queue_rtt(long iters)
+{
+	struct mpd_client *c = mpd_open();
+	double t0;
+
+	mpd_queue_fresh(c);
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		struct mpd_error e;
+		int64_t v;
+		int r = mpd_queue_put_int(c, obj_name, i, -1, &e);
+
+		if (r == 0)
+			r = mpd_queue_get_int(c, obj_name, -1, &v, &e);
+		if (r < 0)
+			die_mpd("queue put/get", r, &e);
+		if (v != i)
+			errx(1, "queue gave %" PRId64 ", not %ld", v, i);
+	}
+	t0 = now() - t0;
+	mpd_queue_drop(c);
+	mpd_close(c);
+	return t0 / (double)iters * 1e6;
+}
+
+static void redis_del(struct resp *r, const char *key)
+{
+	struct resp_reply rep;
+	const char *argv[] = { "DEL", key };
+
+	resp_cmd(r, &rep, 2, argv);
+}
+
+static double w_redis_queue_rtt(long iters)
+{
+	struct resp r;
+	double t0;
+	char key[] = "bench-rtt";
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, key);
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		struct resp_reply rep;
+		char num[24];
+		const char *push[] = { "LPUSH", key, num };
+		const char *pop[] = { "RPOP", key };
+
+		snprintf(num, sizeof(num), "%ld", i);
+		resp_cmd(&r, &rep, 3, push);
+		resp_cmd(&r, &rep, 2, pop);
+		if (rep.type != '$' || strtol(rep.str, NULL, 10) != i)
+			errx(1, "redis RPOP gave the wrong item");
+	}
+	t0 = now() - t0;
+	resp_close(&r);
+	return t0 / (double)iters * 1e6;
+}
+
+/* Two request/response round trips of a small message over a Unix
+ * socket pair to an echo process: the floor under put + get. */
+static double w_floor_pingpong(long iters)
+{
+	int sv[2];
+	char msg[64] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}\n";
+	pid_t pid;
+	double t0;
+	int st;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		err(1, "socketpair");
+	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		char buf[64];
+		ssize_t n;
+
+		close(sv[0]);
+		while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+			if (write(sv[1], buf, (size_t)n) != n)
+				_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	t0 = now();
+	for (long i = 0; i < 2 * iters; i++) {
+		char buf[64];
+
+		if (write(sv[0], msg, sizeof(msg)) != sizeof(msg))
+			err(1, "write");
+		for (size_t got = 0; got < sizeof(msg);) {
+			ssize_t n = read(sv[0], buf, sizeof(buf) - got);
+
+			if (n <= 0)
+				err(1, "read");
+			got += (size_t)n;
+		}
+	}
+	t0 = now() - t0;
+	close(sv[0]);
+	waitpid(pid, &st, 0);
+	return t0 / (double)iters * 1e6;
+}
+
+/* ---- queue throughput -------------------------------------------------- */
+
+#define BATCH 1000
+
+static void client_mpd_queue(int idx, int n, long iters, const struct gate *g,
+			     bool batch)
+{
+	struct mpd_client *c = mpd_open();
+	struct mpd_error e;
+	int r = 0;
+
+	(void)n;
+	gate_pass(g);
+	if (idx == 0 && !batch) {
+		for (long i = 0; i < iters && r == 0; i++)
+			r = mpd_queue_put_int(c, obj_name, i, -1, &e);
+	} else if (idx == 0) {
+		for (long i = 0; i < iters && r == 0; i += BATCH) {
+			json_t *items = json_array();
+
+			for (long k = i; k < i + BATCH && k < iters; k++)
+				json_array_append_new(items, json_integer(k));
+			r = mpd_queue_put_many(c, obj_name, items, -1, &e);
+			json_decref(items);
+		}
+	} else if (!batch) {
+		for (long i = 0; i < iters && r == 0; i++) {
+			int64_t v;
+
+			r = mpd_queue_get_int(c, obj_name, -1, &v, &e);
+			if (r == 0 && v != i)
+				errx(1, "queue out of order");
+		}
+	} else {
+		for (long i = 0; i < iters && r == 0;) {
+			json_t *items = NULL;
+			size_t k;
+			json_t *v;
+
+			r = mpd_queue_get_many(c, obj_name, BATCH, -1, &items,
+					       &e);
+			json_array_foreach (items, k, v) {
+				if (json_integer_value(v) != i++)
+					errx(1, "queue out of order");
+			}
+			json_decref(items);
+		}
+	}
+	if (r < 0)
+		die_mpd("queue throughput", r, &e);
+	mpd_close(c);
+}
+
+static void client_mpd_queue_single(int idx, int n, long iters,
+				    const struct gate *g)
+{
+	client_mpd_queue(idx, n, iters, g, false);
+}
+
+static void client_mpd_queue_batch(int idx, int n, long iters,
+				   const struct gate *g)
+{
+	client_mpd_queue(idx, n, iters, g, true);
+}
+
+static double mpd_queue_tput(long iters, client_fn *fn)
+{
+	struct mpd_client *c = mpd_open();
+	double s;
+
+	mpd_queue_fresh(c);
+	s = run_clients(2, iters, fn);
+	mpd_queue_drop(c);
+	mpd_close(c);
+	return (double)iters / s;
+}
+
+static double w_mpd_queue_tput(long iters)
+{
+	return mpd_queue_tput(iters, client_mpd_queue_single);
+}
+
+static double w_mpd_queue_tput_batch(long iters)
+{
+	return mpd_queue_tput(iters, client_mpd_queue_batch);
+}
+
+/* The Redis consumer: pops with LPOP (a count of them when batching),
+ * blocking in BLPOP when the list is empty. */
+static void redis_consume(struct resp *r, long iters, bool batch)
+{
+	char count[16];
+	const char *pop[] = { "LPOP", "bench-tput", count };
+	const char *bpop[] = { "BLPOP", "bench-tput", "0" };
+	long want = 0;
+
+	snprintf(count, sizeof(count), "%d", BATCH);
+	while (want < iters) {
+		struct resp_reply rep;
+
+		resp_append(r, batch ? 3 : 2, pop);
+		resp_flush(r);
+		resp_read(r, &rep, 1);
+		if (rep.type == '$' && rep.n >= 0) {
+			if (strtol(rep.str, NULL, 10) != want++)
+				errx(1, "redis out of order");
+			continue;
+		}
+		if (rep.type == '*' && rep.n > 0) {
+			for (int64_t k = rep.n; k > 0; k--) {
+				struct resp_reply el;
+
+				resp_read(r, &el, 0);
+				if (strtol(el.str, NULL, 10) != want++)
+					errx(1, "redis out of order");
+			}
+			continue;
+		}
+		/* Empty: wait for one. */
+		resp_cmd(r, &rep, 3, bpop);
+		if (rep.n != 2)
+			errx(1, "redis BLPOP gave no item");
+		want++;
+	}
+}
+
+static void client_redis_queue(int idx, int n, long iters, const struct gate *g,
+			       bool batch)
+{
+	struct resp r;
+
+	(void)n;
+	resp_connect(&r, opt.redis);
+	gate_pass(g);
+	if (idx == 1) {
+		redis_consume(&r, iters, batch);
+	} else if (!batch) {
+		for (long i = 0; i < iters; i++) {
+			struct resp_reply rep;
+
+			resp_append_ints(&r, "RPUSH", "bench-tput", i, 1);
+			resp_flush(&r);
+			resp_read(&r, &rep, 0);
+		}
+	} else {
+		for (long i = 0; i < iters; i += BATCH) {
+			struct resp_reply rep;
+			long k = iters - i < BATCH ? iters - i : BATCH;
+
+			resp_append_ints(&r, "RPUSH", "bench-tput", i,
+					 (size_t)k);
+			resp_flush(&r);
+			resp_read(&r, &rep, 0);
+		}
+	}
+	resp_close(&r);
+}
+
+static void client_redis_queue_single(int idx, int n, long iters,
+				      const struct gate *g)
+{
+	client_redis_queue(idx, n, iters, g, false);
+}
+
+static void client_redis_queue_batch(int idx, int n, long iters,
+				     const struct gate *g)
+{
+	client_redis_queue(idx, n, iters, g, true);
+}
+
+static double redis_queue_tput(long iters, client_fn *fn)
+{
+	struct resp r;
+	double s;
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, "bench-tput");
+	s = run_clients(2, iters, fn);
+	redis_del(&r, "bench-tput");
+	resp_close(&r);
+	return (double)iters / s;
+}
+
+static double w_redis_queue_tput(long iters)
+{
+	return redis_queue_tput(iters, client_redis_queue_single);
+}
+
+static double w_redis_queue_tput_batch(long iters)
+{
+	return redis_queue_tput(iters, client_redis_queue_batch);
+}
+
+/* ---- counter ----------------------------------------------------------- */
+
+static void client_mpd_counter(int idx, int n, long iters, const struct gate *g)
+{
+	struct mpd_client *c = mpd_open();
+
+	gate_pass(g);
+	for (long i = share(idx, n, iters); i > 0; i--) {
+		struct mpd_error e;
+		int r = mpd_value_add_int(c, "bench-counter", 1, NULL, &e);
+
+		if (r < 0)
+			die_mpd("value.add", r, &e);
+	}
+	mpd_close(c);
+}
+
+static double mpd_counter(int n, long iters)
+{
+	struct mpd_client *c = mpd_open();
+	struct mpd_error e;
+	double s;
+	int64_t v = -1;
+	int r = mpd_value_create(c, "bench-counter", "int", NULL, 0, &e);
+
+	if (r < 0)
+		die_mpd("value.create", r, &e);
+	s = run_clients(n, iters, client_mpd_counter);
+	r = mpd_value_get_int(c, "bench-counter", &v, &e);
+	if (r < 0)
+		die_mpd("value.get", r, &e);
+	if (v != iters)
+		errx(1, "counter ended at %" PRId64 ", not %ld", v, iters);
+	mpd_value_delete(c, "bench-counter", &e);
+	mpd_close(c);
+	return (double)iters / s;
+}
+
+static double w_mpd_counter1(long iters)
+{
+	return mpd_counter(1, iters);
+}
+
+static double w_mpd_counter50(long iters)
+{
+	return mpd_counter(50, iters);
+}
+
+static void client_redis_counter(int idx, int n, long iters,
+				 const struct gate *g)
+{
+	struct resp r;
+	const char *incr[] = { "INCR", "bench-counter" };
+
+	resp_connect(&r, opt.redis);
+	gate_pass(g);
+	for (long i = share(idx, n, iters); i > 0; i--) {
+		struct resp_reply rep;
+
+		resp_cmd(&r, &rep, 2, incr);
+		if (rep.type != ':')
+			errx(1, "redis INCR failed");
+	}
+	resp_close(&r);
+}
+
+static double redis_counter(int n, long iters)
+{
+	struct resp r;
+	struct resp_reply rep;
+	const char *get[] = { "GET", "bench-counter" };
+	double s;
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, "bench-counter");
+	s = run_clients(n, iters, client_redis_counter);
+	resp_cmd(&r, &rep, 2, get);
+	if (rep.type != '$' || strtol(rep.str, NULL, 10) != iters)
+		errx(1, "redis counter ended wrong");
+	redis_del(&r, "bench-counter");
+	resp_close(&r);
+	return (double)iters / s;
+}
+
+static double w_redis_counter1(long iters)
+{
+	return redis_counter(1, iters);
+}
+
+static double w_redis_counter50(long iters)
+{
+	return redis_counter(50, iters);
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static double rss_mib(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	long kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		err(1, "%s", path);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	if (kb < 0)
+		errx(1, "no VmRSS in %s", path);
+	return (double)kb / 1024.0;
+}
+
+static pid_t redis_pid(void)
+{
+	struct resp r;
+	struct resp_reply rep;
+	const char *info[] = { "INFO", "server" };
+	const char *p;
+	pid_t pid;
+
+	resp_connect(&r, opt.redis);
+	resp_cmd(&r, &rep, 2, info);
+	p = rep.str ? strstr(rep.str, "process_id:") : NULL;
+	if (p == NULL)
+		errx(1, "redis INFO has no process_id");
+	pid = (pid_t)strtol(p + strlen("process_id:"), NULL, 10);
+	resp_close(&r);
+	return pid;
+}
+
+static double w_mpd_mem_idle(long iters)
+{
+	(void)iters;
+	return rss_mib(opt.mpdd_pid);
+}
+
+static double w_redis_mem_idle(long iters)
+{
+	(void)iters;
+	return rss_mib(redis_pid());
+}
+
+/* mpdd's RSS with iters live workers (sleep processes), which it then
+ * kills, joins and forgets. */
+static double w_mpd_mem_workers(long iters)
+{
+	static const char *const sleep_argv[] = { "sleep", "3600", NULL };
+	struct mpd_client *c = mpd_open();
+	struct mpd_process_options o = { .argv = sleep_argv, .start = 1 };
+	int64_t *ids = calloc((size_t)iters, sizeof(*ids));
+	double mib;
+
+	if (ids == NULL)
+		err(1, "calloc");
+	for (long i = 0; i < iters; i++) {
+		struct mpd_error e;
+		json_t *rec;
+		int r = mpd_process_create(c, &o, &rec, &e);
+
+		if (r < 0)
+			die_mpd("process.create", r, &e);
+		ids[i] = json_integer_value(json_object_get(rec, "id"));
+		json_decref(rec);
+	}
+	mib = rss_mib(opt.mpdd_pid);
+	for (long i = 0; i < iters; i++) {
+		struct mpd_error e;
+		int r = mpd_process_kill(c, ids[i], &e);
+
+		if (r == 0)
+			r = mpd_process_join(c, ids[i], -1, NULL, &e);
+		if (r == 0)
+			r = mpd_process_close(c, ids[i], &e);
+		if (r < 0)
+			die_mpd("kill/join/close", r, &e);
+	}
+	free(ids);
+	mpd_close(c);
+	return mib;
+}
+
+/* Bytes per item that the server's RSS grows by while holding iters
+ * small items. */
+static double w_mpd_mem_item(long iters)
+{
+	struct mpd_client *c = mpd_open();
+	double before, after;
+
+	mpd_queue_fresh(c);
+	before = rss_mib(opt.mpdd_pid);
+	for (long i = 0; i < iters; i += BATCH) {
+		struct mpd_error e;
+		json_t *items = json_array();
+		int r;
+
+		for (long k = i; k < i + BATCH && k < iters; k++)
+			json_array_append_new(items, json_integer(k));
+		r = mpd_queue_put_many(c, obj_name, items, -1, &e);
+		json_decref(items);
+		if (r < 0)
+			die_mpd("queue.put_many", r, &e);
+	}
+	after = rss_mib(opt.mpdd_pid);
+	mpd_queue_drop(c);
+	mpd_close(c);
+	return (after - before) * 1048576.0 / (double)iters;
+}
+
+static double w_redis_mem_item(long iters)
+{
+	struct resp r;
+	pid_t pid = redis_pid();
+	double before, after;
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, "bench-mem");
+	before = rss_mib(pid);
+	for (long i = 0; i < iters; i += BATCH) {
+		struct resp_reply rep;
+		long k = iters - i < BATCH ? iters - i : BATCH;
+
+		resp_append_ints(&r, "RPUSH", "bench-mem", i, (size_t)k);
+		resp_flush(&r);
+		resp_read(&r, &rep, 0);
+	}
+	after = rss_mib(pid);
+	redis_del(&r, "bench-mem");
+	resp_close(&r);
+	return (after - before) * 1048576.0 / (double)iters;
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+struct workload {
+	const char *name;
+	const char *impl;
+	const char *unit;
+	bool higher;
+	bool redis;
+	double (*run)(long iters);
+	long full, quick; /* iterations per sample */
+};
+
+static const struct workload workloads[] = {
+	{ "mem.idle", "mpd", "MiB", false, false, w_mpd_mem_idle, 1, 1 },
+	{ "mem.idle", "redis", "MiB", false, true, w_redis_mem_idle, 1, 1 },
+	{ "spawn.func", "mpd", "us", false, false, w_mpd_spawn_func, 2000,
+	  300 },
+	{ "spawn.func", "floor-fork", "us", false, false, w_floor_fork, 2000,
+	  300 },
+	{ "spawn.argv", "mpd", "us", false, false, w_mpd_spawn_argv, 1000,
+	  200 },
+	{ "spawn.argv", "floor-fork-exec", "us", false, false,
+	  w_floor_fork_exec, 1000, 200 },
+	{ "spawn.tput2", "mpd", "procs/s", true, false, w_mpd_tput2, 2000,
+	  400 },
+	{ "spawn.tput2", "floor-fork", "procs/s", true, false, w_floor_tput2,
+	  2000, 400 },
+	{ "spawn.tput8", "mpd", "procs/s", true, false, w_mpd_tput8, 2000,
+	  400 },
+	{ "spawn.tput8", "floor-fork", "procs/s", true, false, w_floor_tput8,
+	  2000, 400 },
+	{ "queue.rtt", "mpd", "us", false, false, w_mpd_queue_rtt, 20000,
+	  3000 },
+	{ "queue.rtt", "redis", "us", false, true, w_redis_queue_rtt, 20000,
+	  3000 },
+	{ "queue.rtt", "floor-pingpong", "us", false, false, w_floor_pingpong,
+	  20000, 3000 },
+	{ "queue.tput", "mpd", "items/s", true, false, w_mpd_queue_tput, 200000,
+	  50000 },
+	{ "queue.tput", "mpd-batch", "items/s", true, false,
+	  w_mpd_queue_tput_batch, 200000, 50000 },
+	{ "queue.tput", "redis", "items/s", true, true, w_redis_queue_tput,
+	  200000, 50000 },
+	{ "queue.tput", "redis-batch", "items/s", true, true,
+	  w_redis_queue_tput_batch, 200000, 50000 },
+	{ "counter.1", "mpd", "ops/s", true, false, w_mpd_counter1, 50000,
+	  10000 },
+	{ "counter.1", "redis", "ops/s", true, true, w_redis_counter1, 50000,
+	  10000 },
+	{ "counter.50", "mpd", "ops/s", true, false, w_mpd_counter50, 100000,
+	  20000 },
+	{ "counter.50", "redis", "ops/s", true, true, w_redis_counter50, 100000,
+	  20000 },
+	{ "mem.workers", "mpd", "MiB", false, false, w_mpd_mem_workers, 1000,
+	  1000 },
+	{ "mem.item", "mpd", "B/item", false, false, w_mpd_mem_item, 1000000,
+	  1000000 },
+	{ "mem.item", "redis", "B/item", false, true, w_redis_mem_item, 1000000,
+	  1000000 },
+};
+
+static bool selected(const char *name)
+{
+	const char *p = opt.only;
+	size_t n = strlen(name);
+
+	if (p == NULL)
+		return true;
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == opt.only || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static void run_workload(const struct workload *w)
+{
+	long iters = opt.quick ? w->quick : w->full;
+	bool once = strncmp(w->name, "mem.", 4) == 0;
+	int repeats = once ? 1 : opt.repeats;
+
+	fprintf(stderr, "mpd-bench: %s %s\n", w->name, w->impl);
+	if (!once)
+		w->run(iters / 10 > 0 ? iters / 10 : 1); /* warm up */
+	printf("{\"workload\": \"%s\", \"impl\": \"%s\", \"unit\": \"%s\", "
+	       "\"better\": \"%s\", \"samples\": [",
+	       w->name, w->impl, w->unit, w->higher ? "higher" : "lower");
+	for (int i = 0; i < repeats; i++) {
+		double v = w->run(iters);
+
+		printf("%s%.6g", i ? ", " : "", v);
+	}
+	printf("]}\n");
+	fflush(stdout);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mpd-bench --socket PATH --module PATH [OPTION]...\n"
+		"Measure mpd, the raw floors and Redis; print JSON lines.\n"
+		"\n"
+		"  -s, --socket PATH   mpdd's socket\n"
+		"  -m, --module PATH   the bench module (bench_noop)\n"
+		"  -r, --redis PATH    redis-server's Unix socket (omit: no "
+		"Redis rows)\n"
+		"  -q, --quick         fewer iterations\n"
+		"  -n, --repeats N     samples per row (default 5)\n"
+		"  -o, --only LIST     only these workloads (comma-separated)\n"
+		"  -l, --list          list the workloads and exit\n"
+		"  -h, --help          show this help and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "redis", required_argument, NULL, 'r' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "repeats", required_argument, NULL, 'n' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct mpd_client *c;
+	struct mpd_error e;
+	json_t *info;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "s:m:r:qn:o:lh", longopts,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			opt.socket = optarg;
+			break;
+		case 'm':
+			opt.module = optarg;
+			break;
+		case 'r':
+			opt.redis = optarg;
+			break;
+		case 'q':
+			opt.quick = true;
+			break;
+		case 'n':
+			opt.repeats = atoi(optarg);
+			if (opt.repeats < 1)
+				errx(2, "--repeats wants a positive number");
+			break;
+		case 'o':
+			opt.only = optarg;
+			break;
+		case 'l':
+			for (size_t i = 0;
+			     i < sizeof(workloads) / sizeof(*workloads); i++)
+				printf("%s %s\n", workloads[i].name,
+				       workloads[i].impl);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (opt.socket == NULL || opt.module == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	c = mpd_open();
+	r = mpd_daemon_info(c, &info, &e);
+	if (r < 0)
+		die_mpd("daemon.info", r, &e);
+	opt.mpdd_pid = (pid_t)json_integer_value(json_object_get(info, "pid"));
+	json_decref(info);
+	mpd_close(c);
+
+	for (size_t i = 0; i < sizeof(workloads) / sizeof(*workloads); i++) {
+		const struct workload *w = &workloads[i];
+
+		if (!selected(w->name) || (w->redis && opt.redis == NULL))
+			continue;
+		run_workload(w);
+	}
+	return 0;
+}
