@@ -86,21 +86,38 @@ const char *log_level_name(int level)
 	return log_levels[level].name;
 }
 
+/*
+ * One line, one write(2): lines from mpdd and its template never
+ * interleave, and no stdio lock is taken, so the template may fork from
+ * one thread while another logs (the child could inherit a held lock).
+ */
 static void log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 {
-	char msg[2048];
+	char msg[2048], line[2560];
+	int n;
 
 	if (level > log_level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_journal)
-		fprintf(stderr, "<%d>", log_levels[level].syslog_prio);
+		n = snprintf(line, sizeof(line) - 1, "<%d>",
+			     log_levels[level].syslog_prio);
 	else
-		fprintf(stderr, "%s: %s: ", log_ident, log_levels[level].name);
+		n = snprintf(line, sizeof(line) - 1, "%s: %s: ", log_ident,
+			     log_levels[level].name);
+	if (n < 0)
+		return;
 	if (errnum != 0)
-		fprintf(stderr, "%s: %s\n", msg, strerror(errnum));
+		n += snprintf(line + n, sizeof(line) - 1 - (size_t)n, "%s: %s",
+			      msg, strerror(errnum));
 	else
-		fprintf(stderr, "%s\n", msg);
+		n += snprintf(line + n, sizeof(line) - 1 - (size_t)n, "%s",
+			      msg);
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	while (write(STDERR_FILENO, line, (size_t)n) == -1 && errno == EINTR)
+		;
 }
 
 void log_warn(const char *fmt, ...)

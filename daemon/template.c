@@ -17,11 +17,16 @@
  * The pool (--pool N, after Android's USAP pool): the template keeps N
  * children forked ahead of time, each blocked on its own socket. A spawn
  * request is handed to one of them, with its "pass" descriptors, so the
- * fork is off the request path; the template forks a replacement only
- * when it has nothing else to do. A pooled child dies with the template
- * (PR_SET_PDEATHSIG) until it takes a request; after that it is a worker
- * like any other. With the pool empty (a burst), the template forks as
- * before.
+ * fork is off the request path. Replacements are forked by a second
+ * thread, the refiller, so that the main thread never waits on a fork
+ * while a start or an exit is to be reported; its children are the
+ * template's like any other, and nothing in the template takes a lock a
+ * child could inherit held (the log writes with write(2)). A pooled child
+ * does the set-up every worker needs (signals, process group) while idle,
+ * dies with the template (PR_SET_PDEATHSIG) until it takes a request, and
+ * acknowledges the request with a byte on its report pipe; until then the
+ * template keeps the request, to start it anew should the child have been
+ * killed. With the pool empty (a burst), the main thread forks as before.
  *
  * `mpdd --worker MODULE FUNCTION` is the fresh image of the "spawn" start
  * method for function targets: exec'd by a child that is already set up,
@@ -33,6 +38,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +126,11 @@ static int ctl = -1;
 static struct slot *pool;
 static size_t npool, pool_size;
 static bool pool_stalled; /* a refill failed: wait for the next request */
+/* The refiller thread: it reads a byte per child wanted on refill_in and
+ * writes the struct slot of each child it forked to refill_out. */
+static int refill_ask = -1, refill_got = -1;
+static int refill_in = -1, refill_out = -1;
+static size_t nasked; /* children asked of the refiller, not yet back */
 static char *self_exe;
 static struct pending *pend;
 static size_t npend, cap_pend;
@@ -258,11 +269,30 @@ static char **strv(json_t *a)
 }
 
 /*
+ * What every child does first, whatever it runs: a clean slate for
+ * signals (the template blocks SIGCHLD and ignores SIGPIPE) and a process
+ * group of its own. A pooled child does it ahead, while idle.
+ */
+static void child_prepare(int report_fd)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	if (setpgid(0, 0) == -1)
+		child_fail(report_fd, STAGE_SETUP, errno, "setpgid: %s",
+			   strerror(errno));
+}
+
+/*
  * The child, after fork: set up the process and run the target. Never
- * returns. fds[] holds the "pass" descriptors in stream order.
+ * returns. fds[] holds the "pass" descriptors in stream order; prepared
+ * says child_prepare() has run.
  */
 static void __attribute__((noreturn))
-child_run(json_t *req, const int *fds, int nfds, int report_fd)
+child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared)
 {
 	extern char **environ;
 	json_t *target = json_object_get(req, "target");
@@ -276,16 +306,9 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd)
 		strcmp(json_string_value(json_object_get(req, "method")) ?: "",
 		       "spawn") == 0;
 	int src[3], passed = 0;
-	sigset_t none;
 
-	/* A clean slate for signals: the template blocks SIGCHLD. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	if (setpgid(0, 0) == -1)
-		child_fail(report_fd, STAGE_SETUP, errno, "setpgid: %s",
-			   strerror(errno));
+	if (!prepared)
+		child_prepare(report_fd);
 	/* The client's credentials before anything is opened on its
 	 * behalf: files, the cwd, the program are all checked as it. */
 	child_drop_privileges(req, report_fd);
@@ -536,6 +559,8 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	if (getppid() != tmpl_pid)
 		_exit(0);
 	prctl(PR_SET_NAME, "mpdd-pool");
+	/* What every worker does first, done while nobody waits. */
+	child_prepare(POOL_REPORT_FD);
 	do
 		n = recvmsg(POOL_SOCK_FD, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (n == -1 && errno == EINTR);
@@ -571,22 +596,29 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	if (req == NULL)
 		child_fail(POOL_REPORT_FD, STAGE_SETUP, EINVAL,
 			   "the request did not parse");
-	child_run(req, fds, nfds, POOL_REPORT_FD);
+	child_run(req, fds, nfds, POOL_REPORT_FD, true);
 }
 
-/* Fork one child into the pool. Returns -1 (and stalls the refill) when
- * that fails. */
-static int pool_fork(void)
+/*
+ * Fork one child for the pool into *sl; sl->pid is -1 (errno set) when
+ * that fails. Runs in the refiller thread: a fork copies the page tables
+ * of the whole template, which takes long enough (milliseconds on some
+ * virtual machines) that the main thread must not wait for it while a
+ * worker's start or exit is to be reported. The child is the template's
+ * (the process's) like any other, reaped by the main thread.
+ */
+static void slot_fork(struct slot *sl)
 {
 	int sv[2], p[2];
 	pid_t self = getpid(), pid;
 
+	sl->pid = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
-		goto fail;
+		return;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		close(sv[0]);
 		close(sv[1]);
-		goto fail;
+		return;
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -605,23 +637,105 @@ static int pool_fork(void)
 	close(sv[1]);
 	close(p[1]);
 	if (pid == -1) {
+		int e = errno;
+
 		close(sv[0]);
 		close(p[0]);
-		goto fail;
+		errno = e;
+		return;
 	}
-	if (npool == pool_size)
-		fatalx("template: pool overflow");
-	pool[npool++] = (struct slot){
+	*sl = (struct slot){
 		.pid = pid,
 		.pidfd = pidfd_open(pid, 0),
 		.sock = sv[0],
 		.report = p[0],
 	};
-	return 0;
-fail:
-	log_warn("template: cannot refill the pool");
-	pool_stalled = true;
-	return -1;
+}
+
+static void *refiller(void *arg)
+{
+	char c;
+	ssize_t n;
+
+	(void)arg;
+	while ((n = read(refill_in, &c, 1)) != 0) {
+		struct slot sl;
+		int e;
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		slot_fork(&sl);
+		e = errno;
+		if (sl.pid == -1)
+			sl.pidfd = e; /* the reason, for the main thread */
+		if (write(refill_out, &sl, sizeof(sl)) != sizeof(sl))
+			break;
+	}
+	return NULL;
+}
+
+/* Start the refiller thread (pool_size > 0). */
+static void refill_init(void)
+{
+	int ask[2], got[2];
+	pthread_t t;
+	sigset_t all, old;
+	int e;
+
+	if (pipe2(ask, O_CLOEXEC) == -1 || pipe2(got, O_CLOEXEC) == -1)
+		fatal("template: pipe");
+	/* No signal for the thread: SIGCHLD stays the signalfd's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	refill_in = ask[0];
+	refill_out = got[1];
+	e = pthread_create(&t, NULL, refiller, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		/* A thread counts against RLIMIT_NPROC, say: go without. */
+		log_warnx("template: no pool, cannot start its thread: %s",
+			  strerror(e));
+		for (int i = 0; i < 2; i++) {
+			close(ask[i]);
+			close(got[i]);
+		}
+		refill_in = refill_out = -1;
+		return;
+	}
+	pthread_detach(t);
+	refill_ask = ask[1];
+	refill_got = got[0];
+	fcntl(refill_got, F_SETFL, O_NONBLOCK);
+}
+
+/* Ask the refiller for what the pool lacks. */
+static void pool_ask(void)
+{
+	while (refill_ask >= 0 && !pool_stalled && npool + nasked < pool_size) {
+		if (write(refill_ask, "f", 1) != 1)
+			fatal("template: cannot reach the refiller");
+		nasked++;
+	}
+}
+
+/* Take the children the refiller forked into the pool. */
+static void pool_collect(void)
+{
+	struct slot sl;
+
+	while (nasked > 0 && read(refill_got, &sl, sizeof(sl)) == sizeof(sl)) {
+		nasked--;
+		if (sl.pid == -1) {
+			log_warnx("template: cannot refill the pool: %s",
+				  strerror(sl.pidfd));
+			pool_stalled = true;
+			continue;
+		}
+		pool[npool++] = sl;
+	}
 }
 
 /* A pooled child that died idle (killed from outside): forget it. */
@@ -658,7 +772,7 @@ static void tmpl_spawn(json_t *req, const char *line, size_t len, int *fds,
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		child_run(req, fds, nfds, p[1]);
+		child_run(req, fds, nfds, p[1], false);
 	}
 	close(p[1]);
 	if (pid == -1) {
@@ -950,12 +1064,11 @@ int template_main(int argc, char **argv)
 	pool = calloc(pool_size + 1, sizeof(*pool));
 	if (pool == NULL)
 		fatalx("template: out of memory");
+	if (pool_size > 0)
+		refill_init();
 	for (;;) {
 		size_t np = npend;
-		struct pollfd *pfd = calloc(np + 2, sizeof(*pfd));
-		/* Refill the pool only when nothing else is waiting. */
-		int wait = npool < pool_size && !pool_stalled ? 0 : -1;
-		int ready;
+		struct pollfd *pfd = calloc(np + 3, sizeof(*pfd));
 
 		if (pfd == NULL)
 			fatalx("template: out of memory");
@@ -964,14 +1077,11 @@ int template_main(int argc, char **argv)
 		for (size_t i = 0; i < np; i++)
 			pfd[i + 2] = (struct pollfd){ .fd = pend[i].pipe,
 						      .events = POLLIN };
-		ready = poll(pfd, np + 2, wait);
-		if (ready == -1 && errno != EINTR)
+		pfd[np + 2] =
+			(struct pollfd){ .fd = refill_got, .events = POLLIN };
+		pool_ask();
+		if (poll(pfd, np + 3, -1) == -1 && errno != EINTR)
 			fatal("template: poll");
-		if (ready == 0) {
-			pool_fork();
-			free(pfd);
-			continue;
-		}
 		/* Set-up reports first, then exits, then new requests. */
 		for (size_t i = np; i-- > 0;) {
 			if (pfd[i + 2].revents == 0)
@@ -989,6 +1099,8 @@ int template_main(int argc, char **argv)
 				;
 			tmpl_reap();
 		}
+		if (pfd[np + 2].revents != 0)
+			pool_collect();
 		if (pfd[0].revents != 0 && !tmpl_read_ctl(&in, &q)) {
 			/* mpdd is gone: our children live on without us. */
 			exit(0);

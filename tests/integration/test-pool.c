@@ -5,6 +5,7 @@
  * to forking, --pool 0 forks on request, pooled children die with the
  * template, and bad --pool values are refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,21 +49,35 @@ static long long pool_setting(int fd)
 	return n;
 }
 
-/* The pids of pid's children (at most max), from /proc. Returns how many. */
+/* The pids of pid's children (at most max), from /proc: those of each of
+ * its threads (the template forks from two). Returns how many. */
 static int children(long long pid, long long *out, int max)
 {
-	char path[128];
-	FILE *f;
+	char path[512];
+	DIR *dir;
+	struct dirent *e;
 	int n = 0;
-	long long c;
 
-	snprintf(path, sizeof(path), "/proc/%lld/task/%lld/children", pid, pid);
-	f = fopen(path, "r");
-	if (f == NULL)
+	snprintf(path, sizeof(path), "/proc/%lld/task", pid);
+	dir = opendir(path);
+	if (dir == NULL)
 		return 0;
-	while (n < max && fscanf(f, "%lld", &c) == 1)
-		out[n++] = c;
-	fclose(f);
+	while ((e = readdir(dir)) != NULL) {
+		FILE *f;
+		long long c;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lld/task/%s/children", pid,
+			 e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		while (n < max && fscanf(f, "%lld", &c) == 1)
+			out[n++] = c;
+		fclose(f);
+	}
+	closedir(dir);
 	return n;
 }
 

@@ -204,6 +204,7 @@ Test(systemd, config_file_sets_options_and_the_command_line_wins)
 		 "  max-message =  64K  \n"
 		 "kill-grace = 1.5\n"
 		 "shutdown = leave\n"
+		 "pool = 5\n"
 		 "log-level = warning\n");
 	write_file(conf, text);
 	mpdd_start_in(&d, extra);
@@ -212,6 +213,9 @@ Test(systemd, config_file_sets_options_and_the_command_line_wins)
 	lim = json_object_get(test_result(r), "limits");
 	cr_assert_eq(test_int(lim, "max_processes"), 7);
 	cr_assert_eq(test_int(lim, "max_exited"), 12);
+	cr_assert_eq(test_int(json_object_get(test_result(r), "template"),
+			      "pool"),
+		     5);
 	cr_assert_eq(test_int(lim, "max_message"), 65536);
 	cr_assert_float_eq(
 		json_number_value(json_object_get(lim, "kill_grace")), 1.5,
@@ -247,6 +251,7 @@ ParameterizedTestParameters(systemd, bad_config_files_are_refused_precisely)
 		  "mpdd.conf:1: socket-group" },
 		{ "verbose = 1\n", "mpdd.conf:1: unknown key 'verbose'" },
 		{ "kill-grace = -1\n", "mpdd.conf:1: kill-grace" },
+		{ "pool = 65\n", "mpdd.conf:1: pool: '65'" },
 	};
 	return cr_make_param_array(struct bad_conf, cases,
 				   sizeof(cases) / sizeof(cases[0]));
