@@ -407,6 +407,10 @@ void process_create(struct req *r, json_t *params)
 	p->daemonic = json_is_true(json_object_get(params, "daemon"));
 	p->spawn_method = method != NULL &&
 			  strcmp(json_string_value(method), "spawn") == 0;
+	/* A worker may connect before its start is reported (its record
+	 * then has no pid yet): look again. */
+	if (c->proc_id == 0)
+		c->proc_id = proctab_peer(c->pid);
 	p->parent = c->proc_id;
 	p->owner = c;
 	if (c->ngroups > 0) {

@@ -257,9 +257,14 @@ static void tmpl_spawn(struct proc *p)
 	json_t *msg, *env = build_env(p);
 	int fds[3], nfds = 0;
 
-	msg = json_pack("{s:s, s:I, s:s, s:O, s:o, s:s?, s:O, s:s, s:I, s:s}",
-			"op", "spawn", "id", (json_int_t)p->id, "name", p->name,
-			"target", p->target, "env",
+	/* "op", "id" and "exec" first: the template reads only them
+	 * (template.c, SPAWN_PREFIX and EXEC_MARK); jansson keeps the
+	 * members in this order. */
+	msg = json_pack("{s:s, s:I, s:b, s:s, s:O, s:o, s:s?, s:O, s:s, s:I, "
+			"s:s}",
+			"op", "spawn", "id", (json_int_t)p->id, "exec",
+			json_object_get(p->target, "argv") != NULL, "name",
+			p->name, "target", p->target, "env",
 			env != NULL ? env : json_null(), "cwd", p->cwd, "stdio",
 			p->stdio, "method",
 			p->spawn_method ? "spawn" : "forkserver", "parent",

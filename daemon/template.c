@@ -14,19 +14,20 @@
  * slow exec never delays the next spawn. It reaps its children through a
  * signalfd and reports each exit status to mpdd.
  *
- * The pool (--pool N, after Android's USAP pool): the template keeps N
- * children forked ahead of time, each blocked on its own socket. A spawn
- * request is handed to one of them, with its "pass" descriptors, so the
- * fork is off the request path. Replacements are forked by a second
- * thread, the refiller, so that the main thread never waits on a fork
- * while a start or an exit is to be reported; its children are the
- * template's like any other, and nothing in the template takes a lock a
- * child could inherit held (the log writes with write(2)). A pooled child
- * does the set-up every worker needs (signals, process group) while idle,
- * dies with the template (PR_SET_PDEATHSIG) until it takes a request, and
- * acknowledges the request with a byte on its report pipe; until then the
- * template keeps the request, to start it anew should the child have been
- * killed. With the pool empty (a burst), the main thread forks as before.
+ * The pool (--pool N, after Android's USAP pool): N children forked ahead,
+ * each blocked on its own socket. A request for a function target is
+ * handed to one of them, with its "pass" descriptors, so the fork is off
+ * the request path. The children are forked by the keeper, a copy of the
+ * template made at start, so that the fork of a replacement never stops
+ * the template (a fork holds the forking process's memory map); the
+ * keeper reaps them and passes their exit statuses on. A pooled child
+ * does the set-up every worker needs (signals, process group) and
+ * rehearses a start while idle, dies with the keeper (PR_SET_PDEATHSIG)
+ * until it takes a request, and acknowledges the request with a byte on
+ * its report pipe; until then the template keeps the request, to start
+ * it anew should the child have been killed. With the pool empty (a
+ * burst), the template forks as before. A program (argv) target needs
+ * none of this: it is started by vfork (vstart()).
  *
  * `mpdd --worker MODULE FUNCTION` is the fresh image of the "spawn" start
  * method for function targets: exec'd by a child that is already set up,
@@ -38,7 +39,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +48,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +61,10 @@
 #define CTL_READ_CHUNK	 (64 * 1024)
 #define WORKER_REPORT_FD 3 /* set-up report pipe, in the worker image */
 #define WORKER_ARGS_FD	 4 /* args JSON, in the worker image */
+/* How every request from mpdd starts (spawner.c writes it so). */
+#define SPAWN_PREFIX "{\"op\":\"spawn\",\"id\":"
+/* After the id: the target is a program (argv), started by vfork. */
+#define EXEC_MARK ",\"exec\":true"
 /* Longest request from mpdd: args and environment of one spawn. */
 #define TEMPLATE_CTL_MAX (64 * 1024 * 1024)
 
@@ -123,28 +129,37 @@ struct slot {
 #define POOL_REPORT_FD 4
 
 static int ctl = -1;
+/* The --preload paths (without ":INIT"), as a function target names one. */
+static char **preloaded;
+static int npreloaded;
 static struct slot *pool;
 static size_t npool, pool_size;
 static bool pool_stalled; /* a refill failed: wait for the next request */
-/* The refiller thread: it reads a byte per child wanted on refill_in and
- * writes the struct slot of each child it forked to refill_out. */
-static int refill_ask = -1, refill_got = -1;
-static int refill_in = -1, refill_out = -1;
-static size_t nasked; /* children asked of the refiller, not yet back */
+/* The keeper: a copy of the template that forks the pool (see
+ * keeper_main()), over a SOCK_SEQPACKET pair. */
+static int keeper = -1;
+static pid_t keeper_pid = -1;
+static struct timespec keeper_started;
+static size_t nasked; /* children asked of the keeper, not yet back */
+
+/* What the keeper tells the template. */
+enum { KM_SLOT, KM_FAIL, KM_EXIT };
+struct kmsg {
+	int32_t kind;
+	int32_t pid; /* KM_SLOT, KM_EXIT */
+	int32_t value; /* KM_FAIL: errno; KM_EXIT: wait status */
+};
 static char *self_exe;
 static struct pending *pend;
 static size_t npend, cap_pend;
 static struct child *kids;
 static size_t nkids, cap_kids;
 
-/* Write one message to mpdd (blocking), with fd attached when >= 0. */
-static void ctl_send(json_t *msg, int fd)
+/* Write one line to mpdd (blocking), with fd attached when >= 0. */
+static void ctl_send_text(const char *line, size_t len, int fd)
 {
-	size_t len, off = 0;
-	char *line = mpd_rpc_encode(msg, &len);
+	size_t off = 0;
 
-	if (line == NULL)
-		fatalx("template: out of memory");
 	while (off < len) {
 		ssize_t n = fdio_send(ctl, line + off, len - off, &fd,
 				      off == 0 && fd >= 0 ? 1 : 0);
@@ -159,8 +174,46 @@ static void ctl_send(json_t *msg, int fd)
 			fatal("template: cannot write to mpdd");
 		off += (size_t)n;
 	}
+}
+
+/* Write one message to mpdd (blocking), with fd attached when >= 0. */
+static void ctl_send(json_t *msg, int fd)
+{
+	size_t len;
+	char *line = mpd_rpc_encode(msg, &len);
+
+	if (line == NULL)
+		fatalx("template: out of memory");
+	ctl_send_text(line, len, fd);
 	free(line);
 	json_decref(msg);
+}
+
+/*
+ * The messages of every start and exit, written without an allocation:
+ * after each fork every page the template writes is a copy-on-write
+ * fault, so the per-start path touches as few as it can (no JSON tree,
+ * no heap).
+ */
+static void ctl_send_spawned(int64_t id, pid_t pid, int pidfd)
+{
+	char buf[96];
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"ev\":\"spawned\",\"id\":%lld,\"pid\":%ld}\n",
+			 (long long)id, (long)pid);
+
+	ctl_send_text(buf, (size_t)n, pidfd);
+}
+
+static void ctl_send_exited(int64_t id, pid_t pid, int status)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"ev\":\"exited\",\"id\":%lld,\"pid\":%ld,"
+			 "\"status\":%d}\n",
+			 (long long)id, (long)pid, status);
+
+	ctl_send_text(buf, (size_t)n, -1);
 }
 
 static void child_fail(int report_fd, enum stage stage, int err,
@@ -533,6 +586,41 @@ static bool pool_take(int64_t id, const char *line, size_t len, int *fds,
 }
 
 /*
+ * In a pooled child, while idle: go through the motions of a start, so
+ * that its page faults (code to map, template pages to copy) are taken now
+ * rather than while a client waits: a request parsed, /dev/null opened,
+ * the preloaded modules looked up as a function target's is, some stack.
+ */
+static void child_rehearse(void)
+{
+	static const char sample[] =
+		"{\"op\":\"spawn\",\"id\":1,\"name\":\"Process-1\","
+		"\"target\":{\"module\":\"m\",\"function\":\"f\"},"
+		"\"env\":[\"A=B\",\"C=D\"],\"cwd\":null,\"stdio\":"
+		"[null,\"inherit\",\"inherit\"],\"method\":\"forkserver\","
+		"\"args\":[1,2.5,\"x\",{\"k\":true}]}";
+	volatile char stack[32 * 1024];
+	json_t *req = json_loadb(sample, sizeof(sample) - 1, 0, NULL);
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	for (size_t i = 0; i < sizeof(stack); i += 4096)
+		stack[i] = 0;
+	if (fd >= 0)
+		close(fd);
+	free(calloc(64, sizeof(char *)));
+	for (int i = 0; i < npreloaded; i++) {
+		void *h = dlopen(preloaded[i], RTLD_NOW | RTLD_NOLOAD);
+
+		if (h != NULL) {
+			dlsym(h, "mpd_rehearsal");
+			dlclose(h);
+		}
+	}
+	getenv(MPD_ENV_PROCESS_ID);
+	json_decref(req);
+}
+
+/*
  * In a pooled child: wait for a request on POOL_SOCK_FD and run it. Never
  * returns; exits quietly when the template closes the socket.
  */
@@ -561,6 +649,7 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	prctl(PR_SET_NAME, "mpdd-pool");
 	/* What every worker does first, done while nobody waits. */
 	child_prepare(POOL_REPORT_FD);
+	child_rehearse();
 	do
 		n = recvmsg(POOL_SOCK_FD, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (n == -1 && errno == EINTR);
@@ -599,14 +688,8 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	child_run(req, fds, nfds, POOL_REPORT_FD, true);
 }
 
-/*
- * Fork one child for the pool into *sl; sl->pid is -1 (errno set) when
- * that fails. Runs in the refiller thread: a fork copies the page tables
- * of the whole template, which takes long enough (milliseconds on some
- * virtual machines) that the main thread must not wait for it while a
- * worker's start or exit is to be reported. The child is the template's
- * (the process's) like any other, reaped by the main thread.
- */
+/* In the keeper: fork one child for the pool into *sl; sl->pid is -1
+ * (errno set) when that fails. */
 static void slot_fork(struct slot *sl)
 {
 	int sv[2], p[2];
@@ -652,90 +735,235 @@ static void slot_fork(struct slot *sl)
 	};
 }
 
-static void *refiller(void *arg)
+/* Send one message (and fds) on the keeper socket; false when closed. */
+static bool kmsg_send(int sock, const struct kmsg *m, const int *fds, int nfds)
 {
-	char c;
 	ssize_t n;
 
-	(void)arg;
-	while ((n = read(refill_in, &c, 1)) != 0) {
-		struct slot sl;
-		int e;
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		slot_fork(&sl);
-		e = errno;
-		if (sl.pid == -1)
-			sl.pidfd = e; /* the reason, for the main thread */
-		if (write(refill_out, &sl, sizeof(sl)) != sizeof(sl))
-			break;
-	}
-	return NULL;
+	do
+		n = fdio_send(sock, (const char *)m, sizeof(*m), fds, nfds);
+	while (n == -1 && errno == EAGAIN);
+	return n == (ssize_t)sizeof(*m);
 }
 
-/* Start the refiller thread (pool_size > 0). */
-static void refill_init(void)
+/*
+ * The keeper, forked from the template once it is ready: it forks the
+ * pooled children, so that a fork (which copies page tables, and on some
+ * virtual machines takes milliseconds) never stops the template, not even
+ * through its memory map's lock. Its children are workers like the
+ * template's: the keeper reaps them and passes each exit status on. It
+ * reads a byte per child wanted and answers KM_SLOT (the child's pid,
+ * with its request socket and report pipe) or KM_FAIL; it exits with the
+ * template (PR_SET_PDEATHSIG), and its idle pooled children with it.
+ */
+static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 {
-	int ask[2], got[2];
-	pthread_t t;
-	sigset_t all, old;
-	int e;
+	sigset_t chld;
+	int sfd;
 
-	if (pipe2(ask, O_CLOEXEC) == -1 || pipe2(got, O_CLOEXEC) == -1)
-		fatal("template: pipe");
-	/* No signal for the thread: SIGCHLD stays the signalfd's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	refill_in = ask[0];
-	refill_out = got[1];
-	e = pthread_create(&t, NULL, refiller, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		/* A thread counts against RLIMIT_NPROC, say: go without. */
-		log_warnx("template: no pool, cannot start its thread: %s",
-			  strerror(e));
-		for (int i = 0; i < 2; i++) {
-			close(ask[i]);
-			close(got[i]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != tmpl_pid)
+		_exit(0);
+	prctl(PR_SET_NAME, "mpdd-keeper");
+	log_set_ident("mpdd-keeper");
+	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == -1)
+		_exit(CHILD_FAIL_EXIT);
+	sock = 3;
+	close_range(4, ~0U, 0);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd == -1)
+		_exit(CHILD_FAIL_EXIT);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		int status;
+		pid_t pid;
+
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			_exit(CHILD_FAIL_EXIT);
+		if (pfd[1].revents != 0) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				struct kmsg m = { KM_EXIT, pid, status };
+
+				if (!kmsg_send(sock, &m, NULL, 0))
+					_exit(0);
+			}
 		}
-		refill_in = refill_out = -1;
+		if (pfd[0].revents != 0) {
+			char c;
+			ssize_t n = recv(sock, &c, 1, 0);
+			struct slot sl;
+			struct kmsg m = { KM_SLOT, 0, 0 };
+
+			if (n == 0 || (n == -1 && errno != EINTR))
+				_exit(0); /* the template is gone */
+			if (n != 1)
+				continue;
+			slot_fork(&sl);
+			if (sl.pid == -1) {
+				m.kind = KM_FAIL;
+				m.value = errno;
+				if (!kmsg_send(sock, &m, NULL, 0))
+					_exit(0);
+				continue;
+			}
+			m.pid = sl.pid;
+			if (!kmsg_send(sock, &m, (int[]){ sl.sock, sl.report },
+				       2))
+				_exit(0);
+			if (sl.pidfd >= 0)
+				close(sl.pidfd);
+			close(sl.sock);
+			close(sl.report);
+		}
+	}
+}
+
+/* Start the keeper (pool_size > 0). Without one there is no pool. */
+static void keeper_start(void)
+{
+	int sv[2];
+	pid_t self = getpid(), pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("template: no pool: socketpair");
 		return;
 	}
-	pthread_detach(t);
-	refill_ask = ask[1];
-	refill_got = got[0];
-	fcntl(refill_got, F_SETFL, O_NONBLOCK);
+	pid = fork();
+	if (pid == 0)
+		keeper_main(sv[1], self);
+	close(sv[1]);
+	if (pid == -1) {
+		log_warn("template: no pool: cannot fork its keeper");
+		close(sv[0]);
+		return;
+	}
+	keeper = sv[0];
+	keeper_pid = pid;
+	fcntl(keeper, F_SETFL, O_NONBLOCK);
+	clock_gettime(CLOCK_MONOTONIC, &keeper_started);
+	nasked = 0;
 }
 
-/* Ask the refiller for what the pool lacks. */
+/* Ask the keeper for what the pool lacks. */
 static void pool_ask(void)
 {
-	while (refill_ask >= 0 && !pool_stalled && npool + nasked < pool_size) {
-		if (write(refill_ask, "f", 1) != 1)
-			fatal("template: cannot reach the refiller");
+	while (keeper >= 0 && !pool_stalled && npool + nasked < pool_size) {
+		if (send(keeper, "f", 1, MSG_DONTWAIT) != 1)
+			break;
 		nasked++;
 	}
 }
 
-/* Take the children the refiller forked into the pool. */
-static void pool_collect(void)
+/* Forget the pool: its children died with their keeper. */
+static void pool_forget(void)
 {
-	struct slot sl;
+	for (size_t i = 0; i < npool; i++)
+		slot_close(&pool[i]);
+	npool = 0;
+	nasked = 0;
+}
 
-	while (nasked > 0 && read(refill_got, &sl, sizeof(sl)) == sizeof(sl)) {
-		nasked--;
-		if (sl.pid == -1) {
-			log_warnx("template: cannot refill the pool: %s",
-				  strerror(sl.pidfd));
-			pool_stalled = true;
+static void child_exited(pid_t pid, int status);
+
+/* What the keeper sent: pooled children, failures, exits. Closes the
+ * socket at its end. */
+static void keeper_read(void)
+{
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int) * 2)];
+			struct cmsghdr align;
+		} cmsg;
+		struct kmsg m;
+		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = cmsg.buf,
+				     .msg_controllen = sizeof(cmsg.buf) };
+		int fds[2] = { -1, -1 }, nfds = 0;
+		ssize_t n = recvmsg(keeper, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		     cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) /
+				     sizeof(int));
+			if (nfds > 2)
+				nfds = 2;
+			memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)nfds);
+		}
+		if (n != (ssize_t)sizeof(m)) {
+			/* The keeper is gone; its exit is reaped. */
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
+			close(keeper);
+			keeper = -1;
+			pool_forget();
+			return;
+		}
+		if (m.kind == KM_SLOT && nfds == 2 && npool < pool_size) {
+			nasked -= nasked > 0;
+			pool[npool++] = (struct slot){
+				.pid = m.pid,
+				.pidfd = pidfd_open(m.pid, 0),
+				.sock = fds[0],
+				.report = fds[1],
+			};
 			continue;
 		}
-		pool[npool++] = sl;
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (m.kind == KM_EXIT) {
+			child_exited(m.pid, m.value);
+		} else if (m.kind == KM_FAIL) {
+			nasked -= nasked > 0;
+			log_warnx("template: cannot refill the pool: %s",
+				  strerror(m.value));
+			pool_stalled = true;
+		}
 	}
+}
+
+/* The keeper exited (reaped): start another, unless it died at once. */
+static void keeper_died(int status)
+{
+	struct timespec now;
+	double life;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	life = (double)(now.tv_sec - keeper_started.tv_sec) +
+	       (double)(now.tv_nsec - keeper_started.tv_nsec) / 1e9;
+	keeper_pid = -1;
+	if (keeper >= 0)
+		keeper_read(); /* what it sent before it died, to its EOF */
+	if (keeper >= 0) {
+		close(keeper);
+		keeper = -1;
+	}
+	pool_forget();
+	if (life < 1.0) {
+		log_warnx("template: the pool's keeper died at once (status "
+			  "%d); no pool",
+			  status);
+		return;
+	}
+	log_warnx("template: the pool's keeper died (status %d); starting "
+		  "another",
+		  status);
+	keeper_start();
 }
 
 /* A pooled child that died idle (killed from outside): forget it. */
@@ -751,16 +979,211 @@ static bool pool_reaped(pid_t pid)
 	return false;
 }
 
+/*
+ * argv targets: vfork, not fork.
+ *
+ * A program target needs nothing of the template's memory, only a few
+ * system calls before its exec, so it is started the way posix_spawn()
+ * does it: clone(CLONE_VM | CLONE_VFORK) on a stack of its own, with
+ * everything the child needs prepared here beforehand. No page table is
+ * copied and the template takes no copy-on-write fault afterwards; the
+ * template is suspended only until the exec. The child makes only system
+ * calls (raw ones for the credentials: glibc's wrappers would signal the
+ * template's other thread) and reports a failure on its report pipe as a
+ * forked child does.
+ */
+struct vspec {
+	char **argv, **envp;
+	int src[3]; /* descriptor for 0, 1, 2; -1: keep the template's */
+	int open_flags[3]; /* with path[i]: open it in the child */
+	const char *path[3];
+	const char *cwd;
+	bool drop; /* become uid/gid/groups */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MPD_MAX_GROUPS];
+	int ngroups;
+	int report_fd;
+};
+
+static const char *const stdio_names[] = { "stdin", "stdout", "stderr" };
+
+/* In the vfork child: report stage and errno, with the parts (up to
+ * three, NULL-ended) joined by ": " as the text, without stdio (strerror
+ * and snprintf are not for this child). */
+static void __attribute__((noreturn))
+vchild_fail(const struct vspec *v, enum stage stage, int err, const char *a,
+	    const char *b, const char *c)
+{
+	struct report rep = { .stage = stage, .err = err };
+	const char *parts[] = { a, b, c };
+	size_t n = 0;
+
+	for (int k = 0; k < 3 && parts[k] != NULL; k++) {
+		if (k > 0 && n + 2 < sizeof(rep.message)) {
+			rep.message[n++] = ':';
+			rep.message[n++] = ' ';
+		}
+		for (const char *p = parts[k];
+		     *p && n + 1 < sizeof(rep.message);)
+			rep.message[n++] = *p++;
+	}
+	rep.message[n] = '\0';
+	if (write(v->report_fd, &rep, sizeof(rep)) != sizeof(rep)) {
+		/* The exit code says it. */
+	}
+	_exit(CHILD_FAIL_EXIT);
+}
+
+static int vchild(void *arg)
+{
+	const struct vspec *v = arg;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd[3];
+
+	sigemptyset(&none);
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setpgid(0, 0) == -1)
+		vchild_fail(v, STAGE_SETUP, errno, "setpgid",
+			    strerrordesc_np(errno), NULL);
+	if (v->drop) {
+		if (syscall(SYS_setgroups, v->ngroups, v->groups) == -1)
+			vchild_fail(v, STAGE_SETUP, errno, "setgroups",
+				    strerrordesc_np(errno), NULL);
+		if (syscall(SYS_setresgid, v->gid, v->gid, v->gid) == -1)
+			vchild_fail(v, STAGE_SETUP, errno, "setgid",
+				    strerrordesc_np(errno), NULL);
+		if (syscall(SYS_setresuid, v->uid, v->uid, v->uid) == -1)
+			vchild_fail(v, STAGE_SETUP, errno, "setuid",
+				    strerrordesc_np(errno), NULL);
+		if (geteuid() == 0 || getuid() == 0)
+			vchild_fail(v, STAGE_SETUP, EPERM,
+				    "still root after dropping privileges",
+				    NULL, NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		fd[i] = v->src[i];
+		if (v->path[i] != NULL) {
+			fd[i] = open(v->path[i], v->open_flags[i], 0666);
+			if (fd[i] == -1)
+				vchild_fail(v, STAGE_STDIO, errno,
+					    stdio_names[i], v->path[i],
+					    strerrordesc_np(errno));
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		if (fd[i] >= 0 && dup2(fd[i], i) == -1)
+			vchild_fail(v, STAGE_STDIO, errno, "dup2",
+				    strerrordesc_np(errno), NULL);
+	if (v->cwd != NULL && chdir(v->cwd) == -1)
+		vchild_fail(v, STAGE_CWD, errno, v->cwd, strerrordesc_np(errno),
+			    NULL);
+	/* Nothing but 0, 1 and 2 crosses the exec. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execvpe(v->argv[0], v->argv, v->envp);
+	vchild_fail(v, STAGE_EXEC, errno, v->argv[0], strerrordesc_np(errno),
+		    NULL);
+}
+
+/*
+ * Start the argv target of req by vfork. Returns the child's pid, or -1
+ * with *stage and errno set (nothing was started). fds are the "pass"
+ * descriptors; report is the write end of the report pipe.
+ */
+static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
+		    enum stage *stage)
+{
+	static char *stack;
+	const size_t stack_size = 64 * 1024;
+	json_t *stdio = json_object_get(req, "stdio");
+	json_t *uid = json_object_get(req, "uid"), *g;
+	struct vspec v = { .report_fd = report };
+	int passed = 0, e;
+	size_t i;
+	pid_t pid;
+
+	*stage = STAGE_SETUP;
+	if (stack == NULL &&
+	    (stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0)) ==
+		    MAP_FAILED) {
+		stack = NULL;
+		return -1;
+	}
+	v.argv = strv(json_object_get(json_object_get(req, "target"), "argv"));
+	v.envp = strv(json_object_get(req, "env"));
+	v.cwd = json_string_value(json_object_get(req, "cwd"));
+	for (int k = 0; k < 3; k++) {
+		json_t *spec = json_array_get(stdio, (size_t)k);
+		const char *str = json_string_value(spec);
+
+		v.src[k] = -1;
+		if (str != NULL && strcmp(str, "inherit") == 0)
+			continue;
+		if (str != NULL && strcmp(str, "pass") == 0) {
+			v.src[k] = passed < nfds ? fds[passed++] : -1;
+			if (v.src[k] == -1) {
+				*stage = STAGE_STDIO;
+				errno = EBADF;
+				goto fail;
+			}
+			continue;
+		}
+		v.path[k] = "/dev/null";
+		v.open_flags[k] = O_CLOEXEC | O_NOCTTY |
+				  (k == 0 ? O_RDONLY : O_WRONLY);
+		if (str == NULL) {
+			v.path[k] = json_string_value(
+				json_object_get(spec, "file"));
+			if (k > 0)
+				v.open_flags[k] |=
+					O_CREAT | (json_is_true(json_object_get(
+							   spec, "append")) ?
+							   O_APPEND :
+							   O_TRUNC);
+		}
+	}
+	if (uid != NULL) {
+		v.drop = true;
+		v.uid = (uid_t)json_integer_value(uid);
+		v.gid = (gid_t)json_integer_value(json_object_get(req, "gid"));
+		json_array_foreach (json_object_get(req, "groups"), i, g)
+			if (v.ngroups < MPD_MAX_GROUPS)
+				v.groups[v.ngroups++] =
+					(gid_t)json_integer_value(g);
+	}
+	if (v.argv == NULL || v.envp == NULL || v.argv[0] == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	*stage = STAGE_FORK;
+	pid = clone(vchild, stack + stack_size,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &v);
+	if (pid == -1)
+		goto fail;
+	free(v.argv);
+	free(v.envp);
+	return pid;
+fail:
+	e = errno;
+	free(v.argv);
+	free(v.envp);
+	errno = e;
+	return -1;
+}
+
 /* Handle one spawn request from mpdd (line, len: its text); fds are its
  * "pass" descriptors. */
-static void tmpl_spawn(json_t *req, const char *line, size_t len, int *fds,
-		       int nfds)
+static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
+		       int *fds, int nfds)
 {
-	int64_t id = json_integer_value(json_object_get(req, "id"));
 	int p[2];
 	pid_t pid;
 
-	if (pool_take(id, line, len, fds, nfds))
+	if (!exec && pool_take(id, line, len, fds, nfds))
 		return; /* the pending entry has the fds now */
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev", "failed",
@@ -769,9 +1192,39 @@ static void tmpl_spawn(json_t *req, const char *line, size_t len, int *fds,
 			 -1);
 		goto out;
 	}
+	if (exec) {
+		json_t *req = json_loadb(line, len, 0, NULL);
+		enum stage stage = STAGE_SETUP;
+
+		if (req == NULL)
+			fatalx("template: bad request from mpdd");
+		pid = vstart(req, fds, nfds, p[1], &stage);
+		json_decref(req);
+		close(p[1]);
+		if (pid == -1) {
+			int e = errno;
+
+			close(p[0]);
+			ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev",
+					   "failed", "id", (json_int_t)id,
+					   "stage", stage_names[stage], "errno",
+					   e, "message", strerror(e)),
+				 -1);
+			goto out;
+		}
+		pending_add(id, pid, pidfd_open(pid, 0), p[0]);
+		goto out;
+	}
 	pid = fork();
 	if (pid == 0) {
+		/* The request is parsed here, not in the template: see
+		 * ctl_send_spawned(). */
+		json_t *req = json_loadb(line, len, 0, NULL);
+
 		close(p[0]);
+		if (req == NULL)
+			child_fail(p[1], STAGE_SETUP, EINVAL,
+				   "the request did not parse");
 		child_run(req, fds, nfds, p[1], false);
 	}
 	close(p[1]);
@@ -808,9 +1261,7 @@ static void pending_resolve(size_t i)
 	struct pending *q = &pend[i];
 
 	if (q->got == 0 && q->pidfd >= 0) {
-		ctl_send(json_pack("{s:s, s:I, s:i}", "ev", "spawned", "id",
-				   (json_int_t)q->id, "pid", q->pid),
-			 q->pidfd);
+		ctl_send_spawned(q->id, q->pid, q->pidfd);
 		kid_add(q->id, q->pid);
 	} else {
 		int stage = q->got == sizeof(q->rep) ? q->rep.stage :
@@ -849,19 +1300,14 @@ static void pending_resolve(size_t i)
 static void pending_retry(size_t i)
 {
 	struct pending q = pend[i];
-	json_t *req;
 
 	pend[i] = pend[--npend];
 	if (q.pidfd >= 0)
 		close(q.pidfd);
 	close(q.pipe);
-	req = json_loadb(q.line, q.len, 0, NULL);
-	if (req == NULL)
-		fatalx("template: cannot parse a request it parsed before");
 	log_debug("template: pooled child %ld died idle; starting %lld again",
 		  (long)q.pid, (long long)q.id);
-	tmpl_spawn(req, q.line, q.len, q.fds, q.nfds);
-	json_decref(req);
+	tmpl_spawn(q.id, false, q.line, q.len, q.fds, q.nfds);
 	free(q.line);
 }
 
@@ -907,27 +1353,32 @@ static void tmpl_reap(void)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pool_reaped(pid))
-			continue;
-		/* A child still in set-up: its report comes first. */
-		for (size_t i = 0; i < npend; i++) {
-			if (pend[i].pid == pid) {
-				while (!pending_read(i))
-					;
-				break;
-			}
-		}
-		for (size_t i = 0; i < nkids; i++) {
-			if (kids[i].pid != pid)
-				continue;
-			ctl_send(json_pack("{s:s, s:I, s:i, s:i}", "ev",
-					   "exited", "id",
-					   (json_int_t)kids[i].id, "pid", pid,
-					   "status", status),
-				 -1);
-			kids[i] = kids[--nkids];
+		if (pid == keeper_pid)
+			keeper_died(status);
+		else
+			child_exited(pid, status);
+	}
+}
+
+/* A child of ours or of the keeper ended: report it. */
+static void child_exited(pid_t pid, int status)
+{
+	if (pool_reaped(pid))
+		return;
+	/* A child still in set-up: its report comes first. */
+	for (size_t i = 0; i < npend; i++) {
+		if (pend[i].pid == pid) {
+			while (!pending_read(i))
+				;
 			break;
 		}
+	}
+	for (size_t i = 0; i < nkids; i++) {
+		if (kids[i].pid != pid)
+			continue;
+		ctl_send_exited(kids[i].id, pid, status);
+		kids[i] = kids[--nkids];
+		break;
 	}
 }
 
@@ -973,7 +1424,12 @@ static const char *tmpl_preload(char **mods, int n, json_t *loaded)
 			}
 		}
 		json_array_append_new(loaded, json_string(mods[i]));
-		free(path);
+		if (preloaded == NULL)
+			preloaded = calloc((size_t)n, sizeof(*preloaded));
+		if (preloaded != NULL)
+			preloaded[npreloaded++] = path; /* kept */
+		else
+			free(path);
 	}
 	return NULL;
 }
@@ -990,20 +1446,25 @@ static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 		return false;
 	for (;;) {
 		enum mpd_frame_status st = mpd_framer_next(in, &line, &len);
-		json_t *req;
+		char *end;
+		long long id;
 
 		if (st == MPD_FRAME_NEED_MORE)
 			return true;
 		if (st == MPD_FRAME_TOO_LONG)
 			fatalx("template: request over the message limit");
 		nfds = fdq_take(q, in->consumed, fds, MPD_MAX_FDS_PER_MESSAGE);
-		req = json_loadb(line, len, 0, NULL);
-		if (req == NULL ||
-		    strcmp(json_string_value(json_object_get(req, "op")) ?: "",
-			   "spawn") != 0)
+		/* mpdd writes the op and the id first (spawner.c); the rest
+		 * is parsed by the child that runs it. */
+		if (len < sizeof(SPAWN_PREFIX) ||
+		    memcmp(line, SPAWN_PREFIX, sizeof(SPAWN_PREFIX) - 1) != 0)
 			fatalx("template: bad request from mpdd");
-		tmpl_spawn(req, line, len, fds, nfds);
-		json_decref(req);
+		errno = 0;
+		id = strtoll(line + sizeof(SPAWN_PREFIX) - 1, &end, 10);
+		if (errno != 0 || id < 1 || *end != ',')
+			fatalx("template: bad request id from mpdd");
+		tmpl_spawn(id, strncmp(end, EXEC_MARK, strlen(EXEC_MARK)) == 0,
+			   line, len, fds, nfds);
 	}
 }
 
@@ -1065,20 +1526,25 @@ int template_main(int argc, char **argv)
 	if (pool == NULL)
 		fatalx("template: out of memory");
 	if (pool_size > 0)
-		refill_init();
+		keeper_start();
 	for (;;) {
 		size_t np = npend;
-		struct pollfd *pfd = calloc(np + 3, sizeof(*pfd));
+		static struct pollfd *pfd;
+		static size_t cap_pfd;
 
-		if (pfd == NULL)
-			fatalx("template: out of memory");
+		if (np + 3 > cap_pfd) {
+			cap_pfd = (np + 3) * 2;
+			free(pfd);
+			pfd = calloc(cap_pfd, sizeof(*pfd));
+			if (pfd == NULL)
+				fatalx("template: out of memory");
+		}
 		pfd[0] = (struct pollfd){ .fd = ctl, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		for (size_t i = 0; i < np; i++)
 			pfd[i + 2] = (struct pollfd){ .fd = pend[i].pipe,
 						      .events = POLLIN };
-		pfd[np + 2] =
-			(struct pollfd){ .fd = refill_got, .events = POLLIN };
+		pfd[np + 2] = (struct pollfd){ .fd = keeper, .events = POLLIN };
 		pool_ask();
 		if (poll(pfd, np + 3, -1) == -1 && errno != EINTR)
 			fatal("template: poll");
@@ -1099,13 +1565,12 @@ int template_main(int argc, char **argv)
 				;
 			tmpl_reap();
 		}
-		if (pfd[np + 2].revents != 0)
-			pool_collect();
+		if (pfd[np + 2].revents != 0 && keeper >= 0)
+			keeper_read();
 		if (pfd[0].revents != 0 && !tmpl_read_ctl(&in, &q)) {
 			/* mpdd is gone: our children live on without us. */
 			exit(0);
 		}
-		free(pfd);
 	}
 }
 

@@ -428,14 +428,23 @@ Test(install, an_edited_config_file_survives_a_reinstall)
 Test(install, the_example_config_names_every_key_with_a_valid_value)
 {
 	static const char *const keys[] = {
-		"socket",	    "socket-mode",
-		"socket-group",	    "preload",
-		"log-level",	    "max-message",
-		"max-connections",  "max-connections-per-uid",
-		"max-output",	    "max-processes",
-		"max-exited",	    "kill-grace",
-		"max-objects",	    "max-queue-items",
-		"max-broker-bytes", "shutdown",
+		"socket",
+		"socket-mode",
+		"socket-group",
+		"preload",
+		"log-level",
+		"max-message",
+		"max-connections",
+		"max-connections-per-uid",
+		"max-output",
+		"max-processes",
+		"max-exited",
+		"kill-grace",
+		"max-objects",
+		"max-queue-items",
+		"max-broker-bytes",
+		"shutdown",
+		"pool",
 	};
 	const char *src = getenv("MPD_TEST_SRCDIR");
 	char *mpdd = test_built("daemon/mpdd"), *example, *text, *line;

@@ -97,15 +97,39 @@ static bool is_pooled(long long pid)
 	return strncmp(comm, "mpdd-pool", 9) == 0;
 }
 
-/* The pooled children of template tpid, into out (at most max). */
+/* Is pid called name (its comm)? */
+static bool named(long long pid, const char *name)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%lld/comm", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, name, strlen(name)) == 0;
+}
+
+/* The pooled children of template tpid, into out (at most max): the idle
+ * children of its keeper. */
 static int pooled(long long tpid, long long *out, int max)
 {
-	long long kids[256];
+	long long kids[256], grand[256];
 	int n = children(tpid, kids, 256), k = 0;
 
-	for (int i = 0; i < n && k < max; i++)
-		if (is_pooled(kids[i]))
-			out[k++] = kids[i];
+	for (int i = 0; i < n; i++) {
+		int m;
+
+		if (!named(kids[i], "mpdd-keeper"))
+			continue;
+		m = children(kids[i], grand, 256);
+		for (int j = 0; j < m && k < max; j++)
+			if (is_pooled(grand[j]))
+				out[k++] = grand[j];
+	}
 	return k;
 }
 
@@ -146,6 +170,26 @@ static json_t *run(int fd, const char *script)
 	return rec;
 }
 
+/* Run the test module's exit_with(code) to the end; returns the record. */
+static json_t *run_function(int fd, int code)
+{
+	const char *mod = getenv("MPD_TEST_MODULE");
+	json_t *r, *rec;
+	long long id;
+
+	cr_assert(mod != NULL);
+	r = test_call(fd, "process.create",
+		      json_pack("{s:s, s:s, s:i, s:b}", "module", mod,
+				"function", "exit_with", "args", code, "start",
+				1));
+	id = test_int(test_result(r), "id");
+	json_decref(r);
+	r = test_call(fd, "process.join", json_pack("{s:I}", "id", id));
+	rec = json_incref(test_result(r));
+	json_decref(r);
+	return rec;
+}
+
 Test(pool, default_pool_is_kept_ready_and_used)
 {
 	long long tpid, ready[64], pid;
@@ -159,7 +203,9 @@ Test(pool, default_pool_is_kept_ready_and_used)
 	tpid = template_pid(fd);
 	cr_assert_eq(wait_pooled(tpid, 2), 2);
 	n = pooled(tpid, ready, 64);
-	rec = run(fd, "exit 5");
+	/* A function target is run by a pooled child (a program is
+	 * started by vfork, without the pool). */
+	rec = run_function(fd, 5);
 	cr_assert_eq(test_int(rec, "exitcode"), 5);
 	pid = test_int(rec, "pid");
 	for (int i = 0; i < n; i++)
@@ -220,7 +266,7 @@ Test(pool, killed_pooled_children_are_replaced)
 		cr_assert_eq(kill((pid_t)p[i], SIGKILL), 0);
 	/* Starts keep working while the pool is dead or refilling. */
 	for (int i = 0; i < 5; i++) {
-		rec = run(fd, "exit 3");
+		rec = run_function(fd, 3);
 		cr_assert_eq(test_int(rec, "exitcode"), 3);
 		json_decref(rec);
 	}
@@ -298,6 +344,9 @@ Test(pool, pool_zero_forks_on_request)
 	rec = run(fd, "exit 9");
 	cr_assert_eq(test_int(rec, "exitcode"), 9);
 	json_decref(rec);
+	rec = run_function(fd, 8);
+	cr_assert_eq(test_int(rec, "exitcode"), 8);
+	json_decref(rec);
 	/* The worker was reaped and none was forked ahead. */
 	cr_assert_eq(children(tpid, kids, 16), 0);
 	close(fd);
@@ -331,7 +380,7 @@ Test(pool, pooled_children_die_with_the_template)
 	cr_assert_eq(alive, 0, "%d pooled children outlived the template",
 		     alive);
 	/* A start waits for the new template if need be. */
-	rec = run(fd, "exit 4");
+	rec = run_function(fd, 4);
 	cr_assert_eq(test_int(rec, "exitcode"), 4);
 	json_decref(rec);
 	ntpid = template_pid(fd);
