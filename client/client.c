@@ -345,7 +345,7 @@ static int client_line(struct mpd_client *c, const char *line, size_t len,
 	json_t *msg = NULL;
 	int r;
 
-	msg = json_loadb(line, len, 0, &jerr);
+	msg = mpd_json_parse(line, len, 0, &jerr);
 	if (msg == NULL)
 		return client_break(c, err, MPD_E_PROTO, 0,
 				    "mpdd sent invalid JSON: %s", jerr.text);

@@ -130,20 +130,19 @@ static void req_deliver(struct req *r, json_t *resp)
 void req_result_text(struct req *r, const char *json, size_t len)
 {
 	char *idtext = NULL, *line;
-	size_t n;
+	size_t n, idlen;
 
 	if (r->id == NULL || r->batch != NULL) {
 		/* Notifications need nothing; batches collect values. */
-		json_t *v = r->id != NULL ? json_loadb(json, len,
-						       JSON_DECODE_ANY, NULL) :
-					    NULL;
+		json_t *v = NULL;
 
+		if (r->id != NULL)
+			v = mpd_json_parse(json, len, JSON_DECODE_ANY, NULL);
 		req_result(r, v);
 		return;
 	}
-	idtext = json_dumps(r->id, JSON_ENCODE_ANY | JSON_COMPACT);
-	if (idtext == NULL ||
-	    (line = malloc(strlen(idtext) + len + 40)) == NULL) {
+	idtext = mpd_json_encode(r->id, &idlen, 1);
+	if (idtext == NULL || (line = malloc(idlen + len + 40)) == NULL) {
 		free(idtext);
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
@@ -331,8 +330,8 @@ void dispatch_line(struct conn *c, const char *line, size_t len)
 	json_t *msg;
 	char why[256];
 
-	msg = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-			 &jerr);
+	msg = mpd_json_parse(line, len,
+			     JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (msg == NULL) {
 		snprintf(why, sizeof(why), "parse error at byte %d: %s",
 			 jerr.position, jerr.text);

@@ -240,11 +240,37 @@ int mpd_rpc_parse_response(json_t *msg, struct mpd_rpc_response *resp,
 			   const char **why);
 
 /*
- * Encode a message as one compact line with its trailing '\n'. Returns a
- * malloc'd buffer (caller frees) and its length, or NULL on allocation
- * failure.
+ * Encode a message as one compact line with its trailing '\n' (and a NUL
+ * after it, not counted). Returns a malloc'd buffer (caller frees) and its
+ * length, or NULL on allocation failure or when msg cannot be encoded
+ * (see mpd_json_encode()).
  */
 char *mpd_rpc_encode(const json_t *msg, size_t *len);
+
+/*
+ * JSON text, faster than jansson's reader and writer and interchangeable
+ * with them: tests/unit/test-json.c holds them to jansson 2.14's exact
+ * behaviour.
+ *
+ * mpd_json_parse() is json_loadb(buf, len, flags, error) for flags made of
+ * JSON_DECODE_ANY and JSON_REJECT_DUPLICATES; any other flag is an error.
+ * It accepts what json_loadb() accepts (RFC 8259, UTF-8, no \u0000, at most
+ * 2048 levels, integers within json_int_t), except that a NUL byte is
+ * always an error (json_loadb() skips one right after a number or a
+ * literal). Returns a new reference, or NULL with *error (may be NULL)
+ * describing the first problem.
+ *
+ * mpd_json_encode() writes v (borrowed) as json_dumps(v, JSON_COMPACT |
+ * JSON_ENCODE_ANY) would. Returns a malloc'd buffer (caller frees) holding
+ * *len bytes (len may be NULL) followed by extra spare bytes, the first of
+ * them a NUL when extra > 0; or NULL on allocation failure, for what
+ * json_dumps() refuses too (a string that is not UTF-8, a container inside
+ * itself), and for an object key that is not UTF-8 (json_dumps() writes
+ * invalid JSON for it).
+ */
+json_t *mpd_json_parse(const char *buf, size_t len, size_t flags,
+		       json_error_t *error);
+char *mpd_json_encode(const json_t *v, size_t *len, size_t extra);
 
 /*
  * Param specs: one row per field a method accepts, ending with a row whose

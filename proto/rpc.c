@@ -14,9 +14,7 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
@@ -26,8 +24,6 @@
 #define UNKNOWN_ERROR_MESSAGE "unknown error"
 /* Bytes of a peer's member name quoted in a description. */
 #define WHY_NAME_MAX 64
-/* First allocation of the encoder's output buffer. */
-#define ENCODE_MIN_CAP 256
 
 static _Thread_local char why_unknown[128];
 
@@ -372,56 +368,22 @@ invalid:
 	return -EPROTO;
 }
 
-struct sink {
-	char *buf;
-	size_t len;
-	size_t cap;
-};
-
-/* json_dump_callback() output, keeping room for the '\n' and the NUL. */
-static int sink_add(const char *b, size_t n, void *data)
-{
-	struct sink *s = data;
-	size_t need, cap;
-	char *p;
-
-	if (n > SIZE_MAX - 2 - s->len)
-		return -1;
-	need = s->len + n + 2;
-	if (need > s->cap) {
-		cap = s->cap > 0 ? s->cap : ENCODE_MIN_CAP;
-		while (cap < need)
-			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		p = realloc(s->buf, cap);
-		if (p == NULL)
-			return -1;
-		s->buf = p;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, b, n);
-	s->len += n;
-	return 0;
-}
-
 /*
- * JSON escapes control characters inside strings and JSON_COMPACT adds no
- * line breaks, so the only '\n' in the output is the one added here.
+ * JSON escapes control characters inside strings and the compact form has
+ * no line breaks, so the only '\n' in the output is the one added here.
  */
 char *mpd_rpc_encode(const json_t *msg, size_t *len)
 {
-	struct sink s = { NULL, 0, 0 };
+	size_t n;
+	char *line;
 
-	if (msg == NULL)
+	/* Room for the '\n' and the NUL. */
+	line = mpd_json_encode(msg, &n, 2);
+	if (line == NULL)
 		return NULL;
-	if (json_dump_callback(msg, sink_add, &s,
-			       JSON_COMPACT | JSON_ENCODE_ANY) != 0 ||
-	    s.buf == NULL) {
-		free(s.buf);
-		return NULL;
-	}
-	s.buf[s.len++] = '\n';
-	s.buf[s.len] = '\0';
+	line[n++] = '\n';
+	line[n] = '\0';
 	if (len != NULL)
-		*len = s.len;
-	return s.buf;
+		*len = n;
+	return line;
 }
