@@ -27,7 +27,7 @@
 #define MPD_MAX_GROUPS 256
 /* Most children the template keeps forked ahead (--pool). */
 #define MPD_MAX_POOL	 64
-#define MPD_DEFAULT_POOL 2
+#define MPD_DEFAULT_POOL 0
 
 struct conn;
 struct req;

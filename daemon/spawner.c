@@ -540,6 +540,12 @@ static int tmpl_launch(void)
 			signal(s, SIG_DFL);
 		if (dup2(sv[1], 3) == -1)
 			_exit(127);
+		/* Every symbol of every library bound in the template, once:
+		 * bound lazily, each worker would look up again the ones the
+		 * template never called, touching (and, after a fork,
+		 * faulting in) page after page of symbol tables. Workers get
+		 * their own environment, without it. */
+		setenv("LD_BIND_NOW", "1", 1);
 		execv(self_exe, argv);
 		dprintf(STDERR_FILENO, "mpdd: cannot exec %s: %s\n", self_exe,
 			strerror(errno));

@@ -116,6 +116,10 @@ struct child {
 	pid_t pid;
 };
 
+typedef int worker_fn(struct mpd_worker *, const json_t *);
+static void worker_run(worker_fn *fn, json_t *args, int report_fd)
+	__attribute__((noreturn));
+
 /* A pooled child, forked ahead and waiting for a request on sock. */
 struct slot {
 	pid_t pid;
@@ -129,6 +133,11 @@ struct slot {
 #define POOL_REPORT_FD 4
 
 static int ctl = -1;
+static int devnull = -1; /* /dev/null, for "null" stdio without an open */
+/* The CPUs the daemon may use; the template itself keeps to one of them
+ * (template_pin()), and gives its children the whole set back. */
+static cpu_set_t cpus_all;
+static bool pinned;
 /* The --preload paths (without ":INIT"), as a function target names one. */
 static char **preloaded;
 static int npreloaded;
@@ -257,6 +266,8 @@ static int child_stdio_source(int report_fd, int i, json_t *spec,
 				   "%s: no descriptor was passed", names[i]);
 		return fds[(*passed)++];
 	}
+	if (s != NULL && devnull >= 0)
+		return devnull; /* "null" */
 	if (s == NULL) {
 		path = json_string_value(json_object_get(spec, "file"));
 		if (i > 0)
@@ -330,6 +341,8 @@ static void child_prepare(int report_fd)
 {
 	sigset_t none;
 
+	if (pinned)
+		sched_setaffinity(0, sizeof(cpus_all), &cpus_all);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
@@ -345,7 +358,8 @@ static void child_prepare(int report_fd)
  * says child_prepare() has run.
  */
 static void __attribute__((noreturn))
-child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared)
+child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared,
+	  worker_fn *fn, char **env)
 {
 	extern char **environ;
 	json_t *target = json_object_get(req, "target");
@@ -388,7 +402,7 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared)
 	close_range(WORKER_REPORT_FD + 1, ~0U, 0);
 	/* Open across exec only for the fresh worker image, which reports. */
 	fcntl(report_fd, F_SETFD, fresh ? 0 : FD_CLOEXEC);
-	environ = strv(json_object_get(req, "env"));
+	environ = env != NULL ? env : strv(json_object_get(req, "env"));
 	if (environ == NULL)
 		child_fail(report_fd, STAGE_SETUP, ENOMEM, "out of memory");
 
@@ -432,6 +446,8 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared)
 		child_fail(report_fd, STAGE_EXEC, errno, "%s: %s", self_exe,
 			   strerror(errno));
 	}
+	if (fn != NULL)
+		worker_run(fn, json_object_get(req, "args"), report_fd);
 	worker_call(module, function, json_object_get(req, "args"), report_fd);
 }
 
@@ -439,8 +455,11 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared)
  * In a worker: load module, find function, say so on report_fd, call it
  * and exit with its return value. Names the process after the worker.
  */
-void worker_call(const char *module, const char *function, json_t *args,
-		 int report_fd)
+/*
+ * In a worker: call fn (found by the template, or by worker_call()), named
+ * after the worker, and exit with its return value.
+ */
+static void worker_run(worker_fn *fn, json_t *args, int report_fd)
 {
 	const char *id = getenv(MPD_ENV_PROCESS_ID);
 	const char *parent = getenv(MPD_ENV_PARENT_ID);
@@ -452,9 +471,27 @@ void worker_call(const char *module, const char *function, json_t *args,
 		.name = getenv(MPD_ENV_PROCESS_NAME),
 		.socket = getenv(MPD_ENV_SOCKET),
 	};
-	int (*fn)(struct mpd_worker *, const json_t *);
-	void *h;
 	int rc;
+
+	if (w.name != NULL)
+		prctl(PR_SET_NAME, w.name);
+	close(report_fd);
+	rc = fn(&w, args);
+	/* As Python's multiprocessing does: flush stdio, then _exit. The
+	 * template's atexit handlers and state are not the worker's. */
+	fflush(NULL);
+	_exit(rc);
+}
+
+/*
+ * In a worker: load module, find function, say so on report_fd, call it
+ * and exit with its return value.
+ */
+void worker_call(const char *module, const char *function, json_t *args,
+		 int report_fd)
+{
+	worker_fn *fn;
+	void *h;
 
 	h = dlopen(module, RTLD_NOW);
 	if (h == NULL)
@@ -464,14 +501,46 @@ void worker_call(const char *module, const char *function, json_t *args,
 	if (fn == NULL)
 		child_fail(report_fd, STAGE_DLSYM, 0, "%s: %s", function,
 			   dlerror() ?: "symbol is NULL");
-	if (w.name != NULL)
-		prctl(PR_SET_NAME, w.name);
-	close(report_fd);
-	rc = fn(&w, args);
-	/* As Python's multiprocessing does: flush stdio, then _exit. The
-	 * template's atexit handlers and state are not the worker's. */
-	fflush(NULL);
-	_exit(rc);
+	worker_run(fn, args, report_fd);
+}
+
+/*
+ * The function of a target in a module the template preloaded, found once
+ * in the template and remembered, so that its workers need no dlopen()
+ * and dlsym() of their own (and none of the page faults of the dynamic
+ * linker's tables in each). NULL when the module is not preloaded or has
+ * no such symbol: the worker then looks, and reports, as before.
+ */
+static worker_fn *preloaded_fn(const char *module, const char *function)
+{
+	static struct {
+		char *module, *function;
+		worker_fn *fn;
+	} cache[64];
+	static int ncache;
+	worker_fn *fn;
+	void *h;
+
+	if (module == NULL || function == NULL)
+		return NULL;
+	for (int i = 0; i < ncache; i++)
+		if (strcmp(cache[i].module, module) == 0 &&
+		    strcmp(cache[i].function, function) == 0)
+			return cache[i].fn;
+	h = dlopen(module, RTLD_NOW | RTLD_NOLOAD);
+	if (h == NULL)
+		return NULL;
+	*(void **)&fn = dlsym(h, function);
+	dlclose(h);
+	if (fn != NULL && ncache < 64 &&
+	    (cache[ncache].module = strdup(module)) != NULL) {
+		cache[ncache].function = strdup(function);
+		if (cache[ncache].function == NULL)
+			free(cache[ncache].module);
+		else
+			cache[ncache++].fn = fn;
+	}
+	return fn;
 }
 
 static struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe)
@@ -685,7 +754,7 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	if (req == NULL)
 		child_fail(POOL_REPORT_FD, STAGE_SETUP, EINVAL,
 			   "the request did not parse");
-	child_run(req, fds, nfds, POOL_REPORT_FD, true);
+	child_run(req, fds, nfds, POOL_REPORT_FD, true, NULL, NULL);
 }
 
 /* In the keeper: fork one child for the pool into *sl; sl->pid is -1
@@ -715,6 +784,7 @@ static void slot_fork(struct slot *sl)
 		    dup3(r, POOL_REPORT_FD, O_CLOEXEC) == -1)
 			_exit(CHILD_FAIL_EXIT);
 		close_range(POOL_REPORT_FD + 1, ~0U, 0);
+		devnull = -1;
 		pool_child(self);
 	}
 	close(sv[1]);
@@ -765,11 +835,14 @@ static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 	if (getppid() != tmpl_pid)
 		_exit(0);
 	prctl(PR_SET_NAME, "mpdd-keeper");
+	if (pinned)
+		sched_setaffinity(0, sizeof(cpus_all), &cpus_all);
 	log_set_ident("mpdd-keeper");
 	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == -1)
 		_exit(CHILD_FAIL_EXIT);
 	sock = 3;
 	close_range(4, ~0U, 0);
+	devnull = -1;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -1046,6 +1119,8 @@ static int vchild(void *arg)
 	for (int s = 1; s < NSIG; s++)
 		sigaction(s, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (pinned)
+		sched_setaffinity(0, sizeof(cpus_all), &cpus_all);
 	if (setpgid(0, 0) == -1)
 		vchild_fail(v, STAGE_SETUP, errno, "setpgid",
 			    strerrordesc_np(errno), NULL);
@@ -1180,6 +1255,9 @@ fail:
 static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		       int *fds, int nfds)
 {
+	worker_fn *fn = NULL;
+	json_t *req, *target;
+	char **env;
 	int p[2];
 	pid_t pid;
 
@@ -1193,9 +1271,9 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		goto out;
 	}
 	if (exec) {
-		json_t *req = json_loadb(line, len, 0, NULL);
 		enum stage stage = STAGE_SETUP;
 
+		req = mpd_json_parse(line, len, 0, NULL);
 		if (req == NULL)
 			fatalx("template: bad request from mpdd");
 		pid = vstart(req, fds, nfds, p[1], &stage);
@@ -1215,18 +1293,26 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		pending_add(id, pid, pidfd_open(pid, 0), p[0]);
 		goto out;
 	}
+	/* Everything the child can be spared is done here, once: the
+	 * parse, the function's address, the environment. Each page a
+	 * child touches for the first time is a fault of its own. */
+	req = mpd_json_parse(line, len, 0, NULL);
+	if (req == NULL)
+		fatalx("template: bad request from mpdd");
+	target = json_object_get(req, "target");
+	if (strcmp(json_string_value(json_object_get(req, "method")) ?: "",
+		   "spawn") != 0)
+		fn = preloaded_fn(
+			json_string_value(json_object_get(target, "module")),
+			json_string_value(json_object_get(target, "function")));
+	env = strv(json_object_get(req, "env"));
 	pid = fork();
 	if (pid == 0) {
-		/* The request is parsed here, not in the template: see
-		 * ctl_send_spawned(). */
-		json_t *req = json_loadb(line, len, 0, NULL);
-
 		close(p[0]);
-		if (req == NULL)
-			child_fail(p[1], STAGE_SETUP, EINVAL,
-				   "the request did not parse");
-		child_run(req, fds, nfds, p[1], false);
+		child_run(req, fds, nfds, p[1], false, fn, env);
 	}
+	json_decref(req);
+	free(env);
 	close(p[1]);
 	if (pid == -1) {
 		int e = errno;
@@ -1382,6 +1468,30 @@ static void child_exited(pid_t pid, int status)
 	}
 }
 
+/*
+ * Keep the template on the CPU it runs on. A fork write-protects every
+ * private page of the template, and each page it writes afterwards is a
+ * fault; each of these changes to its page tables must be flushed from
+ * the TLB of every CPU the template has run on, by an interprocessor
+ * interrupt, which is costly (very much so in a virtual machine). On one
+ * CPU there is none to send. Children get the daemon's CPUs back at once.
+ */
+static void template_pin(void)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (sched_getaffinity(0, sizeof(cpus_all), &cpus_all) == -1 ||
+	    CPU_COUNT(&cpus_all) < 2 || cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+		pinned = true;
+		log_debug("template: kept on CPU %d", cpu);
+	}
+}
+
 /* Load --preload PATH[:INIT] modules. Returns NULL, or why not (static). */
 static const char *tmpl_preload(char **mods, int n, json_t *loaded)
 {
@@ -1518,6 +1628,8 @@ int template_main(int argc, char **argv)
 	ctl_send(json_pack("{s:s, s:o}", "ev", "ready", "preloaded", loaded),
 		 -1);
 
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	template_pin();
 	mpd_framer_init(&in, TEMPLATE_CTL_MAX);
 	fdq_init(&q);
 	if (pool_size > MPD_MAX_POOL)

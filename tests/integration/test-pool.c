@@ -190,14 +190,29 @@ static json_t *run_function(int fd, int code)
 	return rec;
 }
 
-Test(pool, default_pool_is_kept_ready_and_used)
+Test(pool, no_pool_by_default)
 {
+	long long tpid, kids[16];
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	cr_assert_eq(pool_setting(fd), 0);
+	tpid = template_pid(fd);
+	cr_assert_eq(children(tpid, kids, 16), 0);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(pool, pool_is_kept_ready_and_used)
+{
+	const char *const extra[] = { "--pool", "2", NULL };
 	long long tpid, ready[64], pid;
 	json_t *rec;
 	int fd, n;
 	bool from_pool = false;
 
-	mpdd_start(&d, NULL);
+	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
 	cr_assert_eq(pool_setting(fd), 2);
 	tpid = template_pid(fd);
