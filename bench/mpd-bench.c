@@ -848,55 +848,56 @@ struct workload {
 	bool redis;
 	double (*run)(long iters);
 	long full, quick; /* iterations per sample */
+	int max_repeats; /* 0: --repeats; the slow rows take fewer */
 };
 
 static const struct workload workloads[] = {
-	{ "mem.idle", "mpd", "MiB", false, false, w_mpd_mem_idle, 1, 1 },
-	{ "mem.idle", "redis", "MiB", false, true, w_redis_mem_idle, 1, 1 },
-	{ "spawn.func", "mpd", "us", false, false, w_mpd_spawn_func, 2000,
-	  300 },
-	{ "spawn.func", "floor-fork", "us", false, false, w_floor_fork, 2000,
-	  300 },
-	{ "spawn.argv", "mpd", "us", false, false, w_mpd_spawn_argv, 1000,
-	  200 },
+	{ "mem.idle", "mpd", "MiB", false, false, w_mpd_mem_idle, 1, 1, 0 },
+	{ "mem.idle", "redis", "MiB", false, true, w_redis_mem_idle, 1, 1, 0 },
+	{ "spawn.func", "mpd", "us", false, false, w_mpd_spawn_func, 1000, 200,
+	  0 },
+	{ "spawn.func", "floor-fork", "us", false, false, w_floor_fork, 1000,
+	  200, 0 },
+	{ "spawn.argv", "mpd", "us", false, false, w_mpd_spawn_argv, 500, 100,
+	  0 },
 	{ "spawn.argv", "floor-fork-exec", "us", false, false,
-	  w_floor_fork_exec, 1000, 200 },
-	{ "spawn.tput2", "mpd", "procs/s", true, false, w_mpd_tput2, 2000,
-	  400 },
+	  w_floor_fork_exec, 500, 100, 0 },
+	{ "spawn.tput2", "mpd", "procs/s", true, false, w_mpd_tput2, 1000, 200,
+	  0 },
 	{ "spawn.tput2", "floor-fork", "procs/s", true, false, w_floor_tput2,
-	  2000, 400 },
-	{ "spawn.tput8", "mpd", "procs/s", true, false, w_mpd_tput8, 2000,
-	  400 },
+	  1000, 200, 0 },
+	{ "spawn.tput8", "mpd", "procs/s", true, false, w_mpd_tput8, 1000, 200,
+	  0 },
 	{ "spawn.tput8", "floor-fork", "procs/s", true, false, w_floor_tput8,
-	  2000, 400 },
-	{ "queue.rtt", "mpd", "us", false, false, w_mpd_queue_rtt, 20000,
-	  3000 },
+	  1000, 200, 0 },
+	{ "queue.rtt", "mpd", "us", false, false, w_mpd_queue_rtt, 20000, 3000,
+	  0 },
 	{ "queue.rtt", "redis", "us", false, true, w_redis_queue_rtt, 20000,
-	  3000 },
+	  3000, 0 },
 	{ "queue.rtt", "floor-pingpong", "us", false, false, w_floor_pingpong,
-	  20000, 3000 },
+	  20000, 3000, 0 },
 	{ "queue.tput", "mpd", "items/s", true, false, w_mpd_queue_tput, 200000,
-	  50000 },
+	  50000, 3 },
 	{ "queue.tput", "mpd-batch", "items/s", true, false,
-	  w_mpd_queue_tput_batch, 200000, 50000 },
+	  w_mpd_queue_tput_batch, 200000, 50000, 0 },
 	{ "queue.tput", "redis", "items/s", true, true, w_redis_queue_tput,
-	  200000, 50000 },
+	  200000, 50000, 3 },
 	{ "queue.tput", "redis-batch", "items/s", true, true,
-	  w_redis_queue_tput_batch, 200000, 50000 },
+	  w_redis_queue_tput_batch, 200000, 50000, 0 },
 	{ "counter.1", "mpd", "ops/s", true, false, w_mpd_counter1, 50000,
-	  10000 },
+	  10000, 0 },
 	{ "counter.1", "redis", "ops/s", true, true, w_redis_counter1, 50000,
-	  10000 },
+	  10000, 0 },
 	{ "counter.50", "mpd", "ops/s", true, false, w_mpd_counter50, 100000,
-	  20000 },
+	  20000, 0 },
 	{ "counter.50", "redis", "ops/s", true, true, w_redis_counter50, 100000,
-	  20000 },
+	  20000, 0 },
 	{ "mem.workers", "mpd", "MiB", false, false, w_mpd_mem_workers, 1000,
-	  1000 },
+	  1000, 0 },
 	{ "mem.item", "mpd", "B/item", false, false, w_mpd_mem_item, 1000000,
-	  1000000 },
+	  1000000, 0 },
 	{ "mem.item", "redis", "B/item", false, true, w_redis_mem_item, 1000000,
-	  1000000 },
+	  1000000, 0 },
 };
 
 static bool selected(const char *name)
@@ -920,6 +921,9 @@ static void run_workload(const struct workload *w)
 	long iters = opt.quick ? w->quick : w->full;
 	bool once = strncmp(w->name, "mem.", 4) == 0;
 	int repeats = once ? 1 : opt.repeats;
+
+	if (w->max_repeats > 0 && repeats > w->max_repeats)
+		repeats = w->max_repeats;
 
 	fprintf(stderr, "mpd-bench: %s %s\n", w->name, w->impl);
 	if (!once)

@@ -129,7 +129,10 @@ static void req_deliver(struct req *r, json_t *resp)
  */
 void req_result_text(struct req *r, const char *json, size_t len)
 {
-	char *idtext = NULL, *line;
+	static const char PREFIX[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+	static const char MIDDLE[] = ",\"result\":";
+	char *idtext = NULL, *line, idbuf[32];
+	const char *id;
 	size_t n, idlen;
 
 	if (r->id == NULL || r->batch != NULL) {
@@ -141,14 +144,28 @@ void req_result_text(struct req *r, const char *json, size_t len)
 		req_result(r, v);
 		return;
 	}
-	idtext = mpd_json_encode(r->id, &idlen, 1);
-	if (idtext == NULL || (line = malloc(idlen + len + 40)) == NULL) {
+	if (json_is_integer(r->id)) {
+		/* The common id: no allocation for it. */
+		idlen = (size_t)snprintf(idbuf, sizeof(idbuf),
+					 "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(r->id));
+		id = idbuf;
+	} else {
+		id = idtext = mpd_json_encode(r->id, &idlen, 1);
+	}
+	if (id == NULL ||
+	    (line = malloc(sizeof(PREFIX) + idlen + sizeof(MIDDLE) + len +
+			   2)) == NULL) {
 		free(idtext);
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
 	}
-	n = (size_t)sprintf(
-		line, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":", idtext);
+	memcpy(line, PREFIX, sizeof(PREFIX) - 1);
+	n = sizeof(PREFIX) - 1;
+	memcpy(line + n, id, idlen);
+	n += idlen;
+	memcpy(line + n, MIDDLE, sizeof(MIDDLE) - 1);
+	n += sizeof(MIDDLE) - 1;
 	memcpy(line + n, json, len);
 	n += len;
 	line[n++] = '}';
@@ -161,7 +178,24 @@ void req_result_text(struct req *r, const char *json, size_t len)
 /* Answer r with result (stolen; NULL means {}) and free r. */
 void req_result(struct req *r, json_t *result)
 {
-	req_deliver(r, mpd_rpc_result_new(r->id, result));
+	char *text;
+	size_t len;
+
+	if (r->id == NULL || r->batch != NULL || result == NULL) {
+		req_deliver(r, mpd_rpc_result_new(r->id, result));
+		return;
+	}
+	/* A single reply is written around the encoded result, without
+	 * building the envelope as a JSON object first. */
+	text = mpd_json_encode(result, &len, 0);
+	json_decref(result);
+	if (text == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+			  "cannot encode the result");
+		return;
+	}
+	req_result_text(r, text, len);
+	free(text);
 }
 
 /*

@@ -670,10 +670,9 @@ static int encode_items(struct req *r, json_t **in, size_t n, char ***out,
 	if (*out == NULL || *lens == NULL)
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
-		(*out)[i] = json_dumps(in[i], JSON_COMPACT | JSON_ENCODE_ANY);
+		(*out)[i] = mpd_json_encode(in[i], &(*lens)[i], 1);
 		if ((*out)[i] == NULL)
 			goto nomem;
-		(*lens)[i] = strlen((*out)[i]);
 		*bytes += item_size((*out)[i], (*lens)[i]);
 		if ((*lens)[i] > max) {
 			req_error(r, MPD_RPC_LIMIT,
