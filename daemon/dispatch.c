@@ -153,9 +153,8 @@ void req_result_text(struct req *r, const char *json, size_t len)
 	} else {
 		id = idtext = mpd_json_encode(r->id, &idlen, 1);
 	}
-	if (id == NULL ||
-	    (line = malloc(sizeof(PREFIX) + idlen + sizeof(MIDDLE) + len +
-			   2)) == NULL) {
+	if (id == NULL || (line = malloc(sizeof(PREFIX) + idlen +
+					 sizeof(MIDDLE) + len + 2)) == NULL) {
 		free(idtext);
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
