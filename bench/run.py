@@ -120,7 +120,7 @@ def start_mpdd(build, tmp):
         stdin=subprocess.DEVNULL, stderr=log_file, pass_fds=(w,))
     os.close(w)
     with os.fdopen(r) as ready:
-        if ready.read() != "READY\n":
+        if ready.readline() != "READY\n":
             raise SystemExit("bench: mpdd did not start; its log: "
                              + os.path.join(tmp, "mpdd.log"))
     return proc, path, module

@@ -165,6 +165,9 @@ static void sighup_cb(evutil_socket_t sig, short events, void *arg)
 	sdnotify("RELOADING=1");
 	options_reload();
 	raise_fd_limit(&mpdd.opt);
+	/* Ours alone: no template or worker may hold it open. */
+	if (mpdd.opt.ready_fd >= 0)
+		fcntl(mpdd.opt.ready_fd, F_SETFD, FD_CLOEXEC);
 	sdnotify("READY=1");
 }
 
