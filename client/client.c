@@ -431,6 +431,51 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 }
 
 /* Returns 0 with *result a new reference, or a negative code; see mpd.h. */
+/*
+ * The request line for a method name of plain ASCII (every method is),
+ * written around the encoded params without building the envelope as a
+ * JSON object. NULL when the name needs escaping or memory is short: the
+ * caller then builds it the long way, which also tells the two apart.
+ */
+static char *request_line(json_int_t id, const char *method, json_t *params,
+			  size_t *len)
+{
+	char *ptext = NULL, *line;
+	size_t plen = 0, mlen = strlen(method), n;
+
+	for (const char *m = method; *m != '\0'; m++)
+		if ((unsigned char)*m < 0x20 || (unsigned char)*m >= 0x80 ||
+		    *m == '"' || *m == '\\')
+			return NULL;
+	if (params != NULL &&
+	    (ptext = mpd_json_encode(params, &plen, 0)) == NULL)
+		return NULL;
+	line = malloc(mlen + plen + 80);
+	if (line == NULL) {
+		free(ptext);
+		return NULL;
+	}
+	n = (size_t)sprintf(line,
+			    "{\"jsonrpc\":\"2.0\",\"id\":%" JSON_INTEGER_FORMAT
+			    ",\"method\":\"",
+			    id);
+	memcpy(line + n, method, mlen);
+	n += mlen;
+	line[n++] = '"';
+	if (ptext != NULL) {
+		memcpy(line + n, ",\"params\":", 10);
+		n += 10;
+		memcpy(line + n, ptext, plen);
+		n += plen;
+		free(ptext);
+	}
+	line[n++] = '}';
+	line[n++] = '\n';
+	line[n] = '\0';
+	*len = n;
+	return line;
+}
+
 int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 		 const int *fds, size_t nfds, json_t **result,
 		 struct mpd_error *err)
@@ -474,6 +519,14 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 
 	id = c->next_id;
 	c->next_id = id < MPD_CLIENT_MAX_ID ? id + 1 : 1;
+	line = request_line(id, method, params, &len);
+	if (line != NULL) {
+		r = client_send(c, line, len, fds, nfds, err);
+		if (r == 0)
+			r = client_receive(c, id, result, err);
+		free(line);
+		return r;
+	}
 	req = mpd_rpc_request_new(id, method, NULL);
 	if (req == NULL) {
 		/* The only other way to fail: a method that is not UTF-8. */

@@ -165,9 +165,6 @@ static void sighup_cb(evutil_socket_t sig, short events, void *arg)
 	sdnotify("RELOADING=1");
 	options_reload();
 	raise_fd_limit(&mpdd.opt);
-	/* Ours alone: no template or worker may hold it open. */
-	if (mpdd.opt.ready_fd >= 0)
-		fcntl(mpdd.opt.ready_fd, F_SETFD, FD_CLOEXEC);
 	sdnotify("READY=1");
 }
 
@@ -201,6 +198,9 @@ int main(int argc, char **argv)
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal(SIGPIPE)");
 	raise_fd_limit(&mpdd.opt);
+	/* Ours alone: no template or worker may hold it open. */
+	if (mpdd.opt.ready_fd >= 0)
+		fcntl(mpdd.opt.ready_fd, F_SETFD, FD_CLOEXEC);
 
 	mpdd.base = event_base_new();
 	if (mpdd.base == NULL)

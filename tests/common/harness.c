@@ -207,15 +207,21 @@ static void mpdd_launch_as(struct mpdd *d, const char *const *extra,
 	cr_assert(n == 1, "mpdd did not become ready in %d ms",
 		  TEST_TIMEOUT_MS);
 	n = read(p[0], buf, sizeof(buf) - 1);
-	close(p[0]);
 	if (n != 6 || memcmp(buf, "READY\n", 6) != 0) {
 		char *log = mpdd_log(d);
 
+		close(p[0]);
 		waitpid(d->pid, &status, 0);
 		cr_assert_fail("mpdd exited before it was ready (status 0x%x); "
 			       "log:\n%s",
 			       status, log);
 	}
+	/* mpdd closed it after READY, and nothing it started holds it:
+	 * whoever waits for its end (a supervisor's pipe) sees it. */
+	n = poll(&pfd, 1, TEST_TIMEOUT_MS);
+	cr_assert(n == 1 && read(p[0], buf, sizeof(buf)) == 0,
+		  "the --ready-fd pipe stayed open after READY");
+	close(p[0]);
 }
 
 static void mpdd_launch(struct mpdd *d, const char *const *extra,
