@@ -114,11 +114,17 @@ int mpd_rpc_parse_request(json_t *msg, struct mpd_rpc_request *req,
 		w = "\"id\" must be a string, an integer or null";
 		goto invalid;
 	}
-	json_object_foreach (msg, key, value) {
-		if (strcmp(key, "jsonrpc") != 0 && strcmp(key, "method") != 0 &&
-		    strcmp(key, "params") != 0 && strcmp(key, "id") != 0) {
-			w = describe_unknown(key, "request");
-			goto invalid;
+	/* jsonrpc and method are there; only a stranger makes it bigger. */
+	if (json_object_size(msg) !=
+	    (size_t)(2 + (id != NULL) + (params != NULL))) {
+		json_object_foreach (msg, key, value) {
+			if (strcmp(key, "jsonrpc") != 0 &&
+			    strcmp(key, "method") != 0 &&
+			    strcmp(key, "params") != 0 &&
+			    strcmp(key, "id") != 0) {
+				w = describe_unknown(key, "request");
+				goto invalid;
+			}
 		}
 	}
 

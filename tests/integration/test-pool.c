@@ -81,22 +81,6 @@ static int children(long long pid, long long *out, int max)
 	return n;
 }
 
-/* Is pid an idle pooled child (named so by the template)? */
-static bool is_pooled(long long pid)
-{
-	char path[64], comm[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%lld/comm", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strncmp(comm, "mpdd-pool", 9) == 0;
-}
-
 /* Is pid called name (its comm)? */
 static bool named(long long pid, const char *name)
 {
@@ -111,6 +95,12 @@ static bool named(long long pid, const char *name)
 		comm[0] = '\0';
 	fclose(f);
 	return strncmp(comm, name, strlen(name)) == 0;
+}
+
+/* Is pid an idle pooled child (named so by the template)? */
+static bool is_pooled(long long pid)
+{
+	return named(pid, "mpdd-pool");
 }
 
 /* The pooled children of template tpid, into out (at most max): the idle
