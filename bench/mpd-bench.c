@@ -411,6 +411,72 @@ static double w_floor_pingpong(long iters)
 	return t0 / (double)iters * 1e6;
 }
 
+/* Queue round trips from many clients at once, on one queue: each client
+ * puts an item, then gets one (maybe another client's). */
+static void client_mpd_rtt(int idx, int n, long iters, const struct gate *g)
+{
+	struct mpd_client *c = mpd_open();
+
+	gate_pass(g);
+	for (long i = share(idx, n, iters); i > 0; i--) {
+		struct mpd_error e;
+		int64_t v;
+		int r = mpd_queue_put_int(c, obj_name, i, -1, &e);
+
+		if (r == 0)
+			r = mpd_queue_get_int(c, obj_name, -1, &v, &e);
+		if (r < 0)
+			die_mpd("queue put/get", r, &e);
+	}
+	mpd_close(c);
+}
+
+static double w_mpd_queue_rtt50(long iters)
+{
+	struct mpd_client *c = mpd_open();
+	double s;
+
+	mpd_queue_fresh(c);
+	s = run_clients(50, iters, client_mpd_rtt);
+	mpd_queue_drop(c);
+	mpd_close(c);
+	return (double)iters / s;
+}
+
+static void client_redis_rtt(int idx, int n, long iters, const struct gate *g)
+{
+	struct resp r;
+	const char *pop[] = { "RPOP", "bench-rtt50" };
+
+	resp_connect(&r, opt.redis);
+	gate_pass(g);
+	for (long i = share(idx, n, iters); i > 0; i--) {
+		struct resp_reply rep;
+
+		resp_append_ints(&r, "LPUSH", "bench-rtt50", i, 1);
+		resp_flush(&r);
+		resp_read(&r, &rep, 0);
+		resp_cmd(&r, &rep, 2, pop);
+		/* Every pop follows its own push: the list is never empty. */
+		if (rep.type != '$' || rep.n < 0)
+			errx(1, "redis RPOP found the list empty");
+	}
+	resp_close(&r);
+}
+
+static double w_redis_queue_rtt50(long iters)
+{
+	struct resp r;
+	double s;
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, "bench-rtt50");
+	s = run_clients(50, iters, client_redis_rtt);
+	redis_del(&r, "bench-rtt50");
+	resp_close(&r);
+	return (double)iters / s;
+}
+
 /* ---- queue throughput -------------------------------------------------- */
 
 #define BATCH 1000
@@ -876,6 +942,10 @@ static const struct workload workloads[] = {
 	  3000, 0 },
 	{ "queue.rtt", "floor-pingpong", "us", false, false, w_floor_pingpong,
 	  20000, 3000, 0 },
+	{ "queue.rtt50", "mpd", "pairs/s", true, false, w_mpd_queue_rtt50,
+	  100000, 20000, 0 },
+	{ "queue.rtt50", "redis", "pairs/s", true, true, w_redis_queue_rtt50,
+	  100000, 20000, 0 },
 	{ "queue.tput", "mpd", "items/s", true, false, w_mpd_queue_tput, 200000,
 	  50000, 3 },
 	{ "queue.tput", "mpd-batch", "items/s", true, false,
