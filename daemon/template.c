@@ -797,9 +797,10 @@ static void slot_fork(struct slot *sl)
 		errno = e;
 		return;
 	}
+	/* The template opens its own pidfd when it takes the slot. */
 	*sl = (struct slot){
 		.pid = pid,
-		.pidfd = pidfd_open(pid, 0),
+		.pidfd = -1,
 		.sock = sv[0],
 		.report = p[0],
 	};
@@ -892,8 +893,6 @@ static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 			if (!kmsg_send(sock, &m, (int[]){ sl.sock, sl.report },
 				       2))
 				_exit(0);
-			if (sl.pidfd >= 0)
-				close(sl.pidfd);
 			close(sl.sock);
 			close(sl.report);
 		}
