@@ -203,31 +203,71 @@ static void ctl_send(json_t *msg, int fd)
 	json_decref(msg);
 }
 
+/* Write v in decimal at p; returns the end. */
+static char *put_int(char *p, long long v)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+				       (unsigned long long)v;
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*p++ = '-';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
 /*
- * The messages of every start and exit, written without an allocation:
- * after each fork every page the template writes is a copy-on-write
- * fault, so the per-start path touches as few as it can (no JSON tree,
- * no heap).
+ * The messages of every start and exit, written without an allocation
+ * and without stdio (whose formatting takes pages of stack): after each
+ * fork every page the template writes is a copy-on-write fault, so the
+ * per-start path touches as few as it can.
  */
 static void ctl_send_spawned(int64_t id, pid_t pid, int pidfd)
 {
-	char buf[96];
-	int n = snprintf(buf, sizeof(buf),
-			 "{\"ev\":\"spawned\",\"id\":%lld,\"pid\":%ld}\n",
-			 (long long)id, (long)pid);
+	char buf[96], *p = buf;
 
-	ctl_send_text(buf, (size_t)n, pidfd);
+	p = put_str(p, "{\"ev\":\"spawned\",\"id\":");
+	p = put_int(p, id);
+	p = put_str(p, ",\"pid\":");
+	p = put_int(p, pid);
+	p = put_str(p, "}\n");
+	ctl_send_text(buf, (size_t)(p - buf), pidfd);
 }
 
 static void ctl_send_exited(int64_t id, pid_t pid, int status)
 {
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf),
-			 "{\"ev\":\"exited\",\"id\":%lld,\"pid\":%ld,"
-			 "\"status\":%d}\n",
-			 (long long)id, (long)pid, status);
+	char buf[128], *p = buf;
 
-	ctl_send_text(buf, (size_t)n, -1);
+	p = put_str(p, "{\"ev\":\"exited\",\"id\":");
+	p = put_int(p, id);
+	p = put_str(p, ",\"pid\":");
+	p = put_int(p, pid);
+	p = put_str(p, ",\"status\":");
+	p = put_int(p, status);
+	p = put_str(p, "}\n");
+	ctl_send_text(buf, (size_t)(p - buf), -1);
+}
+
+/* A start failed before there was a child to report it. */
+static void ctl_send_failed(int64_t id, const char *stage, int err)
+{
+	ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev", "failed", "id",
+			   (json_int_t)id, "stage", stage, "errno", err,
+			   "message", strerror(err)),
+		 -1);
 }
 
 static void child_fail(int report_fd, enum stage stage, int err,
@@ -326,14 +366,119 @@ static void child_drop_privileges(json_t *req, int report_fd)
 			   "still root after dropping privileges");
 }
 
-/* NULL-terminated array of the strings in a JSON array (borrowed). */
+/*
+ * After each fork, every page the template writes is a page fault (a
+ * copy while the child lives), each a trap that costs about 12 us in a
+ * virtual machine. The per-start path therefore keeps to few pages:
+ *
+ * - The request arena. Between arena_begin() and arena_end(), jansson
+ *   (and strv()) allocate from one bump region, which each request's
+ *   tree fills from its start: a page or two, where malloc() spread the
+ *   tree, the heap's bookkeeping and the thread's cache over half a
+ *   dozen. Nothing in it is freed one by one: the tree is dropped whole
+ *   at arena_end() (never json_decref'd), and what did not fit, malloc'd
+ *   instead, is freed then. A forked child keeps its copy of the tree.
+ * - The template's own bookkeeping (pending starts, children, the poll
+ *   set) lives in memory no child gets (MADV_DONTFORK, own_realloc()),
+ *   so writing it after a fork is no fault at all.
+ */
+#define ARENA_SIZE (256 * 1024)
+static struct {
+	size_t used;
+	bool open;
+	void **spill;
+	size_t nspill, cap_spill;
+	_Alignas(16) char base[ARENA_SIZE];
+} arena;
+
+/* jansson's allocator in the template, for good (so that no start
+ * writes jansson's own data): the arena while it is open, else malloc. */
+static void *arena_alloc(size_t size)
+{
+	size_t n = (size + 15) & ~(size_t)15;
+	void *p;
+
+	if (!arena.open)
+		return malloc(size);
+	if (n >= size && ARENA_SIZE - arena.used >= n) {
+		p = arena.base + arena.used;
+		arena.used += n;
+		return p;
+	}
+	if (arena.nspill == arena.cap_spill) {
+		size_t cap = arena.cap_spill ? arena.cap_spill * 2 : 64;
+		void **v = realloc(arena.spill, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		arena.spill = v;
+		arena.cap_spill = cap;
+	}
+	p = malloc(size);
+	if (p != NULL)
+		arena.spill[arena.nspill++] = p;
+	return p;
+}
+
+static void arena_free(void *p)
+{
+	char *c = p;
+
+	/* The arena's, and what spilled from it, go at arena_end(). */
+	if (c >= arena.base && c < arena.base + ARENA_SIZE)
+		return;
+	for (size_t i = 0; arena.open && i < arena.nspill; i++)
+		if (arena.spill[i] == p)
+			return;
+	free(p);
+}
+
+static void arena_begin(void)
+{
+	arena.used = 0;
+	arena.open = true;
+}
+
+/* Drop everything allocated since arena_begin(). In a child: only go
+ * back to malloc() (the child keeps its tree). */
+static void arena_end(bool child)
+{
+	arena.open = false;
+	if (child)
+		return;
+	for (size_t i = 0; i < arena.nspill; i++)
+		free(arena.spill[i]);
+	arena.nspill = 0;
+}
+
+static void *own_realloc(void *old, size_t old_size, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fatalx("template: out of memory");
+	if (madvise(p, size, MADV_DONTFORK) == -1)
+		log_debug("template: MADV_DONTFORK: %s", strerror(errno));
+	if (old != NULL) {
+		memcpy(p, old, old_size);
+		munmap(old, old_size);
+	}
+	return p;
+}
+
+/* A NULL-ended vector of the strings of array a (borrowed), in the
+ * arena while it is open. */
 static char **strv(json_t *a)
 {
 	size_t n = json_array_size(a);
-	char **v = calloc(n + 1, sizeof(*v));
+	char **v = arena.open ? arena_alloc((n + 1) * sizeof(*v)) :
+				calloc(n + 1, sizeof(*v));
 
 	for (size_t i = 0; v != NULL && i < n; i++)
 		v[i] = (char *)json_string_value(json_array_get(a, i));
+	if (v != NULL)
+		v[n] = NULL;
 	return v;
 }
 
@@ -551,10 +696,11 @@ static worker_fn *preloaded_fn(const char *module, const char *function)
 static struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe)
 {
 	if (npend == cap_pend) {
-		cap_pend = cap_pend ? cap_pend * 2 : 16;
-		pend = realloc(pend, cap_pend * sizeof(*pend));
-		if (pend == NULL)
-			fatalx("template: out of memory");
+		size_t cap = cap_pend ? cap_pend * 2 : 16;
+
+		pend = own_realloc(pend, cap_pend * sizeof(*pend),
+				   cap * sizeof(*pend));
+		cap_pend = cap;
 	}
 	pend[npend] = (struct pending){
 		.id = id,
@@ -1185,7 +1331,7 @@ static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
 	json_t *stdio = json_object_get(req, "stdio");
 	json_t *uid = json_object_get(req, "uid"), *g;
 	struct vspec v = { .report_fd = report };
-	int passed = 0, e;
+	int passed = 0;
 	size_t i;
 	pid_t pid;
 
@@ -1248,14 +1394,8 @@ static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &v);
 	if (pid == -1)
 		goto fail;
-	free(v.argv);
-	free(v.envp);
-	return pid;
+	return pid; /* argv and envp are the arena's */
 fail:
-	e = errno;
-	free(v.argv);
-	free(v.envp);
-	errno = e;
 	return -1;
 }
 
@@ -1266,71 +1406,51 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 {
 	worker_fn *fn = NULL;
 	json_t *req, *target;
-	char **env;
-	int p[2];
+	int p[2], e = 0;
+	enum stage stage = STAGE_FORK;
 	pid_t pid;
 
 	if (!exec && pool_take(id, line, len, fds, nfds))
 		return; /* the pending entry has the fds now */
 	if (pipe2(p, O_CLOEXEC) == -1) {
-		ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev", "failed",
-				   "id", (json_int_t)id, "stage", "fork",
-				   "errno", errno, "message", strerror(errno)),
-			 -1);
-		goto out;
-	}
-	if (exec) {
-		enum stage stage = STAGE_SETUP;
-
-		req = mpd_json_parse(line, len, 0, NULL);
-		if (req == NULL)
-			fatalx("template: bad request from mpdd");
-		pid = vstart(req, fds, nfds, p[1], &stage);
-		json_decref(req);
-		close(p[1]);
-		if (pid == -1) {
-			int e = errno;
-
-			close(p[0]);
-			ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev",
-					   "failed", "id", (json_int_t)id,
-					   "stage", stage_names[stage], "errno",
-					   e, "message", strerror(e)),
-				 -1);
-			goto out;
-		}
-		pending_add(id, pid, pidfd_open(pid, 0), p[0]);
+		ctl_send_failed(id, "fork", errno);
 		goto out;
 	}
 	/* Everything the child can be spared is done here, once: the
 	 * parse, the function's address, the environment. Each page a
 	 * child touches for the first time is a fault of its own. */
+	arena_begin();
 	req = mpd_json_parse(line, len, 0, NULL);
 	if (req == NULL)
 		fatalx("template: bad request from mpdd");
-	target = json_object_get(req, "target");
-	if (strcmp(json_string_value(json_object_get(req, "method")) ?: "",
-		   "spawn") != 0)
-		fn = preloaded_fn(
-			json_string_value(json_object_get(target, "module")),
-			json_string_value(json_object_get(target, "function")));
-	env = strv(json_object_get(req, "env"));
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		child_run(req, fds, nfds, p[1], false, fn, env);
+	if (exec) {
+		pid = vstart(req, fds, nfds, p[1], &stage);
+	} else {
+		char **env;
+
+		target = json_object_get(req, "target");
+		if (strcmp(json_string_value(json_object_get(req, "method")) ?:
+				   "",
+			   "spawn") != 0)
+			fn = preloaded_fn(
+				json_string_value(
+					json_object_get(target, "module")),
+				json_string_value(
+					json_object_get(target, "function")));
+		env = strv(json_object_get(req, "env"));
+		pid = fork();
+		if (pid == 0) {
+			arena_end(true);
+			close(p[0]);
+			child_run(req, fds, nfds, p[1], false, fn, env);
+		}
 	}
-	json_decref(req);
-	free(env);
+	e = errno;
+	arena_end(false);
 	close(p[1]);
 	if (pid == -1) {
-		int e = errno;
-
 		close(p[0]);
-		ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev", "failed",
-				   "id", (json_int_t)id, "stage", "fork",
-				   "errno", e, "message", strerror(e)),
-			 -1);
+		ctl_send_failed(id, stage_names[stage], e);
 		goto out;
 	}
 	pending_add(id, pid, pidfd_open(pid, 0), p[0]);
@@ -1342,10 +1462,11 @@ out:
 static void kid_add(int64_t id, pid_t pid)
 {
 	if (nkids == cap_kids) {
-		cap_kids = cap_kids ? cap_kids * 2 : 64;
-		kids = realloc(kids, cap_kids * sizeof(*kids));
-		if (kids == NULL)
-			fatalx("template: out of memory");
+		size_t cap = cap_kids ? cap_kids * 2 : 256;
+
+		kids = own_realloc(kids, cap_kids * sizeof(*kids),
+				   cap * sizeof(*kids));
+		cap_kids = cap;
 	}
 	kids[nkids++] = (struct child){ id, pid };
 }
@@ -1658,14 +1779,16 @@ static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 
 int template_main(int argc, char **argv)
 {
-	struct mpd_framer in;
-	struct fdq q;
-	char *mods[64];
+	/* Static, not on the stack: each page of stack the serving loop
+	 * spans is one more fault after every fork. */
+	static struct mpd_framer in;
+	static struct fdq q;
+	static char *mods[64];
+	static char exe[4096];
 	int nmods = 0, level = LOG_LEVEL_INFO, sfd;
 	json_t *loaded = json_array();
 	const char *why;
 	sigset_t chld;
-	char exe[4096];
 	ssize_t n;
 
 	/* mpdd --template FD [--log-level L] [--pool N] [--preload M]... */
@@ -1680,6 +1803,7 @@ int template_main(int argc, char **argv)
 	}
 	log_init(level < 0 ? LOG_LEVEL_INFO : level);
 	log_set_ident("mpdd-template");
+	json_set_alloc_funcs(arena_alloc, arena_free);
 	prctl(PR_SET_NAME, "mpdd-template");
 	fcntl(ctl, F_SETFD, FD_CLOEXEC);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -1710,7 +1834,13 @@ int template_main(int argc, char **argv)
 	template_signals();
 	template_share_code();
 	template_pin();
-	mpd_framer_init(&in, TEMPLATE_CTL_MAX);
+	/* The request buffer is the template's alone, like its other
+	 * bookkeeping (a child never reads it), and is only as large in
+	 * memory as the pages the requests have used. */
+	mpd_framer_init_buffer(
+		&in, TEMPLATE_CTL_MAX,
+		own_realloc(NULL, 0, TEMPLATE_CTL_MAX + 1 + CTL_READ_CHUNK),
+		TEMPLATE_CTL_MAX + 1 + CTL_READ_CHUNK);
 	fdq_init(&q);
 	if (pool_size > MPD_MAX_POOL)
 		pool_size = MPD_MAX_POOL;
@@ -1725,11 +1855,11 @@ int template_main(int argc, char **argv)
 		static size_t cap_pfd;
 
 		if (np + 3 > cap_pfd) {
-			cap_pfd = (np + 3) * 2;
-			free(pfd);
-			pfd = calloc(cap_pfd, sizeof(*pfd));
-			if (pfd == NULL)
-				fatalx("template: out of memory");
+			size_t cap = (np + 3) * 2;
+
+			pfd = own_realloc(pfd, cap_pfd * sizeof(*pfd),
+					  cap * sizeof(*pfd));
+			cap_pfd = cap;
 		}
 		pfd[0] = (struct pollfd){ .fd = ctl, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };

@@ -49,11 +49,23 @@ void mpd_framer_init(struct mpd_framer *f, size_t max)
 	f->max = max;
 }
 
+void mpd_framer_init_buffer(struct mpd_framer *f, size_t max, char *buf,
+			    size_t cap)
+{
+	mpd_framer_init(f, max);
+	f->buf = buf;
+	f->cap = cap;
+	f->fixed = true;
+}
+
 void mpd_framer_free(struct mpd_framer *f)
 {
-	free(f->buf);
-	f->buf = NULL;
-	f->cap = f->start = f->end = f->scan = 0;
+	if (!f->fixed) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
+	}
+	f->start = f->end = f->scan = 0;
 }
 
 size_t mpd_framer_pending(const struct mpd_framer *f)
@@ -74,13 +86,15 @@ char *mpd_framer_reserve(struct mpd_framer *f, size_t want, size_t *avail)
 
 	if (want == 0)
 		want = 1;
+	if (f->start == f->end)
+		f->start = f->end = f->scan = 0;
 	if (f->cap - f->end < want && f->start > 0) {
 		memmove(f->buf, f->buf + f->start, f->end - f->start);
 		f->end -= f->start;
 		f->start = 0;
 	}
 	if (f->cap - f->end < want) {
-		if (want > SIZE_MAX - f->end) {
+		if (f->fixed || want > SIZE_MAX - f->end) {
 			errno = ENOMEM;
 			return NULL;
 		}

@@ -143,6 +143,7 @@ struct mpd_framer {
 	size_t scan; /* bytes from start already known to hold no '\n' */
 	size_t max; /* longest line accepted */
 	uint64_t consumed; /* stream bytes taken so far, as lines or blank */
+	bool fixed; /* buf is the caller's: never grown nor freed */
 };
 
 enum mpd_frame_status {
@@ -152,6 +153,14 @@ enum mpd_frame_status {
 };
 
 void mpd_framer_init(struct mpd_framer *f, size_t max);
+/*
+ * As mpd_framer_init(), with buf (cap bytes, the caller's) as the buffer
+ * for good: it is never grown nor freed, and mpd_framer_reserve() fails
+ * with ENOMEM when it cannot make room. cap = max + 1 + the largest want
+ * ever reserved always has room for lines taken until NEED_MORE.
+ */
+void mpd_framer_init_buffer(struct mpd_framer *f, size_t max, char *buf,
+			    size_t cap);
 void mpd_framer_free(struct mpd_framer *f);
 /* Bytes buffered and not yet returned as lines. */
 size_t mpd_framer_pending(const struct mpd_framer *f);
@@ -159,7 +168,9 @@ size_t mpd_framer_pending(const struct mpd_framer *f);
  * Free space for at least want bytes (want > 0). Returns a pointer into the
  * framer's buffer and sets *avail (>= want), or NULL with errno ENOMEM.
  * Never grows the buffer past what one maximal line needs (max + 1) plus
- * want.
+ * want. When every buffered byte has been taken, the space starts at the
+ * front of the buffer again, so a stream of short lines keeps to its
+ * first pages.
  */
 char *mpd_framer_reserve(struct mpd_framer *f, size_t want, size_t *avail);
 /* Account for n bytes written into the space from mpd_framer_reserve(). */

@@ -212,6 +212,56 @@ Test(process, passed_stdout_receives_the_output)
 	mpdd_stop(&d);
 }
 
+/*
+ * Args far larger than the template's request arena (256 KiB of parsed
+ * JSON) spill into the heap: each worker still gets them whole, start
+ * after start, and so does the one after them with small args.
+ */
+Test(process, large_args_reach_the_worker_whole)
+{
+	json_t *big = json_array(), *p, *rec;
+	char *want, *line;
+	long long id;
+	int fd, pfd[2];
+
+	for (int i = 0; i < 20000; i++)
+		json_array_append_new(big, json_sprintf("item-%d", i));
+	want = json_dumps(big, JSON_COMPACT);
+	cr_assert(want != NULL);
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	for (int i = 0; i < 4; i++) {
+		bool small = i == 3;
+
+		cr_assert(pipe(pfd) == 0);
+		p = fn_params("echo_args",
+			      small ? json_integer(5) : json_incref(big));
+		json_object_set_new(p, "stdout", json_string("pass"));
+		rec = start_fds(fd, p, &pfd[1], 1);
+		close(pfd[1]);
+		line = pipe_line(pfd[0]);
+		cr_assert(line != NULL);
+		if (small)
+			cr_assert_str_eq(line, "5");
+		else
+			cr_assert(strcmp(line, want) == 0,
+				  "start %d: args differ (%zu bytes, want %zu)",
+				  i, strlen(line), strlen(want));
+		free(line);
+		id = test_int(rec, "id");
+		json_decref(rec);
+		rec = join(fd, id, -1);
+		cr_assert_eq(test_int(rec, "exitcode"), 0);
+		json_decref(rec);
+		test_forget(pfd[0]);
+		close(pfd[0]);
+	}
+	free(want);
+	json_decref(big);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 Test(process, all_three_streams_passed_and_files)
 {
 	char path[PATH_MAX + 16], buf[64];

@@ -6,6 +6,7 @@
  * once, CRLF, blank lines, junk bytes) and check the line-length limit at
  * its exact edge and the bound on the framer's memory.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -523,4 +524,67 @@ Test(frame, consumed_counts_stream_offsets_past_each_line)
 	cr_assert(eq(str, line, "f"));
 	cr_assert(eq(u64, f.consumed, 14));
 	mpd_framer_free(&f);
+}
+
+/* Once every buffered byte has been taken, reading starts at the front of
+ * the buffer again: short lines keep to the buffer's first bytes. */
+Test(frame, drained_buffer_restarts_at_the_front)
+{
+	struct mpd_framer f;
+	size_t avail;
+	char *p;
+
+	mpd_framer_init(&f, SMALL_MAX);
+	for (int i = 0; i < 100; i++) {
+		p = mpd_framer_reserve(&f, 8, &avail);
+		cr_assert(eq(ptr, p, f.buf));
+		memcpy(p, "abcdefg\n", 8);
+		mpd_framer_commit(&f, 8);
+		expect_line(&f, "abcdefg");
+		expect_status(&f, MPD_FRAME_NEED_MORE);
+	}
+	/* A part-line left over is kept where it is. */
+	feed_str(&f, "xy\nz");
+	expect_line(&f, "xy");
+	p = mpd_framer_reserve(&f, 2, &avail);
+	cr_assert(eq(ptr, p, f.buf + 4));
+	memcpy(p, "w\n", 2);
+	mpd_framer_commit(&f, 2);
+	expect_line(&f, "zw");
+	mpd_framer_free(&f);
+}
+
+/* A caller's buffer is used as it is: never grown, moved or freed, and a
+ * reserve it cannot satisfy fails with ENOMEM, leaving the framer usable. */
+Test(frame, caller_buffer_is_never_grown_nor_freed)
+{
+	enum { MAX = 16, WANT = 8, CAP = MAX + 1 + WANT };
+	char buf[CAP];
+	struct mpd_framer f;
+	size_t avail;
+	char *p;
+
+	mpd_framer_init_buffer(&f, MAX, buf, CAP);
+	for (int i = 0; i < 50; i++) {
+		feed_str(&f, "0123456789abcdef\nxy");
+		expect_line(&f, "0123456789abcdef");
+		feed_str(&f, "z\n");
+		expect_line(&f, "xyz");
+		cr_assert(eq(ptr, f.buf, buf));
+		cr_assert(eq(sz, f.cap, CAP));
+	}
+	feed_str(&f, "0123456789");
+	errno = 0;
+	cr_assert(eq(ptr, mpd_framer_reserve(&f, CAP, &avail), NULL));
+	cr_assert(eq(int, errno, ENOMEM));
+	p = mpd_framer_reserve(&f, WANT, &avail);
+	cr_assert(ne(ptr, p, NULL));
+	memcpy(p, "\n", 1);
+	mpd_framer_commit(&f, 1);
+	expect_line(&f, "0123456789");
+	mpd_framer_free(&f);
+	cr_assert(eq(ptr, f.buf, buf));
+	cr_assert(eq(sz, mpd_framer_pending(&f), 0));
+	feed_str(&f, "ok\n");
+	expect_line(&f, "ok");
 }
