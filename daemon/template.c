@@ -1426,17 +1426,16 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 	if (exec) {
 		pid = vstart(req, fds, nfds, p[1], &stage);
 	} else {
+		const char *method =
+			json_string_value(json_object_get(req, "method"));
 		char **env;
 
 		target = json_object_get(req, "target");
-		if (strcmp(json_string_value(json_object_get(req, "method")) ?:
-				   "",
-			   "spawn") != 0)
-			fn = preloaded_fn(
-				json_string_value(
-					json_object_get(target, "module")),
-				json_string_value(
-					json_object_get(target, "function")));
+		if (method == NULL || strcmp(method, "spawn") != 0)
+			fn = preloaded_fn(json_string_value(json_object_get(
+						  target, "module")),
+					  json_string_value(json_object_get(
+						  target, "function")));
 		env = strv(json_object_get(req, "env"));
 		pid = fork();
 		if (pid == 0) {
