@@ -35,14 +35,17 @@
  * calls the function.
  */
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <link.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
@@ -1633,49 +1636,100 @@ static void template_pin(void)
  * code it ran, up to fault-around: 15 of the 25 faults of a function
  * worker, each a trap that costs about 12 us in a virtual machine.
  *
- * Each read-only private file mapping is given one private copy of its
- * first page (the mapping made writable, one byte rewritten, protection
- * restored: the mapping is not split),
- * which gives it an anon_vma, and is then populated, so that a fork
- * copies all its entries: a few microseconds in the kernel instead of a
- * trap per page in every child. Best effort: where the system refuses a
- * writable code page (SELinux execmod, memory-deny-write-execute), the
- * mapping is left as it was. Called once, before the first request.
+ * Each read-only segment of the objects a worker runs is made writable,
+ * has one byte of its first page rewritten (a private copy of that page,
+ * and with it an anon_vma for the whole mapping) and its protection
+ * restored, and is populated: each fork then copies its entries, a few
+ * microseconds in the kernel instead of a trap per page in every child.
+ * The objects a worker runs: the executable, libc, the dynamic linker,
+ * jansson, and every object loaded by --preload (the modules and what
+ * they need). The rest of the daemon's own libraries (libevent,
+ * libsystemd and its dependencies) are left alone: copying their entries
+ * would only slow each fork and exit down.
+ *
+ * Best effort: where the system refuses a writable code page (SELinux
+ * execmod, memory-deny-write-execute), a segment is left as it was.
+ * Called once, after the preload, before the first request.
  */
-static void template_share_code(void)
+struct share {
+	int nbefore; /* objects loaded before the preload */
+	int index;
+	uintptr_t core[4]; /* an address in each core object */
+	int shared, refused;
+};
+
+static bool object_holds(const struct dl_phdr_info *info, uintptr_t a)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[4096];
-	int shared = 0, refused = 0;
+	for (int k = 0; k < info->dlpi_phnum; k++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
 
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long lo, hi, ino;
-		char perms[5], path[4096];
-		int prot;
+		if (ph->p_type == PT_LOAD && a >= lo && a - lo < ph->p_memsz)
+			return true;
+	}
+	return false;
+}
 
-		path[0] = '\0';
-		if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %4095s", &lo, &hi,
-			   perms, &ino, path) < 4 ||
-		    ino == 0 || path[0] != '/' || perms[1] != '-' ||
-		    perms[3] != 'p' || perms[0] != 'r')
+static int share_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct share *sh = arg;
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	bool run = sh->index++ >= sh->nbefore;
+
+	for (size_t c = 0; !run && c < 4; c++)
+		run = sh->core[c] != 0 && object_holds(info, sh->core[c]);
+	if (!run)
+		return 0;
+	for (int k = 0; k < info->dlpi_phnum; k++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi;
+		int prot = PROT_READ | (ph->p_flags & PF_X ? PROT_EXEC : 0);
+
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) ||
+		    !(ph->p_flags & PF_R) || ph->p_memsz == 0)
 			continue;
-		prot = PROT_READ | (perms[2] == 'x' ? PROT_EXEC : 0);
+		hi = (lo + ph->p_memsz + page - 1) & ~(uintptr_t)(page - 1);
+		lo &= ~(uintptr_t)(page - 1);
 		if (mprotect((void *)lo, hi - lo, prot | PROT_WRITE) == -1) {
-			refused++;
+			sh->refused++;
 			continue;
 		}
 		*(volatile char *)lo = *(volatile char *)lo;
 		if (mprotect((void *)lo, hi - lo, prot) == -1)
 			fatal("template: mprotect");
 		madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
-		shared++;
+		sh->shared++;
 	}
-	fclose(f);
-	log_debug("template: code of %d mappings shared with children, "
-		  "%d refused",
-		  shared, refused);
+	return 0;
+}
+
+/* How many objects are loaded (before the preload). */
+static int count_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int objects_loaded(void)
+{
+	int n = 0;
+
+	dl_iterate_phdr(count_object, &n);
+	return n;
+}
+
+static void template_share_code(int nbefore)
+{
+	struct share sh = {
+		.nbefore = nbefore,
+		.core = { (uintptr_t)&template_main, (uintptr_t)&strlen,
+			  (uintptr_t)&json_object_get,
+			  (uintptr_t)getauxval(AT_BASE) },
+	};
+
+	dl_iterate_phdr(share_object, &sh);
+	log_debug("template: %d segments shared with children, %d refused",
+		  sh.shared, sh.refused);
 }
 
 /* Note which signals the template does not leave at their default, once
@@ -1784,7 +1838,7 @@ int template_main(int argc, char **argv)
 	static struct fdq q;
 	static char *mods[64];
 	static char exe[4096];
-	int nmods = 0, level = LOG_LEVEL_INFO, sfd;
+	int nmods = 0, level = LOG_LEVEL_INFO, sfd, nbefore;
 	json_t *loaded = json_array();
 	const char *why;
 	sigset_t chld;
@@ -1819,6 +1873,7 @@ int template_main(int argc, char **argv)
 		fatal("signalfd");
 	signal(SIGPIPE, SIG_IGN);
 
+	nbefore = objects_loaded();
 	why = tmpl_preload(mods, nmods, loaded);
 	if (why != NULL) {
 		ctl_send(json_pack("{s:s, s:s}", "ev", "init_failed", "message",
@@ -1831,7 +1886,7 @@ int template_main(int argc, char **argv)
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	template_signals();
-	template_share_code();
+	template_share_code(nbefore);
 	template_pin();
 	/* The request buffer is the template's alone, like its other
 	 * bookkeeping (a child never reads it), and is only as large in
