@@ -251,6 +251,22 @@ static void tmpl_write_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* In the template's child before its exec: add glibc.pthread.rseq=0 to
+ * the glibc tunables it inherits. */
+static void tmpl_tunables(void)
+{
+	static const char rseq_off[] = "glibc.pthread.rseq=0";
+	const char *t = getenv("GLIBC_TUNABLES");
+	char *v;
+
+	if (t == NULL || *t == '\0') {
+		setenv("GLIBC_TUNABLES", rseq_off, 1);
+		return;
+	}
+	if (asprintf(&v, "%s:%s", t, rseq_off) >= 0)
+		setenv("GLIBC_TUNABLES", v, 1);
+}
+
 /* Send p's spawn request (p is STARTING, the template is ready). */
 static void tmpl_spawn(struct proc *p)
 {
@@ -546,6 +562,10 @@ static int tmpl_launch(void)
 		 * faulting in) page after page of symbol tables. Workers get
 		 * their own environment, without it. */
 		setenv("LD_BIND_NOW", "1", 1);
+		/* No restartable-sequence area for the kernel to write into
+		 * the template's thread block after each fork (a fault each
+		 * time); workers started by fork inherit that. */
+		tmpl_tunables();
 		execv(self_exe, argv);
 		dprintf(STDERR_FILENO, "mpdd: cannot exec %s: %s\n", self_exe,
 			strerror(errno));

@@ -167,10 +167,32 @@ struct kmsg {
 	int32_t value; /* KM_FAIL: errno; KM_EXIT: wait status */
 };
 static char *self_exe;
-static struct pending *pend;
-static size_t npend, cap_pend;
-static struct child *kids;
-static size_t nkids, cap_kids;
+/*
+ * The template's own state, written on every start, in memory no child
+ * gets (own_realloc()): after a fork, writing a page the child shares is
+ * a copy-on-write fault, each about 20 us in a virtual machine; writing
+ * this is none. Children, the keeper included, never touch it.
+ */
+struct book {
+	struct pending *pend;
+	size_t npend, cap_pend;
+	struct child *kids;
+	size_t nkids, cap_kids;
+	struct pollfd *pfd;
+	size_t cap_pfd;
+	size_t nchildren; /* forked or vforked, not yet reaped */
+	struct mpd_framer in;
+	struct fdq q;
+	struct {
+		size_t used;
+		bool open;
+		void **spill;
+		size_t nspill, cap_spill;
+	} arena;
+};
+static struct book *bk;
+/* Set first thing in every forked child: the book is not there. */
+static bool in_child;
 
 /* Write one line to mpdd (blocking), with fd attached when >= 0. */
 static void ctl_send_text(const char *line, size_t len, int fd)
@@ -370,29 +392,30 @@ static void child_drop_privileges(json_t *req, int report_fd)
 }
 
 /*
- * After each fork, every page the template writes is a page fault (a
- * copy while the child lives), each a trap that costs about 12 us in a
- * virtual machine. The per-start path therefore keeps to few pages:
+ * After each fork, every page the template writes is a copy-on-write
+ * fault (while the child lives; a trap for a page the child already let
+ * go), each about 20 us in a virtual machine, where a bare fork and exit
+ * take 800. The per-start path therefore keeps its writes off the pages
+ * a child shares:
  *
- * - The request arena. Between arena_begin() and arena_end(), jansson
- *   (and strv()) allocate from one bump region, which each request's
- *   tree fills from its start: a page or two, where malloc() spread the
- *   tree, the heap's bookkeeping and the thread's cache over half a
- *   dozen. Nothing in it is freed one by one: the tree is dropped whole
- *   at arena_end() (never json_decref'd), and what did not fit, malloc'd
- *   instead, is freed then. A forked child keeps its copy of the tree.
- * - The template's own bookkeeping (pending starts, children, the poll
- *   set) lives in memory no child gets (MADV_DONTFORK, own_realloc()),
- *   so writing it after a fork is no fault at all.
+ * - The template's bookkeeping (struct book: pending starts, children,
+ *   the poll set, the request buffer, the arena's own counters) lives in
+ *   memory no child gets (MADV_DONTFORK, own_realloc()).
+ * - The request arena, which the child does get: between arena_begin()
+ *   and arena_end(), jansson (and strv()) allocate from one bump region,
+ *   which each request's tree fills from its start, where malloc()
+ *   spread the tree, the heap's bookkeeping and the thread's cache over
+ *   half a dozen pages. Nothing in it is freed one by one: the tree is
+ *   dropped whole at arena_end() (never json_decref'd), and what did not
+ *   fit, malloc'd instead, is freed then. After each fork the template
+ *   lets go of the pages its child took (arena_release()): the next
+ *   request writes fresh pages, not copies.
+ * - No stdio on the way (its formatting takes pages of stack), no errno
+ *   set by a call that fails as expected, and no rseq area for the
+ *   kernel to write (the template runs with glibc.pthread.rseq=0).
  */
 #define ARENA_SIZE (256 * 1024)
-static struct {
-	size_t used;
-	bool open;
-	void **spill;
-	size_t nspill, cap_spill;
-	_Alignas(16) char base[ARENA_SIZE];
-} arena;
+static char *arena_base; /* ARENA_SIZE bytes, mapped once */
 
 /* jansson's allocator in the template, for good (so that no start
  * writes jansson's own data): the arena while it is open, else malloc. */
@@ -401,25 +424,25 @@ static void *arena_alloc(size_t size)
 	size_t n = (size + 15) & ~(size_t)15;
 	void *p;
 
-	if (!arena.open)
+	if (in_child || !bk->arena.open)
 		return malloc(size);
-	if (n >= size && ARENA_SIZE - arena.used >= n) {
-		p = arena.base + arena.used;
-		arena.used += n;
+	if (n >= size && ARENA_SIZE - bk->arena.used >= n) {
+		p = arena_base + bk->arena.used;
+		bk->arena.used += n;
 		return p;
 	}
-	if (arena.nspill == arena.cap_spill) {
-		size_t cap = arena.cap_spill ? arena.cap_spill * 2 : 64;
-		void **v = realloc(arena.spill, cap * sizeof(*v));
+	if (bk->arena.nspill == bk->arena.cap_spill) {
+		size_t cap = bk->arena.cap_spill ? bk->arena.cap_spill * 2 : 64;
+		void **v = realloc(bk->arena.spill, cap * sizeof(*v));
 
 		if (v == NULL)
 			return NULL;
-		arena.spill = v;
-		arena.cap_spill = cap;
+		bk->arena.spill = v;
+		bk->arena.cap_spill = cap;
 	}
 	p = malloc(size);
 	if (p != NULL)
-		arena.spill[arena.nspill++] = p;
+		bk->arena.spill[bk->arena.nspill++] = p;
 	return p;
 }
 
@@ -428,30 +451,40 @@ static void arena_free(void *p)
 	char *c = p;
 
 	/* The arena's, and what spilled from it, go at arena_end(). */
-	if (c >= arena.base && c < arena.base + ARENA_SIZE)
+	if (arena_base != NULL && c >= arena_base &&
+	    c < arena_base + ARENA_SIZE)
 		return;
-	for (size_t i = 0; arena.open && i < arena.nspill; i++)
-		if (arena.spill[i] == p)
+	for (size_t i = 0; !in_child && bk->arena.open && i < bk->arena.nspill;
+	     i++)
+		if (bk->arena.spill[i] == p)
 			return;
 	free(p);
 }
 
 static void arena_begin(void)
 {
-	arena.used = 0;
-	arena.open = true;
+	bk->arena.used = 0;
+	bk->arena.open = true;
 }
 
-/* Drop everything allocated since arena_begin(). In a child: only go
- * back to malloc() (the child keeps its tree). */
-static void arena_end(bool child)
+/* Drop everything allocated since arena_begin(). */
+static void arena_end(void)
 {
-	arena.open = false;
-	if (child)
-		return;
-	for (size_t i = 0; i < arena.nspill; i++)
-		free(arena.spill[i]);
-	arena.nspill = 0;
+	bk->arena.open = false;
+	for (size_t i = 0; i < bk->arena.nspill; i++)
+		free(bk->arena.spill[i]);
+	bk->arena.nspill = 0;
+}
+
+/* After a fork: give the arena pages used to the child alone, so that
+ * the next request fills fresh ones instead of copying them. */
+static void arena_release(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t used = (bk->arena.used + page - 1) & ~(page - 1);
+
+	if (used > 0)
+		madvise(arena_base, used, MADV_DONTNEED);
 }
 
 static void *own_realloc(void *old, size_t old_size, size_t size)
@@ -475,8 +508,9 @@ static void *own_realloc(void *old, size_t old_size, size_t size)
 static char **strv(json_t *a)
 {
 	size_t n = json_array_size(a);
-	char **v = arena.open ? arena_alloc((n + 1) * sizeof(*v)) :
-				calloc(n + 1, sizeof(*v));
+	char **v = !in_child && bk->arena.open ?
+			   arena_alloc((n + 1) * sizeof(*v)) :
+			   calloc(n + 1, sizeof(*v));
 
 	for (size_t i = 0; v != NULL && i < n; i++)
 		v[i] = (char *)json_string_value(json_array_get(a, i));
@@ -698,20 +732,21 @@ static worker_fn *preloaded_fn(const char *module, const char *function)
 
 static struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe)
 {
-	if (npend == cap_pend) {
-		size_t cap = cap_pend ? cap_pend * 2 : 16;
+	if (bk->npend == bk->cap_pend) {
+		size_t cap = bk->cap_pend ? bk->cap_pend * 2 : 16;
 
-		pend = own_realloc(pend, cap_pend * sizeof(*pend),
-				   cap * sizeof(*pend));
-		cap_pend = cap;
+		bk->pend = own_realloc(bk->pend,
+				       bk->cap_pend * sizeof(*bk->pend),
+				       cap * sizeof(*bk->pend));
+		bk->cap_pend = cap;
 	}
-	pend[npend] = (struct pending){
+	bk->pend[bk->npend] = (struct pending){
 		.id = id,
 		.pid = pid,
 		.pidfd = pidfd,
 		.pipe = pipe,
 	};
-	return &pend[npend++];
+	return &bk->pend[bk->npend++];
 }
 
 /* Let go of the request a pooled child has taken. */
@@ -770,6 +805,8 @@ static bool pool_take(int64_t id, const char *line, size_t len, int *fds,
 {
 	uint64_t head = len;
 
+	if (pool_size == 0)
+		return false;
 	pool_stalled = false;
 	while (npool > 0) {
 		struct slot sl = pool[--npool];
@@ -1064,14 +1101,17 @@ static void keeper_start(void)
 		return;
 	}
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		in_child = true;
 		keeper_main(sv[1], self);
+	}
 	close(sv[1]);
 	if (pid == -1) {
 		log_warn("template: no pool: cannot fork its keeper");
 		close(sv[0]);
 		return;
 	}
+	bk->nchildren++;
 	keeper = sv[0];
 	keeper_pid = pid;
 	fcntl(keeper, F_SETFL, O_NONBLOCK);
@@ -1442,19 +1482,22 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		env = strv(json_object_get(req, "env"));
 		pid = fork();
 		if (pid == 0) {
-			arena_end(true);
+			in_child = true;
 			close(p[0]);
 			child_run(req, fds, nfds, p[1], false, fn, env);
 		}
+		if (pid > 0)
+			arena_release();
 	}
 	e = errno;
-	arena_end(false);
+	arena_end();
 	close(p[1]);
 	if (pid == -1) {
 		close(p[0]);
 		ctl_send_failed(id, stage_names[stage], e);
 		goto out;
 	}
+	bk->nchildren++;
 	pending_add(id, pid, pidfd_open(pid, 0), p[0]);
 out:
 	for (int i = 0; i < nfds; i++)
@@ -1463,20 +1506,21 @@ out:
 
 static void kid_add(int64_t id, pid_t pid)
 {
-	if (nkids == cap_kids) {
-		size_t cap = cap_kids ? cap_kids * 2 : 256;
+	if (bk->nkids == bk->cap_kids) {
+		size_t cap = bk->cap_kids ? bk->cap_kids * 2 : 256;
 
-		kids = own_realloc(kids, cap_kids * sizeof(*kids),
-				   cap * sizeof(*kids));
-		cap_kids = cap;
+		bk->kids = own_realloc(bk->kids,
+				       bk->cap_kids * sizeof(*bk->kids),
+				       cap * sizeof(*bk->kids));
+		bk->cap_kids = cap;
 	}
-	kids[nkids++] = (struct child){ id, pid };
+	bk->kids[bk->nkids++] = (struct child){ id, pid };
 }
 
-/* The report pipe of pend[i] is at EOF: tell mpdd how the start went. */
+/* The report pipe of bk->pend[i] is at EOF: tell mpdd how the start went. */
 static void pending_resolve(size_t i)
 {
-	struct pending *q = &pend[i];
+	struct pending *q = &bk->pend[i];
 
 	if (q->got == 0 && q->pidfd >= 0) {
 		ctl_send_spawned(q->id, q->pid, q->pidfd);
@@ -1507,19 +1551,19 @@ static void pending_resolve(size_t i)
 	if (q->pidfd >= 0)
 		close(q->pidfd);
 	close(q->pipe);
-	pend[i] = pend[--npend];
+	bk->pend[i] = bk->pend[--bk->npend];
 }
 
 /*
- * The pooled child of pend[i] died before it took its request (it was
+ * The pooled child of bk->pend[i] died before it took its request (it was
  * killed while idle): start the request again, from the pool or by fork.
  * Its exit is reaped as a stranger's.
  */
 static void pending_retry(size_t i)
 {
-	struct pending q = pend[i];
+	struct pending q = bk->pend[i];
 
-	pend[i] = pend[--npend];
+	bk->pend[i] = bk->pend[--bk->npend];
 	if (q.pidfd >= 0)
 		close(q.pidfd);
 	close(q.pipe);
@@ -1529,11 +1573,11 @@ static void pending_retry(size_t i)
 	free(q.line);
 }
 
-/* Read the report pipe of pend[i]; resolve at EOF. Returns true if
- * resolved (pend[i] now holds another entry). */
+/* Read the report pipe of bk->pend[i]; resolve at EOF. Returns true if
+ * resolved (bk->pend[i] now holds another entry). */
 static bool pending_read(size_t i)
 {
-	struct pending *q = &pend[i];
+	struct pending *q = &bk->pend[i];
 	char *dst = (char *)&q->rep + q->got;
 	size_t room = q->got < sizeof(q->rep) ? sizeof(q->rep) - q->got : 0;
 	char sink[64];
@@ -1564,18 +1608,27 @@ static bool pending_read(size_t i)
 	return true;
 }
 
-/* Reap every child that ended and report it. */
+/*
+ * Reap every child that ended and report it: one wait for each SIGCHLD,
+ * then more only while children are left, so that no wait fails with
+ * ECHILD (and writes errno: a page fault after every fork).
+ */
 static void tmpl_reap(void)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	do {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			break;
+		if (bk->nchildren > 0)
+			bk->nchildren--;
 		if (pid == keeper_pid)
 			keeper_died(status);
 		else
 			child_exited(pid, status);
-	}
+	} while (bk->nchildren > 0);
 }
 
 /* A child of ours or of the keeper ended: report it. */
@@ -1584,18 +1637,18 @@ static void child_exited(pid_t pid, int status)
 	if (pool_reaped(pid))
 		return;
 	/* A child still in set-up: its report comes first. */
-	for (size_t i = 0; i < npend; i++) {
-		if (pend[i].pid == pid) {
+	for (size_t i = 0; i < bk->npend; i++) {
+		if (bk->pend[i].pid == pid) {
 			while (!pending_read(i))
 				;
 			break;
 		}
 	}
-	for (size_t i = 0; i < nkids; i++) {
-		if (kids[i].pid != pid)
+	for (size_t i = 0; i < bk->nkids; i++) {
+		if (bk->kids[i].pid != pid)
 			continue;
-		ctl_send_exited(kids[i].id, pid, status);
-		kids[i] = kids[--nkids];
+		ctl_send_exited(bk->kids[i].id, pid, status);
+		bk->kids[i] = bk->kids[--bk->nkids];
 		break;
 	}
 }
@@ -1821,9 +1874,13 @@ static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 		if (len < sizeof(SPAWN_PREFIX) ||
 		    memcmp(line, SPAWN_PREFIX, sizeof(SPAWN_PREFIX) - 1) != 0)
 			fatalx("template: bad request from mpdd");
-		errno = 0;
-		id = strtoll(line + sizeof(SPAWN_PREFIX) - 1, &end, 10);
-		if (errno != 0 || id < 1 || *end != ',')
+		/* Digits by hand: strtoll() would have errno written. */
+		id = 0;
+		for (end = line + sizeof(SPAWN_PREFIX) - 1;
+		     *end >= '0' && *end <= '9' && id <= INT64_MAX / 10 - 9;
+		     end++)
+			id = id * 10 + (*end - '0');
+		if (id < 1 || *end != ',')
 			fatalx("template: bad request id from mpdd");
 		tmpl_spawn(id, strncmp(end, EXEC_MARK, strlen(EXEC_MARK)) == 0,
 			   line, len, fds, nfds);
@@ -1834,12 +1891,10 @@ int template_main(int argc, char **argv)
 {
 	/* Static, not on the stack: each page of stack the serving loop
 	 * spans is one more fault after every fork. */
-	static struct mpd_framer in;
-	static struct fdq q;
 	static char *mods[64];
 	static char exe[4096];
 	int nmods = 0, level = LOG_LEVEL_INFO, sfd, nbefore;
-	json_t *loaded = json_array();
+	json_t *loaded;
 	const char *why;
 	sigset_t chld;
 	ssize_t n;
@@ -1856,7 +1911,13 @@ int template_main(int argc, char **argv)
 	}
 	log_init(level < 0 ? LOG_LEVEL_INFO : level);
 	log_set_ident("mpdd-template");
+	bk = own_realloc(NULL, 0, sizeof(*bk));
+	arena_base = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (arena_base == MAP_FAILED)
+		fatal("template: mmap");
 	json_set_alloc_funcs(arena_alloc, arena_free);
+	loaded = json_array();
 	prctl(PR_SET_NAME, "mpdd-template");
 	fcntl(ctl, F_SETFD, FD_CLOEXEC);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -1892,10 +1953,10 @@ int template_main(int argc, char **argv)
 	 * bookkeeping (a child never reads it), and is only as large in
 	 * memory as the pages the requests have used. */
 	mpd_framer_init_buffer(
-		&in, TEMPLATE_CTL_MAX,
+		&bk->in, TEMPLATE_CTL_MAX,
 		own_realloc(NULL, 0, TEMPLATE_CTL_MAX + 1 + CTL_READ_CHUNK),
 		TEMPLATE_CTL_MAX + 1 + CTL_READ_CHUNK);
-	fdq_init(&q);
+	fdq_init(&bk->q);
 	if (pool_size > MPD_MAX_POOL)
 		pool_size = MPD_MAX_POOL;
 	pool = calloc(pool_size + 1, sizeof(*pool));
@@ -1904,46 +1965,48 @@ int template_main(int argc, char **argv)
 	if (pool_size > 0)
 		keeper_start();
 	for (;;) {
-		size_t np = npend;
-		static struct pollfd *pfd;
-		static size_t cap_pfd;
+		size_t np = bk->npend;
 
-		if (np + 3 > cap_pfd) {
+		if (np + 3 > bk->cap_pfd) {
 			size_t cap = (np + 3) * 2;
 
-			pfd = own_realloc(pfd, cap_pfd * sizeof(*pfd),
-					  cap * sizeof(*pfd));
-			cap_pfd = cap;
+			bk->pfd = own_realloc(bk->pfd,
+					      bk->cap_pfd * sizeof(*bk->pfd),
+					      cap * sizeof(*bk->pfd));
+			bk->cap_pfd = cap;
 		}
-		pfd[0] = (struct pollfd){ .fd = ctl, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		bk->pfd[0] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		bk->pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		for (size_t i = 0; i < np; i++)
-			pfd[i + 2] = (struct pollfd){ .fd = pend[i].pipe,
-						      .events = POLLIN };
-		pfd[np + 2] = (struct pollfd){ .fd = keeper, .events = POLLIN };
+			bk->pfd[i + 2] =
+				(struct pollfd){ .fd = bk->pend[i].pipe,
+						 .events = POLLIN };
+		bk->pfd[np + 2] =
+			(struct pollfd){ .fd = keeper, .events = POLLIN };
 		pool_ask();
-		if (poll(pfd, np + 3, -1) == -1 && errno != EINTR)
+		if (poll(bk->pfd, np + 3, -1) == -1 && errno != EINTR)
 			fatal("template: poll");
 		/* Set-up reports first, then exits, then new requests. */
 		for (size_t i = np; i-- > 0;) {
-			if (pfd[i + 2].revents == 0)
+			if (bk->pfd[i + 2].revents == 0)
 				continue;
-			for (size_t k = 0; k < npend; k++)
-				if (pend[k].pipe == pfd[i + 2].fd) {
+			for (size_t k = 0; k < bk->npend; k++)
+				if (bk->pend[k].pipe == bk->pfd[i + 2].fd) {
 					pending_read(k);
 					break;
 				}
 		}
-		if (pfd[1].revents != 0) {
+		if (bk->pfd[1].revents != 0) {
 			struct signalfd_siginfo si;
 
-			while (read(sfd, &si, sizeof(si)) == sizeof(si))
-				;
-			tmpl_reap();
+			/* SIGCHLD is not queued: one read takes it. */
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				tmpl_reap();
 		}
-		if (pfd[np + 2].revents != 0 && keeper >= 0)
+		if (bk->pfd[np + 2].revents != 0 && keeper >= 0)
 			keeper_read();
-		if (pfd[0].revents != 0 && !tmpl_read_ctl(&in, &q)) {
+		if (bk->pfd[0].revents != 0 &&
+		    !tmpl_read_ctl(&bk->in, &bk->q)) {
 			/* mpdd is gone: our children live on without us. */
 			exit(0);
 		}
