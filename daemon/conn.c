@@ -118,6 +118,8 @@ void conn_close(struct conn *c)
 		  (unsigned long long)c->id, evbuffer_get_length(c->out));
 	req_cancel_all(c);
 	proctab_conn_closed(c);
+	if (mpdd.reader == c)
+		mpdd.reader = NULL;
 	TAILQ_REMOVE(&mpdd.conns, c, entry);
 	mpdd.nconns--;
 	event_free(c->ev_read);
@@ -276,6 +278,14 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	n = fdq_read(c->fd, &c->in, &c->fdq, CONN_READ_CHUNK);
+	if (n > 0) {
+		mpdd.reads++;
+		if (c != mpdd.reader) {
+			mpdd.reader = c;
+			event_base_gettimeofday_cached(mpdd.base,
+						       &mpdd.reader_since);
+		}
+	}
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;

@@ -40,7 +40,7 @@ void daemon_info(struct req *r, json_t *params)
 	info = json_pack(
 		"{s:s, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:s, s:s, s:o,"
 		" s:[ss], s:{s:I, s:I}, s:o,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I}}",
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I}}",
 		"version", MPD_VERSION, "protocol", MPD_PROTOCOL_VERSION, "pid",
 		(json_int_t)getpid(), "uid", (json_int_t)getuid(), "uptime",
 		mono_since(&mpdd.started_mono), "started",
@@ -59,7 +59,8 @@ void daemon_info(struct req *r, json_t *params)
 		(json_int_t)MPD_MAX_BATCH, "max_processes",
 		(json_int_t)mpdd.opt.max_processes, "max_exited",
 		(json_int_t)mpdd.opt.max_exited, "kill_grace",
-		mpdd.opt.kill_grace, "max_objects",
+		mpdd.opt.kill_grace, "spin_usec",
+		(json_int_t)mpdd.opt.spin_usec, "max_objects",
 		(json_int_t)mpdd.opt.max_objects, "max_queue_items",
 		(json_int_t)mpdd.opt.max_queue_items, "max_broker_bytes",
 		(json_int_t)mpdd.opt.max_broker_bytes);

@@ -98,8 +98,11 @@ static void batch_done(struct batch *b, bool send)
 
 static void req_free(struct req *r)
 {
-	if (r->parked)
+	if (r->parked) {
 		TAILQ_REMOVE(&r->conn->parked, r, entry);
+		r->conn->nparked--;
+		mpdd.parked--;
+	}
 	json_decref(r->id);
 	free(r);
 }
@@ -226,6 +229,8 @@ void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
 	r->cancel_arg = arg;
 	r->parked = true;
 	TAILQ_INSERT_TAIL(&r->conn->parked, r, entry);
+	r->conn->nparked++;
+	mpdd.parked++;
 }
 
 /* The connection is closing: cancel and free its parked requests. */

@@ -28,6 +28,9 @@
 /* Most children the template keeps forked ahead (--pool). */
 #define MPD_MAX_POOL	 64
 #define MPD_DEFAULT_POOL 0
+/* Microseconds mpdd polls for a lone client's next request (--spin-usec). */
+#define MPD_DEFAULT_SPIN_USEC 50
+#define MPD_MAX_SPIN_USEC     10000
 
 struct conn;
 struct req;
@@ -49,6 +52,7 @@ struct mpdd_options {
 	unsigned max_exited; /* ended records kept */
 	double kill_grace; /* seconds from SIGTERM to SIGKILL */
 	unsigned pool; /* children the template keeps forked ahead */
+	unsigned spin_usec; /* poll for a lone client's next request */
 	size_t max_objects; /* queues, values and arrays */
 	size_t max_queue_items; /* items in one queue */
 	uint64_t max_broker_bytes; /* bytes the broker holds */
@@ -65,6 +69,10 @@ struct mpdd_state {
 	struct timespec started_mono;
 	time_t started_wall;
 	unsigned nconns;
+	uint64_t reads; /* client reads so far (a spin watches it) */
+	struct conn *reader; /* the connection that read last, or NULL */
+	struct timeval reader_since; /* ... and every time since then */
+	unsigned parked; /* parked requests, all connections */
 	uint64_t next_conn_id;
 	TAILQ_HEAD(, conn) conns;
 	bool stopping;
@@ -139,6 +147,7 @@ struct conn {
 	int line_nfds; /* a handler that keeps them sets this to 0 */
 	int64_t proc_id; /* the worker this peer is, or 0 */
 	TAILQ_HEAD(, req) parked;
+	unsigned nparked;
 	bool closing; /* flush the output, then close */
 	bool dead; /* drop the output and close */
 	bool backlog; /* complete lines left for the next turn */

@@ -34,6 +34,7 @@ enum opt_id {
 	O_MAX_OUTPUT,
 	O_PRELOAD,
 	O_POOL,
+	O_SPIN_USEC,
 	O_MAX_PROCESSES,
 	O_MAX_EXITED,
 	O_KILL_GRACE,
@@ -70,6 +71,7 @@ static const struct opt_def {
 	[O_MAX_OUTPUT] = { "max-output", 0, true, true, true },
 	[O_PRELOAD] = { "preload", 0, true, true, false },
 	[O_POOL] = { "pool", 0, true, true, false },
+	[O_SPIN_USEC] = { "spin-usec", 0, true, true, true },
 	[O_MAX_PROCESSES] = { "max-processes", 0, true, true, true },
 	[O_MAX_EXITED] = { "max-exited", 0, true, true, true },
 	[O_KILL_GRACE] = { "kill-grace", 0, true, true, true },
@@ -131,6 +133,7 @@ static void defaults(struct mpdd_options *o)
 	o->max_exited = MPD_DEFAULT_MAX_EXITED;
 	o->kill_grace = MPD_DEFAULT_KILL_GRACE;
 	o->pool = MPD_DEFAULT_POOL;
+	o->spin_usec = MPD_DEFAULT_SPIN_USEC;
 	o->max_objects = MPD_DEFAULT_MAX_OBJECTS;
 	o->max_queue_items = MPD_DEFAULT_MAX_QUEUE_ITEMS;
 	o->max_broker_bytes = MPD_DEFAULT_MAX_BROKER_BYTES;
@@ -231,6 +234,12 @@ static int apply(struct mpdd_options *o, int id, const char *v, char *err,
 			FAIL("%s: '%s' is not a number from 0 to %d", name, v,
 			     MPD_MAX_POOL);
 		o->pool = (unsigned)u;
+		break;
+	case O_SPIN_USEC:
+		if (parse_uint(v, MPD_MAX_SPIN_USEC, &u) != 0)
+			FAIL("%s: '%s' is not a number from 0 to %d", name, v,
+			     MPD_MAX_SPIN_USEC);
+		o->spin_usec = (unsigned)u;
 		break;
 	case O_MAX_EXITED:
 		if (parse_uint(v, 10000000, &u) != 0)
@@ -552,6 +561,9 @@ int options_reload(void)
 			case O_KILL_GRACE:
 				n.kill_grace = d.kill_grace;
 				break;
+			case O_SPIN_USEC:
+				n.spin_usec = d.spin_usec;
+				break;
 			case O_MAX_OBJECTS:
 				n.max_objects = d.max_objects;
 				break;
@@ -583,6 +595,7 @@ int options_reload(void)
 	CHANGED(max_processes, "%u", unsigned);
 	CHANGED(max_exited, "%u", unsigned);
 	CHANGED(kill_grace, "%g", double);
+	CHANGED(spin_usec, "%u", unsigned);
 	CHANGED(max_objects, "%zu", size_t);
 	CHANGED(max_queue_items, "%zu", size_t);
 	CHANGED(max_broker_bytes, "%llu", unsigned long long);

@@ -445,6 +445,7 @@ Test(install, the_example_config_names_every_key_with_a_valid_value)
 		"max-broker-bytes",
 		"shutdown",
 		"pool",
+		"spin-usec",
 	};
 	const char *src = getenv("MPD_TEST_SRCDIR");
 	char *mpdd = test_built("daemon/mpdd"), *example, *text, *line;

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -105,6 +106,106 @@ Test(daemon, info_reports_identity_and_limits)
 	cr_assert_eq(json_integer_value(json_object_get(lim, "max_output")),
 		     1048576);
 	json_decref(r);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+static long long limit_of(int fd, const char *key)
+{
+	json_t *r = test_call(fd, "daemon.info", NULL);
+	long long v = json_integer_value(json_object_get(
+		json_object_get(test_result(r), "limits"), key));
+
+	json_decref(r);
+	return v;
+}
+
+Test(daemon, spin_usec_is_reported_and_bad_values_are_refused)
+{
+	static const char *const bad[] = { "10001", "-1", "x", "", "5us" };
+	const char *zero[] = { "--spin-usec", "0", NULL };
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	cr_assert_eq(limit_of(fd, "spin_usec"), 50);
+	close(fd);
+	mpdd_stop(&d);
+	mpdd_start(&d, zero);
+	fd = test_connect(d.socket);
+	cr_assert_eq(limit_of(fd, "spin_usec"), 0);
+	close(fd);
+	mpdd_stop(&d);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const extra[] = { "--spin-usec", bad[i], NULL };
+		char *log;
+		int rc;
+
+		mpdd_init(&d);
+		rc = mpdd_run_to_exit(&d, extra);
+		log = mpdd_log(&d);
+		cr_assert_neq(rc, 0, "--spin-usec '%s' was accepted", bad[i]);
+		cr_assert(strstr(log, "spin-usec") != NULL, "log: %s", log);
+		free(log);
+		mpdd_cleanup(&d);
+	}
+}
+
+/* Clock ticks of CPU time pid has used (user + system). */
+static long long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	cr_assert(f != NULL);
+	cr_assert(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	p = strrchr(buf, ')');
+	cr_assert(p != NULL);
+	/* After the comm: state, then fields 4 to 13, then utime, stime. */
+	cr_assert(sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%llu %llu",
+			 &ut, &st) == 2);
+	return (long long)(ut + st);
+}
+
+/*
+ * A client calling in a loop has mpdd poll for its next request, and the
+ * answers are the same; once the client stops calling (connection still
+ * open), mpdd polls no more than --spin-usec and then sleeps: over a
+ * second of quiet it uses next to no CPU.
+ */
+Test(daemon, polling_for_a_lone_client_stops_when_it_goes_quiet)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	long long before, used;
+	struct timespec quiet = { 1, 0 };
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	for (int i = 0; i < 3000; i++) {
+		char want[16];
+		json_t *r;
+
+		snprintf(want, sizeof(want), "%d", i);
+		r = test_call(fd, "daemon.ping",
+			      json_pack("{s:s}", "data", want));
+		cr_assert_str_eq(json_string_value(json_object_get(
+					 test_result(r), "data")),
+				 want);
+		json_decref(r);
+	}
+	before = cpu_ticks(d.pid);
+	nanosleep(&quiet, NULL);
+	used = cpu_ticks(d.pid) - before;
+	/* Polling on would be about hz ticks: allow a tenth of that. */
+	cr_assert(used <= hz / 10, "mpdd used %lld of %ld ticks while idle",
+		  used, hz);
 	close(fd);
 	mpdd_stop(&d);
 }

@@ -330,7 +330,8 @@ Test(systemd, sighup_reloads_limits_and_keeps_connections_and_workers)
 
 	mpdd_init(&d);
 	snprintf(conf, sizeof(conf), "%s/mpdd.conf", d.dir);
-	write_file(conf, "max-processes = 10\nmax-objects = 20\n");
+	write_file(conf, "max-processes = 10\nmax-objects = 20\n"
+			 "spin-usec = 20\n");
 	mpdd_start_in(&d, extra);
 	fd = test_connect(d.socket);
 	r = test_call(fd, "process.create",
@@ -339,6 +340,7 @@ Test(systemd, sighup_reloads_limits_and_keeps_connections_and_workers)
 	wid = test_int(test_result(r), "id");
 	json_decref(r);
 	cr_assert_eq(limit(fd, "max_processes"), 10);
+	cr_assert_eq(limit(fd, "spin_usec"), 20);
 
 	write_file(conf, "max-processes = 3\nmax-objects = 20\n"
 			 "max-exited = 7\n");
@@ -348,6 +350,8 @@ Test(systemd, sighup_reloads_limits_and_keeps_connections_and_workers)
 		;
 	cr_assert_eq(limit(fd, "max_processes"), 3);
 	cr_assert_eq(limit(fd, "max_objects"), 20);
+	/* A key gone from the file is back to its default. */
+	cr_assert_eq(limit(fd, "spin_usec"), 50);
 	/* The command line still wins. */
 	cr_assert_eq(limit(fd, "max_exited"), 50);
 	/* The worker lives on. */
