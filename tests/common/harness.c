@@ -273,6 +273,25 @@ int mpdd_run_to_exit(struct mpdd *d, const char *const *extra)
 	return status;
 }
 
+void mpdd_assert_refused(const char *option, const char *const *values,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const extra[] = { option, values[i], NULL };
+		struct mpdd d;
+		char *log;
+		int rc;
+
+		mpdd_init(&d);
+		rc = mpdd_run_to_exit(&d, extra);
+		log = mpdd_log(&d);
+		cr_assert_neq(rc, 0, "%s '%s' was accepted", option, values[i]);
+		cr_assert(strstr(log, option + 2) != NULL, "log: %s", log);
+		free(log);
+		mpdd_cleanup(&d);
+	}
+}
+
 int mpdd_signal_wait(struct mpdd *d, int sig)
 {
 	int status;

@@ -61,6 +61,14 @@ void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc);
  */
 int mpdd_run_to_exit(struct mpdd *d, const char *const *extra);
 
+/*
+ * For each of the n values: start mpdd (in a fresh dir) with option and
+ * that value, and check that it refuses to start and names the option in
+ * its log.
+ */
+void mpdd_assert_refused(const char *option, const char *const *values,
+			 size_t n);
+
 /* Send sig to the daemon and wait for it; returns the wait status. */
 int mpdd_signal_wait(struct mpdd *d, int sig);
 

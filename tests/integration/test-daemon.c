@@ -136,19 +136,7 @@ Test(daemon, spin_usec_is_reported_and_bad_values_are_refused)
 	cr_assert_eq(limit_of(fd, "spin_usec"), 0);
 	close(fd);
 	mpdd_stop(&d);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *const extra[] = { "--spin-usec", bad[i], NULL };
-		char *log;
-		int rc;
-
-		mpdd_init(&d);
-		rc = mpdd_run_to_exit(&d, extra);
-		log = mpdd_log(&d);
-		cr_assert_neq(rc, 0, "--spin-usec '%s' was accepted", bad[i]);
-		cr_assert(strstr(log, "spin-usec") != NULL, "log: %s", log);
-		free(log);
-		mpdd_cleanup(&d);
-	}
+	mpdd_assert_refused("--spin-usec", bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* Clock ticks of CPU time pid has used (user + system). */

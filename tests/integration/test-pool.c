@@ -399,17 +399,5 @@ Test(pool, bad_pool_values_are_refused)
 {
 	static const char *const bad[] = { "65", "-1", "x", "" };
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *const extra[] = { "--pool", bad[i], NULL };
-		char *log;
-		int rc;
-
-		mpdd_init(&d);
-		rc = mpdd_run_to_exit(&d, extra);
-		log = mpdd_log(&d);
-		cr_assert_neq(rc, 0, "--pool '%s' was accepted", bad[i]);
-		cr_assert(strstr(log, "pool") != NULL, "log: %s", log);
-		free(log);
-		mpdd_cleanup(&d);
-	}
+	mpdd_assert_refused("--pool", bad, sizeof(bad) / sizeof(bad[0]));
 }
