@@ -1692,8 +1692,10 @@ static void template_pin(void)
  * Each read-only segment of the objects a worker runs is made writable,
  * has one byte of its first page rewritten (a private copy of that page,
  * and with it an anon_vma for the whole mapping) and its protection
- * restored, and is populated: each fork then copies its entries, a few
+ * restored: each fork then copies the entries the template has, a few
  * microseconds in the kernel instead of a trap per page in every child.
+ * The executable's and the preloaded objects' are populated first, all
+ * of them (share_object()).
  * The objects a worker runs: the executable, libc, the dynamic linker,
  * jansson, and every object loaded by --preload (the modules and what
  * they need). The rest of the daemon's own libraries (libevent,
@@ -1727,7 +1729,12 @@ static int share_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct share *sh = arg;
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	bool run = sh->index++ >= sh->nbefore;
+	bool loaded = sh->index++ >= sh->nbefore, run = loaded;
+	/* Whole: the executable and what --preload brought in. libc, the
+	 * dynamic linker and jansson are big, and a worker runs little of
+	 * them that the template has not run already: only the entries of
+	 * the pages the template touched are copied. */
+	bool populate = loaded || object_holds(info, sh->core[0]);
 
 	for (size_t c = 0; !run && c < 4; c++)
 		run = sh->core[c] != 0 && object_holds(info, sh->core[c]);
@@ -1750,7 +1757,8 @@ static int share_object(struct dl_phdr_info *info, size_t size, void *arg)
 		*(volatile char *)lo = *(volatile char *)lo;
 		if (mprotect((void *)lo, hi - lo, prot) == -1)
 			fatal("template: mprotect");
-		madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
+		if (populate)
+			madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
 		sh->shared++;
 	}
 	return 0;
