@@ -599,9 +599,31 @@ static json_t *parse_literal(struct parser *ps, const char *word, size_t n,
 	return value;
 }
 
+/*
+ * After a member of an array or an object: a ',' (returns 1: another
+ * member follows), the closer (returns 0: the container is done), or an
+ * error, reported with expected (returns -1).
+ */
+static int next_member(struct parser *ps, char closer, const char *expected)
+{
+	skip_space(ps);
+	if (ps->p < ps->end && *ps->p == ',') {
+		ps->p++;
+		skip_space(ps);
+		return 1;
+	}
+	if (ps->p < ps->end && *ps->p == closer) {
+		ps->p++;
+		return 0;
+	}
+	parse_fail(ps, ps->p, json_error_invalid_syntax, "%s", expected);
+	return -1;
+}
+
 static json_t *parse_array(struct parser *ps, unsigned depth)
 {
 	json_t *array, *v;
+	int r;
 
 	array = json_array();
 	if (array == NULL)
@@ -621,18 +643,11 @@ static json_t *parse_array(struct parser *ps, unsigned depth)
 			parse_oom(ps);
 			goto fail;
 		}
-		skip_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			skip_space(ps);
+		r = next_member(ps, ']', "']' expected");
+		if (r > 0)
 			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']') {
-			ps->p++;
+		if (r == 0)
 			return array;
-		}
-		parse_fail(ps, ps->p, json_error_invalid_syntax,
-			   "']' expected");
 		goto fail;
 	}
 
@@ -648,6 +663,7 @@ static json_t *parse_object(struct parser *ps, unsigned depth)
 	const char *key;
 	char *owned = NULL;
 	size_t len, size;
+	int r;
 	bool escaped;
 
 	object = json_object();
@@ -707,19 +723,11 @@ static json_t *parse_object(struct parser *ps, unsigned depth)
 				   "duplicate object key");
 			goto fail;
 		}
-
-		skip_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			skip_space(ps);
+		r = next_member(ps, '}', "'}' expected");
+		if (r > 0)
 			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}') {
-			ps->p++;
+		if (r == 0)
 			return object;
-		}
-		parse_fail(ps, ps->p, json_error_invalid_syntax,
-			   "'}' expected");
 		goto fail;
 	}
 
