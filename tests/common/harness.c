@@ -620,6 +620,15 @@ long long test_int(json_t *obj, const char *key)
 	return json_integer_value(v);
 }
 
+long long test_info_int(int fd, const char *section, const char *key)
+{
+	json_t *r = test_call(fd, "daemon.info", NULL);
+	long long v = test_int(json_object_get(test_result(r), section), key);
+
+	json_decref(r);
+	return v;
+}
+
 void mpdd_kill_workers(struct mpdd *d)
 {
 	int fd = test_connect(d->socket);

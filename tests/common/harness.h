@@ -127,6 +127,9 @@ json_t *test_result(json_t *reply);
 int test_error_code(json_t *reply, const char **name);
 /* An integer member of an object (asserting it is an integer). */
 long long test_int(json_t *obj, const char *key);
+/* Integer key of the object section ("limits", "template") of the
+ * daemon's daemon.info, asked on fd; fails the test when it is none. */
+long long test_info_int(int fd, const char *section, const char *key);
 
 /* Open a fresh connection, send daemon.ping and assert a valid result. */
 void test_assert_ping(const char *socket);

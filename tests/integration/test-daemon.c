@@ -110,16 +110,6 @@ Test(daemon, info_reports_identity_and_limits)
 	mpdd_stop(&d);
 }
 
-static long long limit_of(int fd, const char *key)
-{
-	json_t *r = test_call(fd, "daemon.info", NULL);
-	long long v = json_integer_value(json_object_get(
-		json_object_get(test_result(r), "limits"), key));
-
-	json_decref(r);
-	return v;
-}
-
 Test(daemon, spin_usec_is_reported_and_bad_values_are_refused)
 {
 	static const char *const bad[] = { "10001", "-1", "x", "", "5us" };
@@ -128,12 +118,12 @@ Test(daemon, spin_usec_is_reported_and_bad_values_are_refused)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	cr_assert_eq(limit_of(fd, "spin_usec"), 50);
+	cr_assert_eq(test_info_int(fd, "limits", "spin_usec"), 50);
 	close(fd);
 	mpdd_stop(&d);
 	mpdd_start(&d, zero);
 	fd = test_connect(d.socket);
-	cr_assert_eq(limit_of(fd, "spin_usec"), 0);
+	cr_assert_eq(test_info_int(fd, "limits", "spin_usec"), 0);
 	close(fd);
 	mpdd_stop(&d);
 	mpdd_assert_refused("--spin-usec", bad, sizeof(bad) / sizeof(bad[0]));

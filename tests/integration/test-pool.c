@@ -29,26 +29,6 @@ TestSuite(pool, .fini = teardown, .timeout = 120);
 
 #define WAIT_MS 20000
 
-static long long template_pid(int fd)
-{
-	json_t *r = test_call(fd, "daemon.info", NULL);
-	long long pid =
-		test_int(json_object_get(test_result(r), "template"), "pid");
-
-	json_decref(r);
-	return pid;
-}
-
-static long long pool_setting(int fd)
-{
-	json_t *r = test_call(fd, "daemon.info", NULL);
-	long long n =
-		test_int(json_object_get(test_result(r), "template"), "pool");
-
-	json_decref(r);
-	return n;
-}
-
 /* The pids of pid's children (at most max), from /proc: those of each of
  * its threads (the template forks from two). Returns how many. */
 static int children(long long pid, long long *out, int max)
@@ -187,8 +167,8 @@ Test(pool, no_pool_by_default)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	cr_assert_eq(pool_setting(fd), 0);
-	tpid = template_pid(fd);
+	cr_assert_eq(test_info_int(fd, "template", "pool"), 0);
+	tpid = test_info_int(fd, "template", "pid");
 	cr_assert_eq(children(tpid, kids, 16), 0);
 	close(fd);
 	mpdd_stop(&d);
@@ -204,8 +184,8 @@ Test(pool, pool_is_kept_ready_and_used)
 
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	cr_assert_eq(pool_setting(fd), 2);
-	tpid = template_pid(fd);
+	cr_assert_eq(test_info_int(fd, "template", "pool"), 2);
+	tpid = test_info_int(fd, "template", "pid");
 	cr_assert_eq(wait_pooled(tpid, 2), 2);
 	n = pooled(tpid, ready, 64);
 	/* A function target is run by a pooled child (a program is
@@ -234,7 +214,7 @@ Test(pool, function_targets_and_spawn_method_through_the_pool)
 	cr_assert(mod != NULL);
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	tpid = template_pid(fd);
+	tpid = test_info_int(fd, "template", "pid");
 	cr_assert_eq(wait_pooled(tpid, 4), 4);
 	for (int i = 0; i < 6; i++) {
 		const char *method = i % 2 ? "spawn" : "forkserver";
@@ -264,7 +244,7 @@ Test(pool, killed_pooled_children_are_replaced)
 
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	tpid = template_pid(fd);
+	tpid = test_info_int(fd, "template", "pid");
 	cr_assert_eq(wait_pooled(tpid, 3), 3);
 	n = pooled(tpid, p, 64);
 	for (int i = 0; i < n; i++)
@@ -344,8 +324,8 @@ Test(pool, pool_zero_forks_on_request)
 
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	cr_assert_eq(pool_setting(fd), 0);
-	tpid = template_pid(fd);
+	cr_assert_eq(test_info_int(fd, "template", "pool"), 0);
+	tpid = test_info_int(fd, "template", "pid");
 	rec = run(fd, "exit 9");
 	cr_assert_eq(test_int(rec, "exitcode"), 9);
 	json_decref(rec);
@@ -370,7 +350,7 @@ Test(pool, pooled_children_die_with_the_template)
 
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	tpid = template_pid(fd);
+	tpid = test_info_int(fd, "template", "pid");
 	cr_assert_eq(wait_pooled(tpid, 3), 3);
 	n = pooled(tpid, p, 64);
 	cr_assert_eq(kill((pid_t)tpid, SIGKILL), 0);
@@ -388,7 +368,7 @@ Test(pool, pooled_children_die_with_the_template)
 	rec = run_function(fd, 4);
 	cr_assert_eq(test_int(rec, "exitcode"), 4);
 	json_decref(rec);
-	ntpid = template_pid(fd);
+	ntpid = test_info_int(fd, "template", "pid");
 	cr_assert_neq(ntpid, tpid);
 	cr_assert_eq(wait_pooled(ntpid, 3), 3);
 	close(fd);

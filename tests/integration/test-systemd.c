@@ -310,15 +310,6 @@ Test(systemd, check_mode_and_a_missing_file)
 }
 
 /* daemon.info's limits.<key> over fd. */
-static long long limit(int fd, const char *key)
-{
-	json_t *r = test_call(fd, "daemon.info", NULL);
-	long long v = test_int(json_object_get(test_result(r), "limits"), key);
-
-	json_decref(r);
-	return v;
-}
-
 Test(systemd, sighup_reloads_limits_and_keeps_connections_and_workers)
 {
 	char conf[PATH_MAX + 16];
@@ -339,21 +330,23 @@ Test(systemd, sighup_reloads_limits_and_keeps_connections_and_workers)
 				1));
 	wid = test_int(test_result(r), "id");
 	json_decref(r);
-	cr_assert_eq(limit(fd, "max_processes"), 10);
-	cr_assert_eq(limit(fd, "spin_usec"), 20);
+	cr_assert_eq(test_info_int(fd, "limits", "max_processes"), 10);
+	cr_assert_eq(test_info_int(fd, "limits", "spin_usec"), 20);
 
 	write_file(conf, "max-processes = 3\nmax-objects = 20\n"
 			 "max-exited = 7\n");
 	cr_assert(kill(d.pid, SIGHUP) == 0);
 	/* The same connection sees the new limit once it is applied. */
-	for (int i = 0; i < 100000 && limit(fd, "max_processes") != 3; i++)
+	for (int i = 0;
+	     i < 100000 && test_info_int(fd, "limits", "max_processes") != 3;
+	     i++)
 		;
-	cr_assert_eq(limit(fd, "max_processes"), 3);
-	cr_assert_eq(limit(fd, "max_objects"), 20);
+	cr_assert_eq(test_info_int(fd, "limits", "max_processes"), 3);
+	cr_assert_eq(test_info_int(fd, "limits", "max_objects"), 20);
 	/* A key gone from the file is back to its default. */
-	cr_assert_eq(limit(fd, "spin_usec"), 50);
+	cr_assert_eq(test_info_int(fd, "limits", "spin_usec"), 50);
 	/* The command line still wins. */
-	cr_assert_eq(limit(fd, "max_exited"), 50);
+	cr_assert_eq(test_info_int(fd, "limits", "max_exited"), 50);
 	/* The worker lives on. */
 	r = test_call(fd, "process.info", json_pack("{s:I}", "id", wid));
 	cr_assert_str_eq(
@@ -372,7 +365,7 @@ Test(systemd, sighup_reloads_limits_and_keeps_connections_and_workers)
 			break;
 		json_decref(test_call(fd, "daemon.ping", NULL));
 	}
-	cr_assert_eq(limit(fd, "max_processes"), 3);
+	cr_assert_eq(test_info_int(fd, "limits", "max_processes"), 3);
 	log = mpdd_log(&d);
 	cr_assert(strstr(log, "reload: max_processes 10 -> 3") != NULL, "%s",
 		  log);
