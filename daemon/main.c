@@ -159,10 +159,10 @@ static void serve(void)
 		if (r == 1 || event_base_got_break(mpdd.base) ||
 		    event_base_got_exit(mpdd.base))
 			return;
-		clock_gettime(CLOCK_MONOTONIC, &since);
 		if (mpdd.opt.spin_usec == 0 ||
 		    lone_reader_usec() < LONE_READER_USEC)
 			continue;
+		clock_gettime(CLOCK_MONOTONIC, &since);
 		while (usec_since(&since) < mpdd.opt.spin_usec) {
 			if (event_base_loop(mpdd.base, EVLOOP_NONBLOCK) == -1)
 				fatalx("event loop failed");
