@@ -1,8 +1,10 @@
 /*
  * server.c - the listening socket: create it safely, accept connections.
  *
- * The socket's directory is created 0700 when missing and the socket
- * itself 0600 (umask + chmod, as relayd's control socket). A lock file
+ * The socket is created 0600 (umask + chmod, as relayd's control socket),
+ * or with --socket-mode / --socket-group; its directory, when missing, is
+ * created 0700, opened to the group or to others only as far as the
+ * socket's mode is. A lock file
  * beside the socket (PATH.lock, flock) makes "is another mpdd here?" a
  * race-free question: whoever holds the lock owns the path. Without the
  * lock we still refuse to start over a socket that accepts connections,
@@ -33,10 +35,34 @@ static int listen_fd = -1;
 static int lock_fd = -1;
 static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-/* mkdir the socket's parent directory (one level) 0700 if it is missing. */
+/*
+ * The mode the socket's directory needs so that everyone the socket's mode
+ * lets in can reach it: rwx for the owner, r-x for the group and for others
+ * when the socket grants them anything (--socket-mode 0666 must not be
+ * defeated by a 0700 directory).
+ */
+static mode_t server_dir_mode(void)
+{
+	mode_t sock = (mode_t)mpdd.opt.socket_mode, dir = 0700;
+
+	if (sock & 0070)
+		dir |= 0050;
+	if (sock & 0007)
+		dir |= 0005;
+	return dir;
+}
+
+/*
+ * mkdir the socket's parent directory (one level) if it is missing, with
+ * the mode and group the socket's own mode and group call for; a directory
+ * that exists is left as it is, with a warning when it keeps out someone
+ * the socket's mode lets in.
+ */
 static int server_mkdir(const char *path)
 {
 	char dir[sizeof(listen_path)];
+	mode_t want = server_dir_mode();
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -44,17 +70,31 @@ static int server_mkdir(const char *path)
 	if (slash == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, mpdd.opt.socket_group ? 0750 : 0700) == -1) {
-		if (errno == EEXIST)
-			return 0;
-		log_warn("cannot create socket directory %s", dir);
-		return -1;
+	if (mkdir(dir, 0700) == -1) {
+		if (errno != EEXIST) {
+			log_warn("cannot create socket directory %s", dir);
+			return -1;
+		}
+		if (stat(dir, &st) == 0 && (want & 0055 & ~st.st_mode) != 0)
+			log_warnx("socket directory %s is mode %04o: not "
+				  "everyone socket mode %04o admits can reach "
+				  "the socket",
+				  dir, (unsigned)(st.st_mode & 07777),
+				  (unsigned)mpdd.opt.socket_mode);
+		return 0;
 	}
-	/* A group socket needs a directory the group can enter. */
+	/* Group first, then the mode (chmod is not subject to the umask), so
+	 * the directory is never open to a group it was not meant for. */
 	if (mpdd.opt.socket_group &&
-	    chown(dir, (uid_t)-1, mpdd.opt.socket_gid) == -1)
+	    chown(dir, (uid_t)-1, mpdd.opt.socket_gid) == -1) {
 		log_warn("cannot give %s to group %ld", dir,
 			 (long)mpdd.opt.socket_gid);
+		want &= ~(mode_t)0070;
+	}
+	if (chmod(dir, want) == -1) {
+		log_warn("cannot chmod socket directory %s", dir);
+		return -1;
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * against a real daemon on a socket in a temp dir.
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -207,6 +208,91 @@ Test(daemon, socket_is_0600_in_a_new_0700_directory)
 	strcat(sub, "/mpd.sock");
 	test_assert_ping(sub);
 	snprintf(d.socket, sizeof(d.socket), "%s", sub);
+	mpdd_stop(&d);
+}
+
+/* Connect to path as uid 65534 from a child; returns 0 or the errno. */
+static int connect_as_nobody(const char *path)
+{
+	int status, fd;
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+		    setuid(65534) != 0)
+			_exit(100);
+		fd = test_try_connect(path);
+		_exit(fd < 0 ? -fd : 0);
+	}
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 100);
+	return WEXITSTATUS(status);
+}
+
+Test(daemon, socket_mode_0666_makes_a_directory_others_can_reach)
+{
+	char sub[PATH_MAX + 16];
+	const char *extra[] = { "--socket", sub, "--socket-mode", "0666",
+				NULL };
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to connect as another user");
+	mpdd_init(&d);
+	/* Only the directory mpdd creates is under test: open the temp dir. */
+	cr_assert(chmod(d.dir, 0711) == 0);
+	snprintf(sub, sizeof(sub), "%s/run/mpd.sock", d.dir);
+	mpdd_start_in(&d, extra);
+	cr_assert(stat(sub, &st) == 0);
+	cr_assert_eq(st.st_mode & 07777, 0666);
+	*strrchr(sub, '/') = '\0';
+	cr_assert(stat(sub, &st) == 0);
+	cr_assert_eq(st.st_mode & 07777, 0755, "directory mode %04o",
+		     (unsigned)(st.st_mode & 07777));
+	strcat(sub, "/mpd.sock");
+	cr_assert_eq(connect_as_nobody(sub), 0);
+	snprintf(d.socket, sizeof(d.socket), "%s/run/mpd.sock", d.dir);
+	mpdd_stop(&d);
+}
+
+Test(daemon, default_socket_mode_keeps_other_users_out)
+{
+	char sub[PATH_MAX + 16];
+	const char *extra[] = { "--socket", sub, NULL };
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to connect as another user");
+	mpdd_init(&d);
+	cr_assert(chmod(d.dir, 0711) == 0);
+	snprintf(sub, sizeof(sub), "%s/run/mpd.sock", d.dir);
+	mpdd_start_in(&d, extra);
+	cr_assert_eq(connect_as_nobody(sub), EACCES);
+	snprintf(d.socket, sizeof(d.socket), "%s/run/mpd.sock", d.dir);
+	mpdd_stop(&d);
+}
+
+Test(daemon, an_existing_directory_that_keeps_others_out_is_warned_about)
+{
+	char sub[PATH_MAX + 16];
+	const char *extra[] = { "--socket", sub, "--socket-mode", "0666",
+				NULL };
+	struct stat st;
+	char *log;
+
+	mpdd_init(&d);
+	snprintf(sub, sizeof(sub), "%s/run", d.dir);
+	cr_assert(mkdir(sub, 0700) == 0);
+	strcat(sub, "/mpd.sock");
+	mpdd_start_in(&d, extra);
+	log = mpdd_log(&d);
+	cr_assert_not_null(strstr(log, "mode 0700"), "log: %s", log);
+	free(log);
+	*strrchr(sub, '/') = '\0';
+	cr_assert(stat(sub, &st) == 0);
+	cr_assert_eq(st.st_mode & 07777, 0700);
+	strcat(sub, "/mpd.sock");
+	snprintf(d.socket, sizeof(d.socket), "%s/run/mpd.sock", d.dir);
 	mpdd_stop(&d);
 }
 
