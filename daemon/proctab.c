@@ -527,12 +527,16 @@ static json_t *cut_copy(const json_t *v, const struct caps *cp)
  * that had to be cut is named in cut. Returns 0, or -1 when out of memory.
  */
 static int set_capped(json_t *rec, const char *key, const json_t *v,
-		      const struct caps *cp, json_t *cut)
+		      const struct caps *cp, json_t **cut)
 {
 	if (v == NULL)
 		return json_object_set_new(rec, key, json_null());
-	if (!within(v, cp) && json_array_append_new(cut, json_string(key)))
-		return -1;
+	if (!within(v, cp)) {
+		if (*cut == NULL && (*cut = json_array()) == NULL)
+			return -1;
+		if (json_array_append_new(*cut, json_string(key)) == -1)
+			return -1;
+	}
 	return json_object_set_new(rec, key, cut_copy(v, cp));
 }
 
@@ -546,7 +550,7 @@ static json_t *record_json(const struct proc *p, bool details,
 {
 	char buf[32];
 	const char *signame = NULL;
-	json_t *rec, *cut, *cwd = NULL, *exitcode = json_null();
+	json_t *rec, *cut = NULL, *cwd = NULL, *exitcode = json_null();
 	bool core = false;
 	int rc;
 
@@ -574,31 +578,28 @@ static json_t *record_json(const struct proc *p, bool details,
 		p->spawn_method ? "spawn" : "forkserver", "created",
 		json_time(p->created), "started", json_time(p->started),
 		"ended", json_time(p->ended));
-	cut = json_array();
-	if (rec == NULL || cut == NULL)
+	if (rec == NULL)
 		goto fail;
-	rc = set_capped(rec, "target", p->target, cp, cut) ||
-	     set_capped(rec, "error", p->error, cp, cut);
+	rc = set_capped(rec, "target", p->target, cp, &cut) ||
+	     set_capped(rec, "error", p->error, cp, &cut);
 	if (rc == 0 && details) {
 		if (p->cwd != NULL &&
 		    (cwd = json_stringn_nocheck(p->cwd, strlen(p->cwd))) ==
 			    NULL)
 			goto fail;
-		rc = set_capped(rec, "cwd", cwd, cp, cut) ||
-		     set_capped(rec, "env", p->env, cp, cut) ||
+		rc = set_capped(rec, "cwd", cwd, cp, &cut) ||
+		     set_capped(rec, "env", p->env, cp, &cut) ||
 		     json_object_set_new(rec, "env_clear",
 					 json_boolean(p->env_clear)) ||
-		     set_capped(rec, "stdio", p->stdio, cp, cut) ||
-		     set_capped(rec, "args", p->args, cp, cut);
+		     set_capped(rec, "stdio", p->stdio, cp, &cut) ||
+		     set_capped(rec, "args", p->args, cp, &cut);
 		/* No env is an empty one. */
 		if (rc == 0 && p->env == NULL)
 			rc = json_object_set_new(rec, "env", json_object());
 	}
 	if (rc != 0)
 		goto fail;
-	if (json_array_size(cut) == 0) {
-		json_decref(cut);
-	} else if (json_object_set_new(rec, "truncated", cut) == -1) {
+	if (cut != NULL && json_object_set_new(rec, "truncated", cut) == -1) {
 		cut = NULL; /* set_new dropped it */
 		goto fail;
 	}
