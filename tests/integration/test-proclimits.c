@@ -733,3 +733,18 @@ Test(proclimits, created_limits_reload_on_sighup)
 	close(fd);
 	mpdd_stop(&d);
 }
+
+Test(proclimits, bad_created_limit_values_stop_start_up)
+{
+	static const char *const counts[] = { "0", "-1", "x", "", "10000001" };
+	static const char *const sizes[] = { "0", "-1", "1Q", "" };
+
+	mpdd_assert_refused("--max-created", counts,
+			    sizeof(counts) / sizeof(counts[0]));
+	mpdd_assert_refused("--max-created-per-uid", counts,
+			    sizeof(counts) / sizeof(counts[0]));
+	mpdd_assert_refused("--max-created-bytes", sizes,
+			    sizeof(sizes) / sizeof(sizes[0]));
+	mpdd_assert_refused("--max-created-bytes-per-uid", sizes,
+			    sizeof(sizes) / sizeof(sizes[0]));
+}
