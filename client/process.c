@@ -468,17 +468,23 @@ int mpd_process_lookup(struct mpd_client *c, const char *name, int64_t *id,
 	return 0;
 }
 
-/* Returns 0 with *list, or a negative code; see mpd.h. */
-int mpd_process_list(struct mpd_client *c, const char *state,
-		     const char *name_prefix, int64_t parent, json_t **list,
-		     struct mpd_error *err)
+/* Returns 0 with *page and *next, or a negative code; see mpd.h. */
+int mpd_process_list_page(struct mpd_client *c, const char *state,
+			  const char *name_prefix, int64_t parent,
+			  int64_t after, size_t limit, json_t **page,
+			  int64_t *next, struct mpd_error *err)
 {
-	json_t *params, *res = NULL, *procs;
+	json_t *params, *res = NULL, *procs, *n;
 	int r = 0;
 
-	if (list == NULL)
+	if (page == NULL)
 		return client_fail(err, MPD_E_INVAL, 0,
-				   "mpd_process_list: list is NULL");
+				   "mpd_process_list_page: page is NULL");
+	if (after < 0 || limit > MPD_MAX_LIST_LIMIT)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_list_page: after %" PRId64
+				   " is negative or limit %zu is over %d",
+				   after, limit, MPD_MAX_LIST_LIMIT);
 	params = json_object();
 	if (params == NULL)
 		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
@@ -489,6 +495,12 @@ int mpd_process_list(struct mpd_client *c, const char *state,
 	if (r == 0 && parent >= 0 &&
 	    set_new(params, "parent", json_integer(parent)) < 0)
 		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	if (r == 0 && after > 0 &&
+	    set_new(params, "after", json_integer(after)) < 0)
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	if (r == 0 && limit > 0 &&
+	    set_new(params, "limit", json_integer((json_int_t)limit)) < 0)
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	if (r < 0) {
 		json_decref(params);
 		return r;
@@ -497,14 +509,59 @@ int mpd_process_list(struct mpd_client *c, const char *state,
 	if (r < 0)
 		return r;
 	procs = json_object_get(res, "processes");
+	n = json_object_get(res, "next");
 	if (!json_is_array(procs)) {
 		json_decref(res);
 		return client_fail(err, MPD_E_PROTO, 0,
 				   "process.list did not return an array of "
 				   "processes");
 	}
-	*list = json_incref(procs);
+	/* A next that does not move on would page forever. */
+	if (n != NULL && !json_is_null(n) &&
+	    (!json_is_integer(n) || json_integer_value(n) <= after)) {
+		json_decref(res);
+		return client_fail(err, MPD_E_PROTO, 0,
+				   "process.list returned a \"next\" that is "
+				   "not an id above %" PRId64,
+				   after);
+	}
+	if (next != NULL)
+		*next = json_is_integer(n) ? json_integer_value(n) : 0;
+	*page = json_incref(procs);
 	json_decref(res);
+	return 0;
+}
+
+/* Returns 0 with *list, or a negative code; see mpd.h. */
+int mpd_process_list(struct mpd_client *c, const char *state,
+		     const char *name_prefix, int64_t parent, json_t **list,
+		     struct mpd_error *err)
+{
+	json_t *all, *page = NULL;
+	int64_t after = 0;
+	int r;
+
+	if (list == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_list: list is NULL");
+	all = json_array();
+	if (all == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	do {
+		r = mpd_process_list_page(c, state, name_prefix, parent, after,
+					  0, &page, &after, err);
+		if (r < 0) {
+			json_decref(all);
+			return r;
+		}
+		r = json_array_extend(all, page);
+		json_decref(page);
+		if (r < 0) {
+			json_decref(all);
+			return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+		}
+	} while (after > 0);
+	*list = all;
 	return 0;
 }
 

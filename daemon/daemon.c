@@ -64,6 +64,33 @@ void daemon_info(struct req *r, json_t *params)
 		(json_int_t)mpdd.opt.max_objects, "max_queue_items",
 		(json_int_t)mpdd.opt.max_queue_items, "max_broker_bytes",
 		(json_int_t)mpdd.opt.max_broker_bytes);
+	if (info != NULL) {
+		json_t *limits = json_object_get(info, "limits");
+		json_t *procs = json_object_get(info, "processes");
+		uint64_t bytes;
+		size_t created = proctab_created(&bytes);
+
+		if (json_object_set_new(limits, "max_created",
+					json_integer(mpdd.opt.max_created)) ||
+		    json_object_set_new(
+			    limits, "max_created_per_uid",
+			    json_integer(mpdd.opt.max_created_per_uid)) ||
+		    json_object_set_new(
+			    limits, "max_created_bytes",
+			    json_integer(
+				    (json_int_t)mpdd.opt.max_created_bytes)) ||
+		    json_object_set_new(
+			    limits, "max_created_bytes_per_uid",
+			    json_integer((json_int_t)mpdd.opt
+						 .max_created_bytes_per_uid)) ||
+		    json_object_set_new(procs, "created",
+					json_integer((json_int_t)created)) ||
+		    json_object_set_new(procs, "created_bytes",
+					json_integer((json_int_t)bytes))) {
+			json_decref(info);
+			info = NULL;
+		}
+	}
 	if (info == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;

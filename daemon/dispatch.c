@@ -23,7 +23,12 @@ struct batch {
 	struct conn *conn;
 	json_t *replies; /* array of responses, in completion order */
 	size_t pending; /* members not yet answered (+1 while dispatching) */
+	size_t reserved; /* bytes of replies counted with req_reserve() */
 };
+
+/* Bytes of a reply's envelope beyond its result (id, keys, batch
+ * separators), kept aside by req_budget(). */
+#define REPLY_SLACK 1024
 
 static const struct method methods[] = {
 	{ MPD_M_ARRAY_ADD, array_add, array_add_params },
@@ -231,6 +236,27 @@ void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
 	TAILQ_INSERT_TAIL(&r->conn->parked, r, entry);
 	r->conn->nparked++;
 	mpdd.parked++;
+}
+
+/*
+ * The bytes r's result may take: half of what its connection can still
+ * take before --max-output (less what the earlier members of its batch
+ * reserved), so that a large reply leaves room for the next ones. Methods
+ * whose results can be large (process records and lists) size them to it.
+ */
+size_t req_budget(const struct req *r)
+{
+	size_t room = conn_room(r->conn);
+	size_t used = REPLY_SLACK + (r->batch != NULL ? r->batch->reserved : 0);
+
+	return room > used ? (room - used) / 2 : 0;
+}
+
+/* r's result will take len bytes: count them against its batch's room. */
+void req_reserve(struct req *r, size_t len)
+{
+	if (r->batch != NULL)
+		r->batch->reserved += len + REPLY_SLACK;
 }
 
 /* The connection is closing: cancel and free its parked requests. */

@@ -82,6 +82,14 @@ static void usage(FILE *f)
 		"(default %d)\n"
 		"      --max-exited N        ended process records kept (default "
 		"%d)\n"
+		"      --max-created N       records created but not started "
+		"(default %d)\n"
+		"      --max-created-bytes BYTES  bytes those records hold "
+		"(default 256M)\n"
+		"      --max-created-per-uid N  one user's share of "
+		"--max-created (default %d)\n"
+		"      --max-created-bytes-per-uid BYTES  one user's share of\n"
+		"                            --max-created-bytes (default 64M)\n"
 		"      --kill-grace SECONDS  from SIGTERM to SIGKILL for daemonic "
 		"processes\n"
 		"                            (default %g)\n"
@@ -108,6 +116,7 @@ static void usage(FILE *f)
 		MPD_DEFAULT_MAX_OUTPUT, MPD_DEFAULT_POOL, MPD_MAX_POOL,
 		MPD_DEFAULT_SPIN_USEC, MPD_MAX_SPIN_USEC,
 		MPD_DEFAULT_MAX_PROCESSES, MPD_DEFAULT_MAX_EXITED,
+		MPD_DEFAULT_MAX_CREATED, MPD_DEFAULT_MAX_CREATED_PER_UID,
 		MPD_DEFAULT_KILL_GRACE, MPD_DEFAULT_MAX_OBJECTS,
 		MPD_DEFAULT_MAX_QUEUE_ITEMS);
 }

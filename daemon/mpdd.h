@@ -50,6 +50,10 @@ struct mpdd_options {
 	int log_level;
 	unsigned max_processes; /* starting or running at once */
 	unsigned max_exited; /* ended records kept */
+	unsigned max_created; /* records created, not started */
+	unsigned max_created_per_uid;
+	uint64_t max_created_bytes; /* what those records hold */
+	uint64_t max_created_bytes_per_uid;
 	double kill_grace; /* seconds from SIGTERM to SIGKILL */
 	unsigned pool; /* children the template keeps forked ahead */
 	unsigned spin_usec; /* poll for a lone client's next request */
@@ -196,6 +200,8 @@ void req_result_text(struct req *r, const char *json, size_t len);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void req_park(struct req *r, void (*cancel)(struct req *), void *arg);
+size_t req_budget(const struct req *r);
+void req_reserve(struct req *r, size_t len);
 void req_cancel_all(struct conn *c);
 
 /* daemon.c: the daemon.* methods */
@@ -245,19 +251,29 @@ struct proc {
 	TAILQ_HEAD(, waiter) waiters;
 	struct event *kill_timer;
 	TAILQ_ENTRY(proc) ended_entry; /* on the retention list */
+	uint64_t cost; /* bytes counted while not started */
+	bool counted; /* in the created records' counts */
 };
 
-struct proc *proctab_new(const char *name, uid_t uid, gid_t gid);
+uint64_t proctab_cost(const char *name, const char *cwd, const json_t *target,
+		      const json_t *args, const json_t *env,
+		      const json_t *stdio);
+const char *proctab_created_limit(uid_t uid, uint64_t cost, uint64_t *max);
+size_t proctab_created(uint64_t *bytes);
+struct proc *proctab_new(const char *name, uid_t uid, gid_t gid, uint64_t cost);
 void proctab_free(struct proc *p);
 struct proc *proctab_by_id(int64_t id);
 struct proc *proctab_by_name(const char *name);
 struct proc *proctab_by_pid(pid_t pid);
 size_t proctab_count(void);
 size_t proctab_live(void);
+size_t proctab_after(int64_t id);
 struct proc *proctab_at(size_t i);
 const char *proctab_state_name(enum proc_state s);
 int proctab_state_parse(const char *name);
-json_t *proctab_record(const struct proc *p, bool details);
+int proctab_record_text(const struct proc *p, bool details, size_t budget,
+			char **text, size_t *len);
+void proctab_reply(struct req *r, const struct proc *p, bool details);
 void proctab_starting(struct proc *p);
 void proctab_started(struct proc *p, pid_t pid, int pidfd);
 void proctab_failed(struct proc *p, const char *stage, int err,

@@ -37,6 +37,10 @@ enum opt_id {
 	O_SPIN_USEC,
 	O_MAX_PROCESSES,
 	O_MAX_EXITED,
+	O_MAX_CREATED,
+	O_MAX_CREATED_PER_UID,
+	O_MAX_CREATED_BYTES,
+	O_MAX_CREATED_BYTES_PER_UID,
 	O_KILL_GRACE,
 	O_MAX_OBJECTS,
 	O_MAX_QUEUE_ITEMS,
@@ -74,6 +78,12 @@ static const struct opt_def {
 	[O_SPIN_USEC] = { "spin-usec", 0, true, true, true },
 	[O_MAX_PROCESSES] = { "max-processes", 0, true, true, true },
 	[O_MAX_EXITED] = { "max-exited", 0, true, true, true },
+	[O_MAX_CREATED] = { "max-created", 0, true, true, true },
+	[O_MAX_CREATED_PER_UID] = { "max-created-per-uid", 0, true, true,
+				    true },
+	[O_MAX_CREATED_BYTES] = { "max-created-bytes", 0, true, true, true },
+	[O_MAX_CREATED_BYTES_PER_UID] = { "max-created-bytes-per-uid", 0, true,
+					  true, true },
 	[O_KILL_GRACE] = { "kill-grace", 0, true, true, true },
 	[O_MAX_OBJECTS] = { "max-objects", 0, true, true, true },
 	[O_MAX_QUEUE_ITEMS] = { "max-queue-items", 0, true, true, true },
@@ -131,6 +141,10 @@ static void defaults(struct mpdd_options *o)
 	o->log_level = LOG_LEVEL_INFO;
 	o->max_processes = MPD_DEFAULT_MAX_PROCESSES;
 	o->max_exited = MPD_DEFAULT_MAX_EXITED;
+	o->max_created = MPD_DEFAULT_MAX_CREATED;
+	o->max_created_per_uid = MPD_DEFAULT_MAX_CREATED_PER_UID;
+	o->max_created_bytes = MPD_DEFAULT_MAX_CREATED_BYTES;
+	o->max_created_bytes_per_uid = MPD_DEFAULT_MAX_CREATED_BYTES_PER_UID;
 	o->kill_grace = MPD_DEFAULT_KILL_GRACE;
 	o->pool = MPD_DEFAULT_POOL;
 	o->spin_usec = MPD_DEFAULT_SPIN_USEC;
@@ -246,6 +260,25 @@ static int apply(struct mpdd_options *o, int id, const char *v, char *err,
 			FAIL("%s: '%s' is not a number from 0 to 10000000",
 			     name, v);
 		o->max_exited = (unsigned)u;
+		break;
+	case O_MAX_CREATED:
+	case O_MAX_CREATED_PER_UID:
+		if (parse_uint(v, 10000000, &u) != 0 || u == 0)
+			FAIL("%s: '%s' is not a number from 1 to 10000000",
+			     name, v);
+		if (id == O_MAX_CREATED)
+			o->max_created = (unsigned)u;
+		else
+			o->max_created_per_uid = (unsigned)u;
+		break;
+	case O_MAX_CREATED_BYTES:
+	case O_MAX_CREATED_BYTES_PER_UID:
+		if (parse_size(v, &sz) != 0 || sz == 0)
+			FAIL("%s: '%s' is not a positive size", name, v);
+		if (id == O_MAX_CREATED_BYTES)
+			o->max_created_bytes = sz;
+		else
+			o->max_created_bytes_per_uid = sz;
 		break;
 	case O_KILL_GRACE:
 		errno = 0;
@@ -411,6 +444,11 @@ static void fix_up(struct mpdd_options *o)
 	if (o->max_connections_per_uid == 0 ||
 	    o->max_connections_per_uid > o->max_connections)
 		o->max_connections_per_uid = o->max_connections;
+	/* A uid's share is at most the whole. */
+	if (o->max_created_per_uid > o->max_created)
+		o->max_created_per_uid = o->max_created;
+	if (o->max_created_bytes_per_uid > o->max_created_bytes)
+		o->max_created_bytes_per_uid = o->max_created_bytes;
 	if (o->socket_mode < 0)
 		o->socket_mode = o->socket_group ? 0660 : 0600;
 }
@@ -558,6 +596,19 @@ int options_reload(void)
 			case O_MAX_EXITED:
 				n.max_exited = d.max_exited;
 				break;
+			case O_MAX_CREATED:
+				n.max_created = d.max_created;
+				break;
+			case O_MAX_CREATED_PER_UID:
+				n.max_created_per_uid = d.max_created_per_uid;
+				break;
+			case O_MAX_CREATED_BYTES:
+				n.max_created_bytes = d.max_created_bytes;
+				break;
+			case O_MAX_CREATED_BYTES_PER_UID:
+				n.max_created_bytes_per_uid =
+					d.max_created_bytes_per_uid;
+				break;
 			case O_KILL_GRACE:
 				n.kill_grace = d.kill_grace;
 				break;
@@ -594,6 +645,10 @@ int options_reload(void)
 	CHANGED(max_output, "%zu", size_t);
 	CHANGED(max_processes, "%u", unsigned);
 	CHANGED(max_exited, "%u", unsigned);
+	CHANGED(max_created, "%u", unsigned);
+	CHANGED(max_created_per_uid, "%u", unsigned);
+	CHANGED(max_created_bytes, "%llu", unsigned long long);
+	CHANGED(max_created_bytes_per_uid, "%llu", unsigned long long);
 	CHANGED(kill_grace, "%g", double);
 	CHANGED(spin_usec, "%u", unsigned);
 	CHANGED(max_objects, "%zu", size_t);

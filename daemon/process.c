@@ -10,6 +10,7 @@
  * exit answers it.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,8 @@ const struct mpd_param process_list_params[] = {
 	{ "state", MPD_PT_STRING, 0, 0, 0 },
 	{ "name_prefix", MPD_PT_STRING, 0, 0, 0 },
 	{ "parent", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },
+	{ "after", MPD_PT_INT, MPD_PF_RANGE, 0, ID_MAX },
+	{ "limit", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_LIST_LIMIT },
 	{ NULL },
 };
 
@@ -138,12 +141,7 @@ static struct proc *lookup(struct req *r, json_t *params)
 
 static void reply_record(struct req *r, const struct proc *p, bool details)
 {
-	json_t *rec = proctab_record(p, details);
-
-	if (rec == NULL)
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-	else
-		req_result(r, rec);
+	proctab_reply(r, p, details);
 }
 
 /* True for strings without NUL bytes. */
@@ -322,20 +320,97 @@ static void start(struct req *r, struct proc *p)
 	spawner_start_proc(p);
 }
 
+/*
+ * Check the three stdio specs into *stdio (a new array) and claim a
+ * descriptor of the line for each "pass" stream into fds: the line's
+ * descriptors go to the "pass" streams in the order the requests and the
+ * streams come, so a batch can create several processes with one
+ * sendmsg(). Returns true, or false with r answered (and nothing claimed:
+ * descriptors taken are closed).
+ */
+static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
+			int fds[3])
+{
+	struct conn *c = r->conn;
+	json_t *spec = NULL;
+	int rc, k = 0, left = 0;
+
+	*stdio = json_array();
+	if (*stdio == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return false;
+	}
+	for (int i = 0; i < 3; i++) {
+		rc = check_stdio(r, i, json_object_get(params, stdio_names[i]),
+				 &spec);
+		if (rc < 0)
+			goto fail;
+		json_array_append_new(*stdio, spec);
+		if (rc == 0)
+			continue;
+		while (k < c->line_nfds && c->line_fds[k] < 0)
+			k++;
+		if (k == c->line_nfds) {
+			bad_param(
+				r, stdio_names[i],
+				"\"%s\" is \"pass\" but no descriptor came "
+				"for it: send one with the request (SCM_RIGHTS)"
+				" for each \"pass\" stream",
+				stdio_names[i]);
+			goto fail;
+		}
+		fds[i] = c->line_fds[k];
+		c->line_fds[k++] = -1;
+	}
+	for (; k < c->line_nfds; k++)
+		left += c->line_fds[k] >= 0;
+	/* A lone request's descriptors are all its own: one too many is a
+	 * mistake. A batch's may be for its later members. */
+	if (r->batch == NULL && left > 0) {
+		int i = 0;
+
+		while (i < 2 && fds[i] >= 0)
+			i++;
+		bad_param(r, stdio_names[i],
+			  "%d descriptor%s came with the request that no "
+			  "\"pass\" stream takes",
+			  left, left == 1 ? "" : "s");
+		goto fail;
+	}
+	return true;
+fail:
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	json_decref(*stdio);
+	*stdio = NULL;
+	return false;
+}
+
 void process_create(struct req *r, json_t *params)
 {
 	json_t *name = json_object_get(params, "name");
 	json_t *env = json_object_get(params, "env");
 	json_t *method = json_object_get(params, "start_method");
 	json_t *cwd = json_object_get(params, "cwd");
-	json_t *target, *stdio = NULL, *spec = NULL;
+	json_t *args = json_object_get(params, "args");
+	json_t *target = NULL, *stdio = NULL;
+	bool want_start = json_is_true(json_object_get(params, "start"));
 	struct conn *c = r->conn;
+	int fds[3] = { -1, -1, -1 };
+	const char *limit;
+	uint64_t cost, max;
 	struct proc *p;
-	int npass = 0, rc;
 
+	/* First, so that each request of a batch claims its descriptors
+	 * whatever else is wrong with it. */
+	if (!claim_stdio(r, params, &stdio, fds))
+		return;
 	target = check_target(r, params);
 	if (target == NULL)
-		return;
+		goto fail;
 	if (env != NULL && !check_env(r, env))
 		goto fail;
 	if (method != NULL &&
@@ -374,32 +449,29 @@ void process_create(struct req *r, json_t *params)
 			goto fail;
 		}
 	}
-	stdio = json_array();
-	for (int i = 0; i < 3; i++) {
-		rc = check_stdio(r, i, json_object_get(params, stdio_names[i]),
-				 &spec);
-		if (rc < 0)
-			goto fail;
-		npass += rc;
-		json_array_append_new(stdio, spec);
-	}
-	if (npass != c->line_nfds) {
-		bad_param(r, npass > c->line_nfds ? "stdin" : "stdout",
-			  "%d stream%s \"pass\" but %d descriptor%s came with "
-			  "the request",
-			  npass, npass == 1 ? " is" : "s are", c->line_nfds,
-			  c->line_nfds == 1 ? "" : "s");
+	/* A record that will not start at once waits as created, and what
+	 * waits is bounded. */
+	cost = proctab_cost(json_string_value(name), json_string_value(cwd),
+			    target, args, env, stdio);
+	if ((!want_start || proctab_live() >= mpdd.opt.max_processes) &&
+	    (limit = proctab_created_limit(c->uid, cost, &max)) != NULL) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", limit, "max",
+				    (json_int_t)max),
+			  "too many processes created and not started "
+			  "(%s %llu): start or close some first",
+			  limit, (unsigned long long)max);
 		goto fail;
 	}
 
 	p = proctab_new(name != NULL ? json_string_value(name) : NULL, c->uid,
-			c->gid);
+			c->gid, cost);
 	if (p == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		goto fail;
 	}
 	p->target = target;
-	p->args = json_incref(json_object_get(params, "args"));
+	p->args = json_incref(args);
 	p->env = json_incref(env);
 	p->env_clear = json_is_true(json_object_get(params, "env_clear"));
 	p->cwd = cwd != NULL ? strdup(json_string_value(cwd)) : NULL;
@@ -421,21 +493,19 @@ void process_create(struct req *r, json_t *params)
 			p->ngroups = c->ngroups;
 		}
 	}
-	for (int i = 0, k = 0; i < 3; i++) {
-		if (strcmp(json_string_value(json_array_get(stdio, i)) ?: "",
-			   "pass") == 0) {
-			p->fds[i] = c->line_fds[k];
-			c->line_fds[k++] = -1;
-		}
-	}
+	for (int i = 0; i < 3; i++)
+		p->fds[i] = fds[i];
 	log_debug("process %lld (%s): created by connection %llu",
 		  (long long)p->id, p->name, (unsigned long long)c->id);
-	if (json_is_true(json_object_get(params, "start")))
+	if (want_start)
 		start(r, p);
 	else
 		reply_record(r, p, false);
 	return;
 fail:
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	json_decref(target);
 	json_decref(stdio);
 }
@@ -536,14 +606,57 @@ void process_info(struct req *r, json_t *params)
 		reply_record(r, p, true);
 }
 
+/* A growing text buffer. */
+struct tbuf {
+	char *s;
+	size_t len, cap;
+};
+
+/* Append n bytes of t; returns 0, or -1 when out of memory. */
+static int tbuf_add(struct tbuf *b, const char *t, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 4096;
+		char *ns;
+
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		ns = realloc(b->s, ncap);
+		if (ns == NULL)
+			return -1;
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->len, t, n);
+	b->len += n;
+	return 0;
+}
+
+/* Bytes of the page's text around its rows: {"processes":[],"next":N}. */
+#define PAGE_FRAME 64
+
+/*
+ * A page of the caller's records in id order, after the "after" id: as
+ * many as "limit" allows and the connection has room for (each row a
+ * summary, see proctab_record_text()). "next" is the id to pass as
+ * "after" for the next page, or null when this page ends the listing.
+ */
 void process_list(struct req *r, json_t *params)
 {
 	json_t *state = json_object_get(params, "state");
 	json_t *prefix = json_object_get(params, "name_prefix");
 	json_t *parent = json_object_get(params, "parent");
-	json_t *list, *rec;
-	int want = -1;
+	json_t *after = json_object_get(params, "after");
+	json_t *limit = json_object_get(params, "limit");
 	size_t plen = prefix != NULL ? json_string_length(prefix) : 0;
+	size_t max = limit != NULL ? (size_t)json_integer_value(limit) :
+				     SIZE_MAX;
+	size_t budget = req_budget(r), n = 0, len, i;
+	struct tbuf b = { 0 };
+	int64_t last = 0;
+	bool more = false;
+	char *row, tail[64];
+	int want = -1, rc;
 
 	if (state != NULL &&
 	    (want = proctab_state_parse(json_string_value(state))) < 0) {
@@ -553,8 +666,10 @@ void process_list(struct req *r, json_t *params)
 			  json_string_value(state));
 		return;
 	}
-	list = json_array();
-	for (size_t i = 0; list != NULL && i < proctab_count(); i++) {
+	if (tbuf_add(&b, "{\"processes\":[", 14) == -1)
+		goto nomem;
+	i = proctab_after(after != NULL ? json_integer_value(after) : 0);
+	for (; i < proctab_count(); i++) {
 		struct proc *p = proctab_at(i);
 
 		if (!may_access(r, p) || (want >= 0 && (int)p->state != want) ||
@@ -562,17 +677,58 @@ void process_list(struct req *r, json_t *params)
 		     strncmp(p->name, json_string_value(prefix), plen) != 0) ||
 		    (parent != NULL && p->parent != json_integer_value(parent)))
 			continue;
-		rec = proctab_record(p, false);
-		if (rec == NULL || json_array_append_new(list, rec) == -1) {
-			json_decref(list);
-			list = NULL;
+		if (n == max) {
+			more = true;
+			break;
 		}
+		/* The first row is cut to fit if it must; the others wait
+		 * for the next page instead. */
+		rc = proctab_record_text(p, false,
+					 n == 0 && budget > PAGE_FRAME ?
+						 budget - PAGE_FRAME :
+						 SIZE_MAX,
+					 &row, &len);
+		if (rc == -ENOMEM)
+			goto nomem;
+		if (rc < 0 || b.len + len + 1 + PAGE_FRAME > budget) {
+			if (rc == 0)
+				free(row);
+			if (n == 0) {
+				free(b.s);
+				req_error(r, MPD_RPC_LIMIT,
+					  json_pack("{s:s, s:I}", "limit",
+						    "max_output", "max",
+						    (json_int_t)mpdd.opt
+							    .max_output),
+					  "no room for a process record in the "
+					  "unread output (max_output)");
+				return;
+			}
+			more = true;
+			break;
+		}
+		rc = (n > 0 ? tbuf_add(&b, ",", 1) : 0) ||
+		     tbuf_add(&b, row, len);
+		free(row);
+		if (rc != 0)
+			goto nomem;
+		n++;
+		last = p->id;
 	}
-	if (list == NULL) {
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
-	}
-	req_result(r, json_pack("{s:o}", "processes", list));
+	if (more)
+		snprintf(tail, sizeof(tail), "],\"next\":%lld}",
+			 (long long)last);
+	else
+		snprintf(tail, sizeof(tail), "],\"next\":null}");
+	if (tbuf_add(&b, tail, strlen(tail)) == -1)
+		goto nomem;
+	req_reserve(r, b.len);
+	req_result_text(r, b.s, b.len);
+	free(b.s);
+	return;
+nomem:
+	free(b.s);
+	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 }
 
 void process_close(struct req *r, json_t *params)

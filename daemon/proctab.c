@@ -7,6 +7,14 @@
  * FAILED when its start fails, and stays until process.close. Ended
  * records also sit on a retention list, oldest first, so that past
  * --max-exited the oldest are dropped and memory cannot grow without end.
+ * Records not started yet are bounded too: by count and by the bytes they
+ * hold (what the client gave: argv, env, args, cwd), in all and per uid
+ * (--max-created*), checked before one is made.
+ *
+ * Records go out as JSON text that fits the room the client's connection
+ * has (--max-output): replies other than process.info carry a summary
+ * (long argv, env and args cut), and any record too large for the room is
+ * cut down further, with "truncated" naming the fields that were cut.
  *
  * Joiners park their request on the record; the exit answers them all.
  * Signals go through the pidfd the template handed over, never through a
@@ -42,6 +50,25 @@ static size_t nlive; /* STARTING or RUNNING */
 static size_t nended;
 static TAILQ_HEAD(, proc) ended = TAILQ_HEAD_INITIALIZER(ended);
 
+/*
+ * What a record not started yet costs: the client's strings, plus this
+ * much for each JSON value and for the record itself, near what jansson
+ * and struct proc take (a one-byte string costs jansson about as much).
+ */
+#define COST_VALUE  64
+#define COST_RECORD 512
+
+/* Records created and not started, of one uid. */
+struct uid_use {
+	uid_t uid;
+	unsigned n;
+	uint64_t bytes;
+};
+static struct uid_use *uses;
+static size_t nuses, cap_uses;
+static size_t ncreated;
+static uint64_t created_bytes;
+
 static const char *const state_names[] = {
 	[PROC_CREATED] = "created", [PROC_STARTING] = "starting",
 	[PROC_RUNNING] = "running", [PROC_EXITED] = "exited",
@@ -71,12 +98,139 @@ static double now_wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The use of uid, or NULL; add: make it if needed (NULL: no memory). */
+static struct uid_use *use_of(uid_t uid, bool add)
+{
+	struct uid_use *n;
+
+	for (size_t i = 0; i < nuses; i++)
+		if (uses[i].uid == uid)
+			return &uses[i];
+	if (!add)
+		return NULL;
+	if (nuses == cap_uses) {
+		size_t ncap = cap_uses ? cap_uses * 2 : 8;
+
+		n = realloc(uses, ncap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		uses = n;
+		cap_uses = ncap;
+	}
+	uses[nuses] = (struct uid_use){ .uid = uid };
+	return &uses[nuses++];
+}
+
+/* p leaves CREATED (started or freed): its cost is given back. */
+static void uncount_created(struct proc *p)
+{
+	struct uid_use *u;
+
+	if (!p->counted)
+		return;
+	p->counted = false;
+	ncreated--;
+	created_bytes -= p->cost;
+	u = use_of(p->uid, false);
+	if (u == NULL)
+		fatalx("%s: uid %ld has no created records", __func__,
+		       (long)p->uid);
+	u->n--;
+	u->bytes -= p->cost;
+	if (u->n == 0)
+		*u = uses[--nuses];
+}
+
+static uint64_t json_cost(const json_t *v)
+{
+	uint64_t c = COST_VALUE;
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return c + json_string_length(v);
+	case JSON_ARRAY:
+		json_array_foreach (v, i, m)
+			c += json_cost(m);
+		return c;
+	case JSON_OBJECT:
+		json_object_foreach ((json_t *)v, key, m)
+			c += strlen(key) + json_cost(m);
+		return c;
+	default:
+		return c;
+	}
+}
+
+/*
+ * The bytes a record of these fields (any may be NULL) is counted for
+ * while it is not started: what --max-created-bytes measures.
+ */
+uint64_t proctab_cost(const char *name, const char *cwd, const json_t *target,
+		      const json_t *args, const json_t *env,
+		      const json_t *stdio)
+{
+	const json_t *v[] = { target, args, env, stdio };
+	uint64_t c = COST_RECORD;
+
+	c += name != NULL ? strlen(name) : 0;
+	c += cwd != NULL ? strlen(cwd) : 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i] != NULL)
+			c += json_cost(v[i]);
+	return c;
+}
+
+/*
+ * Would one more record not started, of cost bytes, owned by uid, pass a
+ * limit? Returns the limit's name (a --max-created* option, as in
+ * daemon.info) with *max its value, or NULL when there is room. A uid's
+ * own share is checked first.
+ */
+const char *proctab_created_limit(uid_t uid, uint64_t cost, uint64_t *max)
+{
+	const struct uid_use *u = use_of(uid, false);
+	unsigned n = u != NULL ? u->n : 0;
+	uint64_t bytes = u != NULL ? u->bytes : 0;
+
+	if (n >= mpdd.opt.max_created_per_uid) {
+		*max = mpdd.opt.max_created_per_uid;
+		return "max_created_per_uid";
+	}
+	if (bytes + cost > mpdd.opt.max_created_bytes_per_uid) {
+		*max = mpdd.opt.max_created_bytes_per_uid;
+		return "max_created_bytes_per_uid";
+	}
+	if (ncreated >= mpdd.opt.max_created) {
+		*max = mpdd.opt.max_created;
+		return "max_created";
+	}
+	if (created_bytes + cost > mpdd.opt.max_created_bytes) {
+		*max = mpdd.opt.max_created_bytes;
+		return "max_created_bytes";
+	}
+	return NULL;
+}
+
+/* Records not started, and the bytes they are counted for. */
+size_t proctab_created(uint64_t *bytes)
+{
+	if (bytes != NULL)
+		*bytes = created_bytes;
+	return ncreated;
+}
+
 /*
  * A new CREATED record with the next id and name (NULL: Process-<id>),
- * owned by uid. Returns it, or NULL when out of memory.
+ * owned by uid, counted for cost bytes (proctab_cost()) until it starts;
+ * the caller checked proctab_created_limit(). Returns it, or NULL when
+ * out of memory.
  */
-struct proc *proctab_new(const char *name, uid_t uid, gid_t gid)
+struct proc *proctab_new(const char *name, uid_t uid, gid_t gid, uint64_t cost)
 {
+	struct uid_use *u;
 	struct proc *p;
 
 	if (nprocs == cap_procs) {
@@ -88,9 +242,15 @@ struct proc *proctab_new(const char *name, uid_t uid, gid_t gid)
 		procs = n;
 		cap_procs = ncap;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
+	u = use_of(uid, true);
+	if (u == NULL)
 		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		if (u->n == 0)
+			*u = uses[--nuses];
+		return NULL;
+	}
 	p->id = ++mpdd.next_proc_id;
 	if (name != NULL)
 		p->name = strdup(name);
@@ -98,8 +258,16 @@ struct proc *proctab_new(const char *name, uid_t uid, gid_t gid)
 		p->name = NULL;
 	if (p->name == NULL) {
 		free(p);
+		if (u->n == 0)
+			*u = uses[--nuses];
 		return NULL;
 	}
+	p->cost = cost;
+	p->counted = true;
+	u->n++;
+	u->bytes += cost;
+	ncreated++;
+	created_bytes += cost;
 	p->uid = uid;
 	p->gid = gid;
 	p->pid = -1;
@@ -140,6 +308,7 @@ void proctab_free(struct proc *p)
 		TAILQ_REMOVE(&ended, p, ended_entry);
 		nended--;
 	}
+	uncount_created(p);
 	for (int i2 = 0; i2 < 3; i2++)
 		if (p->fds[i2] >= 0)
 			close(p->fds[i2]);
@@ -202,6 +371,23 @@ size_t proctab_live(void)
 	return nlive;
 }
 
+/* The index of the first record whose id is above id (proctab_count()
+ * when none is): where a listing after id goes on. */
+size_t proctab_after(int64_t id)
+{
+	size_t lo = 0, hi = nprocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (procs[mid]->id <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The i-th record in id order (i < proctab_count()). */
 struct proc *proctab_at(size_t i)
 {
@@ -231,15 +417,142 @@ static json_t *json_time(double t)
 }
 
 /*
- * The wire record of p: a new reference, or NULL when out of memory. With
- * details, also cwd, env, stdio and args (process.info).
+ * Caps on the fields a client gave (target, args, env, cwd, stdio) and on
+ * a start failure's error, as a record is cut down to fit: strings to at
+ * most str bytes, arrays and objects to at most n members. From none to
+ * the tightest; replies other than process.info start at CAPS_SUMMARY.
  */
-json_t *proctab_record(const struct proc *p, bool details)
+struct caps {
+	size_t str, n;
+};
+static const struct caps caps_steps[] = {
+	{ SIZE_MAX, SIZE_MAX },
+	{ 65536, 4096 },
+	{ 4096, 256 },
+	{ 256, 32 },
+	{ 32, 8 },
+	{ 0, 0 },
+};
+#define NCAPS	     (sizeof(caps_steps) / sizeof(caps_steps[0]))
+#define CAPS_SUMMARY 3
+
+/* The length of s (n bytes) cut to at most max, at a UTF-8 boundary. */
+static size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* True when v is within the caps. */
+static bool within(const json_t *v, const struct caps *cp)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_length(v) <= cp->str;
+	case JSON_ARRAY:
+		if (json_array_size(v) > cp->n)
+			return false;
+		json_array_foreach (v, i, m)
+			if (!within(m, cp))
+				return false;
+		return true;
+	case JSON_OBJECT:
+		if (json_object_size(v) > cp->n)
+			return false;
+		json_object_foreach ((json_t *)v, key, m)
+			if (strlen(key) > cp->str || !within(m, cp))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* A copy of v within the caps (a new reference), or NULL. */
+static json_t *cut_copy(const json_t *v, const struct caps *cp)
+{
+	const char *key;
+	json_t *m, *out;
+	size_t i, k;
+	char *kcut;
+
+	if (within(v, cp))
+		return json_incref((json_t *)v);
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_stringn_nocheck(json_string_value(v),
+					    utf8_cut(json_string_value(v),
+						     json_string_length(v),
+						     cp->str));
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach (v, i, m) {
+			if (out == NULL || i >= cp->n)
+				break;
+			if (json_array_append_new(out, cut_copy(m, cp)) == -1) {
+				json_decref(out);
+				out = NULL;
+			}
+		}
+		return out;
+	default: /* JSON_OBJECT */
+		out = json_object();
+		k = 0;
+		json_object_foreach ((json_t *)v, key, m) {
+			if (out == NULL || k++ >= cp->n)
+				break;
+			kcut = strndup(key,
+				       utf8_cut(key, strlen(key), cp->str));
+			if (kcut == NULL ||
+			    json_object_set_new_nocheck(
+				    out, kcut, cut_copy(m, cp)) == -1) {
+				json_decref(out);
+				out = NULL;
+			}
+			free(kcut);
+		}
+		return out;
+	}
+}
+
+/*
+ * Set rec[key] to v (borrowed; NULL: JSON null) within the caps; a field
+ * that had to be cut is named in cut. Returns 0, or -1 when out of memory.
+ */
+static int set_capped(json_t *rec, const char *key, const json_t *v,
+		      const struct caps *cp, json_t **cut)
+{
+	if (v == NULL)
+		return json_object_set_new(rec, key, json_null());
+	if (!within(v, cp)) {
+		if (*cut == NULL && (*cut = json_array()) == NULL)
+			return -1;
+		if (json_array_append_new(*cut, json_string(key)) == -1)
+			return -1;
+	}
+	return json_object_set_new(rec, key, cut_copy(v, cp));
+}
+
+/*
+ * The wire record of p within the caps: a new reference, or NULL when out
+ * of memory. With details, also cwd, env, stdio and args (process.info).
+ * When a field was cut, "truncated" lists the fields that were.
+ */
+static json_t *record_json(const struct proc *p, bool details,
+			   const struct caps *cp)
 {
 	char buf[32];
 	const char *signame = NULL;
-	json_t *rec, *exitcode = json_null();
+	json_t *rec, *cut = NULL, *cwd = NULL, *exitcode = json_null();
 	bool core = false;
+	int rc;
 
 	if (p->state == PROC_EXITED && p->status_known) {
 		if (WIFEXITED(p->status)) {
@@ -252,8 +565,8 @@ json_t *proctab_record(const struct proc *p, bool details)
 		}
 	}
 	rec = json_pack(
-		"{s:I, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:I, s:s, s:O,"
-		" s:o, s:o, s:o, s:O}",
+		"{s:I, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:I, s:s,"
+		" s:o, s:o, s:o}",
 		"id", (json_int_t)p->id, "name", p->name, "state",
 		state_names[p->state], "pid",
 		p->pid > 0 ? json_integer(p->pid) : json_null(), "exitcode",
@@ -262,34 +575,105 @@ json_t *proctab_record(const struct proc *p, bool details)
 		"core_dumped", core, "daemon", p->daemonic, "parent",
 		p->parent > 0 ? json_integer(p->parent) : json_null(), "uid",
 		(json_int_t)p->uid, "start_method",
-		p->spawn_method ? "spawn" : "forkserver", "target", p->target,
-		"created", json_time(p->created), "started",
-		json_time(p->started), "ended", json_time(p->ended), "error",
-		p->error != NULL ? p->error : json_null());
-	if (rec == NULL || !details)
-		return rec;
-	if (json_object_set_new(rec, "cwd",
-				p->cwd ? json_string(p->cwd) : json_null()) ||
-	    json_object_set_new(rec, "env",
-				p->env ? json_incref(p->env) : json_object()) ||
-	    json_object_set_new(rec, "env_clear", json_boolean(p->env_clear)) ||
-	    json_object_set(rec, "stdio", p->stdio) ||
-	    json_object_set(rec, "args", p->args ? p->args : json_null())) {
-		json_decref(rec);
-		return NULL;
+		p->spawn_method ? "spawn" : "forkserver", "created",
+		json_time(p->created), "started", json_time(p->started),
+		"ended", json_time(p->ended));
+	if (rec == NULL)
+		goto fail;
+	rc = set_capped(rec, "target", p->target, cp, &cut) ||
+	     set_capped(rec, "error", p->error, cp, &cut);
+	if (rc == 0 && details) {
+		if (p->cwd != NULL &&
+		    (cwd = json_stringn_nocheck(p->cwd, strlen(p->cwd))) ==
+			    NULL)
+			goto fail;
+		rc = set_capped(rec, "cwd", cwd, cp, &cut) ||
+		     set_capped(rec, "env", p->env, cp, &cut) ||
+		     json_object_set_new(rec, "env_clear",
+					 json_boolean(p->env_clear)) ||
+		     set_capped(rec, "stdio", p->stdio, cp, &cut) ||
+		     set_capped(rec, "args", p->args, cp, &cut);
+		/* No env is an empty one. */
+		if (rc == 0 && p->env == NULL)
+			rc = json_object_set_new(rec, "env", json_object());
 	}
+	if (rc != 0)
+		goto fail;
+	if (cut != NULL && json_object_set_new(rec, "truncated", cut) == -1) {
+		cut = NULL; /* set_new dropped it */
+		goto fail;
+	}
+	json_decref(cwd);
 	return rec;
+fail:
+	json_decref(cwd);
+	json_decref(cut);
+	json_decref(rec);
+	return NULL;
+}
+
+/*
+ * p's record encoded as JSON text of at most budget bytes: the fields the
+ * client gave are cut down (summaries start cut: without details, only
+ * process.info sends them whole) until it fits. Returns 0 with *text
+ * (malloc'd, *len bytes), -ENOSPC when even the shortest form does not
+ * fit, or -ENOMEM.
+ */
+int proctab_record_text(const struct proc *p, bool details, size_t budget,
+			char **text, size_t *len)
+{
+	for (size_t i = details ? 0 : CAPS_SUMMARY; i < NCAPS; i++) {
+		json_t *rec = record_json(p, details, &caps_steps[i]);
+		char *t;
+
+		if (rec == NULL)
+			return -ENOMEM;
+		t = mpd_json_encode(rec, len, 0);
+		json_decref(rec);
+		if (t == NULL)
+			return -ENOMEM;
+		if (*len <= budget) {
+			*text = t;
+			return 0;
+		}
+		free(t);
+	}
+	return -ENOSPC;
+}
+
+/*
+ * Answer r with p's record (with details: process.info), cut to fit the
+ * room r's connection has for it; a client with no room left for even a
+ * short record gets a limit error.
+ */
+void proctab_reply(struct req *r, const struct proc *p, bool details)
+{
+	size_t len;
+	char *text;
+	int rc = proctab_record_text(p, details, req_budget(r), &text, &len);
+
+	if (rc == -ENOSPC) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
+				    (json_int_t)mpdd.opt.max_output),
+			  "no room for the record of process %lld in the "
+			  "unread output (max_output)",
+			  (long long)p->id);
+		return;
+	}
+	if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	req_reserve(r, len);
+	req_result_text(r, text, len);
+	free(text);
 }
 
 /* Answer r with p's record. */
 static void reply_record(struct req *r, const struct proc *p)
 {
-	json_t *rec = proctab_record(p, false);
-
-	if (rec == NULL)
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-	else
-		req_result(r, rec);
+	proctab_reply(r, p, false);
 }
 
 static void waiter_free(struct waiter *w)
@@ -395,6 +779,7 @@ void proctab_exited(struct proc *p, int status, bool known)
 /* Mark p live (STARTING); the limit is checked by the caller. */
 void proctab_starting(struct proc *p)
 {
+	uncount_created(p);
 	p->state = PROC_STARTING;
 	nlive++;
 }
@@ -592,4 +977,7 @@ void proctab_shutdown(void)
 	free(procs);
 	procs = NULL;
 	cap_procs = 0;
+	free(uses);
+	uses = NULL;
+	nuses = cap_uses = 0;
 }

@@ -38,6 +38,14 @@
 #define MPD_MAX_NAME		     255
 #define MPD_MAX_BATCH		     1024 /* requests in one JSON-RPC batch */
 
+/* Records created but not started: in all, and one uid's share. */
+#define MPD_DEFAULT_MAX_CREATED		      4096
+#define MPD_DEFAULT_MAX_CREATED_PER_UID	      1024
+#define MPD_DEFAULT_MAX_CREATED_BYTES	      (256LL * 1024 * 1024)
+#define MPD_DEFAULT_MAX_CREATED_BYTES_PER_UID (64LL * 1024 * 1024)
+/* Most records one process.list page takes ("limit"). */
+#define MPD_MAX_LIST_LIMIT 100000
+
 /* Default socket locations (DESIGN.md section 4). */
 #define MPD_SOCKET_ENV	       "MPD_SOCKET"
 #define MPD_SYSTEM_SOCKET      "/run/mpd/mpd.sock"

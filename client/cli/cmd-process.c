@@ -299,55 +299,30 @@ static int cmd_ps_exec(struct cli_ctx *ctx, int argc, char **argv)
 	const char *state = cli_opt_get(ctx, "state");
 	const char *prefix = cli_opt_get(ctx, "name");
 	const char *parent = cli_opt_get(ctx, "parent");
-	json_t *params = json_object(), *res = NULL, *list;
+	json_t *list = NULL;
 	struct mpd_error err;
-	int r = CLI_FAIL;
+	long long pid = -1;
+	int r;
 
-	if (params == NULL)
-		goto nomem;
-	if (state != NULL &&
-	    cli_json_set(params, "state", json_string(state)) < 0)
-		goto nomem;
-	if (prefix != NULL &&
-	    cli_json_set(params, "name_prefix", json_string(prefix)) < 0)
-		goto nomem;
 	if (parent != NULL) {
 		if (parent[0] == '\0' ||
 		    strspn(parent, "0123456789") != strlen(parent) ||
-		    strlen(parent) > 18) {
-			r = cli_usage_error(ctx->path,
-					    "ps: --parent takes a process id, "
-					    "not '%s'",
-					    parent);
-			goto out;
-		}
-		if (cli_json_set(params, "parent",
-				 json_integer(strtoll(parent, NULL, 10))) < 0)
-			goto nomem;
+		    strlen(parent) > 18)
+			return cli_usage_error(
+				ctx->path,
+				"ps: --parent takes a process id, "
+				"not '%s'",
+				parent);
+		pid = strtoll(parent, NULL, 10);
 	}
-
 	r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
-	if (mpd_call(ctx->client, "process.list", params, &res, &err) < 0) {
-		r = cli_call_error("ps", &err);
-		goto out;
-	}
-	list = json_object_get(res, "processes");
-	if (!json_is_array(list)) {
-		cli_error("ps: mpdd sent no process list");
-		r = CLI_FAIL;
-		goto out;
-	}
+		return r;
+	/* Every page of the listing, however large the records. */
+	if (mpd_process_list(ctx->client, state, prefix, pid, &list, &err) < 0)
+		return cli_call_error("ps", &err);
 	r = ctx->json ? cli_print_json(ctx, list, false) : ps_print(list);
-	goto out;
-nomem:
-	/* Also a --state or --name that is not UTF-8: json_string failed. */
-	cli_error("ps: out of memory, or an option that is not UTF-8");
-	r = CLI_FAIL;
-out:
-	json_decref(res);
-	json_decref(params);
+	json_decref(list);
 	return r;
 }
 
@@ -359,7 +334,9 @@ const struct cli_cmd cli_cmd_ps = {
 		"order:\nID NAME PID STATE EXITCODE AGE COMMAND. AGE is the "
 		"time since it was created\n(5s, 3m, 2h, 4d); COMMAND its "
 		"argv, or module:function.\nWith --json, prints the array of "
-		"process records.",
+		"process records (summaries: long argv, env\nand args are cut, "
+		"see \"truncated\"; info has the whole record).\nLists every "
+		"page of the daemon's listing.",
 	.min_args = 0,
 	.max_args = 0,
 	.options =

@@ -295,14 +295,30 @@ MPD_EXPORT int mpd_process_info(struct mpd_client *c, int64_t id,
 MPD_EXPORT int mpd_process_lookup(struct mpd_client *c, const char *name,
 				  int64_t *id, struct mpd_error *err);
 /*
- * process.list: *list receives a NEW reference to the array of records.
+ * process.list: *list receives a NEW reference to the array of every
+ * matching record, in id order, following the daemon's pages (one call
+ * per page). Rows are summaries: long argv, env and args are cut (the row
+ * then has "truncated"); mpd_process_info() has the whole record.
  * Filters: state (NULL: any), name_prefix (NULL: any), parent (< 0: any).
- * MPD_E_INVAL when list is NULL; MPD_E_PROTO when the result holds no
- * "processes" array.
+ * MPD_E_INVAL when list is NULL; MPD_E_PROTO when a result holds no
+ * "processes" array or a "next" that does not move on.
  */
 MPD_EXPORT int mpd_process_list(struct mpd_client *c, const char *state,
 				const char *name_prefix, int64_t parent,
 				json_t **list, struct mpd_error *err);
+/*
+ * process.list, one page: the matching records with ids above after (0:
+ * from the first), at most limit of them (0: as many as the daemon sends
+ * at once). *page receives a NEW reference to the array of records; *next
+ * (may be NULL) the id to pass as after for the next page, or 0 when this
+ * page ends the listing. Filters as mpd_process_list(). MPD_E_INVAL for a
+ * NULL page, a negative after or a limit over 100000; MPD_E_PROTO as
+ * mpd_process_list().
+ */
+MPD_EXPORT int mpd_process_list_page(struct mpd_client *c, const char *state,
+				     const char *name_prefix, int64_t parent,
+				     int64_t after, size_t limit, json_t **page,
+				     int64_t *next, struct mpd_error *err);
 /* process.close: forget an ended (or never started) process. */
 MPD_EXPORT int mpd_process_close(struct mpd_client *c, int64_t id,
 				 struct mpd_error *err);

@@ -913,6 +913,71 @@ Test(cli_process, ps_shows_exit_codes_and_function_targets)
 	stop();
 }
 
+/* Count the lines of s. */
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * Twelve records of 900 KB each, more than --max-output holds at once:
+ * ps still lists them all, following the daemon's pages.
+ */
+Test(cli_process, ps_lists_every_record_of_900_kb)
+{
+	const char *extra[] = { "--max-output", "64K", NULL };
+	const char *ps[] = { "ps", NULL };
+	const char *ps_json[] = { "--json", "ps", NULL };
+	struct run_result r;
+	json_t *argv, *list, *rec;
+	char *params;
+	size_t i;
+
+	mpdd_start(&d, extra);
+	argv = json_pack("[s]", "true");
+	for (int j = 0; j < 9; j++) {
+		char *arg = malloc(100 * 1000 + 1);
+
+		cr_assert_not_null(arg);
+		memset(arg, 'b' + j, 100 * 1000);
+		arg[100 * 1000] = '\0';
+		json_array_append_new(argv, json_string(arg));
+		free(arg);
+	}
+	params = json_dumps(argv, JSON_COMPACT);
+	json_decref(argv);
+	cr_assert_not_null(params);
+	{
+		char *p;
+
+		cr_assert(asprintf(&p, "{\"argv\":%s}", params) > 0);
+		free(params);
+		params = p;
+	}
+	for (int k = 0; k < 12; k++)
+		json_decref(rpc("process.create", params));
+	free(params);
+
+	cr_assert_eq(cli(&r, ps), 0, "stderr: %s", r.err);
+	cr_assert_eq(count_lines(r.out), 13, "stdout: %.2000s", r.out);
+	cr_assert_not_null(strstr(r.out, "  true bbbb"), "stdout: %.2000s",
+			   r.out);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, ps_json), 0, "stderr: %s", r.err);
+	list = assert_json(r.out);
+	cr_assert_eq(json_array_size(list), 12);
+	json_array_foreach (list, i, rec)
+		cr_assert_eq(json_integer_value(json_object_get(rec, "id")),
+			     (json_int_t)i + 1);
+	json_decref(list);
+	test_run_free(&r);
+	stop();
+}
+
 Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
 {
 	const char *info_name[] = { "info", "inf", NULL };

@@ -632,26 +632,36 @@ long long test_info_int(int fd, const char *section, const char *key)
 void mpdd_kill_workers(struct mpdd *d)
 {
 	int fd = test_connect(d->socket);
-	json_t *res = test_call(fd, "process.list", NULL), *rec;
+	json_int_t after = 0;
+	json_t *res, *rec, *next;
 	size_t i;
 
-	json_array_foreach (json_object_get(test_result(res), "processes"), i,
-			    rec) {
-		const char *state =
-			json_string_value(json_object_get(rec, "state"));
-		json_int_t id = json_integer_value(json_object_get(rec, "id"));
+	/* Every page of the listing. */
+	do {
+		res = test_call(fd, "process.list",
+				json_pack("{s:I}", "after", after));
+		json_array_foreach (json_object_get(test_result(res),
+						    "processes"),
+				    i, rec) {
+			const char *state = json_string_value(
+				json_object_get(rec, "state"));
+			json_int_t id =
+				json_integer_value(json_object_get(rec, "id"));
 
-		if (strcmp(state, "running") != 0 &&
-		    strcmp(state, "starting") != 0)
-			continue;
-		/* A running client may join and close it meanwhile: the
-		 * replies may be errors. */
-		json_decref(test_call(fd, "process.kill",
-				      json_pack("{s:I}", "id", id)));
-		json_decref(test_call(fd, "process.join",
-				      json_pack("{s:I}", "id", id)));
-	}
-	json_decref(res);
+			if (strcmp(state, "running") != 0 &&
+			    strcmp(state, "starting") != 0)
+				continue;
+			/* A running client may join and close it meanwhile:
+			 * the replies may be errors. */
+			json_decref(test_call(fd, "process.kill",
+					      json_pack("{s:I}", "id", id)));
+			json_decref(test_call(fd, "process.join",
+					      json_pack("{s:I}", "id", id)));
+		}
+		next = json_object_get(test_result(res), "next");
+		after = json_is_integer(next) ? json_integer_value(next) : 0;
+		json_decref(res);
+	} while (after > 0);
 	test_forget(fd);
 	close(fd);
 }

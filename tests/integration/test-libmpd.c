@@ -566,6 +566,99 @@ Test(libmpd, list_filters_by_state_name_prefix_and_parent)
 	mpdd_stop(&d);
 }
 
+/* argv for a 900 KB record: "true" and nine arguments of 100 KB. */
+static char **huge_argv(void)
+{
+	char **argv = calloc(11, sizeof(*argv));
+
+	cr_assert(argv != NULL);
+	argv[0] = strdup("true");
+	for (int j = 1; j < 10; j++) {
+		argv[j] = malloc(100 * 1000 + 1);
+		cr_assert(argv[j] != NULL);
+		memset(argv[j], 'a' + j, 100 * 1000);
+		argv[j][100 * 1000] = '\0';
+	}
+	return argv;
+}
+
+/*
+ * Twelve records of 900 KB through a connection that may hold 16 KB of
+ * replies: the listing comes in many pages, and mpd_process_list() follows
+ * them all.
+ */
+Test(libmpd, list_follows_every_page_of_huge_records)
+{
+	const char *extra[] = { "--max-output", "16K", NULL };
+	char **argv = huge_argv();
+	struct mpd_process_options o = { .argv = (const char *const *)argv };
+	struct mpd_client *c;
+	struct mpd_error err;
+	json_t *list = NULL, *page = SENTINEL, *rec = NULL;
+	int64_t ids[12], next = ID_SENTINEL, after = 0;
+	int pages = 0, seen = 0;
+	size_t i;
+
+	mpdd_start(&d, extra);
+	c = connect_ok(d.socket);
+	for (int k = 0; k < 12; k++) {
+		cr_assert_eq(mpd_process_create(c, &o, &rec, &err), 0, "%s",
+			     err.message);
+		ids[k] = rec_int(rec, "id");
+		json_decref(rec);
+	}
+	cr_assert_eq(mpd_process_list(c, NULL, NULL, -1, &list, &err), 0, "%s",
+		     err.message);
+	cr_assert_eq(json_array_size(list), 12);
+	json_array_foreach (list, i, rec) {
+		cr_assert_eq(rec_int(rec, "id"), ids[i]);
+		cr_assert(json_is_array(json_object_get(rec, "truncated")));
+	}
+	json_decref(list);
+
+	/* Page by page: limit 5, but the room holds fewer. */
+	do {
+		cr_assert_eq(mpd_process_list_page(c, NULL, NULL, -1, after, 5,
+						   &page, &next, &err),
+			     0, "%s", err.message);
+		cr_assert(json_array_size(page) >= 1 &&
+			  json_array_size(page) <= 5);
+		json_array_foreach (page, i, rec)
+			cr_assert_eq(rec_int(rec, "id"), ids[seen++]);
+		json_decref(page);
+		after = next;
+		pages++;
+	} while (next > 0);
+	cr_assert_eq(seen, 12);
+	cr_assert_gt(pages, 3, "the room should have split the listing");
+
+	/* process.info cuts what does not fit, and says so. */
+	cr_assert_eq(mpd_process_info(c, ids[0], &rec, &err), 0, "%s",
+		     err.message);
+	cr_assert(json_is_array(json_object_get(rec, "truncated")));
+	json_decref(rec);
+
+	page = SENTINEL;
+	next = ID_SENTINEL;
+	cr_assert_eq(mpd_process_list_page(c, NULL, NULL, -1, -1, 0, &page,
+					   &next, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_list_page(c, NULL, NULL, -1, 0, 100001, &page,
+					   &next, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_list_page(c, NULL, NULL, -1, 0, 0, NULL, &next,
+					   &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(page, SENTINEL);
+	cr_assert_eq(next, ID_SENTINEL);
+	cr_assert_eq(mpd_ping(c, &err), 0);
+	for (int j = 0; j < 10; j++)
+		free(argv[j]);
+	free(argv);
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
 Test(libmpd, close_forgets_ended_records_and_refuses_running_ones)
 {
 	const char *argv[] = { "true", NULL };

@@ -1112,7 +1112,7 @@ ParameterizedTestParameters(process, bad_create_params)
 		  "\"mode\":1}}",
 		  -32602, "stderr" },
 		{ "{\"argv\":[\"true\"],\"stdout\":\"pass\"}", -32602,
-		  "stdin" },
+		  "stdout" },
 		{ "{\"argv\":[\"true\"],\"start_method\":\"fork\"}", -32602,
 		  "start_method" },
 		{ "{\"argv\":[\"true\"],\"name\":\"123\"}", -32602, "name" },
