@@ -7,7 +7,11 @@
  * spec here, centrally, before any handler runs (as sd-varlink does). A
  * handler then answers through req_result()/req_error(), at once or later
  * after req_park(). Batches collect their replies and go out as one array
- * when the last member is answered.
+ * when the last member is answered; the holds of queue items their replies
+ * carry wait with them, and go back if the batch is cancelled.
+ *
+ * A method that takes from the broker (taking_methods[]) is not run for a
+ * notification: nothing it took could be handed over.
  *
  * Adding a method: one row here, its handler in the file of its noun,
  * docs/protocol.md, libmpd, mpd-cli and tests.
@@ -23,7 +27,12 @@ struct batch {
 	struct conn *conn;
 	json_t *replies; /* array of responses, in completion order */
 	size_t pending; /* members not yet answered (+1 while dispatching) */
+	size_t bytes; /* encoded size of the replies so far */
+	struct hold_list holds; /* of the items the replies carry */
 };
+
+/* Bytes of a batch reply besides its members: brackets, commas, '\n'. */
+#define BATCH_OVERHEAD 16
 
 static const struct method methods[] = {
 	{ MPD_M_ARRAY_ADD, array_add, array_add_params },
@@ -63,6 +72,19 @@ static const struct method methods[] = {
 	{ MPD_M_VALUE_SET, value_set, value_set_params },
 };
 
+/* Methods that take from the broker: what they take can only be handed
+ * over in a reply, so they are refused as notifications. */
+static const method_fn taking_methods[] = { queue_get, queue_get_many };
+
+static bool method_takes(const struct method *m)
+{
+	for (size_t i = 0;
+	     i < sizeof(taking_methods) / sizeof(taking_methods[0]); i++)
+		if (m->handler == taking_methods[i])
+			return true;
+	return false;
+}
+
 static int method_cmp(const void *key, const void *row)
 {
 	return strcmp(key, ((const struct method *)row)->name);
@@ -91,20 +113,43 @@ static void batch_done(struct batch *b, bool send)
 	if (--b->pending > 0)
 		return;
 	if (send && json_array_size(b->replies) > 0)
-		conn_send(b->conn, b->replies);
+		conn_send_held(b->conn, b->replies, &b->holds);
+	hold_release_all(&b->holds, false);
 	json_decref(b->replies);
 	free(b);
 }
 
 static void req_free(struct req *r)
 {
-	if (r->parked) {
-		TAILQ_REMOVE(&r->conn->parked, r, entry);
-		r->conn->nparked--;
-		mpdd.parked--;
-	}
+	struct conn *c = r->conn;
+
+	if (r->hold != NULL)
+		r->hold->release(r->hold, false);
 	json_decref(r->id);
+	if (r->parked) {
+		TAILQ_REMOVE(&c->parked, r, entry);
+		c->nparked--;
+		mpdd.parked--;
+		free(r);
+		conn_parked_done(c);
+		return;
+	}
 	free(r);
+}
+
+/*
+ * Bytes of reply r may still add to its connection's output without
+ * passing --max-output: the connection's room, less what the rest of r's
+ * batch will take.
+ */
+size_t req_room(const struct req *r)
+{
+	size_t room = conn_room(r->conn), used;
+
+	if (r->batch == NULL)
+		return room;
+	used = r->batch->bytes + BATCH_OVERHEAD;
+	return room > used ? room - used : 0;
 }
 
 /* Deliver a response (stolen; NULL when allocation failed) for r. */
@@ -116,7 +161,15 @@ static void req_deliver(struct req *r, json_t *resp)
 	} else if (r->id == NULL) {
 		/* A notification: executed, never answered. */
 	} else if (r->batch != NULL) {
-		json_array_append(r->batch->replies, resp);
+		if (json_array_append(r->batch->replies, resp) == 0) {
+			r->batch->bytes +=
+				json_dumpb(resp, NULL, 0, JSON_COMPACT) + 1;
+			if (r->hold != NULL) {
+				TAILQ_INSERT_TAIL(&r->batch->holds, r->hold,
+						  entry);
+				r->hold = NULL;
+			}
+		}
 	} else {
 		conn_send(r->conn, resp);
 	}
@@ -173,7 +226,15 @@ void req_result_text(struct req *r, const char *json, size_t len)
 	line[n++] = '}';
 	line[n++] = '\n';
 	free(idtext);
-	conn_send_line(r->conn, line, n);
+	if (r->hold != NULL) {
+		struct hold_list holds = TAILQ_HEAD_INITIALIZER(holds);
+
+		TAILQ_INSERT_TAIL(&holds, r->hold, entry);
+		r->hold = NULL;
+		conn_send_line(r->conn, line, n, &holds);
+	} else {
+		conn_send_line(r->conn, line, n, NULL);
+	}
 	req_free(r);
 }
 
@@ -316,6 +377,16 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 			  "method not found: %s", rq.method);
 		return;
 	}
+	if (rq.id == NULL && method_takes(m)) {
+		/* Refused, and a notification is never answered. */
+		log_debug("connection %llu: %s as a notification: refused, "
+			  "nothing taken",
+			  (unsigned long long)c->id, m->name);
+		if (b != NULL)
+			batch_done(b, true);
+		req_free(r);
+		return;
+	}
 	if (mpd_params_check(m->params, rq.params, text, sizeof(text),
 			     &field) != 0) {
 		req_error(r, MPD_RPC_INVALID_PARAMS,
@@ -355,6 +426,7 @@ static void dispatch_batch(struct conn *c, json_t *msg)
 		return;
 	}
 	b->conn = c;
+	TAILQ_INIT(&b->holds);
 	b->pending = 1; /* held until every member is dispatched */
 	json_array_foreach (msg, i, elem)
 		dispatch_one(c, elem, b);
