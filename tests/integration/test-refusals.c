@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "mpd.h"
 #include "proto.h"
 
 static struct mpdd d;
@@ -222,5 +223,77 @@ Test(refusals, int_overflow_is_refused_and_changes_nothing)
 	json_decref(r);
 	test_assert_ping(d.socket);
 	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(refusals, libmpd_surfaces_the_refusals)
+{
+	const char *extra[] = { "--max-output", "4K", NULL };
+	struct mpd_client *c;
+	struct mpd_error err;
+	json_t *deep, *item = NULL, *items;
+	char *big;
+	double f;
+	int64_t n;
+
+	mpdd_start(&d, extra);
+	cr_assert_eq(mpd_connect(&c, d.socket, &err), 0, "%s", err.message);
+
+	/* Overflow: the daemon's refusal, with its reason. */
+	item = json_real(1e308);
+	cr_assert_eq(mpd_value_create(c, "f", "float", item, 0, &err), 0);
+	json_decref(item);
+	item = NULL;
+	cr_assert_eq(mpd_value_add_double(c, "f", 1e308, &f, &err),
+		     MPD_E_INVALID_STATE);
+	cr_assert_str_eq(err.name, "invalid_state");
+	cr_assert(strstr(err.message, "overflows a double") != NULL, "%s",
+		  err.message);
+	cr_assert_str_eq(json_string_value(json_object_get(err.data, "reason")),
+			 "overflow");
+	cr_assert_eq(mpd_value_get_double(c, "f", &f, &err), 0);
+	cr_assert_eq(f, 1e308);
+	item = json_integer(INT64_MIN);
+	cr_assert_eq(mpd_value_create(c, "i", "int", item, 0, &err), 0);
+	json_decref(item);
+	item = NULL;
+	cr_assert_eq(mpd_value_add_int(c, "i", -1, &n, &err),
+		     MPD_E_INVALID_STATE);
+	cr_assert(strstr(err.message, "overflows int64") != NULL, "%s",
+		  err.message);
+
+	/* Too deep: refused before anything is sent. */
+	cr_assert_eq(mpd_queue_create(c, "q", 0, 0, &err), 0);
+	deep = nested(MPD_MAX_ITEM_DEPTH);
+	cr_assert_eq(mpd_queue_put(c, "q", deep, 0, &err), MPD_E_INVAL);
+	cr_assert(strstr(err.message, "deeper") != NULL, "%s", err.message);
+	items = json_pack("[i, O]", 1, deep);
+	cr_assert_eq(mpd_queue_put_many(c, "q", items, 0, &err), MPD_E_INVAL);
+	json_decref(items);
+	cr_assert_eq(mpd_value_set(c, "f", deep, &err), MPD_E_INVAL);
+	json_decref(deep);
+	deep = nested(MPD_MAX_DEPTH);
+	cr_assert_eq(
+		mpd_call(c, "queue.put",
+			 json_pack("{s:s, s:O}", "name", "q", "item", deep),
+			 NULL, &err),
+		MPD_E_INVAL);
+	json_decref(deep);
+	cr_assert_eq(mpd_ping(c, &err), 0, "%s", err.message);
+
+	/* An item whose reply cannot fit max_output stays queued. */
+	big = malloc(8193);
+	memset(big, 'b', 8192);
+	big[8192] = '\0';
+	cr_assert_eq(mpd_queue_put_string(c, "q", big, 0, &err), 0);
+	free(big);
+	cr_assert_eq(mpd_queue_get(c, "q", 0, &item, &err), MPD_E_LIMIT);
+	cr_assert_str_eq(json_string_value(json_object_get(err.data, "limit")),
+			 "max_output");
+	cr_assert_null(item);
+	cr_assert_eq(mpd_queue_size(c, "q", &items, &err), 0);
+	cr_assert_eq(json_integer_value(json_object_get(items, "size")), 1);
+	json_decref(items);
+	mpd_close(c);
 	mpdd_stop(&d);
 }
