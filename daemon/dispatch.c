@@ -195,8 +195,15 @@ void req_result_text(struct req *r, const char *json, size_t len)
 		/* Notifications need nothing; batches collect values. */
 		json_t *v = NULL;
 
-		if (r->id != NULL)
+		if (r->id != NULL) {
 			v = mpd_json_parse(json, len, JSON_DECODE_ANY, NULL);
+			if (v == NULL) {
+				/* What it carried goes back with r. */
+				req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+					  "out of memory");
+				return;
+			}
+		}
 		req_result(r, v);
 		return;
 	}
@@ -270,6 +277,11 @@ void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	if (r->hold != NULL) {
+		/* An error carries no items: they go back. */
+		r->hold->release(r->hold, false);
+		r->hold = NULL;
+	}
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);

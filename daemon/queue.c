@@ -1014,6 +1014,9 @@ static void get(struct req *r, json_t *params, size_t max, bool many)
 
 	if (q == NULL)
 		return;
+	if (q->size > 0 && q->ngetters > 0)
+		/* Getters that wait for output room come first. */
+		queue_pump(q);
 	if (q->size > 0) {
 		enum serve_status st = serve(q, r, max, many, NULL);
 
