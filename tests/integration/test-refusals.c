@@ -272,12 +272,9 @@ Test(refusals, libmpd_surfaces_the_refusals)
 	json_decref(items);
 	cr_assert_eq(mpd_value_set(c, "f", deep, &err), MPD_E_INVAL);
 	json_decref(deep);
-	deep = nested(MPD_MAX_DEPTH);
-	cr_assert_eq(
-		mpd_call(c, "queue.put",
-			 json_pack("{s:s, s:O}", "name", "q", "item", deep),
-			 NULL, &err),
-		MPD_E_INVAL);
+	deep = json_pack("{s:s, s:o}", "name", "q", "item",
+			 nested(MPD_MAX_DEPTH));
+	cr_assert_eq(mpd_call(c, "queue.put", deep, NULL, &err), MPD_E_INVAL);
 	json_decref(deep);
 	cr_assert_eq(mpd_ping(c, &err), 0, "%s", err.message);
 
