@@ -306,12 +306,15 @@ void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
 	mpdd.parked++;
 }
 
-/* The connection is closing: cancel and free its parked requests. */
+/*
+ * The connection is closing: cancel and free its parked requests, newest
+ * first, so that items the batches among them took go back in order.
+ */
 void req_cancel_all(struct conn *c)
 {
 	struct req *r;
 
-	while ((r = TAILQ_FIRST(&c->parked)) != NULL) {
+	while ((r = TAILQ_LAST(&c->parked, req_list)) != NULL) {
 		if (r->cancel != NULL)
 			r->cancel(r);
 		if (r->batch != NULL)

@@ -165,7 +165,7 @@ struct conn {
 	int line_fds[MPD_MAX_FDS_PER_MESSAGE]; /* the current line's */
 	int line_nfds; /* a handler that keeps them sets this to 0 */
 	int64_t proc_id; /* the worker this peer is, or 0 */
-	TAILQ_HEAD(, req) parked;
+	TAILQ_HEAD(req_list, req) parked;
 	unsigned nparked;
 	bool closing; /* flush the output, then close */
 	bool dead; /* drop the output and close */

@@ -208,6 +208,38 @@ Test(delivery, a_batch_dropped_with_its_connection_returns_its_items)
 	mpdd_stop(&d);
 }
 
+/* Several open batches dropped at once give their items back in order. */
+Test(delivery, open_batches_dropped_together_keep_the_order)
+{
+	static const char batch[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"queue.get_many\","
+		"\"params\":{\"name\":\"q\",\"max\":2}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"queue.get\","
+		"\"params\":{\"name\":\"empty\"}}]\n";
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	b = test_connect(d.socket);
+	mkqueue(b, "q");
+	mkqueue(b, "empty");
+	json_decref(ok(b, "queue.put_many",
+		       json_pack("{s:s, s:[i, i, i, i, i, i, i]}", "name", "q",
+				 "items", 0, 1, 2, 3, 4, 5, 6)));
+	a = test_connect(d.socket);
+	for (int i = 0; i < 3; i++)
+		test_send_str(a, batch);
+	/* The three batches are read and hold six items. */
+	for (int i = 0; i < 100000 && qsize(b, "q") != 1; i++)
+		;
+	cr_assert_eq(qsize(b, "q"), 1);
+	close(a);
+	for (int i = 0; i < 100000 && qsize(b, "q") != 7; i++)
+		;
+	drain_expect(b, "q", 0, 7);
+	close(b);
+	mpdd_stop(&d);
+}
+
 /* Put n integer-tagged items of about size bytes: [i, "xxx..."]. */
 static void put_sized(int fd, const char *q, int n, size_t size)
 {
