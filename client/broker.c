@@ -88,6 +88,22 @@ static int check_finite(const char *fn, const char *what, double v,
 	return 0;
 }
 
+/*
+ * An item or value to keep: nested no deeper than every reply that hands
+ * it out can carry (MPD_MAX_ITEM_DEPTH, which the daemon enforces too).
+ * Returns 0 or MPD_E_INVAL.
+ */
+static int check_depth(const char *fn, const char *what, const json_t *v,
+		       struct mpd_error *err)
+{
+	if (v != NULL &&
+	    mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) > MPD_MAX_ITEM_DEPTH)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "%s: %s nests deeper than %d levels", fn,
+				   what, MPD_MAX_ITEM_DEPTH);
+	return 0;
+}
+
 /* A pointer the caller must give (an out-parameter, an item, a type).
  * Returns 0 or MPD_E_INVAL. */
 static int check_given(const char *fn, const char *what, const void *p,
@@ -352,6 +368,8 @@ static int queue_put(struct mpd_client *c, const char *fn, const char *name,
 	if (r == 0)
 		r = check_given(fn, "item", item, err);
 	if (r == 0)
+		r = check_depth(fn, "item", item, err);
+	if (r == 0)
 		r = check_timeout(fn, timeout, err);
 	if (r < 0)
 		return r;
@@ -406,6 +424,9 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 	if (r == 0 && (!json_is_array(items) || json_array_size(items) == 0))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: items is not a non-empty array", __func__);
+	for (size_t i = 0; r == 0 && i < json_array_size(items); i++)
+		r = check_depth(__func__, "an item", json_array_get(items, i),
+				err);
 	if (r == 0)
 		r = check_timeout(__func__, timeout, err);
 	if (r < 0)
@@ -643,6 +664,8 @@ int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 	if (r == 0 && (type == NULL || type[0] == '\0'))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: type is NULL or empty", __func__);
+	if (r == 0)
+		r = check_depth(__func__, "initial", initial, err);
 	if (r < 0)
 		return r;
 	r = name_params(__func__, name, &p, err);
@@ -688,6 +711,8 @@ static int value_set(struct mpd_client *c, const char *fn, const char *name,
 
 	if (r == 0)
 		r = check_given(fn, "value", value, err);
+	if (r == 0)
+		r = check_depth(fn, "value", value, err);
 	if (r < 0)
 		return r;
 	r = name_params(fn, name, &p, err);
@@ -753,6 +778,10 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 		r = check_given(__func__, "expected", expected, err);
 	if (r == 0)
 		r = check_given(__func__, "value", value, err);
+	if (r == 0)
+		r = check_depth(__func__, "expected", expected, err);
+	if (r == 0)
+		r = check_depth(__func__, "value", value, err);
 	if (r < 0)
 		return r;
 	r = name_params(__func__, name, &p, err);

@@ -498,6 +498,13 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call: params must be an object or an "
 				   "array");
+	/* The request's envelope is one level around its params. */
+	if (params != NULL &&
+	    mpd_json_depth(params, MPD_MAX_DEPTH - 1) > MPD_MAX_DEPTH - 1)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call: params nest deeper than mpdd "
+				   "reads (%d levels with the request)",
+				   MPD_MAX_DEPTH);
 	if (nfds > MPD_MAX_FDS_PER_MESSAGE)
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call_fds: %zu descriptors, at most %d",

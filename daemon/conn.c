@@ -13,8 +13,21 @@
  * cannot make the daemon grow. A line over --max-message gets one error
  * reply and the connection is closed once that reply is flushed, since the
  * framing is lost. All teardown is in conn_close().
+ *
+ * A reply that carries queue items carries their holds (struct hold): the
+ * connection counts the bytes it queued and wrote, and a hold is released
+ * as delivered only once the socket has taken its reply's last byte. When
+ * the output is dropped instead (a write fails because the peer is gone,
+ * the client is killed, the connection closes with output unsent), the
+ * holds still waiting are released undelivered and their items go back.
+ *
+ * A peer that half-closes (shutdown(SHUT_WR): socat, nc) is still served:
+ * its parked requests stay parked until answered or timed out, and the
+ * connection closes once its last reply is written. A peer that closes
+ * both ways is gone, and its connection is closed at once.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -81,6 +94,7 @@ struct conn *conn_new(int fd)
 	else
 		log_debug("%s: SO_PEERGROUPS: %s", __func__, strerror(errno));
 	TAILQ_INIT(&c->parked);
+	TAILQ_INIT(&c->holds);
 	mpd_framer_init(&c->in, mpdd.opt.max_message);
 	fdq_init(&c->fdq);
 	c->out = evbuffer_new();
@@ -111,12 +125,31 @@ struct conn *conn_new(int fd)
 	return c;
 }
 
-/* Tear a connection down now: parked requests cancelled, fds closed. */
+/*
+ * Release every hold of l (emptied): delivered ones oldest first,
+ * undelivered ones newest first, so that what goes back to the head of a
+ * queue keeps its order.
+ */
+void hold_release_all(struct hold_list *l, bool delivered)
+{
+	struct hold *h;
+
+	while ((h = delivered ? TAILQ_FIRST(l) : TAILQ_LAST(l, hold_list)) !=
+	       NULL) {
+		TAILQ_REMOVE(l, h, entry);
+		h->release(h, delivered);
+	}
+}
+
+/* Tear a connection down now: parked requests cancelled, fds closed, and
+ * whatever unsent replies carried given back. */
 void conn_close(struct conn *c)
 {
 	log_debug("connection %llu: closed (%zu unsent bytes)",
 		  (unsigned long long)c->id, evbuffer_get_length(c->out));
+	/* Batches still open are newer than any reply in out. */
 	req_cancel_all(c);
+	hold_release_all(&c->holds, false);
 	proctab_conn_closed(c);
 	if (mpdd.reader == c)
 		mpdd.reader = NULL;
@@ -166,11 +199,13 @@ size_t conn_room(const struct conn *c)
 	return used < mpdd.opt.max_output ? mpdd.opt.max_output - used : 0;
 }
 
-/* The connection is beyond use: no more output, close from the loop. */
+/* The connection is beyond use: no more output (what it carried goes
+ * back), close from the loop. */
 void conn_kill(struct conn *c)
 {
 	c->dead = true;
 	c->closing = true;
+	hold_release_all(&c->holds, false);
 	evbuffer_drain(c->out, evbuffer_get_length(c->out));
 	event_del(c->ev_read);
 	event_active(c->ev_write, EV_WRITE, 0);
@@ -182,17 +217,33 @@ void conn_kill(struct conn *c)
  */
 static void conn_flush(struct conn *c)
 {
+	bool wrote = false;
+
 	while (!c->dead && evbuffer_get_length(c->out) > 0) {
 		int n = evbuffer_write(c->out, c->fd);
+		struct hold *h;
 
-		if (n > 0)
+		if (n > 0) {
+			c->out_written += (uint64_t)n;
+			while ((h = TAILQ_FIRST(&c->holds)) != NULL &&
+			       h->end <= c->out_written) {
+				TAILQ_REMOVE(&c->holds, h, entry);
+				h->release(h, true);
+			}
+			wrote = true;
 			continue;
+		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		log_debug("connection %llu: write: %s",
 			  (unsigned long long)c->id,
 			  n == 0 ? "closed" : strerror(errno));
 		conn_kill(c);
+	}
+	if (wrote && c->want_room && !c->dead) {
+		/* Room for the gets that wait for it. */
+		c->want_room = false;
+		queue_conn_room(c);
 	}
 }
 
@@ -212,14 +263,20 @@ static void conn_write_cb(evutil_socket_t fd, short events, void *arg)
 /*
  * Queue one encoded line (malloc'd, ending in '\n'; ours now) and write
  * what the socket takes now; the rest goes out when the socket is
- * writable. A client whose unread output passes --max-output is dropped.
- * Never frees c: any close is deferred to the loop, so callers may keep
- * using c until they return.
+ * writable. holds (may be NULL; emptied) ride with the line and are
+ * released when it is written or dropped. A client whose unread output
+ * passes --max-output is dropped. Never frees c: any close is deferred to
+ * the loop, so callers may keep using c until they return.
  */
-void conn_send_line(struct conn *c, char *line, size_t len)
+void conn_send_line(struct conn *c, char *line, size_t len,
+		    struct hold_list *holds)
 {
+	struct hold *h;
+
 	if (c->dead) {
 		free(line);
+		if (holds != NULL)
+			hold_release_all(holds, false);
 		return;
 	}
 	if (evbuffer_get_length(c->out) + len > mpdd.opt.max_output) {
@@ -228,6 +285,8 @@ void conn_send_line(struct conn *c, char *line, size_t len)
 			  (unsigned long long)c->id, (long)c->pid,
 			  mpdd.opt.max_output);
 		free(line);
+		if (holds != NULL)
+			hold_release_all(holds, false);
 		conn_kill(c);
 		return;
 	}
@@ -236,8 +295,16 @@ void conn_send_line(struct conn *c, char *line, size_t len)
 		free(line);
 		log_warnx("connection %llu: out of memory for output; closing",
 			  (unsigned long long)c->id);
+		if (holds != NULL)
+			hold_release_all(holds, false);
 		conn_kill(c);
 		return;
+	}
+	c->out_queued += len;
+	while (holds != NULL && (h = TAILQ_FIRST(holds)) != NULL) {
+		TAILQ_REMOVE(holds, h, entry);
+		h->end = c->out_queued;
+		TAILQ_INSERT_TAIL(&c->holds, h, entry);
 	}
 	if (event_pending(c->ev_write, EV_WRITE, NULL))
 		return; /* the socket is full: wait for it */
@@ -246,22 +313,50 @@ void conn_send_line(struct conn *c, char *line, size_t len)
 		event_active(c->ev_write, EV_WRITE, 0);
 }
 
-/* Queue one message (borrowed) as a line; see conn_send_line(). */
-void conn_send(struct conn *c, const json_t *msg)
+/* Queue one message (borrowed) as a line, with holds (may be NULL;
+ * emptied); see conn_send_line(). */
+void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds)
 {
 	size_t len;
-	char *line;
+	char *line = NULL;
 
-	if (c->dead)
-		return;
-	line = mpd_rpc_encode(msg, &len);
+	if (!c->dead)
+		line = mpd_rpc_encode(msg, &len);
 	if (line == NULL) {
+		if (holds != NULL)
+			hold_release_all(holds, false);
+		if (c->dead)
+			return;
 		log_warnx("connection %llu: cannot encode a reply; closing",
 			  (unsigned long long)c->id);
 		conn_kill(c);
 		return;
 	}
-	conn_send_line(c, line, len);
+	conn_send_line(c, line, len, holds);
+}
+
+/* Queue one message (borrowed) as a line; see conn_send_line(). */
+void conn_send(struct conn *c, const json_t *msg)
+{
+	conn_send_held(c, msg, NULL);
+}
+
+/*
+ * A parked request of c was answered or cancelled. A half-closed
+ * connection with nothing left parked closes once its output is written.
+ */
+void conn_parked_done(struct conn *c)
+{
+	if (c->eof && c->nparked == 0 && !c->closing)
+		conn_finish(c);
+}
+
+/* Has the peer closed its end both ways (not only half-closed)? */
+static bool conn_peer_gone(const struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
 static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
@@ -300,8 +395,20 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 				  "%zu bytes discarded",
 				  (unsigned long long)c->id,
 				  mpd_framer_pending(&c->in));
-		/* The peer may still read what is queued for it. */
-		conn_finish(c);
+		if (conn_peer_gone(c)) {
+			/* Nobody will read a reply: what they would have
+			 * carried stays where it is. */
+			log_debug("connection %llu: peer gone",
+				  (unsigned long long)c->id);
+			conn_close(c);
+			return;
+		}
+		/* Half-closed: the peer still reads. Serve what is parked,
+		 * then close once the last reply is written. */
+		c->eof = true;
+		event_del(c->ev_read);
+		if (c->nparked == 0)
+			conn_finish(c);
 		return;
 	}
 	conn_process(c);

@@ -7,7 +7,11 @@
  * spec here, centrally, before any handler runs (as sd-varlink does). A
  * handler then answers through req_result()/req_error(), at once or later
  * after req_park(). Batches collect their replies and go out as one array
- * when the last member is answered.
+ * when the last member is answered; the holds of queue items their replies
+ * carry wait with them, and go back if the batch is cancelled.
+ *
+ * A method that takes from the broker (taking_methods[]) is not run for a
+ * notification: nothing it took could be handed over.
  *
  * Adding a method: one row here, its handler in the file of its noun,
  * docs/protocol.md, libmpd, mpd-cli and tests.
@@ -23,11 +27,14 @@ struct batch {
 	struct conn *conn;
 	json_t *replies; /* array of responses, in completion order */
 	size_t pending; /* members not yet answered (+1 while dispatching) */
-	size_t reserved; /* bytes of replies counted with req_reserve() */
+	size_t bytes; /* encoded size of the replies so far */
+	struct hold_list holds; /* of the items the replies carry */
 };
 
-/* Bytes of a reply's envelope beyond its result (id, keys, batch
- * separators), kept aside by req_budget(). */
+/* Bytes of a batch reply besides its members: brackets, commas, '\n'. */
+#define BATCH_OVERHEAD 16
+/* Bytes of a reply's envelope beyond its result (id, keys), kept aside by
+ * req_budget(). */
 #define REPLY_SLACK 1024
 
 static const struct method methods[] = {
@@ -68,6 +75,19 @@ static const struct method methods[] = {
 	{ MPD_M_VALUE_SET, value_set, value_set_params },
 };
 
+/* Methods that take from the broker: what they take can only be handed
+ * over in a reply, so they are refused as notifications. */
+static const method_fn taking_methods[] = { queue_get, queue_get_many };
+
+static bool method_takes(const struct method *m)
+{
+	for (size_t i = 0;
+	     i < sizeof(taking_methods) / sizeof(taking_methods[0]); i++)
+		if (m->handler == taking_methods[i])
+			return true;
+	return false;
+}
+
 static int method_cmp(const void *key, const void *row)
 {
 	return strcmp(key, ((const struct method *)row)->name);
@@ -96,20 +116,43 @@ static void batch_done(struct batch *b, bool send)
 	if (--b->pending > 0)
 		return;
 	if (send && json_array_size(b->replies) > 0)
-		conn_send(b->conn, b->replies);
+		conn_send_held(b->conn, b->replies, &b->holds);
+	hold_release_all(&b->holds, false);
 	json_decref(b->replies);
 	free(b);
 }
 
 static void req_free(struct req *r)
 {
-	if (r->parked) {
-		TAILQ_REMOVE(&r->conn->parked, r, entry);
-		r->conn->nparked--;
-		mpdd.parked--;
-	}
+	struct conn *c = r->conn;
+
+	if (r->hold != NULL)
+		r->hold->release(r->hold, false);
 	json_decref(r->id);
+	if (r->parked) {
+		TAILQ_REMOVE(&c->parked, r, entry);
+		c->nparked--;
+		mpdd.parked--;
+		free(r);
+		conn_parked_done(c);
+		return;
+	}
 	free(r);
+}
+
+/*
+ * Bytes of reply r may still add to its connection's output without
+ * passing --max-output: the connection's room, less what the rest of r's
+ * batch will take.
+ */
+size_t req_room(const struct req *r)
+{
+	size_t room = conn_room(r->conn), used;
+
+	if (r->batch == NULL)
+		return room;
+	used = r->batch->bytes + BATCH_OVERHEAD;
+	return room > used ? room - used : 0;
 }
 
 /* Deliver a response (stolen; NULL when allocation failed) for r. */
@@ -121,7 +164,15 @@ static void req_deliver(struct req *r, json_t *resp)
 	} else if (r->id == NULL) {
 		/* A notification: executed, never answered. */
 	} else if (r->batch != NULL) {
-		json_array_append(r->batch->replies, resp);
+		if (json_array_append(r->batch->replies, resp) == 0) {
+			r->batch->bytes +=
+				json_dumpb(resp, NULL, 0, JSON_COMPACT) + 1;
+			if (r->hold != NULL) {
+				TAILQ_INSERT_TAIL(&r->batch->holds, r->hold,
+						  entry);
+				r->hold = NULL;
+			}
+		}
 	} else {
 		conn_send(r->conn, resp);
 	}
@@ -147,8 +198,15 @@ void req_result_text(struct req *r, const char *json, size_t len)
 		/* Notifications need nothing; batches collect values. */
 		json_t *v = NULL;
 
-		if (r->id != NULL)
+		if (r->id != NULL) {
 			v = mpd_json_parse(json, len, JSON_DECODE_ANY, NULL);
+			if (v == NULL) {
+				/* What it carried goes back with r. */
+				req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+					  "out of memory");
+				return;
+			}
+		}
 		req_result(r, v);
 		return;
 	}
@@ -178,7 +236,15 @@ void req_result_text(struct req *r, const char *json, size_t len)
 	line[n++] = '}';
 	line[n++] = '\n';
 	free(idtext);
-	conn_send_line(r->conn, line, n);
+	if (r->hold != NULL) {
+		struct hold_list holds = TAILQ_HEAD_INITIALIZER(holds);
+
+		TAILQ_INSERT_TAIL(&holds, r->hold, entry);
+		r->hold = NULL;
+		conn_send_line(r->conn, line, n, &holds);
+	} else {
+		conn_send_line(r->conn, line, n, NULL);
+	}
 	req_free(r);
 }
 
@@ -214,6 +280,11 @@ void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	if (r->hold != NULL) {
+		/* An error carries no items: they go back. */
+		r->hold->release(r->hold, false);
+		r->hold = NULL;
+	}
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -239,32 +310,28 @@ void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
 }
 
 /*
- * The bytes r's result may take: half of what its connection can still
- * take before --max-output (less what the earlier members of its batch
- * reserved), so that a large reply leaves room for the next ones. Methods
- * whose results can be large (process records and lists) size them to it.
+
+ * The bytes r's result may take: half of its room (req_room(), less an
+ * envelope's slack), so that a large reply leaves room for the next ones.
+ * Methods whose results can be large (process records and lists) size them
+ * to it.
  */
 size_t req_budget(const struct req *r)
 {
-	size_t room = conn_room(r->conn);
-	size_t used = REPLY_SLACK + (r->batch != NULL ? r->batch->reserved : 0);
+	size_t room = req_room(r);
 
-	return room > used ? (room - used) / 2 : 0;
+	return room > REPLY_SLACK ? (room - REPLY_SLACK) / 2 : 0;
 }
 
-/* r's result will take len bytes: count them against its batch's room. */
-void req_reserve(struct req *r, size_t len)
-{
-	if (r->batch != NULL)
-		r->batch->reserved += len + REPLY_SLACK;
-}
-
-/* The connection is closing: cancel and free its parked requests. */
+/*
+ * The connection is closing: cancel and free its parked requests, newest
+ * first, so that items the batches among them took go back in order.
+ */
 void req_cancel_all(struct conn *c)
 {
 	struct req *r;
 
-	while ((r = TAILQ_FIRST(&c->parked)) != NULL) {
+	while ((r = TAILQ_LAST(&c->parked, req_list)) != NULL) {
 		if (r->cancel != NULL)
 			r->cancel(r);
 		if (r->batch != NULL)
@@ -342,6 +409,16 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 			  "method not found: %s", rq.method);
 		return;
 	}
+	if (rq.id == NULL && method_takes(m)) {
+		/* Refused, and a notification is never answered. */
+		log_debug("connection %llu: %s as a notification: refused, "
+			  "nothing taken",
+			  (unsigned long long)c->id, m->name);
+		if (b != NULL)
+			batch_done(b, true);
+		req_free(r);
+		return;
+	}
 	if (mpd_params_check(m->params, rq.params, text, sizeof(text),
 			     &field) != 0) {
 		req_error(r, MPD_RPC_INVALID_PARAMS,
@@ -381,6 +458,7 @@ static void dispatch_batch(struct conn *c, json_t *msg)
 		return;
 	}
 	b->conn = c;
+	TAILQ_INIT(&b->holds);
 	b->pending = 1; /* held until every member is dispatched */
 	json_array_foreach (msg, i, elem)
 		dispatch_one(c, elem, b);

@@ -133,6 +133,25 @@ void server_stop(void);
 void server_resume_accept(void);
 
 /* conn.c */
+
+/*
+ * Something a reply carries that must be given back if the reply is never
+ * delivered: queue items taken for it. A hold rides with its reply (in a
+ * batch until the batch goes out, then in the connection's output) and is
+ * released once: delivered when the socket has taken the reply's last
+ * byte, undelivered when the reply is dropped (its connection died, a
+ * write failed, the output was discarded, the batch was cancelled).
+ * Undelivered holds are released newest first, so items that go back to
+ * the head of a queue keep their order.
+ */
+struct hold {
+	TAILQ_ENTRY(hold) entry;
+	uint64_t end; /* output stream offset just past its reply */
+	void (*release)(struct hold *h, bool delivered); /* frees h */
+};
+TAILQ_HEAD(hold_list, hold);
+void hold_release_all(struct hold_list *l, bool delivered);
+
 struct conn {
 	TAILQ_ENTRY(conn) entry;
 	uint64_t id;
@@ -150,20 +169,28 @@ struct conn {
 	int line_fds[MPD_MAX_FDS_PER_MESSAGE]; /* the current line's */
 	int line_nfds; /* a handler that keeps them sets this to 0 */
 	int64_t proc_id; /* the worker this peer is, or 0 */
-	TAILQ_HEAD(, req) parked;
+	TAILQ_HEAD(req_list, req) parked;
 	unsigned nparked;
 	bool closing; /* flush the output, then close */
 	bool dead; /* drop the output and close */
 	bool backlog; /* complete lines left for the next turn */
+	bool eof; /* the peer half-closed: serve what is parked, then close */
+	bool want_room; /* a parked get waits for output room */
+	uint64_t out_queued; /* output bytes ever queued ... */
+	uint64_t out_written; /* ... and written to the socket */
+	struct hold_list holds; /* of replies in out, oldest first */
 };
 struct conn *conn_new(int fd);
 void conn_close(struct conn *c);
 void conn_close_all(void);
 void conn_send(struct conn *c, const json_t *msg);
-void conn_send_line(struct conn *c, char *line, size_t len);
+void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds);
+void conn_send_line(struct conn *c, char *line, size_t len,
+		    struct hold_list *holds);
 void conn_finish(struct conn *c);
 void conn_kill(struct conn *c);
 size_t conn_room(const struct conn *c);
+void conn_parked_done(struct conn *c);
 
 /* dispatch.c */
 
@@ -180,6 +207,7 @@ struct req {
 	struct batch *batch; /* NULL unless part of a batch */
 	void (*cancel)(struct req *);
 	void *cancel_arg;
+	struct hold *hold; /* given back unless the reply is delivered */
 	bool parked;
 };
 
@@ -200,8 +228,8 @@ void req_result_text(struct req *r, const char *json, size_t len);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void req_park(struct req *r, void (*cancel)(struct req *), void *arg);
+size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);
-void req_reserve(struct req *r, size_t len);
 void req_cancel_all(struct conn *c);
 
 /* daemon.c: the daemon.* methods */
@@ -365,6 +393,7 @@ void queue_close(struct req *r, json_t *params);
 void queue_delete(struct req *r, json_t *params);
 void queue_list(struct req *r, json_t *params);
 void queue_shutdown(void);
+void queue_conn_room(struct conn *c);
 
 /* value.c: the value.* and array.* methods */
 extern const struct mpd_param value_create_params[];

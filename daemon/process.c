@@ -722,7 +722,6 @@ void process_list(struct req *r, json_t *params)
 		snprintf(tail, sizeof(tail), "],\"next\":null}");
 	if (tbuf_add(&b, tail, strlen(tail)) == -1)
 		goto nomem;
-	req_reserve(r, b.len);
 	req_result_text(r, b.s, b.len);
 	free(b.s);
 	return;

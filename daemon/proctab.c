@@ -665,7 +665,6 @@ void proctab_reply(struct req *r, const struct proc *p, bool details)
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
 	}
-	req_reserve(r, len);
 	req_result_text(r, text, len);
 	free(text);
 }

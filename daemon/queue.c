@@ -9,12 +9,20 @@
  * integer is kept in binary, as Redis does, since small integers (task
  * ids, counters) are the commonest small item.
  *
- * Blocking calls park their request on the queue: getters (only while the
- * queue is empty), putters (only while it is full) and joiners. Every
- * change runs queue_pump(), which serves parked getters, then admits
- * parked putters, until neither can move. An item leaves the queue only in
- * a reply to a live connection: a getter whose connection closed is
- * cancelled before any item reaches it.
+ * Blocking calls park their request on the queue: getters (while the
+ * queue is empty, or while their connection has no output room for the
+ * item), putters (only while it is full) and joiners. Every change runs
+ * queue_pump(), which serves parked getters, then admits parked putters,
+ * until neither can move.
+ *
+ * An item leaves the queue only in a reply that is delivered. The items a
+ * reply takes are copied into a hold (struct qhold) that rides with the
+ * reply; if the reply is never written (its connection died, a write
+ * failed, its batch was cancelled), the hold puts them back at the head of
+ * the queue, in their order, and the queue is pumped again from the loop.
+ * A reply never passes its connection's --max-output room: get_many takes
+ * only what fits; a get whose item does not fit waits for the client to
+ * read, and one that could never fit is refused with `limit`.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -60,6 +68,8 @@ struct qwait {
 
 TAILQ_HEAD(qwait_list, qwait);
 
+struct qhold;
+
 struct queue {
 	char *name;
 	size_t maxsize; /* 0: unbounded */
@@ -70,9 +80,26 @@ struct queue {
 	struct qchunk *head, *tail;
 	struct qwait_list getters, putters, joiners;
 	size_t ngetters, nputters;
+	TAILQ_HEAD(, qhold) holds; /* items out in replies not yet written */
+	size_t nheld;
+	bool pump_pending; /* on pump_list */
+	TAILQ_ENTRY(queue) pump_entry;
+};
+
+/* Items taken for a reply, kept until it is delivered. */
+struct qhold {
+	struct hold h; /* first: conn.c and dispatch.c see this */
+	TAILQ_ENTRY(qhold) entry; /* on q->holds */
+	struct queue *q; /* NULL once the queue is deleted */
+	size_t n; /* items */
+	size_t len; /* bytes of data */
+	unsigned char data[]; /* the items as the chunks store them */
 };
 
 static struct hmap queues;
+/* Queues to pump from the loop (items came back, or output room). */
+static TAILQ_HEAD(, queue) pump_list = TAILQ_HEAD_INITIALIZER(pump_list);
+static struct event *pump_ev;
 
 #define NAME_PARAM                                                             \
 	{                                                                      \
@@ -303,40 +330,51 @@ static int fifo_push(struct queue *q, const char *text, size_t len)
  * the end of this one: its text in *text, *len (buf holds a rendered
  * integer). Advances *off past it.
  */
-static void fifo_next(const struct qchunk **cp, size_t *off,
-		      char buf[ITEM_INT_TEXT + 1], const char **text,
-		      size_t *len)
+static size_t fifo_next(const struct qchunk **cp, size_t *off,
+			char buf[ITEM_INT_TEXT + 1], const char **text,
+			size_t *len)
 {
 	const struct qchunk *c = *cp;
+	size_t n;
 
 	while (*off == c->tail) {
 		c = c->next;
 		*off = c->head;
 		*cp = c;
 	}
-	*off += item_load((const unsigned char *)c->data + *off, buf, text,
-			  len);
+	n = item_load((const unsigned char *)c->data + *off, buf, text, len);
+	*off += n;
+	return n;
 }
 
-/* Drop the item at the head. */
-static void fifo_pop(struct queue *q)
+/* Drop the item at the head, copying its stored bytes to dst (NULL: not
+ * copied). Returns how many bytes it took. */
+static size_t fifo_pop(struct queue *q, unsigned char *dst)
 {
 	struct qchunk *c = q->head;
 	char buf[ITEM_INT_TEXT + 1];
 	const char *text;
 	size_t len, n;
 
+	while (c->head == c->tail) {
+		/* A chunk put back in front and drained. */
+		q->head = c->next;
+		munmap(c, c->map);
+		c = q->head;
+	}
 	n = item_load((unsigned char *)c->data + c->head, buf, &text, &len);
+	if (dst != NULL)
+		memcpy(dst, c->data + c->head, n);
 	c->head += n;
 	q->size--;
 	q->bytes -= n;
 	broker_bytes(-(int64_t)n);
 	if (c->head < c->tail)
-		return;
+		return n;
 	if (c != q->tail) {
 		q->head = c->next;
 		munmap(c, c->map);
-		return;
+		return n;
 	}
 	/* The last chunk, drained: reuse it, giving back what it touched
 	 * beyond what a small queue needs. */
@@ -344,6 +382,36 @@ static void fifo_pop(struct queue *q)
 		madvise((char *)c + QCHUNK_KEEP, c->map - QCHUNK_KEEP,
 			MADV_DONTNEED);
 	c->head = c->tail = 0;
+	return n;
+}
+
+/*
+ * Put n items back at the head: data (len bytes) holds them as the chunks
+ * store them, in queue order. Returns 0, or -1 when out of memory.
+ */
+static int fifo_unshift(struct queue *q, const unsigned char *data, size_t len,
+			size_t n)
+{
+	struct qchunk *c = q->head;
+
+	if (c != NULL && c->head >= len) {
+		c->head -= len;
+	} else {
+		c = chunk_new(len);
+		if (c == NULL)
+			return -1;
+		c->head = c->size - len;
+		c->tail = c->size;
+		c->next = q->head;
+		q->head = c;
+		if (q->tail == NULL)
+			q->tail = c;
+	}
+	memcpy(c->data + c->head, data, len);
+	q->size += n;
+	q->bytes += len;
+	broker_bytes((int64_t)len);
+	return 0;
 }
 
 static void fifo_free(struct queue *q)
@@ -360,44 +428,124 @@ static void fifo_free(struct queue *q)
 	q->size = 0;
 }
 
+/* --- handing items out --- */
+
+static void queue_pump(struct queue *q);
+static void qwait_free(struct qwait *w);
+
+static void pump_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct queue *q;
+
+	while ((q = TAILQ_FIRST(&pump_list)) != NULL) {
+		TAILQ_REMOVE(&pump_list, q, pump_entry);
+		q->pump_pending = false;
+		queue_pump(q);
+	}
+}
+
+/* Pump q from the loop, not from deep inside whatever called us. */
+static void pump_later(struct queue *q)
+{
+	if (q->pump_pending)
+		return;
+	if (pump_ev == NULL) {
+		pump_ev = event_new(mpdd.base, -1, 0, pump_cb, NULL);
+		if (pump_ev == NULL) {
+			log_warnx("%s: cannot allocate an event", __func__);
+			return;
+		}
+	}
+	q->pump_pending = true;
+	TAILQ_INSERT_TAIL(&pump_list, q, pump_entry);
+	event_active(pump_ev, 0, 0);
+}
+
+/* A reply that carried items was written (they are gone for good) or
+ * dropped (they go back to the head, in order). */
+static void qhold_release(struct hold *h, bool delivered)
+{
+	struct qhold *qh = (struct qhold *)h;
+	struct queue *q = qh->q;
+
+	if (q != NULL) {
+		TAILQ_REMOVE(&q->holds, qh, entry);
+		q->nheld -= qh->n;
+		if (!delivered) {
+			if (fifo_unshift(q, qh->data, qh->len, qh->n) == -1)
+				log_warnx("queue \"%s\": out of memory: %zu "
+					  "undelivered items lost",
+					  q->name, qh->n);
+			else
+				log_debug("queue \"%s\": %zu undelivered "
+					  "items back at the head",
+					  q->name, qh->n);
+			pump_later(q);
+		}
+	}
+	free(qh);
+}
+
+/* What serve() did. */
+enum serve_status {
+	SERVED, /* r was answered with items */
+	NO_ROOM, /* not now: r's connection has no room for the first item */
+	TOO_BIG, /* never: its reply would pass max_output */
+};
+
+/* Bytes r's reply needs besides its items: envelope, id, key. */
+static size_t reply_overhead(const struct req *r)
+{
+	size_t id = json_is_string(r->id) ? json_string_length(r->id) : 0;
+
+	/* A string id may grow six-fold when escaped. */
+	return ITEM_OVERHEAD + 6 * id;
+}
+
 /*
- * Answer r with up to max items from the head (q->size > 0), popping
- * them: {"item": ...} or, when many, {"items": [...]}.
+ * Answer r with up to max items from the head (q->size > 0), taking them
+ * from the queue into a hold that rides with the reply: {"item": ...} or,
+ * when many, {"items": [...]}. Only as many items as r's connection has
+ * output room for. When it answers and w is not NULL, w (r's waiter) is
+ * freed first. Returns what it did; r is answered only when SERVED (or
+ * when out of memory, then too as SERVED).
  */
-static void reply_items(struct queue *q, struct req *r, size_t max, bool many)
+static enum serve_status serve(struct queue *q, struct req *r, size_t max,
+			       bool many, struct qwait *w)
 {
 	const struct qchunk *c = q->head;
-	size_t off = c->head, len, total = 16, n = 0;
+	size_t off = c->head, len, total = 16, raw = 0, n;
 	size_t take = max < q->size ? max : q->size;
-	size_t room = conn_room(r->conn);
+	size_t room = req_room(r), overhead = reply_overhead(r);
 	char *buf, *p, num[ITEM_INT_TEXT + 1];
+	struct qhold *qh;
 	const char *t;
 
-	/* Size the reply, then write it: items are copied once. Only as
-	 * many items as the client's output room takes: an item leaves the
-	 * queue only in a reply that is sure to be queued for it. */
+	/* Size the reply, then write it: items are copied once. */
 	for (size_t i = 0; i < take; i++) {
-		fifo_next(&c, &off, num, &t, &len);
-		if (total + len + 1 + ITEM_OVERHEAD > room) {
+		size_t stored = fifo_next(&c, &off, num, &t, &len);
+
+		if (total + len + 1 + overhead > room) {
+			if (i == 0)
+				return total + len + 1 + overhead >
+						       mpdd.opt.max_output ?
+					       TOO_BIG :
+					       NO_ROOM;
 			take = i;
 			break;
 		}
 		total += len + 1;
+		raw += stored;
 	}
-	if (take == 0) {
-		/* It cannot take even one: it is not reading. Drop it, and
-		 * keep the items for the others. */
-		log_warnx("connection %llu: no room for a queue item in its "
-			  "unread output; dropping it",
-			  (unsigned long long)r->conn->id);
-		conn_kill(r->conn);
-		req_error(r, MPD_RPC_LIMIT, NULL, "no room for the reply");
-		return;
-	}
+	if (w != NULL)
+		qwait_free(w);
 	buf = malloc(total);
-	if (buf == NULL) {
+	qh = malloc(sizeof(*qh) + raw);
+	if (buf == NULL || qh == NULL) {
+		free(buf);
+		free(qh);
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
+		return SERVED;
 	}
 	p = buf;
 	p += sprintf(p, many ? "{\"items\":[" : "{\"item\":");
@@ -413,10 +561,34 @@ static void reply_items(struct queue *q, struct req *r, size_t max, bool many)
 	if (many)
 		*p++ = ']';
 	*p++ = '}';
+	qh->h.release = qhold_release;
+	qh->q = q;
+	qh->n = take;
+	qh->len = 0;
+	for (n = 0; n < take; n++)
+		qh->len += fifo_pop(q, qh->data + qh->len);
+	TAILQ_INSERT_TAIL(&q->holds, qh, entry);
+	q->nheld += take;
+	r->hold = &qh->h;
 	req_result_text(r, buf, (size_t)(p - buf));
 	free(buf);
-	for (n = 0; n < take; n++)
-		fifo_pop(q);
+	return SERVED;
+}
+
+/* Refuse r: its reply would not fit its connection's output (now, or
+ * ever); the items stay queued. */
+static void no_room(struct queue *q, struct req *r, enum serve_status why)
+{
+	req_error(r, MPD_RPC_LIMIT,
+		  json_pack("{s:s, s:I}", "limit", "max_output", "max",
+			    (json_int_t)mpdd.opt.max_output),
+		  why == TOO_BIG ?
+			  "the item at the head of queue \"%s\" is too large "
+			  "for a reply within max_output" :
+			  "no room in this connection's output for an item "
+			  "of queue \"%s\" (max_output): read the replies "
+			  "first",
+		  q->name);
 }
 
 /* --- parked calls --- */
@@ -460,8 +632,12 @@ static void qwait_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	switch (w->kind) {
 	case QW_GET:
 		qwait_free(w);
-		req_error(r, MPD_RPC_EMPTY, NULL, "queue \"%s\" is still empty",
-			  q->name);
+		if (q->size > 0)
+			/* It waited for room in its output, not for items. */
+			no_room(q, r, NO_ROOM);
+		else
+			req_error(r, MPD_RPC_EMPTY, NULL,
+				  "queue \"%s\" is still empty", q->name);
 		break;
 	case QW_PUT:
 		qwait_free(w);
@@ -555,16 +731,24 @@ static void queue_pump(struct queue *q)
 		for (w = TAILQ_FIRST(&q->getters); w != NULL && q->size > 0;
 		     w = next) {
 			struct req *r = w->req;
-			size_t max = w->max;
-			bool many = w->many;
+			enum serve_status st;
 
 			next = TAILQ_NEXT(w, entry);
 			/* A connection on its way out gets nothing. */
 			if (r->conn->dead || r->conn->closing)
 				continue;
-			qwait_free(w);
-			reply_items(q, r, max, many);
-			moved = true;
+			st = serve(q, r, w->max, w->many, w);
+			if (st == SERVED) {
+				moved = true;
+			} else if (st == TOO_BIG || r->batch != NULL) {
+				/* A batch goes out whole: no room will come
+				 * while it waits. */
+				qwait_free(w);
+				no_room(q, r, st);
+			} else {
+				/* Served once the client reads. */
+				r->conn->want_room = true;
+			}
 		}
 		while ((w = TAILQ_FIRST(&q->putters)) != NULL &&
 		       has_room(q, w->nitems)) {
@@ -652,17 +836,37 @@ void queue_create(struct req *r, json_t *params)
 	TAILQ_INIT(&q->getters);
 	TAILQ_INIT(&q->putters);
 	TAILQ_INIT(&q->joiners);
+	TAILQ_INIT(&q->holds);
 	broker.objects++;
 	broker.queues++;
 	req_result(r, json_pack("{s:s, s:I, s:b}", "name", q->name, "maxsize",
 				(json_int_t)q->maxsize, "created", 1));
 }
 
-/* Encode items (n of them) for q. Returns 0, or -1 with r answered. */
-static int encode_items(struct req *r, json_t **in, size_t n, char ***out,
-			size_t **lens, uint64_t *bytes)
+/*
+ * Encode items (n of them, from the param field) for q. Returns 0, or -1
+ * with r answered.
+ */
+static int encode_items(struct req *r, const char *field, json_t **in, size_t n,
+			char ***out, size_t **lens, uint64_t *bytes)
 {
 	size_t max = mpdd.opt.max_message - ITEM_OVERHEAD;
+
+	/* What no reply could carry is refused before anything is kept. */
+	for (size_t i = 0; i < n; i++) {
+		if (mpd_json_depth(in[i], MPD_MAX_ITEM_DEPTH) >
+		    MPD_MAX_ITEM_DEPTH) {
+			req_error(r, MPD_RPC_INVALID_PARAMS,
+				  json_pack("{s:s, s:i}", "field", field,
+					    "max_depth", MPD_MAX_ITEM_DEPTH),
+				  "\"%s\": an item may nest at most %d levels "
+				  "(every reader must be able to read it)",
+				  field, MPD_MAX_ITEM_DEPTH);
+			*out = NULL;
+			*lens = NULL;
+			return -1;
+		}
+	}
 
 	*out = calloc(n, sizeof(**out));
 	*lens = calloc(n, sizeof(**lens));
@@ -705,8 +909,10 @@ static void free_items(char **items, size_t *lens, size_t n)
 	free(lens);
 }
 
-/* queue.put and queue.put_many: n items, all or nothing. */
-static void put(struct req *r, json_t *params, json_t **in, size_t n)
+/* queue.put and queue.put_many: n items (from the param field), all or
+ * nothing. */
+static void put(struct req *r, json_t *params, const char *field, json_t **in,
+		size_t n)
 {
 	json_t *timeout = json_object_get(params, "timeout");
 	struct queue *q = lookup(r, params);
@@ -739,7 +945,7 @@ static void put(struct req *r, json_t *params, json_t **in, size_t n)
 			  q->name, q->size);
 		return;
 	}
-	if (encode_items(r, in, n, &items, &lens, &bytes) == -1)
+	if (encode_items(r, field, in, n, &items, &lens, &bytes) == -1)
 		return;
 	if (!broker_room(r, 0, bytes)) {
 		free_items(items, lens, n);
@@ -780,7 +986,7 @@ void queue_put(struct req *r, json_t *params)
 {
 	json_t *item = json_object_get(params, "item");
 
-	put(r, params, &item, 1);
+	put(r, params, "item", &item, 1);
 }
 
 void queue_put_many(struct req *r, json_t *params)
@@ -795,7 +1001,7 @@ void queue_put_many(struct req *r, json_t *params)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(items, i);
-	put(r, params, v, n);
+	put(r, params, "items", v, n);
 	free(v);
 }
 
@@ -808,9 +1014,28 @@ static void get(struct req *r, json_t *params, size_t max, bool many)
 
 	if (q == NULL)
 		return;
-	if (q->size > 0) {
-		reply_items(q, r, max, many);
+	if (q->size > 0 && q->ngetters > 0)
+		/* Getters that wait for output room come first. */
 		queue_pump(q);
+	if (q->size > 0) {
+		enum serve_status st = serve(q, r, max, many, NULL);
+
+		if (st == SERVED) {
+			queue_pump(q);
+			return;
+		}
+		if (st == TOO_BIG || r->batch != NULL ||
+		    (timeout != NULL && json_number_value(timeout) == 0)) {
+			no_room(q, r, st);
+			return;
+		}
+		/* Wait for the client to read what it was sent. */
+		w = qwait_park(q, r, QW_GET, params);
+		if (w != NULL) {
+			w->max = max;
+			w->many = many;
+			r->conn->want_room = true;
+		}
 		return;
 	}
 	if (q->closed) {
@@ -847,13 +1072,14 @@ void queue_size(struct req *r, json_t *params)
 
 	if (q == NULL)
 		return;
-	req_result(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I}", "size",
-				(json_int_t)q->size, "maxsize",
+	req_result(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
+				"size", (json_int_t)q->size, "maxsize",
 				(json_int_t)q->maxsize, "unfinished",
 				(json_int_t)q->unfinished, "getters",
 				(json_int_t)q->ngetters, "putters",
 				(json_int_t)q->nputters, "closed", q->closed,
-				"bytes", (json_int_t)q->bytes));
+				"bytes", (json_int_t)q->bytes, "held",
+				(json_int_t)q->nheld));
 }
 
 void queue_task_done(struct req *r, json_t *params)
@@ -917,9 +1143,18 @@ void queue_close(struct req *r, json_t *params)
 
 static void queue_free(struct queue *q)
 {
+	struct qhold *qh;
+
 	qwait_fail_all(&q->getters, MPD_RPC_CLOSED, "was deleted", q->name);
 	qwait_fail_all(&q->putters, MPD_RPC_CLOSED, "was deleted", q->name);
 	qwait_fail_all(&q->joiners, MPD_RPC_CLOSED, "was deleted", q->name);
+	/* Items out in replies have nowhere to go back to. */
+	while ((qh = TAILQ_FIRST(&q->holds)) != NULL) {
+		TAILQ_REMOVE(&q->holds, qh, entry);
+		qh->q = NULL;
+	}
+	if (q->pump_pending)
+		TAILQ_REMOVE(&pump_list, q, pump_entry);
 	fifo_free(q);
 	hmap_del(&queues, q->name);
 	broker.objects--;
@@ -968,4 +1203,24 @@ void queue_shutdown(void)
 		queue_free(all[i]);
 	free(all);
 	hmap_free(&queues);
+	if (pump_ev != NULL)
+		event_free(pump_ev);
+	pump_ev = NULL;
+}
+
+/*
+ * c has written some of its output: the queues where it has gets waiting
+ * for room are pumped (from the loop).
+ */
+void queue_conn_room(struct conn *c)
+{
+	struct req *r;
+
+	TAILQ_FOREACH (r, &c->parked, entry) {
+		struct qwait *w = r->cancel_arg;
+
+		if (r->cancel == qwait_cancel && w->kind == QW_GET &&
+		    w->q->size > 0)
+			pump_later(w->q);
+	}
 }

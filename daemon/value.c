@@ -8,6 +8,12 @@
  * every set is type-checked; arrays are fixed-length int64 or double
  * vectors addressed like Python sequences (negative indices, clamped
  * slices).
+ *
+ * Arithmetic never leaves its type: an add whose result would not fit in
+ * int64, or would not be a finite double (JSON has no infinity or NaN, so
+ * no reader could take it), is refused with `invalid_state` naming the
+ * delta, and the value is left as it was. A json value nested deeper than
+ * any reply can carry (MPD_MAX_ITEM_DEPTH) is refused at the door.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -101,6 +107,37 @@ static void bad_param(struct req *r, const char *field, const char *msg)
 {
 	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
 		  "\"%s\": %s", field, msg);
+}
+
+/* Is v (a param given as field) too deep to keep? Then r is answered. */
+static bool too_deep(struct req *r, const char *field, const json_t *v)
+{
+	if (mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) <= MPD_MAX_ITEM_DEPTH)
+		return false;
+	req_error(r, MPD_RPC_INVALID_PARAMS,
+		  json_pack("{s:s, s:i}", "field", field, "max_depth",
+			    MPD_MAX_ITEM_DEPTH),
+		  "\"%s\": a value may nest at most %d levels (every reader "
+		  "must be able to read it)",
+		  field, MPD_MAX_ITEM_DEPTH);
+	return true;
+}
+
+/* Refuse an add of delta to what (the object's name, and "[i]" for an
+ * array element) whose result leaves its type; nothing changed. */
+static void overflow(struct req *r, const char *what, const char *type,
+		     const json_t *cur, const json_t *delta)
+{
+	char *a = json_dumps(cur, JSON_ENCODE_ANY);
+	char *b = json_dumps(delta, JSON_ENCODE_ANY);
+
+	req_error(r, MPD_RPC_INVALID_STATE,
+		  json_pack("{s:s, s:s, s:O, s:O}", "field", "delta", "reason",
+			    "overflow", "value", cur, "delta", delta),
+		  "%s: %s + %s overflows %s; unchanged", what,
+		  a != NULL ? a : "?", b != NULL ? b : "?", type);
+	free(a);
+	free(b);
 }
 
 /* --- values --- */
@@ -219,6 +256,8 @@ void value_create(struct req *r, json_t *params)
 						v->v, "created", 0));
 		return;
 	}
+	if (init != NULL && too_deep(r, "value", init))
+		return;
 	if (init == NULL)
 		nv = t == V_INT	   ? json_integer(0) :
 		     t == V_FLOAT  ? json_real(0) :
@@ -268,7 +307,7 @@ void value_set(struct req *r, json_t *params)
 	struct value *v = value_lookup(r, params);
 	json_t *nv;
 
-	if (v == NULL)
+	if (v == NULL || too_deep(r, "value", json_object_get(params, "value")))
 		return;
 	nv = coerce(v->type, json_object_get(params, "value"));
 	if (nv == NULL) {
@@ -289,10 +328,13 @@ void value_add(struct req *r, json_t *params)
 {
 	json_t *delta = json_object_get(params, "delta");
 	struct value *v = value_lookup(r, params);
+	char what[MPD_MAX_NAME + 16];
 	int64_t sum;
+	double fsum;
 
 	if (v == NULL)
 		return;
+	snprintf(what, sizeof(what), "value \"%s\"", v->name);
 	if (v->type == V_INT) {
 		if (!json_is_integer(delta)) {
 			bad_param(r, "delta",
@@ -301,14 +343,16 @@ void value_add(struct req *r, json_t *params)
 		}
 		if (!add_int(json_integer_value(v->v),
 			     json_integer_value(delta), &sum)) {
-			req_error(r, MPD_RPC_INVALID_STATE, NULL,
-				  "value \"%s\" would overflow", v->name);
+			overflow(r, what, "int64", v->v, delta);
 			return;
 		}
 		json_integer_set(v->v, sum);
 	} else if (v->type == V_FLOAT) {
-		json_real_set(v->v,
-			      json_real_value(v->v) + json_number_value(delta));
+		fsum = json_real_value(v->v) + json_number_value(delta);
+		if (!isfinite(fsum) || json_real_set(v->v, fsum) == -1) {
+			overflow(r, what, "a double", v->v, delta);
+			return;
+		}
 	} else {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "value \"%s\" is a %s: add needs int or float",
@@ -324,7 +368,9 @@ void value_cas(struct req *r, json_t *params)
 	json_t *expected, *nv;
 	bool equal;
 
-	if (v == NULL)
+	if (v == NULL ||
+	    too_deep(r, "expected", json_object_get(params, "expected")) ||
+	    too_deep(r, "value", json_object_get(params, "value")))
 		return;
 	expected = coerce(v->type, json_object_get(params, "expected"));
 	if (expected == NULL) {
@@ -621,6 +667,7 @@ void array_add(struct req *r, json_t *params)
 {
 	json_t *delta = json_object_get(params, "delta");
 	struct array *a = array_lookup(r, params);
+	char what[MPD_MAX_NAME + 48];
 	size_t i;
 
 	if (a == NULL)
@@ -631,8 +678,18 @@ void array_add(struct req *r, json_t *params)
 		bad_param(r, "index", "out of range");
 		return;
 	}
+	snprintf(what, sizeof(what), "array \"%s\"[%zu]", a->name, i);
 	if (a->is_float) {
-		a->e.f[i] += json_number_value(delta);
+		double sum = a->e.f[i] + json_number_value(delta);
+
+		if (!isfinite(sum)) {
+			json_t *cur = array_elem(a, i);
+
+			overflow(r, what, "a double", cur, delta);
+			json_decref(cur);
+			return;
+		}
+		a->e.f[i] = sum;
 	} else {
 		int64_t sum;
 
@@ -642,9 +699,10 @@ void array_add(struct req *r, json_t *params)
 			return;
 		}
 		if (!add_int(a->e.i[i], json_integer_value(delta), &sum)) {
-			req_error(r, MPD_RPC_INVALID_STATE, NULL,
-				  "array \"%s\"[%zu] would overflow", a->name,
-				  i);
+			json_t *cur = array_elem(a, i);
+
+			overflow(r, what, "int64", cur, delta);
+			json_decref(cur);
 			return;
 		}
 		a->e.i[i] = sum;

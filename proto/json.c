@@ -1293,3 +1293,33 @@ char *mpd_json_encode(const json_t *v, size_t *len, size_t extra)
 		*len = o.len;
 	return o.buf;
 }
+
+size_t mpd_json_depth(const json_t *v, size_t limit)
+{
+	size_t deepest = 1, i;
+	const char *key;
+	json_t *m;
+
+	if (limit == 0)
+		return 1;
+	if (json_is_array(v)) {
+		json_array_foreach (v, i, m) {
+			size_t d = mpd_json_depth(m, limit - 1) + 1;
+
+			if (d > deepest)
+				deepest = d;
+			if (deepest > limit)
+				break;
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach ((json_t *)v, key, m) {
+			size_t d = mpd_json_depth(m, limit - 1) + 1;
+
+			if (d > deepest)
+				deepest = d;
+			if (deepest > limit)
+				break;
+		}
+	}
+	return deepest;
+}

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define MPD_PROTOCOL_VERSION 1
+#define MPD_PROTOCOL_VERSION 2
 
 /* Named limits and their defaults (daemon options override them). */
 #define MPD_DEFAULT_MAX_MESSAGE	     (1024 * 1024) /* bytes in one line */
@@ -37,6 +37,13 @@
 #define MPD_MAX_ARRAY_LENGTH	     16777216
 #define MPD_MAX_NAME		     255
 #define MPD_MAX_BATCH		     1024 /* requests in one JSON-RPC batch */
+/* Nesting of a JSON text either side reads (jansson's; every value,
+ * scalars too, counts one level). */
+#define MPD_MAX_DEPTH 2048
+/* Nesting of an item or value the broker keeps: the deepest reply that
+ * carries one, a get_many in a batch ([{"result":{"items":[item]}}]),
+ * adds four levels, and every reader must be able to read it. */
+#define MPD_MAX_ITEM_DEPTH (MPD_MAX_DEPTH - 4)
 
 /* Records created but not started: in all, and one uid's share. */
 #define MPD_DEFAULT_MAX_CREATED		      4096
@@ -290,6 +297,14 @@ char *mpd_rpc_encode(const json_t *msg, size_t *len);
 json_t *mpd_json_parse(const char *buf, size_t len, size_t flags,
 		       json_error_t *error);
 char *mpd_json_encode(const json_t *v, size_t *len, size_t extra);
+
+/*
+ * Nesting of v (borrowed) as mpd_json_parse() counts it: a scalar or an
+ * empty container is 1, a container one more than its deepest member.
+ * Counts no further than limit + 1, so a deeper value costs no more than
+ * that to measure (and a cycle does not loop).
+ */
+size_t mpd_json_depth(const json_t *v, size_t limit);
 
 /*
  * Param specs: one row per field a method accepts, ending with a row whose

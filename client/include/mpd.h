@@ -170,7 +170,8 @@ MPD_EXPORT int mpd_client_fd(const struct mpd_client *c);
  *    this library does not know), with err->name and err->message taken
  *    from the daemon and err->data borrowed from the client;
  *  - MPD_E_INVAL (c or method NULL, method empty, params neither object
- *    nor array), MPD_E_NOMEM;
+ *    nor array, params nested so deep that the request would pass the
+ *    2048 levels mpdd reads), MPD_E_NOMEM;
  *  - MPD_E_IO (send or receive failed, or mpdd closed the connection),
  *    MPD_E_PROTO (mpdd sent something that is not our response),
  *    MPD_E_TOOBIG (a response longer than the client's limit).
@@ -394,7 +395,9 @@ MPD_EXPORT int64_t mpd_parent_process(void);
  * Checked before anything is sent, each MPD_E_INVAL (the client stays
  * usable): a name that is NULL, empty or not UTF-8 (the daemon checks its
  * length); a NULL item, value or out-parameter, except those marked "may
- * be NULL"; a string that is not UTF-8; a double that is NaN or infinite.
+ * be NULL"; a string that is not UTF-8; a double that is NaN or infinite;
+ * an item or value nested more than 2044 levels deep (the deepest any
+ * reply can carry; the daemon refuses it too, with MPD_E_INVALID_PARAMS).
  * A result without the member a function hands back, or with one of the
  * wrong type, is MPD_E_PROTO (the client stays usable).
  */
@@ -410,7 +413,8 @@ MPD_EXPORT int mpd_queue_put(struct mpd_client *c, const char *name,
 			     json_t *item, double timeout,
 			     struct mpd_error *err);
 /* queue.get: *item a new reference; MPD_E_EMPTY at the timeout,
- * MPD_E_CLOSED once closed and drained. */
+ * MPD_E_CLOSED once closed and drained, MPD_E_LIMIT when the item's reply
+ * would pass the daemon's max_output (the item stays queued). */
 MPD_EXPORT int mpd_queue_get(struct mpd_client *c, const char *name,
 			     double timeout, json_t **item,
 			     struct mpd_error *err);
@@ -475,11 +479,15 @@ MPD_EXPORT int mpd_value_get(struct mpd_client *c, const char *name,
 			     json_t **value, struct mpd_error *err);
 MPD_EXPORT int mpd_value_set(struct mpd_client *c, const char *name,
 			     json_t *value, struct mpd_error *err);
-/* value.add on an int value; *result (may be NULL) gets the new value. */
+/* value.add on an int value; *result (may be NULL) gets the new value.
+ * MPD_E_INVALID_STATE, the value unchanged, when the sum would overflow
+ * int64 (err->data: reason "overflow", field "delta"). */
 MPD_EXPORT int mpd_value_add_int(struct mpd_client *c, const char *name,
 				 int64_t delta, int64_t *result,
 				 struct mpd_error *err);
-/* value.add on a float value; *result (may be NULL) as above. */
+/* value.add on a float value; *result (may be NULL) as above.
+ * MPD_E_INVALID_STATE, the value unchanged, when the sum would not be a
+ * finite double. */
 MPD_EXPORT int mpd_value_add_double(struct mpd_client *c, const char *name,
 				    double delta, double *result,
 				    struct mpd_error *err);
@@ -533,7 +541,9 @@ MPD_EXPORT int mpd_array_set(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_array_set_slice(struct mpd_client *c, const char *name,
 				   int64_t start, json_t *values,
 				   struct mpd_error *err);
-/* array.add on one element; *result (may be NULL) gets its new value. */
+/* array.add on one element; *result (may be NULL) gets its new value.
+ * MPD_E_INVALID_STATE, the element unchanged, when the sum would overflow
+ * int64 or not be a finite double. */
 MPD_EXPORT int mpd_array_add_int(struct mpd_client *c, const char *name,
 				 int64_t index, int64_t delta, int64_t *result,
 				 struct mpd_error *err);

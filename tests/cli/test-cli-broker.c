@@ -688,6 +688,37 @@ Test(cli_broker, value_string_takes_its_argument_verbatim)
 	stop();
 }
 
+Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
+{
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	CLI_OK_OUT("", "value", "create", "f", "--type", "float", "--value",
+		   "1e308");
+	cr_assert_eq(CLI(&r, "value", "add", "f", "1e308"), 1);
+	assert_error_line(r.err, "value add", "invalid_state");
+	cr_assert(strstr(r.err, "overflows a double") != NULL, "%s", r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	CLI_OK_OUT("1e308\n", "value", "get", "f");
+	CLI_OK_OUT("", "value", "create", "n", "--type", "int", "--value",
+		   "9223372036854775807");
+	cr_assert_eq(CLI(&r, "value", "add", "n", "1"), 1);
+	assert_error_line(r.err, "value add", "invalid_state");
+	cr_assert(strstr(r.err, "9223372036854775807 + 1 overflows int64") !=
+			  NULL,
+		  "%s", r.err);
+	test_run_free(&r);
+	CLI_OK_OUT("9223372036854775807\n", "value", "get", "n");
+	CLI_OK_OUT("", "array", "create", "a", "--type", "float", "--values",
+		   "[1e308]");
+	cr_assert_eq(CLI(&r, "array", "add", "a", "0", "1e308"), 1);
+	assert_error_line(r.err, "array add", "invalid_state");
+	test_run_free(&r);
+	CLI_OK_OUT("1e308\n", "array", "get", "a", "0");
+	stop();
+}
+
 Test(cli_broker, value_float_and_json_print_exactly_and_shortly)
 {
 	mpdd_start(&d, NULL);

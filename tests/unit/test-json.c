@@ -1465,3 +1465,36 @@ Test(json_random, string_tokens_are_judged_alike)
 		agree(text, 5 + 2 * n, DUP);
 	}
 }
+
+Test(json_depth, counts_as_the_parser_does_and_stops_past_the_limit)
+{
+	/* Containers at depths 1..n, with or without a scalar inside. */
+	static const struct {
+		size_t n;
+		bool object, leaf;
+	} t[] = {
+		{ 1, false, false }, { 1, true, true },
+		{ 5, false, true },  { 5, true, false },
+		{ 100, true, true }, { MAX_DEPTH - 1, false, true },
+	};
+
+	json_t *one = json_integer(1);
+
+	cr_assert_eq(mpd_json_depth(one, 10), 1);
+	json_decref(one);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t len, want = t[i].n + t[i].leaf;
+		char *s = nested(t[i].n, t[i].object, t[i].leaf, &len);
+		json_t *v = mpd_json_parse(s, len, 0, NULL);
+
+		cr_assert_not_null(v);
+		cr_assert_eq(mpd_json_depth(v, MAX_DEPTH), want, "%zu", i);
+		/* Past the limit it counts no further than one over. */
+		cr_assert_eq(mpd_json_depth(v, want - 1), want, "%zu", i);
+		if (want > 2)
+			cr_assert_eq(mpd_json_depth(v, want - 2), want - 1,
+				     "%zu", i);
+		json_decref(v);
+		free(s);
+	}
+}
