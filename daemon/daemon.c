@@ -64,6 +64,11 @@ void daemon_info(struct req *r, json_t *params)
 		(json_int_t)mpdd.opt.max_objects, "max_queue_items",
 		(json_int_t)mpdd.opt.max_queue_items, "max_broker_bytes",
 		(json_int_t)mpdd.opt.max_broker_bytes);
+	/* The descriptor ceiling process starts are held to. */
+	if (info != NULL)
+		json_object_set_new(json_object_get(info, "limits"),
+				    "open_files",
+				    json_integer((json_int_t)mpdd.fd_limit));
 	if (info == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
