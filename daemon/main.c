@@ -2,9 +2,9 @@
  * main.c - mpdd: options, start-up, the event loop and a clean exit.
  *
  * Start-up does everything that can fail before the first client is
- * served: options are checked, the fd limit raised to fit the connection
- * limit, the socket created (refusing a live one), then readiness is
- * announced on --ready-fd. SIGTERM and SIGINT end the loop; the exit path
+ * served: options are checked, the soft fd limit raised to the hard one
+ * (and the connection limit lowered to fit it), the socket created
+ * (refusing a live one), then readiness is announced on --ready-fd. SIGTERM and SIGINT end the loop; the exit path
  * stops accepting, closes every connection and removes the socket.
  */
 #include <dirent.h>

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -513,6 +514,7 @@ Test(spawn, template_fork_failure_says_stage_fork)
 		holder[i] = fork();
 		cr_assert(holder[i] >= 0);
 		if (holder[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (setgid(60124) != 0 || setuid(60124) != 0)
 				_exit(1);
 			pause();
