@@ -7,12 +7,17 @@
  * ready, then serves spawn requests from mpdd on FD: fork, set the child
  * up, exec or call the target.
  *
- * The child tells the template how its set-up went over a close-on-exec
- * pipe: EOF means the program was exec'd (or, for a function, the symbol
- * was found and the call is next); a report carries the stage and errno or
- * dlerror text. The template watches these pipes in its poll loop, so a
- * slow exec never delays the next spawn. It reaps its children through a
- * signalfd and reports each exit status to mpdd.
+ * The child tells mpdd, not the template, how its set-up went: each
+ * request comes with the write end of a close-on-exec pipe whose read end
+ * mpdd keeps (spawner.c). The child writes its pid first thing, then a
+ * report (stage and errno or dlerror text) only if its set-up fails; EOF
+ * after the pid means the program was exec'd (or, for a function, the
+ * symbol was found and the call is next). The template only names the
+ * child it forked ("forked", with a pidfd) and goes on, so a slow exec
+ * never delays the next spawn, and a template that dies mid-start leaves
+ * mpdd all it needs to track the child. It reaps its children through a
+ * signalfd, each only after it has reported its exit status to mpdd (a
+ * child it leaves unreaped is reparented to mpdd, which reaps it).
  *
  * The pool (--pool N, after Android's USAP pool): N children forked ahead,
  * each blocked on its own socket. A request for a function target is
@@ -20,11 +25,13 @@
  * the request path. The children are forked by the keeper, a copy of the
  * template made at start, so that the fork of a replacement never stops
  * the template (a fork holds the forking process's memory map); the
- * keeper reaps them and passes their exit statuses on. A pooled child
+ * keeper passes their exit statuses on, and reaps each once the template
+ * says it has passed it to mpdd. A pooled child
  * does the set-up every worker needs (signals, process group) and
  * rehearses a start while idle, dies with the keeper (PR_SET_PDEATHSIG)
  * until it takes a request, and acknowledges the request with a byte on
- * its report pipe; until then the template keeps the request, to start
+ * its acknowledgement pipe before it writes its pid to mpdd; until then
+ * the template keeps the request, to start
  * it anew should the child have been killed. With the pool empty (a
  * burst), the template forks as before. A program (argv) target needs
  * none of this: it is started by vfork (vstart()).
