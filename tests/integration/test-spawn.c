@@ -335,16 +335,17 @@ Test(spawn, no_untracked_worker_survives_stop)
 }
 
 /*
- * The template killed again and again while clients start short programs:
- * every start is either answered with a pid and later joined with its
- * true exit code, or reported failed, and then nothing ran (the program
- * would have left a marker file).
+ * The template killed again and again while clients start short programs
+ * and functions: every start is either answered with a pid and later
+ * joined with its true exit code, or reported failed, and then nothing ran
+ * (the program or function would have left a marker file).
  */
 #define STARTERS   4
 #define MAX_STARTS 100000
 
 struct starter {
 	int id;
+	const char *module; /* the test module, for function targets */
 	atomic_bool *stop;
 	atomic_int *next;
 	unsigned char *outcome; /* per start: 1 ran, 2 failed */
@@ -369,8 +370,16 @@ static void *starter_main(void *arg)
 		if (i >= MAX_STARTS)
 			break;
 		snprintf(marker, sizeof(marker), "%s/m.%d", d.dir, i);
-		r = create_start(fd, json_pack("[ssss]", "sh", "-c",
-					       ": > \"$0\"; exit 7", marker));
+		if (i % 2 == 0)
+			r = create_start(fd, json_pack("[ssss]", "sh", "-c",
+						       ": > \"$0\"; exit 7",
+						       marker));
+		else
+			r = test_call(fd, "process.create",
+				      json_pack("{s:s, s:s, s:s, s:b}",
+						"module", s->module, "function",
+						"mark_and_exit", "args", marker,
+						"start", 1));
 		if (json_object_get(r, "error") != NULL) {
 			const char *name = NULL;
 			int code = (int)json_integer_value(json_object_get(
@@ -425,6 +434,7 @@ Test(spawn, template_killed_during_starts_loses_no_start)
 	pthread_t th[STARTERS];
 	atomic_bool stop = false;
 	atomic_int next = 0;
+	static const char *const extra[] = { "--pool", "2", NULL };
 	unsigned char *outcome = calloc(MAX_STARTS, 1);
 	int fd, nran = 0, nfailed = 0, kills = 0;
 	double end;
@@ -432,11 +442,14 @@ Test(spawn, template_killed_during_starts_loses_no_start)
 	char marker[PATH_MAX];
 
 	cr_assert(outcome != NULL);
+	cr_assert(getenv("MPD_TEST_MODULE") != NULL);
 	srand((unsigned)getpid());
-	mpdd_start(&d, NULL);
+	/* Programs (vfork), and functions from the pool and by fork. */
+	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
 	for (int i = 0; i < STARTERS; i++) {
 		s[i] = (struct starter){ .id = i,
+					 .module = getenv("MPD_TEST_MODULE"),
 					 .stop = &stop,
 					 .next = &next,
 					 .outcome = outcome };
