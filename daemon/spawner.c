@@ -388,6 +388,7 @@ static void start_failed(struct proc *p, const char *stage, int err,
 			 const char *message)
 {
 	spawner_forget(p);
+	p->pid = -1; /* a child that failed its set-up is no process of it */
 	proctab_failed(p, stage, err, message);
 }
 
