@@ -9,11 +9,13 @@
  * --max-exited the oldest are dropped and memory cannot grow without end.
  *
  * Joiners park their request on the record; the exit answers them all.
- * Signals go through the pidfd the template handed over, never through a
- * bare pid; a process group is signalled only while its leader is known
- * to be alive, so a recycled pid is never hit. Daemonic processes are
- * terminated when the connection that created them closes: SIGTERM to the
- * group, SIGKILL after the grace period.
+ * Signals go through the worker's pidfd (the template's, or one mpdd
+ * opened for a child it inherited), never through a bare pid; the pidfd
+ * is closed as soon as the exit is collected, so descriptors scale with
+ * live workers, not with records. A process group is signalled only while
+ * its leader is known to be alive, so a recycled pid is never hit.
+ * Daemonic processes are terminated when the connection that created them
+ * closes: SIGTERM to the group, SIGKILL after the grace period.
  */
 #include <errno.h>
 #include <math.h>

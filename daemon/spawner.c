@@ -510,16 +510,11 @@ static void start_settle(struct proc *p)
 				  "cannot be signalled",
 				  (long long)p->id);
 	}
-	{
-		pid_t pid = p->pid;
-		int64_t id = p->id;
-
-		spawner_forget(p);
-		proctab_started(p, pid, pidfd);
-		if (exited && (p = proctab_by_id(id)) != NULL &&
-		    p->state == PROC_RUNNING)
-			proctab_exited(p, status, true);
-	}
+	spawner_forget(p);
+	proctab_started(p, p->pid, pidfd);
+	/* Answering the starter cannot drop a running record. */
+	if (exited && p->state == PROC_RUNNING)
+		proctab_exited(p, status, true);
 }
 
 static void report_cb(evutil_socket_t fd, short events, void *arg)
