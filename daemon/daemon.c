@@ -86,7 +86,11 @@ void daemon_info(struct req *r, json_t *params)
 		    json_object_set_new(procs, "created",
 					json_integer((json_int_t)created)) ||
 		    json_object_set_new(procs, "created_bytes",
-					json_integer((json_int_t)bytes))) {
+					json_integer((json_int_t)bytes)) ||
+		    /* The descriptor ceiling process starts are held to. */
+		    json_object_set_new(
+			    limits, "open_files",
+			    json_integer((json_int_t)mpdd.fd_limit))) {
 			json_decref(info);
 			info = NULL;
 		}

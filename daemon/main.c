@@ -2,11 +2,12 @@
  * main.c - mpdd: options, start-up, the event loop and a clean exit.
  *
  * Start-up does everything that can fail before the first client is
- * served: options are checked, the fd limit raised to fit the connection
- * limit, the socket created (refusing a live one), then readiness is
- * announced on --ready-fd. SIGTERM and SIGINT end the loop; the exit path
+ * served: options are checked, the soft fd limit raised to the hard one
+ * (and the connection limit lowered to fit it), the socket created
+ * (refusing a live one), then readiness is announced on --ready-fd. SIGTERM and SIGINT end the loop; the exit path
  * stops accepting, closes every connection and removes the socket.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -189,7 +190,12 @@ static void serve(void)
 	}
 }
 
-/* Make room for every allowed connection, or lower the limit to fit. */
+/*
+ * Raise the soft descriptor limit to the hard one: mpdd holds a pidfd for
+ * every live worker, besides its connections (the template and the
+ * workers get the limit mpdd was started with back, spawner.c). Then make
+ * room for every allowed connection, or lower that limit to fit.
+ */
 static void raise_fd_limit(struct mpdd_options *o)
 {
 	rlim_t want = (rlim_t)o->max_connections + FD_RESERVE;
@@ -197,13 +203,16 @@ static void raise_fd_limit(struct mpdd_options *o)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
-	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (mpdd.fd_limit_orig == 0)
+		mpdd.fd_limit_orig = (size_t)rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("setrlimit(RLIMIT_NOFILE, %llu)",
 				 (unsigned long long)rl.rlim_cur);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	mpdd.fd_limit = (size_t)rl.rlim_cur;
 	if (rl.rlim_cur < want) {
 		o->max_connections =
 			rl.rlim_cur > 2 * FD_RESERVE ?
@@ -213,6 +222,23 @@ static void raise_fd_limit(struct mpdd_options *o)
 			  "lowered to %u",
 			  (unsigned long long)rl.rlim_cur, o->max_connections);
 	}
+}
+
+/* How many descriptors are open (what start-up left: the listener, the
+ * event loop's, the template channel). */
+static size_t count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (d == NULL)
+		return FD_RESERVE;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n > 0 ? n - 1 : 0; /* not the directory's own */
 }
 
 static void announce_ready(int fd)
@@ -332,6 +358,7 @@ int main(int argc, char **argv)
 		}
 	}
 	server_start(fd);
+	mpdd.fd_base = count_fds();
 	log_info("mpdd %s (protocol %d) serving %s, pid %ld", MPD_VERSION,
 		 MPD_PROTOCOL_VERSION, mpdd.opt.socket_path, (long)getpid());
 	announce_ready(mpdd.opt.ready_fd);

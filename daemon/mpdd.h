@@ -81,6 +81,14 @@ struct mpdd_state {
 	TAILQ_HEAD(, conn) conns;
 	bool stopping;
 	int64_t next_proc_id;
+	/* Descriptors: the soft limit (raised to the hard one at start),
+	 * the one mpdd was started with (the template and workers get it
+	 * back), what start-up left open, and what processes hold
+	 * (pidfds, report pipes, passed stdio). */
+	size_t fd_limit;
+	size_t fd_limit_orig;
+	size_t fd_base;
+	size_t fd_procs;
 };
 
 extern struct mpdd_state mpdd;
@@ -260,6 +268,7 @@ struct proc {
 	pid_t pid;
 	int pidfd; /* -1 until running */
 	int status; /* wait status, once exited */
+	struct pstart *ps; /* spawner.c's state while starting */
 	bool status_known;
 	bool daemonic;
 	bool kill_on_start; /* daemonic, and its connection closed early */
@@ -331,10 +340,40 @@ void process_info(struct req *r, json_t *params);
 void process_list(struct req *r, json_t *params);
 void process_close(struct req *r, json_t *params);
 
+/*
+ * The start report: every child the template makes for a start writes, on
+ * a pipe whose read end mpdd keeps (spawner.c), first its pid (an
+ * int32_t), then, only if its set-up failed, one struct start_report.
+ * EOF after the pid alone means the target runs (the program was exec'd,
+ * or the function was found and is being called); EOF before a pid means
+ * no child of that start ever ran.
+ */
+enum start_stage {
+	STAGE_FORK = 0,
+	STAGE_STDIO,
+	STAGE_CWD,
+	STAGE_EXEC,
+	STAGE_DLOPEN,
+	STAGE_DLSYM,
+	STAGE_SETUP,
+};
+
+struct start_report {
+	int32_t stage; /* enum start_stage */
+	int32_t err; /* errno, or 0 for dlopen/dlsym */
+	char message[488];
+};
+
+/* The wire name of a stage (out of range: "setup"). */
+const char *start_stage_name(int stage);
+
 /* spawner.c: the daemon's side of the template */
 int spawner_init(const char *self_exe, char *const *preload, int npreload,
 		 unsigned pool);
+int spawner_prepare(struct proc *p);
+bool spawner_fd_room(void);
 void spawner_start_proc(struct proc *p);
+void spawner_forget(struct proc *p);
 void spawner_sigchld(void);
 void spawner_shutdown(void);
 json_t *spawner_info(void);

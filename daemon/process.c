@@ -306,12 +306,32 @@ static void start_cancel(struct req *r)
 /* Start p (CREATED) and answer r when the template has its answer. */
 static void start(struct req *r, struct proc *p)
 {
+	int rc = 0;
+
 	if (proctab_live() >= mpdd.opt.max_processes) {
 		req_error(r, MPD_RPC_LIMIT,
 			  json_pack("{s:s, s:I}", "limit", "max_processes",
 				    "max", (json_int_t)mpdd.opt.max_processes),
 			  "%u processes are already running (max_processes)",
 			  mpdd.opt.max_processes);
+		return;
+	}
+	/* Before anything is forked: a start that cannot get its
+	 * descriptors is refused here, never lost after the fork. */
+	if (!spawner_fd_room() || (rc = spawner_prepare(p)) == -EMFILE ||
+	    rc == -ENFILE) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "open_files", "max",
+				    (json_int_t)mpdd.fd_limit),
+			  "too few file descriptors left to start a process "
+			  "(limit %zu, %zu processes live)",
+			  mpdd.fd_limit, proctab_live());
+		return;
+	}
+	if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+			  "cannot start process %lld: %s", (long long)p->id,
+			  strerror(-rc));
 		return;
 	}
 	proctab_starting(p);
@@ -493,8 +513,11 @@ void process_create(struct req *r, json_t *params)
 			p->ngroups = c->ngroups;
 		}
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		p->fds[i] = fds[i];
+		if (fds[i] >= 0)
+			mpdd.fd_procs++;
+	}
 	log_debug("process %lld (%s): created by connection %llu",
 		  (long long)p->id, p->name, (unsigned long long)c->id);
 	if (want_start)

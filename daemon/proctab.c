@@ -17,11 +17,13 @@
  * cut down further, with "truncated" naming the fields that were cut.
  *
  * Joiners park their request on the record; the exit answers them all.
- * Signals go through the pidfd the template handed over, never through a
- * bare pid; a process group is signalled only while its leader is known
- * to be alive, so a recycled pid is never hit. Daemonic processes are
- * terminated when the connection that created them closes: SIGTERM to the
- * group, SIGKILL after the grace period.
+ * Signals go through the worker's pidfd (the template's, or one mpdd
+ * opened for a child it inherited), never through a bare pid; the pidfd
+ * is closed as soon as the exit is collected, so descriptors scale with
+ * live workers, not with records. A process group is signalled only while
+ * its leader is known to be alive, so a recycled pid is never hit.
+ * Daemonic processes are terminated when the connection that created them
+ * closes: SIGTERM to the group, SIGKILL after the grace period.
  */
 #include <errno.h>
 #include <math.h>
@@ -309,11 +311,17 @@ void proctab_free(struct proc *p)
 		nended--;
 	}
 	uncount_created(p);
-	for (int i2 = 0; i2 < 3; i2++)
-		if (p->fds[i2] >= 0)
+	spawner_forget(p);
+	for (int i2 = 0; i2 < 3; i2++) {
+		if (p->fds[i2] >= 0) {
 			close(p->fds[i2]);
-	if (p->pidfd >= 0)
+			mpdd.fd_procs--;
+		}
+	}
+	if (p->pidfd >= 0) {
 		close(p->pidfd);
+		mpdd.fd_procs--;
+	}
 	if (p->kill_timer != NULL)
 		event_free(p->kill_timer);
 	json_decref(p->target);
@@ -352,11 +360,13 @@ struct proc *proctab_by_name(const char *name)
 	return NULL;
 }
 
-/* The live (starting or running) record of pid, or NULL. */
+/* The live (starting or running) record of pid, or NULL. A starting
+ * record has a pid once its child has written it (spawner.c). */
 struct proc *proctab_by_pid(pid_t pid)
 {
 	for (size_t i = 0; i < nprocs; i++)
-		if (procs[i]->pid == pid && procs[i]->state == PROC_RUNNING)
+		if (procs[i]->pid == pid && (procs[i]->state == PROC_RUNNING ||
+					     procs[i]->state == PROC_STARTING))
 			return procs[i];
 	return NULL;
 }
@@ -714,7 +724,8 @@ static void proctab_ended(struct proc *p)
 	}
 }
 
-/* The template started p as pid; pidfd (ours now) refers to it. */
+/* The template started p as pid; pidfd (ours now, counted in
+ * mpdd.fd_procs; -1 when there is none) refers to it. */
 void proctab_started(struct proc *p, pid_t pid, int pidfd)
 {
 	struct req *r = p->start_req;
@@ -770,6 +781,12 @@ void proctab_exited(struct proc *p, int status, bool known)
 	p->state = PROC_EXITED;
 	p->status = status;
 	p->status_known = known;
+	/* Descriptors scale with live workers, not with records. */
+	if (p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+		mpdd.fd_procs--;
+	}
 	log_debug("process %lld (%s): pid %ld ended, status 0x%x",
 		  (long long)p->id, p->name, (long)p->pid, status);
 	proctab_ended(p);

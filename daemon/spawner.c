@@ -5,13 +5,24 @@
  * mode (template.c), over a socketpair, so every worker is cloned from a
  * small, clean, single-threaded image with no event loop and no client
  * sockets. The channel carries JSON lines both ways, with descriptors as
- * SCM_RIGHTS: spawn requests (with the "pass" stdio fds) one way; ready,
- * spawned (with the worker's pidfd), failed and exited the other.
+ * SCM_RIGHTS: spawn requests (with the start report pipe and the "pass"
+ * stdio fds) one way; ready, forked (with the worker's pidfd), failed (no
+ * child could be made) and exited the other.
+ *
+ * How a start went mpdd learns from the child itself: each start has a
+ * report pipe whose read end mpdd keeps (struct pstart). The child writes
+ * its pid first thing, then a report only if its set-up fails; EOF after
+ * the pid alone means the target runs. So a template that dies at any
+ * moment loses no start: a child that wrote its pid ran (or is about to)
+ * and is tracked to its exit; a start whose pipe ends without a pid ran
+ * nothing, and only then is it reported failed.
  *
  * mpdd is a child subreaper: if the template dies, its workers become
- * mpdd's children, and mpdd reaps them itself, so no exit status is lost.
- * A new template is started at once (after a pause if it keeps dying);
- * starts requested meanwhile wait for it.
+ * mpdd's children, and mpdd reaps them itself, matching each to its record
+ * by the pid its pipe gave (the template reaps a child only after it has
+ * sent its exit), so no exit status is lost. A new template is started at
+ * once (after a pause if it keeps dying); starts requested meanwhile wait
+ * for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +52,28 @@
 #define RESTART_BACKOFF_SEC   1
 #define TEMPLATE_READ_CHUNK   (64 * 1024)
 #define TEMPLATE_MAX_MESSAGE  (64 * 1024)
+/* Descriptors a start takes: its report pipe, then the worker's pidfd. */
+#define START_FDS 3
+/* Descriptors no start may take: for accepting and serving clients, the
+ * template channel, and what is open for a moment. */
+#define START_FD_RESERVE 32
+
+/* A start in progress: its report pipe and what is known so far. */
+struct pstart {
+	int rfd; /* the report pipe's read end, -1 at EOF */
+	int wfd; /* its write end, until handed to the template */
+	struct event *ev;
+	unsigned char buf[sizeof(int32_t) + sizeof(struct start_report)];
+	size_t got;
+	bool eof;
+	bool sent; /* handed to the template (which may have acted) */
+	bool orphaned; /* ... and that template died */
+	bool forked; /* the template named the child it forked */
+	int pidfd; /* ... with this pidfd, or -1 */
+	bool exited; /* the child ended before the start settled */
+	int status;
+	json_t *fail; /* the template could make no child: why */
+};
 
 /* A message queued for the template, with the descriptors it carries. */
 struct tmsg {
@@ -46,7 +81,7 @@ struct tmsg {
 	int64_t id; /* the process it starts */
 	char *buf;
 	size_t len, off;
-	int fds[3];
+	int fds[4]; /* the report pipe, then the "pass" streams */
 	int nfds; /* sent with the first byte; closed once sent */
 };
 
@@ -71,6 +106,7 @@ static unsigned pool_size;
 static char **base_env; /* the daemon's environment, filtered, at start */
 static int64_t *waiting; /* ids of starts waiting for a ready template */
 static size_t nwaiting, cap_waiting;
+static size_t nstarts; /* struct pstart alive: each will want a pidfd */
 
 /* Variables a worker never inherits from the daemon. */
 static const char *const env_drop[] = {
@@ -219,6 +255,7 @@ static void tmsg_free(struct tmsg *m)
 {
 	for (int i = 0; i < m->nfds; i++)
 		close(m->fds[i]);
+	mpdd.fd_procs -= (size_t)m->nfds;
 	free(m->buf);
 	free(m);
 }
@@ -267,11 +304,241 @@ static void tmpl_tunables(void)
 		setenv("GLIBC_TUNABLES", v, 1);
 }
 
+/*
+ * Is there room for one more start within the descriptor limit? Every
+ * start takes START_FDS until its worker ends; START_FD_RESERVE stay free
+ * for clients (accept, replies) and the template channel.
+ */
+bool spawner_fd_room(void)
+{
+	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs + nstarts +
+		      START_FD_RESERVE;
+
+	return used + START_FDS <= mpdd.fd_limit;
+}
+
+static void report_cb(evutil_socket_t fd, short events, void *arg);
+
+/*
+ * Open p's start report pipe, before anything is asked of the template.
+ * Returns 0, or -errno (EMFILE, ENFILE: out of descriptors; ENOMEM).
+ */
+int spawner_prepare(struct proc *p)
+{
+	struct pstart *ps = calloc(1, sizeof(*ps));
+	int fds[2];
+
+	if (ps == NULL)
+		return -ENOMEM;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		int e = errno;
+
+		free(ps);
+		return -e;
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	ps->rfd = fds[0];
+	ps->wfd = fds[1];
+	ps->pidfd = -1;
+	ps->ev = event_new(mpdd.base, ps->rfd, EV_READ | EV_PERSIST, report_cb,
+			   p);
+	if (ps->ev == NULL || event_add(ps->ev, NULL) == -1) {
+		if (ps->ev != NULL)
+			event_free(ps->ev);
+		close(fds[0]);
+		close(fds[1]);
+		free(ps);
+		return -ENOMEM;
+	}
+	mpdd.fd_procs += 2;
+	nstarts++;
+	p->ps = ps;
+	return 0;
+}
+
+/* Drop p's start state (closing what it holds). */
+void spawner_forget(struct proc *p)
+{
+	struct pstart *ps = p->ps;
+
+	if (ps == NULL)
+		return;
+	if (ps->ev != NULL)
+		event_free(ps->ev);
+	if (ps->rfd >= 0) {
+		close(ps->rfd);
+		mpdd.fd_procs--;
+	}
+	if (ps->wfd >= 0) {
+		close(ps->wfd);
+		mpdd.fd_procs--;
+	}
+	if (ps->pidfd >= 0) {
+		close(ps->pidfd);
+		mpdd.fd_procs--;
+	}
+	json_decref(ps->fail);
+	free(ps);
+	p->ps = NULL;
+	nstarts--;
+}
+
+/* p failed to start: nothing ran. */
+static void start_failed(struct proc *p, const char *stage, int err,
+			 const char *message)
+{
+	spawner_forget(p);
+	p->pid = -1; /* a child that failed its set-up is no process of it */
+	proctab_failed(p, stage, err, message);
+}
+
+/* Read what p's child wrote on its report pipe, to EOF if it is there.
+ * Learns the child's pid (p->pid) as soon as it is written. */
+static void report_read(struct proc *p)
+{
+	struct pstart *ps = p->ps;
+	unsigned char sink[64];
+	ssize_t n;
+
+	while (ps->rfd >= 0) {
+		size_t room = sizeof(ps->buf) - ps->got;
+
+		n = room > 0 ? read(ps->rfd, ps->buf + ps->got, room) :
+			       read(ps->rfd, sink, sizeof(sink));
+		if (n > 0) {
+			if (room > 0)
+				ps->got += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		/* EOF: the template and the child have both let go. */
+		event_free(ps->ev);
+		ps->ev = NULL;
+		close(ps->rfd);
+		ps->rfd = -1;
+		mpdd.fd_procs--;
+		ps->eof = true;
+	}
+	if (ps->got >= sizeof(int32_t) && p->pid <= 0) {
+		int32_t pid;
+
+		memcpy(&pid, ps->buf, sizeof(pid));
+		p->pid = (pid_t)pid;
+	}
+}
+
+/*
+ * Decide p's start once enough is known: the report pipe at EOF, and for
+ * a child that ran, its pidfd (from the template, or, once the template
+ * is dead, opened here). May end p (and drop older records): p must not
+ * be used after.
+ */
+static void start_settle(struct proc *p)
+{
+	struct pstart *ps = p->ps;
+	size_t full = sizeof(int32_t) + sizeof(struct start_report);
+	int pidfd = -1, status = ps->status;
+	bool exited = ps->exited;
+
+	if (!ps->eof)
+		return;
+	if (ps->got == full) {
+		struct start_report rep;
+
+		memcpy(&rep, ps->buf + sizeof(int32_t), sizeof(rep));
+		rep.message[sizeof(rep.message) - 1] = '\0';
+		start_failed(p, start_stage_name(rep.stage), rep.err,
+			     rep.message);
+		return;
+	}
+	if (ps->got > sizeof(int32_t)) {
+		start_failed(p, "setup", 0, "the child's report was cut short");
+		return;
+	}
+	if (ps->got < sizeof(int32_t)) {
+		/* No child of this start wrote its pid: none ran. */
+		if (ps->fail != NULL) {
+			json_t *f = json_incref(ps->fail);
+			json_t *e = json_object_get(f, "errno");
+
+			start_failed(
+				p,
+				json_string_value(json_object_get(f, "stage")) ?:
+					"setup",
+				json_is_integer(e) ?
+					(int)json_integer_value(e) :
+					0,
+				json_string_value(json_object_get(f, "message")) ?:
+					"");
+			json_decref(f);
+		} else if (ps->forked) {
+			start_failed(p, "setup", 0,
+				     "the child ended before it started");
+		} else if (ps->orphaned) {
+			start_failed(p, "fork", 0,
+				     "the template process exited before it "
+				     "started the process");
+		}
+		return;
+	}
+	/* A child ran. */
+	if (!exited && ps->pidfd < 0 && !ps->forked) {
+		if (!ps->orphaned)
+			return; /* its pidfd is on the way */
+		/*
+		 * The template died before it named the child. The child is
+		 * ours now (subreaper) and unreaped: the template reaps only
+		 * after it has sent an exit, and every message it sent has
+		 * been read; mpdd matches each child it reaps to its record
+		 * first. So the pid is still the child's.
+		 */
+		pidfd = pidfd_open(p->pid, 0);
+		if (pidfd >= 0) {
+			mpdd.fd_procs++;
+		} else {
+			log_warn("process %lld: pidfd_open(%ld)",
+				 (long long)p->id, (long)p->pid);
+		}
+	} else if (!exited) {
+		pidfd = ps->pidfd;
+		ps->pidfd = -1;
+		if (pidfd < 0)
+			log_warnx("process %lld: started without a pidfd; it "
+				  "cannot be signalled",
+				  (long long)p->id);
+	}
+	spawner_forget(p);
+	proctab_started(p, p->pid, pidfd);
+	/* Answering the starter cannot drop a running record. */
+	if (exited && p->state == PROC_RUNNING)
+		proctab_exited(p, status, true);
+}
+
+static void report_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct proc *p = arg;
+
+	report_read(p);
+	start_settle(p);
+}
+
+/* p's child ended (status) while its start was being settled. */
+static void start_exited(struct proc *p, int status)
+{
+	p->ps->exited = true;
+	p->ps->status = status;
+	report_read(p);
+	start_settle(p);
+}
+
 /* Send p's spawn request (p is STARTING, the template is ready). */
 static void tmpl_spawn(struct proc *p)
 {
 	json_t *msg, *env = build_env(p);
-	int fds[3], nfds = 0;
+	int fds[4], nfds = 0;
 
 	/* "op", "id" and "exec" first: the template reads only them
 	 * (template.c, SPAWN_PREFIX and EXEC_MARK); jansson keeps the
@@ -297,15 +564,18 @@ static void tmpl_spawn(struct proc *p)
 		json_object_set_new(msg, "gid", json_integer(p->gid));
 		json_object_set_new(msg, "groups", groups);
 	}
+	fds[nfds++] = p->ps->wfd;
 	for (int i = 0; i < 3; i++)
 		if (p->fds[i] >= 0)
 			fds[nfds++] = p->fds[i];
 	if (msg == NULL || tmpl_queue(p->id, msg, fds, nfds) == -1) {
 		json_decref(msg);
-		proctab_failed(p, "setup", ENOMEM, "out of memory");
+		start_failed(p, "setup", ENOMEM, "out of memory");
 		return;
 	}
 	/* The queue owns the descriptors now. */
+	p->ps->wfd = -1;
+	p->ps->sent = true;
 	p->fds[0] = p->fds[1] = p->fds[2] = -1;
 	json_decref(msg);
 }
@@ -322,7 +592,7 @@ void spawner_start_proc(struct proc *p)
 		int64_t *n = realloc(waiting, ncap * sizeof(*n));
 
 		if (n == NULL) {
-			proctab_failed(p, "setup", ENOMEM, "out of memory");
+			start_failed(p, "setup", ENOMEM, "out of memory");
 			return;
 		}
 		waiting = n;
@@ -342,14 +612,15 @@ static void tmpl_flush_waiting(void)
 	nwaiting = 0;
 }
 
-/* Fail every start that waits for a template, with why. */
-static void tmpl_fail_waiting(const char *why)
+/* Fail every start that waits for a template: no template could be
+ * forked (err), so nothing ran. */
+static void tmpl_fail_waiting(int err, const char *why)
 {
 	for (size_t i = 0; i < nwaiting; i++) {
 		struct proc *p = proctab_by_id(waiting[i]);
 
 		if (p != NULL && p->state == PROC_STARTING)
-			proctab_failed(p, "setup", 0, why);
+			start_failed(p, "fork", err, why);
 	}
 	nwaiting = 0;
 }
@@ -377,10 +648,16 @@ static void tmpl_message(json_t *msg, int fd)
 			json_string_value(json_object_get(msg, "message")) ?:
 				"unknown error");
 		log_warnx("template: %s", tmpl.init_error);
-	} else if (strcmp(ev, "spawned") == 0) {
-		if (p != NULL && p->state == PROC_STARTING && fd >= 0) {
-			proctab_started(p, pid, fd);
+	} else if (strcmp(ev, "forked") == 0) {
+		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL &&
+		    !p->ps->forked) {
+			p->ps->forked = true;
+			p->pid = pid;
+			p->ps->pidfd = fd;
+			if (fd >= 0)
+				mpdd.fd_procs++;
 			fd = -1;
+			start_settle(p);
 		} else {
 			log_warnx("template started process %lld, which is "
 				  "not starting",
@@ -388,24 +665,20 @@ static void tmpl_message(json_t *msg, int fd)
 					  json_object_get(msg, "id")));
 		}
 	} else if (strcmp(ev, "failed") == 0) {
-		json_t *e = json_object_get(msg, "errno");
-
-		if (p != NULL && p->state == PROC_STARTING)
-			proctab_failed(
-				p,
-				json_string_value(json_object_get(msg, "stage")) ?:
-					"setup",
-				json_is_integer(e) ?
-					(int)json_integer_value(e) :
-					0,
-				json_string_value(json_object_get(msg, "message")) ?:
-					"");
+		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL) {
+			json_decref(p->ps->fail);
+			p->ps->fail = json_incref(msg);
+			start_settle(p);
+		}
 	} else if (strcmp(ev, "exited") == 0) {
-		if (p != NULL && p->pid == pid)
-			proctab_exited(p,
-				       (int)json_integer_value(
-					       json_object_get(msg, "status")),
-				       true);
+		int status =
+			(int)json_integer_value(json_object_get(msg, "status"));
+
+		if (p != NULL && p->pid == pid && p->state == PROC_RUNNING)
+			proctab_exited(p, status, true);
+		else if (p != NULL && p->pid == pid &&
+			 p->state == PROC_STARTING && p->ps != NULL)
+			start_exited(p, status);
 	} else {
 		log_warnx("template sent unknown event \"%s\"", ev);
 	}
@@ -442,23 +715,24 @@ static void tmpl_drain_lines(void)
 	}
 }
 
-/* Read what the template sent. Returns false at EOF or error. */
-static bool tmpl_read(void)
+/* Read what the template sent. Returns 1 (read some), 0 (nothing more
+ * for now), or -1 at EOF or error. */
+static int tmpl_read(void)
 {
 	ssize_t n = fdq_read(tmpl.fd, &tmpl.in, &tmpl.fdq, TEMPLATE_READ_CHUNK);
 
 	if (n > 0) {
 		tmpl_drain_lines();
-		return true;
+		return 1;
 	}
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return true;
-	return false;
+		return 0;
+	return -1;
 }
 
 static void tmpl_read_cb(evutil_socket_t fd, short events, void *arg)
 {
-	if (!tmpl_read()) {
+	if (tmpl_read() < 0) {
 		/* The template is gone; SIGCHLD tells us how. */
 		event_del(tmpl.ev_read);
 	}
@@ -474,8 +748,11 @@ static void tmpl_requeue_unsent(void)
 		struct proc *p = proctab_by_id(m->id);
 
 		TAILQ_REMOVE(&tmpl.out, m, entry);
-		if (p != NULL && p->state == PROC_STARTING) {
-			for (int i = 0, k = 0; i < 3 && k < m->nfds; i++) {
+		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL &&
+		    m->nfds > 0) {
+			p->ps->wfd = m->fds[0];
+			p->ps->sent = false;
+			for (int i = 0, k = 1; i < 3 && k < m->nfds; i++) {
 				const char *s = json_string_value(
 					json_array_get(p->stdio, i));
 
@@ -540,13 +817,25 @@ static int tmpl_launch(void)
 
 	pid = fork();
 	if (pid == -1) {
+		int e = errno;
+
 		log_warn("template: fork");
 		close(sv[0]);
 		close(sv[1]);
+		errno = e;
 		return -1;
 	}
 	if (pid == 0) {
+		struct rlimit rl;
 		sigset_t none;
+
+		/* The descriptor limit mpdd was given, not the one it raised
+		 * for itself: the template's and every worker's. */
+		if (mpdd.fd_limit_orig > 0 &&
+		    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = (rlim_t)mpdd.fd_limit_orig;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 
 		/* Its own group: a terminal's Ctrl-C is mpdd's to handle. */
 		setpgid(0, 0);
@@ -593,8 +882,13 @@ static void tmpl_restart_cb(evutil_socket_t fd, short events, void *arg)
 {
 	if (tmpl_launch() == -1) {
 		struct timeval tv = { RESTART_BACKOFF_SEC, 0 };
+		int e = errno;
+		char why[128];
 
-		tmpl_fail_waiting("no template process could be started");
+		snprintf(why, sizeof(why),
+			 "no template process could be started: %s",
+			 strerror(e));
+		tmpl_fail_waiting(e, why);
 		evtimer_add(tmpl.ev_restart, &tv);
 		return;
 	}
@@ -616,39 +910,90 @@ static void tmpl_died(int status)
 			  "restarting",
 			  (long)tmpl.pid, WEXITSTATUS(status));
 	/* Everything it sent is in the socket now: take it all. */
-	while (tmpl.fd >= 0 && tmpl_read())
+	while (tmpl.fd >= 0 && tmpl_read() > 0)
 		;
 	tmpl.ready = false;
 	tmpl_requeue_unsent();
 	tmpl_close();
 	tmpl.pid = -1;
 	tmpl.restarts++;
-	/* Starts it had been asked for and did not answer. Ids first:
-	 * failing a start may drop old records from the table. */
-	size_t nlost = 0;
-	int64_t *lost = calloc(proctab_count() + 1, sizeof(*lost));
+	/*
+	 * Starts it had been handed and did not settle: nobody but their
+	 * report pipes can tell now. A start whose child wrote its pid is
+	 * tracked (the child is ours); one whose pipe ends without a pid ran
+	 * nothing and fails. Ids first: settling a start may drop old
+	 * records from the table.
+	 */
+	size_t norphans = 0;
+	int64_t *orphans = calloc(proctab_count() + 1, sizeof(*orphans));
 
-	for (size_t i = 0; lost != NULL && i < proctab_count(); i++) {
+	if (orphans == NULL)
+		fatalx("%s: out of memory", __func__);
+	for (size_t i = 0; i < proctab_count(); i++) {
 		struct proc *p = proctab_at(i);
-		bool queued = false;
 
-		for (size_t k = 0; k < nwaiting; k++)
-			queued |= waiting[k] == p->id;
-		if (p->state == PROC_STARTING && !queued)
-			lost[nlost++] = p->id;
+		if (p->state == PROC_STARTING && p->ps != NULL && p->ps->sent) {
+			p->ps->orphaned = true;
+			orphans[norphans++] = p->id;
+		}
 	}
-	for (size_t i = 0; i < nlost; i++) {
-		struct proc *p = proctab_by_id(lost[i]);
+	for (size_t i = 0; i < norphans; i++) {
+		struct proc *p = proctab_by_id(orphans[i]);
 
-		if (p != NULL && p->state == PROC_STARTING)
-			proctab_failed(p, "setup", 0,
-				       "the template process exited before "
-				       "it answered");
+		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL) {
+			report_read(p);
+			start_settle(p);
+		}
 	}
-	free(lost);
+	free(orphans);
 	if (lived < TEMPLATE_MIN_LIFE_SEC)
 		tv.tv_sec = RESTART_BACKOFF_SEC;
 	evtimer_add(tmpl.ev_restart, &tv);
+}
+
+static int64_t *unsettled; /* starts whose pipe ended in catch_up() */
+static size_t nunsettled, cap_unsettled;
+
+/*
+ * Before matching a pid mpdd reaped: read every message the template
+ * sent and every pid a child wrote. Starts whose pipe reached its end are
+ * settled only after the match (settle_pending()), so that none opens a
+ * pidfd on the pid just reaped.
+ */
+static void catch_up(void)
+{
+	while (tmpl.fd >= 0 && tmpl_read() > 0)
+		;
+	for (size_t i = 0; i < proctab_count(); i++) {
+		struct proc *p = proctab_at(i);
+
+		if (p->state != PROC_STARTING || p->ps == NULL ||
+		    p->ps->rfd < 0)
+			continue;
+		report_read(p);
+		if (!p->ps->eof)
+			continue;
+		if (nunsettled == cap_unsettled) {
+			size_t cap = cap_unsettled ? cap_unsettled * 2 : 64;
+			int64_t *n = realloc(unsettled, cap * sizeof(*n));
+
+			if (n == NULL)
+				fatalx("%s: out of memory", __func__);
+			unsettled = n;
+			cap_unsettled = cap;
+		}
+		unsettled[nunsettled++] = p->id;
+	}
+}
+
+static void settle_pending(void)
+{
+	while (nunsettled > 0) {
+		struct proc *p = proctab_by_id(unsettled[--nunsettled]);
+
+		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL)
+			start_settle(p);
+	}
 }
 
 /* SIGCHLD: reap the template and workers orphaned to us. */
@@ -664,12 +1009,20 @@ void spawner_sigchld(void)
 			tmpl_died(status);
 			continue;
 		}
+		/* First what the template said before (a record whose
+		 * process it reaped, whose pid this may be again) and the
+		 * pids children wrote: then the match is the right one. */
+		catch_up();
 		p = proctab_by_pid(pid);
-		if (p != NULL)
+		if (p != NULL && p->state == PROC_RUNNING)
 			proctab_exited(p, status, true);
+		else if (p != NULL && p->state == PROC_STARTING &&
+			 p->ps != NULL)
+			start_exited(p, status);
 		else
 			log_debug("reaped pid %ld, not a process we know",
 				  (long)pid);
+		settle_pending();
 	}
 }
 
@@ -701,7 +1054,7 @@ int spawner_init(const char *exe, char *const *pre, int npre, unsigned pool)
 				  TEMPLATE_READY_TIMEOUT_MS / 1000);
 			return -1;
 		}
-		if (!tmpl_read()) {
+		if (tmpl_read() < 0) {
 			log_warnx("template exited during start-up");
 			return -1;
 		}
@@ -743,6 +1096,7 @@ void spawner_shutdown(void)
 	free(tmpl.init_error);
 	free(self_exe);
 	free(waiting);
+	free(unsettled);
 	for (size_t i = 0; base_env != NULL && base_env[i] != NULL; i++)
 		free(base_env[i]);
 	free(base_env);

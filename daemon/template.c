@@ -7,12 +7,17 @@
  * ready, then serves spawn requests from mpdd on FD: fork, set the child
  * up, exec or call the target.
  *
- * The child tells the template how its set-up went over a close-on-exec
- * pipe: EOF means the program was exec'd (or, for a function, the symbol
- * was found and the call is next); a report carries the stage and errno or
- * dlerror text. The template watches these pipes in its poll loop, so a
- * slow exec never delays the next spawn. It reaps its children through a
- * signalfd and reports each exit status to mpdd.
+ * The child tells mpdd, not the template, how its set-up went: each
+ * request comes with the write end of a close-on-exec pipe whose read end
+ * mpdd keeps (spawner.c). The child writes its pid first thing, then a
+ * report (stage and errno or dlerror text) only if its set-up fails; EOF
+ * after the pid means the program was exec'd (or, for a function, the
+ * symbol was found and the call is next). The template only names the
+ * child it forked ("forked", with a pidfd) and goes on, so a slow exec
+ * never delays the next spawn, and a template that dies mid-start leaves
+ * mpdd all it needs to track the child. It reaps its children through a
+ * signalfd, each only after it has reported its exit status to mpdd (a
+ * child it leaves unreaped is reparented to mpdd, which reaps it).
  *
  * The pool (--pool N, after Android's USAP pool): N children forked ahead,
  * each blocked on its own socket. A request for a function target is
@@ -20,11 +25,13 @@
  * the request path. The children are forked by the keeper, a copy of the
  * template made at start, so that the fork of a replacement never stops
  * the template (a fork holds the forking process's memory map); the
- * keeper reaps them and passes their exit statuses on. A pooled child
+ * keeper passes their exit statuses on, and reaps each once the template
+ * says it has passed it to mpdd. A pooled child
  * does the set-up every worker needs (signals, process group) and
  * rehearses a start while idle, dies with the keeper (PR_SET_PDEATHSIG)
  * until it takes a request, and acknowledges the request with a byte on
- * its report pipe; until then the template keeps the request, to start
+ * its acknowledgement pipe before it writes its pid to mpdd; until then
+ * the template keeps the request, to start
  * it anew should the child have been killed. With the pool empty (a
  * burst), the template forks as before. A program (argv) target needs
  * none of this: it is started by vfork (vstart()).
@@ -71,17 +78,6 @@
 /* Longest request from mpdd: args and environment of one spawn. */
 #define TEMPLATE_CTL_MAX (64 * 1024 * 1024)
 
-/* What a child that could not start says, over its report pipe. */
-enum stage {
-	STAGE_FORK = 0,
-	STAGE_STDIO,
-	STAGE_CWD,
-	STAGE_EXEC,
-	STAGE_DLOPEN,
-	STAGE_DLSYM,
-	STAGE_SETUP,
-};
-
 static const char *const stage_names[] = {
 	[STAGE_FORK] = "fork",	   [STAGE_STDIO] = "stdio",
 	[STAGE_CWD] = "cwd",	   [STAGE_EXEC] = "exec",
@@ -89,24 +85,25 @@ static const char *const stage_names[] = {
 	[STAGE_SETUP] = "setup",
 };
 
-struct report {
-	int32_t stage;
-	int32_t err; /* errno, or 0 for dlopen/dlsym */
-	char message[488];
-};
+const char *start_stage_name(int stage)
+{
+	return stage >= STAGE_FORK && stage <= STAGE_SETUP ?
+		       stage_names[stage] :
+		       stage_names[STAGE_SETUP];
+}
 
-/* A child whose set-up has not reported yet. */
+/*
+ * A request handed to a pooled child that has not taken it yet. The
+ * child acknowledges it with one byte on its acknowledgement pipe; until
+ * then the template keeps the request (and its descriptors, the start
+ * report pipe first), to hand it on should the child have died (killed
+ * while idle).
+ */
 struct pending {
 	int64_t id;
 	pid_t pid;
 	int pidfd;
 	int pipe;
-	struct report rep;
-	size_t got;
-	/* A pooled child acknowledges the request with one byte on its
-	 * report pipe. Until then the template keeps the request, to hand
-	 * it on should the child have died (killed while idle). */
-	bool pooled, taken;
 	char *line;
 	size_t len;
 	int fds[MPD_MAX_FDS_PER_MESSAGE];
@@ -260,11 +257,11 @@ static char *put_str(char *p, const char *s)
  * fork every page the template writes is a copy-on-write fault, so the
  * per-start path touches as few as it can.
  */
-static void ctl_send_spawned(int64_t id, pid_t pid, int pidfd)
+static void ctl_send_forked(int64_t id, pid_t pid, int pidfd)
 {
 	char buf[96], *p = buf;
 
-	p = put_str(p, "{\"ev\":\"spawned\",\"id\":");
+	p = put_str(p, "{\"ev\":\"forked\",\"id\":");
 	p = put_int(p, id);
 	p = put_str(p, ",\"pid\":");
 	p = put_int(p, pid);
@@ -295,15 +292,29 @@ static void ctl_send_failed(int64_t id, const char *stage, int err)
 		 -1);
 }
 
-static void child_fail(int report_fd, enum stage stage, int err,
+static void child_fail(int report_fd, enum start_stage stage, int err,
 		       const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 4, 5)));
 
+/*
+ * In every child, first of all: write its pid on the start report pipe,
+ * so that mpdd, which holds the read end, knows the child whatever
+ * happens to the template from now on. Dies quietly when it cannot: then
+ * nothing ran.
+ */
+static void child_announce(int report_fd)
+{
+	int32_t pid = (int32_t)getpid();
+
+	if (write(report_fd, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		_exit(CHILD_FAIL_EXIT);
+}
+
 /* In the child: report a failed set-up and die. */
-static void child_fail(int report_fd, enum stage stage, int err,
+static void child_fail(int report_fd, enum start_stage stage, int err,
 		       const char *fmt, ...)
 {
-	struct report rep = { .stage = stage, .err = err };
+	struct start_report rep = { .stage = stage, .err = err };
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -827,7 +838,6 @@ static bool pool_take(int64_t id, const char *line, size_t len, int *fds,
 				pending_add(id, sl.pid, sl.pidfd, sl.report);
 
 			/* Kept until the child says it has the request. */
-			q->pooled = true;
 			q->line = malloc(len);
 			if (q->line == NULL)
 				fatalx("template: out of memory");
@@ -922,30 +932,39 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 		memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)nfds);
 	}
+	/* The start report pipe comes first, then the "pass" streams. */
+	if (nfds < 1)
+		_exit(0);
 	/* A worker now: it outlives the template, as a forked one does. */
 	prctl(PR_SET_PDEATHSIG, 0);
 	text = malloc(len + 1);
 	if (text == NULL)
-		child_fail(POOL_REPORT_FD, STAGE_SETUP, ENOMEM,
-			   "out of memory");
+		_exit(CHILD_FAIL_EXIT);
 	while (got < len) {
 		n = read(POOL_SOCK_FD, text + got, len - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			child_fail(POOL_REPORT_FD, STAGE_SETUP, EPIPE,
-				   "the request was cut short");
+			_exit(CHILD_FAIL_EXIT);
 		got += (size_t)n;
 	}
-	/* Taken: the template may forget the request. */
+	/*
+	 * Taken: the template may forget the request. Up to here, dying
+	 * (killed idle, or with the template) ran nothing and the template
+	 * hands the request on; from here on this child is the request's
+	 * one child, and says so to mpdd. A template already gone kills
+	 * it here (SIGPIPE): nothing ran.
+	 */
 	if (write(POOL_REPORT_FD, "t", 1) != 1)
 		_exit(CHILD_FAIL_EXIT);
+	close(POOL_REPORT_FD);
+	child_announce(fds[0]);
 	req = json_loadb(text, len, 0, NULL);
 	free(text);
 	if (req == NULL)
-		child_fail(POOL_REPORT_FD, STAGE_SETUP, EINVAL,
+		child_fail(fds[0], STAGE_SETUP, EINVAL,
 			   "the request did not parse");
-	child_run(req, fds, nfds, POOL_REPORT_FD, true, NULL, NULL);
+	child_run(req, fds + 1, nfds - 1, fds[0], true, NULL, NULL);
 }
 
 /* In the keeper: fork one child for the pool into *sl; sl->pid is -1
@@ -1008,6 +1027,35 @@ static bool kmsg_send(int sock, const struct kmsg *m, const int *fds, int nfds)
 	return n == (ssize_t)sizeof(*m);
 }
 
+/* The wait status a siginfo from waitid() describes. */
+static int wait_status(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	default:
+		return si->si_status & 0x7f;
+	}
+}
+
+/*
+ * The next child that ended, left unreaped (its pid cannot be reused
+ * until it is): returns its pid and *status, or 0 when none has.
+ */
+static pid_t child_peek(int *status)
+{
+	siginfo_t si;
+
+	si.si_pid = 0;
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+	    si.si_pid == 0)
+		return 0;
+	*status = wait_status(&si);
+	return si.si_pid;
+}
+
 /*
  * The keeper, forked from the template once it is ready: it forks the
  * pooled children, so that a fork (which copies page tables, and on some
@@ -1021,6 +1069,7 @@ static bool kmsg_send(int sock, const struct kmsg *m, const int *fds, int nfds)
 static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 {
 	sigset_t chld;
+	pid_t held = 0; /* reported to the template, not yet reaped */
 	int sfd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -1055,12 +1104,6 @@ static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))
 				;
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-				struct kmsg m = { KM_EXIT, pid, status };
-
-				if (!kmsg_send(sock, &m, NULL, 0))
-					_exit(0);
-			}
 		}
 		if (pfd[0].revents != 0) {
 			char c;
@@ -1070,8 +1113,13 @@ static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 
 			if (n == 0 || (n == -1 && errno != EINTR))
 				_exit(0); /* the template is gone */
-			if (n != 1)
-				continue;
+			if (n == 1 && c == 'r' && held > 0) {
+				/* The template has passed its exit on. */
+				waitpid(held, NULL, 0);
+				held = 0;
+			}
+			if (n != 1 || c != 'f')
+				goto exits;
 			slot_fork(&sl);
 			if (sl.pid == -1) {
 				m.kind = KM_FAIL;
@@ -1086,6 +1134,18 @@ static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 				_exit(0);
 			close(sl.sock);
 			close(sl.report);
+		}
+exits:
+		/* One exit at a time, reaped only once the template has
+		 * passed it on to mpdd (it answers 'r'): should the
+		 * template die first, the child stays a zombie, which mpdd
+		 * inherits and reaps itself, status and all. */
+		if (held == 0 && (pid = child_peek(&status)) > 0) {
+			struct kmsg m = { KM_EXIT, pid, status };
+
+			if (!kmsg_send(sock, &m, NULL, 0))
+				_exit(0);
+			held = pid;
 		}
 	}
 }
@@ -1139,6 +1199,22 @@ static void pool_forget(void)
 }
 
 static void child_exited(pid_t pid, int status);
+
+/* mpdd has the exit of the keeper's child pid: let the keeper reap it. */
+static void keeper_reap(pid_t pid)
+{
+	ssize_t n;
+
+	while ((n = send(keeper, "r", 1, MSG_DONTWAIT | MSG_NOSIGNAL)) == -1 &&
+	       (errno == EAGAIN || errno == EINTR)) {
+		struct pollfd p = { .fd = keeper, .events = POLLOUT };
+
+		poll(&p, 1, -1);
+	}
+	if (n != 1)
+		log_debug("template: keeper gone before reaping %ld",
+			  (long)pid);
+}
 
 /* What the keeper sent: pooled children, failures, exits. Closes the
  * socket at its end. */
@@ -1194,6 +1270,7 @@ static void keeper_read(void)
 			close(fds[i]);
 		if (m.kind == KM_EXIT) {
 			child_exited(m.pid, m.value);
+			keeper_reap(m.pid);
 		} else if (m.kind == KM_FAIL) {
 			nasked -= nasked > 0;
 			log_warnx("template: cannot refill the pool: %s",
@@ -1283,10 +1360,10 @@ static const char *const stdio_names[] = { "stdin", "stdout", "stderr" };
 #define VCHILD __attribute__((no_sanitize_address))
 
 static void VCHILD __attribute__((noreturn))
-vchild_fail(const struct vspec *v, enum stage stage, int err, const char *a,
-	    const char *b, const char *c)
+vchild_fail(const struct vspec *v, enum start_stage stage, int err,
+	    const char *a, const char *b, const char *c)
 {
-	struct report rep = { .stage = stage, .err = err };
+	struct start_report rep = { .stage = stage, .err = err };
 	const char *parts[] = { a, b, c };
 	size_t n = 0;
 
@@ -1311,8 +1388,12 @@ static int VCHILD vchild(void *arg)
 	const struct vspec *v = arg;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
+	int32_t self = (int32_t)getpid();
 	int fd[3];
 
+	/* mpdd learns who we are before anything else (child_announce()). */
+	if (write(v->report_fd, &self, sizeof(self)) != (ssize_t)sizeof(self))
+		_exit(CHILD_FAIL_EXIT);
 	sigemptyset(&none);
 	for (int i = 0; i < nsig_set; i++)
 		sigaction(sig_set[i], &dfl, NULL);
@@ -1367,7 +1448,7 @@ static int VCHILD vchild(void *arg)
  * descriptors; report is the write end of the report pipe.
  */
 static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
-		    enum stage *stage)
+		    enum start_stage *stage)
 {
 	static char *stack;
 	const size_t stack_size = 64 * 1024;
@@ -1442,23 +1523,46 @@ fail:
 	return -1;
 }
 
-/* Handle one spawn request from mpdd (line, len: its text); fds are its
- * "pass" descriptors. */
+static void kid_add(int64_t id, pid_t pid)
+{
+	if (bk->nkids == bk->cap_kids) {
+		size_t cap = bk->cap_kids ? bk->cap_kids * 2 : 256;
+
+		bk->kids = own_realloc(bk->kids,
+				       bk->cap_kids * sizeof(*bk->kids),
+				       cap * sizeof(*bk->kids));
+		bk->cap_kids = cap;
+	}
+	bk->kids[bk->nkids++] = (struct child){ id, pid };
+}
+
+/*
+ * Handle one spawn request from mpdd (line, len: its text); fds[0] is the
+ * write end of its start report pipe (mpdd holds the read end), the rest
+ * its "pass" descriptors.
+ *
+ * The child says how its set-up went on that pipe, to mpdd directly; the
+ * template only tells mpdd which pid it forked ("forked", with a pidfd),
+ * or that it could make no child ("failed"). So a template that dies at
+ * any point loses nothing: mpdd reads the child's pid and its outcome from
+ * the pipe, and the child, reparented to mpdd, is reaped there.
+ */
 static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		       int *fds, int nfds)
 {
 	worker_fn *fn = NULL;
 	json_t *req, *target;
-	int p[2], e = 0;
-	enum stage stage = STAGE_FORK;
+	int e = 0, pidfd;
+	enum start_stage stage = STAGE_FORK;
 	pid_t pid;
 
+	if (nfds < 1) {
+		/* No report pipe: our descriptors ran out on the way. */
+		ctl_send_failed(id, "setup", EMFILE);
+		return;
+	}
 	if (!exec && pool_take(id, line, len, fds, nfds))
 		return; /* the pending entry has the fds now */
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		ctl_send_failed(id, "fork", errno);
-		goto out;
-	}
 	/* Everything the child can be spared is done here, once: the
 	 * parse, the function's address, the environment. Each page a
 	 * child touches for the first time is a fault of its own. */
@@ -1467,7 +1571,7 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 	if (req == NULL)
 		fatalx("template: bad request from mpdd");
 	if (exec) {
-		pid = vstart(req, fds, nfds, p[1], &stage);
+		pid = vstart(req, fds + 1, nfds - 1, fds[0], &stage);
 	} else {
 		const char *method =
 			json_string_value(json_object_get(req, "method"));
@@ -1483,75 +1587,29 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		pid = fork();
 		if (pid == 0) {
 			in_child = true;
-			close(p[0]);
-			child_run(req, fds, nfds, p[1], false, fn, env);
+			child_announce(fds[0]);
+			child_run(req, fds + 1, nfds - 1, fds[0], false, fn,
+				  env);
 		}
 		if (pid > 0)
 			arena_release();
 	}
 	e = errno;
 	arena_end();
-	close(p[1]);
 	if (pid == -1) {
-		close(p[0]);
 		ctl_send_failed(id, stage_names[stage], e);
 		goto out;
 	}
 	bk->nchildren++;
-	pending_add(id, pid, pidfd_open(pid, 0), p[0]);
+	/* Ours and unreaped: the pid cannot have been reused. */
+	pidfd = pidfd_open(pid, 0);
+	ctl_send_forked(id, pid, pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	kid_add(id, pid);
 out:
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
-}
-
-static void kid_add(int64_t id, pid_t pid)
-{
-	if (bk->nkids == bk->cap_kids) {
-		size_t cap = bk->cap_kids ? bk->cap_kids * 2 : 256;
-
-		bk->kids = own_realloc(bk->kids,
-				       bk->cap_kids * sizeof(*bk->kids),
-				       cap * sizeof(*bk->kids));
-		bk->cap_kids = cap;
-	}
-	bk->kids[bk->nkids++] = (struct child){ id, pid };
-}
-
-/* The report pipe of bk->pend[i] is at EOF: tell mpdd how the start went. */
-static void pending_resolve(size_t i)
-{
-	struct pending *q = &bk->pend[i];
-
-	if (q->got == 0 && q->pidfd >= 0) {
-		ctl_send_spawned(q->id, q->pid, q->pidfd);
-		kid_add(q->id, q->pid);
-	} else {
-		int stage = q->got == sizeof(q->rep) ? q->rep.stage :
-						       STAGE_SETUP;
-		const char *msg = q->got == sizeof(q->rep) ?
-					  q->rep.message :
-					  "the child exited during its set-up";
-
-		if (q->pidfd < 0) {
-			stage = STAGE_SETUP;
-			msg = "pidfd_open failed";
-		}
-		if (stage < 0 || stage > STAGE_SETUP)
-			stage = STAGE_SETUP;
-		q->rep.message[sizeof(q->rep.message) - 1] = '\0';
-		ctl_send(json_pack("{s:s, s:I, s:s, s:o, s:s}", "ev", "failed",
-				   "id", (json_int_t)q->id, "stage",
-				   stage_names[stage], "errno",
-				   q->got == sizeof(q->rep) && q->rep.err > 0 ?
-					   json_integer(q->rep.err) :
-					   json_null(),
-				   "message", msg),
-			 -1);
-	}
-	if (q->pidfd >= 0)
-		close(q->pidfd);
-	close(q->pipe);
-	bk->pend[i] = bk->pend[--bk->npend];
 }
 
 /*
@@ -1573,45 +1631,40 @@ static void pending_retry(size_t i)
 	free(q.line);
 }
 
-/* Read the report pipe of bk->pend[i]; resolve at EOF. Returns true if
- * resolved (bk->pend[i] now holds another entry). */
-static bool pending_read(size_t i)
+/*
+ * Read the acknowledgement of the pooled child of bk->pend[i]: taken, it
+ * is the request's child (mpdd is told); gone without one, the request is
+ * started again. Either way bk->pend[i] now holds another entry.
+ */
+static void pending_read(size_t i)
 {
 	struct pending *q = &bk->pend[i];
-	char *dst = (char *)&q->rep + q->got;
-	size_t room = q->got < sizeof(q->rep) ? sizeof(q->rep) - q->got : 0;
-	char sink[64];
+	char c = 0;
 	ssize_t n;
 
-	if (q->pooled && !q->taken) {
-		do
-			n = read(q->pipe, sink, 1);
-		while (n == -1 && errno == EINTR);
-		if (n == 1) {
-			q->taken = true;
-			pending_release(q);
-			return false;
-		}
-		pending_retry(i);
-		return true;
-	}
 	do
-		n = room > 0 ? read(q->pipe, dst, room) :
-			       read(q->pipe, sink, sizeof(sink));
+		n = read(q->pipe, &c, 1);
 	while (n == -1 && errno == EINTR);
-	if (n > 0) {
-		if (room > 0)
-			q->got += (size_t)n;
-		return false;
+	if (n != 1 || c != 't') {
+		pending_retry(i);
+		return;
 	}
-	pending_resolve(i);
-	return true;
+	ctl_send_forked(q->id, q->pid, q->pidfd);
+	kid_add(q->id, q->pid);
+	pending_release(q);
+	if (q->pidfd >= 0)
+		close(q->pidfd);
+	close(q->pipe);
+	bk->pend[i] = bk->pend[--bk->npend];
 }
 
 /*
- * Reap every child that ended and report it: one wait for each SIGCHLD,
+ * Report every child that ended, then reap it: one wait for each SIGCHLD,
  * then more only while children are left, so that no wait fails with
- * ECHILD (and writes errno: a page fault after every fork).
+ * ECHILD (and writes errno: a page fault after every fork). A child is
+ * reaped only once mpdd has its exit: a template that dies in between
+ * leaves a zombie, reparented to mpdd, which reaps it and learns the
+ * same status.
  */
 static void tmpl_reap(void)
 {
@@ -1619,15 +1672,18 @@ static void tmpl_reap(void)
 	pid_t pid;
 
 	do {
-		pid = waitpid(-1, &status, WNOHANG);
+		pid = child_peek(&status);
 		if (pid <= 0)
 			break;
 		if (bk->nchildren > 0)
 			bk->nchildren--;
-		if (pid == keeper_pid)
+		if (pid == keeper_pid) {
+			waitpid(pid, NULL, 0);
 			keeper_died(status);
-		else
-			child_exited(pid, status);
+			continue;
+		}
+		child_exited(pid, status);
+		waitpid(pid, NULL, 0);
 	} while (bk->nchildren > 0);
 }
 
@@ -1636,11 +1692,11 @@ static void child_exited(pid_t pid, int status)
 {
 	if (pool_reaped(pid))
 		return;
-	/* A child still in set-up: its report comes first. */
+	/* A pooled child that may have taken its request: its
+	 * acknowledgement comes first. */
 	for (size_t i = 0; i < bk->npend; i++) {
 		if (bk->pend[i].pid == pid) {
-			while (!pending_read(i))
-				;
+			pending_read(i);
 			break;
 		}
 	}

@@ -27,7 +27,7 @@
 #define MPD_DEFAULT_MAX_OUTPUT	     (8 * 1024 * 1024) /* unread reply bytes */
 #define MPD_MIN_MAX_MESSAGE	     256 /* smallest --max-message accepted */
 #define MPD_MAX_FDS_PER_MESSAGE	     16 /* SCM_RIGHTS fds on one request */
-#define MPD_DEFAULT_MAX_PROCESSES    4096 /* starting or running at once */
+#define MPD_DEFAULT_MAX_PROCESSES    16384 /* starting or running at once */
 #define MPD_DEFAULT_MAX_EXITED	     1000 /* ended records kept */
 #define MPD_DEFAULT_KILL_GRACE	     5.0 /* seconds from SIGTERM to SIGKILL */
 #define MPD_DEFAULT_MAX_OBJECTS	     10000 /* queues, values, arrays */

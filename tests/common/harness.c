@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +72,13 @@ char *test_built(const char *relpath)
 
 /* Fork and exec mpdd; in the child, stderr goes to the log and the
  * daemon dies with the test process. */
-/* Run the daemon as another uid (0: as we are), with RLIMIT_NPROC. */
+/* Run the daemon as another uid with RLIMIT_NPROC (switch false: as
+ * we are), and with RLIMIT_NOFILE (nofile_hard 0: unchanged). */
 struct run_as {
 	uid_t uid;
 	rlim_t nproc;
+	bool switch_uid;
+	rlim_t nofile_soft, nofile_hard;
 };
 
 /* Copy the daemon binary into d's dir, so that another uid can run it
@@ -103,7 +107,7 @@ static pid_t mpdd_spawn_as(struct mpdd *d, const char *const *extra,
 	char *bin = test_built("daemon/mpdd");
 	const char *argv[64];
 
-	if (as != NULL) {
+	if (as != NULL && as->switch_uid) {
 		char *copy = copy_daemon(d, bin);
 
 		free(bin);
@@ -153,7 +157,13 @@ static pid_t mpdd_spawn_as(struct mpdd *d, const char *const *extra,
 		unsetenv("MPD_SOCKET");
 		for (int i = 0; env != NULL && env[i] != NULL; i++)
 			putenv((char *)env[i]);
-		if (as != NULL) {
+		if (as != NULL && as->nofile_hard > 0) {
+			struct rlimit rl = { as->nofile_soft, as->nofile_hard };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				_exit(126);
+		}
+		if (as != NULL && as->switch_uid) {
 			struct rlimit rl = { as->nproc, as->nproc };
 
 			if (setgroups(0, NULL) != 0 || setgid(as->uid) != 0 ||
@@ -232,9 +242,18 @@ static void mpdd_launch(struct mpdd *d, const char *const *extra,
 
 void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc)
 {
-	struct run_as as = { uid, nproc };
+	struct run_as as = { .uid = uid, .nproc = nproc, .switch_uid = true };
 
 	mpdd_launch_as(d, NULL, NULL, &as);
+}
+
+void mpdd_start_nofile(struct mpdd *d, const char *const *extra, unsigned soft,
+		       unsigned hard)
+{
+	struct run_as as = { .nofile_soft = soft, .nofile_hard = hard };
+
+	mpdd_init(d);
+	mpdd_launch_as(d, extra, NULL, &as);
 }
 
 void mpdd_start(struct mpdd *d, const char *const *extra)

@@ -54,6 +54,11 @@ void mpdd_start_env(struct mpdd *d, const char *const *extra,
  * RLIMIT_NPROC nproc. Needs root. */
 void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc);
 
+/* Like mpdd_start(), with RLIMIT_NOFILE set to soft and hard in the
+ * daemon before its exec. */
+void mpdd_start_nofile(struct mpdd *d, const char *const *extra, unsigned soft,
+		       unsigned hard);
+
 /*
  * Start mpdd like mpdd_start() but without waiting: returns the child's
  * exit status once it exits, for tests of start-up failures. Waits at most

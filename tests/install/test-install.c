@@ -416,7 +416,7 @@ Test(install, an_edited_config_file_survives_a_reinstall)
 	install_into(build, dest);
 	text = slurp(conf);
 	cr_assert(strstr(text, "max-processes = 7") == NULL);
-	cr_assert(strstr(text, "#max-processes = 4096\n") != NULL);
+	cr_assert(strstr(text, "#max-processes = 16384\n") != NULL);
 	free(text);
 	free(conf);
 }

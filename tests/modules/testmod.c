@@ -19,7 +19,7 @@
 #include <mpd.h>
 
 mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
-	echo_args, call_daemon, preloaded_value;
+	echo_args, call_daemon, preloaded_value, mark_and_exit;
 int testmod_init(void);
 int fail_init(void);
 
@@ -34,6 +34,19 @@ int exit_with(mpd_worker *w, const json_t *args)
 		return 2;
 	}
 	return (int)json_integer_value(args);
+}
+
+/* Create the file args names (a string): proof that the function ran;
+ * then exit with 7. */
+int mark_and_exit(mpd_worker *w, const json_t *args)
+{
+	FILE *f = json_is_string(args) ? fopen(json_string_value(args), "w") :
+					 NULL;
+
+	if (f == NULL)
+		return 2;
+	fclose(f);
+	return 7;
 }
 
 /* Die by SIGSEGV, whatever the disposition was. */
