@@ -130,7 +130,7 @@ static char *big_with_mark(void)
 /* As root: a request that carries both markers, of the given kind. */
 static void root_request(int fd, bool program)
 {
-	char *big = big_with_mark();
+	char *big = big_with_mark(), esc[80], long_esc[600];
 	json_t *p;
 
 	if (program)
@@ -142,7 +142,17 @@ static void root_request(int fd, bool program)
 		 * non-integer and that is all. */
 		json_object_set_new(p, "args", json_pack("[s]", big));
 	}
-	json_object_set_new(p, "env", json_pack("{s:s}", "SECRET", mark[1]));
+	/* With an escape, a string is decoded into the parser's scratch
+	 * space: on the stack when short, else on the heap. */
+	snprintf(esc, sizeof(esc), "%s\t", mark[1]);
+	memset(long_esc, 'y', sizeof(long_esc) - 1);
+	memcpy(long_esc + 100, mark[1], strlen(mark[1]));
+	long_esc[sizeof(long_esc) - 2] = '\t';
+	long_esc[sizeof(long_esc) - 1] = '\0';
+	json_object_set_new(p, "env",
+			    json_pack("{s:s, s:s, s:s}", "SECRET", mark[1],
+				      "SECRET_ESC", esc, "SECRET_LONG",
+				      long_esc));
 	cr_assert_eq(run_code(fd, p), program ? 0 : 2);
 	free(big);
 }
@@ -262,6 +272,14 @@ Test(isolation, a_program_request_is_not_readable_in_a_later_worker)
 Test(isolation, a_function_request_is_not_readable_in_a_later_worker)
 {
 	function_then_function(NULL);
+}
+
+Test(isolation, with_the_module_preloaded_no_request_is_readable_later)
+{
+	const char *const extra[] = { "--preload", module(), NULL };
+
+	program_then_function(extra);
+	function_then_function(extra);
 }
 
 Test(isolation, with_the_pool_no_request_is_readable_in_a_later_worker)

@@ -164,18 +164,30 @@ find_reversed(const char *lo, size_t n, const char *rev, size_t len)
  */
 int scan_memory(mpd_worker *w, const json_t *args)
 {
-	static char line[1024];
-	FILE *maps = fopen("/proc/self/maps", "r");
-	int found = 0;
+	/* Static, and read without stdio: a buffer malloc'd now could be
+	 * the very chunk that held what is looked for. */
+	static char maps[256 * 1024];
+	size_t len = 0;
+	ssize_t n;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), found = 0;
 
-	if (maps == NULL || !json_is_array(args)) {
+	if (fd == -1 || !json_is_array(args)) {
 		fprintf(stderr, "scan_memory: bad args or no maps\n");
 		return 100;
 	}
-	while (fgets(line, sizeof(line), maps) != NULL) {
+	while (len < sizeof(maps) - 1 &&
+	       (n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	maps[len] = '\0';
+	for (char *line = maps, *next; line != NULL && *line != '\0';
+	     line = next) {
 		unsigned long lo, hi;
 		char perms[8], name[512] = "";
 
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %511[^\n]", &lo, &hi,
 			   perms, name) < 3)
 			continue;
@@ -202,7 +214,6 @@ int scan_memory(mpd_worker *w, const json_t *args)
 			}
 		}
 	}
-	fclose(maps);
 	return found;
 }
 
