@@ -520,14 +520,15 @@ static void scrub_free(void *p)
 /*
  * The stack below the current frame, in a child just forked (or the
  * keeper): zeroed, for it holds what the template did before, requests
- * of other users among them. The STACK_BURN bytes nearest are written
- * over (stack_burn()), and everything below them, down STACK_SCRUB_SPAN
- * (more than the template's deepest use: the parser nests 2048 deep), is
- * let go (MADV_DONTNEED): the child gets zero pages as it grows down
- * again, for no more than the faults it would have taken on the copies.
- * Below a stack there is only its guard gap, whatever the span reaches.
+ * of other users among them. The bytes down to the first page boundary at
+ * least STACK_ROOM below are written over (stack_burn()), and every page
+ * below that, down STACK_SCRUB_SPAN (more than the template's deepest
+ * use: the parser nests 2048 deep), is let go (MADV_DONTNEED): the child
+ * gets zero pages as it grows down again, a fault each where it would
+ * have taken one to copy the template's. Below a stack there is only its
+ * guard gap, whatever the span reaches.
  */
-#define STACK_BURN	 (8 * 1024)
+#define STACK_ROOM	 1024
 #define STACK_SCRUB_SPAN (8UL * 1024 * 1024)
 
 static void __attribute__((noinline, no_sanitize_address)) stack_burn(size_t n)
@@ -541,11 +542,12 @@ static void __attribute__((noinline, no_sanitize_address)) stack_burn(size_t n)
 static void __attribute__((noinline)) stack_scrub(void)
 {
 	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t hi = (sp - STACK_BURN) & ~(page - 1);
+	uintptr_t top = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t hi = (top - STACK_ROOM) & ~(page - 1);
 	uintptr_t lo = hi > STACK_SCRUB_SPAN ? hi - STACK_SCRUB_SPAN : page;
 
-	stack_burn(STACK_BURN + page);
+	/* From below this frame down past hi (this frame is not 1 KiB). */
+	stack_burn(top - hi);
 	/* The part mapped is let go; the rest (ENOMEM) is not there. */
 	madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
