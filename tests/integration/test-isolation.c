@@ -531,6 +531,49 @@ Test(isolation, a_client_gone_while_its_start_stalls_leaves_no_leak)
 	mpdd_stop(&d);
 }
 
+Test(isolation, a_module_path_that_never_opens_delays_no_other_start)
+{
+	char fifo[PATH_MAX];
+	json_t *req, *reply;
+	char *text, *line;
+	const char *name;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	snprintf(fifo, sizeof(fifo), "%s/module.so", d.dir);
+	cr_assert(mkfifo(fifo, 0600) == 0);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	/* The template does not open it (to look for the function): only
+	 * the worker does, and only the worker waits. */
+	req = json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:b}}", "jsonrpc", "2.0",
+			"method", "process.create", "id", 78, "params",
+			"module", fifo, "function", "f", "start", 1);
+	text = json_dumps(req, JSON_COMPACT);
+	test_send_str(a, text);
+	test_send_str(a, "\n");
+	free(text);
+	json_decref(req);
+	cr_assert_eq(run_code(b, fn_params("exit_with", json_integer(6))), 6);
+	cr_assert_eq(run_code(b, json_pack("{s:[s]}", "argv", "true")), 0);
+	/* Not a shared object: the worker's dlopen says so. */
+	feed_fifo(fifo, "not an ELF file\n");
+	line = test_read_line(a, TEST_TIMEOUT_MS);
+	reply = json_loads(line, 0, NULL);
+	free(line);
+	cr_assert_eq(test_error_code(reply, &name), 8);
+	cr_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(reply, "error"), "data"),
+			"stage")),
+		"dlopen");
+	json_decref(reply);
+	test_forget(a);
+	close(a);
+	close(b);
+	mpdd_stop(&d);
+}
+
 /* --- Relative stdio paths are the worker's cwd's ----------------------- */
 
 static void assert_relative_stdio(int fd, json_t *p, const char *sub,
