@@ -47,6 +47,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <link.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,6 +146,7 @@ static bool pinned;
 static int sig_set[NSIG], nsig_set;
 /* The --preload paths (without ":INIT"), as a function target names one. */
 static char **preloaded;
+static void **preloaded_handle; /* dlopen()'s, for each */
 static int npreloaded;
 static struct slot *pool;
 static size_t npool, pool_size;
@@ -180,6 +182,14 @@ struct book {
 	size_t nchildren; /* forked or vforked, not yet reaped */
 	struct mpd_framer in;
 	struct fdq q;
+	/* A failure report on its way to mpdd: it quotes the request. */
+	char out[4096];
+	/* The functions of preloaded modules found so far (preloaded_fn()). */
+	struct {
+		const char *module, *function;
+		worker_fn *fn;
+	} fns[64];
+	size_t nfns;
 	struct {
 		size_t used;
 		bool open;
@@ -283,13 +293,93 @@ static void ctl_send_exited(int64_t id, pid_t pid, int status)
 	ctl_send_text(buf, (size_t)(p - buf), -1);
 }
 
+/* Append the n bytes at s as the body of a JSON string at p (room: 6
+ * bytes for each); a byte that is not part of valid UTF-8 (a sequence cut
+ * short by the report's size) becomes U+FFFD. */
+static char *put_json_text(char *p, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s, *end = u + len;
+
+	while (u < end) {
+		size_t n = 0;
+
+		if (*u == '"' || *u == '\\') {
+			*p++ = '\\';
+			*p++ = (char)*u++;
+			continue;
+		}
+		if (*u < 0x20) {
+			p = put_str(p, "\\u00");
+			*p++ = hex[*u >> 4];
+			*p++ = hex[*u++ & 15];
+			continue;
+		}
+		if (*u < 0x80) {
+			*p++ = (char)*u++;
+			continue;
+		}
+		/* The length of a well-formed sequence here, or 0. */
+		if (*u >= 0xc2 && *u <= 0xdf)
+			n = 2;
+		else if (*u >= 0xe0 && *u <= 0xef)
+			n = 3;
+		else if (*u >= 0xf0 && *u <= 0xf4)
+			n = 4;
+		if (n > (size_t)(end - u))
+			n = 0;
+		for (size_t k = 1; k < n; k++)
+			if ((u[k] & 0xc0) != 0x80)
+				n = 0;
+		if ((n == 3 && ((*u == 0xe0 && u[1] < 0xa0) ||
+				(*u == 0xed && u[1] > 0x9f))) ||
+		    (n == 4 && ((*u == 0xf0 && u[1] < 0x90) ||
+				(*u == 0xf4 && u[1] > 0x8f))))
+			n = 0;
+		if (n == 0) {
+			p = put_str(p, "\xef\xbf\xbd");
+			u++;
+			continue;
+		}
+		memcpy(p, u, n);
+		p += n;
+		u += n;
+	}
+	return p;
+}
+
+/*
+ * A start failed: tell mpdd the stage, errno (err <= 0: null) and
+ * message. Written into the template's own memory (the book), not with
+ * jansson: the message may quote the request (a path, a program), and no
+ * copy of it may stay behind where a later child could read it.
+ */
+static void ctl_send_report(int64_t id, const char *stage, int err,
+			    const char *message)
+{
+	char *p = bk->out;
+	/* 6 bytes of output at most for each byte of the message. */
+	size_t n = strnlen(message, (sizeof(bk->out) - 128) / 6);
+
+	p = put_str(p, "{\"ev\":\"failed\",\"id\":");
+	p = put_int(p, id);
+	p = put_str(p, ",\"stage\":\"");
+	p = put_str(p, stage);
+	p = put_str(p, "\",\"errno\":");
+	if (err > 0)
+		p = put_int(p, err);
+	else
+		p = put_str(p, "null");
+	p = put_str(p, ",\"message\":\"");
+	p = put_json_text(p, message, n);
+	p = put_str(p, "\"}\n");
+	ctl_send_text(bk->out, (size_t)(p - bk->out), -1);
+}
+
 /* A start failed before there was a child to report it. */
 static void ctl_send_failed(int64_t id, const char *stage, int err)
 {
-	ctl_send(json_pack("{s:s, s:I, s:s, s:i, s:s}", "ev", "failed", "id",
-			   (json_int_t)id, "stage", stage, "errno", err,
-			   "message", strerror(err)),
-		 -1);
+	ctl_send_report(id, stage, err, strerrordesc_np(err) ?: "error");
 }
 
 static void child_fail(int report_fd, enum start_stage stage, int err,
@@ -419,7 +509,7 @@ static void child_drop_privileges(json_t *req, int report_fd)
  *   half a dozen pages. Nothing in it is freed one by one: the tree is
  *   dropped whole at arena_end() (never json_decref'd), and what did not
  *   fit, malloc'd instead, is freed then. After each fork the template
- *   lets go of the pages its child took (arena_release()): the next
+ *   lets go of the pages its child took (arena_scrub()): the next
  *   request writes fresh pages, not copies.
  * - No stdio on the way (its formatting takes pages of stack), no errno
  *   set by a call that fails as expected, and no rseq area for the
@@ -427,6 +517,51 @@ static void child_drop_privileges(json_t *req, int report_fd)
  */
 #define ARENA_SIZE (256 * 1024)
 static char *arena_base; /* ARENA_SIZE bytes, mapped once */
+
+/* Free p (malloc'd) after zeroing it: what the template frees may have
+ * held a request, and its heap is every later child's. */
+static void scrub_free(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+/*
+ * The stack below the current frame, in a child just forked (or the
+ * keeper): zeroed, for it holds what the template did before, requests
+ * of other users among them. The bytes down to the first page boundary at
+ * least STACK_ROOM below are written over (stack_burn()), and every page
+ * below that, down STACK_SCRUB_SPAN (more than the template's deepest
+ * use: the parser nests 2048 deep), is let go (MADV_DONTNEED): the child
+ * gets zero pages as it grows down again, a fault each where it would
+ * have taken one to copy the template's. Below a stack there is only its
+ * guard gap, whatever the span reaches.
+ */
+#define STACK_ROOM	 1024
+#define STACK_SCRUB_SPAN (8UL * 1024 * 1024)
+
+static void __attribute__((noinline, no_sanitize_address)) stack_burn(size_t n)
+{
+	char buf[n];
+
+	explicit_bzero(buf, n);
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+static void __attribute__((noinline)) stack_scrub(void)
+{
+	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t top = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t hi = (top - STACK_ROOM) & ~(page - 1);
+	uintptr_t lo = hi > STACK_SCRUB_SPAN ? hi - STACK_SCRUB_SPAN : page;
+
+	/* From below this frame down past hi (this frame is not 1 KiB). */
+	stack_burn(top - hi);
+	/* The part mapped is let go; the rest (ENOMEM) is not there. */
+	madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
 
 /* jansson's allocator in the template, for good (so that no start
  * writes jansson's own data): the arena while it is open, else malloc. */
@@ -469,7 +604,10 @@ static void arena_free(void *p)
 	     i++)
 		if (bk->arena.spill[i] == p)
 			return;
-	free(p);
+	if (in_child)
+		free(p);
+	else
+		scrub_free(p);
 }
 
 static void arena_begin(void)
@@ -483,19 +621,28 @@ static void arena_end(void)
 {
 	bk->arena.open = false;
 	for (size_t i = 0; i < bk->arena.nspill; i++)
-		free(bk->arena.spill[i]);
+		scrub_free(bk->arena.spill[i]);
 	bk->arena.nspill = 0;
 }
 
-/* After a fork: give the arena pages used to the child alone, so that
- * the next request fills fresh ones instead of copying them. */
-static void arena_release(void)
+/*
+ * After each request, whatever started it: no byte of it stays in the
+ * arena, which every forked child gets (the arena is all zeros outside a
+ * request). After a fork (shared: a child has the pages too) the template
+ * lets go of the pages used, so that the next request fills fresh ones
+ * instead of copying them; else (after a vfork, whose child has exec'd,
+ * or a failed start) it zeroes the bytes used, in pages that are its own.
+ */
+static void arena_scrub(bool shared)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t used = (bk->arena.used + page - 1) & ~(page - 1);
 
-	if (used > 0)
-		madvise(arena_base, used, MADV_DONTNEED);
+	if (used == 0)
+		return;
+	if (!shared || madvise(arena_base, used, MADV_DONTNEED) == -1)
+		explicit_bzero(arena_base, bk->arena.used);
+	bk->arena.used = 0;
 }
 
 static void *own_realloc(void *old, size_t old_size, size_t size)
@@ -512,6 +659,13 @@ static void *own_realloc(void *old, size_t old_size, size_t size)
 		munmap(old, old_size);
 	}
 	return p;
+}
+
+/* Let go of what own_realloc() gave (size: as asked). */
+static void own_free(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
 }
 
 /* A NULL-ended vector of the strings of array a (borrowed), in the
@@ -532,8 +686,10 @@ static char **strv(json_t *a)
 
 /*
  * What every child does first, whatever it runs: a clean slate for
- * signals (the template blocks SIGCHLD and ignores SIGPIPE) and a process
- * group of its own. A pooled child does it ahead, while idle.
+ * signals (the template blocks SIGCHLD and ignores SIGPIPE) and a session
+ * of its own (and so a process group, and no controlling terminal: a
+ * worker never gets mpdd's terminal, to write to or to push input into
+ * with TIOCSTI). A pooled child does it ahead, while idle.
  */
 static void child_prepare(int report_fd)
 {
@@ -545,8 +701,8 @@ static void child_prepare(int report_fd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int i = 0; i < nsig_set; i++)
 		signal(sig_set[i], SIG_DFL);
-	if (setpgid(0, 0) == -1)
-		child_fail(report_fd, STAGE_SETUP, errno, "setpgid: %s",
+	if (setsid() == -1)
+		child_fail(report_fd, STAGE_SETUP, errno, "setsid: %s",
 			   strerror(errno));
 }
 
@@ -578,6 +734,10 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared,
 	 * behalf: files, the cwd, the program are all checked as it. */
 	child_drop_privileges(req, report_fd);
 
+	/* The cwd first: a relative stdio path is the worker's. */
+	if (cwd != NULL && chdir(cwd) == -1)
+		child_fail(report_fd, STAGE_CWD, errno, "%s: %s", cwd,
+			   strerror(errno));
 	for (int i = 0; i < 3; i++)
 		src[i] = child_stdio_source(report_fd, i,
 					    json_array_get(stdio, i), fds, nfds,
@@ -586,9 +746,6 @@ child_run(json_t *req, const int *fds, int nfds, int report_fd, bool prepared,
 		if (src[i] >= 0 && dup2(src[i], i) == -1)
 			child_fail(report_fd, STAGE_STDIO, errno, "dup2: %s",
 				   strerror(errno));
-	if (cwd != NULL && chdir(cwd) == -1)
-		child_fail(report_fd, STAGE_CWD, errno, "%s: %s", cwd,
-			   strerror(errno));
 
 	/* Only 0, 1, 2 and the report pipe (as fd 3) survive. */
 	if (report_fd != WORKER_REPORT_FD) {
@@ -706,37 +863,47 @@ void worker_call(const char *module, const char *function, json_t *args,
  * The function of a target in a module the template preloaded, found once
  * in the template and remembered, so that its workers need no dlopen()
  * and dlsym() of their own (and none of the page faults of the dynamic
- * linker's tables in each). NULL when the module is not preloaded or has
- * no such symbol: the worker then looks, and reports, as before.
+ * linker's tables in each). NULL when the module is not one preloaded
+ * (named as --preload named it) or has no such symbol: the worker then
+ * looks, and reports, as before.
+ *
+ * The template never opens what a request names: a path that is not a
+ * preloaded module's is the worker's to open (it might be a FIFO that
+ * never opens, or another user's file). The names remembered are kept in
+ * the template's own memory, and a failed lookup's message (which quotes
+ * the name) is zeroed: no child of a later request reads them.
  */
 static worker_fn *preloaded_fn(const char *module, const char *function)
 {
-	static struct {
-		char *module, *function;
-		worker_fn *fn;
-	} cache[64];
-	static int ncache;
 	worker_fn *fn;
-	void *h;
+	void *h = NULL;
+	char *err;
+	size_t n;
+	int m;
 
 	if (module == NULL || function == NULL)
 		return NULL;
-	for (int i = 0; i < ncache; i++)
-		if (strcmp(cache[i].module, module) == 0 &&
-		    strcmp(cache[i].function, function) == 0)
-			return cache[i].fn;
-	h = dlopen(module, RTLD_NOW | RTLD_NOLOAD);
+	for (size_t i = 0; i < bk->nfns; i++)
+		if (strcmp(bk->fns[i].module, module) == 0 &&
+		    strcmp(bk->fns[i].function, function) == 0)
+			return bk->fns[i].fn;
+	for (m = 0; m < npreloaded && h == NULL; m++)
+		if (strcmp(preloaded[m], module) == 0)
+			h = preloaded_handle[m];
 	if (h == NULL)
 		return NULL;
 	*(void **)&fn = dlsym(h, function);
-	dlclose(h);
-	if (fn != NULL && ncache < 64 &&
-	    (cache[ncache].module = strdup(module)) != NULL) {
-		cache[ncache].function = strdup(function);
-		if (cache[ncache].function == NULL)
-			free(cache[ncache].module);
-		else
-			cache[ncache++].fn = fn;
+	err = dlerror();
+	if (err != NULL)
+		explicit_bzero(err, strlen(err));
+	n = strlen(function) + 1;
+	if (fn != NULL && bk->nfns < sizeof(bk->fns) / sizeof(bk->fns[0])) {
+		char *copy = own_realloc(NULL, 0, n);
+
+		memcpy(copy, function, n);
+		bk->fns[bk->nfns].module = preloaded[m - 1];
+		bk->fns[bk->nfns].function = copy;
+		bk->fns[bk->nfns++].fn = fn;
 	}
 	return fn;
 }
@@ -763,7 +930,7 @@ static struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe)
 /* Let go of the request a pooled child has taken. */
 static void pending_release(struct pending *q)
 {
-	free(q->line);
+	own_free(q->line, q->len);
 	q->line = NULL;
 	for (int i = 0; i < q->nfds; i++)
 		close(q->fds[i]);
@@ -831,16 +998,16 @@ static bool pool_take(int64_t id, const char *line, size_t len, int *fds,
 		if (sl.pidfd >= 0)
 			r = slot_write(sl.sock, buf, sizeof(head) + len, fds,
 				       nfds);
-		free(buf);
+		scrub_free(buf);
 		close(sl.sock);
 		if (r == 0) {
 			struct pending *q =
 				pending_add(id, sl.pid, sl.pidfd, sl.report);
 
-			/* Kept until the child says it has the request. */
-			q->line = malloc(len);
-			if (q->line == NULL)
-				fatalx("template: out of memory");
+			/* Kept until the child says it has the request, in
+			 * memory of the template's own, which no child of a
+			 * later request gets. */
+			q->line = own_realloc(NULL, 0, len);
 			memcpy(q->line, line, len);
 			q->len = len;
 			memcpy(q->fds, fds, sizeof(int) * (size_t)nfds);
@@ -916,6 +1083,7 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != tmpl_pid)
 		_exit(0);
+	stack_scrub();
 	prctl(PR_SET_NAME, "mpdd-pool");
 	/* What every worker does first, done while nobody waits. */
 	child_prepare(POOL_REPORT_FD);
@@ -1075,6 +1243,9 @@ static void __attribute__((noreturn)) keeper_main(int sock, pid_t tmpl_pid)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != tmpl_pid)
 		_exit(0);
+	/* Forked from the template at any time: what it did before (other
+	 * requests) is no pooled child's to read. */
+	stack_scrub();
 	prctl(PR_SET_NAME, "mpdd-keeper");
 	if (pinned)
 		sched_setaffinity(0, sizeof(cpus_all), &cpus_all);
@@ -1400,8 +1571,8 @@ static int VCHILD vchild(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (pinned)
 		sched_setaffinity(0, sizeof(cpus_all), &cpus_all);
-	if (setpgid(0, 0) == -1)
-		vchild_fail(v, STAGE_SETUP, errno, "setpgid",
+	if (setsid() == -1)
+		vchild_fail(v, STAGE_SETUP, errno, "setsid",
 			    strerrordesc_np(errno), NULL);
 	if (v->drop) {
 		if (syscall(SYS_setgroups, v->ngroups, v->groups) == -1)
@@ -1418,6 +1589,9 @@ static int VCHILD vchild(void *arg)
 				    "still root after dropping privileges",
 				    NULL, NULL);
 	}
+	if (v->cwd != NULL && chdir(v->cwd) == -1)
+		vchild_fail(v, STAGE_CWD, errno, v->cwd, strerrordesc_np(errno),
+			    NULL);
 	for (int i = 0; i < 3; i++) {
 		fd[i] = v->src[i];
 		if (v->path[i] != NULL) {
@@ -1432,9 +1606,6 @@ static int VCHILD vchild(void *arg)
 		if (fd[i] >= 0 && dup2(fd[i], i) == -1)
 			vchild_fail(v, STAGE_STDIO, errno, "dup2",
 				    strerrordesc_np(errno), NULL);
-	if (v->cwd != NULL && chdir(v->cwd) == -1)
-		vchild_fail(v, STAGE_CWD, errno, v->cwd, strerrordesc_np(errno),
-			    NULL);
 	/* Nothing but 0, 1 and 2 crosses the exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execvpe(v->argv[0], v->argv, v->envp);
@@ -1447,8 +1618,9 @@ static int VCHILD vchild(void *arg)
  * with *stage and errno set (nothing was started). fds are the "pass"
  * descriptors; report is the write end of the report pipe.
  */
-static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
-		    enum start_stage *stage)
+static pid_t __attribute__((noinline))
+vstart(json_t *req, const int *fds, int nfds, int report,
+       enum start_stage *stage)
 {
 	static char *stack;
 	const size_t stack_size = 64 * 1024;
@@ -1460,12 +1632,16 @@ static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
 	pid_t pid;
 
 	*stage = STAGE_SETUP;
-	if (stack == NULL &&
-	    (stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0)) ==
-		    MAP_FAILED) {
-		stack = NULL;
-		return -1;
+	if (stack == NULL) {
+		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			stack = NULL;
+			return -1;
+		}
+		/* What the vfork children leave on it (a program's path,
+		 * a failure's message) is for no forked child to see. */
+		madvise(stack, stack_size, MADV_DONTFORK);
 	}
 	v.argv = strv(json_object_get(json_object_get(req, "target"), "argv"));
 	v.envp = strv(json_object_get(req, "env"));
@@ -1486,19 +1662,15 @@ static pid_t vstart(json_t *req, const int *fds, int nfds, int report,
 			}
 			continue;
 		}
+		/* "null": a file ({"file": ...}) is opened by a forked
+		 * child (tmpl_spawn()), never here. */
+		if (devnull >= 0) {
+			v.src[k] = devnull;
+			continue;
+		}
 		v.path[k] = "/dev/null";
 		v.open_flags[k] = O_CLOEXEC | O_NOCTTY |
 				  (k == 0 ? O_RDONLY : O_WRONLY);
-		if (str == NULL) {
-			v.path[k] = json_string_value(
-				json_object_get(spec, "file"));
-			if (k > 0)
-				v.open_flags[k] |=
-					O_CREAT | (json_is_true(json_object_get(
-							   spec, "append")) ?
-							   O_APPEND :
-							   O_TRUNC);
-		}
 	}
 	if (uid != NULL) {
 		v.drop = true;
@@ -1536,6 +1708,18 @@ static void kid_add(int64_t id, pid_t pid)
 	bk->kids[bk->nkids++] = (struct child){ id, pid };
 }
 
+/* Does req name a file for one of its stdio streams? */
+static bool stdio_names_file(json_t *req)
+{
+	json_t *stdio = json_object_get(req, "stdio"), *spec;
+	size_t i;
+
+	json_array_foreach (stdio, i, spec)
+		if (json_is_object(spec))
+			return true;
+	return false;
+}
+
 /*
  * Handle one spawn request from mpdd (line, len: its text); fds[0] is the
  * write end of its start report pipe (mpdd holds the read end), the rest
@@ -1546,6 +1730,11 @@ static void kid_add(int64_t id, pid_t pid)
  * or that it could make no child ("failed"). So a template that dies at
  * any point loses nothing: mpdd reads the child's pid and its outcome from
  * the pipe, and the child, reparented to mpdd, is reaped there.
+ *
+ * A program target is started by vfork (vstart()), which holds the
+ * template until the exec, unless its stdio names a file: a file may
+ * never open (a FIFO without a writer), so it is opened by a forked child,
+ * whose stall is its own request's alone, like every other start's.
  */
 static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		       int *fds, int nfds)
@@ -1570,15 +1759,18 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 	req = mpd_json_parse(line, len, 0, NULL);
 	if (req == NULL)
 		fatalx("template: bad request from mpdd");
-	if (exec) {
+	if (exec && !stdio_names_file(req)) {
 		pid = vstart(req, fds + 1, nfds - 1, fds[0], &stage);
+		e = errno;
+		arena_end();
+		arena_scrub(false);
 	} else {
 		const char *method =
 			json_string_value(json_object_get(req, "method"));
 		char **env;
 
 		target = json_object_get(req, "target");
-		if (method == NULL || strcmp(method, "spawn") != 0)
+		if (!exec && (method == NULL || strcmp(method, "spawn") != 0))
 			fn = preloaded_fn(json_string_value(json_object_get(
 						  target, "module")),
 					  json_string_value(json_object_get(
@@ -1587,15 +1779,17 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		pid = fork();
 		if (pid == 0) {
 			in_child = true;
+			/* What the template did before is not this
+			 * worker's to read. */
+			stack_scrub();
 			child_announce(fds[0]);
 			child_run(req, fds + 1, nfds - 1, fds[0], false, fn,
 				  env);
 		}
-		if (pid > 0)
-			arena_release();
+		e = errno;
+		arena_end();
+		arena_scrub(pid > 0);
 	}
-	e = errno;
-	arena_end();
 	if (pid == -1) {
 		ctl_send_failed(id, stage_names[stage], e);
 		goto out;
@@ -1628,7 +1822,7 @@ static void pending_retry(size_t i)
 	log_debug("template: pooled child %ld died idle; starting %lld again",
 		  (long)q.pid, (long long)q.id);
 	tmpl_spawn(q.id, false, q.line, q.len, q.fds, q.nfds);
-	free(q.line);
+	own_free(q.line, q.len);
 }
 
 /*
@@ -1903,12 +2097,17 @@ static const char *tmpl_preload(char **mods, int n, json_t *loaded)
 			}
 		}
 		json_array_append_new(loaded, json_string(mods[i]));
-		if (preloaded == NULL)
+		if (preloaded == NULL) {
 			preloaded = calloc((size_t)n, sizeof(*preloaded));
-		if (preloaded != NULL)
+			preloaded_handle =
+				calloc((size_t)n, sizeof(*preloaded_handle));
+		}
+		if (preloaded != NULL && preloaded_handle != NULL) {
+			preloaded_handle[npreloaded] = h;
 			preloaded[npreloaded++] = path; /* kept */
-		else
+		} else {
 			free(path);
+		}
 	}
 	return NULL;
 }

@@ -199,6 +199,19 @@ static void skip_space(struct parser *ps)
 	ps->p = p;
 }
 
+/*
+ * Let go of the scratch buffer (if it is malloc'd), zeroed: it held
+ * decoded strings, and a process that forks after parsing (the template)
+ * must leave none of them in its heap for the next child to read.
+ */
+static void scratch_drop(struct parser *ps)
+{
+	if (ps->scratch != ps->scratch_stack) {
+		explicit_bzero(ps->scratch, ps->scratch_cap);
+		free(ps->scratch);
+	}
+}
+
 /* Room for n bytes in the scratch buffer, keeping its first keep bytes. */
 static int scratch_reserve(struct parser *ps, size_t keep, size_t n)
 {
@@ -209,15 +222,12 @@ static int scratch_reserve(struct parser *ps, size_t keep, size_t n)
 		return 0;
 	while (cap < n)
 		cap = cap > SIZE_MAX / 2 ? n : cap * 2;
-	if (ps->scratch == ps->scratch_stack) {
-		s = malloc(cap);
-		if (s != NULL)
-			memcpy(s, ps->scratch, keep);
-	} else {
-		s = realloc(ps->scratch, cap);
-	}
+	/* Not realloc(): the old buffer is zeroed before it is freed. */
+	s = malloc(cap);
 	if (s == NULL)
 		return -1;
+	memcpy(s, ps->scratch, keep);
+	scratch_drop(ps);
 	ps->scratch = s;
 	ps->scratch_cap = cap;
 	return 0;
@@ -847,8 +857,8 @@ json_t *mpd_json_parse(const char *buf, size_t len, size_t flags,
 		error->position = (int)len;
 
 out:
-	if (ps.scratch != ps.scratch_stack)
-		free(ps.scratch);
+	scratch_drop(&ps);
+	explicit_bzero(ps.scratch_stack, sizeof(ps.scratch_stack));
 	return v;
 }
 

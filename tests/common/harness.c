@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -72,6 +73,10 @@ char *test_built(const char *relpath)
 
 /* Fork and exec mpdd; in the child, stderr goes to the log and the
  * daemon dies with the test process. */
+/* The terminal the next daemon gets as its controlling terminal (a pty
+ * slave's path; NULL: none), for mpdd_start_tty(). */
+static const char *spawn_ctty;
+
 /* Run the daemon as another uid with RLIMIT_NPROC (switch false: as
  * we are), and with RLIMIT_NOFILE (nofile_hard 0: unchanged). */
 struct run_as {
@@ -154,6 +159,18 @@ static pid_t mpdd_spawn_as(struct mpdd *d, const char *const *extra,
 		}
 		if (ready_fd >= 0)
 			fcntl(ready_fd, F_SETFD, 0);
+		if (spawn_ctty != NULL) {
+			/* A session of its own, whose controlling terminal
+			 * is the pty: as when started from a terminal. */
+			int tty;
+
+			if (setsid() == -1)
+				_exit(125);
+			tty = open(spawn_ctty, O_RDWR | O_CLOEXEC);
+			if (tty == -1 || ioctl(tty, TIOCSCTTY, 0) == -1)
+				_exit(125);
+			close(tty);
+		}
 		unsetenv("MPD_SOCKET");
 		for (int i = 0; env != NULL && env[i] != NULL; i++)
 			putenv((char *)env[i]);
@@ -265,6 +282,21 @@ void mpdd_start(struct mpdd *d, const char *const *extra)
 void mpdd_start_in(struct mpdd *d, const char *const *extra)
 {
 	mpdd_launch(d, extra, NULL);
+}
+
+int mpdd_start_tty(struct mpdd *d, const char *const *extra)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	cr_assert(master >= 0, "posix_openpt: %s", strerror(errno));
+	cr_assert(grantpt(master) == 0 && unlockpt(master) == 0,
+		  "grantpt/unlockpt: %s", strerror(errno));
+	spawn_ctty = ptsname(master);
+	cr_assert(spawn_ctty != NULL, "ptsname: %s", strerror(errno));
+	mpdd_init(d);
+	mpdd_launch(d, extra, NULL);
+	spawn_ctty = NULL;
+	return master;
 }
 
 void mpdd_start_env(struct mpdd *d, const char *const *extra,

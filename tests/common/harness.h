@@ -50,6 +50,12 @@ void mpdd_start_in(struct mpdd *d, const char *const *extra);
 void mpdd_start_env(struct mpdd *d, const char *const *extra,
 		    const char *const *env);
 
+/* Like mpdd_start(), with a new pseudo-terminal as the daemon's
+ * controlling terminal (in a session of its own), as when it is started
+ * from a terminal. Returns the pty's master side, to keep open while the
+ * daemon runs (closing it hangs the terminal up) and close after. */
+int mpdd_start_tty(struct mpdd *d, const char *const *extra);
+
 /* Like mpdd_start_in(), running the daemon as uid (and gid uid) with
  * RLIMIT_NPROC nproc. Needs root. */
 void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc);

@@ -9,17 +9,21 @@
  * functions (int fn(void), 0 for success); preloaded_value shows whether
  * testmod_init ran in the template the worker was cloned from.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <mpd.h>
 
 mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
-	echo_args, call_daemon, preloaded_value, mark_and_exit;
+	echo_args, call_daemon, preloaded_value, mark_and_exit, scan_memory,
+	session_report;
 int testmod_init(void);
 int fail_init(void);
 
@@ -141,6 +145,105 @@ int call_daemon(mpd_worker *w, const json_t *args)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Does the text at p (n bytes readable) start with the reverse of rev
+ * (len bytes)? The marker is compared backwards so that this worker never
+ * holds it the right way round itself: its own args carry it reversed.
+ */
+__attribute__((no_sanitize_address)) static size_t
+find_reversed(const char *lo, size_t n, const char *rev, size_t len)
+{
+	size_t hits = 0;
+
+	for (size_t i = 0; i + len <= n; i++) {
+		size_t j = 0;
+
+		if (lo[i] != rev[len - 1])
+			continue;
+		while (j < len && lo[i + j] == rev[len - 1 - j])
+			j++;
+		if (j == len)
+			hits++;
+	}
+	return hits;
+}
+
+/*
+ * Scan every readable, writable private mapping of this worker (heap,
+ * stack, anonymous memory, data) for markers, given reversed in args (an
+ * array of strings). Each marker found is named on stderr with the
+ * mapping; the exit code has bit i set when marker i was found.
+ */
+int scan_memory(mpd_worker *w, const json_t *args)
+{
+	/* Static, and read without stdio: a buffer malloc'd now could be
+	 * the very chunk that held what is looked for. */
+	static char maps[256 * 1024];
+	size_t len = 0;
+	ssize_t n;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (fd == -1 || !json_is_array(args)) {
+		fprintf(stderr, "scan_memory: bad args or no maps\n");
+		return 100;
+	}
+	while (len < sizeof(maps) - 1 &&
+	       (n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	maps[len] = '\0';
+	for (char *line = maps, *next; line != NULL && *line != '\0';
+	     line = next) {
+		unsigned long lo, hi;
+		char perms[8], name[512] = "";
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %511[^\n]", &lo, &hi,
+			   perms, name) < 3)
+			continue;
+		/* Writable and private: what a process can have left in
+		 * memory. The sanitizers' reserved shadows are skipped. */
+		if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p' ||
+		    hi - lo > 64UL * 1024 * 1024 || strstr(name, "[v") != NULL)
+			continue;
+		for (size_t i = 0; i < json_array_size(args) && i < 8; i++) {
+			const char *rev =
+				json_string_value(json_array_get(args, i));
+			size_t hits;
+
+			if (rev == NULL || strlen(rev) < 8)
+				continue;
+			hits = find_reversed((const char *)lo, hi - lo, rev,
+					     strlen(rev));
+			if (hits > 0) {
+				fprintf(stderr,
+					"scan_memory: marker %zu x%zu in "
+					"%lx-%lx %s %s\n",
+					i, hits, lo, hi, perms, name);
+				found |= 1 << i;
+			}
+		}
+	}
+	return found;
+}
+
+/*
+ * Print "SID PID ERRNO": this worker's session, its pid, and the errno of
+ * opening /dev/tty (0 when it has a controlling terminal).
+ */
+int session_report(mpd_worker *w, const json_t *args)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int err = fd == -1 ? errno : 0;
+
+	if (fd >= 0)
+		close(fd);
+	printf("%ld %ld %d\n", (long)getsid(0), (long)getpid(), err);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* A preload init that succeeds: marks the template. */

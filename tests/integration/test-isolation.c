@@ -1,0 +1,636 @@
+/*
+ * test-isolation.c - what one request can do to another: no byte of a
+ * request is readable in a later worker (of another user), every worker
+ * starts in a session of its own without the daemon's terminal, a start
+ * whose stdio file stalls (a FIFO with no writer) delays no other start,
+ * and a relative stdio path is the worker's cwd's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static struct mpdd d;
+static int tty_master = -1;
+
+static void teardown(void)
+{
+	mpdd_cleanup(&d);
+	if (tty_master >= 0)
+		close(tty_master);
+	tty_master = -1;
+}
+
+TestSuite(isolation, .fini = teardown, .timeout = 120);
+
+#define NOBODY 65534
+
+static const char *module(void)
+{
+	const char *m = getenv("MPD_TEST_MODULE");
+
+	cr_assert(m != NULL, "MPD_TEST_MODULE is not set");
+	return m;
+}
+
+static json_t *fn_params(const char *function, json_t *args)
+{
+	return json_pack("{s:s, s:s, s:o}", "module", module(), "function",
+			 function, "args", args != NULL ? args : json_null());
+}
+
+/* process.create with start: true (fds sent along); returns the record. */
+static json_t *start_fds(int fd, json_t *params, const int *fds, int nfds)
+{
+	json_t *reply, *rec;
+
+	json_object_set_new(params, "start", json_true());
+	reply = test_call_fds(fd, "process.create", params, fds, nfds);
+	rec = json_incref(test_result(reply));
+	json_decref(reply);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "running");
+	return rec;
+}
+
+/* Join id (no timeout); returns its exit code. */
+static long long join_code(int fd, long long id)
+{
+	json_t *r = test_call(fd, "process.join",
+			      json_pack("{s:I}", "id", (json_int_t)id));
+	long long code;
+
+	cr_assert_str_eq(
+		json_string_value(json_object_get(test_result(r), "state")),
+		"exited");
+	code = test_int(test_result(r), "exitcode");
+	json_decref(r);
+	return code;
+}
+
+/* Start params (stolen), join, return the exit code. */
+static long long run_code(int fd, json_t *params)
+{
+	json_t *rec = start_fds(fd, params, NULL, 0);
+	long long id = test_int(rec, "id");
+
+	json_decref(rec);
+	return join_code(fd, id);
+}
+
+/* --- No byte of one request in another's worker ------------------------ */
+
+/* Two markers, unique to the test: one for argv/args, one for env. The
+ * workers that look for them get them reversed. */
+static char mark[2][64], rmark[2][64];
+
+static void make_marks(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (int i = 0; i < 2; i++) {
+		size_t n;
+
+		snprintf(mark[i], sizeof(mark[i]), "%sMARK-%ld-%ld-%d",
+			 i == 0 ? "ARGS" : "ENV", (long)getpid(),
+			 (long)ts.tv_nsec, i);
+		n = strlen(mark[i]);
+		for (size_t k = 0; k < n; k++)
+			rmark[i][k] = mark[i][n - 1 - k];
+		rmark[i][n] = '\0';
+	}
+}
+
+/* A 20 KB string with the marker at its start, middle and end. */
+static char *big_with_mark(void)
+{
+	size_t n = 20 * 1024, m = strlen(mark[0]);
+	char *s = malloc(n + 1);
+
+	cr_assert(s != NULL);
+	memset(s, 'x', n);
+	memcpy(s, mark[0], m);
+	memcpy(s + n / 2, mark[0], m);
+	memcpy(s + n - m, mark[0], m);
+	s[n] = '\0';
+	return s;
+}
+
+/* As root: a request that carries both markers, of the given kind. */
+static void root_request(int fd, bool program)
+{
+	char *big = big_with_mark(), esc[80], long_esc[600];
+	json_t *p;
+
+	if (program)
+		p = json_pack("{s:[ss]}", "argv", "true", big);
+	else
+		p = fn_params("exit_with", json_integer(0));
+	if (!program) {
+		/* The args carry the marker; exit_with() says 2 for a
+		 * non-integer and that is all. */
+		json_object_set_new(p, "args", json_pack("[s]", big));
+	}
+	/* With an escape, a string is decoded into the parser's scratch
+	 * space: on the stack when short, else on the heap. */
+	snprintf(esc, sizeof(esc), "%s\t", mark[1]);
+	memset(long_esc, 'y', sizeof(long_esc) - 1);
+	memcpy(long_esc + 100, mark[1], strlen(mark[1]));
+	long_esc[sizeof(long_esc) - 2] = '\t';
+	long_esc[sizeof(long_esc) - 1] = '\0';
+	json_object_set_new(p, "env",
+			    json_pack("{s:s, s:s, s:s}", "SECRET", mark[1],
+				      "SECRET_ESC", esc, "SECRET_LONG",
+				      long_esc));
+	cr_assert_eq(run_code(fd, p), program ? 0 : 2);
+	free(big);
+}
+
+/* In a child, as nobody: start scan_memory for the markers and return
+ * its exit code (bit i: marker i found), or 100+ when something failed. */
+static int scan_as_nobody(const char *socket)
+{
+	json_t *r;
+	long long id;
+	int fd;
+
+	if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 ||
+	    setuid(NOBODY) != 0)
+		return 101;
+	fd = test_try_connect(socket);
+	if (fd < 0)
+		return 102;
+	r = test_call(fd, "process.create",
+		      json_pack("{s:s, s:s, s:[ss], s:b}", "module", module(),
+				"function", "scan_memory", "args", rmark[0],
+				rmark[1], "start", 1));
+	if (json_object_get(r, "result") == NULL)
+		return 103;
+	id = json_integer_value(
+		json_object_get(json_object_get(r, "result"), "id"));
+	json_decref(r);
+	r = test_call(fd, "process.join", json_pack("{s:I}", "id", id));
+	if (!json_is_integer(
+		    json_object_get(json_object_get(r, "result"), "exitcode")))
+		return 104;
+	return (int)json_integer_value(
+		json_object_get(json_object_get(r, "result"), "exitcode"));
+}
+
+/* Fork, scan as nobody, assert no marker was found. */
+static void assert_nothing_found(const char *after)
+{
+	int status;
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		_exit(scan_as_nobody(d.socket));
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status), "the scanning client died");
+	cr_assert(WEXITSTATUS(status) < 100, "the scan failed (%d) after %s",
+		  WEXITSTATUS(status), after);
+	if (WEXITSTATUS(status) != 0) {
+		char *log = mpdd_log(&d), *where = strstr(log, "scan_memory:");
+
+		cr_assert_fail("after %s, another user's worker found %s%s%s: "
+			       "%s",
+			       after,
+			       WEXITSTATUS(status) & 1 ? "the args marker" : "",
+			       WEXITSTATUS(status) == 3 ? " and " : "",
+			       WEXITSTATUS(status) & 2 ? "the env marker" : "",
+			       where != NULL ? where : "(not in the log)");
+	}
+}
+
+/* A root daemon that nobody can reach, with extra options. */
+static int start_shared(const char *const *extra)
+{
+	if (getuid() != 0)
+		cr_skip_test("needs root to run a worker as nobody");
+	make_marks();
+	mpdd_start(&d, extra);
+	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
+	return test_connect(d.socket);
+}
+
+/* Sanity: the scan does find a marker that is there (its own env). */
+Test(isolation, memory_scan_finds_a_marker_that_is_there)
+{
+	int fd = start_shared(NULL);
+	json_t *p =
+		fn_params("scan_memory", json_pack("[ss]", rmark[0], rmark[1]));
+
+	json_object_set_new(p, "env", json_pack("{s:s}", "SECRET", mark[1]));
+	cr_assert_eq(run_code(fd, p), 2);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+static void program_then_function(const char *const *extra)
+{
+	int fd = start_shared(extra);
+
+	root_request(fd, true);
+	assert_nothing_found("a program request");
+	/* And still after a later small request. */
+	cr_assert_eq(run_code(fd, json_pack("{s:[s]}", "argv", "true")), 0);
+	assert_nothing_found("a program request and a small one");
+	close(fd);
+	mpdd_stop(&d);
+}
+
+static void function_then_function(const char *const *extra)
+{
+	int fd = start_shared(extra);
+
+	root_request(fd, false);
+	assert_nothing_found("a function request");
+	root_request(fd, true);
+	root_request(fd, false);
+	assert_nothing_found("a program and a function request");
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(isolation, a_program_request_is_not_readable_in_a_later_worker)
+{
+	program_then_function(NULL);
+}
+
+Test(isolation, a_function_request_is_not_readable_in_a_later_worker)
+{
+	function_then_function(NULL);
+}
+
+Test(isolation, with_the_module_preloaded_no_request_is_readable_later)
+{
+	const char *const extra[] = { "--preload", module(), NULL };
+
+	program_then_function(extra);
+	function_then_function(extra);
+}
+
+Test(isolation, with_the_pool_no_request_is_readable_in_a_later_worker)
+{
+	const char *const extra[] = { "--pool", "2", NULL };
+
+	program_then_function(extra);
+	function_then_function(extra);
+}
+
+Test(isolation, a_failed_start_leaves_nothing_for_a_later_worker)
+{
+	int fd = start_shared(NULL);
+	json_t *r;
+	char path[200];
+	const char *name;
+
+	/* The failure's message names the program: it goes back to mpdd
+	 * through the template, and must not stay behind in it. */
+	snprintf(path, sizeof(path), "/nonexistent/%s", mark[0]);
+	r = test_call(fd, "process.create",
+		      json_pack("{s:[s], s:o, s:b}", "argv", path, "env",
+				json_pack("{s:s}", "SECRET", mark[1]), "start",
+				1));
+	cr_assert_eq(test_error_code(r, &name), 8);
+	json_decref(r);
+	assert_nothing_found("a failed program start");
+	close(fd);
+	mpdd_stop(&d);
+}
+
+/* --- A session of its own, no controlling terminal -------------------- */
+
+/* The session, process group and terminal fields of /proc/PID/stat. */
+static void stat_fields(const char *stat, long *pid, long *pgrp, long *sid,
+			long *tty)
+{
+	const char *p = strrchr(stat, ')');
+	char state;
+	long ppid;
+
+	cr_assert(sscanf(stat, "%ld", pid) == 1);
+	cr_assert(p != NULL && sscanf(p + 1, " %c %ld %ld %ld %ld", &state,
+				      &ppid, pgrp, sid, tty) == 5,
+		  "stat: %s", stat);
+}
+
+static char *read_file(const char *path)
+{
+	static char buf[1024];
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	cr_assert(f >= 0, "%s: %s", path, strerror(errno));
+	n = read(f, buf, sizeof(buf) - 1);
+	cr_assert(n > 0);
+	buf[n] = '\0';
+	close(f);
+	return buf;
+}
+
+/* Start params (stolen) with its stdout on a pipe; return its first
+ * line (malloc'd) after it exited 0. */
+static char *output_of(int fd, json_t *params)
+{
+	int p[2];
+	json_t *rec;
+	char *line;
+
+	cr_assert(pipe2(p, O_CLOEXEC) == 0);
+	json_object_set_new(params, "stdout", json_string("pass"));
+	rec = start_fds(fd, params, &p[1], 1);
+	close(p[1]);
+	line = test_read_line(p[0], TEST_TIMEOUT_MS);
+	cr_assert(line != NULL, "no output");
+	cr_assert_eq(join_code(fd, test_int(rec, "id")), 0);
+	json_decref(rec);
+	test_forget(p[0]);
+	close(p[0]);
+	return line;
+}
+
+/* A program worker: its own session and group, no terminal. */
+static void assert_program_alone(int fd, const char *method)
+{
+	json_t *p = json_pack("{s:[ss], s:s}", "argv", "cat", "/proc/self/stat",
+			      "start_method", method);
+	char *line = output_of(fd, p);
+	long pid, pgrp, sid, tty;
+
+	stat_fields(line, &pid, &pgrp, &sid, &tty);
+	cr_assert_eq(sid, pid, "%s program: session %ld, pid %ld", method, sid,
+		     pid);
+	cr_assert_eq(pgrp, pid);
+	cr_assert_eq(tty, 0, "%s program: has terminal %ld", method, tty);
+	free(line);
+}
+
+/* A function worker: its own session, and /dev/tty is not there. */
+static void assert_function_alone(int fd, const char *method)
+{
+	json_t *p = fn_params("session_report", NULL);
+	char *line;
+	long sid, pid;
+	int err;
+
+	json_object_set_new(p, "start_method", json_string(method));
+	line = output_of(fd, p);
+	cr_assert(sscanf(line, "%ld %ld %d", &sid, &pid, &err) == 3, "%s",
+		  line);
+	cr_assert_eq(sid, pid, "%s function: session %ld, pid %ld", method, sid,
+		     pid);
+	cr_assert_eq(err, ENXIO, "%s function: /dev/tty: %s", method,
+		     strerror(err));
+	free(line);
+}
+
+static void assert_workers_alone(const char *const *extra)
+{
+	char path[64];
+	long pid, pgrp, sid, tty;
+	int fd;
+
+	tty_master = mpdd_start_tty(&d, extra);
+	/* The daemon does have the terminal: the test means something. */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)d.pid);
+	stat_fields(read_file(path), &pid, &pgrp, &sid, &tty);
+	cr_assert_neq(tty, 0, "mpdd has no controlling terminal");
+	fd = test_connect(d.socket);
+	for (int round = 0; round < 3; round++) {
+		assert_program_alone(fd, "forkserver");
+		assert_program_alone(fd, "spawn");
+		assert_function_alone(fd, "forkserver");
+		assert_function_alone(fd, "spawn");
+	}
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(isolation, every_worker_has_its_own_session_and_no_terminal)
+{
+	assert_workers_alone(NULL);
+}
+
+Test(isolation, pooled_workers_have_their_own_session_and_no_terminal)
+{
+	const char *const extra[] = { "--pool", "2", NULL };
+
+	assert_workers_alone(extra);
+}
+
+/* --- A stalled stdio open delays nobody else --------------------------- */
+
+/* process.create+start of "sh -c 'read x; exit $x'" with stdin from the
+ * FIFO at path, sent without waiting for the reply. */
+static void send_stalled_start(int fd, const char *path, const char *name)
+{
+	json_t *req =
+		json_pack("{s:s, s:s, s:i, s:{s:[sss], s:{s:s}, s:s, s:b}}",
+			  "jsonrpc", "2.0", "method", "process.create", "id",
+			  77, "params", "argv", "sh", "-c", "read x; exit $x",
+			  "stdin", "file", path, "name", name, "start", 1);
+	char *text = json_dumps(req, JSON_COMPACT);
+
+	test_send_str(fd, text);
+	test_send_str(fd, "\n");
+	free(text);
+	json_decref(req);
+}
+
+/* Open the FIFO's write side (the worker holds the read side by now, or
+ * will) and write its exit code. */
+static void feed_fifo(const char *path, const char *code)
+{
+	int w = open(path, O_WRONLY | O_CLOEXEC);
+
+	cr_assert(w >= 0, "%s: %s", path, strerror(errno));
+	cr_assert(write(w, code, strlen(code)) == (ssize_t)strlen(code));
+	close(w);
+}
+
+Test(isolation, a_stdin_fifo_without_writer_delays_no_other_start)
+{
+	char fifo[PATH_MAX];
+	json_t *reply, *rec;
+	char *line;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d.dir);
+	cr_assert(mkfifo(fifo, 0600) == 0);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	send_stalled_start(a, fifo, "stalled");
+	/* Other starts, of both kinds, go on. */
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(run_code(b, json_pack("{s:[sss]}", "argv", "sh",
+						   "-c", "exit 4")),
+			     4);
+		cr_assert_eq(run_code(b,
+				      fn_params("exit_with", json_integer(6))),
+			     6);
+	}
+	/* The stalled worker goes on once there is a writer, and is
+	 * tracked to its exit. */
+	feed_fifo(fifo, "7\n");
+	line = test_read_line(a, TEST_TIMEOUT_MS);
+	reply = json_loads(line, 0, NULL);
+	free(line);
+	cr_assert(reply != NULL);
+	rec = test_result(reply);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "running");
+	cr_assert_eq(join_code(a, test_int(rec, "id")), 7);
+	json_decref(reply);
+	test_forget(a);
+	close(a);
+	close(b);
+	mpdd_stop(&d);
+}
+
+Test(isolation, a_client_gone_while_its_start_stalls_leaves_no_leak)
+{
+	char fifo[PATH_MAX];
+	json_t *r;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d.dir);
+	cr_assert(mkfifo(fifo, 0600) == 0);
+	a = test_connect(d.socket);
+	send_stalled_start(a, fifo, "orphan");
+	b = test_connect(d.socket);
+	/* The request has reached the daemon once another is served. */
+	cr_assert_eq(run_code(b, json_pack("{s:[s]}", "argv", "true")), 0);
+	close(a);
+	cr_assert_eq(run_code(b, fn_params("exit_with", json_integer(3))), 3);
+	feed_fifo(fifo, "5\n");
+	/* The worker is the daemon's to track: it ends with its code. */
+	r = test_call(b, "process.join", json_pack("{s:s}", "name", "orphan"));
+	cr_assert_str_eq(
+		json_string_value(json_object_get(test_result(r), "state")),
+		"exited");
+	cr_assert_eq(test_int(test_result(r), "exitcode"), 5);
+	json_decref(r);
+	test_assert_ping(d.socket);
+	close(b);
+	/* Under the sanitizers, a clean exit means nothing leaked. */
+	mpdd_stop(&d);
+}
+
+Test(isolation, a_module_path_that_never_opens_delays_no_other_start)
+{
+	char fifo[PATH_MAX];
+	json_t *req, *reply;
+	char *text, *line;
+	const char *name;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	snprintf(fifo, sizeof(fifo), "%s/module.so", d.dir);
+	cr_assert(mkfifo(fifo, 0600) == 0);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	/* The template does not open it (to look for the function): only
+	 * the worker does, and only the worker waits. */
+	req = json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:b}}", "jsonrpc", "2.0",
+			"method", "process.create", "id", 78, "params",
+			"module", fifo, "function", "f", "start", 1);
+	text = json_dumps(req, JSON_COMPACT);
+	test_send_str(a, text);
+	test_send_str(a, "\n");
+	free(text);
+	json_decref(req);
+	cr_assert_eq(run_code(b, fn_params("exit_with", json_integer(6))), 6);
+	cr_assert_eq(run_code(b, json_pack("{s:[s]}", "argv", "true")), 0);
+	/* Not a shared object: the worker's dlopen says so. */
+	feed_fifo(fifo, "not an ELF file\n");
+	line = test_read_line(a, TEST_TIMEOUT_MS);
+	reply = json_loads(line, 0, NULL);
+	free(line);
+	cr_assert_eq(test_error_code(reply, &name), 8);
+	cr_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(reply, "error"), "data"),
+			"stage")),
+		"dlopen");
+	json_decref(reply);
+	test_forget(a);
+	close(a);
+	close(b);
+	mpdd_stop(&d);
+}
+
+/* --- Relative stdio paths are the worker's cwd's ----------------------- */
+
+static void assert_relative_stdio(int fd, json_t *p, const char *sub,
+				  const char *want)
+{
+	char path[PATH_MAX + 32];
+
+	json_object_set_new(p, "cwd", json_string(sub));
+	json_object_set_new(p, "stdin", json_pack("{s:s}", "file", "in.txt"));
+	json_object_set_new(p, "stdout", json_pack("{s:s}", "file", "out.txt"));
+	cr_assert_eq(run_code(fd, p), 0);
+	snprintf(path, sizeof(path), "%s/out.txt", sub);
+	cr_assert_str_eq(read_file(path), want);
+	cr_assert(access("out.txt", F_OK) == -1,
+		  "out.txt was made in the test's directory");
+	unlink(path);
+}
+
+Test(isolation, relative_stdio_paths_are_the_cwds)
+{
+	char sub[PATH_MAX], path[PATH_MAX + 32];
+	int fd, f;
+
+	mpdd_start(&d, NULL);
+	snprintf(sub, sizeof(sub), "%s/sub", d.dir);
+	cr_assert(mkdir(sub, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/in.txt", sub);
+	f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(f >= 0 && write(f, "from in\n", 8) == 8);
+	close(f);
+	fd = test_connect(d.socket);
+	assert_relative_stdio(fd, json_pack("{s:[s]}", "argv", "cat"), sub,
+			      "from in\n");
+	assert_relative_stdio(fd,
+			      json_pack("{s:[s], s:s}", "argv", "cat",
+					"start_method", "spawn"),
+			      sub, "from in\n");
+	assert_relative_stdio(fd, fn_params("echo_args", json_integer(5)), sub,
+			      "5\n");
+	/* A relative path that is not there, in the cwd: the stdio stage. */
+	{
+		json_t *p = json_pack("{s:[s], s:s, s:{s:s}, s:b}", "argv",
+				      "true", "cwd", sub, "stdin", "file",
+				      "missing.txt", "start", 1);
+		json_t *r = test_call(fd, "process.create", p);
+		const char *name;
+
+		cr_assert_eq(test_error_code(r, &name), 8);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(
+				json_object_get(json_object_get(r, "error"),
+						"data"),
+				"stage")),
+			"stdio");
+		json_decref(r);
+	}
+	test_assert_ping(d.socket);
+	close(fd);
+	mpdd_stop(&d);
+}
