@@ -119,6 +119,7 @@ static struct {
 /* --- reporting --- */
 
 static void cleanup(void);
+__attribute__((noreturn)) static void lost(const char *what);
 
 static void show_log_tail(void)
 {
@@ -481,9 +482,11 @@ static json_t *field(const char *f, char kind)
 	if (strcmp(f, "function") == 0)
 		return json_string(chance(2) ? "mpd_fuzz_no_such_function" :
 					       "");
+	/* Never a real directory outside the temp dir: workers create their
+	 * {"file": "out"} there (/proc refuses it). */
 	if (strcmp(f, "cwd") == 0)
 		return json_string(chance(3) ? "/nonexistent" :
-				   chance(2) ? "/" :
+				   chance(2) ? "/proc" :
 					       fz.dir);
 	if (strcmp(f, "start_method") == 0)
 		return json_string(chance(3) ? "spawn" :
@@ -894,7 +897,7 @@ static int connect_mpdd(void)
 	/* main() checked that it fits. */
 	memcpy(sa.sun_path, fz.sock, strlen(fz.sock) + 1);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		fail("connect to mpdd: %s", strerror(errno));
+		lost(strerror(errno));
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0)
 		die("fcntl: %s", strerror(errno));
 	return fd;
@@ -1023,6 +1026,17 @@ static void check_alive(void)
 	}
 }
 
+/* mpdd stopped serving: most likely it is gone, so wait a little for its
+ * exit status to say how, before failing with what. */
+__attribute__((noreturn)) static void lost(const char *what)
+{
+	for (int i = 0; i < 20; i++) {
+		check_alive();
+		usleep(100000);
+	}
+	fail("%s", what);
+}
+
 /*
  * Send a daemon.ping on c (after a '\n' that ends whatever partial line
  * the round left) and wait for its answer. Returns true when answered,
@@ -1066,7 +1080,7 @@ static bool ping(struct conn *c, bool may_close)
 		check_alive();
 	}
 	if (!may_close)
-		fail("mpdd closed a fresh connection before answering "
+		lost("mpdd closed a fresh connection before answering "
 		     "daemon.ping");
 	return false;
 }
