@@ -14,8 +14,12 @@
  *   jansson 2.14 skips one right after a number or a literal ("[1\0]" is
  *   [1] to it). An input holding a NUL byte must be rejected by
  *   mpd_json_parse(), whatever json_loadb() says.
- * - Error codes and texts are jansson's, but positions may differ by a
- *   byte on errors; only positions after success are compared.
+ * - On a rejected text, the error need not be jansson's: jansson checks
+ *   UTF-8 as it reads ahead, so for {"a"2.0<0xDE 0xD3>...} it reports
+ *   the invalid byte where mpd_json_parse() reports the missing ':'
+ *   first, and positions may differ by a byte. Error codes, texts and
+ *   positions of rejections are not compared; positions after success
+ *   are.
  * What is the same by design, and so checked as equal: the nesting limit
  * (2048 levels, scalars counting), duplicate keys (rejected with
  * JSON_REJECT_DUPLICATES, else the first place keeps the last value),
