@@ -32,7 +32,6 @@
  * $MPD_FUZZ_SEED or a fixed seed. Exit status 0 when all is well, 1 on a
  * finding, 2 on a usage or set-up error.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -109,8 +108,9 @@ static struct {
 	pid_t pid;
 	off_t log_seen; /* log bytes already searched for reports */
 	long round;
-	/* What came back: results, and errors by code (the application
-	 * codes, then the JSON-RPC ones at -32700 + 100 - code...). */
+	/* What came back: results, and errors by code ([1..9] the
+	 * application codes, [10..13] -32600..-32603, [14] -32700, [15]
+	 * any other). */
 	long results, errors[16];
 	char *plan_text; /* the current round, for the failure message */
 	size_t plan_len, plan_cap;
@@ -959,15 +959,17 @@ static bool check_reply(const char *line, size_t len, const char *sync_id)
 				     why, (int)(len < 500 ? len : 500), line);
 			count(&resp);
 		}
-	} else if (mpd_rpc_parse_response(msg, &resp, &why) != 0) {
-		fail("mpdd sent an invalid response (%s): %.*s", why,
-		     (int)(len < 500 ? len : 500), line);
-	} else if ((count(&resp), true) && sync_id != NULL &&
-		   json_is_string(resp.id) &&
-		   strcmp(json_string_value(resp.id), sync_id) == 0) {
-		if (resp.error)
-			fail("daemon.ping failed: %s", resp.message);
-		synced = true;
+	} else {
+		if (mpd_rpc_parse_response(msg, &resp, &why) != 0)
+			fail("mpdd sent an invalid response (%s): %.*s", why,
+			     (int)(len < 500 ? len : 500), line);
+		count(&resp);
+		if (sync_id != NULL && json_is_string(resp.id) &&
+		    strcmp(json_string_value(resp.id), sync_id) == 0) {
+			if (resp.error)
+				fail("daemon.ping failed: %s", resp.message);
+			synced = true;
+		}
 	}
 	json_decref(msg);
 	return synced;
@@ -1201,9 +1203,8 @@ static void run_round(void)
 		conns[i].fd = connect_mpdd();
 		conns[i].open = true;
 	}
-	/* Interleave the connections' pieces; the order is the plan's
-	 * business, so it comes from a generator of its own (timing decides
-	 * how many tries a piece takes). */
+	/* Round-robin over the connections, a piece (or what the socket
+	 * takes of it) each turn, reading replies as they come. */
 	do {
 		busy = false;
 		for (int i = 0; i < nconns; i++) {
