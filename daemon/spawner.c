@@ -57,6 +57,9 @@
 /* Descriptors no start may take: for accepting and serving clients, the
  * template channel, and what is open for a moment. */
 #define START_FD_RESERVE 32
+/* Templates a start may see die before it ran anything, the last
+ * included, before it fails. */
+#define START_TRIES 3
 
 /* A start in progress: its report pipe and what is known so far. */
 struct pstart {
@@ -73,6 +76,7 @@ struct pstart {
 	bool exited; /* the child ended before the start settled */
 	int status;
 	json_t *fail; /* the template could make no child: why */
+	unsigned tries; /* templates that died with it and ran nothing */
 };
 
 /* A message queued for the template, with the descriptors it carries. */
@@ -356,8 +360,9 @@ int spawner_prepare(struct proc *p)
 	return 0;
 }
 
-/* Drop p's start state (closing what it holds). */
-void spawner_forget(struct proc *p)
+/* Drop p's start state (closing what it holds), but not the descriptors
+ * of its "pass" streams. */
+static void pstart_free(struct proc *p)
 {
 	struct pstart *ps = p->ps;
 
@@ -381,6 +386,47 @@ void spawner_forget(struct proc *p)
 	free(ps);
 	p->ps = NULL;
 	nstarts--;
+}
+
+/*
+ * Drop p's start state, and with it the descriptors of its "pass"
+ * streams: the template was sent copies, and a start that is over (run or
+ * failed) needs them no more.
+ */
+void spawner_forget(struct proc *p)
+{
+	if (p->ps == NULL)
+		return;
+	pstart_free(p);
+	for (int i = 0; i < 3; i++) {
+		if (p->fds[i] >= 0) {
+			close(p->fds[i]);
+			p->fds[i] = -1;
+			mpdd.fd_procs--;
+		}
+	}
+}
+
+/*
+ * p's template died and no child of p's start wrote its pid: nothing ran,
+ * so the start goes to the next template, up to START_TRIES times.
+ * Returns false when p must fail instead.
+ */
+static bool start_retry(struct proc *p)
+{
+	unsigned tries = p->ps->tries + 1;
+
+	if (tries >= START_TRIES)
+		return false;
+	pstart_free(p);
+	if (spawner_prepare(p) < 0)
+		return false;
+	p->ps->tries = tries;
+	log_debug("process %lld: its template died before it ran anything; "
+		  "starting it on the next",
+		  (long long)p->id);
+	spawner_start_proc(p);
+	return true;
 }
 
 /* p failed to start: nothing ran. */
@@ -477,7 +523,7 @@ static void start_settle(struct proc *p)
 		} else if (ps->forked) {
 			start_failed(p, "setup", 0,
 				     "the child ended before it started");
-		} else if (ps->orphaned) {
+		} else if (ps->orphaned && !start_retry(p)) {
 			start_failed(p, "fork", 0,
 				     "the template process exited before it "
 				     "started the process");
@@ -565,10 +611,31 @@ static void tmpl_spawn(struct proc *p)
 		json_object_set_new(msg, "groups", groups);
 	}
 	fds[nfds++] = p->ps->wfd;
-	for (int i = 0; i < 3; i++)
-		if (p->fds[i] >= 0)
-			fds[nfds++] = p->fds[i];
+	/* The template gets copies of the "pass" streams: p keeps its own
+	 * until the start is over, for a next template should this one die
+	 * before it ran anything. */
+	for (int i = 0; i < 3; i++) {
+		if (p->fds[i] < 0)
+			continue;
+		fds[nfds] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, 0);
+		if (fds[nfds] == -1) {
+			int e = errno;
+
+			while (nfds > 1)
+				close(fds[--nfds]);
+			json_decref(msg);
+			start_failed(p, "stdio", e,
+				     "cannot hold a copy of a passed stream");
+			return;
+		}
+		nfds++;
+		mpdd.fd_procs++;
+	}
 	if (msg == NULL || tmpl_queue(p->id, msg, fds, nfds) == -1) {
+		while (nfds > 1) {
+			close(fds[--nfds]);
+			mpdd.fd_procs--;
+		}
 		json_decref(msg);
 		start_failed(p, "setup", ENOMEM, "out of memory");
 		return;
@@ -576,7 +643,6 @@ static void tmpl_spawn(struct proc *p)
 	/* The queue owns the descriptors now. */
 	p->ps->wfd = -1;
 	p->ps->sent = true;
-	p->fds[0] = p->fds[1] = p->fds[2] = -1;
 	json_decref(msg);
 }
 
@@ -750,16 +816,11 @@ static void tmpl_requeue_unsent(void)
 		TAILQ_REMOVE(&tmpl.out, m, entry);
 		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL &&
 		    m->nfds > 0) {
+			/* p kept its "pass" streams: only the copies in m
+			 * are closed. */
 			p->ps->wfd = m->fds[0];
 			p->ps->sent = false;
-			for (int i = 0, k = 1; i < 3 && k < m->nfds; i++) {
-				const char *s = json_string_value(
-					json_array_get(p->stdio, i));
-
-				if (s != NULL && strcmp(s, "pass") == 0)
-					p->fds[i] = m->fds[k++];
-			}
-			m->nfds = 0;
+			m->fds[0] = m->fds[--m->nfds];
 			spawner_start_proc(p);
 		}
 		tmsg_free(m);

@@ -559,3 +559,97 @@ Test(spawn, template_fork_failure_says_stage_fork)
 	close(fd);
 	mpdd_stop(&d);
 }
+
+/* State of process id, asked on fd. */
+static char *state_of(int fd, long long id)
+{
+	json_t *r = test_call(fd, "process.info",
+			      json_pack("{s:I}", "id", (json_int_t)id));
+	char *st = strdup(
+		json_string_value(json_object_get(test_result(r), "state")));
+
+	json_decref(r);
+	return st;
+}
+
+/*
+ * A start handed to a template that dies before it runs anything (the
+ * template is stopped, so the request sits unread in its socket, then
+ * killed): nothing ran, so the start goes to the next template and runs
+ * there instead of failing. For program and function targets, with and
+ * without a pool.
+ */
+static void start_across_template_deaths(const char *pool)
+{
+	const char *const extra[] = { "--pool", pool, NULL };
+	char module[PATH_MAX], req[160];
+	pid_t tpid = -1;
+	int fd, other;
+
+	snprintf(module, sizeof(module), "%s/tests/modules/libmpdtest.so",
+		 getenv("MPD_TEST_BUILDDIR"));
+	mpdd_start(&d, extra);
+	fd = test_connect(d.socket);
+	other = test_connect(d.socket);
+	for (int i = 0; i < 4; i++) {
+		json_t *reply, *rec, *params;
+		long long id;
+		char *st, *line;
+
+		tpid = ready_template(other, tpid);
+		params = i % 2 == 0 ?
+				 json_pack("{s:[sss]}", "argv", "sh", "-c",
+					   "exit 5") :
+				 json_pack("{s:s, s:s, s:i}", "module", module,
+					   "function", "exit_with", "args", 5);
+		reply = test_call(fd, "process.create", params);
+		id = test_int(test_result(reply), "id");
+		json_decref(reply);
+		cr_assert(kill(tpid, SIGSTOP) == 0);
+		snprintf(req, sizeof(req),
+			 "{\"jsonrpc\":\"2.0\",\"id\":\"s\",\"method\":"
+			 "\"process.start\",\"params\":{\"id\":%lld}}\n",
+			 id);
+		test_send_str(fd, req);
+		/* Until mpdd has handed the request over (its write comes
+		 * before it reads the next request of another client). */
+		do {
+			st = state_of(other, id);
+			if (strcmp(st, "created") != 0)
+				break;
+			free(st);
+			st = NULL;
+		} while (true);
+		cr_assert_str_eq(st, "starting");
+		free(st);
+		json_decref(test_call(other, "daemon.ping", NULL));
+		kill_wait(tpid);
+		line = test_read_line(fd, TEST_TIMEOUT_MS);
+		cr_assert_not_null(line);
+		reply = json_loads(line, 0, NULL);
+		free(line);
+		cr_assert_not_null(reply);
+		cr_assert_null(
+			json_object_get(reply, "error"),
+			"round %d: the start failed: %s", i,
+			json_string_value(json_object_get(
+				json_object_get(reply, "error"), "message")));
+		json_decref(reply);
+		rec = join(fd, id, TEST_TIMEOUT_MS / 1000.0);
+		cr_assert_eq(test_int(rec, "exitcode"), 5, "round %d", i);
+		json_decref(rec);
+	}
+	close(other);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(spawn, a_start_its_template_died_with_runs_on_the_next)
+{
+	start_across_template_deaths("0");
+}
+
+Test(spawn, a_pooled_start_its_template_died_with_runs_on_the_next)
+{
+	start_across_template_deaths("2");
+}
