@@ -22,6 +22,11 @@
 
 static struct mpdd d;
 static int tty_master = -1;
+/* A copy of the test module that the scanning user (nobody) can open: the
+ * build tree may be in a directory only its owner can enter. */
+static char mod_dir[64], mod_path[96];
+
+static void setup(void);
 
 static void teardown(void)
 {
@@ -29,18 +34,70 @@ static void teardown(void)
 	if (tty_master >= 0)
 		close(tty_master);
 	tty_master = -1;
+	if (mod_dir[0] != '\0') {
+		char lib[160];
+
+		snprintf(lib, sizeof(lib), "%s/libmpd.so.0", mod_dir);
+		unlink(lib);
+		unlink(mod_path);
+		rmdir(mod_dir);
+	}
+	mod_path[0] = mod_dir[0] = '\0';
 }
 
-TestSuite(isolation, .fini = teardown, .timeout = 120);
+TestSuite(isolation, .init = setup, .fini = teardown, .timeout = 120);
 
 #define NOBODY 65534
 
-static const char *module(void)
+/* Copy file from to dir/name, mode 0755. */
+static void copy_to(const char *from, const char *dir, const char *name)
+{
+	char buf[65536], to[160];
+	ssize_t n;
+	int in, out;
+
+	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	cr_assert(in >= 0, "%s: %s", from, strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	cr_assert(out >= 0, "%s: %s", to, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(out, buf, (size_t)n), n);
+	cr_assert_eq(n, 0);
+	close(in);
+	cr_assert(fchmod(out, 0755) == 0 && close(out) == 0);
+}
+
+/*
+ * Before each test: the test module, and the libmpd it needs, copied to a
+ * directory everyone can read, for the workers of the scanning user
+ * (nobody): the build tree may be in a directory only its owner can
+ * enter. The daemons started after this find libmpd there.
+ */
+static void setup(void)
 {
 	const char *m = getenv("MPD_TEST_MODULE");
+	const char *build = getenv("MPD_TEST_BUILDDIR");
+	const char *old = getenv("LD_LIBRARY_PATH");
+	char lib[PATH_MAX], *path;
 
-	cr_assert(m != NULL, "MPD_TEST_MODULE is not set");
-	return m;
+	cr_assert(m != NULL && build != NULL, "MPD_TEST_MODULE is not set");
+	snprintf(mod_dir, sizeof(mod_dir), "/tmp/mpd-test-module.XXXXXX");
+	cr_assert(mkdtemp(mod_dir) != NULL, "mkdtemp: %s", strerror(errno));
+	cr_assert(chmod(mod_dir, 0755) == 0);
+	copy_to(m, mod_dir, "libmpdtest.so");
+	snprintf(lib, sizeof(lib), "%s/client/libmpd.so.0", build);
+	copy_to(lib, mod_dir, "libmpd.so.0");
+	snprintf(mod_path, sizeof(mod_path), "%s/libmpdtest.so", mod_dir);
+	cr_assert(asprintf(&path, "%s%s%s", mod_dir, old != NULL ? ":" : "",
+			   old != NULL ? old : "") > 0);
+	cr_assert(setenv("LD_LIBRARY_PATH", path, 1) == 0);
+	free(path);
+}
+
+static const char *module(void)
+{
+	return mod_path;
 }
 
 static json_t *fn_params(const char *function, json_t *args)
