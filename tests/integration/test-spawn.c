@@ -56,19 +56,6 @@ static int count_fds(pid_t pid)
 	return n;
 }
 
-/* workers_of(sock), once it is n: a started worker's pid is answered
- * before its exec, and until then /proc shows the template's environment,
- * so the count can lag the replies for a moment. */
-static int workers_settle(const char *sock, int n)
-{
-	double end = now() + TEST_TIMEOUT_MS / 1000.0;
-	int seen;
-
-	while ((seen = workers_of(sock)) != n && now() < end)
-		usleep(2000);
-	return seen;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -174,6 +161,19 @@ static int workers_of(const char *sock)
 	}
 	closedir(dir);
 	return n;
+}
+
+/* workers_of(sock), once it is n: a started worker's pid is answered
+ * before its exec, and until then /proc shows the template's environment,
+ * so the count can lag the replies for a moment. */
+static int workers_settle(const char *sock, int n)
+{
+	double end = now() + TEST_TIMEOUT_MS / 1000.0;
+	int seen;
+
+	while ((seen = workers_of(sock)) != n && now() < end)
+		usleep(2000);
+	return seen;
 }
 
 /* An ended record keeps no descriptor in mpdd: its pidfd is closed when
