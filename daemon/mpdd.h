@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/queue.h>
 #include <sys/types.h>
@@ -366,6 +367,23 @@ struct start_report {
 
 /* The wire name of a stage (out of range: "setup"). */
 const char *start_stage_name(int stage);
+
+/* launch.c: program targets, started by the template without waiting */
+struct launch_env { /* the template's, fixed after its start */
+	int devnull; /* for "null" stdio, or -1 */
+	const int *sigs; /* signals with handlers, to set back to default */
+	int nsigs;
+	const cpu_set_t *cpus; /* for the child, when the template is pinned */
+};
+
+/* Start the argv target of req; fds are its "pass" descriptors, report
+ * the write end of its start report pipe (the caller closes them all).
+ * Returns the child's pid, or -1 with *stage and errno set (nothing was
+ * started). */
+pid_t launch_program(json_t *req, const int *fds, int nfds, int report,
+		     const struct launch_env *env, enum start_stage *stage);
+/* Free what the children that have since exec'd or exited were given. */
+void launch_sweep(void);
 
 /* spawner.c: the daemon's side of the template */
 int spawner_init(const char *self_exe, char *const *preload, int npreload,

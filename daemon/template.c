@@ -34,7 +34,8 @@
  * the template keeps the request, to start
  * it anew should the child have been killed. With the pool empty (a
  * burst), the template forks as before. A program (argv) target needs
- * none of this: it is started by vfork (vstart()).
+ * none of this: it is started by a clone that shares the template's
+ * memory and is not waited for (launch.c).
  *
  * `mpdd --worker MODULE FUNCTION` is the fresh image of the "spawn" start
  * method for function targets: exec'd by a child that is already set up,
@@ -74,7 +75,7 @@
 #define WORKER_ARGS_FD	 4 /* args JSON, in the worker image */
 /* How every request from mpdd starts (spawner.c writes it so). */
 #define SPAWN_PREFIX "{\"op\":\"spawn\",\"id\":"
-/* After the id: the target is a program (argv), started by vfork. */
+/* After the id: the target is a program (argv), started by launch.c. */
 #define EXEC_MARK ",\"exec\":true"
 /* Longest request from mpdd: args and environment of one spawn. */
 #define TEMPLATE_CTL_MAX (64 * 1024 * 1024)
@@ -139,6 +140,7 @@ static int devnull = -1; /* /dev/null, for "null" stdio without an open */
  * (template_pin()), and gives its children the whole set back. */
 static cpu_set_t cpus_all;
 static bool pinned;
+static struct launch_env launch; /* for program targets (launch.c) */
 
 /* The signals whose disposition is not the default in the template (it
  * ignores SIGPIPE; a preloaded module's init may catch some): the only
@@ -179,7 +181,7 @@ struct book {
 	size_t nkids, cap_kids;
 	struct pollfd *pfd;
 	size_t cap_pfd;
-	size_t nchildren; /* forked or vforked, not yet reaped */
+	size_t nchildren; /* forked or launched, not yet reaped */
 	struct mpd_framer in;
 	struct fdq q;
 	/* A failure report on its way to mpdd: it quotes the request. */
@@ -630,8 +632,9 @@ static void arena_end(void)
  * arena, which every forked child gets (the arena is all zeros outside a
  * request). After a fork (shared: a child has the pages too) the template
  * lets go of the pages used, so that the next request fills fresh ones
- * instead of copying them; else (after a vfork, whose child has exec'd,
- * or a failed start) it zeroes the bytes used, in pages that are its own.
+ * instead of copying them; else (after a program's launch, whose child
+ * has copies of what it needs, or a failed start) it zeroes the bytes
+ * used, in pages that are its own.
  */
 static void arena_scrub(bool shared)
 {
@@ -1493,208 +1496,6 @@ static bool pool_reaped(pid_t pid)
 	return false;
 }
 
-/*
- * argv targets: vfork, not fork.
- *
- * A program target needs nothing of the template's memory, only a few
- * system calls before its exec, so it is started the way posix_spawn()
- * does it: clone(CLONE_VM | CLONE_VFORK) on a stack of its own, with
- * everything the child needs prepared here beforehand. No page table is
- * copied and the template takes no copy-on-write fault afterwards; the
- * template is suspended only until the exec. The child makes only system
- * calls (raw ones for the credentials: glibc's wrappers would signal the
- * template's other thread) and reports a failure on its report pipe as a
- * forked child does.
- */
-struct vspec {
-	char **argv, **envp;
-	int src[3]; /* descriptor for 0, 1, 2; -1: keep the template's */
-	int open_flags[3]; /* with path[i]: open it in the child */
-	const char *path[3];
-	const char *cwd;
-	bool drop; /* become uid/gid/groups */
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[MPD_MAX_GROUPS];
-	int ngroups;
-	int report_fd;
-};
-
-static const char *const stdio_names[] = { "stdin", "stdout", "stderr" };
-
-/* In the vfork child: report stage and errno, with the parts (up to
- * three, NULL-ended) joined by ": " as the text, without stdio (strerror
- * and snprintf are not for this child). */
-/* Not instrumented by AddressSanitizer: this child runs on a stack of
- * its own, which ASan would take for a corrupted one at every noreturn
- * call (and say so on the worker's stderr). */
-#define VCHILD __attribute__((no_sanitize_address))
-
-static void VCHILD __attribute__((noreturn))
-vchild_fail(const struct vspec *v, enum start_stage stage, int err,
-	    const char *a, const char *b, const char *c)
-{
-	struct start_report rep = { .stage = stage, .err = err };
-	const char *parts[] = { a, b, c };
-	size_t n = 0;
-
-	for (int k = 0; k < 3 && parts[k] != NULL; k++) {
-		if (k > 0 && n + 2 < sizeof(rep.message)) {
-			rep.message[n++] = ':';
-			rep.message[n++] = ' ';
-		}
-		for (const char *p = parts[k];
-		     *p && n + 1 < sizeof(rep.message);)
-			rep.message[n++] = *p++;
-	}
-	rep.message[n] = '\0';
-	if (write(v->report_fd, &rep, sizeof(rep)) != sizeof(rep)) {
-		/* The exit code says it. */
-	}
-	_exit(CHILD_FAIL_EXIT);
-}
-
-static int VCHILD vchild(void *arg)
-{
-	const struct vspec *v = arg;
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int32_t self = (int32_t)getpid();
-	int fd[3];
-
-	/* mpdd learns who we are before anything else (child_announce()). */
-	if (write(v->report_fd, &self, sizeof(self)) != (ssize_t)sizeof(self))
-		_exit(CHILD_FAIL_EXIT);
-	sigemptyset(&none);
-	for (int i = 0; i < nsig_set; i++)
-		sigaction(sig_set[i], &dfl, NULL);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (pinned)
-		sched_setaffinity(0, sizeof(cpus_all), &cpus_all);
-	if (setsid() == -1)
-		vchild_fail(v, STAGE_SETUP, errno, "setsid",
-			    strerrordesc_np(errno), NULL);
-	if (v->drop) {
-		if (syscall(SYS_setgroups, v->ngroups, v->groups) == -1)
-			vchild_fail(v, STAGE_SETUP, errno, "setgroups",
-				    strerrordesc_np(errno), NULL);
-		if (syscall(SYS_setresgid, v->gid, v->gid, v->gid) == -1)
-			vchild_fail(v, STAGE_SETUP, errno, "setgid",
-				    strerrordesc_np(errno), NULL);
-		if (syscall(SYS_setresuid, v->uid, v->uid, v->uid) == -1)
-			vchild_fail(v, STAGE_SETUP, errno, "setuid",
-				    strerrordesc_np(errno), NULL);
-		if (geteuid() == 0 || getuid() == 0)
-			vchild_fail(v, STAGE_SETUP, EPERM,
-				    "still root after dropping privileges",
-				    NULL, NULL);
-	}
-	if (v->cwd != NULL && chdir(v->cwd) == -1)
-		vchild_fail(v, STAGE_CWD, errno, v->cwd, strerrordesc_np(errno),
-			    NULL);
-	for (int i = 0; i < 3; i++) {
-		fd[i] = v->src[i];
-		if (v->path[i] != NULL) {
-			fd[i] = open(v->path[i], v->open_flags[i], 0666);
-			if (fd[i] == -1)
-				vchild_fail(v, STAGE_STDIO, errno,
-					    stdio_names[i], v->path[i],
-					    strerrordesc_np(errno));
-		}
-	}
-	for (int i = 0; i < 3; i++)
-		if (fd[i] >= 0 && dup2(fd[i], i) == -1)
-			vchild_fail(v, STAGE_STDIO, errno, "dup2",
-				    strerrordesc_np(errno), NULL);
-	/* Nothing but 0, 1 and 2 crosses the exec. */
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	execvpe(v->argv[0], v->argv, v->envp);
-	vchild_fail(v, STAGE_EXEC, errno, v->argv[0], strerrordesc_np(errno),
-		    NULL);
-}
-
-/*
- * Start the argv target of req by vfork. Returns the child's pid, or -1
- * with *stage and errno set (nothing was started). fds are the "pass"
- * descriptors; report is the write end of the report pipe.
- */
-static pid_t __attribute__((noinline))
-vstart(json_t *req, const int *fds, int nfds, int report,
-       enum start_stage *stage)
-{
-	static char *stack;
-	const size_t stack_size = 64 * 1024;
-	json_t *stdio = json_object_get(req, "stdio");
-	json_t *uid = json_object_get(req, "uid"), *g;
-	struct vspec v = { .report_fd = report };
-	int passed = 0;
-	size_t i;
-	pid_t pid;
-
-	*stage = STAGE_SETUP;
-	if (stack == NULL) {
-		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (stack == MAP_FAILED) {
-			stack = NULL;
-			return -1;
-		}
-		/* What the vfork children leave on it (a program's path,
-		 * a failure's message) is for no forked child to see. */
-		madvise(stack, stack_size, MADV_DONTFORK);
-	}
-	v.argv = strv(json_object_get(json_object_get(req, "target"), "argv"));
-	v.envp = strv(json_object_get(req, "env"));
-	v.cwd = json_string_value(json_object_get(req, "cwd"));
-	for (int k = 0; k < 3; k++) {
-		json_t *spec = json_array_get(stdio, (size_t)k);
-		const char *str = json_string_value(spec);
-
-		v.src[k] = -1;
-		if (str != NULL && strcmp(str, "inherit") == 0)
-			continue;
-		if (str != NULL && strcmp(str, "pass") == 0) {
-			v.src[k] = passed < nfds ? fds[passed++] : -1;
-			if (v.src[k] == -1) {
-				*stage = STAGE_STDIO;
-				errno = EBADF;
-				goto fail;
-			}
-			continue;
-		}
-		/* "null": a file ({"file": ...}) is opened by a forked
-		 * child (tmpl_spawn()), never here. */
-		if (devnull >= 0) {
-			v.src[k] = devnull;
-			continue;
-		}
-		v.path[k] = "/dev/null";
-		v.open_flags[k] = O_CLOEXEC | O_NOCTTY |
-				  (k == 0 ? O_RDONLY : O_WRONLY);
-	}
-	if (uid != NULL) {
-		v.drop = true;
-		v.uid = (uid_t)json_integer_value(uid);
-		v.gid = (gid_t)json_integer_value(json_object_get(req, "gid"));
-		json_array_foreach (json_object_get(req, "groups"), i, g)
-			if (v.ngroups < MPD_MAX_GROUPS)
-				v.groups[v.ngroups++] =
-					(gid_t)json_integer_value(g);
-	}
-	if (v.argv == NULL || v.envp == NULL || v.argv[0] == NULL) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	*stage = STAGE_FORK;
-	pid = clone(vchild, stack + stack_size,
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, &v);
-	if (pid == -1)
-		goto fail;
-	return pid; /* argv and envp are the arena's */
-fail:
-	return -1;
-}
-
 static void kid_add(int64_t id, pid_t pid)
 {
 	if (bk->nkids == bk->cap_kids) {
@@ -1708,18 +1509,6 @@ static void kid_add(int64_t id, pid_t pid)
 	bk->kids[bk->nkids++] = (struct child){ id, pid };
 }
 
-/* Does req name a file for one of its stdio streams? */
-static bool stdio_names_file(json_t *req)
-{
-	json_t *stdio = json_object_get(req, "stdio"), *spec;
-	size_t i;
-
-	json_array_foreach (stdio, i, spec)
-		if (json_is_object(spec))
-			return true;
-	return false;
-}
-
 /*
  * Handle one spawn request from mpdd (line, len: its text); fds[0] is the
  * write end of its start report pipe (mpdd holds the read end), the rest
@@ -1731,10 +1520,9 @@ static bool stdio_names_file(json_t *req)
  * any point loses nothing: mpdd reads the child's pid and its outcome from
  * the pipe, and the child, reparented to mpdd, is reaped there.
  *
- * A program target is started by vfork (vstart()), which holds the
- * template until the exec, unless its stdio names a file: a file may
- * never open (a FIFO without a writer), so it is opened by a forked child,
- * whose stall is its own request's alone, like every other start's.
+ * A program target is started by launch_program(), which does not wait
+ * for the child: a child whose cwd, stdio file or program hangs holds
+ * its own start alone.
  */
 static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		       int *fds, int nfds)
@@ -1745,6 +1533,7 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 	enum start_stage stage = STAGE_FORK;
 	pid_t pid;
 
+	launch_sweep();
 	if (nfds < 1) {
 		/* No report pipe: our descriptors ran out on the way. */
 		ctl_send_failed(id, "setup", EMFILE);
@@ -1759,8 +1548,9 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 	req = mpd_json_parse(line, len, 0, NULL);
 	if (req == NULL)
 		fatalx("template: bad request from mpdd");
-	if (exec && !stdio_names_file(req)) {
-		pid = vstart(req, fds + 1, nfds - 1, fds[0], &stage);
+	if (exec) {
+		pid = launch_program(req, fds + 1, nfds - 1, fds[0], &launch,
+				     &stage);
 		e = errno;
 		arena_end();
 		arena_scrub(false);
@@ -2212,6 +2002,10 @@ int template_main(int argc, char **argv)
 	template_signals();
 	template_share_code(nbefore);
 	template_pin();
+	launch = (struct launch_env){ .devnull = devnull,
+				      .sigs = sig_set,
+				      .nsigs = nsig_set,
+				      .cpus = pinned ? &cpus_all : NULL };
 	/* The request buffer is the template's alone, like its other
 	 * bookkeeping (a child never reads it), and is only as large in
 	 * memory as the pages the requests have used. */

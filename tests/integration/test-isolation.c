@@ -2,15 +2,18 @@
  * test-isolation.c - what one request can do to another: no byte of a
  * request is readable in a later worker (of another user), every worker
  * starts in a session of its own without the daemon's terminal, a start
- * whose stdio file stalls (a FIFO with no writer) delays no other start,
+ * whose stdio file stalls (a FIFO with no writer) or whose cwd, program
+ * or PATH is on a file system that hangs (FUSE) delays no other start,
  * and a relative stdio path is the worker's cwd's.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -690,4 +693,180 @@ Test(isolation, relative_stdio_paths_are_the_cwds)
 	test_assert_ping(d.socket);
 	close(fd);
 	mpdd_stop(&d);
+}
+
+/* --- A program on a hung file system delays nobody else ---------------- */
+
+/*
+ * A FUSE file system whose server never answers: mounted on a directory
+ * of d.dir, every lookup under it waits until the connection is aborted
+ * (fuse_abort(): the device closed), then fails with ENOTCONN. Skips the
+ * test where FUSE cannot be mounted (not root, no /dev/fuse).
+ */
+struct hung_fs {
+	char dir[PATH_MAX];
+	int dev;
+};
+
+static void hung_fs_mount(struct hung_fs *h)
+{
+	char opts[128];
+
+	if (geteuid() != 0)
+		cr_skip_test("mounting FUSE needs root");
+	h->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (h->dev < 0)
+		cr_skip_test("/dev/fuse: %s", strerror(errno));
+	snprintf(h->dir, sizeof(h->dir), "%s/hung", d.dir);
+	cr_assert(mkdir(h->dir, 0755) == 0);
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other",
+		 h->dev);
+	if (mount("mpd-test", h->dir, "fuse", MS_NOSUID | MS_NODEV, opts) ==
+	    -1) {
+		int e = errno;
+
+		close(h->dev);
+		cr_skip_test("mount fuse: %s", strerror(e));
+	}
+}
+
+/* Abort the connection: what waits on it fails. */
+static void hung_fs_abort(struct hung_fs *h)
+{
+	close(h->dev);
+	h->dev = -1;
+}
+
+static void hung_fs_unmount(struct hung_fs *h)
+{
+	if (h->dev >= 0)
+		hung_fs_abort(h);
+	cr_assert(umount2(h->dir, MNT_DETACH) == 0, "umount %s: %s", h->dir,
+		  strerror(errno));
+}
+
+/* Send params (stolen) as process.create+start without waiting. */
+static void send_start(int fd, json_t *params)
+{
+	json_t *req = json_pack("{s:s, s:s, s:i, s:o}", "jsonrpc", "2.0",
+				"method", "process.create", "id", 79, "params",
+				params);
+	char *text;
+
+	json_object_set_new(params, "start", json_true());
+	text = json_dumps(req, JSON_COMPACT);
+	test_send_str(fd, text);
+	test_send_str(fd, "\n");
+	free(text);
+	json_decref(req);
+}
+
+/* Where a start meets the hung file system. */
+enum hung_at { HUNG_CWD, HUNG_PROGRAM, HUNG_PATH, HUNG_STDOUT, HUNG_FN_CWD };
+
+/* The params of a start that waits on the file system at dir. */
+static json_t *hung_params(enum hung_at at, const char *dir)
+{
+	char path[PATH_MAX + 16], env[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/x", dir);
+	snprintf(env, sizeof(env), "%s:/usr/bin:/bin", dir);
+	switch (at) {
+	case HUNG_CWD:
+		return json_pack("{s:[s], s:s}", "argv", "true", "cwd", path);
+	case HUNG_PROGRAM:
+		return json_pack("{s:[s]}", "argv", path);
+	case HUNG_PATH:
+		/* Searched in the worker's PATH, whose first entry hangs. */
+		return json_pack("{s:[s], s:{s:s}}", "argv", "true", "env",
+				 "PATH", env);
+	case HUNG_STDOUT:
+		return json_pack("{s:[s], s:{s:s}}", "argv", "true", "stdout",
+				 "file", path);
+	case HUNG_FN_CWD:
+		break;
+	}
+	return json_pack("{s:s, s:s, s:n, s:s}", "module", module(), "function",
+			 "exit_with", "args", "cwd", path);
+}
+
+/*
+ * A start whose set-up waits on the hung file system holds only itself:
+ * starts of every kind by another client are served meanwhile. Once the
+ * file system is aborted, it fails at stage with ENOTCONN, and the daemon
+ * serves on.
+ */
+static void assert_hung_start_alone(enum hung_at at, const char *stage)
+{
+	struct hung_fs h;
+	json_t *reply, *data;
+	const char *name;
+	char *line;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	hung_fs_mount(&h);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	send_start(a, hung_params(at, h.dir));
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(run_code(b, json_pack("{s:[sss]}", "argv", "sh",
+						   "-c", "exit 4")),
+			     4);
+		cr_assert_eq(run_code(b, json_pack("{s:[sss], s:s}", "argv",
+						   "sh", "-c", "exit 5",
+						   "start_method", "spawn")),
+			     5);
+		cr_assert_eq(run_code(b,
+				      fn_params("exit_with", json_integer(6))),
+			     6);
+	}
+	/* Nothing answered it meanwhile. */
+	{
+		struct pollfd p = { .fd = a, .events = POLLIN };
+
+		cr_assert_eq(poll(&p, 1, 0), 0);
+	}
+	hung_fs_abort(&h);
+	line = test_read_line(a, TEST_TIMEOUT_MS);
+	reply = json_loads(line, 0, NULL);
+	free(line);
+	cr_assert_eq(test_error_code(reply, &name), 8);
+	data = json_object_get(json_object_get(reply, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "stage")),
+			 stage);
+	cr_assert_eq(test_int(data, "errno"), ENOTCONN);
+	json_decref(reply);
+	test_assert_ping(d.socket);
+	test_forget(a);
+	close(a);
+	close(b);
+	hung_fs_unmount(&h);
+	mpdd_stop(&d);
+}
+
+Test(isolation, a_cwd_on_a_hung_file_system_delays_no_other_start)
+{
+	assert_hung_start_alone(HUNG_CWD, "cwd");
+}
+
+Test(isolation, a_program_on_a_hung_file_system_delays_no_other_start)
+{
+	assert_hung_start_alone(HUNG_PROGRAM, "exec");
+}
+
+Test(isolation, a_path_entry_on_a_hung_file_system_delays_no_other_start)
+{
+	assert_hung_start_alone(HUNG_PATH, "exec");
+}
+
+Test(isolation, a_stdout_on_a_hung_file_system_delays_no_other_start)
+{
+	assert_hung_start_alone(HUNG_STDOUT, "stdio");
+}
+
+Test(isolation, a_function_cwd_on_a_hung_file_system_delays_no_other_start)
+{
+	assert_hung_start_alone(HUNG_FN_CWD, "cwd");
 }

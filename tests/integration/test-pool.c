@@ -189,7 +189,7 @@ Test(pool, pool_is_kept_ready_and_used)
 	cr_assert_eq(wait_pooled(tpid, 2), 2);
 	n = pooled(tpid, ready, 64);
 	/* A function target is run by a pooled child (a program is
-	 * started by vfork, without the pool). */
+	 * launched without the pool). */
 	rec = run_function(fd, 5);
 	cr_assert_eq(test_int(rec, "exitcode"), 5);
 	pid = test_int(rec, "pid");

@@ -357,6 +357,105 @@ Test(process, env_cwd_and_mpd_variables)
 	mpdd_stop(&d);
 }
 
+/* Write an executable (mode) file at dir/name with text. */
+static void write_tool(const char *dir, const char *name, const char *text,
+		       mode_t mode)
+{
+	char path[PATH_MAX + 64];
+	int f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	cr_assert(f >= 0, "%s: %s", path, strerror(errno));
+	cr_assert(write(f, text, strlen(text)) == (ssize_t)strlen(text));
+	close(f);
+}
+
+/* A start of params (stolen) that fails: asserts stage and errno. */
+static void assert_start_fails(int fd, json_t *params, const char *stage,
+			       int err)
+{
+	json_t *r, *data;
+	const char *name;
+
+	json_object_set_new(params, "start", json_true());
+	r = test_call(fd, "process.create", params);
+	cr_assert_eq(test_error_code(r, &name), 8);
+	data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "stage")),
+			 stage);
+	cr_assert_eq(test_int(data, "errno"), err, "errno %lld, not %d",
+		     test_int(data, "errno"), err);
+	json_decref(r);
+}
+
+/*
+ * argv[0] without a '/' is searched in the worker's PATH (its env), not
+ * the daemon's; with none, in /bin:/usr/bin. A file the kernel cannot
+ * run (no #!) is run by /bin/sh; one found but not executable is EACCES,
+ * one found nowhere ENOENT. The same for both start methods.
+ */
+Test(process, a_program_is_searched_in_the_workers_path)
+{
+	static const char *const methods[] = { "forkserver", "spawn" };
+	char bin[PATH_MAX], path[PATH_MAX + 32];
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	snprintf(bin, sizeof(bin), "%s/bin", d.dir);
+	cr_assert(mkdir(bin, 0755) == 0);
+	write_tool(bin, "mpdtool", "#!/bin/sh\nexit 9\n", 0755);
+	write_tool(bin, "plain", "exit 11\n", 0755);
+	write_tool(bin, "noexec", "exit 0\n", 0644);
+	snprintf(path, sizeof(path), "/nonexistent:%s:/usr/bin:/bin", bin);
+	for (int m = 0; m < 2; m++) {
+		const char *sm = methods[m];
+
+		cr_assert_eq(run_exitcode(fd, json_pack("{s:[s], s:{s:s}, s:s}",
+							"argv", "mpdtool",
+							"env", "PATH", path,
+							"start_method", sm)),
+			     9, "%s", sm);
+		cr_assert_eq(run_exitcode(fd, json_pack("{s:[s], s:{s:s}, s:s}",
+							"argv", "plain", "env",
+							"PATH", path,
+							"start_method", sm)),
+			     11, "%s", sm);
+		cr_assert_eq(run_exitcode(fd,
+					  json_pack("{s:[s], s:{s:s}, s:b, "
+						    "s:s}",
+						    "argv", "mpdtool", "env",
+						    "PATH", bin, "env_clear", 1,
+						    "start_method", sm)),
+			     9, "%s", sm);
+		/* No PATH at all: /bin:/usr/bin. */
+		cr_assert_eq(run_exitcode(fd,
+					  json_pack("{s:[s], s:b, s:s}", "argv",
+						    "true", "env_clear", 1,
+						    "start_method", sm)),
+			     0, "%s", sm);
+		assert_start_fails(fd,
+				   json_pack("{s:[s], s:{s:s}, s:s}", "argv",
+					     "noexec", "env", "PATH", bin,
+					     "start_method", sm),
+				   "exec", EACCES);
+		assert_start_fails(fd,
+				   json_pack("{s:[s], s:{s:s}, s:s}", "argv",
+					     "no-such-tool", "env", "PATH",
+					     path, "start_method", sm),
+				   "exec", ENOENT);
+		/* Not in the daemon's PATH. */
+		assert_start_fails(fd,
+				   json_pack("{s:[s], s:s}", "argv", "mpdtool",
+					     "start_method", sm),
+				   "exec", ENOENT);
+	}
+	test_assert_ping(d.socket);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 Test(process, join_timeouts_and_many_joiners)
 {
 	enum { NJ = 8 };

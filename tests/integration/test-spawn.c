@@ -457,7 +457,7 @@ Test(spawn, template_killed_during_starts_loses_no_start)
 	cr_assert(outcome != NULL);
 	cr_assert(getenv("MPD_TEST_MODULE") != NULL);
 	srand((unsigned)getpid());
-	/* Programs (vfork), and functions from the pool and by fork. */
+	/* Programs (launched), and functions from the pool and by fork. */
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
 	for (int i = 0; i < STARTERS; i++) {
