@@ -392,6 +392,7 @@ int spawner_prepare(struct proc *p);
 bool spawner_fd_room(void);
 void spawner_start_proc(struct proc *p);
 void spawner_forget(struct proc *p);
+bool spawner_signal(struct proc *p, int sig);
 void spawner_sigchld(void);
 void spawner_shutdown(void);
 json_t *spawner_info(void);

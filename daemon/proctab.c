@@ -815,8 +815,11 @@ static bool proc_alive(const struct proc *p)
 int proctab_signal(struct proc *p, int sig, bool group)
 {
 	if (p->state == PROC_STARTING && sig != 0) {
-		/* Deliver once it runs, if it is a termination. */
-		if (sig == SIGTERM || sig == SIGKILL)
+		/* A termination goes to the child now if it can be named (a
+		 * set-up may hang on the client's file system), else once it
+		 * runs; other signals are not for a process being set up. */
+		if ((sig == SIGTERM || sig == SIGKILL) &&
+		    !spawner_signal(p, sig))
 			p->kill_on_start = true;
 		return 0;
 	}

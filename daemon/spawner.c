@@ -389,6 +389,22 @@ static void pstart_free(struct proc *p)
 }
 
 /*
+ * Send sig to the child of p, which is starting, if it can be named
+ * safely: once its pidfd has come from the template. Before its exec (or
+ * its function's call) the child blocks or has reset its signals, so a
+ * termination ends it, even in a call that waits on its client's file
+ * system. Returns true when sent.
+ */
+bool spawner_signal(struct proc *p, int sig)
+{
+	struct pstart *ps = p->ps;
+
+	if (ps == NULL || ps->pidfd < 0)
+		return false;
+	return pidfd_send_signal(ps->pidfd, sig, NULL, 0) == 0;
+}
+
+/*
  * Drop p's start state, and with it the descriptors of its "pass"
  * streams: the template was sent copies, and a start that is over (run or
  * failed) needs them no more.

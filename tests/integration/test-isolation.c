@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,12 @@ static int tty_master = -1;
 static char mod_dir[64], mod_path[96];
 
 static void setup(void);
+static void hung_fs_release(void);
 
 static void teardown(void)
 {
+	/* Before the temp dir is removed: a walk into a hung mount waits. */
+	hung_fs_release();
 	mpdd_cleanup(&d);
 	if (tty_master >= 0)
 		close(tty_master);
@@ -708,6 +712,8 @@ struct hung_fs {
 	int dev;
 };
 
+static struct hung_fs *mounted; /* for teardown, should a test fail */
+
 static void hung_fs_mount(struct hung_fs *h)
 {
 	char opts[128];
@@ -729,6 +735,7 @@ static void hung_fs_mount(struct hung_fs *h)
 		close(h->dev);
 		cr_skip_test("mount fuse: %s", strerror(e));
 	}
+	mounted = h;
 }
 
 /* Abort the connection: what waits on it fails. */
@@ -742,8 +749,19 @@ static void hung_fs_unmount(struct hung_fs *h)
 {
 	if (h->dev >= 0)
 		hung_fs_abort(h);
+	mounted = NULL;
 	cr_assert(umount2(h->dir, MNT_DETACH) == 0, "umount %s: %s", h->dir,
 		  strerror(errno));
+}
+
+static void hung_fs_release(void)
+{
+	if (mounted == NULL)
+		return;
+	if (mounted->dev >= 0)
+		close(mounted->dev);
+	umount2(mounted->dir, MNT_DETACH);
+	mounted = NULL;
 }
 
 /* Send params (stolen) as process.create+start without waiting. */
@@ -869,4 +887,109 @@ Test(isolation, a_stdout_on_a_hung_file_system_delays_no_other_start)
 Test(isolation, a_function_cwd_on_a_hung_file_system_delays_no_other_start)
 {
 	assert_hung_start_alone(HUNG_FN_CWD, "cwd");
+}
+
+/* The record of name, from process.info. */
+static json_t *info_of(int fd, const char *name)
+{
+	json_t *r =
+		test_call(fd, "process.info", json_pack("{s:s}", "name", name));
+	json_t *rec = json_incref(test_result(r));
+
+	json_decref(r);
+	return rec;
+}
+
+/* The pid of name once its child has said it (it is starting). */
+static pid_t starting_pid(int fd, const char *name)
+{
+	for (int i = 0; i < TEST_TIMEOUT_MS / 5; i++) {
+		json_t *rec = info_of(fd, name);
+		json_t *pid = json_object_get(rec, "pid");
+		pid_t p = json_is_integer(pid) ?
+				  (pid_t)json_integer_value(pid) :
+				  0;
+
+		cr_assert_str_eq(
+			json_string_value(json_object_get(rec, "state")),
+			"starting");
+		json_decref(rec);
+		if (p > 0)
+			return p;
+		usleep(5000);
+	}
+	cr_assert_fail("%s never said its pid", name);
+	return -1;
+}
+
+/*
+ * A start that hangs on its client's file system can be ended: kill
+ * reaches the child at once (it waits in a killable call), the record
+ * ends with the signal, and the client that started it gets its answer.
+ */
+Test(isolation, a_start_hung_on_a_file_system_can_be_killed)
+{
+	struct hung_fs h;
+	json_t *p, *r, *rec;
+	char *line;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	hung_fs_mount(&h);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	p = hung_params(HUNG_CWD, h.dir);
+	json_object_set_new(p, "name", json_string("hung"));
+	send_start(a, p);
+	starting_pid(b, "hung");
+	json_decref(test_call(b, "process.kill",
+			      json_pack("{s:s}", "name", "hung")));
+	r = test_call(b, "process.join",
+		      json_pack("{s:s, s:f}", "name", "hung", "timeout",
+				TEST_TIMEOUT_MS / 1000.0));
+	rec = test_result(r);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "exited");
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "signal")),
+			 "SIGKILL");
+	json_decref(r);
+	/* Its starter is answered: it ran, and was killed. */
+	line = test_read_line(a, TEST_TIMEOUT_MS);
+	cr_assert(line != NULL);
+	free(line);
+	test_assert_ping(d.socket);
+	test_forget(a);
+	close(a);
+	close(b);
+	hung_fs_unmount(&h);
+	mpdd_stop(&d);
+}
+
+/* At stop, a start that hangs is ended like a running worker: nothing
+ * of it outlives mpdd to run later. */
+Test(isolation, no_hung_start_outlives_stop)
+{
+	struct hung_fs h;
+	json_t *p;
+	pid_t pid;
+	int a, b, status;
+
+	mpdd_start(&d, NULL);
+	hung_fs_mount(&h);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	p = hung_params(HUNG_CWD, h.dir);
+	json_object_set_new(p, "name", json_string("hung"));
+	send_start(a, p);
+	pid = starting_pid(b, "hung");
+	close(a);
+	close(b);
+	/* mpdd_stop(), but with the file system still hung at the check. */
+	status = mpdd_signal_wait(&d, SIGTERM);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "mpdd did not exit cleanly (status 0x%x)", status);
+	cr_assert(kill(pid, 0) == -1 && errno == ESRCH,
+		  "the hung child %ld outlived mpdd", (long)pid);
+	hung_fs_unmount(&h);
+	mpdd_cleanup(&d);
 }
