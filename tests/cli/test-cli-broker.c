@@ -26,65 +26,30 @@
 
 #include "harness.h"
 
-#define MAX_ARGS 24
-
 static struct mpdd d;
 
-static json_t *rpc_call(const char *method, const char *params, bool may_fail);
+static json_t *rpc(const char *method, const char *params);
 
-/* Kill and join every process still running (the example's workers):
- * mpdd leaves its workers running when it stops. */
-static void kill_workers(void)
-{
-	mpdd_kill_workers(&d);
-}
-
+/* Stop the daemon after its workers (the example's), asserting a clean
+ * exit. */
 static void stop(void)
 {
-	kill_workers();
-	mpdd_stop(&d);
+	mpdd_stop_all(&d);
 }
 
 static void teardown(void)
 {
-	/* A test that failed midway: still, leave no worker behind. */
-	int fd = d.pid > 0 ? test_try_connect(d.socket) : -1;
-
-	if (fd >= 0) {
-		close(fd);
-		kill_workers();
-	}
-	mpdd_cleanup(&d);
+	mpdd_teardown(&d);
 }
 
 TestSuite(cli_broker, .fini = teardown, .timeout = 60);
 
-/*
- * Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data on
- * its stdin (NULL: empty). Returns the exit status; fails the test if it
- * did not exit.
- */
+/* Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data
+ * on its stdin (NULL: empty); returns the exit status. */
 static int cli_in(struct run_result *r, const char *stdin_data,
 		  const char *const *args)
 {
-	static const char *const env[] = { "MPD_SOCKET=", NULL };
-	const char *argv[MAX_ARGS + 1];
-	char *bin = test_built("client/cli/mpd-cli");
-	int n = 0;
-
-	argv[n++] = bin;
-	argv[n++] = "--socket";
-	argv[n++] = d.socket;
-	for (; *args != NULL; args++) {
-		cr_assert_lt(n, MAX_ARGS, "too many arguments");
-		argv[n++] = *args;
-	}
-	argv[n] = NULL;
-	test_run(r, argv, env, stdin_data);
-	free(bin);
-	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
-		  r->status, r->err);
-	return WEXITSTATUS(r->status);
+	return test_cli(r, d.socket, args, NULL, stdin_data);
 }
 
 /* cli_in() with no stdin and the arguments listed. */
@@ -149,36 +114,10 @@ static void assert_error_line(const char *err, const char *cmd,
 	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
 }
 
-/* Call method with params (JSON text) over a raw connection; returns the
- * result (new reference), or NULL for an error reply when may_fail. */
-static json_t *rpc_call(const char *method, const char *params, bool may_fail)
-{
-	int fd = test_connect(d.socket);
-	json_t *reply, *result;
-	char *line, *text;
-
-	cr_assert(asprintf(&line,
-			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
-			   "\"params\":%s}",
-			   method, params) > 0);
-	reply = test_rpc_line(fd, line);
-	text = json_dumps(reply, JSON_COMPACT);
-	result = json_object_get(reply, "result");
-	cr_assert(result != NULL || may_fail, "%s %s: %s", method, params,
-		  text);
-	json_incref(result);
-	free(text);
-	json_decref(reply);
-	free(line);
-	test_forget(fd);
-	close(fd);
-	return result;
-}
-
 /* The result of method (new reference); fails the test on an error. */
 static json_t *rpc(const char *method, const char *params)
 {
-	return rpc_call(method, params, false);
+	return test_rpc_text(d.socket, method, params, false);
 }
 
 /* The integer at key of queue.size of name. */
@@ -192,16 +131,6 @@ static long long queue_stat(const char *name, const char *key)
 	res = rpc("queue.size", params);
 	v = test_int(res, key);
 	json_decref(res);
-	return v;
-}
-
-/* Parse s as JSON; fails the test if it is not. */
-static json_t *assert_json(const char *s)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
-
-	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
 	return v;
 }
 
@@ -537,7 +466,7 @@ Test(cli_broker, size_prints_key_value_lines_or_the_object)
 			   r.out);
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "queue", "size", "q", "--json"), 0);
-	got = assert_json(r.out);
+	got = test_json(r.out);
 	want = rpc("queue.size", "{\"name\":\"q\"}");
 	cr_assert(json_equal(got, want), "stdout: %s", r.out);
 	cr_assert_eq(strchr(r.out, '\n'), r.out + strlen(r.out) - 1);
@@ -605,7 +534,7 @@ Test(cli_broker, list_close_and_delete)
 		   "results  3     100      no\n",
 		   "queue", "list");
 	cr_assert_eq(CLI(&r, "--json", "queue", "list"), 0);
-	got = assert_json(r.out);
+	got = test_json(r.out);
 	want = rpc("queue.list", "{}");
 	cr_assert(json_equal(got, json_object_get(want, "queues")),
 		  "stdout: %s", r.out);
@@ -880,7 +809,7 @@ Test(cli_broker, example_workers_square_20_jobs)
 		     0, "stderr: %s", r.err);
 	for (line = strtok(r.out, "\n"); line != NULL;
 	     line = strtok(NULL, "\n")) {
-		json_t *v = assert_json(line);
+		json_t *v = test_json(line);
 		long long job = test_int(v, "job");
 		const char *by =
 			json_string_value(json_object_get(v, "worker"));

@@ -33,77 +33,33 @@
 
 #include "harness.h"
 
-#define MAX_ARGS 24
-
 static struct mpdd d;
 
 static json_t *rpc(const char *method, const char *params);
-static json_t *rpc_call(const char *method, const char *params, bool may_fail);
 
 /*
- * Kill and join every process still running: mpdd leaves its workers
- * running when it stops (only daemonic ones are terminated), and a
- * worker that outlives its test keeps the test's output open.
+ * Stop the daemon after its workers, asserting a clean exit: mpdd leaves
+ * its workers running when it stops (only daemonic ones are terminated),
+ * and a worker that outlives its test keeps the test's output open.
  */
-static void kill_workers(void)
-{
-	mpdd_kill_workers(&d);
-}
-
-/* Stop the daemon after its workers, asserting a clean exit. */
 static void stop(void)
 {
-	kill_workers();
-	mpdd_stop(&d);
+	mpdd_stop_all(&d);
 }
 
 static void teardown(void)
 {
-	/* A test that failed midway: still, leave no worker behind. */
-	int fd = d.pid > 0 ? test_try_connect(d.socket) : -1;
-
-	if (fd >= 0) {
-		close(fd);
-		kill_workers();
-	}
-	mpdd_cleanup(&d);
+	mpdd_teardown(&d);
 }
 
 TestSuite(cli_process, .fini = teardown, .timeout = 60);
 
-/* The mpd-cli argv: the binary, --socket d.socket, then args. */
-static void cli_argv(const char **argv, const char *const *args, char *bin)
-{
-	int n = 0;
-
-	argv[n++] = bin;
-	argv[n++] = "--socket";
-	argv[n++] = d.socket;
-	for (; *args != NULL; args++) {
-		cr_assert_lt(n, MAX_ARGS, "too many arguments");
-		argv[n++] = *args;
-	}
-	argv[n] = NULL;
-}
-
-/*
- * Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data on
- * its stdin (NULL: empty). Returns the exit status; fails the test if it
- * did not exit.
- */
+/* Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data
+ * on its stdin (NULL: empty); returns the exit status. */
 static int cli_in(struct run_result *r, const char *stdin_data,
 		  const char *const *args)
 {
-	static const char *const env[] = { "MPD_SOCKET=", NULL };
-	const char *argv[MAX_ARGS + 1];
-	char *bin = test_built("client/cli/mpd-cli");
-
-	cli_argv(argv, args, bin);
-	test_run(r, argv, env, stdin_data);
-	free(bin);
-	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
-		  r->status, r->err);
-	return WEXITSTATUS(r->status);
+	return test_cli(r, d.socket, args, NULL, stdin_data);
 }
 
 static int cli(struct run_result *r, const char *const *args)
@@ -120,47 +76,10 @@ static void assert_one_line(const char *s, const char *prefix)
 	cr_assert(nl != NULL && nl[1] == '\0', "not one line: %s", s);
 }
 
-/* Parse s as JSON; fails the test if it is not. */
-static json_t *assert_json(const char *s)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
-
-	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
-	return v;
-}
-
-/* Call method with params (JSON text) over a raw connection; returns the
- * result (new reference), or NULL for an error reply when may_fail. */
-static json_t *rpc_call(const char *method, const char *params, bool may_fail)
-{
-	int fd = test_connect(d.socket);
-	json_t *reply, *result;
-	char *line;
-	char *text;
-
-	cr_assert(asprintf(&line,
-			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
-			   "\"params\":%s}",
-			   method, params) > 0);
-	reply = test_rpc_line(fd, line);
-	text = json_dumps(reply, JSON_COMPACT);
-	result = json_object_get(reply, "result");
-	cr_assert(result != NULL || may_fail, "%s %s: %s", method, params,
-		  text);
-	json_incref(result);
-	free(text);
-	json_decref(reply);
-	free(line);
-	test_forget(fd);
-	close(fd);
-	return result;
-}
-
 /* The result of method (new reference); fails the test on an error. */
 static json_t *rpc(const char *method, const char *params)
 {
-	return rpc_call(method, params, false);
+	return test_rpc_text(d.socket, method, params, false);
 }
 
 /* The records process.list gives (new reference). */
@@ -410,7 +329,7 @@ Test(cli_process, run_timeout_kills_a_worker_that_ignores_sigterm,
 	cr_assert_eq(cli(&r, args), 124, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, "mpd-cli: run: timed out after 1 s\n");
 	cr_assert_eq(strncmp(r.out, "ready\n", 6), 0, "stdout: %s", r.out);
-	rec = assert_json(r.out + 6);
+	rec = test_json(r.out + 6);
 	cr_assert_eq(json_integer_value(json_object_get(rec, "exitcode")),
 		     -SIGKILL, "stdout: %s", r.out);
 	json_decref(rec);
@@ -505,7 +424,7 @@ Test(cli_process, run_json_prints_the_final_record_after_the_output)
 	cr_assert_eq(strncmp(r.out, "hi\n{", 4), 0, "stdout: %s", r.out);
 	cr_assert_eq(strchr(r.out + 3, '\n'), r.out + strlen(r.out) - 1,
 		     "not one line: %s", r.out);
-	rec = assert_json(r.out + 3);
+	rec = test_json(r.out + 3);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "j");
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
 			 "exited");
@@ -585,7 +504,7 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	const char *args[] = {
 		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
 	};
-	const char *argv[MAX_ARGS + 1];
+	const char *argv[TEST_CLI_ARGV_SIZE];
 	char *bin = test_built("client/cli/mpd-cli");
 	char *line, errbuf[512];
 	int out[2], err[2], status;
@@ -593,7 +512,7 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	ssize_t n;
 
 	mpdd_start(&d, NULL);
-	cli_argv(argv, args, bin);
+	test_cli_argv(argv, bin, d.socket, args);
 	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
 	pid = fork();
 	cr_assert(pid >= 0);
@@ -685,7 +604,7 @@ Test(cli_process, spawn_json_prints_the_running_record)
 
 	mpdd_start(&d, NULL);
 	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
 			 "running");
 	cr_assert(json_is_integer(json_object_get(rec, "pid")));
@@ -821,7 +740,7 @@ Test(cli_process, spawn_existing_name_exits_1_naming_exists)
 /* The names in a JSON list of records, joined by spaces. */
 static void names_of(const char *json, char *buf, size_t size)
 {
-	json_t *list = assert_json(json), *rec;
+	json_t *list = test_json(json), *rec;
 	size_t i, len = 0;
 
 	cr_assert(json_is_array(list), "not a list: %s", json);
@@ -968,7 +887,7 @@ Test(cli_process, ps_lists_every_record_of_900_kb)
 			   r.out);
 	test_run_free(&r);
 	cr_assert_eq(cli(&r, ps_json), 0, "stderr: %s", r.err);
-	list = assert_json(r.out);
+	list = test_json(r.out);
 	cr_assert_eq(json_array_size(list), 12);
 	json_array_foreach (list, i, rec)
 		cr_assert_eq(json_integer_value(json_object_get(rec, "id")),
@@ -1006,7 +925,7 @@ Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
 	test_run_free(&r);
 
 	cr_assert_eq(cli(&r, info_json), 0, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")),
 			 "inf");
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "cwd")),
@@ -1077,7 +996,7 @@ Test(cli_process, join_timeout_on_a_running_process_exits_1)
 			 "mpd-cli: join: slow is still running after 0.1 s\n");
 	test_run_free(&r);
 	cr_assert_eq(cli(&r, join_json), 1, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
 	json_decref(rec);
 	test_run_free(&r);
@@ -1166,7 +1085,7 @@ Test(cli_process, signal_json_prints_the_record)
 	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
 		  "\"start\":true}");
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "s");
 	json_decref(rec);
 	test_run_free(&r);
