@@ -354,12 +354,6 @@ fail:
 	return r;
 }
 
-/* Returns {"id": id}, or NULL when out of memory. */
-static json_t *id_params(long long id)
-{
-	return json_pack("{sI}", "id", (json_int_t)id);
-}
-
 /*
  * Create the process from params (fds sent with the request), then start
  * it. Returns CLI_OK with *id and *record (the started record, a new
@@ -370,7 +364,7 @@ static int create_start(struct cli_ctx *ctx, const char *cmd, json_t *params,
 			const int *fds, size_t nfds, int failed_status,
 			long long *id, json_t **record)
 {
-	json_t *rec = NULL, *p = NULL;
+	json_t *rec = NULL;
 	struct mpd_error err;
 	int r;
 
@@ -386,21 +380,14 @@ static int create_start(struct cli_ctx *ctx, const char *cmd, json_t *params,
 	json_decref(rec);
 	rec = NULL;
 
-	p = id_params(*id);
-	if (p == NULL) {
-		cli_error("%s: out of memory", cmd);
-		return CLI_FAIL;
-	}
-	if (mpd_call(ctx->client, "process.start", p, &rec, &err) < 0) {
+	if (mpd_process_start(ctx->client, *id, &rec, &err) < 0) {
 		/* Report first: err.data lives until the next call. */
 		r = cli_proc_error(cmd, &err);
 		if (err.code == MPD_E_SPAWN_FAILED)
 			r = failed_status;
-		mpd_call(ctx->client, "process.close", p, NULL, NULL);
-		json_decref(p);
+		mpd_process_close(ctx->client, *id, NULL);
 		return r;
 	}
-	json_decref(p);
 	*record = rec;
 	return CLI_OK;
 }
@@ -430,46 +417,34 @@ static int exit_status(const json_t *rec)
 static int run_join(struct cli_ctx *ctx, long long id, double timeout,
 		    json_t **rec)
 {
-	json_t *p = id_params(id), *res = NULL;
+	json_t *res = NULL;
 	struct mpd_error err;
 
-	if (p == NULL || (timeout >= 0 &&
-			  cli_json_set(p, "timeout", json_real(timeout)) < 0)) {
-		json_decref(p);
-		cli_error("run: out of memory");
-		return -1;
-	}
-	if (mpd_call(ctx->client, "process.join", p, &res, &err) < 0) {
-		json_decref(p);
+	if (mpd_process_join(ctx->client, id, timeout, &res, &err) < 0) {
 		cli_proc_error("run", &err);
 		return -1;
 	}
-	json_decref(p);
 	json_decref(*rec);
 	*rec = res;
 	return 0;
 }
 
-/* Call method (terminate, kill, close) on process id. Returns 0, or -1
- * after reporting the error; not_found is no error when quiet_gone. */
-static int run_call(struct cli_ctx *ctx, const char *method, long long id,
+/* One of mpd_process_terminate, _kill and _close. */
+typedef int run_op(struct mpd_client *c, int64_t id, struct mpd_error *err);
+
+/* Call op (terminate, kill, close) on process id. Returns 0, or -1 after
+ * reporting the error; not_found is no error when quiet_gone. */
+static int run_call(struct cli_ctx *ctx, run_op *op, long long id,
 		    bool quiet_gone)
 {
-	json_t *p = id_params(id);
 	struct mpd_error err;
-	int r = 0;
 
-	if (p == NULL) {
-		cli_error("run: out of memory");
-		return -1;
-	}
-	if (mpd_call(ctx->client, method, p, NULL, &err) < 0 &&
+	if (op(ctx->client, id, &err) < 0 &&
 	    !(quiet_gone && err.code == MPD_E_NOT_FOUND)) {
 		cli_proc_error("run", &err);
-		r = -1;
+		return -1;
 	}
-	json_decref(p);
-	return r;
+	return 0;
 }
 
 /*
@@ -492,12 +467,12 @@ static int run_wait(struct cli_ctx *ctx, long long id, bool has_timeout,
 		return CLI_FAIL;
 	}
 	*timed_out = true;
-	if (run_call(ctx, "process.terminate", id, false) < 0 ||
+	if (run_call(ctx, mpd_process_terminate, id, false) < 0 ||
 	    run_join(ctx, id, RUN_KILL_GRACE, rec) < 0)
 		return CLI_FAIL;
 	if (exit_status(*rec) >= 0)
 		return CLI_OK;
-	if (run_call(ctx, "process.kill", id, false) < 0 ||
+	if (run_call(ctx, mpd_process_kill, id, false) < 0 ||
 	    run_join(ctx, id, -1, rec) < 0)
 		return CLI_FAIL;
 	return CLI_OK;
@@ -567,9 +542,9 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (run_forward_start(id, mpd_client_fd(sigc)) < 0) {
 		cli_error("run: cannot forward signals: %s", strerror(errno));
-		run_call(ctx, "process.kill", id, true);
+		run_call(ctx, mpd_process_kill, id, true);
 		run_join(ctx, id, -1, &rec);
-		run_call(ctx, "process.close", id, true);
+		run_call(ctx, mpd_process_close, id, true);
 		r = CLI_FAIL;
 		goto out;
 	}
@@ -580,7 +555,7 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r != CLI_OK)
 		goto out; /* the record stays: it may still be running */
 	status = exit_status(rec);
-	if (run_call(ctx, "process.close", id, true) < 0) {
+	if (run_call(ctx, mpd_process_close, id, true) < 0) {
 		r = CLI_FAIL;
 		goto out;
 	}
