@@ -28,13 +28,10 @@
 
 static struct mpdd d;
 
-static json_t *rpc(const char *method, const char *params);
-
-/* Stop the daemon after its workers (the example's), asserting a clean
- * exit. */
-static void stop(void)
+/* The result of method (new reference); fails the test on an error. */
+static json_t *rpc(const char *method, const char *params)
 {
-	mpdd_stop_all(&d);
+	return test_rpc_text(d.socket, method, params, false);
 }
 
 static void teardown(void)
@@ -114,12 +111,6 @@ static void assert_error_line(const char *err, const char *cmd,
 	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
 }
 
-/* The result of method (new reference); fails the test on an error. */
-static json_t *rpc(const char *method, const char *params)
-{
-	return test_rpc_text(d.socket, method, params, false);
-}
-
 /* The integer at key of queue.size of name. */
 static long long queue_stat(const char *name, const char *key)
 {
@@ -151,7 +142,7 @@ Test(cli_broker, pipeline_of_strings_comes_back_in_order)
 	CLI_OK_OUT("a\nb\nc\n", "queue", "get", "jobs", "--count", "3",
 		   "--raw");
 	cr_assert_eq(queue_stat("jobs", "size"), 0);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, json_items_round_trip_as_compact_json)
@@ -178,7 +169,7 @@ Test(cli_broker, json_items_round_trip_as_compact_json)
 	cr_assert_eq(queue_stat("q", "size"), 8);
 	CLI_OK_OUT(items, "-j", "queue", "get", "q", "--count", "8",
 		   "--timeout", "0", "--raw");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, get_raw_prints_strings_as_text_and_the_rest_as_json)
@@ -191,7 +182,7 @@ Test(cli_broker, get_raw_prints_strings_as_text_and_the_rest_as_json)
 	CLI_OK_OUT("5\n", "queue", "get", "q", "--raw", "--timeout", "0");
 	CLI_OK_OUT("{\"s\":\"x\"}\n", "queue", "get", "q", "--raw");
 	CLI_OK_OUT("\"\"\n", "queue", "get", "q");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_1_naming_empty)
@@ -214,7 +205,7 @@ Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_1_naming_empty)
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0.2"), 1);
 	assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, get_count_stops_early_when_a_batch_finds_the_queue_empty)
@@ -227,7 +218,7 @@ Test(cli_broker, get_count_stops_early_when_a_batch_finds_the_queue_empty)
 	CLI_OK_OUT("", "queue", "put", "q", "3", "4", "5");
 	CLI_OK_OUT("3\n4\n", "queue", "get", "q", "--count", "2");
 	CLI_OK_OUT("5\n", "queue", "get", "q");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, close_drains_then_get_exits_1_naming_closed)
@@ -251,7 +242,7 @@ Test(cli_broker, close_drains_then_get_exits_1_naming_closed)
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "2"), 1);
 	assert_error_line(r.err, "queue get", "closed");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, while_get_loop_ends_when_the_queue_is_closed_and_drained)
@@ -269,7 +260,7 @@ Test(cli_broker, while_get_loop_ends_when_the_queue_is_closed_and_drained)
 		0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "got a b\ngot c\nend\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, big_pipeline_is_put_in_batches_in_order)
@@ -300,7 +291,7 @@ Test(cli_broker, big_pipeline_is_put_in_batches_in_order)
 	free(in);
 	/* Every put counts as a task: 5000 unfinished. */
 	cr_assert_eq(queue_stat("q", "unfinished"), n);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* 18 MB of items: more than mpdd sends in one reply (it drops a client
@@ -332,7 +323,7 @@ Test(cli_broker, get_count_of_big_items_asks_for_batches_that_fit)
 	cr_assert(strcmp(r.out, in) == 0, "the items differ");
 	test_run_free(&r);
 	free(in);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* A batch stays within the daemon's max_message, which closes the
@@ -364,7 +355,7 @@ Test(cli_broker, put_batches_fit_a_small_max_message)
 	test_run_free(&r);
 	free(in);
 	free(want);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, put_on_a_bounded_queue_sends_batches_that_fit)
@@ -395,7 +386,7 @@ Test(cli_broker, put_on_a_bounded_queue_sends_batches_that_fit)
 	assert_error_line(r.err, "queue put", "full");
 	test_run_free(&r);
 	cr_assert_eq(queue_stat("q", "size"), 2);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, bad_stdin_line_stops_put_after_the_lines_before_it)
@@ -413,7 +404,7 @@ Test(cli_broker, bad_stdin_line_stops_put_after_the_lines_before_it)
 	cr_assert_eq(queue_stat("q", "size"), 2);
 	CLI_OK_OUT("1\n2\n", "queue", "get", "q", "--count", "9", "--timeout",
 		   "0");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, put_to_a_missing_queue_exits_1_naming_not_found)
@@ -430,7 +421,7 @@ Test(cli_broker, put_to_a_missing_queue_exits_1_naming_not_found)
 	cr_assert_eq(CLI(&r, "queue", "size", "nope"), 1);
 	assert_error_line(r.err, "queue size", "not_found");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, create_twice_is_exists_unless_exist_ok)
@@ -447,7 +438,7 @@ Test(cli_broker, create_twice_is_exists_unless_exist_ok)
 	CLI_OK_OUT("", "queue", "create", "q", "--exist-ok");
 	CLI_OK_OUT("{\"name\":\"q\",\"maxsize\":4,\"created\":false}\n",
 		   "queue", "create", "q", "--exist-ok", "--json");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, size_prints_key_value_lines_or_the_object)
@@ -473,7 +464,7 @@ Test(cli_broker, size_prints_key_value_lines_or_the_object)
 	json_decref(got);
 	json_decref(want);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, task_done_and_join)
@@ -496,7 +487,7 @@ Test(cli_broker, task_done_and_join)
 	cr_assert_eq(CLI(&r, "queue", "task-done", "jobs"), 1);
 	assert_error_line(r.err, "queue task-done", "invalid_state");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, join_waits_for_the_workers_task_done)
@@ -515,7 +506,7 @@ Test(cli_broker, join_waits_for_the_workers_task_done)
 		     0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "joined\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, list_close_and_delete)
@@ -547,7 +538,7 @@ Test(cli_broker, list_close_and_delete)
 	cr_assert_eq(CLI(&r, "queue", "get", "results", "--timeout", "0"), 1);
 	assert_error_line(r.err, "queue get", "not_found");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_int_create_get_set_add_cas)
@@ -585,7 +576,7 @@ Test(cli_broker, value_int_create_get_set_add_cas)
 	assert_error_line(r.err, "value create", "exists");
 	test_run_free(&r);
 	CLI_OK_OUT("", "value", "create", "n", "--type", "int", "--exist-ok");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_string_takes_its_argument_verbatim)
@@ -614,7 +605,7 @@ Test(cli_broker, value_string_takes_its_argument_verbatim)
 	cr_assert_eq(CLI(&r, "value", "add", "greeting", "1"), 1);
 	assert_error_line(r.err, "value add", "invalid_state");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
@@ -645,7 +636,7 @@ Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
 	assert_error_line(r.err, "array add", "invalid_state");
 	test_run_free(&r);
 	CLI_OK_OUT("1e308\n", "array", "get", "a", "0");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_float_and_json_print_exactly_and_shortly)
@@ -664,7 +655,7 @@ Test(cli_broker, value_float_and_json_print_exactly_and_shortly)
 	/* A json value holding a string is printed as JSON. */
 	CLI_OK_OUT("", "value", "set", "cfg", "\"text\"");
 	CLI_OK_OUT("\"text\"\n", "value", "get", "cfg");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_list_and_delete)
@@ -686,7 +677,7 @@ Test(cli_broker, value_list_and_delete)
 	cr_assert_eq(CLI(&r, "value", "set", "zeta", "1"), 1);
 	assert_error_line(r.err, "value set", "not_found");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, array_create_get_slices_set_add)
@@ -732,7 +723,7 @@ Test(cli_broker, array_create_get_slices_set_add)
 		     1);
 	assert_error_line(r.err, "array create", "exists");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, array_list_and_delete)
@@ -759,7 +750,7 @@ Test(cli_broker, array_list_and_delete)
 	test_run_free(&r);
 	CLI_OK_OUT("NAME    TYPE  LENGTH\ncounts  int   1000\n", "array",
 		   "list");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -844,7 +835,7 @@ Test(cli_broker, example_workers_square_20_jobs)
 	free(cli_env);
 	free(script);
 	free(bin);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*

@@ -35,16 +35,10 @@
 
 static struct mpdd d;
 
-static json_t *rpc(const char *method, const char *params);
-
-/*
- * Stop the daemon after its workers, asserting a clean exit: mpdd leaves
- * its workers running when it stops (only daemonic ones are terminated),
- * and a worker that outlives its test keeps the test's output open.
- */
-static void stop(void)
+/* The result of method (new reference); fails the test on an error. */
+static json_t *rpc(const char *method, const char *params)
 {
-	mpdd_stop_all(&d);
+	return test_rpc_text(d.socket, method, params, false);
 }
 
 static void teardown(void)
@@ -74,12 +68,6 @@ static void assert_one_line(const char *s, const char *prefix)
 
 	cr_assert_eq(strncmp(s, prefix, strlen(prefix)), 0, "got: %s", s);
 	cr_assert(nl != NULL && nl[1] == '\0', "not one line: %s", s);
-}
-
-/* The result of method (new reference); fails the test on an error. */
-static json_t *rpc(const char *method, const char *params)
-{
-	return test_rpc_text(d.socket, method, params, false);
 }
 
 /* The records process.list gives (new reference). */
@@ -207,7 +195,7 @@ Test(cli_process, run_prints_the_output_and_exits_with_the_code)
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_without_dashes_leaves_the_programs_options_alone)
@@ -220,7 +208,7 @@ Test(cli_process, run_without_dashes_leaves_the_programs_options_alone)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "x --json\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_writes_the_workers_stderr_to_the_callers)
@@ -233,7 +221,7 @@ Test(cli_process, run_writes_the_workers_stderr_to_the_callers)
 	cr_assert_str_eq(r.out, "");
 	cr_assert_str_eq(r.err, "oops\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_passes_its_stdin)
@@ -246,7 +234,7 @@ Test(cli_process, run_passes_its_stdin)
 		     r.err);
 	cr_assert_str_eq(r.out, "line one\nline two\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_death_by_signal_exits_128_plus_the_signal)
@@ -259,7 +247,7 @@ Test(cli_process, run_death_by_signal_exits_128_plus_the_signal)
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_missing_program_exits_127_naming_stage_exec)
@@ -275,7 +263,7 @@ Test(cli_process, run_missing_program_exits_127_naming_stage_exec)
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	assert_no_records(); /* the failed record was closed */
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_bad_cwd_exits_127_naming_stage_cwd)
@@ -291,7 +279,7 @@ Test(cli_process, run_bad_cwd_exits_127_naming_stage_cwd)
 			   "stderr: %s", r.err);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_timeout_terminates_and_exits_124)
@@ -306,7 +294,7 @@ Test(cli_process, run_timeout_terminates_and_exits_124)
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -335,7 +323,7 @@ Test(cli_process, run_timeout_kills_a_worker_that_ignores_sigterm,
 	json_decref(rec);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_that_ends_in_time_is_not_a_timeout)
@@ -348,7 +336,7 @@ Test(cli_process, run_that_ends_in_time_is_not_a_timeout)
 	cr_assert_eq(cli(&r, args), 4, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_env_adds_variables)
@@ -361,7 +349,7 @@ Test(cli_process, run_env_adds_variables)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "B d=e\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_worker_knows_its_id_and_name)
@@ -382,7 +370,7 @@ Test(cli_process, run_worker_knows_its_id_and_name)
 	snprintf(expect, sizeof(expect), "named-run %s\n", d.socket);
 	cr_assert_str_eq(r.out, expect);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_cwd_sets_the_working_directory)
@@ -394,7 +382,7 @@ Test(cli_process, run_cwd_sets_the_working_directory)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "/tmp\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_relative_cwd_is_the_callers)
@@ -409,7 +397,7 @@ Test(cli_process, run_relative_cwd_is_the_callers)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, expect);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_json_prints_the_final_record_after_the_output)
@@ -432,7 +420,7 @@ Test(cli_process, run_json_prints_the_final_record_after_the_output)
 	json_decref(rec);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_function_target_gets_its_args)
@@ -454,7 +442,7 @@ Test(cli_process, run_function_target_gets_its_args)
 	cr_assert_eq(cli(&r, args_exit), 5, "stderr: %s", r.err);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_missing_function_exits_127_naming_stage_dlsym)
@@ -472,7 +460,7 @@ Test(cli_process, run_missing_function_exits_127_naming_stage_dlsym)
 			   "stderr: %s", r.err);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* Signals mpd-cli run forwards, and the exit status each gives. */
@@ -545,7 +533,7 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	assert_no_records();
 	close(out[0]);
 	close(err[0]);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_prints_an_id_and_ps_lists_it)
@@ -593,7 +581,7 @@ Test(cli_process, spawn_prints_an_id_and_ps_lists_it)
 	cr_assert_str_eq(cmd2, "100");
 	test_run_free(&r);
 	json_decref(rec);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_json_prints_the_running_record)
@@ -610,7 +598,7 @@ Test(cli_process, spawn_json_prints_the_running_record)
 	cr_assert(json_is_integer(json_object_get(rec, "pid")));
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_redirects_to_files_and_appends)
@@ -672,7 +660,7 @@ Test(cli_process, spawn_redirects_to_files_and_appends)
 	buf[n] = '\0';
 	fclose(f);
 	cr_assert_str_eq(buf, "e\ne2\n");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_stdin_reads_a_file)
@@ -702,7 +690,7 @@ Test(cli_process, spawn_stdin_reads_a_file)
 	buf[n] = '\0';
 	fclose(f);
 	cr_assert_str_eq(buf, "from a file\n");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_failure_exits_1_and_leaves_no_record)
@@ -718,7 +706,7 @@ Test(cli_process, spawn_failure_exits_1_and_leaves_no_record)
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_existing_name_exits_1_naming_exists)
@@ -734,7 +722,7 @@ Test(cli_process, spawn_existing_name_exits_1_naming_exists)
 	assert_one_line(r.err, "mpd-cli: spawn: ");
 	cr_assert_not_null(strstr(r.err, " (exists)\n"), "stderr: %s", r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* The names in a JSON list of records, joined by spaces. */
@@ -803,7 +791,7 @@ Test(cli_process, ps_json_prints_the_list_and_filters_apply)
 	cr_assert_not_null(strstr(r.err, "(invalid_params)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, ps_shows_exit_codes_and_function_targets)
@@ -829,7 +817,7 @@ Test(cli_process, ps_shows_exit_codes_and_function_targets)
 	snprintf(expect, sizeof(expect), "s   %s:exit_with\n", module);
 	cr_assert_not_null(strstr(r.out, expect), "stdout: %s", r.out);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* Count the lines of s. */
@@ -894,7 +882,7 @@ Test(cli_process, ps_lists_every_record_of_900_kb)
 			     (json_int_t)i + 1);
 	json_decref(list);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
@@ -932,7 +920,7 @@ Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
 			 "/tmp");
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* Every command that names a process: not_found is status 1, one line. */
@@ -976,7 +964,7 @@ ParameterizedTest(struct not_found_case *tc, cli_process,
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	test_assert_ping(d.socket);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, join_timeout_on_a_running_process_exits_1)
@@ -1000,7 +988,7 @@ Test(cli_process, join_timeout_on_a_running_process_exits_1)
 	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, join_an_ended_process_prints_its_state_and_exits_0)
@@ -1019,7 +1007,7 @@ Test(cli_process, join_an_ended_process_prints_its_state_and_exits_0)
 	cr_assert_eq(cli(&r, join_t), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* terminate, kill and signal end a sleeping process with their signal. */
@@ -1072,7 +1060,7 @@ ParameterizedTest(struct signal_case *tc, cli_process,
 	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, tc->line);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, signal_json_prints_the_record)
@@ -1089,7 +1077,7 @@ Test(cli_process, signal_json_prints_the_record)
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "s");
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, signal_unknown_name_exits_1_naming_invalid_params)
@@ -1110,7 +1098,7 @@ Test(cli_process, signal_unknown_name_exits_1_naming_invalid_params)
 	cr_assert_not_null(strstr(r.err, " (invalid_params)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -1158,7 +1146,7 @@ static void group_case(bool group)
 		kill(gpid, SIGKILL);
 	}
 	close(fd);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, kill_reaches_the_process_group)
@@ -1200,7 +1188,7 @@ Test(cli_process, close_refuses_a_running_process_and_forgets_an_ended_one)
 	cr_assert_not_null(strstr(r.err, " (not_found)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*

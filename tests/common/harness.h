@@ -99,8 +99,9 @@ void mpdd_kill_workers(struct mpdd *d);
 /* Remove the temp dir and everything in it. */
 void mpdd_cleanup(struct mpdd *d);
 
-/* mpdd_kill_workers() (mpdd leaves its workers running when it stops),
- * then mpdd_stop(). */
+/* mpdd_kill_workers(), then mpdd_stop(): mpdd leaves its workers running
+ * when it stops (only daemonic ones are terminated), and a worker that
+ * outlives its test keeps the test's output open. */
 void mpdd_stop_all(struct mpdd *d);
 
 /* For teardowns: kill the workers of d's daemon if it still answers (a
