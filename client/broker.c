@@ -33,6 +33,13 @@
  */
 #define BROKER_INDEX_MAX ((((int64_t)1) << 53) - 1)
 
+/* mpd.h's copies of the protocol's limits. */
+_Static_assert(MPD_QUEUE_GET_MANY_MAX == MPD_MAX_GET_MANY,
+	       "mpd.h and proto.h disagree on get_many's max");
+_Static_assert(MPD_DAEMON_DEFAULT_MAX_MESSAGE == MPD_DEFAULT_MAX_MESSAGE &&
+		       MPD_DAEMON_DEFAULT_MAX_OUTPUT == MPD_DEFAULT_MAX_OUTPUT,
+	       "mpd.h and proto.h disagree on the daemon's default limits");
+
 /* Room for "the item taken from queue NAME" and the like. */
 #define BROKER_WHAT_MAX (MPD_MAX_NAME + 64)
 

@@ -264,6 +264,30 @@ Test(broker, put_on_a_full_queue_with_timeout_0_is_full)
 	stop();
 }
 
+Test(broker, the_limits_in_mpd_h_are_the_daemons)
+{
+	json_t *info = NULL, *lim, *got = SENTINEL;
+
+	start();
+	OK(mpd_daemon_info(c, &info, &err));
+	lim = json_object_get(info, "limits");
+	cr_assert_eq(member_int(lim, "max_message"),
+		     MPD_DAEMON_DEFAULT_MAX_MESSAGE);
+	cr_assert_eq(member_int(lim, "max_output"),
+		     MPD_DAEMON_DEFAULT_MAX_OUTPUT);
+	json_decref(info);
+	OK(mpd_queue_create(c, "q", 0, 0, &err));
+	OK(mpd_queue_put_int(c, "q", 1, -1, &err));
+	OK(mpd_queue_get_many(c, "q", MPD_QUEUE_GET_MANY_MAX, 0, &got, &err));
+	assert_json(got, "[1]");
+	got = SENTINEL;
+	FAILS(mpd_queue_get_many(c, "q", MPD_QUEUE_GET_MANY_MAX + 1, 0, &got,
+				 &err),
+	      MPD_E_INVAL);
+	cr_assert_eq(got, SENTINEL);
+	stop();
+}
+
 Test(broker, put_many_and_get_many_move_items_in_order)
 {
 	json_t *items = json_pack("[i,s,{s:b}]", 1, "two", "three", 1);
