@@ -93,7 +93,8 @@ static int run_forward_start(long long id, int fd)
 	for (size_t i = 0; i < RUN_NFWD; i++) {
 		run_fwd[i].len = (size_t)snprintf(
 			run_fwd[i].line, sizeof(run_fwd[i].line),
-			"{\"jsonrpc\":\"2.0\",\"method\":\"process.signal\","
+			"{\"jsonrpc\":\"2.0\",\"method\":\"" MPD_M_PROCESS_SIGNAL
+			"\","
 			"\"params\":{\"id\":%lld,\"signal\":\"%s\"}}\n",
 			id, run_fwd[i].name);
 	}
@@ -368,8 +369,8 @@ static int create_start(struct cli_ctx *ctx, const char *cmd, json_t *params,
 	struct mpd_error err;
 	int r;
 
-	if (mpd_call_fds(ctx->client, "process.create", params, fds, nfds, &rec,
-			 &err) < 0)
+	if (mpd_call_fds(ctx->client, MPD_M_PROCESS_CREATE, params, fds, nfds,
+			 &rec, &err) < 0)
 		return cli_proc_error(cmd, &err);
 	if (!json_is_integer(json_object_get(rec, "id"))) {
 		json_decref(rec);
