@@ -93,14 +93,12 @@ int cli_broker_wait(const struct cli_ctx *ctx, const char *cmd,
 int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
 		       const char *name, json_t *params)
 {
-	double secs = 0;
-	bool given;
-	int r;
+	double timeout = -1;
+	int r = cli_broker_wait(ctx, cmd, name, &timeout);
 
-	r = cli_opt_seconds(ctx, cmd, name, &secs, &given);
-	if (r != CLI_OK || !given)
+	if (r != CLI_OK || timeout < 0)
 		return r;
-	if (cli_json_set(params, "timeout", json_real(secs)) < 0) {
+	if (cli_json_set(params, "timeout", json_real(timeout)) < 0) {
 		cli_error("%s: out of memory", cmd);
 		return CLI_FAIL;
 	}
