@@ -891,12 +891,9 @@ ParameterizedTest(struct unreachable_case *tc, cli_broker,
 	const char *args[CASE_ARGS + 1];
 	char expect[PATH_MAX + 128];
 	struct run_result r;
-	int n = 0;
 
 	mpdd_init(&d); /* a temp dir, no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_in(&r, "1\n", args), 3, "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
@@ -1011,13 +1008,9 @@ ParameterizedTest(struct help_case *tc, cli_broker, help_at_every_level_exits_0)
 {
 	const char *args[CASE_ARGS + 1];
 	struct run_result r;
-	const char *p;
-	int n = 0;
 
 	mpdd_init(&d); /* --help needs no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_in(&r, NULL, args), 0, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
 		     "stdout: %s", r.out);
@@ -1026,9 +1019,7 @@ ParameterizedTest(struct help_case *tc, cli_broker, help_at_every_level_exits_0)
 	if (tc->text[0] != '\0')
 		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
 				   r.out);
-	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
-		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
-			      (int)strcspn(p, "\n"), p);
+	test_assert_columns(r.out, 80);
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 }
@@ -1061,21 +1052,17 @@ Test(cli_broker, top_help_lists_the_broker_commands)
 		"\n  seq 100 | mpd-cli queue put jobs\n",
 	};
 	struct run_result r;
-	const char *p;
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
 				   lines[i], r.out);
-	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
-		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
-			      (int)strcspn(p, "\n"), p);
+	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-#define EMPTY_ARG "<empty>" /* stands for "" in a case's args */
 struct usage_case {
 	char args[CASE_ARGS][CASE_ARG_MAX];
 	char err[CASE_TEXT_MAX]; /* the whole stderr */
@@ -1108,7 +1095,7 @@ ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 		{ { "queue", "list", "x" },
 		  "mpd-cli: queue list: too many arguments. Try 'mpd-cli queue "
 		  "list --help'.\n" },
-		{ { "queue", "create", EMPTY_ARG },
+		{ { "queue", "create", TEST_EMPTY_ARG },
 		  "mpd-cli: queue create: NAME is empty. Try 'mpd-cli queue "
 		  "create --help'.\n" },
 		{ { "queue", "create", "q", "--maxsize", "-1" },
@@ -1157,7 +1144,7 @@ ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 		{ { "value", "cas", "n", "1" },
 		  "mpd-cli: value cas: missing arguments. Try 'mpd-cli value "
 		  "cas --help'.\n" },
-		{ { "value", "get", EMPTY_ARG },
+		{ { "value", "get", TEST_EMPTY_ARG },
 		  "mpd-cli: value get: NAME is empty. Try 'mpd-cli value get "
 		  "--help'.\n" },
 		{ { "array", "create", "a", "--type", "string", "--length",
@@ -1216,14 +1203,10 @@ ParameterizedTest(struct usage_case *tc, cli_broker,
 {
 	const char *args[CASE_ARGS + 2];
 	struct run_result r;
-	int n = 0;
 
 	/* Usage errors are found before connecting: no daemon needed. */
 	mpdd_init(&d);
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = strcmp(tc->args[i], EMPTY_ARG) == 0 ? "" :
-								  tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_in(&r, NULL, args), 2, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, tc->err);
 	cr_assert_str_eq(r.out, "");

@@ -951,11 +951,8 @@ ParameterizedTest(struct not_found_case *tc, cli_process,
 {
 	const char *args[6];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < 4 && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], 4, 16);
 	mpdd_start(&d, NULL);
 	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
 	assert_one_line(r.err, tc->prefix);
@@ -1045,11 +1042,8 @@ ParameterizedTest(struct signal_case *tc, cli_process,
 	const char *join[] = { "join", "s", "--timeout", "15", NULL };
 	const char *args[6];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < 4 && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], 4, 16);
 	mpdd_start(&d, NULL);
 	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
 		  "\"start\":true}");
@@ -1228,12 +1222,9 @@ ParameterizedTest(struct unreachable_case *tc, cli_process,
 	const char *args[CASE_ARGS + 1];
 	char expect[PATH_MAX + 128];
 	struct run_result r;
-	int n = 0;
 
 	mpdd_init(&d); /* a temp dir, no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli(&r, args), 3, "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
@@ -1310,12 +1301,9 @@ ParameterizedTest(struct help_case *tc, cli_process,
 {
 	const char *args[CASE_ARGS + 1];
 	struct run_result r;
-	int n = 0;
 
 	mpdd_init(&d); /* --help needs no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
 		     "stdout: %s", r.out);
@@ -1344,22 +1332,17 @@ Test(cli_process, top_help_lists_the_process_commands)
 	};
 	const char *args[] = { "help", NULL };
 	struct run_result r;
-	const char *p;
 
 	mpdd_init(&d);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
 				   lines[i], r.out);
-	/* Every line fits 80 columns. */
-	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
-		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
-			      (int)strcspn(p, "\n"), p);
+	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-#define EMPTY_ARG "<empty>" /* stands for "" in a case's args */
 struct usage_case {
 	char args[CASE_ARGS][CASE_ARG_MAX];
 	char err[CASE_TEXT_MAX]; /* the whole stderr */
@@ -1422,7 +1405,7 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		{ { "info", "1", "2" },
 		  "mpd-cli: info: too many arguments. Try 'mpd-cli info "
 		  "--help'.\n" },
-		{ { "info", EMPTY_ARG },
+		{ { "info", TEST_EMPTY_ARG },
 		  "mpd-cli: info: ID|NAME is empty. Try 'mpd-cli info "
 		  "--help'.\n" },
 		{ { "info", "99999999999999999999" },
@@ -1454,14 +1437,10 @@ ParameterizedTest(struct usage_case *tc, cli_process,
 {
 	const char *args[CASE_ARGS + 2];
 	struct run_result r;
-	int n = 0;
 
 	/* Usage errors are found before connecting: no daemon needed. */
 	mpdd_init(&d);
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = strcmp(tc->args[i], EMPTY_ARG) == 0 ? "" :
-								  tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli(&r, args), 2, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, tc->err);
 	cr_assert_str_eq(r.out, "");

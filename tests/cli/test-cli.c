@@ -310,9 +310,7 @@ ParameterizedTest(struct unreachable_case *tc, cli,
 	mpdd_init(&d); /* a temp dir, no daemon */
 	args[n++] = "--socket";
 	args[n++] = d.socket;
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args + n, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_run(&r, args, NULL), 3, "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
@@ -363,11 +361,8 @@ ParameterizedTest(struct help_case *tc, cli, help_at_every_level_exits_0)
 {
 	const char *args[CASE_ARGS + 1];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_run(&r, args, NULL), 0, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
 		     "stdout: %s", r.out);
@@ -451,11 +446,8 @@ ParameterizedTest(struct usage_case *tc, cli, usage_errors_exit_2_with_one_line)
 {
 	const char *args[8];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_run(&r, args, NULL), 2, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, tc->err);
 	cr_assert_str_eq(r.out, "");

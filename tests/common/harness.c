@@ -959,6 +959,27 @@ int test_cli(struct run_result *r, const char *socket, const char *const *args,
 	return WEXITSTATUS(r->status);
 }
 
+int test_case_args(const char **args, const char *first, size_t count,
+		   size_t size)
+{
+	const char *arg;
+	size_t n = 0;
+
+	for (; n < count && first[n * size] != '\0'; n++) {
+		arg = first + n * size;
+		args[n] = strcmp(arg, TEST_EMPTY_ARG) == 0 ? "" : arg;
+	}
+	args[n] = NULL;
+	return (int)n;
+}
+
+void test_assert_columns(const char *text, size_t max)
+{
+	for (const char *p = text; *p != '\0'; p = strchr(p, '\n') + 1)
+		cr_assert_leq(strcspn(p, "\n"), max, "too long: %.*s",
+			      (int)strcspn(p, "\n"), p);
+}
+
 void test_peer_start(struct test_peer *p, void (*serve)(int lfd, void *arg),
 		     void *arg)
 {

@@ -210,6 +210,20 @@ int test_cli(struct run_result *r, const char *socket, const char *const *args,
 	     const char *const *env, const char *stdin_data);
 
 /*
+ * The arguments of a parameterized case. Criterion copies a case into the
+ * test's process, so its strings are arrays, not pointers: count arrays
+ * of size bytes from first, the list ending at the first empty one (or
+ * after count). TEST_EMPTY_ARG stands for "". Fills args (count + 1
+ * pointers, into the case) with them and a NULL; returns how many.
+ */
+#define TEST_EMPTY_ARG "<empty>"
+int test_case_args(const char **args, const char *first, size_t count,
+		   size_t size);
+
+/* Assert that every line of text is at most max columns wide. */
+void test_assert_columns(const char *text, size_t max);
+
+/*
  * A scripted peer in place of mpdd, for what a real daemon never sends: a
  * forked child listening on socket, in a fresh temp dir (short, so that
  * the path fits a sockaddr_un), which runs serve(lfd, arg). serve accepts
