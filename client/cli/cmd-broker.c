@@ -1,9 +1,12 @@
 /*
  * cmd-broker.c - what the queue, value and array commands share.
  *
- * The broker's objects are named: every command builds {"name": NAME},
- * adds its own params, makes one call (rarely two) with mpd_call and
- * prints a short result. The helpers here parse the arguments those
+ * The broker's objects are named. A command whose output is all libmpd
+ * hands back (queue size, queue get, the lists) calls libmpd's typed
+ * function; one that prints the daemon's whole result with --json builds
+ * {"name": NAME}, adds its own params and makes the call with mpd_call
+ * (rarely two), naming the method by proto.h's MPD_M_* constant. Either
+ * way it prints a short result. The helpers here parse the arguments those
  * commands have in common (integers, JSON texts, timeouts), print values
  * the same way everywhere, and print the list commands' tables. Values
  * are printed as compact JSON with each real in the fewest digits that
