@@ -7,15 +7,17 @@
  * missing out-parameter), builds the params docs/protocol.md ("The
  * broker") describes, sending optional ones only when they differ from
  * the default, makes one call and checks the result member it hands back.
- * The typed conveniences (_int, _double, _string) wrap the JSON functions;
- * a queue item of the wrong type has already left the queue when the
- * library sees it, so their error says that it is lost.
+ * The typed conveniences (_int, _double, _string), at the end, are one
+ * line each over the JSON functions; a queue item of the wrong type has
+ * already left the queue when the library sees it, so their error says
+ * that it is lost.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,13 @@
  * past it selects the same elements as the limit itself: it is clamped.
  */
 #define BROKER_INDEX_MAX ((((int64_t)1) << 53) - 1)
+
+/* mpd.h's copies of the protocol's limits. */
+_Static_assert(MPD_QUEUE_GET_MANY_MAX == MPD_MAX_GET_MANY,
+	       "mpd.h and proto.h disagree on get_many's max");
+_Static_assert(MPD_DAEMON_DEFAULT_MAX_MESSAGE == MPD_DEFAULT_MAX_MESSAGE &&
+		       MPD_DAEMON_DEFAULT_MAX_OUTPUT == MPD_DEFAULT_MAX_OUTPUT,
+	       "mpd.h and proto.h disagree on the daemon's default limits");
 
 /* Room for "the item taken from queue NAME" and the like. */
 #define BROKER_WHAT_MAX (MPD_MAX_NAME + 64)
@@ -278,65 +287,6 @@ static int list_call(struct mpd_client *c, const char *fn, const char *method,
 	return 0;
 }
 
-/*
- * Turn v (stolen) into an int64 in *out (may be NULL). what names v for
- * the message, lost (may be "") ends it. Returns 0, or MPD_E_PROTO when v
- * is not a JSON integer.
- */
-static int take_int(json_t *v, const char *what, const char *lost, int64_t *out,
-		    struct mpd_error *err)
-{
-	int r = 0;
-
-	if (!json_is_integer(v))
-		r = client_fail(err, MPD_E_PROTO, 0,
-				"%s is %s, not an integer%s", what,
-				json_kind(v), lost);
-	else if (out != NULL)
-		*out = json_integer_value(v);
-	json_decref(v);
-	return r;
-}
-
-/* Like take_int(), for any JSON number as a double. */
-static int take_double(json_t *v, const char *what, const char *lost,
-		       double *out, struct mpd_error *err)
-{
-	int r = 0;
-
-	if (!json_is_number(v))
-		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not a number%s",
-				what, json_kind(v), lost);
-	else if (out != NULL)
-		*out = json_number_value(v);
-	json_decref(v);
-	return r;
-}
-
-/* Like take_int(), for a JSON string as a malloc'd copy; MPD_E_NOMEM when
- * it cannot be copied. */
-static int take_string(json_t *v, const char *what, const char *lost,
-		       char **out, struct mpd_error *err)
-{
-	char *s;
-	int r = 0;
-
-	if (!json_is_string(v)) {
-		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not a string%s",
-				what, json_kind(v), lost);
-	} else {
-		s = strndup(json_string_value(v), json_string_length(v));
-		if (s == NULL)
-			r = client_fail(err, MPD_E_NOMEM, ENOMEM,
-					"out of memory copying %s%s", what,
-					lost);
-		else
-			*out = s;
-	}
-	json_decref(v);
-	return r;
-}
-
 /* Returns 0, or a negative code; see mpd.h. */
 int mpd_queue_create(struct mpd_client *c, const char *name, int64_t maxsize,
 		     int exist_ok, struct mpd_error *err)
@@ -552,109 +502,6 @@ int mpd_queue_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
 }
 
 /* Returns 0, or a negative code; see mpd.h. */
-int mpd_queue_put_int(struct mpd_client *c, const char *name, int64_t v,
-		      double timeout, struct mpd_error *err)
-{
-	json_t *item;
-	int r;
-
-	item = json_integer(v);
-	if (item == NULL)
-		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-	r = queue_put(c, __func__, name, item, timeout, err);
-	json_decref(item);
-	return r;
-}
-
-/* Returns 0, or a negative code; see mpd.h. */
-int mpd_queue_put_double(struct mpd_client *c, const char *name, double v,
-			 double timeout, struct mpd_error *err)
-{
-	json_t *item;
-	int r = check_name(__func__, name, err);
-
-	if (r == 0)
-		r = check_finite(__func__, "the item", v, err);
-	if (r < 0)
-		return r;
-	item = json_real(v);
-	if (item == NULL)
-		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-	r = queue_put(c, __func__, name, item, timeout, err);
-	json_decref(item);
-	return r;
-}
-
-/* Returns 0, or a negative code; see mpd.h. */
-int mpd_queue_put_string(struct mpd_client *c, const char *name, const char *v,
-			 double timeout, struct mpd_error *err)
-{
-	json_t *item = NULL;
-	int r = check_name(__func__, name, err);
-
-	if (r == 0)
-		r = check_given(__func__, "the item", v, err);
-	if (r == 0)
-		r = new_string(__func__, "the item", v, &item, err);
-	if (r < 0)
-		return r;
-	r = queue_put(c, __func__, name, item, timeout, err);
-	json_decref(item);
-	return r;
-}
-
-/* What a convenience get adds when it cannot hand back the item it took. */
-#define QUEUE_LOST "; it has left the queue"
-
-/* Returns 0 with *v, or a negative code; see mpd.h. */
-int mpd_queue_get_int(struct mpd_client *c, const char *name, double timeout,
-		      int64_t *v, struct mpd_error *err)
-{
-	char what[BROKER_WHAT_MAX];
-	json_t *item = NULL;
-	int r = check_given(__func__, "the out-parameter", v, err);
-
-	if (r == 0)
-		r = queue_get(c, __func__, name, timeout, &item, err);
-	if (r < 0)
-		return r;
-	snprintf(what, sizeof(what), "the item taken from queue %s", name);
-	return take_int(item, what, QUEUE_LOST, v, err);
-}
-
-/* Returns 0 with *v, or a negative code; see mpd.h. */
-int mpd_queue_get_double(struct mpd_client *c, const char *name, double timeout,
-			 double *v, struct mpd_error *err)
-{
-	char what[BROKER_WHAT_MAX];
-	json_t *item = NULL;
-	int r = check_given(__func__, "the out-parameter", v, err);
-
-	if (r == 0)
-		r = queue_get(c, __func__, name, timeout, &item, err);
-	if (r < 0)
-		return r;
-	snprintf(what, sizeof(what), "the item taken from queue %s", name);
-	return take_double(item, what, QUEUE_LOST, v, err);
-}
-
-/* Returns 0 with *v (malloc'd), or a negative code; see mpd.h. */
-int mpd_queue_get_string(struct mpd_client *c, const char *name, double timeout,
-			 char **v, struct mpd_error *err)
-{
-	char what[BROKER_WHAT_MAX];
-	json_t *item = NULL;
-	int r = check_given(__func__, "the out-parameter", v, err);
-
-	if (r == 0)
-		r = queue_get(c, __func__, name, timeout, &item, err);
-	if (r < 0)
-		return r;
-	snprintf(what, sizeof(what), "the item taken from queue %s", name);
-	return take_string(item, what, QUEUE_LOST, v, err);
-}
-
-/* Returns 0, or a negative code; see mpd.h. */
 int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 		     json_t *initial, int exist_ok, struct mpd_error *err)
 {
@@ -728,44 +575,6 @@ int mpd_value_set(struct mpd_client *c, const char *name, json_t *value,
 	return value_set(c, __func__, name, value, err);
 }
 
-/* Returns 0 with *result, or a negative code; see mpd.h. */
-int mpd_value_add_int(struct mpd_client *c, const char *name, int64_t delta,
-		      int64_t *result, struct mpd_error *err)
-{
-	json_t *p = NULL, *v = NULL;
-	int r = check_name(__func__, name, err);
-
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
-	if (r == 0)
-		r = add_new(p, "delta", json_integer(delta), err);
-	r = broker_call(c, r, MPD_M_VALUE_ADD, p, "value", &v, err);
-	if (r < 0)
-		return r;
-	return take_int(v, "the sum value.add returned", "", result, err);
-}
-
-/* Returns 0 with *result, or a negative code; see mpd.h. */
-int mpd_value_add_double(struct mpd_client *c, const char *name, double delta,
-			 double *result, struct mpd_error *err)
-{
-	json_t *p = NULL, *v = NULL;
-	int r = check_name(__func__, name, err);
-
-	if (r == 0)
-		r = check_finite(__func__, "delta", delta, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
-	if (r == 0)
-		r = add_new(p, "delta", json_real(delta), err);
-	r = broker_call(c, r, MPD_M_VALUE_ADD, p, "value", &v, err);
-	if (r < 0)
-		return r;
-	return take_double(v, "the sum value.add returned", "", result, err);
-}
-
 /* Returns 0 with *swapped and *current, or a negative code; see mpd.h. */
 int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 		  json_t *value, int *swapped, json_t **current,
@@ -819,105 +628,6 @@ int mpd_value_delete(struct mpd_client *c, const char *name,
 int mpd_value_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
 {
 	return list_call(c, __func__, MPD_M_VALUE_LIST, "values", list, err);
-}
-
-/* Returns 0 with *v, or a negative code; see mpd.h. */
-int mpd_value_get_int(struct mpd_client *c, const char *name, int64_t *v,
-		      struct mpd_error *err)
-{
-	char what[BROKER_WHAT_MAX];
-	json_t *value = NULL;
-	int r = check_given(__func__, "the out-parameter", v, err);
-
-	if (r == 0)
-		r = value_get(c, __func__, name, &value, err);
-	if (r < 0)
-		return r;
-	snprintf(what, sizeof(what), "value %s", name);
-	return take_int(value, what, "", v, err);
-}
-
-/* Returns 0 with *v, or a negative code; see mpd.h. */
-int mpd_value_get_double(struct mpd_client *c, const char *name, double *v,
-			 struct mpd_error *err)
-{
-	char what[BROKER_WHAT_MAX];
-	json_t *value = NULL;
-	int r = check_given(__func__, "the out-parameter", v, err);
-
-	if (r == 0)
-		r = value_get(c, __func__, name, &value, err);
-	if (r < 0)
-		return r;
-	snprintf(what, sizeof(what), "value %s", name);
-	return take_double(value, what, "", v, err);
-}
-
-/* Returns 0 with *v (malloc'd), or a negative code; see mpd.h. */
-int mpd_value_get_string(struct mpd_client *c, const char *name, char **v,
-			 struct mpd_error *err)
-{
-	char what[BROKER_WHAT_MAX];
-	json_t *value = NULL;
-	int r = check_given(__func__, "the out-parameter", v, err);
-
-	if (r == 0)
-		r = value_get(c, __func__, name, &value, err);
-	if (r < 0)
-		return r;
-	snprintf(what, sizeof(what), "value %s", name);
-	return take_string(value, what, "", v, err);
-}
-
-/* Returns 0, or a negative code; see mpd.h. */
-int mpd_value_set_int(struct mpd_client *c, const char *name, int64_t v,
-		      struct mpd_error *err)
-{
-	json_t *value = json_integer(v);
-	int r;
-
-	if (value == NULL)
-		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-	r = value_set(c, __func__, name, value, err);
-	json_decref(value);
-	return r;
-}
-
-/* Returns 0, or a negative code; see mpd.h. */
-int mpd_value_set_double(struct mpd_client *c, const char *name, double v,
-			 struct mpd_error *err)
-{
-	json_t *value;
-	int r = check_name(__func__, name, err);
-
-	if (r == 0)
-		r = check_finite(__func__, "the value", v, err);
-	if (r < 0)
-		return r;
-	value = json_real(v);
-	if (value == NULL)
-		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-	r = value_set(c, __func__, name, value, err);
-	json_decref(value);
-	return r;
-}
-
-/* Returns 0, or a negative code; see mpd.h. */
-int mpd_value_set_string(struct mpd_client *c, const char *name, const char *v,
-			 struct mpd_error *err)
-{
-	json_t *value = NULL;
-	int r = check_name(__func__, name, err);
-
-	if (r == 0)
-		r = check_given(__func__, "the value", v, err);
-	if (r == 0)
-		r = new_string(__func__, "the value", v, &value, err);
-	if (r < 0)
-		return r;
-	r = value_set(c, __func__, name, value, err);
-	json_decref(value);
-	return r;
 }
 
 /* Returns 0, or a negative code; see mpd.h. */
@@ -1087,48 +797,6 @@ int mpd_array_set_slice(struct mpd_client *c, const char *name, int64_t start,
 	return broker_call(c, r, MPD_M_ARRAY_SET, p, NULL, NULL, err);
 }
 
-/* Returns 0 with *result, or a negative code; see mpd.h. */
-int mpd_array_add_int(struct mpd_client *c, const char *name, int64_t index,
-		      int64_t delta, int64_t *result, struct mpd_error *err)
-{
-	json_t *p = NULL, *v = NULL;
-	int r = check_name(__func__, name, err);
-
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
-	if (r == 0)
-		r = add_new(p, "index", json_integer(index), err);
-	if (r == 0)
-		r = add_new(p, "delta", json_integer(delta), err);
-	r = broker_call(c, r, MPD_M_ARRAY_ADD, p, "value", &v, err);
-	if (r < 0)
-		return r;
-	return take_int(v, "the sum array.add returned", "", result, err);
-}
-
-/* Returns 0 with *result, or a negative code; see mpd.h. */
-int mpd_array_add_double(struct mpd_client *c, const char *name, int64_t index,
-			 double delta, double *result, struct mpd_error *err)
-{
-	json_t *p = NULL, *v = NULL;
-	int r = check_name(__func__, name, err);
-
-	if (r == 0)
-		r = check_finite(__func__, "delta", delta, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
-	if (r == 0)
-		r = add_new(p, "index", json_integer(index), err);
-	if (r == 0)
-		r = add_new(p, "delta", json_real(delta), err);
-	r = broker_call(c, r, MPD_M_ARRAY_ADD, p, "value", &v, err);
-	if (r < 0)
-		return r;
-	return take_double(v, "the sum array.add returned", "", result, err);
-}
-
 /* Returns 0, or a negative code; see mpd.h. */
 int mpd_array_delete(struct mpd_client *c, const char *name,
 		     struct mpd_error *err)
@@ -1140,4 +808,307 @@ int mpd_array_delete(struct mpd_client *c, const char *name,
 int mpd_array_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
 {
 	return list_call(c, __func__, MPD_M_ARRAY_LIST, "arrays", list, err);
+}
+
+/*
+ * The typed conveniences. Each is one line: a struct scalar_in says which
+ * C value goes out (it becomes a JSON value), a struct scalar_out where a
+ * JSON value coming back goes (checked against the C type first).
+ */
+enum scalar_type { SCALAR_INT, SCALAR_DOUBLE, SCALAR_STRING };
+
+/* An int64_t, a double or a string (borrowed) to send. */
+struct scalar_in {
+	enum scalar_type type;
+	union {
+		int64_t i;
+		double d;
+		const char *s;
+	};
+};
+
+/* Where a received int64_t, double or string (malloc'd) goes; p may be
+ * NULL to discard it where mpd.h says "may be NULL". */
+struct scalar_out {
+	enum scalar_type type;
+	void *p;
+};
+
+#define IN_INT(v)     ((struct scalar_in){ SCALAR_INT, .i = (v) })
+#define IN_DOUBLE(v)  ((struct scalar_in){ SCALAR_DOUBLE, .d = (v) })
+#define IN_STRING(v)  ((struct scalar_in){ SCALAR_STRING, .s = (v) })
+#define OUT_INT(v)    ((struct scalar_out){ SCALAR_INT, (v) })
+#define OUT_DOUBLE(v) ((struct scalar_out){ SCALAR_DOUBLE, (v) })
+#define OUT_STRING(v) ((struct scalar_out){ SCALAR_STRING, (v) })
+
+/* What a convenience get adds when it cannot hand back the item it took. */
+#define QUEUE_LOST "; it has left the queue"
+
+/*
+ * A new JSON value of in, named what in messages, in *out. Returns 0,
+ * MPD_E_INVAL (a double that is not finite, a string that is NULL or not
+ * UTF-8), or MPD_E_NOMEM.
+ */
+static int scalar_json(const char *fn, const char *what, struct scalar_in in,
+		       json_t **out, struct mpd_error *err)
+{
+	json_t *v = NULL;
+	int r = 0;
+
+	switch (in.type) {
+	case SCALAR_INT:
+		v = json_integer(in.i);
+		break;
+	case SCALAR_DOUBLE:
+		r = check_finite(fn, what, in.d, err);
+		if (r == 0)
+			v = json_real(in.d);
+		break;
+	case SCALAR_STRING:
+		r = check_given(fn, what, in.s, err);
+		return r < 0 ? r : new_string(fn, what, in.s, out, err);
+	}
+	if (r == 0 && v == NULL)
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	if (r == 0)
+		*out = v;
+	return r;
+}
+
+/*
+ * Turn v (stolen) into the C value out asks for: an int64_t from a JSON
+ * integer, a double from any number, a malloc'd copy of a string. what
+ * names v for the message, lost (may be "") ends it. Returns 0, or
+ * MPD_E_PROTO when v has another type, MPD_E_NOMEM.
+ */
+static int scalar_take(json_t *v, const char *what, const char *lost,
+		       struct scalar_out out, struct mpd_error *err)
+{
+	static const char *const kinds[] = {
+		[SCALAR_INT] = "an integer",
+		[SCALAR_DOUBLE] = "a number",
+		[SCALAR_STRING] = "a string",
+	};
+	bool fits = out.type == SCALAR_INT    ? json_is_integer(v) :
+		    out.type == SCALAR_DOUBLE ? json_is_number(v) :
+						json_is_string(v);
+	char *s;
+	int r = 0;
+
+	if (!fits) {
+		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not %s%s", what,
+				json_kind(v), kinds[out.type], lost);
+	} else if (out.type == SCALAR_STRING) {
+		s = strndup(json_string_value(v), json_string_length(v));
+		if (s == NULL)
+			r = client_fail(err, MPD_E_NOMEM, ENOMEM,
+					"out of memory copying %s%s", what,
+					lost);
+		else
+			*(char **)out.p = s;
+	} else if (out.p != NULL && out.type == SCALAR_INT) {
+		*(int64_t *)out.p = json_integer_value(v);
+	} else if (out.p != NULL) {
+		*(double *)out.p = json_number_value(v);
+	}
+	json_decref(v);
+	return r;
+}
+
+/* queue.put of in on behalf of fn. */
+static int queue_put_scalar(struct mpd_client *c, const char *fn,
+			    const char *name, struct scalar_in in,
+			    double timeout, struct mpd_error *err)
+{
+	json_t *item = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = scalar_json(fn, "the item", in, &item, err);
+	if (r == 0)
+		r = queue_put(c, fn, name, item, timeout, err);
+	json_decref(item);
+	return r;
+}
+
+/* queue.get into out (not NULL) on behalf of fn. */
+static int queue_get_scalar(struct mpd_client *c, const char *fn,
+			    const char *name, double timeout,
+			    struct scalar_out out, struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *item = NULL;
+	int r = check_given(fn, "the out-parameter", out.p, err);
+
+	if (r == 0)
+		r = queue_get(c, fn, name, timeout, &item, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "the item taken from queue %s", name);
+	return scalar_take(item, what, QUEUE_LOST, out, err);
+}
+
+/* value.get into out (not NULL) on behalf of fn. */
+static int value_get_scalar(struct mpd_client *c, const char *fn,
+			    const char *name, struct scalar_out out,
+			    struct mpd_error *err)
+{
+	char what[BROKER_WHAT_MAX];
+	json_t *value = NULL;
+	int r = check_given(fn, "the out-parameter", out.p, err);
+
+	if (r == 0)
+		r = value_get(c, fn, name, &value, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "value %s", name);
+	return scalar_take(value, what, "", out, err);
+}
+
+/* value.set of in on behalf of fn. */
+static int value_set_scalar(struct mpd_client *c, const char *fn,
+			    const char *name, struct scalar_in in,
+			    struct mpd_error *err)
+{
+	json_t *value = NULL;
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = scalar_json(fn, "the value", in, &value, err);
+	if (r == 0)
+		r = value_set(c, fn, name, value, err);
+	json_decref(value);
+	return r;
+}
+
+/*
+ * method (value.add, or array.add with index not NULL) of delta on behalf
+ * of fn; the sum into result (may be NULL).
+ */
+static int add_scalar(struct mpd_client *c, const char *fn, const char *method,
+		      const char *name, const int64_t *index,
+		      struct scalar_in delta, struct scalar_out result,
+		      struct mpd_error *err)
+{
+	json_t *p = NULL, *d = NULL, *v = NULL;
+	char what[64];
+	int r = check_name(fn, name, err);
+
+	if (r == 0)
+		r = scalar_json(fn, "delta", delta, &d, err);
+	if (r < 0)
+		return r;
+	r = name_params(fn, name, &p, err);
+	if (r == 0 && index != NULL)
+		r = add_new(p, "index", json_integer(*index), err);
+	if (r == 0)
+		r = add(p, "delta", d, err);
+	json_decref(d);
+	r = broker_call(c, r, method, p, "value", &v, err);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "the sum %s returned", method);
+	return scalar_take(v, what, "", result, err);
+}
+
+/* The conveniences: each returns 0, or a negative code; see mpd.h. */
+
+int mpd_queue_put_int(struct mpd_client *c, const char *name, int64_t v,
+		      double timeout, struct mpd_error *err)
+{
+	return queue_put_scalar(c, __func__, name, IN_INT(v), timeout, err);
+}
+
+int mpd_queue_put_double(struct mpd_client *c, const char *name, double v,
+			 double timeout, struct mpd_error *err)
+{
+	return queue_put_scalar(c, __func__, name, IN_DOUBLE(v), timeout, err);
+}
+
+int mpd_queue_put_string(struct mpd_client *c, const char *name, const char *v,
+			 double timeout, struct mpd_error *err)
+{
+	return queue_put_scalar(c, __func__, name, IN_STRING(v), timeout, err);
+}
+
+int mpd_queue_get_int(struct mpd_client *c, const char *name, double timeout,
+		      int64_t *v, struct mpd_error *err)
+{
+	return queue_get_scalar(c, __func__, name, timeout, OUT_INT(v), err);
+}
+
+int mpd_queue_get_double(struct mpd_client *c, const char *name, double timeout,
+			 double *v, struct mpd_error *err)
+{
+	return queue_get_scalar(c, __func__, name, timeout, OUT_DOUBLE(v), err);
+}
+
+int mpd_queue_get_string(struct mpd_client *c, const char *name, double timeout,
+			 char **v, struct mpd_error *err)
+{
+	return queue_get_scalar(c, __func__, name, timeout, OUT_STRING(v), err);
+}
+
+int mpd_value_get_int(struct mpd_client *c, const char *name, int64_t *v,
+		      struct mpd_error *err)
+{
+	return value_get_scalar(c, __func__, name, OUT_INT(v), err);
+}
+
+int mpd_value_get_double(struct mpd_client *c, const char *name, double *v,
+			 struct mpd_error *err)
+{
+	return value_get_scalar(c, __func__, name, OUT_DOUBLE(v), err);
+}
+
+int mpd_value_get_string(struct mpd_client *c, const char *name, char **v,
+			 struct mpd_error *err)
+{
+	return value_get_scalar(c, __func__, name, OUT_STRING(v), err);
+}
+
+int mpd_value_set_int(struct mpd_client *c, const char *name, int64_t v,
+		      struct mpd_error *err)
+{
+	return value_set_scalar(c, __func__, name, IN_INT(v), err);
+}
+
+int mpd_value_set_double(struct mpd_client *c, const char *name, double v,
+			 struct mpd_error *err)
+{
+	return value_set_scalar(c, __func__, name, IN_DOUBLE(v), err);
+}
+
+int mpd_value_set_string(struct mpd_client *c, const char *name, const char *v,
+			 struct mpd_error *err)
+{
+	return value_set_scalar(c, __func__, name, IN_STRING(v), err);
+}
+
+int mpd_value_add_int(struct mpd_client *c, const char *name, int64_t delta,
+		      int64_t *result, struct mpd_error *err)
+{
+	return add_scalar(c, __func__, MPD_M_VALUE_ADD, name, NULL,
+			  IN_INT(delta), OUT_INT(result), err);
+}
+
+int mpd_value_add_double(struct mpd_client *c, const char *name, double delta,
+			 double *result, struct mpd_error *err)
+{
+	return add_scalar(c, __func__, MPD_M_VALUE_ADD, name, NULL,
+			  IN_DOUBLE(delta), OUT_DOUBLE(result), err);
+}
+
+int mpd_array_add_int(struct mpd_client *c, const char *name, int64_t index,
+		      int64_t delta, int64_t *result, struct mpd_error *err)
+{
+	return add_scalar(c, __func__, MPD_M_ARRAY_ADD, name, &index,
+			  IN_INT(delta), OUT_INT(result), err);
+}
+
+int mpd_array_add_double(struct mpd_client *c, const char *name, int64_t index,
+			 double delta, double *result, struct mpd_error *err)
+{
+	return add_scalar(c, __func__, MPD_M_ARRAY_ADD, name, &index,
+			  IN_DOUBLE(delta), OUT_DOUBLE(result), err);
 }

@@ -15,6 +15,8 @@
 #include <jansson.h>
 
 #include "mpd.h"
+/* The method names (MPD_M_*), one list for mpdd, libmpd and mpd-cli. */
+#include "proto.h"
 
 /* Exit statuses that scripts can rely on. */
 enum cli_exit {
@@ -138,8 +140,12 @@ struct cli_column {
 	const char *header;
 	const char *key;
 };
+/* Returns CLI_OK, or the exit status after a usage error naming cmd: a
+ * NAME that is empty or not UTF-8. */
+int cli_broker_name(const struct cli_ctx *ctx, const char *cmd,
+		    const char *name);
 /* Returns CLI_OK with *params a new object {"name": name}, or the exit
- * status after a usage error (an empty name, not UTF-8). */
+ * status after a usage error (as cli_broker_name()). */
 int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
 		      const char *name, json_t **params);
 /* Connect and call method with params (borrowed). Returns CLI_OK with the
@@ -147,6 +153,11 @@ int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
  * after printing "CMD: MESSAGE (NAME)". */
 int cli_broker_call(struct cli_ctx *ctx, const char *cmd, const char *method,
 		    json_t *params, json_t **res);
+/* Parse option name (seconds, as cli_opt_seconds()) into *timeout, -1
+ * (wait as long as it takes) when it was not given. Returns CLI_OK or the
+ * exit status. */
+int cli_broker_wait(const struct cli_ctx *ctx, const char *cmd,
+		    const char *name, double *timeout);
 /* Add option name (seconds, as cli_opt_seconds()) to params as
  * "timeout" when it was given. Returns CLI_OK or the exit status. */
 int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
@@ -171,11 +182,13 @@ char *cli_json_text(const json_t *v);
 /* Print v and a newline: a string as its raw bytes when raw, anything
  * else as cli_json_text(). Returns CLI_OK, or CLI_FAIL (no memory). */
 int cli_print_value(const char *cmd, const json_t *v, bool raw);
-/* Call a broker list method ({} params) and print the array at key: a
- * table of cols (ncols of them), or the array with --json. Returns an
- * exit status. */
-int cli_broker_list(struct cli_ctx *ctx, const char *cmd, const char *method,
-		    const char *key, const struct cli_column *cols, int ncols);
+/* A libmpd list function: mpd_queue_list, mpd_value_list, ... */
+typedef int cli_list_fn(struct mpd_client *c, json_t **list,
+			struct mpd_error *err);
+/* Connect, call list and print its records: a table of cols (ncols of
+ * them), or the array with --json. Returns an exit status. */
+int cli_broker_list(struct cli_ctx *ctx, const char *cmd, cli_list_fn *list,
+		    const struct cli_column *cols, int ncols);
 /* Run a broker command on NAME (argv[0]) that prints nothing but its
  * result with --json: delete, close, task-done. Returns an exit status. */
 int cli_broker_simple(struct cli_ctx *ctx, const char *cmd, const char *method,

@@ -139,7 +139,8 @@ static int cmd_array_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_opt_get(ctx, "exist-ok") != NULL &&
 	    cli_json_set(params, "exist_ok", json_true()) < 0)
 		goto nomem;
-	r = cli_broker_call(ctx, "array create", "array.create", params, &res);
+	r = cli_broker_call(ctx, "array create", MPD_M_ARRAY_CREATE, params,
+			    &res);
 	if (r == CLI_OK && ctx->json)
 		r = cli_print_json(ctx, res, false);
 	goto out;
@@ -162,7 +163,7 @@ static int cmd_array_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r == CLI_OK && argc > 1)
 		r = array_selection(ctx, "array get", argv[1], params);
 	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "array get", "array.get", params,
+		r = cli_broker_call(ctx, "array get", MPD_M_ARRAY_GET, params,
 				    &res);
 	if (r != CLI_OK)
 		goto out;
@@ -228,7 +229,7 @@ static int cmd_array_set_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = CLI_FAIL;
 		goto out;
 	}
-	r = cli_broker_call(ctx, "array set", "array.set", params, &res);
+	r = cli_broker_call(ctx, "array set", MPD_M_ARRAY_SET, params, &res);
 	if (r == CLI_OK && ctx->json)
 		r = cli_print_json(ctx, res, false);
 out:
@@ -261,7 +262,7 @@ static int cmd_array_add_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = CLI_FAIL;
 		goto out;
 	}
-	r = cli_broker_call(ctx, "array add", "array.add", params, &res);
+	r = cli_broker_call(ctx, "array add", MPD_M_ARRAY_ADD, params, &res);
 	if (r != CLI_OK)
 		goto out;
 	v = json_object_get(res, "value");
@@ -281,7 +282,8 @@ out:
 
 static int cmd_array_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "array delete", "array.delete", argv[0]);
+	return cli_broker_simple(ctx, "array delete", MPD_M_ARRAY_DELETE,
+				 argv[0]);
 }
 
 static int cmd_array_list_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -292,7 +294,7 @@ static int cmd_array_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		{ "LENGTH", "length" },
 	};
 
-	return cli_broker_list(ctx, "array list", "array.list", "arrays", cols,
+	return cli_broker_list(ctx, "array list", mpd_array_list, cols,
 			       sizeof(cols) / sizeof(cols[0]));
 }
 

@@ -1,9 +1,12 @@
 /*
  * cmd-broker.c - what the queue, value and array commands share.
  *
- * The broker's objects are named: every command builds {"name": NAME},
- * adds its own params, makes one call (rarely two) with mpd_call and
- * prints a short result. The helpers here parse the arguments those
+ * The broker's objects are named. A command whose output is all libmpd
+ * hands back (queue size, queue get, the lists) calls libmpd's typed
+ * function; one that prints the daemon's whole result with --json builds
+ * {"name": NAME}, adds its own params and makes the call with mpd_call
+ * (rarely two), naming the method by proto.h's MPD_M_* constant. Either
+ * way it prints a short result. The helpers here parse the arguments those
  * commands have in common (integers, JSON texts, timeouts), print values
  * the same way everywhere, and print the list commands' tables. Values
  * are printed as compact JSON with each real in the fewest digits that
@@ -24,11 +27,11 @@
 #define CLI_REAL_DIGITS_MIN 15
 #define CLI_REAL_DIGITS_MAX 17
 
-/* Returns CLI_OK with *params = {"name": name} (new), or the status. */
-int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
-		      const char *name, json_t **params)
+/* Returns CLI_OK, or CLI_USAGE after the error. */
+int cli_broker_name(const struct cli_ctx *ctx, const char *cmd,
+		    const char *name)
 {
-	json_t *o, *v;
+	json_t *v;
 
 	if (name[0] == '\0')
 		return cli_usage_error(ctx->path, "%s: NAME is empty", cmd);
@@ -36,6 +39,20 @@ int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
 	if (v == NULL) /* or out of memory, which is rarer */
 		return cli_usage_error(ctx->path, "%s: NAME is not valid UTF-8",
 				       cmd);
+	json_decref(v);
+	return CLI_OK;
+}
+
+/* Returns CLI_OK with *params = {"name": name} (new), or the status. */
+int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
+		      const char *name, json_t **params)
+{
+	json_t *o, *v;
+	int r = cli_broker_name(ctx, cmd, name);
+
+	if (r != CLI_OK)
+		return r;
+	v = json_string(name);
 	o = json_object();
 	if (o == NULL || cli_json_set(o, "name", v) < 0) {
 		json_decref(o);
@@ -61,18 +78,30 @@ int cli_broker_call(struct cli_ctx *ctx, const char *cmd, const char *method,
 	return CLI_OK;
 }
 
-/* Returns CLI_OK after adding "timeout" when option name was given. */
-int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
-		       const char *name, json_t *params)
+/* Returns CLI_OK with *timeout (-1 when not given), or the status. */
+int cli_broker_wait(const struct cli_ctx *ctx, const char *cmd,
+		    const char *name, double *timeout)
 {
 	double secs = 0;
 	bool given;
 	int r;
 
 	r = cli_opt_seconds(ctx, cmd, name, &secs, &given);
-	if (r != CLI_OK || !given)
+	if (r == CLI_OK)
+		*timeout = given ? secs : -1;
+	return r;
+}
+
+/* Returns CLI_OK after adding "timeout" when option name was given. */
+int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
+		       const char *name, json_t *params)
+{
+	double timeout = -1;
+	int r = cli_broker_wait(ctx, cmd, name, &timeout);
+
+	if (r != CLI_OK || timeout < 0)
 		return r;
-	if (cli_json_set(params, "timeout", json_real(secs)) < 0) {
+	if (cli_json_set(params, "timeout", json_real(timeout)) < 0) {
 		cli_error("%s: out of memory", cmd);
 		return CLI_FAIL;
 	}
@@ -238,31 +267,22 @@ out:
 	return r;
 }
 
-/* Returns an exit status after printing the list method's records. */
-int cli_broker_list(struct cli_ctx *ctx, const char *cmd, const char *method,
-		    const char *key, const struct cli_column *cols, int ncols)
+/* Returns an exit status after printing the records list gives. */
+int cli_broker_list(struct cli_ctx *ctx, const char *cmd, cli_list_fn *list,
+		    const struct cli_column *cols, int ncols)
 {
-	json_t *params = json_object(), *res = NULL, *list;
+	struct mpd_error err;
+	json_t *records = NULL;
 	int r;
 
-	if (params == NULL) {
-		cli_error("%s: out of memory", cmd);
-		return CLI_FAIL;
-	}
-	r = cli_broker_call(ctx, cmd, method, params, &res);
+	r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
-	list = json_object_get(res, key);
-	if (!json_is_array(list)) {
-		cli_error("%s: mpdd sent no %s list", cmd, key);
-		r = CLI_FAIL;
-		goto out;
-	}
-	r = ctx->json ? cli_print_json(ctx, list, false) :
-			print_table(cmd, list, cols, ncols);
-out:
-	json_decref(res);
-	json_decref(params);
+		return r;
+	if (list(ctx->client, &records, &err) < 0)
+		return cli_call_error(cmd, &err);
+	r = ctx->json ? cli_print_json(ctx, records, false) :
+			print_table(cmd, records, cols, ncols);
+	json_decref(records);
 	return r;
 }
 

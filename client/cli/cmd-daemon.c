@@ -34,8 +34,8 @@ static int cmd_ping_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r != CLI_OK)
 		return r;
 	t0 = now_ms();
-	if (mpd_call(ctx->client, "daemon.ping", NULL, &res, &err) < 0)
-		return cli_call_error("daemon.ping", &err);
+	if (mpd_call(ctx->client, MPD_M_DAEMON_PING, NULL, &res, &err) < 0)
+		return cli_call_error(MPD_M_DAEMON_PING, &err);
 	t1 = now_ms();
 	if (ctx->json)
 		r = cli_print_json(ctx, res, false);
@@ -67,7 +67,7 @@ static int cmd_daemon_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r != CLI_OK)
 		return r;
 	if (mpd_daemon_info(ctx->client, &info, &err) < 0)
-		return cli_call_error("daemon.info", &err);
+		return cli_call_error(MPD_M_DAEMON_INFO, &err);
 	if (ctx->json) {
 		r = cli_print_json(ctx, info, false);
 	} else if (cli_print_flat("", info) < 0) {

@@ -386,7 +386,7 @@ static int cmd_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error("info: out of memory");
 		return CLI_FAIL;
 	}
-	r = proc_call(ctx, "info", "process.info", argv[0], params, &rec);
+	r = proc_call(ctx, "info", MPD_M_PROCESS_INFO, argv[0], params, &rec);
 	if (r != CLI_OK)
 		goto out;
 	if (ctx->json) {
@@ -435,7 +435,7 @@ static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = CLI_FAIL;
 		goto out;
 	}
-	r = proc_call(ctx, "join", "process.join", argv[0], params, &rec);
+	r = proc_call(ctx, "join", MPD_M_PROCESS_JOIN, argv[0], params, &rec);
 	if (r != CLI_OK)
 		goto out;
 	if (ctx->json)
@@ -526,7 +526,7 @@ static const struct cli_opt signal_options[] = {
 
 static int cmd_terminate_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "terminate", "process.terminate", argv[0],
+	return signal_exec(ctx, "terminate", MPD_M_PROCESS_TERMINATE, argv[0],
 			   NULL);
 }
 
@@ -546,7 +546,7 @@ const struct cli_cmd cli_cmd_terminate = {
 
 static int cmd_kill_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "kill", "process.kill", argv[0], NULL);
+	return signal_exec(ctx, "kill", MPD_M_PROCESS_KILL, argv[0], NULL);
 }
 
 const struct cli_cmd cli_cmd_kill = {
@@ -565,7 +565,8 @@ const struct cli_cmd cli_cmd_kill = {
 
 static int cmd_signal_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "signal", "process.signal", argv[0], argv[1]);
+	return signal_exec(ctx, "signal", MPD_M_PROCESS_SIGNAL, argv[0],
+			   argv[1]);
 }
 
 const struct cli_cmd cli_cmd_signal = {
@@ -590,7 +591,7 @@ static int cmd_close_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error("close: out of memory");
 		return CLI_FAIL;
 	}
-	r = proc_call(ctx, "close", "process.close", argv[0], params, &res);
+	r = proc_call(ctx, "close", MPD_M_PROCESS_CLOSE, argv[0], params, &res);
 	if (r == CLI_OK && ctx->json)
 		r = cli_print_json(ctx, res, false);
 	json_decref(res);

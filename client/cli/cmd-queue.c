@@ -28,11 +28,6 @@
 /* put's read size, and its longest line. */
 #define PUT_READ_SIZE (64 * 1024)
 #define PUT_LINE_MAX  (64 * 1024 * 1024)
-/* Most items one queue.get_many may take (its "max" param). */
-#define GET_BATCH_MAX_ITEMS 10000
-/* The protocol's default limits, for a daemon.info that lacks them. */
-#define GET_DEFAULT_MAX_OUTPUT	(8 * 1024 * 1024)
-#define GET_DEFAULT_MAX_MESSAGE (1024 * 1024)
 
 /* One put command's state across its calls. */
 struct put {
@@ -66,16 +61,14 @@ static int put_error(const struct put *p, const struct mpd_error *err)
  */
 static int put_limits(struct put *p)
 {
-	json_t *params = NULL, *res = NULL, *maxsize, *max_message;
+	json_t *res = NULL, *maxsize, *max_message;
 	struct mpd_error err;
 	int r;
 
-	r = cli_broker_params(p->ctx, "queue put", p->name, &params);
-	if (r == CLI_OK)
-		r = cli_connect(p->ctx);
+	r = cli_connect(p->ctx);
 	if (r != CLI_OK)
 		goto out;
-	if (mpd_call(p->ctx->client, "queue.size", params, &res, &err) < 0) {
+	if (mpd_queue_size(p->ctx->client, p->name, &res, &err) < 0) {
 		r = put_error(p, &err);
 		goto out;
 	}
@@ -101,7 +94,6 @@ static int put_limits(struct put *p)
 		p->max_bytes = (size_t)(json_integer_value(max_message) / 2);
 out:
 	json_decref(res);
-	json_decref(params);
 	return r;
 }
 
@@ -110,7 +102,7 @@ out:
 static int put_flush(struct put *p)
 {
 	size_t n = json_array_size(p->batch);
-	const char *method = n == 1 ? "queue.put" : "queue.put_many";
+	const char *method = n == 1 ? MPD_M_QUEUE_PUT : MPD_M_QUEUE_PUT_MANY;
 	const char *key = n == 1 ? "item" : "items";
 	struct mpd_error err;
 	json_t *res = NULL;
@@ -387,16 +379,16 @@ out:
 	return r;
 }
 
-/* Print the items of a get_many result (borrowed); *biggest grows to
- * the longest item's JSON text. Returns the number printed (>= 1), or -1
+/* Print the items (borrowed) a get_many took; *biggest grows to the
+ * longest item's JSON text. Returns the number printed (>= 1), or -1
  * after reporting the failure. */
-static long long get_print_items(const json_t *res, bool raw, size_t *biggest)
+static long long get_print_items(const json_t *items, bool raw, size_t *biggest)
 {
-	const json_t *items = json_object_get(res, "items"), *item;
+	const json_t *item;
 	size_t i, len;
 	char *text;
 
-	if (!json_is_array(items) || json_array_size(items) == 0) {
+	if (json_array_size(items) == 0) {
 		cli_error("queue get: mpdd sent no items");
 		return -1;
 	}
@@ -441,40 +433,33 @@ static long long limit_or(const json_t *info, const char *key, long long def)
  * size of the biggest item seen so far. Returns CLI_OK when at least one
  * item was printed, else the status after reporting the failure.
  */
-static int get_count(struct cli_ctx *ctx, json_t *params, long long count,
-		     bool raw)
+static int get_count(struct cli_ctx *ctx, const char *name, double timeout,
+		     long long count, bool raw)
 {
 	long long got = 0, n, max, budget, max_message;
 	json_t *res = NULL;
 	size_t biggest = 0;
 	struct mpd_error err;
-	int r;
 
-	r = cli_connect(ctx);
-	if (r != CLI_OK)
-		return r;
 	/* Without daemon.info, the defaults; but a connection lost is
 	 * lost. */
 	if (mpd_daemon_info(ctx->client, &res, &err) < 0 &&
 	    (err.code == MPD_E_IO || err.code == MPD_E_TOOBIG))
 		return cli_call_error("queue get", &err);
-	budget = limit_or(res, "max_output", GET_DEFAULT_MAX_OUTPUT) / 2;
-	max_message = limit_or(res, "max_message", GET_DEFAULT_MAX_MESSAGE);
+	budget = limit_or(res, "max_output", MPD_DAEMON_DEFAULT_MAX_OUTPUT) / 2;
+	max_message =
+		limit_or(res, "max_message", MPD_DAEMON_DEFAULT_MAX_MESSAGE);
 	json_decref(res);
 	while (got < count) {
 		max = budget / (biggest > 0 ? (long long)biggest : max_message);
-		if (max > GET_BATCH_MAX_ITEMS)
-			max = GET_BATCH_MAX_ITEMS;
+		if (max > MPD_QUEUE_GET_MANY_MAX)
+			max = MPD_QUEUE_GET_MANY_MAX;
 		if (max < 1)
 			max = 1;
 		n = count - got < max ? count - got : max;
-		if (cli_json_set(params, "max", json_integer(n)) < 0) {
-			cli_error("queue get: out of memory");
-			return CLI_FAIL;
-		}
 		res = NULL;
-		if (mpd_call(ctx->client, "queue.get_many", params, &res,
-			     &err) < 0) {
+		if (mpd_queue_get_many(ctx->client, name, (size_t)n, timeout,
+				       &res, &err) < 0) {
 			if (got > 0 && (err.code == MPD_E_EMPTY ||
 					err.code == MPD_E_CLOSED))
 				break;
@@ -496,8 +481,10 @@ static int cmd_queue_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 	/* With --json, items are always JSON. */
 	const bool raw = cli_opt_get(ctx, "raw") != NULL && !ctx->json;
 	const char *count_text = cli_opt_get(ctx, "count");
-	json_t *params = NULL, *res = NULL, *item;
+	struct mpd_error err;
+	json_t *item = NULL;
 	long long count = 0;
+	double timeout = -1;
 	int r;
 
 	if (count_text != NULL) {
@@ -506,28 +493,19 @@ static int cmd_queue_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (r != CLI_OK)
 			return r;
 	}
-	r = cli_broker_params(ctx, "queue get", argv[0], &params);
+	r = cli_broker_name(ctx, "queue get", argv[0]);
 	if (r == CLI_OK)
-		r = cli_broker_timeout(ctx, "queue get", "timeout", params);
+		r = cli_broker_wait(ctx, "queue get", "timeout", &timeout);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
-	if (count_text != NULL) {
-		r = get_count(ctx, params, count, raw);
-		goto out;
-	}
-	r = cli_broker_call(ctx, "queue get", "queue.get", params, &res);
-	if (r != CLI_OK)
-		goto out;
-	item = json_object_get(res, "item");
-	if (item == NULL) {
-		cli_error("queue get: mpdd sent no item");
-		r = CLI_FAIL;
-		goto out;
-	}
+		return r;
+	if (count_text != NULL)
+		return get_count(ctx, argv[0], timeout, count, raw);
+	if (mpd_queue_get(ctx->client, argv[0], timeout, &item, &err) < 0)
+		return cli_call_error("queue get", &err);
 	r = cli_print_value("queue get", item, raw);
-out:
-	json_decref(res);
-	json_decref(params);
+	json_decref(item);
 	return r;
 }
 
@@ -552,7 +530,8 @@ static int cmd_queue_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_opt_get(ctx, "exist-ok") != NULL &&
 	    cli_json_set(params, "exist_ok", json_true()) < 0)
 		goto nomem;
-	r = cli_broker_call(ctx, "queue create", "queue.create", params, &res);
+	r = cli_broker_call(ctx, "queue create", MPD_M_QUEUE_CREATE, params,
+			    &res);
 	if (r == CLI_OK && ctx->json)
 		r = cli_print_json(ctx, res, false);
 	goto out;
@@ -567,30 +546,30 @@ out:
 
 static int cmd_queue_size_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *res = NULL;
+	struct mpd_error err;
+	json_t *info = NULL;
 	int r;
 
-	r = cli_broker_params(ctx, "queue size", argv[0], &params);
+	r = cli_broker_name(ctx, "queue size", argv[0]);
 	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "queue size", "queue.size", params,
-				    &res);
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
+		return r;
+	if (mpd_queue_size(ctx->client, argv[0], &info, &err) < 0)
+		return cli_call_error("queue size", &err);
 	if (ctx->json) {
-		r = cli_print_json(ctx, res, false);
-	} else if (cli_print_flat("", res) < 0) {
+		r = cli_print_json(ctx, info, false);
+	} else if (cli_print_flat("", info) < 0) {
 		cli_error("queue size: out of memory");
 		r = CLI_FAIL;
 	}
-out:
-	json_decref(res);
-	json_decref(params);
+	json_decref(info);
 	return r;
 }
 
 static int cmd_queue_task_done_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "queue task-done", "queue.task_done",
+	return cli_broker_simple(ctx, "queue task-done", MPD_M_QUEUE_TASK_DONE,
 				 argv[0]);
 }
 
@@ -604,7 +583,7 @@ static int cmd_queue_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r == CLI_OK)
 		r = cli_broker_timeout(ctx, "queue join", "timeout", params);
 	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "queue join", "queue.join", params,
+		r = cli_broker_call(ctx, "queue join", MPD_M_QUEUE_JOIN, params,
 				    &res);
 	if (r != CLI_OK)
 		goto out;
@@ -629,12 +608,14 @@ out:
 
 static int cmd_queue_close_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "queue close", "queue.close", argv[0]);
+	return cli_broker_simple(ctx, "queue close", MPD_M_QUEUE_CLOSE,
+				 argv[0]);
 }
 
 static int cmd_queue_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "queue delete", "queue.delete", argv[0]);
+	return cli_broker_simple(ctx, "queue delete", MPD_M_QUEUE_DELETE,
+				 argv[0]);
 }
 
 static int cmd_queue_list_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -646,7 +627,7 @@ static int cmd_queue_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		{ "CLOSED", "closed" },
 	};
 
-	return cli_broker_list(ctx, "queue list", "queue.list", "queues", cols,
+	return cli_broker_list(ctx, "queue list", mpd_queue_list, cols,
 			       sizeof(cols) / sizeof(cols[0]));
 }
 

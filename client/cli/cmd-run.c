@@ -3,7 +3,7 @@
  *
  * spawn starts a process and prints its id. run is the foreground form,
  * as systemd-run --pipe: it passes its own stdin, stdout and stderr to the
- * worker (SCM_RIGHTS, through mpd_call_fds), so the worker's output lands
+ * worker (SCM_RIGHTS: MPD_STDIO_PASS), so the worker's output lands
  * where run's would; joins it; closes its record so a run leaves nothing
  * behind; and exits with the worker's status (128+N for death by signal
  * N, 124 when --timeout passed, 127 when it could not start).
@@ -93,7 +93,8 @@ static int run_forward_start(long long id, int fd)
 	for (size_t i = 0; i < RUN_NFWD; i++) {
 		run_fwd[i].len = (size_t)snprintf(
 			run_fwd[i].line, sizeof(run_fwd[i].line),
-			"{\"jsonrpc\":\"2.0\",\"method\":\"process.signal\","
+			"{\"jsonrpc\":\"2.0\",\"method\":\"" MPD_M_PROCESS_SIGNAL
+			"\","
 			"\"params\":{\"id\":%lld,\"signal\":\"%s\"}}\n",
 			id, run_fwd[i].name);
 	}
@@ -135,11 +136,36 @@ static char *absolute(const char *path)
 }
 
 /*
- * Set o[key] to the string path, made absolute when abs is true. Returns
- * CLI_OK, or the exit status after reporting the failure.
+ * What run and spawn hand mpd_process_create(): the options, and the
+ * strings they point to that are made here (absolute paths, the env and
+ * argv arrays). The rest is borrowed from the command line.
  */
-static int set_path(const struct cli_ctx *ctx, const char *cmd, json_t *o,
-		    const char *key, const char *path, bool abs)
+struct create {
+	struct mpd_process_options opts;
+	const char **argv; /* borrowed strings, NULL-terminated */
+	const char **env; /* "K=V" strings from --env, NULL-terminated */
+	char *paths[8]; /* the strings take_path() made, to free */
+	size_t npaths;
+};
+
+static void create_free(struct create *cr)
+{
+	free(cr->argv);
+	free(cr->env);
+	for (size_t i = 0; i < cr->npaths; i++)
+		free(cr->paths[i]);
+	json_decref(cr->opts.args);
+	memset(cr, 0, sizeof(*cr));
+}
+
+/*
+ * path, made absolute when abs is true, as a string of cr's in *out.
+ * Returns CLI_OK, or the exit status after reporting the failure (path
+ * not UTF-8, no memory, no current directory).
+ */
+static int take_path(const struct cli_ctx *ctx, const char *cmd,
+		     struct create *cr, const char *path, bool abs,
+		     const char **out)
 {
 	char *p = abs ? absolute(path) : strdup(path);
 	json_t *v;
@@ -148,28 +174,26 @@ static int set_path(const struct cli_ctx *ctx, const char *cmd, json_t *o,
 		cli_error("%s: %s: %s", cmd, path, strerror(errno));
 		return CLI_FAIL;
 	}
+	cr->paths[cr->npaths++] = p;
 	v = json_string(p);
-	free(p);
 	if (v == NULL)
 		return cli_usage_error(ctx->path, "%s: '%s' is not valid UTF-8",
 				       cmd, path);
-	if (cli_json_set(o, key, v) < 0) {
-		cli_error("%s: out of memory", cmd);
-		return CLI_FAIL;
-	}
+	json_decref(v);
+	*out = p;
 	return CLI_OK;
 }
 
-/* Add the target, argv or module/function/args, to params. Returns
- * CLI_OK, or the exit status after reporting the failure. */
-static int add_target(const struct cli_ctx *ctx, const char *cmd,
-		      json_t *params, int argc, char **argv)
+/* The target: argv, or module/function/args. Returns CLI_OK, or the exit
+ * status after reporting the failure. */
+static int take_target(const struct cli_ctx *ctx, const char *cmd,
+		       struct create *cr, int argc, char **argv)
 {
 	const char *module = cli_opt_get(ctx, "module");
 	const char *function = cli_opt_get(ctx, "function");
 	const char *args = cli_opt_get(ctx, "args");
-	json_t *arr, *v;
 	json_error_t jerr;
+	json_t *v;
 	int r;
 
 	if (argc > 0 && (module != NULL || function != NULL))
@@ -192,8 +216,8 @@ static int add_target(const struct cli_ctx *ctx, const char *cmd,
 				       cmd);
 
 	if (argc > 0) {
-		arr = json_array();
-		if (arr == NULL || cli_json_set(params, "argv", arr) < 0)
+		cr->argv = calloc((size_t)argc + 1, sizeof(*cr->argv));
+		if (cr->argv == NULL)
 			goto nomem;
 		for (int i = 0; i < argc; i++) {
 			v = json_string(argv[i]);
@@ -202,28 +226,27 @@ static int add_target(const struct cli_ctx *ctx, const char *cmd,
 					ctx->path,
 					"%s: argument %d is not valid UTF-8",
 					cmd, i + 1);
-			if (json_array_append_new(arr, v) < 0)
-				goto nomem;
+			json_decref(v);
+			cr->argv[i] = argv[i];
 		}
+		cr->opts.argv = cr->argv;
 		return CLI_OK;
 	}
 	/* A module path is the caller's; a bare name is the linker's. */
-	r = set_path(ctx, cmd, params, "module", module,
-		     strchr(module, '/') != NULL);
+	r = take_path(ctx, cmd, cr, module, strchr(module, '/') != NULL,
+		      &cr->opts.module);
 	if (r != CLI_OK)
 		return r;
-	r = set_path(ctx, cmd, params, "function", function, false);
+	r = take_path(ctx, cmd, cr, function, false, &cr->opts.function);
 	if (r != CLI_OK)
 		return r;
 	if (args != NULL) {
-		v = json_loads(args, JSON_DECODE_ANY, &jerr);
-		if (v == NULL)
+		cr->opts.args = json_loads(args, JSON_DECODE_ANY, &jerr);
+		if (cr->opts.args == NULL)
 			return cli_usage_error(ctx->path,
 					       "%s: --args is not valid JSON: "
 					       "%s at position %d",
 					       cmd, jerr.text, jerr.position);
-		if (cli_json_set(params, "args", v) < 0)
-			goto nomem;
 	}
 	return CLI_OK;
 nomem:
@@ -231,61 +254,63 @@ nomem:
 	return CLI_FAIL;
 }
 
-/* Add --env K=V... as the env object. Returns CLI_OK, or the exit status
- * after reporting the failure. */
-static int add_env(const struct cli_ctx *ctx, const char *cmd, json_t *params)
+/* --env K=V...: checked, into cr's env array. Returns CLI_OK, or the exit
+ * status after reporting the failure. */
+static int take_env(const struct cli_ctx *ctx, const char *cmd,
+		    struct create *cr)
 {
-	json_t *env = NULL, *v, *k;
 	const char *kv, *eq;
+	json_t *k, *v;
 	char *key;
+	size_t n = 0;
 	int it = 0;
 
+	while ((kv = cli_opt_next(ctx, "env", &it)) != NULL)
+		n++;
+	if (n == 0)
+		return CLI_OK;
+	cr->env = calloc(n + 1, sizeof(*cr->env));
+	if (cr->env == NULL)
+		goto nomem;
+	n = 0;
+	it = 0;
 	while ((kv = cli_opt_next(ctx, "env", &it)) != NULL) {
 		eq = strchr(kv, '=');
 		if (eq == NULL || eq == kv)
 			return cli_usage_error(ctx->path,
 					       "%s: --env takes K=V, not '%s'",
 					       cmd, kv);
-		if (env == NULL) {
-			env = json_object();
-			if (cli_json_set(params, "env", env) < 0)
-				goto nomem;
-		}
 		key = strndup(kv, (size_t)(eq - kv));
 		if (key == NULL)
 			goto nomem;
-		v = json_string(eq + 1);
 		k = json_string(key);
-		json_decref(k); /* made only to check the key's UTF-8 */
-		if (v == NULL || k == NULL) {
-			json_decref(v);
-			free(key);
+		v = json_string(eq + 1);
+		free(key);
+		json_decref(k);
+		json_decref(v);
+		if (k == NULL || v == NULL)
 			return cli_usage_error(ctx->path,
 					       "%s: --env '%s' is not valid "
 					       "UTF-8",
 					       cmd, kv);
-		}
-		if (cli_json_set(env, key, v) < 0) {
-			free(key);
-			goto nomem;
-		}
-		free(key);
+		cr->env[n++] = kv;
 	}
+	cr->opts.env = cr->env;
 	return CLI_OK;
 nomem:
 	cli_error("%s: out of memory", cmd);
 	return CLI_FAIL;
 }
 
-/* Add spawn's --stdin, --stdout, --stderr files. Returns CLI_OK, or the
- * exit status after reporting the failure. */
-static int add_stdio_files(const struct cli_ctx *ctx, const char *cmd,
-			   json_t *params)
+/* spawn's --stdin, --stdout, --stderr files. Returns CLI_OK, or the exit
+ * status after reporting the failure. */
+static int take_stdio_files(const struct cli_ctx *ctx, const char *cmd,
+			    struct create *cr)
 {
 	static const char *const streams[] = { "stdin", "stdout", "stderr" };
 	bool append = cli_opt_get(ctx, "append") != NULL;
+	struct mpd_stdio *st;
 	const char *file;
-	json_t *o;
 	int r;
 
 	if (append && cli_opt_get(ctx, "stdout") == NULL &&
@@ -298,84 +323,58 @@ static int add_stdio_files(const struct cli_ctx *ctx, const char *cmd,
 		file = cli_opt_get(ctx, streams[i]);
 		if (file == NULL)
 			continue;
-		o = json_object();
-		if (cli_json_set(params, streams[i], o) < 0)
-			goto nomem;
-		r = set_path(ctx, cmd, o, "file", file, true);
+		st = &cr->opts.stdio[i];
+		st->mode = MPD_STDIO_FILE;
+		r = take_path(ctx, cmd, cr, file, true, &st->path);
 		if (r != CLI_OK)
 			return r;
-		if (i > 0 && append &&
-		    cli_json_set(o, "append", json_true()) < 0)
-			goto nomem;
+		st->append = i > 0 && append;
 	}
 	return CLI_OK;
-nomem:
-	cli_error("%s: out of memory", cmd);
-	return CLI_FAIL;
 }
 
 /*
- * The process.create params of run or spawn from the options and argv.
- * Returns CLI_OK with *out a new object, or the exit status after
+ * The options of run or spawn from the command line, in *cr (free it with
+ * create_free() in any case). Returns CLI_OK, or the exit status after
  * reporting the failure.
  */
-static int create_params(const struct cli_ctx *ctx, const char *cmd, int argc,
-			 char **argv, json_t **out)
+static int create_options(const struct cli_ctx *ctx, const char *cmd, int argc,
+			  char **argv, struct create *cr)
 {
 	const char *name = cli_opt_get(ctx, "name");
 	const char *cwd = cli_opt_get(ctx, "cwd");
 	const char *method = cli_opt_get(ctx, "start-method");
-	json_t *params = json_object();
-	int r = CLI_FAIL;
+	int r;
 
-	if (params == NULL)
-		goto nomem;
-	r = add_target(ctx, cmd, params, argc, argv);
+	r = take_target(ctx, cmd, cr, argc, argv);
 	if (r == CLI_OK)
-		r = add_env(ctx, cmd, params);
+		r = take_env(ctx, cmd, cr);
 	if (r == CLI_OK && name != NULL)
-		r = set_path(ctx, cmd, params, "name", name, false);
+		r = take_path(ctx, cmd, cr, name, false, &cr->opts.name);
 	if (r == CLI_OK && cwd != NULL)
-		r = set_path(ctx, cmd, params, "cwd", cwd, true);
+		r = take_path(ctx, cmd, cr, cwd, true, &cr->opts.cwd);
 	if (r == CLI_OK && method != NULL)
-		r = set_path(ctx, cmd, params, "start_method", method, false);
-	if (r != CLI_OK)
-		goto fail;
-	if (cli_opt_get(ctx, "daemon") != NULL &&
-	    cli_json_set(params, "daemon", json_true()) < 0)
-		goto nomem;
-	*out = params;
-	return CLI_OK;
-nomem:
-	cli_error("%s: out of memory", cmd);
-	r = CLI_FAIL;
-fail:
-	json_decref(params);
+		r = take_path(ctx, cmd, cr, method, false,
+			      &cr->opts.start_method);
+	cr->opts.daemon = cli_opt_get(ctx, "daemon") != NULL;
 	return r;
 }
 
-/* Returns {"id": id}, or NULL when out of memory. */
-static json_t *id_params(long long id)
-{
-	return json_pack("{sI}", "id", (json_int_t)id);
-}
-
 /*
- * Create the process from params (fds sent with the request), then start
- * it. Returns CLI_OK with *id and *record (the started record, a new
- * reference), or the exit status after printing the error: failed_status
- * for a start that failed (spawn_failed), whose record is then closed.
+ * Create the process of cr, then start it. Returns CLI_OK with *id and
+ * *record (the started record, a new reference), or the exit status after
+ * printing the error: failed_status for a start that failed
+ * (spawn_failed), whose record is then closed.
  */
-static int create_start(struct cli_ctx *ctx, const char *cmd, json_t *params,
-			const int *fds, size_t nfds, int failed_status,
+static int create_start(struct cli_ctx *ctx, const char *cmd,
+			const struct create *cr, int failed_status,
 			long long *id, json_t **record)
 {
-	json_t *rec = NULL, *p = NULL;
+	json_t *rec = NULL;
 	struct mpd_error err;
 	int r;
 
-	if (mpd_call_fds(ctx->client, "process.create", params, fds, nfds, &rec,
-			 &err) < 0)
+	if (mpd_process_create(ctx->client, &cr->opts, &rec, &err) < 0)
 		return cli_proc_error(cmd, &err);
 	if (!json_is_integer(json_object_get(rec, "id"))) {
 		json_decref(rec);
@@ -386,21 +385,14 @@ static int create_start(struct cli_ctx *ctx, const char *cmd, json_t *params,
 	json_decref(rec);
 	rec = NULL;
 
-	p = id_params(*id);
-	if (p == NULL) {
-		cli_error("%s: out of memory", cmd);
-		return CLI_FAIL;
-	}
-	if (mpd_call(ctx->client, "process.start", p, &rec, &err) < 0) {
+	if (mpd_process_start(ctx->client, *id, &rec, &err) < 0) {
 		/* Report first: err.data lives until the next call. */
 		r = cli_proc_error(cmd, &err);
 		if (err.code == MPD_E_SPAWN_FAILED)
 			r = failed_status;
-		mpd_call(ctx->client, "process.close", p, NULL, NULL);
-		json_decref(p);
+		mpd_process_close(ctx->client, *id, NULL);
 		return r;
 	}
-	json_decref(p);
 	*record = rec;
 	return CLI_OK;
 }
@@ -430,46 +422,34 @@ static int exit_status(const json_t *rec)
 static int run_join(struct cli_ctx *ctx, long long id, double timeout,
 		    json_t **rec)
 {
-	json_t *p = id_params(id), *res = NULL;
+	json_t *res = NULL;
 	struct mpd_error err;
 
-	if (p == NULL || (timeout >= 0 &&
-			  cli_json_set(p, "timeout", json_real(timeout)) < 0)) {
-		json_decref(p);
-		cli_error("run: out of memory");
-		return -1;
-	}
-	if (mpd_call(ctx->client, "process.join", p, &res, &err) < 0) {
-		json_decref(p);
+	if (mpd_process_join(ctx->client, id, timeout, &res, &err) < 0) {
 		cli_proc_error("run", &err);
 		return -1;
 	}
-	json_decref(p);
 	json_decref(*rec);
 	*rec = res;
 	return 0;
 }
 
-/* Call method (terminate, kill, close) on process id. Returns 0, or -1
- * after reporting the error; not_found is no error when quiet_gone. */
-static int run_call(struct cli_ctx *ctx, const char *method, long long id,
+/* One of mpd_process_terminate, _kill and _close. */
+typedef int run_op(struct mpd_client *c, int64_t id, struct mpd_error *err);
+
+/* Call op (terminate, kill, close) on process id. Returns 0, or -1 after
+ * reporting the error; not_found is no error when quiet_gone. */
+static int run_call(struct cli_ctx *ctx, run_op *op, long long id,
 		    bool quiet_gone)
 {
-	json_t *p = id_params(id);
 	struct mpd_error err;
-	int r = 0;
 
-	if (p == NULL) {
-		cli_error("run: out of memory");
-		return -1;
-	}
-	if (mpd_call(ctx->client, method, p, NULL, &err) < 0 &&
+	if (op(ctx->client, id, &err) < 0 &&
 	    !(quiet_gone && err.code == MPD_E_NOT_FOUND)) {
 		cli_proc_error("run", &err);
-		r = -1;
+		return -1;
 	}
-	json_decref(p);
-	return r;
+	return 0;
 }
 
 /*
@@ -492,62 +472,48 @@ static int run_wait(struct cli_ctx *ctx, long long id, bool has_timeout,
 		return CLI_FAIL;
 	}
 	*timed_out = true;
-	if (run_call(ctx, "process.terminate", id, false) < 0 ||
+	if (run_call(ctx, mpd_process_terminate, id, false) < 0 ||
 	    run_join(ctx, id, RUN_KILL_GRACE, rec) < 0)
 		return CLI_FAIL;
 	if (exit_status(*rec) >= 0)
 		return CLI_OK;
-	if (run_call(ctx, "process.kill", id, false) < 0 ||
+	if (run_call(ctx, mpd_process_kill, id, false) < 0 ||
 	    run_join(ctx, id, -1, rec) < 0)
 		return CLI_FAIL;
 	return CLI_OK;
 }
 
-/*
- * Add "pass" for each of our stdin, stdout and stderr that is open (and
- * "null" for one that is closed), with its fd in fds. Returns the number
- * of fds, or -1 when out of memory.
- */
-static int pass_stdio(json_t *params, int fds[3])
+/* Pass each of our stdin, stdout and stderr that is open (and /dev/null
+ * for one that is closed). */
+static void pass_stdio(struct mpd_stdio stdio[3])
 {
-	static const char *const streams[] = { "stdin", "stdout", "stderr" };
-	int n = 0;
-
 	for (int fd = 0; fd < 3; fd++) {
 		bool open = fcntl(fd, F_GETFD) != -1;
 
-		if (cli_json_set(params, streams[fd],
-				 json_string(open ? "pass" : "null")) < 0)
-			return -1;
-		if (open)
-			fds[n++] = fd;
+		stdio[fd].mode = open ? MPD_STDIO_PASS : MPD_STDIO_NULL;
+		stdio[fd].fd = fd;
 	}
-	return n;
 }
 
 static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct mpd_client *sigc = NULL;
-	json_t *params = NULL, *rec = NULL;
+	struct create cr = { 0 };
+	json_t *rec = NULL;
 	struct mpd_error err;
 	sigset_t fwd, old;
 	bool has_timeout, timed_out, blocked = false;
 	double timeout = 0;
 	long long id = 0;
-	int fds[3], nfds, r, status;
+	int r, status;
 
 	r = cli_opt_seconds(ctx, "run", "timeout", &timeout, &has_timeout);
 	if (r != CLI_OK)
 		return r;
-	r = create_params(ctx, "run", argc, argv, &params);
+	r = create_options(ctx, "run", argc, argv, &cr);
 	if (r != CLI_OK)
-		return r;
-	nfds = pass_stdio(params, fds);
-	if (nfds < 0) {
-		cli_error("run: out of memory");
-		r = CLI_FAIL;
 		goto out;
-	}
+	pass_stdio(cr.opts.stdio);
 	r = cli_connect(ctx);
 	if (r != CLI_OK)
 		goto out;
@@ -561,15 +527,14 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	run_fwd_set(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, &old);
 	blocked = true;
-	r = create_start(ctx, "run", params, fds, (size_t)nfds,
-			 RUN_CANNOT_START, &id, &rec);
+	r = create_start(ctx, "run", &cr, RUN_CANNOT_START, &id, &rec);
 	if (r != CLI_OK)
 		goto out;
 	if (run_forward_start(id, mpd_client_fd(sigc)) < 0) {
 		cli_error("run: cannot forward signals: %s", strerror(errno));
-		run_call(ctx, "process.kill", id, true);
+		run_call(ctx, mpd_process_kill, id, true);
 		run_join(ctx, id, -1, &rec);
-		run_call(ctx, "process.close", id, true);
+		run_call(ctx, mpd_process_close, id, true);
 		r = CLI_FAIL;
 		goto out;
 	}
@@ -580,7 +545,7 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r != CLI_OK)
 		goto out; /* the record stays: it may still be running */
 	status = exit_status(rec);
-	if (run_call(ctx, "process.close", id, true) < 0) {
+	if (run_call(ctx, mpd_process_close, id, true) < 0) {
 		r = CLI_FAIL;
 		goto out;
 	}
@@ -601,7 +566,7 @@ out:
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	mpd_close(sigc);
 	json_decref(rec);
-	json_decref(params);
+	create_free(&cr);
 	return r;
 }
 
@@ -654,18 +619,18 @@ const struct cli_cmd cli_cmd_run = {
 
 static int cmd_spawn_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *rec = NULL;
+	struct create cr = { 0 };
+	json_t *rec = NULL;
 	long long id;
 	int r;
 
-	r = create_params(ctx, "spawn", argc, argv, &params);
+	r = create_options(ctx, "spawn", argc, argv, &cr);
 	if (r == CLI_OK)
-		r = add_stdio_files(ctx, "spawn", params);
+		r = take_stdio_files(ctx, "spawn", &cr);
 	if (r == CLI_OK)
 		r = cli_connect(ctx);
 	if (r == CLI_OK)
-		r = create_start(ctx, "spawn", params, NULL, 0, CLI_FAIL, &id,
-				 &rec);
+		r = create_start(ctx, "spawn", &cr, CLI_FAIL, &id, &rec);
 	if (r == CLI_OK) {
 		if (ctx->json)
 			r = cli_print_json(ctx, rec, false);
@@ -673,7 +638,7 @@ static int cmd_spawn_exec(struct cli_ctx *ctx, int argc, char **argv)
 			printf("%lld\n", id);
 	}
 	json_decref(rec);
-	json_decref(params);
+	create_free(&cr);
 	return r;
 }
 

@@ -81,7 +81,7 @@ static int value_type(struct cli_ctx *ctx, const char *cmd, json_t *params,
 	*type = NULL;
 	if (!always && cli_opt_get(ctx, "json-value") != NULL)
 		return CLI_OK;
-	r = cli_broker_call(ctx, cmd, "value.get", params, res);
+	r = cli_broker_call(ctx, cmd, MPD_M_VALUE_GET, params, res);
 	if (r != CLI_OK)
 		return r;
 	t = json_object_get(*res, "type");
@@ -132,7 +132,8 @@ static int cmd_value_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_opt_get(ctx, "exist-ok") != NULL &&
 	    cli_json_set(params, "exist_ok", json_true()) < 0)
 		goto nomem;
-	r = cli_broker_call(ctx, "value create", "value.create", params, &res);
+	r = cli_broker_call(ctx, "value create", MPD_M_VALUE_CREATE, params,
+			    &res);
 	if (r == CLI_OK && ctx->json)
 		r = cli_print_json(ctx, res, false);
 	goto out;
@@ -152,7 +153,7 @@ static int cmd_value_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 	r = cli_broker_params(ctx, "value get", argv[0], &params);
 	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "value get", "value.get", params,
+		r = cli_broker_call(ctx, "value get", MPD_M_VALUE_GET, params,
 				    &res);
 	if (r != CLI_OK)
 		goto out;
@@ -189,7 +190,7 @@ static int cmd_value_set_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = CLI_FAIL;
 		goto out;
 	}
-	r = cli_broker_call(ctx, "value set", "value.set", params, &res);
+	r = cli_broker_call(ctx, "value set", MPD_M_VALUE_SET, params, &res);
 	if (r == CLI_OK && ctx->json)
 		r = cli_print_json(ctx, res, false);
 out:
@@ -217,7 +218,7 @@ static int cmd_value_add_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = CLI_FAIL;
 		goto out;
 	}
-	r = cli_broker_call(ctx, "value add", "value.add", params, &res);
+	r = cli_broker_call(ctx, "value add", MPD_M_VALUE_ADD, params, &res);
 	if (r != CLI_OK)
 		goto out;
 	v = json_object_get(res, "value");
@@ -257,7 +258,7 @@ static int cmd_value_cas_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (cli_json_set(params, "value", v) < 0)
 		goto nomem;
-	r = cli_broker_call(ctx, "value cas", "value.cas", params, &res);
+	r = cli_broker_call(ctx, "value cas", MPD_M_VALUE_CAS, params, &res);
 	if (r != CLI_OK)
 		goto out;
 	v = json_object_get(res, "value");
@@ -288,7 +289,8 @@ out:
 
 static int cmd_value_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "value delete", "value.delete", argv[0]);
+	return cli_broker_simple(ctx, "value delete", MPD_M_VALUE_DELETE,
+				 argv[0]);
 }
 
 static int cmd_value_list_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -298,7 +300,7 @@ static int cmd_value_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		{ "TYPE", "type" },
 	};
 
-	return cli_broker_list(ctx, "value list", "value.list", "values", cols,
+	return cli_broker_list(ctx, "value list", mpd_value_list, cols,
 			       sizeof(cols) / sizeof(cols[0]));
 }
 

@@ -193,6 +193,11 @@ MPD_EXPORT int mpd_ping(struct mpd_client *c, struct mpd_error *err);
  * as mpd_call(); MPD_E_INVAL when info is NULL, MPD_E_PROTO when the
  * result is not an object (the client stays usable then).
  */
+/* What a daemon that does not report limits.max_message (the longest
+ * line it reads) and limits.max_output (the most reply bytes it holds
+ * for one connection) uses: the defaults, in bytes. */
+#define MPD_DAEMON_DEFAULT_MAX_MESSAGE (1024 * 1024)
+#define MPD_DAEMON_DEFAULT_MAX_OUTPUT  (8 * 1024 * 1024)
 MPD_EXPORT int mpd_daemon_info(struct mpd_client *c, json_t **info,
 			       struct mpd_error *err);
 
@@ -423,8 +428,10 @@ MPD_EXPORT int mpd_queue_get(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_queue_put_many(struct mpd_client *c, const char *name,
 				  json_t *items, double timeout,
 				  struct mpd_error *err);
-/* queue.get_many: up to max (1..10000, else MPD_E_INVAL) items as a new
- * array in *items; waits at most timeout for the first. */
+/* The most items one queue.get_many takes. */
+#define MPD_QUEUE_GET_MANY_MAX 10000
+/* queue.get_many: up to max (1..MPD_QUEUE_GET_MANY_MAX, else MPD_E_INVAL)
+ * items as a new array in *items; waits at most timeout for the first. */
 MPD_EXPORT int mpd_queue_get_many(struct mpd_client *c, const char *name,
 				  size_t max, double timeout, json_t **items,
 				  struct mpd_error *err);

@@ -26,65 +26,27 @@
 
 #include "harness.h"
 
-#define MAX_ARGS 24
-
 static struct mpdd d;
 
-static json_t *rpc_call(const char *method, const char *params, bool may_fail);
-
-/* Kill and join every process still running (the example's workers):
- * mpdd leaves its workers running when it stops. */
-static void kill_workers(void)
+/* The result of method (new reference); fails the test on an error. */
+static json_t *rpc(const char *method, const char *params)
 {
-	mpdd_kill_workers(&d);
-}
-
-static void stop(void)
-{
-	kill_workers();
-	mpdd_stop(&d);
+	return test_rpc_text(d.socket, method, params, false);
 }
 
 static void teardown(void)
 {
-	/* A test that failed midway: still, leave no worker behind. */
-	int fd = d.pid > 0 ? test_try_connect(d.socket) : -1;
-
-	if (fd >= 0) {
-		close(fd);
-		kill_workers();
-	}
-	mpdd_cleanup(&d);
+	mpdd_teardown(&d);
 }
 
 TestSuite(cli_broker, .fini = teardown, .timeout = 60);
 
-/*
- * Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data on
- * its stdin (NULL: empty). Returns the exit status; fails the test if it
- * did not exit.
- */
+/* Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data
+ * on its stdin (NULL: empty); returns the exit status. */
 static int cli_in(struct run_result *r, const char *stdin_data,
 		  const char *const *args)
 {
-	static const char *const env[] = { "MPD_SOCKET=", NULL };
-	const char *argv[MAX_ARGS + 1];
-	char *bin = test_built("client/cli/mpd-cli");
-	int n = 0;
-
-	argv[n++] = bin;
-	argv[n++] = "--socket";
-	argv[n++] = d.socket;
-	for (; *args != NULL; args++) {
-		cr_assert_lt(n, MAX_ARGS, "too many arguments");
-		argv[n++] = *args;
-	}
-	argv[n] = NULL;
-	test_run(r, argv, env, stdin_data);
-	free(bin);
-	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
-		  r->status, r->err);
-	return WEXITSTATUS(r->status);
+	return test_cli(r, d.socket, args, NULL, stdin_data);
 }
 
 /* cli_in() with no stdin and the arguments listed. */
@@ -149,38 +111,6 @@ static void assert_error_line(const char *err, const char *cmd,
 	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
 }
 
-/* Call method with params (JSON text) over a raw connection; returns the
- * result (new reference), or NULL for an error reply when may_fail. */
-static json_t *rpc_call(const char *method, const char *params, bool may_fail)
-{
-	int fd = test_connect(d.socket);
-	json_t *reply, *result;
-	char *line, *text;
-
-	cr_assert(asprintf(&line,
-			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
-			   "\"params\":%s}",
-			   method, params) > 0);
-	reply = test_rpc_line(fd, line);
-	text = json_dumps(reply, JSON_COMPACT);
-	result = json_object_get(reply, "result");
-	cr_assert(result != NULL || may_fail, "%s %s: %s", method, params,
-		  text);
-	json_incref(result);
-	free(text);
-	json_decref(reply);
-	free(line);
-	test_forget(fd);
-	close(fd);
-	return result;
-}
-
-/* The result of method (new reference); fails the test on an error. */
-static json_t *rpc(const char *method, const char *params)
-{
-	return rpc_call(method, params, false);
-}
-
 /* The integer at key of queue.size of name. */
 static long long queue_stat(const char *name, const char *key)
 {
@@ -192,16 +122,6 @@ static long long queue_stat(const char *name, const char *key)
 	res = rpc("queue.size", params);
 	v = test_int(res, key);
 	json_decref(res);
-	return v;
-}
-
-/* Parse s as JSON; fails the test if it is not. */
-static json_t *assert_json(const char *s)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
-
-	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
 	return v;
 }
 
@@ -222,7 +142,7 @@ Test(cli_broker, pipeline_of_strings_comes_back_in_order)
 	CLI_OK_OUT("a\nb\nc\n", "queue", "get", "jobs", "--count", "3",
 		   "--raw");
 	cr_assert_eq(queue_stat("jobs", "size"), 0);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, json_items_round_trip_as_compact_json)
@@ -249,7 +169,7 @@ Test(cli_broker, json_items_round_trip_as_compact_json)
 	cr_assert_eq(queue_stat("q", "size"), 8);
 	CLI_OK_OUT(items, "-j", "queue", "get", "q", "--count", "8",
 		   "--timeout", "0", "--raw");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, get_raw_prints_strings_as_text_and_the_rest_as_json)
@@ -262,7 +182,7 @@ Test(cli_broker, get_raw_prints_strings_as_text_and_the_rest_as_json)
 	CLI_OK_OUT("5\n", "queue", "get", "q", "--raw", "--timeout", "0");
 	CLI_OK_OUT("{\"s\":\"x\"}\n", "queue", "get", "q", "--raw");
 	CLI_OK_OUT("\"\"\n", "queue", "get", "q");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_1_naming_empty)
@@ -285,7 +205,7 @@ Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_1_naming_empty)
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0.2"), 1);
 	assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, get_count_stops_early_when_a_batch_finds_the_queue_empty)
@@ -298,7 +218,7 @@ Test(cli_broker, get_count_stops_early_when_a_batch_finds_the_queue_empty)
 	CLI_OK_OUT("", "queue", "put", "q", "3", "4", "5");
 	CLI_OK_OUT("3\n4\n", "queue", "get", "q", "--count", "2");
 	CLI_OK_OUT("5\n", "queue", "get", "q");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, close_drains_then_get_exits_1_naming_closed)
@@ -322,7 +242,7 @@ Test(cli_broker, close_drains_then_get_exits_1_naming_closed)
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "2"), 1);
 	assert_error_line(r.err, "queue get", "closed");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, while_get_loop_ends_when_the_queue_is_closed_and_drained)
@@ -340,7 +260,7 @@ Test(cli_broker, while_get_loop_ends_when_the_queue_is_closed_and_drained)
 		0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "got a b\ngot c\nend\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, big_pipeline_is_put_in_batches_in_order)
@@ -371,7 +291,7 @@ Test(cli_broker, big_pipeline_is_put_in_batches_in_order)
 	free(in);
 	/* Every put counts as a task: 5000 unfinished. */
 	cr_assert_eq(queue_stat("q", "unfinished"), n);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* 18 MB of items: more than mpdd sends in one reply (it drops a client
@@ -403,7 +323,7 @@ Test(cli_broker, get_count_of_big_items_asks_for_batches_that_fit)
 	cr_assert(strcmp(r.out, in) == 0, "the items differ");
 	test_run_free(&r);
 	free(in);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* A batch stays within the daemon's max_message, which closes the
@@ -435,7 +355,7 @@ Test(cli_broker, put_batches_fit_a_small_max_message)
 	test_run_free(&r);
 	free(in);
 	free(want);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, put_on_a_bounded_queue_sends_batches_that_fit)
@@ -466,7 +386,7 @@ Test(cli_broker, put_on_a_bounded_queue_sends_batches_that_fit)
 	assert_error_line(r.err, "queue put", "full");
 	test_run_free(&r);
 	cr_assert_eq(queue_stat("q", "size"), 2);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, bad_stdin_line_stops_put_after_the_lines_before_it)
@@ -484,7 +404,7 @@ Test(cli_broker, bad_stdin_line_stops_put_after_the_lines_before_it)
 	cr_assert_eq(queue_stat("q", "size"), 2);
 	CLI_OK_OUT("1\n2\n", "queue", "get", "q", "--count", "9", "--timeout",
 		   "0");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, put_to_a_missing_queue_exits_1_naming_not_found)
@@ -501,7 +421,7 @@ Test(cli_broker, put_to_a_missing_queue_exits_1_naming_not_found)
 	cr_assert_eq(CLI(&r, "queue", "size", "nope"), 1);
 	assert_error_line(r.err, "queue size", "not_found");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, create_twice_is_exists_unless_exist_ok)
@@ -518,7 +438,7 @@ Test(cli_broker, create_twice_is_exists_unless_exist_ok)
 	CLI_OK_OUT("", "queue", "create", "q", "--exist-ok");
 	CLI_OK_OUT("{\"name\":\"q\",\"maxsize\":4,\"created\":false}\n",
 		   "queue", "create", "q", "--exist-ok", "--json");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, size_prints_key_value_lines_or_the_object)
@@ -537,14 +457,14 @@ Test(cli_broker, size_prints_key_value_lines_or_the_object)
 			   r.out);
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "queue", "size", "q", "--json"), 0);
-	got = assert_json(r.out);
+	got = test_json(r.out);
 	want = rpc("queue.size", "{\"name\":\"q\"}");
 	cr_assert(json_equal(got, want), "stdout: %s", r.out);
 	cr_assert_eq(strchr(r.out, '\n'), r.out + strlen(r.out) - 1);
 	json_decref(got);
 	json_decref(want);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, task_done_and_join)
@@ -567,7 +487,7 @@ Test(cli_broker, task_done_and_join)
 	cr_assert_eq(CLI(&r, "queue", "task-done", "jobs"), 1);
 	assert_error_line(r.err, "queue task-done", "invalid_state");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, join_waits_for_the_workers_task_done)
@@ -586,7 +506,7 @@ Test(cli_broker, join_waits_for_the_workers_task_done)
 		     0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "joined\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, list_close_and_delete)
@@ -605,7 +525,7 @@ Test(cli_broker, list_close_and_delete)
 		   "results  3     100      no\n",
 		   "queue", "list");
 	cr_assert_eq(CLI(&r, "--json", "queue", "list"), 0);
-	got = assert_json(r.out);
+	got = test_json(r.out);
 	want = rpc("queue.list", "{}");
 	cr_assert(json_equal(got, json_object_get(want, "queues")),
 		  "stdout: %s", r.out);
@@ -618,7 +538,7 @@ Test(cli_broker, list_close_and_delete)
 	cr_assert_eq(CLI(&r, "queue", "get", "results", "--timeout", "0"), 1);
 	assert_error_line(r.err, "queue get", "not_found");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_int_create_get_set_add_cas)
@@ -656,7 +576,7 @@ Test(cli_broker, value_int_create_get_set_add_cas)
 	assert_error_line(r.err, "value create", "exists");
 	test_run_free(&r);
 	CLI_OK_OUT("", "value", "create", "n", "--type", "int", "--exist-ok");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_string_takes_its_argument_verbatim)
@@ -685,7 +605,7 @@ Test(cli_broker, value_string_takes_its_argument_verbatim)
 	cr_assert_eq(CLI(&r, "value", "add", "greeting", "1"), 1);
 	assert_error_line(r.err, "value add", "invalid_state");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
@@ -716,7 +636,7 @@ Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
 	assert_error_line(r.err, "array add", "invalid_state");
 	test_run_free(&r);
 	CLI_OK_OUT("1e308\n", "array", "get", "a", "0");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_float_and_json_print_exactly_and_shortly)
@@ -735,7 +655,7 @@ Test(cli_broker, value_float_and_json_print_exactly_and_shortly)
 	/* A json value holding a string is printed as JSON. */
 	CLI_OK_OUT("", "value", "set", "cfg", "\"text\"");
 	CLI_OK_OUT("\"text\"\n", "value", "get", "cfg");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, value_list_and_delete)
@@ -757,7 +677,7 @@ Test(cli_broker, value_list_and_delete)
 	cr_assert_eq(CLI(&r, "value", "set", "zeta", "1"), 1);
 	assert_error_line(r.err, "value set", "not_found");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, array_create_get_slices_set_add)
@@ -803,7 +723,7 @@ Test(cli_broker, array_create_get_slices_set_add)
 		     1);
 	assert_error_line(r.err, "array create", "exists");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_broker, array_list_and_delete)
@@ -830,7 +750,7 @@ Test(cli_broker, array_list_and_delete)
 	test_run_free(&r);
 	CLI_OK_OUT("NAME    TYPE  LENGTH\ncounts  int   1000\n", "array",
 		   "list");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -880,7 +800,7 @@ Test(cli_broker, example_workers_square_20_jobs)
 		     0, "stderr: %s", r.err);
 	for (line = strtok(r.out, "\n"); line != NULL;
 	     line = strtok(NULL, "\n")) {
-		json_t *v = assert_json(line);
+		json_t *v = test_json(line);
 		long long job = test_int(v, "job");
 		const char *by =
 			json_string_value(json_object_get(v, "worker"));
@@ -915,7 +835,7 @@ Test(cli_broker, example_workers_square_20_jobs)
 	free(cli_env);
 	free(script);
 	free(bin);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -971,12 +891,9 @@ ParameterizedTest(struct unreachable_case *tc, cli_broker,
 	const char *args[CASE_ARGS + 1];
 	char expect[PATH_MAX + 128];
 	struct run_result r;
-	int n = 0;
 
 	mpdd_init(&d); /* a temp dir, no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_in(&r, "1\n", args), 3, "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
@@ -1091,13 +1008,9 @@ ParameterizedTest(struct help_case *tc, cli_broker, help_at_every_level_exits_0)
 {
 	const char *args[CASE_ARGS + 1];
 	struct run_result r;
-	const char *p;
-	int n = 0;
 
 	mpdd_init(&d); /* --help needs no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_in(&r, NULL, args), 0, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
 		     "stdout: %s", r.out);
@@ -1106,9 +1019,7 @@ ParameterizedTest(struct help_case *tc, cli_broker, help_at_every_level_exits_0)
 	if (tc->text[0] != '\0')
 		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
 				   r.out);
-	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
-		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
-			      (int)strcspn(p, "\n"), p);
+	test_assert_columns(r.out, 80);
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 }
@@ -1141,21 +1052,17 @@ Test(cli_broker, top_help_lists_the_broker_commands)
 		"\n  seq 100 | mpd-cli queue put jobs\n",
 	};
 	struct run_result r;
-	const char *p;
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
 				   lines[i], r.out);
-	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
-		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
-			      (int)strcspn(p, "\n"), p);
+	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-#define EMPTY_ARG "<empty>" /* stands for "" in a case's args */
 struct usage_case {
 	char args[CASE_ARGS][CASE_ARG_MAX];
 	char err[CASE_TEXT_MAX]; /* the whole stderr */
@@ -1188,7 +1095,7 @@ ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 		{ { "queue", "list", "x" },
 		  "mpd-cli: queue list: too many arguments. Try 'mpd-cli queue "
 		  "list --help'.\n" },
-		{ { "queue", "create", EMPTY_ARG },
+		{ { "queue", "create", TEST_EMPTY_ARG },
 		  "mpd-cli: queue create: NAME is empty. Try 'mpd-cli queue "
 		  "create --help'.\n" },
 		{ { "queue", "create", "q", "--maxsize", "-1" },
@@ -1237,7 +1144,7 @@ ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 		{ { "value", "cas", "n", "1" },
 		  "mpd-cli: value cas: missing arguments. Try 'mpd-cli value "
 		  "cas --help'.\n" },
-		{ { "value", "get", EMPTY_ARG },
+		{ { "value", "get", TEST_EMPTY_ARG },
 		  "mpd-cli: value get: NAME is empty. Try 'mpd-cli value get "
 		  "--help'.\n" },
 		{ { "array", "create", "a", "--type", "string", "--length",
@@ -1296,14 +1203,10 @@ ParameterizedTest(struct usage_case *tc, cli_broker,
 {
 	const char *args[CASE_ARGS + 2];
 	struct run_result r;
-	int n = 0;
 
 	/* Usage errors are found before connecting: no daemon needed. */
 	mpdd_init(&d);
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = strcmp(tc->args[i], EMPTY_ARG) == 0 ? "" :
-								  tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_in(&r, NULL, args), 2, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, tc->err);
 	cr_assert_str_eq(r.out, "");

@@ -33,77 +33,27 @@
 
 #include "harness.h"
 
-#define MAX_ARGS 24
-
 static struct mpdd d;
 
-static json_t *rpc(const char *method, const char *params);
-static json_t *rpc_call(const char *method, const char *params, bool may_fail);
-
-/*
- * Kill and join every process still running: mpdd leaves its workers
- * running when it stops (only daemonic ones are terminated), and a
- * worker that outlives its test keeps the test's output open.
- */
-static void kill_workers(void)
+/* The result of method (new reference); fails the test on an error. */
+static json_t *rpc(const char *method, const char *params)
 {
-	mpdd_kill_workers(&d);
-}
-
-/* Stop the daemon after its workers, asserting a clean exit. */
-static void stop(void)
-{
-	kill_workers();
-	mpdd_stop(&d);
+	return test_rpc_text(d.socket, method, params, false);
 }
 
 static void teardown(void)
 {
-	/* A test that failed midway: still, leave no worker behind. */
-	int fd = d.pid > 0 ? test_try_connect(d.socket) : -1;
-
-	if (fd >= 0) {
-		close(fd);
-		kill_workers();
-	}
-	mpdd_cleanup(&d);
+	mpdd_teardown(&d);
 }
 
 TestSuite(cli_process, .fini = teardown, .timeout = 60);
 
-/* The mpd-cli argv: the binary, --socket d.socket, then args. */
-static void cli_argv(const char **argv, const char *const *args, char *bin)
-{
-	int n = 0;
-
-	argv[n++] = bin;
-	argv[n++] = "--socket";
-	argv[n++] = d.socket;
-	for (; *args != NULL; args++) {
-		cr_assert_lt(n, MAX_ARGS, "too many arguments");
-		argv[n++] = *args;
-	}
-	argv[n] = NULL;
-}
-
-/*
- * Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data on
- * its stdin (NULL: empty). Returns the exit status; fails the test if it
- * did not exit.
- */
+/* Run mpd-cli --socket d.socket with args (NULL-terminated), stdin_data
+ * on its stdin (NULL: empty); returns the exit status. */
 static int cli_in(struct run_result *r, const char *stdin_data,
 		  const char *const *args)
 {
-	static const char *const env[] = { "MPD_SOCKET=", NULL };
-	const char *argv[MAX_ARGS + 1];
-	char *bin = test_built("client/cli/mpd-cli");
-
-	cli_argv(argv, args, bin);
-	test_run(r, argv, env, stdin_data);
-	free(bin);
-	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
-		  r->status, r->err);
-	return WEXITSTATUS(r->status);
+	return test_cli(r, d.socket, args, NULL, stdin_data);
 }
 
 static int cli(struct run_result *r, const char *const *args)
@@ -118,49 +68,6 @@ static void assert_one_line(const char *s, const char *prefix)
 
 	cr_assert_eq(strncmp(s, prefix, strlen(prefix)), 0, "got: %s", s);
 	cr_assert(nl != NULL && nl[1] == '\0', "not one line: %s", s);
-}
-
-/* Parse s as JSON; fails the test if it is not. */
-static json_t *assert_json(const char *s)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
-
-	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
-	return v;
-}
-
-/* Call method with params (JSON text) over a raw connection; returns the
- * result (new reference), or NULL for an error reply when may_fail. */
-static json_t *rpc_call(const char *method, const char *params, bool may_fail)
-{
-	int fd = test_connect(d.socket);
-	json_t *reply, *result;
-	char *line;
-	char *text;
-
-	cr_assert(asprintf(&line,
-			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
-			   "\"params\":%s}",
-			   method, params) > 0);
-	reply = test_rpc_line(fd, line);
-	text = json_dumps(reply, JSON_COMPACT);
-	result = json_object_get(reply, "result");
-	cr_assert(result != NULL || may_fail, "%s %s: %s", method, params,
-		  text);
-	json_incref(result);
-	free(text);
-	json_decref(reply);
-	free(line);
-	test_forget(fd);
-	close(fd);
-	return result;
-}
-
-/* The result of method (new reference); fails the test on an error. */
-static json_t *rpc(const char *method, const char *params)
-{
-	return rpc_call(method, params, false);
 }
 
 /* The records process.list gives (new reference). */
@@ -288,7 +195,7 @@ Test(cli_process, run_prints_the_output_and_exits_with_the_code)
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_without_dashes_leaves_the_programs_options_alone)
@@ -301,7 +208,7 @@ Test(cli_process, run_without_dashes_leaves_the_programs_options_alone)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "x --json\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_writes_the_workers_stderr_to_the_callers)
@@ -314,7 +221,7 @@ Test(cli_process, run_writes_the_workers_stderr_to_the_callers)
 	cr_assert_str_eq(r.out, "");
 	cr_assert_str_eq(r.err, "oops\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_passes_its_stdin)
@@ -327,7 +234,7 @@ Test(cli_process, run_passes_its_stdin)
 		     r.err);
 	cr_assert_str_eq(r.out, "line one\nline two\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_death_by_signal_exits_128_plus_the_signal)
@@ -340,7 +247,7 @@ Test(cli_process, run_death_by_signal_exits_128_plus_the_signal)
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_missing_program_exits_127_naming_stage_exec)
@@ -356,7 +263,7 @@ Test(cli_process, run_missing_program_exits_127_naming_stage_exec)
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	assert_no_records(); /* the failed record was closed */
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_bad_cwd_exits_127_naming_stage_cwd)
@@ -372,7 +279,7 @@ Test(cli_process, run_bad_cwd_exits_127_naming_stage_cwd)
 			   "stderr: %s", r.err);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_timeout_terminates_and_exits_124)
@@ -387,7 +294,7 @@ Test(cli_process, run_timeout_terminates_and_exits_124)
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -410,13 +317,13 @@ Test(cli_process, run_timeout_kills_a_worker_that_ignores_sigterm,
 	cr_assert_eq(cli(&r, args), 124, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, "mpd-cli: run: timed out after 1 s\n");
 	cr_assert_eq(strncmp(r.out, "ready\n", 6), 0, "stdout: %s", r.out);
-	rec = assert_json(r.out + 6);
+	rec = test_json(r.out + 6);
 	cr_assert_eq(json_integer_value(json_object_get(rec, "exitcode")),
 		     -SIGKILL, "stdout: %s", r.out);
 	json_decref(rec);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_that_ends_in_time_is_not_a_timeout)
@@ -429,7 +336,7 @@ Test(cli_process, run_that_ends_in_time_is_not_a_timeout)
 	cr_assert_eq(cli(&r, args), 4, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_env_adds_variables)
@@ -442,7 +349,7 @@ Test(cli_process, run_env_adds_variables)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "B d=e\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_worker_knows_its_id_and_name)
@@ -463,7 +370,7 @@ Test(cli_process, run_worker_knows_its_id_and_name)
 	snprintf(expect, sizeof(expect), "named-run %s\n", d.socket);
 	cr_assert_str_eq(r.out, expect);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_cwd_sets_the_working_directory)
@@ -475,7 +382,7 @@ Test(cli_process, run_cwd_sets_the_working_directory)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "/tmp\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_relative_cwd_is_the_callers)
@@ -490,7 +397,7 @@ Test(cli_process, run_relative_cwd_is_the_callers)
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, expect);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_json_prints_the_final_record_after_the_output)
@@ -505,7 +412,7 @@ Test(cli_process, run_json_prints_the_final_record_after_the_output)
 	cr_assert_eq(strncmp(r.out, "hi\n{", 4), 0, "stdout: %s", r.out);
 	cr_assert_eq(strchr(r.out + 3, '\n'), r.out + strlen(r.out) - 1,
 		     "not one line: %s", r.out);
-	rec = assert_json(r.out + 3);
+	rec = test_json(r.out + 3);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "j");
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
 			 "exited");
@@ -513,7 +420,7 @@ Test(cli_process, run_json_prints_the_final_record_after_the_output)
 	json_decref(rec);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_function_target_gets_its_args)
@@ -535,7 +442,7 @@ Test(cli_process, run_function_target_gets_its_args)
 	cr_assert_eq(cli(&r, args_exit), 5, "stderr: %s", r.err);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, run_missing_function_exits_127_naming_stage_dlsym)
@@ -553,7 +460,7 @@ Test(cli_process, run_missing_function_exits_127_naming_stage_dlsym)
 			   "stderr: %s", r.err);
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* Signals mpd-cli run forwards, and the exit status each gives. */
@@ -585,7 +492,7 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	const char *args[] = {
 		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
 	};
-	const char *argv[MAX_ARGS + 1];
+	const char *argv[TEST_CLI_ARGV_SIZE];
 	char *bin = test_built("client/cli/mpd-cli");
 	char *line, errbuf[512];
 	int out[2], err[2], status;
@@ -593,7 +500,7 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	ssize_t n;
 
 	mpdd_start(&d, NULL);
-	cli_argv(argv, args, bin);
+	test_cli_argv(argv, bin, d.socket, args);
 	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
 	pid = fork();
 	cr_assert(pid >= 0);
@@ -626,7 +533,7 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	assert_no_records();
 	close(out[0]);
 	close(err[0]);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_prints_an_id_and_ps_lists_it)
@@ -674,7 +581,7 @@ Test(cli_process, spawn_prints_an_id_and_ps_lists_it)
 	cr_assert_str_eq(cmd2, "100");
 	test_run_free(&r);
 	json_decref(rec);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_json_prints_the_running_record)
@@ -685,13 +592,13 @@ Test(cli_process, spawn_json_prints_the_running_record)
 
 	mpdd_start(&d, NULL);
 	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
 			 "running");
 	cr_assert(json_is_integer(json_object_get(rec, "pid")));
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_redirects_to_files_and_appends)
@@ -753,7 +660,7 @@ Test(cli_process, spawn_redirects_to_files_and_appends)
 	buf[n] = '\0';
 	fclose(f);
 	cr_assert_str_eq(buf, "e\ne2\n");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_stdin_reads_a_file)
@@ -783,7 +690,7 @@ Test(cli_process, spawn_stdin_reads_a_file)
 	buf[n] = '\0';
 	fclose(f);
 	cr_assert_str_eq(buf, "from a file\n");
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_failure_exits_1_and_leaves_no_record)
@@ -799,7 +706,7 @@ Test(cli_process, spawn_failure_exits_1_and_leaves_no_record)
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	assert_no_records();
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, spawn_existing_name_exits_1_naming_exists)
@@ -815,13 +722,13 @@ Test(cli_process, spawn_existing_name_exits_1_naming_exists)
 	assert_one_line(r.err, "mpd-cli: spawn: ");
 	cr_assert_not_null(strstr(r.err, " (exists)\n"), "stderr: %s", r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* The names in a JSON list of records, joined by spaces. */
 static void names_of(const char *json, char *buf, size_t size)
 {
-	json_t *list = assert_json(json), *rec;
+	json_t *list = test_json(json), *rec;
 	size_t i, len = 0;
 
 	cr_assert(json_is_array(list), "not a list: %s", json);
@@ -884,7 +791,7 @@ Test(cli_process, ps_json_prints_the_list_and_filters_apply)
 	cr_assert_not_null(strstr(r.err, "(invalid_params)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, ps_shows_exit_codes_and_function_targets)
@@ -910,7 +817,7 @@ Test(cli_process, ps_shows_exit_codes_and_function_targets)
 	snprintf(expect, sizeof(expect), "s   %s:exit_with\n", module);
 	cr_assert_not_null(strstr(r.out, expect), "stdout: %s", r.out);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* Count the lines of s. */
@@ -968,14 +875,14 @@ Test(cli_process, ps_lists_every_record_of_900_kb)
 			   r.out);
 	test_run_free(&r);
 	cr_assert_eq(cli(&r, ps_json), 0, "stderr: %s", r.err);
-	list = assert_json(r.out);
+	list = test_json(r.out);
 	cr_assert_eq(json_array_size(list), 12);
 	json_array_foreach (list, i, rec)
 		cr_assert_eq(json_integer_value(json_object_get(rec, "id")),
 			     (json_int_t)i + 1);
 	json_decref(list);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
@@ -1006,14 +913,14 @@ Test(cli_process, info_prints_key_value_lines_by_id_and_by_name)
 	test_run_free(&r);
 
 	cr_assert_eq(cli(&r, info_json), 0, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")),
 			 "inf");
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "cwd")),
 			 "/tmp");
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* Every command that names a process: not_found is status 1, one line. */
@@ -1044,11 +951,8 @@ ParameterizedTest(struct not_found_case *tc, cli_process,
 {
 	const char *args[6];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < 4 && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], 4, 16);
 	mpdd_start(&d, NULL);
 	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
 	assert_one_line(r.err, tc->prefix);
@@ -1057,7 +961,7 @@ ParameterizedTest(struct not_found_case *tc, cli_process,
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
 	test_assert_ping(d.socket);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, join_timeout_on_a_running_process_exits_1)
@@ -1077,11 +981,11 @@ Test(cli_process, join_timeout_on_a_running_process_exits_1)
 			 "mpd-cli: join: slow is still running after 0.1 s\n");
 	test_run_free(&r);
 	cr_assert_eq(cli(&r, join_json), 1, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, join_an_ended_process_prints_its_state_and_exits_0)
@@ -1100,7 +1004,7 @@ Test(cli_process, join_an_ended_process_prints_its_state_and_exits_0)
 	cr_assert_eq(cli(&r, join_t), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n");
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /* terminate, kill and signal end a sleeping process with their signal. */
@@ -1138,11 +1042,8 @@ ParameterizedTest(struct signal_case *tc, cli_process,
 	const char *join[] = { "join", "s", "--timeout", "15", NULL };
 	const char *args[6];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < 4 && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], 4, 16);
 	mpdd_start(&d, NULL);
 	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
 		  "\"start\":true}");
@@ -1153,7 +1054,7 @@ ParameterizedTest(struct signal_case *tc, cli_process,
 	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, tc->line);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, signal_json_prints_the_record)
@@ -1166,11 +1067,11 @@ Test(cli_process, signal_json_prints_the_record)
 	raw_spawn("{\"name\":\"s\",\"argv\":[\"sleep\",\"100\"],"
 		  "\"start\":true}");
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
-	rec = assert_json(r.out);
+	rec = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(rec, "name")), "s");
 	json_decref(rec);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, signal_unknown_name_exits_1_naming_invalid_params)
@@ -1191,7 +1092,7 @@ Test(cli_process, signal_unknown_name_exits_1_naming_invalid_params)
 	cr_assert_not_null(strstr(r.err, " (invalid_params)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -1239,7 +1140,7 @@ static void group_case(bool group)
 		kill(gpid, SIGKILL);
 	}
 	close(fd);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 Test(cli_process, kill_reaches_the_process_group)
@@ -1281,7 +1182,7 @@ Test(cli_process, close_refuses_a_running_process_and_forgets_an_ended_one)
 	cr_assert_not_null(strstr(r.err, " (not_found)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);
-	stop();
+	mpdd_stop_all(&d);
 }
 
 /*
@@ -1321,12 +1222,9 @@ ParameterizedTest(struct unreachable_case *tc, cli_process,
 	const char *args[CASE_ARGS + 1];
 	char expect[PATH_MAX + 128];
 	struct run_result r;
-	int n = 0;
 
 	mpdd_init(&d); /* a temp dir, no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli(&r, args), 3, "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
@@ -1403,12 +1301,9 @@ ParameterizedTest(struct help_case *tc, cli_process,
 {
 	const char *args[CASE_ARGS + 1];
 	struct run_result r;
-	int n = 0;
 
 	mpdd_init(&d); /* --help needs no daemon */
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
 		     "stdout: %s", r.out);
@@ -1437,22 +1332,17 @@ Test(cli_process, top_help_lists_the_process_commands)
 	};
 	const char *args[] = { "help", NULL };
 	struct run_result r;
-	const char *p;
 
 	mpdd_init(&d);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
 				   lines[i], r.out);
-	/* Every line fits 80 columns. */
-	for (p = r.out; *p != '\0'; p = strchr(p, '\n') + 1)
-		cr_assert_leq(strcspn(p, "\n"), 80, "too long: %.*s",
-			      (int)strcspn(p, "\n"), p);
+	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-#define EMPTY_ARG "<empty>" /* stands for "" in a case's args */
 struct usage_case {
 	char args[CASE_ARGS][CASE_ARG_MAX];
 	char err[CASE_TEXT_MAX]; /* the whole stderr */
@@ -1515,7 +1405,7 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		{ { "info", "1", "2" },
 		  "mpd-cli: info: too many arguments. Try 'mpd-cli info "
 		  "--help'.\n" },
-		{ { "info", EMPTY_ARG },
+		{ { "info", TEST_EMPTY_ARG },
 		  "mpd-cli: info: ID|NAME is empty. Try 'mpd-cli info "
 		  "--help'.\n" },
 		{ { "info", "99999999999999999999" },
@@ -1547,14 +1437,10 @@ ParameterizedTest(struct usage_case *tc, cli_process,
 {
 	const char *args[CASE_ARGS + 2];
 	struct run_result r;
-	int n = 0;
 
 	/* Usage errors are found before connecting: no daemon needed. */
 	mpdd_init(&d);
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = strcmp(tc->args[i], EMPTY_ARG) == 0 ? "" :
-								  tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli(&r, args), 2, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, tc->err);
 	cr_assert_str_eq(r.out, "");

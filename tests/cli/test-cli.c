@@ -20,8 +20,6 @@
 
 #include "harness.h"
 
-#define MAX_ARGS 16
-
 static struct mpdd d;
 
 static void teardown(void)
@@ -38,22 +36,7 @@ TestSuite(cli, .fini = teardown, .timeout = 60);
 static int cli_run(struct run_result *r, const char *const *args,
 		   const char *const *env)
 {
-	static const char *const no_env[] = { "MPD_SOCKET=", NULL };
-	const char *argv[MAX_ARGS + 2];
-	char *bin = test_built("client/cli/mpd-cli");
-	int n = 0;
-
-	argv[n++] = bin;
-	for (; *args != NULL; args++) {
-		cr_assert_lt(n, MAX_ARGS + 1, "too many arguments");
-		argv[n++] = *args;
-	}
-	argv[n] = NULL;
-	test_run(r, argv, env != NULL ? env : no_env, NULL);
-	free(bin);
-	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
-		  r->status, r->err);
-	return WEXITSTATUS(r->status);
+	return test_cli(r, NULL, args, env, NULL);
 }
 
 /* Assert s is exactly one line starting with "mpd-cli: ". */
@@ -63,16 +46,6 @@ static void assert_one_error_line(const char *s)
 
 	cr_assert_eq(strncmp(s, "mpd-cli: ", 9), 0, "stderr: %s", s);
 	cr_assert(nl != NULL && nl[1] == '\0', "not one line: %s", s);
-}
-
-/* Parse s as JSON (any value); fails the test if it is not. */
-static json_t *assert_json(const char *s)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
-
-	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
-	return v;
 }
 
 Test(cli, ping_prints_pong_with_the_socket_and_time)
@@ -133,7 +106,7 @@ Test(cli, options_after_the_command_are_accepted)
 
 	mpdd_start(&d, NULL);
 	cr_assert_eq(cli_run(&r, args, NULL), 0, "stderr: %s", r.err);
-	v = assert_json(r.out);
+	v = test_json(r.out);
 	cr_assert(json_is_object(v));
 	json_decref(v);
 	test_run_free(&r);
@@ -175,7 +148,7 @@ Test(cli, daemon_info_json_is_the_object_on_one_line)
 	cr_assert_eq(cli_run(&r, args, NULL), 0, "stderr: %s", r.err);
 	cr_assert_eq(strchr(r.out, '\n'), r.out + strlen(r.out) - 1,
 		     "not one line: %s", r.out);
-	v = assert_json(r.out);
+	v = test_json(r.out);
 	cr_assert_str_eq(json_string_value(json_object_get(v, "socket")),
 			 d.socket);
 	cr_assert_eq(json_integer_value(json_object_get(v, "pid")), d.pid);
@@ -215,7 +188,7 @@ Test(cli, rpc_indents_by_default_and_is_compact_with_json)
 	cr_assert_eq(cli_run(&r, args, NULL), 0, "stderr: %s", r.err);
 	cr_assert_not_null(strstr(r.out, "{\n  \"version\": "), "stdout: %s",
 			   r.out);
-	v = assert_json(r.out);
+	v = test_json(r.out);
 	cr_assert(json_is_object(v));
 	json_decref(v);
 	test_run_free(&r);
@@ -223,7 +196,7 @@ Test(cli, rpc_indents_by_default_and_is_compact_with_json)
 	cr_assert_eq(cli_run(&r, args_json, NULL), 0, "stderr: %s", r.err);
 	cr_assert_eq(strchr(r.out, '\n'), r.out + strlen(r.out) - 1,
 		     "not one line: %s", r.out);
-	v = assert_json(r.out);
+	v = test_json(r.out);
 	cr_assert(json_is_object(json_object_get(v, "limits")));
 	json_decref(v);
 	test_run_free(&r);
@@ -329,7 +302,7 @@ ParameterizedTestParameters(cli, no_daemon_exits_3_naming_the_socket)
 ParameterizedTest(struct unreachable_case *tc, cli,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[MAX_ARGS];
+	const char *args[CASE_ARGS + 3];
 	char expect[PATH_MAX + 128];
 	struct run_result r;
 	int n = 0;
@@ -337,9 +310,7 @@ ParameterizedTest(struct unreachable_case *tc, cli,
 	mpdd_init(&d); /* a temp dir, no daemon */
 	args[n++] = "--socket";
 	args[n++] = d.socket;
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args + n, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_run(&r, args, NULL), 3, "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
@@ -390,11 +361,8 @@ ParameterizedTest(struct help_case *tc, cli, help_at_every_level_exits_0)
 {
 	const char *args[CASE_ARGS + 1];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_run(&r, args, NULL), 0, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
 		     "stdout: %s", r.out);
@@ -478,11 +446,8 @@ ParameterizedTest(struct usage_case *tc, cli, usage_errors_exit_2_with_one_line)
 {
 	const char *args[8];
 	struct run_result r;
-	int n = 0;
 
-	for (int i = 0; i < CASE_ARGS && tc->args[i][0] != '\0'; i++)
-		args[n++] = tc->args[i];
-	args[n] = NULL;
+	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
 	cr_assert_eq(cli_run(&r, args, NULL), 2, "stderr: %s", r.err);
 	cr_assert_str_eq(r.err, tc->err);
 	cr_assert_str_eq(r.out, "");

@@ -391,6 +391,23 @@ void mpdd_cleanup(struct mpdd *d)
 	d->dir[0] = '\0';
 }
 
+void mpdd_stop_all(struct mpdd *d)
+{
+	mpdd_kill_workers(d);
+	mpdd_stop(d);
+}
+
+void mpdd_teardown(struct mpdd *d)
+{
+	int fd = d->pid > 0 ? test_try_connect(d->socket) : -1;
+
+	if (fd >= 0) {
+		close(fd);
+		mpdd_kill_workers(d);
+	}
+	mpdd_cleanup(d);
+}
+
 char *mpdd_log(const struct mpdd *d)
 {
 	FILE *f = fopen(d->log, "r");
@@ -717,6 +734,40 @@ void mpdd_kill_workers(struct mpdd *d)
 	close(fd);
 }
 
+json_t *test_rpc_text(const char *socket, const char *method,
+		      const char *params, bool may_fail)
+{
+	int fd = test_connect(socket);
+	json_t *reply, *result;
+	char *line, *text;
+
+	cr_assert(asprintf(&line,
+			   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\","
+			   "\"params\":%s}",
+			   method, params) > 0);
+	reply = test_rpc_line(fd, line);
+	text = json_dumps(reply, JSON_COMPACT);
+	result = json_object_get(reply, "result");
+	cr_assert(result != NULL || may_fail, "%s %s: %s", method, params,
+		  text);
+	json_incref(result);
+	free(text);
+	json_decref(reply);
+	free(line);
+	test_forget(fd);
+	close(fd);
+	return result;
+}
+
+json_t *test_json(const char *s)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(s, JSON_DECODE_ANY, &jerr);
+
+	cr_assert_not_null(v, "not JSON (%s): %s", jerr.text, s);
+	return v;
+}
+
 void test_assert_ping(const char *socket)
 {
 	int fd = test_connect(socket);
@@ -874,4 +925,113 @@ void test_run_free(struct run_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+void test_cli_argv(const char **argv, char *bin, const char *socket,
+		   const char *const *args)
+{
+	int n = 0;
+
+	argv[n++] = bin;
+	if (socket != NULL) {
+		argv[n++] = "--socket";
+		argv[n++] = socket;
+	}
+	for (; *args != NULL; args++) {
+		cr_assert_lt(n, TEST_CLI_ARGV_SIZE - 1, "too many arguments");
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+}
+
+int test_cli(struct run_result *r, const char *socket, const char *const *args,
+	     const char *const *env, const char *stdin_data)
+{
+	static const char *const no_env[] = { "MPD_SOCKET=", NULL };
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+
+	test_cli_argv(argv, bin, socket, args);
+	test_run(r, argv, env != NULL ? env : no_env, stdin_data);
+	free(bin);
+	cr_assert(WIFEXITED(r->status), "mpd-cli did not exit (0x%x): %s",
+		  r->status, r->err);
+	return WEXITSTATUS(r->status);
+}
+
+int test_case_args(const char **args, const char *first, size_t count,
+		   size_t size)
+{
+	const char *arg;
+	size_t n = 0;
+
+	for (; n < count && first[n * size] != '\0'; n++) {
+		arg = first + n * size;
+		args[n] = strcmp(arg, TEST_EMPTY_ARG) == 0 ? "" : arg;
+	}
+	args[n] = NULL;
+	return (int)n;
+}
+
+void test_assert_columns(const char *text, size_t max)
+{
+	for (const char *p = text; *p != '\0'; p = strchr(p, '\n') + 1)
+		cr_assert_leq(strcspn(p, "\n"), max, "too long: %.*s",
+			      (int)strcspn(p, "\n"), p);
+}
+
+void test_peer_start(struct test_peer *p, void (*serve)(int lfd, void *arg),
+		     void *arg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	pid_t parent = getpid();
+	int lfd;
+
+	snprintf(p->dir, sizeof(p->dir), "/tmp/mpd-peer-XXXXXX");
+	cr_assert_not_null(mkdtemp(p->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(p->socket, sizeof(p->socket), "%s/peer.sock", p->dir);
+	snprintf(p->requests, sizeof(p->requests), "%s/requests", p->dir);
+	snprintf(p->params, sizeof(p->params), "%s/params", p->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->socket);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+	p->pid = fork();
+	cr_assert_geq(p->pid, 0);
+	if (p->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		serve(lfd, arg);
+		_exit(0);
+	}
+	close(lfd);
+}
+
+int test_peer_wait(struct test_peer *p)
+{
+	int status;
+
+	if (p->pid <= 0)
+		return -1;
+	cr_assert_eq(waitpid(p->pid, &status, 0), p->pid);
+	p->pid = -1;
+	return status;
+}
+
+void test_peer_stop(struct test_peer *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		p->pid = -1;
+	}
+	if (p->dir[0] != '\0') {
+		unlink(p->socket);
+		unlink(p->requests);
+		unlink(p->params);
+		rmdir(p->dir);
+		p->dir[0] = '\0';
+	}
 }

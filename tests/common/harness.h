@@ -11,8 +11,10 @@
 #define MPD_TEST_HARNESS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <jansson.h>
 
@@ -97,6 +99,15 @@ void mpdd_kill_workers(struct mpdd *d);
 /* Remove the temp dir and everything in it. */
 void mpdd_cleanup(struct mpdd *d);
 
+/* mpdd_kill_workers(), then mpdd_stop(): mpdd leaves its workers running
+ * when it stops (only daemonic ones are terminated), and a worker that
+ * outlives its test keeps the test's output open. */
+void mpdd_stop_all(struct mpdd *d);
+
+/* For teardowns: kill the workers of d's daemon if it still answers (a
+ * test that failed midway), then mpdd_cleanup(). */
+void mpdd_teardown(struct mpdd *d);
+
 /* Contents of the daemon's log so far (malloc'd, NUL-terminated). */
 char *mpdd_log(const struct mpdd *d);
 
@@ -142,6 +153,18 @@ long long test_int(json_t *obj, const char *key);
  * daemon's daemon.info, asked on fd; fails the test when it is none. */
 long long test_info_int(int fd, const char *section, const char *key);
 
+/*
+ * Call method with params (JSON text) over a fresh connection to socket.
+ * Returns the result (a new reference), or NULL for an error reply when
+ * may_fail; fails the test on an error reply otherwise.
+ */
+json_t *test_rpc_text(const char *socket, const char *method,
+		      const char *params, bool may_fail);
+
+/* Parse s as JSON (any value); fails the test if it is not. Returns a
+ * new reference. */
+json_t *test_json(const char *s);
+
 /* Open a fresh connection, send daemon.ping and assert a valid result. */
 void test_assert_ping(const char *socket);
 
@@ -162,5 +185,67 @@ struct run_result {
 void test_run(struct run_result *r, const char *const *argv,
 	      const char *const *env_extra, const char *stdin_data);
 void test_run_free(struct run_result *r);
+
+/* The most arguments test_cli() and test_cli_argv() take after their own. */
+#define TEST_CLI_MAX_ARGS 24
+/* The size of an argv for test_cli_argv(). */
+#define TEST_CLI_ARGV_SIZE (TEST_CLI_MAX_ARGS + 4)
+
+/*
+ * Fill argv (TEST_CLI_ARGV_SIZE pointers) to run bin, the built mpd-cli
+ * (test_built("client/cli/mpd-cli")), with "--socket SOCKET" when socket
+ * is not NULL, then args (NULL-terminated). Fails the test when args are
+ * more than TEST_CLI_MAX_ARGS.
+ */
+void test_cli_argv(const char **argv, char *bin, const char *socket,
+		   const char *const *args);
+
+/*
+ * Run the built mpd-cli as test_cli_argv() puts it, with env added to its
+ * environment as test_run() does (NULL: MPD_SOCKET unset) and stdin_data
+ * on its stdin (NULL: empty). Returns its exit status; fails the test if
+ * it did not exit.
+ */
+int test_cli(struct run_result *r, const char *socket, const char *const *args,
+	     const char *const *env, const char *stdin_data);
+
+/*
+ * The arguments of a parameterized case. Criterion copies a case into the
+ * test's process, so its strings are arrays, not pointers: count arrays
+ * of size bytes from first, the list ending at the first empty one (or
+ * after count). TEST_EMPTY_ARG stands for "". Fills args (count + 1
+ * pointers, into the case) with them and a NULL; returns how many.
+ */
+#define TEST_EMPTY_ARG "<empty>"
+int test_case_args(const char **args, const char *first, size_t count,
+		   size_t size);
+
+/* Assert that every line of text is at most max columns wide. */
+void test_assert_columns(const char *text, size_t max);
+
+/*
+ * A scripted peer in place of mpdd, for what a real daemon never sends: a
+ * forked child listening on socket, in a fresh temp dir (short, so that
+ * the path fits a sockaddr_un), which runs serve(lfd, arg). serve accepts
+ * the connections it wants and must end with _exit(); it may log to the
+ * files requests and params in dir. The child dies with the test
+ * (PR_SET_PDEATHSIG).
+ */
+struct test_peer {
+	char dir[64];
+	char socket[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	char requests[96]; /* dir/requests */
+	char params[96]; /* dir/params */
+	pid_t pid;
+};
+
+void test_peer_start(struct test_peer *p, void (*serve)(int lfd, void *arg),
+		     void *arg);
+/* Wait for the peer to exit; returns its wait status, or -1 when it was
+ * waited for already. */
+int test_peer_wait(struct test_peer *p);
+/* For teardowns: kill the peer if it still runs and remove its dir; a
+ * no-op when none was started. */
+void test_peer_stop(struct test_peer *p);
 
 #endif /* MPD_TEST_HARNESS_H */

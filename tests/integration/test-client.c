@@ -383,28 +383,11 @@ Test(client, null_and_invalid_arguments_give_inval)
  * per write (0: all at once). The reply "@flood" writes bytes without a
  * newline until the client hangs up. After the last reply it closes.
  */
-struct peer {
-	char dir[64]; /* short, so that the socket path fits a sockaddr_un */
-	char socket[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
-	char requests[96];
-	pid_t pid;
-};
-
-static struct peer p;
+static struct test_peer p;
 
 static void peer_teardown(void)
 {
-	if (p.pid > 0) {
-		kill(p.pid, SIGKILL);
-		waitpid(p.pid, NULL, 0);
-		p.pid = -1;
-	}
-	if (p.dir[0] != '\0') {
-		unlink(p.socket);
-		unlink(p.requests);
-		rmdir(p.dir);
-		p.dir[0] = '\0';
-	}
+	test_peer_stop(&p);
 }
 
 TestSuite(client_wire, .fini = peer_teardown, .timeout = 60);
@@ -427,11 +410,19 @@ static int peer_write(int fd, const char *buf, size_t len, size_t chunk)
 	return 0;
 }
 
-static void peer_serve(int lfd, const char *const *replies, size_t chunk,
-		       const char *log)
+/* The script of peer_serve(). */
+struct script {
+	const char *const *replies;
+	size_t chunk;
+};
+
+static void peer_serve(int lfd, void *arg)
 {
 	static char flood[65536];
-	FILE *f = fopen(log, "w");
+	const struct script *sc = arg;
+	const char *const *replies = sc->replies;
+	size_t chunk = sc->chunk;
+	FILE *f = fopen(p.requests, "w");
 	int fd = accept(lfd, NULL, NULL);
 	char ch;
 	ssize_t n;
@@ -461,28 +452,9 @@ static void peer_serve(int lfd, const char *const *replies, size_t chunk,
 
 static void peer_start(const char *const *replies, size_t chunk)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	pid_t parent = getpid();
-	int lfd;
+	struct script sc = { replies, chunk };
 
-	snprintf(p.dir, sizeof(p.dir), "/tmp/mpd-peer-XXXXXX");
-	cr_assert_not_null(mkdtemp(p.dir), "mkdtemp: %s", strerror(errno));
-	snprintf(p.socket, sizeof(p.socket), "%s/peer.sock", p.dir);
-	snprintf(p.requests, sizeof(p.requests), "%s/requests", p.dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p.socket);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(lfd, 0);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(lfd, 1), 0);
-	p.pid = fork();
-	cr_assert_geq(p.pid, 0);
-	if (p.pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		peer_serve(lfd, replies, chunk, p.requests);
-	}
-	close(lfd);
+	test_peer_start(&p, peer_serve, &sc);
 }
 
 /* The request lines the peer received, parsed; a new reference. */
@@ -493,10 +465,7 @@ static json_t *peer_requests(void)
 	char line[4096];
 	FILE *f;
 
-	if (p.pid > 0) {
-		waitpid(p.pid, NULL, 0);
-		p.pid = -1;
-	}
+	test_peer_wait(&p);
 	f = fopen(p.requests, "r");
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {

@@ -264,6 +264,30 @@ Test(broker, put_on_a_full_queue_with_timeout_0_is_full)
 	stop();
 }
 
+Test(broker, the_limits_in_mpd_h_are_the_daemons)
+{
+	json_t *info = NULL, *lim, *got = SENTINEL;
+
+	start();
+	OK(mpd_daemon_info(c, &info, &err));
+	lim = json_object_get(info, "limits");
+	cr_assert_eq(member_int(lim, "max_message"),
+		     MPD_DAEMON_DEFAULT_MAX_MESSAGE);
+	cr_assert_eq(member_int(lim, "max_output"),
+		     MPD_DAEMON_DEFAULT_MAX_OUTPUT);
+	json_decref(info);
+	OK(mpd_queue_create(c, "q", 0, 0, &err));
+	OK(mpd_queue_put_int(c, "q", 1, -1, &err));
+	OK(mpd_queue_get_many(c, "q", MPD_QUEUE_GET_MANY_MAX, 0, &got, &err));
+	assert_json(got, "[1]");
+	got = SENTINEL;
+	FAILS(mpd_queue_get_many(c, "q", MPD_QUEUE_GET_MANY_MAX + 1, 0, &got,
+				 &err),
+	      MPD_E_INVAL);
+	cr_assert_eq(got, SENTINEL);
+	stop();
+}
+
 Test(broker, put_many_and_get_many_move_items_in_order)
 {
 	json_t *items = json_pack("[i,s,{s:b}]", 1, "two", "three", 1);
@@ -846,35 +870,18 @@ Test(broker, array_delete_forgets_it)
 	"\"done\":true,\"queues\":[],\"values\":[1],\"value\":1," \
 	"\"swapped\":true,\"arrays\":[]}"
 
-struct peer {
-	char dir[64];
-	char socket[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
-	char requests[96];
-	pid_t pid;
-};
-
-static struct peer p;
+static struct test_peer p;
 
 static void peer_teardown(void)
 {
 	mpd_close(c);
 	c = NULL;
-	if (p.pid > 0) {
-		kill(p.pid, SIGKILL);
-		waitpid(p.pid, NULL, 0);
-		p.pid = -1;
-	}
-	if (p.dir[0] != '\0') {
-		unlink(p.socket);
-		unlink(p.requests);
-		rmdir(p.dir);
-		p.dir[0] = '\0';
-	}
+	test_peer_stop(&p);
 }
 
 TestSuite(broker_wire, .fini = peer_teardown, .timeout = SUITE_TIMEOUT);
 
-static void peer_serve(int lfd)
+static void peer_serve(int lfd, void *arg)
 {
 	static char line[1024 * 1024];
 	int fd = accept(lfd, NULL, NULL);
@@ -912,28 +919,7 @@ static void peer_serve(int lfd)
 
 static void peer_start(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	pid_t parent = getpid();
-	int lfd;
-
-	snprintf(p.dir, sizeof(p.dir), "/tmp/mpd-broker-XXXXXX");
-	cr_assert_not_null(mkdtemp(p.dir), "mkdtemp: %s", strerror(errno));
-	snprintf(p.socket, sizeof(p.socket), "%s/peer.sock", p.dir);
-	snprintf(p.requests, sizeof(p.requests), "%s/requests", p.dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p.socket);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(lfd, 0);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(lfd, 1), 0);
-	p.pid = fork();
-	cr_assert_geq(p.pid, 0);
-	if (p.pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		peer_serve(lfd);
-	}
-	close(lfd);
+	test_peer_start(&p, peer_serve, NULL);
 	c = connect_ok(p.socket);
 }
 
@@ -946,8 +932,7 @@ static void peer_finish(const char *want)
 
 	mpd_close(c);
 	c = NULL;
-	cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
-	p.pid = -1;
+	status = test_peer_wait(&p);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "peer status %#x", status);
 	fd = open(p.requests, O_RDONLY | O_CLOEXEC);

@@ -908,30 +908,11 @@ Test(libmpd, worker_accessors_check_the_struct)
  */
 #define PEER_PARAMS_MAX 4096
 
-struct peer {
-	char dir[64];
-	char socket[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
-	char requests[96];
-	char params[96];
-	pid_t pid;
-};
-
-static struct peer p;
+static struct test_peer p;
 
 static void peer_teardown(void)
 {
-	if (p.pid > 0) {
-		kill(p.pid, SIGKILL);
-		waitpid(p.pid, NULL, 0);
-		p.pid = -1;
-	}
-	if (p.dir[0] != '\0') {
-		unlink(p.socket);
-		unlink(p.requests);
-		unlink(p.params);
-		rmdir(p.dir);
-		p.dir[0] = '\0';
-	}
+	test_peer_stop(&p);
 }
 
 TestSuite(libmpd_fds, .fini = peer_teardown, .timeout = SUITE_TIMEOUT);
@@ -986,7 +967,7 @@ static int peer_log_request(FILE *log, FILE *plog, json_t *req, int first,
 	return fflush(log) == 0 && fflush(plog) == 0 ? 0 : -1;
 }
 
-static void peer_serve(int lfd)
+static void peer_serve(int lfd, void *arg)
 {
 	static char line[4 * 1024 * 1024];
 	int fd = accept(lfd, NULL, NULL), fds[64], nfds, first;
@@ -1041,38 +1022,14 @@ static void peer_serve(int lfd)
 
 static void peer_start(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	pid_t parent = getpid();
-	int lfd;
-
-	snprintf(p.dir, sizeof(p.dir), "/tmp/mpd-fds-XXXXXX");
-	cr_assert_not_null(mkdtemp(p.dir), "mkdtemp: %s", strerror(errno));
-	snprintf(p.socket, sizeof(p.socket), "%s/peer.sock", p.dir);
-	snprintf(p.requests, sizeof(p.requests), "%s/requests", p.dir);
-	snprintf(p.params, sizeof(p.params), "%s/params", p.dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p.socket);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(lfd, 0);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(lfd, 1), 0);
-	p.pid = fork();
-	cr_assert_geq(p.pid, 0);
-	if (p.pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		peer_serve(lfd);
-	}
-	close(lfd);
+	test_peer_start(&p, peer_serve, NULL);
 }
 
 /* Wait for the peer to finish (the client has hung up). */
 static void peer_wait(void)
 {
-	int status;
+	int status = test_peer_wait(&p);
 
-	cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
-	p.pid = -1;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "peer status %#x", status);
 }
