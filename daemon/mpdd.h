@@ -220,32 +220,80 @@ struct req {
 	bool parked;
 };
 
-typedef void (*method_fn)(struct req *, json_t *params);
+/*
+ * What a method acts on: an object its params name, found by the
+ * dispatcher before the handler runs ("name", or with by_id exactly one
+ * of "id" and "name"). A client gets not_found for none, and
+ * permission_denied for one whose owner is another uid.
+ */
+struct target_type {
+	const char *noun; /* in messages: "no queue named ..." */
+	void *(*by_name)(const char *name);
+	void *(*by_id)(int64_t id); /* NULL: by name only */
+	/* obj's owner and the id it goes by; NULL: every client's */
+	uid_t (*owner)(const void *obj, int64_t *id);
+	bool bounded_name; /* "name" is at most MPD_MAX_NAME bytes */
+};
 
+/* A handler: target is what the row's target type resolved (NULL when
+ * the row has none); params were checked against the row's spec. */
+typedef void (*method_fn)(struct req *, json_t *params, void *target);
+
+#define METHOD_TAKES 0x1u /* takes from the broker: never a notification */
+
+/* One method as its noun file implements it; a row whose handler is NULL
+ * ends a noun's list. */
 struct method {
-	const char *name;
+	enum mpd_method id;
 	method_fn handler;
 	const struct mpd_param *params; /* NULL-named row ends it */
+	const struct target_type *target; /* NULL: none */
+	unsigned flags; /* METHOD_* */
 };
+
+extern const struct mpd_param no_params[];
+
+/* The nouns' rows, collected by dispatch.c. */
+extern const struct method daemon_methods[], process_methods[], queue_methods[],
+	value_methods[];
+
+/* Param rows several methods share: a broker object's name, a wait's
+ * timeout in seconds, an id (from min up), an index Python-style. */
+#define PARAM_NAME                                                             \
+	{                                                                      \
+		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
+	}
+#define PARAM_TIMEOUT                                                      \
+	{                                                                  \
+		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, MPD_MAX_TIMEOUT \
+	}
+#define PARAM_ID(key, min, flags)                                        \
+	{                                                                \
+		key, MPD_PT_INT, MPD_PF_RANGE | (flags), min, MPD_MAX_ID \
+	}
+#define PARAM_INDEX(key, flags)                                       \
+	{                                                             \
+		key, MPD_PT_INT, MPD_PF_RANGE | (flags), -MPD_MAX_ID, \
+			MPD_MAX_ID                                    \
+	}
 
 void dispatch_line(struct conn *c, const char *line, size_t len);
 void dispatch_error(struct conn *c, int code, const char *message);
-const struct method *dispatch_find(const char *name);
 void dispatch_check(void);
+void *req_target(struct req *r, const struct target_type *t, json_t *params);
+bool req_may_access(const struct req *r, uid_t owner);
 void req_result(struct req *r, json_t *result);
 void req_result_text(struct req *r, const char *json, size_t len);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+bool req_name_ok(struct req *r, const json_t *name);
+void req_bad_param(struct req *r, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void req_park(struct req *r, void (*cancel)(struct req *), void *arg);
+struct timeval timeval_of(double seconds);
 size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);
 void req_cancel_all(struct conn *c);
-
-/* daemon.c: the daemon.* methods */
-extern const struct mpd_param daemon_ping_params[];
-extern const struct mpd_param daemon_info_params[];
-void daemon_ping(struct req *r, json_t *params);
-void daemon_info(struct req *r, json_t *params);
 
 /* proctab.c: process records */
 enum proc_state {
@@ -323,23 +371,6 @@ void proctab_conn_closed(struct conn *c);
 int64_t proctab_peer(pid_t pid);
 void proctab_shutdown(void);
 size_t proctab_stop_all(bool all, size_t *killed);
-
-/* process.c: the process.* methods */
-extern const struct mpd_param process_create_params[];
-extern const struct mpd_param process_ref_params[];
-extern const struct mpd_param process_join_params[];
-extern const struct mpd_param process_kill_params[];
-extern const struct mpd_param process_signal_params[];
-extern const struct mpd_param process_list_params[];
-void process_create(struct req *r, json_t *params);
-void process_start(struct req *r, json_t *params);
-void process_join(struct req *r, json_t *params);
-void process_terminate(struct req *r, json_t *params);
-void process_kill(struct req *r, json_t *params);
-void process_signal(struct req *r, json_t *params);
-void process_info(struct req *r, json_t *params);
-void process_list(struct req *r, json_t *params);
-void process_close(struct req *r, json_t *params);
 
 /*
  * The start report: every child the template makes for a start writes, on
@@ -421,7 +452,6 @@ struct broker_stats {
 	uint64_t bytes;
 };
 extern struct broker_stats broker;
-bool broker_name_ok(struct req *r, json_t *params, const char **name);
 bool broker_room(struct req *r, size_t objects, uint64_t bytes);
 void broker_bytes(int64_t delta);
 bool broker_timeout(json_t *params, struct timeval *tv);
@@ -430,51 +460,10 @@ void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));
 
 /* queue.c: the queue.* methods */
-extern const struct mpd_param queue_create_params[];
-extern const struct mpd_param queue_name_params[];
-extern const struct mpd_param queue_put_params[];
-extern const struct mpd_param queue_get_params[];
-extern const struct mpd_param queue_put_many_params[];
-extern const struct mpd_param queue_get_many_params[];
-extern const struct mpd_param queue_join_params[];
-extern const struct mpd_param broker_list_params[];
-void queue_create(struct req *r, json_t *params);
-void queue_put(struct req *r, json_t *params);
-void queue_get(struct req *r, json_t *params);
-void queue_put_many(struct req *r, json_t *params);
-void queue_get_many(struct req *r, json_t *params);
-void queue_size(struct req *r, json_t *params);
-void queue_task_done(struct req *r, json_t *params);
-void queue_join(struct req *r, json_t *params);
-void queue_close(struct req *r, json_t *params);
-void queue_delete(struct req *r, json_t *params);
-void queue_list(struct req *r, json_t *params);
 void queue_shutdown(void);
 void queue_conn_room(struct conn *c);
 
 /* value.c: the value.* and array.* methods */
-extern const struct mpd_param value_create_params[];
-extern const struct mpd_param value_name_params[];
-extern const struct mpd_param value_set_params[];
-extern const struct mpd_param value_add_params[];
-extern const struct mpd_param value_cas_params[];
-extern const struct mpd_param array_create_params[];
-extern const struct mpd_param array_get_params[];
-extern const struct mpd_param array_set_params[];
-extern const struct mpd_param array_add_params[];
-void value_create(struct req *r, json_t *params);
-void value_get(struct req *r, json_t *params);
-void value_set(struct req *r, json_t *params);
-void value_add(struct req *r, json_t *params);
-void value_cas(struct req *r, json_t *params);
-void value_delete(struct req *r, json_t *params);
-void value_list(struct req *r, json_t *params);
-void array_create(struct req *r, json_t *params);
-void array_get(struct req *r, json_t *params);
-void array_set(struct req *r, json_t *params);
-void array_add(struct req *r, json_t *params);
-void array_delete(struct req *r, json_t *params);
-void array_list(struct req *r, json_t *params);
 void value_shutdown(void);
 
 /* options.c */

@@ -19,17 +19,13 @@
 
 #include "mpdd.h"
 
-#define ID_MAX	     9007199254740991.0 /* 2^53 - 1: exact in every JSON reader */
-#define TIMEOUT_MAX  31536000.0 /* a year */
-#define NAME_MAX_LEN 255
-
 #define REF_PARAMS                                           \
-	{ "id", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },       \
+	PARAM_ID("id", 1, 0),                                \
 	{                                                    \
 		"name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 \
 	}
 
-const struct mpd_param process_create_params[] = {
+static const struct mpd_param create_params[] = {
 	{ "name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
 	{ "argv", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
 	{ "module", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
@@ -47,97 +43,66 @@ const struct mpd_param process_create_params[] = {
 	{ NULL },
 };
 
-const struct mpd_param process_ref_params[] = {
+static const struct mpd_param ref_params[] = {
 	REF_PARAMS,
 	{ NULL },
 };
 
-const struct mpd_param process_join_params[] = {
+static const struct mpd_param join_params[] = {
 	REF_PARAMS,
-	{ "timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, TIMEOUT_MAX },
+	PARAM_TIMEOUT,
 	{ NULL },
 };
 
-const struct mpd_param process_kill_params[] = {
+static const struct mpd_param kill_params[] = {
 	REF_PARAMS,
 	{ "group", MPD_PT_BOOL, 0, 0, 0 },
 	{ NULL },
 };
 
-const struct mpd_param process_signal_params[] = {
+static const struct mpd_param signal_params[] = {
 	REF_PARAMS,
 	{ "group", MPD_PT_BOOL, 0, 0, 0 },
 	{ "signal", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
 	{ NULL },
 };
 
-const struct mpd_param process_list_params[] = {
+static const struct mpd_param list_params[] = {
 	{ "state", MPD_PT_STRING, 0, 0, 0 },
 	{ "name_prefix", MPD_PT_STRING, 0, 0, 0 },
-	{ "parent", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },
-	{ "after", MPD_PT_INT, MPD_PF_RANGE, 0, ID_MAX },
+	PARAM_ID("parent", 1, 0),
+	PARAM_ID("after", 0, 0),
 	{ "limit", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_LIST_LIMIT },
 	{ NULL },
 };
 
 static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
 
-static void bad_param(struct req *r, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Answer r with invalid_params naming field. */
-static void bad_param(struct req *r, const char *field, const char *fmt, ...)
+static void *by_name(const char *name)
 {
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
-		  "%s", msg);
+	return proctab_by_name(name);
 }
 
-static bool may_access(const struct req *r, const struct proc *p)
+static void *by_id(int64_t id)
 {
-	return r->conn->uid == 0 || r->conn->uid == p->uid;
+	return proctab_by_id(id);
 }
 
-/*
- * The process params name ("id" or "name", exactly one), or NULL with r
- * answered (invalid_params, not_found, permission_denied).
- */
-static struct proc *lookup(struct req *r, json_t *params)
+static uid_t owner(const void *obj, int64_t *id)
 {
-	json_t *id = json_object_get(params, "id");
-	json_t *name = json_object_get(params, "name");
-	struct proc *p;
+	const struct proc *p = obj;
 
-	if ((id == NULL) == (name == NULL)) {
-		bad_param(r, "id", "give exactly one of \"id\" and \"name\"");
-		return NULL;
-	}
-	p = id != NULL ? proctab_by_id(json_integer_value(id)) :
-			 proctab_by_name(json_string_value(name));
-	if (p == NULL) {
-		if (id != NULL)
-			req_error(r, MPD_RPC_NOT_FOUND, NULL,
-				  "no process with id %lld",
-				  (long long)json_integer_value(id));
-		else
-			req_error(r, MPD_RPC_NOT_FOUND, NULL,
-				  "no process named \"%s\"",
-				  json_string_value(name));
-		return NULL;
-	}
-	if (!may_access(r, p)) {
-		req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
-			  "process %lld belongs to uid %ld", (long long)p->id,
-			  (long)p->uid);
-		return NULL;
-	}
-	return p;
+	*id = p->id;
+	return p->uid;
 }
+
+/* A process, by "id" or "name"; its owner's uid, or root's, may act on it. */
+static const struct target_type process_target = {
+	.noun = "process",
+	.by_name = by_name,
+	.by_id = by_id,
+	.owner = owner,
+};
 
 static void reply_record(struct req *r, const struct proc *p, bool details)
 {
@@ -177,32 +142,34 @@ static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 		size_t known = 1 + (append != NULL);
 
 		if (!clean_string(file) || json_string_length(file) == 0) {
-			bad_param(r, field,
-				  "\"%s\": \"file\" must be a non-empty path",
-				  field);
+			req_bad_param(
+				r, field,
+				"\"%s\": \"file\" must be a non-empty path",
+				field);
 			return -1;
 		}
 		if (append != NULL && !json_is_boolean(append)) {
-			bad_param(r, field,
-				  "\"%s\": \"append\" must be a boolean",
-				  field);
+			req_bad_param(r, field,
+				      "\"%s\": \"append\" must be a boolean",
+				      field);
 			return -1;
 		}
 		if (json_object_size(spec) != known) {
-			bad_param(r, field,
-				  "\"%s\": only \"file\" and \"append\" are "
-				  "allowed",
-				  field);
+			req_bad_param(
+				r, field,
+				"\"%s\": only \"file\" and \"append\" are "
+				"allowed",
+				field);
 			return -1;
 		}
 		*out = json_pack("{s:O, s:b}", "file", file, "append",
 				 append != NULL && json_is_true(append));
 		return 0;
 	}
-	bad_param(r, field,
-		  "\"%s\": expected \"null\", \"inherit\", \"pass\" or "
-		  "{\"file\": PATH}",
-		  field);
+	req_bad_param(r, field,
+		      "\"%s\": expected \"null\", \"inherit\", \"pass\" or "
+		      "{\"file\": PATH}",
+		      field);
 	return -1;
 }
 
@@ -218,47 +185,50 @@ static json_t *check_target(struct req *r, json_t *params)
 	size_t i;
 
 	if (argv != NULL && (module != NULL || function != NULL)) {
-		bad_param(r, "argv",
-			  "give either \"argv\" or \"module\" and "
-			  "\"function\", not both");
+		req_bad_param(r, "argv",
+			      "give either \"argv\" or \"module\" and "
+			      "\"function\", not both");
 		return NULL;
 	}
 	if (argv != NULL) {
 		if (args != NULL) {
-			bad_param(r, "args",
-				  "\"args\" goes with \"function\", not "
-				  "\"argv\"");
+			req_bad_param(r, "args",
+				      "\"args\" goes with \"function\", not "
+				      "\"argv\"");
 			return NULL;
 		}
 		json_array_foreach (argv, i, v) {
 			if (!clean_string(v)) {
-				bad_param(r, "argv",
-					  "\"argv\"[%zu]: expected a string "
-					  "without NUL bytes",
-					  i);
+				req_bad_param(
+					r, "argv",
+					"\"argv\"[%zu]: expected a string "
+					"without NUL bytes",
+					i);
 				return NULL;
 			}
 		}
 		if (json_string_length(json_array_get(argv, 0)) == 0) {
-			bad_param(r, "argv",
-				  "\"argv\"[0]: the program must not be "
-				  "empty");
+			req_bad_param(r, "argv",
+				      "\"argv\"[0]: the program must not be "
+				      "empty");
 			return NULL;
 		}
 		return json_pack("{s:O}", "argv", argv);
 	}
 	if (module == NULL || function == NULL) {
-		bad_param(r, module == NULL ? "module" : "function",
-			  module == NULL && function == NULL ?
-				  "missing target: give \"argv\", or "
-				  "\"module\" and \"function\"" :
-				  "\"module\" and \"function\" go together");
+		req_bad_param(
+			r, module == NULL ? "module" : "function",
+			module == NULL && function == NULL ?
+				"missing target: give \"argv\", or "
+				"\"module\" and \"function\"" :
+				"\"module\" and \"function\" go together");
 		return NULL;
 	}
 	if (!clean_string(module) || !clean_string(function)) {
-		bad_param(r, "module",
-			  "\"module\" and \"function\" must not contain NUL "
-			  "bytes");
+		req_bad_param(
+			r, "module",
+			"\"module\" and \"function\" must not contain NUL "
+			"bytes");
 		return NULL;
 	}
 	return json_pack("{s:O, s:O}", "module", module, "function", function);
@@ -272,16 +242,17 @@ static bool check_env(struct req *r, json_t *env)
 
 	json_object_foreach (env, key, v) {
 		if (key[0] == '\0' || strchr(key, '=') != NULL) {
-			bad_param(r, "env",
-				  "\"env\": \"%s\" is not a variable name",
-				  key);
+			req_bad_param(r, "env",
+				      "\"env\": \"%s\" is not a variable name",
+				      key);
 			return false;
 		}
 		if (!clean_string(v)) {
-			bad_param(r, "env",
-				  "\"env\".\"%s\": expected a string without "
-				  "NUL bytes",
-				  key);
+			req_bad_param(
+				r, "env",
+				"\"env\".\"%s\": expected a string without "
+				"NUL bytes",
+				key);
 			return false;
 		}
 	}
@@ -371,7 +342,7 @@ static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
 		while (k < c->line_nfds && c->line_fds[k] < 0)
 			k++;
 		if (k == c->line_nfds) {
-			bad_param(
+			req_bad_param(
 				r, stdio_names[i],
 				"\"%s\" is \"pass\" but no descriptor came "
 				"for it: send one with the request (SCM_RIGHTS)"
@@ -391,10 +362,10 @@ static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
 
 		while (i < 2 && fds[i] >= 0)
 			i++;
-		bad_param(r, stdio_names[i],
-			  "%d descriptor%s came with the request that no "
-			  "\"pass\" stream takes",
-			  left, left == 1 ? "" : "s");
+		req_bad_param(r, stdio_names[i],
+			      "%d descriptor%s came with the request that no "
+			      "\"pass\" stream takes",
+			      left, left == 1 ? "" : "s");
 		goto fail;
 	}
 	return true;
@@ -409,7 +380,7 @@ fail:
 	return false;
 }
 
-void process_create(struct req *r, json_t *params)
+static void process_create(struct req *r, json_t *params, void *unused)
 {
 	json_t *name = json_object_get(params, "name");
 	json_t *env = json_object_get(params, "env");
@@ -436,31 +407,28 @@ void process_create(struct req *r, json_t *params)
 	if (method != NULL &&
 	    strcmp(json_string_value(method), "forkserver") != 0 &&
 	    strcmp(json_string_value(method), "spawn") != 0) {
-		bad_param(r, "start_method",
-			  "\"start_method\": \"%s\" is not \"forkserver\" or "
-			  "\"spawn\"",
-			  json_string_value(method));
+		req_bad_param(
+			r, "start_method",
+			"\"start_method\": \"%s\" is not \"forkserver\" or "
+			"\"spawn\"",
+			json_string_value(method));
 		goto fail;
 	}
 	if (cwd != NULL && !clean_string(cwd)) {
-		bad_param(r, "cwd", "\"cwd\" must not contain NUL bytes");
+		req_bad_param(r, "cwd", "\"cwd\" must not contain NUL bytes");
 		goto fail;
 	}
 	if (name != NULL) {
 		const char *n = json_string_value(name);
 
-		if (!clean_string(name) ||
-		    json_string_length(name) > NAME_MAX_LEN) {
-			bad_param(r, "name",
-				  "\"name\": at most %d bytes, no NUL",
-				  NAME_MAX_LEN);
+		if (!req_name_ok(r, name))
 			goto fail;
-		}
 		if (all_digits(n)) {
-			bad_param(r, "name",
-				  "\"name\": \"%s\" is all digits and would "
-				  "read as an id",
-				  n);
+			req_bad_param(
+				r, "name",
+				"\"name\": \"%s\" is all digits and would "
+				"read as an id",
+				n);
 			goto fail;
 		}
 		if (proctab_by_name(n) != NULL) {
@@ -533,12 +501,10 @@ fail:
 	json_decref(stdio);
 }
 
-void process_start(struct req *r, json_t *params)
+static void process_start(struct req *r, json_t *params, void *target)
 {
-	struct proc *p = lookup(r, params);
+	struct proc *p = target;
 
-	if (p == NULL)
-		return;
 	if (p->state != PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld is %s: a process starts only once",
@@ -548,13 +514,11 @@ void process_start(struct req *r, json_t *params)
 	start(r, p);
 }
 
-void process_join(struct req *r, json_t *params)
+static void process_join(struct req *r, json_t *params, void *target)
 {
 	json_t *timeout = json_object_get(params, "timeout");
-	struct proc *p = lookup(r, params);
+	struct proc *p = target;
 
-	if (p == NULL)
-		return;
 	if (p->state == PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld was never started", (long long)p->id);
@@ -568,14 +532,11 @@ void process_join(struct req *r, json_t *params)
 	proctab_join(p, r, timeout != NULL ? json_number_value(timeout) : -1);
 }
 
-static void send_signal(struct req *r, json_t *params, int sig)
+static void send_signal(struct req *r, json_t *params, struct proc *p, int sig)
 {
 	json_t *group = json_object_get(params, "group");
-	struct proc *p = lookup(r, params);
 	int rc;
 
-	if (p == NULL)
-		return;
 	rc = proctab_signal(p, sig, group == NULL || json_is_true(group));
 	if (rc < 0) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR,
@@ -587,19 +548,20 @@ static void send_signal(struct req *r, json_t *params, int sig)
 	reply_record(r, p, false);
 }
 
-void process_terminate(struct req *r, json_t *params)
+static void process_terminate(struct req *r, json_t *params, void *target)
 {
-	send_signal(r, params, SIGTERM);
+	send_signal(r, params, target, SIGTERM);
 }
 
-void process_kill(struct req *r, json_t *params)
+static void process_kill(struct req *r, json_t *params, void *target)
 {
-	send_signal(r, params, SIGKILL);
+	send_signal(r, params, target, SIGKILL);
 }
 
-void process_signal(struct req *r, json_t *params)
+static void process_signal(struct req *r, json_t *params, void *target)
 {
 	json_t *s = json_object_get(params, "signal");
+	struct proc *p;
 	char buf[32];
 	int sig = -1;
 
@@ -613,20 +575,20 @@ void process_signal(struct req *r, json_t *params)
 		sig = mpd_signal_number(json_string_value(s));
 	}
 	if (sig <= 0) {
-		bad_param(r, "signal",
-			  "\"signal\": expected a signal number or name "
-			  "(\"SIGTERM\", \"TERM\", 15)");
+		req_bad_param(r, "signal",
+			      "\"signal\": expected a signal number or name "
+			      "(\"SIGTERM\", \"TERM\", 15)");
 		return;
 	}
-	send_signal(r, params, sig);
+	/* The signal is checked before the process is looked up. */
+	p = req_target(r, &process_target, params);
+	if (p != NULL)
+		send_signal(r, params, p, sig);
 }
 
-void process_info(struct req *r, json_t *params)
+static void process_info(struct req *r, json_t *params, void *target)
 {
-	struct proc *p = lookup(r, params);
-
-	if (p != NULL)
-		reply_record(r, p, true);
+	reply_record(r, target, true);
 }
 
 /* A growing text buffer. */
@@ -664,7 +626,7 @@ static int tbuf_add(struct tbuf *b, const char *t, size_t n)
  * summary, see proctab_record_text()). "next" is the id to pass as
  * "after" for the next page, or null when this page ends the listing.
  */
-void process_list(struct req *r, json_t *params)
+static void process_list(struct req *r, json_t *params, void *target)
 {
 	json_t *state = json_object_get(params, "state");
 	json_t *prefix = json_object_get(params, "name_prefix");
@@ -683,10 +645,10 @@ void process_list(struct req *r, json_t *params)
 
 	if (state != NULL &&
 	    (want = proctab_state_parse(json_string_value(state))) < 0) {
-		bad_param(r, "state",
-			  "\"state\": \"%s\" is not created, starting, "
-			  "running, exited or failed",
-			  json_string_value(state));
+		req_bad_param(r, "state",
+			      "\"state\": \"%s\" is not created, starting, "
+			      "running, exited or failed",
+			      json_string_value(state));
 		return;
 	}
 	if (tbuf_add(&b, "{\"processes\":[", 14) == -1)
@@ -695,7 +657,8 @@ void process_list(struct req *r, json_t *params)
 	for (; i < proctab_count(); i++) {
 		struct proc *p = proctab_at(i);
 
-		if (!may_access(r, p) || (want >= 0 && (int)p->state != want) ||
+		if (!req_may_access(r, p->uid) ||
+		    (want >= 0 && (int)p->state != want) ||
 		    (prefix != NULL &&
 		     strncmp(p->name, json_string_value(prefix), plen) != 0) ||
 		    (parent != NULL && p->parent != json_integer_value(parent)))
@@ -753,12 +716,10 @@ nomem:
 	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 }
 
-void process_close(struct req *r, json_t *params)
+static void process_close(struct req *r, json_t *params, void *target)
 {
-	struct proc *p = lookup(r, params);
+	struct proc *p = target;
 
-	if (p == NULL)
-		return;
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld is %s: join or kill it first",
@@ -769,3 +730,23 @@ void process_close(struct req *r, json_t *params)
 	proctab_free(p);
 	req_result(r, json_object());
 }
+
+const struct method process_methods[] = {
+	{ MPD_METHOD_PROCESS_CLOSE, process_close, ref_params, &process_target,
+	  0 },
+	{ MPD_METHOD_PROCESS_CREATE, process_create, create_params, NULL, 0 },
+	{ MPD_METHOD_PROCESS_INFO, process_info, ref_params, &process_target,
+	  0 },
+	{ MPD_METHOD_PROCESS_JOIN, process_join, join_params, &process_target,
+	  0 },
+	{ MPD_METHOD_PROCESS_KILL, process_kill, kill_params, &process_target,
+	  0 },
+	{ MPD_METHOD_PROCESS_LIST, process_list, list_params, NULL, 0 },
+	/* Its target is found after the signal is checked. */
+	{ MPD_METHOD_PROCESS_SIGNAL, process_signal, signal_params, NULL, 0 },
+	{ MPD_METHOD_PROCESS_START, process_start, ref_params, &process_target,
+	  0 },
+	{ MPD_METHOD_PROCESS_TERMINATE, process_terminate, kill_params,
+	  &process_target, 0 },
+	{ 0 },
+};

@@ -26,7 +26,6 @@
  * closes: SIGTERM to the group, SIGKILL after the grace period.
  */
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -863,11 +862,8 @@ void proctab_join(struct proc *p, struct req *r, double timeout)
 	w->proc = p;
 	w->req = r;
 	if (timeout >= 0) {
-		struct timeval tv;
-		double whole = floor(timeout);
+		struct timeval tv = timeval_of(timeout);
 
-		tv.tv_sec = (time_t)whole;
-		tv.tv_usec = (suseconds_t)((timeout - whole) * 1e6);
 		w->timer = evtimer_new(mpdd.base, join_timeout_cb, w);
 		if (w->timer == NULL || evtimer_add(w->timer, &tv) == -1) {
 			if (w->timer != NULL)
@@ -895,8 +891,7 @@ static void kill_timer_cb(evutil_socket_t fd, short events, void *arg)
 /* TERM now, KILL after the grace period unless it has ended by then. */
 static void proctab_terminate_daemonic(struct proc *p)
 {
-	struct timeval tv;
-	double whole = floor(mpdd.opt.kill_grace);
+	struct timeval tv = timeval_of(mpdd.opt.kill_grace);
 
 	if (p->state == PROC_STARTING) {
 		p->kill_on_start = true;
@@ -905,8 +900,6 @@ static void proctab_terminate_daemonic(struct proc *p)
 	} else {
 		return;
 	}
-	tv.tv_sec = (time_t)whole;
-	tv.tv_usec = (suseconds_t)((mpdd.opt.kill_grace - whole) * 1e6);
 	if (p->kill_timer == NULL)
 		p->kill_timer = evtimer_new(mpdd.base, kill_timer_cb, p);
 	if (p->kill_timer != NULL)
@@ -940,8 +933,7 @@ void proctab_conn_closed(struct conn *c)
  */
 size_t proctab_stop_all(bool all, size_t *killed)
 {
-	struct timeval grace, last = { 5, 0 };
-	double whole = floor(mpdd.opt.kill_grace);
+	struct timeval grace = timeval_of(mpdd.opt.kill_grace), last = { 5, 0 };
 	size_t sent = 0;
 
 	*killed = 0;
@@ -956,8 +948,6 @@ size_t proctab_stop_all(bool all, size_t *killed)
 	}
 	if (sent == 0 || nlive == 0)
 		return sent;
-	grace.tv_sec = (time_t)whole;
-	grace.tv_usec = (suseconds_t)((mpdd.opt.kill_grace - whole) * 1e6);
 	event_base_loopexit(mpdd.base, &grace);
 	event_base_dispatch(mpdd.base);
 	for (size_t i = 0; i < nprocs; i++) {

@@ -38,7 +38,6 @@
 #define QCHUNK_KEEP (64 * 1024)
 /* Room an item's reply needs besides the item: envelope, id, key. */
 #define ITEM_OVERHEAD 256
-#define TIMEOUT_MAX   31536000.0 /* a year */
 
 struct qchunk {
 	struct qchunk *next;
@@ -101,49 +100,40 @@ static struct hmap queues;
 static TAILQ_HEAD(, queue) pump_list = TAILQ_HEAD_INITIALIZER(pump_list);
 static struct event *pump_ev;
 
-#define NAME_PARAM                                                             \
-	{                                                                      \
-		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
-	}
-#define TIMEOUT_PARAM                                                  \
-	{                                                              \
-		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, TIMEOUT_MAX \
-	}
-
-const struct mpd_param queue_create_params[] = {
-	NAME_PARAM,
-	{ "maxsize", MPD_PT_INT, MPD_PF_RANGE, 0, 9007199254740991.0 },
+static const struct mpd_param create_params[] = {
+	PARAM_NAME,
+	PARAM_ID("maxsize", 0, 0),
 	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param queue_name_params[] = { NAME_PARAM, { NULL } };
-const struct mpd_param queue_put_params[] = {
-	NAME_PARAM,
+static const struct mpd_param name_params[] = { PARAM_NAME, { NULL } };
+static const struct mpd_param put_params[] = {
+	PARAM_NAME,
 	{ "item", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	TIMEOUT_PARAM,
+	PARAM_TIMEOUT,
 	{ NULL },
 };
-const struct mpd_param queue_get_params[] = {
-	NAME_PARAM,
-	TIMEOUT_PARAM,
+static const struct mpd_param get_params[] = {
+	PARAM_NAME,
+	PARAM_TIMEOUT,
 	{ NULL },
 };
-const struct mpd_param queue_put_many_params[] = {
-	NAME_PARAM,
+static const struct mpd_param put_many_params[] = {
+	PARAM_NAME,
 	{ "items", MPD_PT_ARRAY, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 },
-	TIMEOUT_PARAM,
+	PARAM_TIMEOUT,
 	{ NULL },
 };
-const struct mpd_param queue_get_many_params[] = {
-	NAME_PARAM,
+static const struct mpd_param get_many_params[] = {
+	PARAM_NAME,
 	{ "max", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, 1,
 	  MPD_MAX_GET_MANY },
-	TIMEOUT_PARAM,
+	PARAM_TIMEOUT,
 	{ NULL },
 };
-const struct mpd_param queue_join_params[] = {
-	NAME_PARAM,
-	TIMEOUT_PARAM,
+static const struct mpd_param join_params[] = {
+	PARAM_NAME,
+	PARAM_TIMEOUT,
 	{ NULL },
 };
 
@@ -776,29 +766,26 @@ static void queue_pump(struct queue *q)
 
 /* --- the methods --- */
 
-/* The queue params name, or NULL with r answered (not_found). */
-static struct queue *lookup(struct req *r, json_t *params)
+static void *by_name(const char *name)
 {
-	const char *name;
-	struct queue *q;
-
-	if (!broker_name_ok(r, params, &name))
-		return NULL;
-	q = hmap_get(&queues, name);
-	if (q == NULL)
-		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no queue named \"%s\"",
-			  name);
-	return q;
+	return hmap_get(&queues, name);
 }
 
-void queue_create(struct req *r, json_t *params)
+static const struct target_type queue_target = {
+	.noun = "queue",
+	.by_name = by_name,
+	.bounded_name = true,
+};
+
+static void queue_create(struct req *r, json_t *params, void *target)
 {
 	json_t *maxsize = json_object_get(params, "maxsize");
 	const char *name;
 	struct queue *q;
 
-	if (!broker_name_ok(r, params, &name))
+	if (!req_name_ok(r, json_object_get(params, "name")))
 		return;
+	name = json_string_value(json_object_get(params, "name"));
 	q = hmap_get(&queues, name);
 	if (q != NULL) {
 		if (!json_is_true(json_object_get(params, "exist_ok"))) {
@@ -911,18 +898,15 @@ static void free_items(char **items, size_t *lens, size_t n)
 
 /* queue.put and queue.put_many: n items (from the param field), all or
  * nothing. */
-static void put(struct req *r, json_t *params, const char *field, json_t **in,
-		size_t n)
+static void put(struct req *r, json_t *params, struct queue *q,
+		const char *field, json_t **in, size_t n)
 {
 	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = lookup(r, params);
 	char **items;
 	size_t *lens;
 	uint64_t bytes;
 	struct qwait *w;
 
-	if (q == NULL)
-		return;
 	if (q->closed) {
 		req_error(r, MPD_RPC_CLOSED, NULL, "queue \"%s\" is closed",
 			  q->name);
@@ -982,14 +966,14 @@ static void put(struct req *r, json_t *params, const char *field, json_t **in,
 	broker_bytes((int64_t)bytes);
 }
 
-void queue_put(struct req *r, json_t *params)
+static void queue_put(struct req *r, json_t *params, void *target)
 {
 	json_t *item = json_object_get(params, "item");
 
-	put(r, params, "item", &item, 1);
+	put(r, params, target, "item", &item, 1);
 }
 
-void queue_put_many(struct req *r, json_t *params)
+static void queue_put_many(struct req *r, json_t *params, void *target)
 {
 	json_t *items = json_object_get(params, "items");
 	size_t n = json_array_size(items);
@@ -1001,19 +985,17 @@ void queue_put_many(struct req *r, json_t *params)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(items, i);
-	put(r, params, "items", v, n);
+	put(r, params, target, "items", v, n);
 	free(v);
 }
 
 /* queue.get and queue.get_many. */
-static void get(struct req *r, json_t *params, size_t max, bool many)
+static void get(struct req *r, json_t *params, struct queue *q, size_t max,
+		bool many)
 {
 	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = lookup(r, params);
 	struct qwait *w;
 
-	if (q == NULL)
-		return;
 	if (q->size > 0 && q->ngetters > 0)
 		/* Getters that wait for output room come first. */
 		queue_pump(q);
@@ -1055,23 +1037,21 @@ static void get(struct req *r, json_t *params, size_t max, bool many)
 	}
 }
 
-void queue_get(struct req *r, json_t *params)
+static void queue_get(struct req *r, json_t *params, void *target)
 {
-	get(r, params, 1, false);
+	get(r, params, target, 1, false);
 }
 
-void queue_get_many(struct req *r, json_t *params)
+static void queue_get_many(struct req *r, json_t *params, void *target)
 {
-	get(r, params,
+	get(r, params, target,
 	    (size_t)json_integer_value(json_object_get(params, "max")), true);
 }
 
-void queue_size(struct req *r, json_t *params)
+static void queue_size(struct req *r, json_t *params, void *target)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = target;
 
-	if (q == NULL)
-		return;
 	req_result(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
 				"size", (json_int_t)q->size, "maxsize",
 				(json_int_t)q->maxsize, "unfinished",
@@ -1082,13 +1062,11 @@ void queue_size(struct req *r, json_t *params)
 				(json_int_t)q->nheld));
 }
 
-void queue_task_done(struct req *r, json_t *params)
+static void queue_task_done(struct req *r, json_t *params, void *target)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = target;
 	struct qwait *w;
 
-	if (q == NULL)
-		return;
 	if (q->unfinished == 0) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "task_done called more times than items were put "
@@ -1109,13 +1087,11 @@ void queue_task_done(struct req *r, json_t *params)
 		   json_pack("{s:I}", "unfinished", (json_int_t)q->unfinished));
 }
 
-void queue_join(struct req *r, json_t *params)
+static void queue_join(struct req *r, json_t *params, void *target)
 {
 	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = lookup(r, params);
+	struct queue *q = target;
 
-	if (q == NULL)
-		return;
 	if (q->unfinished == 0 ||
 	    (timeout != NULL && json_number_value(timeout) == 0)) {
 		req_result(r,
@@ -1126,12 +1102,10 @@ void queue_join(struct req *r, json_t *params)
 	qwait_park(q, r, QW_JOIN, params);
 }
 
-void queue_close(struct req *r, json_t *params)
+static void queue_close(struct req *r, json_t *params, void *target)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = target;
 
-	if (q == NULL)
-		return;
 	if (!q->closed) {
 		q->closed = true;
 		qwait_fail_all(&q->putters, MPD_RPC_CLOSED, "was closed",
@@ -1163,12 +1137,10 @@ static void queue_free(struct queue *q)
 	free(q);
 }
 
-void queue_delete(struct req *r, json_t *params)
+static void queue_delete(struct req *r, json_t *params, void *target)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = target;
 
-	if (q == NULL)
-		return;
 	queue_free(q);
 	req_result(r, json_object());
 }
@@ -1187,7 +1159,7 @@ static const char *queue_name(void *o)
 	return ((struct queue *)o)->name;
 }
 
-void queue_list(struct req *r, json_t *params)
+static void queue_list(struct req *r, json_t *params, void *target)
 {
 	broker_reply_list(r, "queues", hmap_values(&queues), queues.n,
 			  queue_row, queue_name);
@@ -1224,3 +1196,23 @@ void queue_conn_room(struct conn *c)
 			pump_later(w->q);
 	}
 }
+
+const struct method queue_methods[] = {
+	{ MPD_METHOD_QUEUE_CLOSE, queue_close, name_params, &queue_target, 0 },
+	{ MPD_METHOD_QUEUE_CREATE, queue_create, create_params, NULL, 0 },
+	{ MPD_METHOD_QUEUE_DELETE, queue_delete, name_params, &queue_target,
+	  0 },
+	{ MPD_METHOD_QUEUE_GET, queue_get, get_params, &queue_target,
+	  METHOD_TAKES },
+	{ MPD_METHOD_QUEUE_GET_MANY, queue_get_many, get_many_params,
+	  &queue_target, METHOD_TAKES },
+	{ MPD_METHOD_QUEUE_JOIN, queue_join, join_params, &queue_target, 0 },
+	{ MPD_METHOD_QUEUE_LIST, queue_list, no_params, NULL, 0 },
+	{ MPD_METHOD_QUEUE_PUT, queue_put, put_params, &queue_target, 0 },
+	{ MPD_METHOD_QUEUE_PUT_MANY, queue_put_many, put_many_params,
+	  &queue_target, 0 },
+	{ MPD_METHOD_QUEUE_SIZE, queue_size, name_params, &queue_target, 0 },
+	{ MPD_METHOD_QUEUE_TASK_DONE, queue_task_done, name_params,
+	  &queue_target, 0 },
+	{ 0 },
+};

@@ -43,71 +43,59 @@ struct array {
 
 static struct hmap values, arrays;
 
-#define NAME_PARAM                                                             \
-	{                                                                      \
-		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
-	}
-#define INDEX_RANGE -9007199254740991.0, 9007199254740991.0
-
-const struct mpd_param value_create_params[] = {
-	NAME_PARAM,
+static const struct mpd_param value_create_params[] = {
+	PARAM_NAME,
 	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
 	{ "value", MPD_PT_ANY, 0, 0, 0 },
 	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param value_name_params[] = { NAME_PARAM, { NULL } };
-const struct mpd_param value_set_params[] = {
-	NAME_PARAM,
+static const struct mpd_param value_name_params[] = { PARAM_NAME, { NULL } };
+static const struct mpd_param value_set_params[] = {
+	PARAM_NAME,
 	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param value_add_params[] = {
-	NAME_PARAM,
+static const struct mpd_param value_add_params[] = {
+	PARAM_NAME,
 	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param value_cas_params[] = {
-	NAME_PARAM,
+static const struct mpd_param value_cas_params[] = {
+	PARAM_NAME,
 	{ "expected", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
 	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param array_create_params[] = {
-	NAME_PARAM,
+static const struct mpd_param array_create_params[] = {
+	PARAM_NAME,
 	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
 	{ "length", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_ARRAY_LENGTH },
 	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
 	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param array_get_params[] = {
-	NAME_PARAM,
-	{ "index", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ "start", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ "stop", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+static const struct mpd_param array_get_params[] = {
+	PARAM_NAME,
+	PARAM_INDEX("index", 0),
+	PARAM_INDEX("start", 0),
+	PARAM_INDEX("stop", 0),
 	{ NULL },
 };
-const struct mpd_param array_set_params[] = {
-	NAME_PARAM,
-	{ "index", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+static const struct mpd_param array_set_params[] = {
+	PARAM_NAME,
+	PARAM_INDEX("index", 0),
 	{ "value", MPD_PT_NUMBER, 0, 0, 0 },
-	{ "start", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
+	PARAM_INDEX("start", 0),
 	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
 	{ NULL },
 };
-const struct mpd_param array_add_params[] = {
-	NAME_PARAM,
-	{ "index", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, INDEX_RANGE },
+static const struct mpd_param array_add_params[] = {
+	PARAM_NAME,
+	PARAM_INDEX("index", MPD_PF_REQUIRED),
 	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
 	{ NULL },
 };
-
-static void bad_param(struct req *r, const char *field, const char *msg)
-{
-	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
-		  "\"%s\": %s", field, msg);
-}
 
 /* Is v (a param given as field) too deep to keep? Then r is answered. */
 static bool too_deep(struct req *r, const char *field, const json_t *v)
@@ -183,31 +171,26 @@ static uint64_t value_size(const json_t *v)
 	return 16;
 }
 
-static struct value *value_lookup(struct req *r, json_t *params)
+static void *value_by_name(const char *name)
 {
-	const char *name;
-	struct value *v;
-
-	if (!broker_name_ok(r, params, &name))
-		return NULL;
-	v = hmap_get(&values, name);
-	if (v == NULL)
-		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no value named \"%s\"",
-			  name);
-	return v;
+	return hmap_get(&values, name);
 }
+
+static const struct target_type value_target = {
+	.noun = "value",
+	.by_name = value_by_name,
+	.bounded_name = true,
+};
 
 static void type_error(struct req *r, const char *field, enum vtype t)
 {
-	char msg[96];
-
-	snprintf(msg, sizeof(msg), "expected %s: the value's type is %s",
-		 t == V_INT    ? "an integer" :
-		 t == V_FLOAT  ? "a number" :
-		 t == V_STRING ? "a string" :
-				 "JSON",
-		 vtype_names[t]);
-	bad_param(r, field, msg);
+	req_bad_param(r, field, "\"%s\": expected %s: the value's type is %s",
+		      field,
+		      t == V_INT    ? "an integer" :
+		      t == V_FLOAT  ? "a number" :
+		      t == V_STRING ? "a string" :
+				      "JSON",
+		      vtype_names[t]);
 }
 
 /* Replace v's value by nv (stolen), if the bytes fit. */
@@ -226,19 +209,21 @@ static bool value_store(struct req *r, struct value *v, json_t *nv)
 	return true;
 }
 
-void value_create(struct req *r, json_t *params)
+static void value_create(struct req *r, json_t *params, void *target)
 {
 	json_t *init = json_object_get(params, "value"), *nv;
 	const char *name, *tname;
 	struct value *v;
 	int t;
 
-	if (!broker_name_ok(r, params, &name))
+	if (!req_name_ok(r, json_object_get(params, "name")))
 		return;
+	name = json_string_value(json_object_get(params, "name"));
 	tname = json_string_value(json_object_get(params, "type"));
 	t = vtype_parse(tname);
 	if (t < 0) {
-		bad_param(r, "type", "expected int, float, string or json");
+		req_bad_param(r, "type", "\"type\": %s",
+			      "expected int, float, string or json");
 		return;
 	}
 	v = hmap_get(&values, name);
@@ -293,21 +278,20 @@ void value_create(struct req *r, json_t *params)
 				tname, "value", nv, "created", 1));
 }
 
-void value_get(struct req *r, json_t *params)
+static void value_get(struct req *r, json_t *params, void *target)
 {
-	struct value *v = value_lookup(r, params);
+	struct value *v = target;
 
-	if (v != NULL)
-		req_result(r, json_pack("{s:O, s:s}", "value", v->v, "type",
-					vtype_names[v->type]));
+	req_result(r, json_pack("{s:O, s:s}", "value", v->v, "type",
+				vtype_names[v->type]));
 }
 
-void value_set(struct req *r, json_t *params)
+static void value_set(struct req *r, json_t *params, void *target)
 {
-	struct value *v = value_lookup(r, params);
+	struct value *v = target;
 	json_t *nv;
 
-	if (v == NULL || too_deep(r, "value", json_object_get(params, "value")))
+	if (too_deep(r, "value", json_object_get(params, "value")))
 		return;
 	nv = coerce(v->type, json_object_get(params, "value"));
 	if (nv == NULL) {
@@ -324,21 +308,19 @@ static bool add_int(int64_t a, int64_t b, int64_t *out)
 	return !__builtin_add_overflow(a, b, out);
 }
 
-void value_add(struct req *r, json_t *params)
+static void value_add(struct req *r, json_t *params, void *target)
 {
 	json_t *delta = json_object_get(params, "delta");
-	struct value *v = value_lookup(r, params);
+	struct value *v = target;
 	char what[MPD_MAX_NAME + 16];
 	int64_t sum;
 	double fsum;
 
-	if (v == NULL)
-		return;
 	snprintf(what, sizeof(what), "value \"%s\"", v->name);
 	if (v->type == V_INT) {
 		if (!json_is_integer(delta)) {
-			bad_param(r, "delta",
-				  "expected an integer for an int value");
+			req_bad_param(r, "delta", "\"delta\": %s",
+				      "expected an integer for an int value");
 			return;
 		}
 		if (!add_int(json_integer_value(v->v),
@@ -362,14 +344,13 @@ void value_add(struct req *r, json_t *params)
 	req_result(r, json_pack("{s:O}", "value", v->v));
 }
 
-void value_cas(struct req *r, json_t *params)
+static void value_cas(struct req *r, json_t *params, void *target)
 {
-	struct value *v = value_lookup(r, params);
+	struct value *v = target;
 	json_t *expected, *nv;
 	bool equal;
 
-	if (v == NULL ||
-	    too_deep(r, "expected", json_object_get(params, "expected")) ||
+	if (too_deep(r, "expected", json_object_get(params, "expected")) ||
 	    too_deep(r, "value", json_object_get(params, "value")))
 		return;
 	expected = coerce(v->type, json_object_get(params, "expected"));
@@ -409,12 +390,10 @@ static void value_free(struct value *v)
 	free(v);
 }
 
-void value_delete(struct req *r, json_t *params)
+static void value_delete(struct req *r, json_t *params, void *target)
 {
-	struct value *v = value_lookup(r, params);
+	struct value *v = target;
 
-	if (v == NULL)
-		return;
 	value_free(v);
 	req_result(r, json_object());
 }
@@ -432,7 +411,7 @@ static const char *value_name(void *o)
 	return ((struct value *)o)->name;
 }
 
-void value_list(struct req *r, json_t *params)
+static void value_list(struct req *r, json_t *params, void *target)
 {
 	broker_reply_list(r, "values", hmap_values(&values), values.n,
 			  value_row, value_name);
@@ -440,19 +419,16 @@ void value_list(struct req *r, json_t *params)
 
 /* --- arrays --- */
 
-static struct array *array_lookup(struct req *r, json_t *params)
+static void *array_by_name(const char *name)
 {
-	const char *name;
-	struct array *a;
-
-	if (!broker_name_ok(r, params, &name))
-		return NULL;
-	a = hmap_get(&arrays, name);
-	if (a == NULL)
-		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no array named \"%s\"",
-			  name);
-	return a;
+	return hmap_get(&arrays, name);
 }
+
+static const struct target_type array_target = {
+	.noun = "array",
+	.by_name = array_by_name,
+	.bounded_name = true,
+};
 
 static json_t *array_elem(const struct array *a, size_t i)
 {
@@ -499,7 +475,7 @@ static size_t clamp_bound(const struct array *a, json_t *b, size_t dflt)
 	return v > (json_int_t)a->len ? a->len : (size_t)v;
 }
 
-void array_create(struct req *r, json_t *params)
+static void array_create(struct req *r, json_t *params, void *target)
 {
 	json_t *length = json_object_get(params, "length");
 	json_t *init = json_object_get(params, "values"), *e;
@@ -508,29 +484,33 @@ void array_create(struct req *r, json_t *params)
 	size_t len, i;
 	bool is_float;
 
-	if (!broker_name_ok(r, params, &name))
+	if (!req_name_ok(r, json_object_get(params, "name")))
 		return;
+	name = json_string_value(json_object_get(params, "name"));
 	tname = json_string_value(json_object_get(params, "type"));
 	if (strcmp(tname, "int") != 0 && strcmp(tname, "float") != 0) {
-		bad_param(r, "type", "expected int or float");
+		req_bad_param(r, "type", "\"type\": %s",
+			      "expected int or float");
 		return;
 	}
 	is_float = strcmp(tname, "float") == 0;
 	if ((length == NULL) == (init == NULL)) {
-		bad_param(r, "length", "give exactly one of length and values");
+		req_bad_param(r, "length", "\"length\": %s",
+			      "give exactly one of length and values");
 		return;
 	}
 	len = length != NULL ? (size_t)json_integer_value(length) :
 			       json_array_size(init);
 	if (len > MPD_MAX_ARRAY_LENGTH) {
-		bad_param(r, "values", "too many elements");
+		req_bad_param(r, "values", "\"values\": %s",
+			      "too many elements");
 		return;
 	}
 	json_array_foreach (init, i, e) {
 		if (is_float ? !json_is_number(e) : !json_is_integer(e)) {
-			bad_param(r, "values",
-				  is_float ? "expected numbers" :
-					     "expected integers");
+			req_bad_param(r, "values", "\"values\": %s",
+				      is_float ? "expected numbers" :
+						 "expected integers");
 			return;
 		}
 	}
@@ -575,24 +555,23 @@ void array_create(struct req *r, json_t *params)
 			     tname, "length", (json_int_t)len, "created", 1));
 }
 
-void array_get(struct req *r, json_t *params)
+static void array_get(struct req *r, json_t *params, void *target)
 {
 	json_t *index = json_object_get(params, "index");
-	struct array *a = array_lookup(r, params);
+	struct array *a = target;
 	json_t *list;
 	size_t i, start, stop;
 
-	if (a == NULL)
-		return;
 	if (index != NULL) {
 		if (json_object_get(params, "start") != NULL ||
 		    json_object_get(params, "stop") != NULL) {
-			bad_param(r, "index",
-				  "give an index or a slice, not both");
+			req_bad_param(r, "index", "\"index\": %s",
+				      "give an index or a slice, not both");
 			return;
 		}
 		if (!resolve_index(a, json_integer_value(index), &i)) {
-			bad_param(r, "index", "out of range");
+			req_bad_param(r, "index", "\"index\": %s",
+				      "out of range");
 			return;
 		}
 		req_result(r, json_pack("{s:o}", "value", array_elem(a, i)));
@@ -613,26 +592,25 @@ void array_get(struct req *r, json_t *params)
 	req_result(r, json_pack("{s:o}", "values", list));
 }
 
-void array_set(struct req *r, json_t *params)
+static void array_set(struct req *r, json_t *params, void *target)
 {
 	json_t *index = json_object_get(params, "index");
 	json_t *value = json_object_get(params, "value");
 	json_t *start = json_object_get(params, "start");
 	json_t *vals = json_object_get(params, "values"), *e;
-	struct array *a = array_lookup(r, params);
+	struct array *a = target;
 	size_t i, from;
 
-	if (a == NULL)
-		return;
 	if (index != NULL && value != NULL && start == NULL && vals == NULL) {
 		if (!resolve_index(a, json_integer_value(index), &i)) {
-			bad_param(r, "index", "out of range");
+			req_bad_param(r, "index", "\"index\": %s",
+				      "out of range");
 			return;
 		}
 		if (!elem_ok(a, value)) {
-			bad_param(r, "value",
-				  a->is_float ? "expected a number" :
-						"expected an integer");
+			req_bad_param(r, "value", "\"value\": %s",
+				      a->is_float ? "expected a number" :
+						    "expected an integer");
 			return;
 		}
 		elem_set(a, i, value);
@@ -640,21 +618,26 @@ void array_set(struct req *r, json_t *params)
 		return;
 	}
 	if (start == NULL || vals == NULL || index != NULL || value != NULL) {
-		bad_param(r,
-			  index != NULL || value != NULL ? "value" : "values",
-			  "give index and value, or start and values");
+		const char *field = index != NULL || value != NULL ? "value" :
+								     "values";
+
+		req_bad_param(r, field,
+			      "\"%s\": give index and value, or start and "
+			      "values",
+			      field);
 		return;
 	}
 	if (!resolve_index(a, json_integer_value(start), &from) ||
 	    json_array_size(vals) > a->len - from) {
-		bad_param(r, "values", "the slice does not fit the array");
+		req_bad_param(r, "values", "\"values\": %s",
+			      "the slice does not fit the array");
 		return;
 	}
 	json_array_foreach (vals, i, e) {
 		if (!elem_ok(a, e)) {
-			bad_param(r, "values",
-				  a->is_float ? "expected numbers" :
-						"expected integers");
+			req_bad_param(r, "values", "\"values\": %s",
+				      a->is_float ? "expected numbers" :
+						    "expected integers");
 			return;
 		}
 	}
@@ -663,19 +646,17 @@ void array_set(struct req *r, json_t *params)
 	req_result(r, json_object());
 }
 
-void array_add(struct req *r, json_t *params)
+static void array_add(struct req *r, json_t *params, void *target)
 {
 	json_t *delta = json_object_get(params, "delta");
-	struct array *a = array_lookup(r, params);
+	struct array *a = target;
 	char what[MPD_MAX_NAME + 48];
 	size_t i;
 
-	if (a == NULL)
-		return;
 	if (!resolve_index(a,
 			   json_integer_value(json_object_get(params, "index")),
 			   &i)) {
-		bad_param(r, "index", "out of range");
+		req_bad_param(r, "index", "\"index\": %s", "out of range");
 		return;
 	}
 	snprintf(what, sizeof(what), "array \"%s\"[%zu]", a->name, i);
@@ -694,8 +675,8 @@ void array_add(struct req *r, json_t *params)
 		int64_t sum;
 
 		if (!json_is_integer(delta)) {
-			bad_param(r, "delta",
-				  "expected an integer for an int array");
+			req_bad_param(r, "delta", "\"delta\": %s",
+				      "expected an integer for an int array");
 			return;
 		}
 		if (!add_int(a->e.i[i], json_integer_value(delta), &sum)) {
@@ -721,12 +702,10 @@ static void array_free(struct array *a)
 	free(a);
 }
 
-void array_delete(struct req *r, json_t *params)
+static void array_delete(struct req *r, json_t *params, void *target)
 {
-	struct array *a = array_lookup(r, params);
+	struct array *a = target;
 
-	if (a == NULL)
-		return;
 	array_free(a);
 	req_result(r, json_object());
 }
@@ -745,7 +724,7 @@ static const char *array_name(void *o)
 	return ((struct array *)o)->name;
 }
 
-void array_list(struct req *r, json_t *params)
+static void array_list(struct req *r, json_t *params, void *target)
 {
 	broker_reply_list(r, "arrays", hmap_values(&arrays), arrays.n,
 			  array_row, array_name);
@@ -768,3 +747,23 @@ void value_shutdown(void)
 	hmap_free(&values);
 	hmap_free(&arrays);
 }
+
+const struct method value_methods[] = {
+	{ MPD_METHOD_ARRAY_ADD, array_add, array_add_params, &array_target, 0 },
+	{ MPD_METHOD_ARRAY_CREATE, array_create, array_create_params, NULL, 0 },
+	{ MPD_METHOD_ARRAY_DELETE, array_delete, value_name_params,
+	  &array_target, 0 },
+	{ MPD_METHOD_ARRAY_GET, array_get, array_get_params, &array_target, 0 },
+	{ MPD_METHOD_ARRAY_LIST, array_list, no_params, NULL, 0 },
+	{ MPD_METHOD_ARRAY_SET, array_set, array_set_params, &array_target, 0 },
+	{ MPD_METHOD_VALUE_ADD, value_add, value_add_params, &value_target, 0 },
+	{ MPD_METHOD_VALUE_CAS, value_cas, value_cas_params, &value_target, 0 },
+	{ MPD_METHOD_VALUE_CREATE, value_create, value_create_params, NULL, 0 },
+	{ MPD_METHOD_VALUE_DELETE, value_delete, value_name_params,
+	  &value_target, 0 },
+	{ MPD_METHOD_VALUE_GET, value_get, value_name_params, &value_target,
+	  0 },
+	{ MPD_METHOD_VALUE_LIST, value_list, no_params, NULL, 0 },
+	{ MPD_METHOD_VALUE_SET, value_set, value_set_params, &value_target, 0 },
+	{ 0 },
+};
