@@ -47,20 +47,6 @@ void broker_bytes(int64_t delta)
 	broker.bytes += (uint64_t)delta;
 }
 
-/*
- * The "timeout" param as a timeval. Returns false when there is none
- * (wait as long as it takes).
- */
-bool broker_timeout(json_t *params, struct timeval *tv)
-{
-	json_t *t = json_object_get(params, "timeout");
-
-	if (t == NULL)
-		return false;
-	*tv = timeval_of(json_number_value(t));
-	return true;
-}
-
 /* The broker part of daemon.info (a new reference). */
 json_t *broker_info(void)
 {

@@ -13,6 +13,11 @@
  * member is answered; the holds of queue items their replies carry wait
  * with them, and go back if the batch is cancelled.
  *
+ * Parking is one mechanism for every noun (as redis's blocked.c): a
+ * parked request waits on its owner's list of waiters, with an optional
+ * timeout whose timer it carries; it is woken by being answered, expires
+ * through its owner's callback, and is cancelled with its connection.
+ *
  * A method that takes from the broker (METHOD_TAKES) is not run for a
  * notification: nothing it took could be handed over.
  *
@@ -166,6 +171,9 @@ static void req_free(struct req *r)
 		r->hold->release(r->hold, false);
 	json_decref(r->id);
 	if (r->parked) {
+		req_unwait(r);
+		if (r->timer != NULL)
+			event_free(r->timer);
 		TAILQ_REMOVE(&c->parked, r, entry);
 		c->nparked--;
 		mpdd.parked--;
@@ -368,19 +376,70 @@ struct timeval timeval_of(double seconds)
 	return tv;
 }
 
-/*
- * Keep r open after its handler returns; it is answered later through
- * req_result()/req_error(). If the connection closes first, cancel(r) is
- * called (the owner unhooks r; cancel_arg is for it) and r is freed.
- */
-void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
+static void park_expire_cb(evutil_socket_t fd, short events, void *arg)
 {
+	struct req *r = arg;
+
+	r->expire(r);
+}
+
+/*
+ * Park r: keep it open after its handler returns, to be answered later
+ * through req_result()/req_error() (which unpark it). It goes last on
+ * waitq (NULL: on none), the owner's list of what waits for one thing,
+ * and leaves it when answered or cancelled. If timeout >= 0 seconds pass
+ * first, expire(r) unhooks the owner's state and answers r. If the
+ * connection closes first, cancel(r) (may be NULL) unhooks it and r is
+ * freed unanswered. arg is for the callbacks (r->park_arg). Returns 0, or
+ * -1 with r answered (no timer could be armed) and nothing parked.
+ */
+int req_park(struct req *r, struct req_list *waitq,
+	     void (*cancel)(struct req *), void (*expire)(struct req *),
+	     void *arg, double timeout)
+{
+	if (timeout >= 0) {
+		struct timeval tv = timeval_of(timeout);
+
+		r->timer = evtimer_new(mpdd.base, park_expire_cb, r);
+		if (r->timer == NULL || evtimer_add(r->timer, &tv) == -1) {
+			if (r->timer != NULL)
+				event_free(r->timer);
+			r->timer = NULL;
+			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+				  "cannot arm a timer");
+			return -1;
+		}
+	}
 	r->cancel = cancel;
-	r->cancel_arg = arg;
+	r->expire = expire;
+	r->park_arg = arg;
 	r->parked = true;
 	TAILQ_INSERT_TAIL(&r->conn->parked, r, entry);
 	r->conn->nparked++;
 	mpdd.parked++;
+	if (waitq != NULL) {
+		r->waitq = waitq;
+		TAILQ_INSERT_TAIL(waitq, r, wait_entry);
+	}
+	return 0;
+}
+
+/* Take parked r off its waiters' list early (it is answered next). */
+void req_unwait(struct req *r)
+{
+	if (r->waitq != NULL) {
+		TAILQ_REMOVE(r->waitq, r, wait_entry);
+		r->waitq = NULL;
+	}
+}
+
+/* The "timeout" param in seconds, or -1 when there is none (wait as long
+ * as it takes). */
+double req_timeout(json_t *params)
+{
+	json_t *t = json_object_get(params, "timeout");
+
+	return t != NULL ? json_number_value(t) : -1;
 }
 
 /*

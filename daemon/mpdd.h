@@ -206,16 +206,21 @@ void conn_parked_done(struct conn *c);
 /*
  * One request being answered. A handler either answers before it returns
  * (req_result/req_error) or parks the request (req_park) and answers it
- * later; a parked request whose connection closes is cancelled through
- * its cancel callback and then freed.
+ * later: when what it waits for happens (the owner wakes it by answering
+ * it), when its timeout passes (expire), or never, when its connection
+ * closes first (cancel, and then it is freed).
  */
 struct req {
 	TAILQ_ENTRY(req) entry; /* on conn->parked while parked */
+	TAILQ_ENTRY(req) wait_entry; /* on *waitq while parked on one */
+	struct req_list *waitq; /* the waiters it is one of, or NULL */
 	struct conn *conn;
 	json_t *id; /* owned; NULL for a notification */
 	struct batch *batch; /* NULL unless part of a batch */
-	void (*cancel)(struct req *);
-	void *cancel_arg;
+	void (*cancel)(struct req *); /* its connection closed */
+	void (*expire)(struct req *); /* its timeout passed: answer it */
+	void *park_arg; /* for the owner's callbacks */
+	struct event *timer; /* while parked with a timeout */
 	struct hold *hold; /* given back unless the reply is delivered */
 	bool parked;
 };
@@ -289,7 +294,11 @@ void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 bool req_name_ok(struct req *r, const json_t *name);
 void req_bad_param(struct req *r, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void req_park(struct req *r, void (*cancel)(struct req *), void *arg);
+int req_park(struct req *r, struct req_list *waitq,
+	     void (*cancel)(struct req *), void (*expire)(struct req *),
+	     void *arg, double timeout);
+void req_unwait(struct req *r);
+double req_timeout(json_t *params);
 struct timeval timeval_of(double seconds);
 size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);
@@ -303,8 +312,6 @@ enum proc_state {
 	PROC_EXITED,
 	PROC_FAILED,
 };
-
-struct waiter;
 
 struct proc {
 	int64_t id;
@@ -334,7 +341,7 @@ struct proc {
 	double created, started, ended;
 	json_t *error; /* why the start failed */
 	struct req *start_req;
-	TAILQ_HEAD(, waiter) waiters;
+	struct req_list joiners; /* parked process.join requests */
 	struct event *kill_timer;
 	TAILQ_ENTRY(proc) ended_entry; /* on the retention list */
 	uint64_t cost; /* bytes counted while not started */
@@ -454,7 +461,6 @@ struct broker_stats {
 extern struct broker_stats broker;
 bool broker_room(struct req *r, size_t objects, uint64_t bytes);
 void broker_bytes(int64_t delta);
-bool broker_timeout(json_t *params, struct timeval *tv);
 json_t *broker_info(void);
 void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));

@@ -269,7 +269,7 @@ static bool all_digits(const char *s)
 
 static void start_cancel(struct req *r)
 {
-	struct proc *p = r->cancel_arg;
+	struct proc *p = r->park_arg;
 
 	p->start_req = NULL;
 }
@@ -307,7 +307,7 @@ static void start(struct req *r, struct proc *p)
 	}
 	proctab_starting(p);
 	p->start_req = r;
-	req_park(r, start_cancel, p);
+	req_park(r, NULL, start_cancel, NULL, p, -1);
 	spawner_start_proc(p);
 }
 
@@ -516,7 +516,7 @@ static void process_start(struct req *r, json_t *params, void *target)
 
 static void process_join(struct req *r, json_t *params, void *target)
 {
-	json_t *timeout = json_object_get(params, "timeout");
+	double timeout = req_timeout(params);
 	struct proc *p = target;
 
 	if (p->state == PROC_CREATED) {
@@ -525,11 +525,11 @@ static void process_join(struct req *r, json_t *params, void *target)
 		return;
 	}
 	if (p->state == PROC_EXITED || p->state == PROC_FAILED ||
-	    (timeout != NULL && json_number_value(timeout) == 0)) {
+	    timeout == 0) {
 		reply_record(r, p, false);
 		return;
 	}
-	proctab_join(p, r, timeout != NULL ? json_number_value(timeout) : -1);
+	proctab_join(p, r, timeout);
 }
 
 static void send_signal(struct req *r, json_t *params, struct proc *p, int sig)

@@ -37,14 +37,6 @@
 
 #include "mpdd.h"
 
-/* A parked process.join. */
-struct waiter {
-	TAILQ_ENTRY(waiter) entry;
-	struct proc *proc;
-	struct req *req;
-	struct event *timer;
-};
-
 static struct proc **procs;
 static size_t nprocs, cap_procs;
 static size_t nlive; /* STARTING or RUNNING */
@@ -275,7 +267,7 @@ struct proc *proctab_new(const char *name, uid_t uid, gid_t gid, uint64_t cost)
 	p->pidfd = -1;
 	p->fds[0] = p->fds[1] = p->fds[2] = -1;
 	p->created = now_wall();
-	TAILQ_INIT(&p->waiters);
+	TAILQ_INIT(&p->joiners);
 	procs[nprocs++] = p;
 	return p;
 }
@@ -684,28 +676,16 @@ static void reply_record(struct req *r, const struct proc *p)
 	proctab_reply(r, p, false);
 }
 
-static void waiter_free(struct waiter *w)
-{
-	TAILQ_REMOVE(&w->proc->waiters, w, entry);
-	if (w->timer != NULL)
-		event_free(w->timer);
-	free(w);
-}
-
 /* p ended (exited or failed): answer its joiners, keep it for retention. */
 static void proctab_ended(struct proc *p)
 {
-	struct waiter *w;
+	struct req *r;
 
 	p->ended = now_wall();
 	TAILQ_INSERT_TAIL(&ended, p, ended_entry);
 	nended++;
-	while ((w = TAILQ_FIRST(&p->waiters)) != NULL) {
-		struct req *r = w->req;
-
-		waiter_free(w);
+	while ((r = TAILQ_FIRST(&p->joiners)) != NULL)
 		reply_record(r, p);
-	}
 	if (p->kill_timer != NULL) {
 		event_free(p->kill_timer);
 		p->kill_timer = NULL;
@@ -832,19 +812,9 @@ int proctab_signal(struct proc *p, int sig, bool group)
 	return 0;
 }
 
-static void join_timeout_cb(evutil_socket_t fd, short events, void *arg)
+static void join_expire(struct req *r)
 {
-	struct waiter *w = arg;
-	struct req *r = w->req;
-	struct proc *p = w->proc;
-
-	waiter_free(w);
-	reply_record(r, p);
-}
-
-static void join_cancel(struct req *r)
-{
-	waiter_free(r->cancel_arg);
+	reply_record(r, r->park_arg);
 }
 
 /*
@@ -853,29 +823,7 @@ static void join_cancel(struct req *r)
  */
 void proctab_join(struct proc *p, struct req *r, double timeout)
 {
-	struct waiter *w = calloc(1, sizeof(*w));
-
-	if (w == NULL) {
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
-	}
-	w->proc = p;
-	w->req = r;
-	if (timeout >= 0) {
-		struct timeval tv = timeval_of(timeout);
-
-		w->timer = evtimer_new(mpdd.base, join_timeout_cb, w);
-		if (w->timer == NULL || evtimer_add(w->timer, &tv) == -1) {
-			if (w->timer != NULL)
-				event_free(w->timer);
-			free(w);
-			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
-				  "cannot arm a timer");
-			return;
-		}
-	}
-	TAILQ_INSERT_TAIL(&p->waiters, w, entry);
-	req_park(r, join_cancel, w);
+	req_park(r, &p->joiners, NULL, join_expire, p, timeout);
 }
 
 static void kill_timer_cb(evutil_socket_t fd, short events, void *arg)

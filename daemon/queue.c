@@ -50,12 +50,10 @@ struct qchunk {
 
 enum qwait_kind { QW_GET, QW_PUT, QW_JOIN };
 
-/* A parked call. */
+/* What a parked call waits with (its req's park_arg). */
 struct qwait {
-	TAILQ_ENTRY(qwait) entry;
 	struct queue *q;
 	struct req *req;
-	struct event *timer;
 	enum qwait_kind kind;
 	size_t max; /* QW_GET: items wanted (get: 1) */
 	bool many; /* QW_GET: answer {"items"} instead of {"item"} */
@@ -64,8 +62,6 @@ struct qwait {
 	size_t nitems;
 	uint64_t bytes; /* QW_PUT: accounted while parked */
 };
-
-TAILQ_HEAD(qwait_list, qwait);
 
 struct qhold;
 
@@ -77,7 +73,7 @@ struct queue {
 	size_t unfinished;
 	bool closed;
 	struct qchunk *head, *tail;
-	struct qwait_list getters, putters, joiners;
+	struct req_list getters, putters, joiners; /* parked, in order */
 	size_t ngetters, nputters;
 	TAILQ_HEAD(, qhold) holds; /* items out in replies not yet written */
 	size_t nheld;
@@ -588,18 +584,12 @@ static void qwait_free(struct qwait *w)
 	struct queue *q = w->q;
 
 	if (q != NULL) {
-		if (w->kind == QW_GET) {
-			TAILQ_REMOVE(&q->getters, w, entry);
+		req_unwait(w->req);
+		if (w->kind == QW_GET)
 			q->ngetters--;
-		} else if (w->kind == QW_PUT) {
-			TAILQ_REMOVE(&q->putters, w, entry);
+		else if (w->kind == QW_PUT)
 			q->nputters--;
-		} else {
-			TAILQ_REMOVE(&q->joiners, w, entry);
-		}
 	}
-	if (w->timer != NULL)
-		event_free(w->timer);
 	for (size_t i = 0; i < w->nitems; i++)
 		free(w->items[i]);
 	free(w->items);
@@ -610,13 +600,12 @@ static void qwait_free(struct qwait *w)
 
 static void qwait_cancel(struct req *r)
 {
-	qwait_free(r->cancel_arg);
+	qwait_free(r->park_arg);
 }
 
-static void qwait_timeout_cb(evutil_socket_t fd, short events, void *arg)
+static void qwait_expire(struct req *r)
 {
-	struct qwait *w = arg;
-	struct req *r = w->req;
+	struct qwait *w = r->park_arg;
 	struct queue *q = w->q;
 
 	switch (w->kind) {
@@ -646,8 +635,10 @@ static void qwait_timeout_cb(evutil_socket_t fd, short events, void *arg)
 static struct qwait *qwait_park(struct queue *q, struct req *r,
 				enum qwait_kind kind, json_t *params)
 {
+	struct req_list *l = kind == QW_GET ? &q->getters :
+			     kind == QW_PUT ? &q->putters :
+					      &q->joiners;
 	struct qwait *w = calloc(1, sizeof(*w));
-	struct timeval tv;
 
 	if (w == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -656,40 +647,26 @@ static struct qwait *qwait_park(struct queue *q, struct req *r,
 	w->q = q;
 	w->req = r;
 	w->kind = kind;
-	if (broker_timeout(params, &tv)) {
-		w->timer = evtimer_new(mpdd.base, qwait_timeout_cb, w);
-		if (w->timer == NULL || evtimer_add(w->timer, &tv) == -1) {
-			if (w->timer != NULL)
-				event_free(w->timer);
-			free(w);
-			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
-				  "cannot arm a timer");
-			return NULL;
-		}
+	if (req_park(r, l, qwait_cancel, qwait_expire, w,
+		     req_timeout(params)) == -1) {
+		free(w);
+		return NULL;
 	}
-	if (kind == QW_GET) {
-		TAILQ_INSERT_TAIL(&q->getters, w, entry);
+	if (kind == QW_GET)
 		q->ngetters++;
-	} else if (kind == QW_PUT) {
-		TAILQ_INSERT_TAIL(&q->putters, w, entry);
+	else if (kind == QW_PUT)
 		q->nputters++;
-	} else {
-		TAILQ_INSERT_TAIL(&q->joiners, w, entry);
-	}
-	req_park(r, qwait_cancel, w);
 	return w;
 }
 
 /* Answer every waiter of a list with an error (the queue closed). */
-static void qwait_fail_all(struct qwait_list *l, int code, const char *why,
+static void qwait_fail_all(struct req_list *l, int code, const char *why,
 			   const char *name)
 {
-	struct qwait *w;
+	struct req *r;
 
-	while ((w = TAILQ_FIRST(l)) != NULL) {
-		struct req *r = w->req;
-
-		qwait_free(w);
+	while ((r = TAILQ_FIRST(l)) != NULL) {
+		qwait_free(r->park_arg);
 		req_error(r, code, NULL, "queue \"%s\" %s", name, why);
 	}
 }
@@ -715,15 +692,16 @@ static void queue_pump(struct queue *q)
 	bool moved = true;
 
 	while (moved) {
-		struct qwait *w, *next;
+		struct req *r, *next;
+		struct qwait *w;
 
 		moved = false;
-		for (w = TAILQ_FIRST(&q->getters); w != NULL && q->size > 0;
-		     w = next) {
-			struct req *r = w->req;
+		for (r = TAILQ_FIRST(&q->getters); r != NULL && q->size > 0;
+		     r = next) {
 			enum serve_status st;
 
-			next = TAILQ_NEXT(w, entry);
+			w = r->park_arg;
+			next = TAILQ_NEXT(r, wait_entry);
 			/* A connection on its way out gets nothing. */
 			if (r->conn->dead || r->conn->closing)
 				continue;
@@ -740,9 +718,8 @@ static void queue_pump(struct queue *q)
 				r->conn->want_room = true;
 			}
 		}
-		while ((w = TAILQ_FIRST(&q->putters)) != NULL &&
-		       has_room(q, w->nitems)) {
-			struct req *r = w->req;
+		while ((r = TAILQ_FIRST(&q->putters)) != NULL &&
+		       has_room(q, (w = r->park_arg)->nitems)) {
 			int rc;
 
 			/* Its bytes move from the waiter to the queue. */
@@ -1065,7 +1042,7 @@ static void queue_size(struct req *r, json_t *params, void *target)
 static void queue_task_done(struct req *r, json_t *params, void *target)
 {
 	struct queue *q = target;
-	struct qwait *w;
+	struct req *jr;
 
 	if (q->unfinished == 0) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
@@ -1075,10 +1052,8 @@ static void queue_task_done(struct req *r, json_t *params, void *target)
 		return;
 	}
 	if (--q->unfinished == 0) {
-		while ((w = TAILQ_FIRST(&q->joiners)) != NULL) {
-			struct req *jr = w->req;
-
-			qwait_free(w);
+		while ((jr = TAILQ_FIRST(&q->joiners)) != NULL) {
+			qwait_free(jr->park_arg);
 			req_result(jr, json_pack("{s:b, s:i}", "done", 1,
 						 "unfinished", 0));
 		}
@@ -1189,7 +1164,7 @@ void queue_conn_room(struct conn *c)
 	struct req *r;
 
 	TAILQ_FOREACH (r, &c->parked, entry) {
-		struct qwait *w = r->cancel_arg;
+		struct qwait *w = r->park_arg;
 
 		if (r->cancel == qwait_cancel && w->kind == QW_GET &&
 		    w->q->size > 0)
