@@ -366,18 +366,24 @@ const char *proctab_state_name(enum proc_state s);
 int proctab_state_parse(const char *name);
 int proctab_record_text(const struct proc *p, bool details, size_t budget,
 			char **text, size_t *len);
-void proctab_reply(struct req *r, const struct proc *p, bool details);
 void proctab_starting(struct proc *p);
 void proctab_started(struct proc *p, pid_t pid, int pidfd);
 void proctab_failed(struct proc *p, const char *stage, int err,
 		    const char *message);
-void proctab_exited(struct proc *p, int status, bool known);
+bool proctab_exited(struct proc *p, int status, bool known);
+void proctab_trim(void);
 int proctab_signal(struct proc *p, int sig, bool group);
-void proctab_join(struct proc *p, struct req *r, double timeout);
 void proctab_conn_closed(struct conn *c);
 int64_t proctab_peer(pid_t pid);
 void proctab_shutdown(void);
 size_t proctab_stop_all(bool all, size_t *killed);
+
+/* process.c: the process.* methods, and what the spawner reports about a
+ * process: how its start went, and its end */
+void process_started(struct proc *p, pid_t pid, int pidfd);
+void process_start_failed(struct proc *p, const char *stage, int err,
+			  const char *message);
+void process_exited(struct proc *p, int status, bool known);
 
 /*
  * The start report: every child the template makes for a start writes, on

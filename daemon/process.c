@@ -104,9 +104,32 @@ static const struct target_type process_target = {
 	.owner = owner,
 };
 
+/*
+ * Answer r with p's record (with details: process.info), cut to fit the
+ * room r's connection has for it; a client with no room left for even a
+ * short record gets a limit error.
+ */
 static void reply_record(struct req *r, const struct proc *p, bool details)
 {
-	proctab_reply(r, p, details);
+	size_t len;
+	char *text;
+	int rc = proctab_record_text(p, details, req_budget(r), &text, &len);
+
+	if (rc == -ENOSPC) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
+				    (json_int_t)mpdd.opt.max_output),
+			  "no room for the record of process %lld in the "
+			  "unread output (max_output)",
+			  (long long)p->id);
+		return;
+	}
+	if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	req_result_text(r, text, len);
+	free(text);
 }
 
 /* True for strings without NUL bytes. */
@@ -309,6 +332,71 @@ static void start(struct req *r, struct proc *p)
 	p->start_req = r;
 	req_park(r, NULL, start_cancel, NULL, p, -1);
 	spawner_start_proc(p);
+}
+
+/* The starter of p, taken off it (NULL when it has gone). */
+static struct req *take_starter(struct proc *p)
+{
+	struct req *r = p->start_req;
+
+	p->start_req = NULL;
+	return r;
+}
+
+/* p ended: its joiners get its record. */
+static void answer_joiners(struct proc *p)
+{
+	struct req *r;
+
+	while ((r = TAILQ_FIRST(&p->joiners)) != NULL)
+		reply_record(r, p, false);
+}
+
+/*
+ * The spawner's reports. process_started(): p runs as pid, with pidfd
+ * (ours now; -1 when there is none); its starter gets its record.
+ * process_start_failed(): nothing of p ran; its starter gets
+ * spawn_failed, its joiners its record. process_exited(): p ended with
+ * wait status (known false: it was lost), if it was running; its
+ * joiners get its record.
+ */
+void process_started(struct proc *p, pid_t pid, int pidfd)
+{
+	struct req *r = take_starter(p);
+
+	proctab_started(p, pid, pidfd);
+	if (r != NULL)
+		reply_record(r, p, false);
+}
+
+void process_start_failed(struct proc *p, const char *stage, int err,
+			  const char *message)
+{
+	struct req *r = take_starter(p);
+	json_t *data;
+
+	proctab_failed(p, stage, err, message);
+	answer_joiners(p);
+	if (r != NULL) {
+		data = p->error != NULL ? json_copy(p->error) : NULL;
+		/* Which record failed, so the caller can close it. */
+		if (data != NULL)
+			json_object_set_new(data, "id", json_integer(p->id));
+		req_error(r, MPD_RPC_SPAWN_FAILED, data,
+			  "cannot start process %lld (%s): %s: %s",
+			  (long long)p->id, p->name, stage, message);
+	}
+	proctab_trim();
+}
+
+void process_exited(struct proc *p, int status, bool known)
+{
+	if (!proctab_exited(p, status, known))
+		return;
+	answer_joiners(p);
+	/* The table drops what it no longer keeps (p too, perhaps) once
+	 * what ended is answered. */
+	proctab_trim();
 }
 
 /*
@@ -514,6 +602,12 @@ static void process_start(struct req *r, json_t *params, void *target)
 	start(r, p);
 }
 
+static void join_expire(struct req *r)
+{
+	reply_record(r, r->park_arg, false);
+}
+
+/* Answer r with p's record when p ends, or when "timeout" seconds pass. */
 static void process_join(struct req *r, json_t *params, void *target)
 {
 	double timeout = req_timeout(params);
@@ -529,7 +623,7 @@ static void process_join(struct req *r, json_t *params, void *target)
 		reply_record(r, p, false);
 		return;
 	}
-	proctab_join(p, r, timeout);
+	req_park(r, &p->joiners, NULL, join_expire, p, timeout);
 }
 
 static void send_signal(struct req *r, json_t *params, struct proc *p, int sig)

@@ -1,5 +1,5 @@
 /*
- * proctab.c - the process table: records, their states, joiners, exits.
+ * proctab.c - the process table: records, their states, exits.
  *
  * Every process mpd knows is a struct proc, kept in an array sorted by id
  * (ids only grow, so adding is an append; lookups by id are a binary
@@ -16,7 +16,8 @@
  * (long argv, env and args cut), and any record too large for the room is
  * cut down further, with "truncated" naming the fields that were cut.
  *
- * Joiners park their request on the record; the exit answers them all.
+ * The requests a record's start and end answer (its starter, its
+ * joiners) are process.c's: this file keeps the records and their states.
  * Signals go through the worker's pidfd (the template's, or one mpdd
  * opened for a child it inherited), never through a bare pid; the pidfd
  * is closed as soon as the exit is collected, so descriptors scale with
@@ -642,50 +643,12 @@ int proctab_record_text(const struct proc *p, bool details, size_t budget,
 	return -ENOSPC;
 }
 
-/*
- * Answer r with p's record (with details: process.info), cut to fit the
- * room r's connection has for it; a client with no room left for even a
- * short record gets a limit error.
- */
-void proctab_reply(struct req *r, const struct proc *p, bool details)
-{
-	size_t len;
-	char *text;
-	int rc = proctab_record_text(p, details, req_budget(r), &text, &len);
-
-	if (rc == -ENOSPC) {
-		req_error(r, MPD_RPC_LIMIT,
-			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
-				    (json_int_t)mpdd.opt.max_output),
-			  "no room for the record of process %lld in the "
-			  "unread output (max_output)",
-			  (long long)p->id);
-		return;
-	}
-	if (rc < 0) {
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
-	}
-	req_result_text(r, text, len);
-	free(text);
-}
-
-/* Answer r with p's record. */
-static void reply_record(struct req *r, const struct proc *p)
-{
-	proctab_reply(r, p, false);
-}
-
-/* p ended (exited or failed): answer its joiners, keep it for retention. */
+/* p ended (exited or failed): keep it for retention. */
 static void proctab_ended(struct proc *p)
 {
-	struct req *r;
-
 	p->ended = now_wall();
 	TAILQ_INSERT_TAIL(&ended, p, ended_entry);
 	nended++;
-	while ((r = TAILQ_FIRST(&p->joiners)) != NULL)
-		reply_record(r, p);
 	if (p->kill_timer != NULL) {
 		event_free(p->kill_timer);
 		p->kill_timer = NULL;
@@ -693,7 +656,15 @@ static void proctab_ended(struct proc *p)
 	/* Shutting down: the loop runs only until the last one ends. */
 	if (mpdd.stopping && nlive == 0)
 		event_base_loopbreak(mpdd.base);
-	/* Past the retention limit, the oldest ended records go. */
+}
+
+/*
+ * Past the retention limit (--max-exited), the oldest ended records go:
+ * called once what ended has been answered, since the record that just
+ * ended may be one of them.
+ */
+void proctab_trim(void)
+{
 	while (nended > mpdd.opt.max_exited) {
 		struct proc *old = TAILQ_FIRST(&ended);
 
@@ -704,58 +675,42 @@ static void proctab_ended(struct proc *p)
 }
 
 /* The template started p as pid; pidfd (ours now, counted in
- * mpdd.fd_procs; -1 when there is none) refers to it. */
+ * mpdd.fd_procs; -1 when there is none) refers to it. A termination asked
+ * for while it was starting is sent now. */
 void proctab_started(struct proc *p, pid_t pid, int pidfd)
 {
-	struct req *r = p->start_req;
-
 	p->state = PROC_RUNNING;
 	p->pid = pid;
 	p->pidfd = pidfd;
 	p->started = now_wall();
-	p->start_req = NULL;
 	log_debug("process %lld (%s): running as pid %ld", (long long)p->id,
 		  p->name, (long)pid);
-	if (r != NULL)
-		reply_record(r, p);
 	if (p->kill_on_start) {
 		proctab_signal(p, SIGTERM, true);
 		p->kill_on_start = false;
 	}
 }
 
-/* p could not be started: FAILED, and its starter gets spawn_failed. */
+/* p could not be started: FAILED, with why in p->error. */
 void proctab_failed(struct proc *p, const char *stage, int err,
 		    const char *message)
 {
-	struct req *r = p->start_req;
-
 	nlive--;
 	p->state = PROC_FAILED;
-	p->start_req = NULL;
 	p->error = json_pack("{s:s, s:o, s:s}", "stage", stage, "errno",
 			     err > 0 ? json_integer(err) : json_null(),
 			     "message", message);
 	log_info("process %lld (%s): start failed at %s: %s", (long long)p->id,
 		 p->name, stage, message);
 	proctab_ended(p);
-	if (r != NULL) {
-		json_t *data = p->error != NULL ? json_copy(p->error) : NULL;
-
-		/* Which record failed, so the caller can close it. */
-		if (data != NULL)
-			json_object_set_new(data, "id", json_integer(p->id));
-		req_error(r, MPD_RPC_SPAWN_FAILED, data,
-			  "cannot start process %lld (%s): %s: %s",
-			  (long long)p->id, p->name, stage, message);
-	}
 }
 
-/* p ended with wait status (known false: its status was lost). */
-void proctab_exited(struct proc *p, int status, bool known)
+/* Running p ended with wait status (known false: its status was lost).
+ * Returns false, changing nothing, when p was not running. */
+bool proctab_exited(struct proc *p, int status, bool known)
 {
 	if (p->state != PROC_RUNNING)
-		return;
+		return false;
 	nlive--;
 	p->state = PROC_EXITED;
 	p->status = status;
@@ -769,6 +724,7 @@ void proctab_exited(struct proc *p, int status, bool known)
 	log_debug("process %lld (%s): pid %ld ended, status 0x%x",
 		  (long long)p->id, p->name, (long)p->pid, status);
 	proctab_ended(p);
+	return true;
 }
 
 /* Mark p live (STARTING); the limit is checked by the caller. */
@@ -810,20 +766,6 @@ int proctab_signal(struct proc *p, int sig, bool group)
 	    errno != EPERM)
 		return -errno;
 	return 0;
-}
-
-static void join_expire(struct req *r)
-{
-	reply_record(r, r->park_arg);
-}
-
-/*
- * Answer r with p's record when p ends, or when timeout seconds pass
- * (timeout < 0: no limit). p is running or starting.
- */
-void proctab_join(struct proc *p, struct req *r, double timeout)
-{
-	req_park(r, &p->joiners, NULL, join_expire, p, timeout);
 }
 
 static void kill_timer_cb(evutil_socket_t fd, short events, void *arg)
