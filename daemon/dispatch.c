@@ -129,8 +129,9 @@ void *req_target(struct req *r, const struct target_type *t, json_t *params)
 	}
 	if (t->bounded_name && !req_name_ok(r, name))
 		return NULL;
-	obj = id != NULL ? t->by_id(json_integer_value(id)) :
-			   t->by_name(json_string_value(name));
+	obj = id != NULL     ? t->by_id(json_integer_value(id)) :
+	      t->map != NULL ? hmap_get(t->map, json_string_value(name)) :
+			       t->by_name(json_string_value(name));
 	if (obj == NULL) {
 		if (id != NULL)
 			req_error(r, MPD_RPC_NOT_FOUND, NULL,

@@ -233,6 +233,7 @@ struct req {
  */
 struct target_type {
 	const char *noun; /* in messages: "no queue named ..." */
+	const struct hmap *map; /* the objects by name, or NULL: by_name */
 	void *(*by_name)(const char *name);
 	void *(*by_id)(int64_t id); /* NULL: by name only */
 	/* obj's owner and the id it goes by; NULL: every client's */

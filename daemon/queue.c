@@ -743,14 +743,9 @@ static void queue_pump(struct queue *q)
 
 /* --- the methods --- */
 
-static void *by_name(const char *name)
-{
-	return hmap_get(&queues, name);
-}
-
 static const struct target_type queue_target = {
 	.noun = "queue",
-	.by_name = by_name,
+	.map = &queues,
 	.bounded_name = true,
 };
 

@@ -171,14 +171,9 @@ static uint64_t value_size(const json_t *v)
 	return 16;
 }
 
-static void *value_by_name(const char *name)
-{
-	return hmap_get(&values, name);
-}
-
 static const struct target_type value_target = {
 	.noun = "value",
-	.by_name = value_by_name,
+	.map = &values,
 	.bounded_name = true,
 };
 
@@ -419,14 +414,9 @@ static void value_list(struct req *r, json_t *params, void *target)
 
 /* --- arrays --- */
 
-static void *array_by_name(const char *name)
-{
-	return hmap_get(&arrays, name);
-}
-
 static const struct target_type array_target = {
 	.noun = "array",
-	.by_name = array_by_name,
+	.map = &arrays,
 	.bounded_name = true,
 };
 
