@@ -6,8 +6,9 @@
  * cmd_entry's live in their cmd-*.c), and dispatch_check() collects them
  * at start-up. A line is parsed, checked as a JSON-RPC 2.0 request (or a
  * batch of them), its method looked up, its params checked against the
- * spec (as sd-varlink does) and its target found, with ownership checked,
- * here, centrally, before any handler runs. A handler then answers
+ * spec and extracted into the method's args struct in the same pass (as
+ * sd-varlink's sd_json_dispatch does), and its target found, with
+ * ownership checked, here, centrally, before any handler runs. A handler then answers
  * through req_result()/req_error(), at once or later after req_park().
  * Batches collect their replies and go out as one array when the last
  * member is answered; the holds of queue items their replies carry wait
@@ -48,7 +49,7 @@ struct batch {
 
 /* The spec of a method that takes no params. */
 const struct mpd_param no_params[] = {
-	{ NULL },
+	PARAMS_END,
 };
 
 /* Method names in order (proto.h keeps them so), and each one's row. */
@@ -92,6 +93,11 @@ void dispatch_check(void)
 			if ((unsigned)m->id >= MPD_METHOD_COUNT ||
 			    methods[m->id] != NULL)
 				fatalx("method %d has two rows", (int)m->id);
+			if (m->args_size > METHOD_ARGS_MAX ||
+			    (m->target != NULL &&
+			     m->args_size < sizeof(void *)))
+				fatalx("method %s: args of a wrong size",
+				       method_names[m->id]);
 			methods[m->id] = m;
 		}
 	}
@@ -434,17 +440,7 @@ void req_unwait(struct req *r)
 	}
 }
 
-/* The "timeout" param in seconds, or -1 when there is none (wait as long
- * as it takes). */
-double req_timeout(json_t *params)
-{
-	json_t *t = json_object_get(params, "timeout");
-
-	return t != NULL ? json_number_value(t) : -1;
-}
-
 /*
-
  * The bytes r's result may take: half of its room (req_room(), less an
  * envelope's slack), so that a large reply leaves room for the next ones.
  * Methods whose results can be large (process records and lists) size them
@@ -510,7 +506,11 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 	struct mpd_rpc_request rq;
 	const struct method *m;
 	const char *why, *field;
-	void *target = NULL;
+	union {
+		max_align_t align;
+		unsigned char b[METHOD_ARGS_MAX];
+	} args;
+	void *target;
 	char text[512];
 	struct req *r;
 
@@ -554,8 +554,8 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 		req_free(r);
 		return;
 	}
-	if (mpd_params_check(m->params, rq.params, text, sizeof(text),
-			     &field) != 0) {
+	if (mpd_params_dispatch(m->params, rq.params, args.b, text,
+				sizeof(text), &field) != 0) {
 		req_error(r, MPD_RPC_INVALID_PARAMS,
 			  field != NULL ? json_pack("{s:s}", "field", field) :
 					  NULL,
@@ -564,10 +564,13 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 	}
 	log_debug("connection %llu: %s", (unsigned long long)c->id,
 		  method_names[m->id]);
-	if (m->target != NULL &&
-	    (target = req_target(r, m->target, rq.params)) == NULL)
-		return;
-	m->handler(r, rq.params, target);
+	if (m->target != NULL) {
+		target = req_target(r, m->target, rq.params);
+		if (target == NULL)
+			return;
+		memcpy(args.b, &target, sizeof(target));
+	}
+	m->handler(r, rq.params, args.b);
 }
 
 static void dispatch_batch(struct conn *c, json_t *msg)

@@ -241,9 +241,10 @@ struct target_type {
 	bool bounded_name; /* "name" is at most MPD_MAX_NAME bytes */
 };
 
-/* A handler: target is what the row's target type resolved (NULL when
- * the row has none); params were checked against the row's spec. */
-typedef void (*method_fn)(struct req *, json_t *params, void *target);
+/* A handler: params were checked against the row's spec and its fields
+ * extracted into args (the row's args struct); a row with a target type
+ * has the target it resolved as its args' first member. */
+typedef void (*method_fn)(struct req *r, json_t *params, void *args);
 
 #define METHOD_TAKES 0x1u /* takes from the broker: never a notification */
 
@@ -255,7 +256,11 @@ struct method {
 	const struct mpd_param *params; /* NULL-named row ends it */
 	const struct target_type *target; /* NULL: none */
 	unsigned flags; /* METHOD_* */
+	size_t args_size; /* of the struct its params are extracted into */
 };
+
+/* The largest args struct a method may have. */
+#define METHOD_ARGS_MAX 256
 
 extern const struct mpd_param no_params[];
 
@@ -263,24 +268,48 @@ extern const struct mpd_param no_params[];
 extern const struct method daemon_methods[], process_methods[], queue_methods[],
 	value_methods[];
 
-/* Param rows several methods share: a broker object's name, a wait's
- * timeout in seconds, an id (from min up), an index Python-style. */
-#define PARAM_NAME                                                             \
-	{                                                                      \
-		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
-	}
-#define PARAM_TIMEOUT                                                      \
-	{                                                                  \
-		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, MPD_MAX_TIMEOUT \
-	}
-#define PARAM_ID(key, min, flags)                                        \
+/*
+ * Param rows. ARG() and its kin are extracted into member m of the
+ * method's args struct S, where its handler reads them: a broker
+ * object's name, a wait's timeout in seconds (-1: none given), an id
+ * (from min up), an index Python-style, any field as its JSON (NULL:
+ * absent). PARAM_NAME only names a target; PARAMS_END ends a spec.
+ */
+#define ARG(key, type, flags, S, m)                                      \
 	{                                                                \
-		key, MPD_PT_INT, MPD_PF_RANGE | (flags), min, MPD_MAX_ID \
+		key, type, (flags) | MPD_PF_OUT, 0, 0, offsetof(S, m), 0 \
 	}
-#define PARAM_INDEX(key, flags)                                       \
-	{                                                             \
-		key, MPD_PT_INT, MPD_PF_RANGE | (flags), -MPD_MAX_ID, \
-			MPD_MAX_ID                                    \
+#define ARG_DEFAULT(key, type, dflt, S, m)                        \
+	{                                                         \
+		key, type, MPD_PF_OUT, 0, 0, offsetof(S, m), dflt \
+	}
+#define ARG_RANGE(key, type, flags, lo, hi, S, m)                       \
+	{                                                               \
+		key, type, (flags) | MPD_PF_RANGE | MPD_PF_OUT, lo, hi, \
+			offsetof(S, m), 0                               \
+	}
+#define ARG_JSON(key, type, flags, S, m) \
+	ARG(key, type, (flags) | MPD_PF_JSON, S, m)
+#define ARG_NAME(S, m) \
+	ARG("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, S, m)
+#define ARG_TIMEOUT(S, m)                                               \
+	{                                                               \
+		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE | MPD_PF_OUT, 0, \
+			MPD_MAX_TIMEOUT, offsetof(S, m), -1             \
+	}
+#define ARG_ID(key, min, S, m) \
+	ARG_RANGE(key, MPD_PT_INT, 0, min, MPD_MAX_ID, S, m)
+#define ARG_INDEX(key, flags, S, m)                                    \
+	ARG_RANGE(key, MPD_PT_INT, (flags) | MPD_PF_JSON, -MPD_MAX_ID, \
+		  MPD_MAX_ID, S, m)
+#define PARAM_NAME                                                           \
+	{                                                                    \
+		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, \
+			0, 0, 0                                              \
+	}
+#define PARAMS_END                     \
+	{                              \
+		NULL, 0, 0, 0, 0, 0, 0 \
 	}
 
 void dispatch_line(struct conn *c, const char *line, size_t len);
@@ -299,7 +328,6 @@ int req_park(struct req *r, struct req_list *waitq,
 	     void (*cancel)(struct req *), void (*expire)(struct req *),
 	     void *arg, double timeout);
 void req_unwait(struct req *r);
-double req_timeout(json_t *params);
 struct timeval timeval_of(double seconds);
 size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);

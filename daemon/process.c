@@ -2,12 +2,14 @@
  * process.c - the process.* methods: Python's multiprocessing.Process as a
  * service.
  *
- * Handlers check what the central param spec cannot (exactly one target,
- * the shape of stdio specs, descriptors matching "pass" streams, names,
- * ownership) before anything changes, then act on the process table
- * (proctab.c) and the template (spawner.c). process.start and a join that
- * has to wait park their request; the template's answer or the process's
- * exit answers it.
+ * The dispatcher checks and extracts the params (struct pargs) and finds
+ * the process a request names, checking its owner. Handlers check what
+ * the param spec cannot (the target, the shape of stdio specs, descriptors
+ * matching "pass" streams, names) before anything changes, then act on
+ * the process table (proctab.c) and the template (spawner.c).
+ * process.start and a join that has to wait park their request; the
+ * spawner's report of the start (process_started(), ...) or of the exit
+ * answers it, here: every reply about a process goes out from this file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,61 +21,85 @@
 
 #include "mpdd.h"
 
-#define REF_PARAMS                                           \
-	PARAM_ID("id", 1, 0),                                \
-	{                                                    \
-		"name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 \
+/* The params of the process.* methods, as the dispatcher extracts them;
+ * the target first. */
+struct pargs {
+	struct proc *p;
+	/* process.create's, as JSON (NULL: not given) */
+	json_t *name, *argv, *module, *function, *args, *env, *cwd;
+	json_t *stdio[3], *start_method;
+	bool env_clear, daemon, start;
+	bool group; /* true when not given */
+	double timeout; /* -1: not given */
+	json_t *signal;
+	const char *state; /* process.list's; NULL: not given */
+	json_t *name_prefix;
+	json_int_t parent, limit; /* 0: not given */
+	json_int_t after;
+};
+
+#define P(key, type, flags, m)	    ARG(key, type, flags, struct pargs, m)
+#define P_JSON(key, type, flags, m) ARG_JSON(key, type, flags, struct pargs, m)
+
+/* "id" or "name": they name the target, so they are not extracted. */
+#define REF_PARAMS                                                 \
+	{ "id", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_ID, 0, 0 },   \
+	{                                                          \
+		"name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0, 0, 0 \
 	}
 
 static const struct mpd_param create_params[] = {
-	{ "name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "argv", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
-	{ "module", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "function", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "args", MPD_PT_ANY, 0, 0, 0 },
-	{ "env", MPD_PT_OBJECT, 0, 0, 0 },
-	{ "env_clear", MPD_PT_BOOL, 0, 0, 0 },
-	{ "cwd", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "stdin", MPD_PT_ANY, 0, 0, 0 },
-	{ "stdout", MPD_PT_ANY, 0, 0, 0 },
-	{ "stderr", MPD_PT_ANY, 0, 0, 0 },
-	{ "daemon", MPD_PT_BOOL, 0, 0, 0 },
-	{ "start_method", MPD_PT_STRING, 0, 0, 0 },
-	{ "start", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+	P_JSON("name", MPD_PT_STRING, MPD_PF_NONEMPTY, name),
+	P("argv", MPD_PT_ARRAY, MPD_PF_NONEMPTY, argv),
+	P_JSON("module", MPD_PT_STRING, MPD_PF_NONEMPTY, module),
+	P_JSON("function", MPD_PT_STRING, MPD_PF_NONEMPTY, function),
+	P("args", MPD_PT_ANY, 0, args),
+	P("env", MPD_PT_OBJECT, 0, env),
+	P("env_clear", MPD_PT_BOOL, 0, env_clear),
+	P_JSON("cwd", MPD_PT_STRING, MPD_PF_NONEMPTY, cwd),
+	P("stdin", MPD_PT_ANY, 0, stdio[0]),
+	P("stdout", MPD_PT_ANY, 0, stdio[1]),
+	P("stderr", MPD_PT_ANY, 0, stdio[2]),
+	P("daemon", MPD_PT_BOOL, 0, daemon),
+	P_JSON("start_method", MPD_PT_STRING, 0, start_method),
+	P("start", MPD_PT_BOOL, 0, start),
+	PARAMS_END,
 };
 
 static const struct mpd_param ref_params[] = {
 	REF_PARAMS,
-	{ NULL },
+	PARAMS_END,
 };
 
 static const struct mpd_param join_params[] = {
 	REF_PARAMS,
-	PARAM_TIMEOUT,
-	{ NULL },
+	ARG_TIMEOUT(struct pargs, timeout),
+	PARAMS_END,
 };
+
+#define GROUP_PARAM ARG_DEFAULT("group", MPD_PT_BOOL, 1, struct pargs, group)
 
 static const struct mpd_param kill_params[] = {
 	REF_PARAMS,
-	{ "group", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+	GROUP_PARAM,
+	PARAMS_END,
 };
 
 static const struct mpd_param signal_params[] = {
 	REF_PARAMS,
-	{ "group", MPD_PT_BOOL, 0, 0, 0 },
-	{ "signal", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+	GROUP_PARAM,
+	P("signal", MPD_PT_ANY, MPD_PF_REQUIRED, signal),
+	PARAMS_END,
 };
 
 static const struct mpd_param list_params[] = {
-	{ "state", MPD_PT_STRING, 0, 0, 0 },
-	{ "name_prefix", MPD_PT_STRING, 0, 0, 0 },
-	PARAM_ID("parent", 1, 0),
-	PARAM_ID("after", 0, 0),
-	{ "limit", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_LIST_LIMIT },
-	{ NULL },
+	P("state", MPD_PT_STRING, 0, state),
+	P_JSON("name_prefix", MPD_PT_STRING, 0, name_prefix),
+	ARG_ID("parent", 1, struct pargs, parent),
+	ARG_ID("after", 0, struct pargs, after),
+	ARG_RANGE("limit", MPD_PT_INT, 0, 1, MPD_MAX_LIST_LIMIT, struct pargs,
+		  limit),
+	PARAMS_END,
 };
 
 static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
@@ -198,12 +224,12 @@ static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 
 /* Check the target params; returns the target object, or NULL with r
  * answered. */
-static json_t *check_target(struct req *r, json_t *params)
+static json_t *check_target(struct req *r, const struct pargs *in)
 {
-	json_t *argv = json_object_get(params, "argv");
-	json_t *module = json_object_get(params, "module");
-	json_t *function = json_object_get(params, "function");
-	json_t *args = json_object_get(params, "args");
+	json_t *argv = in->argv;
+	json_t *module = in->module;
+	json_t *function = in->function;
+	json_t *args = in->args;
 	json_t *v;
 	size_t i;
 
@@ -407,7 +433,7 @@ void process_exited(struct proc *p, int status, bool known)
  * sendmsg(). Returns true, or false with r answered (and nothing claimed:
  * descriptors taken are closed).
  */
-static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
+static bool claim_stdio(struct req *r, const struct pargs *in, json_t **stdio,
 			int fds[3])
 {
 	struct conn *c = r->conn;
@@ -420,8 +446,7 @@ static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
 		return false;
 	}
 	for (int i = 0; i < 3; i++) {
-		rc = check_stdio(r, i, json_object_get(params, stdio_names[i]),
-				 &spec);
+		rc = check_stdio(r, i, in->stdio[i], &spec);
 		if (rc < 0)
 			goto fail;
 		json_array_append_new(*stdio, spec);
@@ -468,15 +493,16 @@ fail:
 	return false;
 }
 
-static void process_create(struct req *r, json_t *params, void *unused)
+static void process_create(struct req *r, json_t *params, void *argp)
 {
-	json_t *name = json_object_get(params, "name");
-	json_t *env = json_object_get(params, "env");
-	json_t *method = json_object_get(params, "start_method");
-	json_t *cwd = json_object_get(params, "cwd");
-	json_t *args = json_object_get(params, "args");
+	const struct pargs *in = argp;
+	json_t *name = in->name;
+	json_t *env = in->env;
+	json_t *method = in->start_method;
+	json_t *cwd = in->cwd;
+	json_t *args = in->args;
 	json_t *target = NULL, *stdio = NULL;
-	bool want_start = json_is_true(json_object_get(params, "start"));
+	bool want_start = in->start;
 	struct conn *c = r->conn;
 	int fds[3] = { -1, -1, -1 };
 	const char *limit;
@@ -485,9 +511,9 @@ static void process_create(struct req *r, json_t *params, void *unused)
 
 	/* First, so that each request of a batch claims its descriptors
 	 * whatever else is wrong with it. */
-	if (!claim_stdio(r, params, &stdio, fds))
+	if (!claim_stdio(r, in, &stdio, fds))
 		return;
-	target = check_target(r, params);
+	target = check_target(r, in);
 	if (target == NULL)
 		goto fail;
 	if (env != NULL && !check_env(r, env))
@@ -549,10 +575,10 @@ static void process_create(struct req *r, json_t *params, void *unused)
 	p->target = target;
 	p->args = json_incref(args);
 	p->env = json_incref(env);
-	p->env_clear = json_is_true(json_object_get(params, "env_clear"));
+	p->env_clear = in->env_clear;
 	p->cwd = cwd != NULL ? strdup(json_string_value(cwd)) : NULL;
 	p->stdio = stdio;
-	p->daemonic = json_is_true(json_object_get(params, "daemon"));
+	p->daemonic = in->daemon;
 	p->spawn_method = method != NULL &&
 			  strcmp(json_string_value(method), "spawn") == 0;
 	/* A worker may connect before its start is reported (its record
@@ -589,9 +615,9 @@ fail:
 	json_decref(stdio);
 }
 
-static void process_start(struct req *r, json_t *params, void *target)
+static void process_start(struct req *r, json_t *params, void *argp)
 {
-	struct proc *p = target;
+	struct proc *p = ((struct pargs *)argp)->p;
 
 	if (p->state != PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
@@ -608,10 +634,10 @@ static void join_expire(struct req *r)
 }
 
 /* Answer r with p's record when p ends, or when "timeout" seconds pass. */
-static void process_join(struct req *r, json_t *params, void *target)
+static void process_join(struct req *r, json_t *params, void *argp)
 {
-	double timeout = req_timeout(params);
-	struct proc *p = target;
+	double timeout = ((struct pargs *)argp)->timeout;
+	struct proc *p = ((struct pargs *)argp)->p;
 
 	if (p->state == PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
@@ -626,12 +652,12 @@ static void process_join(struct req *r, json_t *params, void *target)
 	req_park(r, &p->joiners, NULL, join_expire, p, timeout);
 }
 
-static void send_signal(struct req *r, json_t *params, struct proc *p, int sig)
+static void send_signal(struct req *r, const struct pargs *in, struct proc *p,
+			int sig)
 {
-	json_t *group = json_object_get(params, "group");
 	int rc;
 
-	rc = proctab_signal(p, sig, group == NULL || json_is_true(group));
+	rc = proctab_signal(p, sig, in->group);
 	if (rc < 0) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR,
 			  json_pack("{s:i}", "errno", -rc),
@@ -642,19 +668,19 @@ static void send_signal(struct req *r, json_t *params, struct proc *p, int sig)
 	reply_record(r, p, false);
 }
 
-static void process_terminate(struct req *r, json_t *params, void *target)
+static void process_terminate(struct req *r, json_t *params, void *argp)
 {
-	send_signal(r, params, target, SIGTERM);
+	send_signal(r, argp, ((struct pargs *)argp)->p, SIGTERM);
 }
 
-static void process_kill(struct req *r, json_t *params, void *target)
+static void process_kill(struct req *r, json_t *params, void *argp)
 {
-	send_signal(r, params, target, SIGKILL);
+	send_signal(r, argp, ((struct pargs *)argp)->p, SIGKILL);
 }
 
-static void process_signal(struct req *r, json_t *params, void *target)
+static void process_signal(struct req *r, json_t *params, void *argp)
 {
-	json_t *s = json_object_get(params, "signal");
+	json_t *s = ((struct pargs *)argp)->signal;
 	struct proc *p;
 	char buf[32];
 	int sig = -1;
@@ -677,12 +703,12 @@ static void process_signal(struct req *r, json_t *params, void *target)
 	/* The signal is checked before the process is looked up. */
 	p = req_target(r, &process_target, params);
 	if (p != NULL)
-		send_signal(r, params, p, sig);
+		send_signal(r, argp, p, sig);
 }
 
-static void process_info(struct req *r, json_t *params, void *target)
+static void process_info(struct req *r, json_t *params, void *argp)
 {
-	reply_record(r, target, true);
+	reply_record(r, ((struct pargs *)argp)->p, true);
 }
 
 /* A growing text buffer. */
@@ -720,16 +746,13 @@ static int tbuf_add(struct tbuf *b, const char *t, size_t n)
  * summary, see proctab_record_text()). "next" is the id to pass as
  * "after" for the next page, or null when this page ends the listing.
  */
-static void process_list(struct req *r, json_t *params, void *target)
+static void process_list(struct req *r, json_t *params, void *argp)
 {
-	json_t *state = json_object_get(params, "state");
-	json_t *prefix = json_object_get(params, "name_prefix");
-	json_t *parent = json_object_get(params, "parent");
-	json_t *after = json_object_get(params, "after");
-	json_t *limit = json_object_get(params, "limit");
+	const struct pargs *in = argp;
+	const char *state = in->state;
+	json_t *prefix = in->name_prefix;
 	size_t plen = prefix != NULL ? json_string_length(prefix) : 0;
-	size_t max = limit != NULL ? (size_t)json_integer_value(limit) :
-				     SIZE_MAX;
+	size_t max = in->limit != 0 ? (size_t)in->limit : SIZE_MAX;
 	size_t budget = req_budget(r), n = 0, len, i;
 	struct tbuf b = { 0 };
 	int64_t last = 0;
@@ -737,17 +760,16 @@ static void process_list(struct req *r, json_t *params, void *target)
 	char *row, tail[64];
 	int want = -1, rc;
 
-	if (state != NULL &&
-	    (want = proctab_state_parse(json_string_value(state))) < 0) {
+	if (state != NULL && (want = proctab_state_parse(state)) < 0) {
 		req_bad_param(r, "state",
 			      "\"state\": \"%s\" is not created, starting, "
 			      "running, exited or failed",
-			      json_string_value(state));
+			      state);
 		return;
 	}
 	if (tbuf_add(&b, "{\"processes\":[", 14) == -1)
 		goto nomem;
-	i = proctab_after(after != NULL ? json_integer_value(after) : 0);
+	i = proctab_after(in->after);
 	for (; i < proctab_count(); i++) {
 		struct proc *p = proctab_at(i);
 
@@ -755,7 +777,7 @@ static void process_list(struct req *r, json_t *params, void *target)
 		    (want >= 0 && (int)p->state != want) ||
 		    (prefix != NULL &&
 		     strncmp(p->name, json_string_value(prefix), plen) != 0) ||
-		    (parent != NULL && p->parent != json_integer_value(parent)))
+		    (in->parent != 0 && p->parent != in->parent))
 			continue;
 		if (n == max) {
 			more = true;
@@ -810,9 +832,9 @@ nomem:
 	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 }
 
-static void process_close(struct req *r, json_t *params, void *target)
+static void process_close(struct req *r, json_t *params, void *argp)
 {
-	struct proc *p = target;
+	struct proc *p = ((struct pargs *)argp)->p;
 
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
@@ -827,20 +849,23 @@ static void process_close(struct req *r, json_t *params, void *target)
 
 const struct method process_methods[] = {
 	{ MPD_METHOD_PROCESS_CLOSE, process_close, ref_params, &process_target,
-	  0 },
-	{ MPD_METHOD_PROCESS_CREATE, process_create, create_params, NULL, 0 },
-	{ MPD_METHOD_PROCESS_INFO, process_info, ref_params, &process_target,
-	  0 },
+	  0, sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_CREATE, process_create, create_params, NULL, 0,
+	  sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_INFO, process_info, ref_params, &process_target, 0,
+	  sizeof(struct pargs) },
 	{ MPD_METHOD_PROCESS_JOIN, process_join, join_params, &process_target,
-	  0 },
+	  0, sizeof(struct pargs) },
 	{ MPD_METHOD_PROCESS_KILL, process_kill, kill_params, &process_target,
-	  0 },
-	{ MPD_METHOD_PROCESS_LIST, process_list, list_params, NULL, 0 },
+	  0, sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_LIST, process_list, list_params, NULL, 0,
+	  sizeof(struct pargs) },
 	/* Its target is found after the signal is checked. */
-	{ MPD_METHOD_PROCESS_SIGNAL, process_signal, signal_params, NULL, 0 },
+	{ MPD_METHOD_PROCESS_SIGNAL, process_signal, signal_params, NULL, 0,
+	  sizeof(struct pargs) },
 	{ MPD_METHOD_PROCESS_START, process_start, ref_params, &process_target,
-	  0 },
+	  0, sizeof(struct pargs) },
 	{ MPD_METHOD_PROCESS_TERMINATE, process_terminate, kill_params,
-	  &process_target, 0 },
+	  &process_target, 0, sizeof(struct pargs) },
 	{ 0 },
 };

@@ -96,41 +96,55 @@ static struct hmap queues;
 static TAILQ_HEAD(, queue) pump_list = TAILQ_HEAD_INITIALIZER(pump_list);
 static struct event *pump_ev;
 
-static const struct mpd_param create_params[] = {
-	PARAM_NAME,
-	PARAM_ID("maxsize", 0, 0),
-	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+/* The params of the queue.* methods, as the dispatcher extracts them;
+ * the target first. */
+struct qargs {
+	struct queue *q;
+	json_t *name; /* queue.create's */
+	json_int_t maxsize; /* 0: not given */
+	json_t *item, *items;
+	json_int_t max;
+	double timeout; /* -1: not given */
+	bool exist_ok;
 };
-static const struct mpd_param name_params[] = { PARAM_NAME, { NULL } };
+
+static const struct mpd_param create_params[] = {
+	ARG_JSON("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY,
+		 struct qargs, name),
+	ARG_ID("maxsize", 0, struct qargs, maxsize),
+	ARG("exist_ok", MPD_PT_BOOL, 0, struct qargs, exist_ok),
+	PARAMS_END,
+};
+static const struct mpd_param name_params[] = { PARAM_NAME, PARAMS_END };
 static const struct mpd_param put_params[] = {
 	PARAM_NAME,
-	{ "item", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	PARAM_TIMEOUT,
-	{ NULL },
+	ARG("item", MPD_PT_ANY, MPD_PF_REQUIRED, struct qargs, item),
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
 static const struct mpd_param get_params[] = {
 	PARAM_NAME,
-	PARAM_TIMEOUT,
-	{ NULL },
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
 static const struct mpd_param put_many_params[] = {
 	PARAM_NAME,
-	{ "items", MPD_PT_ARRAY, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 },
-	PARAM_TIMEOUT,
-	{ NULL },
+	ARG("items", MPD_PT_ARRAY, MPD_PF_REQUIRED | MPD_PF_NONEMPTY,
+	    struct qargs, items),
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
 static const struct mpd_param get_many_params[] = {
 	PARAM_NAME,
-	{ "max", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, 1,
-	  MPD_MAX_GET_MANY },
-	PARAM_TIMEOUT,
-	{ NULL },
+	ARG_RANGE("max", MPD_PT_INT, MPD_PF_REQUIRED, 1, MPD_MAX_GET_MANY,
+		  struct qargs, max),
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
 static const struct mpd_param join_params[] = {
 	PARAM_NAME,
-	PARAM_TIMEOUT,
-	{ NULL },
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
 
 /* --- the chunked FIFO --- */
@@ -633,7 +647,7 @@ static void qwait_expire(struct req *r)
 
 /* Park r on q. Returns the waiter, or NULL with r answered. */
 static struct qwait *qwait_park(struct queue *q, struct req *r,
-				enum qwait_kind kind, json_t *params)
+				enum qwait_kind kind, double timeout)
 {
 	struct req_list *l = kind == QW_GET ? &q->getters :
 			     kind == QW_PUT ? &q->putters :
@@ -647,8 +661,7 @@ static struct qwait *qwait_park(struct queue *q, struct req *r,
 	w->q = q;
 	w->req = r;
 	w->kind = kind;
-	if (req_park(r, l, qwait_cancel, qwait_expire, w,
-		     req_timeout(params)) == -1) {
+	if (req_park(r, l, qwait_cancel, qwait_expire, w, timeout) == -1) {
 		free(w);
 		return NULL;
 	}
@@ -749,18 +762,18 @@ static const struct target_type queue_target = {
 	.bounded_name = true,
 };
 
-static void queue_create(struct req *r, json_t *params, void *target)
+static void queue_create(struct req *r, json_t *params, void *args)
 {
-	json_t *maxsize = json_object_get(params, "maxsize");
+	const struct qargs *in = args;
 	const char *name;
 	struct queue *q;
 
-	if (!req_name_ok(r, json_object_get(params, "name")))
+	if (!req_name_ok(r, in->name))
 		return;
-	name = json_string_value(json_object_get(params, "name"));
+	name = json_string_value(in->name);
 	q = hmap_get(&queues, name);
 	if (q != NULL) {
-		if (!json_is_true(json_object_get(params, "exist_ok"))) {
+		if (!in->exist_ok) {
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "a queue named \"%s\" exists", name);
 			return;
@@ -770,8 +783,7 @@ static void queue_create(struct req *r, json_t *params, void *target)
 					"created", 0));
 		return;
 	}
-	if (maxsize != NULL &&
-	    (size_t)json_integer_value(maxsize) > mpdd.opt.max_queue_items) {
+	if ((size_t)in->maxsize > mpdd.opt.max_queue_items) {
 		req_error(r, MPD_RPC_LIMIT,
 			  json_pack("{s:s, s:I}", "limit", "max_queue_items",
 				    "max",
@@ -791,7 +803,7 @@ static void queue_create(struct req *r, json_t *params, void *target)
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
 	}
-	q->maxsize = maxsize != NULL ? (size_t)json_integer_value(maxsize) : 0;
+	q->maxsize = (size_t)in->maxsize; /* 0 when not given */
 	TAILQ_INIT(&q->getters);
 	TAILQ_INIT(&q->putters);
 	TAILQ_INIT(&q->joiners);
@@ -870,10 +882,11 @@ static void free_items(char **items, size_t *lens, size_t n)
 
 /* queue.put and queue.put_many: n items (from the param field), all or
  * nothing. */
-static void put(struct req *r, json_t *params, struct queue *q,
-		const char *field, json_t **in, size_t n)
+static void put(struct req *r, const struct qargs *args, const char *field,
+		json_t **in, size_t n)
 {
-	json_t *timeout = json_object_get(params, "timeout");
+	struct queue *q = args->q;
+	double timeout = args->timeout;
 	char **items;
 	size_t *lens;
 	uint64_t bytes;
@@ -920,13 +933,13 @@ static void put(struct req *r, json_t *params, struct queue *q,
 		queue_pump(q);
 		return;
 	}
-	if (timeout != NULL && json_number_value(timeout) == 0) {
+	if (timeout == 0) {
 		free_items(items, lens, n);
 		req_error(r, MPD_RPC_FULL, NULL, "queue \"%s\" is full",
 			  q->name);
 		return;
 	}
-	w = qwait_park(q, r, QW_PUT, params);
+	w = qwait_park(q, r, QW_PUT, timeout);
 	if (w == NULL) {
 		free_items(items, lens, n);
 		return;
@@ -938,16 +951,16 @@ static void put(struct req *r, json_t *params, struct queue *q,
 	broker_bytes((int64_t)bytes);
 }
 
-static void queue_put(struct req *r, json_t *params, void *target)
+static void queue_put(struct req *r, json_t *params, void *args)
 {
-	json_t *item = json_object_get(params, "item");
+	json_t *item = ((struct qargs *)args)->item;
 
-	put(r, params, target, "item", &item, 1);
+	put(r, args, "item", &item, 1);
 }
 
-static void queue_put_many(struct req *r, json_t *params, void *target)
+static void queue_put_many(struct req *r, json_t *params, void *args)
 {
-	json_t *items = json_object_get(params, "items");
+	json_t *items = ((struct qargs *)args)->items;
 	size_t n = json_array_size(items);
 	json_t **v = malloc(n * sizeof(*v));
 
@@ -957,15 +970,15 @@ static void queue_put_many(struct req *r, json_t *params, void *target)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(items, i);
-	put(r, params, target, "items", v, n);
+	put(r, args, "items", v, n);
 	free(v);
 }
 
 /* queue.get and queue.get_many. */
-static void get(struct req *r, json_t *params, struct queue *q, size_t max,
-		bool many)
+static void get(struct req *r, const struct qargs *args, size_t max, bool many)
 {
-	json_t *timeout = json_object_get(params, "timeout");
+	struct queue *q = args->q;
+	double timeout = args->timeout;
 	struct qwait *w;
 
 	if (q->size > 0 && q->ngetters > 0)
@@ -978,13 +991,12 @@ static void get(struct req *r, json_t *params, struct queue *q, size_t max,
 			queue_pump(q);
 			return;
 		}
-		if (st == TOO_BIG || r->batch != NULL ||
-		    (timeout != NULL && json_number_value(timeout) == 0)) {
+		if (st == TOO_BIG || r->batch != NULL || timeout == 0) {
 			no_room(q, r, st);
 			return;
 		}
 		/* Wait for the client to read what it was sent. */
-		w = qwait_park(q, r, QW_GET, params);
+		w = qwait_park(q, r, QW_GET, timeout);
 		if (w != NULL) {
 			w->max = max;
 			w->many = many;
@@ -997,32 +1009,31 @@ static void get(struct req *r, json_t *params, struct queue *q, size_t max,
 			  "queue \"%s\" is closed and drained", q->name);
 		return;
 	}
-	if (timeout != NULL && json_number_value(timeout) == 0) {
+	if (timeout == 0) {
 		req_error(r, MPD_RPC_EMPTY, NULL, "queue \"%s\" is empty",
 			  q->name);
 		return;
 	}
-	w = qwait_park(q, r, QW_GET, params);
+	w = qwait_park(q, r, QW_GET, timeout);
 	if (w != NULL) {
 		w->max = max;
 		w->many = many;
 	}
 }
 
-static void queue_get(struct req *r, json_t *params, void *target)
+static void queue_get(struct req *r, json_t *params, void *args)
 {
-	get(r, params, target, 1, false);
+	get(r, args, 1, false);
 }
 
-static void queue_get_many(struct req *r, json_t *params, void *target)
+static void queue_get_many(struct req *r, json_t *params, void *args)
 {
-	get(r, params, target,
-	    (size_t)json_integer_value(json_object_get(params, "max")), true);
+	get(r, args, (size_t)((struct qargs *)args)->max, true);
 }
 
-static void queue_size(struct req *r, json_t *params, void *target)
+static void queue_size(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = target;
+	struct queue *q = ((struct qargs *)args)->q;
 
 	req_result(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
 				"size", (json_int_t)q->size, "maxsize",
@@ -1034,9 +1045,9 @@ static void queue_size(struct req *r, json_t *params, void *target)
 				(json_int_t)q->nheld));
 }
 
-static void queue_task_done(struct req *r, json_t *params, void *target)
+static void queue_task_done(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = target;
+	struct queue *q = ((struct qargs *)args)->q;
 	struct req *jr;
 
 	if (q->unfinished == 0) {
@@ -1057,24 +1068,23 @@ static void queue_task_done(struct req *r, json_t *params, void *target)
 		   json_pack("{s:I}", "unfinished", (json_int_t)q->unfinished));
 }
 
-static void queue_join(struct req *r, json_t *params, void *target)
+static void queue_join(struct req *r, json_t *params, void *args)
 {
-	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = target;
+	double timeout = ((struct qargs *)args)->timeout;
+	struct queue *q = ((struct qargs *)args)->q;
 
-	if (q->unfinished == 0 ||
-	    (timeout != NULL && json_number_value(timeout) == 0)) {
+	if (q->unfinished == 0 || timeout == 0) {
 		req_result(r,
 			   json_pack("{s:b, s:I}", "done", q->unfinished == 0,
 				     "unfinished", (json_int_t)q->unfinished));
 		return;
 	}
-	qwait_park(q, r, QW_JOIN, params);
+	qwait_park(q, r, QW_JOIN, timeout);
 }
 
-static void queue_close(struct req *r, json_t *params, void *target)
+static void queue_close(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = target;
+	struct queue *q = ((struct qargs *)args)->q;
 
 	if (!q->closed) {
 		q->closed = true;
@@ -1107,9 +1117,9 @@ static void queue_free(struct queue *q)
 	free(q);
 }
 
-static void queue_delete(struct req *r, json_t *params, void *target)
+static void queue_delete(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = target;
+	struct queue *q = ((struct qargs *)args)->q;
 
 	queue_free(q);
 	req_result(r, json_object());
@@ -1129,7 +1139,7 @@ static const char *queue_name(void *o)
 	return ((struct queue *)o)->name;
 }
 
-static void queue_list(struct req *r, json_t *params, void *target)
+static void queue_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "queues", hmap_values(&queues), queues.n,
 			  queue_row, queue_name);
@@ -1168,21 +1178,26 @@ void queue_conn_room(struct conn *c)
 }
 
 const struct method queue_methods[] = {
-	{ MPD_METHOD_QUEUE_CLOSE, queue_close, name_params, &queue_target, 0 },
-	{ MPD_METHOD_QUEUE_CREATE, queue_create, create_params, NULL, 0 },
-	{ MPD_METHOD_QUEUE_DELETE, queue_delete, name_params, &queue_target,
-	  0 },
+	{ MPD_METHOD_QUEUE_CLOSE, queue_close, name_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_CREATE, queue_create, create_params, NULL, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_DELETE, queue_delete, name_params, &queue_target, 0,
+	  sizeof(struct qargs) },
 	{ MPD_METHOD_QUEUE_GET, queue_get, get_params, &queue_target,
-	  METHOD_TAKES },
+	  METHOD_TAKES, sizeof(struct qargs) },
 	{ MPD_METHOD_QUEUE_GET_MANY, queue_get_many, get_many_params,
-	  &queue_target, METHOD_TAKES },
-	{ MPD_METHOD_QUEUE_JOIN, queue_join, join_params, &queue_target, 0 },
-	{ MPD_METHOD_QUEUE_LIST, queue_list, no_params, NULL, 0 },
-	{ MPD_METHOD_QUEUE_PUT, queue_put, put_params, &queue_target, 0 },
+	  &queue_target, METHOD_TAKES, sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_JOIN, queue_join, join_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_LIST, queue_list, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_QUEUE_PUT, queue_put, put_params, &queue_target, 0,
+	  sizeof(struct qargs) },
 	{ MPD_METHOD_QUEUE_PUT_MANY, queue_put_many, put_many_params,
-	  &queue_target, 0 },
-	{ MPD_METHOD_QUEUE_SIZE, queue_size, name_params, &queue_target, 0 },
+	  &queue_target, 0, sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_SIZE, queue_size, name_params, &queue_target, 0,
+	  sizeof(struct qargs) },
 	{ MPD_METHOD_QUEUE_TASK_DONE, queue_task_done, name_params,
-	  &queue_target, 0 },
+	  &queue_target, 0, sizeof(struct qargs) },
 	{ 0 },
 };

@@ -43,58 +43,80 @@ struct array {
 
 static struct hmap values, arrays;
 
-static const struct mpd_param value_create_params[] = {
-	PARAM_NAME,
-	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
-	{ "value", MPD_PT_ANY, 0, 0, 0 },
-	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+/* The params of the value.* and array.* methods, as the dispatcher
+ * extracts them; the target first. */
+struct vargs {
+	union {
+		struct value *v;
+		struct array *a;
+	};
+	json_t *name; /* the *.create methods' */
+	const char *type;
+	json_t *value, *expected, *delta, *values;
+	json_t *index, *start, *stop; /* NULL when not given */
+	json_int_t length; /* 0: not given */
+	bool exist_ok;
 };
-static const struct mpd_param value_name_params[] = { PARAM_NAME, { NULL } };
+
+#define NAME_ARG                                                           \
+	ARG_JSON("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, \
+		 struct vargs, name)
+#define TYPE_ARG     ARG("type", MPD_PT_STRING, MPD_PF_REQUIRED, struct vargs, type)
+#define EXIST_OK_ARG ARG("exist_ok", MPD_PT_BOOL, 0, struct vargs, exist_ok)
+
+static const struct mpd_param value_create_params[] = {
+	NAME_ARG,
+	TYPE_ARG,
+	ARG("value", MPD_PT_ANY, 0, struct vargs, value),
+	EXIST_OK_ARG,
+	PARAMS_END,
+};
+static const struct mpd_param value_name_params[] = { PARAM_NAME, PARAMS_END };
 static const struct mpd_param value_set_params[] = {
 	PARAM_NAME,
-	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+	ARG("value", MPD_PT_ANY, MPD_PF_REQUIRED, struct vargs, value),
+	PARAMS_END,
 };
 static const struct mpd_param value_add_params[] = {
 	PARAM_NAME,
-	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+	ARG_JSON("delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, struct vargs, delta),
+	PARAMS_END,
 };
 static const struct mpd_param value_cas_params[] = {
 	PARAM_NAME,
-	{ "expected", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+	ARG("expected", MPD_PT_ANY, MPD_PF_REQUIRED, struct vargs, expected),
+	ARG("value", MPD_PT_ANY, MPD_PF_REQUIRED, struct vargs, value),
+	PARAMS_END,
 };
 static const struct mpd_param array_create_params[] = {
-	PARAM_NAME,
-	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
-	{ "length", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_ARRAY_LENGTH },
-	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
-	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+	NAME_ARG,
+	TYPE_ARG,
+	ARG_RANGE("length", MPD_PT_INT, 0, 1, MPD_MAX_ARRAY_LENGTH,
+		  struct vargs, length),
+	ARG("values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, struct vargs, values),
+	EXIST_OK_ARG,
+	PARAMS_END,
 };
 static const struct mpd_param array_get_params[] = {
 	PARAM_NAME,
-	PARAM_INDEX("index", 0),
-	PARAM_INDEX("start", 0),
-	PARAM_INDEX("stop", 0),
-	{ NULL },
+	ARG_INDEX("index", 0, struct vargs, index),
+	ARG_INDEX("start", 0, struct vargs, start),
+	ARG_INDEX("stop", 0, struct vargs, stop),
+	PARAMS_END,
 };
 static const struct mpd_param array_set_params[] = {
 	PARAM_NAME,
-	PARAM_INDEX("index", 0),
-	{ "value", MPD_PT_NUMBER, 0, 0, 0 },
-	PARAM_INDEX("start", 0),
-	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
-	{ NULL },
+	ARG_INDEX("index", 0, struct vargs, index),
+	ARG_JSON("value", MPD_PT_NUMBER, 0, struct vargs, value),
+	ARG_INDEX("start", 0, struct vargs, start),
+	ARG("values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, struct vargs, values),
+	PARAMS_END,
 };
 static const struct mpd_param array_add_params[] = {
 	PARAM_NAME,
-	PARAM_INDEX("index", MPD_PF_REQUIRED),
-	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+	ARG_INDEX("index", MPD_PF_REQUIRED, struct vargs, index),
+	ARG_JSON("delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, struct vargs, delta),
+	PARAMS_END,
 };
 
 /* Is v (a param given as field) too deep to keep? Then r is answered. */
@@ -204,17 +226,18 @@ static bool value_store(struct req *r, struct value *v, json_t *nv)
 	return true;
 }
 
-static void value_create(struct req *r, json_t *params, void *target)
+static void value_create(struct req *r, json_t *params, void *args)
 {
-	json_t *init = json_object_get(params, "value"), *nv;
+	struct vargs *in = args;
+	json_t *init = in->value, *nv;
 	const char *name, *tname;
 	struct value *v;
 	int t;
 
-	if (!req_name_ok(r, json_object_get(params, "name")))
+	if (!req_name_ok(r, in->name))
 		return;
-	name = json_string_value(json_object_get(params, "name"));
-	tname = json_string_value(json_object_get(params, "type"));
+	name = json_string_value(in->name);
+	tname = in->type;
 	t = vtype_parse(tname);
 	if (t < 0) {
 		req_bad_param(r, "type", "\"type\": %s",
@@ -223,7 +246,7 @@ static void value_create(struct req *r, json_t *params, void *target)
 	}
 	v = hmap_get(&values, name);
 	if (v != NULL) {
-		if (!json_is_true(json_object_get(params, "exist_ok")))
+		if (!in->exist_ok)
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "a value named \"%s\" exists", name);
 		else if ((int)v->type != t)
@@ -273,22 +296,24 @@ static void value_create(struct req *r, json_t *params, void *target)
 				tname, "value", nv, "created", 1));
 }
 
-static void value_get(struct req *r, json_t *params, void *target)
+static void value_get(struct req *r, json_t *params, void *args)
 {
-	struct value *v = target;
+	struct vargs *in = args;
+	struct value *v = in->v;
 
 	req_result(r, json_pack("{s:O, s:s}", "value", v->v, "type",
 				vtype_names[v->type]));
 }
 
-static void value_set(struct req *r, json_t *params, void *target)
+static void value_set(struct req *r, json_t *params, void *args)
 {
-	struct value *v = target;
+	struct vargs *in = args;
+	struct value *v = in->v;
 	json_t *nv;
 
-	if (too_deep(r, "value", json_object_get(params, "value")))
+	if (too_deep(r, "value", in->value))
 		return;
-	nv = coerce(v->type, json_object_get(params, "value"));
+	nv = coerce(v->type, in->value);
 	if (nv == NULL) {
 		type_error(r, "value", v->type);
 		return;
@@ -303,10 +328,11 @@ static bool add_int(int64_t a, int64_t b, int64_t *out)
 	return !__builtin_add_overflow(a, b, out);
 }
 
-static void value_add(struct req *r, json_t *params, void *target)
+static void value_add(struct req *r, json_t *params, void *args)
 {
-	json_t *delta = json_object_get(params, "delta");
-	struct value *v = target;
+	struct vargs *in = args;
+	json_t *delta = in->delta;
+	struct value *v = in->v;
 	char what[MPD_MAX_NAME + 16];
 	int64_t sum;
 	double fsum;
@@ -339,21 +365,22 @@ static void value_add(struct req *r, json_t *params, void *target)
 	req_result(r, json_pack("{s:O}", "value", v->v));
 }
 
-static void value_cas(struct req *r, json_t *params, void *target)
+static void value_cas(struct req *r, json_t *params, void *args)
 {
-	struct value *v = target;
+	struct vargs *in = args;
+	struct value *v = in->v;
 	json_t *expected, *nv;
 	bool equal;
 
-	if (too_deep(r, "expected", json_object_get(params, "expected")) ||
-	    too_deep(r, "value", json_object_get(params, "value")))
+	if (too_deep(r, "expected", in->expected) ||
+	    too_deep(r, "value", in->value))
 		return;
-	expected = coerce(v->type, json_object_get(params, "expected"));
+	expected = coerce(v->type, in->expected);
 	if (expected == NULL) {
 		type_error(r, "expected", v->type);
 		return;
 	}
-	nv = coerce(v->type, json_object_get(params, "value"));
+	nv = coerce(v->type, in->value);
 	if (nv == NULL) {
 		json_decref(expected);
 		type_error(r, "value", v->type);
@@ -385,9 +412,10 @@ static void value_free(struct value *v)
 	free(v);
 }
 
-static void value_delete(struct req *r, json_t *params, void *target)
+static void value_delete(struct req *r, json_t *params, void *args)
 {
-	struct value *v = target;
+	struct vargs *in = args;
+	struct value *v = in->v;
 
 	value_free(v);
 	req_result(r, json_object());
@@ -406,7 +434,7 @@ static const char *value_name(void *o)
 	return ((struct value *)o)->name;
 }
 
-static void value_list(struct req *r, json_t *params, void *target)
+static void value_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "values", hmap_values(&values), values.n,
 			  value_row, value_name);
@@ -465,32 +493,31 @@ static size_t clamp_bound(const struct array *a, json_t *b, size_t dflt)
 	return v > (json_int_t)a->len ? a->len : (size_t)v;
 }
 
-static void array_create(struct req *r, json_t *params, void *target)
+static void array_create(struct req *r, json_t *params, void *args)
 {
-	json_t *length = json_object_get(params, "length");
-	json_t *init = json_object_get(params, "values"), *e;
+	struct vargs *in = args;
+	json_t *init = in->values, *e;
 	const char *name, *tname;
 	struct array *a;
 	size_t len, i;
 	bool is_float;
 
-	if (!req_name_ok(r, json_object_get(params, "name")))
+	if (!req_name_ok(r, in->name))
 		return;
-	name = json_string_value(json_object_get(params, "name"));
-	tname = json_string_value(json_object_get(params, "type"));
+	name = json_string_value(in->name);
+	tname = in->type;
 	if (strcmp(tname, "int") != 0 && strcmp(tname, "float") != 0) {
 		req_bad_param(r, "type", "\"type\": %s",
 			      "expected int or float");
 		return;
 	}
 	is_float = strcmp(tname, "float") == 0;
-	if ((length == NULL) == (init == NULL)) {
+	if ((in->length == 0) == (init == NULL)) {
 		req_bad_param(r, "length", "\"length\": %s",
 			      "give exactly one of length and values");
 		return;
 	}
-	len = length != NULL ? (size_t)json_integer_value(length) :
-			       json_array_size(init);
+	len = in->length != 0 ? (size_t)in->length : json_array_size(init);
 	if (len > MPD_MAX_ARRAY_LENGTH) {
 		req_bad_param(r, "values", "\"values\": %s",
 			      "too many elements");
@@ -506,7 +533,7 @@ static void array_create(struct req *r, json_t *params, void *target)
 	}
 	a = hmap_get(&arrays, name);
 	if (a != NULL) {
-		if (!json_is_true(json_object_get(params, "exist_ok")))
+		if (!in->exist_ok)
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "an array named \"%s\" exists", name);
 		else if (a->is_float != is_float || a->len != len)
@@ -545,16 +572,16 @@ static void array_create(struct req *r, json_t *params, void *target)
 			     tname, "length", (json_int_t)len, "created", 1));
 }
 
-static void array_get(struct req *r, json_t *params, void *target)
+static void array_get(struct req *r, json_t *params, void *args)
 {
-	json_t *index = json_object_get(params, "index");
-	struct array *a = target;
+	struct vargs *in = args;
+	json_t *index = in->index;
+	struct array *a = in->a;
 	json_t *list;
 	size_t i, start, stop;
 
 	if (index != NULL) {
-		if (json_object_get(params, "start") != NULL ||
-		    json_object_get(params, "stop") != NULL) {
+		if (in->start != NULL || in->stop != NULL) {
 			req_bad_param(r, "index", "\"index\": %s",
 				      "give an index or a slice, not both");
 			return;
@@ -567,8 +594,8 @@ static void array_get(struct req *r, json_t *params, void *target)
 		req_result(r, json_pack("{s:o}", "value", array_elem(a, i)));
 		return;
 	}
-	start = clamp_bound(a, json_object_get(params, "start"), 0);
-	stop = clamp_bound(a, json_object_get(params, "stop"), a->len);
+	start = clamp_bound(a, in->start, 0);
+	stop = clamp_bound(a, in->stop, a->len);
 	list = json_array();
 	for (i = start; list != NULL && i < stop; i++)
 		if (json_array_append_new(list, array_elem(a, i)) == -1) {
@@ -582,13 +609,14 @@ static void array_get(struct req *r, json_t *params, void *target)
 	req_result(r, json_pack("{s:o}", "values", list));
 }
 
-static void array_set(struct req *r, json_t *params, void *target)
+static void array_set(struct req *r, json_t *params, void *args)
 {
-	json_t *index = json_object_get(params, "index");
-	json_t *value = json_object_get(params, "value");
-	json_t *start = json_object_get(params, "start");
-	json_t *vals = json_object_get(params, "values"), *e;
-	struct array *a = target;
+	struct vargs *in = args;
+	json_t *index = in->index;
+	json_t *value = in->value;
+	json_t *start = in->start;
+	json_t *vals = in->values, *e;
+	struct array *a = in->a;
 	size_t i, from;
 
 	if (index != NULL && value != NULL && start == NULL && vals == NULL) {
@@ -636,16 +664,15 @@ static void array_set(struct req *r, json_t *params, void *target)
 	req_result(r, json_object());
 }
 
-static void array_add(struct req *r, json_t *params, void *target)
+static void array_add(struct req *r, json_t *params, void *args)
 {
-	json_t *delta = json_object_get(params, "delta");
-	struct array *a = target;
+	struct vargs *in = args;
+	json_t *delta = in->delta;
+	struct array *a = in->a;
 	char what[MPD_MAX_NAME + 48];
 	size_t i;
 
-	if (!resolve_index(a,
-			   json_integer_value(json_object_get(params, "index")),
-			   &i)) {
+	if (!resolve_index(a, json_integer_value(in->index), &i)) {
 		req_bad_param(r, "index", "\"index\": %s", "out of range");
 		return;
 	}
@@ -692,9 +719,10 @@ static void array_free(struct array *a)
 	free(a);
 }
 
-static void array_delete(struct req *r, json_t *params, void *target)
+static void array_delete(struct req *r, json_t *params, void *args)
 {
-	struct array *a = target;
+	struct vargs *in = args;
+	struct array *a = in->a;
 
 	array_free(a);
 	req_result(r, json_object());
@@ -714,7 +742,7 @@ static const char *array_name(void *o)
 	return ((struct array *)o)->name;
 }
 
-static void array_list(struct req *r, json_t *params, void *target)
+static void array_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "arrays", hmap_values(&arrays), arrays.n,
 			  array_row, array_name);
@@ -739,21 +767,29 @@ void value_shutdown(void)
 }
 
 const struct method value_methods[] = {
-	{ MPD_METHOD_ARRAY_ADD, array_add, array_add_params, &array_target, 0 },
-	{ MPD_METHOD_ARRAY_CREATE, array_create, array_create_params, NULL, 0 },
+	{ MPD_METHOD_ARRAY_ADD, array_add, array_add_params, &array_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_CREATE, array_create, array_create_params, NULL, 0,
+	  sizeof(struct vargs) },
 	{ MPD_METHOD_ARRAY_DELETE, array_delete, value_name_params,
-	  &array_target, 0 },
-	{ MPD_METHOD_ARRAY_GET, array_get, array_get_params, &array_target, 0 },
-	{ MPD_METHOD_ARRAY_LIST, array_list, no_params, NULL, 0 },
-	{ MPD_METHOD_ARRAY_SET, array_set, array_set_params, &array_target, 0 },
-	{ MPD_METHOD_VALUE_ADD, value_add, value_add_params, &value_target, 0 },
-	{ MPD_METHOD_VALUE_CAS, value_cas, value_cas_params, &value_target, 0 },
-	{ MPD_METHOD_VALUE_CREATE, value_create, value_create_params, NULL, 0 },
+	  &array_target, 0, sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_GET, array_get, array_get_params, &array_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_LIST, array_list, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_ARRAY_SET, array_set, array_set_params, &array_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_ADD, value_add, value_add_params, &value_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_CAS, value_cas, value_cas_params, &value_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_CREATE, value_create, value_create_params, NULL, 0,
+	  sizeof(struct vargs) },
 	{ MPD_METHOD_VALUE_DELETE, value_delete, value_name_params,
-	  &value_target, 0 },
+	  &value_target, 0, sizeof(struct vargs) },
 	{ MPD_METHOD_VALUE_GET, value_get, value_name_params, &value_target,
-	  0 },
-	{ MPD_METHOD_VALUE_LIST, value_list, no_params, NULL, 0 },
-	{ MPD_METHOD_VALUE_SET, value_set, value_set_params, &value_target, 0 },
+	  0, sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_LIST, value_list, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_VALUE_SET, value_set, value_set_params, &value_target, 0,
+	  sizeof(struct vargs) },
 	{ 0 },
 };

@@ -379,12 +379,16 @@ enum mpd_param_type {
 #define MPD_PF_REQUIRED 0x1u
 #define MPD_PF_NONEMPTY 0x2u /* strings and arrays: length > 0 */
 #define MPD_PF_RANGE	0x4u /* ints and numbers: check min and max */
+#define MPD_PF_OUT	0x8u /* mpd_params_dispatch() writes it at offset */
+#define MPD_PF_JSON	0x10u /* ... as a json_t *, whatever its type */
 
 struct mpd_param {
 	const char *name;
 	enum mpd_param_type type;
 	unsigned flags;
 	double min, max; /* with MPD_PF_RANGE */
+	size_t offset; /* with MPD_PF_OUT: where in the caller's struct */
+	double dflt; /* with MPD_PF_OUT: an absent int, number or bool */
 };
 
 /*
@@ -396,6 +400,18 @@ struct mpd_param {
  */
 int mpd_params_check(const struct mpd_param *spec, json_t *params, char *msg,
 		     size_t size, const char **field);
+
+/*
+ * mpd_params_check(), extracting as it checks (as sd-varlink's
+ * sd_json_dispatch does): each MPD_PF_OUT field is written into out at
+ * its offset, as its type says: MPD_PT_STRING a const char *, MPD_PT_INT
+ * a json_int_t, MPD_PT_NUMBER a double, MPD_PT_BOOL a bool, any other (or
+ * any with MPD_PF_JSON) a json_t *. Strings and values are borrowed from params. An absent field
+ * is written too: NULL, or dflt for an int, a number or a bool. Returns
+ * as mpd_params_check() does; on failure out may be partly written.
+ */
+int mpd_params_dispatch(const struct mpd_param *spec, json_t *params, void *out,
+			char *msg, size_t size, const char **field);
 
 /* Name of a param type for messages ("string", "integer", ...). */
 const char *mpd_param_type_name(enum mpd_param_type type);
