@@ -270,10 +270,11 @@ extern const struct method daemon_methods[], process_methods[], queue_methods[],
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
- * method's args struct S, where its handler reads them: a broker
- * object's name, a wait's timeout in seconds (-1: none given), an id
- * (from min up), an index Python-style, any field as its JSON (NULL:
- * absent). PARAM_NAME only names a target; PARAMS_END ends a spec.
+ * method's args struct S, where its handler reads them: any field as its
+ * JSON (NULL: absent), a new object's name (as JSON, for req_name_ok()),
+ * a wait's timeout in seconds (-1: none given), an id (from min up), an
+ * index Python-style (as JSON). PARAM_NAME only names a target;
+ * PARAMS_END ends a spec.
  */
 #define ARG(key, type, flags, S, m)                                      \
 	{                                                                \
@@ -291,7 +292,7 @@ extern const struct method daemon_methods[], process_methods[], queue_methods[],
 #define ARG_JSON(key, type, flags, S, m) \
 	ARG(key, type, (flags) | MPD_PF_JSON, S, m)
 #define ARG_NAME(S, m) \
-	ARG("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, S, m)
+	ARG_JSON("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, S, m)
 #define ARG_TIMEOUT(S, m)                                               \
 	{                                                               \
 		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE | MPD_PF_OUT, 0, \

@@ -109,8 +109,7 @@ struct qargs {
 };
 
 static const struct mpd_param create_params[] = {
-	ARG_JSON("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY,
-		 struct qargs, name),
+	ARG_NAME(struct qargs, name),
 	ARG_ID("maxsize", 0, struct qargs, maxsize),
 	ARG("exist_ok", MPD_PT_BOOL, 0, struct qargs, exist_ok),
 	PARAMS_END,

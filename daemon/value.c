@@ -58,14 +58,11 @@ struct vargs {
 	bool exist_ok;
 };
 
-#define NAME_ARG                                                           \
-	ARG_JSON("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, \
-		 struct vargs, name)
 #define TYPE_ARG     ARG("type", MPD_PT_STRING, MPD_PF_REQUIRED, struct vargs, type)
 #define EXIST_OK_ARG ARG("exist_ok", MPD_PT_BOOL, 0, struct vargs, exist_ok)
 
 static const struct mpd_param value_create_params[] = {
-	NAME_ARG,
+	ARG_NAME(struct vargs, name),
 	TYPE_ARG,
 	ARG("value", MPD_PT_ANY, 0, struct vargs, value),
 	EXIST_OK_ARG,
@@ -89,7 +86,7 @@ static const struct mpd_param value_cas_params[] = {
 	PARAMS_END,
 };
 static const struct mpd_param array_create_params[] = {
-	NAME_ARG,
+	ARG_NAME(struct vargs, name),
 	TYPE_ARG,
 	ARG_RANGE("length", MPD_PT_INT, 0, 1, MPD_MAX_ARRAY_LENGTH,
 		  struct vargs, length),
@@ -786,8 +783,8 @@ const struct method value_methods[] = {
 	  sizeof(struct vargs) },
 	{ MPD_METHOD_VALUE_DELETE, value_delete, value_name_params,
 	  &value_target, 0, sizeof(struct vargs) },
-	{ MPD_METHOD_VALUE_GET, value_get, value_name_params, &value_target,
-	  0, sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_GET, value_get, value_name_params, &value_target, 0,
+	  sizeof(struct vargs) },
 	{ MPD_METHOD_VALUE_LIST, value_list, no_params, NULL, 0, 0 },
 	{ MPD_METHOD_VALUE_SET, value_set, value_set_params, &value_target, 0,
 	  sizeof(struct vargs) },
