@@ -7,32 +7,12 @@
  * --max-broker-bytes, so no client can make the daemon grow without end.
  * A call that would pass a limit gets `limit` and changes nothing.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mpdd.h"
 
 struct broker_stats broker;
-
-/*
- * The "name" param: present (the spec requires it), at most MPD_MAX_NAME
- * bytes, no NUL. Returns true with *name set, or false with r answered.
- */
-bool broker_name_ok(struct req *r, json_t *params, const char **name)
-{
-	json_t *n = json_object_get(params, "name");
-
-	if (json_string_length(n) > MPD_MAX_NAME ||
-	    strlen(json_string_value(n)) != json_string_length(n)) {
-		req_error(r, MPD_RPC_INVALID_PARAMS,
-			  json_pack("{s:s}", "field", "name"),
-			  "\"name\": at most %d bytes, no NUL", MPD_MAX_NAME);
-		return false;
-	}
-	*name = json_string_value(n);
-	return true;
-}
 
 /*
  * Is there room for objects more objects and bytes more bytes? Returns
@@ -65,24 +45,6 @@ bool broker_room(struct req *r, size_t objects, uint64_t bytes)
 void broker_bytes(int64_t delta)
 {
 	broker.bytes += (uint64_t)delta;
-}
-
-/*
- * The "timeout" param as a timeval. Returns false when there is none
- * (wait as long as it takes).
- */
-bool broker_timeout(json_t *params, struct timeval *tv)
-{
-	json_t *t = json_object_get(params, "timeout");
-	double v, whole;
-
-	if (t == NULL)
-		return false;
-	v = json_number_value(t);
-	whole = floor(v);
-	tv->tv_sec = (time_t)whole;
-	tv->tv_usec = (suseconds_t)((v - whole) * 1e6);
-	return true;
 }
 
 /* The broker part of daemon.info (a new reference). */
@@ -132,8 +94,3 @@ void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 	}
 	req_result(r, json_pack("{s:o}", key, list));
 }
-
-/* The list methods take no params. */
-const struct mpd_param broker_list_params[] = {
-	{ NULL },
-};

@@ -11,20 +11,20 @@
 #include "config.h"
 #include "mpdd.h"
 
-const struct mpd_param daemon_ping_params[] = {
-	{ "data", MPD_PT_STRING, 0, 0, 0 },
-	{ NULL },
+struct ping_args {
+	json_t *data; /* the string to echo, or NULL */
 };
 
-const struct mpd_param daemon_info_params[] = {
-	{ NULL },
+static const struct mpd_param ping_params[] = {
+	ARG_JSON("data", MPD_PT_STRING, 0, struct ping_args, data),
+	PARAMS_END,
 };
 
 /* {} or, with "data", {"data": the same string}: an echo for clients
  * that want to check a round trip carries their bytes intact. */
-void daemon_ping(struct req *r, json_t *params)
+static void daemon_ping(struct req *r, json_t *params, void *args)
 {
-	json_t *data = json_object_get(params, "data");
+	json_t *data = ((struct ping_args *)args)->data;
 
 	if (data != NULL)
 		req_result(r, json_pack("{s:O}", "data", data));
@@ -32,7 +32,7 @@ void daemon_ping(struct req *r, json_t *params)
 		req_result(r, json_object());
 }
 
-void daemon_info(struct req *r, json_t *params)
+static void daemon_info(struct req *r, json_t *params, void *args)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *info;
@@ -101,3 +101,10 @@ void daemon_info(struct req *r, json_t *params)
 	}
 	req_result(r, info);
 }
+
+const struct method daemon_methods[] = {
+	{ MPD_METHOD_DAEMON_INFO, daemon_info, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_DAEMON_PING, daemon_ping, ping_params, NULL, 0,
+	  sizeof(struct ping_args) },
+	{ 0 },
+};

@@ -1,22 +1,32 @@
 /*
  * dispatch.c - from a line of JSON to a method handler, and back.
  *
- * Every method is one row of methods[]: its name, its handler and its
- * param spec. A line is parsed, checked as a JSON-RPC 2.0 request (or a
- * batch of them), its method looked up and its params checked against the
- * spec here, centrally, before any handler runs (as sd-varlink does). A
- * handler then answers through req_result()/req_error(), at once or later
- * after req_park(). Batches collect their replies and go out as one array
- * when the last member is answered; the holds of queue items their replies
- * carry wait with them, and go back if the batch is cancelled.
+ * The methods are listed once, in proto.h (MPD_METHODS); each noun file
+ * exports its rows ({method, handler, param spec, target type}, as tmux's
+ * cmd_entry's live in their cmd-*.c), and dispatch_check() collects them
+ * at start-up. A line is parsed, checked as a JSON-RPC 2.0 request (or a
+ * batch of them), its method looked up, its params checked against the
+ * spec and extracted into the method's args struct in the same pass (as
+ * sd-varlink's sd_json_dispatch does), and its target found, with
+ * ownership checked, here, centrally, before any handler runs. A handler then answers
+ * through req_result()/req_error(), at once or later after req_park().
+ * Batches collect their replies and go out as one array when the last
+ * member is answered; the holds of queue items their replies carry wait
+ * with them, and go back if the batch is cancelled.
  *
- * A method that takes from the broker (taking_methods[]) is not run for a
+ * Parking is one mechanism for every noun (as redis's blocked.c): a
+ * parked request waits on its owner's list of waiters, with an optional
+ * timeout whose timer it carries; it is woken by being answered, expires
+ * through its owner's callback, and is cancelled with its connection.
+ *
+ * A method that takes from the broker (METHOD_TAKES) is not run for a
  * notification: nothing it took could be handed over.
  *
- * Adding a method: one row here, its handler in the file of its noun,
- * docs/protocol.md, libmpd, mpd-cli and tests.
+ * Adding a method: its name in proto.h, its row and handler in the file
+ * of its noun, docs/protocol.md, libmpd, mpd-cli and tests.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,77 +47,115 @@ struct batch {
  * req_budget(). */
 #define REPLY_SLACK 1024
 
-static const struct method methods[] = {
-	{ MPD_M_ARRAY_ADD, array_add, array_add_params },
-	{ MPD_M_ARRAY_CREATE, array_create, array_create_params },
-	{ MPD_M_ARRAY_DELETE, array_delete, value_name_params },
-	{ MPD_M_ARRAY_GET, array_get, array_get_params },
-	{ MPD_M_ARRAY_LIST, array_list, broker_list_params },
-	{ MPD_M_ARRAY_SET, array_set, array_set_params },
-	{ MPD_M_DAEMON_INFO, daemon_info, daemon_info_params },
-	{ MPD_M_DAEMON_PING, daemon_ping, daemon_ping_params },
-	{ MPD_M_PROCESS_CLOSE, process_close, process_ref_params },
-	{ MPD_M_PROCESS_CREATE, process_create, process_create_params },
-	{ MPD_M_PROCESS_INFO, process_info, process_ref_params },
-	{ MPD_M_PROCESS_JOIN, process_join, process_join_params },
-	{ MPD_M_PROCESS_KILL, process_kill, process_kill_params },
-	{ MPD_M_PROCESS_LIST, process_list, process_list_params },
-	{ MPD_M_PROCESS_SIGNAL, process_signal, process_signal_params },
-	{ MPD_M_PROCESS_START, process_start, process_ref_params },
-	{ MPD_M_PROCESS_TERMINATE, process_terminate, process_kill_params },
-	{ MPD_M_QUEUE_CLOSE, queue_close, queue_name_params },
-	{ MPD_M_QUEUE_CREATE, queue_create, queue_create_params },
-	{ MPD_M_QUEUE_DELETE, queue_delete, queue_name_params },
-	{ MPD_M_QUEUE_GET, queue_get, queue_get_params },
-	{ MPD_M_QUEUE_GET_MANY, queue_get_many, queue_get_many_params },
-	{ MPD_M_QUEUE_JOIN, queue_join, queue_join_params },
-	{ MPD_M_QUEUE_LIST, queue_list, broker_list_params },
-	{ MPD_M_QUEUE_PUT, queue_put, queue_put_params },
-	{ MPD_M_QUEUE_PUT_MANY, queue_put_many, queue_put_many_params },
-	{ MPD_M_QUEUE_SIZE, queue_size, queue_name_params },
-	{ MPD_M_QUEUE_TASK_DONE, queue_task_done, queue_name_params },
-	{ MPD_M_VALUE_ADD, value_add, value_add_params },
-	{ MPD_M_VALUE_CAS, value_cas, value_cas_params },
-	{ MPD_M_VALUE_CREATE, value_create, value_create_params },
-	{ MPD_M_VALUE_DELETE, value_delete, value_name_params },
-	{ MPD_M_VALUE_GET, value_get, value_name_params },
-	{ MPD_M_VALUE_LIST, value_list, broker_list_params },
-	{ MPD_M_VALUE_SET, value_set, value_set_params },
+/* The spec of a method that takes no params. */
+const struct mpd_param no_params[] = {
+	PARAMS_END,
 };
 
-/* Methods that take from the broker: what they take can only be handed
- * over in a reply, so they are refused as notifications. */
-static const method_fn taking_methods[] = { queue_get, queue_get_many };
+/* Method names in order (proto.h keeps them so), and each one's row. */
+static const char *const method_names[MPD_METHOD_COUNT] = {
+#define X(e, name) [MPD_METHOD_##e] = name,
+	MPD_METHODS(X)
+#undef X
+};
+static const struct method *methods[MPD_METHOD_COUNT];
 
-static bool method_takes(const struct method *m)
+/* Every noun's rows. */
+static const struct method *const nouns[] = {
+	daemon_methods,
+	process_methods,
+	queue_methods,
+	value_methods,
+};
+
+static int method_cmp(const void *key, const void *name)
 {
-	for (size_t i = 0;
-	     i < sizeof(taking_methods) / sizeof(taking_methods[0]); i++)
-		if (m->handler == taking_methods[i])
-			return true;
-	return false;
+	return strcmp(key, *(const char *const *)name);
 }
 
-static int method_cmp(const void *key, const void *row)
+/* The row for a method name, or NULL. method_names[] is sorted (checked
+ * at start-up). */
+static const struct method *dispatch_find(const char *name)
 {
-	return strcmp(key, ((const struct method *)row)->name);
+	const char *const *found = bsearch(name, method_names, MPD_METHOD_COUNT,
+					   sizeof(method_names[0]), method_cmp);
+
+	return found != NULL ? methods[found - method_names] : NULL;
 }
 
-/* The row for a method name, or NULL. methods[] is sorted by name (a
- * unit of its own checks that at start-up). */
-const struct method *dispatch_find(const char *name)
-{
-	return bsearch(name, methods, sizeof(methods) / sizeof(methods[0]),
-		       sizeof(methods[0]), method_cmp);
-}
-
-/* Abort at start-up if methods[] is out of order: lookups would miss. */
+/* At start-up: collect the nouns' rows, one for every method, and abort
+ * if the names are out of order (lookups would miss). */
 void dispatch_check(void)
 {
-	for (size_t i = 1; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i - 1].name, methods[i].name) >= 0)
+	for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++) {
+		for (const struct method *m = nouns[i]; m->handler != NULL;
+		     m++) {
+			if ((unsigned)m->id >= MPD_METHOD_COUNT ||
+			    methods[m->id] != NULL)
+				fatalx("method %d has two rows", (int)m->id);
+			if (m->args_size > METHOD_ARGS_MAX ||
+			    (m->target != NULL &&
+			     m->args_size < sizeof(void *)))
+				fatalx("method %s: args of a wrong size",
+				       method_names[m->id]);
+			methods[m->id] = m;
+		}
+	}
+	for (size_t i = 0; i < MPD_METHOD_COUNT; i++) {
+		if (methods[i] == NULL)
+			fatalx("method %s has no row", method_names[i]);
+		if (i > 0 && strcmp(method_names[i - 1], method_names[i]) >= 0)
 			fatalx("method table out of order at %s",
-			       methods[i].name);
+			       method_names[i]);
+	}
+}
+
+/* May r's client act on what owner owns? Root may act on anything. */
+bool req_may_access(const struct req *r, uid_t owner)
+{
+	return r->conn->uid == 0 || r->conn->uid == owner;
+}
+
+/*
+ * The object of type t that params name, or NULL with r answered
+ * (invalid_params, not_found, permission_denied).
+ */
+void *req_target(struct req *r, const struct target_type *t, json_t *params)
+{
+	json_t *id = t->by_id != NULL ? json_object_get(params, "id") : NULL;
+	json_t *name = json_object_get(params, "name");
+	int64_t oid;
+	uid_t uid;
+	void *obj;
+
+	if (t->by_id != NULL && (id == NULL) == (name == NULL)) {
+		req_bad_param(r, "id",
+			      "give exactly one of \"id\" and \"name\"");
+		return NULL;
+	}
+	if (t->bounded_name && !req_name_ok(r, name))
+		return NULL;
+	obj = id != NULL     ? t->by_id(json_integer_value(id)) :
+	      t->map != NULL ? hmap_get(t->map, json_string_value(name)) :
+			       t->by_name(json_string_value(name));
+	if (obj == NULL) {
+		if (id != NULL)
+			req_error(r, MPD_RPC_NOT_FOUND, NULL,
+				  "no %s with id %lld", t->noun,
+				  (long long)json_integer_value(id));
+		else
+			req_error(r, MPD_RPC_NOT_FOUND, NULL,
+				  "no %s named \"%s\"", t->noun,
+				  json_string_value(name));
+		return NULL;
+	}
+	if (t->owner != NULL && !req_may_access(r, uid = t->owner(obj, &oid))) {
+		req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
+			  "%s %lld belongs to uid %ld", t->noun, (long long)oid,
+			  (long)uid);
+		return NULL;
+	}
+	return obj;
 }
 
 /* A member of the batch was answered (or cancelled, send == false). */
@@ -130,6 +178,9 @@ static void req_free(struct req *r)
 		r->hold->release(r->hold, false);
 	json_decref(r->id);
 	if (r->parked) {
+		req_unwait(r);
+		if (r->timer != NULL)
+			event_free(r->timer);
 		TAILQ_REMOVE(&c->parked, r, entry);
 		c->nparked--;
 		mpdd.parked--;
@@ -294,23 +345,102 @@ void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 					 data));
 }
 
-/*
- * Keep r open after its handler returns; it is answered later through
- * req_result()/req_error(). If the connection closes first, cancel(r) is
- * called (the owner unhooks r; cancel_arg is for it) and r is freed.
- */
-void req_park(struct req *r, void (*cancel)(struct req *), void *arg)
+/* Answer r with invalid_params naming field; the message is formatted
+ * from fmt. */
+void req_bad_param(struct req *r, const char *field, const char *fmt, ...)
 {
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
+		  "%s", msg);
+}
+
+/*
+ * Is name (a "name" param, checked as a string without NUL) short enough
+ * to be one (MPD_MAX_NAME)? Returns true, or false with r answered.
+ */
+bool req_name_ok(struct req *r, const json_t *name)
+{
+	if (json_string_length(name) <= MPD_MAX_NAME)
+		return true;
+	req_bad_param(r, "name", "\"name\": at most %d bytes, no NUL",
+		      MPD_MAX_NAME);
+	return false;
+}
+
+/* seconds (>= 0) as a timeval, for a timer. */
+struct timeval timeval_of(double seconds)
+{
+	double whole = floor(seconds);
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)whole;
+	tv.tv_usec = (suseconds_t)((seconds - whole) * 1e6);
+	return tv;
+}
+
+static void park_expire_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct req *r = arg;
+
+	r->expire(r);
+}
+
+/*
+ * Park r: keep it open after its handler returns, to be answered later
+ * through req_result()/req_error() (which unpark it). It goes last on
+ * waitq (NULL: on none), the owner's list of what waits for one thing,
+ * and leaves it when answered or cancelled. If timeout >= 0 seconds pass
+ * first, expire(r) unhooks the owner's state and answers r. If the
+ * connection closes first, cancel(r) (may be NULL) unhooks it and r is
+ * freed unanswered. arg is for the callbacks (r->park_arg). Returns 0, or
+ * -1 with r answered (no timer could be armed) and nothing parked.
+ */
+int req_park(struct req *r, struct req_list *waitq,
+	     void (*cancel)(struct req *), void (*expire)(struct req *),
+	     void *arg, double timeout)
+{
+	if (timeout >= 0) {
+		struct timeval tv = timeval_of(timeout);
+
+		r->timer = evtimer_new(mpdd.base, park_expire_cb, r);
+		if (r->timer == NULL || evtimer_add(r->timer, &tv) == -1) {
+			if (r->timer != NULL)
+				event_free(r->timer);
+			r->timer = NULL;
+			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+				  "cannot arm a timer");
+			return -1;
+		}
+	}
 	r->cancel = cancel;
-	r->cancel_arg = arg;
+	r->expire = expire;
+	r->park_arg = arg;
 	r->parked = true;
 	TAILQ_INSERT_TAIL(&r->conn->parked, r, entry);
 	r->conn->nparked++;
 	mpdd.parked++;
+	if (waitq != NULL) {
+		r->waitq = waitq;
+		TAILQ_INSERT_TAIL(waitq, r, wait_entry);
+	}
+	return 0;
+}
+
+/* Take parked r off its waiters' list early (it is answered next). */
+void req_unwait(struct req *r)
+{
+	if (r->waitq != NULL) {
+		TAILQ_REMOVE(r->waitq, r, wait_entry);
+		r->waitq = NULL;
+	}
 }
 
 /*
-
  * The bytes r's result may take: half of its room (req_room(), less an
  * envelope's slack), so that a large reply leaves room for the next ones.
  * Methods whose results can be large (process records and lists) size them
@@ -376,6 +506,11 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 	struct mpd_rpc_request rq;
 	const struct method *m;
 	const char *why, *field;
+	union {
+		max_align_t align;
+		unsigned char b[METHOD_ARGS_MAX];
+	} args;
+	void *target;
 	char text[512];
 	struct req *r;
 
@@ -409,26 +544,33 @@ static void dispatch_one(struct conn *c, json_t *msg, struct batch *b)
 			  "method not found: %s", rq.method);
 		return;
 	}
-	if (rq.id == NULL && method_takes(m)) {
+	if (rq.id == NULL && (m->flags & METHOD_TAKES)) {
 		/* Refused, and a notification is never answered. */
 		log_debug("connection %llu: %s as a notification: refused, "
 			  "nothing taken",
-			  (unsigned long long)c->id, m->name);
+			  (unsigned long long)c->id, method_names[m->id]);
 		if (b != NULL)
 			batch_done(b, true);
 		req_free(r);
 		return;
 	}
-	if (mpd_params_check(m->params, rq.params, text, sizeof(text),
-			     &field) != 0) {
+	if (mpd_params_dispatch(m->params, rq.params, args.b, text,
+				sizeof(text), &field) != 0) {
 		req_error(r, MPD_RPC_INVALID_PARAMS,
 			  field != NULL ? json_pack("{s:s}", "field", field) :
 					  NULL,
 			  "%s", text);
 		return;
 	}
-	log_debug("connection %llu: %s", (unsigned long long)c->id, m->name);
-	m->handler(r, rq.params != NULL ? rq.params : NULL);
+	log_debug("connection %llu: %s", (unsigned long long)c->id,
+		  method_names[m->id]);
+	if (m->target != NULL) {
+		target = req_target(r, m->target, rq.params);
+		if (target == NULL)
+			return;
+		memcpy(args.b, &target, sizeof(target));
+	}
+	m->handler(r, rq.params, args.b);
 }
 
 static void dispatch_batch(struct conn *c, json_t *msg)

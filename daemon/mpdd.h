@@ -206,46 +206,133 @@ void conn_parked_done(struct conn *c);
 /*
  * One request being answered. A handler either answers before it returns
  * (req_result/req_error) or parks the request (req_park) and answers it
- * later; a parked request whose connection closes is cancelled through
- * its cancel callback and then freed.
+ * later: when what it waits for happens (the owner wakes it by answering
+ * it), when its timeout passes (expire), or never, when its connection
+ * closes first (cancel, and then it is freed).
  */
 struct req {
 	TAILQ_ENTRY(req) entry; /* on conn->parked while parked */
+	TAILQ_ENTRY(req) wait_entry; /* on *waitq while parked on one */
+	struct req_list *waitq; /* the waiters it is one of, or NULL */
 	struct conn *conn;
 	json_t *id; /* owned; NULL for a notification */
 	struct batch *batch; /* NULL unless part of a batch */
-	void (*cancel)(struct req *);
-	void *cancel_arg;
+	void (*cancel)(struct req *); /* its connection closed */
+	void (*expire)(struct req *); /* its timeout passed: answer it */
+	void *park_arg; /* for the owner's callbacks */
+	struct event *timer; /* while parked with a timeout */
 	struct hold *hold; /* given back unless the reply is delivered */
 	bool parked;
 };
 
-typedef void (*method_fn)(struct req *, json_t *params);
+/*
+ * What a method acts on: an object its params name, found by the
+ * dispatcher before the handler runs ("name", or with by_id exactly one
+ * of "id" and "name"). A client gets not_found for none, and
+ * permission_denied for one whose owner is another uid.
+ */
+struct target_type {
+	const char *noun; /* in messages: "no queue named ..." */
+	const struct hmap *map; /* the objects by name, or NULL: by_name */
+	void *(*by_name)(const char *name);
+	void *(*by_id)(int64_t id); /* NULL: by name only */
+	/* obj's owner and the id it goes by; NULL: every client's */
+	uid_t (*owner)(const void *obj, int64_t *id);
+	bool bounded_name; /* "name" is at most MPD_MAX_NAME bytes */
+};
 
+/* A handler: params were checked against the row's spec and its fields
+ * extracted into args (the row's args struct); a row with a target type
+ * has the target it resolved as its args' first member. */
+typedef void (*method_fn)(struct req *r, json_t *params, void *args);
+
+#define METHOD_TAKES 0x1u /* takes from the broker: never a notification */
+
+/* One method as its noun file implements it; a row whose handler is NULL
+ * ends a noun's list. */
 struct method {
-	const char *name;
+	enum mpd_method id;
 	method_fn handler;
 	const struct mpd_param *params; /* NULL-named row ends it */
+	const struct target_type *target; /* NULL: none */
+	unsigned flags; /* METHOD_* */
+	size_t args_size; /* of the struct its params are extracted into */
 };
+
+/* The largest args struct a method may have. */
+#define METHOD_ARGS_MAX 256
+
+extern const struct mpd_param no_params[];
+
+/* The nouns' rows, collected by dispatch.c. */
+extern const struct method daemon_methods[], process_methods[], queue_methods[],
+	value_methods[];
+
+/*
+ * Param rows. ARG() and its kin are extracted into member m of the
+ * method's args struct S, where its handler reads them: any field as its
+ * JSON (NULL: absent), a new object's name (as JSON, for req_name_ok()),
+ * a wait's timeout in seconds (-1: none given), an id (from min up), an
+ * index Python-style (as JSON). PARAM_NAME only names a target;
+ * PARAMS_END ends a spec.
+ */
+#define ARG(key, type, flags, S, m)                                      \
+	{                                                                \
+		key, type, (flags) | MPD_PF_OUT, 0, 0, offsetof(S, m), 0 \
+	}
+#define ARG_DEFAULT(key, type, dflt, S, m)                        \
+	{                                                         \
+		key, type, MPD_PF_OUT, 0, 0, offsetof(S, m), dflt \
+	}
+#define ARG_RANGE(key, type, flags, lo, hi, S, m)                       \
+	{                                                               \
+		key, type, (flags) | MPD_PF_RANGE | MPD_PF_OUT, lo, hi, \
+			offsetof(S, m), 0                               \
+	}
+#define ARG_JSON(key, type, flags, S, m) \
+	ARG(key, type, (flags) | MPD_PF_JSON, S, m)
+#define ARG_NAME(S, m) \
+	ARG_JSON("name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, S, m)
+#define ARG_TIMEOUT(S, m)                                               \
+	{                                                               \
+		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE | MPD_PF_OUT, 0, \
+			MPD_MAX_TIMEOUT, offsetof(S, m), -1             \
+	}
+#define ARG_ID(key, min, S, m) \
+	ARG_RANGE(key, MPD_PT_INT, 0, min, MPD_MAX_ID, S, m)
+#define ARG_INDEX(key, flags, S, m)                                    \
+	ARG_RANGE(key, MPD_PT_INT, (flags) | MPD_PF_JSON, -MPD_MAX_ID, \
+		  MPD_MAX_ID, S, m)
+#define PARAM_NAME                                                           \
+	{                                                                    \
+		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, \
+			0, 0, 0                                              \
+	}
+#define PARAMS_END                     \
+	{                              \
+		NULL, 0, 0, 0, 0, 0, 0 \
+	}
 
 void dispatch_line(struct conn *c, const char *line, size_t len);
 void dispatch_error(struct conn *c, int code, const char *message);
-const struct method *dispatch_find(const char *name);
 void dispatch_check(void);
+void *req_target(struct req *r, const struct target_type *t, json_t *params);
+bool req_may_access(const struct req *r, uid_t owner);
 void req_result(struct req *r, json_t *result);
 void req_result_text(struct req *r, const char *json, size_t len);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void req_park(struct req *r, void (*cancel)(struct req *), void *arg);
+bool req_name_ok(struct req *r, const json_t *name);
+void req_bad_param(struct req *r, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int req_park(struct req *r, struct req_list *waitq,
+	     void (*cancel)(struct req *), void (*expire)(struct req *),
+	     void *arg, double timeout);
+void req_unwait(struct req *r);
+struct timeval timeval_of(double seconds);
 size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);
 void req_cancel_all(struct conn *c);
-
-/* daemon.c: the daemon.* methods */
-extern const struct mpd_param daemon_ping_params[];
-extern const struct mpd_param daemon_info_params[];
-void daemon_ping(struct req *r, json_t *params);
-void daemon_info(struct req *r, json_t *params);
 
 /* proctab.c: process records */
 enum proc_state {
@@ -255,8 +342,6 @@ enum proc_state {
 	PROC_EXITED,
 	PROC_FAILED,
 };
-
-struct waiter;
 
 struct proc {
 	int64_t id;
@@ -286,7 +371,7 @@ struct proc {
 	double created, started, ended;
 	json_t *error; /* why the start failed */
 	struct req *start_req;
-	TAILQ_HEAD(, waiter) waiters;
+	struct req_list joiners; /* parked process.join requests */
 	struct event *kill_timer;
 	TAILQ_ENTRY(proc) ended_entry; /* on the retention list */
 	uint64_t cost; /* bytes counted while not started */
@@ -311,35 +396,24 @@ const char *proctab_state_name(enum proc_state s);
 int proctab_state_parse(const char *name);
 int proctab_record_text(const struct proc *p, bool details, size_t budget,
 			char **text, size_t *len);
-void proctab_reply(struct req *r, const struct proc *p, bool details);
 void proctab_starting(struct proc *p);
 void proctab_started(struct proc *p, pid_t pid, int pidfd);
 void proctab_failed(struct proc *p, const char *stage, int err,
 		    const char *message);
-void proctab_exited(struct proc *p, int status, bool known);
+bool proctab_exited(struct proc *p, int status, bool known);
+void proctab_trim(void);
 int proctab_signal(struct proc *p, int sig, bool group);
-void proctab_join(struct proc *p, struct req *r, double timeout);
 void proctab_conn_closed(struct conn *c);
 int64_t proctab_peer(pid_t pid);
 void proctab_shutdown(void);
 size_t proctab_stop_all(bool all, size_t *killed);
 
-/* process.c: the process.* methods */
-extern const struct mpd_param process_create_params[];
-extern const struct mpd_param process_ref_params[];
-extern const struct mpd_param process_join_params[];
-extern const struct mpd_param process_kill_params[];
-extern const struct mpd_param process_signal_params[];
-extern const struct mpd_param process_list_params[];
-void process_create(struct req *r, json_t *params);
-void process_start(struct req *r, json_t *params);
-void process_join(struct req *r, json_t *params);
-void process_terminate(struct req *r, json_t *params);
-void process_kill(struct req *r, json_t *params);
-void process_signal(struct req *r, json_t *params);
-void process_info(struct req *r, json_t *params);
-void process_list(struct req *r, json_t *params);
-void process_close(struct req *r, json_t *params);
+/* process.c: the process.* methods, and what the spawner reports about a
+ * process: how its start went, and its end */
+void process_started(struct proc *p, pid_t pid, int pidfd);
+void process_start_failed(struct proc *p, const char *stage, int err,
+			  const char *message);
+void process_exited(struct proc *p, int status, bool known);
 
 /*
  * The start report: every child the template makes for a start writes, on
@@ -422,60 +496,17 @@ struct broker_stats {
 	uint64_t bytes;
 };
 extern struct broker_stats broker;
-bool broker_name_ok(struct req *r, json_t *params, const char **name);
 bool broker_room(struct req *r, size_t objects, uint64_t bytes);
 void broker_bytes(int64_t delta);
-bool broker_timeout(json_t *params, struct timeval *tv);
 json_t *broker_info(void);
 void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));
 
 /* queue.c: the queue.* methods */
-extern const struct mpd_param queue_create_params[];
-extern const struct mpd_param queue_name_params[];
-extern const struct mpd_param queue_put_params[];
-extern const struct mpd_param queue_get_params[];
-extern const struct mpd_param queue_put_many_params[];
-extern const struct mpd_param queue_get_many_params[];
-extern const struct mpd_param queue_join_params[];
-extern const struct mpd_param broker_list_params[];
-void queue_create(struct req *r, json_t *params);
-void queue_put(struct req *r, json_t *params);
-void queue_get(struct req *r, json_t *params);
-void queue_put_many(struct req *r, json_t *params);
-void queue_get_many(struct req *r, json_t *params);
-void queue_size(struct req *r, json_t *params);
-void queue_task_done(struct req *r, json_t *params);
-void queue_join(struct req *r, json_t *params);
-void queue_close(struct req *r, json_t *params);
-void queue_delete(struct req *r, json_t *params);
-void queue_list(struct req *r, json_t *params);
 void queue_shutdown(void);
 void queue_conn_room(struct conn *c);
 
 /* value.c: the value.* and array.* methods */
-extern const struct mpd_param value_create_params[];
-extern const struct mpd_param value_name_params[];
-extern const struct mpd_param value_set_params[];
-extern const struct mpd_param value_add_params[];
-extern const struct mpd_param value_cas_params[];
-extern const struct mpd_param array_create_params[];
-extern const struct mpd_param array_get_params[];
-extern const struct mpd_param array_set_params[];
-extern const struct mpd_param array_add_params[];
-void value_create(struct req *r, json_t *params);
-void value_get(struct req *r, json_t *params);
-void value_set(struct req *r, json_t *params);
-void value_add(struct req *r, json_t *params);
-void value_cas(struct req *r, json_t *params);
-void value_delete(struct req *r, json_t *params);
-void value_list(struct req *r, json_t *params);
-void array_create(struct req *r, json_t *params);
-void array_get(struct req *r, json_t *params);
-void array_set(struct req *r, json_t *params);
-void array_add(struct req *r, json_t *params);
-void array_delete(struct req *r, json_t *params);
-void array_list(struct req *r, json_t *params);
 void value_shutdown(void);
 
 /* options.c */

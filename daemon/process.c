@@ -2,12 +2,14 @@
  * process.c - the process.* methods: Python's multiprocessing.Process as a
  * service.
  *
- * Handlers check what the central param spec cannot (exactly one target,
- * the shape of stdio specs, descriptors matching "pass" streams, names,
- * ownership) before anything changes, then act on the process table
- * (proctab.c) and the template (spawner.c). process.start and a join that
- * has to wait park their request; the template's answer or the process's
- * exit answers it.
+ * The dispatcher checks and extracts the params (struct pargs) and finds
+ * the process a request names, checking its owner. Handlers check what
+ * the param spec cannot (the target, the shape of stdio specs, descriptors
+ * matching "pass" streams, names) before anything changes, then act on
+ * the process table (proctab.c) and the template (spawner.c).
+ * process.start and a join that has to wait park their request; the
+ * spawner's report of the start (process_started(), ...) or of the exit
+ * answers it, here: every reply about a process goes out from this file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,129 +21,141 @@
 
 #include "mpdd.h"
 
-#define ID_MAX	     9007199254740991.0 /* 2^53 - 1: exact in every JSON reader */
-#define TIMEOUT_MAX  31536000.0 /* a year */
-#define NAME_MAX_LEN 255
+/* The params of the process.* methods, as the dispatcher extracts them;
+ * the target first. */
+struct pargs {
+	struct proc *p;
+	/* process.create's, as JSON (NULL: not given) */
+	json_t *name, *argv, *module, *function, *args, *env, *cwd;
+	json_t *stdio[3], *start_method;
+	bool env_clear, daemon, start;
+	bool group; /* true when not given */
+	double timeout; /* -1: not given */
+	json_t *signal;
+	const char *state; /* process.list's; NULL: not given */
+	json_t *name_prefix;
+	json_int_t parent, limit; /* 0: not given */
+	json_int_t after;
+};
 
-#define REF_PARAMS                                           \
-	{ "id", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },       \
-	{                                                    \
-		"name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 \
+#define P(key, type, flags, m)	    ARG(key, type, flags, struct pargs, m)
+#define P_JSON(key, type, flags, m) ARG_JSON(key, type, flags, struct pargs, m)
+
+/* "id" or "name": they name the target, so they are not extracted. */
+#define REF_PARAMS                                                 \
+	{ "id", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_ID, 0, 0 },   \
+	{                                                          \
+		"name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0, 0, 0 \
 	}
 
-const struct mpd_param process_create_params[] = {
-	{ "name", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "argv", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
-	{ "module", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "function", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "args", MPD_PT_ANY, 0, 0, 0 },
-	{ "env", MPD_PT_OBJECT, 0, 0, 0 },
-	{ "env_clear", MPD_PT_BOOL, 0, 0, 0 },
-	{ "cwd", MPD_PT_STRING, MPD_PF_NONEMPTY, 0, 0 },
-	{ "stdin", MPD_PT_ANY, 0, 0, 0 },
-	{ "stdout", MPD_PT_ANY, 0, 0, 0 },
-	{ "stderr", MPD_PT_ANY, 0, 0, 0 },
-	{ "daemon", MPD_PT_BOOL, 0, 0, 0 },
-	{ "start_method", MPD_PT_STRING, 0, 0, 0 },
-	{ "start", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+static const struct mpd_param create_params[] = {
+	P_JSON("name", MPD_PT_STRING, MPD_PF_NONEMPTY, name),
+	P("argv", MPD_PT_ARRAY, MPD_PF_NONEMPTY, argv),
+	P_JSON("module", MPD_PT_STRING, MPD_PF_NONEMPTY, module),
+	P_JSON("function", MPD_PT_STRING, MPD_PF_NONEMPTY, function),
+	P("args", MPD_PT_ANY, 0, args),
+	P("env", MPD_PT_OBJECT, 0, env),
+	P("env_clear", MPD_PT_BOOL, 0, env_clear),
+	P_JSON("cwd", MPD_PT_STRING, MPD_PF_NONEMPTY, cwd),
+	P("stdin", MPD_PT_ANY, 0, stdio[0]),
+	P("stdout", MPD_PT_ANY, 0, stdio[1]),
+	P("stderr", MPD_PT_ANY, 0, stdio[2]),
+	P("daemon", MPD_PT_BOOL, 0, daemon),
+	P_JSON("start_method", MPD_PT_STRING, 0, start_method),
+	P("start", MPD_PT_BOOL, 0, start),
+	PARAMS_END,
 };
 
-const struct mpd_param process_ref_params[] = {
+static const struct mpd_param ref_params[] = {
 	REF_PARAMS,
-	{ NULL },
+	PARAMS_END,
 };
 
-const struct mpd_param process_join_params[] = {
+static const struct mpd_param join_params[] = {
 	REF_PARAMS,
-	{ "timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, TIMEOUT_MAX },
-	{ NULL },
+	ARG_TIMEOUT(struct pargs, timeout),
+	PARAMS_END,
 };
 
-const struct mpd_param process_kill_params[] = {
+#define GROUP_PARAM ARG_DEFAULT("group", MPD_PT_BOOL, 1, struct pargs, group)
+
+static const struct mpd_param kill_params[] = {
 	REF_PARAMS,
-	{ "group", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+	GROUP_PARAM,
+	PARAMS_END,
 };
 
-const struct mpd_param process_signal_params[] = {
+static const struct mpd_param signal_params[] = {
 	REF_PARAMS,
-	{ "group", MPD_PT_BOOL, 0, 0, 0 },
-	{ "signal", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+	GROUP_PARAM,
+	P("signal", MPD_PT_ANY, MPD_PF_REQUIRED, signal),
+	PARAMS_END,
 };
 
-const struct mpd_param process_list_params[] = {
-	{ "state", MPD_PT_STRING, 0, 0, 0 },
-	{ "name_prefix", MPD_PT_STRING, 0, 0, 0 },
-	{ "parent", MPD_PT_INT, MPD_PF_RANGE, 1, ID_MAX },
-	{ "after", MPD_PT_INT, MPD_PF_RANGE, 0, ID_MAX },
-	{ "limit", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_LIST_LIMIT },
-	{ NULL },
+static const struct mpd_param list_params[] = {
+	P("state", MPD_PT_STRING, 0, state),
+	P_JSON("name_prefix", MPD_PT_STRING, 0, name_prefix),
+	ARG_ID("parent", 1, struct pargs, parent),
+	ARG_ID("after", 0, struct pargs, after),
+	ARG_RANGE("limit", MPD_PT_INT, 0, 1, MPD_MAX_LIST_LIMIT, struct pargs,
+		  limit),
+	PARAMS_END,
 };
 
 static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
 
-static void bad_param(struct req *r, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Answer r with invalid_params naming field. */
-static void bad_param(struct req *r, const char *field, const char *fmt, ...)
+static void *by_name(const char *name)
 {
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
-		  "%s", msg);
+	return proctab_by_name(name);
 }
 
-static bool may_access(const struct req *r, const struct proc *p)
+static void *by_id(int64_t id)
 {
-	return r->conn->uid == 0 || r->conn->uid == p->uid;
+	return proctab_by_id(id);
 }
+
+static uid_t owner(const void *obj, int64_t *id)
+{
+	const struct proc *p = obj;
+
+	*id = p->id;
+	return p->uid;
+}
+
+/* A process, by "id" or "name"; its owner's uid, or root's, may act on it. */
+static const struct target_type process_target = {
+	.noun = "process",
+	.by_name = by_name,
+	.by_id = by_id,
+	.owner = owner,
+};
 
 /*
- * The process params name ("id" or "name", exactly one), or NULL with r
- * answered (invalid_params, not_found, permission_denied).
+ * Answer r with p's record (with details: process.info), cut to fit the
+ * room r's connection has for it; a client with no room left for even a
+ * short record gets a limit error.
  */
-static struct proc *lookup(struct req *r, json_t *params)
-{
-	json_t *id = json_object_get(params, "id");
-	json_t *name = json_object_get(params, "name");
-	struct proc *p;
-
-	if ((id == NULL) == (name == NULL)) {
-		bad_param(r, "id", "give exactly one of \"id\" and \"name\"");
-		return NULL;
-	}
-	p = id != NULL ? proctab_by_id(json_integer_value(id)) :
-			 proctab_by_name(json_string_value(name));
-	if (p == NULL) {
-		if (id != NULL)
-			req_error(r, MPD_RPC_NOT_FOUND, NULL,
-				  "no process with id %lld",
-				  (long long)json_integer_value(id));
-		else
-			req_error(r, MPD_RPC_NOT_FOUND, NULL,
-				  "no process named \"%s\"",
-				  json_string_value(name));
-		return NULL;
-	}
-	if (!may_access(r, p)) {
-		req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
-			  "process %lld belongs to uid %ld", (long long)p->id,
-			  (long)p->uid);
-		return NULL;
-	}
-	return p;
-}
-
 static void reply_record(struct req *r, const struct proc *p, bool details)
 {
-	proctab_reply(r, p, details);
+	size_t len;
+	char *text;
+	int rc = proctab_record_text(p, details, req_budget(r), &text, &len);
+
+	if (rc == -ENOSPC) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
+				    (json_int_t)mpdd.opt.max_output),
+			  "no room for the record of process %lld in the "
+			  "unread output (max_output)",
+			  (long long)p->id);
+		return;
+	}
+	if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	req_result_text(r, text, len);
+	free(text);
 }
 
 /* True for strings without NUL bytes. */
@@ -177,88 +191,93 @@ static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 		size_t known = 1 + (append != NULL);
 
 		if (!clean_string(file) || json_string_length(file) == 0) {
-			bad_param(r, field,
-				  "\"%s\": \"file\" must be a non-empty path",
-				  field);
+			req_bad_param(
+				r, field,
+				"\"%s\": \"file\" must be a non-empty path",
+				field);
 			return -1;
 		}
 		if (append != NULL && !json_is_boolean(append)) {
-			bad_param(r, field,
-				  "\"%s\": \"append\" must be a boolean",
-				  field);
+			req_bad_param(r, field,
+				      "\"%s\": \"append\" must be a boolean",
+				      field);
 			return -1;
 		}
 		if (json_object_size(spec) != known) {
-			bad_param(r, field,
-				  "\"%s\": only \"file\" and \"append\" are "
-				  "allowed",
-				  field);
+			req_bad_param(
+				r, field,
+				"\"%s\": only \"file\" and \"append\" are "
+				"allowed",
+				field);
 			return -1;
 		}
 		*out = json_pack("{s:O, s:b}", "file", file, "append",
 				 append != NULL && json_is_true(append));
 		return 0;
 	}
-	bad_param(r, field,
-		  "\"%s\": expected \"null\", \"inherit\", \"pass\" or "
-		  "{\"file\": PATH}",
-		  field);
+	req_bad_param(r, field,
+		      "\"%s\": expected \"null\", \"inherit\", \"pass\" or "
+		      "{\"file\": PATH}",
+		      field);
 	return -1;
 }
 
 /* Check the target params; returns the target object, or NULL with r
  * answered. */
-static json_t *check_target(struct req *r, json_t *params)
+static json_t *check_target(struct req *r, const struct pargs *in)
 {
-	json_t *argv = json_object_get(params, "argv");
-	json_t *module = json_object_get(params, "module");
-	json_t *function = json_object_get(params, "function");
-	json_t *args = json_object_get(params, "args");
+	json_t *argv = in->argv;
+	json_t *module = in->module;
+	json_t *function = in->function;
+	json_t *args = in->args;
 	json_t *v;
 	size_t i;
 
 	if (argv != NULL && (module != NULL || function != NULL)) {
-		bad_param(r, "argv",
-			  "give either \"argv\" or \"module\" and "
-			  "\"function\", not both");
+		req_bad_param(r, "argv",
+			      "give either \"argv\" or \"module\" and "
+			      "\"function\", not both");
 		return NULL;
 	}
 	if (argv != NULL) {
 		if (args != NULL) {
-			bad_param(r, "args",
-				  "\"args\" goes with \"function\", not "
-				  "\"argv\"");
+			req_bad_param(r, "args",
+				      "\"args\" goes with \"function\", not "
+				      "\"argv\"");
 			return NULL;
 		}
 		json_array_foreach (argv, i, v) {
 			if (!clean_string(v)) {
-				bad_param(r, "argv",
-					  "\"argv\"[%zu]: expected a string "
-					  "without NUL bytes",
-					  i);
+				req_bad_param(
+					r, "argv",
+					"\"argv\"[%zu]: expected a string "
+					"without NUL bytes",
+					i);
 				return NULL;
 			}
 		}
 		if (json_string_length(json_array_get(argv, 0)) == 0) {
-			bad_param(r, "argv",
-				  "\"argv\"[0]: the program must not be "
-				  "empty");
+			req_bad_param(r, "argv",
+				      "\"argv\"[0]: the program must not be "
+				      "empty");
 			return NULL;
 		}
 		return json_pack("{s:O}", "argv", argv);
 	}
 	if (module == NULL || function == NULL) {
-		bad_param(r, module == NULL ? "module" : "function",
-			  module == NULL && function == NULL ?
-				  "missing target: give \"argv\", or "
-				  "\"module\" and \"function\"" :
-				  "\"module\" and \"function\" go together");
+		req_bad_param(
+			r, module == NULL ? "module" : "function",
+			module == NULL && function == NULL ?
+				"missing target: give \"argv\", or "
+				"\"module\" and \"function\"" :
+				"\"module\" and \"function\" go together");
 		return NULL;
 	}
 	if (!clean_string(module) || !clean_string(function)) {
-		bad_param(r, "module",
-			  "\"module\" and \"function\" must not contain NUL "
-			  "bytes");
+		req_bad_param(
+			r, "module",
+			"\"module\" and \"function\" must not contain NUL "
+			"bytes");
 		return NULL;
 	}
 	return json_pack("{s:O, s:O}", "module", module, "function", function);
@@ -272,16 +291,17 @@ static bool check_env(struct req *r, json_t *env)
 
 	json_object_foreach (env, key, v) {
 		if (key[0] == '\0' || strchr(key, '=') != NULL) {
-			bad_param(r, "env",
-				  "\"env\": \"%s\" is not a variable name",
-				  key);
+			req_bad_param(r, "env",
+				      "\"env\": \"%s\" is not a variable name",
+				      key);
 			return false;
 		}
 		if (!clean_string(v)) {
-			bad_param(r, "env",
-				  "\"env\".\"%s\": expected a string without "
-				  "NUL bytes",
-				  key);
+			req_bad_param(
+				r, "env",
+				"\"env\".\"%s\": expected a string without "
+				"NUL bytes",
+				key);
 			return false;
 		}
 	}
@@ -298,7 +318,7 @@ static bool all_digits(const char *s)
 
 static void start_cancel(struct req *r)
 {
-	struct proc *p = r->cancel_arg;
+	struct proc *p = r->park_arg;
 
 	p->start_req = NULL;
 }
@@ -336,8 +356,73 @@ static void start(struct req *r, struct proc *p)
 	}
 	proctab_starting(p);
 	p->start_req = r;
-	req_park(r, start_cancel, p);
+	req_park(r, NULL, start_cancel, NULL, p, -1);
 	spawner_start_proc(p);
+}
+
+/* The starter of p, taken off it (NULL when it has gone). */
+static struct req *take_starter(struct proc *p)
+{
+	struct req *r = p->start_req;
+
+	p->start_req = NULL;
+	return r;
+}
+
+/* p ended: its joiners get its record. */
+static void answer_joiners(struct proc *p)
+{
+	struct req *r;
+
+	while ((r = TAILQ_FIRST(&p->joiners)) != NULL)
+		reply_record(r, p, false);
+}
+
+/*
+ * The spawner's reports. process_started(): p runs as pid, with pidfd
+ * (ours now; -1 when there is none); its starter gets its record.
+ * process_start_failed(): nothing of p ran; its starter gets
+ * spawn_failed, its joiners its record. process_exited(): p ended with
+ * wait status (known false: it was lost), if it was running; its
+ * joiners get its record.
+ */
+void process_started(struct proc *p, pid_t pid, int pidfd)
+{
+	struct req *r = take_starter(p);
+
+	proctab_started(p, pid, pidfd);
+	if (r != NULL)
+		reply_record(r, p, false);
+}
+
+void process_start_failed(struct proc *p, const char *stage, int err,
+			  const char *message)
+{
+	struct req *r = take_starter(p);
+	json_t *data;
+
+	proctab_failed(p, stage, err, message);
+	answer_joiners(p);
+	if (r != NULL) {
+		data = p->error != NULL ? json_copy(p->error) : NULL;
+		/* Which record failed, so the caller can close it. */
+		if (data != NULL)
+			json_object_set_new(data, "id", json_integer(p->id));
+		req_error(r, MPD_RPC_SPAWN_FAILED, data,
+			  "cannot start process %lld (%s): %s: %s",
+			  (long long)p->id, p->name, stage, message);
+	}
+	proctab_trim();
+}
+
+void process_exited(struct proc *p, int status, bool known)
+{
+	if (!proctab_exited(p, status, known))
+		return;
+	answer_joiners(p);
+	/* The table drops what it no longer keeps (p too, perhaps) once
+	 * what ended is answered. */
+	proctab_trim();
 }
 
 /*
@@ -348,7 +433,7 @@ static void start(struct req *r, struct proc *p)
  * sendmsg(). Returns true, or false with r answered (and nothing claimed:
  * descriptors taken are closed).
  */
-static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
+static bool claim_stdio(struct req *r, const struct pargs *in, json_t **stdio,
 			int fds[3])
 {
 	struct conn *c = r->conn;
@@ -361,8 +446,7 @@ static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
 		return false;
 	}
 	for (int i = 0; i < 3; i++) {
-		rc = check_stdio(r, i, json_object_get(params, stdio_names[i]),
-				 &spec);
+		rc = check_stdio(r, i, in->stdio[i], &spec);
 		if (rc < 0)
 			goto fail;
 		json_array_append_new(*stdio, spec);
@@ -371,7 +455,7 @@ static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
 		while (k < c->line_nfds && c->line_fds[k] < 0)
 			k++;
 		if (k == c->line_nfds) {
-			bad_param(
+			req_bad_param(
 				r, stdio_names[i],
 				"\"%s\" is \"pass\" but no descriptor came "
 				"for it: send one with the request (SCM_RIGHTS)"
@@ -391,10 +475,10 @@ static bool claim_stdio(struct req *r, json_t *params, json_t **stdio,
 
 		while (i < 2 && fds[i] >= 0)
 			i++;
-		bad_param(r, stdio_names[i],
-			  "%d descriptor%s came with the request that no "
-			  "\"pass\" stream takes",
-			  left, left == 1 ? "" : "s");
+		req_bad_param(r, stdio_names[i],
+			      "%d descriptor%s came with the request that no "
+			      "\"pass\" stream takes",
+			      left, left == 1 ? "" : "s");
 		goto fail;
 	}
 	return true;
@@ -409,15 +493,16 @@ fail:
 	return false;
 }
 
-void process_create(struct req *r, json_t *params)
+static void process_create(struct req *r, json_t *params, void *argp)
 {
-	json_t *name = json_object_get(params, "name");
-	json_t *env = json_object_get(params, "env");
-	json_t *method = json_object_get(params, "start_method");
-	json_t *cwd = json_object_get(params, "cwd");
-	json_t *args = json_object_get(params, "args");
+	const struct pargs *in = argp;
+	json_t *name = in->name;
+	json_t *env = in->env;
+	json_t *method = in->start_method;
+	json_t *cwd = in->cwd;
+	json_t *args = in->args;
 	json_t *target = NULL, *stdio = NULL;
-	bool want_start = json_is_true(json_object_get(params, "start"));
+	bool want_start = in->start;
 	struct conn *c = r->conn;
 	int fds[3] = { -1, -1, -1 };
 	const char *limit;
@@ -426,9 +511,9 @@ void process_create(struct req *r, json_t *params)
 
 	/* First, so that each request of a batch claims its descriptors
 	 * whatever else is wrong with it. */
-	if (!claim_stdio(r, params, &stdio, fds))
+	if (!claim_stdio(r, in, &stdio, fds))
 		return;
-	target = check_target(r, params);
+	target = check_target(r, in);
 	if (target == NULL)
 		goto fail;
 	if (env != NULL && !check_env(r, env))
@@ -436,31 +521,28 @@ void process_create(struct req *r, json_t *params)
 	if (method != NULL &&
 	    strcmp(json_string_value(method), "forkserver") != 0 &&
 	    strcmp(json_string_value(method), "spawn") != 0) {
-		bad_param(r, "start_method",
-			  "\"start_method\": \"%s\" is not \"forkserver\" or "
-			  "\"spawn\"",
-			  json_string_value(method));
+		req_bad_param(
+			r, "start_method",
+			"\"start_method\": \"%s\" is not \"forkserver\" or "
+			"\"spawn\"",
+			json_string_value(method));
 		goto fail;
 	}
 	if (cwd != NULL && !clean_string(cwd)) {
-		bad_param(r, "cwd", "\"cwd\" must not contain NUL bytes");
+		req_bad_param(r, "cwd", "\"cwd\" must not contain NUL bytes");
 		goto fail;
 	}
 	if (name != NULL) {
 		const char *n = json_string_value(name);
 
-		if (!clean_string(name) ||
-		    json_string_length(name) > NAME_MAX_LEN) {
-			bad_param(r, "name",
-				  "\"name\": at most %d bytes, no NUL",
-				  NAME_MAX_LEN);
+		if (!req_name_ok(r, name))
 			goto fail;
-		}
 		if (all_digits(n)) {
-			bad_param(r, "name",
-				  "\"name\": \"%s\" is all digits and would "
-				  "read as an id",
-				  n);
+			req_bad_param(
+				r, "name",
+				"\"name\": \"%s\" is all digits and would "
+				"read as an id",
+				n);
 			goto fail;
 		}
 		if (proctab_by_name(n) != NULL) {
@@ -493,10 +575,10 @@ void process_create(struct req *r, json_t *params)
 	p->target = target;
 	p->args = json_incref(args);
 	p->env = json_incref(env);
-	p->env_clear = json_is_true(json_object_get(params, "env_clear"));
+	p->env_clear = in->env_clear;
 	p->cwd = cwd != NULL ? strdup(json_string_value(cwd)) : NULL;
 	p->stdio = stdio;
-	p->daemonic = json_is_true(json_object_get(params, "daemon"));
+	p->daemonic = in->daemon;
 	p->spawn_method = method != NULL &&
 			  strcmp(json_string_value(method), "spawn") == 0;
 	/* A worker may connect before its start is reported (its record
@@ -533,12 +615,10 @@ fail:
 	json_decref(stdio);
 }
 
-void process_start(struct req *r, json_t *params)
+static void process_start(struct req *r, json_t *params, void *argp)
 {
-	struct proc *p = lookup(r, params);
+	struct proc *p = ((struct pargs *)argp)->p;
 
-	if (p == NULL)
-		return;
 	if (p->state != PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld is %s: a process starts only once",
@@ -548,35 +628,36 @@ void process_start(struct req *r, json_t *params)
 	start(r, p);
 }
 
-void process_join(struct req *r, json_t *params)
+static void join_expire(struct req *r)
 {
-	json_t *timeout = json_object_get(params, "timeout");
-	struct proc *p = lookup(r, params);
+	reply_record(r, r->park_arg, false);
+}
 
-	if (p == NULL)
-		return;
+/* Answer r with p's record when p ends, or when "timeout" seconds pass. */
+static void process_join(struct req *r, json_t *params, void *argp)
+{
+	double timeout = ((struct pargs *)argp)->timeout;
+	struct proc *p = ((struct pargs *)argp)->p;
+
 	if (p->state == PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld was never started", (long long)p->id);
 		return;
 	}
 	if (p->state == PROC_EXITED || p->state == PROC_FAILED ||
-	    (timeout != NULL && json_number_value(timeout) == 0)) {
+	    timeout == 0) {
 		reply_record(r, p, false);
 		return;
 	}
-	proctab_join(p, r, timeout != NULL ? json_number_value(timeout) : -1);
+	req_park(r, &p->joiners, NULL, join_expire, p, timeout);
 }
 
-static void send_signal(struct req *r, json_t *params, int sig)
+static void send_signal(struct req *r, const struct pargs *in, struct proc *p,
+			int sig)
 {
-	json_t *group = json_object_get(params, "group");
-	struct proc *p = lookup(r, params);
 	int rc;
 
-	if (p == NULL)
-		return;
-	rc = proctab_signal(p, sig, group == NULL || json_is_true(group));
+	rc = proctab_signal(p, sig, in->group);
 	if (rc < 0) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR,
 			  json_pack("{s:i}", "errno", -rc),
@@ -587,19 +668,20 @@ static void send_signal(struct req *r, json_t *params, int sig)
 	reply_record(r, p, false);
 }
 
-void process_terminate(struct req *r, json_t *params)
+static void process_terminate(struct req *r, json_t *params, void *argp)
 {
-	send_signal(r, params, SIGTERM);
+	send_signal(r, argp, ((struct pargs *)argp)->p, SIGTERM);
 }
 
-void process_kill(struct req *r, json_t *params)
+static void process_kill(struct req *r, json_t *params, void *argp)
 {
-	send_signal(r, params, SIGKILL);
+	send_signal(r, argp, ((struct pargs *)argp)->p, SIGKILL);
 }
 
-void process_signal(struct req *r, json_t *params)
+static void process_signal(struct req *r, json_t *params, void *argp)
 {
-	json_t *s = json_object_get(params, "signal");
+	json_t *s = ((struct pargs *)argp)->signal;
+	struct proc *p;
 	char buf[32];
 	int sig = -1;
 
@@ -613,20 +695,20 @@ void process_signal(struct req *r, json_t *params)
 		sig = mpd_signal_number(json_string_value(s));
 	}
 	if (sig <= 0) {
-		bad_param(r, "signal",
-			  "\"signal\": expected a signal number or name "
-			  "(\"SIGTERM\", \"TERM\", 15)");
+		req_bad_param(r, "signal",
+			      "\"signal\": expected a signal number or name "
+			      "(\"SIGTERM\", \"TERM\", 15)");
 		return;
 	}
-	send_signal(r, params, sig);
+	/* The signal is checked before the process is looked up. */
+	p = req_target(r, &process_target, params);
+	if (p != NULL)
+		send_signal(r, argp, p, sig);
 }
 
-void process_info(struct req *r, json_t *params)
+static void process_info(struct req *r, json_t *params, void *argp)
 {
-	struct proc *p = lookup(r, params);
-
-	if (p != NULL)
-		reply_record(r, p, true);
+	reply_record(r, ((struct pargs *)argp)->p, true);
 }
 
 /* A growing text buffer. */
@@ -664,16 +746,13 @@ static int tbuf_add(struct tbuf *b, const char *t, size_t n)
  * summary, see proctab_record_text()). "next" is the id to pass as
  * "after" for the next page, or null when this page ends the listing.
  */
-void process_list(struct req *r, json_t *params)
+static void process_list(struct req *r, json_t *params, void *argp)
 {
-	json_t *state = json_object_get(params, "state");
-	json_t *prefix = json_object_get(params, "name_prefix");
-	json_t *parent = json_object_get(params, "parent");
-	json_t *after = json_object_get(params, "after");
-	json_t *limit = json_object_get(params, "limit");
+	const struct pargs *in = argp;
+	const char *state = in->state;
+	json_t *prefix = in->name_prefix;
 	size_t plen = prefix != NULL ? json_string_length(prefix) : 0;
-	size_t max = limit != NULL ? (size_t)json_integer_value(limit) :
-				     SIZE_MAX;
+	size_t max = in->limit != 0 ? (size_t)in->limit : SIZE_MAX;
 	size_t budget = req_budget(r), n = 0, len, i;
 	struct tbuf b = { 0 };
 	int64_t last = 0;
@@ -681,24 +760,24 @@ void process_list(struct req *r, json_t *params)
 	char *row, tail[64];
 	int want = -1, rc;
 
-	if (state != NULL &&
-	    (want = proctab_state_parse(json_string_value(state))) < 0) {
-		bad_param(r, "state",
-			  "\"state\": \"%s\" is not created, starting, "
-			  "running, exited or failed",
-			  json_string_value(state));
+	if (state != NULL && (want = proctab_state_parse(state)) < 0) {
+		req_bad_param(r, "state",
+			      "\"state\": \"%s\" is not created, starting, "
+			      "running, exited or failed",
+			      state);
 		return;
 	}
 	if (tbuf_add(&b, "{\"processes\":[", 14) == -1)
 		goto nomem;
-	i = proctab_after(after != NULL ? json_integer_value(after) : 0);
+	i = proctab_after(in->after);
 	for (; i < proctab_count(); i++) {
 		struct proc *p = proctab_at(i);
 
-		if (!may_access(r, p) || (want >= 0 && (int)p->state != want) ||
+		if (!req_may_access(r, p->uid) ||
+		    (want >= 0 && (int)p->state != want) ||
 		    (prefix != NULL &&
 		     strncmp(p->name, json_string_value(prefix), plen) != 0) ||
-		    (parent != NULL && p->parent != json_integer_value(parent)))
+		    (in->parent != 0 && p->parent != in->parent))
 			continue;
 		if (n == max) {
 			more = true;
@@ -753,12 +832,10 @@ nomem:
 	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 }
 
-void process_close(struct req *r, json_t *params)
+static void process_close(struct req *r, json_t *params, void *argp)
 {
-	struct proc *p = lookup(r, params);
+	struct proc *p = ((struct pargs *)argp)->p;
 
-	if (p == NULL)
-		return;
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld is %s: join or kill it first",
@@ -769,3 +846,26 @@ void process_close(struct req *r, json_t *params)
 	proctab_free(p);
 	req_result(r, json_object());
 }
+
+const struct method process_methods[] = {
+	{ MPD_METHOD_PROCESS_CLOSE, process_close, ref_params, &process_target,
+	  0, sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_CREATE, process_create, create_params, NULL, 0,
+	  sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_INFO, process_info, ref_params, &process_target, 0,
+	  sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_JOIN, process_join, join_params, &process_target,
+	  0, sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_KILL, process_kill, kill_params, &process_target,
+	  0, sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_LIST, process_list, list_params, NULL, 0,
+	  sizeof(struct pargs) },
+	/* Its target is found after the signal is checked. */
+	{ MPD_METHOD_PROCESS_SIGNAL, process_signal, signal_params, NULL, 0,
+	  sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_START, process_start, ref_params, &process_target,
+	  0, sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_TERMINATE, process_terminate, kill_params,
+	  &process_target, 0, sizeof(struct pargs) },
+	{ 0 },
+};

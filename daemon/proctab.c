@@ -1,5 +1,5 @@
 /*
- * proctab.c - the process table: records, their states, joiners, exits.
+ * proctab.c - the process table: records, their states, exits.
  *
  * Every process mpd knows is a struct proc, kept in an array sorted by id
  * (ids only grow, so adding is an append; lookups by id are a binary
@@ -16,7 +16,8 @@
  * (long argv, env and args cut), and any record too large for the room is
  * cut down further, with "truncated" naming the fields that were cut.
  *
- * Joiners park their request on the record; the exit answers them all.
+ * The requests a record's start and end answer (its starter, its
+ * joiners) are process.c's: this file keeps the records and their states.
  * Signals go through the worker's pidfd (the template's, or one mpdd
  * opened for a child it inherited), never through a bare pid; the pidfd
  * is closed as soon as the exit is collected, so descriptors scale with
@@ -26,7 +27,6 @@
  * closes: SIGTERM to the group, SIGKILL after the grace period.
  */
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,14 +37,6 @@
 #include <unistd.h>
 
 #include "mpdd.h"
-
-/* A parked process.join. */
-struct waiter {
-	TAILQ_ENTRY(waiter) entry;
-	struct proc *proc;
-	struct req *req;
-	struct event *timer;
-};
 
 static struct proc **procs;
 static size_t nprocs, cap_procs;
@@ -276,7 +268,7 @@ struct proc *proctab_new(const char *name, uid_t uid, gid_t gid, uint64_t cost)
 	p->pidfd = -1;
 	p->fds[0] = p->fds[1] = p->fds[2] = -1;
 	p->created = now_wall();
-	TAILQ_INIT(&p->waiters);
+	TAILQ_INIT(&p->joiners);
 	procs[nprocs++] = p;
 	return p;
 }
@@ -651,62 +643,12 @@ int proctab_record_text(const struct proc *p, bool details, size_t budget,
 	return -ENOSPC;
 }
 
-/*
- * Answer r with p's record (with details: process.info), cut to fit the
- * room r's connection has for it; a client with no room left for even a
- * short record gets a limit error.
- */
-void proctab_reply(struct req *r, const struct proc *p, bool details)
-{
-	size_t len;
-	char *text;
-	int rc = proctab_record_text(p, details, req_budget(r), &text, &len);
-
-	if (rc == -ENOSPC) {
-		req_error(r, MPD_RPC_LIMIT,
-			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
-				    (json_int_t)mpdd.opt.max_output),
-			  "no room for the record of process %lld in the "
-			  "unread output (max_output)",
-			  (long long)p->id);
-		return;
-	}
-	if (rc < 0) {
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
-	}
-	req_result_text(r, text, len);
-	free(text);
-}
-
-/* Answer r with p's record. */
-static void reply_record(struct req *r, const struct proc *p)
-{
-	proctab_reply(r, p, false);
-}
-
-static void waiter_free(struct waiter *w)
-{
-	TAILQ_REMOVE(&w->proc->waiters, w, entry);
-	if (w->timer != NULL)
-		event_free(w->timer);
-	free(w);
-}
-
-/* p ended (exited or failed): answer its joiners, keep it for retention. */
+/* p ended (exited or failed): keep it for retention. */
 static void proctab_ended(struct proc *p)
 {
-	struct waiter *w;
-
 	p->ended = now_wall();
 	TAILQ_INSERT_TAIL(&ended, p, ended_entry);
 	nended++;
-	while ((w = TAILQ_FIRST(&p->waiters)) != NULL) {
-		struct req *r = w->req;
-
-		waiter_free(w);
-		reply_record(r, p);
-	}
 	if (p->kill_timer != NULL) {
 		event_free(p->kill_timer);
 		p->kill_timer = NULL;
@@ -714,7 +656,15 @@ static void proctab_ended(struct proc *p)
 	/* Shutting down: the loop runs only until the last one ends. */
 	if (mpdd.stopping && nlive == 0)
 		event_base_loopbreak(mpdd.base);
-	/* Past the retention limit, the oldest ended records go. */
+}
+
+/*
+ * Past the retention limit (--max-exited), the oldest ended records go:
+ * called once what ended has been answered, since the record that just
+ * ended may be one of them.
+ */
+void proctab_trim(void)
+{
 	while (nended > mpdd.opt.max_exited) {
 		struct proc *old = TAILQ_FIRST(&ended);
 
@@ -725,58 +675,42 @@ static void proctab_ended(struct proc *p)
 }
 
 /* The template started p as pid; pidfd (ours now, counted in
- * mpdd.fd_procs; -1 when there is none) refers to it. */
+ * mpdd.fd_procs; -1 when there is none) refers to it. A termination asked
+ * for while it was starting is sent now. */
 void proctab_started(struct proc *p, pid_t pid, int pidfd)
 {
-	struct req *r = p->start_req;
-
 	p->state = PROC_RUNNING;
 	p->pid = pid;
 	p->pidfd = pidfd;
 	p->started = now_wall();
-	p->start_req = NULL;
 	log_debug("process %lld (%s): running as pid %ld", (long long)p->id,
 		  p->name, (long)pid);
-	if (r != NULL)
-		reply_record(r, p);
 	if (p->kill_on_start) {
 		proctab_signal(p, SIGTERM, true);
 		p->kill_on_start = false;
 	}
 }
 
-/* p could not be started: FAILED, and its starter gets spawn_failed. */
+/* p could not be started: FAILED, with why in p->error. */
 void proctab_failed(struct proc *p, const char *stage, int err,
 		    const char *message)
 {
-	struct req *r = p->start_req;
-
 	nlive--;
 	p->state = PROC_FAILED;
-	p->start_req = NULL;
 	p->error = json_pack("{s:s, s:o, s:s}", "stage", stage, "errno",
 			     err > 0 ? json_integer(err) : json_null(),
 			     "message", message);
 	log_info("process %lld (%s): start failed at %s: %s", (long long)p->id,
 		 p->name, stage, message);
 	proctab_ended(p);
-	if (r != NULL) {
-		json_t *data = p->error != NULL ? json_copy(p->error) : NULL;
-
-		/* Which record failed, so the caller can close it. */
-		if (data != NULL)
-			json_object_set_new(data, "id", json_integer(p->id));
-		req_error(r, MPD_RPC_SPAWN_FAILED, data,
-			  "cannot start process %lld (%s): %s: %s",
-			  (long long)p->id, p->name, stage, message);
-	}
 }
 
-/* p ended with wait status (known false: its status was lost). */
-void proctab_exited(struct proc *p, int status, bool known)
+/* Running p ended with wait status (known false: its status was lost).
+ * Returns false, changing nothing, when p was not running. */
+bool proctab_exited(struct proc *p, int status, bool known)
 {
 	if (p->state != PROC_RUNNING)
-		return;
+		return false;
 	nlive--;
 	p->state = PROC_EXITED;
 	p->status = status;
@@ -790,6 +724,7 @@ void proctab_exited(struct proc *p, int status, bool known)
 	log_debug("process %lld (%s): pid %ld ended, status 0x%x",
 		  (long long)p->id, p->name, (long)p->pid, status);
 	proctab_ended(p);
+	return true;
 }
 
 /* Mark p live (STARTING); the limit is checked by the caller. */
@@ -836,55 +771,6 @@ int proctab_signal(struct proc *p, int sig, bool group)
 	return 0;
 }
 
-static void join_timeout_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct waiter *w = arg;
-	struct req *r = w->req;
-	struct proc *p = w->proc;
-
-	waiter_free(w);
-	reply_record(r, p);
-}
-
-static void join_cancel(struct req *r)
-{
-	waiter_free(r->cancel_arg);
-}
-
-/*
- * Answer r with p's record when p ends, or when timeout seconds pass
- * (timeout < 0: no limit). p is running or starting.
- */
-void proctab_join(struct proc *p, struct req *r, double timeout)
-{
-	struct waiter *w = calloc(1, sizeof(*w));
-
-	if (w == NULL) {
-		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
-	}
-	w->proc = p;
-	w->req = r;
-	if (timeout >= 0) {
-		struct timeval tv;
-		double whole = floor(timeout);
-
-		tv.tv_sec = (time_t)whole;
-		tv.tv_usec = (suseconds_t)((timeout - whole) * 1e6);
-		w->timer = evtimer_new(mpdd.base, join_timeout_cb, w);
-		if (w->timer == NULL || evtimer_add(w->timer, &tv) == -1) {
-			if (w->timer != NULL)
-				event_free(w->timer);
-			free(w);
-			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
-				  "cannot arm a timer");
-			return;
-		}
-	}
-	TAILQ_INSERT_TAIL(&p->waiters, w, entry);
-	req_park(r, join_cancel, w);
-}
-
 static void kill_timer_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct proc *p = arg;
@@ -898,8 +784,7 @@ static void kill_timer_cb(evutil_socket_t fd, short events, void *arg)
 /* TERM now, KILL after the grace period unless it has ended by then. */
 static void proctab_terminate_daemonic(struct proc *p)
 {
-	struct timeval tv;
-	double whole = floor(mpdd.opt.kill_grace);
+	struct timeval tv = timeval_of(mpdd.opt.kill_grace);
 
 	if (p->state == PROC_STARTING) {
 		p->kill_on_start = true;
@@ -908,8 +793,6 @@ static void proctab_terminate_daemonic(struct proc *p)
 	} else {
 		return;
 	}
-	tv.tv_sec = (time_t)whole;
-	tv.tv_usec = (suseconds_t)((mpdd.opt.kill_grace - whole) * 1e6);
 	if (p->kill_timer == NULL)
 		p->kill_timer = evtimer_new(mpdd.base, kill_timer_cb, p);
 	if (p->kill_timer != NULL)
@@ -943,8 +826,7 @@ void proctab_conn_closed(struct conn *c)
  */
 size_t proctab_stop_all(bool all, size_t *killed)
 {
-	struct timeval grace, last = { 5, 0 };
-	double whole = floor(mpdd.opt.kill_grace);
+	struct timeval grace = timeval_of(mpdd.opt.kill_grace), last = { 5, 0 };
 	size_t sent = 0;
 
 	*killed = 0;
@@ -959,8 +841,6 @@ size_t proctab_stop_all(bool all, size_t *killed)
 	}
 	if (sent == 0 || nlive == 0)
 		return sent;
-	grace.tv_sec = (time_t)whole;
-	grace.tv_usec = (suseconds_t)((mpdd.opt.kill_grace - whole) * 1e6);
 	event_base_loopexit(mpdd.base, &grace);
 	event_base_dispatch(mpdd.base);
 	for (size_t i = 0; i < nprocs; i++) {

@@ -38,7 +38,6 @@
 #define QCHUNK_KEEP (64 * 1024)
 /* Room an item's reply needs besides the item: envelope, id, key. */
 #define ITEM_OVERHEAD 256
-#define TIMEOUT_MAX   31536000.0 /* a year */
 
 struct qchunk {
 	struct qchunk *next;
@@ -51,12 +50,10 @@ struct qchunk {
 
 enum qwait_kind { QW_GET, QW_PUT, QW_JOIN };
 
-/* A parked call. */
+/* What a parked call waits with (its req's park_arg). */
 struct qwait {
-	TAILQ_ENTRY(qwait) entry;
 	struct queue *q;
 	struct req *req;
-	struct event *timer;
 	enum qwait_kind kind;
 	size_t max; /* QW_GET: items wanted (get: 1) */
 	bool many; /* QW_GET: answer {"items"} instead of {"item"} */
@@ -65,8 +62,6 @@ struct qwait {
 	size_t nitems;
 	uint64_t bytes; /* QW_PUT: accounted while parked */
 };
-
-TAILQ_HEAD(qwait_list, qwait);
 
 struct qhold;
 
@@ -78,7 +73,7 @@ struct queue {
 	size_t unfinished;
 	bool closed;
 	struct qchunk *head, *tail;
-	struct qwait_list getters, putters, joiners;
+	struct req_list getters, putters, joiners; /* parked, in order */
 	size_t ngetters, nputters;
 	TAILQ_HEAD(, qhold) holds; /* items out in replies not yet written */
 	size_t nheld;
@@ -101,50 +96,54 @@ static struct hmap queues;
 static TAILQ_HEAD(, queue) pump_list = TAILQ_HEAD_INITIALIZER(pump_list);
 static struct event *pump_ev;
 
-#define NAME_PARAM                                                             \
-	{                                                                      \
-		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
-	}
-#define TIMEOUT_PARAM                                                  \
-	{                                                              \
-		"timeout", MPD_PT_NUMBER, MPD_PF_RANGE, 0, TIMEOUT_MAX \
-	}
+/* The params of the queue.* methods, as the dispatcher extracts them;
+ * the target first. */
+struct qargs {
+	struct queue *q;
+	json_t *name; /* queue.create's */
+	json_int_t maxsize; /* 0: not given */
+	json_t *item, *items;
+	json_int_t max;
+	double timeout; /* -1: not given */
+	bool exist_ok;
+};
 
-const struct mpd_param queue_create_params[] = {
-	NAME_PARAM,
-	{ "maxsize", MPD_PT_INT, MPD_PF_RANGE, 0, 9007199254740991.0 },
-	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
+static const struct mpd_param create_params[] = {
+	ARG_NAME(struct qargs, name),
+	ARG_ID("maxsize", 0, struct qargs, maxsize),
+	ARG("exist_ok", MPD_PT_BOOL, 0, struct qargs, exist_ok),
+	PARAMS_END,
 };
-const struct mpd_param queue_name_params[] = { NAME_PARAM, { NULL } };
-const struct mpd_param queue_put_params[] = {
-	NAME_PARAM,
-	{ "item", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	TIMEOUT_PARAM,
-	{ NULL },
+static const struct mpd_param name_params[] = { PARAM_NAME, PARAMS_END };
+static const struct mpd_param put_params[] = {
+	PARAM_NAME,
+	ARG("item", MPD_PT_ANY, MPD_PF_REQUIRED, struct qargs, item),
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
-const struct mpd_param queue_get_params[] = {
-	NAME_PARAM,
-	TIMEOUT_PARAM,
-	{ NULL },
+static const struct mpd_param get_params[] = {
+	PARAM_NAME,
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
-const struct mpd_param queue_put_many_params[] = {
-	NAME_PARAM,
-	{ "items", MPD_PT_ARRAY, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 },
-	TIMEOUT_PARAM,
-	{ NULL },
+static const struct mpd_param put_many_params[] = {
+	PARAM_NAME,
+	ARG("items", MPD_PT_ARRAY, MPD_PF_REQUIRED | MPD_PF_NONEMPTY,
+	    struct qargs, items),
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
-const struct mpd_param queue_get_many_params[] = {
-	NAME_PARAM,
-	{ "max", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, 1,
-	  MPD_MAX_GET_MANY },
-	TIMEOUT_PARAM,
-	{ NULL },
+static const struct mpd_param get_many_params[] = {
+	PARAM_NAME,
+	ARG_RANGE("max", MPD_PT_INT, MPD_PF_REQUIRED, 1, MPD_MAX_GET_MANY,
+		  struct qargs, max),
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
-const struct mpd_param queue_join_params[] = {
-	NAME_PARAM,
-	TIMEOUT_PARAM,
-	{ NULL },
+static const struct mpd_param join_params[] = {
+	PARAM_NAME,
+	ARG_TIMEOUT(struct qargs, timeout),
+	PARAMS_END,
 };
 
 /* --- the chunked FIFO --- */
@@ -598,18 +597,12 @@ static void qwait_free(struct qwait *w)
 	struct queue *q = w->q;
 
 	if (q != NULL) {
-		if (w->kind == QW_GET) {
-			TAILQ_REMOVE(&q->getters, w, entry);
+		req_unwait(w->req);
+		if (w->kind == QW_GET)
 			q->ngetters--;
-		} else if (w->kind == QW_PUT) {
-			TAILQ_REMOVE(&q->putters, w, entry);
+		else if (w->kind == QW_PUT)
 			q->nputters--;
-		} else {
-			TAILQ_REMOVE(&q->joiners, w, entry);
-		}
 	}
-	if (w->timer != NULL)
-		event_free(w->timer);
 	for (size_t i = 0; i < w->nitems; i++)
 		free(w->items[i]);
 	free(w->items);
@@ -620,13 +613,12 @@ static void qwait_free(struct qwait *w)
 
 static void qwait_cancel(struct req *r)
 {
-	qwait_free(r->cancel_arg);
+	qwait_free(r->park_arg);
 }
 
-static void qwait_timeout_cb(evutil_socket_t fd, short events, void *arg)
+static void qwait_expire(struct req *r)
 {
-	struct qwait *w = arg;
-	struct req *r = w->req;
+	struct qwait *w = r->park_arg;
 	struct queue *q = w->q;
 
 	switch (w->kind) {
@@ -654,10 +646,12 @@ static void qwait_timeout_cb(evutil_socket_t fd, short events, void *arg)
 
 /* Park r on q. Returns the waiter, or NULL with r answered. */
 static struct qwait *qwait_park(struct queue *q, struct req *r,
-				enum qwait_kind kind, json_t *params)
+				enum qwait_kind kind, double timeout)
 {
+	struct req_list *l = kind == QW_GET ? &q->getters :
+			     kind == QW_PUT ? &q->putters :
+					      &q->joiners;
 	struct qwait *w = calloc(1, sizeof(*w));
-	struct timeval tv;
 
 	if (w == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -666,40 +660,25 @@ static struct qwait *qwait_park(struct queue *q, struct req *r,
 	w->q = q;
 	w->req = r;
 	w->kind = kind;
-	if (broker_timeout(params, &tv)) {
-		w->timer = evtimer_new(mpdd.base, qwait_timeout_cb, w);
-		if (w->timer == NULL || evtimer_add(w->timer, &tv) == -1) {
-			if (w->timer != NULL)
-				event_free(w->timer);
-			free(w);
-			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
-				  "cannot arm a timer");
-			return NULL;
-		}
+	if (req_park(r, l, qwait_cancel, qwait_expire, w, timeout) == -1) {
+		free(w);
+		return NULL;
 	}
-	if (kind == QW_GET) {
-		TAILQ_INSERT_TAIL(&q->getters, w, entry);
+	if (kind == QW_GET)
 		q->ngetters++;
-	} else if (kind == QW_PUT) {
-		TAILQ_INSERT_TAIL(&q->putters, w, entry);
+	else if (kind == QW_PUT)
 		q->nputters++;
-	} else {
-		TAILQ_INSERT_TAIL(&q->joiners, w, entry);
-	}
-	req_park(r, qwait_cancel, w);
 	return w;
 }
 
 /* Answer every waiter of a list with an error (the queue closed). */
-static void qwait_fail_all(struct qwait_list *l, int code, const char *why,
+static void qwait_fail_all(struct req_list *l, int code, const char *why,
 			   const char *name)
 {
-	struct qwait *w;
+	struct req *r;
 
-	while ((w = TAILQ_FIRST(l)) != NULL) {
-		struct req *r = w->req;
-
-		qwait_free(w);
+	while ((r = TAILQ_FIRST(l)) != NULL) {
+		qwait_free(r->park_arg);
 		req_error(r, code, NULL, "queue \"%s\" %s", name, why);
 	}
 }
@@ -725,15 +704,16 @@ static void queue_pump(struct queue *q)
 	bool moved = true;
 
 	while (moved) {
-		struct qwait *w, *next;
+		struct req *r, *next;
+		struct qwait *w;
 
 		moved = false;
-		for (w = TAILQ_FIRST(&q->getters); w != NULL && q->size > 0;
-		     w = next) {
-			struct req *r = w->req;
+		for (r = TAILQ_FIRST(&q->getters); r != NULL && q->size > 0;
+		     r = next) {
 			enum serve_status st;
 
-			next = TAILQ_NEXT(w, entry);
+			w = r->park_arg;
+			next = TAILQ_NEXT(r, wait_entry);
 			/* A connection on its way out gets nothing. */
 			if (r->conn->dead || r->conn->closing)
 				continue;
@@ -750,9 +730,8 @@ static void queue_pump(struct queue *q)
 				r->conn->want_room = true;
 			}
 		}
-		while ((w = TAILQ_FIRST(&q->putters)) != NULL &&
-		       has_room(q, w->nitems)) {
-			struct req *r = w->req;
+		while ((r = TAILQ_FIRST(&q->putters)) != NULL &&
+		       has_room(q, (w = r->park_arg)->nitems)) {
 			int rc;
 
 			/* Its bytes move from the waiter to the queue. */
@@ -776,32 +755,24 @@ static void queue_pump(struct queue *q)
 
 /* --- the methods --- */
 
-/* The queue params name, or NULL with r answered (not_found). */
-static struct queue *lookup(struct req *r, json_t *params)
+static const struct target_type queue_target = {
+	.noun = "queue",
+	.map = &queues,
+	.bounded_name = true,
+};
+
+static void queue_create(struct req *r, json_t *params, void *args)
 {
+	const struct qargs *in = args;
 	const char *name;
 	struct queue *q;
 
-	if (!broker_name_ok(r, params, &name))
-		return NULL;
-	q = hmap_get(&queues, name);
-	if (q == NULL)
-		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no queue named \"%s\"",
-			  name);
-	return q;
-}
-
-void queue_create(struct req *r, json_t *params)
-{
-	json_t *maxsize = json_object_get(params, "maxsize");
-	const char *name;
-	struct queue *q;
-
-	if (!broker_name_ok(r, params, &name))
+	if (!req_name_ok(r, in->name))
 		return;
+	name = json_string_value(in->name);
 	q = hmap_get(&queues, name);
 	if (q != NULL) {
-		if (!json_is_true(json_object_get(params, "exist_ok"))) {
+		if (!in->exist_ok) {
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "a queue named \"%s\" exists", name);
 			return;
@@ -811,8 +782,7 @@ void queue_create(struct req *r, json_t *params)
 					"created", 0));
 		return;
 	}
-	if (maxsize != NULL &&
-	    (size_t)json_integer_value(maxsize) > mpdd.opt.max_queue_items) {
+	if ((size_t)in->maxsize > mpdd.opt.max_queue_items) {
 		req_error(r, MPD_RPC_LIMIT,
 			  json_pack("{s:s, s:I}", "limit", "max_queue_items",
 				    "max",
@@ -832,7 +802,7 @@ void queue_create(struct req *r, json_t *params)
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
 	}
-	q->maxsize = maxsize != NULL ? (size_t)json_integer_value(maxsize) : 0;
+	q->maxsize = (size_t)in->maxsize; /* 0 when not given */
 	TAILQ_INIT(&q->getters);
 	TAILQ_INIT(&q->putters);
 	TAILQ_INIT(&q->joiners);
@@ -911,18 +881,16 @@ static void free_items(char **items, size_t *lens, size_t n)
 
 /* queue.put and queue.put_many: n items (from the param field), all or
  * nothing. */
-static void put(struct req *r, json_t *params, const char *field, json_t **in,
-		size_t n)
+static void put(struct req *r, const struct qargs *args, const char *field,
+		json_t **in, size_t n)
 {
-	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = lookup(r, params);
+	struct queue *q = args->q;
+	double timeout = args->timeout;
 	char **items;
 	size_t *lens;
 	uint64_t bytes;
 	struct qwait *w;
 
-	if (q == NULL)
-		return;
 	if (q->closed) {
 		req_error(r, MPD_RPC_CLOSED, NULL, "queue \"%s\" is closed",
 			  q->name);
@@ -964,13 +932,13 @@ static void put(struct req *r, json_t *params, const char *field, json_t **in,
 		queue_pump(q);
 		return;
 	}
-	if (timeout != NULL && json_number_value(timeout) == 0) {
+	if (timeout == 0) {
 		free_items(items, lens, n);
 		req_error(r, MPD_RPC_FULL, NULL, "queue \"%s\" is full",
 			  q->name);
 		return;
 	}
-	w = qwait_park(q, r, QW_PUT, params);
+	w = qwait_park(q, r, QW_PUT, timeout);
 	if (w == NULL) {
 		free_items(items, lens, n);
 		return;
@@ -982,16 +950,16 @@ static void put(struct req *r, json_t *params, const char *field, json_t **in,
 	broker_bytes((int64_t)bytes);
 }
 
-void queue_put(struct req *r, json_t *params)
+static void queue_put(struct req *r, json_t *params, void *args)
 {
-	json_t *item = json_object_get(params, "item");
+	json_t *item = ((struct qargs *)args)->item;
 
-	put(r, params, "item", &item, 1);
+	put(r, args, "item", &item, 1);
 }
 
-void queue_put_many(struct req *r, json_t *params)
+static void queue_put_many(struct req *r, json_t *params, void *args)
 {
-	json_t *items = json_object_get(params, "items");
+	json_t *items = ((struct qargs *)args)->items;
 	size_t n = json_array_size(items);
 	json_t **v = malloc(n * sizeof(*v));
 
@@ -1001,19 +969,17 @@ void queue_put_many(struct req *r, json_t *params)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(items, i);
-	put(r, params, "items", v, n);
+	put(r, args, "items", v, n);
 	free(v);
 }
 
 /* queue.get and queue.get_many. */
-static void get(struct req *r, json_t *params, size_t max, bool many)
+static void get(struct req *r, const struct qargs *args, size_t max, bool many)
 {
-	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = lookup(r, params);
+	struct queue *q = args->q;
+	double timeout = args->timeout;
 	struct qwait *w;
 
-	if (q == NULL)
-		return;
 	if (q->size > 0 && q->ngetters > 0)
 		/* Getters that wait for output room come first. */
 		queue_pump(q);
@@ -1024,13 +990,12 @@ static void get(struct req *r, json_t *params, size_t max, bool many)
 			queue_pump(q);
 			return;
 		}
-		if (st == TOO_BIG || r->batch != NULL ||
-		    (timeout != NULL && json_number_value(timeout) == 0)) {
+		if (st == TOO_BIG || r->batch != NULL || timeout == 0) {
 			no_room(q, r, st);
 			return;
 		}
 		/* Wait for the client to read what it was sent. */
-		w = qwait_park(q, r, QW_GET, params);
+		w = qwait_park(q, r, QW_GET, timeout);
 		if (w != NULL) {
 			w->max = max;
 			w->many = many;
@@ -1043,35 +1008,32 @@ static void get(struct req *r, json_t *params, size_t max, bool many)
 			  "queue \"%s\" is closed and drained", q->name);
 		return;
 	}
-	if (timeout != NULL && json_number_value(timeout) == 0) {
+	if (timeout == 0) {
 		req_error(r, MPD_RPC_EMPTY, NULL, "queue \"%s\" is empty",
 			  q->name);
 		return;
 	}
-	w = qwait_park(q, r, QW_GET, params);
+	w = qwait_park(q, r, QW_GET, timeout);
 	if (w != NULL) {
 		w->max = max;
 		w->many = many;
 	}
 }
 
-void queue_get(struct req *r, json_t *params)
+static void queue_get(struct req *r, json_t *params, void *args)
 {
-	get(r, params, 1, false);
+	get(r, args, 1, false);
 }
 
-void queue_get_many(struct req *r, json_t *params)
+static void queue_get_many(struct req *r, json_t *params, void *args)
 {
-	get(r, params,
-	    (size_t)json_integer_value(json_object_get(params, "max")), true);
+	get(r, args, (size_t)((struct qargs *)args)->max, true);
 }
 
-void queue_size(struct req *r, json_t *params)
+static void queue_size(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = ((struct qargs *)args)->q;
 
-	if (q == NULL)
-		return;
 	req_result(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}",
 				"size", (json_int_t)q->size, "maxsize",
 				(json_int_t)q->maxsize, "unfinished",
@@ -1082,13 +1044,11 @@ void queue_size(struct req *r, json_t *params)
 				(json_int_t)q->nheld));
 }
 
-void queue_task_done(struct req *r, json_t *params)
+static void queue_task_done(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = lookup(r, params);
-	struct qwait *w;
+	struct queue *q = ((struct qargs *)args)->q;
+	struct req *jr;
 
-	if (q == NULL)
-		return;
 	if (q->unfinished == 0) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "task_done called more times than items were put "
@@ -1097,10 +1057,8 @@ void queue_task_done(struct req *r, json_t *params)
 		return;
 	}
 	if (--q->unfinished == 0) {
-		while ((w = TAILQ_FIRST(&q->joiners)) != NULL) {
-			struct req *jr = w->req;
-
-			qwait_free(w);
+		while ((jr = TAILQ_FIRST(&q->joiners)) != NULL) {
+			qwait_free(jr->park_arg);
 			req_result(jr, json_pack("{s:b, s:i}", "done", 1,
 						 "unfinished", 0));
 		}
@@ -1109,29 +1067,24 @@ void queue_task_done(struct req *r, json_t *params)
 		   json_pack("{s:I}", "unfinished", (json_int_t)q->unfinished));
 }
 
-void queue_join(struct req *r, json_t *params)
+static void queue_join(struct req *r, json_t *params, void *args)
 {
-	json_t *timeout = json_object_get(params, "timeout");
-	struct queue *q = lookup(r, params);
+	double timeout = ((struct qargs *)args)->timeout;
+	struct queue *q = ((struct qargs *)args)->q;
 
-	if (q == NULL)
-		return;
-	if (q->unfinished == 0 ||
-	    (timeout != NULL && json_number_value(timeout) == 0)) {
+	if (q->unfinished == 0 || timeout == 0) {
 		req_result(r,
 			   json_pack("{s:b, s:I}", "done", q->unfinished == 0,
 				     "unfinished", (json_int_t)q->unfinished));
 		return;
 	}
-	qwait_park(q, r, QW_JOIN, params);
+	qwait_park(q, r, QW_JOIN, timeout);
 }
 
-void queue_close(struct req *r, json_t *params)
+static void queue_close(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = ((struct qargs *)args)->q;
 
-	if (q == NULL)
-		return;
 	if (!q->closed) {
 		q->closed = true;
 		qwait_fail_all(&q->putters, MPD_RPC_CLOSED, "was closed",
@@ -1163,12 +1116,10 @@ static void queue_free(struct queue *q)
 	free(q);
 }
 
-void queue_delete(struct req *r, json_t *params)
+static void queue_delete(struct req *r, json_t *params, void *args)
 {
-	struct queue *q = lookup(r, params);
+	struct queue *q = ((struct qargs *)args)->q;
 
-	if (q == NULL)
-		return;
 	queue_free(q);
 	req_result(r, json_object());
 }
@@ -1187,7 +1138,7 @@ static const char *queue_name(void *o)
 	return ((struct queue *)o)->name;
 }
 
-void queue_list(struct req *r, json_t *params)
+static void queue_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "queues", hmap_values(&queues), queues.n,
 			  queue_row, queue_name);
@@ -1217,10 +1168,35 @@ void queue_conn_room(struct conn *c)
 	struct req *r;
 
 	TAILQ_FOREACH (r, &c->parked, entry) {
-		struct qwait *w = r->cancel_arg;
+		struct qwait *w = r->park_arg;
 
 		if (r->cancel == qwait_cancel && w->kind == QW_GET &&
 		    w->q->size > 0)
 			pump_later(w->q);
 	}
 }
+
+const struct method queue_methods[] = {
+	{ MPD_METHOD_QUEUE_CLOSE, queue_close, name_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_CREATE, queue_create, create_params, NULL, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_DELETE, queue_delete, name_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_GET, queue_get, get_params, &queue_target,
+	  METHOD_TAKES, sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_GET_MANY, queue_get_many, get_many_params,
+	  &queue_target, METHOD_TAKES, sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_JOIN, queue_join, join_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_LIST, queue_list, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_QUEUE_PUT, queue_put, put_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_PUT_MANY, queue_put_many, put_many_params,
+	  &queue_target, 0, sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_SIZE, queue_size, name_params, &queue_target, 0,
+	  sizeof(struct qargs) },
+	{ MPD_METHOD_QUEUE_TASK_DONE, queue_task_done, name_params,
+	  &queue_target, 0, sizeof(struct qargs) },
+	{ 0 },
+};

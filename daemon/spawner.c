@@ -451,7 +451,7 @@ static void start_failed(struct proc *p, const char *stage, int err,
 {
 	spawner_forget(p);
 	p->pid = -1; /* a child that failed its set-up is no process of it */
-	proctab_failed(p, stage, err, message);
+	process_start_failed(p, stage, err, message);
 }
 
 /* Read what p's child wrote on its report pipe, to EOF if it is there.
@@ -573,10 +573,10 @@ static void start_settle(struct proc *p)
 				  (long long)p->id);
 	}
 	spawner_forget(p);
-	proctab_started(p, p->pid, pidfd);
+	process_started(p, p->pid, pidfd);
 	/* Answering the starter cannot drop a running record. */
 	if (exited && p->state == PROC_RUNNING)
-		proctab_exited(p, status, true);
+		process_exited(p, status, true);
 }
 
 static void report_cb(evutil_socket_t fd, short events, void *arg)
@@ -757,7 +757,7 @@ static void tmpl_message(json_t *msg, int fd)
 			(int)json_integer_value(json_object_get(msg, "status"));
 
 		if (p != NULL && p->pid == pid && p->state == PROC_RUNNING)
-			proctab_exited(p, status, true);
+			process_exited(p, status, true);
 		else if (p != NULL && p->pid == pid &&
 			 p->state == PROC_STARTING && p->ps != NULL)
 			start_exited(p, status);
@@ -1092,7 +1092,7 @@ void spawner_sigchld(void)
 		catch_up();
 		p = proctab_by_pid(pid);
 		if (p != NULL && p->state == PROC_RUNNING)
-			proctab_exited(p, status, true);
+			process_exited(p, status, true);
 		else if (p != NULL && p->state == PROC_STARTING &&
 			 p->ps != NULL)
 			start_exited(p, status);

@@ -43,71 +43,78 @@ struct array {
 
 static struct hmap values, arrays;
 
-#define NAME_PARAM                                                             \
-	{                                                                      \
-		"name", MPD_PT_STRING, MPD_PF_REQUIRED | MPD_PF_NONEMPTY, 0, 0 \
-	}
-#define INDEX_RANGE -9007199254740991.0, 9007199254740991.0
-
-const struct mpd_param value_create_params[] = {
-	NAME_PARAM,
-	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
-	{ "value", MPD_PT_ANY, 0, 0, 0 },
-	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
-};
-const struct mpd_param value_name_params[] = { NAME_PARAM, { NULL } };
-const struct mpd_param value_set_params[] = {
-	NAME_PARAM,
-	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
-};
-const struct mpd_param value_add_params[] = {
-	NAME_PARAM,
-	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
-};
-const struct mpd_param value_cas_params[] = {
-	NAME_PARAM,
-	{ "expected", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ "value", MPD_PT_ANY, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
-};
-const struct mpd_param array_create_params[] = {
-	NAME_PARAM,
-	{ "type", MPD_PT_STRING, MPD_PF_REQUIRED, 0, 0 },
-	{ "length", MPD_PT_INT, MPD_PF_RANGE, 1, MPD_MAX_ARRAY_LENGTH },
-	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
-	{ "exist_ok", MPD_PT_BOOL, 0, 0, 0 },
-	{ NULL },
-};
-const struct mpd_param array_get_params[] = {
-	NAME_PARAM,
-	{ "index", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ "start", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ "stop", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ NULL },
-};
-const struct mpd_param array_set_params[] = {
-	NAME_PARAM,
-	{ "index", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ "value", MPD_PT_NUMBER, 0, 0, 0 },
-	{ "start", MPD_PT_INT, MPD_PF_RANGE, INDEX_RANGE },
-	{ "values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, 0, 0 },
-	{ NULL },
-};
-const struct mpd_param array_add_params[] = {
-	NAME_PARAM,
-	{ "index", MPD_PT_INT, MPD_PF_REQUIRED | MPD_PF_RANGE, INDEX_RANGE },
-	{ "delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, 0, 0 },
-	{ NULL },
+/* The params of the value.* and array.* methods, as the dispatcher
+ * extracts them; the target first. */
+struct vargs {
+	union {
+		struct value *v;
+		struct array *a;
+	};
+	json_t *name; /* the *.create methods' */
+	const char *type;
+	json_t *value, *expected, *delta, *values;
+	json_t *index, *start, *stop; /* NULL when not given */
+	json_int_t length; /* 0: not given */
+	bool exist_ok;
 };
 
-static void bad_param(struct req *r, const char *field, const char *msg)
-{
-	req_error(r, MPD_RPC_INVALID_PARAMS, json_pack("{s:s}", "field", field),
-		  "\"%s\": %s", field, msg);
-}
+#define TYPE_ARG     ARG("type", MPD_PT_STRING, MPD_PF_REQUIRED, struct vargs, type)
+#define EXIST_OK_ARG ARG("exist_ok", MPD_PT_BOOL, 0, struct vargs, exist_ok)
+
+static const struct mpd_param value_create_params[] = {
+	ARG_NAME(struct vargs, name),
+	TYPE_ARG,
+	ARG("value", MPD_PT_ANY, 0, struct vargs, value),
+	EXIST_OK_ARG,
+	PARAMS_END,
+};
+static const struct mpd_param value_name_params[] = { PARAM_NAME, PARAMS_END };
+static const struct mpd_param value_set_params[] = {
+	PARAM_NAME,
+	ARG("value", MPD_PT_ANY, MPD_PF_REQUIRED, struct vargs, value),
+	PARAMS_END,
+};
+static const struct mpd_param value_add_params[] = {
+	PARAM_NAME,
+	ARG_JSON("delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, struct vargs, delta),
+	PARAMS_END,
+};
+static const struct mpd_param value_cas_params[] = {
+	PARAM_NAME,
+	ARG("expected", MPD_PT_ANY, MPD_PF_REQUIRED, struct vargs, expected),
+	ARG("value", MPD_PT_ANY, MPD_PF_REQUIRED, struct vargs, value),
+	PARAMS_END,
+};
+static const struct mpd_param array_create_params[] = {
+	ARG_NAME(struct vargs, name),
+	TYPE_ARG,
+	ARG_RANGE("length", MPD_PT_INT, 0, 1, MPD_MAX_ARRAY_LENGTH,
+		  struct vargs, length),
+	ARG("values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, struct vargs, values),
+	EXIST_OK_ARG,
+	PARAMS_END,
+};
+static const struct mpd_param array_get_params[] = {
+	PARAM_NAME,
+	ARG_INDEX("index", 0, struct vargs, index),
+	ARG_INDEX("start", 0, struct vargs, start),
+	ARG_INDEX("stop", 0, struct vargs, stop),
+	PARAMS_END,
+};
+static const struct mpd_param array_set_params[] = {
+	PARAM_NAME,
+	ARG_INDEX("index", 0, struct vargs, index),
+	ARG_JSON("value", MPD_PT_NUMBER, 0, struct vargs, value),
+	ARG_INDEX("start", 0, struct vargs, start),
+	ARG("values", MPD_PT_ARRAY, MPD_PF_NONEMPTY, struct vargs, values),
+	PARAMS_END,
+};
+static const struct mpd_param array_add_params[] = {
+	PARAM_NAME,
+	ARG_INDEX("index", MPD_PF_REQUIRED, struct vargs, index),
+	ARG_JSON("delta", MPD_PT_NUMBER, MPD_PF_REQUIRED, struct vargs, delta),
+	PARAMS_END,
+};
 
 /* Is v (a param given as field) too deep to keep? Then r is answered. */
 static bool too_deep(struct req *r, const char *field, const json_t *v)
@@ -183,31 +190,21 @@ static uint64_t value_size(const json_t *v)
 	return 16;
 }
 
-static struct value *value_lookup(struct req *r, json_t *params)
-{
-	const char *name;
-	struct value *v;
-
-	if (!broker_name_ok(r, params, &name))
-		return NULL;
-	v = hmap_get(&values, name);
-	if (v == NULL)
-		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no value named \"%s\"",
-			  name);
-	return v;
-}
+static const struct target_type value_target = {
+	.noun = "value",
+	.map = &values,
+	.bounded_name = true,
+};
 
 static void type_error(struct req *r, const char *field, enum vtype t)
 {
-	char msg[96];
-
-	snprintf(msg, sizeof(msg), "expected %s: the value's type is %s",
-		 t == V_INT    ? "an integer" :
-		 t == V_FLOAT  ? "a number" :
-		 t == V_STRING ? "a string" :
-				 "JSON",
-		 vtype_names[t]);
-	bad_param(r, field, msg);
+	req_bad_param(r, field, "\"%s\": expected %s: the value's type is %s",
+		      field,
+		      t == V_INT    ? "an integer" :
+		      t == V_FLOAT  ? "a number" :
+		      t == V_STRING ? "a string" :
+				      "JSON",
+		      vtype_names[t]);
 }
 
 /* Replace v's value by nv (stolen), if the bytes fit. */
@@ -226,24 +223,27 @@ static bool value_store(struct req *r, struct value *v, json_t *nv)
 	return true;
 }
 
-void value_create(struct req *r, json_t *params)
+static void value_create(struct req *r, json_t *params, void *args)
 {
-	json_t *init = json_object_get(params, "value"), *nv;
+	struct vargs *in = args;
+	json_t *init = in->value, *nv;
 	const char *name, *tname;
 	struct value *v;
 	int t;
 
-	if (!broker_name_ok(r, params, &name))
+	if (!req_name_ok(r, in->name))
 		return;
-	tname = json_string_value(json_object_get(params, "type"));
+	name = json_string_value(in->name);
+	tname = in->type;
 	t = vtype_parse(tname);
 	if (t < 0) {
-		bad_param(r, "type", "expected int, float, string or json");
+		req_bad_param(r, "type", "\"type\": %s",
+			      "expected int, float, string or json");
 		return;
 	}
 	v = hmap_get(&values, name);
 	if (v != NULL) {
-		if (!json_is_true(json_object_get(params, "exist_ok")))
+		if (!in->exist_ok)
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "a value named \"%s\" exists", name);
 		else if ((int)v->type != t)
@@ -293,23 +293,24 @@ void value_create(struct req *r, json_t *params)
 				tname, "value", nv, "created", 1));
 }
 
-void value_get(struct req *r, json_t *params)
+static void value_get(struct req *r, json_t *params, void *args)
 {
-	struct value *v = value_lookup(r, params);
+	struct vargs *in = args;
+	struct value *v = in->v;
 
-	if (v != NULL)
-		req_result(r, json_pack("{s:O, s:s}", "value", v->v, "type",
-					vtype_names[v->type]));
+	req_result(r, json_pack("{s:O, s:s}", "value", v->v, "type",
+				vtype_names[v->type]));
 }
 
-void value_set(struct req *r, json_t *params)
+static void value_set(struct req *r, json_t *params, void *args)
 {
-	struct value *v = value_lookup(r, params);
+	struct vargs *in = args;
+	struct value *v = in->v;
 	json_t *nv;
 
-	if (v == NULL || too_deep(r, "value", json_object_get(params, "value")))
+	if (too_deep(r, "value", in->value))
 		return;
-	nv = coerce(v->type, json_object_get(params, "value"));
+	nv = coerce(v->type, in->value);
 	if (nv == NULL) {
 		type_error(r, "value", v->type);
 		return;
@@ -324,21 +325,20 @@ static bool add_int(int64_t a, int64_t b, int64_t *out)
 	return !__builtin_add_overflow(a, b, out);
 }
 
-void value_add(struct req *r, json_t *params)
+static void value_add(struct req *r, json_t *params, void *args)
 {
-	json_t *delta = json_object_get(params, "delta");
-	struct value *v = value_lookup(r, params);
+	struct vargs *in = args;
+	json_t *delta = in->delta;
+	struct value *v = in->v;
 	char what[MPD_MAX_NAME + 16];
 	int64_t sum;
 	double fsum;
 
-	if (v == NULL)
-		return;
 	snprintf(what, sizeof(what), "value \"%s\"", v->name);
 	if (v->type == V_INT) {
 		if (!json_is_integer(delta)) {
-			bad_param(r, "delta",
-				  "expected an integer for an int value");
+			req_bad_param(r, "delta", "\"delta\": %s",
+				      "expected an integer for an int value");
 			return;
 		}
 		if (!add_int(json_integer_value(v->v),
@@ -362,22 +362,22 @@ void value_add(struct req *r, json_t *params)
 	req_result(r, json_pack("{s:O}", "value", v->v));
 }
 
-void value_cas(struct req *r, json_t *params)
+static void value_cas(struct req *r, json_t *params, void *args)
 {
-	struct value *v = value_lookup(r, params);
+	struct vargs *in = args;
+	struct value *v = in->v;
 	json_t *expected, *nv;
 	bool equal;
 
-	if (v == NULL ||
-	    too_deep(r, "expected", json_object_get(params, "expected")) ||
-	    too_deep(r, "value", json_object_get(params, "value")))
+	if (too_deep(r, "expected", in->expected) ||
+	    too_deep(r, "value", in->value))
 		return;
-	expected = coerce(v->type, json_object_get(params, "expected"));
+	expected = coerce(v->type, in->expected);
 	if (expected == NULL) {
 		type_error(r, "expected", v->type);
 		return;
 	}
-	nv = coerce(v->type, json_object_get(params, "value"));
+	nv = coerce(v->type, in->value);
 	if (nv == NULL) {
 		json_decref(expected);
 		type_error(r, "value", v->type);
@@ -409,12 +409,11 @@ static void value_free(struct value *v)
 	free(v);
 }
 
-void value_delete(struct req *r, json_t *params)
+static void value_delete(struct req *r, json_t *params, void *args)
 {
-	struct value *v = value_lookup(r, params);
+	struct vargs *in = args;
+	struct value *v = in->v;
 
-	if (v == NULL)
-		return;
 	value_free(v);
 	req_result(r, json_object());
 }
@@ -432,7 +431,7 @@ static const char *value_name(void *o)
 	return ((struct value *)o)->name;
 }
 
-void value_list(struct req *r, json_t *params)
+static void value_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "values", hmap_values(&values), values.n,
 			  value_row, value_name);
@@ -440,19 +439,11 @@ void value_list(struct req *r, json_t *params)
 
 /* --- arrays --- */
 
-static struct array *array_lookup(struct req *r, json_t *params)
-{
-	const char *name;
-	struct array *a;
-
-	if (!broker_name_ok(r, params, &name))
-		return NULL;
-	a = hmap_get(&arrays, name);
-	if (a == NULL)
-		req_error(r, MPD_RPC_NOT_FOUND, NULL, "no array named \"%s\"",
-			  name);
-	return a;
-}
+static const struct target_type array_target = {
+	.noun = "array",
+	.map = &arrays,
+	.bounded_name = true,
+};
 
 static json_t *array_elem(const struct array *a, size_t i)
 {
@@ -499,44 +490,47 @@ static size_t clamp_bound(const struct array *a, json_t *b, size_t dflt)
 	return v > (json_int_t)a->len ? a->len : (size_t)v;
 }
 
-void array_create(struct req *r, json_t *params)
+static void array_create(struct req *r, json_t *params, void *args)
 {
-	json_t *length = json_object_get(params, "length");
-	json_t *init = json_object_get(params, "values"), *e;
+	struct vargs *in = args;
+	json_t *init = in->values, *e;
 	const char *name, *tname;
 	struct array *a;
 	size_t len, i;
 	bool is_float;
 
-	if (!broker_name_ok(r, params, &name))
+	if (!req_name_ok(r, in->name))
 		return;
-	tname = json_string_value(json_object_get(params, "type"));
+	name = json_string_value(in->name);
+	tname = in->type;
 	if (strcmp(tname, "int") != 0 && strcmp(tname, "float") != 0) {
-		bad_param(r, "type", "expected int or float");
+		req_bad_param(r, "type", "\"type\": %s",
+			      "expected int or float");
 		return;
 	}
 	is_float = strcmp(tname, "float") == 0;
-	if ((length == NULL) == (init == NULL)) {
-		bad_param(r, "length", "give exactly one of length and values");
+	if ((in->length == 0) == (init == NULL)) {
+		req_bad_param(r, "length", "\"length\": %s",
+			      "give exactly one of length and values");
 		return;
 	}
-	len = length != NULL ? (size_t)json_integer_value(length) :
-			       json_array_size(init);
+	len = in->length != 0 ? (size_t)in->length : json_array_size(init);
 	if (len > MPD_MAX_ARRAY_LENGTH) {
-		bad_param(r, "values", "too many elements");
+		req_bad_param(r, "values", "\"values\": %s",
+			      "too many elements");
 		return;
 	}
 	json_array_foreach (init, i, e) {
 		if (is_float ? !json_is_number(e) : !json_is_integer(e)) {
-			bad_param(r, "values",
-				  is_float ? "expected numbers" :
-					     "expected integers");
+			req_bad_param(r, "values", "\"values\": %s",
+				      is_float ? "expected numbers" :
+						 "expected integers");
 			return;
 		}
 	}
 	a = hmap_get(&arrays, name);
 	if (a != NULL) {
-		if (!json_is_true(json_object_get(params, "exist_ok")))
+		if (!in->exist_ok)
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "an array named \"%s\" exists", name);
 		else if (a->is_float != is_float || a->len != len)
@@ -575,31 +569,30 @@ void array_create(struct req *r, json_t *params)
 			     tname, "length", (json_int_t)len, "created", 1));
 }
 
-void array_get(struct req *r, json_t *params)
+static void array_get(struct req *r, json_t *params, void *args)
 {
-	json_t *index = json_object_get(params, "index");
-	struct array *a = array_lookup(r, params);
+	struct vargs *in = args;
+	json_t *index = in->index;
+	struct array *a = in->a;
 	json_t *list;
 	size_t i, start, stop;
 
-	if (a == NULL)
-		return;
 	if (index != NULL) {
-		if (json_object_get(params, "start") != NULL ||
-		    json_object_get(params, "stop") != NULL) {
-			bad_param(r, "index",
-				  "give an index or a slice, not both");
+		if (in->start != NULL || in->stop != NULL) {
+			req_bad_param(r, "index", "\"index\": %s",
+				      "give an index or a slice, not both");
 			return;
 		}
 		if (!resolve_index(a, json_integer_value(index), &i)) {
-			bad_param(r, "index", "out of range");
+			req_bad_param(r, "index", "\"index\": %s",
+				      "out of range");
 			return;
 		}
 		req_result(r, json_pack("{s:o}", "value", array_elem(a, i)));
 		return;
 	}
-	start = clamp_bound(a, json_object_get(params, "start"), 0);
-	stop = clamp_bound(a, json_object_get(params, "stop"), a->len);
+	start = clamp_bound(a, in->start, 0);
+	stop = clamp_bound(a, in->stop, a->len);
 	list = json_array();
 	for (i = start; list != NULL && i < stop; i++)
 		if (json_array_append_new(list, array_elem(a, i)) == -1) {
@@ -613,26 +606,26 @@ void array_get(struct req *r, json_t *params)
 	req_result(r, json_pack("{s:o}", "values", list));
 }
 
-void array_set(struct req *r, json_t *params)
+static void array_set(struct req *r, json_t *params, void *args)
 {
-	json_t *index = json_object_get(params, "index");
-	json_t *value = json_object_get(params, "value");
-	json_t *start = json_object_get(params, "start");
-	json_t *vals = json_object_get(params, "values"), *e;
-	struct array *a = array_lookup(r, params);
+	struct vargs *in = args;
+	json_t *index = in->index;
+	json_t *value = in->value;
+	json_t *start = in->start;
+	json_t *vals = in->values, *e;
+	struct array *a = in->a;
 	size_t i, from;
 
-	if (a == NULL)
-		return;
 	if (index != NULL && value != NULL && start == NULL && vals == NULL) {
 		if (!resolve_index(a, json_integer_value(index), &i)) {
-			bad_param(r, "index", "out of range");
+			req_bad_param(r, "index", "\"index\": %s",
+				      "out of range");
 			return;
 		}
 		if (!elem_ok(a, value)) {
-			bad_param(r, "value",
-				  a->is_float ? "expected a number" :
-						"expected an integer");
+			req_bad_param(r, "value", "\"value\": %s",
+				      a->is_float ? "expected a number" :
+						    "expected an integer");
 			return;
 		}
 		elem_set(a, i, value);
@@ -640,21 +633,26 @@ void array_set(struct req *r, json_t *params)
 		return;
 	}
 	if (start == NULL || vals == NULL || index != NULL || value != NULL) {
-		bad_param(r,
-			  index != NULL || value != NULL ? "value" : "values",
-			  "give index and value, or start and values");
+		const char *field = index != NULL || value != NULL ? "value" :
+								     "values";
+
+		req_bad_param(r, field,
+			      "\"%s\": give index and value, or start and "
+			      "values",
+			      field);
 		return;
 	}
 	if (!resolve_index(a, json_integer_value(start), &from) ||
 	    json_array_size(vals) > a->len - from) {
-		bad_param(r, "values", "the slice does not fit the array");
+		req_bad_param(r, "values", "\"values\": %s",
+			      "the slice does not fit the array");
 		return;
 	}
 	json_array_foreach (vals, i, e) {
 		if (!elem_ok(a, e)) {
-			bad_param(r, "values",
-				  a->is_float ? "expected numbers" :
-						"expected integers");
+			req_bad_param(r, "values", "\"values\": %s",
+				      a->is_float ? "expected numbers" :
+						    "expected integers");
 			return;
 		}
 	}
@@ -663,19 +661,16 @@ void array_set(struct req *r, json_t *params)
 	req_result(r, json_object());
 }
 
-void array_add(struct req *r, json_t *params)
+static void array_add(struct req *r, json_t *params, void *args)
 {
-	json_t *delta = json_object_get(params, "delta");
-	struct array *a = array_lookup(r, params);
+	struct vargs *in = args;
+	json_t *delta = in->delta;
+	struct array *a = in->a;
 	char what[MPD_MAX_NAME + 48];
 	size_t i;
 
-	if (a == NULL)
-		return;
-	if (!resolve_index(a,
-			   json_integer_value(json_object_get(params, "index")),
-			   &i)) {
-		bad_param(r, "index", "out of range");
+	if (!resolve_index(a, json_integer_value(in->index), &i)) {
+		req_bad_param(r, "index", "\"index\": %s", "out of range");
 		return;
 	}
 	snprintf(what, sizeof(what), "array \"%s\"[%zu]", a->name, i);
@@ -694,8 +689,8 @@ void array_add(struct req *r, json_t *params)
 		int64_t sum;
 
 		if (!json_is_integer(delta)) {
-			bad_param(r, "delta",
-				  "expected an integer for an int array");
+			req_bad_param(r, "delta", "\"delta\": %s",
+				      "expected an integer for an int array");
 			return;
 		}
 		if (!add_int(a->e.i[i], json_integer_value(delta), &sum)) {
@@ -721,12 +716,11 @@ static void array_free(struct array *a)
 	free(a);
 }
 
-void array_delete(struct req *r, json_t *params)
+static void array_delete(struct req *r, json_t *params, void *args)
 {
-	struct array *a = array_lookup(r, params);
+	struct vargs *in = args;
+	struct array *a = in->a;
 
-	if (a == NULL)
-		return;
 	array_free(a);
 	req_result(r, json_object());
 }
@@ -745,7 +739,7 @@ static const char *array_name(void *o)
 	return ((struct array *)o)->name;
 }
 
-void array_list(struct req *r, json_t *params)
+static void array_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "arrays", hmap_values(&arrays), arrays.n,
 			  array_row, array_name);
@@ -768,3 +762,31 @@ void value_shutdown(void)
 	hmap_free(&values);
 	hmap_free(&arrays);
 }
+
+const struct method value_methods[] = {
+	{ MPD_METHOD_ARRAY_ADD, array_add, array_add_params, &array_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_CREATE, array_create, array_create_params, NULL, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_DELETE, array_delete, value_name_params,
+	  &array_target, 0, sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_GET, array_get, array_get_params, &array_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_ARRAY_LIST, array_list, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_ARRAY_SET, array_set, array_set_params, &array_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_ADD, value_add, value_add_params, &value_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_CAS, value_cas, value_cas_params, &value_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_CREATE, value_create, value_create_params, NULL, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_DELETE, value_delete, value_name_params,
+	  &value_target, 0, sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_GET, value_get, value_name_params, &value_target, 0,
+	  sizeof(struct vargs) },
+	{ MPD_METHOD_VALUE_LIST, value_list, no_params, NULL, 0, 0 },
+	{ MPD_METHOD_VALUE_SET, value_set, value_set_params, &value_target, 0,
+	  sizeof(struct vargs) },
+	{ 0 },
+};

@@ -2,8 +2,9 @@
  * params.c - checking a method's params against its spec, centrally.
  *
  * Every method declares the fields it takes as a table of struct mpd_param
- * rows; the dispatcher runs mpd_params_check() before the handler, so a
- * handler only ever sees params of the right shape and a client gets an
+ * rows; the dispatcher runs mpd_params_dispatch() before the handler,
+ * which checks them and extracts them into the handler's struct in one
+ * pass, so a handler only ever sees params of the right shape and a client gets an
  * answer that names the offending field. Fields not in the spec are errors
  * (and are checked first: a misspelt required field is reported as the
  * unknown field it is, not as missing).
@@ -218,8 +219,51 @@ static int check_one(const struct mpd_param *p, const json_t *v, char *msg,
 	return 0;
 }
 
+/* Write v (NULL: absent) as p says into out. */
+static void extract(const struct mpd_param *p, json_t *v, char *out)
+{
+	void *at = out + p->offset;
+
+	switch (p->flags & MPD_PF_JSON ? MPD_PT_ANY : p->type) {
+	case MPD_PT_STRING: {
+		const char *s = v != NULL ? json_string_value(v) : NULL;
+
+		memcpy(at, &s, sizeof(s));
+		break;
+	}
+	case MPD_PT_INT: {
+		json_int_t i = v != NULL ? json_integer_value(v) :
+					   (json_int_t)p->dflt;
+
+		memcpy(at, &i, sizeof(i));
+		break;
+	}
+	case MPD_PT_NUMBER: {
+		double d = v != NULL ? json_number_value(v) : p->dflt;
+
+		memcpy(at, &d, sizeof(d));
+		break;
+	}
+	case MPD_PT_BOOL: {
+		bool b = v != NULL ? json_is_true(v) : p->dflt != 0;
+
+		memcpy(at, &b, sizeof(b));
+		break;
+	}
+	default:
+		memcpy(at, &v, sizeof(v));
+		break;
+	}
+}
+
 int mpd_params_check(const struct mpd_param *spec, json_t *params, char *msg,
 		     size_t size, const char **field)
+{
+	return mpd_params_dispatch(spec, params, NULL, msg, size, field);
+}
+
+int mpd_params_dispatch(const struct mpd_param *spec, json_t *params, void *out,
+			char *msg, size_t size, const char **field)
 {
 	const struct mpd_param *p;
 	const char *key;
@@ -258,6 +302,8 @@ int mpd_params_check(const struct mpd_param *spec, json_t *params, char *msg,
 
 	for (p = spec; p->name != NULL; p++) {
 		v = params != NULL ? json_object_get(params, p->name) : NULL;
+		if (out != NULL && (p->flags & MPD_PF_OUT))
+			extract(p, v, out);
 		if (v == NULL) {
 			if (!(p->flags & MPD_PF_REQUIRED))
 				continue;

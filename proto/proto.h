@@ -35,8 +35,12 @@
 #define MPD_DEFAULT_MAX_BROKER_BYTES (1024LL * 1024 * 1024) /* held */
 #define MPD_MAX_GET_MANY	     10000
 #define MPD_MAX_ARRAY_LENGTH	     16777216
-#define MPD_MAX_NAME		     255
-#define MPD_MAX_BATCH		     1024 /* requests in one JSON-RPC batch */
+#define MPD_MAX_NAME		     255 /* bytes in a name */
+/* Largest id or count a client may give: 2^53 - 1, exact in every JSON
+ * reader. */
+#define MPD_MAX_ID	9007199254740991LL
+#define MPD_MAX_TIMEOUT 31536000 /* seconds a call may wait: a year */
+#define MPD_MAX_BATCH	1024 /* requests in one JSON-RPC batch */
 /* Nesting of a JSON text either side reads (jansson's; every value,
  * scalars too, counts one level). */
 #define MPD_MAX_DEPTH 2048
@@ -94,6 +98,55 @@
 #define MPD_M_ARRAY_ADD		"array.add"
 #define MPD_M_ARRAY_DELETE	"array.delete"
 #define MPD_M_ARRAY_LIST	"array.list"
+
+/*
+ * The methods, one row each, in order of their names (mpdd checks that at
+ * start-up): X(ENUM, name). enum mpd_method numbers them; mpdd's nouns
+ * give each a handler (daemon/dispatch.c), libmpd calls them by name.
+ */
+#define MPD_METHODS(X)                                \
+	X(ARRAY_ADD, MPD_M_ARRAY_ADD)                 \
+	X(ARRAY_CREATE, MPD_M_ARRAY_CREATE)           \
+	X(ARRAY_DELETE, MPD_M_ARRAY_DELETE)           \
+	X(ARRAY_GET, MPD_M_ARRAY_GET)                 \
+	X(ARRAY_LIST, MPD_M_ARRAY_LIST)               \
+	X(ARRAY_SET, MPD_M_ARRAY_SET)                 \
+	X(DAEMON_INFO, MPD_M_DAEMON_INFO)             \
+	X(DAEMON_PING, MPD_M_DAEMON_PING)             \
+	X(PROCESS_CLOSE, MPD_M_PROCESS_CLOSE)         \
+	X(PROCESS_CREATE, MPD_M_PROCESS_CREATE)       \
+	X(PROCESS_INFO, MPD_M_PROCESS_INFO)           \
+	X(PROCESS_JOIN, MPD_M_PROCESS_JOIN)           \
+	X(PROCESS_KILL, MPD_M_PROCESS_KILL)           \
+	X(PROCESS_LIST, MPD_M_PROCESS_LIST)           \
+	X(PROCESS_SIGNAL, MPD_M_PROCESS_SIGNAL)       \
+	X(PROCESS_START, MPD_M_PROCESS_START)         \
+	X(PROCESS_TERMINATE, MPD_M_PROCESS_TERMINATE) \
+	X(QUEUE_CLOSE, MPD_M_QUEUE_CLOSE)             \
+	X(QUEUE_CREATE, MPD_M_QUEUE_CREATE)           \
+	X(QUEUE_DELETE, MPD_M_QUEUE_DELETE)           \
+	X(QUEUE_GET, MPD_M_QUEUE_GET)                 \
+	X(QUEUE_GET_MANY, MPD_M_QUEUE_GET_MANY)       \
+	X(QUEUE_JOIN, MPD_M_QUEUE_JOIN)               \
+	X(QUEUE_LIST, MPD_M_QUEUE_LIST)               \
+	X(QUEUE_PUT, MPD_M_QUEUE_PUT)                 \
+	X(QUEUE_PUT_MANY, MPD_M_QUEUE_PUT_MANY)       \
+	X(QUEUE_SIZE, MPD_M_QUEUE_SIZE)               \
+	X(QUEUE_TASK_DONE, MPD_M_QUEUE_TASK_DONE)     \
+	X(VALUE_ADD, MPD_M_VALUE_ADD)                 \
+	X(VALUE_CAS, MPD_M_VALUE_CAS)                 \
+	X(VALUE_CREATE, MPD_M_VALUE_CREATE)           \
+	X(VALUE_DELETE, MPD_M_VALUE_DELETE)           \
+	X(VALUE_GET, MPD_M_VALUE_GET)                 \
+	X(VALUE_LIST, MPD_M_VALUE_LIST)               \
+	X(VALUE_SET, MPD_M_VALUE_SET)
+
+enum mpd_method {
+#define X(e, name) MPD_METHOD_##e,
+	MPD_METHODS(X)
+#undef X
+		MPD_METHOD_COUNT
+};
 
 /*
  * The error list: X(ENUM, code, "wire_name", "message").
@@ -326,12 +379,16 @@ enum mpd_param_type {
 #define MPD_PF_REQUIRED 0x1u
 #define MPD_PF_NONEMPTY 0x2u /* strings and arrays: length > 0 */
 #define MPD_PF_RANGE	0x4u /* ints and numbers: check min and max */
+#define MPD_PF_OUT	0x8u /* mpd_params_dispatch() writes it at offset */
+#define MPD_PF_JSON	0x10u /* ... as a json_t *, whatever its type */
 
 struct mpd_param {
 	const char *name;
 	enum mpd_param_type type;
 	unsigned flags;
 	double min, max; /* with MPD_PF_RANGE */
+	size_t offset; /* with MPD_PF_OUT: where in the caller's struct */
+	double dflt; /* with MPD_PF_OUT: an absent int, number or bool */
 };
 
 /*
@@ -343,6 +400,18 @@ struct mpd_param {
  */
 int mpd_params_check(const struct mpd_param *spec, json_t *params, char *msg,
 		     size_t size, const char **field);
+
+/*
+ * mpd_params_check(), extracting as it checks (as sd-varlink's
+ * sd_json_dispatch does): each MPD_PF_OUT field is written into out at
+ * its offset, as its type says: MPD_PT_STRING a const char *, MPD_PT_INT
+ * a json_int_t, MPD_PT_NUMBER a double, MPD_PT_BOOL a bool, any other (or
+ * any with MPD_PF_JSON) a json_t *. Strings and values are borrowed from params. An absent field
+ * is written too: NULL, or dflt for an int, a number or a bool. Returns
+ * as mpd_params_check() does; on failure out may be partly written.
+ */
+int mpd_params_dispatch(const struct mpd_param *spec, json_t *params, void *out,
+			char *msg, size_t size, const char **field);
 
 /* Name of a param type for messages ("string", "integer", ...). */
 const char *mpd_param_type_name(enum mpd_param_type type);

@@ -434,3 +434,106 @@ Test(params, type_names)
 	cr_assert(eq(str, (char *)mpd_param_type_name((enum mpd_param_type)99),
 		     "unknown"));
 }
+
+/* What mpd_params_dispatch() extracts into. */
+struct out {
+	const char *name;
+	json_int_t count;
+	double timeout;
+	bool flag;
+	json_t *value;
+	json_t *delta; /* an int, as its JSON */
+};
+
+static const struct mpd_param out_spec[] = {
+	{ .name = "name",
+	  .type = MPD_PT_STRING,
+	  .flags = MPD_PF_OUT,
+	  .offset = offsetof(struct out, name) },
+	{ .name = "count",
+	  .type = MPD_PT_INT,
+	  .flags = MPD_PF_RANGE | MPD_PF_OUT,
+	  .min = 1,
+	  .max = 100,
+	  .offset = offsetof(struct out, count),
+	  .dflt = 7 },
+	{ .name = "timeout",
+	  .type = MPD_PT_NUMBER,
+	  .flags = MPD_PF_OUT,
+	  .offset = offsetof(struct out, timeout),
+	  .dflt = -1 },
+	{ .name = "flag",
+	  .type = MPD_PT_BOOL,
+	  .flags = MPD_PF_OUT,
+	  .offset = offsetof(struct out, flag),
+	  .dflt = 1 },
+	{ .name = "value",
+	  .type = MPD_PT_ANY,
+	  .flags = MPD_PF_OUT,
+	  .offset = offsetof(struct out, value) },
+	{ .name = "delta",
+	  .type = MPD_PT_INT,
+	  .flags = MPD_PF_OUT | MPD_PF_JSON,
+	  .offset = offsetof(struct out, delta) },
+	{ .name = "other", .type = MPD_PT_STRING },
+	{ .name = NULL },
+};
+
+Test(params, dispatch_extracts_every_type)
+{
+	json_t *p = load("{\"name\":\"q\",\"count\":5,\"timeout\":1.5,"
+			 "\"flag\":false,\"value\":[1],\"delta\":-3,"
+			 "\"other\":\"x\"}");
+	struct out o;
+	char msg[128];
+
+	memset(&o, 0xA5, sizeof(o));
+	cr_assert(
+		eq(int,
+		   mpd_params_dispatch(out_spec, p, &o, msg, sizeof(msg), NULL),
+		   0));
+	cr_assert(eq(str, (char *)o.name, "q"));
+	cr_assert(eq(i64, o.count, 5));
+	cr_assert(eq(dbl, o.timeout, 1.5));
+	cr_assert(not(o.flag));
+	cr_assert(eq(ptr, o.value, json_object_get(p, "value")));
+	cr_assert(eq(ptr, o.delta, json_object_get(p, "delta")));
+	json_decref(p);
+}
+
+Test(params, dispatch_writes_defaults_for_absent_fields)
+{
+	json_t *p = load("{}");
+	struct out o;
+	char msg[128];
+
+	memset(&o, 0xA5, sizeof(o));
+	cr_assert(
+		eq(int,
+		   mpd_params_dispatch(out_spec, p, &o, msg, sizeof(msg), NULL),
+		   0));
+	cr_assert(eq(ptr, (void *)o.name, NULL));
+	cr_assert(eq(i64, o.count, 7));
+	cr_assert(eq(dbl, o.timeout, -1));
+	cr_assert(o.flag);
+	cr_assert(eq(ptr, o.value, NULL));
+	cr_assert(eq(ptr, o.delta, NULL));
+	json_decref(p);
+}
+
+Test(params, dispatch_checks_as_check_does)
+{
+	json_t *p = load("{\"count\":500}");
+	struct out o;
+	char a[128], b[128];
+	const char *fa, *fb;
+
+	cr_assert(eq(int,
+		     mpd_params_dispatch(out_spec, p, &o, a, sizeof(a), &fa),
+		     MPD_RPC_INVALID_PARAMS));
+	cr_assert(eq(int, mpd_params_check(out_spec, p, b, sizeof(b), &fb),
+		     MPD_RPC_INVALID_PARAMS));
+	cr_assert(eq(str, a, b));
+	cr_assert(eq(str, (char *)fa, (char *)fb));
+	json_decref(p);
+}
