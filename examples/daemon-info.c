@@ -14,8 +14,8 @@ int main(int argc, char **argv)
 	struct mpd_error err;
 	json_t *info;
 
-	/* NULL: $MPD_SOCKET, /run/mpd/mpd.sock for root, else
-	 * $XDG_RUNTIME_DIR/mpd/mpd.sock. */
+	/* NULL: $MPD_SOCKET, /run/mpdd/mpdd.sock for root, else
+	 * $XDG_RUNTIME_DIR/mpdd/mpdd.sock. */
 	if (mpd_connect(&c, argc > 1 ? argv[1] : NULL, &err) < 0) {
 		fprintf(stderr, "daemon-info: %s\n", err.message);
 		return 1;

@@ -59,8 +59,8 @@
 
 /* Default socket locations (DESIGN.md section 4). */
 #define MPD_SOCKET_ENV	       "MPD_SOCKET"
-#define MPD_SYSTEM_SOCKET      "/run/mpd/mpd.sock"
-#define MPD_USER_SOCKET_SUFFIX "/mpd/mpd.sock" /* under $XDG_RUNTIME_DIR */
+#define MPD_SYSTEM_SOCKET      "/run/mpdd/mpdd.sock"
+#define MPD_USER_SOCKET_SUFFIX "/mpdd/mpdd.sock" /* under $XDG_RUNTIME_DIR */
 
 /* Method names. */
 #define MPD_M_DAEMON_PING	"daemon.ping"
@@ -188,7 +188,7 @@ int mpd_rpc_error_code(const char *name);
 
 /*
  * Default socket path: $MPD_SOCKET if set and non-empty; else
- * MPD_SYSTEM_SOCKET for uid 0; else $XDG_RUNTIME_DIR/mpd/mpd.sock.
+ * MPD_SYSTEM_SOCKET for uid 0; else $XDG_RUNTIME_DIR/mpdd/mpdd.sock.
  * Writes into buf and returns 0; -ENOENT when no rule applies (non-root
  * without XDG_RUNTIME_DIR), -ENAMETOOLONG when it does not fit in buf or
  * in a sockaddr_un.

@@ -69,8 +69,8 @@ static const struct {
 } cli_common_help[] = {
 	{ "-s, --socket PATH",
 	  "the socket of mpdd (default: $MPD_SOCKET,\n"
-	  "/run/mpd/mpd.sock for root, else\n"
-	  "$XDG_RUNTIME_DIR/mpd/mpd.sock)",
+	  "/run/mpdd/mpdd.sock for root, else\n"
+	  "$XDG_RUNTIME_DIR/mpdd/mpdd.sock)",
 	  false },
 	{ "-j, --json", "print results as compact JSON", false },
 	{ "-h, --help", "show this help", false },

@@ -130,8 +130,8 @@ struct mpd_client;
 
 /*
  * Connect to mpdd at path, or with path NULL at the default socket:
- * $MPD_SOCKET if set and non-empty, else /run/mpd/mpd.sock for root, else
- * $XDG_RUNTIME_DIR/mpd/mpd.sock.
+ * $MPD_SOCKET if set and non-empty, else /run/mpdd/mpdd.sock for root, else
+ * $XDG_RUNTIME_DIR/mpdd/mpdd.sock.
  *
  * Returns 0 and sets *out to a new client (free it with mpd_close()), or
  * MPD_E_INVAL (out NULL, path empty or too long for a Unix socket),

@@ -208,7 +208,7 @@ static void check_operating_files(const char *src, const char *dest)
 	struct stat st;
 
 	/* The system instance: a root daemon on a socket for group mpd. */
-	assert_unit_value(sys_socket, "ListenStream", "/run/mpd/mpd.sock");
+	assert_unit_value(sys_socket, "ListenStream", "/run/mpdd/mpdd.sock");
 	assert_unit_value(sys_socket, "SocketMode", "0660");
 	assert_unit_value(sys_socket, "SocketGroup", "mpd");
 	assert_unit_value(sys_socket, "Accept", "no");
@@ -216,7 +216,7 @@ static void check_operating_files(const char *src, const char *dest)
 	assert_unit_value(sys_service, "Type", SERVICE_TYPE);
 	assert_unit_value(sys_service, "KillMode", "process");
 	/* A user's own: on $XDG_RUNTIME_DIR, for the user alone. */
-	assert_unit_value(user_socket, "ListenStream", "%t/mpd/mpd.sock");
+	assert_unit_value(user_socket, "ListenStream", "%t/mpdd/mpdd.sock");
 	assert_unit_value(user_socket, "SocketMode", "0600");
 	assert_unit_value(user_service, "Requires", "mpdd.socket");
 	assert_unit_value(user_service, "Type", SERVICE_TYPE);

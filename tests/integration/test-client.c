@@ -284,7 +284,7 @@ Test(client, default_path_for_a_user_is_under_XDG_RUNTIME_DIR)
 	cr_assert_eq(setenv("XDG_RUNTIME_DIR", xdg, 1), 0);
 	cr_assert_eq(mpd_connect(&c, NULL, &err), MPD_E_CONNECT);
 	cr_assert_not_null(strstr(err.message, "/nonexistent-mpd-test-runtime"
-					       "/mpd/mpd.sock"),
+					       "/mpdd/mpdd.sock"),
 			   "message: %s", err.message);
 	cr_assert_eq(err.sys_errno, ENOENT);
 
@@ -305,12 +305,12 @@ Test(client, default_path_for_root_is_the_system_socket)
 	cr_assert_eq(unsetenv("MPD_SOCKET"), 0);
 	if (mpd_connect(&c, NULL, &err) == 0) {
 		/* A system mpdd happens to be running. */
-		cr_assert_str_eq(mpd_client_socket(c), "/run/mpd/mpd.sock");
+		cr_assert_str_eq(mpd_client_socket(c), "/run/mpdd/mpdd.sock");
 		mpd_close(c);
 		return;
 	}
 	cr_assert_eq(err.code, MPD_E_CONNECT);
-	cr_assert_not_null(strstr(err.message, "/run/mpd/mpd.sock"),
+	cr_assert_not_null(strstr(err.message, "/run/mpdd/mpdd.sock"),
 			   "message: %s", err.message);
 }
 

@@ -476,8 +476,8 @@ Test(daemon, print_socket_follows_the_default_path_rules)
 
 	test_run(&r, argv, env_xdg, NULL);
 	cr_assert_eq(r.status, 0);
-	cr_assert_str_eq(r.out, getuid() == 0 ? "/run/mpd/mpd.sock\n" :
-						"/tmp/xdg/mpd/mpd.sock\n");
+	cr_assert_str_eq(r.out, getuid() == 0 ? "/run/mpdd/mpdd.sock\n" :
+						"/tmp/xdg/mpdd/mpdd.sock\n");
 	test_run_free(&r);
 	free(bin);
 }

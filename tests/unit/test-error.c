@@ -144,7 +144,7 @@ Test(socket, root_uses_system_socket)
 	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
 	cr_assert(eq(int, mpd_default_socket_path(buf, sizeof(buf)), 0));
 	cr_assert(eq(str, buf, MPD_SYSTEM_SOCKET));
-	cr_assert(eq(str, buf, "/run/mpd/mpd.sock"));
+	cr_assert(eq(str, buf, "/run/mpdd/mpdd.sock"));
 }
 
 Test(socket, empty_env_override_is_ignored)
@@ -155,7 +155,7 @@ Test(socket, empty_env_override_is_ignored)
 	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
 	become_unprivileged();
 	cr_assert(eq(int, mpd_default_socket_path(buf, sizeof(buf)), 0));
-	cr_assert(eq(str, buf, "/run/user/1000/mpd/mpd.sock"));
+	cr_assert(eq(str, buf, "/run/user/1000/mpdd/mpdd.sock"));
 }
 
 Test(socket, user_socket_under_runtime_dir)
@@ -165,7 +165,7 @@ Test(socket, user_socket_under_runtime_dir)
 	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
 	become_unprivileged();
 	cr_assert(eq(int, mpd_default_socket_path(buf, sizeof(buf)), 0));
-	cr_assert(eq(str, buf, "/run/user/1000/mpd/mpd.sock"));
+	cr_assert(eq(str, buf, "/run/user/1000/mpdd/mpdd.sock"));
 }
 
 Test(socket, trailing_slashes_of_runtime_dir_are_dropped)
@@ -175,7 +175,7 @@ Test(socket, trailing_slashes_of_runtime_dir_are_dropped)
 	setenv("XDG_RUNTIME_DIR", "/run/user/1000//", 1);
 	become_unprivileged();
 	cr_assert(eq(int, mpd_default_socket_path(buf, sizeof(buf)), 0));
-	cr_assert(eq(str, buf, "/run/user/1000/mpd/mpd.sock"));
+	cr_assert(eq(str, buf, "/run/user/1000/mpdd/mpdd.sock"));
 }
 
 Test(socket, no_runtime_dir_is_enoent)
