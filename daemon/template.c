@@ -64,35 +64,16 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "mpdd.h"
+#include "template/template.h"
 #include "worker.h"
 
 #define CHILD_FAIL_EXIT	 127
 #define CTL_READ_CHUNK	 (64 * 1024)
 #define WORKER_REPORT_FD 3 /* set-up report pipe, in the worker image */
 #define WORKER_ARGS_FD	 4 /* args JSON, in the worker image */
-/* How every request from mpdd starts (spawner.c writes it so). */
-#define SPAWN_PREFIX "{\"op\":\"spawn\",\"id\":"
-/* After the id: the target is a program (argv), started by launch.c. */
-#define EXEC_MARK ",\"exec\":true"
-/* Longest request from mpdd: args and environment of one spawn. */
-#define TEMPLATE_CTL_MAX (64 * 1024 * 1024)
-
-static const char *const stage_names[] = {
-	[STAGE_FORK] = "fork",	   [STAGE_STDIO] = "stdio",
-	[STAGE_CWD] = "cwd",	   [STAGE_EXEC] = "exec",
-	[STAGE_DLOPEN] = "dlopen", [STAGE_DLSYM] = "dlsym",
-	[STAGE_SETUP] = "setup",
-};
-
-const char *start_stage_name(int stage)
-{
-	return stage >= STAGE_FORK && stage <= STAGE_SETUP ?
-		       stage_names[stage] :
-		       stage_names[STAGE_SETUP];
-}
 
 /*
  * A request handed to a pooled child that has not taken it yet. The
@@ -273,9 +254,10 @@ static void ctl_send_forked(int64_t id, pid_t pid, int pidfd)
 {
 	char buf[96], *p = buf;
 
-	p = put_str(p, "{\"ev\":\"forked\",\"id\":");
+	p = put_str(p, "{\"" CHAN_K_EV "\":\"" CHAN_EV_FORKED "\",\"" CHAN_K_ID
+		       "\":");
 	p = put_int(p, id);
-	p = put_str(p, ",\"pid\":");
+	p = put_str(p, ",\"" CHAN_K_PID "\":");
 	p = put_int(p, pid);
 	p = put_str(p, "}\n");
 	ctl_send_text(buf, (size_t)(p - buf), pidfd);
@@ -285,11 +267,12 @@ static void ctl_send_exited(int64_t id, pid_t pid, int status)
 {
 	char buf[128], *p = buf;
 
-	p = put_str(p, "{\"ev\":\"exited\",\"id\":");
+	p = put_str(p, "{\"" CHAN_K_EV "\":\"" CHAN_EV_EXITED "\",\"" CHAN_K_ID
+		       "\":");
 	p = put_int(p, id);
-	p = put_str(p, ",\"pid\":");
+	p = put_str(p, ",\"" CHAN_K_PID "\":");
 	p = put_int(p, pid);
-	p = put_str(p, ",\"status\":");
+	p = put_str(p, ",\"" CHAN_K_STATUS "\":");
 	p = put_int(p, status);
 	p = put_str(p, "}\n");
 	ctl_send_text(buf, (size_t)(p - buf), -1);
@@ -363,16 +346,17 @@ static void ctl_send_report(int64_t id, const char *stage, int err,
 	/* 6 bytes of output at most for each byte of the message. */
 	size_t n = strnlen(message, (sizeof(bk->out) - 128) / 6);
 
-	p = put_str(p, "{\"ev\":\"failed\",\"id\":");
+	p = put_str(p, "{\"" CHAN_K_EV "\":\"" CHAN_EV_FAILED "\",\"" CHAN_K_ID
+		       "\":");
 	p = put_int(p, id);
-	p = put_str(p, ",\"stage\":\"");
+	p = put_str(p, ",\"" CHAN_K_STAGE "\":\"");
 	p = put_str(p, stage);
-	p = put_str(p, "\",\"errno\":");
+	p = put_str(p, "\",\"" CHAN_K_ERRNO "\":");
 	if (err > 0)
 		p = put_int(p, err);
 	else
 		p = put_str(p, "null");
-	p = put_str(p, ",\"message\":\"");
+	p = put_str(p, ",\"" CHAN_K_MESSAGE "\":\"");
 	p = put_json_text(p, message, n);
 	p = put_str(p, "\"}\n");
 	ctl_send_text(bk->out, (size_t)(p - bk->out), -1);
@@ -1034,7 +1018,7 @@ static bool pool_take(int64_t id, const char *line, size_t len, int *fds,
 static void child_rehearse(void)
 {
 	static const char sample[] =
-		"{\"op\":\"spawn\",\"id\":1,\"name\":\"Process-1\","
+		"{\"name\":\"Process-1\","
 		"\"target\":{\"module\":\"m\",\"function\":\"f\"},"
 		"\"env\":[\"A=B\",\"C=D\"],\"cwd\":null,\"stdio\":"
 		"[null,\"inherit\",\"inherit\"],\"method\":\"forkserver\","
@@ -1094,7 +1078,7 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	do
 		n = recvmsg(POOL_SOCK_FD, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(len) || len > TEMPLATE_CTL_MAX)
+	if (n != (ssize_t)sizeof(len) || len > CHAN_REQUEST_MAX)
 		_exit(0);
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
 	     cm = CMSG_NXTHDR(&mh, cm)) {
@@ -1524,9 +1508,10 @@ static void kid_add(int64_t id, pid_t pid)
  * for the child: a child whose cwd, stdio file or program hangs holds
  * its own start alone.
  */
-static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
+static void tmpl_spawn(int64_t id, unsigned flags, const char *line, size_t len,
 		       int *fds, int nfds)
 {
+	bool exec = flags & CHAN_F_EXEC;
 	worker_fn *fn = NULL;
 	json_t *req, *target;
 	int e = 0, pidfd;
@@ -1536,7 +1521,7 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 	launch_sweep();
 	if (nfds < 1) {
 		/* No report pipe: our descriptors ran out on the way. */
-		ctl_send_failed(id, "setup", EMFILE);
+		ctl_send_failed(id, start_stage_name(STAGE_SETUP), EMFILE);
 		return;
 	}
 	if (!exec && pool_take(id, line, len, fds, nfds))
@@ -1581,7 +1566,7 @@ static void tmpl_spawn(int64_t id, bool exec, const char *line, size_t len,
 		arena_scrub(pid > 0);
 	}
 	if (pid == -1) {
-		ctl_send_failed(id, stage_names[stage], e);
+		ctl_send_failed(id, start_stage_name(stage), e);
 		goto out;
 	}
 	bk->nchildren++;
@@ -1611,7 +1596,7 @@ static void pending_retry(size_t i)
 	close(q.pipe);
 	log_debug("template: pooled child %ld died idle; starting %lld again",
 		  (long)q.pid, (long long)q.id);
-	tmpl_spawn(q.id, false, q.line, q.len, q.fds, q.nfds);
+	tmpl_spawn(q.id, 0, q.line, q.len, q.fds, q.nfds);
 	own_free(q.line, q.len);
 }
 
@@ -1902,6 +1887,58 @@ static const char *tmpl_preload(char **mods, int n, json_t *loaded)
 	return NULL;
 }
 
+/* What mpdd may ask (channel.h), and who serves it. */
+static const struct tmpl_request {
+	const char *kind;
+	void (*fn)(int64_t id, unsigned flags, const char *body, size_t len,
+		   int *fds, int nfds);
+} tmpl_requests[] = {
+	{ CHAN_REQ_SPAWN, tmpl_spawn },
+};
+
+/* A decimal at *p, advancing it; -1 when there is none (or it is too
+ * large). By hand: strtoll() would have errno written. */
+static int64_t head_number(const char **p, const char *end)
+{
+	int64_t v = 0;
+	const char *s = *p;
+
+	while (s < end && *s >= '0' && *s <= '9' && v <= INT64_MAX / 10 - 9)
+		v = v * 10 + (*s++ - '0');
+	if (s == *p || s == end || *s != ' ')
+		return -1;
+	*p = s + 1;
+	return v;
+}
+
+/*
+ * Serve one request (line, len: its text; fds: the descriptors it
+ * carried). The head is read here, by hand; the body is
+ * parsed only by whoever starts the child.
+ */
+static void tmpl_request(const char *line, size_t len, int *fds, int nfds)
+{
+	const char *end = line + len, *p = memchr(line, ' ', len);
+	const struct tmpl_request *r = NULL;
+	int64_t id, flags;
+
+	for (size_t i = 0;
+	     p != NULL && i < sizeof(tmpl_requests) / sizeof(tmpl_requests[0]);
+	     i++)
+		if ((size_t)(p - line) == strlen(tmpl_requests[i].kind) &&
+		    memcmp(line, tmpl_requests[i].kind, (size_t)(p - line)) ==
+			    0)
+			r = &tmpl_requests[i];
+	if (r == NULL)
+		fatalx("template: bad request from mpdd");
+	p++;
+	id = head_number(&p, end);
+	flags = head_number(&p, end);
+	if (id < 1 || flags < 0 || flags > UINT32_MAX)
+		fatalx("template: bad request head from mpdd");
+	r->fn(id, (unsigned)flags, p, (size_t)(end - p), fds, nfds);
+}
+
 /* Handle what mpdd sent. Returns false when mpdd has gone. */
 static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 {
@@ -1914,29 +1951,13 @@ static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 		return false;
 	for (;;) {
 		enum mpd_frame_status st = mpd_framer_next(in, &line, &len);
-		char *end;
-		long long id;
 
 		if (st == MPD_FRAME_NEED_MORE)
 			return true;
 		if (st == MPD_FRAME_TOO_LONG)
 			fatalx("template: request over the message limit");
 		nfds = fdq_take(q, in->consumed, fds, MPD_MAX_FDS_PER_MESSAGE);
-		/* mpdd writes the op and the id first (spawner.c); the rest
-		 * is parsed by the child that runs it. */
-		if (len < sizeof(SPAWN_PREFIX) ||
-		    memcmp(line, SPAWN_PREFIX, sizeof(SPAWN_PREFIX) - 1) != 0)
-			fatalx("template: bad request from mpdd");
-		/* Digits by hand: strtoll() would have errno written. */
-		id = 0;
-		for (end = line + sizeof(SPAWN_PREFIX) - 1;
-		     *end >= '0' && *end <= '9' && id <= INT64_MAX / 10 - 9;
-		     end++)
-			id = id * 10 + (*end - '0');
-		if (id < 1 || *end != ',')
-			fatalx("template: bad request id from mpdd");
-		tmpl_spawn(id, strncmp(end, EXEC_MARK, strlen(EXEC_MARK)) == 0,
-			   line, len, fds, nfds);
+		tmpl_request(line, len, fds, nfds);
 	}
 }
 
@@ -1990,12 +2011,13 @@ int template_main(int argc, char **argv)
 	nbefore = objects_loaded();
 	why = tmpl_preload(mods, nmods, loaded);
 	if (why != NULL) {
-		ctl_send(json_pack("{s:s, s:s}", "ev", "init_failed", "message",
-				   why),
+		ctl_send(json_pack("{s:s, s:s}", CHAN_K_EV, CHAN_EV_INIT_FAILED,
+				   CHAN_K_MESSAGE, why),
 			 -1);
 		exit(1);
 	}
-	ctl_send(json_pack("{s:s, s:o}", "ev", "ready", "preloaded", loaded),
+	ctl_send(json_pack("{s:s, s:o}", CHAN_K_EV, CHAN_EV_READY,
+			   CHAN_K_PRELOADED, loaded),
 		 -1);
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -2009,10 +2031,10 @@ int template_main(int argc, char **argv)
 	/* The request buffer is the template's alone, like its other
 	 * bookkeeping (a child never reads it), and is only as large in
 	 * memory as the pages the requests have used. */
-	mpd_framer_init_buffer(
-		&bk->in, TEMPLATE_CTL_MAX,
-		own_realloc(NULL, 0, TEMPLATE_CTL_MAX + 1 + CTL_READ_CHUNK),
-		TEMPLATE_CTL_MAX + 1 + CTL_READ_CHUNK);
+	mpd_framer_init_buffer(&bk->in, CHAN_LINE_MAX,
+			       own_realloc(NULL, 0,
+					   CHAN_LINE_MAX + 1 + CTL_READ_CHUNK),
+			       CHAN_LINE_MAX + 1 + CTL_READ_CHUNK);
 	fdq_init(&bk->q);
 	if (pool_size > MPD_MAX_POOL)
 		pool_size = MPD_MAX_POOL;
