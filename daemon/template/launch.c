@@ -48,7 +48,7 @@
 
 #include <jansson.h>
 
-#include "template/template.h"
+#include "template.h"
 
 /* Not instrumented by the sanitizers: the child runs on a stack of its
  * own, which ASan would take for a corrupted one, beside the template. */
