@@ -89,7 +89,7 @@ void __attribute__((noinline)) stack_scrub(void)
 
 /* jansson's allocator in the template, for good (so that no start
  * writes jansson's own data): the arena while it is open, else malloc. */
-static void *arena_alloc(size_t size)
+void *arena_alloc(size_t size)
 {
 	size_t n = (size + 15) & ~(size_t)15;
 	void *p;

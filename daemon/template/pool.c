@@ -194,6 +194,8 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	ssize_t n;
 	char *text;
 	json_t *req;
+	struct plan pl;
+	int missing;
 
 	/* Die with the template while idle: nobody else could use us. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -202,7 +204,8 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	stack_scrub();
 	prctl(PR_SET_NAME, "mpdd-pool");
 	/* What every worker does first, done while nobody waits. */
-	child_prepare(POOL_REPORT_FD);
+	plan_init(&pl, POOL_REPORT_FD);
+	plan_prepare(&pl);
 	child_rehearse();
 	do
 		n = recvmsg(POOL_SOCK_FD, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
@@ -242,13 +245,17 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 	if (write(POOL_REPORT_FD, "t", 1) != 1)
 		_exit(CHILD_FAIL_EXIT);
 	close(POOL_REPORT_FD);
-	child_announce(fds[0]);
+	plan_announce(fds[0]);
 	req = json_loadb(text, len, 0, NULL);
 	free(text);
 	if (req == NULL)
 		child_fail(fds[0], STAGE_SETUP, EINVAL,
 			   "the request did not parse");
-	child_run(req, fds + 1, nfds - 1, fds[0], true, NULL, NULL);
+	missing = plan_build(&pl, req, fds + 1, nfds - 1, fds[0], NULL);
+	if (missing >= 0)
+		plan_fail(fds[0], STAGE_STDIO, EBADF, plan_stdio_names[missing],
+			  "no descriptor was passed", NULL);
+	child_run(req, &pl, true, NULL, NULL);
 }
 
 /* In the keeper: fork one child for the pool into *sl; sl->pid is -1

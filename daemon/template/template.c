@@ -78,7 +78,6 @@ char **tmpl_preloaded;
 static void **preloaded_handle; /* dlopen()'s, for each */
 int tmpl_npreloaded;
 char *tmpl_self_exe;
-static struct launch_env launch; /* for program targets (launch.c) */
 /* Write one line to mpdd (blocking), with fd attached when >= 0. */
 static void ctl_send_text(const char *line, size_t len, int fd)
 {
@@ -393,34 +392,44 @@ static void tmpl_spawn(int64_t id, unsigned flags, const char *line, size_t len,
 	if (req == NULL)
 		fatalx("template: bad request from mpdd");
 	if (exec) {
-		pid = launch_program(req, fds + 1, nfds - 1, fds[0], &launch,
-				     &stage);
+		pid = launch_program(req, fds + 1, nfds - 1, fds[0], &stage);
 		e = errno;
 		arena_end();
 		arena_scrub(false);
 	} else {
 		const char *method =
-			json_string_value(json_object_get(req, "method"));
+			json_string_value(json_object_get(req, CHAN_K_METHOD));
+		struct plan *pl = arena_alloc(sizeof(*pl));
 		char **env;
 
-		target = json_object_get(req, "target");
-		if (!exec && (method == NULL || strcmp(method, "spawn") != 0))
+		target = json_object_get(req, CHAN_K_TARGET);
+		if (method == NULL || strcmp(method, CHAN_METHOD_SPAWN) != 0)
 			fn = preloaded_fn(json_string_value(json_object_get(
-						  target, "module")),
+						  target, CHAN_K_MODULE)),
 					  json_string_value(json_object_get(
-						  target, "function")));
-		env = strv(json_object_get(req, "env"));
-		pid = fork();
+						  target, CHAN_K_FUNCTION)));
+		env = strv(json_object_get(req, CHAN_K_ENV));
+		if (pl == NULL) {
+			pid = -1;
+			e = ENOMEM;
+			stage = STAGE_SETUP;
+		} else if (plan_build(pl, req, fds + 1, nfds - 1, fds[0],
+				      NULL) >= 0) {
+			pid = -1;
+			e = EBADF;
+			stage = STAGE_STDIO;
+		} else {
+			pid = fork();
+			e = errno;
+		}
 		if (pid == 0) {
 			tmpl_in_child = true;
 			/* What the template did before is not this
 			 * worker's to read. */
 			stack_scrub();
-			child_announce(fds[0]);
-			child_run(req, fds + 1, nfds - 1, fds[0], false, fn,
-				  env);
+			plan_announce(fds[0]);
+			child_run(req, pl, false, fn, env);
 		}
-		e = errno;
 		arena_end();
 		arena_scrub(pid > 0);
 	}
@@ -740,10 +749,6 @@ int template_main(int argc, char **argv)
 	template_signals();
 	template_share_code(nbefore);
 	template_pin();
-	launch = (struct launch_env){ .devnull = tmpl_devnull,
-				      .sigs = tmpl_sigs,
-				      .nsigs = tmpl_nsigs,
-				      .cpus = tmpl_pinned ? &tmpl_cpus : NULL };
 	/* The request buffer is the template's alone, like its other
 	 * bookkeeping (a child never reads it), and is only as large in
 	 * memory as the pages the requests have used. */

@@ -26,6 +26,7 @@
 #define WORKER_ARGS_FD	 4 /* args JSON, in the worker image */
 
 struct mpd_worker;
+struct plan;
 typedef int worker_fn(struct mpd_worker *, const json_t *);
 
 /*
@@ -99,6 +100,7 @@ void child_exited(pid_t pid, int status);
 void scrub_free(void *p);
 void stack_scrub(void);
 void arena_init(void);
+void *arena_alloc(size_t size);
 void arena_begin(void);
 void arena_end(void);
 void arena_scrub(bool shared);
@@ -107,13 +109,10 @@ void own_free(void *p, size_t size);
 char **strv(json_t *a);
 
 /* child.c: a forked or pooled child's set-up */
-void child_announce(int report_fd);
 void child_fail(int report_fd, enum start_stage stage, int err, const char *fmt,
 		...) __attribute__((noreturn, format(printf, 4, 5)));
-void child_prepare(int report_fd);
-void child_run(json_t *req, const int *fds, int nfds, int report_fd,
-	       bool prepared, worker_fn *fn, char **env)
-	__attribute__((noreturn));
+void child_run(json_t *req, const struct plan *pl, bool prepared, worker_fn *fn,
+	       char **env) __attribute__((noreturn));
 
 /* pool.c: children forked ahead by the keeper */
 void pool_init(size_t size);
@@ -133,20 +132,51 @@ void template_pin(void);
 int objects_loaded(void);
 void template_share_code(int nbefore);
 
-/* launch.c: program targets, started by the template without waiting */
-struct launch_env { /* the template's, fixed after its start */
-	int devnull; /* for "null" stdio, or -1 */
+/* plan.c: one child set-up, carried out by raw system calls */
+struct plan {
+	int report_fd; /* the start report pipe's write end */
 	const int *sigs; /* signals with handlers, to set back to default */
 	int nsigs;
-	const cpu_set_t *cpus; /* for the child, when the template is pinned */
+	const cpu_set_t *cpus; /* NULL: keep the template's affinity */
+	bool drop; /* become uid/gid/groups */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MPD_MAX_GROUPS];
+	int ngroups;
+	const char *cwd; /* or NULL */
+	int src[3]; /* descriptor for 0, 1, 2; -1: keep the template's */
+	int open_flags[3]; /* with path[i]: open it in the child */
+	const char *path[3];
 };
 
+/* A plan of the signals, CPUs and session alone (what a pooled child
+ * does while idle), reporting on report_fd. */
+void plan_init(struct plan *pl, int report_fd);
+/* The plan of request req, whose "pass" streams are fds (nfds). Strings
+ * are copied to *at (advancing it) when at is not NULL, else borrowed
+ * from req. Returns -1, or the stream (0..2) a "pass" descriptor is
+ * missing for. */
+int plan_build(struct plan *pl, json_t *req, const int *fds, int nfds,
+	       int report_fd, char **at);
+extern const char *const plan_stdio_names[3]; /* "stdin"... */
+/* A copy of s at *at, advancing it (at NULL, or s NULL: s itself). */
+char *plan_copy(char **at, const char *s);
+/* In the child: the first of every child's steps, its pid on the
+ * report pipe; then the signals, CPUs and session; then the rest. */
+void plan_announce(int report_fd);
+void plan_prepare(const struct plan *pl);
+void plan_apply(const struct plan *pl);
+/* In the child: report a failed step (parts joined by ": ") and die. */
+void plan_fail(int report_fd, enum start_stage stage, long err, const char *a,
+	       const char *b, const char *c) __attribute__((noreturn));
+
+/* launch.c: program targets, started by the template without waiting */
 /* Start the argv target of req; fds are its "pass" descriptors, report
  * the write end of its start report pipe (the caller closes them all).
  * Returns the child's pid, or -1 with *stage and errno set (nothing was
  * started). */
 pid_t launch_program(json_t *req, const int *fds, int nfds, int report,
-		     const struct launch_env *env, enum start_stage *stage);
+		     enum start_stage *stage);
 /* Free what the children that have since exec'd or exited were given. */
 void launch_sweep(void);
 
