@@ -2,12 +2,13 @@
  * spawner.c - the daemon's side of the template (the forkserver).
  *
  * mpdd starts the template by fork + exec of its own binary in template
- * mode (template.c), over a socketpair, so every worker is cloned from a
- * small, clean, single-threaded image with no event loop and no client
- * sockets. The channel carries JSON lines both ways, with descriptors as
- * SCM_RIGHTS: spawn requests (with the start report pipe and the "pass"
- * stdio fds) one way; ready, forked (with the worker's pidfd), failed (no
- * child could be made) and exited the other.
+ * mode (daemon/template/), over a socketpair, so every worker is cloned
+ * from a small, clean, single-threaded image with no event loop and no
+ * client sockets. The channel (channel.h) carries lines both ways, with
+ * descriptors as SCM_RIGHTS: spawn requests (a head, then a JSON body,
+ * with the start report pipe and the "pass" stdio fds) one way; ready,
+ * forked (with the worker's pidfd), failed (no child could be made) and
+ * exited the other.
  *
  * How a start went mpdd learns from the child itself: each start has a
  * report pipe whose read end mpdd keeps (struct pstart). The child writes

@@ -573,7 +573,7 @@ static void keeper_read(void)
 }
 
 /* The keeper exited (reaped): start another, unless it died at once. */
-static void keeper_died(int status)
+void pool_keeper_died(int status)
 {
 	struct timespec now;
 	double life;
@@ -625,23 +625,21 @@ void pool_init(size_t size)
 		keeper_start();
 }
 
+/* The keeper's socket, for the template's poll set (-1: no keeper). */
 int pool_keeper_fd(void)
 {
 	return keeper;
 }
 
+/* Whether pid, a child of the template that ended, is the keeper. */
 bool pool_keeper_is(pid_t pid)
 {
 	return pid == keeper_pid;
 }
 
+/* The keeper's socket is readable: what it sent. */
 void pool_keeper_read(void)
 {
 	if (keeper >= 0)
 		keeper_read();
-}
-
-void pool_keeper_died(int status)
-{
-	keeper_died(status);
 }

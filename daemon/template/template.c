@@ -144,32 +144,35 @@ static char *put_str(char *p, const char *s)
  * fork every page the template writes is a copy-on-write fault, so the
  * per-start path touches as few as it can.
  */
-static void ctl_send_forked(int64_t id, pid_t pid, int pidfd)
-{
-	char buf[96], *p = buf;
-
-	p = put_str(p, "{\"" CHAN_K_EV "\":\"" CHAN_EV_FORKED "\",\"" CHAN_K_ID
-		       "\":");
-	p = put_int(p, id);
-	p = put_str(p, ",\"" CHAN_K_PID "\":");
-	p = put_int(p, pid);
-	p = put_str(p, "}\n");
-	ctl_send_text(buf, (size_t)(p - buf), pidfd);
-}
-
-static void ctl_send_exited(int64_t id, pid_t pid, int status)
+static void ctl_send_child(const char *ev, int64_t id, pid_t pid,
+			   const int *status, int fd)
 {
 	char buf[128], *p = buf;
 
-	p = put_str(p, "{\"" CHAN_K_EV "\":\"" CHAN_EV_EXITED "\",\"" CHAN_K_ID
-		       "\":");
+	p = put_str(p, "{\"" CHAN_K_EV "\":\"");
+	p = put_str(p, ev);
+	p = put_str(p, "\",\"" CHAN_K_ID "\":");
 	p = put_int(p, id);
 	p = put_str(p, ",\"" CHAN_K_PID "\":");
 	p = put_int(p, pid);
-	p = put_str(p, ",\"" CHAN_K_STATUS "\":");
-	p = put_int(p, status);
+	if (status != NULL) {
+		p = put_str(p, ",\"" CHAN_K_STATUS "\":");
+		p = put_int(p, *status);
+	}
 	p = put_str(p, "}\n");
-	ctl_send_text(buf, (size_t)(p - buf), -1);
+	ctl_send_text(buf, (size_t)(p - buf), fd);
+}
+
+/* Child pid runs request id; pidfd goes with the message. */
+static void ctl_send_forked(int64_t id, pid_t pid, int pidfd)
+{
+	ctl_send_child(CHAN_EV_FORKED, id, pid, NULL, pidfd);
+}
+
+/* Child pid of request id ended with status (a wait status). */
+static void ctl_send_exited(int64_t id, pid_t pid, int status)
+{
+	ctl_send_child(CHAN_EV_EXITED, id, pid, &status, -1);
 }
 
 /* Append the n bytes at s as the body of a JSON string at p (room: 6
@@ -261,6 +264,7 @@ static void ctl_send_failed(int64_t id, const char *stage, int err)
 {
 	ctl_send_report(id, stage, err, strerrordesc_np(err) ?: "error");
 }
+
 /*
  * The function of a target in a module the template tmpl_preloaded, found once
  * in the template and remembered, so that its workers need no dlopen()
@@ -310,6 +314,8 @@ static worker_fn *preloaded_fn(const char *module, const char *function)
 	return fn;
 }
 
+/* A request handed to pooled child pid (pidfd, its acknowledgement
+ * pipe), kept until the child takes it; the entry is in the book. */
 struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe)
 {
 	if (bk->npend == bk->cap_pend) {
@@ -338,6 +344,7 @@ void pending_release(struct pending *q)
 		close(q->fds[i]);
 	q->nfds = 0;
 }
+
 static void kid_add(int64_t id, pid_t pid)
 {
 	if (bk->nkids == bk->cap_kids) {
@@ -524,7 +531,8 @@ static void tmpl_reap(void)
 	} while (bk->nchildren > 0);
 }
 
-/* A child of ours or of the keeper ended: report it. */
+/* A child of ours or of the keeper ended (status, not yet reaped):
+ * report it. */
 void child_exited(pid_t pid, int status)
 {
 	if (pool_reaped(pid))
@@ -545,6 +553,7 @@ void child_exited(pid_t pid, int status)
 		break;
 	}
 }
+
 /* Note which signals the template does not leave at their default, once
  * its dispositions are final (after the tmpl_preloaded modules' init). */
 static void template_signals(void)

@@ -68,6 +68,7 @@ void worker_call(const char *module, const char *function, json_t *args,
 			   dlerror() ?: "symbol is NULL");
 	worker_run(fn, args, report_fd);
 }
+
 int worker_main(int argc, char **argv)
 {
 	struct stat st;
