@@ -138,15 +138,17 @@ struct plan {
 	const int *sigs; /* signals with handlers, to set back to default */
 	int nsigs;
 	const cpu_set_t *cpus; /* NULL: keep the template's affinity */
-	bool drop; /* become uid/gid/groups */
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[MPD_MAX_GROUPS];
-	int ngroups;
 	const char *cwd; /* or NULL */
 	int src[3]; /* descriptor for 0, 1, 2; -1: keep the template's */
 	int open_flags[3]; /* with path[i]: open it in the child */
 	const char *path[3];
+	bool drop; /* become uid/gid/groups */
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	/* Last: a plan that drops nothing writes none of it (each page a
+	 * start writes in the request arena is a fault). */
+	gid_t groups[MPD_MAX_GROUPS];
 };
 
 /* A plan of the signals, CPUs and session alone (what a pooled child
