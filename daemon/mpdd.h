@@ -22,13 +22,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "channel.h"
+#include "fdio.h"
+#include "log.h"
 #include "proto.h"
 
-/* Supplementary groups kept per client (NGROUPS_MAX is 65536). */
-#define MPD_MAX_GROUPS 256
-/* Most children the template keeps forked ahead (--pool). */
-#define MPD_MAX_POOL	 64
-#define MPD_DEFAULT_POOL 0
+#define MPD_DEFAULT_POOL 0 /* children kept forked ahead (--pool) */
 /* Microseconds mpdd polls for a lone client's next request (--spin-usec). */
 #define MPD_DEFAULT_SPIN_USEC 50
 #define MPD_MAX_SPIN_USEC     10000
@@ -93,47 +92,6 @@ struct mpdd_state {
 };
 
 extern struct mpdd_state mpdd;
-
-/* log.c */
-enum {
-	LOG_LEVEL_ERROR = 0,
-	LOG_LEVEL_WARNING,
-	LOG_LEVEL_INFO,
-	LOG_LEVEL_DEBUG,
-};
-void log_init(int level);
-void log_set_ident(const char *ident);
-void log_set_level(int level);
-int log_get_level(void);
-int log_level_parse(const char *name);
-const char *log_level_name(int level);
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fatal(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-void fatalx(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-/* fdio.c */
-#define FDQ_BATCHES 8
-struct fdq_batch {
-	uint64_t pos; /* stream offset of the last byte read with them */
-	int n;
-	int fds[MPD_MAX_FDS_PER_MESSAGE];
-};
-struct fdq {
-	struct fdq_batch b[FDQ_BATCHES];
-	int count;
-	uint64_t in_pos; /* stream bytes read so far */
-};
-void fdq_init(struct fdq *q);
-void fdq_clear(struct fdq *q);
-ssize_t fdq_read(int fd, struct mpd_framer *f, struct fdq *q, size_t want);
-int fdq_take(struct fdq *q, uint64_t line_end, int *fds, int max);
-ssize_t fdio_send(int fd, const char *buf, size_t len, const int *fds,
-		  int nfds);
 
 /* server.c */
 int server_listen(const char *path) __attribute__((nonnull));
@@ -415,50 +373,6 @@ void process_start_failed(struct proc *p, const char *stage, int err,
 			  const char *message);
 void process_exited(struct proc *p, int status, bool known);
 
-/*
- * The start report: every child the template makes for a start writes, on
- * a pipe whose read end mpdd keeps (spawner.c), first its pid (an
- * int32_t), then, only if its set-up failed, one struct start_report.
- * EOF after the pid alone means the target runs (the program was exec'd,
- * or the function was found and is being called); EOF before a pid means
- * no child of that start ever ran.
- */
-enum start_stage {
-	STAGE_FORK = 0,
-	STAGE_STDIO,
-	STAGE_CWD,
-	STAGE_EXEC,
-	STAGE_DLOPEN,
-	STAGE_DLSYM,
-	STAGE_SETUP,
-};
-
-struct start_report {
-	int32_t stage; /* enum start_stage */
-	int32_t err; /* errno, or 0 for dlopen/dlsym */
-	char message[488];
-};
-
-/* The wire name of a stage (out of range: "setup"). */
-const char *start_stage_name(int stage);
-
-/* launch.c: program targets, started by the template without waiting */
-struct launch_env { /* the template's, fixed after its start */
-	int devnull; /* for "null" stdio, or -1 */
-	const int *sigs; /* signals with handlers, to set back to default */
-	int nsigs;
-	const cpu_set_t *cpus; /* for the child, when the template is pinned */
-};
-
-/* Start the argv target of req; fds are its "pass" descriptors, report
- * the write end of its start report pipe (the caller closes them all).
- * Returns the child's pid, or -1 with *stage and errno set (nothing was
- * started). */
-pid_t launch_program(json_t *req, const int *fds, int nfds, int report,
-		     const struct launch_env *env, enum start_stage *stage);
-/* Free what the children that have since exec'd or exited were given. */
-void launch_sweep(void);
-
 /* spawner.c: the daemon's side of the template */
 int spawner_init(const char *self_exe, char *const *preload, int npreload,
 		 unsigned pool);
@@ -470,12 +384,6 @@ bool spawner_signal(struct proc *p, int sig);
 void spawner_sigchld(void);
 void spawner_shutdown(void);
 json_t *spawner_info(void);
-
-/* template.c: the template and worker images */
-int template_main(int argc, char **argv) __attribute__((noreturn));
-int worker_main(int argc, char **argv) __attribute__((noreturn));
-void worker_call(const char *module, const char *function, json_t *args,
-		 int report_fd) __attribute__((noreturn));
 
 /* hash.c */
 struct hentry;

@@ -2,12 +2,13 @@
  * spawner.c - the daemon's side of the template (the forkserver).
  *
  * mpdd starts the template by fork + exec of its own binary in template
- * mode (template.c), over a socketpair, so every worker is cloned from a
- * small, clean, single-threaded image with no event loop and no client
- * sockets. The channel carries JSON lines both ways, with descriptors as
- * SCM_RIGHTS: spawn requests (with the start report pipe and the "pass"
- * stdio fds) one way; ready, forked (with the worker's pidfd), failed (no
- * child could be made) and exited the other.
+ * mode (daemon/template/), over a socketpair, so every worker is cloned
+ * from a small, clean, single-threaded image with no event loop and no
+ * client sockets. The channel (channel.h) carries lines both ways, with
+ * descriptors as SCM_RIGHTS: spawn requests (a head, then a JSON body,
+ * with the start report pipe and the "pass" stdio fds) one way; ready,
+ * forked (with the worker's pidfd), failed (no child could be made) and
+ * exited the other.
  *
  * How a start went mpdd learns from the child itself: each start has a
  * report pipe whose read end mpdd keeps (struct pstart). The child writes
@@ -236,15 +237,31 @@ static json_t *build_env(const struct proc *p)
 	return env;
 }
 
-/* Queue a message for the template; fds (nfds) are the queue's now. */
-static int tmpl_queue(int64_t id, json_t *msg, const int *fds, int nfds)
+/*
+ * Queue a request for the template: the head (kind, id, flags; see
+ * channel.h), then msg as its body. fds (nfds) are the queue's now.
+ */
+static int tmpl_queue(const char *kind, int64_t id, unsigned flags, json_t *msg,
+		      const int *fds, int nfds)
 {
 	struct tmsg *m = calloc(1, sizeof(*m));
+	char head[CHAN_HEAD_MAX];
+	int hlen = snprintf(head, sizeof(head), "%s %lld %u ", kind,
+			    (long long)id, flags);
+	size_t blen;
+	char *body = NULL;
 
-	if (m == NULL || (m->buf = mpd_rpc_encode(msg, &m->len)) == NULL) {
+	if (m == NULL || hlen < 0 || (size_t)hlen >= sizeof(head) ||
+	    (body = mpd_rpc_encode(msg, &blen)) == NULL ||
+	    (m->buf = malloc((size_t)hlen + blen)) == NULL) {
+		free(body);
 		free(m);
 		return -1;
 	}
+	memcpy(m->buf, head, (size_t)hlen);
+	memcpy(m->buf + hlen, body, blen);
+	free(body);
+	m->len = (size_t)hlen + blen;
 	m->id = id;
 	for (int i = 0; i < nfds; i++)
 		m->fds[i] = fds[i];
@@ -524,16 +541,16 @@ static void start_settle(struct proc *p)
 		/* No child of this start wrote its pid: none ran. */
 		if (ps->fail != NULL) {
 			json_t *f = json_incref(ps->fail);
-			json_t *e = json_object_get(f, "errno");
+			json_t *e = json_object_get(f, CHAN_K_ERRNO);
 
 			start_failed(
 				p,
-				json_string_value(json_object_get(f, "stage")) ?:
+				json_string_value(json_object_get(f, CHAN_K_STAGE)) ?:
 					"setup",
 				json_is_integer(e) ?
 					(int)json_integer_value(e) :
 					0,
-				json_string_value(json_object_get(f, "message")) ?:
+				json_string_value(json_object_get(f, CHAN_K_MESSAGE)) ?:
 					"");
 			json_decref(f);
 		} else if (ps->forked) {
@@ -602,29 +619,28 @@ static void tmpl_spawn(struct proc *p)
 	json_t *msg, *env = build_env(p);
 	int fds[4], nfds = 0;
 
-	/* "op", "id" and "exec" first: the template reads only them
-	 * (template.c, SPAWN_PREFIX and EXEC_MARK); jansson keeps the
-	 * members in this order. */
-	msg = json_pack("{s:s, s:I, s:b, s:s, s:O, s:o, s:s?, s:O, s:s, s:I, "
-			"s:s}",
-			"op", "spawn", "id", (json_int_t)p->id, "exec",
-			json_object_get(p->target, "argv") != NULL, "name",
-			p->name, "target", p->target, "env",
-			env != NULL ? env : json_null(), "cwd", p->cwd, "stdio",
-			p->stdio, "method",
-			p->spawn_method ? "spawn" : "forkserver", "parent",
-			(json_int_t)p->parent, "socket", mpdd.opt.socket_path);
-	if (msg != NULL && json_object_get(p->target, "function") != NULL)
-		json_object_set(msg, "args", p->args ? p->args : json_null());
+	/* The kind, the id and whether it is a program's go in the head
+	 * (tmpl_queue()); the body holds the rest. */
+	msg = json_pack("{s:s, s:O, s:o, s:s?, s:O, s:s, s:I, s:s}",
+			CHAN_K_NAME, p->name, CHAN_K_TARGET, p->target,
+			CHAN_K_ENV, env != NULL ? env : json_null(), CHAN_K_CWD,
+			p->cwd, CHAN_K_STDIO, p->stdio, CHAN_K_METHOD,
+			p->spawn_method ? CHAN_METHOD_SPAWN :
+					  CHAN_METHOD_FORKSERVER,
+			CHAN_K_PARENT, (json_int_t)p->parent, CHAN_K_SOCKET,
+			mpdd.opt.socket_path);
+	if (msg != NULL && json_object_get(p->target, CHAN_K_FUNCTION) != NULL)
+		json_object_set(msg, CHAN_K_ARGS,
+				p->args ? p->args : json_null());
 	if (msg != NULL && runs_as_owner(p)) {
 		json_t *groups = json_array();
 
 		for (int i = 0; groups != NULL && i < p->ngroups; i++)
 			json_array_append_new(groups,
 					      json_integer(p->groups[i]));
-		json_object_set_new(msg, "uid", json_integer(p->uid));
-		json_object_set_new(msg, "gid", json_integer(p->gid));
-		json_object_set_new(msg, "groups", groups);
+		json_object_set_new(msg, CHAN_K_UID, json_integer(p->uid));
+		json_object_set_new(msg, CHAN_K_GID, json_integer(p->gid));
+		json_object_set_new(msg, CHAN_K_GROUPS, groups);
 	}
 	fds[nfds++] = p->ps->wfd;
 	/* The template gets copies of the "pass" streams: p keeps its own
@@ -647,7 +663,12 @@ static void tmpl_spawn(struct proc *p)
 		nfds++;
 		mpdd.fd_procs++;
 	}
-	if (msg == NULL || tmpl_queue(p->id, msg, fds, nfds) == -1) {
+	if (msg == NULL ||
+	    tmpl_queue(CHAN_REQ_SPAWN, p->id,
+		       json_object_get(p->target, CHAN_K_ARGV) != NULL ?
+			       CHAN_F_EXEC :
+			       0,
+		       msg, fds, nfds) == -1) {
 		while (nfds > 1) {
 			close(fds[--nfds]);
 			mpdd.fd_procs--;
@@ -707,63 +728,100 @@ static void tmpl_fail_waiting(int err, const char *why)
 	nwaiting = 0;
 }
 
+/*
+ * The template's events (channel.h), one handler each: msg is the event
+ * (borrowed), p the process its id names (or NULL), *fd the descriptor it
+ * carried (or -1): a handler that keeps it sets *fd to -1.
+ */
+static void ev_ready(json_t *msg, struct proc *p, int *fd)
+{
+	json_decref(tmpl.preloaded);
+	tmpl.preloaded = json_incref(json_object_get(msg, CHAN_K_PRELOADED));
+	tmpl.ready = true;
+	log_info("template ready, pid %ld", (long)tmpl.pid);
+	tmpl_flush_waiting();
+}
+
+static void ev_init_failed(json_t *msg, struct proc *p, int *fd)
+{
+	free(tmpl.init_error);
+	tmpl.init_error = strdup(
+		json_string_value(json_object_get(msg, CHAN_K_MESSAGE)) ?:
+			"unknown error");
+	log_warnx("template: %s", tmpl.init_error);
+}
+
+static void ev_forked(json_t *msg, struct proc *p, int *fd)
+{
+	if (p == NULL || p->state != PROC_STARTING || p->ps == NULL ||
+	    p->ps->forked) {
+		log_warnx("template started process %lld, which is not "
+			  "starting",
+			  (long long)json_integer_value(
+				  json_object_get(msg, CHAN_K_ID)));
+		return;
+	}
+	p->ps->forked = true;
+	p->pid = (pid_t)json_integer_value(json_object_get(msg, CHAN_K_PID));
+	p->ps->pidfd = *fd;
+	if (*fd >= 0)
+		mpdd.fd_procs++;
+	*fd = -1;
+	start_settle(p);
+}
+
+static void ev_failed(json_t *msg, struct proc *p, int *fd)
+{
+	if (p != NULL && p->state == PROC_STARTING && p->ps != NULL) {
+		json_decref(p->ps->fail);
+		p->ps->fail = json_incref(msg);
+		start_settle(p);
+	}
+}
+
+static void ev_exited(json_t *msg, struct proc *p, int *fd)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(msg, CHAN_K_PID));
+	int status =
+		(int)json_integer_value(json_object_get(msg, CHAN_K_STATUS));
+
+	if (p != NULL && p->pid == pid && p->state == PROC_RUNNING)
+		process_exited(p, status, true);
+	else if (p != NULL && p->pid == pid && p->state == PROC_STARTING &&
+		 p->ps != NULL)
+		start_exited(p, status);
+}
+
+static const struct tmpl_event {
+	const char *name;
+	void (*fn)(json_t *msg, struct proc *p, int *fd);
+} tmpl_events[] = {
+	{ CHAN_EV_READY, ev_ready },   { CHAN_EV_INIT_FAILED, ev_init_failed },
+	{ CHAN_EV_FORKED, ev_forked }, { CHAN_EV_FAILED, ev_failed },
+	{ CHAN_EV_EXITED, ev_exited },
+};
+
 /* One message from the template (fd: the descriptor it carried, or -1,
  * ours to keep or close). */
 static void tmpl_message(json_t *msg, int fd)
 {
-	const char *ev = json_string_value(json_object_get(msg, "ev"));
-	struct proc *p =
-		proctab_by_id(json_integer_value(json_object_get(msg, "id")));
-	pid_t pid = (pid_t)json_integer_value(json_object_get(msg, "pid"));
+	const char *ev = json_string_value(json_object_get(msg, CHAN_K_EV));
+	const struct tmpl_event *e = NULL;
 
-	if (ev == NULL) {
-		log_warnx("template sent a message without \"ev\"");
-	} else if (strcmp(ev, "ready") == 0) {
-		json_decref(tmpl.preloaded);
-		tmpl.preloaded = json_incref(json_object_get(msg, "preloaded"));
-		tmpl.ready = true;
-		log_info("template ready, pid %ld", (long)tmpl.pid);
-		tmpl_flush_waiting();
-	} else if (strcmp(ev, "init_failed") == 0) {
-		free(tmpl.init_error);
-		tmpl.init_error = strdup(
-			json_string_value(json_object_get(msg, "message")) ?:
-				"unknown error");
-		log_warnx("template: %s", tmpl.init_error);
-	} else if (strcmp(ev, "forked") == 0) {
-		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL &&
-		    !p->ps->forked) {
-			p->ps->forked = true;
-			p->pid = pid;
-			p->ps->pidfd = fd;
-			if (fd >= 0)
-				mpdd.fd_procs++;
-			fd = -1;
-			start_settle(p);
-		} else {
-			log_warnx("template started process %lld, which is "
-				  "not starting",
-				  (long long)json_integer_value(
-					  json_object_get(msg, "id")));
-		}
-	} else if (strcmp(ev, "failed") == 0) {
-		if (p != NULL && p->state == PROC_STARTING && p->ps != NULL) {
-			json_decref(p->ps->fail);
-			p->ps->fail = json_incref(msg);
-			start_settle(p);
-		}
-	} else if (strcmp(ev, "exited") == 0) {
-		int status =
-			(int)json_integer_value(json_object_get(msg, "status"));
-
-		if (p != NULL && p->pid == pid && p->state == PROC_RUNNING)
-			process_exited(p, status, true);
-		else if (p != NULL && p->pid == pid &&
-			 p->state == PROC_STARTING && p->ps != NULL)
-			start_exited(p, status);
-	} else {
+	for (size_t i = 0; ev != NULL && e == NULL &&
+			   i < sizeof(tmpl_events) / sizeof(tmpl_events[0]);
+	     i++)
+		if (strcmp(ev, tmpl_events[i].name) == 0)
+			e = &tmpl_events[i];
+	if (ev == NULL)
+		log_warnx("template sent a message without \"%s\"", CHAN_K_EV);
+	else if (e == NULL)
 		log_warnx("template sent unknown event \"%s\"", ev);
-	}
+	else
+		e->fn(msg,
+		      proctab_by_id(json_integer_value(
+			      json_object_get(msg, CHAN_K_ID))),
+		      &fd);
 	if (fd >= 0)
 		close(fd);
 }

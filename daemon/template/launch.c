@@ -16,13 +16,16 @@
  * child runs beside it in the same memory until its exec, which is why:
  *
  * - Everything the child reads is in a mapping of its own (struct
- *   launch): its stack, its spec and copies of the request's strings.
+ *   launch): its stack, its set-up plan and copies of the request's
+ *   strings (besides what the template fixed at its start and never
+ *   writes again: the signals to reset, the CPUs, constant tables).
  *   The kernel clears launch.live when the child lets go of the memory
  *   (its exec or its exit: CLONE_CHILD_CLEARTID), and the template unmaps
  *   the launch at its next request (launch_sweep()). The mapping is never
  *   inherited by a fork: another user's worker never sees it.
- * - The child makes raw system calls only (sys()), which set no errno:
- *   it runs on the template's thread pointer, and glibc's wrappers would
+ * - The child makes raw system calls only (sys(), sys.h), which set no
+ *   errno; its set-up is the one executor of plan.c, made of them.
+ *   It runs on the template's thread pointer, and glibc's wrappers would
  *   write the template's errno under its feet (or, for credentials,
  *   signal the template's threads). The PATH search is done here too,
  *   in the worker's PATH (execvpe() searches the caller's).
@@ -31,8 +34,9 @@
  *   default before it unblocks them.
  *
  * Where sys() cannot be written without errno (an architecture other
- * than x86-64 and arm64), the clone is a vfork, as before: the template
- * waits for the exec, and shares nothing with the child while it runs.
+ * than x86-64 and arm64: SYS_VFORK), the clone is a vfork, as before: the
+ * template waits for the exec, and shares nothing with the child while it
+ * runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,67 +52,12 @@
 
 #include <jansson.h>
 
-#include "mpdd.h"
-
-/* Not instrumented by the sanitizers: the child runs on a stack of its
- * own, which ASan would take for a corrupted one, beside the template. */
-#define LCHILD __attribute__((no_sanitize_address))
-
-#if defined(__x86_64__)
-#define LAUNCH_VFORK 0
-static inline long LCHILD sys6(long n, long a, long b, long c, long d, long e,
-			       long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
-			   "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-#elif defined(__aarch64__)
-#define LAUNCH_VFORK 0
-static inline long LCHILD sys6(long n, long a, long b, long c, long d, long e,
-			       long f)
-{
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory", "cc");
-	return x0;
-}
-#else
-#define LAUNCH_VFORK 1
-static long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-	long r = syscall(n, a, b, c, d, e, f);
-
-	return r == -1 ? -errno : r;
-}
-#endif
-
-/* A system call; returns its result, or -errno. */
-#define sys(n, a, b, c, d) \
-	sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#include "sys.h"
+#include "template.h"
 
 #define LAUNCH_STACK	(64 * 1024)
 #define LAUNCH_DATA	(16 * 1024) /* after struct launch, usually */
 #define LAUNCH_DEF_PATH "/bin:/usr/bin" /* glibc's, for no PATH at all */
-
-static const char *const stdio_names[] = { "stdin", "stdout", "stderr" };
 
 struct launch {
 	struct launch *next;
@@ -120,26 +69,10 @@ struct launch {
 	char **argv, **envp;
 	char **sh_argv; /* room for "/bin/sh", the path and argv[1..] */
 	const char *path_env; /* the worker's PATH */
-	int src[3]; /* descriptor for 0, 1, 2; -1: keep the template's */
-	int open_flags[3]; /* with path[i]: open it in the child */
-	const char *path[3];
-	const char *cwd;
-	bool drop; /* become uid/gid/groups */
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[MPD_MAX_GROUPS];
-	int ngroups;
-	int report_fd;
-	int nsigs;
-	const int *sigs; /* the template's, fixed: set back to default */
-	const cpu_set_t *cpus; /* NULL: keep the template's affinity */
+	struct plan plan; /* the set-up before the exec */
 };
 
 static struct launch *launches; /* whose child may still run in them */
-
-/* The kernel's struct sigaction for SIG_DFL (all zero, on both). */
-static const unsigned long sig_default[4];
-static const uint64_t sig_none;
 
 static size_t LCHILD lstrlen(const char *s)
 {
@@ -148,31 +81,6 @@ static size_t LCHILD lstrlen(const char *s)
 	while (s[n] != '\0')
 		n++;
 	return n;
-}
-
-/* In the child: report stage and err, with the parts (up to three,
- * NULL-ended) joined by ": " as the text, and die. */
-static void LCHILD __attribute__((noreturn))
-lchild_fail(const struct launch *l, enum start_stage stage, long err,
-	    const char *a, const char *b, const char *c)
-{
-	struct start_report rep = { .stage = stage, .err = (int32_t)err };
-	const char *parts[] = { a, b, c };
-	size_t n = 0;
-
-	for (int k = 0; k < 3 && parts[k] != NULL; k++) {
-		if (k > 0 && n + 2 < sizeof(rep.message)) {
-			rep.message[n++] = ':';
-			rep.message[n++] = ' ';
-		}
-		for (const char *p = parts[k];
-		     *p && n + 1 < sizeof(rep.message);)
-			rep.message[n++] = *p++;
-	}
-	rep.message[n] = '\0';
-	sys(SYS_write, l->report_fd, &rep, sizeof(rep), 0);
-	for (;;)
-		sys(SYS_exit_group, 127, 0, 0, 0);
 }
 
 /* In the child: execve() file, or, if it is no binary the kernel runs
@@ -247,67 +155,17 @@ static long LCHILD lchild_run(struct launch *l)
 static int LCHILD lchild(void *arg)
 {
 	struct launch *l = arg;
-	int32_t self = (int32_t)sys(SYS_getpid, 0, 0, 0, 0);
 	long r;
-	int fd[3];
 
-	/* mpdd learns who we are before anything else (child_announce()). */
-	if (sys(SYS_write, l->report_fd, &self, sizeof(self), 0) !=
-	    (long)sizeof(self))
-		for (;;)
-			sys(SYS_exit_group, 127, 0, 0, 0);
-	for (int i = 0; i < l->nsigs; i++)
-		sys(SYS_rt_sigaction, l->sigs[i], sig_default, NULL, 8);
-	sys(SYS_rt_sigprocmask, SIG_SETMASK, &sig_none, NULL, 8);
-	if (l->cpus != NULL)
-		sys(SYS_sched_setaffinity, 0, sizeof(*l->cpus), l->cpus, 0);
-	if ((r = sys(SYS_setsid, 0, 0, 0, 0)) < 0)
-		lchild_fail(l, STAGE_SETUP, -r, "setsid", strerrordesc_np(-r),
-			    NULL);
-	if (l->drop) {
-		if ((r = sys(SYS_setgroups, l->ngroups, l->groups, 0, 0)) < 0)
-			lchild_fail(l, STAGE_SETUP, -r, "setgroups",
-				    strerrordesc_np(-r), NULL);
-		if ((r = sys(SYS_setresgid, l->gid, l->gid, l->gid, 0)) < 0)
-			lchild_fail(l, STAGE_SETUP, -r, "setgid",
-				    strerrordesc_np(-r), NULL);
-		if ((r = sys(SYS_setresuid, l->uid, l->uid, l->uid, 0)) < 0)
-			lchild_fail(l, STAGE_SETUP, -r, "setuid",
-				    strerrordesc_np(-r), NULL);
-		if (sys(SYS_getuid, 0, 0, 0, 0) == 0 ||
-		    sys(SYS_geteuid, 0, 0, 0, 0) == 0)
-			lchild_fail(l, STAGE_SETUP, EPERM,
-				    "still root after dropping privileges",
-				    NULL, NULL);
-	}
-	/* The cwd first: a relative stdio path is the worker's. */
-	if (l->cwd != NULL && (r = sys(SYS_chdir, l->cwd, 0, 0, 0)) < 0)
-		lchild_fail(l, STAGE_CWD, -r, l->cwd, strerrordesc_np(-r),
-			    NULL);
-	for (int i = 0; i < 3; i++) {
-		fd[i] = l->src[i];
-		if (l->path[i] == NULL)
-			continue;
-		r = sys(SYS_openat, AT_FDCWD, l->path[i], l->open_flags[i],
-			0666);
-		if (r < 0)
-			lchild_fail(l, STAGE_STDIO, -r, stdio_names[i],
-				    l->path[i], strerrordesc_np(-r));
-		fd[i] = (int)r;
-	}
-	for (int i = 0; i < 3; i++) {
-		if (fd[i] < 0)
-			continue;
-		r = fd[i] == i ? sys(SYS_fcntl, i, F_SETFD, 0, 0) :
-				 sys(SYS_dup3, fd[i], i, 0, 0);
-		if (r < 0)
-			lchild_fail(l, STAGE_STDIO, -r, "dup2",
-				    strerrordesc_np(-r), NULL);
-	}
+	/* mpdd learns who we are before anything else. */
+	plan_announce(l->plan.report_fd);
+	plan_prepare(&l->plan);
+	plan_apply(&l->plan);
 	/* Nothing but 0, 1 and 2 crosses the exec. */
 	sys(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC, 0);
 	r = lchild_run(l);
-	lchild_fail(l, STAGE_EXEC, -r, l->argv[0], strerrordesc_np(-r), NULL);
+	plan_fail(l->plan.report_fd, STAGE_EXEC, -r, l->argv[0],
+		  strerrordesc_np(-r), NULL);
 }
 
 /*
@@ -393,19 +251,6 @@ static size_t room(const char *s)
 	return s != NULL ? strlen(s) + 1 : 0;
 }
 
-/* Copy s to *at, advancing it; NULL stays NULL. */
-static char *copy(char **at, const char *s)
-{
-	size_t n = room(s);
-	char *d = *at;
-
-	if (s == NULL)
-		return NULL;
-	memcpy(d, s, n);
-	*at += n;
-	return d;
-}
-
 /* The value of name in a NULL-ended "NAME=value" list, or NULL. */
 static const char *env_value(json_t *env, const char *name)
 {
@@ -421,41 +266,6 @@ static const char *env_value(json_t *env, const char *name)
 	return NULL;
 }
 
-/* The stdio plan of stream k into l (a file's name copied to *at);
- * false for a "pass" stream no descriptor came for. */
-static bool plan_stdio(struct launch *l, int k, json_t *spec, const int *fds,
-		       int nfds, int *passed, int devnull, char **at)
-{
-	const char *s = json_string_value(spec);
-
-	l->src[k] = -1;
-	if (s != NULL && strcmp(s, "inherit") == 0)
-		return true;
-	if (s != NULL && strcmp(s, "pass") == 0) {
-		if (*passed >= nfds)
-			return false;
-		l->src[k] = fds[(*passed)++];
-		return true;
-	}
-	l->open_flags[k] = O_CLOEXEC | O_NOCTTY |
-			   (k == 0 ? O_RDONLY : O_WRONLY);
-	if (!json_is_object(spec)) { /* "null" */
-		if (devnull >= 0)
-			l->src[k] = devnull;
-		else
-			l->path[k] = "/dev/null";
-		return true;
-	}
-	l->path[k] = copy(at, json_string_value(json_object_get(spec, "file")));
-	if (k > 0)
-		l->open_flags[k] |=
-			O_CREAT |
-			(json_is_true(json_object_get(spec, "append")) ?
-				 O_APPEND :
-				 O_TRUNC);
-	return true;
-}
-
 /* Point v[0..] at copies of the strings of array a, NULL-ended. */
 static void copy_strv(char **v, json_t *a, char **at)
 {
@@ -463,25 +273,25 @@ static void copy_strv(char **v, json_t *a, char **at)
 	json_t *e;
 
 	json_array_foreach (a, i, e)
-		v[i] = copy(at, json_string_value(e));
+		v[i] = plan_copy(at, json_string_value(e));
 	v[json_array_size(a)] = NULL;
 }
 
 pid_t launch_program(json_t *req, const int *fds, int nfds, int report,
-		     const struct launch_env *env, enum start_stage *stage)
+		     enum start_stage *stage)
 {
-	json_t *argv = json_object_get(json_object_get(req, "target"), "argv");
-	json_t *envv = json_object_get(req, "env");
-	json_t *stdio = json_object_get(req, "stdio");
-	json_t *uid = json_object_get(req, "uid"), *e;
-	const char *cwd = json_string_value(json_object_get(req, "cwd"));
+	json_t *argv = json_object_get(json_object_get(req, CHAN_K_TARGET),
+				       CHAN_K_ARGV);
+	json_t *envv = json_object_get(req, CHAN_K_ENV);
+	json_t *stdio = json_object_get(req, CHAN_K_STDIO), *e;
+	const char *cwd = json_string_value(json_object_get(req, CHAN_K_CWD));
 	const char *path_env = env_value(envv, "PATH");
 	size_t argc = json_array_size(argv), envc = json_array_size(envv);
 	size_t data, i;
 	struct launch *l;
 	sigset_t all, old;
 	char *at;
-	int passed = 0, flags, saved;
+	int flags, saved;
 	pid_t pid;
 
 	*stage = STAGE_SETUP;
@@ -495,7 +305,8 @@ pid_t launch_program(json_t *req, const int *fds, int nfds, int report,
 	json_array_foreach (envv, i, e)
 		data += room(json_string_value(e));
 	json_array_foreach (stdio, i, e)
-		data += room(json_string_value(json_object_get(e, "file")));
+		data += room(
+			json_string_value(json_object_get(e, CHAN_K_FILE)));
 	data += room(cwd) + room(path_env ?: LAUNCH_DEF_PATH);
 	l = launch_map(data);
 	if (l == NULL)
@@ -504,41 +315,24 @@ pid_t launch_program(json_t *req, const int *fds, int nfds, int report,
 			      .size = l->size,
 			      .data = l->data,
 			      .used = data,
-			      .live = 1,
-			      .report_fd = report,
-			      .sigs = env->sigs,
-			      .nsigs = env->nsigs,
-			      .cpus = env->cpus };
+			      .live = 1 };
 	l->argv = (char **)(l + 1);
 	l->sh_argv = l->argv + argc + 1;
 	l->envp = l->sh_argv + argc + 2;
 	at = (char *)(l->envp + envc + 1);
 	copy_strv(l->argv, argv, &at);
 	copy_strv(l->envp, envv, &at);
-	l->cwd = copy(&at, cwd);
-	l->path_env = copy(&at, path_env ?: LAUNCH_DEF_PATH);
-	for (int k = 0; k < 3; k++) {
-		if (!plan_stdio(l, k, json_array_get(stdio, (size_t)k), fds,
-				nfds, &passed, env->devnull, &at)) {
-			*stage = STAGE_STDIO;
-			launch_done(l);
-			errno = EBADF;
-			return -1;
-		}
-	}
-	if (uid != NULL) {
-		l->drop = true;
-		l->uid = (uid_t)json_integer_value(uid);
-		l->gid = (gid_t)json_integer_value(json_object_get(req, "gid"));
-		json_array_foreach (json_object_get(req, "groups"), i, e)
-			if (l->ngroups < MPD_MAX_GROUPS)
-				l->groups[l->ngroups++] =
-					(gid_t)json_integer_value(e);
+	l->path_env = plan_copy(&at, path_env ?: LAUNCH_DEF_PATH);
+	if (plan_build(&l->plan, req, fds, nfds, report, &at) >= 0) {
+		*stage = STAGE_STDIO;
+		launch_done(l);
+		errno = EBADF;
+		return -1;
 	}
 
 	*stage = STAGE_FORK;
 	flags = CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD;
-	if (LAUNCH_VFORK)
+	if (SYS_VFORK)
 		flags |= CLONE_VFORK;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);

@@ -1,0 +1,32 @@
+/*
+ * fdio.h - lines with descriptors (fdio.c), for mpdd and the template
+ * image alike: sendmsg() with SCM_RIGHTS on the first byte, and a queue
+ * of the descriptors received, matched to the line they came with.
+ */
+#ifndef MPD_FDIO_H
+#define MPD_FDIO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+#define FDQ_BATCHES 8
+struct fdq_batch {
+	uint64_t pos; /* stream offset of the last byte read with them */
+	int n;
+	int fds[MPD_MAX_FDS_PER_MESSAGE];
+};
+struct fdq {
+	struct fdq_batch b[FDQ_BATCHES];
+	int count;
+	uint64_t in_pos; /* stream bytes read so far */
+};
+void fdq_init(struct fdq *q);
+void fdq_clear(struct fdq *q);
+ssize_t fdq_read(int fd, struct mpd_framer *f, struct fdq *q, size_t want);
+int fdq_take(struct fdq *q, uint64_t line_end, int *fds, int max);
+ssize_t fdio_send(int fd, const char *buf, size_t len, const int *fds,
+		  int nfds);
+
+#endif
