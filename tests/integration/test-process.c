@@ -1366,6 +1366,53 @@ Test(process, list_filters_parent_and_retention)
 	mpdd_stop(&d);
 }
 
+/*
+ * With --max-exited 0 an ended record is dropped at once, but only after
+ * everyone waiting on it has had it: the starter of a failed start gets
+ * its spawn_failed, a joiner the exit code, and the daemon serves on.
+ */
+Test(process, max_exited_0_answers_before_it_drops)
+{
+	const char *extra[] = { "--max-exited", "0", NULL };
+	json_t *r, *rec, *data;
+	const char *name;
+	int fd, in[2];
+	long long id;
+
+	mpdd_start(&d, extra);
+	fd = test_connect(d.socket);
+	r = test_call(fd, "process.create",
+		      json_pack("{s:[s], s:b}", "argv", "/nonexistent/prog",
+				"start", 1));
+	cr_assert_eq(test_error_code(r, &name), 8);
+	data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "stage")),
+			 "exec");
+	json_decref(r);
+	cr_assert(pipe(in) == 0);
+	rec = start_fds(fd,
+			json_pack("{s:[sss], s:s}", "argv", "sh", "-c",
+				  "read x; exit 6", "stdin", "pass"),
+			&in[0], 1);
+	close(in[0]);
+	id = test_int(rec, "id");
+	json_decref(rec);
+	cr_assert(write(in[1], "\n", 1) == 1);
+	close(in[1]);
+	rec = join(fd, id, -1);
+	cr_assert_eq(test_int(rec, "exitcode"), 6);
+	json_decref(rec);
+	/* Gone now. */
+	r = test_call(fd, "process.info",
+		      json_pack("{s:I}", "id", (json_int_t)id));
+	test_error_code(r, &name);
+	cr_assert_str_eq(name, "not_found");
+	json_decref(r);
+	test_assert_ping(d.socket);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 Test(process, worker_knows_itself_and_calls_back)
 {
 	int fd, pfd[2];
