@@ -1223,6 +1223,11 @@ void spawner_shutdown(void)
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
 	}
+	/* Its children that ended but were not reaped yet (their exits are
+	 * ours already) are ours now, as the subreaper: none is left a
+	 * zombie for init. Those still running are not waited for. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	tmpl.pid = -1;
 	if (tmpl.ev_restart != NULL)
 		event_free(tmpl.ev_restart);
