@@ -498,21 +498,29 @@ Test(isolation, pooled_workers_have_their_own_session_and_no_terminal)
 
 /* --- A stalled stdio open delays nobody else --------------------------- */
 
-/* process.create+start of "sh -c 'read x; exit $x'" with stdin from the
- * FIFO at path, sent without waiting for the reply. */
-static void send_stalled_start(int fd, const char *path, const char *name)
+/* Send params (stolen) as process.create+start without waiting. */
+static void send_start(int fd, json_t *params)
 {
-	json_t *req =
-		json_pack("{s:s, s:s, s:i, s:{s:[sss], s:{s:s}, s:s, s:b}}",
-			  "jsonrpc", "2.0", "method", "process.create", "id",
-			  77, "params", "argv", "sh", "-c", "read x; exit $x",
-			  "stdin", "file", path, "name", name, "start", 1);
-	char *text = json_dumps(req, JSON_COMPACT);
+	json_t *req = json_pack("{s:s, s:s, s:i, s:o}", "jsonrpc", "2.0",
+				"method", "process.create", "id", 79, "params",
+				params);
+	char *text;
 
+	json_object_set_new(params, "start", json_true());
+	text = json_dumps(req, JSON_COMPACT);
 	test_send_str(fd, text);
 	test_send_str(fd, "\n");
 	free(text);
 	json_decref(req);
+}
+
+/* process.create+start of "sh -c 'read x; exit $x'" with stdin from the
+ * FIFO at path, sent without waiting for the reply. */
+static void send_stalled_start(int fd, const char *path, const char *name)
+{
+	send_start(fd, json_pack("{s:[sss], s:{s:s}, s:s}", "argv", "sh", "-c",
+				 "read x; exit $x", "stdin", "file", path,
+				 "name", name));
 }
 
 /* Open the FIFO's write side (the worker holds the read side by now, or
@@ -599,8 +607,8 @@ Test(isolation, a_client_gone_while_its_start_stalls_leaves_no_leak)
 Test(isolation, a_module_path_that_never_opens_delays_no_other_start)
 {
 	char fifo[PATH_MAX];
-	json_t *req, *reply;
-	char *text, *line;
+	json_t *reply;
+	char *line;
 	const char *name;
 	int a, b;
 
@@ -611,14 +619,7 @@ Test(isolation, a_module_path_that_never_opens_delays_no_other_start)
 	b = test_connect(d.socket);
 	/* The template does not open it (to look for the function): only
 	 * the worker does, and only the worker waits. */
-	req = json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:b}}", "jsonrpc", "2.0",
-			"method", "process.create", "id", 78, "params",
-			"module", fifo, "function", "f", "start", 1);
-	text = json_dumps(req, JSON_COMPACT);
-	test_send_str(a, text);
-	test_send_str(a, "\n");
-	free(text);
-	json_decref(req);
+	send_start(a, json_pack("{s:s, s:s}", "module", fifo, "function", "f"));
 	cr_assert_eq(run_code(b, fn_params("exit_with", json_integer(6))), 6);
 	cr_assert_eq(run_code(b, json_pack("{s:[s]}", "argv", "true")), 0);
 	/* Not a shared object: the worker's dlopen says so. */
@@ -763,22 +764,6 @@ static void hung_fs_release(void)
 		close(mounted->dev);
 	umount2(mounted->dir, MNT_DETACH);
 	mounted = NULL;
-}
-
-/* Send params (stolen) as process.create+start without waiting. */
-static void send_start(int fd, json_t *params)
-{
-	json_t *req = json_pack("{s:s, s:s, s:i, s:o}", "jsonrpc", "2.0",
-				"method", "process.create", "id", 79, "params",
-				params);
-	char *text;
-
-	json_object_set_new(params, "start", json_true());
-	text = json_dumps(req, JSON_COMPACT);
-	test_send_str(fd, text);
-	test_send_str(fd, "\n");
-	free(text);
-	json_decref(req);
 }
 
 /* Where a start meets the hung file system. */
