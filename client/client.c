@@ -46,6 +46,12 @@ struct mpd_client {
 	json_int_t next_id; /* id of the next request */
 	struct mpd_framer in; /* bytes read and not yet consumed */
 	json_t *err_data; /* the last daemon error's data, or NULL */
+	/* The last successful response: its line, in the framer's buffer
+	 * (untouched until the next call reads), and its result once
+	 * mpd_last_result() has parsed it. */
+	const char *last_line;
+	size_t last_len;
+	json_t *last_result;
 	char socket[MPD_SUN_PATH_MAX]; /* the path we connected to */
 };
 
@@ -254,6 +260,7 @@ void mpd_close(struct mpd_client *c)
 		close(c->fd);
 	mpd_framer_free(&c->in);
 	json_decref(c->err_data);
+	json_decref(c->last_result);
 	free(c);
 	errno = saved;
 }
@@ -376,6 +383,8 @@ static int client_line(struct mpd_client *c, const char *line, size_t len,
 		r = client_remote_error(c, &resp, err);
 		goto out;
 	}
+	c->last_line = line;
+	c->last_len = len;
 	if (result != NULL)
 		*result = json_incref(resp.result);
 	r = 0;
@@ -491,6 +500,9 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 				   "mpd_call: client is NULL");
 	json_decref(c->err_data);
 	c->err_data = NULL;
+	json_decref(c->last_result);
+	c->last_result = NULL;
+	c->last_line = NULL;
 	if (method == NULL || method[0] == '\0')
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call: method is NULL or empty");
@@ -570,6 +582,24 @@ int mpd_call(struct mpd_client *c, const char *method, json_t *params,
 	     json_t **result, struct mpd_error *err)
 {
 	return mpd_call_fds(c, method, params, NULL, 0, result, err);
+}
+
+/* Returns the last call's result (borrowed from c), or NULL. */
+const json_t *mpd_last_result(struct mpd_client *c)
+{
+	json_error_t jerr;
+	json_t *msg;
+
+	if (c == NULL || c->last_line == NULL)
+		return c != NULL ? c->last_result : NULL;
+	/* Parsed once, on demand: the calls themselves pay nothing. */
+	msg = mpd_json_parse(c->last_line, c->last_len, 0, &jerr);
+	c->last_line = NULL;
+	if (msg == NULL)
+		return NULL;
+	c->last_result = json_incref(json_object_get(msg, "result"));
+	json_decref(msg);
+	return c->last_result;
 }
 
 /* Returns 0 if the daemon answered daemon.ping, else as mpd_call(). */

@@ -425,6 +425,43 @@ int mpd_process_signal(struct mpd_client *c, int64_t id, int sig, int group,
 			   NULL, 0, NULL, err);
 }
 
+/* Returns 0, or a negative code; see mpd.h. */
+int mpd_process_signal_name(struct mpd_client *c, int64_t id, const char *sig,
+			    int group, struct mpd_error *err)
+{
+	json_t *v;
+	int r = check_id(id, "mpd_process_signal_name", err);
+
+	if (r < 0)
+		return r;
+	if (sig == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_signal_name: sig is NULL");
+	r = new_string(sig, "mpd_process_signal_name: sig", &v, err);
+	if (r < 0)
+		return r;
+	return record_call(c, MPD_M_PROCESS_SIGNAL,
+			   json_pack("{s:I,s:o,s:b}", "id", (json_int_t)id,
+				     "signal", v, "group", group != 0),
+			   NULL, 0, NULL, err);
+}
+
+/* Returns the line's length, or a negative code; see mpd.h. */
+int mpd_process_signal_line(char *buf, size_t size, int64_t id, int sig)
+{
+	int n;
+
+	if (buf == NULL || id < 1 || sig < 1)
+		return MPD_E_INVAL;
+	n = snprintf(buf, size,
+		     "{\"jsonrpc\":\"2.0\",\"method\":\"" MPD_M_PROCESS_SIGNAL
+		     "\",\"params\":{\"id\":%" PRId64 ",\"signal\":%d}}\n",
+		     id, sig);
+	if (n < 0 || (size_t)n >= size)
+		return MPD_E_TOOBIG;
+	return n;
+}
+
 /* Returns 0 with *record, or a negative code; see mpd.h. */
 int mpd_process_info(struct mpd_client *c, int64_t id, json_t **record,
 		     struct mpd_error *err)

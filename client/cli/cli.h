@@ -106,10 +106,11 @@ extern const struct cli_cmd cli_cmd_daemon;
 /* json_object_set_new(o, key, v) (v stolen, may be NULL): returns 0, or
  * -1 when v is NULL or out of memory. */
 int cli_json_set(json_t *o, const char *key, json_t *v);
-/* Add {"id": N} (arg all digits) or {"name": arg} to params. Returns
- * CLI_OK, or the exit status after reporting a bad arg. */
-int cli_proc_target(const struct cli_ctx *ctx, const char *cmd, const char *arg,
-		    json_t *params);
+/* Returns CLI_OK with *id, the process arg (ID|NAME) names: all digits is
+ * an id, else a name looked up in mpdd (connecting first). Else the exit
+ * status after reporting why not. */
+int cli_proc_id(struct cli_ctx *ctx, const char *cmd, const char *arg,
+		int64_t *id);
 /* Parse the command's option --name as seconds (a number >= 0) into
  * *secs; *given says whether it was there. Returns CLI_OK, or the exit
  * status after a usage error. */

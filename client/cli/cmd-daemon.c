@@ -26,7 +26,6 @@ static double now_ms(void)
 static int cmd_ping_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct mpd_error err;
-	json_t *res = NULL;
 	double t0, t1;
 	int r;
 
@@ -34,15 +33,14 @@ static int cmd_ping_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r != CLI_OK)
 		return r;
 	t0 = now_ms();
-	if (mpd_call(ctx->client, MPD_M_DAEMON_PING, NULL, &res, &err) < 0)
-		return cli_call_error(MPD_M_DAEMON_PING, &err);
+	if (mpd_ping(ctx->client, &err) < 0)
+		return cli_call_error("ping", &err);
 	t1 = now_ms();
 	if (ctx->json)
-		r = cli_print_json(ctx, res, false);
+		r = cli_print_json(ctx, mpd_last_result(ctx->client), false);
 	else
 		printf("pong from %s in %.3f ms\n",
 		       mpd_client_socket(ctx->client), t1 - t0);
-	json_decref(res);
 	return r;
 }
 
@@ -67,7 +65,7 @@ static int cmd_daemon_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (r != CLI_OK)
 		return r;
 	if (mpd_daemon_info(ctx->client, &info, &err) < 0)
-		return cli_call_error(MPD_M_DAEMON_INFO, &err);
+		return cli_call_error("daemon info", &err);
 	if (ctx->json) {
 		r = cli_print_json(ctx, info, false);
 	} else if (cli_print_flat("", info) < 0) {

@@ -4,10 +4,11 @@
  * helpers that cmd-run.c shares with them.
  *
  * A process is named on the command line as ID|NAME: all digits is an id,
- * anything else a name, sent as {"id": N} or {"name": ...}. Each command
- * is one method call; human output is short (a table, "key: value" lines,
- * one state line, or nothing for the signalling commands) and --json
- * prints the daemon's result as it came.
+ * anything else a name, which mpd_process_lookup() turns into the id.
+ * Each command is then one libmpd call; human output is short (a table,
+ * "key: value" lines, one state line, or nothing for the signalling
+ * commands) and --json prints the daemon's whole result as it came
+ * (mpd_last_result()).
  */
 #include "config.h"
 
@@ -43,38 +44,49 @@ int cli_json_set(json_t *o, const char *key, json_t *v)
 	return json_object_set_new(o, key, v) == 0 ? 0 : -1;
 }
 
-/* Returns CLI_OK after adding {"id": N} or {"name": arg} to params, or
- * the exit status after reporting a bad argument. */
-int cli_proc_target(const struct cli_ctx *ctx, const char *cmd, const char *arg,
-		    json_t *params)
+/* Returns CLI_OK with *id, the process arg names (connecting to look a
+ * name up), or the exit status after reporting why not. */
+int cli_proc_id(struct cli_ctx *ctx, const char *cmd, const char *arg,
+		int64_t *id)
 {
-	json_t *name;
-	long long id;
+	struct mpd_error err;
+	long long n;
 	char *end;
+	json_t *v;
+	int r;
 
 	if (arg[0] == '\0')
 		return cli_usage_error(ctx->path, "%s: ID|NAME is empty", cmd);
 	if (strspn(arg, "0123456789") == strlen(arg)) {
 		errno = 0;
-		id = strtoll(arg, &end, 10);
-		if (errno == ERANGE)
+		n = strtoll(arg, &end, 10);
+		if (errno == ERANGE || n < 1)
 			return cli_usage_error(ctx->path,
 					       "%s: id %s is out of range", cmd,
 					       arg);
-		if (cli_json_set(params, "id", json_integer(id)) < 0)
-			goto nomem;
+		*id = n;
 		return CLI_OK;
 	}
-	name = json_string(arg);
-	if (name == NULL) /* or out of memory, which is rarer */
+	v = json_string(arg);
+	if (v == NULL) /* or out of memory, which is rarer */
 		return cli_usage_error(ctx->path, "%s: NAME is not valid UTF-8",
 				       cmd);
-	if (cli_json_set(params, "name", name) < 0)
-		goto nomem;
+	json_decref(v);
+	r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	if (mpd_process_lookup(ctx->client, arg, id, &err) < 0)
+		return cli_proc_error(cmd, &err);
 	return CLI_OK;
-nomem:
-	cli_error("%s: out of memory", cmd);
-	return CLI_FAIL;
+}
+
+/* Print the last call's whole result with --json. Returns CLI_OK or the
+ * exit status. */
+static int print_result(struct cli_ctx *ctx)
+{
+	return ctx->json ? cli_print_json(ctx, mpd_last_result(ctx->client),
+					  false) :
+			   CLI_OK;
 }
 
 /* Returns CLI_OK with *secs from option name (*given false when it is
@@ -355,49 +367,27 @@ const struct cli_cmd cli_cmd_ps = {
 	.exec = cmd_ps_exec,
 };
 
-/*
- * Call method on the process that argv[0] names, with the other params
- * already in params (borrowed). Returns CLI_OK with the result in *res (a
- * new reference), or the exit status after reporting the failure.
- */
-static int proc_call(struct cli_ctx *ctx, const char *cmd, const char *method,
-		     const char *target, json_t *params, json_t **res)
-{
-	struct mpd_error err;
-	int r;
-
-	r = cli_proc_target(ctx, cmd, target, params);
-	if (r != CLI_OK)
-		return r;
-	r = cli_connect(ctx);
-	if (r != CLI_OK)
-		return r;
-	if (mpd_call(ctx->client, method, params, res, &err) < 0)
-		return cli_proc_error(cmd, &err);
-	return CLI_OK;
-}
-
 static int cmd_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = json_object(), *rec = NULL;
+	struct mpd_error err;
+	json_t *rec = NULL;
+	int64_t id;
 	int r;
 
-	if (params == NULL) {
-		cli_error("info: out of memory");
-		return CLI_FAIL;
-	}
-	r = proc_call(ctx, "info", MPD_M_PROCESS_INFO, argv[0], params, &rec);
+	r = cli_proc_id(ctx, "info", argv[0], &id);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
+		return r;
+	if (mpd_process_info(ctx->client, id, &rec, &err) < 0)
+		return cli_proc_error("info", &err);
 	if (ctx->json) {
 		r = cli_print_json(ctx, rec, false);
 	} else if (cli_print_flat("", rec) < 0) {
 		cli_error("info: out of memory");
 		r = CLI_FAIL;
 	}
-out:
 	json_decref(rec);
-	json_decref(params);
 	return r;
 }
 
@@ -416,28 +406,24 @@ const struct cli_cmd cli_cmd_info = {
 
 static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = json_object(), *rec = NULL;
+	struct mpd_error err;
+	json_t *rec = NULL;
 	const char *state;
 	double timeout = 0;
 	bool has_timeout;
+	int64_t id;
 	int r;
 
-	if (params == NULL) {
-		cli_error("join: out of memory");
-		return CLI_FAIL;
-	}
 	r = cli_opt_seconds(ctx, "join", "timeout", &timeout, &has_timeout);
+	if (r == CLI_OK)
+		r = cli_proc_id(ctx, "join", argv[0], &id);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
-	if (has_timeout &&
-	    cli_json_set(params, "timeout", json_real(timeout)) < 0) {
-		cli_error("join: out of memory");
-		r = CLI_FAIL;
-		goto out;
-	}
-	r = proc_call(ctx, "join", MPD_M_PROCESS_JOIN, argv[0], params, &rec);
-	if (r != CLI_OK)
-		goto out;
+		return r;
+	if (mpd_process_join(ctx->client, id, has_timeout ? timeout : -1, &rec,
+			     &err) < 0)
+		return cli_proc_error("join", &err);
 	if (ctx->json)
 		r = cli_print_json(ctx, rec, false);
 	else
@@ -448,9 +434,7 @@ static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 			  str_or(rec, "name", argv[0]), state, timeout);
 		r = CLI_FAIL;
 	}
-out:
 	json_decref(rec);
-	json_decref(params);
 	return r;
 }
 
@@ -476,46 +460,38 @@ const struct cli_cmd cli_cmd_join = {
 };
 
 /*
- * terminate, kill and signal: send a signal (sig NULL: the method's own)
- * to argv[0]. Prints nothing, or the record with --json.
+ * terminate, kill and signal: send sig (a number or a name, as the
+ * daemon takes them; the daemon judges it) to argv[0]. Prints nothing, or
+ * the record with --json.
  */
-static int signal_exec(struct cli_ctx *ctx, const char *cmd, const char *method,
-		       const char *target, const char *sig)
+static int signal_exec(struct cli_ctx *ctx, const char *cmd, const char *target,
+		       const char *sig)
 {
-	json_t *params = json_object(), *rec = NULL, *v = NULL;
+	bool group = cli_opt_get(ctx, "no-group") == NULL;
+	struct mpd_error err;
+	json_t *v;
+	int64_t id;
 	int r;
 
-	if (params == NULL)
-		goto nomem;
-	if (cli_opt_get(ctx, "no-group") != NULL &&
-	    cli_json_set(params, "group", json_false()) < 0)
-		goto nomem;
-	if (sig != NULL) {
-		/* Sent as given: the daemon knows which signals exist. */
-		if (sig[0] != '\0' && strlen(sig) < 10 &&
-		    strspn(sig, "0123456789") == strlen(sig))
-			v = json_integer(strtoll(sig, NULL, 10));
-		else
-			v = json_string(sig);
-		if (v == NULL) {
-			r = cli_usage_error(ctx->path,
-					    "%s: SIG is not valid UTF-8", cmd);
-			goto out;
-		}
-		if (cli_json_set(params, "signal", v) < 0)
-			goto nomem;
-	}
-	r = proc_call(ctx, cmd, method, target, params, &rec);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, rec, false);
-	goto out;
-nomem:
-	cli_error("%s: out of memory", cmd);
-	r = CLI_FAIL;
-out:
-	json_decref(rec);
-	json_decref(params);
-	return r;
+	v = json_string(sig);
+	if (v == NULL)
+		return cli_usage_error(ctx->path, "%s: SIG is not valid UTF-8",
+				       cmd);
+	json_decref(v);
+	r = cli_proc_id(ctx, cmd, target, &id);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	if (sig[0] != '\0' && strlen(sig) < 10 &&
+	    strspn(sig, "0123456789") == strlen(sig))
+		r = mpd_process_signal(ctx->client, id,
+				       (int)strtol(sig, NULL, 10), group, &err);
+	else
+		r = mpd_process_signal_name(ctx->client, id, sig, group, &err);
+	if (r < 0)
+		return cli_proc_error(cmd, &err);
+	return print_result(ctx);
 }
 
 static const struct cli_opt signal_options[] = {
@@ -526,8 +502,7 @@ static const struct cli_opt signal_options[] = {
 
 static int cmd_terminate_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "terminate", MPD_M_PROCESS_TERMINATE, argv[0],
-			   NULL);
+	return signal_exec(ctx, "terminate", argv[0], "SIGTERM");
 }
 
 const struct cli_cmd cli_cmd_terminate = {
@@ -546,7 +521,7 @@ const struct cli_cmd cli_cmd_terminate = {
 
 static int cmd_kill_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "kill", MPD_M_PROCESS_KILL, argv[0], NULL);
+	return signal_exec(ctx, "kill", argv[0], "SIGKILL");
 }
 
 const struct cli_cmd cli_cmd_kill = {
@@ -565,8 +540,7 @@ const struct cli_cmd cli_cmd_kill = {
 
 static int cmd_signal_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "signal", MPD_M_PROCESS_SIGNAL, argv[0],
-			   argv[1]);
+	return signal_exec(ctx, "signal", argv[0], argv[1]);
 }
 
 const struct cli_cmd cli_cmd_signal = {
@@ -584,19 +558,18 @@ const struct cli_cmd cli_cmd_signal = {
 
 static int cmd_close_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = json_object(), *res = NULL;
+	struct mpd_error err;
+	int64_t id;
 	int r;
 
-	if (params == NULL) {
-		cli_error("close: out of memory");
-		return CLI_FAIL;
-	}
-	r = proc_call(ctx, "close", MPD_M_PROCESS_CLOSE, argv[0], params, &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-	json_decref(res);
-	json_decref(params);
-	return r;
+	r = cli_proc_id(ctx, "close", argv[0], &id);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	if (mpd_process_close(ctx->client, id, &err) < 0)
+		return cli_proc_error("close", &err);
+	return print_result(ctx);
 }
 
 const struct cli_cmd cli_cmd_close = {

@@ -41,14 +41,13 @@
 /* The signals run forwards, with their notification lines. */
 static struct run_fwd {
 	int sig;
-	const char *name;
 	char line[RUN_FWD_LINE_MAX];
 	size_t len;
 	struct sigaction old; /* the disposition to restore */
 } run_fwd[] = {
-	{ .sig = SIGINT, .name = "SIGINT" },
-	{ .sig = SIGTERM, .name = "SIGTERM" },
-	{ .sig = SIGHUP, .name = "SIGHUP" },
+	{ .sig = SIGINT },
+	{ .sig = SIGTERM },
+	{ .sig = SIGHUP },
 };
 #define RUN_NFWD (sizeof(run_fwd) / sizeof(run_fwd[0]))
 
@@ -85,18 +84,21 @@ static void run_fwd_set(sigset_t *set)
 static int run_forward_start(long long id, int fd)
 {
 	struct sigaction sa;
+	int n;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = run_forward_cb;
 	sa.sa_flags = SA_RESTART;
 	run_fwd_set(&sa.sa_mask);
 	for (size_t i = 0; i < RUN_NFWD; i++) {
-		run_fwd[i].len = (size_t)snprintf(
-			run_fwd[i].line, sizeof(run_fwd[i].line),
-			"{\"jsonrpc\":\"2.0\",\"method\":\"" MPD_M_PROCESS_SIGNAL
-			"\","
-			"\"params\":{\"id\":%lld,\"signal\":\"%s\"}}\n",
-			id, run_fwd[i].name);
+		n = mpd_process_signal_line(run_fwd[i].line,
+					    sizeof(run_fwd[i].line), id,
+					    run_fwd[i].sig);
+		if (n < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		run_fwd[i].len = (size_t)n;
 	}
 	run_fwd_fd = fd;
 	for (size_t i = 0; i < RUN_NFWD; i++) {

@@ -183,6 +183,22 @@ MPD_EXPORT int mpd_client_fd(const struct mpd_client *c);
 MPD_EXPORT int mpd_call(struct mpd_client *c, const char *method,
 			json_t *params, json_t **result, struct mpd_error *err);
 
+/*
+ * The whole result of the last request on c that the daemon answered with
+ * success: BORROWED, valid until the next call on c or mpd_close(). Read
+ * it after a call that returned 0: for the typed functions below it holds
+ * every member of the daemon's result, including those they do not hand
+ * back (mpd-cli --json prints it so); for a function that makes several
+ * requests (mpd_run, mpd_process_list, mpd_process_lookup) it is the last
+ * one's. Every request sent clears it first, so after a daemon error it is
+ * NULL; a typed function that refuses its arguments before sending
+ * (MPD_E_INVAL) leaves it as it was. NULL when c is NULL or before the
+ * first answer. The calls keep the response's text and this parses it
+ * at the first use, so it costs nothing to calls that do not use it; it
+ * is a copy of what they return (theirs are the caller's alone).
+ */
+MPD_EXPORT const json_t *mpd_last_result(struct mpd_client *c);
+
 /* daemon.ping: returns 0 if the daemon answered, else as mpd_call(). */
 MPD_EXPORT int mpd_ping(struct mpd_client *c, struct mpd_error *err);
 
@@ -292,6 +308,23 @@ MPD_EXPORT int mpd_process_kill(struct mpd_client *c, int64_t id,
  * group 0 to the process alone. */
 MPD_EXPORT int mpd_process_signal(struct mpd_client *c, int64_t id, int sig,
 				  int group, struct mpd_error *err);
+/* process.signal with the signal by name, as the protocol takes it
+ * ("SIGUSR1", "USR1", "SIGRTMIN+2"; the daemon checks it). */
+MPD_EXPORT int mpd_process_signal_name(struct mpd_client *c, int64_t id,
+				       const char *sig, int group,
+				       struct mpd_error *err);
+/*
+ * For a caller that must signal a process from a signal handler (mpd-cli
+ * run passes on the SIGINT it gets so): formats into buf, ahead of time,
+ * one line of process.signal to process id's group as a notification (a
+ * request without id, which mpdd answers with nothing), for the handler
+ * to write with send(2), which is async-signal-safe, on the client's
+ * socket (mpd_client_fd()) or any other connection to mpdd. Returns the
+ * line's length (it ends with a newline), MPD_E_INVAL (buf NULL, id < 1,
+ * sig < 1) or MPD_E_TOOBIG (size too small; 96 bytes always do).
+ */
+MPD_EXPORT int mpd_process_signal_line(char *buf, size_t size, int64_t id,
+				       int sig);
 /* process.info: the record with cwd, env, stdio and args. */
 MPD_EXPORT int mpd_process_info(struct mpd_client *c, int64_t id,
 				json_t **record, struct mpd_error *err);
