@@ -207,10 +207,10 @@ static void check_operating_files(const char *src, const char *dest)
 	char *exec, *conf, *text, *want, path[PATH_MAX * 2];
 	struct stat st;
 
-	/* The system instance: a root daemon on a socket for group mpd. */
+	/* The system instance: a root daemon on a socket for group mpdd. */
 	assert_unit_value(sys_socket, "ListenStream", "/run/mpdd/mpdd.sock");
 	assert_unit_value(sys_socket, "SocketMode", "0660");
-	assert_unit_value(sys_socket, "SocketGroup", "mpd");
+	assert_unit_value(sys_socket, "SocketGroup", "mpdd");
 	assert_unit_value(sys_socket, "Accept", "no");
 	assert_unit_value(sys_service, "Requires", "mpdd.socket");
 	assert_unit_value(sys_service, "Type", SERVICE_TYPE);
@@ -267,8 +267,8 @@ static void check_operating_files(const char *src, const char *dest)
 
 	/* sysusers.d creates the group the system socket belongs to. */
 	text = slurp(sysusers);
-	cr_assert(strstr(text, "\ng mpd -\n") != NULL,
-		  "%s does not create the group mpd:\n%s", sysusers, text);
+	cr_assert(strstr(text, "\ng mpdd -\n") != NULL,
+		  "%s does not create the group mpdd:\n%s", sysusers, text);
 	free(text);
 
 	for (size_t i = 0; i < sizeof(man) / sizeof(man[0]); i++) {
