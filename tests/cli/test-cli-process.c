@@ -1411,6 +1411,9 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		{ { "info", "99999999999999999999" },
 		  "mpd-cli: info: id 99999999999999999999 is out of range. Try "
 		  "'mpd-cli info --help'.\n" },
+		{ { "kill", "0" },
+		  "mpd-cli: kill: id 0 is out of range. Try 'mpd-cli kill "
+		  "--help'.\n" },
 		{ { "join", "1", "--timeout", "x" },
 		  "mpd-cli: join: --timeout takes a number of seconds >= 0, not "
 		  "'x'. Try 'mpd-cli join --help'.\n" },

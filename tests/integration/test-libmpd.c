@@ -775,6 +775,159 @@ Test(libmpd, signal_by_default_reaches_the_whole_group)
 	mpdd_stop(&d);
 }
 
+Test(libmpd, signal_by_name_takes_the_protocols_names)
+{
+	static const char *const names[] = { "USR1", "SIGUSR1", "sigusr1" };
+	struct mpd_client *c;
+	struct mpd_error err;
+	json_t *rec = NULL;
+	json_int_t id;
+	pid_t gc;
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		id = start_family(c, &gc);
+		cr_assert_eq(mpd_process_signal_name(c, id, names[i], 1, &err),
+			     0, "%s: %s", names[i], err.message);
+		cr_assert_eq(mpd_process_join(c, id, -1, &rec, &err), 0, "%s",
+			     err.message);
+		cr_assert_str_eq(rec_str(rec, "signal"), "SIGUSR1", "%s",
+				 names[i]);
+		json_decref(rec);
+		cr_assert(ends_within(gc, TEST_TIMEOUT_MS),
+			  "%s did not reach the group", names[i]);
+	}
+	/* A name the daemon does not know is its invalid_params; the
+	 * process runs on. */
+	id = start_family(c, &gc);
+	cr_assert_eq(mpd_process_signal_name(c, id, "SIGNOPE", 1, &err),
+		     MPD_E_INVALID_PARAMS);
+	cr_assert_not_null(strstr(err.message, "signal"), "%s", err.message);
+	cr_assert_eq(mpd_process_signal_name(c, id, "", 1, &err),
+		     MPD_E_INVALID_PARAMS);
+	cr_assert_eq(mpd_process_signal_name(c, id, NULL, 1, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_signal_name(c, id, "\xff", 1, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_signal_name(c, 0, "TERM", 1, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_signal_name(c, id, "HUP", 0, &err), 0, "%s",
+		     err.message);
+	cr_assert_eq(mpd_process_join(c, id, -1, &rec, &err), 0, "%s",
+		     err.message);
+	cr_assert_str_eq(rec_str(rec, "signal"), "SIGHUP");
+	json_decref(rec);
+	cr_assert_not(ends_within(gc, 200), "the grandchild was signalled");
+	kill(gc, SIGKILL);
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
+/*
+ * The line mpd_process_signal_line() formats, sent on a second connection
+ * while the first waits in a join, signals the process, and the daemon
+ * answers nothing on that connection (it is a notification).
+ */
+Test(libmpd, a_signal_line_sent_raw_signals_and_is_not_answered)
+{
+	struct mpd_client *c, *c2;
+	struct mpd_error err;
+	char line[96], small[16], buf[64];
+	json_t *rec = NULL;
+	json_int_t id;
+	pid_t gc;
+	int n;
+
+	cr_assert_eq(mpd_process_signal_line(NULL, 96, 1, SIGTERM),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_signal_line(line, sizeof(line), 0, SIGTERM),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_signal_line(line, sizeof(line), 1, 0),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_signal_line(small, sizeof(small), 1, 15),
+		     MPD_E_TOOBIG);
+	n = mpd_process_signal_line(line, sizeof(line), INT64_MAX, SIGRTMAX);
+	cr_assert_gt(n, 0, "the longest line fits 96 bytes");
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	c2 = connect_ok(d.socket);
+	id = start_family(c, &gc);
+	n = mpd_process_signal_line(line, sizeof(line), id, SIGUSR2);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(line[n - 1], '\n');
+	cr_assert_eq((size_t)n, strlen(line));
+	cr_assert_eq(send(mpd_client_fd(c2), line, (size_t)n, MSG_NOSIGNAL), n);
+	cr_assert_eq(mpd_process_join(c, id, -1, &rec, &err), 0, "%s",
+		     err.message);
+	cr_assert_str_eq(rec_str(rec, "signal"), "SIGUSR2");
+	json_decref(rec);
+	cr_assert(ends_within(gc, TEST_TIMEOUT_MS),
+		  "the line's signal did not reach the group");
+	/* Nothing came back on c2: its next call reads its own answer. */
+	cr_assert_eq(recv(mpd_client_fd(c2), buf, sizeof(buf), MSG_DONTWAIT),
+		     -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(mpd_ping(c2, &err), 0, "%s", err.message);
+	mpd_close(c2);
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
+/* mpd_last_result() is the whole result of the last answered call, a
+ * copy of what the typed functions return, and NULL after an error. */
+Test(libmpd, last_result_is_the_whole_result_of_the_last_call)
+{
+	const char *argv[] = { "sh", "-c", "exit 4", NULL };
+	struct mpd_process_options o = { .argv = argv, .name = "lr" };
+	struct mpd_client *c;
+	struct mpd_error err;
+	const json_t *last;
+	json_t *rec = NULL;
+	int64_t id = 0;
+	int code = -1;
+
+	cr_assert_null(mpd_last_result(NULL));
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	cr_assert_null(mpd_last_result(c), "no call made yet");
+	cr_assert_eq(mpd_ping(c, &err), 0, "%s", err.message);
+	last = mpd_last_result(c);
+	cr_assert(json_is_object(last) && json_object_size(last) == 0,
+		  "ping's result is {}");
+	cr_assert_eq(mpd_last_result(c), last, "parsed once, then kept");
+
+	cr_assert_eq(mpd_run(c, &o, -1, &code, &rec, &err), 0, "%s",
+		     err.message);
+	cr_assert_eq(code, 4);
+	last = mpd_last_result(c);
+	cr_assert(json_equal((json_t *)last, rec), "run ends with the join");
+	cr_assert_neq(last, rec, "the caller's record is its own");
+	cr_assert_eq(rec->refcount, 1);
+	json_decref(rec);
+
+	/* A call that returns nothing of the result still keeps it whole. */
+	cr_assert_eq(mpd_process_lookup(c, "lr", &id, &err), 0, "%s",
+		     err.message);
+	last = mpd_last_result(c);
+	cr_assert_eq(json_integer_value(json_object_get(last, "id")), id);
+	cr_assert_str_eq(json_string_value(json_object_get(last, "state")),
+			 "exited");
+	cr_assert_not_null(json_object_get(last, "env"),
+			   "lookup's process.info record has env");
+
+	cr_assert_eq(mpd_process_info(c, 999999, NULL, &err), MPD_E_NOT_FOUND);
+	cr_assert_null(mpd_last_result(c), "cleared by the failed request");
+	cr_assert_eq(mpd_process_close(c, id, &err), 0, "%s", err.message);
+	cr_assert_not_null(mpd_last_result(c));
+	/* Refused before sending: left as it was. */
+	cr_assert_eq(mpd_process_info(c, 0, NULL, &err), MPD_E_INVAL);
+	cr_assert_not_null(mpd_last_result(c));
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
 Test(libmpd, a_worker_knows_itself_through_the_accessors)
 {
 	struct mpd_process_options o = { .function = "whoami", .name = "who" };
