@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ struct pargs {
 	json_t *stdio[3], *start_method;
 	bool env_clear, daemon, start;
 	bool group; /* true when not given */
-	double timeout; /* -1: not given */
+	double timeout; /* process.join's; +inf: not given */
 	json_t *signal;
 	const char *state; /* process.list's; NULL: not given */
 	json_t *name_prefix;
@@ -71,9 +72,12 @@ static const struct mpd_param ref_params[] = {
 	PARAMS_END,
 };
 
+/* A negative timeout is 0, as Python's Process.join() takes it; absent
+ * (+inf), join waits as long as the process runs. */
 static const struct mpd_param join_params[] = {
 	REF_PARAMS,
-	ARG_TIMEOUT(struct pargs, timeout),
+	{ "timeout", MPD_PT_NUMBER, MPD_PF_RANGE | MPD_PF_OUT, -INFINITY,
+	  MPD_MAX_TIMEOUT, offsetof(struct pargs, timeout), INFINITY },
 	PARAMS_END,
 };
 
@@ -639,6 +643,10 @@ static void process_join(struct req *r, json_t *params, void *argp)
 	double timeout = ((struct pargs *)argp)->timeout;
 	struct proc *p = ((struct pargs *)argp)->p;
 
+	if (isinf(timeout))
+		timeout = -1;
+	else if (timeout < 0)
+		timeout = 0;
 	if (p->state == PROC_CREATED) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld was never started", (long long)p->id);

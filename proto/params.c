@@ -159,17 +159,31 @@ static bool type_matches(enum mpd_param_type type, const json_t *v)
 	return false;
 }
 
+/* A bound as people write it: a whole number in full (9007199254740991,
+ * not 9.00719925474099e+15), anything else in at most 15 digits. */
+static const char *bound_text(double v, char *buf, size_t size)
+{
+	if (v == trunc(v) && fabs(v) < 1e18)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.15g", v);
+	return buf;
+}
+
 /* An infinite bound is no bound: "at least" or "at most" instead. */
 static int range_fail(const struct mpd_param *p, char *msg, size_t size)
 {
+	char lo[32], hi[32];
+
 	if (isinf(p->max))
-		return fail(msg, size, "\"%s\": must be at least %.15g",
-			    p->name, p->min);
+		return fail(msg, size, "\"%s\": must be at least %s", p->name,
+			    bound_text(p->min, lo, sizeof(lo)));
 	if (isinf(p->min))
-		return fail(msg, size, "\"%s\": must be at most %.15g", p->name,
-			    p->max);
-	return fail(msg, size, "\"%s\": must be between %.15g and %.15g",
-		    p->name, p->min, p->max);
+		return fail(msg, size, "\"%s\": must be at most %s", p->name,
+			    bound_text(p->max, hi, sizeof(hi)));
+	return fail(msg, size, "\"%s\": must be between %s and %s", p->name,
+		    bound_text(p->min, lo, sizeof(lo)),
+		    bound_text(p->max, hi, sizeof(hi)));
 }
 
 static int check_one(const struct mpd_param *p, const json_t *v, char *msg,

@@ -1291,8 +1291,16 @@ Test(process, state_errors)
 		      json_pack("{s:I, s:s}", "id", id, "name", "w"));
 	cr_assert_eq(test_error_code(r, &name), -32602);
 	json_decref(r);
+	/* A negative timeout is 0, as in Python: the record as it is now. */
 	r = test_call(fd, "process.join",
-		      json_pack("{s:I, s:i}", "id", id, "timeout", -1));
+		      json_pack("{s:I, s:f}", "id", id, "timeout", -2.5));
+	rec = test_result(r);
+	cr_assert_str_eq(json_string_value(json_object_get(rec, "state")),
+			 "running");
+	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
+	json_decref(r);
+	r = test_call(fd, "process.join",
+		      json_pack("{s:I, s:f}", "id", id, "timeout", 4e7));
 	cr_assert_eq(test_error_code(r, &name), -32602);
 	json_decref(r);
 	/* info has the details; close works once it ended. */
