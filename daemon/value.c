@@ -569,6 +569,17 @@ static void array_create(struct req *r, json_t *params, void *args)
 			     tname, "length", (json_int_t)len, "created", 1));
 }
 
+/* Refuse an index that resolve_index() did not take, naming the length. */
+static void index_fail(struct req *r, const struct array *a, json_t *index)
+{
+	req_bad_param(r, "index",
+		      "\"index\": %" JSON_INTEGER_FORMAT
+		      " is out of range: array \"%s\" has length %zu "
+		      "(indexes -%zu to %zu)",
+		      json_integer_value(index), a->name, a->len, a->len,
+		      a->len - 1);
+}
+
 static void array_get(struct req *r, json_t *params, void *args)
 {
 	struct vargs *in = args;
@@ -584,8 +595,7 @@ static void array_get(struct req *r, json_t *params, void *args)
 			return;
 		}
 		if (!resolve_index(a, json_integer_value(index), &i)) {
-			req_bad_param(r, "index", "\"index\": %s",
-				      "out of range");
+			index_fail(r, a, index);
 			return;
 		}
 		req_result(r, json_pack("{s:o}", "value", array_elem(a, i)));
@@ -618,8 +628,7 @@ static void array_set(struct req *r, json_t *params, void *args)
 
 	if (index != NULL && value != NULL && start == NULL && vals == NULL) {
 		if (!resolve_index(a, json_integer_value(index), &i)) {
-			req_bad_param(r, "index", "\"index\": %s",
-				      "out of range");
+			index_fail(r, a, index);
 			return;
 		}
 		if (!elem_ok(a, value)) {
@@ -644,8 +653,12 @@ static void array_set(struct req *r, json_t *params, void *args)
 	}
 	if (!resolve_index(a, json_integer_value(start), &from) ||
 	    json_array_size(vals) > a->len - from) {
-		req_bad_param(r, "values", "\"values\": %s",
-			      "the slice does not fit the array");
+		req_bad_param(
+			r, "values",
+			"\"values\": %zu values from start %" JSON_INTEGER_FORMAT
+			" do not fit array \"%s\" of length %zu",
+			json_array_size(vals), json_integer_value(start),
+			a->name, a->len);
 		return;
 	}
 	json_array_foreach (vals, i, e) {
@@ -670,7 +683,7 @@ static void array_add(struct req *r, json_t *params, void *args)
 	size_t i;
 
 	if (!resolve_index(a, json_integer_value(in->index), &i)) {
-		req_bad_param(r, "index", "\"index\": %s", "out of range");
+		index_fail(r, a, in->index);
 		return;
 	}
 	snprintf(what, sizeof(what), "array \"%s\"[%zu]", a->name, i);

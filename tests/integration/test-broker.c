@@ -651,6 +651,48 @@ ParameterizedTest(struct bad_call *c, broker, bad_calls_get_precise_errors)
 	mpdd_stop(&d);
 }
 
+/* An index or a slice that misses says what the array has. */
+Test(broker, out_of_range_errors_name_the_length)
+{
+	static const struct {
+		const char *method, *params, *msg;
+	} cases[] = {
+		{ "array.get", "{\"name\":\"h\",\"index\":9}",
+		  "\"index\": 9 is out of range: array \"h\" has length 9 "
+		  "(indexes -9 to 8)" },
+		{ "array.add", "{\"name\":\"h\",\"index\":-10,\"delta\":1}",
+		  "\"index\": -10 is out of range: array \"h\" has length 9 "
+		  "(indexes -9 to 8)" },
+		{ "array.set", "{\"name\":\"h\",\"index\":9,\"value\":1}",
+		  "\"index\": 9 is out of range: array \"h\" has length 9 "
+		  "(indexes -9 to 8)" },
+		{ "array.set", "{\"name\":\"h\",\"start\":8,\"values\":[1,2]}",
+		  "\"values\": 2 values from start 8 do not fit array \"h\" "
+		  "of length 9" },
+	};
+	const char *name;
+	json_t *r;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	json_decref(ok(fd, "array.create",
+		       json_pack("{s:s, s:s, s:i}", "name", "h", "type", "int",
+				 "length", 9)));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = test_call(fd, cases[i].method,
+			      json_loads(cases[i].params, 0, NULL));
+		cr_assert_eq(test_error_code(r, &name), -32602);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(
+				json_object_get(r, "error"), "message")),
+			cases[i].msg, "%s", cases[i].params);
+		json_decref(r);
+	}
+	close(fd);
+	mpdd_stop(&d);
+}
+
 Test(broker, arrays_index_and_slice_like_python)
 {
 	int fd;
