@@ -328,13 +328,8 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		fatal("readlink /proc/self/exe");
 	exe[n] = '\0';
-	if (spawner_init(exe, mpdd.opt.preload, mpdd.opt.npreload,
-			 mpdd.opt.pool) == -1) {
-		log_warnx("not starting: the template process is not ready");
-		spawner_shutdown();
-		exit(1);
-	}
-
+	/* The socket first: a second mpdd refuses before it starts a
+	 * template. */
 	fd = sdnotify_listen_fd();
 	if (fd >= 0) {
 		struct sockaddr_un sun;
@@ -350,10 +345,24 @@ int main(int argc, char **argv)
 		log_info("using the listening socket passed by the service "
 			 "manager: %s",
 			 mpdd.opt.socket_path);
-	} else {
+	} else if (server_claim(mpdd.opt.socket_path) == -1) {
+		log_warnx("not starting");
+		server_stop();
+		exit(1);
+	}
+	if (spawner_init(exe, mpdd.opt.preload, mpdd.opt.npreload,
+			 mpdd.opt.pool) == -1) {
+		log_warnx("not starting: the template process is not ready");
+		spawner_shutdown();
+		server_stop();
+		exit(1);
+	}
+	if (fd < 0) {
 		fd = server_listen(mpdd.opt.socket_path);
 		if (fd == -1) {
 			log_warnx("not starting");
+			spawner_shutdown();
+			server_stop();
 			exit(1);
 		}
 	}

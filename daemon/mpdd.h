@@ -94,6 +94,7 @@ struct mpdd_state {
 extern struct mpdd_state mpdd;
 
 /* server.c */
+int server_claim(const char *path) __attribute__((nonnull));
 int server_listen(const char *path) __attribute__((nonnull));
 void server_start(int fd);
 void server_stop(void);

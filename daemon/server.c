@@ -34,6 +34,7 @@ static struct event *ev_accept_pause;
 static int listen_fd = -1;
 static int lock_fd = -1;
 static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static char lock_path[sizeof(listen_path) + 8];
 
 /*
  * The mode the socket's directory needs so that everyone the socket's mode
@@ -100,28 +101,41 @@ static int server_mkdir(const char *path)
 
 /*
  * Take PATH.lock. Returns 0, or -1 when another mpdd holds it (logged) or
- * it cannot be created.
+ * it cannot be created. A clean stop removes the file while holding the
+ * lock, so a lock taken on a file that is no longer at the path (opened
+ * just before that unlink) is no lock at all: then try again.
  */
 static int server_lock(const char *path)
 {
-	char lock[sizeof(listen_path) + 8];
+	struct stat held, there;
 
-	snprintf(lock, sizeof(lock), "%s.lock", path);
-	lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lock_fd == -1) {
-		log_warn("cannot open lock file %s", lock);
-		return -1;
-	}
-	if (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
-			log_warnx("another mpdd is already serving %s", path);
-		else
-			log_warn("cannot lock %s", lock);
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
+	for (;;) {
+		lock_fd = open(lock_path,
+			       O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lock_fd == -1) {
+			log_warn("cannot open lock file %s", lock_path);
+			break;
+		}
+		if (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
+			if (errno == EWOULDBLOCK)
+				log_warnx("another mpdd is already serving %s",
+					  path);
+			else
+				log_warn("cannot lock %s", lock_path);
+			break;
+		}
+		if (fstat(lock_fd, &held) == 0 &&
+		    stat(lock_path, &there) == 0 &&
+		    held.st_dev == there.st_dev && held.st_ino == there.st_ino)
+			return 0;
 		close(lock_fd);
-		lock_fd = -1;
-		return -1;
 	}
-	return 0;
+	if (lock_fd != -1)
+		close(lock_fd);
+	lock_fd = -1;
+	lock_path[0] = '\0';
+	return -1;
 }
 
 /*
@@ -156,14 +170,14 @@ static int server_clear_stale(const char *path, const struct sockaddr_un *sun)
 }
 
 /*
- * Create the listening socket at path. Returns the fd, or -1 with the
- * reason logged (another mpdd, a path we may not replace, a system error).
+ * Make path ours before anything else starts: its directory, the lock,
+ * and no live mpdd or foreign file there. Returns 0, or -1 with the
+ * reason logged (another mpdd, a path we may not replace, a system
+ * error).
  */
-int server_listen(const char *path)
+int server_claim(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	mode_t old_umask;
-	int fd, saved;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_warnx("socket path too long: %s", path);
@@ -172,9 +186,20 @@ int server_listen(const char *path)
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (server_mkdir(path) == -1 || server_lock(path) == -1)
 		return -1;
-	if (server_clear_stale(path, &sun) == -1)
-		return -1;
+	return server_clear_stale(path, &sun);
+}
 
+/*
+ * Create the listening socket at path, claimed by server_claim(). Returns
+ * the fd, or -1 with the reason logged.
+ */
+int server_listen(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old_umask;
+	int fd, saved;
+
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return (log_warn("socket"), -1);
@@ -304,7 +329,8 @@ void server_resume_accept(void)
 		event_add(ev_accept, NULL);
 }
 
-/* Stop accepting, close and remove the socket, release the lock. */
+/* Stop accepting, close and remove the socket, remove and release the
+ * lock. */
 void server_stop(void)
 {
 	if (ev_accept != NULL) {
@@ -323,7 +349,11 @@ void server_stop(void)
 		log_warn("cannot remove %s", listen_path);
 	listen_path[0] = '\0';
 	if (lock_fd != -1) {
+		/* Removed while held: see server_lock(). */
+		if (unlink(lock_path) == -1 && errno != ENOENT)
+			log_warn("cannot remove %s", lock_path);
 		close(lock_fd);
 		lock_fd = -1;
 	}
+	lock_path[0] = '\0';
 }

@@ -309,8 +309,30 @@ Test(daemon, refuses_to_start_over_a_live_daemon)
 	log = mpdd_log(&other);
 	cr_assert(strstr(log, "another mpdd is already serving") != NULL,
 		  "log: %s", log);
+	/* It checked before it started anything. */
+	cr_assert(strstr(log, "template") == NULL, "log: %s", log);
 	free(log);
 	mpdd_cleanup(&other);
+	test_assert_ping(d.socket);
+	mpdd_stop(&d);
+}
+
+/* A clean stop leaves no file behind: neither the socket nor its lock. */
+Test(daemon, a_clean_stop_removes_the_socket_and_its_lock)
+{
+	char lock[PATH_MAX + 8];
+	int status;
+
+	mpdd_start(&d, NULL);
+	snprintf(lock, sizeof(lock), "%s.lock", d.socket);
+	cr_assert(access(lock, F_OK) == 0, "the daemon holds %s", lock);
+	status = mpdd_signal_wait(&d, SIGTERM);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert(access(d.socket, F_OK) == -1 && errno == ENOENT);
+	cr_assert(access(lock, F_OK) == -1 && errno == ENOENT,
+		  "%s is left behind", lock);
+	/* And the next daemon on the path starts as if it were new. */
+	mpdd_start_in(&d, NULL);
 	test_assert_ping(d.socket);
 	mpdd_stop(&d);
 }
