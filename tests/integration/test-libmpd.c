@@ -928,6 +928,47 @@ Test(libmpd, last_result_is_the_whole_result_of_the_last_call)
 	mpdd_stop(&d);
 }
 
+/*
+ * A function worker that returns flushes stdio and runs no atexit handler
+ * (docs/protocol.md says so); one that calls exit() runs them.
+ */
+Test(libmpd, a_returning_function_runs_no_atexit_handler)
+{
+	struct mpd_process_options o = { .function = "atexit_mark" };
+	struct mpd_client *c;
+	struct mpd_error err;
+	char path[PATH_MAX], *out;
+	int code = -1, p[2];
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	o.module = TEST_MODULE;
+	snprintf(path, sizeof(path), "%s/atexit-ran", d.dir);
+	for (int call_exit = 0; call_exit <= 1; call_exit++) {
+		make_pipe(p);
+		o.stdio[1] = (struct mpd_stdio){ .mode = MPD_STDIO_PASS,
+						 .fd = p[1] };
+		o.args = json_pack("{s:s, s:b}", "path", path, "exit",
+				   call_exit);
+		cr_assert_eq(mpd_run(c, &o, -1, &code, NULL, &err), 0, "%s",
+			     err.message);
+		json_decref(o.args);
+		close(p[1]);
+		out = read_all(p[0], TEST_TIMEOUT_MS);
+		cr_assert_eq(code, 0);
+		cr_assert_str_eq(out, "buffered", "stdio is flushed");
+		free(out);
+		if (call_exit)
+			cr_assert_eq(access(path, F_OK), 0,
+				     "exit() runs the handlers");
+		else
+			cr_assert_eq(access(path, F_OK), -1,
+				     "a return runs no atexit handler");
+	}
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
 Test(libmpd, a_worker_knows_itself_through_the_accessors)
 {
 	struct mpd_process_options o = { .function = "whoami", .name = "who" };

@@ -23,7 +23,7 @@
 
 mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
 	echo_args, call_daemon, preloaded_value, mark_and_exit, scan_memory,
-	session_report;
+	session_report, atexit_mark;
 int testmod_init(void);
 int fail_init(void);
 
@@ -51,6 +51,37 @@ int mark_and_exit(mpd_worker *w, const json_t *args)
 		return 2;
 	fclose(f);
 	return 7;
+}
+
+/* Where atexit_mark's handler writes. */
+static char atexit_path[PATH_MAX];
+
+static void atexit_handler(void)
+{
+	FILE *f = fopen(atexit_path, "w");
+
+	if (f != NULL)
+		fclose(f);
+}
+
+/*
+ * args {"path": P, "exit": B}: register an atexit handler that creates P,
+ * print "buffered" to stdout without a newline (left in stdio's buffer),
+ * then return 0, or call exit(0) when B is true.
+ */
+int atexit_mark(mpd_worker *w, const json_t *args)
+{
+	const char *path = json_string_value(json_object_get(args, "path"));
+
+	if (path == NULL || strlen(path) >= sizeof(atexit_path))
+		return 2;
+	strcpy(atexit_path, path);
+	if (atexit(atexit_handler) != 0)
+		return 3;
+	fputs("buffered", stdout);
+	if (json_is_true(json_object_get(args, "exit")))
+		exit(0);
+	return 0;
 }
 
 /* Die by SIGSEGV, whatever the disposition was. */
