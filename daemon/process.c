@@ -403,8 +403,16 @@ void process_start_failed(struct proc *p, const char *stage, int err,
 			  const char *message)
 {
 	struct req *r = take_starter(p);
+	char *where = NULL;
 	json_t *data;
 
+	/* A program that is not found: say where it was looked for. */
+	if (strcmp(stage, "exec") == 0 &&
+	    asprintf(&where, "%s (in %s)", message,
+		     p->cwd != NULL ? p->cwd : "mpdd's directory") >= 0)
+		message = where;
+	else
+		where = NULL;
 	proctab_failed(p, stage, err, message);
 	answer_joiners(p);
 	if (r != NULL) {
@@ -416,6 +424,7 @@ void process_start_failed(struct proc *p, const char *stage, int err,
 			  "cannot start process %lld (%s): %s: %s",
 			  (long long)p->id, p->name, stage, message);
 	}
+	free(where);
 	proctab_trim();
 }
 

@@ -346,6 +346,7 @@ static int create_options(const struct cli_ctx *ctx, const char *cmd, int argc,
 	const char *name = cli_opt_get(ctx, "name");
 	const char *cwd = cli_opt_get(ctx, "cwd");
 	const char *method = cli_opt_get(ctx, "start-method");
+	char *here;
 	int r;
 
 	r = take_target(ctx, cmd, cr, argc, argv);
@@ -355,6 +356,18 @@ static int create_options(const struct cli_ctx *ctx, const char *cmd, int argc,
 		r = take_path(ctx, cmd, cr, name, false, &cr->opts.name);
 	if (r == CLI_OK && cwd != NULL)
 		r = take_path(ctx, cmd, cr, cwd, true, &cr->opts.cwd);
+	/* As a shell runs it: in this command's directory by default. */
+	if (r == CLI_OK && cwd == NULL) {
+		here = get_current_dir_name();
+		if (here == NULL) {
+			cli_error("%s: this command's directory is gone (%s); "
+				  "give --cwd",
+				  cmd, strerror(errno));
+			return CLI_FAIL;
+		}
+		r = take_path(ctx, cmd, cr, here, false, &cr->opts.cwd);
+		free(here);
+	}
 	if (r == CLI_OK && method != NULL)
 		r = take_path(ctx, cmd, cr, method, false,
 			      &cr->opts.start_method);
@@ -580,7 +593,8 @@ out:
 			  "mpdd closes", false },			\
 	{ "env", "K=V", "add K=V to its environment (repeatable); it\n" \
 			"starts from mpdd's, not this shell's", true },	\
-	{ "cwd", "D", "its working directory (default: mpdd's)", false }, \
+	{ "cwd", "D", "its working directory (default: this command's)", \
+	  false },							\
 	{ "start-method", "M", "forkserver (default: a clone of mpdd's\n" \
 			       "template) or spawn (a fresh exec)", false }, \
 	{ "module", "PATH", "run a function from this shared object (a\n" \

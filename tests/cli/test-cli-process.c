@@ -363,7 +363,7 @@ Test(cli_process, run_worker_knows_its_id_and_name)
 			       "echo \"$MPD_PROCESS_NAME $MPD_SOCKET\"",
 			       NULL };
 	struct run_result r;
-	char expect[PATH_MAX + 32];
+	char expect[PATH_MAX + 96];
 
 	mpdd_start(&d, NULL);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
@@ -396,6 +396,67 @@ Test(cli_process, run_relative_cwd_is_the_callers)
 	snprintf(expect, sizeof(expect), "%s\n", here);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/*
+ * Without --cwd, run and spawn start the worker in this command's
+ * directory, as a shell does: "./tool" there runs, pwd prints it, and a
+ * program that is not found is reported with the directory it was
+ * looked for in.
+ */
+Test(cli_process, run_and_spawn_start_in_the_callers_directory)
+{
+	const char *pwd[] = { "run", "--", "pwd", "-P", NULL };
+	const char *tool[] = { "run", "--", "./tool", "a", NULL };
+	const char *spawn[] = { "spawn", "--name", "t", "--stdout", "out",
+				"--",	 "./tool", "b", NULL };
+	const char *join[] = { "join", "t", NULL };
+	const char *missing[] = { "run", "--", "./missing", NULL };
+	char dir[PATH_MAX - 32], real[PATH_MAX], path[PATH_MAX];
+	char expect[PATH_MAX + 96];
+	struct run_result r;
+	FILE *f;
+
+	mpdd_start(&d, NULL);
+	snprintf(dir, sizeof(dir), "%s/here", d.dir);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tool", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("#!/bin/sh\necho \"tool $1\"\n", f);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0755), 0);
+	/* mpdd keeps the directory it was started in; this command moves. */
+	cr_assert_eq(chdir(dir), 0);
+	cr_assert_not_null(realpath(dir, real));
+
+	snprintf(expect, sizeof(expect), "%s\n", real);
+	cr_assert_eq(cli(&r, pwd), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, tool), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "tool a\n");
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, join), 0, "stderr: %s", r.err);
+	test_run_free(&r);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "spawn --stdout out writes %s", path);
+	cr_assert_not_null(fgets(expect, sizeof(expect), f));
+	fclose(f);
+	cr_assert_str_eq(expect, "tool b\n");
+
+	cr_assert_eq(cli(&r, missing), 127, "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect),
+		 "./missing: No such file or "
+		 "directory (in %s) (spawn_failed, stage exec)\n",
+		 real);
+	cr_assert_not_null(strstr(r.err, expect), "stderr: %s", r.err);
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
