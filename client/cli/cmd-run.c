@@ -528,6 +528,9 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	r = create_options(ctx, "run", argc, argv, &cr);
 	if (r != CLI_OK)
 		goto out;
+	/* Whichever way this command ends, even by SIGKILL, its connection
+	 * closes and mpdd ends the worker. */
+	cr.opts.daemon = 1;
 	pass_stdio(cr.opts.stdio);
 	r = cli_connect(ctx);
 	if (r != CLI_OK)
@@ -589,8 +592,6 @@ out:
 /* clang-format off */
 #define RUN_COMMON_OPTIONS						\
 	{ "name", "N", "the process's name (default Process-ID)", false }, \
-	{ "daemon", NULL, "terminate it when this command's connection to\n" \
-			  "mpdd closes", false },			\
 	{ "env", "K=V", "add K=V to its environment (repeatable); it\n" \
 			"starts from mpdd's, not this shell's", true },	\
 	{ "cwd", "D", "its working directory (default: this command's)", \
@@ -618,7 +619,9 @@ const struct cli_cmd cli_cmd_run = {
 		"ended it, 124 when --timeout passed (it is\nterminated, and "
 		"killed 5 s later), 127 when it could not be started.\n"
 		"SIGINT (Ctrl-C), SIGTERM and SIGHUP are forwarded to its "
-		"process group.\nOptions end at CMD: the rest is CMD's. With "
+		"process group;\nif this command is killed otherwise, mpdd "
+		"terminates it (as --daemon).\nOptions end at CMD: the rest is "
+		"CMD's. With "
 		"--json, prints the final\nrecord after the program's output.",
 	.min_args = 0,
 	.max_args = CLI_ARGS_ANY,
@@ -675,6 +678,10 @@ const struct cli_cmd cli_cmd_spawn = {
 	.options =
 		(const struct cli_opt[]){
 			RUN_COMMON_OPTIONS,
+			{ "daemon", NULL,
+			  "terminate it when this command's connection to\n"
+			  "mpdd closes",
+			  false },
 			{ "stdin", "FILE", "read stdin from FILE", false },
 			{ "stdout", "FILE",
 			  "write stdout to FILE (created, truncated)", false },

@@ -597,6 +597,57 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	mpdd_stop_all(&d);
 }
 
+/*
+ * run is "this command, in the foreground": when mpd-cli run is killed
+ * with SIGKILL (nothing to forward), its connection closes and mpdd
+ * terminates the worker it started.
+ */
+Test(cli_process, a_hard_killed_run_takes_its_worker_with_it)
+{
+	const char *args[] = {
+		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
+	};
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+	json_t *res, *rec;
+	int out[2], status;
+	pid_t pid, worker;
+	char *line;
+
+	mpdd_start(&d, NULL);
+	test_cli_argv(argv, bin, d.socket, args);
+	cr_assert(pipe2(out, O_CLOEXEC) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(out[1], 1);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	close(out[1]);
+	free(bin);
+	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
+	worker = (pid_t)atoi(line);
+	free(line);
+	cr_assert_gt(worker, 0);
+	cr_assert(alive(worker));
+
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	cr_assert(wait_gone(worker, TEST_TIMEOUT_MS),
+		  "the worker outlived the run that started it");
+	/* Its record says why; run did not live to close it. */
+	res = rpc("process.list", "{}");
+	rec = json_array_get(json_object_get(res, "processes"), 0);
+	cr_assert_not_null(rec);
+	cr_assert(json_is_true(json_object_get(rec, "daemon")));
+	json_decref(res);
+	close(out[0]);
+	mpdd_stop_all(&d);
+}
+
 Test(cli_process, spawn_prints_an_id_and_ps_lists_it)
 {
 	const char *spawn[] = { "spawn", "--name", "sleepy", "--",
@@ -1440,9 +1491,12 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		{ { "run", "--name", "a", "--name", "b", "ls" },
 		  "mpd-cli: option '--name' given twice. Try 'mpd-cli run "
 		  "--help'.\n" },
-		{ { "run", "--daemon=yes", "ls" },
+		{ { "spawn", "--daemon=yes", "ls" },
 		  "mpd-cli: option '--daemon' takes no argument. Try 'mpd-cli "
-		  "run --help'.\n" },
+		  "spawn --help'.\n" },
+		{ { "run", "--daemon", "ls" },
+		  "mpd-cli: unknown option '--daemon'. Try 'mpd-cli run "
+		  "--help'.\n" },
 		{ { "run", "--bogus", "ls" },
 		  "mpd-cli: unknown option '--bogus'. Try 'mpd-cli run "
 		  "--help'.\n" },
