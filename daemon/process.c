@@ -506,6 +506,29 @@ fail:
 	return false;
 }
 
+/* Refuse a name that old holds. Its owner learns what it is and how to
+ * free the name (an ended record keeps it until it is closed); another
+ * user learns only that the name is taken. */
+static void name_taken(struct req *r, const struct proc *old)
+{
+	bool ended = old->state == PROC_EXITED || old->state == PROC_FAILED;
+	const char *state = proctab_state_name(old->state);
+
+	if (!req_may_access(r, old->uid)) {
+		req_error(r, MPD_RPC_EXISTS, NULL,
+			  "a process named \"%s\" exists (another user's)",
+			  old->name);
+		return;
+	}
+	req_error(r, MPD_RPC_EXISTS,
+		  json_pack("{s:I, s:s}", "id", (json_int_t)old->id, "state",
+			    state),
+		  ended ? "a process named \"%s\" exists (id %lld, %s): "
+			  "close it to free the name" :
+			  "a process named \"%s\" exists (id %lld, %s)",
+		  old->name, (long long)old->id, state);
+}
+
 static void process_create(struct req *r, json_t *params, void *argp)
 {
 	const struct pargs *in = argp;
@@ -517,6 +540,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	json_t *target = NULL, *stdio = NULL;
 	bool want_start = in->start;
 	struct conn *c = r->conn;
+	const struct proc *old;
 	int fds[3] = { -1, -1, -1 };
 	const char *limit;
 	uint64_t cost, max;
@@ -558,9 +582,8 @@ static void process_create(struct req *r, json_t *params, void *argp)
 				n);
 			goto fail;
 		}
-		if (proctab_by_name(n) != NULL) {
-			req_error(r, MPD_RPC_EXISTS, NULL,
-				  "a process named \"%s\" exists", n);
+		if ((old = proctab_by_name(n)) != NULL) {
+			name_taken(r, old);
 			goto fail;
 		}
 	}

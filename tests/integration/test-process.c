@@ -902,7 +902,8 @@ Test(process, template_killed_while_workers_run)
  * status: 0 when all held, else the number of the check that failed. */
 static int as_nobody(const char *socket, long long root_proc)
 {
-	json_t *r;
+	char pname[64];
+	json_t *r, *err;
 	const char *name;
 	int fd, code;
 
@@ -931,6 +932,18 @@ static int as_nobody(const char *socket, long long root_proc)
 	if (json_array_size(json_object_get(json_object_get(r, "result"),
 					    "processes")) != 0)
 		return 20;
+	json_decref(r);
+	/* Its name is taken, and that is all another user learns. */
+	snprintf(pname, sizeof(pname), "Process-%lld", root_proc);
+	r = test_call(fd, "process.create",
+		      json_pack("{s:[s], s:s}", "argv", "true", "name", pname));
+	err = json_object_get(r, "error");
+	if (json_integer_value(json_object_get(err, "code")) != 2 ||
+	    strstr(json_string_value(json_object_get(err, "message")),
+		   "(another user's)") == NULL ||
+	    json_object_get(json_object_get(err, "data"), "id") != NULL ||
+	    json_object_get(json_object_get(err, "data"), "state") != NULL)
+		return 22;
 	json_decref(r);
 	/* Its own process is its to control. */
 	r = test_call(fd, "process.create",
@@ -1250,6 +1263,7 @@ ParameterizedTest(struct bad_create *c, process, bad_create_params)
 
 Test(process, state_errors)
 {
+	char msg[128];
 	json_t *r, *rec;
 	const char *name;
 	long long id;
@@ -1266,6 +1280,16 @@ Test(process, state_errors)
 		      json_pack("{s:[s], s:s}", "argv", "true", "name", "w"));
 	cr_assert_eq(test_error_code(r, &name), 2);
 	cr_assert_str_eq(name, "exists");
+	snprintf(msg, sizeof(msg),
+		 "a process named \"w\" exists (id %lld, created)", id);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(r, "error"), "message")),
+			 msg);
+	cr_assert_eq(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(r, "error"), "data"),
+			"id")),
+		id);
 	json_decref(r);
 	r = test_call(fd, "process.join", json_pack("{s:s}", "name", "w"));
 	cr_assert_eq(test_error_code(r, &name), 3);
@@ -1311,12 +1335,27 @@ Test(process, state_errors)
 	json_decref(r);
 	simple_call(fd, "process.kill", id);
 	json_decref(join(fd, id, -1));
+	/* An ended record keeps its name until it is closed, and says so. */
+	r = test_call(fd, "process.create",
+		      json_pack("{s:[s], s:s}", "argv", "true", "name", "w"));
+	cr_assert_eq(test_error_code(r, &name), 2);
+	snprintf(msg, sizeof(msg),
+		 "a process named \"w\" exists (id %lld, exited): close it "
+		 "to free the name",
+		 id);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(r, "error"), "message")),
+			 msg);
+	json_decref(r);
 	r = test_call(fd, "process.close", json_pack("{s:I}", "id", id));
 	test_result(r);
 	json_decref(r);
 	r = test_call(fd, "process.info", json_pack("{s:I}", "id", id));
 	cr_assert_eq(test_error_code(r, &name), 1);
 	json_decref(r);
+	/* Then the name is free. */
+	json_decref(start_proc(fd, json_pack("{s:[s], s:s}", "argv", "true",
+					     "name", "w")));
 	close(fd);
 	mpdd_stop(&d);
 }
