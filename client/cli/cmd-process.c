@@ -459,37 +459,156 @@ const struct cli_cmd cli_cmd_join = {
 	.exec = cmd_join_exec,
 };
 
+/* What a bulk command does to one process: signal it, or close it. */
+enum bulk_op {
+	BULK_SIGNAL,
+	BULK_CLOSE,
+};
+
 /*
- * terminate, kill and signal: send sig (a number or a name, as the
- * daemon takes them; the daemon judges it) to argv[0]. Prints nothing, or
- * the record with --json.
+ * Send sig (a number or a name, as the daemon takes them; the daemon
+ * judges it) to process id. Returns 0, or a negative code with *err.
  */
-static int signal_exec(struct cli_ctx *ctx, const char *cmd, const char *target,
-		       const char *sig)
+static int send_sig(struct cli_ctx *ctx, int64_t id, const char *sig,
+		    struct mpd_error *err)
 {
 	bool group = cli_opt_get(ctx, "no-group") == NULL;
+
+	if (sig[0] != '\0' && strlen(sig) < 10 &&
+	    strspn(sig, "0123456789") == strlen(sig))
+		return mpd_process_signal(ctx->client, id,
+					  (int)strtol(sig, NULL, 10), group,
+					  err);
+	return mpd_process_signal_name(ctx->client, id, sig, group, err);
+}
+
+/*
+ * Whether a record is one a bulk command acts on: signals go to processes
+ * that run (or start), close takes ended ones (exited or failed).
+ */
+static bool bulk_wants(enum bulk_op op, const json_t *rec)
+{
+	const char *state = str_or(rec, "state", "");
+
+	if (op == BULK_CLOSE)
+		return strcmp(state, "exited") == 0 ||
+		       strcmp(state, "failed") == 0;
+	return strcmp(state, "running") == 0 || strcmp(state, "starting") == 0;
+}
+
+/*
+ * The bulk form of terminate, kill, signal and close: act on every
+ * process of the caller (root: everyone's) that the op wants, whose name
+ * starts with --prefix when given. Prints "NAME (id N): DONE" per process
+ * (--json: the array of results). A process that went away meanwhile is
+ * skipped. Returns CLI_OK, or CLI_FAIL when one failed (each reported).
+ */
+static int bulk_exec(struct cli_ctx *ctx, const char *cmd, enum bulk_op op,
+		     const char *sig, const char *done)
+{
+	json_t *list = NULL, *out = json_array(), *rec;
+	const char *prefix = cli_opt_get(ctx, "prefix");
 	struct mpd_error err;
+	int r, status = CLI_OK;
+	size_t i;
+
+	if (out == NULL) {
+		cli_error("%s: out of memory", cmd);
+		return CLI_FAIL;
+	}
+	r = cli_connect(ctx);
+	if (r != CLI_OK)
+		goto done;
+	if (mpd_process_list(ctx->client, NULL, prefix, -1, &list, &err) < 0) {
+		r = cli_proc_error(cmd, &err);
+		goto done;
+	}
+	json_array_foreach (list, i, rec) {
+		int64_t id = json_integer_value(json_object_get(rec, "id"));
+
+		if (!bulk_wants(op, rec) || id < 1)
+			continue;
+		if (op == BULK_CLOSE)
+			r = mpd_process_close(ctx->client, id, &err);
+		else
+			r = send_sig(ctx, id, sig, &err);
+		if (r < 0 && err.code == MPD_E_NOT_FOUND)
+			continue;
+		if (r < 0) {
+			status = cli_proc_error(cmd, &err);
+			continue;
+		}
+		if (ctx->json)
+			json_array_append(
+				out, (json_t *)mpd_last_result(ctx->client));
+		else
+			printf("%s (id %lld): %s\n", str_or(rec, "name", "?"),
+			       (long long)id, done);
+	}
+	r = ctx->json ? cli_print_json(ctx, out, false) : CLI_OK;
+	if (r == CLI_OK)
+		r = status;
+done:
+	json_decref(list);
+	json_decref(out);
+	return r;
+}
+
+/*
+ * Whether argv asks for the bulk form (--all, --prefix, close's
+ * --exited): then no ID|NAME may be given, only the nargs other
+ * arguments; else ID|NAME comes first. Returns CLI_OK with *bulk, or the
+ * exit status after a usage error.
+ */
+static int bulk_or_one(const struct cli_ctx *ctx, const char *cmd, int argc,
+		       int nargs, const char *flag, bool *bulk)
+{
+	*bulk = cli_opt_get(ctx, flag) != NULL ||
+		cli_opt_get(ctx, "prefix") != NULL;
+	if (*bulk && argc > nargs)
+		return cli_usage_error(ctx->path,
+				       "%s: give ID|NAME or --%s/--prefix, "
+				       "not both",
+				       cmd, flag);
+	if (!*bulk && argc < nargs + 1)
+		return cli_usage_error(ctx->path, "%s: missing arguments", cmd);
+	return CLI_OK;
+}
+
+/*
+ * terminate, kill and signal: send sig to the process argv names, or to
+ * every one selected. Prints nothing, or the record with --json.
+ */
+static int signal_exec(struct cli_ctx *ctx, const char *cmd, int argc,
+		       char **argv, const char *sig)
+{
+	struct mpd_error err;
+	bool bulk;
 	json_t *v;
 	int64_t id;
 	int r;
 
+	r = bulk_or_one(ctx, cmd, argc, sig == NULL ? 1 : 0, "all", &bulk);
+	if (r != CLI_OK)
+		return r;
+	if (sig == NULL) /* signal: SIG is the last argument */
+		sig = argv[argc - 1];
 	v = json_string(sig);
 	if (v == NULL)
 		return cli_usage_error(ctx->path, "%s: SIG is not valid UTF-8",
 				       cmd);
 	json_decref(v);
-	r = cli_proc_id(ctx, cmd, target, &id);
+	if (bulk)
+		return bulk_exec(ctx, cmd, BULK_SIGNAL, sig,
+				 strcmp(cmd, "signal") == 0 ? "signalled" :
+				 strcmp(cmd, "kill") == 0   ? "killed" :
+							      "terminated");
+	r = cli_proc_id(ctx, cmd, argv[0], &id);
 	if (r == CLI_OK)
 		r = cli_connect(ctx);
 	if (r != CLI_OK)
 		return r;
-	if (sig[0] != '\0' && strlen(sig) < 10 &&
-	    strspn(sig, "0123456789") == strlen(sig))
-		r = mpd_process_signal(ctx->client, id,
-				       (int)strtol(sig, NULL, 10), group, &err);
-	else
-		r = mpd_process_signal_name(ctx->client, id, sig, group, &err);
-	if (r < 0)
+	if (send_sig(ctx, id, sig, &err) < 0)
 		return cli_proc_error(cmd, &err);
 	return print_result(ctx);
 }
@@ -497,23 +616,38 @@ static int signal_exec(struct cli_ctx *ctx, const char *cmd, const char *target,
 static const struct cli_opt signal_options[] = {
 	{ "no-group", NULL,
 	  "signal the process alone, not its whole process group", false },
+	{ "all", NULL,
+	  "every running process of yours (root: everyone's), not "
+	  "ID|NAME",
+	  false },
+	{ "prefix", "P",
+	  "the running processes whose name starts with P, not ID|NAME",
+	  false },
 	{ NULL, NULL, NULL, false },
 };
 
+/* How the bulk forms are told in a command's help. */
+#define BULK_HELP                                                           \
+	"\nWith --all or --prefix P instead of ID|NAME: every running "     \
+	"process of the\ncaller's (root: everyone's), or those whose name " \
+	"starts with P, each\nreported as \"NAME (id N): DONE\"; with "     \
+	"--json, the array of records.\n"
+
 static int cmd_terminate_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "terminate", argv[0], "SIGTERM");
+	return signal_exec(ctx, "terminate", argc, argv, "SIGTERM");
 }
 
 const struct cli_cmd cli_cmd_terminate = {
 	.name = "terminate",
 	.usage = "ID|NAME [--no-group]",
 	.summary = "send SIGTERM to a process",
-	.help = "Sends SIGTERM to the process's group (the process alone "
+	.help = "Or: mpd-cli terminate --all | --prefix P [--no-group]\n\n"
+		"Sends SIGTERM to the process's group (the process alone "
 		"with --no-group).\nA process that has ended is not signalled "
 		"and that is no error.\nPrints nothing; with --json, the "
-		"record.",
-	.min_args = 1,
+		"record." BULK_HELP,
+	.min_args = 0,
 	.max_args = 1,
 	.options = signal_options,
 	.exec = cmd_terminate_exec,
@@ -521,18 +655,19 @@ const struct cli_cmd cli_cmd_terminate = {
 
 static int cmd_kill_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "kill", argv[0], "SIGKILL");
+	return signal_exec(ctx, "kill", argc, argv, "SIGKILL");
 }
 
 const struct cli_cmd cli_cmd_kill = {
 	.name = "kill",
 	.usage = "ID|NAME [--no-group]",
 	.summary = "send SIGKILL to a process",
-	.help = "Sends SIGKILL to the process's group (the process alone "
+	.help = "Or: mpd-cli kill --all | --prefix P [--no-group]\n\n"
+		"Sends SIGKILL to the process's group (the process alone "
 		"with --no-group).\nA process that has ended is not signalled "
 		"and that is no error.\nPrints nothing; with --json, the "
-		"record.",
-	.min_args = 1,
+		"record." BULK_HELP,
+	.min_args = 0,
 	.max_args = 1,
 	.options = signal_options,
 	.exec = cmd_kill_exec,
@@ -540,17 +675,18 @@ const struct cli_cmd cli_cmd_kill = {
 
 static int cmd_signal_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return signal_exec(ctx, "signal", argv[0], argv[1]);
+	return signal_exec(ctx, "signal", argc, argv, NULL);
 }
 
 const struct cli_cmd cli_cmd_signal = {
 	.name = "signal",
 	.usage = "ID|NAME SIG [--no-group]",
 	.summary = "send any signal to a process",
-	.help = "Sends SIG, a number (10) or a name (SIGUSR1 or USR1), to "
+	.help = "Or: mpd-cli signal --all | --prefix P SIG [--no-group]\n\n"
+		"Sends SIG, a number (10) or a name (SIGUSR1 or USR1), to "
 		"the process's group\n(the process alone with --no-group). "
-		"Prints nothing; with --json, the record.",
-	.min_args = 2,
+		"Prints nothing; with --json, the record." BULK_HELP,
+	.min_args = 1,
 	.max_args = 2,
 	.options = signal_options,
 	.exec = cmd_signal_exec,
@@ -559,9 +695,15 @@ const struct cli_cmd cli_cmd_signal = {
 static int cmd_close_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct mpd_error err;
+	bool bulk;
 	int64_t id;
 	int r;
 
+	r = bulk_or_one(ctx, "close", argc, 0, "exited", &bulk);
+	if (r != CLI_OK)
+		return r;
+	if (bulk)
+		return bulk_exec(ctx, "close", BULK_CLOSE, NULL, "closed");
 	r = cli_proc_id(ctx, "close", argv[0], &id);
 	if (r == CLI_OK)
 		r = cli_connect(ctx);
@@ -576,10 +718,27 @@ const struct cli_cmd cli_cmd_close = {
 	.name = "close",
 	.usage = "ID|NAME",
 	.summary = "forget an ended process's record",
-	.help = "Removes the record of a process that has ended (or never "
+	.help = "Or: mpd-cli close --exited [--prefix P]\n\n"
+		"Removes the record of a process that has ended (or never "
 		"started); a running\none is refused (invalid_state). Prints "
-		"nothing; with --json, the result ({}).",
-	.min_args = 1,
+		"nothing; with --json, the result ({}).\nWith --exited (or "
+		"--prefix P): every ended record of the caller's (root:\n"
+		"everyone's), or those whose name starts with P, each reported "
+		"as\n\"NAME (id N): closed\"; with --json, the array of "
+		"results.",
+	.min_args = 0,
 	.max_args = 1,
+	.options =
+		(const struct cli_opt[]){
+			{ "exited", NULL,
+			  "every ended record of yours (root: everyone's), "
+			  "not ID|NAME",
+			  false },
+			{ "prefix", "P",
+			  "the ended records whose name starts with P, not "
+			  "ID|NAME",
+			  false },
+			{ NULL, NULL, NULL, false },
+		},
 	.exec = cmd_close_exec,
 };

@@ -1169,6 +1169,98 @@ ParameterizedTest(struct signal_case *tc, cli_process,
 	mpdd_stop_all(&d);
 }
 
+/* The state of process id, from a raw connection. */
+static const char *state_of(long long id, char *buf, size_t size)
+{
+	json_t *rec = record_of(id);
+
+	snprintf(buf, size, "%s",
+		 json_string_value(json_object_get(rec, "state")));
+	json_decref(rec);
+	return buf;
+}
+
+/* Wait (on joins, not sleeps) until process id has ended. */
+static void joined(long long id)
+{
+	char params[64];
+
+	snprintf(params, sizeof(params), "{\"id\":%lld}", id);
+	json_decref(rpc("process.join", params));
+}
+
+/*
+ * terminate --prefix, terminate --all and close --exited act on every
+ * process they select, as supervisorctl stop all does, and say what they
+ * did to each.
+ */
+Test(cli_process, bulk_terminate_and_close_select_by_prefix_and_state)
+{
+	const char *by_prefix[] = { "terminate", "--prefix", "web-", NULL };
+	const char *all[] = { "--json", "kill", "--all", NULL };
+	const char *close_web[] = { "close", "--prefix", "web-", NULL };
+	const char *close_all[] = { "close", "--exited", NULL };
+	const char *both[] = { "terminate", "db", "--all", NULL };
+	const char *none[] = { "terminate", NULL };
+	long long w1, w2, db;
+	struct run_result r;
+	char st[32], expect[128];
+	json_t *arr;
+
+	mpdd_start(&d, NULL);
+	w1 = raw_spawn("{\"name\":\"web-1\",\"argv\":[\"sleep\",\"100\"],"
+		       "\"start\":true}");
+	w2 = raw_spawn("{\"name\":\"web-2\",\"argv\":[\"sleep\",\"100\"],"
+		       "\"start\":true}");
+	db = raw_spawn("{\"name\":\"db\",\"argv\":[\"sleep\",\"100\"],"
+		       "\"start\":true}");
+
+	cr_assert_eq(cli(&r, both), 2);
+	cr_assert_str_eq(r.err, "mpd-cli: terminate: give ID|NAME or "
+				"--all/--prefix, not both. Try 'mpd-cli "
+				"terminate --help'.\n");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, none), 2);
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, by_prefix), 0, "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect),
+		 "web-1 (id %lld): terminated\nweb-2 (id %lld): terminated\n",
+		 w1, w2);
+	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+	joined(w1);
+	joined(w2);
+	cr_assert_str_eq(state_of(db, st, sizeof(st)), "running");
+
+	/* Ended records are closed by prefix; db is running: not touched. */
+	cr_assert_eq(cli(&r, close_web), 0, "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect),
+		 "web-1 (id %lld): closed\nweb-2 (id %lld): closed\n", w1, w2);
+	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, all), 0, "stderr: %s", r.err);
+	arr = test_json(r.out);
+	cr_assert_eq(json_array_size(arr), 1, "stdout: %s", r.out);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(json_array_get(arr, 0), "id")),
+		     db);
+	json_decref(arr);
+	test_run_free(&r);
+	joined(db);
+	cr_assert_eq(cli(&r, close_all), 0, "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect), "db (id %lld): closed\n", db);
+	cr_assert_str_eq(r.out, expect);
+	test_run_free(&r);
+	assert_no_records();
+	/* Nothing selected is no error. */
+	cr_assert_eq(cli(&r, close_all), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
 Test(cli_process, signal_json_prints_the_record)
 {
 	const char *args[] = { "--json", "kill", "s", NULL };
