@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -191,15 +193,45 @@ static void format_age(double created, char *buf, size_t size)
 		snprintf(buf, size, "%.0fd", floor(age / 86400));
 }
 
-/* The command of a record: argv joined by spaces, or module:function.
- * Returns a malloc'd string, or NULL when out of memory. */
+/*
+ * Write word as a shell would need it to read it back as one word: as it
+ * is when every byte is safe, else in single quotes (a quote in it as
+ * '\''); the empty word as ''.
+ */
+static void put_quoted(FILE *f, const char *word, size_t n)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789_@%+=:,./-";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (word[i] == '\0' || strchr(safe, word[i]) == NULL)
+			break;
+	if (n > 0 && i == n) {
+		fwrite(word, 1, n, f);
+		return;
+	}
+	fputc('\'', f);
+	for (i = 0; i < n; i++) {
+		if (word[i] == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(word[i], f);
+	}
+	fputc('\'', f);
+}
+
+/* The command of a record: argv joined by spaces, each word quoted as a
+ * shell would need it, or module:function. Returns a malloc'd string, or
+ * NULL when out of memory. */
 static char *format_command(const json_t *rec)
 {
 	const json_t *target = json_object_get(rec, "target");
 	const json_t *argv = json_object_get(target, "argv");
 	const json_t *arg;
 	char *s = NULL;
-	size_t len = 0, n;
+	size_t len = 0;
 	FILE *f;
 	size_t i;
 
@@ -215,10 +247,9 @@ static char *format_command(const json_t *rec)
 	json_array_foreach (argv, i, arg) {
 		if (i > 0)
 			fputc(' ', f);
-		if (json_is_string(arg)) {
-			n = json_string_length(arg);
-			fwrite(json_string_value(arg), 1, n, f);
-		}
+		if (json_is_string(arg))
+			put_quoted(f, json_string_value(arg),
+				   json_string_length(arg));
 	}
 	if (fclose(f) != 0) {
 		free(s);
@@ -261,8 +292,71 @@ static int ps_row(const json_t *rec, char *row[PS_NCOLS])
 	return 0;
 }
 
-/* Print the records of list as a table. Returns CLI_OK or CLI_FAIL. */
-static int ps_print(const json_t *list)
+/* Columns of text on a terminal: UTF-8 code points, each one wide. */
+static int text_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s != '\0'; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
+
+/* Cut s (malloc'd) to at most w columns, the last being "~" when it was
+ * cut; never splits a UTF-8 sequence. */
+static void cut_to(char *s, int w)
+{
+	int n = 0;
+	char *p;
+
+	if (w < 1 || text_width(s) <= w)
+		return;
+	for (p = s; *p != '\0'; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && ++n == w)
+			break;
+	}
+	p[0] = '~';
+	p[1] = '\0';
+}
+
+/* Narrowest a cut NAME or COMMAND column becomes. */
+#define PS_MIN_NAME    8
+#define PS_MIN_COMMAND 12
+
+/* Narrow COMMAND, then NAME, so that a row fits max columns; cut the
+ * cells to their column. */
+static void ps_fit(char *(*rows)[PS_NCOLS], size_t n, int width[PS_NCOLS],
+		   int max)
+{
+	int total = 2 * (PS_NCOLS - 1), over;
+
+	for (int c = 0; c < PS_NCOLS; c++)
+		total += width[c];
+	over = total - max;
+	if (over > 0 && width[PS_COMMAND] > PS_MIN_COMMAND) {
+		int take = width[PS_COMMAND] - PS_MIN_COMMAND;
+
+		take = take < over ? take : over;
+		width[PS_COMMAND] -= take;
+		over -= take;
+	}
+	if (over > 0 && width[PS_NAME] > PS_MIN_NAME) {
+		int take = width[PS_NAME] - PS_MIN_NAME;
+
+		width[PS_NAME] -= take < over ? take : over;
+	}
+	for (size_t i = 1; i <= n; i++) {
+		cut_to(rows[i][PS_NAME], width[PS_NAME]);
+		cut_to(rows[i][PS_COMMAND], width[PS_COMMAND]);
+	}
+}
+
+/*
+ * Print the records of list as a table at most max columns wide (0: no
+ * limit): COMMAND, then NAME, is cut (ending in "~") to fit. Returns
+ * CLI_OK or CLI_FAIL.
+ */
+static int ps_print(const json_t *list, int max)
 {
 	size_t n = json_array_size(list), i;
 	int width[PS_NCOLS], w, c, r = CLI_OK;
@@ -283,14 +377,17 @@ static int ps_print(const json_t *list)
 	for (c = 0; c < PS_NCOLS; c++) {
 		width[c] = 0;
 		for (i = 0; i <= n; i++) {
-			w = (int)strlen(rows[i][c]);
+			w = text_width(rows[i][c]);
 			if (w > width[c])
 				width[c] = w;
 		}
 	}
+	if (max > 0)
+		ps_fit(rows, n, width, max);
 	for (i = 0; i <= n; i++) {
 		for (c = 0; c < PS_NCOLS - 1; c++)
-			printf("%-*s  ", width[c], rows[i][c]);
+			printf("%s%*s  ", rows[i][c],
+			       width[c] - text_width(rows[i][c]), "");
 		printf("%s\n", rows[i][PS_NCOLS - 1]);
 	}
 	goto out;
@@ -304,6 +401,17 @@ out:
 	}
 	free(rows);
 	return r;
+}
+
+/* The width ps fits: the terminal's when stdout is one, else 80. */
+static int terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
 }
 
 static int cmd_ps_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -333,7 +441,10 @@ static int cmd_ps_exec(struct cli_ctx *ctx, int argc, char **argv)
 	/* Every page of the listing, however large the records. */
 	if (mpd_process_list(ctx->client, state, prefix, pid, &list, &err) < 0)
 		return cli_call_error("ps", &err);
-	r = ctx->json ? cli_print_json(ctx, list, false) : ps_print(list);
+	r = ctx->json ? cli_print_json(ctx, list, false) :
+			ps_print(list, cli_opt_get(ctx, "wide") != NULL ?
+					       0 :
+					       terminal_columns());
 	json_decref(list);
 	return r;
 }
@@ -345,7 +456,10 @@ const struct cli_cmd cli_cmd_ps = {
 	.help = "Prints a table of the caller's processes (root: all), in id "
 		"order:\nID NAME PID STATE EXITCODE AGE COMMAND. AGE is the "
 		"time since it was created\n(5s, 3m, 2h, 4d); COMMAND its "
-		"argv, or module:function.\nWith --json, prints the array of "
+		"argv, quoted as a shell would, or\nmodule:function. The table "
+		"fits the terminal (80 columns when stdout is not\none): long "
+		"commands, then names, are cut, ending in \"~\"; --wide cuts "
+		"nothing.\nWith --json, prints the array of "
 		"process records (summaries: long argv, env\nand args are cut, "
 		"see \"truncated\"; info has the whole record).\nLists every "
 		"page of the daemon's listing.",
@@ -362,6 +476,7 @@ const struct cli_cmd cli_cmd_ps = {
 			  false },
 			{ "parent", "ID",
 			  "only processes created by process ID", false },
+			{ "wide", NULL, "cut nothing to fit the width", false },
 			{ NULL, NULL, NULL, false },
 		},
 	.exec = cmd_ps_exec,

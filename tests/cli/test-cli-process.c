@@ -909,7 +909,7 @@ Test(cli_process, ps_json_prints_the_list_and_filters_apply)
 Test(cli_process, ps_shows_exit_codes_and_function_targets)
 {
 	const char *module = getenv("MPD_TEST_MODULE");
-	const char *ps[] = { "ps", NULL };
+	const char *ps[] = { "ps", "--wide", NULL };
 	struct run_result r;
 	char params[PATH_MAX + 128], expect[PATH_MAX + 64];
 	json_t *rec;
@@ -928,6 +928,50 @@ Test(cli_process, ps_shows_exit_codes_and_function_targets)
 			   r.out);
 	snprintf(expect, sizeof(expect), "s   %s:exit_with\n", module);
 	cr_assert_not_null(strstr(r.out, expect), "stdout: %s", r.out);
+	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/*
+ * ps fits 80 columns when stdout is not a terminal, cutting the command
+ * (then the name) with a "~"; it quotes arguments as a shell would; --wide
+ * prints everything.
+ */
+Test(cli_process, ps_fits_80_columns_and_quotes_as_a_shell)
+{
+	const char *ps[] = { "ps", NULL };
+	const char *wide[] = { "ps", "--wide", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"q\",\"argv\":[\"sh\",\"-c\",\"exit 2\",\"\","
+		  "\"it's\"],\"start\":true}");
+	raw_spawn(
+		"{\"name\":\"a-rather-long-name-for-a-process-that-goes-"
+		"on\",\"argv\":[\"sh\",\"-c\",\"sleep 100\",\"x\",\"xxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"],"
+		"\"start\":true}");
+	json_decref(rpc("process.join", "{\"name\":\"q\"}"));
+	cr_assert_eq(cli(&r, ps), 0, "stderr: %s", r.err);
+	test_assert_columns(r.out, 80);
+	/* The name is cut where the line needs it, ending in "~". */
+	cr_assert_not_null(strstr(r.out, "  a-rather-long-name-for-a-"),
+			   "stdout: %s", r.out);
+	cr_assert_null(strstr(r.out, "that-goes-on"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "~  "), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "  sh -c 'exit~\n"), "stdout: %s",
+			   r.out);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, wide), 0, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "  sh -c 'exit 2' '' 'it'\\''s'\n"),
+			   "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "a-rather-long-name-for-a-process-"
+					 "that-goes-on  "),
+			   "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "  sh -c 'sleep 100' x xxxxxxxxxx"),
+			   "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "xxxxxxxxxx\n"), "stdout: %s", r.out);
+	cr_assert_null(strstr(r.out, "~"), "stdout: %s", r.out);
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
