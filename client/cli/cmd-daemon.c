@@ -81,8 +81,9 @@ static const struct cli_cmd cli_cmd_daemon_info = {
 	.usage = "",
 	.summary = "show the daemon's version, limits and state",
 	.help = "Prints daemon.info as \"key: value\" lines, nested keys "
-		"joined with dots\n(limits.max_message). With --json, prints "
-		"the object on one line.",
+		"joined with dots\n(limits.max_message); uptime as a duration "
+		"(3m 7s), started as a local\ntime. With --json, prints the "
+		"object on one line, with exact numbers.",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_daemon_info_exec,

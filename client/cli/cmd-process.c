@@ -512,8 +512,9 @@ const struct cli_cmd cli_cmd_info = {
 	.summary = "show a process's record",
 	.help = "Prints process.info as \"key: value\" lines, nested keys "
 		"joined with dots\n(target.argv, env.HOME). ID|NAME: all "
-		"digits is an id, else a name.\nWith --json, prints the record "
-		"on one line.",
+		"digits is an id, else a name.\ncreated, started and ended are "
+		"local times. With --json, prints the record\non one line, "
+		"times as seconds since the epoch.",
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_info_exec,

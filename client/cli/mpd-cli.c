@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -166,9 +167,62 @@ int cli_print_json(const struct cli_ctx *ctx, const json_t *v, bool indent)
 	return CLI_OK;
 }
 
-/* Returns 0 after printing v as "key: value" lines, or -1 (no memory). */
+/* Keys whose numbers are times (seconds since the epoch) and durations
+ * (seconds), printed for people: a local time, "2h 5m 3s". */
+static const char *const flat_times[] = { "created", "started", "ended", NULL };
+static const char *const flat_durations[] = { "uptime", NULL };
+
+static bool key_in(const char *path, const char *const *keys)
+{
+	const char *key = strrchr(path, '.');
+
+	key = key != NULL ? key + 1 : path;
+	for (; *keys != NULL; keys++)
+		if (strcmp(key, *keys) == 0)
+			return true;
+	return false;
+}
+
+/* secs as a local time ("2026-12-07 15:40:01 UTC"), or a duration ("4.2s",
+ * "3m 7s", "2h 5m", "6d 1h"). Returns false when it is neither. */
+static bool human_number(const char *path, double secs, char *buf, size_t size)
+{
+	long long t = (long long)secs, d, h, m;
+	struct tm tm;
+	time_t when;
+
+	if (key_in(path, flat_times)) {
+		when = (time_t)secs;
+		if (localtime_r(&when, &tm) == NULL ||
+		    strftime(buf, size, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+			return false;
+		return true;
+	}
+	if (!key_in(path, flat_durations) || secs < 0)
+		return false;
+	d = t / 86400;
+	h = t % 86400 / 3600;
+	m = t % 3600 / 60;
+	if (secs < 60)
+		snprintf(buf, size, "%.1fs", secs);
+	else if (t < 3600)
+		snprintf(buf, size, "%lldm %llds", m, t % 60);
+	else if (t < 86400)
+		snprintf(buf, size, "%lldh %lldm", h, m);
+	else
+		snprintf(buf, size, "%lldd %lldh", d, h);
+	return true;
+}
+
+/*
+ * Returns 0 after printing v as "key: value" lines, or -1 (no memory).
+ * Times and durations (flat_times, flat_durations) are printed for
+ * people; --json has the exact numbers.
+ */
 int cli_print_flat(const char *prefix, const json_t *v)
 {
+	char human[64];
+
 	const char *key;
 	json_t *sub;
 	char *text, *path;
@@ -191,6 +245,11 @@ int cli_print_flat(const char *prefix, const json_t *v)
 	}
 	if (json_is_string(v)) {
 		printf("%s: %s\n", prefix, json_string_value(v));
+		return 0;
+	}
+	if (json_is_number(v) &&
+	    human_number(prefix, json_number_value(v), human, sizeof(human))) {
+		printf("%s: %s\n", prefix, human);
 		return 0;
 	}
 	/* 15 digits: what a double holds without binary noise (0.1, not

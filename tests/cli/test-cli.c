@@ -113,6 +113,26 @@ Test(cli, options_after_the_command_are_accepted)
 	mpdd_stop(&d);
 }
 
+/* out has "uptime: N.Ns" and "started: YYYY-MM-DD HH:MM:SS ZONE". */
+static void assert_human_times(const char *out)
+{
+	const char *up = strstr(out, "\nuptime: ");
+	const char *st = strstr(out, "\nstarted: ");
+	int y, mo, dd, h, mi, sec, n = 0;
+	double secs;
+	char unit;
+
+	cr_assert_not_null(up, "stdout: %s", out);
+	cr_assert_eq(sscanf(up, "\nuptime: %lf%c", &secs, &unit), 2);
+	cr_assert_eq(unit, 's', "stdout: %s", out);
+	cr_assert_not_null(st, "stdout: %s", out);
+	cr_assert_eq(sscanf(st, "\nstarted: %d-%d-%d %d:%d:%d %*s%n", &y, &mo,
+			    &dd, &h, &mi, &sec, &n),
+		     6, "stdout: %s", out);
+	cr_assert_gt(n, 0);
+	cr_assert_geq(y, 2020);
+}
+
 Test(cli, daemon_info_prints_flattened_key_value_lines)
 {
 	const char *args[] = { "-s", d.socket, "daemon", "info", NULL };
@@ -132,6 +152,8 @@ Test(cli, daemon_info_prints_flattened_key_value_lines)
 			   "stdout: %s", r.out);
 	cr_assert_not_null(strstr(r.out, "\nlimits.max_connections: "));
 	cr_assert_not_null(strstr(r.out, "\nlimits.max_output: "));
+	/* Times for people: a duration and a local time, not raw seconds. */
+	assert_human_times(r.out);
 	test_run_free(&r);
 	mpdd_stop(&d);
 }
