@@ -295,6 +295,73 @@ static const struct cli_cmd *cli_find(const struct cli_cmd *const *table,
 	return NULL;
 }
 
+/* Edits (insert, delete, change, swap two neighbours) from a to b, for
+ * words of at most 31 bytes; 99 for longer ones. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	int d[32][32];
+
+	if (n > 31 || m > 31)
+		return 99;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= m; j++) {
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[n][m];
+}
+
+/* The one command of table closest to a mistyped word (one edit away, two
+ * for words of five or more letters), or NULL when none or several are. */
+static const char *cli_suggest(const struct cli_cmd *const *table,
+			       const char *word)
+{
+	int limit = strlen(word) >= 5 ? 2 : 1, best = limit + 1, ties = 0;
+	const char *pick = NULL;
+
+	for (; table != NULL && *table != NULL; table++) {
+		int dist = edit_distance(word, (*table)->name);
+
+		if (dist < best) {
+			best = dist;
+			pick = (*table)->name;
+			ties = 0;
+		} else if (dist == best) {
+			ties++;
+		}
+	}
+	return ties == 0 ? pick : NULL;
+}
+
+/* Report an unknown command under path, with a suggestion when one is
+ * close. Returns CLI_USAGE. */
+static int cli_unknown(const char *path, const struct cli_cmd *const *table,
+		       const char *word)
+{
+	const char *near = cli_suggest(table, word);
+
+	if (near != NULL)
+		return cli_usage_error(path,
+				       "unknown command '%s' (did you mean "
+				       "'%s'?)",
+				       word, near);
+	return cli_usage_error(path, "unknown command '%s'", word);
+}
+
 /* Width of "PREFIX NAME USAGE" for every command under table. */
 static int cli_list_width(const struct cli_cmd *const *table, int prefix)
 {
@@ -445,8 +512,7 @@ static int cmd_help_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		if (table == NULL || (cmd = cli_find(table, argv[i])) == NULL)
-			return cli_usage_error(CLI_NAME, "unknown command '%s'",
-					       argv[i]);
+			return cli_unknown(CLI_NAME, table, argv[i]);
 		len = strlen(path);
 		snprintf(path + len, sizeof(path) - len, " %s", cmd->name);
 		table = cmd->subcommands;
@@ -639,7 +705,7 @@ static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
 
 	cmd = cli_find(table, argv[0]);
 	if (cmd == NULL)
-		return cli_usage_error(parent, "unknown command '%s'", argv[0]);
+		return cli_unknown(parent, table, argv[0]);
 	snprintf(path, sizeof(path), "%s %s", parent, cmd->name);
 	name = path + strlen(CLI_NAME " ");
 	ctx->path = path;

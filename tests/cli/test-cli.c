@@ -458,6 +458,21 @@ ParameterizedTestParameters(cli, usage_errors_exit_2_with_one_line)
 		  "--help'.\n" },
 		{ { "help", "nope" },
 		  "mpd-cli: unknown command 'nope'. Try 'mpd-cli --help'.\n" },
+		/* A near miss gets a suggestion; two as near get none. */
+		{ { "pss" },
+		  "mpd-cli: unknown command 'pss' (did you mean 'ps'?). Try "
+		  "'mpd-cli --help'.\n" },
+		{ { "termiante" },
+		  "mpd-cli: unknown command 'termiante' (did you mean "
+		  "'terminate'?). Try 'mpd-cli --help'.\n" },
+		{ { "queue", "gte" },
+		  "mpd-cli: unknown command 'gte' (did you mean 'get'?). Try "
+		  "'mpd-cli queue --help'.\n" },
+		{ { "help", "valeu" },
+		  "mpd-cli: unknown command 'valeu' (did you mean 'value'?). "
+		  "Try 'mpd-cli --help'.\n" },
+		{ { "jo" },
+		  "mpd-cli: unknown command 'jo'. Try 'mpd-cli --help'.\n" },
 	};
 
 	return cr_make_param_array(struct usage_case, cases,
