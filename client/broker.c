@@ -828,7 +828,7 @@ struct scalar_in {
 };
 
 /* Where a received int64_t, double or string (malloc'd) goes; p may be
- * NULL to discard it where mpd.h says "may be NULL". */
+ * NULL to discard it, unchecked, where mpd.h says "may be NULL". */
 struct scalar_out {
 	enum scalar_type type;
 	void *p;
@@ -877,9 +877,10 @@ static int scalar_json(const char *fn, const char *what, struct scalar_in in,
 
 /*
  * Turn v (stolen) into the C value out asks for: an int64_t from a JSON
- * integer, a double from any number, a malloc'd copy of a string. what
- * names v for the message, lost (may be "") ends it. Returns 0, or
- * MPD_E_PROTO when v has another type, MPD_E_NOMEM.
+ * integer, a double from any number, a malloc'd copy of a string; or drop
+ * it when out.p is NULL. what names v for the message, lost (may be "")
+ * ends it. Returns 0, or MPD_E_PROTO when v has another type,
+ * MPD_E_NOMEM.
  */
 static int scalar_take(json_t *v, const char *what, const char *lost,
 		       struct scalar_out out, struct mpd_error *err)
@@ -895,7 +896,9 @@ static int scalar_take(json_t *v, const char *what, const char *lost,
 	char *s;
 	int r = 0;
 
-	if (!fits) {
+	if (out.p == NULL) {
+		/* Not wanted: whatever came is fine. */
+	} else if (!fits) {
 		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not %s%s", what,
 				json_kind(v), kinds[out.type], lost);
 	} else if (out.type == SCALAR_STRING) {
@@ -906,9 +909,9 @@ static int scalar_take(json_t *v, const char *what, const char *lost,
 					lost);
 		else
 			*(char **)out.p = s;
-	} else if (out.p != NULL && out.type == SCALAR_INT) {
+	} else if (out.type == SCALAR_INT) {
 		*(int64_t *)out.p = json_integer_value(v);
-	} else if (out.p != NULL) {
+	} else {
 		*(double *)out.p = json_number_value(v);
 	}
 	json_decref(v);
