@@ -174,16 +174,19 @@ static int add_timeout(json_t *params, double timeout, struct mpd_error *err)
 }
 
 /*
- * The params of a call on the object called name (already checked by
- * check_name()): returns 0 with *out a new {"name": name}, or MPD_E_INVAL
- * (name is not UTF-8), MPD_E_NOMEM.
+ * The params of a call on the object called name, the first step of each:
+ * returns 0 with *out a new {"name": name}, or MPD_E_INVAL (name NULL,
+ * empty or not UTF-8), MPD_E_NOMEM. The checks and additions that follow
+ * run while r is 0; broker_call() then sends, or frees *out and returns r.
  */
 static int name_params(const char *fn, const char *name, json_t **out,
 		       struct mpd_error *err)
 {
 	json_t *p, *n = NULL;
-	int r = new_string(fn, "name", name, &n, err);
+	int r = check_name(fn, name, err);
 
+	if (r == 0)
+		r = new_string(fn, "name", name, &n, err);
 	if (r < 0)
 		return r;
 	p = json_object();
@@ -253,11 +256,8 @@ static int name_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *name, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(fn, name, err);
+	int r = name_params(fn, name, &p, err);
 
-	if (r < 0)
-		return r;
-	r = name_params(fn, name, &p, err);
 	return broker_call(c, r, method, p, NULL, NULL, err);
 }
 
@@ -292,15 +292,12 @@ int mpd_queue_create(struct mpd_client *c, const char *name, int64_t maxsize,
 		     int exist_ok, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0 && maxsize < 0)
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: maxsize %" PRId64 " is negative", __func__,
 				maxsize);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0 && maxsize > 0)
 		r = add_new(p, "maxsize", json_integer(maxsize), err);
 	if (r == 0 && exist_ok)
@@ -313,7 +310,7 @@ static int queue_put(struct mpd_client *c, const char *fn, const char *name,
 		     json_t *item, double timeout, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(fn, name, err);
+	int r = name_params(fn, name, &p, err);
 
 	if (r == 0)
 		r = check_given(fn, "item", item, err);
@@ -321,9 +318,6 @@ static int queue_put(struct mpd_client *c, const char *fn, const char *name,
 		r = check_depth(fn, "item", item, err);
 	if (r == 0)
 		r = check_timeout(fn, timeout, err);
-	if (r < 0)
-		return r;
-	r = name_params(fn, name, &p, err);
 	if (r == 0)
 		r = add(p, "item", item, err);
 	if (r == 0)
@@ -343,15 +337,12 @@ static int queue_get(struct mpd_client *c, const char *fn, const char *name,
 		     double timeout, json_t **item, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(fn, name, err);
+	int r = name_params(fn, name, &p, err);
 
 	if (r == 0)
 		r = check_timeout(fn, timeout, err);
 	if (r == 0)
 		r = check_given(fn, "the out-parameter", item, err);
-	if (r < 0)
-		return r;
-	r = name_params(fn, name, &p, err);
 	if (r == 0)
 		r = add_timeout(p, timeout, err);
 	return broker_call(c, r, MPD_M_QUEUE_GET, p, "item", item, err);
@@ -369,7 +360,7 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 		       double timeout, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0 && (!json_is_array(items) || json_array_size(items) == 0))
 		r = client_fail(err, MPD_E_INVAL, 0,
@@ -379,9 +370,6 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 				err);
 	if (r == 0)
 		r = check_timeout(__func__, timeout, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add(p, "items", items, err);
 	if (r == 0)
@@ -394,7 +382,7 @@ int mpd_queue_get_many(struct mpd_client *c, const char *name, size_t max,
 		       double timeout, json_t **items, struct mpd_error *err)
 {
 	json_t *p = NULL, *v = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0 && (max < 1 || max > MPD_MAX_GET_MANY))
 		r = client_fail(err, MPD_E_INVAL, 0,
@@ -404,9 +392,6 @@ int mpd_queue_get_many(struct mpd_client *c, const char *name, size_t max,
 		r = check_timeout(__func__, timeout, err);
 	if (r == 0)
 		r = check_given(__func__, "items", items, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add_new(p, "max", json_integer((json_int_t)max), err);
 	if (r == 0)
@@ -432,13 +417,10 @@ int mpd_queue_size(struct mpd_client *c, const char *name, json_t **info,
 		   struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_given(__func__, "info", info, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	return broker_call(c, r, MPD_M_QUEUE_SIZE, p, NULL, info, err);
 }
 
@@ -454,13 +436,10 @@ int mpd_queue_join(struct mpd_client *c, const char *name, double timeout,
 		   struct mpd_error *err)
 {
 	json_t *p = NULL, *res = NULL, *done, *left;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_timeout(__func__, timeout, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add_timeout(p, timeout, err);
 	r = broker_call(c, r, MPD_M_QUEUE_JOIN, p, NULL, &res, err);
@@ -506,16 +485,13 @@ int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 		     json_t *initial, int exist_ok, struct mpd_error *err)
 {
 	json_t *p = NULL, *t = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0 && (type == NULL || type[0] == '\0'))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: type is NULL or empty", __func__);
 	if (r == 0)
 		r = check_depth(__func__, "initial", initial, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = new_string(__func__, "type", type, &t, err);
 	if (r == 0)
@@ -532,13 +508,10 @@ static int value_get(struct mpd_client *c, const char *fn, const char *name,
 		     json_t **value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(fn, name, err);
+	int r = name_params(fn, name, &p, err);
 
 	if (r == 0)
 		r = check_given(fn, "the out-parameter", value, err);
-	if (r < 0)
-		return r;
-	r = name_params(fn, name, &p, err);
 	return broker_call(c, r, MPD_M_VALUE_GET, p, "value", value, err);
 }
 
@@ -554,15 +527,12 @@ static int value_set(struct mpd_client *c, const char *fn, const char *name,
 		     json_t *value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(fn, name, err);
+	int r = name_params(fn, name, &p, err);
 
 	if (r == 0)
 		r = check_given(fn, "value", value, err);
 	if (r == 0)
 		r = check_depth(fn, "value", value, err);
-	if (r < 0)
-		return r;
-	r = name_params(fn, name, &p, err);
 	if (r == 0)
 		r = add(p, "value", value, err);
 	return broker_call(c, r, MPD_M_VALUE_SET, p, NULL, NULL, err);
@@ -581,7 +551,7 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 		  struct mpd_error *err)
 {
 	json_t *p = NULL, *res = NULL, *sw, *now;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_given(__func__, "expected", expected, err);
@@ -591,9 +561,6 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 		r = check_depth(__func__, "expected", expected, err);
 	if (r == 0)
 		r = check_depth(__func__, "value", value, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add(p, "expected", expected, err);
 	if (r == 0)
@@ -636,7 +603,7 @@ int mpd_array_create(struct mpd_client *c, const char *name, const char *type,
 		     struct mpd_error *err)
 {
 	json_t *p = NULL, *t = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0 && (type == NULL || type[0] == '\0'))
 		r = client_fail(err, MPD_E_INVAL, 0,
@@ -656,9 +623,6 @@ int mpd_array_create(struct mpd_client *c, const char *name, const char *type,
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: length %zu, but %zu values", __func__,
 				length, json_array_size(values));
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = new_string(__func__, "type", type, &t, err);
 	if (r == 0)
@@ -677,13 +641,10 @@ int mpd_array_get(struct mpd_client *c, const char *name, int64_t index,
 		  json_t **value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_given(__func__, "value", value, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add_new(p, "index", json_integer(index), err);
 	return broker_call(c, r, MPD_M_ARRAY_GET, p, "value", value, err);
@@ -729,13 +690,10 @@ int mpd_array_get_slice(struct mpd_client *c, const char *name, int64_t start,
 			int64_t stop, json_t **values, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_given(__func__, "values", values, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add_new(p, "start", json_integer(slice_bound(start)), err);
 	if (r == 0)
@@ -748,13 +706,10 @@ int mpd_array_get_all(struct mpd_client *c, const char *name, json_t **values,
 		      struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_given(__func__, "values", values, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	return array_values(c, r, p, values, err);
 }
 
@@ -763,13 +718,10 @@ int mpd_array_set(struct mpd_client *c, const char *name, int64_t index,
 		  json_t *value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0)
 		r = check_given(__func__, "value", value, err);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add_new(p, "index", json_integer(index), err);
 	if (r == 0)
@@ -782,14 +734,11 @@ int mpd_array_set_slice(struct mpd_client *c, const char *name, int64_t start,
 			json_t *values, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = check_name(__func__, name, err);
+	int r = name_params(__func__, name, &p, err);
 
 	if (r == 0 && !json_is_array(values))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: values is not an array", __func__);
-	if (r < 0)
-		return r;
-	r = name_params(__func__, name, &p, err);
 	if (r == 0)
 		r = add_new(p, "start", json_integer(start), err);
 	if (r == 0)
@@ -828,7 +777,7 @@ struct scalar_in {
 };
 
 /* Where a received int64_t, double or string (malloc'd) goes; p may be
- * NULL to discard it where mpd.h says "may be NULL". */
+ * NULL to discard it, unchecked, where mpd.h says "may be NULL". */
 struct scalar_out {
 	enum scalar_type type;
 	void *p;
@@ -877,9 +826,10 @@ static int scalar_json(const char *fn, const char *what, struct scalar_in in,
 
 /*
  * Turn v (stolen) into the C value out asks for: an int64_t from a JSON
- * integer, a double from any number, a malloc'd copy of a string. what
- * names v for the message, lost (may be "") ends it. Returns 0, or
- * MPD_E_PROTO when v has another type, MPD_E_NOMEM.
+ * integer, a double from any number, a malloc'd copy of a string; or drop
+ * it when out.p is NULL. what names v for the message, lost (may be "")
+ * ends it. Returns 0, or MPD_E_PROTO when v has another type,
+ * MPD_E_NOMEM.
  */
 static int scalar_take(json_t *v, const char *what, const char *lost,
 		       struct scalar_out out, struct mpd_error *err)
@@ -895,7 +845,9 @@ static int scalar_take(json_t *v, const char *what, const char *lost,
 	char *s;
 	int r = 0;
 
-	if (!fits) {
+	if (out.p == NULL) {
+		/* Not wanted: whatever came is fine. */
+	} else if (!fits) {
 		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not %s%s", what,
 				json_kind(v), kinds[out.type], lost);
 	} else if (out.type == SCALAR_STRING) {
@@ -906,9 +858,9 @@ static int scalar_take(json_t *v, const char *what, const char *lost,
 					lost);
 		else
 			*(char **)out.p = s;
-	} else if (out.p != NULL && out.type == SCALAR_INT) {
+	} else if (out.type == SCALAR_INT) {
 		*(int64_t *)out.p = json_integer_value(v);
-	} else if (out.p != NULL) {
+	} else {
 		*(double *)out.p = json_number_value(v);
 	}
 	json_decref(v);
@@ -992,13 +944,10 @@ static int add_scalar(struct mpd_client *c, const char *fn, const char *method,
 {
 	json_t *p = NULL, *d = NULL, *v = NULL;
 	char what[64];
-	int r = check_name(fn, name, err);
+	int r = name_params(fn, name, &p, err);
 
 	if (r == 0)
 		r = scalar_json(fn, "delta", delta, &d, err);
-	if (r < 0)
-		return r;
-	r = name_params(fn, name, &p, err);
 	if (r == 0 && index != NULL)
 		r = add_new(p, "index", json_integer(*index), err);
 	if (r == 0)

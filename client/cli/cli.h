@@ -15,8 +15,6 @@
 #include <jansson.h>
 
 #include "mpd.h"
-/* The method names (MPD_M_*), one list for mpdd, libmpd and mpd-cli. */
-#include "proto.h"
 
 /* Exit statuses that scripts can rely on. */
 enum cli_exit {
@@ -145,24 +143,24 @@ struct cli_column {
  * NAME that is empty or not UTF-8. */
 int cli_broker_name(const struct cli_ctx *ctx, const char *cmd,
 		    const char *name);
-/* Returns CLI_OK with *params a new object {"name": name}, or the exit
- * status after a usage error (as cli_broker_name()). */
-int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
-		      const char *name, json_t **params);
-/* Connect and call method with params (borrowed). Returns CLI_OK with the
- * result in *res (a new reference; res may be NULL), or the exit status
- * after printing "CMD: MESSAGE (NAME)". */
-int cli_broker_call(struct cli_ctx *ctx, const char *cmd, const char *method,
-		    json_t *params, json_t **res);
+/* cli_broker_name(), then cli_connect(). Returns CLI_OK or the exit
+ * status. */
+int cli_broker_connect(struct cli_ctx *ctx, const char *cmd, const char *name);
+/* The exit status of a command whose libmpd call returned rc (err filled
+ * when rc < 0): after printing "CMD: MESSAGE (NAME)" for a failure, else
+ * after printing the daemon's whole result (mpd_last_result()) with
+ * --json. */
+int cli_broker_done(struct cli_ctx *ctx, const char *cmd, int rc,
+		    const struct mpd_error *err);
+/* After a successful call: print the daemon's whole result with --json,
+ * else its member key (as cli_print_value(), not raw). Returns an exit
+ * status. */
+int cli_broker_print(struct cli_ctx *ctx, const char *cmd, const char *key);
 /* Parse option name (seconds, as cli_opt_seconds()) into *timeout, -1
  * (wait as long as it takes) when it was not given. Returns CLI_OK or the
  * exit status. */
 int cli_broker_wait(const struct cli_ctx *ctx, const char *cmd,
 		    const char *name, double *timeout);
-/* Add option name (seconds, as cli_opt_seconds()) to params as
- * "timeout" when it was given. Returns CLI_OK or the exit status. */
-int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
-		       const char *name, json_t *params);
 /* Parse text as an integer in [min, max] into *v. Returns CLI_OK, or the
  * exit status after a usage error naming what ("--count", "INDEX"). */
 int cli_parse_int(const struct cli_ctx *ctx, const char *cmd, const char *what,
@@ -190,10 +188,13 @@ typedef int cli_list_fn(struct mpd_client *c, json_t **list,
  * them), or the array with --json. Returns an exit status. */
 int cli_broker_list(struct cli_ctx *ctx, const char *cmd, cli_list_fn *list,
 		    const struct cli_column *cols, int ncols);
+/* A libmpd call on a name alone: mpd_queue_close, mpd_value_delete, ... */
+typedef int cli_name_fn(struct mpd_client *c, const char *name,
+			struct mpd_error *err);
 /* Run a broker command on NAME (argv[0]) that prints nothing but its
  * result with --json: delete, close, task-done. Returns an exit status. */
-int cli_broker_simple(struct cli_ctx *ctx, const char *cmd, const char *method,
-		      const char *name);
+int cli_broker_on_name(struct cli_ctx *ctx, const char *cmd, cli_name_fn *fn,
+		       const char *name);
 
 /* cmd-queue.c */
 extern const struct cli_cmd cli_cmd_queue;

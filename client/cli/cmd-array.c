@@ -5,65 +5,64 @@
  *
  * Indices are Python's: from 0, negative ones counting from the end; a
  * slice is START:STOP with either side left out (2:, :3, :-1), clamped by
- * the daemon as Python clamps. Arguments are checked here, before any
- * call; ranges are the daemon's to check, since only it knows the length.
+ * the daemon as Python clamps (a side left out is as far as it goes).
+ * Arguments are checked here, before any call; ranges are the daemon's to
+ * check, since only it knows the length.
  * Elements are printed one a line, so a shell can loop over them.
  */
 #include "config.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* What array get selects: one element, a slice, or every element. */
+struct selection {
+	enum { SEL_ALL, SEL_INDEX, SEL_SLICE } kind;
+	long long index;
+	long long start, stop; /* a side left out: as far as it goes */
+};
+
 /*
- * Add the selection text ("INDEX" or "START:STOP", either side may be
- * empty) to params as index, or start and stop. Returns CLI_OK, or the
- * exit status after a usage error.
+ * Parse the selection text ("INDEX" or "START:STOP", either side may be
+ * empty) into *sel. Returns CLI_OK, or the exit status after a usage
+ * error.
  */
 static int array_selection(const struct cli_ctx *ctx, const char *cmd,
-			   const char *text, json_t *params)
+			   const char *text, struct selection *sel)
 {
 	const char *colon = strchr(text, ':');
-	long long v;
 	char *start;
 	int r;
 
 	if (colon == NULL) {
-		r = cli_parse_int(ctx, cmd, "INDEX", text, LLONG_MIN, LLONG_MAX,
-				  &v);
-		if (r != CLI_OK)
-			return r;
-		if (cli_json_set(params, "index", json_integer(v)) < 0)
-			goto nomem;
-		return CLI_OK;
+		sel->kind = SEL_INDEX;
+		return cli_parse_int(ctx, cmd, "INDEX", text, LLONG_MIN,
+				     LLONG_MAX, &sel->index);
 	}
+	sel->kind = SEL_SLICE;
+	sel->start = LLONG_MIN;
+	sel->stop = LLONG_MAX;
 	if (colon > text) {
 		start = strndup(text, (size_t)(colon - text));
-		if (start == NULL)
-			goto nomem;
+		if (start == NULL) {
+			cli_error("%s: out of memory", cmd);
+			return CLI_FAIL;
+		}
 		r = cli_parse_int(ctx, cmd, "START", start, LLONG_MIN,
-				  LLONG_MAX, &v);
+				  LLONG_MAX, &sel->start);
 		free(start);
 		if (r != CLI_OK)
 			return r;
-		if (cli_json_set(params, "start", json_integer(v)) < 0)
-			goto nomem;
 	}
-	if (colon[1] != '\0') {
-		r = cli_parse_int(ctx, cmd, "STOP", colon + 1, LLONG_MIN,
-				  LLONG_MAX, &v);
-		if (r != CLI_OK)
-			return r;
-		if (cli_json_set(params, "stop", json_integer(v)) < 0)
-			goto nomem;
-	}
+	if (colon[1] != '\0')
+		return cli_parse_int(ctx, cmd, "STOP", colon + 1, LLONG_MIN,
+				     LLONG_MAX, &sel->stop);
 	return CLI_OK;
-nomem:
-	cli_error("%s: out of memory", cmd);
-	return CLI_FAIL;
 }
 
 /* Parse text as a JSON array of numbers for what (--values) into *v.
@@ -99,8 +98,10 @@ static int cmd_array_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 	const char *type = cli_opt_get(ctx, "type");
 	const char *length = cli_opt_get(ctx, "length");
 	const char *values = cli_opt_get(ctx, "values");
-	json_t *params = NULL, *res = NULL, *v;
-	long long n;
+	const bool exist_ok = cli_opt_get(ctx, "exist-ok") != NULL;
+	struct mpd_error err;
+	json_t *v = NULL;
+	long long n = 0;
 	int r;
 
 	if (type == NULL)
@@ -117,87 +118,80 @@ static int cmd_array_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 				       "--values, %s",
 				       length == NULL ? "one is needed" :
 							"not both");
-	r = cli_broker_params(ctx, "array create", argv[0], &params);
-	if (r != CLI_OK)
-		return r;
-	if (cli_json_set(params, "type", json_string(type)) < 0)
-		goto nomem;
-	if (length != NULL) {
+	r = cli_broker_name(ctx, "array create", argv[0]);
+	if (r == CLI_OK && length != NULL)
 		r = cli_parse_int(ctx, "array create", "--length", length, 1,
-				  LLONG_MAX, &n);
-		if (r != CLI_OK)
-			goto out;
-		if (cli_json_set(params, "length", json_integer(n)) < 0)
-			goto nomem;
-	} else {
+				  SIZE_MAX < LLONG_MAX ? (long long)SIZE_MAX :
+							 LLONG_MAX,
+				  &n);
+	else if (r == CLI_OK)
 		r = array_values(ctx, "array create", "--values", values, &v);
-		if (r != CLI_OK)
-			goto out;
-		if (cli_json_set(params, "values", v) < 0)
-			goto nomem;
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r == CLI_OK) {
+		r = mpd_array_create(ctx->client, argv[0], type, (size_t)n, v,
+				     exist_ok, &err);
+		r = cli_broker_done(ctx, "array create", r, &err);
 	}
-	if (cli_opt_get(ctx, "exist-ok") != NULL &&
-	    cli_json_set(params, "exist_ok", json_true()) < 0)
-		goto nomem;
-	r = cli_broker_call(ctx, "array create", MPD_M_ARRAY_CREATE, params,
-			    &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-	goto out;
-nomem:
-	cli_error("array create: out of memory");
-	r = CLI_FAIL;
-out:
-	json_decref(res);
-	json_decref(params);
+	json_decref(v);
+	return r;
+}
+
+/* Print the elements of values (borrowed), one a line. Returns an exit
+ * status. */
+static int print_elements(const json_t *values)
+{
+	const json_t *e;
+	size_t i;
+	int r = CLI_OK;
+
+	json_array_foreach (values, i, e) {
+		r = cli_print_value("array get", e, false);
+		if (r != CLI_OK)
+			break;
+	}
 	return r;
 }
 
 static int cmd_array_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *res = NULL, *v, *e;
-	size_t i;
+	struct selection sel = { .kind = SEL_ALL };
+	struct mpd_error err;
+	json_t *v = NULL;
 	int r;
 
-	r = cli_broker_params(ctx, "array get", argv[0], &params);
+	r = cli_broker_name(ctx, "array get", argv[0]);
 	if (r == CLI_OK && argc > 1)
-		r = array_selection(ctx, "array get", argv[1], params);
+		r = array_selection(ctx, "array get", argv[1], &sel);
 	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "array get", MPD_M_ARRAY_GET, params,
-				    &res);
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
-	if (ctx->json) {
-		r = cli_print_json(ctx, res, false);
-		goto out;
-	}
-	v = json_object_get(res, "value");
-	if (v != NULL) {
+		return r;
+	if (sel.kind == SEL_INDEX)
+		r = mpd_array_get(ctx->client, argv[0], sel.index, &v, &err);
+	else if (sel.kind == SEL_SLICE)
+		r = mpd_array_get_slice(ctx->client, argv[0], sel.start,
+					sel.stop, &v, &err);
+	else
+		r = mpd_array_get_all(ctx->client, argv[0], &v, &err);
+	if (r < 0)
+		return cli_call_error("array get", &err);
+	if (ctx->json)
+		r = cli_print_json(ctx, mpd_last_result(ctx->client), false);
+	else if (sel.kind == SEL_INDEX)
 		r = cli_print_value("array get", v, false);
-		goto out;
-	}
-	v = json_object_get(res, "values");
-	if (!json_is_array(v)) {
-		cli_error("array get: mpdd sent no values");
-		r = CLI_FAIL;
-		goto out;
-	}
-	json_array_foreach (v, i, e) {
-		r = cli_print_value("array get", e, false);
-		if (r != CLI_OK)
-			break;
-	}
-out:
-	json_decref(res);
-	json_decref(params);
+	else
+		r = print_elements(v);
+	json_decref(v);
 	return r;
 }
 
 static int cmd_array_set_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *values = cli_opt_get(ctx, "values");
-	json_t *params = NULL, *res = NULL, *v;
+	struct mpd_error err;
 	long long index;
+	json_t *v;
 	int r;
 
 	if (values != NULL && argc > 2)
@@ -217,31 +211,37 @@ static int cmd_array_set_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = cli_parse_number(ctx, "array set", "V", argv[2], &v);
 	if (r != CLI_OK)
 		return r;
-	r = cli_broker_params(ctx, "array set", argv[0], &params);
-	if (r != CLI_OK) {
-		json_decref(v);
-		return r;
+	r = cli_broker_connect(ctx, "array set", argv[0]);
+	if (r == CLI_OK) {
+		if (values != NULL)
+			r = mpd_array_set_slice(ctx->client, argv[0], index, v,
+						&err);
+		else
+			r = mpd_array_set(ctx->client, argv[0], index, v, &err);
+		r = cli_broker_done(ctx, "array set", r, &err);
 	}
-	if (cli_json_set(params, values ? "values" : "value", v) < 0 ||
-	    cli_json_set(params, values ? "start" : "index",
-			 json_integer(index)) < 0) {
-		cli_error("array set: out of memory");
-		r = CLI_FAIL;
-		goto out;
-	}
-	r = cli_broker_call(ctx, "array set", MPD_M_ARRAY_SET, params, &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-out:
-	json_decref(res);
-	json_decref(params);
+	json_decref(v);
 	return r;
+}
+
+/* Add delta (a number) to element index of array name with
+ * mpd_array_add_int for an integer, mpd_array_add_double for a real.
+ * Returns as they do. */
+static int array_add(struct mpd_client *c, const char *name, int64_t index,
+		     const json_t *delta, struct mpd_error *err)
+{
+	if (json_is_integer(delta))
+		return mpd_array_add_int(c, name, index,
+					 json_integer_value(delta), NULL, err);
+	return mpd_array_add_double(c, name, index, json_real_value(delta),
+				    NULL, err);
 }
 
 static int cmd_array_add_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *res = NULL, *delta, *v;
+	struct mpd_error err;
 	long long index;
+	json_t *delta;
 	int r;
 
 	r = cli_parse_int(ctx, "array add", "INDEX", argv[1], LLONG_MIN,
@@ -251,39 +251,19 @@ static int cmd_array_add_exec(struct cli_ctx *ctx, int argc, char **argv)
 	r = cli_parse_number(ctx, "array add", "DELTA", argv[2], &delta);
 	if (r != CLI_OK)
 		return r;
-	r = cli_broker_params(ctx, "array add", argv[0], &params);
-	if (r != CLI_OK) {
-		json_decref(delta);
-		return r;
-	}
-	if (cli_json_set(params, "delta", delta) < 0 ||
-	    cli_json_set(params, "index", json_integer(index)) < 0) {
-		cli_error("array add: out of memory");
-		r = CLI_FAIL;
-		goto out;
-	}
-	r = cli_broker_call(ctx, "array add", MPD_M_ARRAY_ADD, params, &res);
-	if (r != CLI_OK)
-		goto out;
-	v = json_object_get(res, "value");
-	if (ctx->json) {
-		r = cli_print_json(ctx, res, false);
-	} else if (v == NULL) {
-		cli_error("array add: mpdd sent no value");
-		r = CLI_FAIL;
-	} else {
-		r = cli_print_value("array add", v, false);
-	}
-out:
-	json_decref(res);
-	json_decref(params);
+	r = cli_broker_connect(ctx, "array add", argv[0]);
+	if (r == CLI_OK)
+		r = array_add(ctx->client, argv[0], index, delta, &err) < 0 ?
+			    cli_call_error("array add", &err) :
+			    cli_broker_print(ctx, "array add", "value");
+	json_decref(delta);
 	return r;
 }
 
 static int cmd_array_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "array delete", MPD_M_ARRAY_DELETE,
-				 argv[0]);
+	return cli_broker_on_name(ctx, "array delete", mpd_array_delete,
+				  argv[0]);
 }
 
 static int cmd_array_list_exec(struct cli_ctx *ctx, int argc, char **argv)

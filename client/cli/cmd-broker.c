@@ -1,17 +1,14 @@
 /*
  * cmd-broker.c - what the queue, value and array commands share.
  *
- * The broker's objects are named. A command whose output is all libmpd
- * hands back (queue size, queue get, the lists) calls libmpd's typed
- * function; one that prints the daemon's whole result with --json builds
- * {"name": NAME}, adds its own params and makes the call with mpd_call
- * (rarely two), naming the method by proto.h's MPD_M_* constant. Either
- * way it prints a short result. The helpers here parse the arguments those
- * commands have in common (integers, JSON texts, timeouts), print values
- * the same way everywhere, and print the list commands' tables. Values
- * are printed as compact JSON with each real in the fewest digits that
- * read back exactly, so that what one command prints another can take
- * back (value cas NAME "$(mpd-cli value get NAME)" NEW).
+ * Each of those commands checks its arguments, connects, makes its libmpd
+ * call and prints a short result, or with --json the daemon's whole
+ * result (mpd_last_result()). The helpers here check names, parse
+ * integers, JSON texts and timeouts, end a command on its call's outcome,
+ * and print values and the list commands' tables. Values are printed as
+ * compact JSON with each real in the fewest digits that read back
+ * exactly, so that what one command prints another can take back (value
+ * cas NAME "$(mpd-cli value get NAME)" NEW).
  */
 #include "config.h"
 
@@ -43,39 +40,33 @@ int cli_broker_name(const struct cli_ctx *ctx, const char *cmd,
 	return CLI_OK;
 }
 
-/* Returns CLI_OK with *params = {"name": name} (new), or the status. */
-int cli_broker_params(const struct cli_ctx *ctx, const char *cmd,
-		      const char *name, json_t **params)
+/* Returns CLI_OK once name is fine and ctx connected, or the status. */
+int cli_broker_connect(struct cli_ctx *ctx, const char *cmd, const char *name)
 {
-	json_t *o, *v;
 	int r = cli_broker_name(ctx, cmd, name);
 
-	if (r != CLI_OK)
-		return r;
-	v = json_string(name);
-	o = json_object();
-	if (o == NULL || cli_json_set(o, "name", v) < 0) {
-		json_decref(o);
-		cli_error("%s: out of memory", cmd);
-		return CLI_FAIL;
-	}
-	*params = o;
-	return CLI_OK;
+	return r == CLI_OK ? cli_connect(ctx) : r;
 }
 
-/* Returns CLI_OK with *res (new, may be NULL), or the exit status. */
-int cli_broker_call(struct cli_ctx *ctx, const char *cmd, const char *method,
-		    json_t *params, json_t **res)
+/* Returns the exit status of a libmpd call that returned rc. */
+int cli_broker_done(struct cli_ctx *ctx, const char *cmd, int rc,
+		    const struct mpd_error *err)
 {
-	struct mpd_error err;
-	int r;
+	if (rc < 0)
+		return cli_call_error(cmd, err);
+	return ctx->json ? cli_print_json(ctx, mpd_last_result(ctx->client),
+					  false) :
+			   CLI_OK;
+}
 
-	r = cli_connect(ctx);
-	if (r != CLI_OK)
-		return r;
-	if (mpd_call(ctx->client, method, params, res, &err) < 0)
-		return cli_call_error(cmd, &err);
-	return CLI_OK;
+/* Returns the exit status after printing the last result, or its key. */
+int cli_broker_print(struct cli_ctx *ctx, const char *cmd, const char *key)
+{
+	const json_t *res = mpd_last_result(ctx->client);
+
+	if (ctx->json)
+		return cli_print_json(ctx, res, false);
+	return cli_print_value(cmd, json_object_get(res, key), false);
 }
 
 /* Returns CLI_OK with *timeout (-1 when not given), or the status. */
@@ -90,22 +81,6 @@ int cli_broker_wait(const struct cli_ctx *ctx, const char *cmd,
 	if (r == CLI_OK)
 		*timeout = given ? secs : -1;
 	return r;
-}
-
-/* Returns CLI_OK after adding "timeout" when option name was given. */
-int cli_broker_timeout(const struct cli_ctx *ctx, const char *cmd,
-		       const char *name, json_t *params)
-{
-	double timeout = -1;
-	int r = cli_broker_wait(ctx, cmd, name, &timeout);
-
-	if (r != CLI_OK || timeout < 0)
-		return r;
-	if (cli_json_set(params, "timeout", json_real(timeout)) < 0) {
-		cli_error("%s: out of memory", cmd);
-		return CLI_FAIL;
-	}
-	return CLI_OK;
 }
 
 /* Returns CLI_OK with *v in [min, max], or CLI_USAGE after the error. */
@@ -286,19 +261,14 @@ int cli_broker_list(struct cli_ctx *ctx, const char *cmd, cli_list_fn *list,
 	return r;
 }
 
-/* Returns an exit status after calling method on name. */
-int cli_broker_simple(struct cli_ctx *ctx, const char *cmd, const char *method,
-		      const char *name)
+/* Returns an exit status after calling fn on name. */
+int cli_broker_on_name(struct cli_ctx *ctx, const char *cmd, cli_name_fn *fn,
+		       const char *name)
 {
-	json_t *params = NULL, *res = NULL;
-	int r;
+	struct mpd_error err;
+	int r = cli_broker_connect(ctx, cmd, name);
 
-	r = cli_broker_params(ctx, cmd, name, &params);
-	if (r == CLI_OK)
-		r = cli_broker_call(ctx, cmd, method, params, &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-	json_decref(res);
-	json_decref(params);
-	return r;
+	if (r != CLI_OK)
+		return r;
+	return cli_broker_done(ctx, cmd, fn(ctx->client, name, &err), &err);
 }

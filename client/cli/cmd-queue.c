@@ -3,7 +3,7 @@
  * join, close, delete and list, on the daemon's named queues.
  *
  * put and get are made for shell pipelines. put reads items from stdin,
- * one per line, and sends them in batches (queue.put_many) so that a
+ * one per line, and sends them in batches (mpd_queue_put_many) so that a
  * million lines cost a thousand round trips, not a million; it sends a
  * batch early whenever stdin has nothing more to read at once, so a slow
  * producer's items are not held back. get prints one item per line, and
@@ -22,7 +22,7 @@
 
 #include "cli.h"
 
-/* Most items one queue.put_many carries, and about the most bytes. */
+/* Most items one put_many carries, and about the most bytes. */
 #define PUT_BATCH_ITEMS 1000
 #define PUT_BATCH_BYTES (256 * 1024)
 /* put's read size, and its longest line. */
@@ -33,13 +33,13 @@
 struct put {
 	struct cli_ctx *ctx;
 	const char *name;
-	json_t *params; /* {name, timeout}: the params of every call */
+	double timeout; /* of every call; -1: as long as it takes */
 	json_t *batch; /* the items not sent yet */
 	size_t bytes; /* their size as text, about */
 	long long maxsize; /* the queue's bound; -1 until asked */
 	size_t max_bytes; /* a batch's bytes, after asking */
 	long long done; /* items put */
-	json_t *last; /* the last call's result */
+	json_t *size; /* the queue's size after the last call, or NULL */
 };
 
 /* Report a failed put, and how many items went in before it. Returns
@@ -97,15 +97,12 @@ out:
 	return r;
 }
 
-/* Send the batch: queue.put for one item, queue.put_many for more.
- * Returns CLI_OK or the exit status after reporting the failure. */
+/* Send the batch: one put for one item, put_many for more. Returns
+ * CLI_OK or the exit status after reporting the failure. */
 static int put_flush(struct put *p)
 {
 	size_t n = json_array_size(p->batch);
-	const char *method = n == 1 ? MPD_M_QUEUE_PUT : MPD_M_QUEUE_PUT_MANY;
-	const char *key = n == 1 ? "item" : "items";
 	struct mpd_error err;
-	json_t *res = NULL;
 	int r;
 
 	if (n == 0)
@@ -113,19 +110,19 @@ static int put_flush(struct put *p)
 	r = cli_connect(p->ctx);
 	if (r != CLI_OK)
 		return r;
-	if (json_object_set(p->params, key,
-			    n == 1 ? json_array_get(p->batch, 0) : p->batch) <
-	    0) {
-		cli_error("queue put: out of memory");
-		return CLI_FAIL;
-	}
-	r = mpd_call(p->ctx->client, method, p->params, &res, &err);
-	json_object_del(p->params, key);
+	if (n == 1)
+		r = mpd_queue_put(p->ctx->client, p->name,
+				  json_array_get(p->batch, 0), p->timeout,
+				  &err);
+	else
+		r = mpd_queue_put_many(p->ctx->client, p->name, p->batch,
+				       p->timeout, &err);
 	if (r < 0)
 		return put_error(p, &err);
 	p->done += (long long)n;
-	json_decref(p->last);
-	p->last = res;
+	json_decref(p->size);
+	p->size = json_incref(
+		json_object_get(mpd_last_result(p->ctx->client), "size"));
 	json_array_clear(p->batch);
 	p->bytes = 0;
 	return CLI_OK;
@@ -134,7 +131,7 @@ static int put_flush(struct put *p)
 /*
  * Add item (stolen), len bytes as text, to the batch, sending the batch
  * first when it is full. A batch never holds more items than the queue's
- * maxsize, which queue.put_many refuses, nor (unless it is one item) more
+ * maxsize, which put_many refuses, nor (unless it is one item) more
  * than half of max_message, which mpdd answers by closing the connection.
  * Returns CLI_OK or the status.
  */
@@ -313,9 +310,9 @@ static int cmd_queue_put_exec(struct cli_ctx *ctx, int argc, char **argv)
 	size_t i, len;
 	int r;
 
-	r = cli_broker_params(ctx, "queue put", argv[0], &p.params);
+	r = cli_broker_name(ctx, "queue put", argv[0]);
 	if (r == CLI_OK)
-		r = cli_broker_timeout(ctx, "queue put", "timeout", p.params);
+		r = cli_broker_wait(ctx, "queue put", "timeout", &p.timeout);
 	if (r != CLI_OK)
 		goto out;
 	p.batch = json_array();
@@ -361,9 +358,8 @@ static int cmd_queue_put_exec(struct cli_ctx *ctx, int argc, char **argv)
 		out = json_pack("{sI}", "put", (json_int_t)p.done);
 		if (out == NULL)
 			goto nomem;
-		if (json_is_integer(json_object_get(p.last, "size")))
-			json_object_set(out, "size",
-					json_object_get(p.last, "size"));
+		if (json_is_integer(p.size))
+			json_object_set(out, "size", p.size);
 		r = cli_print_json(ctx, out, false);
 		json_decref(out);
 	}
@@ -372,9 +368,8 @@ nomem:
 	cli_error("queue put: out of memory");
 	r = CLI_FAIL;
 out:
-	json_decref(p.last);
+	json_decref(p.size);
 	json_decref(p.batch);
-	json_decref(p.params);
 	json_decref(items);
 	return r;
 }
@@ -512,36 +507,21 @@ static int cmd_queue_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 static int cmd_queue_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *maxsize_text = cli_opt_get(ctx, "maxsize");
-	json_t *params = NULL, *res = NULL;
-	long long maxsize;
+	const bool exist_ok = cli_opt_get(ctx, "exist-ok") != NULL;
+	struct mpd_error err;
+	long long maxsize = 0;
 	int r;
 
-	r = cli_broker_params(ctx, "queue create", argv[0], &params);
-	if (r != CLI_OK)
-		return r;
-	if (maxsize_text != NULL) {
+	r = cli_broker_name(ctx, "queue create", argv[0]);
+	if (r == CLI_OK && maxsize_text != NULL)
 		r = cli_parse_int(ctx, "queue create", "--maxsize",
 				  maxsize_text, 0, LLONG_MAX, &maxsize);
-		if (r != CLI_OK)
-			goto out;
-		if (cli_json_set(params, "maxsize", json_integer(maxsize)) < 0)
-			goto nomem;
-	}
-	if (cli_opt_get(ctx, "exist-ok") != NULL &&
-	    cli_json_set(params, "exist_ok", json_true()) < 0)
-		goto nomem;
-	r = cli_broker_call(ctx, "queue create", MPD_M_QUEUE_CREATE, params,
-			    &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-	goto out;
-nomem:
-	cli_error("queue create: out of memory");
-	r = CLI_FAIL;
-out:
-	json_decref(res);
-	json_decref(params);
-	return r;
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	r = mpd_queue_create(ctx->client, argv[0], maxsize, exist_ok, &err);
+	return cli_broker_done(ctx, "queue create", r, &err);
 }
 
 static int cmd_queue_size_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -569,53 +549,49 @@ static int cmd_queue_size_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_queue_task_done_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "queue task-done", MPD_M_QUEUE_TASK_DONE,
-				 argv[0]);
+	return cli_broker_on_name(ctx, "queue task-done", mpd_queue_task_done,
+				  argv[0]);
 }
 
 static int cmd_queue_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *res = NULL;
-	const json_t *timeout;
+	const json_t *res;
+	struct mpd_error err;
+	double timeout = -1;
 	int r;
 
-	r = cli_broker_params(ctx, "queue join", argv[0], &params);
+	r = cli_broker_name(ctx, "queue join", argv[0]);
 	if (r == CLI_OK)
-		r = cli_broker_timeout(ctx, "queue join", "timeout", params);
+		r = cli_broker_wait(ctx, "queue join", "timeout", &timeout);
 	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "queue join", MPD_M_QUEUE_JOIN, params,
-				    &res);
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
-		goto out;
+		return r;
+	r = mpd_queue_join(ctx->client, argv[0], timeout, &err);
+	/* MPD_E_TIMEOUT with a result: the daemon answered, not done. */
+	res = r == MPD_E_TIMEOUT ? mpd_last_result(ctx->client) : NULL;
+	if (res == NULL)
+		return cli_broker_done(ctx, "queue join", r, &err);
 	if (ctx->json)
-		r = cli_print_json(ctx, res, false);
-	if (!json_is_true(json_object_get(res, "done"))) {
-		fflush(stdout);
-		timeout = json_object_get(params, "timeout");
-		cli_error("queue join: %s still has %lld unfinished tasks "
-			  "after %g s",
-			  argv[0],
-			  (long long)json_integer_value(
-				  json_object_get(res, "unfinished")),
-			  json_number_value(timeout));
-		r = CLI_FAIL;
-	}
-out:
-	json_decref(res);
-	json_decref(params);
-	return r;
+		cli_print_json(ctx, res, false);
+	fflush(stdout);
+	cli_error("queue join: %s still has %lld unfinished tasks after %g s",
+		  argv[0],
+		  (long long)json_integer_value(
+			  json_object_get(res, "unfinished")),
+		  timeout);
+	return CLI_FAIL;
 }
 
 static int cmd_queue_close_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "queue close", MPD_M_QUEUE_CLOSE,
-				 argv[0]);
+	return cli_broker_on_name(ctx, "queue close", mpd_queue_close, argv[0]);
 }
 
 static int cmd_queue_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "queue delete", MPD_M_QUEUE_DELETE,
-				 argv[0]);
+	return cli_broker_on_name(ctx, "queue delete", mpd_queue_delete,
+				  argv[0]);
 }
 
 static int cmd_queue_list_exec(struct cli_ctx *ctx, int argc, char **argv)

@@ -8,9 +8,10 @@
  * "hello" and "value set greeting 42" sets "42". --json-value reads it
  * as JSON whatever the type. set asks the value's type first (value.get)
  * unless --json-value makes that needless, cas always does (it prints the
- * value as get does), create knows it from --type. get prints a string
- * value as its text, any other (a json value holding a string too) as
- * JSON.
+ * value as get does), create knows it from --type. add sends an integer
+ * DELTA as an integer and any other as a real, and prints the sum as the
+ * daemon sent it. get prints a string value as its text, any other (a
+ * json value holding a string too) as JSON.
  */
 #include "config.h"
 
@@ -32,19 +33,17 @@ static const char *const value_types[] = { "int", "float", "string", "json",
 	}
 
 /*
- * Read text, for a value of type (NULL: unknown, read as JSON), into *v
- * (a new reference): verbatim for a string value unless --json-value was
- * given, else JSON. Returns CLI_OK, or the exit status after a usage
- * error naming what.
+ * Read text into *v (a new reference): verbatim for a string value
+ * (string true) unless --json-value was given, else JSON. Returns CLI_OK,
+ * or the exit status after a usage error naming what.
  */
 static int value_arg(const struct cli_ctx *ctx, const char *cmd,
-		     const char *what, const char *text, const char *type,
+		     const char *what, const char *text, bool string,
 		     json_t **v)
 {
 	json_t *s;
 
-	if (type != NULL && strcmp(type, "string") == 0 &&
-	    cli_opt_get(ctx, "json-value") == NULL) {
+	if (string && cli_opt_get(ctx, "json-value") == NULL) {
 		s = json_string(text);
 		if (s == NULL)
 			return cli_usage_error(ctx->path,
@@ -56,48 +55,55 @@ static int value_arg(const struct cli_ctx *ctx, const char *cmd,
 	return cli_parse_json(ctx, cmd, what, text, v);
 }
 
-/* True when the value.get result res (borrowed) is of a string value. */
-static bool is_string_value(const json_t *res)
-{
-	const json_t *type = json_object_get(res, "type");
-
-	return json_is_string(type) &&
-	       strcmp(json_string_value(type), "string") == 0;
-}
-
 /*
- * The type of value name, asked with value.get (when always is false,
- * only when --json-value does not make it needless). Returns CLI_OK with
- * *type (borrowed from *res, a new reference the caller drops; both NULL
- * when not asked), or the exit status.
+ * Whether the value the last value.get read is a string value, from its
+ * whole result: returns CLI_OK with *string, or the exit status.
  */
-static int value_type(struct cli_ctx *ctx, const char *cmd, json_t *params,
-		      bool always, json_t **res, const char **type)
+static int value_is_string(const struct cli_ctx *ctx, const char *cmd,
+			   bool *string)
 {
-	const json_t *t;
-	int r;
+	const json_t *type =
+		json_object_get(mpd_last_result(ctx->client), "type");
 
-	*res = NULL;
-	*type = NULL;
-	if (!always && cli_opt_get(ctx, "json-value") != NULL)
-		return CLI_OK;
-	r = cli_broker_call(ctx, cmd, MPD_M_VALUE_GET, params, res);
-	if (r != CLI_OK)
-		return r;
-	t = json_object_get(*res, "type");
-	if (!json_is_string(t)) {
+	if (!json_is_string(type)) {
 		cli_error("%s: mpdd sent no type", cmd);
 		return CLI_FAIL;
 	}
-	*type = json_string_value(t);
+	*string = strcmp(json_string_value(type), "string") == 0;
 	return CLI_OK;
+}
+
+/*
+ * Connect, and get value name (*v a new reference; v may be NULL to drop
+ * it) and whether it is a string value. Returns CLI_OK or the exit status.
+ */
+static int value_get(struct cli_ctx *ctx, const char *cmd, const char *name,
+		     json_t **v, bool *string)
+{
+	struct mpd_error err;
+	json_t *got = NULL;
+	int r;
+
+	r = cli_broker_connect(ctx, cmd, name);
+	if (r != CLI_OK)
+		return r;
+	if (mpd_value_get(ctx->client, name, &got, &err) < 0)
+		return cli_call_error(cmd, &err);
+	r = value_is_string(ctx, cmd, string);
+	if (r == CLI_OK && v != NULL)
+		*v = got;
+	else
+		json_decref(got);
+	return r;
 }
 
 static int cmd_value_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *type = cli_opt_get(ctx, "type");
 	const char *text = cli_opt_get(ctx, "value");
-	json_t *params = NULL, *res = NULL, *v = NULL;
+	const bool exist_ok = cli_opt_get(ctx, "exist-ok") != NULL;
+	struct mpd_error err;
+	json_t *v = NULL;
 	size_t i;
 	int r;
 
@@ -117,180 +123,131 @@ static int cmd_value_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx->path,
 				       "value create: --json-value needs "
 				       "--value");
-	r = cli_broker_params(ctx, "value create", argv[0], &params);
-	if (r != CLI_OK)
-		return r;
-	if (cli_json_set(params, "type", json_string(type)) < 0)
-		goto nomem;
-	if (text != NULL) {
-		r = value_arg(ctx, "value create", "--value", text, type, &v);
-		if (r != CLI_OK)
-			goto out;
-		if (cli_json_set(params, "value", v) < 0)
-			goto nomem;
+	r = cli_broker_name(ctx, "value create", argv[0]);
+	if (r == CLI_OK && text != NULL)
+		r = value_arg(ctx, "value create", "--value", text,
+			      strcmp(type, "string") == 0, &v);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r == CLI_OK) {
+		r = mpd_value_create(ctx->client, argv[0], type, v, exist_ok,
+				     &err);
+		r = cli_broker_done(ctx, "value create", r, &err);
 	}
-	if (cli_opt_get(ctx, "exist-ok") != NULL &&
-	    cli_json_set(params, "exist_ok", json_true()) < 0)
-		goto nomem;
-	r = cli_broker_call(ctx, "value create", MPD_M_VALUE_CREATE, params,
-			    &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-	goto out;
-nomem:
-	cli_error("value create: out of memory");
-	r = CLI_FAIL;
-out:
-	json_decref(res);
-	json_decref(params);
+	json_decref(v);
 	return r;
 }
 
 static int cmd_value_get_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *res = NULL, *v;
+	json_t *v = NULL;
+	bool string;
 	int r;
 
-	r = cli_broker_params(ctx, "value get", argv[0], &params);
-	if (r == CLI_OK)
-		r = cli_broker_call(ctx, "value get", MPD_M_VALUE_GET, params,
-				    &res);
+	r = value_get(ctx, "value get", argv[0], &v, &string);
 	if (r != CLI_OK)
-		goto out;
-	v = json_object_get(res, "value");
-	if (ctx->json) {
-		r = cli_print_json(ctx, res, false);
-	} else if (v == NULL) {
-		cli_error("value get: mpdd sent no value");
-		r = CLI_FAIL;
-	} else {
-		r = cli_print_value("value get", v, is_string_value(res));
-	}
-out:
-	json_decref(res);
-	json_decref(params);
+		return r;
+	if (ctx->json)
+		r = cli_print_json(ctx, mpd_last_result(ctx->client), false);
+	else
+		r = cli_print_value("value get", v, string);
+	json_decref(v);
 	return r;
 }
 
 static int cmd_value_set_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *got = NULL, *res = NULL, *v;
-	const char *type;
+	struct mpd_error err;
+	bool string = false;
+	json_t *v;
 	int r;
 
-	r = cli_broker_params(ctx, "value set", argv[0], &params);
+	if (cli_opt_get(ctx, "json-value") != NULL)
+		r = cli_broker_name(ctx, "value set", argv[0]);
+	else
+		r = value_get(ctx, "value set", argv[0], NULL, &string);
 	if (r == CLI_OK)
-		r = value_type(ctx, "value set", params, false, &got, &type);
-	if (r == CLI_OK)
-		r = value_arg(ctx, "value set", "V", argv[1], type, &v);
+		r = value_arg(ctx, "value set", "V", argv[1], string, &v);
 	if (r != CLI_OK)
-		goto out;
-	if (cli_json_set(params, "value", v) < 0) {
-		cli_error("value set: out of memory");
-		r = CLI_FAIL;
-		goto out;
+		return r;
+	r = cli_connect(ctx);
+	if (r != CLI_OK) {
+		json_decref(v);
+		return r;
 	}
-	r = cli_broker_call(ctx, "value set", MPD_M_VALUE_SET, params, &res);
-	if (r == CLI_OK && ctx->json)
-		r = cli_print_json(ctx, res, false);
-out:
-	json_decref(res);
-	json_decref(got);
-	json_decref(params);
-	return r;
+	r = mpd_value_set(ctx->client, argv[0], v, &err);
+	json_decref(v);
+	return cli_broker_done(ctx, "value set", r, &err);
+}
+
+/* Add delta (a number) to value name with mpd_value_add_int for an
+ * integer, mpd_value_add_double for a real. Returns as they do. */
+static int value_add(struct mpd_client *c, const char *name,
+		     const json_t *delta, struct mpd_error *err)
+{
+	if (json_is_integer(delta))
+		return mpd_value_add_int(c, name, json_integer_value(delta),
+					 NULL, err);
+	return mpd_value_add_double(c, name, json_real_value(delta), NULL, err);
 }
 
 static int cmd_value_add_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *res = NULL, *delta, *v;
+	struct mpd_error err;
+	json_t *delta;
 	int r;
 
 	r = cli_parse_number(ctx, "value add", "DELTA", argv[1], &delta);
 	if (r != CLI_OK)
 		return r;
-	r = cli_broker_params(ctx, "value add", argv[0], &params);
-	if (r != CLI_OK) {
-		json_decref(delta);
-		return r;
-	}
-	if (cli_json_set(params, "delta", delta) < 0) {
-		cli_error("value add: out of memory");
-		r = CLI_FAIL;
-		goto out;
-	}
-	r = cli_broker_call(ctx, "value add", MPD_M_VALUE_ADD, params, &res);
-	if (r != CLI_OK)
-		goto out;
-	v = json_object_get(res, "value");
-	if (ctx->json) {
-		r = cli_print_json(ctx, res, false);
-	} else if (v == NULL) {
-		cli_error("value add: mpdd sent no value");
-		r = CLI_FAIL;
-	} else {
-		r = cli_print_value("value add", v, false);
-	}
-out:
-	json_decref(res);
-	json_decref(params);
+	r = cli_broker_connect(ctx, "value add", argv[0]);
+	if (r == CLI_OK)
+		r = value_add(ctx->client, argv[0], delta, &err) < 0 ?
+			    cli_call_error("value add", &err) :
+			    cli_broker_print(ctx, "value add", "value");
+	json_decref(delta);
 	return r;
 }
 
 static int cmd_value_cas_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *params = NULL, *got = NULL, *res = NULL, *expected, *v;
-	const char *type;
-	bool swapped;
-	int r;
+	json_t *expected = NULL, *v = NULL, *now = NULL;
+	struct mpd_error err;
+	bool string;
+	int swapped, r;
 
-	r = cli_broker_params(ctx, "value cas", argv[0], &params);
+	r = value_get(ctx, "value cas", argv[0], NULL, &string);
 	if (r == CLI_OK)
-		r = value_type(ctx, "value cas", params, true, &got, &type);
-	if (r == CLI_OK)
-		r = value_arg(ctx, "value cas", "EXPECTED", argv[1], type,
+		r = value_arg(ctx, "value cas", "EXPECTED", argv[1], string,
 			      &expected);
+	if (r == CLI_OK)
+		r = value_arg(ctx, "value cas", "NEW", argv[2], string, &v);
 	if (r != CLI_OK)
 		goto out;
-	if (cli_json_set(params, "expected", expected) < 0)
-		goto nomem;
-	r = value_arg(ctx, "value cas", "NEW", argv[2], type, &v);
-	if (r != CLI_OK)
-		goto out;
-	if (cli_json_set(params, "value", v) < 0)
-		goto nomem;
-	r = cli_broker_call(ctx, "value cas", MPD_M_VALUE_CAS, params, &res);
-	if (r != CLI_OK)
-		goto out;
-	v = json_object_get(res, "value");
-	if (!json_is_boolean(json_object_get(res, "swapped")) || v == NULL) {
-		cli_error("value cas: mpdd sent no swapped or value");
-		r = CLI_FAIL;
+	if (mpd_value_cas(ctx->client, argv[0], expected, v, &swapped, &now,
+			  &err) < 0) {
+		r = cli_call_error("value cas", &err);
 		goto out;
 	}
-	swapped = json_is_true(json_object_get(res, "swapped"));
 	if (ctx->json) {
-		r = cli_print_json(ctx, res, false);
+		r = cli_print_json(ctx, mpd_last_result(ctx->client), false);
 	} else {
 		fputs(swapped ? "swapped " : "not swapped ", stdout);
-		r = cli_print_value("value cas", v, is_string_value(got));
+		r = cli_print_value("value cas", now, string);
 	}
 	if (r == CLI_OK && !swapped)
 		r = CLI_FAIL;
-	goto out;
-nomem:
-	cli_error("value cas: out of memory");
-	r = CLI_FAIL;
 out:
-	json_decref(res);
-	json_decref(got);
-	json_decref(params);
+	json_decref(now);
+	json_decref(v);
+	json_decref(expected);
 	return r;
 }
 
 static int cmd_value_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_broker_simple(ctx, "value delete", MPD_M_VALUE_DELETE,
-				 argv[0]);
+	return cli_broker_on_name(ctx, "value delete", mpd_value_delete,
+				  argv[0]);
 }
 
 static int cmd_value_list_exec(struct cli_ctx *ctx, int argc, char **argv)

@@ -521,7 +521,9 @@ MPD_EXPORT int mpd_value_set(struct mpd_client *c, const char *name,
 			     json_t *value, struct mpd_error *err);
 /* value.add on an int value; *result (may be NULL) gets the new value.
  * MPD_E_INVALID_STATE, the value unchanged, when the sum would overflow
- * int64 (err->data: reason "overflow", field "delta"). */
+ * int64 (err->data: reason "overflow", field "delta"). With result NULL
+ * the sum is not looked at, so an integer delta may go to a float value
+ * too (the daemon takes it; mpd_last_result() holds the sum). */
 MPD_EXPORT int mpd_value_add_int(struct mpd_client *c, const char *name,
 				 int64_t delta, int64_t *result,
 				 struct mpd_error *err);
@@ -583,7 +585,8 @@ MPD_EXPORT int mpd_array_set_slice(struct mpd_client *c, const char *name,
 				   struct mpd_error *err);
 /* array.add on one element; *result (may be NULL) gets its new value.
  * MPD_E_INVALID_STATE, the element unchanged, when the sum would overflow
- * int64 or not be a finite double. */
+ * int64 or not be a finite double. With result NULL the sum is not looked
+ * at, so add_int serves a float array too (as mpd_value_add_int()). */
 MPD_EXPORT int mpd_array_add_int(struct mpd_client *c, const char *name,
 				 int64_t index, int64_t delta, int64_t *result,
 				 struct mpd_error *err);

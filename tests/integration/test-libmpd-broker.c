@@ -629,6 +629,45 @@ Test(broker, a_float_value_takes_any_number)
 	stop();
 }
 
+/* The real member key of obj (borrowed); NaN when it is not a real. */
+static double real_member(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_real(v) ? json_real_value(v) : NAN;
+}
+
+/*
+ * add_int without a result wants no sum, so it does not refuse the real
+ * sum of a float value or array (the add was done): mpd-cli adds an
+ * integer DELTA so whatever the type, and prints mpd_last_result().
+ */
+Test(broker, add_int_without_a_result_serves_a_float_too)
+{
+	json_t *init = json_real(0.5), *vals = json_pack("[f]", 0.25);
+	int64_t sum = INT_SENTINEL;
+	double dbl = DOUBLE_SENTINEL;
+
+	start();
+	OK(mpd_value_create(c, "f", "float", init, 0, &err));
+	OK(mpd_value_add_int(c, "f", 2, NULL, &err));
+	cr_assert_eq(real_member(mpd_last_result(c), "value"), 2.5);
+	OK(mpd_value_get_double(c, "f", &dbl, &err));
+	cr_assert_eq(dbl, 2.5);
+	/* Asked for an int64_t, a real sum is still not one. */
+	FAILS(mpd_value_add_int(c, "f", 1, &sum, &err), MPD_E_PROTO);
+	cr_assert_eq(sum, INT_SENTINEL);
+
+	OK(mpd_array_create(c, "a", "float", 0, vals, 0, &err));
+	OK(mpd_array_add_int(c, "a", 0, -1, NULL, &err));
+	cr_assert_eq(real_member(mpd_last_result(c), "value"), -0.75);
+	FAILS(mpd_array_add_int(c, "a", 0, 1, &sum, &err), MPD_E_PROTO);
+	cr_assert_eq(sum, INT_SENTINEL);
+	json_decref(vals);
+	json_decref(init);
+	stop();
+}
+
 Test(broker, a_string_value_gets_and_sets_copies)
 {
 	json_t *init = json_string("hi");
