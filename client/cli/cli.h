@@ -22,6 +22,9 @@ enum cli_exit {
 	CLI_FAIL = 1, /* mpdd answered with an error, or it failed */
 	CLI_USAGE = 2, /* unknown command or option, bad arguments */
 	CLI_UNREACHABLE = 3, /* mpdd cannot be reached */
+	CLI_NOT_FOUND = 4, /* no such process, queue, value or array */
+	CLI_TIMEOUT = 5, /* the wait ended first: empty, full, timeout */
+	CLI_CLOSED = 6, /* the queue is closed (and, for get, drained) */
 };
 
 /* Upper bound for a command's arguments: "any number". */
@@ -80,8 +83,11 @@ __attribute__((format(printf, 2, 3))) int cli_usage_error(const char *path,
 /* Connect ctx->client; returns CLI_OK or the exit status after printing
  * the error. */
 int cli_connect(struct cli_ctx *ctx);
-/* Report a failed call of method; returns the exit status. */
+/* Report a failed call of method on stderr (and, with --json, as an
+ * error object on stdout); returns the exit status its outcome has. */
 int cli_call_error(const char *method, const struct mpd_error *err);
+/* With --json, print err on stdout as {"error": {...}}; else nothing. */
+void cli_json_error(const struct mpd_error *err);
 /* Print v (borrowed) and a newline: compact with --json, else indented
  * when indent is true. Returns CLI_OK or CLI_FAIL. */
 int cli_print_json(const struct cli_ctx *ctx, const json_t *v, bool indent);

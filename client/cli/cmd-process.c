@@ -124,6 +124,7 @@ int cli_proc_error(const char *cmd, const struct mpd_error *err)
 
 	if (!json_is_string(stage))
 		return cli_call_error(cmd, err);
+	cli_json_error(err);
 	cli_error("%s: %s (%s, stage %s)", cmd, err->message, err->name,
 		  json_string_value(stage));
 	return CLI_FAIL;
@@ -548,7 +549,7 @@ static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(state, "exited") != 0 && strcmp(state, "failed") != 0) {
 		cli_error("join: %s is still %s after %g s",
 			  str_or(rec, "name", argv[0]), state, timeout);
-		r = CLI_FAIL;
+		r = CLI_TIMEOUT;
 	}
 	json_decref(rec);
 	return r;
@@ -560,7 +561,7 @@ const struct cli_cmd cli_cmd_join = {
 	.summary = "wait for a process to end",
 	.help = "Waits until the process ends, or at most S seconds, and "
 		"prints its state\n(\"Process-1 (id 1): exited, exitcode 0\"). "
-		"Exit status 0 when it ended,\n1 when the timeout passed first. "
+		"Exit status 0 when it ended,\n5 when the timeout passed first. "
 		"With --json, prints the record.",
 	.min_args = 1,
 	.max_args = 1,

@@ -7,8 +7,9 @@
  * million lines cost a thousand round trips, not a million; it sends a
  * batch early whenever stdin has nothing more to read at once, so a slow
  * producer's items are not held back. get prints one item per line, and
- * exits 1 when the queue is empty at its timeout or closed and drained,
- * which ends a "while item=$(mpd-cli queue get q --raw)" loop.
+ * exits 5 when the queue is empty at its timeout and 6 once it is closed
+ * and drained, which ends a "while item=$(mpd-cli queue get q --raw)"
+ * loop; a script tells the two apart, and both from not_found (4).
  */
 #include "config.h"
 
@@ -580,7 +581,7 @@ static int cmd_queue_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 		  (long long)json_integer_value(
 			  json_object_get(res, "unfinished")),
 		  timeout);
-	return CLI_FAIL;
+	return CLI_TIMEOUT;
 }
 
 static int cmd_queue_close_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -646,7 +647,7 @@ static const struct cli_cmd cli_cmd_queue_put = {
 		"printf '%s\\n' a b c | mpd-cli queue put jobs --string\n"
 		"A line that is not an item stops it (exit 1) after the lines "
 		"before it\nwere put. On a bounded queue it waits for room, "
-		"each batch at most --timeout\nseconds (then: full, exit 1). "
+		"each batch at most --timeout\nseconds (then: full, exit 5). "
 		"Exit 0 once every item was put. Prints\nnothing; with --json, "
 		"{\"put\": N, \"size\": S}, S the queue's size after.",
 	.min_args = 1,
@@ -674,10 +675,15 @@ static const struct cli_cmd cli_cmd_queue_get = {
 		"most --timeout seconds. With --count N, takes up to N\nitems, "
 		"one a line, in batches: it stops early when a batch finds the "
 		"queue\nempty at the timeout, or closed; without --timeout it "
-		"waits for all N.\nExit 1 when no item came: empty (at the "
-		"timeout) or closed (closed and\ndrained), so this loop ends "
-		"once the queue is closed and drained:\n"
-		"  while job=$(mpd-cli queue get jobs --raw); do ...; done\n"
+		"waits for all N.\nExit 5 when the queue was empty at the "
+		"timeout, 6 once it is closed and\ndrained, 4 when there is no "
+		"such queue, so a worker's loop can end on\nclosed and fail on "
+		"anything else:\n"
+		"  while :; do\n"
+		"    job=$(mpd-cli queue get jobs --raw) || "
+		"{ [ $? -eq 6 ] && break; exit 1; }\n"
+		"    ...\n"
+		"  done\n"
 		"With --json, items are always JSON.",
 	.min_args = 1,
 	.max_args = 1,

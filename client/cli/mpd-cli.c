@@ -108,6 +108,53 @@ int cli_usage_error(const char *path, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+/* --json: errors are also printed on stdout, as a JSON object. */
+static bool json_errors;
+
+/*
+ * With --json, print err on stdout as {"error": {"code", "name",
+ * "message", "data"}}: code and name as on the wire for the daemon's
+ * errors (4, "not_found"), libmpd's (-103, "connect") for the library's.
+ */
+void cli_json_error(const struct mpd_error *err)
+{
+	long long code = err->code;
+	json_t *o;
+
+	if (!json_errors)
+		return;
+	if (code > -100 && code < 0)
+		code = -code; /* the daemon's own codes are -N in libmpd */
+	o = json_pack("{s:{s:I, s:s, s:s, s:O?}}", "error", "code",
+		      (json_int_t)code, "name", err->name, "message",
+		      err->message, "data", (json_t *)err->data);
+	if (o == NULL)
+		return;
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
+	putchar('\n');
+	json_decref(o);
+}
+
+/* The exit status of a failed call: the outcomes a script branches on
+ * have their own (mpd-cli(1), EXIT STATUS). */
+static int call_status(const struct mpd_error *err)
+{
+	switch (err->code) {
+	case MPD_E_NOT_FOUND:
+		return CLI_NOT_FOUND;
+	case MPD_E_EMPTY:
+	case MPD_E_FULL:
+	case MPD_E_TIMEOUT:
+		return CLI_TIMEOUT;
+	case MPD_E_CLOSED:
+		return CLI_CLOSED;
+	case MPD_E_CONNECT:
+		return CLI_UNREACHABLE;
+	default:
+		return CLI_FAIL;
+	}
+}
+
 /* Returns CLI_OK with ctx->client connected, or the failure's status. */
 int cli_connect(struct cli_ctx *ctx)
 {
@@ -117,6 +164,7 @@ int cli_connect(struct cli_ctx *ctx)
 		return CLI_OK;
 	if (mpd_connect(&ctx->client, ctx->socket, &err) == 0)
 		return CLI_OK;
+	cli_json_error(&err);
 	switch (err.code) {
 	case MPD_E_CONNECT:
 		cli_error("%s%s", err.message,
@@ -133,9 +181,11 @@ int cli_connect(struct cli_ctx *ctx)
 	}
 }
 
-/* Returns CLI_FAIL after printing "METHOD: MESSAGE (NAME)". */
+/* Returns the failure's exit status after printing "METHOD: MESSAGE
+ * (NAME)" (and, with --json, the error object on stdout). */
 int cli_call_error(const char *method, const struct mpd_error *err)
 {
+	cli_json_error(err);
 	switch (err->code) {
 	case MPD_E_NOMEM:
 	case MPD_E_INVAL:
@@ -150,7 +200,7 @@ int cli_call_error(const char *method, const struct mpd_error *err)
 		cli_error("%s: %s (%s)", method, err->message, err->name);
 		break;
 	}
-	return CLI_FAIL;
+	return call_status(err);
 }
 
 /* Returns CLI_OK after printing v and a newline, or CLI_FAIL. */
@@ -600,6 +650,7 @@ static int cli_getopt(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 			break;
 		case 'j':
 			ctx->json = true;
+			json_errors = true;
 			break;
 		case 'h':
 			cli_help(cmd, path);

@@ -185,24 +185,24 @@ Test(cli_broker, get_raw_prints_strings_as_text_and_the_rest_as_json)
 	mpdd_stop_all(&d);
 }
 
-Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_1_naming_empty)
+Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_5_naming_empty)
 {
 	struct run_result r;
 
 	mpdd_start(&d, NULL);
 	CLI_OK_OUT("", "queue", "create", "jobs");
-	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0"), 1);
+	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0"), 5);
 	cr_assert_str_eq(r.out, "");
 	assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "5",
 			 "--timeout", "0"),
-		     1);
+		     5);
 	cr_assert_str_eq(r.out, "");
 	assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
 	/* It waits for the timeout, not forever: a short one passes too. */
-	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0.2"), 1);
+	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0.2"), 5);
 	assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
@@ -221,7 +221,7 @@ Test(cli_broker, get_count_stops_early_when_a_batch_finds_the_queue_empty)
 	mpdd_stop_all(&d);
 }
 
-Test(cli_broker, close_drains_then_get_exits_1_naming_closed)
+Test(cli_broker, close_drains_then_get_exits_6_naming_closed)
 {
 	struct run_result r;
 
@@ -230,16 +230,16 @@ Test(cli_broker, close_drains_then_get_exits_1_naming_closed)
 	CLI_OK_OUT("", "queue", "put", "jobs", "--string", "last");
 	CLI_OK_OUT("", "queue", "close", "jobs");
 	CLI_OK_OUT("", "queue", "close", "jobs"); /* twice is fine */
-	cr_assert_eq(CLI(&r, "queue", "put", "jobs", "1"), 1);
+	cr_assert_eq(CLI(&r, "queue", "put", "jobs", "1"), 6);
 	assert_error_line(r.err, "queue put", "closed");
 	test_run_free(&r);
 	CLI_OK_OUT("last\n", "queue", "get", "jobs", "--raw");
 	/* No timeout: closed and drained answers at once. */
-	cr_assert_eq(CLI(&r, "queue", "get", "jobs"), 1);
+	cr_assert_eq(CLI(&r, "queue", "get", "jobs"), 6);
 	cr_assert_str_eq(r.out, "");
 	assert_error_line(r.err, "queue get", "closed");
 	test_run_free(&r);
-	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "2"), 1);
+	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "2"), 6);
 	assert_error_line(r.err, "queue get", "closed");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
@@ -259,6 +259,68 @@ Test(cli_broker, while_get_loop_ends_when_the_queue_is_closed_and_drained)
 		   "do echo \"got $job\"; done; echo end"),
 		0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "got a b\ngot c\nend\n");
+	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/*
+ * The documented worker loop ends with 0 on a closed queue and fails on a
+ * queue deleted under it: each outcome has its own exit status.
+ */
+Test(cli_broker, a_loop_tells_closed_from_deleted_by_exit_status)
+{
+	const char *loop =
+		"while :; do "
+		"job=$(\"$CLI\" queue get jobs --raw 2>/dev/null) || "
+		"{ s=$?; echo \"status $s\"; [ $s -eq 6 ] && exit 0; exit 1; }; "
+		"echo \"got $job\"; done";
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	CLI_OK_OUT("", "queue", "create", "jobs");
+	CLI_OK_OUT("", "queue", "put", "jobs", "1");
+	CLI_OK_OUT("", "queue", "close", "jobs");
+	cr_assert_eq(sh(&r, NULL, loop), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "got 1\nstatus 6\n");
+	test_run_free(&r);
+	CLI_OK_OUT("", "queue", "delete", "jobs");
+	cr_assert_eq(sh(&r, NULL, loop), 1, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "status 4\n");
+	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/* With --json an error is also an object on stdout, one line, as the
+ * daemon sent it; the text stays on stderr. */
+Test(cli_broker, json_errors_are_an_object_on_stdout)
+{
+	struct run_result r;
+	json_t *o, *e;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(CLI(&r, "--json", "queue", "get", "nope"), 4);
+	assert_error_line(r.err, "queue get", "not_found");
+	o = test_json(r.out);
+	e = json_object_get(o, "error");
+	cr_assert_eq(json_integer_value(json_object_get(e, "code")), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(e, "name")),
+			 "not_found");
+	cr_assert_not_null(strstr(
+		json_string_value(json_object_get(e, "message")), "nope"));
+	json_decref(o);
+	test_run_free(&r);
+	CLI_OK_OUT("", "queue", "create", "q");
+	cr_assert_eq(CLI(&r, "-j", "queue", "get", "q", "--timeout", "0"), 5);
+	o = test_json(r.out);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(o, "error"), "name")),
+			 "empty");
+	json_decref(o);
+	test_run_free(&r);
+	cr_assert_eq(CLI(&r, "-j", "value", "set", "q", "1.5"), 4);
+	o = test_json(r.out);
+	cr_assert(json_is_object(json_object_get(o, "error")));
+	json_decref(o);
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -377,12 +439,12 @@ Test(cli_broker, put_on_a_bounded_queue_sends_batches_that_fit)
 	test_run_free(&r);
 	/* Full: the put that cannot wait fails, and says so. */
 	CLI_OK_OUT("", "queue", "put", "q", "7", "8");
-	cr_assert_eq(CLI(&r, "queue", "put", "q", "9", "--timeout", "0"), 1);
+	cr_assert_eq(CLI(&r, "queue", "put", "q", "9", "--timeout", "0"), 5);
 	assert_error_line(r.err, "queue put", "full");
 	test_run_free(&r);
 	cr_assert_eq(CLI_IN(&r, "9\n10\n", "queue", "put", "q", "--timeout",
 			    "0.1"),
-		     1);
+		     5);
 	assert_error_line(r.err, "queue put", "full");
 	test_run_free(&r);
 	cr_assert_eq(queue_stat("q", "size"), 2);
@@ -407,18 +469,18 @@ Test(cli_broker, bad_stdin_line_stops_put_after_the_lines_before_it)
 	mpdd_stop_all(&d);
 }
 
-Test(cli_broker, put_to_a_missing_queue_exits_1_naming_not_found)
+Test(cli_broker, put_to_a_missing_queue_exits_4_naming_not_found)
 {
 	struct run_result r;
 
 	mpdd_start(&d, NULL);
-	cr_assert_eq(CLI(&r, "queue", "put", "nope", "1"), 1);
+	cr_assert_eq(CLI(&r, "queue", "put", "nope", "1"), 4);
 	assert_error_line(r.err, "queue put", "not_found");
 	test_run_free(&r);
-	cr_assert_eq(CLI_IN(&r, "1\n2\n", "queue", "put", "nope"), 1);
+	cr_assert_eq(CLI_IN(&r, "1\n2\n", "queue", "put", "nope"), 4);
 	assert_error_line(r.err, "queue put", "not_found");
 	test_run_free(&r);
-	cr_assert_eq(CLI(&r, "queue", "size", "nope"), 1);
+	cr_assert_eq(CLI(&r, "queue", "size", "nope"), 4);
 	assert_error_line(r.err, "queue size", "not_found");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
@@ -474,7 +536,7 @@ Test(cli_broker, task_done_and_join)
 	mpdd_start(&d, NULL);
 	CLI_OK_OUT("", "queue", "create", "jobs");
 	CLI_OK_OUT("", "queue", "put", "jobs", "1", "2");
-	cr_assert_eq(CLI(&r, "queue", "join", "jobs", "--timeout", "0"), 1);
+	cr_assert_eq(CLI(&r, "queue", "join", "jobs", "--timeout", "0"), 5);
 	cr_assert_str_eq(r.out, "");
 	cr_assert_str_eq(r.err, "mpd-cli: queue join: jobs still has 2 "
 				"unfinished tasks after 0 s\n");
@@ -535,7 +597,7 @@ Test(cli_broker, list_close_and_delete)
 	CLI_OK_OUT("{}\n", "-j", "queue", "delete", "a");
 	CLI_OK_OUT("", "queue", "delete", "results");
 	CLI_OK_OUT("[]\n", "-j", "queue", "list");
-	cr_assert_eq(CLI(&r, "queue", "get", "results", "--timeout", "0"), 1);
+	cr_assert_eq(CLI(&r, "queue", "get", "results", "--timeout", "0"), 4);
 	assert_error_line(r.err, "queue get", "not_found");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
@@ -671,10 +733,10 @@ Test(cli_broker, value_list_and_delete)
 		   "\"type\":\"json\"}]\n",
 		   "value", "list", "--json");
 	CLI_OK_OUT("", "value", "delete", "zeta");
-	cr_assert_eq(CLI(&r, "value", "get", "zeta"), 1);
+	cr_assert_eq(CLI(&r, "value", "get", "zeta"), 4);
 	assert_error_line(r.err, "value get", "not_found");
 	test_run_free(&r);
-	cr_assert_eq(CLI(&r, "value", "set", "zeta", "1"), 1);
+	cr_assert_eq(CLI(&r, "value", "set", "zeta", "1"), 4);
 	assert_error_line(r.err, "value set", "not_found");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
@@ -745,7 +807,7 @@ Test(cli_broker, array_list_and_delete)
 		   "{\"name\":\"counts\",\"type\":\"int\",\"length\":1000}]\n",
 		   "array", "list", "-j");
 	CLI_OK_OUT("", "array", "delete", "b");
-	cr_assert_eq(CLI(&r, "array", "delete", "b"), 1);
+	cr_assert_eq(CLI(&r, "array", "delete", "b"), 4);
 	assert_error_line(r.err, "array delete", "not_found");
 	test_run_free(&r);
 	CLI_OK_OUT("NAME    TYPE  LENGTH\ncounts  int   1000\n", "array",

@@ -1085,7 +1085,7 @@ struct not_found_case {
 	char prefix[32];
 };
 
-ParameterizedTestParameters(cli_process, unknown_process_exits_1_not_found)
+ParameterizedTestParameters(cli_process, unknown_process_exits_4_not_found)
 {
 	static struct not_found_case cases[] = {
 		{ { "info", "42" }, "mpd-cli: info: " },
@@ -1103,14 +1103,14 @@ ParameterizedTestParameters(cli_process, unknown_process_exits_1_not_found)
 }
 
 ParameterizedTest(struct not_found_case *tc, cli_process,
-		  unknown_process_exits_1_not_found)
+		  unknown_process_exits_4_not_found)
 {
 	const char *args[6];
 	struct run_result r;
 
 	test_case_args(args, tc->args[0], 4, 16);
 	mpdd_start(&d, NULL);
-	cr_assert_eq(cli(&r, args), 1, "stderr: %s", r.err);
+	cr_assert_eq(cli(&r, args), 4, "stderr: %s", r.err);
 	assert_one_line(r.err, tc->prefix);
 	cr_assert_not_null(strstr(r.err, " (not_found)\n"), "stderr: %s",
 			   r.err);
@@ -1120,7 +1120,7 @@ ParameterizedTest(struct not_found_case *tc, cli_process,
 	mpdd_stop_all(&d);
 }
 
-Test(cli_process, join_timeout_on_a_running_process_exits_1)
+Test(cli_process, join_timeout_on_a_running_process_exits_5)
 {
 	const char *join[] = { "join", "slow", "--timeout", "0.1", NULL };
 	const char *join_json[] = { "-j", "join", "1", "--timeout", "0", NULL };
@@ -1130,13 +1130,13 @@ Test(cli_process, join_timeout_on_a_running_process_exits_1)
 	mpdd_start(&d, NULL);
 	raw_spawn("{\"name\":\"slow\",\"argv\":[\"sleep\",\"100\"],"
 		  "\"start\":true}");
-	cr_assert_eq(cli(&r, join), 1, "stderr: %s", r.err);
+	cr_assert_eq(cli(&r, join), 5, "stderr: %s", r.err);
 	cr_assert_eq(strncmp(r.out, "slow (id 1): running, pid ", 26), 0,
 		     "stdout: %s", r.out);
 	cr_assert_str_eq(r.err,
 			 "mpd-cli: join: slow is still running after 0.1 s\n");
 	test_run_free(&r);
-	cr_assert_eq(cli(&r, join_json), 1, "stderr: %s", r.err);
+	cr_assert_eq(cli(&r, join_json), 5, "stderr: %s", r.err);
 	rec = test_json(r.out);
 	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
 	json_decref(rec);
@@ -1426,7 +1426,7 @@ Test(cli_process, close_refuses_a_running_process_and_forgets_an_ended_one)
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 	assert_no_records();
-	cr_assert_eq(cli(&r, info_c), 1, "stderr: %s", r.err);
+	cr_assert_eq(cli(&r, info_c), 4, "stderr: %s", r.err);
 	cr_assert_not_null(strstr(r.err, " (not_found)\n"), "stderr: %s",
 			   r.err);
 	test_run_free(&r);

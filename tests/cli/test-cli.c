@@ -321,6 +321,15 @@ ParameterizedTestParameters(cli, no_daemon_exits_3_naming_the_socket)
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Is --json (or -j) among args (NULL-terminated)? */
+static bool has_json_flag(const char *const *args)
+{
+	for (; *args != NULL; args++)
+		if (strcmp(*args, "--json") == 0 || strcmp(*args, "-j") == 0)
+			return true;
+	return false;
+}
+
 ParameterizedTest(struct unreachable_case *tc, cli,
 		  no_daemon_exits_3_naming_the_socket)
 {
@@ -339,7 +348,19 @@ ParameterizedTest(struct unreachable_case *tc, cli,
 		 "directory (is mpdd running?)\n",
 		 d.socket);
 	cr_assert_str_eq(r.err, expect);
-	cr_assert_str_eq(r.out, "");
+	if (has_json_flag(args)) {
+		/* --json: the error as an object on stdout too. */
+		json_t *o = test_json(r.out), *e = json_object_get(o, "error");
+
+		cr_assert_str_eq(json_string_value(json_object_get(e, "name")),
+				 "connect", "stdout: %s", r.out);
+		cr_assert_not_null(strstr(json_string_value(json_object_get(
+						  e, "message")),
+					  d.socket));
+		json_decref(o);
+	} else {
+		cr_assert_str_eq(r.out, "");
+	}
 	test_run_free(&r);
 }
 
