@@ -250,15 +250,63 @@ static int cmd_value_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
 				  argv[0]);
 }
 
+/* The most columns value list gives a value; a longer one is cut and
+ * ends in "~" (value get has it whole). */
+#define VALUE_LIST_WIDTH 48
+
+/*
+ * value.list, each row with "value": the value's compact JSON, cut to
+ * VALUE_LIST_WIDTH, from one value.get per value (a value deleted in
+ * between shows "-"). Returns 0 with *list, or as mpd_value_list().
+ */
+static int list_with_values(struct mpd_client *c, json_t **list,
+			    struct mpd_error *err)
+{
+	json_t *row, *v;
+	size_t i, n;
+	char *text;
+	int r;
+
+	r = mpd_value_list(c, list, err);
+	if (r < 0)
+		return r;
+	json_array_foreach (*list, i, row) {
+		const char *name =
+			json_string_value(json_object_get(row, "name"));
+
+		if (name == NULL || mpd_value_get(c, name, &v, NULL) < 0)
+			continue;
+		text = cli_json_text(v);
+		json_decref(v);
+		if (text == NULL)
+			continue;
+		/* Cut on a UTF-8 sequence's start. */
+		n = 0;
+		for (char *p = text; *p != '\0'; p++) {
+			if (((unsigned char)*p & 0xC0) != 0x80 &&
+			    ++n == VALUE_LIST_WIDTH && p[1] != '\0') {
+				strcpy(p, "~");
+				break;
+			}
+		}
+		json_object_set_new(row, "value", json_string_nocheck(text));
+		free(text);
+	}
+	return 0;
+}
+
 static int cmd_value_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct cli_column cols[] = {
 		{ "NAME", "name" },
 		{ "TYPE", "type" },
+		{ "VALUE", "value" },
 	};
 
-	return cli_broker_list(ctx, "value list", mpd_value_list, cols,
-			       sizeof(cols) / sizeof(cols[0]));
+	/* --json prints value.list's own result. */
+	return cli_broker_list(ctx, "value list",
+			       ctx->json ? mpd_value_list : list_with_values,
+			       cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 static const struct cli_cmd cli_cmd_value_create = {
@@ -362,8 +410,10 @@ static const struct cli_cmd cli_cmd_value_list = {
 	.name = "list",
 	.usage = "",
 	.summary = "list the values",
-	.help = "Prints a table of the values in name order: NAME TYPE. With "
-		"--json, prints\nthe array.",
+	.help = "Prints a table of the values in name order: NAME TYPE VALUE, "
+		"the value as\ncompact JSON, cut to 48 columns (ending in "
+		"\"~\"; value get prints it whole).\nWith --json, prints "
+		"value.list's array ({name, type}).",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_value_list_exec,

@@ -725,10 +725,23 @@ Test(cli_broker, value_list_and_delete)
 	struct run_result r;
 
 	mpdd_start(&d, NULL);
-	CLI_OK_OUT("NAME  TYPE\n", "value", "list");
+	CLI_OK_OUT("NAME  TYPE  VALUE\n", "value", "list");
 	CLI_OK_OUT("", "value", "create", "zeta", "--type", "json");
 	CLI_OK_OUT("", "value", "create", "done", "--type", "int");
-	CLI_OK_OUT("NAME  TYPE\ndone  int\nzeta  json\n", "value", "list");
+	CLI_OK_OUT("NAME  TYPE  VALUE\ndone  int   0\nzeta  json  null\n",
+		   "value", "list");
+	/* Values as JSON (a string in quotes), a long one cut with "~". */
+	CLI_OK_OUT("", "value", "set", "done", "7");
+	CLI_OK_OUT("", "value", "create", "s", "--type", "string", "--value",
+		   "7");
+	CLI_OK_OUT(
+		"", "value", "set", "zeta",
+		"[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]");
+	CLI_OK_OUT(
+		"NAME  TYPE    VALUE\ndone  int     7\ns     string  \"7\"\n"
+		"zeta  json    [\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa~\n",
+		"value", "list");
+	CLI_OK_OUT("", "value", "delete", "s");
 	CLI_OK_OUT("[{\"name\":\"done\",\"type\":\"int\"},{\"name\":\"zeta\","
 		   "\"type\":\"json\"}]\n",
 		   "value", "list", "--json");
