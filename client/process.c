@@ -327,6 +327,8 @@ static int create_params(const struct mpd_process_options *opts, bool start,
 		r = set_string(p, "cwd", opts->cwd, err);
 	if (r == 0)
 		r = add_stdio(p, opts->stdio, fds, nfds, err);
+	if (r == 0 && opts->ctty && set_new(p, "ctty", json_true()) < 0)
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	if (r == 0 && opts->daemon && set_new(p, "daemon", json_true()) < 0)
 		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	if (r == 0 && opts->start_method != NULL)

@@ -90,6 +90,7 @@
 #define CHAN_K_UID	"uid" /* with gid and groups: become them */
 #define CHAN_K_GID	"gid"
 #define CHAN_K_GROUPS	"groups"
+#define CHAN_K_CTTY	"ctty" /* true: stdin becomes the controlling tty */
 
 #define CHAN_STDIO_INHERIT "inherit"
 #define CHAN_STDIO_PASS	   "pass"

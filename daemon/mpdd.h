@@ -316,6 +316,7 @@ struct proc {
 	struct pstart *ps; /* spawner.c's state while starting */
 	bool status_known;
 	bool daemonic;
+	bool ctty; /* stdin becomes its controlling terminal */
 	bool kill_on_start; /* daemonic, and its connection closed early */
 	int64_t parent; /* 0: none */
 	struct conn *owner; /* creating connection, while it is open */

@@ -29,7 +29,7 @@ struct pargs {
 	/* process.create's, as JSON (NULL: not given) */
 	json_t *name, *argv, *module, *function, *args, *env, *cwd;
 	json_t *stdio[3], *start_method;
-	bool env_clear, daemon, start;
+	bool env_clear, daemon, start, ctty;
 	bool group; /* true when not given */
 	double timeout; /* process.join's; +inf: not given */
 	json_t *signal;
@@ -62,6 +62,7 @@ static const struct mpd_param create_params[] = {
 	P("stdout", MPD_PT_ANY, 0, stdio[1]),
 	P("stderr", MPD_PT_ANY, 0, stdio[2]),
 	P("daemon", MPD_PT_BOOL, 0, daemon),
+	P("ctty", MPD_PT_BOOL, 0, ctty),
 	P_JSON("start_method", MPD_PT_STRING, 0, start_method),
 	P("start", MPD_PT_BOOL, 0, start),
 	PARAMS_END,
@@ -615,6 +616,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	p->cwd = cwd != NULL ? strdup(json_string_value(cwd)) : NULL;
 	p->stdio = stdio;
 	p->daemonic = in->daemon;
+	p->ctty = in->ctty;
 	p->spawn_method = method != NULL &&
 			  strcmp(json_string_value(method), "spawn") == 0;
 	/* A worker may connect before its start is reported (its record

@@ -632,6 +632,8 @@ static void tmpl_spawn(struct proc *p)
 	if (msg != NULL && json_object_get(p->target, CHAN_K_FUNCTION) != NULL)
 		json_object_set(msg, CHAN_K_ARGS,
 				p->args ? p->args : json_null());
+	if (msg != NULL && p->ctty)
+		json_object_set_new(msg, CHAN_K_CTTY, json_true());
 	if (msg != NULL && runs_as_owner(p)) {
 		json_t *groups = json_array();
 

@@ -20,11 +20,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -41,6 +46,7 @@
 /* The signals run forwards, with their notification lines. */
 static struct run_fwd {
 	int sig;
+	int as; /* what the worker gets, when not sig */
 	char line[RUN_FWD_LINE_MAX];
 	size_t len;
 	struct sigaction old; /* the disposition to restore */
@@ -48,23 +54,44 @@ static struct run_fwd {
 	{ .sig = SIGINT },
 	{ .sig = SIGTERM },
 	{ .sig = SIGHUP },
+	/* A worker leads its own session, so its process group is orphaned
+	 * and the kernel drops SIGTSTP there: it is stopped with SIGSTOP. */
+	{ .sig = SIGTSTP, .as = SIGSTOP },
+	{ .sig = SIGCONT },
+	{ .sig = SIGWINCH },
 };
 #define RUN_NFWD (sizeof(run_fwd) / sizeof(run_fwd[0]))
 
 /* The second connection's socket while forwarding, else -1. */
 static volatile sig_atomic_t run_fwd_fd = -1;
+/* With --pty, the terminal's master side while forwarding, else -1. */
+static volatile sig_atomic_t run_pty_master = -1;
 
-/* Async-signal-safe: one send() of a line formatted beforehand. A send
- * that cannot go out at once is dropped rather than blocking here. */
+/*
+ * Async-signal-safe: one send() of a line formatted beforehand. A send
+ * that cannot go out at once is dropped rather than blocking here. With
+ * --pty a window-size change goes to the pseudo-terminal instead (the
+ * kernel tells the worker). After passing SIGTSTP on, run stops itself
+ * as a foreground job does; the SIGCONT that resumes it is passed on too.
+ */
 static void run_forward_cb(int sig)
 {
-	int saved = errno, fd = run_fwd_fd;
+	int saved = errno, fd = run_fwd_fd, master = run_pty_master;
+	struct winsize ws;
 
+	if (sig == SIGWINCH && master >= 0) {
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(master, TIOCSWINSZ, &ws);
+		errno = saved;
+		return;
+	}
 	for (size_t i = 0; i < RUN_NFWD && fd >= 0; i++) {
 		if (run_fwd[i].sig == sig)
 			(void)!send(fd, run_fwd[i].line, run_fwd[i].len,
 				    MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
+	if (sig == SIGTSTP && fd >= 0)
+		kill(getpid(), SIGSTOP);
 	errno = saved;
 }
 
@@ -91,9 +118,9 @@ static int run_forward_start(long long id, int fd)
 	sa.sa_flags = SA_RESTART;
 	run_fwd_set(&sa.sa_mask);
 	for (size_t i = 0; i < RUN_NFWD; i++) {
-		n = mpd_process_signal_line(run_fwd[i].line,
-					    sizeof(run_fwd[i].line), id,
-					    run_fwd[i].sig);
+		n = mpd_process_signal_line(
+			run_fwd[i].line, sizeof(run_fwd[i].line), id,
+			run_fwd[i].as != 0 ? run_fwd[i].as : run_fwd[i].sig);
 		if (n < 0) {
 			errno = EINVAL;
 			return -1;
@@ -510,8 +537,168 @@ static void pass_stdio(struct mpd_stdio stdio[3])
 	}
 }
 
+/*
+ * --pty: a pseudo-terminal for the worker, its controlling terminal,
+ * relayed by a thread of run between run's own stdin and stdout and the
+ * terminal's master side while the main thread waits in the join. When
+ * run's stdin is a terminal, it is put in raw mode for the while (the
+ * worker's terminal does the line editing, Ctrl-C and Ctrl-Z, as over
+ * ssh -t) and the worker's starts with its modes and window size.
+ */
+struct run_pty {
+	int master, slave;
+	bool raw; /* stdin's modes are changed: restore saved */
+	struct termios saved;
+	pthread_t relay;
+	bool relaying;
+	atomic_bool draining; /* the worker ended: stop at the first lull */
+};
+
+/* The window of a pseudo-terminal when run's stdin is not a terminal. */
+#define RUN_PTY_ROWS 24
+#define RUN_PTY_COLS 80
+/* Bytes the relay moves at once; ms of quiet that end it once draining. */
+#define RUN_PTY_CHUNK 4096
+#define RUN_PTY_LULL  100
+
+/* Write all of buf to fd. Returns false when fd is gone. */
+static bool write_all(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* The relay: stdin to the master, the master to stdout, until the
+ * terminal has no more to say (EIO once the worker and every process
+ * holding the terminal are gone) or, once draining, falls quiet. */
+static void *pty_relay(void *arg)
+{
+	struct run_pty *t = arg;
+	struct pollfd pf[2] = { { .fd = t->master, .events = POLLIN },
+				{ .fd = STDIN_FILENO, .events = POLLIN } };
+	char buf[RUN_PTY_CHUNK];
+	nfds_t nfds = 2;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		rc = poll(pf, nfds,
+			  atomic_load(&t->draining) ? RUN_PTY_LULL :
+						      RUN_PTY_LULL * 10);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0 && atomic_load(&t->draining))
+			break;
+		if (rc <= 0)
+			continue;
+		if (pf[0].revents != 0) {
+			n = read(t->master, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || !write_all(STDOUT_FILENO, buf, (size_t)n))
+				break;
+		}
+		if (nfds == 2 && pf[1].revents != 0) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n > 0 && write_all(t->master, buf, (size_t)n))
+				continue;
+			/* End of input: an end-of-file for a reader at the
+			 * terminal, then stop reading. */
+			if (n == 0 && !t->raw) {
+				struct termios tio;
+
+				if (tcgetattr(t->master, &tio) == 0)
+					write_all(t->master,
+						  (char *)&tio.c_cc[VEOF], 1);
+			}
+			nfds = 1;
+		}
+	}
+	return NULL;
+}
+
+/* Open the pseudo-terminal and set it up as run's stdin is. Returns 0,
+ * or -1 (errno set). */
+static int pty_open(struct run_pty *t)
+{
+	struct winsize ws = { .ws_row = RUN_PTY_ROWS, .ws_col = RUN_PTY_COLS };
+	char *name;
+
+	t->slave = -1;
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->master < 0)
+		return -1;
+	if (grantpt(t->master) < 0 || unlockpt(t->master) < 0 ||
+	    (name = ptsname(t->master)) == NULL)
+		return -1;
+	t->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->slave < 0)
+		return -1;
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
+		tcsetattr(t->slave, TCSANOW, &t->saved);
+		ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
+	}
+	ioctl(t->master, TIOCSWINSZ, &ws);
+	return 0;
+}
+
+/* The worker has the terminal: put run's own in raw mode and relay. */
+static int pty_start(struct run_pty *t)
+{
+	struct termios raw;
+
+	close(t->slave);
+	t->slave = -1;
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
+		raw = t->saved;
+		cfmakeraw(&raw);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
+			t->raw = true;
+	}
+	errno = pthread_create(&t->relay, NULL, pty_relay, t);
+	if (errno != 0)
+		return -1;
+	t->relaying = true;
+	run_pty_master = t->master;
+	return 0;
+}
+
+/* Let the relay pass what the worker wrote last, then put run's terminal
+ * back as it was. */
+static void pty_close(struct run_pty *t)
+{
+	run_pty_master = -1;
+	if (t->relaying) {
+		atomic_store(&t->draining, true);
+		pthread_join(t->relay, NULL);
+		t->relaying = false;
+	}
+	if (t->raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &t->saved);
+	t->raw = false;
+	if (t->slave >= 0)
+		close(t->slave);
+	if (t->master >= 0)
+		close(t->master);
+	t->slave = t->master = -1;
+}
+
 static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
+	struct run_pty pty = { .master = -1, .slave = -1 };
+	bool want_pty = cli_opt_get(ctx, "pty") != NULL;
 	struct mpd_client *sigc = NULL;
 	struct create cr = { 0 };
 	json_t *rec = NULL;
@@ -531,7 +718,20 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	/* Whichever way this command ends, even by SIGKILL, its connection
 	 * closes and mpdd ends the worker. */
 	cr.opts.daemon = 1;
-	pass_stdio(cr.opts.stdio);
+	if (!want_pty) {
+		pass_stdio(cr.opts.stdio);
+	} else if (pty_open(&pty) < 0) {
+		cli_error("run: cannot open a pseudo-terminal: %s",
+			  strerror(errno));
+		r = CLI_FAIL;
+		goto out;
+	} else {
+		for (int fd = 0; fd < 3; fd++)
+			cr.opts.stdio[fd] =
+				(struct mpd_stdio){ .mode = MPD_STDIO_PASS,
+						    .fd = pty.slave };
+		cr.opts.ctty = 1;
+	}
 	r = cli_connect(ctx);
 	if (r != CLI_OK)
 		goto out;
@@ -556,10 +756,20 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = CLI_FAIL;
 		goto out;
 	}
+	if (want_pty && pty_start(&pty) < 0) {
+		cli_error("run: cannot relay the pseudo-terminal: %s",
+			  strerror(errno));
+		run_call(ctx, mpd_process_kill, id, true);
+		run_join(ctx, id, -1, &rec);
+		run_call(ctx, mpd_process_close, id, true);
+		r = CLI_FAIL;
+		goto out;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	blocked = false;
 
 	r = run_wait(ctx, id, has_timeout, timeout, &rec, &timed_out);
+	pty_close(&pty);
 	if (r != CLI_OK)
 		goto out; /* the record stays: it may still be running */
 	status = exit_status(rec);
@@ -579,6 +789,7 @@ static int cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 		r = status;
 	}
 out:
+	pty_close(&pty);
 	run_forward_stop();
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -618,11 +829,17 @@ const struct cli_cmd cli_cmd_run = {
 		"record, and exits with its exit\nstatus: 128+N when signal N "
 		"ended it, 124 when --timeout passed (it is\nterminated, and "
 		"killed 5 s later), 127 when it could not be started.\n"
-		"SIGINT (Ctrl-C), SIGTERM and SIGHUP are forwarded to its "
-		"process group;\nif this command is killed otherwise, mpdd "
-		"terminates it (as --daemon).\nOptions end at CMD: the rest is "
-		"CMD's. With "
-		"--json, prints the final\nrecord after the program's output.",
+		"SIGINT (Ctrl-C), SIGTERM, SIGHUP, SIGCONT and SIGWINCH are "
+		"forwarded to its\nprocess group, and SIGTSTP (Ctrl-Z) as "
+		"SIGSTOP: the worker and this command stop\n(fg resumes both). "
+		"If this command is killed otherwise, mpdd terminates it.\nWithout --pty the worker has no terminal: "
+		"/dev/tty fails, and a program that\nwants one (an editor, a "
+		"shell, a password prompt) does not work. --pty gives\nit a "
+		"pseudo-terminal as its controlling terminal, relayed by this "
+		"command (its\nown terminal in raw mode meanwhile, with the "
+		"size and modes copied, as\nsystemd-run --pty and ssh -t do).\n"
+		"Options end at CMD: the rest is CMD's. With --json, prints the "
+		"final\nrecord after the program's output.",
 	.min_args = 0,
 	.max_args = CLI_ARGS_ANY,
 	.options =
@@ -630,6 +847,10 @@ const struct cli_cmd cli_cmd_run = {
 			RUN_COMMON_OPTIONS,
 			{ "timeout", "S",
 			  "terminate it after S seconds and exit 124", false },
+			{ "pty", NULL,
+			  "give it a pseudo-terminal, relayed to this "
+			  "command's stdio",
+			  false },
 			{ NULL, NULL, NULL, false },
 		},
 	.args_end_options = true,

@@ -274,6 +274,7 @@ struct mpd_process_options {
 	int daemon; /* terminate when this connection closes */
 	const char *start_method; /* NULL: "forkserver"; or "spawn" */
 	int start; /* start at once */
+	int ctty; /* stdin (a terminal) becomes its controlling terminal */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #include "sys.h"
@@ -98,7 +99,8 @@ void LCHILD plan_prepare(const struct plan *pl)
  * anything is opened on its behalf (files, the cwd, the program are all
  * checked as it; a failure fails the start, the worker never runs as
  * root by accident), the cwd (a relative stdio path is the worker's),
- * then stdio on 0, 1 and 2, open across an exec.
+ * then stdio on 0, 1 and 2, open across an exec, and with ctty stdin's
+ * terminal as the controlling one (the child leads its own session).
  */
 void LCHILD plan_apply(const struct plan *pl)
 {
@@ -145,6 +147,12 @@ void LCHILD plan_apply(const struct plan *pl)
 			plan_fail(pl->report_fd, STAGE_STDIO, -r, "dup2",
 				  strerrordesc_np(-r), NULL);
 	}
+	/* The child leads a session without a terminal: it takes stdin's,
+	 * unless another session has it (0: never steal one). */
+	if (pl->ctty && (r = sys(SYS_ioctl, 0, TIOCSCTTY, 0, 0)) < 0)
+		plan_fail(pl->report_fd, STAGE_STDIO, -r,
+			  "stdin as the controlling terminal",
+			  strerrordesc_np(-r), NULL);
 }
 
 char *plan_copy(char **at, const char *s)
@@ -209,6 +217,7 @@ int plan_build(struct plan *pl, json_t *req, const int *fds, int nfds,
 	plan_init(pl, report_fd);
 	pl->cwd = plan_copy(
 		at, json_string_value(json_object_get(req, CHAN_K_CWD)));
+	pl->ctty = json_is_true(json_object_get(req, CHAN_K_CTTY));
 	for (int k = 0; k < 3; k++)
 		if (!plan_stdio(pl, k, json_array_get(stdio, (size_t)k), fds,
 				nfds, &passed, at))
@@ -233,6 +242,7 @@ void plan_init(struct plan *pl, int report_fd)
 	pl->nsigs = tmpl_nsigs;
 	pl->cpus = tmpl_pinned ? &tmpl_cpus : NULL;
 	pl->cwd = NULL;
+	pl->ctty = false;
 	pl->drop = false;
 	pl->ngroups = 0;
 }

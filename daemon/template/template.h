@@ -142,6 +142,7 @@ struct plan {
 	int src[3]; /* descriptor for 0, 1, 2; -1: keep the template's */
 	int open_flags[3]; /* with path[i]: open it in the child */
 	const char *path[3];
+	bool ctty; /* make stdin the controlling terminal */
 	bool drop; /* become uid/gid/groups */
 	uid_t uid;
 	gid_t gid;

@@ -22,10 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -645,6 +647,212 @@ Test(cli_process, a_hard_killed_run_takes_its_worker_with_it)
 	cr_assert(json_is_true(json_object_get(rec, "daemon")));
 	json_decref(res);
 	close(out[0]);
+	mpdd_stop_all(&d);
+}
+
+/* The state letter of pid from /proc (R, S, T, ...), or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/* Wait (polling /proc, bounded) until pid's state is want or not. */
+static bool state_becomes(pid_t pid, char want, bool is)
+{
+	for (int i = 0; i < TEST_TIMEOUT_MS / 10; i++) {
+		if ((proc_state(pid) == want) == is)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * run passes SIGWINCH and SIGCONT on; Ctrl-Z (SIGTSTP) stops the worker
+ * (as SIGSTOP: a worker's own session drops SIGTSTP) and run itself, and
+ * SIGCONT resumes both, as a foreground job does.
+ */
+Test(cli_process, run_passes_on_winch_and_stops_and_resumes_with_the_job)
+{
+	const char *args[] = { "run",
+			       "--",
+			       "sh",
+			       "-c",
+			       "trap 'echo winch' WINCH; trap 'echo cont' CONT; "
+			       "echo $$; while :; do sleep 0.05; done",
+			       NULL };
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+	int out[2], status;
+	pid_t pid, worker;
+	char *line;
+
+	mpdd_start(&d, NULL);
+	test_cli_argv(argv, bin, d.socket, args);
+	cr_assert(pipe2(out, O_CLOEXEC) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(out[1], 1);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	close(out[1]);
+	free(bin);
+	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
+	worker = (pid_t)atoi(line);
+	free(line);
+	cr_assert_gt(worker, 0);
+
+	cr_assert_eq(kill(pid, SIGWINCH), 0);
+	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
+	cr_assert_str_eq(line, "winch");
+	free(line);
+
+	cr_assert_eq(kill(pid, SIGTSTP), 0);
+	cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
+	cr_assert(WIFSTOPPED(status), "run did not stop: 0x%x", status);
+	cr_assert(state_becomes(worker, 'T', true), "the worker runs on");
+
+	cr_assert_eq(kill(pid, SIGCONT), 0);
+	cr_assert(state_becomes(worker, 'T', false),
+		  "the worker stays stopped");
+	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
+	cr_assert_str_eq(line, "cont");
+	free(line);
+
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM,
+		  "status 0x%x", status);
+	close(out[0]);
+	assert_no_records();
+	mpdd_stop_all(&d);
+}
+
+/* Without --pty a worker has no terminal; with it, a pseudo-terminal of
+ * its own, 24x80 when run's stdin is not a terminal. */
+Test(cli_process, run_pty_gives_the_worker_a_controlling_terminal)
+{
+	const char *script = "tty; test -t 0 && echo term; echo x >/dev/tty; "
+			     "stty size; exit 3";
+	const char *plain[] = { "run", "--", "sh", "-c", script, NULL };
+	const char *pty[] = { "run", "--pty", "--", "sh", "-c", script, NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, plain), 3, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "not a tty\n"), "stdout: %s", r.out);
+	cr_assert_null(strstr(r.out, "term"), "stdout: %s", r.out);
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, pty), 3, "stderr: %s", r.err);
+	/* The terminal's output ends lines with \r\n. */
+	cr_assert_not_null(strstr(r.out, "/dev/pts/"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "term\r\nx\r\n24 80\r\n"),
+			   "stdout: %s", r.out);
+	test_run_free(&r);
+	assert_no_records();
+	mpdd_stop_all(&d);
+}
+
+/*
+ * run --pty from a terminal: the worker's terminal has run's window size
+ * and follows its changes (SIGWINCH), run's terminal is raw meanwhile
+ * and as it was afterwards.
+ */
+Test(cli_process, run_pty_follows_the_callers_terminal)
+{
+	const char *args[] = {
+		"run", "--pty", "--",
+		"sh",  "-c",	"stty size; while read l; do stty size; done",
+		NULL
+	};
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+	struct winsize ws = { .ws_row = 30, .ws_col = 100 };
+	struct termios before, after;
+	char buf[8192] = "", *name;
+	size_t n = 0;
+	int master, slave, status;
+	pid_t pid;
+
+	mpdd_start(&d, NULL);
+	test_cli_argv(argv, bin, d.socket, args);
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+	name = ptsname(master);
+	cr_assert_not_null(name);
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert(slave >= 0);
+	cr_assert_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	cr_assert_eq(tcgetattr(slave, &before), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setsid();
+		ioctl(slave, TIOCSCTTY, 0);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	free(bin);
+	/* The first size, then a change while the worker waits for a line. */
+	while (strstr(buf, "30 100") == NULL) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		ssize_t k;
+
+		cr_assert_eq(poll(&p, 1, TEST_TIMEOUT_MS), 1, "got: %.*s",
+			     (int)n, buf);
+		k = read(master, buf + n, sizeof(buf) - 1 - n);
+		cr_assert_gt(k, 0);
+		n += (size_t)k;
+		buf[n] = '\0';
+	}
+	cr_assert_eq(tcgetattr(slave, &after), 0);
+	cr_assert_eq(after.c_lflag & ICANON, 0, "run's terminal is not raw");
+	ws.ws_row = 40;
+	ws.ws_col = 120;
+	cr_assert_eq(ioctl(master, TIOCSWINSZ, &ws), 0); /* SIGWINCH to run */
+	/* Each line makes the worker print its size again: until it has
+	 * the new one (run passes it on when its handler runs). */
+	for (int tries = 0; strstr(buf, "40 120") == NULL; tries++) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		ssize_t k;
+
+		cr_assert_lt(tries, 200, "got: %s", buf);
+		cr_assert_eq(write(master, "\r", 1), 1);
+		cr_assert_eq(poll(&p, 1, TEST_TIMEOUT_MS), 1, "got: %s", buf);
+		k = read(master, buf + n, sizeof(buf) - 1 - n);
+		cr_assert_gt(k, 0, "got: %s", buf);
+		n += (size_t)k;
+		buf[n] = '\0';
+	}
+	cr_assert_eq(write(master, "\x04", 1), 1); /* end of input */
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "status 0x%x: %s", status, buf);
+	cr_assert_eq(tcgetattr(slave, &after), 0);
+	cr_assert_eq(after.c_lflag, before.c_lflag,
+		     "run's terminal was not restored");
+	close(slave);
+	close(master);
+	assert_no_records();
 	mpdd_stop_all(&d);
 }
 

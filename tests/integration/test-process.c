@@ -784,6 +784,11 @@ ParameterizedTestParameters(process, start_failures_name_their_stage)
 		{ "argv", "/etc", "", "forkserver", "exec", 13 },
 		{ "argv", "true", "cwd", "forkserver", "cwd", 2 },
 		{ "argv", "true", "stdout", "forkserver", "stdio", 2 },
+		/* A controlling terminal needs a terminal on stdin. */
+		{ "argv", "true", "ctty", "forkserver", "stdio", ENOTTY },
+		{ "argv", "true", "ctty", "spawn", "stdio", ENOTTY },
+		{ "function", "exit_with", "ctty", "forkserver", "stdio",
+		  ENOTTY },
 		{ "module", "/nonexistent/mod.so", "", "forkserver", "dlopen",
 		  0 },
 		{ "module", "/nonexistent/mod.so", "", "spawn", "dlopen", 0 },
@@ -812,6 +817,8 @@ ParameterizedTest(struct failure *c, process, start_failures_name_their_stage)
 			      c->what);
 	if (strcmp(c->field, "cwd") == 0)
 		json_object_set_new(p, "cwd", json_string("/nonexistent/dir"));
+	if (strcmp(c->field, "ctty") == 0)
+		json_object_set_new(p, "ctty", json_true());
 	if (strcmp(c->field, "stdout") == 0)
 		json_object_set_new(p, "stdout",
 				    json_pack("{s:s}", "file",
