@@ -431,7 +431,7 @@ int mpd_process_signal(struct mpd_client *c, int64_t id, int sig, int group,
 int mpd_process_signal_name(struct mpd_client *c, int64_t id, const char *sig,
 			    int group, struct mpd_error *err)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int r = check_id(id, "mpd_process_signal_name", err);
 
 	if (r < 0)
