@@ -992,7 +992,9 @@ static int tmpl_launch(void)
 		 * the template's thread block after each fork (a fault each
 		 * time); workers started by fork inherit that. */
 		tmpl_tunables();
-		execv(self_exe, argv);
+		/* This very image, even when the file it came from was
+		 * replaced (a package upgrade) or removed since. */
+		execv("/proc/self/exe", argv);
 		dprintf(STDERR_FILENO, "mpdd: cannot exec %s: %s\n", self_exe,
 			strerror(errno));
 		_exit(127);

@@ -77,7 +77,7 @@ int tmpl_sigs[NSIG], tmpl_nsigs;
 char **tmpl_preloaded;
 static void **preloaded_handle; /* dlopen()'s, for each */
 int tmpl_npreloaded;
-char *tmpl_self_exe;
+const char *tmpl_self_exe;
 /* Write one line to mpdd (blocking), with fd attached when >= 0. */
 static void ctl_send_text(const char *line, size_t len, int fd)
 {
@@ -703,13 +703,11 @@ int template_main(int argc, char **argv)
 	/* Static, not on the stack: each page of stack the serving loop
 	 * spans is one more fault after every fork. */
 	static char *mods[64];
-	static char exe[4096];
 	int nmods = 0, level = LOG_LEVEL_INFO, sfd, nbefore;
 	size_t pool_size = 0;
 	json_t *loaded;
 	const char *why;
 	sigset_t chld;
-	ssize_t n;
 
 	/* mpdd --template FD [--log-level L] [--pool N] [--preload M]... */
 	ctl = atoi(argv[2]);
@@ -728,11 +726,9 @@ int template_main(int argc, char **argv)
 	loaded = json_array();
 	prctl(PR_SET_NAME, "mpdd-template");
 	fcntl(ctl, F_SETFD, FD_CLOEXEC);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		fatal("readlink /proc/self/exe");
-	exe[n] = '\0';
-	tmpl_self_exe = exe;
+	/* The fresh worker image is this image, whatever has become of the
+	 * file it was loaded from. */
+	tmpl_self_exe = "/proc/self/exe";
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

@@ -90,7 +90,7 @@ extern int tmpl_sigs[NSIG], tmpl_nsigs;
 /* The --preload paths (without ":INIT"), as a function target names one. */
 extern char **tmpl_preloaded;
 extern int tmpl_npreloaded;
-extern char *tmpl_self_exe; /* this binary, for the fresh worker image */
+extern const char *tmpl_self_exe; /* this image, for the fresh worker */
 
 struct pending *pending_add(int64_t id, pid_t pid, int pidfd, int pipe);
 void pending_release(struct pending *q);

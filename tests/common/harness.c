@@ -83,6 +83,7 @@ struct run_as {
 	uid_t uid;
 	rlim_t nproc;
 	bool switch_uid;
+	bool copy; /* run a copy of the binary in d's dir */
 	rlim_t nofile_soft, nofile_hard;
 };
 
@@ -112,7 +113,7 @@ static pid_t mpdd_spawn_as(struct mpdd *d, const char *const *extra,
 	char *bin = test_built("daemon/mpdd");
 	const char *argv[64];
 
-	if (as != NULL && as->switch_uid) {
+	if (as != NULL && (as->switch_uid || as->copy)) {
 		char *copy = copy_daemon(d, bin);
 
 		free(bin);
@@ -268,6 +269,14 @@ void mpdd_start_nofile(struct mpdd *d, const char *const *extra, unsigned soft,
 		       unsigned hard)
 {
 	struct run_as as = { .nofile_soft = soft, .nofile_hard = hard };
+
+	mpdd_init(d);
+	mpdd_launch_as(d, extra, NULL, &as);
+}
+
+void mpdd_start_copy(struct mpdd *d, const char *const *extra)
+{
+	struct run_as as = { .copy = true };
 
 	mpdd_init(d);
 	mpdd_launch_as(d, extra, NULL, &as);

@@ -61,6 +61,9 @@ int mpdd_start_tty(struct mpdd *d, const char *const *extra);
 /* Like mpdd_start_in(), running the daemon as uid (and gid uid) with
  * RLIMIT_NPROC nproc. Needs root. */
 void mpdd_start_limited(struct mpdd *d, uid_t uid, unsigned nproc);
+/* Like mpdd_start(), running a copy of the daemon binary, dir/mpdd, which
+ * a test may then remove or replace (as a package upgrade does). */
+void mpdd_start_copy(struct mpdd *d, const char *const *extra);
 
 /* Like mpdd_start(), with RLIMIT_NOFILE set to soft and hard in the
  * daemon before its exec. */

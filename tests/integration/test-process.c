@@ -962,6 +962,47 @@ static int as_nobody(const char *socket, long long root_proc)
 	return 0;
 }
 
+/*
+ * A package upgrade replaces the daemon's file while it runs: a template
+ * restarted afterwards, and a worker started with a fresh image, are still
+ * the running daemon's image, not a file that is gone or newer.
+ */
+Test(process, the_binary_removed_under_mpdd_changes_nothing)
+{
+	char path[PATH_MAX + 8];
+	long long tpid;
+	json_t *r, *p;
+	int fd, tfd;
+
+	mpdd_start_copy(&d, NULL);
+	snprintf(path, sizeof(path), "%s/mpdd", d.dir);
+	cr_assert_eq(unlink(path), 0, "%s: %s", path, strerror(errno));
+	fd = test_connect(d.socket);
+	r = test_call(fd, "daemon.info", NULL);
+	tpid = test_int(json_object_get(test_result(r), "template"), "pid");
+	json_decref(r);
+	tfd = pidfd_open((pid_t)tpid, 0);
+	cr_assert(tfd >= 0);
+	cr_assert(kill((pid_t)tpid, SIGKILL) == 0);
+	cr_assert(exited(tfd, TEST_TIMEOUT_MS));
+	close(tfd);
+	cr_assert_eq(run_exitcode(fd, json_pack("{s:[sss]}", "argv", "sh", "-c",
+						"exit 6")),
+		     6);
+	cr_assert_eq(run_exitcode(fd, fn_params("exit_with", json_integer(8))),
+		     8);
+	p = fn_params("exit_with", json_integer(9));
+	json_object_set_new(p, "start_method", json_string("spawn"));
+	cr_assert_eq(run_exitcode(fd, p), 9);
+	r = test_call(fd, "daemon.info", NULL);
+	cr_assert_eq(test_int(json_object_get(test_result(r), "template"),
+			      "restarts"),
+		     1);
+	json_decref(r);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 Test(process, another_uid_cannot_touch_a_process)
 {
 	json_t *rec, *r;
