@@ -679,27 +679,17 @@ static bool state_becomes(pid_t pid, char want, bool is)
 	return false;
 }
 
-/*
- * run passes SIGWINCH and SIGCONT on; Ctrl-Z (SIGTSTP) stops the worker
- * (as SIGSTOP: a worker's own session drops SIGTSTP) and run itself, and
- * SIGCONT resumes both, as a foreground job does.
- */
-Test(cli_process, run_passes_on_winch_and_stops_and_resumes_with_the_job)
+/* Start mpd-cli run with args, its stdout on a pipe; read the worker's
+ * pid, the first line it prints. Returns mpd-cli's pid. */
+static pid_t run_in_background(const char *const *args, int *out_fd,
+			       pid_t *worker)
 {
-	const char *args[] = { "run",
-			       "--",
-			       "sh",
-			       "-c",
-			       "trap 'echo winch' WINCH; trap 'echo cont' CONT; "
-			       "echo $$; while :; do sleep 0.05; done",
-			       NULL };
 	const char *argv[TEST_CLI_ARGV_SIZE];
 	char *bin = test_built("client/cli/mpd-cli");
-	int out[2], status;
-	pid_t pid, worker;
+	int out[2];
 	char *line;
+	pid_t pid;
 
-	mpdd_start(&d, NULL);
 	test_cli_argv(argv, bin, d.socket, args);
 	cr_assert(pipe2(out, O_CLOEXEC) == 0);
 	pid = fork();
@@ -713,33 +703,74 @@ Test(cli_process, run_passes_on_winch_and_stops_and_resumes_with_the_job)
 	close(out[1]);
 	free(bin);
 	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
-	worker = (pid_t)atoi(line);
+	*worker = (pid_t)atoi(line);
 	free(line);
-	cr_assert_gt(worker, 0);
+	cr_assert_gt(*worker, 0);
+	*out_fd = out[0];
+	return pid;
+}
 
-	cr_assert_eq(kill(pid, SIGWINCH), 0);
-	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
-	cr_assert_str_eq(line, "winch");
-	free(line);
-
-	cr_assert_eq(kill(pid, SIGTSTP), 0);
-	cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
-	cr_assert(WIFSTOPPED(status), "run did not stop: 0x%x", status);
-	cr_assert(state_becomes(worker, 'T', true), "the worker runs on");
-
-	cr_assert_eq(kill(pid, SIGCONT), 0);
-	cr_assert(state_becomes(worker, 'T', false),
-		  "the worker stays stopped");
-	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
-	cr_assert_str_eq(line, "cont");
-	free(line);
+/* End run with SIGTERM, passed on: it exits 128+SIGTERM, nothing left. */
+static void run_terminate(pid_t pid, int out_fd)
+{
+	int status;
 
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM,
 		  "status 0x%x", status);
-	close(out[0]);
+	close(out_fd);
 	assert_no_records();
+}
+
+/* run passes SIGWINCH on. */
+Test(cli_process, run_passes_on_winch)
+{
+	const char *args[] = { "run",
+			       "--",
+			       "sh",
+			       "-c",
+			       "trap 'echo winch' WINCH; echo $$; "
+			       "while :; do sleep 0.05; done",
+			       NULL };
+	pid_t pid, worker;
+	char *line;
+	int out;
+
+	mpdd_start(&d, NULL);
+	pid = run_in_background(args, &out, &worker);
+	cr_assert_eq(kill(pid, SIGWINCH), 0);
+	line = read_pipe_line(out, TEST_TIMEOUT_MS);
+	cr_assert_str_eq(line, "winch");
+	free(line);
+	run_terminate(pid, out);
+	mpdd_stop_all(&d);
+}
+
+/*
+ * Ctrl-Z (SIGTSTP) stops the worker (as SIGSTOP: a worker's own session
+ * drops SIGTSTP) and run itself; SIGCONT, passed on, resumes both, as a
+ * foreground job. (One process: when a member of a stopped group that is
+ * orphaned exits, the kernel sends the group SIGHUP and SIGCONT.)
+ */
+Test(cli_process, run_stops_and_resumes_with_the_job)
+{
+	const char *args[] = {
+		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
+	};
+	pid_t pid, worker;
+	int out, status;
+
+	mpdd_start(&d, NULL);
+	pid = run_in_background(args, &out, &worker);
+	cr_assert_eq(kill(pid, SIGTSTP), 0);
+	cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
+	cr_assert(WIFSTOPPED(status), "run did not stop: 0x%x", status);
+	cr_assert(state_becomes(worker, 'T', true), "the worker runs on");
+	cr_assert_eq(kill(pid, SIGCONT), 0);
+	cr_assert(state_becomes(worker, 'T', false),
+		  "the worker stays stopped");
+	run_terminate(pid, out);
 	mpdd_stop_all(&d);
 }
 
@@ -766,6 +797,24 @@ Test(cli_process, run_pty_gives_the_worker_a_controlling_terminal)
 	test_run_free(&r);
 	assert_no_records();
 	mpdd_stop_all(&d);
+}
+
+/* How many lines of text are "ROWS COLS" (stty size's answers). */
+static int size_lines(const char *text)
+{
+	int count = 0, rows, cols, used;
+
+	for (const char *p = text; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+
+		if (nl == NULL)
+			break;
+		if (sscanf(p, "%d %d%n", &rows, &cols, &used) == 2 &&
+		    (p[used] == '\r' || p[used] == '\n'))
+			count++;
+		p = nl + 1;
+	}
+	return count;
 }
 
 /*
@@ -832,16 +881,22 @@ Test(cli_process, run_pty_follows_the_callers_terminal)
 	/* Each line makes the worker print its size again: until it has
 	 * the new one (run passes it on when its handler runs). */
 	for (int tries = 0; strstr(buf, "40 120") == NULL; tries++) {
-		struct pollfd p = { .fd = master, .events = POLLIN };
-		ssize_t k;
+		int sizes = size_lines(buf);
 
 		cr_assert_lt(tries, 200, "got: %s", buf);
 		cr_assert_eq(write(master, "\r", 1), 1);
-		cr_assert_eq(poll(&p, 1, TEST_TIMEOUT_MS), 1, "got: %s", buf);
-		k = read(master, buf + n, sizeof(buf) - 1 - n);
-		cr_assert_gt(k, 0, "got: %s", buf);
-		n += (size_t)k;
-		buf[n] = '\0';
+		/* The answer to this line, not its echo, before the next. */
+		while (size_lines(buf) == sizes) {
+			struct pollfd p = { .fd = master, .events = POLLIN };
+			ssize_t k;
+
+			cr_assert_eq(poll(&p, 1, TEST_TIMEOUT_MS), 1, "got: %s",
+				     buf);
+			k = read(master, buf + n, sizeof(buf) - 1 - n);
+			cr_assert_gt(k, 0, "got: %s", buf);
+			n += (size_t)k;
+			buf[n] = '\0';
+		}
 	}
 	cr_assert_eq(write(master, "\x04", 1), 1); /* end of input */
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
