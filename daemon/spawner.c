@@ -1007,6 +1007,8 @@ static int tmpl_launch(void)
 	fdq_init(&tmpl.fdq);
 	TAILQ_INIT(&tmpl.out);
 	clock_gettime(CLOCK_MONOTONIC, &tmpl.started);
+	free(tmpl.init_error); /* the last one's: this one may say its own */
+	tmpl.init_error = NULL;
 	tmpl.ev_read = event_new(mpdd.base, tmpl.fd, EV_READ | EV_PERSIST,
 				 tmpl_read_cb, NULL);
 	tmpl.ev_write =
@@ -1040,6 +1042,8 @@ static void tmpl_died(int status)
 {
 	double lived = mono_since(&tmpl.started);
 	struct timeval tv = { 0, 0 };
+	bool was_ready = tmpl.ready;
+	char why[256];
 
 	if (WIFSIGNALED(status))
 		log_warnx("template (pid %ld) killed by signal %d; restarting",
@@ -1085,6 +1089,22 @@ static void tmpl_died(int status)
 		}
 	}
 	free(orphans);
+	/* One that died before it was ready will not be ready the next time
+	 * either, most likely (a preloaded module gone, the binary broken):
+	 * the starts waiting for it fail now rather than wait for ever; the
+	 * restarts go on, for the starts to come. */
+	if (!was_ready) {
+		snprintf(why, sizeof(why),
+			 "no template process could be started: it %s %d "
+			 "before it was ready%s%s",
+			 WIFSIGNALED(status) ? "was killed by signal" :
+					       "exited with status",
+			 WIFSIGNALED(status) ? WTERMSIG(status) :
+					       WEXITSTATUS(status),
+			 tmpl.init_error != NULL ? ": " : "",
+			 tmpl.init_error != NULL ? tmpl.init_error : "");
+		tmpl_fail_waiting(ECHILD, why);
+	}
 	if (lived < TEMPLATE_MIN_LIFE_SEC)
 		tv.tv_sec = RESTART_BACKOFF_SEC;
 	evtimer_add(tmpl.ev_restart, &tv);

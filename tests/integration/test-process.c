@@ -1208,6 +1208,59 @@ Test(process, preload_runs_init_once_in_the_template)
 	mpdd_stop(&d);
 }
 
+/*
+ * A template that cannot come back (its preloaded module was removed):
+ * a start waiting for it fails, naming why, instead of waiting for ever,
+ * and mpdd serves on.
+ */
+Test(process, a_template_that_cannot_restart_fails_the_waiting_starts)
+{
+	char copy[PATH_MAX], arg[PATH_MAX + 8];
+	const char *extra[] = { "--preload", arg, NULL };
+	const char *name, *msg;
+	long long tpid;
+	json_t *r, *data;
+	int fd, tfd, in, out;
+	char buf[65536];
+	ssize_t n;
+
+	mpdd_init(&d);
+	snprintf(copy, sizeof(copy), "%s/pre.so", d.dir);
+	in = open(module(), O_RDONLY | O_CLOEXEC);
+	out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	cr_assert(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	snprintf(arg, sizeof(arg), "%s", copy);
+	mpdd_start_in(&d, extra);
+	fd = test_connect(d.socket);
+	r = test_call(fd, "daemon.info", NULL);
+	tpid = test_int(json_object_get(test_result(r), "template"), "pid");
+	json_decref(r);
+	cr_assert_eq(unlink(copy), 0);
+	tfd = pidfd_open((pid_t)tpid, 0);
+	cr_assert(tfd >= 0);
+	cr_assert(kill((pid_t)tpid, SIGKILL) == 0);
+	cr_assert(exited(tfd, TEST_TIMEOUT_MS));
+	close(tfd);
+
+	r = test_call(fd, "process.create",
+		      json_pack("{s:[s], s:b}", "argv", "true", "start", 1));
+	cr_assert_eq(test_error_code(r, &name), 8);
+	data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "stage")),
+			 "fork");
+	msg = json_string_value(
+		json_object_get(json_object_get(r, "error"), "message"));
+	cr_assert_not_null(strstr(msg, "before it was ready"), "%s", msg);
+	json_decref(r);
+	test_assert_ping(d.socket);
+	close(fd);
+	mpdd_stop(&d);
+}
+
 struct bad_preload {
 	char suffix[32];
 	char says[32];
