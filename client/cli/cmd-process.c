@@ -521,6 +521,88 @@ const struct cli_cmd cli_cmd_info = {
 	.exec = cmd_info_exec,
 };
 
+/*
+ * logs: what a process with captured output wrote, from the oldest byte
+ * mpdd holds: page after page until nothing is left, or with --follow as
+ * bytes come until the stream ends.
+ */
+static int cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool follow = cli_opt_get(ctx, "follow") != NULL;
+	struct mpd_error err;
+	json_t *res = NULL;
+	int64_t id, after = -1;
+	int r;
+
+	r = cli_proc_id(ctx, "logs", argv[0], &id);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	for (;;) {
+		const json_t *data, *next, *dropped;
+		bool ended;
+
+		if (mpd_process_output(ctx->client, id, after, 0,
+				       follow ? -1 : 0, &res, &err) < 0)
+			return cli_proc_error("logs", &err);
+		data = json_object_get(res, "data");
+		next = json_object_get(res, "next");
+		dropped = json_object_get(res, "dropped");
+		ended = json_is_true(json_object_get(res, "ended"));
+		if (!json_is_string(data) || !json_is_integer(next)) {
+			cli_error("logs: process.output returned no data");
+			json_decref(res);
+			return CLI_FAIL;
+		}
+		if (ctx->json) {
+			r = cli_print_json(ctx, res, false);
+		} else {
+			if (json_integer_value(dropped) > 0)
+				cli_error("logs: %" JSON_INTEGER_FORMAT
+					  " bytes were lost before these",
+					  json_integer_value(dropped));
+			fwrite(json_string_value(data), 1,
+			       json_string_length(data), stdout);
+		}
+		fflush(stdout);
+		after = json_integer_value(next);
+		if (ended || r != CLI_OK ||
+		    (!follow && json_string_length(data) == 0))
+			break;
+		json_decref(res);
+		res = NULL;
+	}
+	json_decref(res);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_logs = {
+	.name = "logs",
+	.usage = "ID|NAME [-f|--follow]",
+	.summary = "print a process's captured output",
+	.help = "Prints what the process wrote to its captured stdout and "
+		"stderr (spawn\n--capture), as raw bytes, from the oldest byte "
+		"mpdd still holds (it keeps the\nlast --capture-size bytes, "
+		"64K by default; bytes that are not UTF-8 come out\nas U+FFFD). "
+		"With --follow, goes on printing bytes as they come and exits 0 "
+		"when\nthe stream ends (the process and every child that kept "
+		"it have exited), as\ntail -f does; Ctrl-C stops it. With "
+		"--json, prints each process.output result\non a line of its "
+		"own. A process that does not capture is refused\n"
+		"(invalid_state, exit status 1).",
+	.min_args = 1,
+	.max_args = 1,
+	.options =
+		(const struct cli_opt[]){
+			{ "follow", NULL,
+			  "print bytes as they come, until the stream ends",
+			  false },
+			{ NULL, NULL, NULL, false },
+		},
+	.exec = cmd_logs_exec,
+};
+
 static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct mpd_error err;
