@@ -381,10 +381,12 @@ int capture_text(const struct proc *p, int64_t after, size_t max, size_t budget,
 			       oldest - (uint64_t)after :
 			       0;
 	out->offset = o;
-	out->ended = cp->ended;
 	/* At most 3 bytes of text for each byte of the stream, and a first
 	 * character past max. */
 	cap = (size_t)(cp->total - o) < max ? (size_t)(cp->total - o) : max;
+	/* Each byte of the stream takes one of budget at least. */
+	if (cap > budget + 4)
+		cap = budget + 4;
 	t = malloc(cap * 3 + 8);
 	if (t == NULL)
 		return -ENOMEM;

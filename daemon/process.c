@@ -994,22 +994,26 @@ static void output_expire(struct req *r)
 }
 
 /* Bytes or EOF came to p's ring: its waiters that have something now get
- * it. */
+ * it; the others (a character still cut short) wait on, in their order. */
 static void output_wake(struct proc *p)
 {
-	struct req_list *q = capture_waiters(p);
-	struct req *r, *next;
+	struct req_list *q = capture_waiters(p), still;
+	struct req *r;
 
-	for (r = TAILQ_FIRST(q); r != NULL; r = next) {
+	TAILQ_INIT(&still);
+	while ((r = TAILQ_FIRST(q)) != NULL) {
 		struct output_wait *w = r->park_arg;
 
-		next = TAILQ_NEXT(r, wait_entry);
 		req_unwait(r);
 		if (output_answer(r, p, w->after, w->max, true)) {
 			free(w);
 			continue;
 		}
-		/* Still nothing for it (a character cut short): back on. */
+		r->waitq = &still;
+		TAILQ_INSERT_TAIL(&still, r, wait_entry);
+	}
+	while ((r = TAILQ_FIRST(&still)) != NULL) {
+		TAILQ_REMOVE(&still, r, wait_entry);
 		r->waitq = q;
 		TAILQ_INSERT_TAIL(q, r, wait_entry);
 	}
