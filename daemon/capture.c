@@ -57,15 +57,18 @@ bool capture_spec(const json_t *spec)
 }
 
 /*
- * The stdio specs the template is sent for p's (a new reference, NULL
- * when out of memory): "capture" streams are "pass" streams to it.
+ * The stdio specs the template is sent for p (a new reference, NULL when
+ * out of memory): "capture" streams are "pass" streams to it.
  */
-json_t *capture_template_stdio(const json_t *stdio)
+json_t *capture_template_stdio(const struct proc *p)
 {
-	json_t *out = json_array(), *spec;
+	json_t *out, *spec;
 	size_t i;
 
-	json_array_foreach (stdio, i, spec) {
+	if (p->capture == NULL)
+		return json_incref(p->stdio);
+	out = json_array();
+	json_array_foreach (p->stdio, i, spec) {
 		if (out == NULL)
 			break;
 		if (json_array_append_new(out, capture_spec(spec) ?
@@ -223,11 +226,12 @@ int capture_open(struct proc *p)
 {
 	struct capture *cp = p->capture;
 	int fds[2], dup2nd = -1;
-	bool out = capture_spec(json_array_get(p->stdio, 1));
-	bool err = capture_spec(json_array_get(p->stdio, 2));
+	bool out, err;
 
 	if (cp == NULL || cp->fd >= 0 || cp->ended)
 		return 0;
+	out = capture_spec(json_array_get(p->stdio, 1));
+	err = capture_spec(json_array_get(p->stdio, 2));
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -errno;
 	if (out && err && (dup2nd = fcntl(fds[1], F_DUPFD_CLOEXEC, 0)) == -1) {

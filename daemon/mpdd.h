@@ -386,7 +386,7 @@ struct capture_out {
 	bool ended;
 };
 bool capture_spec(const json_t *spec);
-json_t *capture_template_stdio(const json_t *stdio);
+json_t *capture_template_stdio(const struct proc *p);
 bool capture_room(uint64_t *max);
 uint64_t capture_reserved(void);
 int capture_new(struct proc *p, void (*wake)(struct proc *p));

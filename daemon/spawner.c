@@ -625,7 +625,7 @@ static void tmpl_spawn(struct proc *p)
 		"{s:s, s:O, s:o, s:s?, s:o, s:s, s:I, s:s}", CHAN_K_NAME,
 		p->name, CHAN_K_TARGET, p->target, CHAN_K_ENV,
 		env != NULL ? env : json_null(), CHAN_K_CWD, p->cwd,
-		CHAN_K_STDIO, capture_template_stdio(p->stdio), CHAN_K_METHOD,
+		CHAN_K_STDIO, capture_template_stdio(p), CHAN_K_METHOD,
 		p->spawn_method ? CHAN_METHOD_SPAWN : CHAN_METHOD_FORKSERVER,
 		CHAN_K_PARENT, (json_int_t)p->parent, CHAN_K_SOCKET,
 		mpdd.opt.socket_path);
