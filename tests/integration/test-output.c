@@ -5,6 +5,7 @@
  * bytes that are not UTF-8, ownership, and the capture limits.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -613,4 +614,53 @@ Test(output, bad_capture_limits_stop_start_up)
 			    sizeof(sizes) / sizeof(sizes[0]));
 	mpdd_assert_refused("--max-capture-bytes", totals,
 			    sizeof(totals) / sizeof(totals[0]));
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f != NULL);
+	fputs(text, f);
+	cr_assert(fclose(f) == 0);
+}
+
+Test(output, capture_limits_reload_on_sighup_for_new_records)
+{
+	char conf[PATH_MAX + 16];
+	const char *extra[] = { "-c", conf, NULL };
+	long long a;
+	json_t *r;
+	int fd;
+
+	mpdd_init(&d);
+	snprintf(conf, sizeof(conf), "%s/mpdd.conf", d.dir);
+	write_file(conf, "capture-size = 8K\nmax-capture-bytes = 1M\n");
+	mpdd_start_in(&d, extra);
+	fd = test_connect(d.socket);
+	cr_assert_eq(test_info_int(fd, "limits", "capture_size"), 8192);
+	cr_assert_eq(test_info_int(fd, "limits", "max_capture_bytes"),
+		     1024 * 1024);
+	r = create_capturing(fd);
+	a = test_int(test_result(r), "id");
+	json_decref(r);
+	write_file(conf, "capture-size = 16K\n");
+	cr_assert(kill(d.pid, SIGHUP) == 0);
+	for (int i = 0;
+	     i < 100000 && test_info_int(fd, "limits", "capture_size") != 16384;
+	     i++)
+		;
+	cr_assert_eq(test_info_int(fd, "limits", "capture_size"), 16384);
+	cr_assert_eq(test_info_int(fd, "limits", "max_capture_bytes"),
+		     256LL * 1024 * 1024);
+	/* The old record keeps its ring; a new one takes the new size. */
+	r = create_capturing(fd);
+	json_decref(r);
+	cr_assert_eq(test_info_int(fd, "processes", "capture_bytes"),
+		     8192 + 16384);
+	json_decref(test_call(fd, "process.close",
+			      json_pack("{s:I}", "id", (json_int_t)a)));
+	cr_assert_eq(test_info_int(fd, "processes", "capture_bytes"), 16384);
+	close(fd);
+	mpdd_stop(&d);
 }
