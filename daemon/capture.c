@@ -323,13 +323,16 @@ static size_t byte_cost(unsigned char c)
  * The length of the UTF-8 sequence that starts the n bytes at s: its
  * length when complete and valid; 0 when it is a valid start cut short by
  * the end of s; or -k when its first k bytes (k >= 1) are no valid start
- * (one U+FFFD stands for them).
+ * (one U+FFFD stands for them). A NUL byte counts as invalid: the
+ * protocol's strings never carry one (readers refuse "\u0000").
  */
 static int utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	int need;
 
+	if (c == 0)
+		return -1;
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)

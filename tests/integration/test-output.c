@@ -312,16 +312,16 @@ Test(output, invalid_utf8_becomes_replacement_characters)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	/* A stray byte, a whole é, an é cut short, a surrogate. */
+	/* A stray byte, a whole é, an é cut short, a surrogate, a NUL. */
 	id = start_proc(fd, sh_capture("printf '\\377a\\303\\251\\303b"
-				       "\\355\\240\\200'"));
+				       "\\355\\240\\200\\000'"));
 	join_code(fd, id, 0);
 	wait_ended(fd, id);
 	assert_out(output(fd, id, NULL),
 		   "\xef\xbf\xbd"
 		   "a\xc3\xa9\xef\xbf\xbd"
-		   "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
-		   0, 9, 0, true);
+		   "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+		   0, 10, 0, true);
 	/* max never cuts a character: 2 bytes would split the é ... */
 	assert_out(output(fd, id,
 			  json_pack("{s:i, s:i}", "after", 1, "max", 2)),
