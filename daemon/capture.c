@@ -283,8 +283,8 @@ void capture_abort(struct proc *p)
 	}
 }
 
-/* p's record goes: its waiters get not_found, its ring and its
- * reservation go. */
+/* p's record goes: its waiters get not_found (their park_arg, process.c's,
+ * is malloc'd), its ring and its reservation go. */
 void capture_free(struct proc *p)
 {
 	struct capture *cp = p->capture;

@@ -10,6 +10,9 @@
  * process.start and a join that has to wait park their request; the
  * spawner's report of the start (process_started(), ...) or of the exit
  * answers it, here: every reply about a process goes out from this file.
+ * process.output reads the ring of a process that captures its output
+ * (capture.c), and a read that waits parks until capture.c reports bytes
+ * or the end (output_wake()).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -920,6 +923,10 @@ nomem:
 	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 }
 
+/* Bytes of a process.output result around its "data" string, at most:
+ * {"data":"","offset":N,"next":N,"dropped":N,"ended":false}. */
+#define OUTPUT_FRAME 160
+
 /* A parked process.output: where it reads from, how much. */
 struct output_wait {
 	struct proc *p;
@@ -935,13 +942,12 @@ struct output_wait {
 static bool output_answer(struct req *r, struct proc *p, int64_t after,
 			  size_t max, bool wait)
 {
-	/* Room for the result's other members around the string. */
-	size_t budget = req_budget(r), frame = 160;
+	size_t budget = req_budget(r);
 	struct capture_out o;
 	json_t *res;
 	int rc;
 
-	budget = budget > frame ? budget - frame : 0;
+	budget = budget > OUTPUT_FRAME ? budget - OUTPUT_FRAME : 0;
 	rc = capture_text(p, after, max == 0 ? SIZE_MAX : max, budget, &o);
 	if (rc == -ERANGE) {
 		req_bad_param(r, "after",
