@@ -266,43 +266,62 @@ Test(output, bad_params_are_refused)
 	mpdd_stop(&d);
 }
 
-Test(output, the_ring_drops_its_oldest_bytes)
+/*
+ * A worker writes lines lines of 10 bytes ("100000000\n", ...) into a
+ * ring of size bytes (size_opt): the ring keeps the last size bytes of
+ * the stream, and a read from offset 0 is told how many were dropped.
+ */
+static void run_ring(const char *size_opt, long long size, int lines)
 {
-	const char *extra[] = { "--capture-size", "4096", NULL };
+	const char *extra[] = { "--capture-size", size_opt, NULL };
+	long long total = 10LL * lines, id;
+	char script[128], *stream;
 	json_t *r, *res;
-	long long id;
 	int fd;
 
+	stream = malloc((size_t)total + 1);
+	cr_assert(stream != NULL);
+	for (int i = 0; i < lines; i++)
+		snprintf(stream + 10 * i, 11, "%d\n", 100000000 + i);
+	snprintf(script, sizeof(script),
+		 "i=100000000; while [ $i -lt %d ]; do echo $i; "
+		 "i=$((i+1)); done",
+		 100000000 + lines);
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	/* 10000 bytes: 1000 lines of 9 digits. */
-	id = start_proc(fd, sh_capture("i=100000000; while [ $i -lt "
-				       "100001000 ]; do echo $i; "
-				       "i=$((i+1)); done"));
+	id = start_proc(fd, sh_capture(script));
 	join_code(fd, id, 0);
 	wait_ended(fd, id);
 	/* Asked from the start: what was lost is counted. */
 	r = output(fd, id, json_pack("{s:i}", "after", 0));
 	res = test_result(r);
-	cr_assert_eq(test_int(res, "offset"), 10000 - 4096);
-	cr_assert_eq(test_int(res, "dropped"), 10000 - 4096);
-	cr_assert_eq(test_int(res, "next"), 10000);
-	cr_assert_eq(json_string_length(json_object_get(res, "data")), 4096);
-	/* The last line is whole, the first held byte is 5904 % 10 = 4 into
-	 * "100000590\n". */
-	cr_assert_str_eq(json_string_value(json_object_get(res, "data")) + 4086,
-			 "100000999\n");
-	cr_assert_eq(strncmp(json_string_value(json_object_get(res, "data")),
-			     "00590\n100000591\n", 16),
-		     0);
+	cr_assert_eq(test_int(res, "offset"), total - size);
+	cr_assert_eq(test_int(res, "dropped"), total - size);
+	cr_assert_eq(test_int(res, "next"), total);
+	cr_assert_eq(json_string_length(json_object_get(res, "data")),
+		     (size_t)size);
+	cr_assert_str_eq(json_string_value(json_object_get(res, "data")),
+			 stream + total - size);
 	json_decref(r);
 	/* From the oldest held: nothing counts as dropped. */
 	r = output(fd, id, NULL);
 	cr_assert_eq(test_int(test_result(r), "dropped"), 0);
-	cr_assert_eq(test_int(test_result(r), "offset"), 10000 - 4096);
+	cr_assert_eq(test_int(test_result(r), "offset"), total - size);
 	json_decref(r);
+	free(stream);
 	close(fd);
 	mpdd_stop(&d);
+}
+
+Test(output, the_ring_drops_its_oldest_bytes)
+{
+	run_ring("4096", 4096, 1000);
+}
+
+Test(output, a_ring_that_grew_drops_its_oldest_bytes)
+{
+	/* It starts at 4 KiB and grows to its size before it wraps. */
+	run_ring("20000", 20000, 3333);
 }
 
 Test(output, invalid_utf8_becomes_replacement_characters)
