@@ -436,6 +436,7 @@ int capture_text(const struct proc *p, int64_t after, size_t max, size_t budget,
 	out->text = t;
 	out->len = len;
 	out->next = o;
+	out->end = cp->total;
 	/* ended only once everything up to the end was read. */
 	out->ended = cp->ended && o == cp->total;
 	return 0;

@@ -382,7 +382,7 @@ void process_exited(struct proc *p, int status, bool known);
 struct capture_out {
 	char *text; /* valid UTF-8, malloc'd */
 	size_t len;
-	uint64_t offset, next, dropped;
+	uint64_t offset, next, dropped, end;
 	bool ended;
 };
 bool capture_spec(const json_t *spec);

@@ -924,8 +924,8 @@ nomem:
 }
 
 /* Bytes of a process.output result around its "data" string, at most:
- * {"data":"","offset":N,"next":N,"dropped":N,"ended":false}. */
-#define OUTPUT_FRAME 160
+ * {"data":"","offset":N,"next":N,"end":N,"dropped":N,"ended":false}. */
+#define OUTPUT_FRAME 192
 
 /* A parked process.output: where it reads from, how much. */
 struct output_wait {
@@ -972,10 +972,10 @@ static bool output_answer(struct req *r, struct proc *p, int64_t after,
 		free(o.text);
 		return false;
 	}
-	res = json_pack("{s:s%, s:I, s:I, s:I, s:b}", "data", o.text, o.len,
-			"offset", (json_int_t)o.offset, "next",
-			(json_int_t)o.next, "dropped", (json_int_t)o.dropped,
-			"ended", o.ended);
+	res = json_pack("{s:s%, s:I, s:I, s:I, s:I, s:b}", "data", o.text,
+			o.len, "offset", (json_int_t)o.offset, "next",
+			(json_int_t)o.next, "end", (json_int_t)o.end, "dropped",
+			(json_int_t)o.dropped, "ended", o.ended);
 	free(o.text);
 	if (res == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");

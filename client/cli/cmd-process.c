@@ -523,22 +523,41 @@ const struct cli_cmd cli_cmd_info = {
 
 /*
  * logs: what a process with captured output wrote, from the oldest byte
- * mpdd holds: page after page until nothing is left, or with --follow as
- * bytes come until the stream ends.
+ * mpdd holds (with --tail N, from N bytes before the end): page after page
+ * until nothing is left, or with --follow as bytes come until the stream
+ * ends.
  */
 static int cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool follow = cli_opt_get(ctx, "follow") != NULL;
+	const char *tail = cli_opt_get(ctx, "tail");
 	struct mpd_error err;
 	json_t *res = NULL;
 	int64_t id, after = -1;
-	int r;
+	long long n = 0;
+	int r = CLI_OK;
 
-	r = cli_proc_id(ctx, "logs", argv[0], &id);
+	if (tail != NULL)
+		r = cli_parse_int(ctx, "logs", "--tail", tail, 0, INT64_MAX,
+				  &n);
+	if (r == CLI_OK)
+		r = cli_proc_id(ctx, "logs", argv[0], &id);
 	if (r == CLI_OK)
 		r = cli_connect(ctx);
 	if (r != CLI_OK)
 		return r;
+	if (tail != NULL) {
+		/* Where the stream is now: N bytes before it, or the oldest
+		 * byte held. */
+		if (mpd_process_output(ctx->client, id, -1, 1, 0, &res, &err) <
+		    0)
+			return cli_proc_error("logs", &err);
+		after = json_integer_value(json_object_get(res, "end")) - n;
+		if (after < json_integer_value(json_object_get(res, "offset")))
+			after = -1;
+		json_decref(res);
+		res = NULL;
+	}
 	for (;;) {
 		const json_t *data, *next, *dropped;
 		bool ended;
@@ -579,7 +598,7 @@ static int cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cli_cmd_logs = {
 	.name = "logs",
-	.usage = "ID|NAME [-f|--follow]",
+	.usage = "ID|NAME [-f] [--tail N]",
 	.summary = "print a process's captured output",
 	.help = "Prints what the process wrote to its captured stdout and "
 		"stderr (spawn\n--capture), as raw bytes, from the oldest byte "
@@ -589,8 +608,9 @@ const struct cli_cmd cli_cmd_logs = {
 		"when\nthe stream ends (the process and every child that kept "
 		"it have exited), as\ntail -f does; Ctrl-C stops it. With "
 		"--json, prints each process.output result\non a line of its "
-		"own. A process that does not capture is refused\n"
-		"(invalid_state, exit status 1).",
+		"own. --tail N starts N bytes before the end instead. A process "
+		"that does not\ncapture is refused (invalid_state, exit status "
+		"1).",
 	.min_args = 1,
 	.max_args = 1,
 	.options =
@@ -598,6 +618,7 @@ const struct cli_cmd cli_cmd_logs = {
 			{ "follow", NULL,
 			  "print bytes as they come, until the stream ends",
 			  false },
+			{ "tail", "N", "start N bytes before the end", false },
 			{ NULL, NULL, NULL, false },
 		},
 	.exec = cmd_logs_exec,

@@ -370,9 +370,9 @@ MPD_EXPORT int mpd_process_list_page(struct mpd_client *c, const char *state,
  * 0: does not wait; NaN: MPD_E_INVAL). Returns 0 with *result (a NEW
  * reference; may be NULL to discard): {"data": text (the bytes as UTF-8,
  * invalid sequences and NUL bytes as U+FFFD), "offset": offset of data's
- * first byte, "next": the after of the next call, "dropped": bytes before
- * offset lost to the daemon's ring, "ended": true once no more bytes can
- * come}.
+ * first byte, "next": the after of the next call, "end": the stream's
+ * length so far, "dropped": bytes before offset lost to the daemon's ring,
+ * "ended": true once no more bytes can come}.
  * MPD_E_INVALID_STATE for a process that does not capture; MPD_E_INVAL
  * for id < 1; as mpd_call().
  */

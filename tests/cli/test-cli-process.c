@@ -994,6 +994,8 @@ Test(cli_process, spawn_capture_keeps_the_output_and_logs_prints_it)
 	};
 	const char *follow[] = { "logs", "-f", "talker", NULL };
 	const char *logs[] = { "logs", "talker", NULL };
+	const char *tail[] = { "logs", "--tail", "7", "talker", NULL };
+	const char *tail_all[] = { "logs", "talker", "--tail", "1000", NULL };
 	const char *json[] = { "--json", "logs", "--follow", "talker", NULL };
 	struct run_result r;
 	json_t *rec, *res;
@@ -1009,6 +1011,13 @@ Test(cli_process, spawn_capture_keeps_the_output_and_logs_prints_it)
 	cr_assert_str_eq(r.err, "");
 	test_run_free(&r);
 	cr_assert_eq(cli(&r, logs), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "one\ntwo\nthree");
+	test_run_free(&r);
+	/* --tail N: the last N bytes; more than there are: all of them. */
+	cr_assert_eq(cli(&r, tail), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "o\nthree");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, tail_all), 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "one\ntwo\nthree");
 	test_run_free(&r);
 	/* --json: a result a line, the last one ended. */
@@ -1849,10 +1858,10 @@ ParameterizedTestParameters(cli_process, help_at_every_level_exits_0)
 		  "Usage: mpd-cli [OPTIONS] spawn [OPTIONS] CMD [ARG...]\n",
 		  "\n      --capture " },
 		{ { "logs", "--help" },
-		  "Usage: mpd-cli [OPTIONS] logs ID|NAME [-f|--follow]\n",
+		  "Usage: mpd-cli [OPTIONS] logs ID|NAME [-f] [--tail N]\n",
 		  "\n  -f, --follow " },
 		{ { "logs", "x", "-h" },
-		  "Usage: mpd-cli [OPTIONS] logs ID|NAME [-f|--follow]\n",
+		  "Usage: mpd-cli [OPTIONS] logs ID|NAME [-f] [--tail N]\n",
 		  "" },
 		{ { "ps", "--help" },
 		  "Usage: mpd-cli [OPTIONS] ps [OPTIONS]\n",
@@ -1914,7 +1923,7 @@ Test(cli_process, top_help_lists_the_process_commands)
 		"\n  spawn [OPTIONS] CMD [ARG...] ",
 		"\n  ps [OPTIONS] ",
 		"\n  info ID|NAME ",
-		"\n  logs ID|NAME [-f|--follow] ",
+		"\n  logs ID|NAME [-f] [--tail N] ",
 		"\n  join ID|NAME [--timeout S] ",
 		"\n  terminate ID|NAME [--no-group] ",
 		"\n  kill ID|NAME [--no-group] ",
@@ -1999,6 +2008,9 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		  "--help'.\n" },
 		{ { "logs", "-f" },
 		  "mpd-cli: logs: missing arguments. Try 'mpd-cli logs "
+		  "--help'.\n" },
+		{ { "logs", "--tail", "-1", "1" },
+		  "mpd-cli: logs: --tail -1 is out of range. Try 'mpd-cli logs "
 		  "--help'.\n" },
 		{ { "logs", "-x", "1" },
 		  "mpd-cli: unknown option '-x'. Try 'mpd-cli logs "

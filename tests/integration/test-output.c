@@ -197,6 +197,7 @@ Test(output, a_function_target_is_captured_from_the_pool)
 
 Test(output, after_and_max_page_through_the_stream)
 {
+	json_t *r;
 	long long id;
 	int fd;
 
@@ -215,6 +216,10 @@ Test(output, after_and_max_page_through_the_stream)
 		   "gh", 6, 8, 0, true);
 	assert_out(output(fd, id, json_pack("{s:i}", "after", 8)), "", 8, 8, 0,
 		   true);
+	/* "end" is the stream's length, whatever the page. */
+	r = output(fd, id, json_pack("{s:i, s:i}", "after", 2, "max", 1));
+	cr_assert_eq(test_int(test_result(r), "end"), 8);
+	json_decref(r);
 	close(fd);
 	mpdd_stop(&d);
 }
@@ -298,6 +303,7 @@ static void run_ring(const char *size_opt, long long size, int lines)
 	cr_assert_eq(test_int(res, "offset"), total - size);
 	cr_assert_eq(test_int(res, "dropped"), total - size);
 	cr_assert_eq(test_int(res, "next"), total);
+	cr_assert_eq(test_int(res, "end"), total);
 	cr_assert_eq(json_string_length(json_object_get(res, "data")),
 		     (size_t)size);
 	cr_assert_str_eq(json_string_value(json_object_get(res, "data")),
