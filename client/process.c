@@ -243,6 +243,12 @@ static int add_stdio(json_t *params, const struct mpd_stdio *stdio, int *fds,
 				return r;
 			}
 			break;
+		case MPD_STDIO_CAPTURE:
+			if (i == 0)
+				return client_fail(err, MPD_E_INVAL, 0,
+						   "stdin cannot be captured");
+			v = json_string("capture");
+			break;
 		case MPD_STDIO_PASS:
 			if (stdio[i].fd < 0)
 				return client_fail(err, MPD_E_INVAL, 0,
@@ -470,6 +476,40 @@ int mpd_process_info(struct mpd_client *c, int64_t id, json_t **record,
 {
 	return id_call(c, "mpd_process_info", MPD_M_PROCESS_INFO, id, record,
 		       err);
+}
+
+/* Returns 0 with *result, or a negative code; see mpd.h. */
+int mpd_process_output(struct mpd_client *c, int64_t id, int64_t after,
+		       size_t max, double timeout, json_t **result,
+		       struct mpd_error *err)
+{
+	json_t *params;
+	int r = check_id(id, "mpd_process_output", err);
+
+	if (r < 0)
+		return r;
+	if (isnan(timeout))
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_output: timeout is NaN");
+	/* Absent, the daemon does not wait: "as long as it takes" is its
+	 * longest timeout. */
+	if (timeout < 0 || timeout > MPD_MAX_TIMEOUT)
+		timeout = MPD_MAX_TIMEOUT;
+	params = id_params(id);
+	if (params != NULL &&
+	    ((after >= 0 &&
+	      set_new(params, "after", json_integer((json_int_t)after)) < 0) ||
+	     (max > 0 && set_new(params, "max",
+				 json_integer(max > (size_t)MPD_MAX_ID ?
+						      (json_int_t)MPD_MAX_ID :
+						      (json_int_t)max)) < 0) ||
+	     (timeout > 0 &&
+	      set_new(params, "timeout", json_real(timeout)) < 0))) {
+		json_decref(params);
+		params = NULL;
+	}
+	return record_call(c, MPD_M_PROCESS_OUTPUT, params, NULL, 0, result,
+			   err);
 }
 
 /* Returns 0 with *id, or a negative code; see mpd.h. */

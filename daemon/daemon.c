@@ -83,6 +83,16 @@ static void daemon_info(struct req *r, json_t *params, void *args)
 			    limits, "max_created_bytes_per_uid",
 			    json_integer((json_int_t)mpdd.opt
 						 .max_created_bytes_per_uid)) ||
+		    json_object_set_new(
+			    limits, "capture_size",
+			    json_integer((json_int_t)mpdd.opt.capture_size)) ||
+		    json_object_set_new(
+			    limits, "max_capture_bytes",
+			    json_integer(
+				    (json_int_t)mpdd.opt.max_capture_bytes)) ||
+		    json_object_set_new(
+			    procs, "capture_bytes",
+			    json_integer((json_int_t)capture_reserved())) ||
 		    json_object_set_new(procs, "created",
 					json_integer((json_int_t)created)) ||
 		    json_object_set_new(procs, "created_bytes",

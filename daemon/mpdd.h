@@ -54,6 +54,8 @@ struct mpdd_options {
 	unsigned max_created_per_uid;
 	uint64_t max_created_bytes; /* what those records hold */
 	uint64_t max_created_bytes_per_uid;
+	size_t capture_size; /* the output ring of a process that captures */
+	uint64_t max_capture_bytes; /* what those rings reserve, in all */
 	double kill_grace; /* seconds from SIGTERM to SIGKILL */
 	unsigned pool; /* children the template keeps forked ahead */
 	unsigned spin_usec; /* poll for a lone client's next request */
@@ -336,6 +338,7 @@ struct proc {
 	TAILQ_ENTRY(proc) ended_entry; /* on the retention list */
 	uint64_t cost; /* bytes counted while not started */
 	bool counted; /* in the created records' counts */
+	struct capture *capture; /* its output ring, or NULL (capture.c) */
 };
 
 uint64_t proctab_cost(const char *name, const char *cwd, const json_t *target,
@@ -374,6 +377,25 @@ void process_started(struct proc *p, pid_t pid, int pidfd);
 void process_start_failed(struct proc *p, const char *stage, int err,
 			  const char *message);
 void process_exited(struct proc *p, int status, bool known);
+
+/* capture.c: the output rings of processes with "capture" streams */
+struct capture_out {
+	char *text; /* valid UTF-8, malloc'd */
+	size_t len;
+	uint64_t offset, next, dropped, end;
+	bool ended;
+};
+bool capture_spec(const json_t *spec);
+json_t *capture_template_stdio(const struct proc *p);
+bool capture_room(uint64_t *max);
+uint64_t capture_reserved(void);
+int capture_new(struct proc *p, void (*wake)(struct proc *p));
+int capture_open(struct proc *p);
+void capture_abort(struct proc *p);
+void capture_free(struct proc *p);
+struct req_list *capture_waiters(struct proc *p);
+int capture_text(const struct proc *p, int64_t after, size_t max, size_t budget,
+		 struct capture_out *out);
 
 /* spawner.c: the daemon's side of the template */
 int spawner_init(const char *self_exe, char *const *preload, int npreload,

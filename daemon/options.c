@@ -41,6 +41,8 @@ enum opt_id {
 	O_MAX_CREATED_PER_UID,
 	O_MAX_CREATED_BYTES,
 	O_MAX_CREATED_BYTES_PER_UID,
+	O_CAPTURE_SIZE,
+	O_MAX_CAPTURE_BYTES,
 	O_KILL_GRACE,
 	O_MAX_OBJECTS,
 	O_MAX_QUEUE_ITEMS,
@@ -84,6 +86,8 @@ static const struct opt_def {
 	[O_MAX_CREATED_BYTES] = { "max-created-bytes", 0, true, true, true },
 	[O_MAX_CREATED_BYTES_PER_UID] = { "max-created-bytes-per-uid", 0, true,
 					  true, true },
+	[O_CAPTURE_SIZE] = { "capture-size", 0, true, true, true },
+	[O_MAX_CAPTURE_BYTES] = { "max-capture-bytes", 0, true, true, true },
 	[O_KILL_GRACE] = { "kill-grace", 0, true, true, true },
 	[O_MAX_OBJECTS] = { "max-objects", 0, true, true, true },
 	[O_MAX_QUEUE_ITEMS] = { "max-queue-items", 0, true, true, true },
@@ -145,6 +149,8 @@ static void defaults(struct mpdd_options *o)
 	o->max_created_per_uid = MPD_DEFAULT_MAX_CREATED_PER_UID;
 	o->max_created_bytes = MPD_DEFAULT_MAX_CREATED_BYTES;
 	o->max_created_bytes_per_uid = MPD_DEFAULT_MAX_CREATED_BYTES_PER_UID;
+	o->capture_size = MPD_DEFAULT_CAPTURE_SIZE;
+	o->max_capture_bytes = MPD_DEFAULT_MAX_CAPTURE_BYTES;
 	o->kill_grace = MPD_DEFAULT_KILL_GRACE;
 	o->pool = MPD_DEFAULT_POOL;
 	o->spin_usec = MPD_DEFAULT_SPIN_USEC;
@@ -279,6 +285,18 @@ static int apply(struct mpdd_options *o, int id, const char *v, char *err,
 			o->max_created_bytes = sz;
 		else
 			o->max_created_bytes_per_uid = sz;
+		break;
+	case O_CAPTURE_SIZE:
+		if (parse_size(v, &sz) != 0 || sz < MPD_MIN_CAPTURE_SIZE ||
+		    sz > MPD_MAX_CAPTURE_SIZE)
+			FAIL("%s: '%s' is not a size from %d to %d bytes", name,
+			     v, MPD_MIN_CAPTURE_SIZE, MPD_MAX_CAPTURE_SIZE);
+		o->capture_size = sz;
+		break;
+	case O_MAX_CAPTURE_BYTES:
+		if (parse_size(v, &sz) != 0 || sz == 0)
+			FAIL("%s: '%s' is not a positive size", name, v);
+		o->max_capture_bytes = sz;
 		break;
 	case O_KILL_GRACE:
 		errno = 0;
@@ -609,6 +627,12 @@ int options_reload(void)
 				n.max_created_bytes_per_uid =
 					d.max_created_bytes_per_uid;
 				break;
+			case O_CAPTURE_SIZE:
+				n.capture_size = d.capture_size;
+				break;
+			case O_MAX_CAPTURE_BYTES:
+				n.max_capture_bytes = d.max_capture_bytes;
+				break;
 			case O_KILL_GRACE:
 				n.kill_grace = d.kill_grace;
 				break;
@@ -649,6 +673,8 @@ int options_reload(void)
 	CHANGED(max_created_per_uid, "%u", unsigned);
 	CHANGED(max_created_bytes, "%llu", unsigned long long);
 	CHANGED(max_created_bytes_per_uid, "%llu", unsigned long long);
+	CHANGED(capture_size, "%zu", size_t);
+	CHANGED(max_capture_bytes, "%llu", unsigned long long);
 	CHANGED(kill_grace, "%g", double);
 	CHANGED(spin_usec, "%u", unsigned);
 	CHANGED(max_objects, "%zu", size_t);

@@ -10,6 +10,9 @@
  * process.start and a join that has to wait park their request; the
  * spawner's report of the start (process_started(), ...) or of the exit
  * answers it, here: every reply about a process goes out from this file.
+ * process.output reads the ring of a process that captures its output
+ * (capture.c), and a read that waits parks until capture.c reports bytes
+ * or the end (output_wake()).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -37,6 +40,7 @@ struct pargs {
 	json_t *name_prefix;
 	json_int_t parent, limit; /* 0: not given */
 	json_int_t after;
+	json_int_t from, max; /* process.output's after (-1: none) and max */
 };
 
 #define P(key, type, flags, m)	    ARG(key, type, flags, struct pargs, m)
@@ -107,6 +111,20 @@ static const struct mpd_param list_params[] = {
 	PARAMS_END,
 };
 
+/*
+ * process.output: "after" -1 when absent (from the oldest byte held),
+ * "max" 0 when absent (what fits), "timeout" -1 when absent (answer at
+ * once, as 0).
+ */
+static const struct mpd_param output_params[] = {
+	REF_PARAMS,
+	{ "after", MPD_PT_INT, MPD_PF_RANGE | MPD_PF_OUT, 0, MPD_MAX_ID,
+	  offsetof(struct pargs, from), -1 },
+	ARG_RANGE("max", MPD_PT_INT, 0, 1, MPD_MAX_ID, struct pargs, max),
+	ARG_TIMEOUT(struct pargs, timeout),
+	PARAMS_END,
+};
+
 static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
 
 static void *by_name(const char *name)
@@ -172,7 +190,8 @@ static bool clean_string(json_t *s)
 
 /*
  * Check a stdio spec and normalise it into *out (a new reference).
- * Returns 1 for "pass", 0 for the others, -1 with r answered.
+ * Returns 1 for "pass", 0 for the others ("capture" too: its pipe is made
+ * at the start), -1 with r answered.
  */
 static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 {
@@ -189,6 +208,10 @@ static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 		    strcmp(s, "pass") == 0) {
 			*out = json_incref(spec);
 			return strcmp(s, "pass") == 0;
+		}
+		if (i > 0 && strcmp(s, "capture") == 0) {
+			*out = json_incref(spec);
+			return 0;
 		}
 	} else if (json_is_object(spec)) {
 		json_t *file = json_object_get(spec, "file");
@@ -221,8 +244,10 @@ static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 		return 0;
 	}
 	req_bad_param(r, field,
-		      "\"%s\": expected \"null\", \"inherit\", \"pass\" or "
-		      "{\"file\": PATH}",
+		      i == 0 ? "\"%s\": expected \"null\", \"inherit\", "
+			       "\"pass\" or {\"file\": PATH}" :
+			       "\"%s\": expected \"null\", \"inherit\", "
+			       "\"pass\", \"capture\" or {\"file\": PATH}",
 		      field);
 	return -1;
 }
@@ -321,6 +346,8 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+static void output_wake(struct proc *p);
+
 static void start_cancel(struct req *r)
 {
 	struct proc *p = r->park_arg;
@@ -343,8 +370,13 @@ static void start(struct req *r, struct proc *p)
 	}
 	/* Before anything is forked: a start that cannot get its
 	 * descriptors is refused here, never lost after the fork. */
-	if (!spawner_fd_room() || (rc = spawner_prepare(p)) == -EMFILE ||
-	    rc == -ENFILE) {
+	if (!spawner_fd_room()) {
+		rc = -EMFILE;
+	} else if ((rc = capture_open(p)) == 0 &&
+		   (rc = spawner_prepare(p)) < 0) {
+		capture_abort(p);
+	}
+	if (rc == -EMFILE || rc == -ENFILE) {
 		req_error(r, MPD_RPC_LIMIT,
 			  json_pack("{s:s, s:I}", "limit", "open_files", "max",
 				    (json_int_t)mpdd.fd_limit),
@@ -545,6 +577,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	int fds[3] = { -1, -1, -1 };
 	const char *limit;
 	uint64_t cost, max;
+	bool capture;
 	struct proc *p;
 
 	/* First, so that each request of a batch claims its descriptors
@@ -603,8 +636,24 @@ static void process_create(struct req *r, json_t *params, void *argp)
 		goto fail;
 	}
 
+	capture = capture_spec(json_array_get(stdio, 1)) ||
+		  capture_spec(json_array_get(stdio, 2));
+	if (capture && !capture_room(&max)) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_capture_bytes",
+				    "max", (json_int_t)max),
+			  "the output rings of capturing processes would pass "
+			  "%llu bytes (max_capture_bytes): close some first",
+			  (unsigned long long)max);
+		goto fail;
+	}
+
 	p = proctab_new(name != NULL ? json_string_value(name) : NULL, c->uid,
 			c->gid, cost);
+	if (p != NULL && capture && capture_new(p, output_wake) < 0) {
+		proctab_free(p);
+		p = NULL;
+	}
 	if (p == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		goto fail;
@@ -874,6 +923,139 @@ nomem:
 	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 }
 
+/* Bytes of a process.output result around its "data" string, at most:
+ * {"data":"","offset":N,"next":N,"end":N,"dropped":N,"ended":false}. */
+#define OUTPUT_FRAME 192
+
+/* A parked process.output: where it reads from, how much. */
+struct output_wait {
+	struct proc *p;
+	int64_t after;
+	size_t max;
+};
+
+/*
+ * Answer r with what p's ring holds after "after" (see capture_text()).
+ * Returns false, answering nothing, when there is nothing to send yet and
+ * the stream goes on, if wait says r may wait.
+ */
+static bool output_answer(struct req *r, struct proc *p, int64_t after,
+			  size_t max, bool wait)
+{
+	size_t budget = req_budget(r);
+	struct capture_out o;
+	json_t *res;
+	int rc;
+
+	budget = budget > OUTPUT_FRAME ? budget - OUTPUT_FRAME : 0;
+	rc = capture_text(p, after, max == 0 ? SIZE_MAX : max, budget, &o);
+	if (rc == -ERANGE) {
+		req_bad_param(r, "after",
+			      "\"after\": %lld is past the end of the output "
+			      "of process %lld",
+			      (long long)after, (long long)p->id);
+		return true;
+	}
+	if (rc == -ENOSPC) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
+				    (json_int_t)mpdd.opt.max_output),
+			  "no room for output in the unread output "
+			  "(max_output)");
+		return true;
+	}
+	if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return true;
+	}
+	if (wait && o.len == 0 && o.dropped == 0 && !o.ended) {
+		free(o.text);
+		return false;
+	}
+	res = json_pack("{s:s%, s:I, s:I, s:I, s:I, s:b}", "data", o.text,
+			o.len, "offset", (json_int_t)o.offset, "next",
+			(json_int_t)o.next, "end", (json_int_t)o.end, "dropped",
+			(json_int_t)o.dropped, "ended", o.ended);
+	free(o.text);
+	if (res == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return true;
+	}
+	req_result(r, res);
+	return true;
+}
+
+static void output_cancel(struct req *r)
+{
+	free(r->park_arg);
+}
+
+static void output_expire(struct req *r)
+{
+	struct output_wait *w = r->park_arg;
+
+	r->park_arg = NULL;
+	output_answer(r, w->p, w->after, w->max, false);
+	free(w);
+}
+
+/* Bytes or EOF came to p's ring: its waiters that have something now get
+ * it; the others (a character still cut short) wait on, in their order. */
+static void output_wake(struct proc *p)
+{
+	struct req_list *q = capture_waiters(p), still;
+	struct req *r;
+
+	TAILQ_INIT(&still);
+	while ((r = TAILQ_FIRST(q)) != NULL) {
+		struct output_wait *w = r->park_arg;
+
+		req_unwait(r);
+		if (output_answer(r, p, w->after, w->max, true)) {
+			free(w);
+			continue;
+		}
+		r->waitq = &still;
+		TAILQ_INSERT_TAIL(&still, r, wait_entry);
+	}
+	while ((r = TAILQ_FIRST(&still)) != NULL) {
+		TAILQ_REMOVE(&still, r, wait_entry);
+		r->waitq = q;
+		TAILQ_INSERT_TAIL(q, r, wait_entry);
+	}
+}
+
+/*
+ * What p wrote to its "capture" streams, from "after"; with a timeout,
+ * when there is nothing yet and the stream goes on, wait for bytes or
+ * the end.
+ */
+static void process_output(struct req *r, json_t *params, void *argp)
+{
+	const struct pargs *in = argp;
+	struct proc *p = in->p;
+	struct output_wait *w;
+
+	if (p->capture == NULL) {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "process %lld does not capture its output: create "
+			  "it with \"stdout\" or \"stderr\" \"capture\"",
+			  (long long)p->id);
+		return;
+	}
+	if (output_answer(r, p, in->from, (size_t)in->max, in->timeout > 0))
+		return;
+	w = malloc(sizeof(*w));
+	if (w == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	*w = (struct output_wait){ p, in->from, (size_t)in->max };
+	if (req_park(r, capture_waiters(p), output_cancel, output_expire, w,
+		     in->timeout) < 0)
+		free(w);
+}
+
 static void process_close(struct req *r, json_t *params, void *argp)
 {
 	struct proc *p = ((struct pargs *)argp)->p;
@@ -902,6 +1084,8 @@ const struct method process_methods[] = {
 	  0, sizeof(struct pargs) },
 	{ MPD_METHOD_PROCESS_LIST, process_list, list_params, NULL, 0,
 	  sizeof(struct pargs) },
+	{ MPD_METHOD_PROCESS_OUTPUT, process_output, output_params,
+	  &process_target, 0, sizeof(struct pargs) },
 	/* Its target is found after the signal is checked. */
 	{ MPD_METHOD_PROCESS_SIGNAL, process_signal, signal_params, NULL, 0,
 	  sizeof(struct pargs) },

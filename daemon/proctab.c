@@ -304,6 +304,7 @@ void proctab_free(struct proc *p)
 	}
 	uncount_created(p);
 	spawner_forget(p);
+	capture_free(p);
 	for (int i2 = 0; i2 < 3; i2++) {
 		if (p->fds[i2] >= 0) {
 			close(p->fds[i2]);

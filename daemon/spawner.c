@@ -621,14 +621,14 @@ static void tmpl_spawn(struct proc *p)
 
 	/* The kind, the id and whether it is a program's go in the head
 	 * (tmpl_queue()); the body holds the rest. */
-	msg = json_pack("{s:s, s:O, s:o, s:s?, s:O, s:s, s:I, s:s}",
-			CHAN_K_NAME, p->name, CHAN_K_TARGET, p->target,
-			CHAN_K_ENV, env != NULL ? env : json_null(), CHAN_K_CWD,
-			p->cwd, CHAN_K_STDIO, p->stdio, CHAN_K_METHOD,
-			p->spawn_method ? CHAN_METHOD_SPAWN :
-					  CHAN_METHOD_FORKSERVER,
-			CHAN_K_PARENT, (json_int_t)p->parent, CHAN_K_SOCKET,
-			mpdd.opt.socket_path);
+	msg = json_pack(
+		"{s:s, s:O, s:o, s:s?, s:o, s:s, s:I, s:s}", CHAN_K_NAME,
+		p->name, CHAN_K_TARGET, p->target, CHAN_K_ENV,
+		env != NULL ? env : json_null(), CHAN_K_CWD, p->cwd,
+		CHAN_K_STDIO, capture_template_stdio(p), CHAN_K_METHOD,
+		p->spawn_method ? CHAN_METHOD_SPAWN : CHAN_METHOD_FORKSERVER,
+		CHAN_K_PARENT, (json_int_t)p->parent, CHAN_K_SOCKET,
+		mpdd.opt.socket_path);
 	if (msg != NULL && json_object_get(p->target, CHAN_K_FUNCTION) != NULL)
 		json_object_set(msg, CHAN_K_ARGS,
 				p->args ? p->args : json_null());

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define MPD_PROTOCOL_VERSION 2
+#define MPD_PROTOCOL_VERSION 3
 
 /* Named limits and their defaults (daemon options override them). */
 #define MPD_DEFAULT_MAX_MESSAGE	     (1024 * 1024) /* bytes in one line */
@@ -54,6 +54,11 @@
 #define MPD_DEFAULT_MAX_CREATED_PER_UID	      1024
 #define MPD_DEFAULT_MAX_CREATED_BYTES	      (256LL * 1024 * 1024)
 #define MPD_DEFAULT_MAX_CREATED_BYTES_PER_UID (64LL * 1024 * 1024)
+/* A capturing process's output ring, and what all rings may reserve. */
+#define MPD_DEFAULT_CAPTURE_SIZE      65536
+#define MPD_MIN_CAPTURE_SIZE	      4096
+#define MPD_MAX_CAPTURE_SIZE	      (16 * 1024 * 1024)
+#define MPD_DEFAULT_MAX_CAPTURE_BYTES (256LL * 1024 * 1024)
 /* Most records one process.list page takes ("limit"). */
 #define MPD_MAX_LIST_LIMIT 100000
 
@@ -74,6 +79,7 @@
 #define MPD_M_PROCESS_INFO	"process.info"
 #define MPD_M_PROCESS_LIST	"process.list"
 #define MPD_M_PROCESS_CLOSE	"process.close"
+#define MPD_M_PROCESS_OUTPUT	"process.output"
 #define MPD_M_QUEUE_CREATE	"queue.create"
 #define MPD_M_QUEUE_PUT		"queue.put"
 #define MPD_M_QUEUE_GET		"queue.get"
@@ -119,6 +125,7 @@
 	X(PROCESS_JOIN, MPD_M_PROCESS_JOIN)           \
 	X(PROCESS_KILL, MPD_M_PROCESS_KILL)           \
 	X(PROCESS_LIST, MPD_M_PROCESS_LIST)           \
+	X(PROCESS_OUTPUT, MPD_M_PROCESS_OUTPUT)       \
 	X(PROCESS_SIGNAL, MPD_M_PROCESS_SIGNAL)       \
 	X(PROCESS_START, MPD_M_PROCESS_START)         \
 	X(PROCESS_TERMINATE, MPD_M_PROCESS_TERMINATE) \

@@ -130,6 +130,7 @@ extern const struct cli_cmd cli_cmd_run;
 extern const struct cli_cmd cli_cmd_spawn;
 extern const struct cli_cmd cli_cmd_ps;
 extern const struct cli_cmd cli_cmd_info;
+extern const struct cli_cmd cli_cmd_logs;
 extern const struct cli_cmd cli_cmd_join;
 extern const struct cli_cmd cli_cmd_terminate;
 extern const struct cli_cmd cli_cmd_kill;

@@ -521,6 +521,109 @@ const struct cli_cmd cli_cmd_info = {
 	.exec = cmd_info_exec,
 };
 
+/*
+ * logs: what a process with captured output wrote, from the oldest byte
+ * mpdd holds (with --tail N, from N bytes before the end): page after page
+ * until nothing is left, or with --follow as bytes come until the stream
+ * ends.
+ */
+static int cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool follow = cli_opt_get(ctx, "follow") != NULL;
+	const char *tail = cli_opt_get(ctx, "tail");
+	struct mpd_error err;
+	json_t *res = NULL;
+	int64_t id, after = -1;
+	long long n = 0;
+	int r = CLI_OK;
+
+	if (tail != NULL)
+		r = cli_parse_int(ctx, "logs", "--tail", tail, 0, INT64_MAX,
+				  &n);
+	if (r == CLI_OK)
+		r = cli_proc_id(ctx, "logs", argv[0], &id);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r != CLI_OK)
+		return r;
+	if (tail != NULL) {
+		/* Where the stream is now: N bytes before it, or the oldest
+		 * byte held. */
+		if (mpd_process_output(ctx->client, id, -1, 1, 0, &res, &err) <
+		    0)
+			return cli_proc_error("logs", &err);
+		after = json_integer_value(json_object_get(res, "end")) - n;
+		if (after < json_integer_value(json_object_get(res, "offset")))
+			after = -1;
+		json_decref(res);
+		res = NULL;
+	}
+	for (;;) {
+		const json_t *data, *next, *dropped;
+		bool ended;
+
+		if (mpd_process_output(ctx->client, id, after, 0,
+				       follow ? -1 : 0, &res, &err) < 0)
+			return cli_proc_error("logs", &err);
+		data = json_object_get(res, "data");
+		next = json_object_get(res, "next");
+		dropped = json_object_get(res, "dropped");
+		ended = json_is_true(json_object_get(res, "ended"));
+		if (!json_is_string(data) || !json_is_integer(next)) {
+			cli_error("logs: process.output returned no data");
+			json_decref(res);
+			return CLI_FAIL;
+		}
+		if (ctx->json) {
+			r = cli_print_json(ctx, res, false);
+		} else {
+			if (json_integer_value(dropped) > 0)
+				cli_error("logs: %" JSON_INTEGER_FORMAT
+					  " bytes were lost before these",
+					  json_integer_value(dropped));
+			fwrite(json_string_value(data), 1,
+			       json_string_length(data), stdout);
+		}
+		fflush(stdout);
+		after = json_integer_value(next);
+		if (ended || r != CLI_OK ||
+		    (!follow && json_string_length(data) == 0))
+			break;
+		json_decref(res);
+		res = NULL;
+	}
+	json_decref(res);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_logs = {
+	.name = "logs",
+	.usage = "ID|NAME [-f] [--tail N]",
+	.summary = "print a process's captured output",
+	.help = "Prints what the process wrote to its captured stdout and "
+		"stderr (spawn\n--capture), as raw bytes, from the oldest byte "
+		"mpdd still holds (it keeps the\nlast --capture-size bytes, "
+		"64K by default; bytes that are not UTF-8 come out\nas U+FFFD). "
+		"With --follow, goes on printing bytes as they come and exits 0 "
+		"when\nthe stream ends (the process and every child that kept "
+		"it have exited), as\ntail -f does; Ctrl-C stops it. With "
+		"--json, prints each process.output result\non a line of its "
+		"own. --tail N starts N bytes before the end instead. A process "
+		"that does not\ncapture is refused (invalid_state, exit status "
+		"1).",
+	.min_args = 1,
+	.max_args = 1,
+	.options =
+		(const struct cli_opt[]){
+			{ "follow", NULL,
+			  "print bytes as they come, until the stream ends",
+			  false },
+			{ "tail", "N", "start N bytes before the end", false },
+			{ NULL, NULL, NULL, false },
+		},
+	.exec = cmd_logs_exec,
+};
+
 static int cmd_join_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct mpd_error err;

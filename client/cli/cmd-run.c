@@ -331,8 +331,9 @@ nomem:
 	return CLI_FAIL;
 }
 
-/* spawn's --stdin, --stdout, --stderr files. Returns CLI_OK, or the exit
- * status after reporting the failure. */
+/* spawn's --stdin, --stdout, --stderr files, and --capture for the
+ * output streams not sent to files. Returns CLI_OK, or the exit status
+ * after reporting the failure. */
 static int take_stdio_files(const struct cli_ctx *ctx, const char *cmd,
 			    struct create *cr)
 {
@@ -359,6 +360,10 @@ static int take_stdio_files(const struct cli_ctx *ctx, const char *cmd,
 			return r;
 		st->append = i > 0 && append;
 	}
+	for (size_t i = 1; i < 3; i++)
+		if (cli_opt_get(ctx, "capture") != NULL &&
+		    cr->opts.stdio[i].mode == MPD_STDIO_DEFAULT)
+			cr->opts.stdio[i].mode = MPD_STDIO_CAPTURE;
 	return CLI_OK;
 }
 
@@ -891,7 +896,8 @@ const struct cli_cmd cli_cmd_spawn = {
 		"Starts CMD (searched in PATH) as an mpd process and prints "
 		"its id; it runs on\nafter this command exits (see ps, join, "
 		"terminate, close). Its stdin is\n/dev/null and its output "
-		"goes where mpdd's goes, unless redirected to files.\nOptions "
+		"goes where mpdd's goes, unless redirected to files or kept in\n"
+		"mpdd with --capture (read it with mpd-cli logs).\nOptions "
 		"end at CMD: the rest is CMD's. With --json, prints the "
 		"record.",
 	.min_args = 0,
@@ -910,6 +916,10 @@ const struct cli_cmd cli_cmd_spawn = {
 			  "write stderr to FILE (created, truncated)", false },
 			{ "append", NULL,
 			  "append to the --stdout and --stderr files", false },
+			{ "capture", NULL,
+			  "keep its stdout and stderr (those not sent to\n"
+			  "files) in mpdd, for mpd-cli logs",
+			  false },
 			{ NULL, NULL, NULL, false },
 		},
 	.args_end_options = true,

@@ -41,11 +41,11 @@ static const struct cli_cmd cli_cmd_help = {
 };
 
 const struct cli_cmd *const cli_commands[] = {
-	&cli_cmd_run,	&cli_cmd_spawn,	    &cli_cmd_ps,    &cli_cmd_info,
-	&cli_cmd_join,	&cli_cmd_terminate, &cli_cmd_kill,  &cli_cmd_signal,
-	&cli_cmd_close, &cli_cmd_ping,	    &cli_cmd_queue, &cli_cmd_value,
-	&cli_cmd_array, &cli_cmd_daemon,    &cli_cmd_rpc,   &cli_cmd_help,
-	NULL,
+	&cli_cmd_run,	 &cli_cmd_spawn, &cli_cmd_ps,	     &cli_cmd_info,
+	&cli_cmd_logs,	 &cli_cmd_join,	 &cli_cmd_terminate, &cli_cmd_kill,
+	&cli_cmd_signal, &cli_cmd_close, &cli_cmd_ping,	     &cli_cmd_queue,
+	&cli_cmd_value,	 &cli_cmd_array, &cli_cmd_daemon,    &cli_cmd_rpc,
+	&cli_cmd_help,	 NULL,
 };
 
 static const struct option cli_long_options[] = {
@@ -450,11 +450,37 @@ static void cli_list(const struct cli_cmd *const *table, const char *prefix,
 	}
 }
 
-/* Left column of a command's option in help: "    --timeout S". */
+/* Command options that also have a letter, as their tools' users expect
+ * (tail -f, journalctl -f). */
+static const struct {
+	const char *name;
+	char letter;
+} cli_letters[] = {
+	{ "follow", 'f' },
+};
+
+/* The letter of a command's option, or 0. */
+static char cli_opt_letter(const struct cli_opt *opt)
+{
+	for (size_t i = 0; i < sizeof(cli_letters) / sizeof(cli_letters[0]);
+	     i++)
+		if (strcmp(cli_letters[i].name, opt->name) == 0)
+			return cli_letters[i].letter;
+	return 0;
+}
+
+/* Left column of a command's option in help: "    --timeout S", or
+ * "-f, --follow". */
 static void cli_opt_left(const struct cli_opt *opt, char *buf, size_t size)
 {
-	snprintf(buf, size, "    --%s%s%s", opt->name, opt->arg ? " " : "",
-		 opt->arg ? opt->arg : "");
+	char letter = cli_opt_letter(opt);
+
+	if (letter != 0)
+		snprintf(buf, size, "-%c, --%s%s%s", letter, opt->name,
+			 opt->arg ? " " : "", opt->arg ? opt->arg : "");
+	else
+		snprintf(buf, size, "    --%s%s%s", opt->name,
+			 opt->arg ? " " : "", opt->arg ? opt->arg : "");
 }
 
 /* Print "  LEFT  TEXT", TEXT's later lines indented to its column. */
@@ -632,6 +658,11 @@ static int cli_getopt(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 	optind = 0; /* a full reset of GNU getopt for each level */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		for (int i = 0;
+		     c < CLI_OPT_BASE && own != NULL && own[i].name != NULL;
+		     i++)
+			if (cli_opt_letter(&own[i]) == c)
+				c = CLI_OPT_BASE + i;
 		if (c >= CLI_OPT_BASE) {
 			opt = &own[c - CLI_OPT_BASE];
 			if (!opt->repeat && cli_opt_get(ctx, opt->name) != NULL)
@@ -687,14 +718,16 @@ static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 	const struct cli_opt *own = is_cmd ? cmd->options : NULL;
 	struct option longopts[CLI_COMMON_OPTIONS + CLI_OPTS_MAX + 1];
 	/* Groups and the top stop at the first word: it is a command. */
-	const char *optstring = !is_cmd		      ? "+:hjs:V" :
-				cmd->args_end_options ? "+:hjs:" :
-							":hjs:";
-	size_t n = CLI_COMMON_OPTIONS;
+	const char *base = !is_cmd		 ? "+:hjs:V" :
+			   cmd->args_end_options ? "+:hjs:" :
+						   ":hjs:";
+	char optstring[64];
+	size_t n = CLI_COMMON_OPTIONS, k = strlen(base);
 	char **hidden = NULL;
 	int nhidden = 0, r;
 
 	memcpy(longopts, cli_long_options, sizeof(cli_long_options));
+	memcpy(optstring, base, k + 1);
 	for (int i = 0; own != NULL && own[i].name != NULL; i++) {
 		if (i == CLI_OPTS_MAX) {
 			cli_error("%s: too many options in the table", path);
@@ -705,8 +738,14 @@ static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 							 required_argument :
 							 no_argument,
 						 NULL, CLI_OPT_BASE + i };
+		if (cli_opt_letter(&own[i]) != 0 && k + 2 < sizeof(optstring)) {
+			optstring[k++] = cli_opt_letter(&own[i]);
+			if (own[i].arg != NULL)
+				optstring[k++] = ':';
+		}
 	}
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	optstring[k] = '\0';
 	if (own != NULL) {
 		/* At most one value per word of the command line. */
 		free(ctx->optv);

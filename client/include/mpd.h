@@ -247,6 +247,7 @@ enum mpd_stdio_mode {
 	MPD_STDIO_INHERIT, /* the daemon's own */
 	MPD_STDIO_FILE, /* path, opened by the worker */
 	MPD_STDIO_PASS, /* fd, sent to the daemon with the request */
+	MPD_STDIO_CAPTURE, /* kept by the daemon: mpd_process_output() */
 };
 
 struct mpd_stdio {
@@ -359,6 +360,25 @@ MPD_EXPORT int mpd_process_list_page(struct mpd_client *c, const char *state,
 				     const char *name_prefix, int64_t parent,
 				     int64_t after, size_t limit, json_t **page,
 				     int64_t *next, struct mpd_error *err);
+/*
+ * process.output: what a process with a MPD_STDIO_CAPTURE stdout or
+ * stderr wrote (both share one stream, in the order written), from byte
+ * offset after of the stream (< 0: from the oldest byte the daemon still
+ * holds), at most max bytes (0: as many as the daemon sends at once).
+ * When there is nothing after after yet and the stream goes on, waits at
+ * most timeout seconds for bytes or the end (< 0: as long as it takes;
+ * 0: does not wait; NaN: MPD_E_INVAL). Returns 0 with *result (a NEW
+ * reference; may be NULL to discard): {"data": text (the bytes as UTF-8,
+ * invalid sequences and NUL bytes as U+FFFD), "offset": offset of data's
+ * first byte, "next": the after of the next call, "end": the stream's
+ * length so far, "dropped": bytes before offset lost to the daemon's ring,
+ * "ended": true once no more bytes can come}.
+ * MPD_E_INVALID_STATE for a process that does not capture; MPD_E_INVAL
+ * for id < 1; as mpd_call().
+ */
+MPD_EXPORT int mpd_process_output(struct mpd_client *c, int64_t id,
+				  int64_t after, size_t max, double timeout,
+				  json_t **result, struct mpd_error *err);
 /* process.close: forget an ended (or never started) process. */
 MPD_EXPORT int mpd_process_close(struct mpd_client *c, int64_t id,
 				 struct mpd_error *err);

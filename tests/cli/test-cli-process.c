@@ -1038,6 +1038,141 @@ Test(cli_process, spawn_redirects_to_files_and_appends)
 	mpdd_stop_all(&d);
 }
 
+Test(cli_process, spawn_capture_keeps_the_output_and_logs_prints_it)
+{
+	const char *spawn[] = {
+		"spawn",  "--capture",
+		"--name", "talker",
+		"--",	  "sh",
+		"-c",	  "echo one; echo two >&2; printf three",
+		NULL
+	};
+	const char *follow[] = { "logs", "-f", "talker", NULL };
+	const char *logs[] = { "logs", "talker", NULL };
+	const char *tail[] = { "logs", "--tail", "7", "talker", NULL };
+	const char *tail_all[] = { "logs", "talker", "--tail", "1000", NULL };
+	const char *json[] = { "--json", "logs", "--follow", "talker", NULL };
+	struct run_result r;
+	json_t *rec, *res;
+	long long id;
+
+	mpdd_start(&d, NULL);
+	cr_assert_eq(cli(&r, spawn), 0, "stderr: %s", r.err);
+	id = atoll(r.out);
+	test_run_free(&r);
+	/* -f ends, exit 0, when the worker's stream ends. */
+	cr_assert_eq(cli(&r, follow), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "one\ntwo\nthree");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, logs), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "one\ntwo\nthree");
+	test_run_free(&r);
+	/* --tail N: the last N bytes; more than there are: all of them. */
+	cr_assert_eq(cli(&r, tail), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "o\nthree");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, tail_all), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "one\ntwo\nthree");
+	test_run_free(&r);
+	/* --json: a result a line, the last one ended. */
+	cr_assert_eq(cli(&r, json), 0, "stderr: %s", r.err);
+	res = test_json(r.out);
+	cr_assert_str_eq(json_string_value(json_object_get(res, "data")),
+			 "one\ntwo\nthree");
+	cr_assert(json_is_true(json_object_get(res, "ended")));
+	json_decref(res);
+	test_run_free(&r);
+	rec = record_of(id);
+	cr_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(rec, "stdio"), 1)),
+			 "capture");
+	json_decref(rec);
+	mpdd_stop_all(&d);
+}
+
+Test(cli_process, logs_follow_prints_bytes_as_they_come)
+{
+	char params[64], *line, *argv[7];
+	int fd, in[2], out[2], status;
+	json_t *reply, *rec;
+	long long id;
+	pid_t pid;
+
+	mpdd_start(&d, NULL);
+	/* A worker that writes a line for each line this test feeds it
+	 * (its stdin passed over a raw connection). */
+	cr_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
+	fd = test_connect(d.socket);
+	reply = test_call_fds(fd, "process.create",
+			      json_pack("{s:s, s:[sss], s:s, s:s, s:s, s:b}",
+					"name", "slow", "argv", "sh", "-c",
+					"read x; echo $x; read y; echo $y",
+					"stdin", "pass", "stdout", "capture",
+					"stderr", "capture", "start", 1),
+			      &in[0], 1);
+	id = test_int(test_result(reply), "id");
+	json_decref(reply);
+	close(in[0]);
+	argv[0] = test_built("client/cli/mpd-cli");
+	argv[1] = "--socket";
+	argv[2] = d.socket;
+	argv[3] = "logs";
+	argv[4] = "-f";
+	argv[5] = "slow";
+	argv[6] = NULL;
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	/* Each line shows up while the worker still runs. */
+	cr_assert_eq(write(in[1], "first\n", 6), 6);
+	line = test_read_line(out[0], TEST_TIMEOUT_MS);
+	cr_assert_str_eq(line, "first");
+	free(line);
+	cr_assert_eq(write(in[1], "second\n", 7), 7);
+	line = test_read_line(out[0], TEST_TIMEOUT_MS);
+	cr_assert_str_eq(line, "second");
+	free(line);
+	close(in[1]);
+	/* The stream ends with the worker: logs -f exits 0. */
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	test_forget(out[0]);
+	close(out[0]);
+	free(argv[0]);
+	snprintf(params, sizeof(params), "{\"id\":%lld}", id);
+	json_decref(test_call(fd, "process.join", test_json(params)));
+	rec = record_of(id);
+	cr_assert_eq(json_integer_value(json_object_get(rec, "exitcode")), 0);
+	json_decref(rec);
+	test_forget(fd);
+	close(fd);
+	mpdd_stop(&d);
+}
+
+Test(cli_process, logs_of_a_process_that_does_not_capture_exits_1)
+{
+	const char *logs[] = { "logs", "1", NULL };
+	const char *nope[] = { "logs", "nope", NULL };
+	struct run_result r;
+
+	mpdd_start(&d, NULL);
+	json_decref(rpc("process.create", "{\"argv\":[\"true\"]}"));
+	cr_assert_eq(cli(&r, logs), 1, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, "(invalid_state)"), "stderr: %s",
+			   r.err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+	cr_assert_eq(cli(&r, nope), 4, "stderr: %s", r.err);
+	test_run_free(&r);
+	mpdd_stop(&d);
+}
+
 Test(cli_process, spawn_stdin_reads_a_file)
 {
 	char in[PATH_MAX], out[PATH_MAX], buf[64];
@@ -1774,6 +1909,15 @@ ParameterizedTestParameters(cli_process, help_at_every_level_exits_0)
 		{ { "help", "spawn" },
 		  "Usage: mpd-cli [OPTIONS] spawn [OPTIONS] CMD [ARG...]\n",
 		  "\n      --append " },
+		{ { "spawn", "--help" },
+		  "Usage: mpd-cli [OPTIONS] spawn [OPTIONS] CMD [ARG...]\n",
+		  "\n      --capture " },
+		{ { "logs", "--help" },
+		  "Usage: mpd-cli [OPTIONS] logs ID|NAME [-f] [--tail N]\n",
+		  "\n  -f, --follow " },
+		{ { "logs", "x", "-h" },
+		  "Usage: mpd-cli [OPTIONS] logs ID|NAME [-f] [--tail N]\n",
+		  "" },
 		{ { "ps", "--help" },
 		  "Usage: mpd-cli [OPTIONS] ps [OPTIONS]\n",
 		  "\n      --state S " },
@@ -1834,6 +1978,7 @@ Test(cli_process, top_help_lists_the_process_commands)
 		"\n  spawn [OPTIONS] CMD [ARG...] ",
 		"\n  ps [OPTIONS] ",
 		"\n  info ID|NAME ",
+		"\n  logs ID|NAME [-f] [--tail N] ",
 		"\n  join ID|NAME [--timeout S] ",
 		"\n  terminate ID|NAME [--no-group] ",
 		"\n  kill ID|NAME [--no-group] ",
@@ -1915,6 +2060,15 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		  "'mpd-cli ps --help'.\n" },
 		{ { "info" },
 		  "mpd-cli: info: missing arguments. Try 'mpd-cli info "
+		  "--help'.\n" },
+		{ { "logs", "-f" },
+		  "mpd-cli: logs: missing arguments. Try 'mpd-cli logs "
+		  "--help'.\n" },
+		{ { "logs", "--tail", "-1", "1" },
+		  "mpd-cli: logs: --tail -1 is out of range. Try 'mpd-cli logs "
+		  "--help'.\n" },
+		{ { "logs", "-x", "1" },
+		  "mpd-cli: unknown option '-x'. Try 'mpd-cli logs "
 		  "--help'.\n" },
 		{ { "info", "1", "2" },
 		  "mpd-cli: info: too many arguments. Try 'mpd-cli info "

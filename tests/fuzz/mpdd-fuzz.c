@@ -90,7 +90,7 @@ static const char *const methods[] = {
 	MPD_M_VALUE_SET,      MPD_M_VALUE_ADD,	    MPD_M_VALUE_CAS,
 	MPD_M_VALUE_DELETE,   MPD_M_VALUE_LIST,	    MPD_M_ARRAY_CREATE,
 	MPD_M_ARRAY_GET,      MPD_M_ARRAY_SET,	    MPD_M_ARRAY_ADD,
-	MPD_M_ARRAY_DELETE,   MPD_M_ARRAY_LIST,
+	MPD_M_ARRAY_DELETE,   MPD_M_ARRAY_LIST,	    MPD_M_PROCESS_OUTPUT,
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -379,8 +379,9 @@ static json_t *rand_argv(void)
 
 static json_t *rand_stdio(void)
 {
-	static const char *const modes[] = { "null", "inherit", "pass",
-					     "pass", "bogus",	"" };
+	static const char *const modes[] = { "null",   "inherit", "pass",
+					     "pass",   "bogus",	  "",
+					     "capture" };
 
 	switch (rnd(6)) {
 	case 0:
@@ -533,6 +534,7 @@ static const struct shape {
 	{ MPD_M_PROCESS_INFO, "name", "id" },
 	{ MPD_M_PROCESS_LIST, "", "state name_prefix parent" },
 	{ MPD_M_PROCESS_CLOSE, "name", "id" },
+	{ MPD_M_PROCESS_OUTPUT, "name", "id after max timeout" },
 	{ MPD_M_QUEUE_CREATE, "name", "maxsize exist_ok" },
 	{ MPD_M_QUEUE_PUT, "name item", "timeout" },
 	{ MPD_M_QUEUE_GET, "name timeout", "" },

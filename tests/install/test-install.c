@@ -443,6 +443,8 @@ Test(install, the_example_config_names_every_key_with_a_valid_value)
 		"max-created-per-uid",
 		"max-created-bytes",
 		"max-created-bytes-per-uid",
+		"capture-size",
+		"max-capture-bytes",
 		"kill-grace",
 		"max-objects",
 		"max-queue-items",

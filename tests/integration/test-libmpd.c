@@ -443,6 +443,91 @@ Test(libmpd, stdout_to_a_file_truncates_or_appends)
 	mpdd_stop(&d);
 }
 
+Test(libmpd, captured_output_is_read_page_by_page_to_its_end)
+{
+	const char *argv[] = { "sh", "-c", "echo out; echo err >&2", NULL };
+	struct mpd_process_options o = { .argv = argv, .start = 1 };
+	struct mpd_client *c;
+	struct mpd_error err;
+	json_t *rec = NULL, *res = NULL;
+	char text[64] = "";
+	int64_t id, after = -1;
+	bool ended = false;
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	o.stdio[1].mode = MPD_STDIO_CAPTURE;
+	o.stdio[2].mode = MPD_STDIO_CAPTURE;
+	cr_assert_eq(mpd_process_create(c, &o, &rec, &err), 0, "%s",
+		     err.message);
+	id = rec_int(rec, "id");
+	json_decref(rec);
+	/* Three bytes at most a call, waiting as long as it takes. */
+	while (!ended) {
+		cr_assert_eq(mpd_process_output(c, id, after, 3, -1, &res,
+						&err),
+			     0, "%s", err.message);
+		cr_assert_leq(json_string_length(json_object_get(res, "data")),
+			      3);
+		strncat(text, json_string_value(json_object_get(res, "data")),
+			sizeof(text) - strlen(text) - 1);
+		after = rec_int(res, "next");
+		ended = json_is_true(json_object_get(res, "ended"));
+		json_decref(res);
+	}
+	cr_assert_str_eq(text, "out\nerr\n");
+	cr_assert_eq(after, 8);
+	/* From the oldest byte, all of it, at once. */
+	cr_assert_eq(mpd_process_output(c, id, -1, 0, 0, &res, &err), 0);
+	cr_assert_str_eq(rec_str(res, "data"), "out\nerr\n");
+	cr_assert_eq(rec_int(res, "offset"), 0);
+	cr_assert_eq(rec_int(res, "dropped"), 0);
+	json_decref(res);
+	cr_assert_eq(mpd_process_info(c, id, &rec, &err), 0);
+	cr_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(rec, "stdio"), 2)),
+			 "capture");
+	json_decref(rec);
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
+Test(libmpd, output_checks_its_arguments)
+{
+	const char *argv[] = { "true", NULL };
+	struct mpd_process_options o = { .argv = argv, .start = 1 };
+	struct mpd_client *c;
+	struct mpd_error err;
+	json_t *res = SENTINEL, *rec;
+	int64_t id;
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	cr_assert_eq(mpd_process_output(c, 0, -1, 0, 0, &res, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_output(c, 1, -1, 0, NAN, &res, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_output(NULL, 1, -1, 0, 0, &res, &err),
+		     MPD_E_INVAL);
+	o.stdio[0].mode = MPD_STDIO_CAPTURE;
+	cr_assert_eq(mpd_process_create(c, &o, NULL, &err), MPD_E_INVAL);
+	o.stdio[0].mode = MPD_STDIO_DEFAULT;
+	cr_assert_eq(mpd_process_output(c, 12345, -1, 0, 0, &res, &err),
+		     MPD_E_NOT_FOUND);
+	/* A process that does not capture. */
+	cr_assert_eq(mpd_process_create(c, &o, &rec, &err), 0, "%s",
+		     err.message);
+	id = rec_int(rec, "id");
+	json_decref(rec);
+	cr_assert_eq(mpd_process_output(c, id, -1, 0, 0, &res, &err),
+		     MPD_E_INVALID_STATE);
+	cr_assert_eq(res, SENTINEL);
+	cr_assert_eq(mpd_process_join(c, id, -1, NULL, &err), 0);
+	cr_assert_eq(mpd_ping(c, &err), 0, "the client stays usable");
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
 Test(libmpd, a_program_that_is_not_found_is_spawn_failed_at_exec)
 {
 	const char *argv[] = { "/nonexistent/mpd-test-prog", NULL };
