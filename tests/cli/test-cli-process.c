@@ -132,8 +132,8 @@ static int wait_gone(pid_t pid, int timeout_ms)
 	return n == 1;
 }
 
-/* Whether pid is alive: exists and is no zombie. */
-static int alive(pid_t pid)
+/* The state letter of pid from /proc (R, S, T, ...), or 0. */
+static char proc_state(pid_t pid)
 {
 	char path[64], buf[512], *paren;
 	FILE *f;
@@ -147,8 +147,15 @@ static int alive(pid_t pid)
 	fclose(f);
 	buf[n] = '\0';
 	paren = strrchr(buf, ')');
-	return paren != NULL && paren[1] == ' ' && paren[2] != 'Z' &&
-	       paren[2] != 'X';
+	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/* Whether pid is alive: exists and is no zombie. */
+static int alive(pid_t pid)
+{
+	char st = proc_state(pid);
+
+	return st != 0 && st != 'Z' && st != 'X';
 }
 
 /* Make a FIFO in the test dir, opened read-write (so opening never
@@ -599,86 +606,6 @@ ParameterizedTest(struct forward_case *tc, cli_process,
 	mpdd_stop_all(&d);
 }
 
-/*
- * run is "this command, in the foreground": when mpd-cli run is killed
- * with SIGKILL (nothing to forward), its connection closes and mpdd
- * terminates the worker it started.
- */
-Test(cli_process, a_hard_killed_run_takes_its_worker_with_it)
-{
-	const char *args[] = {
-		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
-	};
-	const char *argv[TEST_CLI_ARGV_SIZE];
-	char *bin = test_built("client/cli/mpd-cli");
-	json_t *res, *rec;
-	int out[2], status;
-	pid_t pid, worker;
-	char *line;
-
-	mpdd_start(&d, NULL);
-	test_cli_argv(argv, bin, d.socket, args);
-	cr_assert(pipe2(out, O_CLOEXEC) == 0);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(out[1], 1);
-		execv(bin, (char *const *)argv);
-		_exit(126);
-	}
-	close(out[1]);
-	free(bin);
-	line = read_pipe_line(out[0], TEST_TIMEOUT_MS);
-	worker = (pid_t)atoi(line);
-	free(line);
-	cr_assert_gt(worker, 0);
-	cr_assert(alive(worker));
-
-	cr_assert_eq(kill(pid, SIGKILL), 0);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	cr_assert(wait_gone(worker, TEST_TIMEOUT_MS),
-		  "the worker outlived the run that started it");
-	/* Its record says why; run did not live to close it. */
-	res = rpc("process.list", "{}");
-	rec = json_array_get(json_object_get(res, "processes"), 0);
-	cr_assert_not_null(rec);
-	cr_assert(json_is_true(json_object_get(rec, "daemon")));
-	json_decref(res);
-	close(out[0]);
-	mpdd_stop_all(&d);
-}
-
-/* The state letter of pid from /proc (R, S, T, ...), or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *paren;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
-}
-
-/* Wait (polling /proc, bounded) until pid's state is want or not. */
-static bool state_becomes(pid_t pid, char want, bool is)
-{
-	for (int i = 0; i < TEST_TIMEOUT_MS / 10; i++) {
-		if ((proc_state(pid) == want) == is)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 /* Start mpd-cli run with args, its stdout on a pipe; read the worker's
  * pid, the first line it prints. Returns mpd-cli's pid. */
 static pid_t run_in_background(const char *const *args, int *out_fd,
@@ -708,6 +635,49 @@ static pid_t run_in_background(const char *const *args, int *out_fd,
 	cr_assert_gt(*worker, 0);
 	*out_fd = out[0];
 	return pid;
+}
+
+/*
+ * run is "this command, in the foreground": when mpd-cli run is killed
+ * with SIGKILL (nothing to forward), its connection closes and mpdd
+ * terminates the worker it started.
+ */
+Test(cli_process, a_hard_killed_run_takes_its_worker_with_it)
+{
+	const char *args[] = {
+		"run", "--", "sh", "-c", "echo $$; exec sleep 100", NULL
+	};
+	json_t *res, *rec;
+	pid_t pid, worker;
+	int out, status;
+
+	mpdd_start(&d, NULL);
+	pid = run_in_background(args, &out, &worker);
+	cr_assert(alive(worker));
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	cr_assert(wait_gone(worker, TEST_TIMEOUT_MS),
+		  "the worker outlived the run that started it");
+	/* Its record says why; run did not live to close it. */
+	res = rpc("process.list", "{}");
+	rec = json_array_get(json_object_get(res, "processes"), 0);
+	cr_assert_not_null(rec);
+	cr_assert(json_is_true(json_object_get(rec, "daemon")));
+	json_decref(res);
+	close(out);
+	mpdd_stop_all(&d);
+}
+
+/* Wait (polling /proc, bounded) until pid's state is want or not. */
+static bool state_becomes(pid_t pid, char want, bool is)
+{
+	for (int i = 0; i < TEST_TIMEOUT_MS / 10; i++) {
+		if ((proc_state(pid) == want) == is)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 /* End run with SIGTERM, passed on: it exits 128+SIGTERM, nothing left. */

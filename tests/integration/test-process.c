@@ -962,22 +962,13 @@ static int as_nobody(const char *socket, long long root_proc)
 	return 0;
 }
 
-/*
- * A package upgrade replaces the daemon's file while it runs: a template
- * restarted afterwards, and a worker started with a fresh image, are still
- * the running daemon's image, not a file that is gone or newer.
- */
-Test(process, the_binary_removed_under_mpdd_changes_nothing)
+/* Kill the template with SIGKILL and wait until it is gone. */
+static void kill_template(int fd)
 {
-	char path[PATH_MAX + 8];
 	long long tpid;
-	json_t *r, *p;
-	int fd, tfd;
+	json_t *r;
+	int tfd;
 
-	mpdd_start_copy(&d, NULL);
-	snprintf(path, sizeof(path), "%s/mpdd", d.dir);
-	cr_assert_eq(unlink(path), 0, "%s: %s", path, strerror(errno));
-	fd = test_connect(d.socket);
 	r = test_call(fd, "daemon.info", NULL);
 	tpid = test_int(json_object_get(test_result(r), "template"), "pid");
 	json_decref(r);
@@ -986,6 +977,24 @@ Test(process, the_binary_removed_under_mpdd_changes_nothing)
 	cr_assert(kill((pid_t)tpid, SIGKILL) == 0);
 	cr_assert(exited(tfd, TEST_TIMEOUT_MS));
 	close(tfd);
+}
+
+/*
+ * A package upgrade replaces the daemon's file while it runs: a template
+ * restarted afterwards, and a worker started with a fresh image, are still
+ * the running daemon's image, not a file that is gone or newer.
+ */
+Test(process, the_binary_removed_under_mpdd_changes_nothing)
+{
+	char path[PATH_MAX + 8];
+	json_t *r, *p;
+	int fd;
+
+	mpdd_start_copy(&d, NULL);
+	snprintf(path, sizeof(path), "%s/mpdd", d.dir);
+	cr_assert_eq(unlink(path), 0, "%s: %s", path, strerror(errno));
+	fd = test_connect(d.socket);
+	kill_template(fd);
 	cr_assert_eq(run_exitcode(fd, json_pack("{s:[sss]}", "argv", "sh", "-c",
 						"exit 6")),
 		     6);
@@ -1218,9 +1227,8 @@ Test(process, a_template_that_cannot_restart_fails_the_waiting_starts)
 	char copy[PATH_MAX], arg[PATH_MAX + 8];
 	const char *extra[] = { "--preload", arg, NULL };
 	const char *name, *msg;
-	long long tpid;
 	json_t *r, *data;
-	int fd, tfd, in, out;
+	int fd, in, out;
 	char buf[65536];
 	ssize_t n;
 
@@ -1236,15 +1244,8 @@ Test(process, a_template_that_cannot_restart_fails_the_waiting_starts)
 	snprintf(arg, sizeof(arg), "%s", copy);
 	mpdd_start_in(&d, extra);
 	fd = test_connect(d.socket);
-	r = test_call(fd, "daemon.info", NULL);
-	tpid = test_int(json_object_get(test_result(r), "template"), "pid");
-	json_decref(r);
 	cr_assert_eq(unlink(copy), 0);
-	tfd = pidfd_open((pid_t)tpid, 0);
-	cr_assert(tfd >= 0);
-	cr_assert(kill((pid_t)tpid, SIGKILL) == 0);
-	cr_assert(exited(tfd, TEST_TIMEOUT_MS));
-	close(tfd);
+	kill_template(fd);
 
 	r = test_call(fd, "process.create",
 		      json_pack("{s:[s], s:b}", "argv", "true", "start", 1));
