@@ -354,9 +354,9 @@ ParameterizedTest(struct unreachable_case *tc, cli,
 
 		cr_assert_str_eq(json_string_value(json_object_get(e, "name")),
 				 "connect", "stdout: %s", r.out);
-		cr_assert_not_null(strstr(json_string_value(json_object_get(
-						  e, "message")),
-					  d.socket));
+		cr_assert_not_null(
+			strstr(json_string_value(json_object_get(e, "message")),
+			       d.socket));
 		json_decref(o);
 	} else {
 		cr_assert_str_eq(r.out, "");
