@@ -1524,6 +1524,7 @@ Test(process, max_exited_0_answers_before_it_drops)
 {
 	const char *extra[] = { "--max-exited", "0", NULL };
 	json_t *r, *rec, *data;
+	char line[256], *reply;
 	const char *name;
 	int fd, in[2];
 	long long id;
@@ -1546,11 +1547,26 @@ Test(process, max_exited_0_answers_before_it_drops)
 	close(in[0]);
 	id = test_int(rec, "id");
 	json_decref(rec);
+	/* The join waits before the process can end (it reads stdin): the
+	 * ping's answer, after the join on one connection, says it was
+	 * taken. Then the end, answered before the record is dropped. */
+	snprintf(line, sizeof(line),
+		 "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"process.join\","
+		 "\"params\":{\"id\":%lld}}\n"
+		 "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"daemon.ping\"}\n",
+		 id);
+	test_send_str(fd, line);
+	reply = test_read_line(fd, TEST_TIMEOUT_MS);
+	cr_assert_not_null(strstr(reply, "\"id\":11"), "%s", reply);
+	free(reply);
 	cr_assert(write(in[1], "\n", 1) == 1);
 	close(in[1]);
-	rec = join(fd, id, -1);
-	cr_assert_eq(test_int(rec, "exitcode"), 6);
-	json_decref(rec);
+	reply = test_read_line(fd, TEST_TIMEOUT_MS);
+	r = json_loads(reply, 0, NULL);
+	free(reply);
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 10);
+	cr_assert_eq(test_int(test_result(r), "exitcode"), 6);
+	json_decref(r);
 	/* Gone now. */
 	r = test_call(fd, "process.info",
 		      json_pack("{s:I}", "id", (json_int_t)id));
