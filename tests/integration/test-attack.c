@@ -606,3 +606,109 @@ Test(attack, capturing_starts_leave_no_descriptor_behind)
 	close(fd);
 	mpdd_stop_all(&d);
 }
+
+/* ctty with a stdin that is no terminal the worker may take. */
+struct ctty_case {
+	char stdin_kind[8]; /* pipe, file, null, slave, master */
+	char method[16];
+	bool pool;
+	int err;
+};
+
+ParameterizedTestParameters(attack, ctty_without_a_terminal_of_its_own_fails)
+{
+	static struct ctty_case cases[] = {
+		{ "pipe", "forkserver", false, ENOTTY },
+		{ "pipe", "spawn", false, ENOTTY },
+		{ "pipe", "forkserver", true, ENOTTY },
+		{ "file", "forkserver", false, ENOTTY },
+		{ "file", "spawn", true, ENOTTY },
+		{ "null", "forkserver", true, ENOTTY },
+		/* The daemon's own terminal, by its slave or its master:
+		 * another session's, never stolen. */
+		{ "slave", "forkserver", false, EPERM },
+		{ "slave", "spawn", false, EPERM },
+		{ "slave", "forkserver", true, EPERM },
+		{ "master", "forkserver", false, EPERM },
+		{ "master", "spawn", true, EPERM },
+	};
+	return cr_make_param_array(struct ctty_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+/* The tty_nr of process pid (0: none). */
+static long tty_nr(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	cr_assert(f != NULL);
+	cr_assert(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	p = strrchr(buf, ')');
+	cr_assert(p != NULL);
+	cr_assert_eq(sscanf(p + 2, "%*c %*d %*d %*d %ld", &nr), 1);
+	return nr;
+}
+
+ParameterizedTest(struct ctty_case *c, attack,
+		  ctty_without_a_terminal_of_its_own_fails)
+{
+	const char *pool[] = { "--pool", "1", NULL };
+	int master, fd, pass = -1, other = -1;
+	json_t *p, *r, *data;
+	const char *name;
+	long tty;
+
+	master = mpdd_start_tty(&d, c->pool ? pool : NULL);
+	tty = tty_nr(d.pid);
+	cr_assert_neq(tty, 0);
+	fd = test_connect(d.socket);
+	p = json_pack("{s:[s], s:b, s:b, s:s}", "argv", "true", "ctty", 1,
+		      "start", 1, "start_method", c->method);
+	if (strcmp(c->stdin_kind, "pipe") == 0) {
+		int pfd[2];
+
+		cr_assert(pipe2(pfd, O_CLOEXEC) == 0);
+		pass = pfd[0];
+		other = pfd[1];
+	} else if (strcmp(c->stdin_kind, "slave") == 0) {
+		pass = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+		cr_assert(pass >= 0);
+	} else if (strcmp(c->stdin_kind, "master") == 0) {
+		pass = master;
+	} else if (strcmp(c->stdin_kind, "file") == 0) {
+		json_object_set_new(p, "stdin",
+				    json_pack("{s:s}", "file", d.log));
+	} else {
+		json_object_set_new(p, "stdin", json_string("null"));
+	}
+	if (pass >= 0) {
+		json_object_set_new(p, "stdin", json_string("pass"));
+		r = test_call_fds(fd, "process.create", p, &pass, 1);
+	} else {
+		r = test_call(fd, "process.create", p);
+	}
+	cr_assert_eq(test_error_code(r, &name), 8, "ctty with stdin %s",
+		     c->stdin_kind);
+	cr_assert_str_eq(name, "spawn_failed");
+	data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "stage")),
+			 "stdio");
+	cr_assert_eq(test_int(data, "errno"), c->err);
+	json_decref(r);
+	/* The daemon keeps its terminal, and serves on. */
+	cr_assert_eq(tty_nr(d.pid), tty);
+	test_assert_ping(d.socket);
+	if (pass >= 0 && pass != master)
+		close(pass);
+	if (other >= 0)
+		close(other);
+	close(fd);
+	/* Stop it before the hang-up (SIGHUP reloads it). */
+	mpdd_stop_all(&d);
+	close(master);
+}
