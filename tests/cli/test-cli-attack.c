@@ -258,3 +258,87 @@ Test(cli_attack, bulk_forms_of_another_user_touch_only_its_processes)
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
+
+/*
+ * Run mpd-cli against d with args (NULL-terminated), with descriptor
+ * closed (0 or 1) shut before its exec; its stdout (when open) is read
+ * into *out. A run that hangs is ended by SIGALRM after 30 s. Returns
+ * the wait status.
+ */
+static int cli_closed(int closed, const char *const *args, char **out)
+{
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+	size_t len = 0, cap = 4096;
+	int p[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	test_cli_argv(argv, bin, d.socket, args);
+	cr_assert(pipe(p) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (closed != 1)
+			dup2(p[1], 1);
+		close(p[1]);
+		close(closed);
+		alarm(30);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	*out = malloc(cap);
+	cr_assert_not_null(*out);
+	while ((n = read(p[0], *out + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2) {
+			cap *= 2;
+			*out = realloc(*out, cap);
+			cr_assert_not_null(*out);
+		}
+	}
+	(*out)[len] = '\0';
+	close(p[0]);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	free(bin);
+	return status;
+}
+
+Test(cli_attack, run_pty_with_stdin_or_stdout_closed_ends_with_its_worker)
+{
+	const char *small[] = { "run", "--pty", "--",
+				"sh",  "-c",	"echo hello; exit 3",
+				NULL };
+	/* More than a terminal's buffer holds. */
+	const char *big[] = {
+		"run", "--pty", "--",
+		"sh",  "-c",	"head -c 300000 /dev/zero | tr '\\0' x; exit 3",
+		NULL
+	};
+	char *out;
+	int st;
+
+	mpdd_start(&d, NULL);
+	/* stdin closed: the worker's output still comes, once. */
+	st = cli_closed(0, small, &out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x", st);
+	cr_assert_str_eq(out, "hello\r\n");
+	free(out);
+	st = cli_closed(0, big, &out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x", st);
+	cr_assert_eq(strlen(out), 300000);
+	free(out);
+	/* stdout closed: nowhere to put the output, but run ends when its
+	 * worker does, with its status. */
+	st = cli_closed(1, small, &out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x", st);
+	free(out);
+	st = cli_closed(1, big, &out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3,
+		  "status %#x (signal %d: hung)", st,
+		  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	free(out);
+	mpdd_stop_all(&d);
+}
