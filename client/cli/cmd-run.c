@@ -535,7 +535,9 @@ static int run_wait(struct cli_ctx *ctx, long long id, bool has_timeout,
 static void pass_stdio(struct mpd_stdio stdio[3])
 {
 	for (int fd = 0; fd < 3; fd++) {
-		bool open = fcntl(fd, F_GETFD) != -1;
+		int fl = fcntl(fd, F_GETFL);
+		/* A closed one is held by mpd-cli's O_PATH placeholder. */
+		bool open = fl != -1 && !(fl & O_PATH);
 
 		stdio[fd].mode = open ? MPD_STDIO_PASS : MPD_STDIO_NULL;
 		stdio[fd].fd = fd;
@@ -585,13 +587,16 @@ static bool write_all(int fd, const char *buf, size_t n)
 
 /* The relay: stdin to the master, the master to stdout, until the
  * terminal has no more to say (EIO once the worker and every process
- * holding the terminal are gone) or, once draining, falls quiet. */
+ * holding the terminal are gone) or, once draining, falls quiet. Once
+ * stdout is gone, the output is read and dropped, so that a worker is
+ * never stuck on a terminal nobody reads. */
 static void *pty_relay(void *arg)
 {
 	struct run_pty *t = arg;
 	struct pollfd pf[2] = { { .fd = t->master, .events = POLLIN },
 				{ .fd = STDIN_FILENO, .events = POLLIN } };
 	char buf[RUN_PTY_CHUNK];
+	bool out = true;
 	nfds_t nfds = 2;
 	ssize_t n;
 	int rc;
@@ -610,8 +615,10 @@ static void *pty_relay(void *arg)
 			n = read(t->master, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0 || !write_all(STDOUT_FILENO, buf, (size_t)n))
+			if (n <= 0)
 				break;
+			if (out && !write_all(STDOUT_FILENO, buf, (size_t)n))
+				out = false;
 		}
 		if (nfds == 2 && pf[1].revents != 0) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));
