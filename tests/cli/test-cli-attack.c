@@ -6,6 +6,7 @@
  * process by name tells nothing of it.
  */
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,7 @@ Test(cli_attack, bulk_forms_of_another_user_touch_only_its_processes)
 
 /*
  * Run mpd-cli against d with args (NULL-terminated), with descriptor
- * closed (0 or 1) shut before its exec; its stdout (when open) is read
+ * closed (0 or 1; -1: none) shut before its exec; its stdout (when open) is read
  * into *out. A run that hangs is ended by SIGALRM after 30 s. Returns
  * the wait status.
  */
@@ -283,7 +284,8 @@ static int cli_closed(int closed, const char *const *args, char **out)
 		if (closed != 1)
 			dup2(p[1], 1);
 		close(p[1]);
-		close(closed);
+		if (closed >= 0)
+			close(closed);
 		alarm(30);
 		execv(argv[0], (char **)argv);
 		_exit(127);
@@ -337,6 +339,36 @@ Test(cli_attack, run_pty_with_stdin_or_stdout_closed_ends_with_its_worker)
 	free(out);
 	st = cli_closed(1, big, &out);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3,
+		  "status %#x (signal %d: hung)", st,
+		  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	free(out);
+	mpdd_stop_all(&d);
+}
+
+Test(cli_attack, run_pty_ends_when_its_worker_does_though_a_child_writes_on)
+{
+	/* The child ignores the hang-up of the terminal and writes for
+	 * ever; its pid comes first. */
+	const char *args[] = {
+		"run",
+		"--pty",
+		"--",
+		"sh",
+		"-c",
+		"trap '' HUP; (while :; do echo x; done) & echo \"pid $!\"; "
+		"exit 5",
+		NULL
+	};
+	char *out;
+	pid_t child = 0;
+	int st;
+
+	mpdd_start(&d, NULL);
+	st = cli_closed(-1, args, &out);
+	cr_assert_eq(sscanf(out, "pid %d", &child), 1, "%.40s", out);
+	cr_assert_gt(child, 0);
+	kill(child, SIGKILL);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 5,
 		  "status %#x (signal %d: hung)", st,
 		  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	free(out);
