@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -567,6 +568,11 @@ struct run_pty {
 /* Bytes the relay moves at once; ms of quiet that end it once draining. */
 #define RUN_PTY_CHUNK 4096
 #define RUN_PTY_LULL  100
+/* Once draining, the most bytes and ms the relay goes on for: what the
+ * worker left in the terminal is far less, the rest is a child's that
+ * keeps the terminal and writes on (it must not keep run from ending). */
+#define RUN_PTY_DRAIN_BYTES (1 << 20)
+#define RUN_PTY_DRAIN_MS    5000
 
 /* Write all of buf to fd. Returns false when fd is gone. */
 static bool write_all(int fd, const char *buf, size_t n)
@@ -596,18 +602,32 @@ static void *pty_relay(void *arg)
 	struct pollfd pf[2] = { { .fd = t->master, .events = POLLIN },
 				{ .fd = STDIN_FILENO, .events = POLLIN } };
 	char buf[RUN_PTY_CHUNK];
-	bool out = true;
+	bool out = true, draining = false;
+	struct timespec since, now;
+	size_t drained = 0;
 	nfds_t nfds = 2;
 	ssize_t n;
 	int rc;
 
 	for (;;) {
+		if (!draining && atomic_load(&t->draining)) {
+			draining = true;
+			clock_gettime(CLOCK_MONOTONIC, &since);
+		}
+		if (draining) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (drained > RUN_PTY_DRAIN_BYTES ||
+			    (now.tv_sec - since.tv_sec) * 1000 +
+					    (now.tv_nsec - since.tv_nsec) /
+						    1000000 >
+				    RUN_PTY_DRAIN_MS)
+				break;
+		}
 		rc = poll(pf, nfds,
-			  atomic_load(&t->draining) ? RUN_PTY_LULL :
-						      RUN_PTY_LULL * 10);
+			  draining ? RUN_PTY_LULL : RUN_PTY_LULL * 10);
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc == 0 && atomic_load(&t->draining))
+		if (rc == 0 && draining)
 			break;
 		if (rc <= 0)
 			continue;
@@ -617,6 +637,8 @@ static void *pty_relay(void *arg)
 				continue;
 			if (n <= 0)
 				break;
+			if (draining)
+				drained += (size_t)n;
 			if (out && !write_all(STDOUT_FILENO, buf, (size_t)n))
 				out = false;
 		}
