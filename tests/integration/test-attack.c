@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,24 +85,6 @@ static void wait_ended(int fd, long long id)
 		after = test_int(test_result(r), "next");
 		json_decref(r);
 	}
-}
-
-/* Descriptors open in process pid. */
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *dir;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-	dir = opendir(path);
-	cr_assert(dir != NULL, "%s: %s", path, strerror(errno));
-	while ((e = readdir(dir)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
 }
 
 /* Wait until fd is the daemon's only connection (it saw the others
@@ -448,7 +429,7 @@ Test(attack, many_waits_of_a_client_that_vanishes_go_with_it)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	only_connection(fd);
-	fds0 = count_fds(d.pid);
+	fds0 = test_count_fds(d.pid);
 	id = start_fed(fd, "read x; echo $x; read y; echo $y", &in);
 	for (int round = 0; round < 3; round++) {
 		w = test_connect(d.socket);
@@ -485,7 +466,7 @@ Test(attack, many_waits_of_a_client_that_vanishes_go_with_it)
 	close(w);
 	only_connection(fd);
 	/* Nothing of the pipe, the waits or their connections is left. */
-	cr_assert_eq(count_fds(d.pid), fds0);
+	cr_assert_eq(test_count_fds(d.pid), fds0);
 	close(fd);
 	mpdd_stop(&d);
 }
@@ -552,7 +533,7 @@ Test(attack, capturing_starts_leave_no_descriptor_behind)
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
 	only_connection(fd);
-	fds0 = count_fds(d.pid);
+	fds0 = test_count_fds(d.pid);
 	for (int i = 0; i < 20; i++) {
 		long long id;
 
@@ -602,7 +583,7 @@ Test(attack, capturing_starts_leave_no_descriptor_behind)
 	}
 	ok_id(fd, "process.close", held, NULL);
 	only_connection(fd);
-	cr_assert_eq(count_fds(d.pid), fds0);
+	cr_assert_eq(test_count_fds(d.pid), fds0);
 	close(fd);
 	mpdd_stop_all(&d);
 }
