@@ -150,9 +150,16 @@ void *req_target(struct req *r, const struct target_type *t, json_t *params)
 		return NULL;
 	}
 	if (t->owner != NULL && !req_may_access(r, uid = t->owner(obj, &oid))) {
-		req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
-			  "%s %lld belongs to uid %ld", t->noun, (long long)oid,
-			  (long)uid);
+		/* By name, its id stays untold, as process.create's
+		 * "exists" keeps it. */
+		if (id != NULL)
+			req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
+				  "%s %lld belongs to uid %ld", t->noun,
+				  (long long)oid, (long)uid);
+		else
+			req_error(r, MPD_RPC_PERMISSION_DENIED, NULL,
+				  "%s \"%s\" belongs to uid %ld", t->noun,
+				  json_string_value(name), (long)uid);
 		return NULL;
 	}
 	return obj;

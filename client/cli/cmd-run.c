@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -535,7 +536,9 @@ static int run_wait(struct cli_ctx *ctx, long long id, bool has_timeout,
 static void pass_stdio(struct mpd_stdio stdio[3])
 {
 	for (int fd = 0; fd < 3; fd++) {
-		bool open = fcntl(fd, F_GETFD) != -1;
+		int fl = fcntl(fd, F_GETFL);
+		/* A closed one is held by mpd-cli's O_PATH placeholder. */
+		bool open = fl != -1 && !(fl & O_PATH);
 
 		stdio[fd].mode = open ? MPD_STDIO_PASS : MPD_STDIO_NULL;
 		stdio[fd].fd = fd;
@@ -565,6 +568,11 @@ struct run_pty {
 /* Bytes the relay moves at once; ms of quiet that end it once draining. */
 #define RUN_PTY_CHUNK 4096
 #define RUN_PTY_LULL  100
+/* Once draining, the most bytes and ms the relay goes on for: what the
+ * worker left in the terminal is far less, the rest is a child's that
+ * keeps the terminal and writes on (it must not keep run from ending). */
+#define RUN_PTY_DRAIN_BYTES (1 << 20)
+#define RUN_PTY_DRAIN_MS    5000
 
 /* Write all of buf to fd. Returns false when fd is gone. */
 static bool write_all(int fd, const char *buf, size_t n)
@@ -585,24 +593,41 @@ static bool write_all(int fd, const char *buf, size_t n)
 
 /* The relay: stdin to the master, the master to stdout, until the
  * terminal has no more to say (EIO once the worker and every process
- * holding the terminal are gone) or, once draining, falls quiet. */
+ * holding the terminal are gone) or, once draining, falls quiet. Once
+ * stdout is gone, the output is read and dropped, so that a worker is
+ * never stuck on a terminal nobody reads. */
 static void *pty_relay(void *arg)
 {
 	struct run_pty *t = arg;
 	struct pollfd pf[2] = { { .fd = t->master, .events = POLLIN },
 				{ .fd = STDIN_FILENO, .events = POLLIN } };
 	char buf[RUN_PTY_CHUNK];
+	bool out = true, draining = false;
+	struct timespec since, now;
+	size_t drained = 0;
 	nfds_t nfds = 2;
 	ssize_t n;
 	int rc;
 
 	for (;;) {
+		if (!draining && atomic_load(&t->draining)) {
+			draining = true;
+			clock_gettime(CLOCK_MONOTONIC, &since);
+		}
+		if (draining) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (drained > RUN_PTY_DRAIN_BYTES ||
+			    (now.tv_sec - since.tv_sec) * 1000 +
+					    (now.tv_nsec - since.tv_nsec) /
+						    1000000 >
+				    RUN_PTY_DRAIN_MS)
+				break;
+		}
 		rc = poll(pf, nfds,
-			  atomic_load(&t->draining) ? RUN_PTY_LULL :
-						      RUN_PTY_LULL * 10);
+			  draining ? RUN_PTY_LULL : RUN_PTY_LULL * 10);
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc == 0 && atomic_load(&t->draining))
+		if (rc == 0 && draining)
 			break;
 		if (rc <= 0)
 			continue;
@@ -610,8 +635,12 @@ static void *pty_relay(void *arg)
 			n = read(t->master, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0 || !write_all(STDOUT_FILENO, buf, (size_t)n))
+			if (n <= 0)
 				break;
+			if (draining)
+				drained += (size_t)n;
+			if (out && !write_all(STDOUT_FILENO, buf, (size_t)n))
+				out = false;
 		}
 		if (nfds == 2 && pf[1].revents != 0) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));

@@ -14,12 +14,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -821,11 +823,34 @@ static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
 	return r;
 }
 
+/*
+ * Hold each of 0, 1 and 2 that is closed with an O_PATH descriptor, which
+ * reads and writes refuse (EBADF) as they would a closed one: else the
+ * pseudo-terminal or a socket opened later would take its number, and
+ * run --pty would relay the worker's output into its own terminal or
+ * the daemon's socket.
+ */
+static void hold_closed_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int h;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		h = open("/dev/null", O_PATH | O_CLOEXEC);
+		if (h >= 0 && h != fd) {
+			dup3(h, fd, O_CLOEXEC);
+			close(h);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { 0 };
 	int r;
 
+	hold_closed_stdio();
 	r = cli_options(&ctx, NULL, CLI_NAME, argc, argv);
 	if (r < 0) {
 		if (optind >= argc)

@@ -5,6 +5,7 @@
  * precise message instead of returning errors, so tests read as plain
  * sequences of steps.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -415,6 +416,23 @@ void mpdd_teardown(struct mpdd *d)
 		mpdd_kill_workers(d);
 	}
 	mpdd_cleanup(d);
+}
+
+int test_count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	dir = opendir(path);
+	cr_assert(dir != NULL, "%s: %s", path, strerror(errno));
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
 }
 
 char *mpdd_log(const struct mpdd *d)

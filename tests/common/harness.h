@@ -111,6 +111,10 @@ void mpdd_stop_all(struct mpdd *d);
  * test that failed midway), then mpdd_cleanup(). */
 void mpdd_teardown(struct mpdd *d);
 
+/* Descriptors open in process pid (from /proc); fails the test when it
+ * cannot tell. */
+int test_count_fds(pid_t pid);
+
 /* Contents of the daemon's log so far (malloc'd, NUL-terminated). */
 char *mpdd_log(const struct mpdd *d);
 

@@ -38,24 +38,6 @@ static void teardown(void)
 
 TestSuite(spawn, .fini = teardown, .timeout = 180);
 
-/* Descriptors open in process pid. */
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *dir;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-	dir = opendir(path);
-	cr_assert(dir != NULL, "%s: %s", path, strerror(errno));
-	while ((e = readdir(dir)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -186,7 +168,7 @@ Test(spawn, exited_record_holds_no_descriptor)
 	fd = test_connect(d.socket);
 	/* A round trip: mpdd is idle, with this one connection. */
 	cr_assert_eq(test_info_int(fd, "processes", "records"), 0);
-	before = count_fds(d.pid);
+	before = test_count_fds(d.pid);
 	for (int i = 0; i < 5; i++) {
 		json_t *r = create_start(fd, json_pack("[s]", "true"));
 		json_t *rec = join(fd, test_int(test_result(r), "id"),
@@ -198,7 +180,7 @@ Test(spawn, exited_record_holds_no_descriptor)
 		json_decref(rec);
 		json_decref(r);
 	}
-	after = count_fds(d.pid);
+	after = test_count_fds(d.pid);
 	cr_assert_eq(after, before,
 		     "%d descriptors before 5 runs, %d after (records kept)",
 		     before, after);
