@@ -721,7 +721,8 @@ static bool bulk_wants(enum bulk_op op, const json_t *rec)
  * process of the caller (root: everyone's) that the op wants, whose name
  * starts with --prefix when given. Prints "NAME (id N): DONE" per process
  * (--json: the array of results). A process that went away meanwhile is
- * skipped. Returns CLI_OK, or CLI_FAIL when one failed (each reported).
+ * skipped; the first other failure stops it, reported once. Returns
+ * CLI_OK, or that failure's exit status.
  */
 static int bulk_exec(struct cli_ctx *ctx, const char *cmd, enum bulk_op op,
 		     const char *sig, const char *done)
@@ -729,8 +730,8 @@ static int bulk_exec(struct cli_ctx *ctx, const char *cmd, enum bulk_op op,
 	json_t *list = NULL, *out = json_array(), *rec;
 	const char *prefix = cli_opt_get(ctx, "prefix");
 	struct mpd_error err;
-	int r, status = CLI_OK;
 	size_t i;
+	int r;
 
 	if (out == NULL) {
 		cli_error("%s: out of memory", cmd);
@@ -755,8 +756,10 @@ static int bulk_exec(struct cli_ctx *ctx, const char *cmd, enum bulk_op op,
 		if (r < 0 && err.code == MPD_E_NOT_FOUND)
 			continue;
 		if (r < 0) {
-			status = cli_proc_error(cmd, &err);
-			continue;
+			/* The first failure ends it, reported once (with
+			 * --json, the one error object on stdout). */
+			r = cli_proc_error(cmd, &err);
+			goto done;
 		}
 		if (ctx->json)
 			json_array_append(
@@ -766,8 +769,6 @@ static int bulk_exec(struct cli_ctx *ctx, const char *cmd, enum bulk_op op,
 			       (long long)id, done);
 	}
 	r = ctx->json ? cli_print_json(ctx, out, false) : CLI_OK;
-	if (r == CLI_OK)
-		r = status;
 done:
 	json_decref(list);
 	json_decref(out);

@@ -138,7 +138,7 @@ static int error_objects(const char *out)
  * stderr; with --json, stdout gets an error object per failure and then
  * the array of results: more than one JSON text, and more than one error.
  */
-Test(cli_attack, a_bulk_failure_with_json_is_one_error_object, .disabled = true)
+Test(cli_attack, a_bulk_failure_with_json_is_one_error_object)
 {
 	const char *spawn[] = { "spawn", "--", "sleep", "1000", NULL };
 	const char *bulk[] = { "--json", "signal", "--all", "BOGUS", NULL };
