@@ -393,8 +393,8 @@ static int create_options(const struct cli_ctx *ctx, const char *cmd, int argc,
 	if (r == CLI_OK && cwd == NULL) {
 		here = get_current_dir_name();
 		if (here == NULL) {
-			cli_error("%s: this command's directory is gone (%s); "
-				  "give --cwd",
+			cli_error("%s: this command's directory cannot be "
+				  "named (%s); give --cwd",
 				  cmd, strerror(errno));
 			return CLI_FAIL;
 		}

@@ -5,7 +5,10 @@
  * root touch only that user's processes; a refusal of another user's
  * process by name tells nothing of it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +220,49 @@ static int nobody_bulk(void)
 	return 0;
 }
 
+/* Copy src to dst, mode 0755. */
+static void copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	cr_assert(in >= 0 && out >= 0, "copy %s: %s", src, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+/*
+ * mpd-cli and libmpd laid out as in the build tree (mpd-cli finds the
+ * library at $ORIGIN/..) under d's dir, which nobody can reach: the build
+ * tree may be in a directory only root may enter (a fresh mktemp -d).
+ * Returns the copy's build dir (malloc'd).
+ */
+static char *mirror_cli(void)
+{
+	const char *bld = getenv("MPD_TEST_BUILDDIR");
+	char *root, src[PATH_MAX], dst[PATH_MAX + 64];
+
+	cr_assert_not_null(bld);
+	cr_assert(asprintf(&root, "%s/bld", d.dir) > 0);
+	cr_assert_eq(mkdir(root, 0755), 0);
+	snprintf(dst, sizeof(dst), "%s/client", root);
+	cr_assert_eq(mkdir(dst, 0755), 0);
+	snprintf(dst, sizeof(dst), "%s/client/cli", root);
+	cr_assert_eq(mkdir(dst, 0755), 0);
+	snprintf(src, sizeof(src), "%s/client/cli/mpd-cli", bld);
+	snprintf(dst, sizeof(dst), "%s/client/cli/mpd-cli", root);
+	copy_file(src, dst);
+	snprintf(src, sizeof(src), "%s/client/libmpd.so.0", bld);
+	snprintf(dst, sizeof(dst), "%s/client/libmpd.so.0", root);
+	copy_file(src, dst);
+	return root;
+}
+
 Test(cli_attack, bulk_forms_of_another_user_touch_only_its_processes)
 {
 	const char *run[] = { "spawn", "--name", "root-run", "--",
@@ -226,6 +272,7 @@ Test(cli_attack, bulk_forms_of_another_user_touch_only_its_processes)
 	const char *join[] = { "join", "root-done", NULL };
 	const char *info_run[] = { "--json", "info", "root-run", NULL };
 	const char *info_done[] = { "--json", "info", "root-done", NULL };
+	char *mirror, libdir[PATH_MAX + 16];
 	struct run_result r;
 	int status;
 	pid_t pid;
@@ -241,10 +288,20 @@ Test(cli_attack, bulk_forms_of_another_user_touch_only_its_processes)
 	test_run_free(&r);
 	cr_assert_eq(cli(&r, join), 0);
 	test_run_free(&r);
+	mirror = mirror_cli();
+	snprintf(libdir, sizeof(libdir), "%s/client", mirror);
 	pid = fork();
 	cr_assert(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		setenv("MPD_TEST_BUILDDIR", mirror, 1);
+		setenv("LD_LIBRARY_PATH", libdir, 1);
+		/* Workers start in the caller's directory: one nobody may
+		 * enter. */
+		if (chdir(d.dir) != 0)
+			_exit(102);
 		_exit(nobody_bulk());
+	}
+	free(mirror);
 	cr_assert(waitpid(pid, &status, 0) == pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "check %d failed as nobody", WEXITSTATUS(status));
