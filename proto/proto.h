@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define MPD_PROTOCOL_VERSION 3
+#define MPD_PROTOCOL_VERSION 4
 
 /* Named limits and their defaults (daemon options override them). */
 #define MPD_DEFAULT_MAX_MESSAGE	     (1024 * 1024) /* bytes in one line */
@@ -104,6 +104,40 @@
 #define MPD_M_ARRAY_ADD		"array.add"
 #define MPD_M_ARRAY_DELETE	"array.delete"
 #define MPD_M_ARRAY_LIST	"array.list"
+#define MPD_M_BARRIER_ABORT	"barrier.abort"
+#define MPD_M_BARRIER_CREATE	"barrier.create"
+#define MPD_M_BARRIER_DELETE	"barrier.delete"
+#define MPD_M_BARRIER_INFO	"barrier.info"
+#define MPD_M_BARRIER_LIST	"barrier.list"
+#define MPD_M_BARRIER_RESET	"barrier.reset"
+#define MPD_M_BARRIER_WAIT	"barrier.wait"
+#define MPD_M_CONDITION_ACQUIRE "condition.acquire"
+#define MPD_M_CONDITION_CREATE	"condition.create"
+#define MPD_M_CONDITION_DELETE	"condition.delete"
+#define MPD_M_CONDITION_INFO	"condition.info"
+#define MPD_M_CONDITION_LIST	"condition.list"
+#define MPD_M_CONDITION_NOTIFY	"condition.notify"
+#define MPD_M_CONDITION_RELEASE "condition.release"
+#define MPD_M_CONDITION_WAIT	"condition.wait"
+#define MPD_M_EVENT_CLEAR	"event.clear"
+#define MPD_M_EVENT_CREATE	"event.create"
+#define MPD_M_EVENT_DELETE	"event.delete"
+#define MPD_M_EVENT_INFO	"event.info"
+#define MPD_M_EVENT_LIST	"event.list"
+#define MPD_M_EVENT_SET		"event.set"
+#define MPD_M_EVENT_WAIT	"event.wait"
+#define MPD_M_LOCK_ACQUIRE	"lock.acquire"
+#define MPD_M_LOCK_CREATE	"lock.create"
+#define MPD_M_LOCK_DELETE	"lock.delete"
+#define MPD_M_LOCK_INFO		"lock.info"
+#define MPD_M_LOCK_LIST		"lock.list"
+#define MPD_M_LOCK_RELEASE	"lock.release"
+#define MPD_M_SEMAPHORE_ACQUIRE "semaphore.acquire"
+#define MPD_M_SEMAPHORE_CREATE	"semaphore.create"
+#define MPD_M_SEMAPHORE_DELETE	"semaphore.delete"
+#define MPD_M_SEMAPHORE_INFO	"semaphore.info"
+#define MPD_M_SEMAPHORE_LIST	"semaphore.list"
+#define MPD_M_SEMAPHORE_RELEASE "semaphore.release"
 
 /*
  * The methods, one row each, in order of their names (mpdd checks that at
@@ -117,8 +151,36 @@
 	X(ARRAY_GET, MPD_M_ARRAY_GET)                 \
 	X(ARRAY_LIST, MPD_M_ARRAY_LIST)               \
 	X(ARRAY_SET, MPD_M_ARRAY_SET)                 \
+	X(BARRIER_ABORT, MPD_M_BARRIER_ABORT)         \
+	X(BARRIER_CREATE, MPD_M_BARRIER_CREATE)       \
+	X(BARRIER_DELETE, MPD_M_BARRIER_DELETE)       \
+	X(BARRIER_INFO, MPD_M_BARRIER_INFO)           \
+	X(BARRIER_LIST, MPD_M_BARRIER_LIST)           \
+	X(BARRIER_RESET, MPD_M_BARRIER_RESET)         \
+	X(BARRIER_WAIT, MPD_M_BARRIER_WAIT)           \
+	X(CONDITION_ACQUIRE, MPD_M_CONDITION_ACQUIRE) \
+	X(CONDITION_CREATE, MPD_M_CONDITION_CREATE)   \
+	X(CONDITION_DELETE, MPD_M_CONDITION_DELETE)   \
+	X(CONDITION_INFO, MPD_M_CONDITION_INFO)       \
+	X(CONDITION_LIST, MPD_M_CONDITION_LIST)       \
+	X(CONDITION_NOTIFY, MPD_M_CONDITION_NOTIFY)   \
+	X(CONDITION_RELEASE, MPD_M_CONDITION_RELEASE) \
+	X(CONDITION_WAIT, MPD_M_CONDITION_WAIT)       \
 	X(DAEMON_INFO, MPD_M_DAEMON_INFO)             \
 	X(DAEMON_PING, MPD_M_DAEMON_PING)             \
+	X(EVENT_CLEAR, MPD_M_EVENT_CLEAR)             \
+	X(EVENT_CREATE, MPD_M_EVENT_CREATE)           \
+	X(EVENT_DELETE, MPD_M_EVENT_DELETE)           \
+	X(EVENT_INFO, MPD_M_EVENT_INFO)               \
+	X(EVENT_LIST, MPD_M_EVENT_LIST)               \
+	X(EVENT_SET, MPD_M_EVENT_SET)                 \
+	X(EVENT_WAIT, MPD_M_EVENT_WAIT)               \
+	X(LOCK_ACQUIRE, MPD_M_LOCK_ACQUIRE)           \
+	X(LOCK_CREATE, MPD_M_LOCK_CREATE)             \
+	X(LOCK_DELETE, MPD_M_LOCK_DELETE)             \
+	X(LOCK_INFO, MPD_M_LOCK_INFO)                 \
+	X(LOCK_LIST, MPD_M_LOCK_LIST)                 \
+	X(LOCK_RELEASE, MPD_M_LOCK_RELEASE)           \
 	X(PROCESS_CLOSE, MPD_M_PROCESS_CLOSE)         \
 	X(PROCESS_CREATE, MPD_M_PROCESS_CREATE)       \
 	X(PROCESS_INFO, MPD_M_PROCESS_INFO)           \
@@ -140,6 +202,12 @@
 	X(QUEUE_PUT_MANY, MPD_M_QUEUE_PUT_MANY)       \
 	X(QUEUE_SIZE, MPD_M_QUEUE_SIZE)               \
 	X(QUEUE_TASK_DONE, MPD_M_QUEUE_TASK_DONE)     \
+	X(SEMAPHORE_ACQUIRE, MPD_M_SEMAPHORE_ACQUIRE) \
+	X(SEMAPHORE_CREATE, MPD_M_SEMAPHORE_CREATE)   \
+	X(SEMAPHORE_DELETE, MPD_M_SEMAPHORE_DELETE)   \
+	X(SEMAPHORE_INFO, MPD_M_SEMAPHORE_INFO)       \
+	X(SEMAPHORE_LIST, MPD_M_SEMAPHORE_LIST)       \
+	X(SEMAPHORE_RELEASE, MPD_M_SEMAPHORE_RELEASE) \
 	X(VALUE_ADD, MPD_M_VALUE_ADD)                 \
 	X(VALUE_CAS, MPD_M_VALUE_CAS)                 \
 	X(VALUE_CREATE, MPD_M_VALUE_CREATE)           \
@@ -178,7 +246,8 @@ enum mpd_method {
 	X(FULL, 6, "full", "full")                                          \
 	X(CLOSED, 7, "closed", "closed")                                    \
 	X(SPAWN_FAILED, 8, "spawn_failed", "process could not be started")  \
-	X(LIMIT, 9, "limit", "limit reached")
+	X(LIMIT, 9, "limit", "limit reached")                               \
+	X(BROKEN, 10, "broken", "barrier broken")
 
 enum mpd_rpc_error {
 #define X(e, code, name, msg) MPD_RPC_##e = (code),

@@ -75,6 +75,7 @@ MPD_EXPORT const char *mpd_version(void);
 	X(CLOSED, -7, "closed", "closed")                                    \
 	X(SPAWN_FAILED, -8, "spawn_failed", "process could not be started")  \
 	X(LIMIT, -9, "limit", "limit reached")                               \
+	X(BROKEN, -10, "broken", "barrier broken")                           \
 	X(NOMEM, -101, "nomem", "out of memory")                             \
 	X(INVAL, -102, "inval", "invalid argument")                          \
 	X(CONNECT, -103, "connect", "cannot connect to mpdd")                \
@@ -620,6 +621,171 @@ MPD_EXPORT int mpd_array_delete(struct mpd_client *c, const char *name,
  * length}. */
 MPD_EXPORT int mpd_array_list(struct mpd_client *c, json_t **list,
 			      struct mpd_error *err);
+
+/*
+ * Synchronization (docs/protocol.md, "Synchronization"): named locks and
+ * RLocks, semaphores and bounded semaphores, events, conditions and
+ * barriers, shared by every client of the daemon.
+ *
+ * A lock, an RLock or an owned semaphore permit is held by the client (the
+ * connection) that acquired it; only that client releases it. When the
+ * client goes away (mpd_close(), its process exits or is killed, or, for
+ * a worker, the worker process ends) the daemon releases what it held and
+ * tells the next acquirer: *abandoned is 1 then, as a robust mutex's
+ * EOWNERDEAD (what it guarded may be half-changed). Waiters are served
+ * first come, first served.
+ *
+ * timeout as for the queues (< 0 or infinite: as long as it takes, 0:
+ * do not wait, NaN: MPD_E_INVAL). A wait that times out is not an error:
+ * the waiting calls return 1 when they got what they waited for, 0 when
+ * the timeout passed, or a negative MPD_E_* code. lease: seconds after
+ * which the daemon releases the hold for its holder (> 0), or 0 for none
+ * (< 0 or NaN: MPD_E_INVAL). abandoned may be NULL. *info and *list are
+ * new references.
+ */
+
+/* lock.create: recursive makes an RLock. */
+MPD_EXPORT int mpd_lock_create(struct mpd_client *c, const char *name,
+			       int recursive, int exist_ok,
+			       struct mpd_error *err);
+/* lock.acquire: 1 acquired, 0 the timeout passed. A plain lock this
+ * client holds already waits (as Python's does); an RLock is re-entered. */
+MPD_EXPORT int mpd_lock_acquire(struct mpd_client *c, const char *name,
+				double timeout, double lease, int *abandoned,
+				struct mpd_error *err);
+/* lock.release: what this client still holds of it (0: released; an
+ * RLock's count otherwise), or MPD_E_INVALID_STATE when it does not hold
+ * it. */
+MPD_EXPORT int mpd_lock_release(struct mpd_client *c, const char *name,
+				struct mpd_error *err);
+/* 1 when held by anyone, 0 when free (lock.info's "locked"). */
+MPD_EXPORT int mpd_lock_locked(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+/* lock.info: {name, recursive, locked, count, holder, waiters, abandoned,
+ * lease}. */
+MPD_EXPORT int mpd_lock_info(struct mpd_client *c, const char *name,
+			     json_t **info, struct mpd_error *err);
+MPD_EXPORT int mpd_lock_delete(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+/* lock.list: the array of {name, recursive, locked}. */
+MPD_EXPORT int mpd_lock_list(struct mpd_client *c, json_t **list,
+			     struct mpd_error *err);
+
+/* semaphore.create: value 0..2^31-1; bounded refuses a release above it
+ * (a BoundedSemaphore). */
+MPD_EXPORT int mpd_semaphore_create(struct mpd_client *c, const char *name,
+				    int64_t value, int bounded, int exist_ok,
+				    struct mpd_error *err);
+/* semaphore.acquire of one permit: 1 acquired, 0 the timeout passed.
+ * own 0 takes the permit for good (a semaphore used as a signal): it is
+ * not given back when this client goes away, and lease must be 0. */
+MPD_EXPORT int mpd_semaphore_acquire(struct mpd_client *c, const char *name,
+				     double timeout, double lease, int own,
+				     int *abandoned, struct mpd_error *err);
+/* semaphore.release of n (>= 1) permits; *value (may be NULL) the value
+ * after it. MPD_E_INVALID_STATE past a bounded semaphore's initial
+ * value. */
+MPD_EXPORT int mpd_semaphore_release(struct mpd_client *c, const char *name,
+				     int64_t n, int64_t *value,
+				     struct mpd_error *err);
+MPD_EXPORT int mpd_semaphore_get_value(struct mpd_client *c, const char *name,
+				       int64_t *value, struct mpd_error *err);
+/* semaphore.info: {name, value, initial, bounded, holders, waiters,
+ * abandoned}. */
+MPD_EXPORT int mpd_semaphore_info(struct mpd_client *c, const char *name,
+				  json_t **info, struct mpd_error *err);
+MPD_EXPORT int mpd_semaphore_delete(struct mpd_client *c, const char *name,
+				    struct mpd_error *err);
+/* semaphore.list: the array of {name, value, bounded}. */
+MPD_EXPORT int mpd_semaphore_list(struct mpd_client *c, json_t **list,
+				  struct mpd_error *err);
+
+MPD_EXPORT int mpd_event_create(struct mpd_client *c, const char *name,
+				int exist_ok, struct mpd_error *err);
+/* event.set: wakes every waiter; returns how many (>= 0). */
+MPD_EXPORT int mpd_event_set(struct mpd_client *c, const char *name,
+			     struct mpd_error *err);
+MPD_EXPORT int mpd_event_clear(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+/* event.wait: 1 set, 0 the timeout passed first. */
+MPD_EXPORT int mpd_event_wait(struct mpd_client *c, const char *name,
+			      double timeout, struct mpd_error *err);
+/* 1 set, 0 clear. */
+MPD_EXPORT int mpd_event_is_set(struct mpd_client *c, const char *name,
+				struct mpd_error *err);
+/* event.info: {name, set, waiters}. */
+MPD_EXPORT int mpd_event_info(struct mpd_client *c, const char *name,
+			      json_t **info, struct mpd_error *err);
+MPD_EXPORT int mpd_event_delete(struct mpd_client *c, const char *name,
+				struct mpd_error *err);
+/* event.list: the array of {name, set}. */
+MPD_EXPORT int mpd_event_list(struct mpd_client *c, json_t **list,
+			      struct mpd_error *err);
+
+/* condition.create: lock names an existing lock to use, or is NULL for
+ * the condition's own (an RLock). */
+MPD_EXPORT int mpd_condition_create(struct mpd_client *c, const char *name,
+				    const char *lock, int exist_ok,
+				    struct mpd_error *err);
+/* The condition's lock, as mpd_lock_acquire() and mpd_lock_release(). */
+MPD_EXPORT int mpd_condition_acquire(struct mpd_client *c, const char *name,
+				     double timeout, int *abandoned,
+				     struct mpd_error *err);
+MPD_EXPORT int mpd_condition_release(struct mpd_client *c, const char *name,
+				     struct mpd_error *err);
+/* condition.wait, holding the lock: releases it, waits for a notify (1)
+ * or the timeout (0), and has the lock back either way before it
+ * returns. MPD_E_INVALID_STATE when this client does not hold the lock. */
+MPD_EXPORT int mpd_condition_wait(struct mpd_client *c, const char *name,
+				  double timeout, int *abandoned,
+				  struct mpd_error *err);
+/*
+ * Python's Condition.wait_for: while pred(arg) returns 0, wait (the lock
+ * held, as mpd_condition_wait()) for what is left of timeout. Returns 1
+ * once pred(arg) returns non-zero, 0 when the timeout passed with it
+ * still 0 (pred is asked once more at the end), or a negative code.
+ * pred runs with the lock held, so it may read what the lock guards.
+ */
+MPD_EXPORT int mpd_condition_wait_for(struct mpd_client *c, const char *name,
+				      int (*pred)(void *arg), void *arg,
+				      double timeout, struct mpd_error *err);
+/* condition.notify of the n (>= 1) longest waiters, holding the lock;
+ * returns how many woke. */
+MPD_EXPORT int mpd_condition_notify(struct mpd_client *c, const char *name,
+				    int64_t n, struct mpd_error *err);
+MPD_EXPORT int mpd_condition_notify_all(struct mpd_client *c, const char *name,
+					struct mpd_error *err);
+/* condition.info: {name, lock, locked, holder, waiters}. */
+MPD_EXPORT int mpd_condition_info(struct mpd_client *c, const char *name,
+				  json_t **info, struct mpd_error *err);
+MPD_EXPORT int mpd_condition_delete(struct mpd_client *c, const char *name,
+				    struct mpd_error *err);
+/* condition.list: the array of {name, lock}. */
+MPD_EXPORT int mpd_condition_list(struct mpd_client *c, json_t **list,
+				  struct mpd_error *err);
+
+/* barrier.create: parties 1..65536; timeout the default of its waits
+ * (< 0 or infinite: none). */
+MPD_EXPORT int mpd_barrier_create(struct mpd_client *c, const char *name,
+				  int64_t parties, double timeout, int exist_ok,
+				  struct mpd_error *err);
+/* barrier.wait: the arrival index (0..parties-1), or MPD_E_BROKEN when
+ * the barrier is or gets broken (a timeout, a waiter gone, an abort or
+ * a reset). timeout < 0: the barrier's default. */
+MPD_EXPORT int mpd_barrier_wait(struct mpd_client *c, const char *name,
+				double timeout, struct mpd_error *err);
+MPD_EXPORT int mpd_barrier_abort(struct mpd_client *c, const char *name,
+				 struct mpd_error *err);
+MPD_EXPORT int mpd_barrier_reset(struct mpd_client *c, const char *name,
+				 struct mpd_error *err);
+/* barrier.info: {name, parties, n_waiting, broken, timeout}. */
+MPD_EXPORT int mpd_barrier_info(struct mpd_client *c, const char *name,
+				json_t **info, struct mpd_error *err);
+MPD_EXPORT int mpd_barrier_delete(struct mpd_client *c, const char *name,
+				  struct mpd_error *err);
+/* barrier.list: the array of {name, parties, n_waiting, broken}. */
+MPD_EXPORT int mpd_barrier_list(struct mpd_client *c, json_t **list,
+				struct mpd_error *err);
 
 #ifdef __cplusplus
 }
