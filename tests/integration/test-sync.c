@@ -1200,6 +1200,49 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	mpdd_stop(&d);
 }
 
+/* A release by a holder gives back its own permits first; permits
+ * released by anyone else belong to nobody. */
+Test(sync, a_holders_release_gives_back_its_own_permits_first)
+{
+	json_t *r, *h;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	ok0(b, "semaphore.create",
+	    json_pack("{s:s, s:i}", "name", "s", "value", 2));
+	json_decref(ok(a, "semaphore.acquire", nm("s")));
+	json_decref(ok(a, "semaphore.acquire", nm("s")));
+	ok0(a, "semaphore.release", nm("s"));
+	r = info(b, "semaphore", "s");
+	h = json_object_get(r, "holders");
+	cr_assert_eq(json_array_size(h), 1);
+	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 1);
+	json_decref(r);
+	/* b holds none: its release adds a permit and leaves a's. */
+	r = ok(b, "semaphore.release", nm("s"));
+	cr_assert_eq(test_int(r, "value"), 2);
+	json_decref(r);
+	r = info(b, "semaphore", "s");
+	h = json_object_get(r, "holders");
+	cr_assert_eq(json_array_size(h), 1);
+	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 1);
+	json_decref(r);
+	/* a's last permit comes back when it goes. */
+	hang_up(a);
+	await_info(b, "semaphore", "s", "value", "3");
+	r = info(b, "semaphore", "s");
+	cr_assert(test_bool(r, "abandoned"));
+	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
+	json_decref(r);
+	r = ok(b, "semaphore.acquire", nm("s"));
+	cr_assert(test_bool(r, "abandoned"));
+	json_decref(r);
+	hang_up(b);
+	mpdd_stop(&d);
+}
+
 Test(sync, a_semaphore_lease_that_runs_out_gives_the_permit_back)
 {
 	double t0, took;
@@ -1590,6 +1633,36 @@ Test(sync, a_wait_takes_the_rlock_back_with_its_count)
 	json_decref(r);
 	hang_up(a);
 	hang_up(b);
+	mpdd_stop(&d);
+}
+
+/* The lock a waiter takes back may come from a holder that went away. */
+Test(sync, a_wait_reports_a_lock_given_back_by_a_vanished_holder)
+{
+	json_t *r;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	ok0(a, "condition.create", nm("c"));
+	take0(a, "condition.acquire", "c");
+	send_call(a, "wait", "condition.wait", nm("c"));
+	settle(a);
+	take0(b, "condition.acquire", "c");
+	r = ok(b, "condition.notify", nm("c"));
+	cr_assert_eq(test_int(r, "woken"), 1);
+	json_decref(r);
+	settle(a);
+	hang_up(b);
+	r = result_for(a, "wait");
+	cr_assert(test_bool(r, "notified"));
+	cr_assert(test_bool(r, "abandoned"));
+	json_decref(r);
+	r = ok(a, "condition.release", nm("c"));
+	cr_assert_eq(test_int(r, "count"), 0);
+	json_decref(r);
+	hang_up(a);
 	mpdd_stop(&d);
 }
 
