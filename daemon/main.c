@@ -399,6 +399,7 @@ int main(int argc, char **argv)
 	proctab_shutdown();
 	queue_shutdown();
 	value_shutdown();
+	sync_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);
