@@ -330,6 +330,7 @@ static void swait_free(struct swait *w)
 	req_unwait(w->req);
 	if (w->count != NULL)
 		(*w->count)--;
+	broker_bytes(-HOLD_BYTES);
 	free(w);
 }
 
@@ -358,6 +359,7 @@ static struct swait *swait_park(struct req *r, struct swait *w,
 		return NULL;
 	}
 	(*count)++;
+	broker_bytes(HOLD_BYTES);
 	return p;
 }
 
