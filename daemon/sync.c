@@ -234,6 +234,12 @@ static const struct target_type barrier_target = {
 	.bounded_name = true,
 };
 
+/* Every object's first member is its name. */
+static const char *obj_name(void *o)
+{
+	return *(char **)o;
+}
+
 static void oom(struct req *r)
 {
 	req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -290,12 +296,7 @@ static struct shold *hold_new(struct conn *c, int64_t count, double lease)
 	if (h == NULL)
 		return NULL;
 	if (lease >= 0) {
-		struct timeval tv = timeval_of(lease);
-
-		h->lease = evtimer_new(mpdd.base, lease_cb, h);
-		if (h->lease == NULL || evtimer_add(h->lease, &tv) == -1) {
-			if (h->lease != NULL)
-				event_free(h->lease);
+		if ((h->lease = timer_after(lease, lease_cb, h)) == NULL) {
 			free(h);
 			return NULL;
 		}
@@ -718,15 +719,10 @@ static json_t *lock_row(void *o)
 			 l->recursive, "locked", l->holder != NULL);
 }
 
-static const char *lock_key(void *o)
-{
-	return ((struct slock *)o)->name;
-}
-
 static void lock_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "locks", hmap_values(&locks), locks.n, lock_row,
-			  lock_key);
+			  obj_name);
 }
 
 /* --- semaphores --- */
@@ -974,15 +970,10 @@ static json_t *sem_row(void *o)
 			 (json_int_t)s->value, "bounded", s->bounded);
 }
 
-static const char *sem_key(void *o)
-{
-	return ((struct ssem *)o)->name;
-}
-
 static void sem_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "semaphores", hmap_values(&sems), sems.n, sem_row,
-			  sem_key);
+			  obj_name);
 }
 
 /* --- events --- */
@@ -1083,20 +1074,10 @@ static void event_delete(struct req *r, json_t *params, void *args)
 	req_result(r, json_object());
 }
 
-static json_t *event_row(void *o)
-{
-	return event_result(o);
-}
-
-static const char *event_key(void *o)
-{
-	return ((struct sevent *)o)->name;
-}
-
 static void event_list(struct req *r, json_t *params, void *args)
 {
-	broker_reply_list(r, "events", hmap_values(&evs), evs.n, event_row,
-			  event_key);
+	broker_reply_list(r, "events", hmap_values(&evs), evs.n, event_result,
+			  obj_name);
 }
 
 /* --- conditions --- */
@@ -1283,20 +1264,10 @@ static void cond_delete(struct req *r, json_t *params, void *args)
 	req_result(r, json_object());
 }
 
-static json_t *cond_row(void *o)
-{
-	return cond_result(o);
-}
-
-static const char *cond_key(void *o)
-{
-	return ((struct scond *)o)->name;
-}
-
 static void cond_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "conditions", hmap_values(&conds), conds.n,
-			  cond_row, cond_key);
+			  cond_result, obj_name);
 }
 
 /* --- barriers --- */
@@ -1464,15 +1435,10 @@ static json_t *barrier_row(void *o)
 			 (json_int_t)b->nwaiting, "broken", b->broken);
 }
 
-static const char *barrier_key(void *o)
-{
-	return ((struct sbarrier *)o)->name;
-}
-
 static void barrier_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "barriers", hmap_values(&barriers), barriers.n,
-			  barrier_row, barrier_key);
+			  barrier_row, obj_name);
 }
 
 /* --- parked requests' ends --- */
