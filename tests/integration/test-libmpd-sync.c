@@ -1399,7 +1399,8 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_create_negative_value",
 	     mpd_semaphore_create(c, "s", -1, 0, 0, &err));
 	CASE("semaphore_create_value_too_big",
-	     mpd_semaphore_create(c, "s", (int64_t)INT32_MAX + 1, 0, 0, &err));
+	     mpd_semaphore_create(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1, 0, 0,
+				  &err));
 	CASE("semaphore_create_null_name",
 	     mpd_semaphore_create(c, NULL, 1, 0, 0, &err));
 	CASE("semaphore_acquire_nan_timeout",
@@ -1411,8 +1412,8 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_release_n_0",
 	     mpd_semaphore_release(c, "s", 0, &o->i, &err));
 	CASE("semaphore_release_n_too_big",
-	     mpd_semaphore_release(c, "s", (int64_t)INT32_MAX + 1, &o->i,
-				   &err));
+	     mpd_semaphore_release(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1,
+				   &o->i, &err));
 	CASE("semaphore_get_value_null_out",
 	     mpd_semaphore_get_value(c, "s", NULL, &err));
 	CASE("semaphore_info_null_out", mpd_semaphore_info(c, "s", NULL, &err));
@@ -1450,7 +1451,8 @@ static int make_bad_call(const char *name, struct outs *o)
 	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, &err));
 	CASE("condition_notify_n_0", mpd_condition_notify(c, "cv", 0, &err));
 	CASE("condition_notify_n_too_big",
-	     mpd_condition_notify(c, "cv", (int64_t)INT32_MAX + 1, &err));
+	     mpd_condition_notify(c, "cv", (int64_t)MPD_MAX_SEMAPHORE + 1,
+				  &err));
 	CASE("condition_notify_all_empty_name",
 	     mpd_condition_notify_all(c, "", &err));
 	CASE("condition_info_null_out",
@@ -1460,7 +1462,7 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("barrier_create_parties_0",
 	     mpd_barrier_create(c, "b", 0, -1, 0, &err));
 	CASE("barrier_create_parties_too_many",
-	     mpd_barrier_create(c, "b", 65537, -1, 0, &err));
+	     mpd_barrier_create(c, "b", MPD_MAX_PARTIES + 1, -1, 0, &err));
 	CASE("barrier_create_nan_timeout",
 	     mpd_barrier_create(c, "b", 2, NAN, 0, &err));
 	CASE("barrier_create_null_name",
