@@ -560,6 +560,25 @@ Test(sync, owned_permits_come_back_abandoned_and_unowned_ones_do_not)
 	stop();
 }
 
+Test(sync, a_leased_permit_comes_back_abandoned_when_the_lease_runs_out)
+{
+	json_t *info = NULL, *holders;
+	int ab = AB_SENTINEL;
+
+	start();
+	OK(mpd_semaphore_create(c, "s", 1, 0, 0, &err));
+	IS(mpd_semaphore_acquire(c, "s", 0, 0.2, 1, NULL, &err), 1);
+	OK(mpd_semaphore_info(c, "s", &info, &err));
+	holders = json_object_get(info, "holders");
+	cr_assert_eq(json_array_size(holders), 1);
+	cr_assert(json_is_number(
+		json_object_get(json_array_get(holders, 0), "lease")));
+	json_decref(info);
+	IS(mpd_semaphore_acquire(c, "s", LONG_WAIT, 0, 1, &ab, &err), 1);
+	cr_assert_eq(ab, 1);
+	stop();
+}
+
 Test(sync, an_event_wakes_every_waiter_and_stays_set)
 {
 	struct waiter w1, w2;
@@ -636,6 +655,25 @@ Test(sync, a_condition_wait_releases_its_lock_and_takes_it_back)
 	IS(mpd_condition_release(c, "cv", &err), 0);
 	waiter_join(&w, 1);
 	cr_assert_eq(w.abandoned, 0);
+	stop();
+}
+
+Test(sync, a_wait_whose_lock_comes_back_from_a_holder_gone_is_abandoned)
+{
+	struct mpd_client *h;
+	struct waiter w;
+
+	start();
+	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
+	waiter_start(&w, W_CONDITION, "cv", -1);
+	wait_member(mpd_condition_info, "cv", "waiters", 1);
+	/* h notifies, then goes away holding the lock. */
+	h = other();
+	IS(mpd_condition_acquire(h, "cv", LONG_WAIT, NULL, &err), 1);
+	IS(mpd_condition_notify(h, "cv", 1, &err), 1);
+	mpd_close(h);
+	waiter_join(&w, 1);
+	cr_assert_eq(w.abandoned, 1);
 	stop();
 }
 
