@@ -524,12 +524,12 @@ static double now(void)
 /* Returns 1 once pred holds, 0 timed out, or a negative code; see mpd.h. */
 int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 			   int (*pred)(void *arg), void *arg, double timeout,
-			   struct mpd_error *err)
+			   int *abandoned, struct mpd_error *err)
 {
 	bool timed = timeout >= 0 && !isinf(timeout);
 	double end = 0, left = -1;
 	json_t *p = NULL;
-	int r, got;
+	int r, got, ab = 0;
 
 	/* Everything a wait would refuse, refused before pred runs. */
 	r = broker_check_given(__func__, "the client", c, err);
@@ -543,6 +543,8 @@ int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 				__func__);
 	if (r < 0)
 		return r;
+	if (abandoned != NULL)
+		*abandoned = 0;
 	/* Python's loop: the full timeout first, what is left after. */
 	got = pred(arg) != 0;
 	for (bool first = true; !got; first = false) {
@@ -554,9 +556,11 @@ int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 			if (left <= 0)
 				break;
 		}
-		r = condition_wait(c, __func__, name, left, NULL, err);
+		r = condition_wait(c, __func__, name, left, &ab, err);
 		if (r < 0)
 			return r;
+		if (ab && abandoned != NULL)
+			*abandoned = 1;
 		got = pred(arg) != 0;
 	}
 	return got;

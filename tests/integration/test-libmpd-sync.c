@@ -237,7 +237,8 @@ static void *waiter_main(void *arg)
 		else
 			w->r = mpd_condition_wait_for(w->wc, w->name,
 						      value_is_one, w,
-						      w->timeout, &e);
+						      w->timeout, &w->abandoned,
+						      &e);
 		if (w->r >= 0 && mpd_condition_release(w->wc, w->name, &e) < 0)
 			w->r = -1000;
 		break;
@@ -752,6 +753,32 @@ Test(sync, wait_for_returns_once_another_client_makes_pred_true)
 	waiter_join(&w, 1);
 	cr_assert_eq(w.pred_error, 0, "pred: %d", w.pred_error);
 	cr_assert_eq(w.pred_calls, 3);
+	cr_assert_eq(w.abandoned, 0);
+	stop();
+}
+
+Test(sync, wait_for_tells_a_lock_that_came_back_from_a_holder_gone)
+{
+	struct mpd_client *h;
+	struct waiter w;
+
+	start();
+	OK(mpd_value_create(c, "ready", "int", NULL, 0, &err));
+	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
+	w = (struct waiter){ .op = W_WAIT_FOR,
+			     .name = "cv",
+			     .value = "ready",
+			     .timeout = LONG_WAIT };
+	waiter_run(&w);
+	wait_member(mpd_condition_info, "cv", "waiters", 1);
+	/* h makes pred true, notifies, and goes away holding the lock. */
+	h = other();
+	IS(mpd_condition_acquire(h, "cv", LONG_WAIT, NULL, &err), 1);
+	OK(mpd_value_set_int(h, "ready", 1, &err));
+	IS(mpd_condition_notify(h, "cv", 1, &err), 1);
+	mpd_close(h);
+	waiter_join(&w, 1);
+	cr_assert_eq(w.abandoned, 1);
 	stop();
 }
 
@@ -779,21 +806,21 @@ Test(sync, wait_for_times_out_with_pred_false)
 	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
 	IS(mpd_condition_acquire(c, "cv", -1, NULL, &err), 1);
 	pred_calls = 0;
-	IS(mpd_condition_wait_for(c, "cv", always, NULL, 0, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", always, NULL, 0, NULL, &err), 1);
 	cr_assert_eq(pred_calls, 1);
 	/* Timeout 0: pred, one wait that does not wait, pred again. */
 	pred_calls = 0;
-	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0, &err), 0);
+	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0, NULL, &err), 0);
 	cr_assert_eq(pred_calls, 2);
 	pred_calls = 0;
 	t0 = now();
-	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0.2, &err), 0);
+	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0.2, NULL, &err), 0);
 	waited = now() - t0;
 	cr_assert_geq(waited, 0.15, "waited %.3f s", waited);
 	cr_assert_geq(pred_calls, 2);
 	/* The lock is still held through all of it. */
 	IS(mpd_condition_release(c, "cv", &err), 0);
-	FAILS(mpd_condition_wait_for(c, "cv", never, NULL, 0, &err),
+	FAILS(mpd_condition_wait_for(c, "cv", never, NULL, 0, NULL, &err),
 	      MPD_E_INVALID_STATE);
 	stop();
 }
@@ -920,7 +947,7 @@ Test(sync, every_kind_of_a_missing_name_is_not_found)
 	FAILS(mpd_condition_release(c, "x", &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_notify(c, "x", 1, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_notify_all(c, "x", &err), MPD_E_NOT_FOUND);
-	FAILS(mpd_condition_wait_for(c, "x", never, NULL, 0, &err),
+	FAILS(mpd_condition_wait_for(c, "x", never, NULL, 0, NULL, &err),
 	      MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_delete(c, "x", &err), MPD_E_NOT_FOUND);
@@ -1162,11 +1189,11 @@ Test(sync_wire, event_condition_and_barrier_calls_send_the_documented_params)
 	cr_assert_eq(ab, 1);
 	/* pred true at once: nothing sent; else one wait, timed or not. */
 	n = 1;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, NULL, &err), 1);
 	n = 0;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, NULL, &err), 1);
 	n = 0;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, 30, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, 30, NULL, &err), 1);
 	IS(mpd_condition_notify(c, "cv", 1, &err), 2);
 	IS(mpd_condition_notify(c, "cv", 3, &err), 2);
 	IS(mpd_condition_notify_all(c, "cv", &err), 2);
@@ -1478,15 +1505,15 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("condition_wait_nan_timeout",
 	     mpd_condition_wait(c, "cv", NAN, &o->ab, &err));
 	CASE("condition_wait_for_null_client",
-	     mpd_condition_wait_for(NULL, "cv", always, NULL, 0, &err));
+	     mpd_condition_wait_for(NULL, "cv", always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_null_name",
-	     mpd_condition_wait_for(c, NULL, always, NULL, 0, &err));
+	     mpd_condition_wait_for(c, NULL, always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_name_not_utf8",
-	     mpd_condition_wait_for(c, bad, always, NULL, 0, &err));
+	     mpd_condition_wait_for(c, bad, always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_null_pred",
-	     mpd_condition_wait_for(c, "cv", NULL, NULL, 0, &err));
+	     mpd_condition_wait_for(c, "cv", NULL, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_nan_timeout",
-	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, &err));
+	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, NULL, &err));
 	CASE("condition_notify_n_0", mpd_condition_notify(c, "cv", 0, &err));
 	CASE("condition_notify_n_too_big",
 	     mpd_condition_notify(c, "cv", (int64_t)MPD_MAX_SEMAPHORE + 1,
