@@ -1074,7 +1074,8 @@ Test(sync, over_release_is_refused_and_changes_nothing)
 
 	/* Any semaphore stops at 2^31-1. */
 	ok0(fd, "semaphore.create",
-	    json_pack("{s:s, s:I}", "name", "max", (json_int_t)INT32_MAX));
+	    json_pack("{s:s, s:I}", "name", "max", "value",
+		      (json_int_t)INT32_MAX));
 	fails(fd, "semaphore.release", nm("max"), "invalid_state");
 	r = info(fd, "semaphore", "max");
 	cr_assert_eq(test_int(r, "value"), INT32_MAX);
