@@ -1192,7 +1192,8 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	/* Used as a signal: any connection's release serves the acquirer. */
 	send_call(b, "sig", "semaphore.acquire", nm("s"));
 	settle(b);
-	test_rpc_text(d.socket, "semaphore.release", "{\"name\":\"s\"}", false);
+	json_decref(test_rpc_text(d.socket, "semaphore.release",
+				  "{\"name\":\"s\"}", false));
 	r = result_for(b, "sig");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(!test_bool(r, "abandoned"));
@@ -2279,6 +2280,43 @@ ParameterizedTest(struct bad_call *c, sync, bad_params_are_refused_by_name)
 		     5, "a refused create made an object");
 	json_decref(r);
 	test_assert_ping(d.socket);
+	hang_up(fd);
+	mpdd_stop(&d);
+}
+
+/* The largest values of each range are taken (the refusals are above). */
+Test(sync, the_ranges_include_their_maxima)
+{
+	json_t *r;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	mklock(fd, "l", false);
+	r = ok(fd, "lock.acquire",
+	       json_pack("{s:s, s:i, s:i}", "name", "l", "timeout", 31536000,
+			 "lease", 31536000));
+	cr_assert(test_bool(r, "acquired"));
+	json_decref(r);
+	r = info(fd, "lock", "l");
+	cr_assert(json_number_value(json_object_get(r, "lease")) > 31535000);
+	json_decref(r);
+	ok0(fd, "semaphore.create",
+	    json_pack("{s:s, s:i}", "name", "zero", "value", 0));
+	r = ok(fd, "semaphore.release",
+	       json_pack("{s:s, s:I}", "name", "zero", "n",
+			 (json_int_t)INT32_MAX));
+	cr_assert_eq(test_int(r, "value"), INT32_MAX);
+	json_decref(r);
+	ok0(fd, "barrier.create",
+	    json_pack("{s:s, s:i}", "name", "b", "parties", 65536));
+	ok0(fd, "condition.create", nm("c"));
+	take0(fd, "condition.acquire", "c");
+	r = ok(fd, "condition.notify",
+	       json_pack("{s:s, s:I}", "name", "c", "n",
+			 (json_int_t)INT32_MAX));
+	cr_assert_eq(test_int(r, "woken"), 0);
+	json_decref(r);
 	hang_up(fd);
 	mpdd_stop(&d);
 }
