@@ -1533,6 +1533,40 @@ Test(sync, notify_n_wakes_exactly_n_in_order)
 	mpdd_stop(&d);
 }
 
+/* A notified waiter queues for the lock: behind acquirers already
+ * waiting for it. */
+Test(sync, a_notified_waiter_queues_behind_earlier_acquirers)
+{
+	json_t *r;
+	int a, w, x;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	w = test_connect(d.socket);
+	x = test_connect(d.socket);
+	ok0(a, "condition.create", nm("c"));
+	take0(w, "condition.acquire", "c");
+	send_call(w, "w", "condition.wait", nm("c"));
+	settle(w);
+	take0(a, "condition.acquire", "c");
+	send_call(x, "x", "condition.acquire", nm("c"));
+	settle(x);
+	ok0(a, "condition.notify", nm("c"));
+	ok0(a, "condition.release", nm("c"));
+	r = result_for(x, "x");
+	cr_assert(test_bool(r, "acquired"));
+	json_decref(r);
+	settle(w);
+	ok0(x, "condition.release", nm("c"));
+	r = result_for(w, "w");
+	cr_assert(test_bool(r, "notified"));
+	json_decref(r);
+	hang_up(a);
+	hang_up(w);
+	hang_up(x);
+	mpdd_stop(&d);
+}
+
 /* Python's test_notify_all. */
 Test(sync, notify_all_wakes_every_waiter)
 {
