@@ -725,13 +725,14 @@ static const char *module(void)
 }
 
 /*
- * Start a worker that makes call (method, params: stolen) through its own
- * connection and holds on; with fork, a child of it keeps that connection
- * open too. Returns the worker's id; *line gets what it printed (the
+ * Start a worker that makes call (method, params: stolen) and holds on;
+ * fork as the test module's call_and_hold takes it: "none", "after" (a
+ * child keeps the worker's connection open too), "before" (a child makes
+ * the call). Returns the worker's id; *line gets what it printed (the
  * call's result and the child's pid), a new reference.
  */
 static long long start_holder(int fd, const char *method, json_t *params,
-			      bool fork, json_t **line)
+			      const char *fork, json_t **line)
 {
 	json_t *p, *reply, *rec;
 	int pfd[2];
@@ -739,7 +740,7 @@ static long long start_holder(int fd, const char *method, json_t *params,
 	char *text;
 
 	cr_assert(pipe(pfd) == 0);
-	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:b}, s:s, s:b}", "module",
+	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:s}, s:s, s:b}", "module",
 		      module(), "function", "call_and_hold", "args", "method",
 		      method, "params", params, "fork", fork, "stdout", "pass",
 		      "start", 1);
@@ -767,7 +768,7 @@ Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", nm("l"), false, &line);
+	id = start_holder(fd, "lock.acquire", nm("l"), "none", &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	json_decref(line);
 	/* The holder is shown as the worker. */
@@ -807,7 +808,7 @@ Test(sync, a_dead_workers_lock_is_released_while_its_child_keeps_the_socket)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", nm("l"), true, &line);
+	id = start_holder(fd, "lock.acquire", nm("l"), "after", &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
@@ -829,6 +830,46 @@ Test(sync, a_dead_workers_lock_is_released_while_its_child_keeps_the_socket)
 	mpdd_stop_all(&d);
 }
 
+/*
+ * A process in a worker's process group (a shell worker's mpd-cli) holds
+ * for the worker: the hold goes when the worker ends, though that process
+ * lives on.
+ */
+Test(sync, a_hold_by_a_process_of_a_workers_group_goes_with_the_worker)
+{
+	json_t *line, *r;
+	long long id, child;
+	int fd, b;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	b = test_connect(d.socket);
+	mklock(fd, "l", false);
+	id = start_holder(fd, "lock.acquire", nm("l"), "before", &line);
+	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
+	child = test_int(line, "child");
+	json_decref(line);
+	r = info(fd, "lock", "l");
+	cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"), child);
+	cr_assert_eq(test_int(json_object_get(r, "holder"), "process"), id);
+	json_decref(r);
+	send_call(b, "b", "lock.acquire", nm("l"));
+	settle(b);
+	ok0(fd, "process.kill",
+	    json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
+	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+	r = result_for(b, "b");
+	cr_assert(test_bool(r, "acquired"));
+	cr_assert(test_bool(r, "abandoned"));
+	json_decref(r);
+	cr_assert_eq(kill((pid_t)child, 0), 0, "the child is gone: %s",
+		     strerror(errno));
+	kill((pid_t)child, SIGKILL);
+	hang_up(b);
+	hang_up(fd);
+	mpdd_stop_all(&d);
+}
+
 Test(sync, a_semaphore_permit_of_a_killed_worker_comes_back)
 {
 	json_t *line, *r;
@@ -839,7 +880,7 @@ Test(sync, a_semaphore_permit_of_a_killed_worker_comes_back)
 	fd = test_connect(d.socket);
 	ok0(fd, "semaphore.create",
 	    json_pack("{s:s, s:i}", "name", "s", "value", 1));
-	id = start_holder(fd, "semaphore.acquire", nm("s"), false, &line);
+	id = start_holder(fd, "semaphore.acquire", nm("s"), "none", &line);
 	cr_assert_eq(test_int(json_object_get(line, "result"), "value"), 0);
 	json_decref(line);
 	ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));

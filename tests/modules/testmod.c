@@ -180,22 +180,37 @@ int call_daemon(mpd_worker *w, const json_t *args)
 }
 
 /*
- * Call the daemon through the worker's own client with args.method and
- * args.params, print one JSON line, {"result": R} or {"error": NAME}, with
- * "child": PID when args.fork is true, and wait to be killed. With fork, a
- * child (in this process group) is forked after the call and sleeps too,
- * keeping the worker's connection open when the worker itself dies: for
- * what a worker holds (a lock) when it is killed.
+ * Call the daemon with args.method and args.params, print one JSON line,
+ * {"result": R} or {"error": NAME}, and wait to be killed. args.fork
+ * (default "none") says who makes the call and who keeps its connection:
+ * "after": the worker calls, then forks a child (in its process group)
+ * that keeps the connection open when the worker dies; "before": the
+ * worker forks first and the child calls on a connection of its own, as
+ * the mpd-cli of a shell worker would. With a fork the line carries
+ * "child": its pid. For what a worker holds (a lock) when it is killed.
  */
 int call_and_hold(mpd_worker *w, const json_t *args)
 {
 	const char *method = json_string_value(json_object_get(args, "method"));
+	const char *fork_at = json_string_value(json_object_get(args, "fork"));
 	json_t *params = json_object_get(args, "params"), *res = NULL, *o;
 	struct mpd_error err;
-	struct mpd_client *c = mpd_worker_client(w, &err);
+	struct mpd_client *c;
 	pid_t child = 0;
 	int r;
 
+	if (fork_at == NULL)
+		fork_at = "none";
+	fflush(stdout);
+	if (strcmp(fork_at, "before") == 0 && (child = fork()) != 0) {
+		if (child < 0) {
+			perror("call_and_hold: fork");
+			return 1;
+		}
+		for (;;)
+			pause();
+	}
+	c = mpd_worker_client(w, &err);
 	if (c == NULL || method == NULL) {
 		fprintf(stderr, "call_and_hold: %s\n",
 			c == NULL ? err.message : "args.method is missing");
@@ -205,8 +220,9 @@ int call_and_hold(mpd_worker *w, const json_t *args)
 		o = json_pack("{s:s}", "error", err.name);
 	else
 		o = json_pack("{s:o}", "result", res);
-	if (json_is_true(json_object_get(args, "fork"))) {
-		fflush(stdout);
+	if (strcmp(fork_at, "before") == 0) {
+		json_object_set_new(o, "child", json_integer(getpid()));
+	} else if (strcmp(fork_at, "after") == 0) {
 		child = fork();
 		if (child < 0) {
 			perror("call_and_hold: fork");
