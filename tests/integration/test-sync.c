@@ -1777,6 +1777,28 @@ Test(sync, a_condition_waiter_that_closes_leaves)
 	r = ok(b, "condition.notify", nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
+	/* Woken, queued for the lock, then gone: the lock is not handed to
+	 * it. */
+	a = test_connect(d.socket);
+	send_call(a, "wait2", "condition.acquire", nm("c"));
+	settle(a);
+	ok0(b, "condition.release", nm("c"));
+	json_decref(result_for(a, "wait2"));
+	send_call(a, "wait3", "condition.wait", nm("c"));
+	settle(a);
+	take0(b, "condition.acquire", "c");
+	r = ok(b, "condition.notify", nm("c"));
+	cr_assert_eq(test_int(r, "woken"), 1);
+	json_decref(r);
+	hang_up(a);
+	await_connections(b, 1);
+	ok0(b, "condition.release", nm("c"));
+	r = info(b, "condition", "c");
+	cr_assert(!test_bool(r, "locked"));
+	json_decref(r);
+	r = take(b, "condition.acquire", "c");
+	cr_assert(!test_bool(r, "abandoned"));
+	json_decref(r);
 	hang_up(b);
 	mpdd_stop(&d);
 }
