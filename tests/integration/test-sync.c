@@ -1379,6 +1379,8 @@ Test(sync, set_wakes_every_waiter)
 /* Python's test_event: is_set, wait on a set and a clear event. */
 Test(sync, event_wait_clear_and_timeouts)
 {
+	static const char *const info_keys[] = { "name", "set", "waiters",
+						 NULL };
 	double t0, took;
 	json_t *r, *l;
 	int fd;
@@ -1434,6 +1436,14 @@ Test(sync, event_wait_clear_and_timeouts)
 	r = ok(fd, "event.set", nm("e"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
+	r = info(fd, "event", "e");
+	assert_keys(r, info_keys);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "name")), "e");
+	json_decref(r);
+	r = ok(fd, "event.delete", nm("e"));
+	cr_assert_eq(json_object_size(r), 0);
+	json_decref(r);
+	fails(fd, "event.wait", nm("e"), "not_found");
 	hang_up(fd);
 	mpdd_stop(&d);
 }
