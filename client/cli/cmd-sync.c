@@ -360,15 +360,15 @@ static const struct cli_opt semaphore_run_options[] = {
 };
 
 /* What the help of the run commands says of CMD and their status. */
-#define SYNC_RUN_HELP                                                        \
-	"CMD runs as a child of mpd-cli with its stdin, stdout and stderr, " \
-	"and MPD_SOCKET\nset to the daemon's socket; SIGINT, SIGTERM and "   \
-	"SIGHUP sent to mpd-cli are\npassed on to it. Exit status: CMD's "   \
-	"(128+N when signal N ended it), 127 when\nit could not be "         \
-	"started, 5 when the --timeout passed first (CMD did not\nrun), 4 "  \
-	"when there is no such object. If mpd-cli itself is killed, the "    \
-	"daemon\ngives back what it held when its connection closes; CMD "   \
-	"never holds it.\n"
+#define SYNC_RUN_HELP                                                       \
+	"The options go before the --. CMD runs as a child of mpd-cli "     \
+	"with its stdin,\nstdout and stderr, and MPD_SOCKET set to the "    \
+	"daemon's socket; SIGINT, SIGTERM\nand SIGHUP sent to mpd-cli are " \
+	"passed on to it. Exit status: CMD's (128+N when\nsignal N ended "  \
+	"it), 127 when it could not be started, 5 when the --timeout\n"     \
+	"passed first (CMD did not run), 4 when there is no such object. "  \
+	"If mpd-cli\nitself is killed, the daemon gives back what it held " \
+	"when its connection\ncloses; CMD never holds it.\n"
 
 static int cmd_lock_create_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -435,15 +435,15 @@ static const struct cli_cmd cli_cmd_lock_create = {
 
 static const struct cli_cmd cli_cmd_lock_run = {
 	.name = "run",
-	.usage = "NAME [OPTIONS] -- CMD...",
+	.usage = "NAME -- CMD...",
 	.summary = "run a command holding a lock",
 	.help = "Takes the lock (waiting for it as long as it takes, or at "
 		"most --timeout\nseconds), runs CMD, and gives the lock back "
 		"however CMD ends: flock(1) for\nevery process that reaches the "
 		"daemon. When the previous holder went away\nwhile holding it "
 		"(it was killed), a warning says so on stderr: what the lock\n"
-		"guards may be half-changed. " SYNC_RUN_HELP
-		"  mpd-cli lock run db -- sh -c 'read n < count; echo $((n+1)) "
+		"guards may be half-changed.\n\n" SYNC_RUN_HELP
+		"\n  mpd-cli lock run db -- sh -c 'read n < count; echo $((n+1)) "
 		"> count'",
 	.min_args = 1,
 	.max_args = CLI_ARGS_ANY,
@@ -597,13 +597,13 @@ static const struct cli_cmd cli_cmd_semaphore_create = {
 
 static const struct cli_cmd cli_cmd_semaphore_run = {
 	.name = "run",
-	.usage = "NAME [OPTIONS] -- CMD...",
+	.usage = "NAME -- CMD...",
 	.summary = "run a command holding a permit",
 	.help = "Takes one permit (waiting while there is none, as long as it "
 		"takes or at most\n--timeout seconds), runs CMD, and gives the "
 		"permit back however CMD ends: at\nmost N commands run at once "
-		"for a semaphore of N permits. " SYNC_RUN_HELP
-		"  mpd-cli semaphore run downloads -- curl -O \"$url\"",
+		"for a semaphore of N permits.\n\n" SYNC_RUN_HELP
+		"\n  mpd-cli semaphore run downloads -- curl -O \"$url\"",
 	.min_args = 1,
 	.max_args = CLI_ARGS_ANY,
 	.options = semaphore_run_options,
@@ -1077,7 +1077,7 @@ static const struct cli_cmd cli_cmd_condition_create = {
 
 static const struct cli_cmd cli_cmd_condition_notify = {
 	.name = "notify",
-	.usage = "NAME [-n N|--all]",
+	.usage = "NAME [OPTIONS]",
 	.summary = "wake a condition's waiters",
 	.help = "Takes the condition's lock (at most --timeout seconds: then "
 		"exit 5), wakes\nthe N longest waiters (default 1) or with "
@@ -1256,7 +1256,7 @@ static int cmd_barrier_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static const struct cli_cmd cli_cmd_barrier_create = {
 	.name = "create",
-	.usage = "NAME --parties N [OPTIONS]",
+	.usage = "NAME --parties N",
 	.summary = "create a barrier",
 	.help = "Creates the barrier NAME for N parties (required); --timeout "
 		"S is the default\nof its waits, after which a wait breaks it. "

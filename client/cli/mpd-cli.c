@@ -600,14 +600,13 @@ static void cli_help(const struct cli_cmd *cmd, const char *path)
 		       "object; 5 the wait ended\n"
 		       "first (timeout, empty, full); 6 closed (or deleted "
 		       "while waiting); 7 the\n"
-		       "barrier is broken. run exits with its program's "
-		       "status (128+N when signal N\n"
-		       "ended it), 124 when its --timeout passed, 127 when "
-		       "it\n"
-		       "could not be started. lock run and semaphore run "
+		       "barrier is broken. run, lock run and semaphore run "
 		       "exit with their program's\n"
-		       "status too (5 when their --timeout passed, 127 when "
-		       "it could not start).\n");
+		       "status (128+N when signal N ended it); lock run and "
+		       "semaphore run exit 5 when\n"
+		       "their --timeout passed, run 124 when its --timeout "
+		       "passed, 127 when it\n"
+		       "could not be started.\n");
 }
 
 /* help [COMMAND...]: the help of the command those words name. */
