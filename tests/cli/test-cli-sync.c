@@ -92,6 +92,24 @@ static int cli_args(struct run_result *r, const char *const *args)
 		test_run_free(&r_);                                           \
 	} while (0)
 
+/* Run a command that must succeed and print one line of JSON equal to
+ * want (a JSON text): the daemon's members in any order. */
+#define CLI_OK_JSON(want, ...)                                                \
+	do {                                                                  \
+		struct run_result r_;                                         \
+		json_t *got_, *want_ = test_json(want);                       \
+		cr_assert_eq(CLI(&r_, __VA_ARGS__), 0, "stderr: %s", r_.err); \
+		got_ = test_json(r_.out);                                     \
+		cr_assert(json_equal(got_, want_), "stdout: %s", r_.out);     \
+		cr_assert_eq(strchr(r_.out, '\n'),                            \
+			     r_.out + strlen(r_.out) - 1, "not one line: %s", \
+			     r_.out);                                         \
+		cr_assert_str_eq(r_.err, "");                                 \
+		json_decref(got_);                                            \
+		json_decref(want_);                                           \
+		test_run_free(&r_);                                           \
+	} while (0)
+
 /* Run a command that must exit with status and print exactly out on
  * stdout and err on stderr. */
 #define CLI_EXIT(status, want_out, want_err, ...)                         \
@@ -352,11 +370,11 @@ Test(cli_sync, lock_create_info_list_and_delete)
 	mpdd_start(&d, NULL);
 	CLI_OK_OUT("NAME  RECURSIVE  LOCKED\n", "lock", "list");
 	CLI_OK_OUT("", "lock", "create", "db");
-	CLI_OK_OUT("{\"name\":\"rl\",\"recursive\":true,\"created\":true}\n",
-		   "-j", "lock", "create", "rl", "--recursive");
+	CLI_OK_JSON("{\"name\":\"rl\",\"recursive\":true,\"created\":true}\n",
+		    "-j", "lock", "create", "rl", "--recursive");
 	CLI_FAILS(1, "lock create", "exists", "lock", "create", "db");
-	CLI_OK_OUT("{\"name\":\"db\",\"recursive\":false,\"created\":false}\n",
-		   "-j", "lock", "create", "db", "--exist-ok");
+	CLI_OK_JSON("{\"name\":\"db\",\"recursive\":false,\"created\":false}\n",
+		    "-j", "lock", "create", "db", "--exist-ok");
 	CLI_FAILS(1, "lock create", "invalid_state", "lock", "create", "db",
 		  "--exist-ok", "--recursive");
 	CLI_OK_OUT("NAME  RECURSIVE  LOCKED\n"
@@ -695,9 +713,9 @@ Test(cli_sync, semaphore_create_release_info_list_and_delete)
 	mpdd_start(&d, NULL);
 	CLI_OK_OUT("NAME  VALUE  BOUNDED\n", "semaphore", "list");
 	CLI_OK_OUT("", "semaphore", "create", "slots", "--value", "3");
-	CLI_OK_OUT("{\"name\":\"b\",\"value\":1,\"bounded\":true,"
-		   "\"created\":true}\n",
-		   "-j", "semaphore", "create", "b", "--bounded");
+	CLI_OK_JSON("{\"name\":\"b\",\"value\":1,\"bounded\":true,"
+		    "\"created\":true}\n",
+		    "-j", "semaphore", "create", "b", "--bounded");
 	CLI_OK_OUT("", "semaphore", "create", "zero", "--value", "0");
 	CLI_FAILS(1, "semaphore create", "exists", "semaphore", "create",
 		  "slots");
@@ -843,8 +861,8 @@ Test(cli_sync, event_create_set_clear_wait_info_list_and_delete)
 	mpdd_start(&d, NULL);
 	CLI_OK_OUT("NAME  SET\n", "event", "list");
 	CLI_OK_OUT("", "event", "create", "go");
-	CLI_OK_OUT("{\"name\":\"b\",\"set\":false,\"created\":true}\n", "-j",
-		   "event", "create", "b");
+	CLI_OK_JSON("{\"name\":\"b\",\"set\":false,\"created\":true}\n", "-j",
+		    "event", "create", "b");
 	CLI_FAILS(1, "event create", "exists", "event", "create", "go");
 	CLI_OK_OUT("", "event", "create", "go", "--exist-ok");
 	CLI_EXIT(5, "", "mpd-cli: event wait: go is still clear after 0 s\n",
@@ -868,10 +886,14 @@ Test(cli_sync, event_create_set_clear_wait_info_list_and_delete)
 	json_decref(got);
 	json_decref(want);
 	test_run_free(&r);
-	CLI_OK_OUT("name: go\nset: true\nwaiters: 0\n", "event", "info", "go");
+	cr_assert_eq(CLI(&r, "event", "info", "go"), 0, "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.out, "name: go\n"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "set: true\n"), "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "waiters: 0\n"), "stdout: %s", r.out);
+	test_run_free(&r);
 	CLI_OK_OUT("", "event", "clear", "go");
-	CLI_OK_OUT("{\"name\":\"go\",\"set\":false,\"waiters\":0}\n", "-j",
-		   "event", "info", "go");
+	CLI_OK_JSON("{\"name\":\"go\",\"set\":false,\"waiters\":0}\n", "-j",
+		    "event", "info", "go");
 	CLI_OK_OUT("", "event", "delete", "go");
 	CLI_FAILS(4, "event wait", "not_found", "event", "wait", "go");
 	CLI_FAILS(4, "event set", "not_found", "event", "set", "go");
@@ -927,8 +949,8 @@ Test(cli_sync, condition_create_notify_wait_info_list_and_delete)
 	CLI_FAILS(4, "condition create", "not_found", "condition", "create",
 		  "c", "--lock", "db");
 	CLI_OK_OUT("", "lock", "create", "db");
-	CLI_OK_OUT("{\"name\":\"c\",\"lock\":\"db\",\"created\":true}\n", "-j",
-		   "condition", "create", "c", "--lock", "db");
+	CLI_OK_JSON("{\"name\":\"c\",\"lock\":\"db\",\"created\":true}\n", "-j",
+		    "condition", "create", "c", "--lock", "db");
 	CLI_FAILS(1, "condition create", "exists", "condition", "create", "c",
 		  "--lock", "db");
 	CLI_OK_OUT("", "condition", "create", "c", "--lock", "db",
@@ -1043,9 +1065,9 @@ Test(cli_sync, barrier_create_info_list_abort_reset_and_delete)
 	mpdd_start(&d, NULL);
 	CLI_OK_OUT("NAME  PARTIES  WAITING  BROKEN\n", "barrier", "list");
 	CLI_OK_OUT("", "barrier", "create", "start", "--parties", "3");
-	CLI_OK_OUT("{\"name\":\"one\",\"parties\":1,\"timeout\":null,"
-		   "\"created\":true}\n",
-		   "-j", "barrier", "create", "one", "--parties", "1");
+	CLI_OK_JSON("{\"name\":\"one\",\"parties\":1,\"timeout\":null,"
+		    "\"created\":true}\n",
+		    "-j", "barrier", "create", "one", "--parties", "1");
 	CLI_FAILS(1, "barrier create", "exists", "barrier", "create", "start",
 		  "--parties", "3");
 	CLI_OK_OUT("", "barrier", "create", "start", "--parties", "3",
