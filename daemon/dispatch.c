@@ -62,10 +62,8 @@ static const struct method *methods[MPD_METHOD_COUNT];
 
 /* Every noun's rows. */
 static const struct method *const nouns[] = {
-	daemon_methods,
-	process_methods,
-	queue_methods,
-	value_methods,
+	daemon_methods, process_methods, queue_methods,
+	sync_methods,	value_methods,
 };
 
 static int method_cmp(const void *key, const void *name)
@@ -390,6 +388,20 @@ struct timeval timeval_of(double seconds)
 	return tv;
 }
 
+/* A timer that calls cb(arg) once, seconds (>= 0) from now; NULL when
+ * none could be armed. */
+struct event *timer_after(double seconds, event_callback_fn cb, void *arg)
+{
+	struct timeval tv = timeval_of(seconds);
+	struct event *ev = evtimer_new(mpdd.base, cb, arg);
+
+	if (ev != NULL && evtimer_add(ev, &tv) == -1) {
+		event_free(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
 static void park_expire_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct req *r = arg;
@@ -411,18 +423,11 @@ int req_park(struct req *r, struct req_list *waitq,
 	     void (*cancel)(struct req *), void (*expire)(struct req *),
 	     void *arg, double timeout)
 {
-	if (timeout >= 0) {
-		struct timeval tv = timeval_of(timeout);
-
-		r->timer = evtimer_new(mpdd.base, park_expire_cb, r);
-		if (r->timer == NULL || evtimer_add(r->timer, &tv) == -1) {
-			if (r->timer != NULL)
-				event_free(r->timer);
-			r->timer = NULL;
-			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
-				  "cannot arm a timer");
-			return -1;
-		}
+	if (timeout >= 0 &&
+	    (r->timer = timer_after(timeout, park_expire_cb, r)) == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+			  "cannot arm a timer");
+		return -1;
 	}
 	r->cancel = cancel;
 	r->expire = expire;
@@ -444,6 +449,23 @@ void req_unwait(struct req *r)
 	if (r->waitq != NULL) {
 		TAILQ_REMOVE(r->waitq, r, wait_entry);
 		r->waitq = NULL;
+	}
+}
+
+/*
+ * Move parked r to the end of waitq (NULL: none), without its timeout: it
+ * waits on, for something else, until answered or cancelled.
+ */
+void req_repark(struct req *r, struct req_list *waitq)
+{
+	req_unwait(r);
+	if (r->timer != NULL) {
+		event_free(r->timer);
+		r->timer = NULL;
+	}
+	if (waitq != NULL) {
+		r->waitq = waitq;
+		TAILQ_INSERT_TAIL(waitq, r, wait_entry);
 	}
 }
 
