@@ -190,8 +190,8 @@ MPD_EXPORT int mpd_call(struct mpd_client *c, const char *method,
  * it after a call that returned 0: for the typed functions below it holds
  * every member of the daemon's result, including those they do not hand
  * back (mpd-cli --json prints it so); for a function that makes several
- * requests (mpd_run, mpd_process_list, mpd_process_lookup) it is the last
- * one's. Every request sent clears it first, so after a daemon error it is
+ * requests (mpd_run, mpd_process_list, mpd_process_lookup,
+ * mpd_condition_wait_for) it is the last one's. Every request sent clears it first, so after a daemon error it is
  * NULL; a typed function that refuses its arguments before sending
  * (MPD_E_INVAL) leaves it as it was. NULL when c is NULL or before the
  * first answer. The calls keep the response's text and this parses it
