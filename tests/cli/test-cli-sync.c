@@ -216,6 +216,7 @@ static char *in_dir(const char *file)
 {
 	char *path;
 
+	cr_assert_neq(d.dir[0], '\0', "no temp dir yet");
 	cr_assert(asprintf(&path, "%s/%s", d.dir, file) > 0);
 	return path;
 }
@@ -491,13 +492,15 @@ Test(cli_sync, lock_run_excludes_a_concurrent_run)
 				     "  echo \"$1 $i\" >> \"$2\"\n"
 				     "  \"$CLI\" lock info db > /dev/null\n"
 				     "done\n";
-	char *script_path = in_dir("crit.sh"), *out = in_dir("out"), *text;
+	char *script_path, *out, *text;
 	char want_ab[256] = "", want_ba[256] = "", line[16];
 	pid_t a, b;
 	FILE *f;
 	int fd;
 
 	mpdd_start(&d, NULL);
+	script_path = in_dir("crit.sh");
+	out = in_dir("out");
 	f = fopen(script_path, "w");
 	cr_assert_not_null(f);
 	fputs(script, f);
@@ -572,7 +575,7 @@ Test(cli_sync, lock_run_timeout_exits_5_without_running_cmd)
  */
 Test(cli_sync, a_killed_lock_run_loses_the_lock_though_its_cmd_lives_on)
 {
-	char *pidfile = in_dir("cmd.pid"), *text, pidenv[PATH_MAX + 16];
+	char *pidfile, *text, pidenv[PATH_MAX + 16];
 	const char *env[] = { pidenv, NULL };
 	struct run_result r;
 	json_t *res, *info;
@@ -580,6 +583,7 @@ Test(cli_sync, a_killed_lock_run_loses_the_lock_though_its_cmd_lives_on)
 	int fd, status;
 
 	mpdd_start(&d, NULL);
+	pidfile = in_dir("cmd.pid");
 	snprintf(pidenv, sizeof(pidenv), "PIDFILE=%s", pidfile);
 	CLI_OK_OUT("", "lock", "create", "db");
 	CLI_OK_OUT("", "event", "create", "inside");
@@ -808,13 +812,15 @@ Test(cli_sync, semaphore_run_never_lets_more_than_n_in)
 		"echo $n >> \"$1\"\n"
 		"\"$CLI\" semaphore info slots > /dev/null\n"
 		"\"$CLI\" value add inside -1 > /dev/null\n";
-	char *script_path = in_dir("count.sh"), *out = in_dir("out"), *text;
+	char *script_path, *out, *text;
 	pid_t pids[6];
 	json_t *res;
 	int fd, lines = 0;
 	FILE *f;
 
 	mpdd_start(&d, NULL);
+	script_path = in_dir("count.sh");
+	out = in_dir("out");
 	f = fopen(script_path, "w");
 	cr_assert_not_null(f);
 	fputs(script, f);
