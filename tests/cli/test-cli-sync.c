@@ -606,7 +606,7 @@ Test(cli_sync, a_killed_lock_run_loses_the_lock_though_its_cmd_lives_on)
 
 	/* Another client gets it, told the holder went away. */
 	fd = test_connect(d.socket);
-	res = raw(fd, "lock.acquire", "{\"name\":\"db\",\"timeout\":20}");
+	res = raw(fd, "lock.acquire", "{\"name\":\"db\",\"timeout\":10}");
 	cr_assert(json_is_true(json_object_get(res, "acquired")));
 	cr_assert(json_is_true(json_object_get(res, "abandoned")));
 	json_decref(res);
