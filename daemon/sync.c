@@ -441,9 +441,11 @@ static void drop_abandoned(struct shold *h)
 		lock_serve(l);
 		return;
 	}
+	/* Permits released by others meanwhile may leave no room for
+	 * these: the value stays within its bound. */
 	s->value += h->count;
-	if (s->bounded && s->value > s->initial)
-		s->value = s->initial;
+	if (s->value > (s->bounded ? s->initial : MPD_MAX_SEMAPHORE))
+		s->value = s->bounded ? s->initial : MPD_MAX_SEMAPHORE;
 	hold_free(h);
 	s->abandoned = true;
 	sem_serve(s);

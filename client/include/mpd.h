@@ -751,12 +751,14 @@ MPD_EXPORT int mpd_condition_wait(struct mpd_client *c, const char *name,
  * pred runs with the lock held, so it may read what the lock guards; it
  * is asked first, so a pred already true returns 1 with nothing sent.
  * MPD_E_INVAL (c or pred NULL, a bad name, a NaN timeout) before pred
- * runs. A lock that came back abandoned is not told here: wait with
- * mpd_condition_wait() where that matters.
+ * runs. *abandoned (may be NULL) is 1 when the lock came back abandoned
+ * from any of its waits (what pred reads may then be half-changed), else
+ * 0.
  */
 MPD_EXPORT int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 				      int (*pred)(void *arg), void *arg,
-				      double timeout, struct mpd_error *err);
+				      double timeout, int *abandoned,
+				      struct mpd_error *err);
 /* condition.notify of the n (1..2^31-1) longest waiters, holding the
  * lock; returns how many woke (>= 0). MPD_E_INVALID_STATE when this
  * client does not hold the lock. notify_all wakes every waiter. */

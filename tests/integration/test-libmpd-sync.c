@@ -237,7 +237,8 @@ static void *waiter_main(void *arg)
 		else
 			w->r = mpd_condition_wait_for(w->wc, w->name,
 						      value_is_one, w,
-						      w->timeout, &e);
+						      w->timeout, &w->abandoned,
+						      &e);
 		if (w->r >= 0 && mpd_condition_release(w->wc, w->name, &e) < 0)
 			w->r = -1000;
 		break;
@@ -560,6 +561,25 @@ Test(sync, owned_permits_come_back_abandoned_and_unowned_ones_do_not)
 	stop();
 }
 
+Test(sync, a_leased_permit_comes_back_abandoned_when_the_lease_runs_out)
+{
+	json_t *info = NULL, *holders;
+	int ab = AB_SENTINEL;
+
+	start();
+	OK(mpd_semaphore_create(c, "s", 1, 0, 0, &err));
+	IS(mpd_semaphore_acquire(c, "s", 0, 0.2, 1, NULL, &err), 1);
+	OK(mpd_semaphore_info(c, "s", &info, &err));
+	holders = json_object_get(info, "holders");
+	cr_assert_eq(json_array_size(holders), 1);
+	cr_assert(json_is_number(
+		json_object_get(json_array_get(holders, 0), "lease")));
+	json_decref(info);
+	IS(mpd_semaphore_acquire(c, "s", LONG_WAIT, 0, 1, &ab, &err), 1);
+	cr_assert_eq(ab, 1);
+	stop();
+}
+
 Test(sync, an_event_wakes_every_waiter_and_stays_set)
 {
 	struct waiter w1, w2;
@@ -639,6 +659,25 @@ Test(sync, a_condition_wait_releases_its_lock_and_takes_it_back)
 	stop();
 }
 
+Test(sync, a_wait_whose_lock_comes_back_from_a_holder_gone_is_abandoned)
+{
+	struct mpd_client *h;
+	struct waiter w;
+
+	start();
+	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
+	waiter_start(&w, W_CONDITION, "cv", -1);
+	wait_member(mpd_condition_info, "cv", "waiters", 1);
+	/* h notifies, then goes away holding the lock. */
+	h = other();
+	IS(mpd_condition_acquire(h, "cv", LONG_WAIT, NULL, &err), 1);
+	IS(mpd_condition_notify(h, "cv", 1, &err), 1);
+	mpd_close(h);
+	waiter_join(&w, 1);
+	cr_assert_eq(w.abandoned, 1);
+	stop();
+}
+
 Test(sync, notify_all_wakes_every_waiter)
 {
 	struct waiter w1, w2;
@@ -714,6 +753,32 @@ Test(sync, wait_for_returns_once_another_client_makes_pred_true)
 	waiter_join(&w, 1);
 	cr_assert_eq(w.pred_error, 0, "pred: %d", w.pred_error);
 	cr_assert_eq(w.pred_calls, 3);
+	cr_assert_eq(w.abandoned, 0);
+	stop();
+}
+
+Test(sync, wait_for_tells_a_lock_that_came_back_from_a_holder_gone)
+{
+	struct mpd_client *h;
+	struct waiter w;
+
+	start();
+	OK(mpd_value_create(c, "ready", "int", NULL, 0, &err));
+	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
+	w = (struct waiter){ .op = W_WAIT_FOR,
+			     .name = "cv",
+			     .value = "ready",
+			     .timeout = LONG_WAIT };
+	waiter_run(&w);
+	wait_member(mpd_condition_info, "cv", "waiters", 1);
+	/* h makes pred true, notifies, and goes away holding the lock. */
+	h = other();
+	IS(mpd_condition_acquire(h, "cv", LONG_WAIT, NULL, &err), 1);
+	OK(mpd_value_set_int(h, "ready", 1, &err));
+	IS(mpd_condition_notify(h, "cv", 1, &err), 1);
+	mpd_close(h);
+	waiter_join(&w, 1);
+	cr_assert_eq(w.abandoned, 1);
 	stop();
 }
 
@@ -741,21 +806,21 @@ Test(sync, wait_for_times_out_with_pred_false)
 	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
 	IS(mpd_condition_acquire(c, "cv", -1, NULL, &err), 1);
 	pred_calls = 0;
-	IS(mpd_condition_wait_for(c, "cv", always, NULL, 0, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", always, NULL, 0, NULL, &err), 1);
 	cr_assert_eq(pred_calls, 1);
 	/* Timeout 0: pred, one wait that does not wait, pred again. */
 	pred_calls = 0;
-	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0, &err), 0);
+	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0, NULL, &err), 0);
 	cr_assert_eq(pred_calls, 2);
 	pred_calls = 0;
 	t0 = now();
-	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0.2, &err), 0);
+	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0.2, NULL, &err), 0);
 	waited = now() - t0;
 	cr_assert_geq(waited, 0.15, "waited %.3f s", waited);
 	cr_assert_geq(pred_calls, 2);
 	/* The lock is still held through all of it. */
 	IS(mpd_condition_release(c, "cv", &err), 0);
-	FAILS(mpd_condition_wait_for(c, "cv", never, NULL, 0, &err),
+	FAILS(mpd_condition_wait_for(c, "cv", never, NULL, 0, NULL, &err),
 	      MPD_E_INVALID_STATE);
 	stop();
 }
@@ -882,7 +947,7 @@ Test(sync, every_kind_of_a_missing_name_is_not_found)
 	FAILS(mpd_condition_release(c, "x", &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_notify(c, "x", 1, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_notify_all(c, "x", &err), MPD_E_NOT_FOUND);
-	FAILS(mpd_condition_wait_for(c, "x", never, NULL, 0, &err),
+	FAILS(mpd_condition_wait_for(c, "x", never, NULL, 0, NULL, &err),
 	      MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_delete(c, "x", &err), MPD_E_NOT_FOUND);
@@ -1124,11 +1189,11 @@ Test(sync_wire, event_condition_and_barrier_calls_send_the_documented_params)
 	cr_assert_eq(ab, 1);
 	/* pred true at once: nothing sent; else one wait, timed or not. */
 	n = 1;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, NULL, &err), 1);
 	n = 0;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, NULL, &err), 1);
 	n = 0;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, 30, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, 30, NULL, &err), 1);
 	IS(mpd_condition_notify(c, "cv", 1, &err), 2);
 	IS(mpd_condition_notify(c, "cv", 3, &err), 2);
 	IS(mpd_condition_notify_all(c, "cv", &err), 2);
@@ -1399,7 +1464,8 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_create_negative_value",
 	     mpd_semaphore_create(c, "s", -1, 0, 0, &err));
 	CASE("semaphore_create_value_too_big",
-	     mpd_semaphore_create(c, "s", (int64_t)INT32_MAX + 1, 0, 0, &err));
+	     mpd_semaphore_create(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1, 0, 0,
+				  &err));
 	CASE("semaphore_create_null_name",
 	     mpd_semaphore_create(c, NULL, 1, 0, 0, &err));
 	CASE("semaphore_acquire_nan_timeout",
@@ -1411,8 +1477,8 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_release_n_0",
 	     mpd_semaphore_release(c, "s", 0, &o->i, &err));
 	CASE("semaphore_release_n_too_big",
-	     mpd_semaphore_release(c, "s", (int64_t)INT32_MAX + 1, &o->i,
-				   &err));
+	     mpd_semaphore_release(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1,
+				   &o->i, &err));
 	CASE("semaphore_get_value_null_out",
 	     mpd_semaphore_get_value(c, "s", NULL, &err));
 	CASE("semaphore_info_null_out", mpd_semaphore_info(c, "s", NULL, &err));
@@ -1439,18 +1505,19 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("condition_wait_nan_timeout",
 	     mpd_condition_wait(c, "cv", NAN, &o->ab, &err));
 	CASE("condition_wait_for_null_client",
-	     mpd_condition_wait_for(NULL, "cv", always, NULL, 0, &err));
+	     mpd_condition_wait_for(NULL, "cv", always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_null_name",
-	     mpd_condition_wait_for(c, NULL, always, NULL, 0, &err));
+	     mpd_condition_wait_for(c, NULL, always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_name_not_utf8",
-	     mpd_condition_wait_for(c, bad, always, NULL, 0, &err));
+	     mpd_condition_wait_for(c, bad, always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_null_pred",
-	     mpd_condition_wait_for(c, "cv", NULL, NULL, 0, &err));
+	     mpd_condition_wait_for(c, "cv", NULL, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_nan_timeout",
-	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, &err));
+	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, NULL, &err));
 	CASE("condition_notify_n_0", mpd_condition_notify(c, "cv", 0, &err));
 	CASE("condition_notify_n_too_big",
-	     mpd_condition_notify(c, "cv", (int64_t)INT32_MAX + 1, &err));
+	     mpd_condition_notify(c, "cv", (int64_t)MPD_MAX_SEMAPHORE + 1,
+				  &err));
 	CASE("condition_notify_all_empty_name",
 	     mpd_condition_notify_all(c, "", &err));
 	CASE("condition_info_null_out",
@@ -1460,7 +1527,7 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("barrier_create_parties_0",
 	     mpd_barrier_create(c, "b", 0, -1, 0, &err));
 	CASE("barrier_create_parties_too_many",
-	     mpd_barrier_create(c, "b", 65537, -1, 0, &err));
+	     mpd_barrier_create(c, "b", MPD_MAX_PARTIES + 1, -1, 0, &err));
 	CASE("barrier_create_nan_timeout",
 	     mpd_barrier_create(c, "b", 2, NAN, 0, &err));
 	CASE("barrier_create_null_name",
