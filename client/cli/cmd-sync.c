@@ -176,7 +176,7 @@ static int run_cmd(const char *cmd, char **argv)
 	return WEXITSTATUS(status);
 }
 
-/* The timeout (seconds) of a wait that may take it, for messages. */
+/* The help of a wait's --timeout. */
 #define SYNC_TIMEOUT_HELP "wait at most S seconds (a number, 0: do not wait)"
 
 /*
@@ -274,6 +274,27 @@ static int sync_lease(const struct cli_ctx *ctx, const char *cmd, double *lease)
 }
 
 /*
+ * Whether this client still holds a permit of semaphore name: its pid
+ * among semaphore.info's holders. When it cannot tell, true.
+ */
+static bool semaphore_held(struct mpd_client *c, const char *name)
+{
+	json_t *info = NULL, *holder;
+	bool held = false;
+	size_t i;
+
+	if (mpd_semaphore_info(c, name, &info, NULL) < 0)
+		return true;
+	json_array_foreach (json_object_get(info, "holders"), i, holder) {
+		if (json_integer_value(json_object_get(holder, "pid")) ==
+		    getpid())
+			held = true;
+	}
+	json_decref(info);
+	return held;
+}
+
+/*
  * lock run and semaphore run: take the lock (or a permit of the
  * semaphore), run CMD, give it back. Returns CMD's exit status, or the
  * command's own after reporting its failure.
@@ -326,11 +347,21 @@ static int sync_run(struct cli_ctx *ctx, const char *cmd, bool semaphore,
 	setenv("MPD_SOCKET", mpd_client_socket(ctx->client), 1);
 	status = run_cmd(cmd, argv + 1);
 
-	if (semaphore)
+	/*
+	 * A lease that ran out gave it back already. A lock says so when
+	 * released again; a semaphore would take a permit more, so it is
+	 * asked first whether this client still holds one.
+	 */
+	if (semaphore && lease > 0 && !semaphore_held(ctx->client, name))
+		r = MPD_E_INVALID_STATE;
+	else if (semaphore)
 		r = mpd_semaphore_release(ctx->client, name, 1, NULL, &err);
 	else
 		r = mpd_lock_release(ctx->client, name, &err);
-	if (r < 0)
+	if (r == MPD_E_INVALID_STATE && lease > 0)
+		cli_error("%s: %s: its --lease ran out before CMD ended", cmd,
+			  name);
+	else if (r < 0)
 		cli_call_error(cmd, &err);
 	return status;
 }

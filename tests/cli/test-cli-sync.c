@@ -693,7 +693,8 @@ Test(cli_sync, lock_run_lease_and_quiet)
 			 "echo inner; echo $?"),
 		     0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "inner\n0\n");
-	assert_error_line(r.err, "lock run", "invalid_state");
+	cr_assert_str_eq(r.err, "mpd-cli: lock run: db: its --lease ran out "
+				"before CMD ended\n");
 	test_run_free(&r);
 	cr_assert(!info_bool("lock", "db", "locked"));
 	/* Without --quiet the waiter is told. */
@@ -704,8 +705,29 @@ Test(cli_sync, lock_run_lease_and_quiet)
 	cr_assert_str_eq(r.out, "inner\n");
 	cr_assert_eq(strncmp(r.err, warning, strlen(warning)), 0, "stderr: %s",
 		     r.err);
-	assert_error_line(r.err + strlen(warning), "lock run", "invalid_state");
+	cr_assert_str_eq(r.err + strlen(warning),
+			 "mpd-cli: lock run: db: its --lease ran out before "
+			 "CMD ended\n");
 	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/* A semaphore run whose lease ran out gives back no second permit: the
+ * semaphore keeps its value. */
+Test(cli_sync, semaphore_run_lease_gives_back_one_permit)
+{
+	mpdd_start(&d, NULL);
+	CLI_OK_OUT("", "semaphore", "create", "s");
+	CLI_EXIT(0, "inner\n",
+		 "mpd-cli: semaphore run: s: its --lease ran out before CMD "
+		 "ended\n",
+		 "semaphore", "run", "s", "--lease", "0.2", "--", "sh", "-c",
+		 "\"$CLI\" semaphore run s --quiet --timeout 20 -- echo inner");
+	cr_assert_eq(info_int("semaphore", "s", "value"), 1);
+	/* Within its lease, a run gives its permit back. */
+	CLI_EXIT(0, "", "", "semaphore", "run", "s", "--lease", "60", "--",
+		 "true");
+	cr_assert_eq(info_int("semaphore", "s", "value"), 1);
 	mpdd_stop_all(&d);
 }
 
