@@ -1009,7 +1009,7 @@ static int cmd_condition_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 	r = condition_enter(ctx, "condition wait", name, timeout);
 	if (r != CLI_OK)
 		return r;
-	/* The timeout bounds the whole command: what taking the lock left. */
+	/* The timeout bounds taking the lock and the wait together. */
 	if (timeout >= 0) {
 		left = timeout - (now() - start);
 		if (left < 0)
@@ -1135,10 +1135,12 @@ static const struct cli_cmd cli_cmd_condition_wait = {
 	.usage = "NAME [--timeout S]",
 	.summary = "wait until a condition is notified",
 	.help = "Takes the condition's lock, waits for a notify (the lock "
-		"given up meanwhile),\nand gives the lock back; --timeout "
-		"bounds the whole. Exit 0 when notified, 5\nwhen the timeout "
-		"passed first, 6 when the condition was deleted. Prints\n"
-		"nothing; with --json, {\"notified\": BOOL}.",
+		"given up meanwhile),\nand gives the lock back. --timeout "
+		"bounds taking the lock and the wait for\nthe notify together "
+		"(taking the lock back after may take longer, as in\nPython). "
+		"Exit 0 when notified, 5 when the timeout passed first, 6 when "
+		"the\ncondition was deleted. Prints nothing; with --json, "
+		"{\"notified\": BOOL}.",
 	.min_args = 1,
 	.max_args = 1,
 	.options =
