@@ -213,13 +213,13 @@ static double now(void)
 typedef int sync_info_fn(struct mpd_client *c, const char *name, json_t **info,
 			 struct mpd_error *err);
 
-/* Print the info of name as "key: value" lines, or the object with
- * --json. Returns an exit status. */
+/* Print the info of name as "key: value" lines, the name first, or the
+ * object with --json. Returns an exit status. */
 static int sync_info(struct cli_ctx *ctx, const char *cmd, sync_info_fn *fn,
 		     const char *name)
 {
+	json_t *info = NULL, *flat = NULL;
 	struct mpd_error err;
-	json_t *info = NULL;
 	int r;
 
 	r = cli_broker_connect(ctx, cmd, name);
@@ -229,10 +229,17 @@ static int sync_info(struct cli_ctx *ctx, const char *cmd, sync_info_fn *fn,
 		return cli_call_error(cmd, &err);
 	if (ctx->json) {
 		r = cli_print_json(ctx, info, false);
-	} else if (cli_print_flat("", info) < 0) {
+		goto out;
+	}
+	/* Members keep their place when updated: "name" stays first. */
+	flat = json_pack("{s:O?}", "name", json_object_get(info, "name"));
+	if (flat == NULL || json_object_update(flat, info) < 0 ||
+	    cli_print_flat("", flat) < 0) {
 		cli_error("%s: out of memory", cmd);
 		r = CLI_FAIL;
 	}
+out:
+	json_decref(flat);
 	json_decref(info);
 	return r;
 }
