@@ -281,27 +281,6 @@ static int sync_lease(const struct cli_ctx *ctx, const char *cmd, double *lease)
 }
 
 /*
- * Whether this client still holds a permit of semaphore name: its pid
- * among semaphore.info's holders. When it cannot tell, true.
- */
-static bool semaphore_held(struct mpd_client *c, const char *name)
-{
-	json_t *info = NULL, *holder;
-	bool held = false;
-	size_t i;
-
-	if (mpd_semaphore_info(c, name, &info, NULL) < 0)
-		return true;
-	json_array_foreach (json_object_get(info, "holders"), i, holder) {
-		if (json_integer_value(json_object_get(holder, "pid")) ==
-		    getpid())
-			held = true;
-	}
-	json_decref(info);
-	return held;
-}
-
-/*
  * lock run and semaphore run: take the lock (or a permit of the
  * semaphore), run CMD, give it back. Returns CMD's exit status, or the
  * command's own after reporting its failure.
@@ -354,15 +333,10 @@ static int sync_run(struct cli_ctx *ctx, const char *cmd, bool semaphore,
 	setenv("MPD_SOCKET", mpd_client_socket(ctx->client), 1);
 	status = run_cmd(cmd, argv + 1);
 
-	/*
-	 * A lease that ran out gave it back already. A lock says so when
-	 * released again; a semaphore would take a permit more, so it is
-	 * asked first whether this client still holds one.
-	 */
-	if (semaphore && lease > 0 && !semaphore_held(ctx->client, name))
-		r = MPD_E_INVALID_STATE;
-	else if (semaphore)
-		r = mpd_semaphore_release(ctx->client, name, 1, NULL, &err);
+	/* A lease that ran out gave it back already: the release (of a
+	 * permit this client holds, never one more) says so. */
+	if (semaphore)
+		r = mpd_semaphore_release(ctx->client, name, 1, 1, NULL, &err);
 	else
 		r = mpd_lock_release(ctx->client, name, &err);
 	if (r == MPD_E_INVALID_STATE && lease > 0)
@@ -576,7 +550,7 @@ static int cmd_semaphore_release_exec(struct cli_ctx *ctx, int argc,
 		r = cli_broker_connect(ctx, "semaphore release", argv[0]);
 	if (r != CLI_OK)
 		return r;
-	r = mpd_semaphore_release(ctx->client, argv[0], n, NULL, &err);
+	r = mpd_semaphore_release(ctx->client, argv[0], n, 0, NULL, &err);
 	return cli_broker_done(ctx, "semaphore release", r, &err);
 }
 
