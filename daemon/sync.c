@@ -670,14 +670,15 @@ static json_t *lock_state(const struct slock *l)
 static void lock_info(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
-	json_t *res = lock_state(in->l);
+	json_t *res = lock_result(in->l), *st = lock_state(in->l);
 
-	if (res == NULL) {
+	if (res == NULL || st == NULL || json_object_update(res, st) == -1) {
+		json_decref(res);
+		json_decref(st);
 		oom(r);
 		return;
 	}
-	json_object_set_new(res, "name", json_string(in->l->name));
-	json_object_set_new(res, "recursive", json_boolean(in->l->recursive));
+	json_decref(st);
 	req_result(r, res);
 }
 
