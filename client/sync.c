@@ -326,7 +326,7 @@ int mpd_semaphore_acquire(struct mpd_client *c, const char *name,
 
 /* Returns 0 with *value, or a negative code; see mpd.h. */
 int mpd_semaphore_release(struct mpd_client *c, const char *name, int64_t n,
-			  int64_t *value, struct mpd_error *err)
+			  int own, int64_t *value, struct mpd_error *err)
 {
 	json_t *p = NULL;
 	int r = broker_name_params(__func__, name, &p, err);
@@ -335,6 +335,8 @@ int mpd_semaphore_release(struct mpd_client *c, const char *name, int64_t n,
 		r = check_count(__func__, "n", n, 1, err);
 	if (r == 0 && n != 1)
 		r = broker_add_new(p, "n", json_integer(n), err);
+	if (r == 0)
+		r = add_flag(p, "own", own, err);
 	return int_call(c, r, MPD_M_SEMAPHORE_RELEASE, p, "value", 0,
 			MPD_MAX_SEMAPHORE, value, err);
 }

@@ -179,6 +179,7 @@ static const struct mpd_param sem_release_params[] = {
 	PARAM_NAME,
 	ARG_RANGE_DEFAULT("n", MPD_PT_INT, 1, MPD_MAX_SEMAPHORE, 1,
 			  struct sargs, n),
+	ARG("own", MPD_PT_BOOL, 0, struct sargs, own),
 	PARAMS_END,
 };
 static const struct mpd_param event_create_params[] = {
@@ -669,14 +670,15 @@ static json_t *lock_state(const struct slock *l)
 static void lock_info(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
-	json_t *res = lock_state(in->l);
+	json_t *res = lock_result(in->l), *st = lock_state(in->l);
 
-	if (res == NULL) {
+	if (res == NULL || st == NULL || json_object_update(res, st) == -1) {
+		json_decref(res);
+		json_decref(st);
 		oom(r);
 		return;
 	}
-	json_object_set_new(res, "name", json_string(in->l->name));
-	json_object_set_new(res, "recursive", json_boolean(in->l->recursive));
+	json_decref(st);
 	req_result(r, res);
 }
 
@@ -889,6 +891,22 @@ static void sem_release(struct req *r, json_t *params, void *args)
 				       "would pass %lld",
 			  s->name, (long long)s->value, (long long)max);
 		return;
+	}
+	if (in->own) {
+		int64_t held = 0;
+
+		TAILQ_FOREACH (h, &s->holds, entry)
+			if (h->conn == r->conn)
+				held += h->count;
+		if (held < n) {
+			req_error(r, MPD_RPC_INVALID_STATE,
+				  json_pack("{s:I}", "held", (json_int_t)held),
+				  "this connection holds %lld permit%s of "
+				  "semaphore \"%s\", not %lld",
+				  (long long)held, held == 1 ? "" : "s",
+				  s->name, (long long)n);
+			return;
+		}
 	}
 	/* This connection's own permits go back first, unleased first. */
 	h = sem_hold_of(s, r->conn);

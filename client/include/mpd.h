@@ -686,10 +686,12 @@ MPD_EXPORT int mpd_semaphore_acquire(struct mpd_client *c, const char *name,
 				     double timeout, double lease, int own,
 				     int *abandoned, struct mpd_error *err);
 /* semaphore.release of n (1..2^31-1) permits; *value (may be NULL) the
- * value after it. MPD_E_INVALID_STATE past a bounded semaphore's initial
- * value, or past 2^31-1. */
+ * value after it. With own, only permits this client holds (a release
+ * after its lease ran out is then refused, not a permit more).
+ * MPD_E_INVALID_STATE past a bounded semaphore's initial value, or past
+ * 2^31-1, or with own when this client holds fewer than n. */
 MPD_EXPORT int mpd_semaphore_release(struct mpd_client *c, const char *name,
-				     int64_t n, int64_t *value,
+				     int64_t n, int own, int64_t *value,
 				     struct mpd_error *err);
 /* semaphore.info's value (Python's get_value()) in *value. */
 MPD_EXPORT int mpd_semaphore_get_value(struct mpd_client *c, const char *name,

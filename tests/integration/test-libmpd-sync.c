@@ -486,10 +486,10 @@ Test(sync, a_semaphore_counts_permits)
 	cr_assert(json_is_array(json_object_get(info, "holders")));
 	json_decref(info);
 	v = INT_SENTINEL;
-	OK(mpd_semaphore_release(c, "s", 1, &v, &err));
+	OK(mpd_semaphore_release(c, "s", 1, 0, &v, &err));
 	cr_assert_eq(v, 1);
 	/* Not bounded: past the initial value is fine. */
-	OK(mpd_semaphore_release(c, "s", 5, NULL, &err));
+	OK(mpd_semaphore_release(c, "s", 5, 0, NULL, &err));
 	OK(mpd_semaphore_get_value(c, "s", &v, &err));
 	cr_assert_eq(v, 6);
 	OK(mpd_semaphore_list(c, &list, &err));
@@ -506,11 +506,13 @@ Test(sync, a_bounded_semaphore_refuses_a_release_past_its_value)
 
 	start();
 	OK(mpd_semaphore_create(c, "b", 1, 1, 0, &err));
-	FAILS(mpd_semaphore_release(c, "b", 1, &v, &err), MPD_E_INVALID_STATE);
+	FAILS(mpd_semaphore_release(c, "b", 1, 0, &v, &err),
+	      MPD_E_INVALID_STATE);
 	cr_assert_eq(v, INT_SENTINEL);
 	IS(mpd_semaphore_acquire(c, "b", 0, 0, 1, NULL, &err), 1);
-	FAILS(mpd_semaphore_release(c, "b", 2, &v, &err), MPD_E_INVALID_STATE);
-	OK(mpd_semaphore_release(c, "b", 1, &v, &err));
+	FAILS(mpd_semaphore_release(c, "b", 2, 0, &v, &err),
+	      MPD_E_INVALID_STATE);
+	OK(mpd_semaphore_release(c, "b", 1, 0, &v, &err));
 	cr_assert_eq(v, 1);
 	/* exist_ok must match the value and boundedness. */
 	OK(mpd_semaphore_create(c, "b", 1, 1, 1, &err));
@@ -528,7 +530,7 @@ Test(sync, a_parked_semaphore_acquire_is_served_by_a_release)
 	OK(mpd_semaphore_create(c, "s", 0, 0, 0, &err));
 	waiter_start(&w, W_SEMAPHORE, "s", LONG_WAIT);
 	wait_member(mpd_semaphore_info, "s", "waiters", 1);
-	OK(mpd_semaphore_release(c, "s", 1, &v, &err));
+	OK(mpd_semaphore_release(c, "s", 1, 0, &v, &err));
 	/* The permit went straight to the waiter. */
 	cr_assert_eq(v, 0);
 	waiter_join(&w, 1);
@@ -577,6 +579,31 @@ Test(sync, a_leased_permit_comes_back_abandoned_when_the_lease_runs_out)
 	json_decref(info);
 	IS(mpd_semaphore_acquire(c, "s", LONG_WAIT, 0, 1, &ab, &err), 1);
 	cr_assert_eq(ab, 1);
+	stop();
+}
+
+Test(sync, an_own_release_gives_back_only_what_this_client_holds)
+{
+	struct mpd_client *o;
+	int64_t v = -1;
+
+	start();
+	OK(mpd_semaphore_create(c, "s", 2, 0, 0, &err));
+	IS(mpd_semaphore_acquire(c, "s", 0, 0.1, 1, NULL, &err), 1);
+	/* The lease gives the permit back; an own release then adds none. */
+	wait_member(mpd_semaphore_info, "s", "value", 2);
+	FAILS(mpd_semaphore_release(c, "s", 1, 1, &v, &err),
+	      MPD_E_INVALID_STATE);
+	cr_assert_eq(v, -1);
+	cr_assert_eq(info_int(mpd_semaphore_info, "s", "value"), 2);
+	/* Another client's permit is not this one's to give back. */
+	o = other();
+	IS(mpd_semaphore_acquire(o, "s", 0, 0, 1, NULL, &err), 1);
+	FAILS(mpd_semaphore_release(c, "s", 1, 1, NULL, &err),
+	      MPD_E_INVALID_STATE);
+	OK(mpd_semaphore_release(o, "s", 1, 1, &v, &err));
+	cr_assert_eq(v, 2);
+	mpd_close(o);
 	stop();
 }
 
@@ -937,7 +964,7 @@ Test(sync, every_kind_of_a_missing_name_is_not_found)
 	FAILS(mpd_lock_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_semaphore_acquire(c, "x", 0, 0, 1, &ab, &err),
 	      MPD_E_NOT_FOUND);
-	FAILS(mpd_semaphore_release(c, "x", 1, &v, &err), MPD_E_NOT_FOUND);
+	FAILS(mpd_semaphore_release(c, "x", 1, 0, &v, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_semaphore_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_semaphore_delete(c, "x", &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_event_clear(c, "x", &err), MPD_E_NOT_FOUND);
@@ -1115,9 +1142,9 @@ Test(sync_wire, lock_and_semaphore_calls_send_the_documented_params)
 	IS(mpd_semaphore_acquire(c, "s", 1.5, 0, 1, &ab, &err), 1);
 	IS(mpd_semaphore_acquire(c, "s", -1, 3, 1, NULL, &err), 1);
 	IS(mpd_semaphore_acquire(c, "s", -1, 0, 0, NULL, &err), 1);
-	OK(mpd_semaphore_release(c, "s", 1, &v, &err));
+	OK(mpd_semaphore_release(c, "s", 1, 0, &v, &err));
 	cr_assert_eq(v, 3);
-	OK(mpd_semaphore_release(c, "s", 5, NULL, &err));
+	OK(mpd_semaphore_release(c, "s", 5, 1, NULL, &err));
 	v = 0;
 	OK(mpd_semaphore_get_value(c, "s", &v, &err));
 	cr_assert_eq(v, 3);
@@ -1145,7 +1172,8 @@ Test(sync_wire, lock_and_semaphore_calls_send_the_documented_params)
 		    "semaphore.acquire {\"lease\":3.0,\"name\":\"s\"}\n"
 		    "semaphore.acquire {\"name\":\"s\",\"own\":false}\n"
 		    "semaphore.release {\"name\":\"s\"}\n"
-		    "semaphore.release {\"n\":5,\"name\":\"s\"}\n"
+		    "semaphore.release {\"n\":5,\"name\":\"s\","
+		    "\"own\":true}\n"
 		    "semaphore.info {\"name\":\"s\"}\n"
 		    "semaphore.info {\"name\":\"s\"}\n"
 		    "semaphore.delete {\"name\":\"s\"}\n"
@@ -1317,7 +1345,7 @@ static int make_result_call(const char *call, json_t **j, int64_t *v, int *ab)
 	CASE("lock_acquire", mpd_lock_acquire(c, "x", 0, 0, ab, &err));
 	CASE("lock_release", mpd_lock_release(c, "x", &err));
 	CASE("lock_locked", mpd_lock_locked(c, "x", &err));
-	CASE("semaphore_release", mpd_semaphore_release(c, "x", 1, v, &err));
+	CASE("semaphore_release", mpd_semaphore_release(c, "x", 1, 0, v, &err));
 	CASE("semaphore_get_value", mpd_semaphore_get_value(c, "x", v, &err));
 	CASE("event_set", mpd_event_set(c, "x", &err));
 	CASE("event_wait", mpd_event_wait(c, "x", 0, &err));
@@ -1475,9 +1503,9 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_acquire_unowned_with_lease",
 	     mpd_semaphore_acquire(c, "s", 0, 1, 0, &o->ab, &err));
 	CASE("semaphore_release_n_0",
-	     mpd_semaphore_release(c, "s", 0, &o->i, &err));
+	     mpd_semaphore_release(c, "s", 0, 0, &o->i, &err));
 	CASE("semaphore_release_n_too_big",
-	     mpd_semaphore_release(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1,
+	     mpd_semaphore_release(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1, 0,
 				   &o->i, &err));
 	CASE("semaphore_get_value_null_out",
 	     mpd_semaphore_get_value(c, "s", NULL, &err));
