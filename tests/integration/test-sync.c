@@ -1299,6 +1299,59 @@ Test(sync, a_holders_release_gives_back_its_own_permits_first)
 	mpdd_stop(&d);
 }
 
+/* release with own gives back only what this connection holds. */
+Test(sync, an_own_release_gives_back_only_held_permits)
+{
+	json_t *r, *data;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	ok0(b, "semaphore.create",
+	    json_pack("{s:s, s:i}", "name", "s", "value", 3));
+	json_decref(ok(a, "semaphore.acquire", nm("s")));
+	json_decref(ok(a, "semaphore.acquire", nm("s")));
+	/* b holds none; a holds 2, not 3. */
+	fails(b, "semaphore.release",
+	      json_pack("{s:s, s:b}", "name", "s", "own", 1), "invalid_state");
+	r = test_call(a, "semaphore.release",
+		      json_pack("{s:s, s:i, s:b}", "name", "s", "n", 3, "own",
+				1));
+	cr_assert_eq(test_error_code(r, NULL), 3);
+	data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_eq(test_int(data, "held"), 2);
+	json_decref(r);
+	r = info(b, "semaphore", "s");
+	cr_assert_eq(test_int(r, "value"), 1);
+	cr_assert_eq(test_int(json_array_get(json_object_get(r, "holders"), 0),
+			      "count"),
+		     2);
+	json_decref(r);
+	test_assert_ping(d.socket);
+	r = ok(a, "semaphore.release",
+	       json_pack("{s:s, s:i, s:b}", "name", "s", "n", 2, "own", 1));
+	cr_assert_eq(test_int(r, "value"), 3);
+	json_decref(r);
+	r = info(b, "semaphore", "s");
+	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
+	json_decref(r);
+	/* A permit whose lease ran out is not held any more. */
+	r = ok(a, "semaphore.acquire",
+	       json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
+	cr_assert(test_bool(r, "acquired"));
+	json_decref(r);
+	await_info(b, "semaphore", "s", "value", "3");
+	fails(a, "semaphore.release",
+	      json_pack("{s:s, s:b}", "name", "s", "own", 1), "invalid_state");
+	r = info(b, "semaphore", "s");
+	cr_assert_eq(test_int(r, "value"), 3);
+	json_decref(r);
+	hang_up(a);
+	hang_up(b);
+	mpdd_stop(&d);
+}
+
 Test(sync, a_semaphore_lease_that_runs_out_gives_the_permit_back)
 {
 	double t0, took;
@@ -2319,6 +2372,7 @@ ParameterizedTestParameters(sync, bad_params_are_refused_by_name)
 		{ "semaphore.release", "{\"name\":\"s\",\"n\":2147483648}",
 		  "n" },
 		{ "semaphore.release", "{\"name\":\"s\",\"n\":1.5}", "n" },
+		{ "semaphore.release", "{\"name\":\"s\",\"own\":1}", "own" },
 		{ "event.create", "{\"name\":\"n\",\"exist_ok\":1}",
 		  "exist_ok" },
 		{ "event.wait", "{\"name\":\"e\",\"timeout\":-1}", "timeout" },
