@@ -1978,7 +1978,8 @@ Test(sync, a_wait_closed_by_delete_does_not_take_the_lock_back)
 
 /* --- Barriers --------------------------------------------------------- */
 
-/* Three waiters, parked in order; returns their connections. */
+/* One round of barrier name (3 parties) by w[0..2], arriving in order
+ * (connected here when first): each gets its index of arrival. */
 static void barrier_round(int *w, const char *name, bool first)
 {
 	json_t *r;
