@@ -50,10 +50,15 @@ void broker_bytes(int64_t delta)
 /* The broker part of daemon.info (a new reference). */
 json_t *broker_info(void)
 {
-	return json_pack("{s:I, s:I, s:I, s:I}", "queues",
-			 (json_int_t)broker.queues, "values",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "queues", (json_int_t)broker.queues, "values",
 			 (json_int_t)broker.values, "arrays",
-			 (json_int_t)broker.arrays, "bytes",
+			 (json_int_t)broker.arrays, "locks",
+			 (json_int_t)broker.locks, "semaphores",
+			 (json_int_t)broker.semaphores, "events",
+			 (json_int_t)broker.events, "conditions",
+			 (json_int_t)broker.conditions, "barriers",
+			 (json_int_t)broker.barriers, "bytes",
 			 (json_int_t)broker.bytes);
 }
 

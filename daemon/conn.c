@@ -151,6 +151,7 @@ void conn_close(struct conn *c)
 	req_cancel_all(c);
 	hold_release_all(&c->holds, false);
 	proctab_conn_closed(c);
+	sync_conn_closed(c);
 	if (mpdd.reader == c)
 		mpdd.reader = NULL;
 	TAILQ_REMOVE(&mpdd.conns, c, entry);

@@ -62,10 +62,8 @@ static const struct method *methods[MPD_METHOD_COUNT];
 
 /* Every noun's rows. */
 static const struct method *const nouns[] = {
-	daemon_methods,
-	process_methods,
-	queue_methods,
-	value_methods,
+	daemon_methods, process_methods, queue_methods,
+	sync_methods,	value_methods,
 };
 
 static int method_cmp(const void *key, const void *name)
@@ -444,6 +442,23 @@ void req_unwait(struct req *r)
 	if (r->waitq != NULL) {
 		TAILQ_REMOVE(r->waitq, r, wait_entry);
 		r->waitq = NULL;
+	}
+}
+
+/*
+ * Move parked r to the end of waitq (NULL: none), without its timeout: it
+ * waits on, for something else, until answered or cancelled.
+ */
+void req_repark(struct req *r, struct req_list *waitq)
+{
+	req_unwait(r);
+	if (r->timer != NULL) {
+		event_free(r->timer);
+		r->timer = NULL;
+	}
+	if (waitq != NULL) {
+		r->waitq = waitq;
+		TAILQ_INSERT_TAIL(waitq, r, wait_entry);
 	}
 }
 

@@ -101,8 +101,9 @@ static void usage(FILE *f)
 		"      --kill-grace SECONDS  from SIGTERM to SIGKILL for daemonic "
 		"processes\n"
 		"                            (default %g)\n"
-		"      --max-objects N       queues, values and arrays together "
-		"(default %d)\n"
+		"      --max-objects N       broker objects (queues, values, "
+		"arrays, locks, ...)\n"
+		"                            together (default %d)\n"
 		"      --max-queue-items N   items in one queue (default %d)\n"
 		"      --max-broker-bytes BYTES  bytes the broker holds (default "
 		"1G)\n"
@@ -399,6 +400,7 @@ int main(int argc, char **argv)
 	proctab_shutdown();
 	queue_shutdown();
 	value_shutdown();
+	sync_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);

@@ -227,7 +227,7 @@ extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
 extern const struct method daemon_methods[], process_methods[], queue_methods[],
-	value_methods[];
+	sync_methods[], value_methods[];
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
@@ -290,6 +290,7 @@ int req_park(struct req *r, struct req_list *waitq,
 	     void (*cancel)(struct req *), void (*expire)(struct req *),
 	     void *arg, double timeout);
 void req_unwait(struct req *r);
+void req_repark(struct req *r, struct req_list *waitq);
 struct timeval timeval_of(double seconds);
 size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);
@@ -421,10 +422,11 @@ void *hmap_del(struct hmap *m, const char *key);
 void **hmap_values(const struct hmap *m);
 void hmap_free(struct hmap *m);
 
-/* broker.c: what queues, values and arrays share */
+/* broker.c: what the broker's objects share */
 struct broker_stats {
 	size_t objects;
 	size_t queues, values, arrays;
+	size_t locks, semaphores, events, conditions, barriers;
 	uint64_t bytes;
 };
 extern struct broker_stats broker;
@@ -440,6 +442,11 @@ void queue_conn_room(struct conn *c);
 
 /* value.c: the value.* and array.* methods */
 void value_shutdown(void);
+
+/* sync.c: locks, semaphores, events, conditions and barriers */
+void sync_conn_closed(struct conn *c);
+void sync_proc_exited(int64_t id);
+void sync_shutdown(void);
 
 /* options.c */
 void options_parse(int argc, char **argv, struct mpdd_options *o,

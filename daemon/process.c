@@ -466,6 +466,7 @@ void process_exited(struct proc *p, int status, bool known)
 	if (!proctab_exited(p, status, known))
 		return;
 	answer_joiners(p);
+	sync_proc_exited(p->id);
 	/* The table drops what it no longer keeps (p too, perhaps) once
 	 * what ended is answered. */
 	proctab_trim();

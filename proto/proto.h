@@ -30,12 +30,14 @@
 #define MPD_DEFAULT_MAX_PROCESSES    16384 /* starting or running at once */
 #define MPD_DEFAULT_MAX_EXITED	     1000 /* ended records kept */
 #define MPD_DEFAULT_KILL_GRACE	     5.0 /* seconds from SIGTERM to SIGKILL */
-#define MPD_DEFAULT_MAX_OBJECTS	     10000 /* queues, values, arrays */
+#define MPD_DEFAULT_MAX_OBJECTS	     10000 /* every broker object */
 #define MPD_DEFAULT_MAX_QUEUE_ITEMS  10000000 /* items in one queue */
 #define MPD_DEFAULT_MAX_BROKER_BYTES (1024LL * 1024 * 1024) /* held */
 #define MPD_MAX_GET_MANY	     10000
 #define MPD_MAX_ARRAY_LENGTH	     16777216
 #define MPD_MAX_NAME		     255 /* bytes in a name */
+#define MPD_MAX_SEMAPHORE	     2147483647 /* a semaphore's value; n, counts */
+#define MPD_MAX_PARTIES		     65536 /* of a barrier */
 /* Largest id or count a client may give: 2^53 - 1, exact in every JSON
  * reader. */
 #define MPD_MAX_ID	9007199254740991LL
