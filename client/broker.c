@@ -10,7 +10,8 @@
  * The typed conveniences (_int, _double, _string), at the end, are one
  * line each over the JSON functions; a queue item of the wrong type has
  * already left the queue when the library sees it, so their error says
- * that it is lost.
+ * that it is lost. The helpers that build and check a call (broker_*,
+ * declared in client.h) serve sync.c's objects too.
  */
 #include "config.h"
 
@@ -43,8 +44,8 @@ _Static_assert(MPD_DAEMON_DEFAULT_MAX_MESSAGE == MPD_DEFAULT_MAX_MESSAGE &&
 /* Room for "the item taken from queue NAME" and the like. */
 #define BROKER_WHAT_MAX (MPD_MAX_NAME + 64)
 
-/* "an integer", "a string", ...: the kind of v, for messages. */
-static const char *json_kind(const json_t *v)
+/* The kind of v, for messages; see client.h. */
+const char *broker_json_kind(const json_t *v)
 {
 	if (v == NULL)
 		return "nothing";
@@ -68,8 +69,8 @@ static const char *json_kind(const json_t *v)
 	return "unknown";
 }
 
-/* The name of an object: present, not empty. Returns 0 or MPD_E_INVAL. */
-static int check_name(const char *fn, const char *name, struct mpd_error *err)
+/* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_name(const char *fn, const char *name, struct mpd_error *err)
 {
 	if (name == NULL || name[0] == '\0')
 		return client_fail(err, MPD_E_INVAL, 0,
@@ -77,8 +78,8 @@ static int check_name(const char *fn, const char *name, struct mpd_error *err)
 	return 0;
 }
 
-/* A timeout: any number but NaN. Returns 0 or MPD_E_INVAL. */
-static int check_timeout(const char *fn, double timeout, struct mpd_error *err)
+/* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_timeout(const char *fn, double timeout, struct mpd_error *err)
 {
 	if (isnan(timeout))
 		return client_fail(err, MPD_E_INVAL, 0, "%s: timeout is NaN",
@@ -86,9 +87,8 @@ static int check_timeout(const char *fn, double timeout, struct mpd_error *err)
 	return 0;
 }
 
-/* A number to send: JSON has no NaN or infinity. Returns 0 or
- * MPD_E_INVAL. */
-static int check_finite(const char *fn, const char *what, double v,
+/* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_finite(const char *fn, const char *what, double v,
 			struct mpd_error *err)
 {
 	if (!isfinite(v))
@@ -113,9 +113,8 @@ static int check_depth(const char *fn, const char *what, const json_t *v,
 	return 0;
 }
 
-/* A pointer the caller must give (an out-parameter, an item, a type).
- * Returns 0 or MPD_E_INVAL. */
-static int check_given(const char *fn, const char *what, const void *p,
+/* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_given(const char *fn, const char *what, const void *p,
 		       struct mpd_error *err)
 {
 	if (p == NULL)
@@ -124,11 +123,8 @@ static int check_given(const char *fn, const char *what, const void *p,
 	return 0;
 }
 
-/*
- * A new JSON string of s in *out. Returns 0; MPD_E_INVAL naming what when s
- * is not valid UTF-8; or MPD_E_NOMEM.
- */
-static int new_string(const char *fn, const char *what, const char *s,
+/* Returns 0 with *out, or a negative code; see client.h. */
+int broker_new_string(const char *fn, const char *what, const char *s,
 		      json_t **out, struct mpd_error *err)
 {
 	json_t *v = json_string(s);
@@ -146,9 +142,8 @@ static int new_string(const char *fn, const char *what, const char *s,
 	return 0;
 }
 
-/* Set key to value in obj, stealing value (NULL: it could not be built).
- * Returns 0 or MPD_E_NOMEM. */
-static int add_new(json_t *obj, const char *key, json_t *value,
+/* Returns 0 or MPD_E_NOMEM; see client.h. */
+int broker_add_new(json_t *obj, const char *key, json_t *value,
 		   struct mpd_error *err)
 {
 	if (value == NULL || json_object_set_new(obj, key, value) < 0)
@@ -161,32 +156,26 @@ static int add_new(json_t *obj, const char *key, json_t *value,
 static int add(json_t *obj, const char *key, json_t *value,
 	       struct mpd_error *err)
 {
-	return add_new(obj, key, json_incref(value), err);
+	return broker_add_new(obj, key, json_incref(value), err);
 }
 
-/* Add "timeout", unless timeout is negative or infinite (wait as long as
- * it takes). Returns 0 or MPD_E_NOMEM. */
-static int add_timeout(json_t *params, double timeout, struct mpd_error *err)
+/* Returns 0 or MPD_E_NOMEM; see client.h. */
+int broker_add_timeout(json_t *params, double timeout, struct mpd_error *err)
 {
 	if (timeout < 0 || isinf(timeout))
 		return 0;
-	return add_new(params, "timeout", json_real(timeout), err);
+	return broker_add_new(params, "timeout", json_real(timeout), err);
 }
 
-/*
- * The params of a call on the object called name, the first step of each:
- * returns 0 with *out a new {"name": name}, or MPD_E_INVAL (name NULL,
- * empty or not UTF-8), MPD_E_NOMEM. The checks and additions that follow
- * run while r is 0; broker_call() then sends, or frees *out and returns r.
- */
-static int name_params(const char *fn, const char *name, json_t **out,
+/* Returns 0 with *out, or a negative code; see client.h. */
+int broker_name_params(const char *fn, const char *name, json_t **out,
 		       struct mpd_error *err)
 {
 	json_t *p, *n = NULL;
-	int r = check_name(fn, name, err);
+	int r = broker_check_name(fn, name, err);
 
 	if (r == 0)
-		r = new_string(fn, "name", name, &n, err);
+		r = broker_new_string(fn, "name", name, &n, err);
 	if (r < 0)
 		return r;
 	p = json_object();
@@ -194,7 +183,7 @@ static int name_params(const char *fn, const char *name, json_t **out,
 		json_decref(n);
 		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	}
-	r = add_new(p, "name", n, err);
+	r = broker_add_new(p, "name", n, err);
 	if (r < 0) {
 		json_decref(p);
 		return r;
@@ -203,17 +192,9 @@ static int name_params(const char *fn, const char *name, json_t **out,
 	return 0;
 }
 
-/*
- * Call method with params (stolen; NULL when building them failed, then r
- * is the code that says why) and check that its result is an object. With
- * key, that member of it must be there and is handed back in *out (a new
- * reference; out may be NULL to discard it); without key, *out (may be
- * NULL) receives the whole result. Returns 0, r, as mpd_call(), or
- * MPD_E_PROTO (the client stays usable).
- */
-static int broker_call(struct mpd_client *c, int r, const char *method,
-		       json_t *params, const char *key, json_t **out,
-		       struct mpd_error *err)
+/* Returns 0 with *out, or a negative code; see client.h. */
+int broker_call(struct mpd_client *c, int r, const char *method, json_t *params,
+		const char *key, json_t **out, struct mpd_error *err)
 {
 	json_t *res = NULL, *v;
 
@@ -228,7 +209,7 @@ static int broker_call(struct mpd_client *c, int r, const char *method,
 	if (!json_is_object(res)) {
 		r = client_fail(err, MPD_E_PROTO, 0,
 				"%s returned %s, not an object", method,
-				json_kind(res));
+				broker_json_kind(res));
 		json_decref(res);
 		return r;
 	}
@@ -251,22 +232,22 @@ static int broker_call(struct mpd_client *c, int r, const char *method,
 	return 0;
 }
 
-/* Call method with {"name": name} only; discard the result. */
-static int name_call(struct mpd_client *c, const char *fn, const char *method,
+/* Returns 0, or a negative code; see client.h. */
+int broker_name_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *name, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(fn, name, &p, err);
+	int r = broker_name_params(fn, name, &p, err);
 
 	return broker_call(c, r, method, p, NULL, NULL, err);
 }
 
-/* Call a list method ({} params) and hand back its key array in *list. */
-static int list_call(struct mpd_client *c, const char *fn, const char *method,
+/* Returns 0 with *list, or a negative code; see client.h. */
+int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *key, json_t **list, struct mpd_error *err)
 {
 	json_t *p, *v = NULL;
-	int r = check_given(fn, "list", list, err);
+	int r = broker_check_given(fn, "list", list, err);
 
 	if (r < 0)
 		return r;
@@ -279,7 +260,7 @@ static int list_call(struct mpd_client *c, const char *fn, const char *method,
 	if (!json_is_array(v)) {
 		r = client_fail(err, MPD_E_PROTO, 0,
 				"%s returned %s as \"%s\", not an array",
-				method, json_kind(v), key);
+				method, broker_json_kind(v), key);
 		json_decref(v);
 		return r;
 	}
@@ -292,16 +273,16 @@ int mpd_queue_create(struct mpd_client *c, const char *name, int64_t maxsize,
 		     int exist_ok, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0 && maxsize < 0)
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: maxsize %" PRId64 " is negative", __func__,
 				maxsize);
 	if (r == 0 && maxsize > 0)
-		r = add_new(p, "maxsize", json_integer(maxsize), err);
+		r = broker_add_new(p, "maxsize", json_integer(maxsize), err);
 	if (r == 0 && exist_ok)
-		r = add_new(p, "exist_ok", json_true(), err);
+		r = broker_add_new(p, "exist_ok", json_true(), err);
 	return broker_call(c, r, MPD_M_QUEUE_CREATE, p, NULL, NULL, err);
 }
 
@@ -310,18 +291,18 @@ static int queue_put(struct mpd_client *c, const char *fn, const char *name,
 		     json_t *item, double timeout, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(fn, name, &p, err);
+	int r = broker_name_params(fn, name, &p, err);
 
 	if (r == 0)
-		r = check_given(fn, "item", item, err);
+		r = broker_check_given(fn, "item", item, err);
 	if (r == 0)
 		r = check_depth(fn, "item", item, err);
 	if (r == 0)
-		r = check_timeout(fn, timeout, err);
+		r = broker_check_timeout(fn, timeout, err);
 	if (r == 0)
 		r = add(p, "item", item, err);
 	if (r == 0)
-		r = add_timeout(p, timeout, err);
+		r = broker_add_timeout(p, timeout, err);
 	return broker_call(c, r, MPD_M_QUEUE_PUT, p, NULL, NULL, err);
 }
 
@@ -337,14 +318,14 @@ static int queue_get(struct mpd_client *c, const char *fn, const char *name,
 		     double timeout, json_t **item, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(fn, name, &p, err);
+	int r = broker_name_params(fn, name, &p, err);
 
 	if (r == 0)
-		r = check_timeout(fn, timeout, err);
+		r = broker_check_timeout(fn, timeout, err);
 	if (r == 0)
-		r = check_given(fn, "the out-parameter", item, err);
+		r = broker_check_given(fn, "the out-parameter", item, err);
 	if (r == 0)
-		r = add_timeout(p, timeout, err);
+		r = broker_add_timeout(p, timeout, err);
 	return broker_call(c, r, MPD_M_QUEUE_GET, p, "item", item, err);
 }
 
@@ -360,7 +341,7 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 		       double timeout, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0 && (!json_is_array(items) || json_array_size(items) == 0))
 		r = client_fail(err, MPD_E_INVAL, 0,
@@ -369,11 +350,11 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 		r = check_depth(__func__, "an item", json_array_get(items, i),
 				err);
 	if (r == 0)
-		r = check_timeout(__func__, timeout, err);
+		r = broker_check_timeout(__func__, timeout, err);
 	if (r == 0)
 		r = add(p, "items", items, err);
 	if (r == 0)
-		r = add_timeout(p, timeout, err);
+		r = broker_add_timeout(p, timeout, err);
 	return broker_call(c, r, MPD_M_QUEUE_PUT_MANY, p, NULL, NULL, err);
 }
 
@@ -382,20 +363,21 @@ int mpd_queue_get_many(struct mpd_client *c, const char *name, size_t max,
 		       double timeout, json_t **items, struct mpd_error *err)
 {
 	json_t *p = NULL, *v = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0 && (max < 1 || max > MPD_MAX_GET_MANY))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: max %zu is not 1 to %d", __func__, max,
 				MPD_MAX_GET_MANY);
 	if (r == 0)
-		r = check_timeout(__func__, timeout, err);
+		r = broker_check_timeout(__func__, timeout, err);
 	if (r == 0)
-		r = check_given(__func__, "items", items, err);
+		r = broker_check_given(__func__, "items", items, err);
 	if (r == 0)
-		r = add_new(p, "max", json_integer((json_int_t)max), err);
+		r = broker_add_new(p, "max", json_integer((json_int_t)max),
+				   err);
 	if (r == 0)
-		r = add_timeout(p, timeout, err);
+		r = broker_add_timeout(p, timeout, err);
 	r = broker_call(c, r, MPD_M_QUEUE_GET_MANY, p, "items", &v, err);
 	if (r < 0)
 		return r;
@@ -404,7 +386,7 @@ int mpd_queue_get_many(struct mpd_client *c, const char *name, size_t max,
 		r = client_fail(err, MPD_E_PROTO, 0,
 				"queue.get_many returned %s as \"items\", not "
 				"an array",
-				json_kind(v));
+				broker_json_kind(v));
 		json_decref(v);
 		return r;
 	}
@@ -417,10 +399,10 @@ int mpd_queue_size(struct mpd_client *c, const char *name, json_t **info,
 		   struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_given(__func__, "info", info, err);
+		r = broker_check_given(__func__, "info", info, err);
 	return broker_call(c, r, MPD_M_QUEUE_SIZE, p, NULL, info, err);
 }
 
@@ -428,7 +410,7 @@ int mpd_queue_size(struct mpd_client *c, const char *name, json_t **info,
 int mpd_queue_task_done(struct mpd_client *c, const char *name,
 			struct mpd_error *err)
 {
-	return name_call(c, __func__, MPD_M_QUEUE_TASK_DONE, name, err);
+	return broker_name_call(c, __func__, MPD_M_QUEUE_TASK_DONE, name, err);
 }
 
 /* Returns 0, MPD_E_TIMEOUT, or another negative code; see mpd.h. */
@@ -436,12 +418,12 @@ int mpd_queue_join(struct mpd_client *c, const char *name, double timeout,
 		   struct mpd_error *err)
 {
 	json_t *p = NULL, *res = NULL, *done, *left;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_timeout(__func__, timeout, err);
+		r = broker_check_timeout(__func__, timeout, err);
 	if (r == 0)
-		r = add_timeout(p, timeout, err);
+		r = broker_add_timeout(p, timeout, err);
 	r = broker_call(c, r, MPD_M_QUEUE_JOIN, p, NULL, &res, err);
 	if (r < 0)
 		return r;
@@ -464,20 +446,21 @@ int mpd_queue_join(struct mpd_client *c, const char *name, double timeout,
 int mpd_queue_close(struct mpd_client *c, const char *name,
 		    struct mpd_error *err)
 {
-	return name_call(c, __func__, MPD_M_QUEUE_CLOSE, name, err);
+	return broker_name_call(c, __func__, MPD_M_QUEUE_CLOSE, name, err);
 }
 
 /* Returns 0, or a negative code; see mpd.h. */
 int mpd_queue_delete(struct mpd_client *c, const char *name,
 		     struct mpd_error *err)
 {
-	return name_call(c, __func__, MPD_M_QUEUE_DELETE, name, err);
+	return broker_name_call(c, __func__, MPD_M_QUEUE_DELETE, name, err);
 }
 
 /* Returns 0 with *list, or a negative code; see mpd.h. */
 int mpd_queue_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
 {
-	return list_call(c, __func__, MPD_M_QUEUE_LIST, "queues", list, err);
+	return broker_list_call(c, __func__, MPD_M_QUEUE_LIST, "queues", list,
+				err);
 }
 
 /* Returns 0, or a negative code; see mpd.h. */
@@ -485,7 +468,7 @@ int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 		     json_t *initial, int exist_ok, struct mpd_error *err)
 {
 	json_t *p = NULL, *t = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0 && (type == NULL || type[0] == '\0'))
 		r = client_fail(err, MPD_E_INVAL, 0,
@@ -493,13 +476,13 @@ int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 	if (r == 0)
 		r = check_depth(__func__, "initial", initial, err);
 	if (r == 0)
-		r = new_string(__func__, "type", type, &t, err);
+		r = broker_new_string(__func__, "type", type, &t, err);
 	if (r == 0)
-		r = add_new(p, "type", t, err);
+		r = broker_add_new(p, "type", t, err);
 	if (r == 0 && initial != NULL)
 		r = add(p, "value", initial, err);
 	if (r == 0 && exist_ok)
-		r = add_new(p, "exist_ok", json_true(), err);
+		r = broker_add_new(p, "exist_ok", json_true(), err);
 	return broker_call(c, r, MPD_M_VALUE_CREATE, p, NULL, NULL, err);
 }
 
@@ -508,10 +491,10 @@ static int value_get(struct mpd_client *c, const char *fn, const char *name,
 		     json_t **value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(fn, name, &p, err);
+	int r = broker_name_params(fn, name, &p, err);
 
 	if (r == 0)
-		r = check_given(fn, "the out-parameter", value, err);
+		r = broker_check_given(fn, "the out-parameter", value, err);
 	return broker_call(c, r, MPD_M_VALUE_GET, p, "value", value, err);
 }
 
@@ -527,10 +510,10 @@ static int value_set(struct mpd_client *c, const char *fn, const char *name,
 		     json_t *value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(fn, name, &p, err);
+	int r = broker_name_params(fn, name, &p, err);
 
 	if (r == 0)
-		r = check_given(fn, "value", value, err);
+		r = broker_check_given(fn, "value", value, err);
 	if (r == 0)
 		r = check_depth(fn, "value", value, err);
 	if (r == 0)
@@ -551,12 +534,12 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 		  struct mpd_error *err)
 {
 	json_t *p = NULL, *res = NULL, *sw, *now;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_given(__func__, "expected", expected, err);
+		r = broker_check_given(__func__, "expected", expected, err);
 	if (r == 0)
-		r = check_given(__func__, "value", value, err);
+		r = broker_check_given(__func__, "value", value, err);
 	if (r == 0)
 		r = check_depth(__func__, "expected", expected, err);
 	if (r == 0)
@@ -588,13 +571,14 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 int mpd_value_delete(struct mpd_client *c, const char *name,
 		     struct mpd_error *err)
 {
-	return name_call(c, __func__, MPD_M_VALUE_DELETE, name, err);
+	return broker_name_call(c, __func__, MPD_M_VALUE_DELETE, name, err);
 }
 
 /* Returns 0 with *list, or a negative code; see mpd.h. */
 int mpd_value_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
 {
-	return list_call(c, __func__, MPD_M_VALUE_LIST, "values", list, err);
+	return broker_list_call(c, __func__, MPD_M_VALUE_LIST, "values", list,
+				err);
 }
 
 /* Returns 0, or a negative code; see mpd.h. */
@@ -603,7 +587,7 @@ int mpd_array_create(struct mpd_client *c, const char *name, const char *type,
 		     struct mpd_error *err)
 {
 	json_t *p = NULL, *t = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0 && (type == NULL || type[0] == '\0'))
 		r = client_fail(err, MPD_E_INVAL, 0,
@@ -624,15 +608,16 @@ int mpd_array_create(struct mpd_client *c, const char *name, const char *type,
 				"%s: length %zu, but %zu values", __func__,
 				length, json_array_size(values));
 	if (r == 0)
-		r = new_string(__func__, "type", type, &t, err);
+		r = broker_new_string(__func__, "type", type, &t, err);
 	if (r == 0)
-		r = add_new(p, "type", t, err);
+		r = broker_add_new(p, "type", t, err);
 	if (r == 0 && values != NULL)
 		r = add(p, "values", values, err);
 	if (r == 0 && values == NULL)
-		r = add_new(p, "length", json_integer((json_int_t)length), err);
+		r = broker_add_new(p, "length",
+				   json_integer((json_int_t)length), err);
 	if (r == 0 && exist_ok)
-		r = add_new(p, "exist_ok", json_true(), err);
+		r = broker_add_new(p, "exist_ok", json_true(), err);
 	return broker_call(c, r, MPD_M_ARRAY_CREATE, p, NULL, NULL, err);
 }
 
@@ -641,12 +626,12 @@ int mpd_array_get(struct mpd_client *c, const char *name, int64_t index,
 		  json_t **value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_given(__func__, "value", value, err);
+		r = broker_check_given(__func__, "value", value, err);
 	if (r == 0)
-		r = add_new(p, "index", json_integer(index), err);
+		r = broker_add_new(p, "index", json_integer(index), err);
 	return broker_call(c, r, MPD_M_ARRAY_GET, p, "value", value, err);
 }
 
@@ -667,7 +652,7 @@ static int array_values(struct mpd_client *c, int r, json_t *p, json_t **values,
 		r = client_fail(err, MPD_E_PROTO, 0,
 				"array.get returned %s as \"values\", not an "
 				"array",
-				json_kind(v));
+				broker_json_kind(v));
 		json_decref(v);
 		return r;
 	}
@@ -690,14 +675,16 @@ int mpd_array_get_slice(struct mpd_client *c, const char *name, int64_t start,
 			int64_t stop, json_t **values, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_given(__func__, "values", values, err);
+		r = broker_check_given(__func__, "values", values, err);
 	if (r == 0)
-		r = add_new(p, "start", json_integer(slice_bound(start)), err);
+		r = broker_add_new(p, "start", json_integer(slice_bound(start)),
+				   err);
 	if (r == 0)
-		r = add_new(p, "stop", json_integer(slice_bound(stop)), err);
+		r = broker_add_new(p, "stop", json_integer(slice_bound(stop)),
+				   err);
 	return array_values(c, r, p, values, err);
 }
 
@@ -706,10 +693,10 @@ int mpd_array_get_all(struct mpd_client *c, const char *name, json_t **values,
 		      struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_given(__func__, "values", values, err);
+		r = broker_check_given(__func__, "values", values, err);
 	return array_values(c, r, p, values, err);
 }
 
@@ -718,12 +705,12 @@ int mpd_array_set(struct mpd_client *c, const char *name, int64_t index,
 		  json_t *value, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = check_given(__func__, "value", value, err);
+		r = broker_check_given(__func__, "value", value, err);
 	if (r == 0)
-		r = add_new(p, "index", json_integer(index), err);
+		r = broker_add_new(p, "index", json_integer(index), err);
 	if (r == 0)
 		r = add(p, "value", value, err);
 	return broker_call(c, r, MPD_M_ARRAY_SET, p, NULL, NULL, err);
@@ -734,13 +721,13 @@ int mpd_array_set_slice(struct mpd_client *c, const char *name, int64_t start,
 			json_t *values, struct mpd_error *err)
 {
 	json_t *p = NULL;
-	int r = name_params(__func__, name, &p, err);
+	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0 && !json_is_array(values))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: values is not an array", __func__);
 	if (r == 0)
-		r = add_new(p, "start", json_integer(start), err);
+		r = broker_add_new(p, "start", json_integer(start), err);
 	if (r == 0)
 		r = add(p, "values", values, err);
 	return broker_call(c, r, MPD_M_ARRAY_SET, p, NULL, NULL, err);
@@ -750,13 +737,14 @@ int mpd_array_set_slice(struct mpd_client *c, const char *name, int64_t start,
 int mpd_array_delete(struct mpd_client *c, const char *name,
 		     struct mpd_error *err)
 {
-	return name_call(c, __func__, MPD_M_ARRAY_DELETE, name, err);
+	return broker_name_call(c, __func__, MPD_M_ARRAY_DELETE, name, err);
 }
 
 /* Returns 0 with *list, or a negative code; see mpd.h. */
 int mpd_array_list(struct mpd_client *c, json_t **list, struct mpd_error *err)
 {
-	return list_call(c, __func__, MPD_M_ARRAY_LIST, "arrays", list, err);
+	return broker_list_call(c, __func__, MPD_M_ARRAY_LIST, "arrays", list,
+				err);
 }
 
 /*
@@ -809,13 +797,13 @@ static int scalar_json(const char *fn, const char *what, struct scalar_in in,
 		v = json_integer(in.i);
 		break;
 	case SCALAR_DOUBLE:
-		r = check_finite(fn, what, in.d, err);
+		r = broker_check_finite(fn, what, in.d, err);
 		if (r == 0)
 			v = json_real(in.d);
 		break;
 	case SCALAR_STRING:
-		r = check_given(fn, what, in.s, err);
-		return r < 0 ? r : new_string(fn, what, in.s, out, err);
+		r = broker_check_given(fn, what, in.s, err);
+		return r < 0 ? r : broker_new_string(fn, what, in.s, out, err);
 	}
 	if (r == 0 && v == NULL)
 		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
@@ -849,7 +837,7 @@ static int scalar_take(json_t *v, const char *what, const char *lost,
 		/* Not wanted: whatever came is fine. */
 	} else if (!fits) {
 		r = client_fail(err, MPD_E_PROTO, 0, "%s is %s, not %s%s", what,
-				json_kind(v), kinds[out.type], lost);
+				broker_json_kind(v), kinds[out.type], lost);
 	} else if (out.type == SCALAR_STRING) {
 		s = strndup(json_string_value(v), json_string_length(v));
 		if (s == NULL)
@@ -873,7 +861,7 @@ static int queue_put_scalar(struct mpd_client *c, const char *fn,
 			    double timeout, struct mpd_error *err)
 {
 	json_t *item = NULL;
-	int r = check_name(fn, name, err);
+	int r = broker_check_name(fn, name, err);
 
 	if (r == 0)
 		r = scalar_json(fn, "the item", in, &item, err);
@@ -890,7 +878,7 @@ static int queue_get_scalar(struct mpd_client *c, const char *fn,
 {
 	char what[BROKER_WHAT_MAX];
 	json_t *item = NULL;
-	int r = check_given(fn, "the out-parameter", out.p, err);
+	int r = broker_check_given(fn, "the out-parameter", out.p, err);
 
 	if (r == 0)
 		r = queue_get(c, fn, name, timeout, &item, err);
@@ -907,7 +895,7 @@ static int value_get_scalar(struct mpd_client *c, const char *fn,
 {
 	char what[BROKER_WHAT_MAX];
 	json_t *value = NULL;
-	int r = check_given(fn, "the out-parameter", out.p, err);
+	int r = broker_check_given(fn, "the out-parameter", out.p, err);
 
 	if (r == 0)
 		r = value_get(c, fn, name, &value, err);
@@ -923,7 +911,7 @@ static int value_set_scalar(struct mpd_client *c, const char *fn,
 			    struct mpd_error *err)
 {
 	json_t *value = NULL;
-	int r = check_name(fn, name, err);
+	int r = broker_check_name(fn, name, err);
 
 	if (r == 0)
 		r = scalar_json(fn, "the value", in, &value, err);
@@ -944,12 +932,12 @@ static int add_scalar(struct mpd_client *c, const char *fn, const char *method,
 {
 	json_t *p = NULL, *d = NULL, *v = NULL;
 	char what[64];
-	int r = name_params(fn, name, &p, err);
+	int r = broker_name_params(fn, name, &p, err);
 
 	if (r == 0)
 		r = scalar_json(fn, "delta", delta, &d, err);
 	if (r == 0 && index != NULL)
-		r = add_new(p, "index", json_integer(*index), err);
+		r = broker_add_new(p, "index", json_integer(*index), err);
 	if (r == 0)
 		r = add(p, "delta", d, err);
 	json_decref(d);

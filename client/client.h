@@ -1,10 +1,10 @@
 /*
  * client.h - libmpd's internal interface between its source files.
  *
- * client.c owns the connection and the error reporting; process.c and
- * worker.c build on it. Nothing here is installed or exported: libmpd is
- * built with hidden visibility and a version script that exports mpd_*
- * only.
+ * client.c owns the connection and the error reporting; process.c,
+ * worker.c, broker.c and sync.c build on it, and sync.c on broker.c's
+ * helpers too. Nothing here is installed or exported: libmpd is built with
+ * hidden visibility and a version script that exports mpd_* only.
  */
 #ifndef MPD_CLIENT_H
 #define MPD_CLIENT_H
@@ -19,5 +19,77 @@
 __attribute__((format(printf, 4, 5))) int client_fail(struct mpd_error *err,
 						      int code, int sys_errno,
 						      const char *fmt, ...);
+
+/*
+ * broker.c's helpers, shared with sync.c: every call on a named object of
+ * the broker is built and checked with them. fn, in each, is the public
+ * function on whose behalf it runs, named in messages.
+ */
+
+/* "an integer", "a string", ...: the kind of v, for messages. */
+const char *broker_json_kind(const json_t *v);
+
+/* The name of an object: present, not empty. Returns 0 or MPD_E_INVAL. */
+int broker_check_name(const char *fn, const char *name, struct mpd_error *err);
+
+/* A timeout: any number but NaN. Returns 0 or MPD_E_INVAL. */
+int broker_check_timeout(const char *fn, double timeout, struct mpd_error *err);
+
+/* A number to send: JSON has no NaN or infinity. Returns 0 or
+ * MPD_E_INVAL. */
+int broker_check_finite(const char *fn, const char *what, double v,
+			struct mpd_error *err);
+
+/* A pointer the caller must give (an out-parameter, an item, a type).
+ * Returns 0 or MPD_E_INVAL. */
+int broker_check_given(const char *fn, const char *what, const void *p,
+		       struct mpd_error *err);
+
+/*
+ * A new JSON string of s in *out. Returns 0; MPD_E_INVAL naming what when s
+ * is not valid UTF-8; or MPD_E_NOMEM.
+ */
+int broker_new_string(const char *fn, const char *what, const char *s,
+		      json_t **out, struct mpd_error *err);
+
+/* Set key to value in obj, stealing value (NULL: it could not be built).
+ * Returns 0 or MPD_E_NOMEM. */
+int broker_add_new(json_t *obj, const char *key, json_t *value,
+		   struct mpd_error *err);
+
+/* Add "timeout", unless timeout is negative or infinite (wait as long as
+ * it takes). Returns 0 or MPD_E_NOMEM. */
+int broker_add_timeout(json_t *params, double timeout, struct mpd_error *err);
+
+/*
+ * The params of a call on the object called name, the first step of each:
+ * returns 0 with *out a new {"name": name}, or MPD_E_INVAL (name NULL,
+ * empty or not UTF-8), MPD_E_NOMEM. The checks and additions that follow
+ * run while r is 0; broker_call() then sends, or frees *out and returns r.
+ */
+int broker_name_params(const char *fn, const char *name, json_t **out,
+		       struct mpd_error *err);
+
+/*
+ * Call method with params (stolen; NULL when building them failed, then r
+ * is the code that says why) and check that its result is an object. With
+ * key, that member of it must be there and is handed back in *out (a new
+ * reference; out may be NULL to discard it); without key, *out (may be
+ * NULL) receives the whole result. Returns 0, r, as mpd_call(), or
+ * MPD_E_PROTO (the client stays usable).
+ */
+int broker_call(struct mpd_client *c, int r, const char *method, json_t *params,
+		const char *key, json_t **out, struct mpd_error *err);
+
+/* Call method with {"name": name} only; discard the result. Returns 0 or
+ * as broker_call(). */
+int broker_name_call(struct mpd_client *c, const char *fn, const char *method,
+		     const char *name, struct mpd_error *err);
+
+/* Call a list method ({} params) and hand back its key array in *list (a
+ * new reference). Returns 0, MPD_E_INVAL (list NULL), as broker_call(),
+ * or MPD_E_PROTO when key is not an array. */
+int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
+		     const char *key, json_t **list, struct mpd_error *err);
 
 #endif /* MPD_CLIENT_H */

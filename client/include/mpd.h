@@ -190,8 +190,8 @@ MPD_EXPORT int mpd_call(struct mpd_client *c, const char *method,
  * it after a call that returned 0: for the typed functions below it holds
  * every member of the daemon's result, including those they do not hand
  * back (mpd-cli --json prints it so); for a function that makes several
- * requests (mpd_run, mpd_process_list, mpd_process_lookup) it is the last
- * one's. Every request sent clears it first, so after a daemon error it is
+ * requests (mpd_run, mpd_process_list, mpd_process_lookup,
+ * mpd_condition_wait_for) it is the last one's. Every request sent clears it first, so after a daemon error it is
  * NULL; a typed function that refuses its arguments before sending
  * (MPD_E_INVAL) leaves it as it was. NULL when c is NULL or before the
  * first answer. The calls keep the response's text and this parses it
@@ -640,8 +640,10 @@ MPD_EXPORT int mpd_array_list(struct mpd_client *c, json_t **list,
  * the waiting calls return 1 when they got what they waited for, 0 when
  * the timeout passed, or a negative MPD_E_* code. lease: seconds after
  * which the daemon releases the hold for its holder (> 0), or 0 for none
- * (< 0 or NaN: MPD_E_INVAL). abandoned may be NULL. *info and *list are
- * new references.
+ * (< 0, infinite or NaN: MPD_E_INVAL). abandoned may be NULL; a call that
+ * returns 1 or 0 sets it (0 when it took nothing). *info and *list are
+ * new references. A count out of the range a comment gives (a value, n,
+ * parties) is MPD_E_INVAL, not sent.
  */
 
 /* lock.create: recursive makes an RLock. */
@@ -678,16 +680,18 @@ MPD_EXPORT int mpd_semaphore_create(struct mpd_client *c, const char *name,
 				    struct mpd_error *err);
 /* semaphore.acquire of one permit: 1 acquired, 0 the timeout passed.
  * own 0 takes the permit for good (a semaphore used as a signal): it is
- * not given back when this client goes away, and lease must be 0. */
+ * not given back when this client goes away, and lease must be 0
+ * (else MPD_E_INVAL). */
 MPD_EXPORT int mpd_semaphore_acquire(struct mpd_client *c, const char *name,
 				     double timeout, double lease, int own,
 				     int *abandoned, struct mpd_error *err);
-/* semaphore.release of n (>= 1) permits; *value (may be NULL) the value
- * after it. MPD_E_INVALID_STATE past a bounded semaphore's initial
- * value. */
+/* semaphore.release of n (1..2^31-1) permits; *value (may be NULL) the
+ * value after it. MPD_E_INVALID_STATE past a bounded semaphore's initial
+ * value, or past 2^31-1. */
 MPD_EXPORT int mpd_semaphore_release(struct mpd_client *c, const char *name,
 				     int64_t n, int64_t *value,
 				     struct mpd_error *err);
+/* semaphore.info's value (Python's get_value()) in *value. */
 MPD_EXPORT int mpd_semaphore_get_value(struct mpd_client *c, const char *name,
 				       int64_t *value, struct mpd_error *err);
 /* semaphore.info: {name, value, initial, bounded, holders, waiters,
@@ -744,13 +748,18 @@ MPD_EXPORT int mpd_condition_wait(struct mpd_client *c, const char *name,
  * held, as mpd_condition_wait()) for what is left of timeout. Returns 1
  * once pred(arg) returns non-zero, 0 when the timeout passed with it
  * still 0 (pred is asked once more at the end), or a negative code.
- * pred runs with the lock held, so it may read what the lock guards.
+ * pred runs with the lock held, so it may read what the lock guards; it
+ * is asked first, so a pred already true returns 1 with nothing sent.
+ * MPD_E_INVAL (c or pred NULL, a bad name, a NaN timeout) before pred
+ * runs. A lock that came back abandoned is not told here: wait with
+ * mpd_condition_wait() where that matters.
  */
 MPD_EXPORT int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 				      int (*pred)(void *arg), void *arg,
 				      double timeout, struct mpd_error *err);
-/* condition.notify of the n (>= 1) longest waiters, holding the lock;
- * returns how many woke. */
+/* condition.notify of the n (1..2^31-1) longest waiters, holding the
+ * lock; returns how many woke (>= 0). MPD_E_INVALID_STATE when this
+ * client does not hold the lock. notify_all wakes every waiter. */
 MPD_EXPORT int mpd_condition_notify(struct mpd_client *c, const char *name,
 				    int64_t n, struct mpd_error *err);
 MPD_EXPORT int mpd_condition_notify_all(struct mpd_client *c, const char *name,
@@ -771,7 +780,8 @@ MPD_EXPORT int mpd_barrier_create(struct mpd_client *c, const char *name,
 				  struct mpd_error *err);
 /* barrier.wait: the arrival index (0..parties-1), or MPD_E_BROKEN when
  * the barrier is or gets broken (a timeout, a waiter gone, an abort or
- * a reset). timeout < 0: the barrier's default. */
+ * a reset). timeout < 0 or infinite: the barrier's default (the protocol
+ * has no "for ever" that overrides it). */
 MPD_EXPORT int mpd_barrier_wait(struct mpd_client *c, const char *name,
 				double timeout, struct mpd_error *err);
 MPD_EXPORT int mpd_barrier_abort(struct mpd_client *c, const char *name,
