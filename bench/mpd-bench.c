@@ -1055,6 +1055,7 @@ static void handoff_wait_queue(struct mpd_client *c)
 		json_decref(info);
 		if (r >= atomic_load(&shm->active) - 1)
 			return;
+		sched_yield();
 	}
 }
 
@@ -1162,6 +1163,7 @@ static void event_wait_parked(struct mpd_client *c, int waiters, long round)
 		if (r >= waiters)
 			return;
 		past_deadline(t0, "event waiters");
+		sched_yield();
 	}
 }
 
