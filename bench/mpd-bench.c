@@ -14,7 +14,8 @@
  * takes medians and prints the table. Clients of the multi-client
  * workloads are separate processes released together through a pipe; the
  * lock hand-off and event wake-up workloads time each hand-off or wake-up
- * across them with CLOCK_MONOTONIC timestamps in a shared page.
+ * across them with CLOCK_MONOTONIC timestamps in a shared page, and their
+ * samples (and their floors') are the median of those times.
  *
  * The workloads, the item shape (a small JSON integer, a decimal string
  * for Redis) and the reasons: docs/performance.md.
