@@ -27,11 +27,6 @@
 #include "mpd.h"
 #include "proto.h"
 
-/* docs/protocol.md's ranges: a semaphore's value and the n of a release
- * or a notify (1 to it), a barrier's parties. */
-#define SYNC_MAX_COUNT	 INT32_MAX
-#define SYNC_MAX_PARTIES 65536
-
 /* A lease: 0 for none, else seconds (the daemon caps them). Returns 0 or
  * MPD_E_INVAL. */
 static int check_lease(const char *fn, double lease, struct mpd_error *err)
@@ -44,16 +39,16 @@ static int check_lease(const char *fn, double lease, struct mpd_error *err)
 	return r;
 }
 
-/* A count the protocol takes, what in messages: lo to SYNC_MAX_COUNT.
+/* A count the protocol takes, what in messages: lo to MPD_MAX_SEMAPHORE.
  * Returns 0 or MPD_E_INVAL. */
 static int check_count(const char *fn, const char *what, int64_t v, int64_t lo,
 		       struct mpd_error *err)
 {
-	if (v < lo || v > SYNC_MAX_COUNT)
+	if (v < lo || v > MPD_MAX_SEMAPHORE)
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "%s: %s %" PRId64 " is not %" PRId64
 				   " to %d",
-				   fn, what, v, lo, SYNC_MAX_COUNT);
+				   fn, what, v, lo, MPD_MAX_SEMAPHORE);
 	return 0;
 }
 
@@ -331,7 +326,7 @@ int mpd_semaphore_acquire(struct mpd_client *c, const char *name,
 
 /* Returns 0 with *value, or a negative code; see mpd.h. */
 int mpd_semaphore_release(struct mpd_client *c, const char *name, int64_t n,
-			  int64_t *value, struct mpd_error *err)
+			  int own, int64_t *value, struct mpd_error *err)
 {
 	json_t *p = NULL;
 	int r = broker_name_params(__func__, name, &p, err);
@@ -340,8 +335,10 @@ int mpd_semaphore_release(struct mpd_client *c, const char *name, int64_t n,
 		r = check_count(__func__, "n", n, 1, err);
 	if (r == 0 && n != 1)
 		r = broker_add_new(p, "n", json_integer(n), err);
+	if (r == 0)
+		r = add_flag(p, "own", own, err);
 	return int_call(c, r, MPD_M_SEMAPHORE_RELEASE, p, "value", 0,
-			SYNC_MAX_COUNT, value, err);
+			MPD_MAX_SEMAPHORE, value, err);
 }
 
 /* Returns 0 with *value, or a negative code; see mpd.h. */
@@ -354,7 +351,7 @@ int mpd_semaphore_get_value(struct mpd_client *c, const char *name,
 	if (r == 0)
 		r = broker_check_given(__func__, "value", value, err);
 	return int_call(c, r, MPD_M_SEMAPHORE_INFO, p, "value", 0,
-			SYNC_MAX_COUNT, value, err);
+			MPD_MAX_SEMAPHORE, value, err);
 }
 
 /* Returns 0 with *info, or a negative code; see mpd.h. */
@@ -529,12 +526,12 @@ static double now(void)
 /* Returns 1 once pred holds, 0 timed out, or a negative code; see mpd.h. */
 int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 			   int (*pred)(void *arg), void *arg, double timeout,
-			   struct mpd_error *err)
+			   int *abandoned, struct mpd_error *err)
 {
 	bool timed = timeout >= 0 && !isinf(timeout);
 	double end = 0, left = -1;
 	json_t *p = NULL;
-	int r, got;
+	int r, got, ab = 0;
 
 	/* Everything a wait would refuse, refused before pred runs. */
 	r = broker_check_given(__func__, "the client", c, err);
@@ -548,6 +545,8 @@ int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 				__func__);
 	if (r < 0)
 		return r;
+	if (abandoned != NULL)
+		*abandoned = 0;
 	/* Python's loop: the full timeout first, what is left after. */
 	got = pred(arg) != 0;
 	for (bool first = true; !got; first = false) {
@@ -559,9 +558,11 @@ int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 			if (left <= 0)
 				break;
 		}
-		r = condition_wait(c, __func__, name, left, NULL, err);
+		r = condition_wait(c, __func__, name, left, &ab, err);
 		if (r < 0)
 			return r;
+		if (ab && abandoned != NULL)
+			*abandoned = 1;
 		got = pred(arg) != 0;
 	}
 	return got;
@@ -631,10 +632,10 @@ int mpd_barrier_create(struct mpd_client *c, const char *name, int64_t parties,
 	json_t *p = NULL;
 	int r = broker_name_params(__func__, name, &p, err);
 
-	if (r == 0 && (parties < 1 || parties > SYNC_MAX_PARTIES))
+	if (r == 0 && (parties < 1 || parties > MPD_MAX_PARTIES))
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: parties %" PRId64 " is not 1 to %d",
-				__func__, parties, SYNC_MAX_PARTIES);
+				__func__, parties, MPD_MAX_PARTIES);
 	if (r == 0)
 		r = broker_check_timeout(__func__, timeout, err);
 	if (r == 0)
@@ -659,7 +660,7 @@ int mpd_barrier_wait(struct mpd_client *c, const char *name, double timeout,
 	if (r == 0)
 		r = broker_add_timeout(p, timeout, err);
 	r = int_call(c, r, MPD_M_BARRIER_WAIT, p, "index", 0,
-		     SYNC_MAX_PARTIES - 1, &index, err);
+		     MPD_MAX_PARTIES - 1, &index, err);
 	return r < 0 ? r : (int)index;
 }
 

@@ -388,6 +388,20 @@ struct timeval timeval_of(double seconds)
 	return tv;
 }
 
+/* A timer that calls cb(arg) once, seconds (>= 0) from now; NULL when
+ * none could be armed. */
+struct event *timer_after(double seconds, event_callback_fn cb, void *arg)
+{
+	struct timeval tv = timeval_of(seconds);
+	struct event *ev = evtimer_new(mpdd.base, cb, arg);
+
+	if (ev != NULL && evtimer_add(ev, &tv) == -1) {
+		event_free(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
 static void park_expire_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct req *r = arg;
@@ -409,18 +423,11 @@ int req_park(struct req *r, struct req_list *waitq,
 	     void (*cancel)(struct req *), void (*expire)(struct req *),
 	     void *arg, double timeout)
 {
-	if (timeout >= 0) {
-		struct timeval tv = timeval_of(timeout);
-
-		r->timer = evtimer_new(mpdd.base, park_expire_cb, r);
-		if (r->timer == NULL || evtimer_add(r->timer, &tv) == -1) {
-			if (r->timer != NULL)
-				event_free(r->timer);
-			r->timer = NULL;
-			req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
-				  "cannot arm a timer");
-			return -1;
-		}
+	if (timeout >= 0 &&
+	    (r->timer = timer_after(timeout, park_expire_cb, r)) == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
+			  "cannot arm a timer");
+		return -1;
 	}
 	r->cancel = cancel;
 	r->expire = expire;

@@ -292,6 +292,7 @@ int req_park(struct req *r, struct req_list *waitq,
 void req_unwait(struct req *r);
 void req_repark(struct req *r, struct req_list *waitq);
 struct timeval timeval_of(double seconds);
+struct event *timer_after(double seconds, event_callback_fn cb, void *arg);
 size_t req_room(const struct req *r);
 size_t req_budget(const struct req *r);
 void req_cancel_all(struct conn *c);

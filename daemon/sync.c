@@ -179,6 +179,7 @@ static const struct mpd_param sem_release_params[] = {
 	PARAM_NAME,
 	ARG_RANGE_DEFAULT("n", MPD_PT_INT, 1, MPD_MAX_SEMAPHORE, 1,
 			  struct sargs, n),
+	ARG("own", MPD_PT_BOOL, 0, struct sargs, own),
 	PARAMS_END,
 };
 static const struct mpd_param event_create_params[] = {
@@ -233,6 +234,12 @@ static const struct target_type barrier_target = {
 	.map = &barriers,
 	.bounded_name = true,
 };
+
+/* Every object's first member is its name. */
+static const char *obj_name(void *o)
+{
+	return *(char **)o;
+}
 
 static void oom(struct req *r)
 {
@@ -290,18 +297,16 @@ static struct shold *hold_new(struct conn *c, int64_t count, double lease)
 	if (h == NULL)
 		return NULL;
 	if (lease >= 0) {
-		struct timeval tv = timeval_of(lease);
-
-		h->lease = evtimer_new(mpdd.base, lease_cb, h);
-		if (h->lease == NULL || evtimer_add(h->lease, &tv) == -1) {
-			if (h->lease != NULL)
-				event_free(h->lease);
+		if ((h->lease = timer_after(lease, lease_cb, h)) == NULL) {
 			free(h);
 			return NULL;
 		}
 		h->lease_s = lease;
 		clock_gettime(CLOCK_MONOTONIC, &h->since);
 	}
+	/* A worker may connect before mpdd has heard that it started. */
+	if (c->proc_id == 0)
+		c->proc_id = proctab_peer(c->pid);
 	h->conn = c;
 	h->count = count;
 	TAILQ_INSERT_TAIL(&holds, h, all);
@@ -437,9 +442,11 @@ static void drop_abandoned(struct shold *h)
 		lock_serve(l);
 		return;
 	}
+	/* Permits released by others meanwhile may leave no room for
+	 * these: the value stays within its bound. */
 	s->value += h->count;
-	if (s->bounded && s->value > s->initial)
-		s->value = s->initial;
+	if (s->value > (s->bounded ? s->initial : MPD_MAX_SEMAPHORE))
+		s->value = s->bounded ? s->initial : MPD_MAX_SEMAPHORE;
 	hold_free(h);
 	s->abandoned = true;
 	sem_serve(s);
@@ -663,14 +670,15 @@ static json_t *lock_state(const struct slock *l)
 static void lock_info(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
-	json_t *res = lock_state(in->l);
+	json_t *res = lock_result(in->l), *st = lock_state(in->l);
 
-	if (res == NULL) {
+	if (res == NULL || st == NULL || json_object_update(res, st) == -1) {
+		json_decref(res);
+		json_decref(st);
 		oom(r);
 		return;
 	}
-	json_object_set_new(res, "name", json_string(in->l->name));
-	json_object_set_new(res, "recursive", json_boolean(in->l->recursive));
+	json_decref(st);
 	req_result(r, res);
 }
 
@@ -718,15 +726,10 @@ static json_t *lock_row(void *o)
 			 l->recursive, "locked", l->holder != NULL);
 }
 
-static const char *lock_key(void *o)
-{
-	return ((struct slock *)o)->name;
-}
-
 static void lock_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "locks", hmap_values(&locks), locks.n, lock_row,
-			  lock_key);
+			  obj_name);
 }
 
 /* --- semaphores --- */
@@ -889,6 +892,22 @@ static void sem_release(struct req *r, json_t *params, void *args)
 			  s->name, (long long)s->value, (long long)max);
 		return;
 	}
+	if (in->own) {
+		int64_t held = 0;
+
+		TAILQ_FOREACH (h, &s->holds, entry)
+			if (h->conn == r->conn)
+				held += h->count;
+		if (held < n) {
+			req_error(r, MPD_RPC_INVALID_STATE,
+				  json_pack("{s:I}", "held", (json_int_t)held),
+				  "this connection holds %lld permit%s of "
+				  "semaphore \"%s\", not %lld",
+				  (long long)held, held == 1 ? "" : "s",
+				  s->name, (long long)n);
+			return;
+		}
+	}
 	/* This connection's own permits go back first, unleased first. */
 	h = sem_hold_of(s, r->conn);
 	if (h != NULL) {
@@ -974,15 +993,10 @@ static json_t *sem_row(void *o)
 			 (json_int_t)s->value, "bounded", s->bounded);
 }
 
-static const char *sem_key(void *o)
-{
-	return ((struct ssem *)o)->name;
-}
-
 static void sem_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "semaphores", hmap_values(&sems), sems.n, sem_row,
-			  sem_key);
+			  obj_name);
 }
 
 /* --- events --- */
@@ -1083,20 +1097,10 @@ static void event_delete(struct req *r, json_t *params, void *args)
 	req_result(r, json_object());
 }
 
-static json_t *event_row(void *o)
-{
-	return event_result(o);
-}
-
-static const char *event_key(void *o)
-{
-	return ((struct sevent *)o)->name;
-}
-
 static void event_list(struct req *r, json_t *params, void *args)
 {
-	broker_reply_list(r, "events", hmap_values(&evs), evs.n, event_row,
-			  event_key);
+	broker_reply_list(r, "events", hmap_values(&evs), evs.n, event_result,
+			  obj_name);
 }
 
 /* --- conditions --- */
@@ -1283,20 +1287,10 @@ static void cond_delete(struct req *r, json_t *params, void *args)
 	req_result(r, json_object());
 }
 
-static json_t *cond_row(void *o)
-{
-	return cond_result(o);
-}
-
-static const char *cond_key(void *o)
-{
-	return ((struct scond *)o)->name;
-}
-
 static void cond_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "conditions", hmap_values(&conds), conds.n,
-			  cond_row, cond_key);
+			  cond_result, obj_name);
 }
 
 /* --- barriers --- */
@@ -1464,15 +1458,10 @@ static json_t *barrier_row(void *o)
 			 (json_int_t)b->nwaiting, "broken", b->broken);
 }
 
-static const char *barrier_key(void *o)
-{
-	return ((struct sbarrier *)o)->name;
-}
-
 static void barrier_list(struct req *r, json_t *params, void *args)
 {
 	broker_reply_list(r, "barriers", hmap_values(&barriers), barriers.n,
-			  barrier_row, barrier_key);
+			  barrier_row, obj_name);
 }
 
 /* --- parked requests' ends --- */

@@ -24,7 +24,9 @@ enum cli_exit {
 	CLI_UNREACHABLE = 3, /* mpdd cannot be reached */
 	CLI_NOT_FOUND = 4, /* no such process, queue, value or array */
 	CLI_TIMEOUT = 5, /* the wait ended first: empty, full, timeout */
-	CLI_CLOSED = 6, /* the queue is closed (and, for get, drained) */
+	CLI_CLOSED = 6, /* the queue is closed (and, for get, drained), or
+			 * the object was deleted while waiting */
+	CLI_BROKEN = 7, /* the barrier is broken */
 };
 
 /* Upper bound for a command's arguments: "any number". */
@@ -211,5 +213,12 @@ extern const struct cli_cmd cli_cmd_value;
 
 /* cmd-array.c */
 extern const struct cli_cmd cli_cmd_array;
+
+/* cmd-sync.c */
+extern const struct cli_cmd cli_cmd_lock;
+extern const struct cli_cmd cli_cmd_semaphore;
+extern const struct cli_cmd cli_cmd_event;
+extern const struct cli_cmd cli_cmd_condition;
+extern const struct cli_cmd cli_cmd_barrier;
 
 #endif /* MPD_CLI_H */

@@ -43,11 +43,29 @@ static const struct cli_cmd cli_cmd_help = {
 };
 
 const struct cli_cmd *const cli_commands[] = {
-	&cli_cmd_run,	 &cli_cmd_spawn, &cli_cmd_ps,	     &cli_cmd_info,
-	&cli_cmd_logs,	 &cli_cmd_join,	 &cli_cmd_terminate, &cli_cmd_kill,
-	&cli_cmd_signal, &cli_cmd_close, &cli_cmd_ping,	     &cli_cmd_queue,
-	&cli_cmd_value,	 &cli_cmd_array, &cli_cmd_daemon,    &cli_cmd_rpc,
-	&cli_cmd_help,	 NULL,
+	&cli_cmd_run,
+	&cli_cmd_spawn,
+	&cli_cmd_ps,
+	&cli_cmd_info,
+	&cli_cmd_logs,
+	&cli_cmd_join,
+	&cli_cmd_terminate,
+	&cli_cmd_kill,
+	&cli_cmd_signal,
+	&cli_cmd_close,
+	&cli_cmd_ping,
+	&cli_cmd_queue,
+	&cli_cmd_value,
+	&cli_cmd_array,
+	&cli_cmd_lock,
+	&cli_cmd_semaphore,
+	&cli_cmd_event,
+	&cli_cmd_condition,
+	&cli_cmd_barrier,
+	&cli_cmd_daemon,
+	&cli_cmd_rpc,
+	&cli_cmd_help,
+	NULL,
 };
 
 static const struct option cli_long_options[] = {
@@ -150,6 +168,8 @@ static int call_status(const struct mpd_error *err)
 		return CLI_TIMEOUT;
 	case MPD_E_CLOSED:
 		return CLI_CLOSED;
+	case MPD_E_BROKEN:
+		return CLI_BROKEN;
 	case MPD_E_CONNECT:
 		return CLI_UNREACHABLE;
 	default:
@@ -459,6 +479,8 @@ static const struct {
 	char letter;
 } cli_letters[] = {
 	{ "follow", 'f' },
+	{ "permits", 'n' }, /* semaphore release -n N */
+	{ "waiters", 'n' }, /* condition notify -n N */
 };
 
 /* The letter of a command's option, or 0. */
@@ -570,12 +592,20 @@ static void cli_help(const struct cli_cmd *cmd, const char *path)
 		       "  seq 100 | mpd-cli queue put jobs\n"
 		       "  while job=$(mpd-cli queue get jobs --raw); do "
 		       "echo \"$job\"; done\n"
+		       "  mpd-cli lock run db -- ./migrate    one at a time, "
+		       "whoever starts it\n"
 		       "\nExit status: 0 success; 1 mpdd answered with an "
 		       "error or the operation failed;\n"
-		       "2 usage error; 3 mpdd cannot be reached. run exits "
-		       "with its program's status\n"
-		       "(128+N when signal N ended it), 124 when its "
-		       "--timeout passed, 127 when it\n"
+		       "2 usage error; 3 mpdd cannot be reached; 4 no such "
+		       "object; 5 the wait ended\n"
+		       "first (timeout, empty, full); 6 closed (or deleted "
+		       "while waiting); 7 the\n"
+		       "barrier is broken. run, lock run and semaphore run "
+		       "exit with their program's\n"
+		       "status (128+N when signal N ended it); lock run and "
+		       "semaphore run exit 5 when\n"
+		       "their --timeout passed, run 124 when its --timeout "
+		       "passed, 127 when it\n"
 		       "could not be started.\n");
 }
 

@@ -686,10 +686,12 @@ MPD_EXPORT int mpd_semaphore_acquire(struct mpd_client *c, const char *name,
 				     double timeout, double lease, int own,
 				     int *abandoned, struct mpd_error *err);
 /* semaphore.release of n (1..2^31-1) permits; *value (may be NULL) the
- * value after it. MPD_E_INVALID_STATE past a bounded semaphore's initial
- * value, or past 2^31-1. */
+ * value after it. With own, only permits this client holds (a release
+ * after its lease ran out is then refused, not a permit more).
+ * MPD_E_INVALID_STATE past a bounded semaphore's initial value, or past
+ * 2^31-1, or with own when this client holds fewer than n. */
 MPD_EXPORT int mpd_semaphore_release(struct mpd_client *c, const char *name,
-				     int64_t n, int64_t *value,
+				     int64_t n, int own, int64_t *value,
 				     struct mpd_error *err);
 /* semaphore.info's value (Python's get_value()) in *value. */
 MPD_EXPORT int mpd_semaphore_get_value(struct mpd_client *c, const char *name,
@@ -751,12 +753,14 @@ MPD_EXPORT int mpd_condition_wait(struct mpd_client *c, const char *name,
  * pred runs with the lock held, so it may read what the lock guards; it
  * is asked first, so a pred already true returns 1 with nothing sent.
  * MPD_E_INVAL (c or pred NULL, a bad name, a NaN timeout) before pred
- * runs. A lock that came back abandoned is not told here: wait with
- * mpd_condition_wait() where that matters.
+ * runs. *abandoned (may be NULL) is 1 when the lock came back abandoned
+ * from any of its waits (what pred reads may then be half-changed), else
+ * 0.
  */
 MPD_EXPORT int mpd_condition_wait_for(struct mpd_client *c, const char *name,
 				      int (*pred)(void *arg), void *arg,
-				      double timeout, struct mpd_error *err);
+				      double timeout, int *abandoned,
+				      struct mpd_error *err);
 /* condition.notify of the n (1..2^31-1) longest waiters, holding the
  * lock; returns how many woke (>= 0). MPD_E_INVALID_STATE when this
  * client does not hold the lock. notify_all wakes every waiter. */

@@ -237,7 +237,8 @@ static void *waiter_main(void *arg)
 		else
 			w->r = mpd_condition_wait_for(w->wc, w->name,
 						      value_is_one, w,
-						      w->timeout, &e);
+						      w->timeout, &w->abandoned,
+						      &e);
 		if (w->r >= 0 && mpd_condition_release(w->wc, w->name, &e) < 0)
 			w->r = -1000;
 		break;
@@ -485,10 +486,10 @@ Test(sync, a_semaphore_counts_permits)
 	cr_assert(json_is_array(json_object_get(info, "holders")));
 	json_decref(info);
 	v = INT_SENTINEL;
-	OK(mpd_semaphore_release(c, "s", 1, &v, &err));
+	OK(mpd_semaphore_release(c, "s", 1, 0, &v, &err));
 	cr_assert_eq(v, 1);
 	/* Not bounded: past the initial value is fine. */
-	OK(mpd_semaphore_release(c, "s", 5, NULL, &err));
+	OK(mpd_semaphore_release(c, "s", 5, 0, NULL, &err));
 	OK(mpd_semaphore_get_value(c, "s", &v, &err));
 	cr_assert_eq(v, 6);
 	OK(mpd_semaphore_list(c, &list, &err));
@@ -505,11 +506,13 @@ Test(sync, a_bounded_semaphore_refuses_a_release_past_its_value)
 
 	start();
 	OK(mpd_semaphore_create(c, "b", 1, 1, 0, &err));
-	FAILS(mpd_semaphore_release(c, "b", 1, &v, &err), MPD_E_INVALID_STATE);
+	FAILS(mpd_semaphore_release(c, "b", 1, 0, &v, &err),
+	      MPD_E_INVALID_STATE);
 	cr_assert_eq(v, INT_SENTINEL);
 	IS(mpd_semaphore_acquire(c, "b", 0, 0, 1, NULL, &err), 1);
-	FAILS(mpd_semaphore_release(c, "b", 2, &v, &err), MPD_E_INVALID_STATE);
-	OK(mpd_semaphore_release(c, "b", 1, &v, &err));
+	FAILS(mpd_semaphore_release(c, "b", 2, 0, &v, &err),
+	      MPD_E_INVALID_STATE);
+	OK(mpd_semaphore_release(c, "b", 1, 0, &v, &err));
 	cr_assert_eq(v, 1);
 	/* exist_ok must match the value and boundedness. */
 	OK(mpd_semaphore_create(c, "b", 1, 1, 1, &err));
@@ -527,7 +530,7 @@ Test(sync, a_parked_semaphore_acquire_is_served_by_a_release)
 	OK(mpd_semaphore_create(c, "s", 0, 0, 0, &err));
 	waiter_start(&w, W_SEMAPHORE, "s", LONG_WAIT);
 	wait_member(mpd_semaphore_info, "s", "waiters", 1);
-	OK(mpd_semaphore_release(c, "s", 1, &v, &err));
+	OK(mpd_semaphore_release(c, "s", 1, 0, &v, &err));
 	/* The permit went straight to the waiter. */
 	cr_assert_eq(v, 0);
 	waiter_join(&w, 1);
@@ -557,6 +560,50 @@ Test(sync, owned_permits_come_back_abandoned_and_unowned_ones_do_not)
 	OK(mpd_semaphore_get_value(c, "signal", &v, &err));
 	cr_assert_eq(v, 0);
 	IS(mpd_semaphore_acquire(c, "signal", 0, 0, 1, NULL, &err), 0);
+	stop();
+}
+
+Test(sync, a_leased_permit_comes_back_abandoned_when_the_lease_runs_out)
+{
+	json_t *info = NULL, *holders;
+	int ab = AB_SENTINEL;
+
+	start();
+	OK(mpd_semaphore_create(c, "s", 1, 0, 0, &err));
+	IS(mpd_semaphore_acquire(c, "s", 0, 0.2, 1, NULL, &err), 1);
+	OK(mpd_semaphore_info(c, "s", &info, &err));
+	holders = json_object_get(info, "holders");
+	cr_assert_eq(json_array_size(holders), 1);
+	cr_assert(json_is_number(
+		json_object_get(json_array_get(holders, 0), "lease")));
+	json_decref(info);
+	IS(mpd_semaphore_acquire(c, "s", LONG_WAIT, 0, 1, &ab, &err), 1);
+	cr_assert_eq(ab, 1);
+	stop();
+}
+
+Test(sync, an_own_release_gives_back_only_what_this_client_holds)
+{
+	struct mpd_client *o;
+	int64_t v = -1;
+
+	start();
+	OK(mpd_semaphore_create(c, "s", 2, 0, 0, &err));
+	IS(mpd_semaphore_acquire(c, "s", 0, 0.1, 1, NULL, &err), 1);
+	/* The lease gives the permit back; an own release then adds none. */
+	wait_member(mpd_semaphore_info, "s", "value", 2);
+	FAILS(mpd_semaphore_release(c, "s", 1, 1, &v, &err),
+	      MPD_E_INVALID_STATE);
+	cr_assert_eq(v, -1);
+	cr_assert_eq(info_int(mpd_semaphore_info, "s", "value"), 2);
+	/* Another client's permit is not this one's to give back. */
+	o = other();
+	IS(mpd_semaphore_acquire(o, "s", 0, 0, 1, NULL, &err), 1);
+	FAILS(mpd_semaphore_release(c, "s", 1, 1, NULL, &err),
+	      MPD_E_INVALID_STATE);
+	OK(mpd_semaphore_release(o, "s", 1, 1, &v, &err));
+	cr_assert_eq(v, 2);
+	mpd_close(o);
 	stop();
 }
 
@@ -639,6 +686,25 @@ Test(sync, a_condition_wait_releases_its_lock_and_takes_it_back)
 	stop();
 }
 
+Test(sync, a_wait_whose_lock_comes_back_from_a_holder_gone_is_abandoned)
+{
+	struct mpd_client *h;
+	struct waiter w;
+
+	start();
+	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
+	waiter_start(&w, W_CONDITION, "cv", -1);
+	wait_member(mpd_condition_info, "cv", "waiters", 1);
+	/* h notifies, then goes away holding the lock. */
+	h = other();
+	IS(mpd_condition_acquire(h, "cv", LONG_WAIT, NULL, &err), 1);
+	IS(mpd_condition_notify(h, "cv", 1, &err), 1);
+	mpd_close(h);
+	waiter_join(&w, 1);
+	cr_assert_eq(w.abandoned, 1);
+	stop();
+}
+
 Test(sync, notify_all_wakes_every_waiter)
 {
 	struct waiter w1, w2;
@@ -714,6 +780,32 @@ Test(sync, wait_for_returns_once_another_client_makes_pred_true)
 	waiter_join(&w, 1);
 	cr_assert_eq(w.pred_error, 0, "pred: %d", w.pred_error);
 	cr_assert_eq(w.pred_calls, 3);
+	cr_assert_eq(w.abandoned, 0);
+	stop();
+}
+
+Test(sync, wait_for_tells_a_lock_that_came_back_from_a_holder_gone)
+{
+	struct mpd_client *h;
+	struct waiter w;
+
+	start();
+	OK(mpd_value_create(c, "ready", "int", NULL, 0, &err));
+	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
+	w = (struct waiter){ .op = W_WAIT_FOR,
+			     .name = "cv",
+			     .value = "ready",
+			     .timeout = LONG_WAIT };
+	waiter_run(&w);
+	wait_member(mpd_condition_info, "cv", "waiters", 1);
+	/* h makes pred true, notifies, and goes away holding the lock. */
+	h = other();
+	IS(mpd_condition_acquire(h, "cv", LONG_WAIT, NULL, &err), 1);
+	OK(mpd_value_set_int(h, "ready", 1, &err));
+	IS(mpd_condition_notify(h, "cv", 1, &err), 1);
+	mpd_close(h);
+	waiter_join(&w, 1);
+	cr_assert_eq(w.abandoned, 1);
 	stop();
 }
 
@@ -741,21 +833,21 @@ Test(sync, wait_for_times_out_with_pred_false)
 	OK(mpd_condition_create(c, "cv", NULL, 0, &err));
 	IS(mpd_condition_acquire(c, "cv", -1, NULL, &err), 1);
 	pred_calls = 0;
-	IS(mpd_condition_wait_for(c, "cv", always, NULL, 0, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", always, NULL, 0, NULL, &err), 1);
 	cr_assert_eq(pred_calls, 1);
 	/* Timeout 0: pred, one wait that does not wait, pred again. */
 	pred_calls = 0;
-	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0, &err), 0);
+	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0, NULL, &err), 0);
 	cr_assert_eq(pred_calls, 2);
 	pred_calls = 0;
 	t0 = now();
-	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0.2, &err), 0);
+	IS(mpd_condition_wait_for(c, "cv", never, NULL, 0.2, NULL, &err), 0);
 	waited = now() - t0;
 	cr_assert_geq(waited, 0.15, "waited %.3f s", waited);
 	cr_assert_geq(pred_calls, 2);
 	/* The lock is still held through all of it. */
 	IS(mpd_condition_release(c, "cv", &err), 0);
-	FAILS(mpd_condition_wait_for(c, "cv", never, NULL, 0, &err),
+	FAILS(mpd_condition_wait_for(c, "cv", never, NULL, 0, NULL, &err),
 	      MPD_E_INVALID_STATE);
 	stop();
 }
@@ -872,7 +964,7 @@ Test(sync, every_kind_of_a_missing_name_is_not_found)
 	FAILS(mpd_lock_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_semaphore_acquire(c, "x", 0, 0, 1, &ab, &err),
 	      MPD_E_NOT_FOUND);
-	FAILS(mpd_semaphore_release(c, "x", 1, &v, &err), MPD_E_NOT_FOUND);
+	FAILS(mpd_semaphore_release(c, "x", 1, 0, &v, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_semaphore_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_semaphore_delete(c, "x", &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_event_clear(c, "x", &err), MPD_E_NOT_FOUND);
@@ -882,7 +974,7 @@ Test(sync, every_kind_of_a_missing_name_is_not_found)
 	FAILS(mpd_condition_release(c, "x", &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_notify(c, "x", 1, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_notify_all(c, "x", &err), MPD_E_NOT_FOUND);
-	FAILS(mpd_condition_wait_for(c, "x", never, NULL, 0, &err),
+	FAILS(mpd_condition_wait_for(c, "x", never, NULL, 0, NULL, &err),
 	      MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_info(c, "x", &j, &err), MPD_E_NOT_FOUND);
 	FAILS(mpd_condition_delete(c, "x", &err), MPD_E_NOT_FOUND);
@@ -1050,9 +1142,9 @@ Test(sync_wire, lock_and_semaphore_calls_send_the_documented_params)
 	IS(mpd_semaphore_acquire(c, "s", 1.5, 0, 1, &ab, &err), 1);
 	IS(mpd_semaphore_acquire(c, "s", -1, 3, 1, NULL, &err), 1);
 	IS(mpd_semaphore_acquire(c, "s", -1, 0, 0, NULL, &err), 1);
-	OK(mpd_semaphore_release(c, "s", 1, &v, &err));
+	OK(mpd_semaphore_release(c, "s", 1, 0, &v, &err));
 	cr_assert_eq(v, 3);
-	OK(mpd_semaphore_release(c, "s", 5, NULL, &err));
+	OK(mpd_semaphore_release(c, "s", 5, 1, NULL, &err));
 	v = 0;
 	OK(mpd_semaphore_get_value(c, "s", &v, &err));
 	cr_assert_eq(v, 3);
@@ -1080,7 +1172,8 @@ Test(sync_wire, lock_and_semaphore_calls_send_the_documented_params)
 		    "semaphore.acquire {\"lease\":3.0,\"name\":\"s\"}\n"
 		    "semaphore.acquire {\"name\":\"s\",\"own\":false}\n"
 		    "semaphore.release {\"name\":\"s\"}\n"
-		    "semaphore.release {\"n\":5,\"name\":\"s\"}\n"
+		    "semaphore.release {\"n\":5,\"name\":\"s\","
+		    "\"own\":true}\n"
 		    "semaphore.info {\"name\":\"s\"}\n"
 		    "semaphore.info {\"name\":\"s\"}\n"
 		    "semaphore.delete {\"name\":\"s\"}\n"
@@ -1124,11 +1217,11 @@ Test(sync_wire, event_condition_and_barrier_calls_send_the_documented_params)
 	cr_assert_eq(ab, 1);
 	/* pred true at once: nothing sent; else one wait, timed or not. */
 	n = 1;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, NULL, &err), 1);
 	n = 0;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, -1, NULL, &err), 1);
 	n = 0;
-	IS(mpd_condition_wait_for(c, "cv", second_time, &n, 30, &err), 1);
+	IS(mpd_condition_wait_for(c, "cv", second_time, &n, 30, NULL, &err), 1);
 	IS(mpd_condition_notify(c, "cv", 1, &err), 2);
 	IS(mpd_condition_notify(c, "cv", 3, &err), 2);
 	IS(mpd_condition_notify_all(c, "cv", &err), 2);
@@ -1252,7 +1345,7 @@ static int make_result_call(const char *call, json_t **j, int64_t *v, int *ab)
 	CASE("lock_acquire", mpd_lock_acquire(c, "x", 0, 0, ab, &err));
 	CASE("lock_release", mpd_lock_release(c, "x", &err));
 	CASE("lock_locked", mpd_lock_locked(c, "x", &err));
-	CASE("semaphore_release", mpd_semaphore_release(c, "x", 1, v, &err));
+	CASE("semaphore_release", mpd_semaphore_release(c, "x", 1, 0, v, &err));
 	CASE("semaphore_get_value", mpd_semaphore_get_value(c, "x", v, &err));
 	CASE("event_set", mpd_event_set(c, "x", &err));
 	CASE("event_wait", mpd_event_wait(c, "x", 0, &err));
@@ -1399,7 +1492,8 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_create_negative_value",
 	     mpd_semaphore_create(c, "s", -1, 0, 0, &err));
 	CASE("semaphore_create_value_too_big",
-	     mpd_semaphore_create(c, "s", (int64_t)INT32_MAX + 1, 0, 0, &err));
+	     mpd_semaphore_create(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1, 0, 0,
+				  &err));
 	CASE("semaphore_create_null_name",
 	     mpd_semaphore_create(c, NULL, 1, 0, 0, &err));
 	CASE("semaphore_acquire_nan_timeout",
@@ -1409,10 +1503,10 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("semaphore_acquire_unowned_with_lease",
 	     mpd_semaphore_acquire(c, "s", 0, 1, 0, &o->ab, &err));
 	CASE("semaphore_release_n_0",
-	     mpd_semaphore_release(c, "s", 0, &o->i, &err));
+	     mpd_semaphore_release(c, "s", 0, 0, &o->i, &err));
 	CASE("semaphore_release_n_too_big",
-	     mpd_semaphore_release(c, "s", (int64_t)INT32_MAX + 1, &o->i,
-				   &err));
+	     mpd_semaphore_release(c, "s", (int64_t)MPD_MAX_SEMAPHORE + 1, 0,
+				   &o->i, &err));
 	CASE("semaphore_get_value_null_out",
 	     mpd_semaphore_get_value(c, "s", NULL, &err));
 	CASE("semaphore_info_null_out", mpd_semaphore_info(c, "s", NULL, &err));
@@ -1439,18 +1533,19 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("condition_wait_nan_timeout",
 	     mpd_condition_wait(c, "cv", NAN, &o->ab, &err));
 	CASE("condition_wait_for_null_client",
-	     mpd_condition_wait_for(NULL, "cv", always, NULL, 0, &err));
+	     mpd_condition_wait_for(NULL, "cv", always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_null_name",
-	     mpd_condition_wait_for(c, NULL, always, NULL, 0, &err));
+	     mpd_condition_wait_for(c, NULL, always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_name_not_utf8",
-	     mpd_condition_wait_for(c, bad, always, NULL, 0, &err));
+	     mpd_condition_wait_for(c, bad, always, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_null_pred",
-	     mpd_condition_wait_for(c, "cv", NULL, NULL, 0, &err));
+	     mpd_condition_wait_for(c, "cv", NULL, NULL, 0, NULL, &err));
 	CASE("condition_wait_for_nan_timeout",
-	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, &err));
+	     mpd_condition_wait_for(c, "cv", always, NULL, NAN, NULL, &err));
 	CASE("condition_notify_n_0", mpd_condition_notify(c, "cv", 0, &err));
 	CASE("condition_notify_n_too_big",
-	     mpd_condition_notify(c, "cv", (int64_t)INT32_MAX + 1, &err));
+	     mpd_condition_notify(c, "cv", (int64_t)MPD_MAX_SEMAPHORE + 1,
+				  &err));
 	CASE("condition_notify_all_empty_name",
 	     mpd_condition_notify_all(c, "", &err));
 	CASE("condition_info_null_out",
@@ -1460,7 +1555,7 @@ static int make_bad_call(const char *name, struct outs *o)
 	CASE("barrier_create_parties_0",
 	     mpd_barrier_create(c, "b", 0, -1, 0, &err));
 	CASE("barrier_create_parties_too_many",
-	     mpd_barrier_create(c, "b", 65537, -1, 0, &err));
+	     mpd_barrier_create(c, "b", MPD_MAX_PARTIES + 1, -1, 0, &err));
 	CASE("barrier_create_nan_timeout",
 	     mpd_barrier_create(c, "b", 2, NAN, 0, &err));
 	CASE("barrier_create_null_name",
