@@ -1080,11 +1080,10 @@ static void client_mpd_handoff(int idx, int n, long iters, const struct gate *g)
 		mpd_lock_take(c, SYNC_TIMEOUT);
 		got = now();
 		atomic_fetch_sub(&shm->asking, 1);
-		if (shm->t_release > 0 && asked < shm->t_release) {
+		if (shm->t_release > 0 && asked < shm->t_release)
 			shm_time(got - shm->t_release);
-		} else {
+		else
 			shm->missed++;
-		}
 		handoff_wait_queue(c);
 		shm->t_release = now();
 		mpd_lock_give(c);
