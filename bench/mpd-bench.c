@@ -12,7 +12,10 @@
  * Each sample is the mean over many iterations (a latency in
  * microseconds, or a rate over the wall time of all clients). bench/run.py
  * takes medians and prints the table. Clients of the multi-client
- * workloads are separate processes released together through a pipe.
+ * workloads are separate processes released together through a pipe; the
+ * lock hand-off and event wake-up workloads time each hand-off or wake-up
+ * across them with CLOCK_MONOTONIC timestamps in a shared page, and their
+ * samples (and their floors') are the median of those times.
  *
  * The workloads, the item shape (a small JSON integer, a decimal string
  * for Redis) and the reasons: docs/performance.md.
@@ -21,11 +24,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -365,9 +373,14 @@ static double w_redis_queue_rtt(long iters)
 	return t0 / (double)iters * 1e6;
 }
 
-/* Two request/response round trips of a small message over a Unix
- * socket pair to an echo process: the floor under put + get. */
-static double w_floor_pingpong(long iters)
+/*
+ * trips request/response round trips of a message of len bytes (at most
+ * 64) over a Unix socket pair to an echo process, per iteration: the
+ * floor under what a client and a daemon exchange. Returns the mean
+ * microseconds per iteration; each (may be NULL) gets the seconds of every
+ * round trip.
+ */
+static double pingpong(long iters, size_t len, int trips, double *each)
 {
 	int sv[2];
 	char msg[64] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}\n";
@@ -392,23 +405,32 @@ static double w_floor_pingpong(long iters)
 	}
 	close(sv[1]);
 	t0 = now();
-	for (long i = 0; i < 2 * iters; i++) {
+	for (long i = 0; i < trips * iters; i++) {
+		double t1 = each ? now() : 0;
 		char buf[64];
 
-		if (write(sv[0], msg, sizeof(msg)) != sizeof(msg))
+		if (write(sv[0], msg, len) != (ssize_t)len)
 			err(1, "write");
-		for (size_t got = 0; got < sizeof(msg);) {
-			ssize_t n = read(sv[0], buf, sizeof(buf) - got);
+		for (size_t got = 0; got < len;) {
+			ssize_t n = read(sv[0], buf, len - got);
 
 			if (n <= 0)
 				err(1, "read");
 			got += (size_t)n;
 		}
+		if (each)
+			each[i] = now() - t1;
 	}
 	t0 = now() - t0;
 	close(sv[0]);
 	waitpid(pid, &st, 0);
 	return t0 / (double)iters * 1e6;
+}
+
+/* Two round trips of a small message: the floor under put + get. */
+static double w_floor_pingpong(long iters)
+{
+	return pingpong(iters, 64, 2, NULL);
 }
 
 /* Queue round trips from many clients at once, on one queue: each client
@@ -764,6 +786,566 @@ static double w_redis_counter50(long iters)
 	return redis_counter(50, iters);
 }
 
+/* ---- synchronization --------------------------------------------------- */
+
+/* How long a client of the contended workloads waits for its peers before
+ * it calls the run failed, in seconds: a client that died must not hang
+ * the benchmark. */
+#define SYNC_TIMEOUT 60.0
+
+/* The most hand-offs or rounds one sample may time. */
+#define SYNC_MAX_TIMES 4096
+
+/*
+ * What the processes of the contended workloads share: MAP_SHARED pages
+ * made before the clients fork. Times are CLOCK_MONOTONIC seconds, which
+ * every process on the machine reads alike. The hand-off fields are
+ * written by the holder of the lock only; the event fields by the setter,
+ * but t_woke[i] by waiter i.
+ */
+struct sync_shm {
+	atomic_int asking; /* clients about to ask for the lock */
+	atomic_int active; /* clients that have acquisitions left */
+	atomic_long asked; /* waiters that have asked to wait, in all */
+	double t_release; /* when the last holder sent its release; 0: none */
+	double t_set; /* when the setter sent event.set */
+	long missed; /* acquisitions that found the lock free */
+	double t_woke[64]; /* when waiter i had its answer */
+	long count; /* of times[] */
+	double times[SYNC_MAX_TIMES]; /* the hand-offs or wake-ups timed */
+};
+
+static struct sync_shm *shm;
+
+/* The pipes the event workloads pace their rounds with: a byte on go per
+ * waiter per round, a byte back on done when it has woken. */
+static int ev_go[2], ev_done[2];
+
+static void shm_reset(int active)
+{
+	if (shm == NULL) {
+		shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shm == MAP_FAILED)
+			err(1, "mmap");
+	}
+	memset(shm, 0, sizeof(*shm));
+	atomic_store(&shm->active, active);
+}
+
+static void shm_time(double t)
+{
+	if (shm->count == SYNC_MAX_TIMES)
+		errx(1, "more than %d times in one sample", SYNC_MAX_TIMES);
+	shm->times[shm->count++] = t;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of n times (seconds, reordered), in microseconds. */
+static double median_us(double *t, long n, const char *what)
+{
+	if (n == 0)
+		errx(1, "%s: nothing measured", what);
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	return (n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2) * 1e6;
+}
+
+static void past_deadline(double t0, const char *what)
+{
+	if (now() - t0 > SYNC_TIMEOUT)
+		errx(1, "%s: no progress in %.0f s", what, SYNC_TIMEOUT);
+}
+
+static void fd_read_n(int fd, char *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, (int)(SYNC_TIMEOUT * 1000)) == 0)
+			errx(1, "a peer did not answer in %.0f s",
+			     SYNC_TIMEOUT);
+		k = read(fd, buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			err(1, "read");
+		got += (size_t)k;
+	}
+}
+
+static void fd_write_n(int fd, char c, size_t n)
+{
+	char buf[64];
+
+	memset(buf, c, sizeof(buf));
+	while (n > 0) {
+		ssize_t k = write(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			err(1, "write");
+		n -= (size_t)k;
+	}
+}
+
+/* Read and drop n bytes from fd. */
+static void fd_drain(int fd, size_t n)
+{
+	char buf[64];
+
+	for (; n > sizeof(buf); n -= sizeof(buf))
+		fd_read_n(fd, buf, sizeof(buf));
+	fd_read_n(fd, buf, n);
+}
+
+static void mpd_lock_fresh(struct mpd_client *c)
+{
+	struct mpd_error e;
+	int r;
+
+	snprintf(obj_name, sizeof(obj_name), "bench-l-%d-%.0f", (int)getpid(),
+		 now() * 1e6);
+	r = mpd_lock_create(c, obj_name, 0, 0, &e);
+	if (r < 0)
+		die_mpd("lock.create", r, &e);
+}
+
+static void mpd_lock_drop(struct mpd_client *c)
+{
+	struct mpd_error e;
+	int r = mpd_lock_delete(c, obj_name, &e);
+
+	if (r < 0)
+		die_mpd("lock.delete", r, &e);
+}
+
+static void mpd_lock_take(struct mpd_client *c, double timeout)
+{
+	struct mpd_error e;
+	int r = mpd_lock_acquire(c, obj_name, timeout, 0, NULL, &e);
+
+	if (r < 0)
+		die_mpd("lock.acquire", r, &e);
+	if (r == 0)
+		errx(1, "lock.acquire timed out");
+}
+
+static void mpd_lock_give(struct mpd_client *c)
+{
+	struct mpd_error e;
+	int r = mpd_lock_release(c, obj_name, &e);
+
+	if (r < 0)
+		die_mpd("lock.release", r, &e);
+	if (r != 0)
+		errx(1, "lock.release left it held (count %d)", r);
+}
+
+/* lock.rtt: acquire + release of a free lock, one client. */
+static double w_mpd_lock_rtt(long iters)
+{
+	struct mpd_client *c = mpd_open();
+	double t0;
+
+	mpd_lock_fresh(c);
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		mpd_lock_take(c, -1);
+		mpd_lock_give(c);
+	}
+	t0 = now() - t0;
+	mpd_lock_drop(c);
+	mpd_close(c);
+	return t0 / (double)iters * 1e6;
+}
+
+/* The usual Redis lock: SET NX with an expiry and a token of the holder's
+ * own, released by a script that deletes the key only while it still
+ * holds that token. */
+static const char redis_unlock[] =
+	"if redis.call('get',KEYS[1])==ARGV[1] then "
+	"return redis.call('del',KEYS[1]) else return 0 end";
+
+static double w_redis_lock_rtt(long iters)
+{
+	struct resp r;
+	struct resp_reply rep;
+	const char *load[] = { "SCRIPT", "LOAD", redis_unlock };
+	char sha[41], token[32];
+	const char *set[] = { "SET", "bench-lock", token, "NX", "PX", "30000" };
+	const char *unlock[] = { "EVALSHA", sha, "1", "bench-lock", token };
+	double t0;
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, "bench-lock");
+	resp_cmd(&r, &rep, 3, load);
+	if (rep.type != '$' || rep.n != 40)
+		errx(1, "redis SCRIPT LOAD gave no sha1");
+	memcpy(sha, rep.str, sizeof(sha));
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		snprintf(token, sizeof(token), "%d-%ld", (int)getpid(), i);
+		resp_cmd(&r, &rep, 6, set);
+		if (rep.type != '+')
+			errx(1, "redis SET NX found the lock held");
+		resp_cmd(&r, &rep, 5, unlock);
+		if (rep.type != ':' || rep.n != 1)
+			errx(1, "redis unlock script did not delete the key");
+	}
+	t0 = now() - t0;
+	resp_close(&r);
+	return t0 / (double)iters * 1e6;
+}
+
+/* flock(2) on a local file: what a lock costs with no IPC at all. */
+static double w_flock_rtt(long iters)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	double t0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mpd-bench-flock.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		err(1, "mkstemp %s", path);
+	unlink(path);
+	t0 = now();
+	for (long i = 0; i < iters; i++)
+		if (flock(fd, LOCK_EX) < 0 || flock(fd, LOCK_UN) < 0)
+			err(1, "flock");
+	t0 = now() - t0;
+	close(fd);
+	return t0 / (double)iters * 1e6;
+}
+
+/*
+ * The holder of the lock waits, before it releases, until every other
+ * client that has acquisitions left is parked on it (lock.info's
+ * "waiters"), so that the release is a hand-off and not a release of a
+ * free lock that someone takes later. Not timed.
+ */
+static void handoff_wait_queue(struct mpd_client *c)
+{
+	double t0 = now();
+
+	for (;;) {
+		int want = atomic_load(&shm->active) - 1;
+		struct mpd_error e;
+		json_t *info;
+		int r;
+
+		past_deadline(t0, "lock hand-off");
+		if (atomic_load(&shm->asking) < want) {
+			sched_yield();
+			continue;
+		}
+		r = mpd_lock_info(c, obj_name, &info, &e);
+		if (r < 0)
+			die_mpd("lock.info", r, &e);
+		r = (int)json_integer_value(json_object_get(info, "waiters"));
+		json_decref(info);
+		if (r >= atomic_load(&shm->active) - 1)
+			return;
+		sched_yield();
+	}
+}
+
+/*
+ * lock.handoff: n clients pass one lock round. Each hand-off is timed from
+ * the holder's timestamp just before it sends lock.release to the next
+ * holder's just after its lock.acquire answer came, through the shared
+ * page.
+ */
+static void client_mpd_handoff(int idx, int n, long iters, const struct gate *g)
+{
+	struct mpd_client *c = mpd_open();
+
+	(void)idx;
+	gate_pass(g);
+	for (long i = iters / n; i > 0; i--) {
+		double asked, got;
+
+		atomic_fetch_add(&shm->asking, 1);
+		asked = now();
+		mpd_lock_take(c, SYNC_TIMEOUT);
+		got = now();
+		atomic_fetch_sub(&shm->asking, 1);
+		if (shm->t_release > 0 && asked < shm->t_release)
+			shm_time(got - shm->t_release);
+		else
+			shm->missed++;
+		handoff_wait_queue(c);
+		shm->t_release = now();
+		mpd_lock_give(c);
+	}
+	atomic_fetch_sub(&shm->active, 1);
+	mpd_close(c);
+}
+
+static double mpd_handoff(int n, long iters)
+{
+	struct mpd_client *c = mpd_open();
+
+	mpd_lock_fresh(c);
+	shm_reset(n);
+	run_clients(n, iters, client_mpd_handoff);
+	mpd_lock_drop(c);
+	mpd_close(c);
+	/* The first acquisition of a run finds the lock free. */
+	if (shm->missed > 1)
+		fprintf(stderr,
+			"mpd-bench: %ld of %ld acquisitions were no hand-off\n",
+			shm->missed - 1, shm->count + shm->missed);
+	return median_us(shm->times, shm->count, "lock hand-off");
+}
+
+static double w_mpd_handoff2(long iters)
+{
+	return mpd_handoff(2, iters);
+}
+
+static double w_mpd_handoff8(long iters)
+{
+	return mpd_handoff(8, iters);
+}
+
+/* One round trip of one byte between two processes: two hops, as many as
+ * a hand-off takes (the release to the daemon, the acquire's answer from
+ * it). The median round trip, as the hand-offs'. */
+static double w_floor_pingpong1(long iters)
+{
+	double *each = calloc((size_t)iters, sizeof(*each));
+	double us;
+
+	if (each == NULL)
+		err(1, "calloc");
+	pingpong(iters, 1, 1, each);
+	us = median_us(each, iters, "ping-pong");
+	free(each);
+	return us;
+}
+
+/*
+ * event.wake: client 0 sets an event that the n - 1 others wait on; a
+ * round is timed from the setter's timestamp just before it sends
+ * event.set to the last waiter's just after its event.wait answer came.
+ * Between rounds the setter clears the event, lets the waiters ask again
+ * (one byte each on the go pipe), and waits until event.info shows every
+ * one of them parked.
+ */
+static void event_wait_parked(struct mpd_client *c, int waiters, long round)
+{
+	double t0 = now();
+
+	while (atomic_load(&shm->asked) < (long)waiters * (round + 1)) {
+		past_deadline(t0, "event waiters");
+		sched_yield();
+	}
+	for (;;) {
+		struct mpd_error e;
+		json_t *info;
+		int r = mpd_event_info(c, obj_name, &info, &e);
+
+		if (r < 0)
+			die_mpd("event.info", r, &e);
+		r = (int)json_integer_value(json_object_get(info, "waiters"));
+		json_decref(info);
+		if (r >= waiters)
+			return;
+		past_deadline(t0, "event waiters");
+		sched_yield();
+	}
+}
+
+/* The latest wake-up of the round just ended, less t_set, into the sum. */
+static void event_round_done(int first, int last)
+{
+	double t = 0;
+
+	for (int i = first; i <= last; i++)
+		if (shm->t_woke[i] > t)
+			t = shm->t_woke[i];
+	shm_time(t - shm->t_set);
+}
+
+static void client_mpd_event(int idx, int n, long iters, const struct gate *g)
+{
+	struct mpd_client *c = mpd_open();
+	struct mpd_error e;
+	char buf[64];
+	int r;
+
+	gate_pass(g);
+	if (idx > 0) {
+		for (;;) {
+			fd_read_n(ev_go[0], buf, 1);
+			if (buf[0] == 'q')
+				break;
+			atomic_fetch_add(&shm->asked, 1);
+			r = mpd_event_wait(c, obj_name, SYNC_TIMEOUT, &e);
+			shm->t_woke[idx] = now();
+			if (r < 0)
+				die_mpd("event.wait", r, &e);
+			if (r == 0)
+				errx(1, "event.wait timed out");
+			fd_write_n(ev_done[1], 'd', 1);
+		}
+		mpd_close(c);
+		return;
+	}
+	for (long i = 0; i < iters; i++) {
+		r = mpd_event_clear(c, obj_name, &e);
+		if (r < 0)
+			die_mpd("event.clear", r, &e);
+		fd_write_n(ev_go[1], 'g', (size_t)(n - 1));
+		event_wait_parked(c, n - 1, i);
+		shm->t_set = now();
+		r = mpd_event_set(c, obj_name, &e);
+		if (r < 0)
+			die_mpd("event.set", r, &e);
+		if (r != n - 1)
+			errx(1, "event.set woke %d of %d waiters", r, n - 1);
+		fd_drain(ev_done[0], (size_t)(n - 1));
+		event_round_done(1, n - 1);
+	}
+	fd_write_n(ev_go[1], 'q', (size_t)(n - 1));
+	mpd_close(c);
+}
+
+static void event_pipes(bool open)
+{
+	if (!open) {
+		close(ev_go[0]);
+		close(ev_go[1]);
+		close(ev_done[0]);
+		close(ev_done[1]);
+	} else if (pipe(ev_go) < 0 || pipe(ev_done) < 0) {
+		err(1, "pipe");
+	}
+}
+
+static double mpd_event(int waiters, long iters)
+{
+	struct mpd_client *c = mpd_open();
+	struct mpd_error e;
+	int r;
+
+	snprintf(obj_name, sizeof(obj_name), "bench-e-%d-%.0f", (int)getpid(),
+		 now() * 1e6);
+	r = mpd_event_create(c, obj_name, 0, &e);
+	if (r < 0)
+		die_mpd("event.create", r, &e);
+	shm_reset(0);
+	event_pipes(true);
+	run_clients(waiters + 1, iters, client_mpd_event);
+	event_pipes(false);
+	r = mpd_event_delete(c, obj_name, &e);
+	if (r < 0)
+		die_mpd("event.delete", r, &e);
+	mpd_close(c);
+	return median_us(shm->times, shm->count, "event wake-up");
+}
+
+static double w_mpd_event1(long iters)
+{
+	return mpd_event(1, iters);
+}
+
+static double w_mpd_event50(long iters)
+{
+	return mpd_event(50, iters);
+}
+
+/*
+ * The floor under event.wake: a relay process (the daemon's stand-in)
+ * reads one byte from the setter and writes one byte to each waiter over
+ * Unix socket pairs; timed from before the setter's write to the last
+ * waiter's read. Client 0 is the setter, 1 the relay, 2.. the waiters; a
+ * waiter counts itself in shm->asked before each read, and the setter
+ * starts a round when all have.
+ */
+static int relay_in[2], relay_out[64][2];
+
+static void client_floor_relay(int idx, int n, long iters, const struct gate *g)
+{
+	int waiters = n - 2;
+	char buf[64];
+
+	gate_pass(g);
+	if (idx == 1) {
+		do {
+			fd_read_n(relay_in[1], buf, 1);
+			for (int i = 2; i < n; i++)
+				fd_write_n(relay_out[i][0], buf[0], 1);
+		} while (buf[0] != 'q');
+		return;
+	}
+	if (idx > 1) {
+		for (;;) {
+			atomic_fetch_add(&shm->asked, 1);
+			fd_read_n(relay_out[idx][1], buf, 1);
+			if (buf[0] == 'q')
+				return;
+			shm->t_woke[idx] = now();
+			fd_write_n(ev_done[1], 'd', 1);
+		}
+	}
+	for (long i = 0; i < iters; i++) {
+		double t0 = now();
+
+		while (atomic_load(&shm->asked) < (long)waiters * (i + 1)) {
+			past_deadline(t0, "relay waiters");
+			sched_yield();
+		}
+		shm->t_set = now();
+		fd_write_n(relay_in[0], 'g', 1);
+		fd_drain(ev_done[0], (size_t)(waiters));
+		event_round_done(2, n - 1);
+	}
+	fd_write_n(relay_in[0], 'q', 1);
+}
+
+static double floor_relay(int waiters, long iters)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay_in) < 0)
+		err(1, "socketpair");
+	for (int i = 2; i < waiters + 2; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+			       relay_out[i]) < 0)
+			err(1, "socketpair");
+	shm_reset(0);
+	event_pipes(true);
+	run_clients(waiters + 2, iters, client_floor_relay);
+	event_pipes(false);
+	close(relay_in[0]);
+	close(relay_in[1]);
+	for (int i = 2; i < waiters + 2; i++) {
+		close(relay_out[i][0]);
+		close(relay_out[i][1]);
+	}
+	return median_us(shm->times, shm->count, "relay wake-up");
+}
+
+static double w_floor_relay1(long iters)
+{
+	return floor_relay(1, iters);
+}
+
+static double w_floor_relay50(long iters)
+{
+	return floor_relay(50, iters);
+}
+
 /* ---- memory ------------------------------------------------------------ */
 
 static double rss_mib(pid_t pid)
@@ -962,6 +1544,28 @@ static const struct workload workloads[] = {
 	  20000, 0 },
 	{ "counter.50", "redis", "ops/s", true, true, w_redis_counter50, 100000,
 	  20000, 0 },
+	{ "lock.rtt", "mpd", "us", false, false, w_mpd_lock_rtt, 10000, 2000,
+	  0 },
+	{ "lock.rtt", "redis", "us", false, true, w_redis_lock_rtt, 10000, 2000,
+	  0 },
+	{ "lock.rtt", "flock", "us", false, false, w_flock_rtt, 10000, 2000,
+	  0 },
+	{ "lock.handoff2", "mpd", "us", false, false, w_mpd_handoff2, 2000, 500,
+	  0 },
+	{ "lock.handoff2", "floor-pingpong", "us", false, false,
+	  w_floor_pingpong1, 2000, 500, 0 },
+	{ "lock.handoff8", "mpd", "us", false, false, w_mpd_handoff8, 2000, 500,
+	  0 },
+	{ "lock.handoff8", "floor-pingpong", "us", false, false,
+	  w_floor_pingpong1, 2000, 500, 0 },
+	{ "event.wake1", "mpd", "us", false, false, w_mpd_event1, 1000, 300,
+	  0 },
+	{ "event.wake1", "floor-relay", "us", false, false, w_floor_relay1,
+	  1000, 300, 0 },
+	{ "event.wake50", "mpd", "us", false, false, w_mpd_event50, 100, 30,
+	  0 },
+	{ "event.wake50", "floor-relay", "us", false, false, w_floor_relay50,
+	  100, 30, 0 },
 	{ "mem.workers", "mpd", "MiB", false, false, w_mpd_mem_workers, 1000,
 	  1000, 0 },
 	{ "mem.item", "mpd", "B/item", false, false, w_mpd_mem_item, 1000000,
