@@ -295,6 +295,7 @@ static void signal_cb(evutil_socket_t sig, short events, void *arg)
 int main(int argc, char **argv)
 {
 	struct event *ev_term, *ev_int, *ev_chld, *ev_hup;
+	struct event_config *cfg;
 	char exe[4096];
 	unsigned closed;
 	ssize_t n;
@@ -319,9 +320,14 @@ int main(int argc, char **argv)
 	if (mpdd.opt.ready_fd >= 0)
 		fcntl(mpdd.opt.ready_fd, F_SETFD, FD_CLOEXEC);
 
-	mpdd.base = event_base_new();
-	if (mpdd.base == NULL)
+	/* Timeouts and leases end when they are due, never early: the
+	 * coarse clock libevent reads by default lags by up to a tick. */
+	cfg = event_config_new();
+	if (cfg == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (mpdd.base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("cannot create the event loop");
+	event_config_free(cfg);
 	ev_term = evsignal_new(mpdd.base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(mpdd.base, SIGINT, signal_cb, NULL);
 	ev_chld = evsignal_new(mpdd.base, SIGCHLD, sigchld_cb, NULL);
