@@ -5,9 +5,10 @@
  * tests' environment). Each function is one behaviour a test needs from a
  * worker: an exit code, a crash, a process that ignores SIGTERM, a process
  * group with a grandchild, a report of what the worker knows of itself,
- * a call back into the daemon. testmod_init and fail_init are preload init
- * functions (int fn(void), 0 for success); preloaded_value shows whether
- * testmod_init ran in the template the worker was cloned from.
+ * a call back into the daemon, a call whose worker then holds what it
+ * took. testmod_init and fail_init are preload init functions (int
+ * fn(void), 0 for success); preloaded_value shows whether testmod_init ran
+ * in the template the worker was cloned from.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,8 @@
 #include <mpd.h>
 
 mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
-	echo_args, call_daemon, preloaded_value, mark_and_exit, scan_memory,
-	session_report, atexit_mark;
+	echo_args, call_daemon, call_and_hold, preloaded_value, mark_and_exit,
+	scan_memory, session_report, atexit_mark;
 int testmod_init(void);
 int fail_init(void);
 
@@ -176,6 +177,69 @@ int call_daemon(mpd_worker *w, const json_t *args)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Call the daemon with args.method and args.params, print one JSON line,
+ * {"result": R} or {"error": NAME}, and wait to be killed. args.fork
+ * (default "none") says who makes the call and who keeps its connection:
+ * "after": the worker calls, then forks a child (in its process group)
+ * that keeps the connection open when the worker dies; "before": the
+ * worker forks first and the child calls on a connection of its own, as
+ * the mpd-cli of a shell worker would. With a fork the line carries
+ * "child": its pid. For what a worker holds (a lock) when it is killed.
+ */
+int call_and_hold(mpd_worker *w, const json_t *args)
+{
+	const char *method = json_string_value(json_object_get(args, "method"));
+	const char *fork_at = json_string_value(json_object_get(args, "fork"));
+	json_t *params = json_object_get(args, "params"), *res = NULL, *o;
+	struct mpd_error err;
+	struct mpd_client *c;
+	pid_t child = 0;
+	int r;
+
+	if (fork_at == NULL)
+		fork_at = "none";
+	fflush(stdout);
+	if (strcmp(fork_at, "before") == 0 && (child = fork()) != 0) {
+		if (child < 0) {
+			perror("call_and_hold: fork");
+			return 1;
+		}
+		for (;;)
+			pause();
+	}
+	c = mpd_worker_client(w, &err);
+	if (c == NULL || method == NULL) {
+		fprintf(stderr, "call_and_hold: %s\n",
+			c == NULL ? err.message : "args.method is missing");
+		return 1;
+	}
+	if (mpd_call(c, method, params, &res, &err) < 0)
+		o = json_pack("{s:s}", "error", err.name);
+	else
+		o = json_pack("{s:o}", "result", res);
+	if (strcmp(fork_at, "before") == 0) {
+		json_object_set_new(o, "child", json_integer(getpid()));
+	} else if (strcmp(fork_at, "after") == 0) {
+		child = fork();
+		if (child < 0) {
+			perror("call_and_hold: fork");
+			return 1;
+		}
+		if (child == 0) {
+			for (;;)
+				pause();
+		}
+		json_object_set_new(o, "child", json_integer(child));
+	}
+	r = json_dumpf(o, stdout, JSON_COMPACT);
+	json_decref(o);
+	if (r < 0 || printf("\n") < 0 || fflush(stdout) != 0)
+		return 1;
+	for (;;)
+		pause();
 }
 
 /*
