@@ -387,6 +387,47 @@ static const char *lock_name(const struct slock *l)
 	return l->name != NULL ? l->name : "(a condition's own)";
 }
 
+/* Has the worker whose connection c is ended? A child it left may keep
+ * the connection open and call on. */
+static bool worker_ended(const struct conn *c)
+{
+	const struct proc *p;
+
+	if (c->proc_id == 0)
+		return false;
+	p = proctab_by_id(c->proc_id);
+	return p == NULL ||
+	       (p->state != PROC_RUNNING && p->state != PROC_STARTING);
+}
+
+/*
+ * h was just taken, and its acquirer answered, on a connection whose
+ * worker may have ended: a hold follows the worker's life, so it goes at
+ * once, abandoned, as when the worker ends holding it; the caller then
+ * serves the next waiters.
+ */
+static void hold_orphaned(struct shold *h)
+{
+	struct slock *l = h->lock;
+	struct ssem *s = h->sem;
+
+	if (!worker_ended(h->conn))
+		return;
+	log_info("connection %llu: process %lld has ended; what it took of "
+		 "%s \"%s\" is released",
+		 (unsigned long long)h->conn->id, (long long)h->conn->proc_id,
+		 l != NULL ? "lock" : "semaphore",
+		 l != NULL ? lock_name(l) : s->name);
+	if (l != NULL) {
+		hold_free(h);
+		l->abandoned = true;
+	} else {
+		s->value += h->count;
+		hold_free(h);
+		s->abandoned = true;
+	}
+}
+
 /* The acquire result for a lock just held, reporting (and clearing) an
  * abandonment. */
 static json_t *acquired(struct slock *l)
@@ -426,6 +467,7 @@ static void lock_serve(struct slock *l)
 			req_result(r, json_pack("{s:b, s:b}", "notified",
 						notified, "abandoned", ab));
 		}
+		hold_orphaned(h);
 	}
 }
 
@@ -486,6 +528,7 @@ static void lock_acquire_on(struct req *r, struct slock *l, double timeout,
 		h->lock = l;
 		l->holder = h;
 		req_result(r, acquired(l));
+		hold_orphaned(h); /* no waiter to serve */
 		return;
 	}
 	if (timeout == 0) {
@@ -745,9 +788,11 @@ static struct shold *sem_hold_of(struct ssem *s, struct conn *c)
 	return NULL;
 }
 
-/* One permit of s, taken, to c: held (own) on a lease or not. Returns
- * false when out of memory (nothing taken). */
-static bool sem_take(struct ssem *s, struct conn *c, bool own, double lease)
+/* One permit of s, taken, to c: held (own) on a lease or not; *held
+ * gets the hold that has it (NULL: not owned). Returns false when out of
+ * memory (nothing taken). */
+static bool sem_take(struct ssem *s, struct conn *c, bool own, double lease,
+		     struct shold **held)
 {
 	struct shold *h = NULL;
 
@@ -764,6 +809,7 @@ static bool sem_take(struct ssem *s, struct conn *c, bool own, double lease)
 		}
 	}
 	s->value--;
+	*held = h;
 	return true;
 }
 
@@ -785,13 +831,16 @@ static void sem_serve(struct ssem *s)
 		struct swait *w = r->park_arg;
 		bool own = w->own;
 		double lease = w->lease;
+		struct shold *h;
 
 		swait_free(w);
-		if (!sem_take(s, r->conn, own, lease)) {
+		if (!sem_take(s, r->conn, own, lease, &h)) {
 			oom(r);
 			continue;
 		}
 		req_result(r, sem_acquired(s));
+		if (h != NULL)
+			hold_orphaned(h);
 	}
 }
 
@@ -847,6 +896,7 @@ static void sem_acquire(struct req *r, json_t *params, void *args)
 	struct swait w = {
 		.kind = W_SEM, .sem = s, .lease = in->lease, .own = in->own
 	};
+	struct shold *h;
 
 	if (in->lease == 0 || (in->lease > 0 && !in->own)) {
 		req_bad_param(r, "lease", "\"lease\": %s",
@@ -858,11 +908,13 @@ static void sem_acquire(struct req *r, json_t *params, void *args)
 	if (s->value > 0 && s->nwaiters == 0) {
 		if (in->own && !broker_room(r, 0, HOLD_BYTES))
 			return;
-		if (!sem_take(s, r->conn, in->own, in->lease)) {
+		if (!sem_take(s, r->conn, in->own, in->lease, &h)) {
 			oom(r);
 			return;
 		}
 		req_result(r, sem_acquired(s));
+		if (h != NULL)
+			hold_orphaned(h); /* no waiter to serve */
 		return;
 	}
 	if (in->timeout == 0) {
