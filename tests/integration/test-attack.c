@@ -4,7 +4,10 @@
  * worker that writes at full speed for ever, waits parked by a client
  * that vanishes, a record dropped under a wait, descriptors of capturing
  * starts that succeed, fail or are refused, and "ctty" with stdin that is
- * no terminal of the worker's own.
+ * no terminal of the worker's own; and the synchronization objects: a
+ * dead worker's child that keeps its connection, a client that never
+ * reads or half-closes while it holds, holds and waits pipelined, in
+ * batches, as notifications, and under a delete.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -692,4 +696,655 @@ ParameterizedTest(struct ctty_case *c, attack,
 	/* Stop it before the hang-up (SIGHUP reloads it). */
 	mpdd_stop_all(&d);
 	close(master);
+}
+
+/* --- Synchronization objects ------------------------------------------ */
+
+/* {"name": name} */
+static json_t *nm(const char *name)
+{
+	return json_pack("{s:s}", "name", name);
+}
+
+/* Call, asserting success; returns the result (a new reference). */
+static json_t *ok(int fd, const char *method, json_t *params)
+{
+	json_t *reply = test_call(fd, method, params);
+	json_t *res = json_incref(test_result(reply));
+
+	json_decref(reply);
+	return res;
+}
+
+static void ok0(int fd, const char *method, json_t *params)
+{
+	json_decref(ok(fd, method, params));
+}
+
+/* Call, asserting it fails with the error named want. */
+static void fails(int fd, const char *method, json_t *params, const char *want)
+{
+	json_t *reply = test_call(fd, method, params);
+	const char *name;
+
+	test_error_code(reply, &name);
+	cr_assert_str_eq(name, want, "%s: got %s", method, name);
+	json_decref(reply);
+}
+
+/* A boolean member, asserting it is one. */
+static bool flag(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	cr_assert(json_is_boolean(v), "\"%s\" is not a boolean", key);
+	return json_is_true(v);
+}
+
+/* Send a request (params stolen, NULL: none) without reading its reply;
+ * id NULL sends a notification. */
+static void send_req(int fd, const char *id, const char *method, json_t *params)
+{
+	json_t *req =
+		json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
+	char *line;
+
+	if (id != NULL)
+		json_object_set_new(req, "id", json_string(id));
+	if (params != NULL)
+		json_object_set_new(req, "params", params);
+	line = json_dumps(req, JSON_COMPACT);
+	cr_assert(line != NULL);
+	test_send_str(fd, line);
+	test_send_str(fd, "\n");
+	free(line);
+	json_decref(req);
+}
+
+/* The next line on fd, parsed (a new reference); it must come. */
+static json_t *next_reply(int fd)
+{
+	char *text = test_read_line(fd, TEST_TIMEOUT_MS);
+	json_t *r;
+
+	cr_assert(text != NULL, "the connection closed");
+	r = test_json(text);
+	free(text);
+	return r;
+}
+
+/* The next line on fd, which must answer id (a new reference). */
+static json_t *reply_to(int fd, const char *id)
+{
+	json_t *r = next_reply(fd);
+	const char *got = json_string_value(json_object_get(r, "id"));
+
+	cr_assert(got != NULL && strcmp(got, id) == 0,
+		  "waiting for the reply to %s, got id %s", id, got);
+	return r;
+}
+
+/* The result of the reply to id, asserting success (a new reference). */
+static json_t *result_of(int fd, const char *id)
+{
+	json_t *r = reply_to(fd, id), *res = json_incref(test_result(r));
+
+	json_decref(r);
+	return res;
+}
+
+/* Everything sent on fd so far has been run, and nothing parked on it
+ * answered: a ping's reply is the next line. */
+static void settle(int fd)
+{
+	send_req(fd, "settle", "daemon.ping", NULL);
+	json_decref(reply_to(fd, "settle"));
+}
+
+static void hang_up(int fd)
+{
+	test_forget(fd);
+	close(fd);
+}
+
+/* kind.info of name (a new reference). */
+static json_t *sync_info(int fd, const char *kind, const char *name)
+{
+	char method[32];
+
+	snprintf(method, sizeof(method), "%s.info", kind);
+	return ok(fd, method, nm(name));
+}
+
+/* Ask kind.info of name until its key is want (JSON text): for what the
+ * daemon does on its own (a connection it sees close, a worker's end). */
+static void await_info(int fd, const char *kind, const char *name,
+		       const char *key, const char *want)
+{
+	json_t *w = test_json(want);
+
+	for (int i = 0;; i++) {
+		json_t *r = sync_info(fd, kind, name);
+		bool same = json_equal(json_object_get(r, key), w);
+		char *text = json_dumps(r, JSON_COMPACT);
+
+		json_decref(r);
+		cr_assert(same || i < TEST_TIMEOUT_MS, "%s \"%s\": %s", kind,
+			  name, text);
+		free(text);
+		if (same)
+			break;
+		usleep(1000);
+	}
+	json_decref(w);
+}
+
+/* daemon.info's broker.bytes, asked on fd. */
+static long long broker_bytes(int fd)
+{
+	json_t *r = ok(fd, "daemon.info", NULL);
+	long long n = test_int(json_object_get(r, "broker"), "bytes");
+
+	json_decref(r);
+	return n;
+}
+
+/* condition.notify of name: how many it woke. */
+static long long woken(int fd, const char *name)
+{
+	json_t *r = ok(fd, "condition.notify", nm(name));
+	long long n = test_int(r, "woken");
+
+	json_decref(r);
+	return n;
+}
+
+static const char *module(void)
+{
+	const char *m = getenv("MPD_TEST_MODULE");
+
+	cr_assert(m != NULL, "MPD_TEST_MODULE is not set");
+	return m;
+}
+
+/*
+ * Start a worker of the test module's call_and_hold that makes call
+ * (method, params: stolen) with fork as it takes it ("none", "after",
+ * "before"), its stdout a pipe whose read end goes to *out. Returns the
+ * worker's id at once: the call may park.
+ */
+static long long start_caller(int fd, const char *method, json_t *params,
+			      const char *fork, int *out)
+{
+	json_t *p, *reply;
+	int pfd[2];
+	long long id;
+
+	cr_assert(pipe2(pfd, O_CLOEXEC) == 0);
+	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:s}, s:s, s:b}", "module",
+		      module(), "function", "call_and_hold", "args", "method",
+		      method, "params", params, "fork", fork, "stdout", "pass",
+		      "start", 1);
+	reply = test_call_fds(fd, "process.create", p, &pfd[1], 1);
+	close(pfd[1]);
+	id = test_int(test_result(reply), "id");
+	json_decref(reply);
+	*out = pfd[0];
+	return id;
+}
+
+/* The line call_and_hold printed on out (a new reference). */
+static json_t *caller_line(int out)
+{
+	char *text = test_read_line(out, TEST_TIMEOUT_MS);
+	json_t *line;
+
+	cr_assert(text != NULL, "the worker printed nothing");
+	line = test_json(text);
+	free(text);
+	return line;
+}
+
+/* Kill worker id alone (not its group) and wait for its end. */
+static void kill_worker_alone(int fd, long long id)
+{
+	ok0(fd, "process.kill",
+	    json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
+	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+/* The pids of what holds kind name (lock or semaphore) now: *n of them
+ * into pids. */
+static void holder_pids(int fd, const char *kind, const char *name,
+			long long *pids, size_t *n)
+{
+	json_t *r = sync_info(fd, kind, name), *h, *list;
+	size_t i;
+
+	*n = 0;
+	if (strcmp(kind, "lock") == 0) {
+		h = json_object_get(r, "holder");
+		if (json_is_object(h))
+			pids[(*n)++] = test_int(h, "pid");
+	} else {
+		list = json_object_get(r, "holders");
+		cr_assert(json_is_array(list));
+		json_array_foreach (list, i, h)
+			pids[(*n)++] = test_int(h, "pid");
+	}
+	json_decref(r);
+}
+
+/*
+ * A worker forks a child (in its group) whose acquire parks, and dies:
+ * when the lock (or permit) comes free, the dead worker's connection
+ * must not keep it while the child lives on. It goes to the next waiter.
+ */
+static void dead_workers_parked_acquire(const char *kind)
+{
+	char create[32], acquire[32], release[32];
+	long long id, child, pids[4];
+	json_t *line, *res;
+	int fd, a, out;
+	size_t n;
+
+	snprintf(create, sizeof(create), "%s.create", kind);
+	snprintf(acquire, sizeof(acquire), "%s.acquire", kind);
+	snprintf(release, sizeof(release), "%s.release", kind);
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	a = test_connect(d.socket);
+	ok0(fd, create, nm("l"));
+	ok0(a, acquire, nm("l"));
+	id = start_caller(fd, acquire, nm("l"), "before", &out);
+	await_info(fd, kind, "l", "waiters", "1");
+	kill_worker_alone(fd, id);
+	/* Another client queues behind the dead worker's acquire. */
+	send_req(fd, "next", acquire, nm("l"));
+	await_info(a, kind, "l", "waiters", "2");
+	ok0(a, release, nm("l"));
+	res = result_of(fd, "next");
+	cr_assert(flag(res, "acquired"));
+	json_decref(res);
+	holder_pids(a, kind, "l", pids, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(pids[0], getpid());
+	/* The child's call was answered; it holds nothing. */
+	line = caller_line(out);
+	child = test_int(line, "child");
+	json_decref(line);
+	cr_assert_eq(kill((pid_t)child, SIGKILL), 0);
+	hang_up(out);
+	hang_up(a);
+	hang_up(fd);
+	mpdd_stop_all(&d);
+}
+
+Test(attack, a_dead_workers_parked_acquire_does_not_keep_the_lock)
+{
+	dead_workers_parked_acquire("lock");
+}
+
+Test(attack, a_dead_workers_parked_acquire_does_not_keep_the_permit)
+{
+	dead_workers_parked_acquire("semaphore");
+}
+
+/*
+ * A client that never reads is handed a lock: it holds it (it is alive),
+ * the daemon serves everyone else on, and once it leaves more than
+ * max_output of replies unread it is dropped and the lock goes to the
+ * next waiter, abandoned.
+ */
+Test(attack, a_client_that_never_reads_loses_its_lock_when_dropped)
+{
+	const char *opts[] = { "--max-output", "65536", NULL };
+	char line[128];
+	json_t *r;
+	int a, b, slow;
+
+	mpdd_start(&d, opts);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	slow = test_connect(d.socket);
+	ok0(a, "lock.create", nm("l"));
+	ok0(a, "lock.acquire", nm("l"));
+	send_req(slow, "s", "lock.acquire", nm("l"));
+	await_info(a, "lock", "l", "waiters", "1");
+	ok0(a, "lock.release", nm("l"));
+	r = sync_info(a, "lock", "l");
+	cr_assert(flag(r, "locked"));
+	json_decref(r);
+	send_req(b, "b", "lock.acquire", nm("l"));
+	await_info(a, "lock", "l", "waiters", "1");
+	test_assert_ping(d.socket);
+	/* Replies it never reads pile up: far more than the socket and
+	 * max_output take. A write may fail once it is dropped. */
+	for (int i = 0; i < 4000; i++) {
+		int n = snprintf(line, sizeof(line),
+				 "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+				 "\"daemon.info\"}\n",
+				 i);
+
+		if (send(slow, line, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+	}
+	r = result_of(b, "b");
+	cr_assert(flag(r, "acquired"));
+	cr_assert(flag(r, "abandoned"));
+	json_decref(r);
+	cr_assert(strstr(mpdd_log(&d), "unread") != NULL);
+	hang_up(slow);
+	hang_up(a);
+	hang_up(b);
+	mpdd_stop(&d);
+}
+
+/*
+ * A holder that half-closes (shutdown(SHUT_WR), as nc does) has nothing
+ * parked: its connection closes after its replies, and the lock goes,
+ * abandoned. One that half-closes with its acquire parked is answered
+ * when it gets the lock, and then loses it as its connection closes.
+ */
+Test(attack, a_half_closed_holder_keeps_the_lock_only_while_served)
+{
+	json_t *r;
+	int a, b, c;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	c = test_connect(d.socket);
+	ok0(a, "lock.create", nm("l"));
+	ok0(a, "lock.acquire", nm("l"));
+	send_req(b, "b", "lock.acquire", nm("l"));
+	await_info(c, "lock", "l", "waiters", "1");
+	cr_assert_eq(shutdown(a, SHUT_WR), 0);
+	cr_assert_eq(test_wait_eof(a, TEST_TIMEOUT_MS), 1);
+	r = result_of(b, "b");
+	cr_assert(flag(r, "acquired"));
+	cr_assert(flag(r, "abandoned"));
+	json_decref(r);
+
+	/* b holds; c parks, half-closes, and c's acquire is still served. */
+	send_req(c, "c", "lock.acquire", nm("l"));
+	settle(c);
+	cr_assert_eq(shutdown(c, SHUT_WR), 0);
+	a = test_connect(d.socket);
+	send_req(a, "a", "lock.acquire", nm("l"));
+	await_info(b, "lock", "l", "waiters", "2");
+	ok0(b, "lock.release", nm("l"));
+	r = result_of(c, "c");
+	cr_assert(flag(r, "acquired"));
+	cr_assert(!flag(r, "abandoned"));
+	json_decref(r);
+	cr_assert_eq(test_wait_eof(c, TEST_TIMEOUT_MS), 1);
+	r = result_of(a, "a");
+	cr_assert(flag(r, "acquired"));
+	cr_assert(flag(r, "abandoned"));
+	json_decref(r);
+	hang_up(a);
+	hang_up(b);
+	hang_up(c);
+	mpdd_stop(&d);
+}
+
+/* acquire, release, acquire in one write, then as one batch: answered
+ * in order, and the lock is held at the end. */
+Test(attack, pipelined_and_batched_acquire_release_acquire)
+{
+	static const char pipelined[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"method\":\"lock.acquire\","
+		"\"params\":{\"name\":\"l\"}}\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":\"2\",\"method\":\"lock.release\","
+		"\"params\":{\"name\":\"l\"}}\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":\"3\",\"method\":\"lock.acquire\","
+		"\"params\":{\"name\":\"l\"}}\n";
+	static const char batch[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.release\","
+		"\"params\":{\"name\":\"l\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"lock.acquire\","
+		"\"params\":{\"name\":\"l\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"lock.release\","
+		"\"params\":{\"name\":\"l\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"lock.acquire\","
+		"\"params\":{\"name\":\"l\"}}]\n";
+	json_t *r, *res;
+	size_t i;
+	int fd, b;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	b = test_connect(d.socket);
+	ok0(fd, "lock.create", nm("l"));
+	test_send_str(fd, pipelined);
+	res = result_of(fd, "1");
+	cr_assert(flag(res, "acquired"));
+	json_decref(res);
+	res = result_of(fd, "2");
+	cr_assert_eq(test_int(res, "count"), 0);
+	json_decref(res);
+	res = result_of(fd, "3");
+	cr_assert(flag(res, "acquired"));
+	cr_assert_eq(test_int(res, "count"), 1);
+	json_decref(res);
+
+	test_send_str(fd, batch);
+	r = next_reply(fd);
+	cr_assert(json_is_array(r) && json_array_size(r) == 4);
+	json_array_foreach (r, i, res) {
+		json_t *v = test_result(res);
+
+		cr_assert_eq(json_integer_value(json_object_get(res, "id")),
+			     (json_int_t)i + 1);
+		if (i % 2 == 0)
+			cr_assert_eq(test_int(v, "count"), 0);
+		else
+			cr_assert(flag(v, "acquired"));
+	}
+	json_decref(r);
+	res = sync_info(b, "lock", "l");
+	cr_assert(flag(res, "locked"));
+	cr_assert_eq(test_int(res, "count"), 1);
+	json_decref(res);
+	fails(b, "lock.release", nm("l"), "invalid_state");
+	hang_up(fd);
+	hang_up(b);
+	mpdd_stop(&d);
+}
+
+/* Calls that may grant a hold, and barrier.wait, sent as notifications
+ * in a batch: not run, no reply, nothing held or counted. */
+Test(attack, holds_as_notifications_in_a_batch_are_not_run)
+{
+	static const char batch[] =
+		"[{\"jsonrpc\":\"2.0\",\"method\":\"lock.acquire\","
+		"\"params\":{\"name\":\"l\"}},"
+		"{\"jsonrpc\":\"2.0\",\"method\":\"semaphore.acquire\","
+		"\"params\":{\"name\":\"s\"}},"
+		"{\"jsonrpc\":\"2.0\",\"method\":\"condition.acquire\","
+		"\"params\":{\"name\":\"c\"}},"
+		"{\"jsonrpc\":\"2.0\",\"method\":\"condition.wait\","
+		"\"params\":{\"name\":\"c\"}},"
+		"{\"jsonrpc\":\"2.0\",\"method\":\"barrier.wait\","
+		"\"params\":{\"name\":\"b\"}}]\n";
+	long long bytes;
+	json_t *r;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	ok0(fd, "lock.create", nm("l"));
+	ok0(fd, "semaphore.create", nm("s"));
+	ok0(fd, "condition.create", nm("c"));
+	ok0(fd, "barrier.create",
+	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	bytes = broker_bytes(fd);
+	test_send_str(fd, batch);
+	/* No reply line: the ping's is next. */
+	settle(fd);
+	r = sync_info(fd, "lock", "l");
+	cr_assert(!flag(r, "locked"));
+	json_decref(r);
+	r = sync_info(fd, "semaphore", "s");
+	cr_assert_eq(test_int(r, "value"), 1);
+	json_decref(r);
+	r = sync_info(fd, "condition", "c");
+	cr_assert(!flag(r, "locked"));
+	json_decref(r);
+	r = sync_info(fd, "barrier", "b");
+	cr_assert_eq(test_int(r, "n_waiting"), 0);
+	json_decref(r);
+	cr_assert_eq(broker_bytes(fd), bytes);
+	hang_up(fd);
+	mpdd_stop(&d);
+}
+
+/* A batch whose barrier.wait members are all the parties passes; one
+ * with a condition wait is answered when another client notifies, with
+ * the lock back. */
+Test(attack, barrier_and_condition_waits_inside_a_batch)
+{
+	static const char barrier[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"barrier.wait\","
+		"\"params\":{\"name\":\"b\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"barrier.wait\","
+		"\"params\":{\"name\":\"b\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"barrier.wait\","
+		"\"params\":{\"name\":\"b\"}}]\n";
+	static const char cond[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":\"acq\",\"method\":"
+		"\"condition.acquire\",\"params\":{\"name\":\"c\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":\"wait\",\"method\":"
+		"\"condition.wait\",\"params\":{\"name\":\"c\","
+		"\"timeout\":60}}]\n";
+	json_t *r, *res;
+	size_t i;
+	int fd, o;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	o = test_connect(d.socket);
+	ok0(fd, "barrier.create",
+	    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	test_send_str(fd, barrier);
+	r = next_reply(fd);
+	cr_assert(json_is_array(r) && json_array_size(r) == 3);
+	json_array_foreach (r, i, res)
+		cr_assert_eq(test_int(test_result(res), "index"),
+			     json_integer_value(json_object_get(res, "id")));
+	json_decref(r);
+
+	ok0(fd, "condition.create", nm("c"));
+	test_send_str(fd, cond);
+	await_info(o, "condition", "c", "waiters", "1");
+	ok0(o, "condition.acquire", nm("c"));
+	cr_assert_eq(woken(o, "c"), 1);
+	ok0(o, "condition.release", nm("c"));
+	r = next_reply(fd);
+	cr_assert(json_is_array(r) && json_array_size(r) == 2);
+	json_array_foreach (r, i, res) {
+		const char *id = json_string_value(json_object_get(res, "id"));
+
+		if (strcmp(id, "wait") == 0)
+			cr_assert(flag(test_result(res), "notified"));
+		else
+			cr_assert(flag(test_result(res), "acquired"));
+	}
+	json_decref(r);
+	r = sync_info(o, "condition", "c");
+	cr_assert(flag(r, "locked"));
+	json_decref(r);
+	ok0(fd, "condition.release", nm("c"));
+	hang_up(fd);
+	hang_up(o);
+	mpdd_stop(&d);
+}
+
+/*
+ * Objects deleted while a batch waits on each of them: the batch is
+ * answered, every member closed, and what the waits counted is given
+ * back. A condition's waiter that was notified and waits for the lock
+ * back goes too.
+ */
+Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
+{
+	static const char waits[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.acquire\","
+		"\"params\":{\"name\":\"l\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"semaphore.acquire\","
+		"\"params\":{\"name\":\"s\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"event.wait\","
+		"\"params\":{\"name\":\"e\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"barrier.wait\","
+		"\"params\":{\"name\":\"b\"}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"condition.acquire\","
+		"\"params\":{\"name\":\"c\"}}]\n";
+	static const char cwait[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"condition.wait\","
+		"\"params\":{\"name\":\"w\"}}]\n";
+	static const char *const kinds[] = { "lock", "semaphore", "event",
+					     "barrier", "condition" };
+	long long bytes;
+	json_t *r, *res;
+	const char *name;
+	size_t i;
+	int fd, a;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	a = test_connect(d.socket);
+	ok0(a, "lock.create", nm("l"));
+	ok0(a, "semaphore.create",
+	    json_pack("{s:s, s:i}", "name", "s", "value", 0));
+	ok0(a, "event.create", nm("e"));
+	ok0(a, "barrier.create",
+	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	ok0(a, "condition.create", nm("c"));
+	ok0(a, "condition.create", nm("w"));
+	bytes = broker_bytes(a);
+	ok0(a, "lock.acquire", nm("l"));
+	ok0(a, "condition.acquire", nm("c"));
+	test_send_str(fd, waits);
+	settle(fd);
+	cr_assert_eq(broker_bytes(a), bytes + 2 * 128 + 5 * 128);
+	for (i = 0; i < 5; i++) {
+		char method[32];
+
+		snprintf(method, sizeof(method), "%s.delete", kinds[i]);
+		ok0(a, method,
+		    nm(kinds[i][0] == 'l' ? "l" :
+		       kinds[i][0] == 's' ? "s" :
+		       kinds[i][0] == 'e' ? "e" :
+		       kinds[i][0] == 'b' ? "b" :
+					    "c"));
+	}
+	r = next_reply(fd);
+	cr_assert(json_is_array(r) && json_array_size(r) == 5);
+	json_array_foreach (r, i, res) {
+		cr_assert_eq(test_error_code(res, &name), 7);
+		cr_assert_str_eq(name, "closed");
+	}
+	json_decref(r);
+	/* a's holds went with the lock and the condition. */
+	cr_assert_eq(broker_bytes(a), bytes);
+
+	/* A waiter notified, waiting for the lock a holds, is closed. */
+	bytes = broker_bytes(a);
+	ok0(fd, "condition.acquire", nm("w"));
+	test_send_str(fd, cwait);
+	await_info(a, "condition", "w", "waiters", "1");
+	ok0(a, "condition.acquire", nm("w"));
+	cr_assert_eq(woken(a, "w"), 1);
+	ok0(a, "condition.delete", nm("w"));
+	r = next_reply(fd);
+	cr_assert(json_is_array(r) && json_array_size(r) == 1);
+	cr_assert_eq(test_error_code(json_array_get(r, 0), &name), 7);
+	json_decref(r);
+	fails(a, "condition.release", nm("w"), "not_found");
+	cr_assert_eq(broker_bytes(a), bytes);
+	test_assert_ping(d.socket);
+	hang_up(fd);
+	hang_up(a);
+	mpdd_stop(&d);
 }
