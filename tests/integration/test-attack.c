@@ -1596,3 +1596,293 @@ Test(attack, semaphore_counts_at_the_top_of_their_range)
 	hang_up(a);
 	mpdd_stop(&d);
 }
+
+/* Does reply fail with the error named want? */
+static bool fails_with(json_t *reply, const char *want)
+{
+	const char *name = json_string_value(json_object_get(
+		json_object_get(json_object_get(reply, "error"), "data"),
+		"name"));
+
+	return name != NULL && strcmp(name, want) == 0;
+}
+
+/* Has obj exactly the keys listed (NULL-terminated)? */
+static bool has_keys(json_t *obj, const char *const *keys)
+{
+	size_t n = 0;
+
+	if (!json_is_object(obj))
+		return false;
+	for (; keys[n] != NULL; n++)
+		if (json_object_get(obj, keys[n]) == NULL)
+			return false;
+	return json_object_size(obj) == n;
+}
+
+/*
+ * As nobody, against root's lock "l", condition "c" and semaphore "s",
+ * all held by root's connection: every release, notify and wait is
+ * refused, and info shows the documented keys only. Then it takes its
+ * own lock "n", says so on ready and holds it until go closes. Returns
+ * the check that failed, 0 when all held.
+ */
+static int nobody_against_holds(const char *socket, int ready, int go)
+{
+	static const char *const refused[][2] = {
+		{ "lock.release", "{\"name\":\"l\"}" },
+		{ "condition.release", "{\"name\":\"c\"}" },
+		{ "condition.notify", "{\"name\":\"c\",\"all\":true}" },
+		{ "condition.wait", "{\"name\":\"c\",\"timeout\":0}" },
+		{ "semaphore.release", "{\"name\":\"s\",\"own\":true}" },
+	};
+	static const char *const lock_keys[] = {
+		"name",	   "recursive", "locked", "count", "holder",
+		"waiters", "abandoned", "lease",  NULL
+	};
+	static const char *const holder_keys[] = { "connection", "pid",
+						   "process", NULL };
+	static const char *const permit_keys[] = { "connection", "pid",
+						   "process",	 "count",
+						   "lease",	 NULL };
+	json_t *r;
+	char c = 0;
+	int fd;
+
+	if (!become_nobody())
+		return 100;
+	fd = test_try_connect(socket);
+	if (fd < 0)
+		return 101;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		r = test_call(fd, refused[i][0], test_json(refused[i][1]));
+		if (!fails_with(r, "invalid_state"))
+			return (int)i + 1;
+		json_decref(r);
+	}
+	r = test_call(fd, "lock.info", nm("l"));
+	if (!has_keys(json_object_get(r, "result"), lock_keys) ||
+	    !has_keys(json_object_get(json_object_get(r, "result"), "holder"),
+		      holder_keys))
+		return 10;
+	json_decref(r);
+	r = test_call(fd, "semaphore.info", nm("s"));
+	if (!has_keys(
+		    json_array_get(json_object_get(json_object_get(r, "result"),
+						   "holders"),
+				   0),
+		    permit_keys))
+		return 11;
+	json_decref(r);
+	r = test_call(fd, "lock.acquire", nm("n"));
+	if (!json_is_true(
+		    json_object_get(json_object_get(r, "result"), "acquired")))
+		return 12;
+	json_decref(r);
+	if (write(ready, "x", 1) != 1 || read(go, &c, 1) != 0)
+		return 13;
+	return 0;
+}
+
+/*
+ * Another uid cannot release, notify or wait on what root's connection
+ * holds, and root cannot release what nobody's holds: a hold is its
+ * connection's, whatever the uid. Info tells no more than documented.
+ */
+Test(attack, another_uid_cannot_release_or_use_what_a_connection_holds)
+{
+	int a, status, ready[2], go[2];
+	char c;
+	json_t *r;
+	pid_t pid;
+
+	if (getuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	mpdd_start(&d, NULL);
+	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
+	a = test_connect(d.socket);
+	ok0(a, "lock.create", nm("l"));
+	ok0(a, "lock.create", nm("n"));
+	ok0(a, "condition.create", nm("c"));
+	ok0(a, "semaphore.create", nm("s"));
+	ok0(a, "lock.acquire", nm("l"));
+	ok0(a, "condition.acquire", nm("c"));
+	ok0(a, "semaphore.acquire", nm("s"));
+	cr_assert(pipe(ready) == 0 && pipe(go) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		_exit(nobody_against_holds(d.socket, ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &c, 1) == 1) {
+		fails(a, "lock.release", nm("n"), "invalid_state");
+		r = sync_info(a, "lock", "n");
+		cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"),
+			     pid);
+		json_decref(r);
+	}
+	close(go[1]);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "check %d failed", WEXITSTATUS(status));
+	close(ready[0]);
+	r = sync_info(a, "lock", "l");
+	cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"), getpid());
+	json_decref(r);
+	r = sync_info(a, "semaphore", "s");
+	cr_assert_eq(test_int(r, "value"), 0);
+	json_decref(r);
+	ok0(a, "lock.release", nm("l"));
+	ok0(a, "condition.release", nm("c"));
+	await_info(a, "lock", "n", "locked", "false");
+	hang_up(a);
+	mpdd_stop(&d);
+}
+
+/* A sync method, params that are wrong, and the field named. */
+struct bad_sync_case {
+	char method[24];
+	char params[160];
+	char field[12];
+};
+
+static struct bad_sync_case bad_sync_cases[] = {
+	/* names */
+	{ "lock.create", "{\"name\":1}", "name" },
+	{ "lock.create", "{\"name\":\"\"}", "name" },
+	{ "lock.create", "{\"name\":null}", "name" },
+	{ "lock.create", "{\"name\":[\"l\"]}", "name" },
+	{ "lock.create", "{\"name\":{\"a\":{\"b\":[]}}}", "name" },
+	{ "lock.create", "{}", "name" },
+	{ "lock.acquire", "{\"name\":true}", "name" },
+	{ "semaphore.info", "{\"name\":1.5}", "name" },
+	{ "event.wait", "{\"name\":{}}", "name" },
+	{ "barrier.wait", "{\"name\":[]}", "name" },
+	{ "condition.notify", "{\"name\":-1}", "name" },
+	/* flags */
+	{ "lock.create", "{\"name\":\"x\",\"recursive\":\"yes\"}",
+	  "recursive" },
+	{ "lock.create", "{\"name\":\"x\",\"recursive\":1}", "recursive" },
+	{ "lock.create", "{\"name\":\"x\",\"exist_ok\":null}", "exist_ok" },
+	{ "semaphore.create", "{\"name\":\"x\",\"bounded\":0}", "bounded" },
+	{ "semaphore.acquire", "{\"name\":\"s\",\"own\":\"false\"}", "own" },
+	{ "semaphore.release", "{\"name\":\"s\",\"own\":[true]}", "own" },
+	{ "condition.notify", "{\"name\":\"c\",\"all\":{}}", "all" },
+	/* timeouts and leases */
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":\"1\"}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":\"NaN\"}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":-1}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":-1e-300}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":31536001}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":1e308}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":9223372036854775807}",
+	  "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"timeout\":null}", "timeout" },
+	{ "lock.acquire", "{\"name\":\"l\",\"lease\":0}", "lease" },
+	{ "lock.acquire", "{\"name\":\"l\",\"lease\":-5}", "lease" },
+	{ "lock.acquire", "{\"name\":\"l\",\"lease\":\"inf\"}", "lease" },
+	{ "lock.acquire", "{\"name\":\"l\",\"lease\":1e10}", "lease" },
+	{ "condition.acquire", "{\"name\":\"c\",\"lease\":[]}", "lease" },
+	{ "semaphore.acquire", "{\"name\":\"s\",\"lease\":0}", "lease" },
+	{ "semaphore.acquire", "{\"name\":\"s\",\"timeout\":{}}", "timeout" },
+	{ "event.wait", "{\"name\":\"e\",\"timeout\":true}", "timeout" },
+	{ "condition.wait", "{\"name\":\"c\",\"timeout\":-0.5}", "timeout" },
+	{ "barrier.wait", "{\"name\":\"b\",\"timeout\":\"30\"}", "timeout" },
+	{ "barrier.create", "{\"name\":\"x\",\"parties\":2,\"timeout\":-1}",
+	  "timeout" },
+	/* counts */
+	{ "semaphore.create", "{\"name\":\"x\",\"value\":-1}", "value" },
+	{ "semaphore.create", "{\"name\":\"x\",\"value\":2147483648}",
+	  "value" },
+	{ "semaphore.create", "{\"name\":\"x\",\"value\":1.0}", "value" },
+	{ "semaphore.create", "{\"name\":\"x\",\"value\":-9223372036854775808}",
+	  "value" },
+	{ "semaphore.release", "{\"name\":\"s\",\"n\":0}", "n" },
+	{ "semaphore.release", "{\"name\":\"s\",\"n\":2147483648}", "n" },
+	{ "semaphore.release", "{\"name\":\"s\",\"n\":9223372036854775807}",
+	  "n" },
+	{ "semaphore.release", "{\"name\":\"s\",\"n\":\"1\"}", "n" },
+	{ "condition.notify", "{\"name\":\"c\",\"n\":0}", "n" },
+	{ "condition.notify", "{\"name\":\"c\",\"n\":1e3}", "n" },
+	{ "barrier.create", "{\"name\":\"x\"}", "parties" },
+	{ "barrier.create", "{\"name\":\"x\",\"parties\":0}", "parties" },
+	{ "barrier.create", "{\"name\":\"x\",\"parties\":65537}", "parties" },
+	{ "barrier.create", "{\"name\":\"x\",\"parties\":[2]}", "parties" },
+	/* a condition's lock */
+	{ "condition.create", "{\"name\":\"x\",\"lock\":\"\"}", "lock" },
+	{ "condition.create", "{\"name\":\"x\",\"lock\":7}", "lock" },
+	{ "condition.create", "{\"name\":\"x\",\"lock\":{\"name\":\"l\"}}",
+	  "lock" },
+	/* keys no method knows */
+	{ "lock.acquire", "{\"name\":\"l\",\"blocking\":false}", "blocking" },
+	{ "lock.release", "{\"name\":\"l\",\"count\":1}", "count" },
+	{ "event.set", "{\"name\":\"e\",\"value\":true}", "value" },
+	{ "barrier.abort", "{\"name\":\"b\",\"parties\":2}", "parties" },
+	{ "lock.list", "{\"name\":\"l\"}", "name" },
+	{ "semaphore.acquire", "{\"name\":\"s\",\"n\":2}", "n" },
+};
+
+ParameterizedTestParameters(attack, bad_sync_params_are_refused_by_field)
+{
+	return cr_make_param_array(struct bad_sync_case, bad_sync_cases,
+				   sizeof(bad_sync_cases) /
+					   sizeof(bad_sync_cases[0]));
+}
+
+/*
+ * Garbage params to the sync methods: -32602 naming the field, nothing
+ * changed (no object created, nothing held or parked), and the daemon
+ * serves on, on the same connection.
+ */
+ParameterizedTest(struct bad_sync_case *c, attack,
+		  bad_sync_params_are_refused_by_field)
+{
+	static const char *const lists[][2] = {
+		{ "lock.list", "locks" },
+		{ "semaphore.list", "semaphores" },
+		{ "event.list", "events" },
+		{ "condition.list", "conditions" },
+		{ "barrier.list", "barriers" },
+	};
+	json_t *r, *data;
+	const char *name;
+	long long bytes;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	ok0(fd, "lock.create", nm("l"));
+	ok0(fd, "semaphore.create", nm("s"));
+	ok0(fd, "event.create", nm("e"));
+	ok0(fd, "condition.create", nm("c"));
+	ok0(fd, "condition.acquire", nm("c"));
+	ok0(fd, "barrier.create",
+	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	bytes = broker_bytes(fd);
+	r = test_call(fd, c->method, test_json(c->params));
+	cr_assert_eq(test_error_code(r, &name), -32602, "%s %s", c->method,
+		     c->params);
+	data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "field")),
+			 c->field, "%s %s", c->method, c->params);
+	json_decref(r);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		r = ok(fd, lists[i][0], NULL);
+		cr_assert_eq(json_array_size(json_object_get(r, lists[i][1])),
+			     1, "%s after %s", lists[i][0], c->method);
+		json_decref(r);
+	}
+	r = sync_info(fd, "semaphore", "s");
+	cr_assert_eq(test_int(r, "value"), 1);
+	json_decref(r);
+	r = sync_info(fd, "condition", "c");
+	cr_assert(flag(r, "locked"));
+	json_decref(r);
+	cr_assert_eq(broker_bytes(fd), bytes);
+	hang_up(fd);
+	mpdd_stop(&d);
+}
