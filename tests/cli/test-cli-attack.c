@@ -690,3 +690,32 @@ Test(cli_attack, lock_run_refuses_bad_waits_without_running_cmd)
 	close(fd);
 	mpdd_stop_all(&d);
 }
+
+/*
+ * condition notify with -n past 2^31-1, while another client holds the
+ * condition's lock: refused as a usage error before anything is asked,
+ * not after waiting (for ever, without --timeout) for the lock.
+ */
+Test(cli_attack, condition_notify_refuses_a_bad_n_before_it_waits)
+{
+	const char *args[] = { "condition",  "notify",	  "c", "-n",
+			       "2147483648", "--timeout", "5", NULL };
+	struct run_result r;
+	json_t *res;
+	int fd, st;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	json_decref(raw_ok(fd, "condition.create", "{\"name\":\"c\"}"));
+	json_decref(raw_ok(fd, "condition.acquire", "{\"name\":\"c\"}"));
+	st = cli(&r, args);
+	cr_assert_eq(st, 2, "exit %d: %s", st, r.err);
+	cr_assert_not_null(strstr(r.err, "-n"), "%s", r.err);
+	test_run_free(&r);
+	res = raw_ok(fd, "condition.info", "{\"name\":\"c\"}");
+	cr_assert_eq(test_int(json_object_get(res, "holder"), "pid"), getpid());
+	json_decref(res);
+	test_forget(fd);
+	close(fd);
+	mpdd_stop_all(&d);
+}
