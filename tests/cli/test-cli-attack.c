@@ -3,7 +3,9 @@
  * every failure prints exactly one JSON error object on stdout; the bulk
  * forms (terminate --all, close --exited, --prefix) of a user who is not
  * root touch only that user's processes; a refusal of another user's
- * process by name tells nothing of it.
+ * process by name tells nothing of it; lock run and semaphore run killed
+ * while they wait or while CMD runs leave nothing held, CMD holds no
+ * socket of theirs, and bad waits are refused before CMD runs.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -965,6 +965,9 @@ static void dead_workers_parked_acquire(const char *kind)
 	ok0(a, release, nm("l"));
 	res = result_of(fd, "next");
 	cr_assert(flag(res, "acquired"));
+	/* Handed to the dead worker's connection for an instant: the
+	 * child was answered, and may have touched what it guards. */
+	cr_assert(flag(res, "abandoned"));
 	json_decref(res);
 	holder_pids(a, kind, "l", pids, &n);
 	cr_assert_eq(n, 1);
@@ -1932,5 +1935,79 @@ Test(attack, many_leased_permits_do_not_make_semaphore_info_fatal,
 	json_decref(r);
 	hang_up(w);
 	hang_up(v);
+	mpdd_stop(&d);
+}
+
+/* A line to a sync method that is not what it should be, and the error
+ * code it gets. */
+struct bad_line {
+	const char *line;
+	int code;
+};
+
+/*
+ * Whole lines of garbage to the sync methods: numbers JSON cannot carry,
+ * a NUL in a name, params that are no object: each gets its error, and
+ * the connection serves on with nothing taken.
+ */
+Test(attack, garbage_lines_to_sync_methods_leave_the_connection_serving)
+{
+	static const struct bad_line lines[] = {
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.acquire\","
+		  "\"params\":{\"name\":\"l\",\"timeout\":1e400}}",
+		  -32700 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.acquire\","
+		  "\"params\":{\"name\":\"l\",\"lease\":1e-400}}",
+		  -32602 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.acquire\","
+		  "\"params\":{\"name\":\"l\\u0000x\"}}",
+		  -32700 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.acquire\","
+		  "\"params\":[\"l\"]}",
+		  -32602 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"lock.acquire\","
+		  "\"params\":\"l\"}",
+		  -32600 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"semaphore.acquire\","
+		  "\"params\":{\"name\":\"s\",\"name\":\"s\"}}",
+		  -32700 },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":"
+		  "\"lock.acquire\",\"params\":{\"name\":\"l\"}}",
+		  -32600 },
+		{ "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"barrier.wait\","
+		  "\"params\":{\"name\":\"b\",\"timeout\":\"x\"}}]",
+		  -32602 },
+	};
+	json_t *r, *e;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	ok0(fd, "lock.create", nm("l"));
+	ok0(fd, "semaphore.create", nm("s"));
+	ok0(fd, "barrier.create",
+	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		test_send_str(fd, lines[i].line);
+		test_send_str(fd, "\n");
+		r = next_reply(fd);
+		e = json_is_array(r) ? json_array_get(r, 0) : r;
+		cr_assert_eq(json_integer_value(json_object_get(
+				     json_object_get(e, "error"), "code")),
+			     lines[i].code, "%s", lines[i].line);
+		json_decref(r);
+		settle(fd);
+	}
+	r = sync_info(fd, "lock", "l");
+	cr_assert(!flag(r, "locked"));
+	json_decref(r);
+	r = sync_info(fd, "semaphore", "s");
+	cr_assert_eq(test_int(r, "value"), 1);
+	json_decref(r);
+	r = sync_info(fd, "barrier", "b");
+	cr_assert_eq(test_int(r, "n_waiting"), 0);
+	cr_assert(!flag(r, "broken"));
+	json_decref(r);
+	hang_up(fd);
 	mpdd_stop(&d);
 }
