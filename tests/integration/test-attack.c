@@ -1002,7 +1002,7 @@ Test(attack, a_dead_workers_parked_acquire_does_not_keep_the_permit)
 Test(attack, a_client_that_never_reads_loses_its_lock_when_dropped)
 {
 	const char *opts[] = { "--max-output", "65536", NULL };
-	char line[128];
+	char line[128], *log;
 	json_t *r;
 	int a, b, slow;
 
@@ -1036,7 +1036,9 @@ Test(attack, a_client_that_never_reads_loses_its_lock_when_dropped)
 	cr_assert(flag(r, "acquired"));
 	cr_assert(flag(r, "abandoned"));
 	json_decref(r);
-	cr_assert(strstr(mpdd_log(&d), "unread") != NULL);
+	log = mpdd_log(&d);
+	cr_assert(strstr(log, "unread") != NULL);
+	free(log);
 	hang_up(slow);
 	hang_up(a);
 	hang_up(b);
