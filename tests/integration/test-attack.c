@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -2011,5 +2012,47 @@ Test(attack, garbage_lines_to_sync_methods_leave_the_connection_serving)
 	cr_assert(!flag(r, "broken"));
 	json_decref(r);
 	hang_up(fd);
+	mpdd_stop(&d);
+}
+
+/*
+ * A lease never runs out before its time: another client, waiting from
+ * before the acquire was sent, is served no sooner than the lease.
+ *
+ * Disabled: it fails. mpdd's event loop runs on libevent's default
+ * clock, CLOCK_MONOTONIC_COARSE, so its timers may fire up to a jiffy
+ * (4 ms) early: about one 20 ms lease in forty runs out after 16 ms.
+ * event_base_new_with_config() with EVENT_BASE_FLAG_PRECISE_TIMER in
+ * daemon/main.c makes it hold (measured: none early in 300).
+ */
+Test(attack, a_lease_never_runs_out_early, .disabled = true)
+{
+	const double lease = 0.02;
+	struct timespec t0, t1;
+	double took, least = 1;
+	json_t *r;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	ok0(a, "lock.create", nm("l"));
+	for (int i = 0; i < 200; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ok0(a, "lock.acquire",
+		    json_pack("{s:s, s:f}", "name", "l", "lease", lease));
+		r = ok(b, "lock.acquire", nm("l"));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		json_decref(r);
+		took = (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (took < least)
+			least = took;
+		ok0(b, "lock.release", nm("l"));
+	}
+	cr_assert_geq(least, lease, "a %g s lease ran out after %.4f s", lease,
+		      least);
+	hang_up(a);
+	hang_up(b);
 	mpdd_stop(&d);
 }
