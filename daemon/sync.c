@@ -401,10 +401,12 @@ static bool worker_ended(const struct conn *c)
 }
 
 /*
- * h was just taken, and its acquirer answered, on a connection whose
- * worker may have ended: a hold follows the worker's life, so it goes at
- * once, abandoned, as when the worker ends holding it; the caller then
- * serves the next waiters.
+ * h was just taken (a lock, or one more permit), and its acquirer
+ * answered, on a connection whose worker may have ended: a hold follows
+ * the worker's life, so what was taken goes at once, abandoned, as when
+ * the worker ends holding it; the caller then serves the next waiters.
+ * Only the permit just taken goes back: h may be an older hold of that
+ * connection that sync_proc_exited() has still to drop.
  */
 static void hold_orphaned(struct shold *h)
 {
@@ -422,8 +424,9 @@ static void hold_orphaned(struct shold *h)
 		hold_free(h);
 		l->abandoned = true;
 	} else {
-		s->value += h->count;
-		hold_free(h);
+		s->value++;
+		if (--h->count == 0)
+			hold_free(h);
 		s->abandoned = true;
 	}
 }
@@ -1577,24 +1580,29 @@ static void swait_expire(struct req *r)
 
 /* --- holders gone --- */
 
-/* Connection c closed (its parked requests are gone already): what it
- * held is released, abandoned. */
+/*
+ * Connection c closed (its parked requests are gone already): what it
+ * held is released, abandoned. Serving the next waiters frees no hold
+ * but the one dropped (and those it makes for a worker that ended, see
+ * hold_orphaned()), and any it adds go last and are another
+ * connection's, so the walk goes on from where it was: starting over
+ * would cost every other hold once per hold of c.
+ */
 void sync_conn_closed(struct conn *c)
 {
 	struct shold *h, *next;
 
 	for (h = TAILQ_FIRST(&holds); h != NULL; h = next) {
 		next = TAILQ_NEXT(h, all);
-		if (h->conn == c) {
+		if (h->conn == c)
 			drop_abandoned(h);
-			/* Serving waiters may free holds; start over. */
-			next = TAILQ_FIRST(&holds);
-		}
 	}
 }
 
 /* Worker process id ended: what its connections hold is released,
- * abandoned, even when a child it left keeps a connection open. */
+ * abandoned, even when a child it left keeps a connection open (walked
+ * as in sync_conn_closed(); what serving hands to its other connections
+ * goes at once, see hold_orphaned()). */
 void sync_proc_exited(int64_t id)
 {
 	struct shold *h, *next;
@@ -1606,7 +1614,6 @@ void sync_proc_exited(int64_t id)
 				 (long long)id,
 				 h->lock != NULL ? "lock" : "semaphore permit");
 			drop_abandoned(h);
-			next = TAILQ_FIRST(&holds);
 		}
 	}
 }
