@@ -2056,3 +2056,65 @@ Test(attack, a_lease_never_runs_out_early, .disabled = true)
 	hang_up(b);
 	mpdd_stop(&d);
 }
+
+/* Take n leased permits of semaphore "s" on fd, pipelined in chunks. */
+static void take_leased(int fd, int n)
+{
+	const int chunk = 1000;
+	char line[160];
+
+	for (int i = 0; i < n; i += chunk) {
+		for (int j = 0; j < chunk; j++) {
+			snprintf(line, sizeof(line),
+				 "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+				 "\"semaphore.acquire\",\"params\":{\"name\":"
+				 "\"s\",\"lease\":600}}\n",
+				 i + j);
+			test_send_str(fd, line);
+		}
+		for (int j = 0; j < chunk; j++)
+			free(test_read_line(fd, TEST_TIMEOUT_MS));
+	}
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Two clients each hold a great many permits (one hold per leased
+ * acquire); the second closes. Giving its holds back must take time in
+ * proportion to them, not to them times everyone's: the daemon answers
+ * a ping at once.
+ */
+Test(attack, a_client_closing_with_many_holds_does_not_stall_the_daemon)
+{
+	const int n = 60000;
+	double t0, took;
+	int a, b, p;
+	json_t *r;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	p = test_connect(d.socket);
+	ok0(a, "semaphore.create",
+	    json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
+	take_leased(a, n);
+	take_leased(b, n);
+	t0 = mono_s();
+	hang_up(b);
+	await_info(p, "semaphore", "s", "value", "2147423647");
+	took = mono_s() - t0;
+	cr_assert_lt(took, 2.0, "%d holds took %.2f s to give back", n, took);
+	r = sync_info(p, "semaphore", "s");
+	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0 + n);
+	json_decref(r);
+	hang_up(a);
+	hang_up(p);
+	mpdd_stop(&d);
+}
