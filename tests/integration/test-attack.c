@@ -2149,7 +2149,7 @@ Test(attack, many_holds_of_one_client_do_not_slow_every_close)
 	for (int i = 0; i < cycles; i++)
 		test_assert_ping(d.socket);
 	took = mono_s() - t0;
-	cr_assert_lt(took, 1.5, "%d connections took %.2f s", cycles, took);
+	cr_assert_lt(took, 4.0, "%d connections took %.2f s", cycles, took);
 	hang_up(a);
 	mpdd_stop(&d);
 }
