@@ -18,6 +18,7 @@
  * when it has the lock back. A barrier's waiters are answered together
  * when the last party arrives, or all with `broken`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,13 @@
 struct slock;
 struct ssem;
 
+struct sconn;
+
 /* A connection's hold on a lock, or on permits of a semaphore. */
 struct shold {
-	TAILQ_ENTRY(shold) all; /* on holds: every hold */
+	TAILQ_ENTRY(shold) mine; /* on its connection's list */
 	TAILQ_ENTRY(shold) entry; /* on its semaphore's list */
+	struct sconn *owner; /* its connection's list */
 	struct slock *lock; /* what it holds: a lock, */
 	struct ssem *sem; /* or permits of a semaphore */
 	struct conn *conn;
@@ -42,7 +46,15 @@ struct shold {
 	struct timespec since; /* when the lease began */
 };
 TAILQ_HEAD(shold_list, shold);
-static struct shold_list holds = TAILQ_HEAD_INITIALIZER(holds);
+
+/* The holds of one connection, found by its id, so that its close (or
+ * its worker's end) walks them alone. Made with its first hold, freed
+ * with its last. */
+struct sconn {
+	char key[24]; /* the connection's id, in decimal */
+	struct shold_list holds;
+};
+static struct hmap sconns;
 
 struct slock {
 	char *name; /* NULL: a condition's own */
@@ -288,6 +300,28 @@ static void lease_cb(evutil_socket_t fd, short what, void *arg)
 	drop_abandoned(h);
 }
 
+/* The holds of c (create: made when it has none). Returns them, or NULL
+ * (none, or out of memory). */
+static struct sconn *sconn_of(const struct conn *c, bool create)
+{
+	struct sconn *sc;
+	char key[sizeof(sc->key)];
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->id);
+	sc = hmap_get(&sconns, key);
+	if (sc != NULL || !create)
+		return sc;
+	if ((sc = malloc(sizeof(*sc))) == NULL)
+		return NULL;
+	memcpy(sc->key, key, sizeof(key));
+	TAILQ_INIT(&sc->holds);
+	if (hmap_put(&sconns, sc->key, sc) == -1) {
+		free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
 /* A new hold of count by c, with a lease of lease seconds (< 0: none).
  * Returns it, or NULL (out of memory). */
 static struct shold *hold_new(struct conn *c, int64_t count, double lease)
@@ -304,12 +338,19 @@ static struct shold *hold_new(struct conn *c, int64_t count, double lease)
 		h->lease_s = lease;
 		clock_gettime(CLOCK_MONOTONIC, &h->since);
 	}
+	h->owner = sconn_of(c, true);
+	if (h->owner == NULL) {
+		if (h->lease != NULL)
+			event_free(h->lease);
+		free(h);
+		return NULL;
+	}
 	/* A worker may connect before mpdd has heard that it started. */
 	if (c->proc_id == 0)
 		c->proc_id = proctab_peer(c->pid);
 	h->conn = c;
 	h->count = count;
-	TAILQ_INSERT_TAIL(&holds, h, all);
+	TAILQ_INSERT_TAIL(&h->owner->holds, h, mine);
 	broker_bytes(HOLD_BYTES);
 	return h;
 }
@@ -322,7 +363,11 @@ static void hold_free(struct shold *h)
 		TAILQ_REMOVE(&h->sem->holds, h, entry);
 	else if (h->lock != NULL && h->lock->holder == h)
 		h->lock->holder = NULL;
-	TAILQ_REMOVE(&holds, h, all);
+	TAILQ_REMOVE(&h->owner->holds, h, mine);
+	if (TAILQ_EMPTY(&h->owner->holds)) {
+		hmap_del(&sconns, h->owner->key);
+		free(h->owner);
+	}
 	broker_bytes(-HOLD_BYTES);
 	free(h);
 }
@@ -387,6 +432,50 @@ static const char *lock_name(const struct slock *l)
 	return l->name != NULL ? l->name : "(a condition's own)";
 }
 
+/* Has the worker whose connection c is ended? A child it left may keep
+ * the connection open and call on. */
+static bool worker_ended(const struct conn *c)
+{
+	const struct proc *p;
+
+	if (c->proc_id == 0)
+		return false;
+	p = proctab_by_id(c->proc_id);
+	return p == NULL ||
+	       (p->state != PROC_RUNNING && p->state != PROC_STARTING);
+}
+
+/*
+ * h was just taken (a lock, or one more permit), and its acquirer
+ * answered, on a connection whose worker may have ended: a hold follows
+ * the worker's life, so what was taken goes at once, abandoned, as when
+ * the worker ends holding it; the caller then serves the next waiters.
+ * Only the permit just taken goes back: h may be an older hold of that
+ * connection that sync_proc_exited() has still to drop.
+ */
+static void hold_orphaned(struct shold *h)
+{
+	struct slock *l = h->lock;
+	struct ssem *s = h->sem;
+
+	if (!worker_ended(h->conn))
+		return;
+	log_info("connection %llu: process %lld has ended; what it took of "
+		 "%s \"%s\" is released",
+		 (unsigned long long)h->conn->id, (long long)h->conn->proc_id,
+		 l != NULL ? "lock" : "semaphore",
+		 l != NULL ? lock_name(l) : s->name);
+	if (l != NULL) {
+		hold_free(h);
+		l->abandoned = true;
+	} else {
+		s->value++;
+		if (--h->count == 0)
+			hold_free(h);
+		s->abandoned = true;
+	}
+}
+
 /* The acquire result for a lock just held, reporting (and clearing) an
  * abandonment. */
 static json_t *acquired(struct slock *l)
@@ -426,6 +515,7 @@ static void lock_serve(struct slock *l)
 			req_result(r, json_pack("{s:b, s:b}", "notified",
 						notified, "abandoned", ab));
 		}
+		hold_orphaned(h);
 	}
 }
 
@@ -486,6 +576,7 @@ static void lock_acquire_on(struct req *r, struct slock *l, double timeout,
 		h->lock = l;
 		l->holder = h;
 		req_result(r, acquired(l));
+		hold_orphaned(h); /* no waiter to serve */
 		return;
 	}
 	if (timeout == 0) {
@@ -745,9 +836,11 @@ static struct shold *sem_hold_of(struct ssem *s, struct conn *c)
 	return NULL;
 }
 
-/* One permit of s, taken, to c: held (own) on a lease or not. Returns
- * false when out of memory (nothing taken). */
-static bool sem_take(struct ssem *s, struct conn *c, bool own, double lease)
+/* One permit of s, taken, to c: held (own) on a lease or not; *held
+ * gets the hold that has it (NULL: not owned). Returns false when out of
+ * memory (nothing taken). */
+static bool sem_take(struct ssem *s, struct conn *c, bool own, double lease,
+		     struct shold **held)
 {
 	struct shold *h = NULL;
 
@@ -764,6 +857,7 @@ static bool sem_take(struct ssem *s, struct conn *c, bool own, double lease)
 		}
 	}
 	s->value--;
+	*held = h;
 	return true;
 }
 
@@ -785,13 +879,16 @@ static void sem_serve(struct ssem *s)
 		struct swait *w = r->park_arg;
 		bool own = w->own;
 		double lease = w->lease;
+		struct shold *h;
 
 		swait_free(w);
-		if (!sem_take(s, r->conn, own, lease)) {
+		if (!sem_take(s, r->conn, own, lease, &h)) {
 			oom(r);
 			continue;
 		}
 		req_result(r, sem_acquired(s));
+		if (h != NULL)
+			hold_orphaned(h);
 	}
 }
 
@@ -847,6 +944,7 @@ static void sem_acquire(struct req *r, json_t *params, void *args)
 	struct swait w = {
 		.kind = W_SEM, .sem = s, .lease = in->lease, .own = in->own
 	};
+	struct shold *h;
 
 	if (in->lease == 0 || (in->lease > 0 && !in->own)) {
 		req_bad_param(r, "lease", "\"lease\": %s",
@@ -858,11 +956,13 @@ static void sem_acquire(struct req *r, json_t *params, void *args)
 	if (s->value > 0 && s->nwaiters == 0) {
 		if (in->own && !broker_room(r, 0, HOLD_BYTES))
 			return;
-		if (!sem_take(s, r->conn, in->own, in->lease)) {
+		if (!sem_take(s, r->conn, in->own, in->lease, &h)) {
 			oom(r);
 			return;
 		}
 		req_result(r, sem_acquired(s));
+		if (h != NULL)
+			hold_orphaned(h); /* no waiter to serve */
 		return;
 	}
 	if (in->timeout == 0) {
@@ -1525,37 +1625,46 @@ static void swait_expire(struct req *r)
 
 /* --- holders gone --- */
 
+/*
+ * Release what c holds, abandoned, walking its holds alone. Serving the
+ * next waiters frees no hold but the one dropped and those it makes for
+ * a worker that ended (see hold_orphaned(): a new hold, or a permit of
+ * an older one), so the walk goes on from where it was; c's list, and
+ * its sconn, go with its last hold.
+ */
+static void sync_conn_drop(struct conn *c)
+{
+	struct sconn *sc = sconn_of(c, false);
+	struct shold *h, *next;
+
+	for (h = sc != NULL ? TAILQ_FIRST(&sc->holds) : NULL; h != NULL;
+	     h = next) {
+		next = TAILQ_NEXT(h, mine);
+		drop_abandoned(h);
+	}
+}
+
 /* Connection c closed (its parked requests are gone already): what it
  * held is released, abandoned. */
 void sync_conn_closed(struct conn *c)
 {
-	struct shold *h, *next;
-
-	for (h = TAILQ_FIRST(&holds); h != NULL; h = next) {
-		next = TAILQ_NEXT(h, all);
-		if (h->conn == c) {
-			drop_abandoned(h);
-			/* Serving waiters may free holds; start over. */
-			next = TAILQ_FIRST(&holds);
-		}
-	}
+	sync_conn_drop(c);
 }
 
 /* Worker process id ended: what its connections hold is released,
- * abandoned, even when a child it left keeps a connection open. */
+ * abandoned, even when a child it left keeps a connection open. What
+ * serving hands to them afterwards goes at once (hold_orphaned()). */
 void sync_proc_exited(int64_t id)
 {
-	struct shold *h, *next;
+	struct conn *c;
 
-	for (h = TAILQ_FIRST(&holds); h != NULL; h = next) {
-		next = TAILQ_NEXT(h, all);
-		if (h->conn->proc_id == id) {
-			log_info("process %lld ended holding a %s; released",
-				 (long long)id,
-				 h->lock != NULL ? "lock" : "semaphore permit");
-			drop_abandoned(h);
-			next = TAILQ_FIRST(&holds);
-		}
+	TAILQ_FOREACH (c, &mpdd.conns, entry) {
+		if (c->proc_id != id || sconn_of(c, false) == NULL)
+			continue;
+		log_info("process %lld ended; what its connection %llu held "
+			 "is released",
+			 (long long)id, (unsigned long long)c->id);
+		sync_conn_drop(c);
 	}
 }
 
@@ -1585,6 +1694,7 @@ void sync_shutdown(void)
 		free(all);
 		hmap_free(maps[m]);
 	}
+	hmap_free(&sconns);
 }
 
 #define ROW(M, fn, params, target, flags)                  \

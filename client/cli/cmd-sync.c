@@ -45,6 +45,10 @@
 #define SYNC_CANNOT_START 127
 #define SYNC_SIGNAL_BASE  128
 
+/* The most waiters condition notify -n wakes (mpd.h: 1..2^31-1), checked
+ * before it waits for the lock. */
+#define SYNC_MAX_NOTIFY 2147483647
+
 /* The signals the run commands pass on to CMD. */
 static const int run_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define RUN_NSIGNALS (sizeof(run_signals) / sizeof(run_signals[0]))
@@ -940,8 +944,8 @@ static int cmd_condition_notify_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx->path,
 				       "condition notify: give -n or --all, "
 				       "not both");
-	r = sync_opt_int(ctx, "condition notify", "waiters", "-n", 1, LLONG_MAX,
-			 &n);
+	r = sync_opt_int(ctx, "condition notify", "waiters", "-n", 1,
+			 SYNC_MAX_NOTIFY, &n);
 	if (r == CLI_OK)
 		r = cli_broker_name(ctx, "condition notify", name);
 	if (r == CLI_OK)

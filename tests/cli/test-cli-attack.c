@@ -3,7 +3,9 @@
  * every failure prints exactly one JSON error object on stdout; the bulk
  * forms (terminate --all, close --exited, --prefix) of a user who is not
  * root touch only that user's processes; a refusal of another user's
- * process by name tells nothing of it.
+ * process by name tells nothing of it; lock run and semaphore run killed
+ * while they wait or while CMD runs leave nothing held, CMD holds no
+ * socket of theirs, and bad waits are refused before CMD runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -433,5 +435,289 @@ Test(cli_attack, run_pty_ends_when_its_worker_does_though_a_child_writes_on)
 		  "status %#x (signal %d: hung)", st,
 		  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	free(out);
+	mpdd_stop_all(&d);
+}
+
+/* --- lock run and semaphore run under attack ---------------------------- */
+
+/*
+ * Start mpd-cli against d with args (NULL-terminated) in the background,
+ * stdin /dev/null, its stdout a pipe whose read end goes to *out, stderr
+ * kept. Returns its pid.
+ */
+static pid_t cli_spawn(const char *const *args, int *out)
+{
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+	int p[2];
+	pid_t pid;
+
+	test_cli_argv(argv, bin, d.socket, args);
+	cr_assert(pipe2(p, O_CLOEXEC) == 0);
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(p[1], 1);
+		unsetenv("MPD_SOCKET");
+		alarm(60);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	free(bin);
+	*out = p[0];
+	return pid;
+}
+
+/* Call method with params (JSON text) on fd; the result (new). */
+static json_t *raw_ok(int fd, const char *method, const char *params)
+{
+	json_t *reply = test_call(fd, method, test_json(params));
+	json_t *res = json_incref(test_result(reply));
+
+	json_decref(reply);
+	return res;
+}
+
+/* Ask kind.info of "db" on fd until its key is want (JSON text). */
+static void await_db(int fd, const char *kind, const char *key,
+		     const char *want)
+{
+	char method[32];
+	json_t *w = test_json(want);
+
+	snprintf(method, sizeof(method), "%s.info", kind);
+	for (int i = 0;; i++) {
+		json_t *r = raw_ok(fd, method, "{\"name\":\"db\"}");
+		bool same = json_equal(json_object_get(r, key), w);
+
+		json_decref(r);
+		if (same)
+			break;
+		cr_assert_lt(i, TEST_TIMEOUT_MS, "%s %s never became %s", kind,
+			     key, want);
+		usleep(1000);
+	}
+	json_decref(w);
+}
+
+/* Read what is left on fd until EOF (malloc'd). */
+static char *read_rest(int fd)
+{
+	size_t len = 0, cap = 1024;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	cr_assert_not_null(buf);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* The first line of fd (at most size - 1 bytes), read byte by byte so
+ * that nothing after it is taken. */
+static void read_first_line(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	while (len + 1 < size && read(fd, buf + len, 1) == 1 &&
+	       buf[len] != '\n')
+		len++;
+	buf[len] = '\0';
+}
+
+/*
+ * lock run (and semaphore run) killed with SIGKILL while its acquire
+ * waits: its wait leaves the queue, the lock never goes to it, and CMD
+ * never runs.
+ */
+Test(cli_attack, a_run_killed_while_it_waits_never_holds_nor_runs)
+{
+	static const char *const kinds[] = { "lock", "semaphore" };
+	char *rest;
+	json_t *r;
+	int fd, out, st;
+	pid_t pid;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	for (size_t k = 0; k < 2; k++) {
+		const char *kind = kinds[k];
+		const char *args[] = { kind,   "run", "db", "--",
+				       "echo", "ran", NULL };
+		char method[32];
+
+		snprintf(method, sizeof(method), "%s.create", kind);
+		json_decref(raw_ok(fd, method, "{\"name\":\"db\"}"));
+		snprintf(method, sizeof(method), "%s.acquire", kind);
+		json_decref(raw_ok(fd, method, "{\"name\":\"db\"}"));
+		pid = cli_spawn(args, &out);
+		await_db(fd, kind, "waiters", "1");
+		cr_assert_eq(kill(pid, SIGKILL), 0);
+		cr_assert(waitpid(pid, &st, 0) == pid);
+		cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		await_db(fd, kind, "waiters", "0");
+		snprintf(method, sizeof(method), "%s.release", kind);
+		json_decref(raw_ok(fd, method, "{\"name\":\"db\"}"));
+		snprintf(method, sizeof(method), "%s.info", kind);
+		r = raw_ok(fd, method, "{\"name\":\"db\"}");
+		if (k == 0)
+			cr_assert(json_is_false(json_object_get(r, "locked")));
+		else
+			cr_assert_eq(test_int(r, "value"), 1);
+		cr_assert(json_is_false(json_object_get(r, "abandoned")));
+		json_decref(r);
+		rest = read_rest(out);
+		cr_assert_str_eq(rest, "");
+		free(rest);
+		close(out);
+	}
+	test_forget(fd);
+	close(fd);
+	mpdd_stop_all(&d);
+}
+
+/*
+ * CMD of lock run holds no socket of mpd-cli's (its connection is
+ * close-on-exec): killed with SIGKILL while CMD runs, semaphore run's
+ * permit comes back although CMD lives on.
+ */
+Test(cli_attack, a_killed_semaphore_runs_cmd_keeps_no_permit)
+{
+	const char *fds[] = { "lock",
+			      "run",
+			      "db",
+			      "--",
+			      "sh",
+			      "-c",
+			      "for f in /proc/$$/fd/*; do readlink \"$f\"; "
+			      "done",
+			      NULL };
+	const char *hold[] = { "semaphore",
+			       "run",
+			       "db",
+			       "--",
+			       "sh",
+			       "-c",
+			       "echo $$; exec sleep 1000",
+			       NULL };
+	char line[64], *rest;
+	json_t *r;
+	int fd, out, st;
+	pid_t pid, cmd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	json_decref(raw_ok(fd, "lock.create", "{\"name\":\"db\"}"));
+	pid = cli_spawn(fds, &out);
+	rest = read_rest(out);
+	close(out);
+	cr_assert(waitpid(pid, &st, 0) == pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	cr_assert_not_null(strstr(rest, "pipe:"), "%s", rest);
+	cr_assert_null(strstr(rest, "socket:"), "CMD has a socket:\n%s", rest);
+	free(rest);
+
+	json_decref(raw_ok(fd, "semaphore.create", "{\"name\":\"db\"}"));
+	pid = cli_spawn(hold, &out);
+	read_first_line(out, line, sizeof(line));
+	cmd = (pid_t)atoi(line);
+	cr_assert_gt(cmd, 0, "CMD said '%s'", line);
+	r = raw_ok(fd, "semaphore.info", "{\"name\":\"db\"}");
+	cr_assert_eq(test_int(r, "value"), 0);
+	cr_assert_eq(test_int(json_array_get(json_object_get(r, "holders"), 0),
+			      "pid"),
+		     pid);
+	json_decref(r);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	cr_assert(waitpid(pid, &st, 0) == pid);
+	await_db(fd, "semaphore", "value", "1");
+	await_db(fd, "semaphore", "holders", "[]");
+	cr_assert_eq(kill(cmd, 0), 0, "CMD did not live on");
+	kill(cmd, SIGKILL);
+	close(out);
+	test_forget(fd);
+	close(fd);
+	mpdd_stop_all(&d);
+}
+
+/* Bad --timeout and --lease values: lock run refuses them before CMD
+ * runs, and takes nothing. */
+Test(cli_attack, lock_run_refuses_bad_waits_without_running_cmd)
+{
+	static const char *const bad[][2] = {
+		{ "--timeout", "nan" },	     { "--timeout", "inf" },
+		{ "--timeout", "-1" },	     { "--timeout", "1e999" },
+		{ "--timeout", "" },	     { "--timeout", "5s" },
+		{ "--timeout", "31536001" }, { "--lease", "0" },
+		{ "--lease", "-1" },	     { "--lease", "nan" },
+		{ "--lease", "1e999" },	     { "--lease", "31536001" },
+	};
+	struct run_result r;
+	json_t *res;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	json_decref(raw_ok(fd, "lock.create", "{\"name\":\"db\"}"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = { "lock",	  "run",     "db",
+				       bad[i][0], bad[i][1], "--",
+				       "echo",	  "ran",     NULL };
+		int st = cli(&r, args);
+
+		cr_assert(st == 1 || st == 2, "%s %s: exit %d", bad[i][0],
+			  bad[i][1], st);
+		cr_assert_str_eq(r.out, "", "%s %s ran CMD", bad[i][0],
+				 bad[i][1]);
+		cr_assert_neq(r.err[0], '\0');
+		test_run_free(&r);
+	}
+	res = raw_ok(fd, "lock.info", "{\"name\":\"db\"}");
+	cr_assert(json_is_false(json_object_get(res, "locked")));
+	cr_assert(json_is_false(json_object_get(res, "abandoned")));
+	json_decref(res);
+	test_forget(fd);
+	close(fd);
+	mpdd_stop_all(&d);
+}
+
+/*
+ * condition notify with -n past 2^31-1, while another client holds the
+ * condition's lock: refused as a usage error before anything is asked,
+ * not after waiting (for ever, without --timeout) for the lock.
+ */
+Test(cli_attack, condition_notify_refuses_a_bad_n_before_it_waits)
+{
+	const char *args[] = { "condition",  "notify",	  "c", "-n",
+			       "2147483648", "--timeout", "5", NULL };
+	struct run_result r;
+	json_t *res;
+	int fd, st;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	json_decref(raw_ok(fd, "condition.create", "{\"name\":\"c\"}"));
+	json_decref(raw_ok(fd, "condition.acquire", "{\"name\":\"c\"}"));
+	st = cli(&r, args);
+	cr_assert_eq(st, 2, "exit %d: %s", st, r.err);
+	cr_assert_not_null(strstr(r.err, "-n"), "%s", r.err);
+	test_run_free(&r);
+	res = raw_ok(fd, "condition.info", "{\"name\":\"c\"}");
+	cr_assert_eq(test_int(json_object_get(res, "holder"), "pid"), getpid());
+	json_decref(res);
+	test_forget(fd);
+	close(fd);
 	mpdd_stop_all(&d);
 }
