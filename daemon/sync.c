@@ -24,8 +24,9 @@
 
 #include "mpdd.h"
 
-/* What a hold or a parked waiter costs against max_broker_bytes. */
-#define HOLD_BYTES 128
+/* What a hold or a parked waiter costs against max_broker_bytes: about
+ * what it takes of mpdd's memory, with its request and its timer. */
+#define HOLD_BYTES 384
 
 struct slock;
 struct ssem;
@@ -828,10 +829,13 @@ static void lock_list(struct req *r, json_t *params, void *args)
 /* The holds of c on s not on a lease, or NULL. */
 static struct shold *sem_hold_of(struct ssem *s, struct conn *c)
 {
+	struct sconn *sc = sconn_of(c, false);
 	struct shold *h;
 
-	TAILQ_FOREACH (h, &s->holds, entry)
-		if (h->conn == c && h->lease == NULL)
+	if (sc == NULL)
+		return NULL;
+	TAILQ_FOREACH (h, &sc->holds, mine)
+		if (h->sem == s && h->lease == NULL)
 			return h;
 	return NULL;
 }
@@ -976,8 +980,9 @@ static void sem_release(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
 	struct ssem *s = in->s;
-	int64_t n = in->n, left = in->n;
+	int64_t n = in->n, left = in->n, held = 0;
 	int64_t max = s->bounded ? s->initial : MPD_MAX_SEMAPHORE;
+	struct sconn *sc = sconn_of(r->conn, false);
 	struct shold *h, *next;
 
 	if (s->value + n > max) {
@@ -993,11 +998,11 @@ static void sem_release(struct req *r, json_t *params, void *args)
 		return;
 	}
 	if (in->own) {
-		int64_t held = 0;
-
-		TAILQ_FOREACH (h, &s->holds, entry)
-			if (h->conn == r->conn)
-				held += h->count;
+		/* The caller's own holds alone are walked, here and below. */
+		if (sc != NULL)
+			TAILQ_FOREACH (h, &sc->holds, mine)
+				if (h->sem == s)
+					held += h->count;
 		if (held < n) {
 			req_error(r, MPD_RPC_INVALID_STATE,
 				  json_pack("{s:I}", "held", (json_int_t)held),
@@ -1018,12 +1023,14 @@ static void sem_release(struct req *r, json_t *params, void *args)
 		if (h->count == 0)
 			hold_free(h);
 	}
-	for (h = TAILQ_FIRST(&s->holds); h != NULL && left > 0; h = next) {
-		next = TAILQ_NEXT(h, entry);
-		if (h->conn != r->conn)
-			continue;
+	sc = sconn_of(r->conn, false); /* gone with its last hold */
+	for (h = sc != NULL ? TAILQ_FIRST(&sc->holds) : NULL;
+	     h != NULL && left > 0; h = next) {
 		int64_t k = h->count < left ? h->count : left;
 
+		next = TAILQ_NEXT(h, mine);
+		if (h->sem != s)
+			continue;
 		h->count -= k;
 		left -= k;
 		if (h->count == 0)
@@ -1038,22 +1045,47 @@ static void sem_info(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
 	struct ssem *s = in->s;
-	json_t *list = json_array(), *row;
+	json_t *rows = json_object(), *list = json_array(), *row, *v;
+	const char *key;
 	struct shold *h;
+	char id[24];
+	bool ok = rows != NULL && list != NULL;
 
+	/* One row per holding connection (at most max_connections, so the
+	 * reply stays small however many leased permits there are): its
+	 * permits, and the soonest of their leases. */
 	TAILQ_FOREACH (h, &s->holds, entry) {
-		row = holder_json(h->conn);
-		if (row == NULL ||
-		    json_object_set_new(row, "count", json_integer(h->count)) ==
-			    -1 ||
-		    json_object_set_new(row, "lease", lease_left(h)) == -1 ||
-		    json_array_append_new(list, row) == -1) {
-			json_decref(list);
-			list = NULL;
+		if (!ok)
 			break;
+		snprintf(id, sizeof(id), "%llu",
+			 (unsigned long long)h->conn->id);
+		row = json_object_get(rows, id);
+		if (row == NULL) {
+			row = holder_json(h->conn);
+			ok = row != NULL &&
+			     json_object_set_new(row, "count",
+						 json_integer(0)) == 0 &&
+			     json_object_set_new(row, "lease", json_null()) ==
+				     0 &&
+			     json_object_set_new(rows, id, row) == 0;
+			if (!ok)
+				break;
 		}
+		v = json_object_get(row, "count");
+		json_integer_set(v, json_integer_value(v) + h->count);
+		v = json_object_get(row, "lease");
+		if (h->lease != NULL &&
+		    (json_is_null(v) ||
+		     json_real_value(v) > h->lease_s - mono_since(&h->since)))
+			ok = json_object_set_new(row, "lease", lease_left(h)) ==
+			     0;
 	}
-	if (list == NULL) {
+	json_object_foreach (rows, key, row)
+		if (ok)
+			ok = json_array_append(list, row) == 0;
+	json_decref(rows);
+	if (!ok) {
+		json_decref(list);
 		oom(r);
 		return;
 	}

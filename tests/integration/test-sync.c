@@ -1259,6 +1259,40 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	mpdd_stop(&d);
 }
 
+/* semaphore.info has one row per holding connection, leased permits
+ * and not: its count, and the soonest of its leases. */
+Test(sync, semaphore_info_has_a_row_per_holder)
+{
+	json_t *r, *h;
+	double lease;
+	int a, b;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	ok0(b, "semaphore.create",
+	    json_pack("{s:s, s:i}", "name", "s", "value", 5));
+	json_decref(ok(a, "semaphore.acquire", nm("s")));
+	json_decref(ok(a, "semaphore.acquire",
+		       json_pack("{s:s, s:i}", "name", "s", "lease", 600)));
+	json_decref(ok(a, "semaphore.acquire",
+		       json_pack("{s:s, s:i}", "name", "s", "lease", 300)));
+	json_decref(ok(b, "semaphore.acquire", nm("s")));
+	r = info(b, "semaphore", "s");
+	h = json_object_get(r, "holders");
+	cr_assert_eq(json_array_size(h), 2);
+	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 3);
+	lease = json_number_value(
+		json_object_get(json_array_get(h, 0), "lease"));
+	cr_assert(lease > 290 && lease <= 300, "lease %g", lease);
+	cr_assert_eq(test_int(json_array_get(h, 1), "count"), 1);
+	cr_assert(json_is_null(json_object_get(json_array_get(h, 1), "lease")));
+	json_decref(r);
+	hang_up(a);
+	hang_up(b);
+	mpdd_stop(&d);
+}
+
 /* A release by a holder gives back its own permits first; permits
  * released by anyone else belong to nobody. */
 Test(sync, a_holders_release_gives_back_its_own_permits_first)
@@ -2548,8 +2582,8 @@ Test(sync, max_objects_counts_synchronization_objects)
 /*
  * A hold and a parked waiter take broker bytes (daemon/sync.c's
  * HOLD_BYTES): past max_broker_bytes a wait is refused with limit, and
- * the bytes come back when the waiters go. Not in docs/protocol.md's
- * Synchronization section yet.
+ * the bytes come back when the waiters go (docs/protocol.md,
+ * Synchronization, "Limits").
  */
 Test(sync, waiters_count_against_max_broker_bytes)
 {
