@@ -117,7 +117,11 @@ int cli_json_set(json_t *o, const char *key, json_t *v);
  * status after reporting why not. */
 int cli_proc_id(struct cli_ctx *ctx, const char *cmd, const char *arg,
 		int64_t *id);
-/* Parse the command's option --name as seconds (a number >= 0) into
+/* Parse text as seconds >= 0, in decimal (no sign, space, hexadecimal,
+ * infinity, or value too small to tell from 0). Returns true with *secs,
+ * or false. */
+bool cli_parse_seconds(const char *text, double *secs);
+/* Parse the command's option --name as seconds (cli_parse_seconds()) into
  * *secs; *given says whether it was there. Returns CLI_OK, or the exit
  * status after a usage error. */
 int cli_opt_seconds(const struct cli_ctx *ctx, const char *cmd,

@@ -91,22 +91,39 @@ static int print_result(struct cli_ctx *ctx)
 			   CLI_OK;
 }
 
+/*
+ * Parse text as a number of seconds >= 0 into *secs: decimal (2, 0.5,
+ * 1e-3), with no sign, space, hexadecimal, infinity, or value too small
+ * to tell from 0. Returns true, or false (*secs unchanged).
+ */
+bool cli_parse_seconds(const char *text, double *secs)
+{
+	char *end;
+	double v;
+
+	if (!(text[0] >= '0' && text[0] <= '9') && text[0] != '.')
+		return false;
+	errno = 0;
+	v = strtod(text, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(v) ||
+	    strpbrk(text, "xXpP") != NULL)
+		return false;
+	*secs = v;
+	return true;
+}
+
 /* Returns CLI_OK with *secs from option name (*given false when it is
  * absent), or the exit status after a usage error. */
 int cli_opt_seconds(const struct cli_ctx *ctx, const char *cmd,
 		    const char *name, double *secs, bool *given)
 {
 	const char *text = cli_opt_get(ctx, name);
-	char *end;
 	double v;
 
 	*given = false;
 	if (text == NULL)
 		return CLI_OK;
-	errno = 0;
-	v = strtod(text, &end);
-	if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0)
+	if (!cli_parse_seconds(text, &v))
 		return cli_usage_error(ctx->path,
 				       "%s: --%s takes a number of seconds >= "
 				       "0, not '%s'",

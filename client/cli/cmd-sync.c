@@ -266,21 +266,13 @@ static int sync_opt_int(const struct cli_ctx *ctx, const char *cmd,
 static int sync_lease(const struct cli_ctx *ctx, const char *cmd, double *lease)
 {
 	const char *text = cli_opt_get(ctx, "lease");
-	char *end;
-	double v;
 
 	*lease = 0;
-	if (text == NULL)
-		return CLI_OK;
-	errno = 0;
-	v = strtod(text, &end);
-	if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v <= 0)
+	if (text != NULL && (!cli_parse_seconds(text, lease) || *lease == 0))
 		return cli_usage_error(ctx->path,
 				       "%s: --lease takes a number of seconds "
 				       "> 0, not '%s'",
 				       cmd, text);
-	*lease = v;
 	return CLI_OK;
 }
 

@@ -1539,6 +1539,18 @@ ParameterizedTestParameters(cli_sync, usage_errors_exit_2_with_one_line)
 		{ { "lock", "run", "db", "--lease", "-1", "--", "true" },
 		  "mpd-cli: lock run: --lease takes a number of seconds > 0, "
 		  "not '-1'. Try 'mpd-cli lock run --help'.\n" },
+		{ { "lock", "run", "db", "--lease", "0x10", "--", "true" },
+		  "mpd-cli: lock run: --lease takes a number of seconds > 0, "
+		  "not '0x10'. Try 'mpd-cli lock run --help'.\n" },
+		{ { "lock", "run", "db", "--timeout", " 1", "--", "true" },
+		  "mpd-cli: lock run: --timeout takes a number of seconds >= "
+		  "0, not ' 1'. Try 'mpd-cli lock run --help'.\n" },
+		{ { "event", "wait", "e", "--timeout", "1e-400" },
+		  "mpd-cli: event wait: --timeout takes a number of seconds >= "
+		  "0, not '1e-400'. Try 'mpd-cli event wait --help'.\n" },
+		{ { "event", "wait", "e", "--timeout", "inf" },
+		  "mpd-cli: event wait: --timeout takes a number of seconds >= "
+		  "0, not 'inf'. Try 'mpd-cli event wait --help'.\n" },
 		{ { "lock", "run", "db", "ls", "-l" },
 		  "mpd-cli: unknown option '-l'. Try 'mpd-cli lock run "
 		  "--help'.\n" },
