@@ -292,12 +292,12 @@ static void lease_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct shold *h = arg;
 
-	log_info("connection %llu: the lease on %s \"%s\" ran out; released",
-		 (unsigned long long)h->conn->id,
-		 h->lock != NULL ? "lock" : "semaphore",
-		 h->lock != NULL ? (h->lock->name != NULL ? h->lock->name :
-							    "(condition's)") :
-				   h->sem->name);
+	log_debug("connection %llu: the lease on %s \"%s\" ran out; released",
+		  (unsigned long long)h->conn->id,
+		  h->lock != NULL ? "lock" : "semaphore",
+		  h->lock != NULL ? (h->lock->name != NULL ? h->lock->name :
+							     "(condition's)") :
+				    h->sem->name);
 	drop_abandoned(h);
 }
 
