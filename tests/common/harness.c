@@ -688,6 +688,36 @@ json_t *test_result(json_t *reply)
 	return res;
 }
 
+json_t *test_ok(int fd, const char *method, json_t *params)
+{
+	json_t *reply = test_call(fd, method, params);
+	json_t *res = json_incref(test_result(reply));
+
+	json_decref(reply);
+	return res;
+}
+
+void test_ok0(int fd, const char *method, json_t *params)
+{
+	json_decref(test_ok(fd, method, params));
+}
+
+int test_fails(int fd, const char *method, json_t *params, const char *want)
+{
+	json_t *reply = test_call(fd, method, params);
+	const char *name;
+	int code = test_error_code(reply, &name);
+
+	cr_assert_str_eq(name, want, "%s: got %s", method, name);
+	json_decref(reply);
+	return code;
+}
+
+json_t *test_nm(const char *name)
+{
+	return json_pack("{s:s}", "name", name);
+}
+
 int test_error_code(json_t *reply, const char **name)
 {
 	json_t *err = json_object_get(reply, "error");

@@ -154,6 +154,15 @@ json_t *test_call_fds(int fd, const char *method, json_t *params,
 json_t *test_result(json_t *reply);
 /* reply's error code, asserting it is an error; *name gets data.name. */
 int test_error_code(json_t *reply, const char **name);
+/* test_call() asserting success: the result (a new reference), or
+ * nothing (test_ok0()). */
+json_t *test_ok(int fd, const char *method, json_t *params);
+void test_ok0(int fd, const char *method, json_t *params);
+/* test_call() asserting it failed with the error named want; returns
+ * its code. */
+int test_fails(int fd, const char *method, json_t *params, const char *want);
+/* {"name": name}, the params of most broker calls (a new reference). */
+json_t *test_nm(const char *name);
 /* An integer member of an object (asserting it is an integer). */
 long long test_int(json_t *obj, const char *key);
 /* Integer key of the object section ("limits", "template") of the

@@ -703,38 +703,6 @@ ParameterizedTest(struct ctty_case *c, attack,
 
 /* --- Synchronization objects ------------------------------------------ */
 
-/* {"name": name} */
-static json_t *nm(const char *name)
-{
-	return json_pack("{s:s}", "name", name);
-}
-
-/* Call, asserting success; returns the result (a new reference). */
-static json_t *ok(int fd, const char *method, json_t *params)
-{
-	json_t *reply = test_call(fd, method, params);
-	json_t *res = json_incref(test_result(reply));
-
-	json_decref(reply);
-	return res;
-}
-
-static void ok0(int fd, const char *method, json_t *params)
-{
-	json_decref(ok(fd, method, params));
-}
-
-/* Call, asserting it fails with the error named want. */
-static void fails(int fd, const char *method, json_t *params, const char *want)
-{
-	json_t *reply = test_call(fd, method, params);
-	const char *name;
-
-	test_error_code(reply, &name);
-	cr_assert_str_eq(name, want, "%s: got %s", method, name);
-	json_decref(reply);
-}
-
 /* A boolean member, asserting it is one. */
 static bool flag(json_t *obj, const char *key)
 {
@@ -816,7 +784,7 @@ static json_t *sync_info(int fd, const char *kind, const char *name)
 	char method[32];
 
 	snprintf(method, sizeof(method), "%s.info", kind);
-	return ok(fd, method, nm(name));
+	return test_ok(fd, method, test_nm(name));
 }
 
 /* Ask kind.info of name until its key is want (JSON text): for what the
@@ -845,7 +813,7 @@ static void await_info(int fd, const char *kind, const char *name,
 /* daemon.info's broker.bytes, asked on fd. */
 static long long broker_bytes(int fd)
 {
-	json_t *r = ok(fd, "daemon.info", NULL);
+	json_t *r = test_ok(fd, "daemon.info", NULL);
 	long long n = test_int(json_object_get(r, "broker"), "bytes");
 
 	json_decref(r);
@@ -855,7 +823,7 @@ static long long broker_bytes(int fd)
 /* condition.notify of name: how many it woke. */
 static long long woken(int fd, const char *name)
 {
-	json_t *r = ok(fd, "condition.notify", nm(name));
+	json_t *r = test_ok(fd, "condition.notify", test_nm(name));
 	long long n = test_int(r, "woken");
 
 	json_decref(r);
@@ -911,9 +879,9 @@ static json_t *caller_line(int out)
 /* Kill worker id alone (not its group) and wait for its end. */
 static void kill_worker_alone(int fd, long long id)
 {
-	ok0(fd, "process.kill",
-	    json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
-	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+	test_ok0(fd, "process.kill",
+		 json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
+	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
 }
 
 /* The pids of what holds kind name (lock or semaphore) now: *n of them
@@ -957,15 +925,15 @@ static void dead_workers_parked_acquire(const char *kind)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	a = test_connect(d.socket);
-	ok0(fd, create, nm("l"));
-	ok0(a, acquire, nm("l"));
-	id = start_caller(fd, acquire, nm("l"), "before", &out);
+	test_ok0(fd, create, test_nm("l"));
+	test_ok0(a, acquire, test_nm("l"));
+	id = start_caller(fd, acquire, test_nm("l"), "before", &out);
 	await_info(fd, kind, "l", "waiters", "1");
 	kill_worker_alone(fd, id);
 	/* Another client queues behind the dead worker's acquire. */
-	send_req(fd, "next", acquire, nm("l"));
+	send_req(fd, "next", acquire, test_nm("l"));
 	await_info(a, kind, "l", "waiters", "2");
-	ok0(a, release, nm("l"));
+	test_ok0(a, release, test_nm("l"));
 	res = result_of(fd, "next");
 	cr_assert(flag(res, "acquired"));
 	/* Handed to the dead worker's connection for an instant: the
@@ -1013,15 +981,15 @@ Test(attack, a_client_that_never_reads_loses_its_lock_when_dropped)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	slow = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
-	ok0(a, "lock.acquire", nm("l"));
-	send_req(slow, "s", "lock.acquire", nm("l"));
+	test_ok0(a, "lock.create", test_nm("l"));
+	test_ok0(a, "lock.acquire", test_nm("l"));
+	send_req(slow, "s", "lock.acquire", test_nm("l"));
 	await_info(a, "lock", "l", "waiters", "1");
-	ok0(a, "lock.release", nm("l"));
+	test_ok0(a, "lock.release", test_nm("l"));
 	r = sync_info(a, "lock", "l");
 	cr_assert(flag(r, "locked"));
 	json_decref(r);
-	send_req(b, "b", "lock.acquire", nm("l"));
+	send_req(b, "b", "lock.acquire", test_nm("l"));
 	await_info(a, "lock", "l", "waiters", "1");
 	test_assert_ping(d.socket);
 	/* Replies it never reads pile up: far more than the socket and
@@ -1063,9 +1031,9 @@ Test(attack, a_half_closed_holder_keeps_the_lock_only_while_served)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	c = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
-	ok0(a, "lock.acquire", nm("l"));
-	send_req(b, "b", "lock.acquire", nm("l"));
+	test_ok0(a, "lock.create", test_nm("l"));
+	test_ok0(a, "lock.acquire", test_nm("l"));
+	send_req(b, "b", "lock.acquire", test_nm("l"));
 	await_info(c, "lock", "l", "waiters", "1");
 	cr_assert_eq(shutdown(a, SHUT_WR), 0);
 	cr_assert_eq(test_wait_eof(a, TEST_TIMEOUT_MS), 1);
@@ -1075,13 +1043,13 @@ Test(attack, a_half_closed_holder_keeps_the_lock_only_while_served)
 	json_decref(r);
 
 	/* b holds; c parks, half-closes, and c's acquire is still served. */
-	send_req(c, "c", "lock.acquire", nm("l"));
+	send_req(c, "c", "lock.acquire", test_nm("l"));
 	settle(c);
 	cr_assert_eq(shutdown(c, SHUT_WR), 0);
 	a = test_connect(d.socket);
-	send_req(a, "a", "lock.acquire", nm("l"));
+	send_req(a, "a", "lock.acquire", test_nm("l"));
 	await_info(b, "lock", "l", "waiters", "2");
-	ok0(b, "lock.release", nm("l"));
+	test_ok0(b, "lock.release", test_nm("l"));
 	r = result_of(c, "c");
 	cr_assert(flag(r, "acquired"));
 	cr_assert(!flag(r, "abandoned"));
@@ -1124,7 +1092,7 @@ Test(attack, pipelined_and_batched_acquire_release_acquire)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(fd, "lock.create", nm("l"));
+	test_ok0(fd, "lock.create", test_nm("l"));
 	test_send_str(fd, pipelined);
 	res = result_of(fd, "1");
 	cr_assert(flag(res, "acquired"));
@@ -1155,7 +1123,7 @@ Test(attack, pipelined_and_batched_acquire_release_acquire)
 	cr_assert(flag(res, "locked"));
 	cr_assert_eq(test_int(res, "count"), 1);
 	json_decref(res);
-	fails(b, "lock.release", nm("l"), "invalid_state");
+	test_fails(b, "lock.release", test_nm("l"), "invalid_state");
 	hang_up(fd);
 	hang_up(b);
 	mpdd_stop(&d);
@@ -1182,11 +1150,11 @@ Test(attack, holds_as_notifications_in_a_batch_are_not_run)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "lock.create", nm("l"));
-	ok0(fd, "semaphore.create", nm("s"));
-	ok0(fd, "condition.create", nm("c"));
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	test_ok0(fd, "lock.create", test_nm("l"));
+	test_ok0(fd, "semaphore.create", test_nm("s"));
+	test_ok0(fd, "condition.create", test_nm("c"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
 	bytes = broker_bytes(fd);
 	test_send_str(fd, batch);
 	/* No reply line: the ping's is next. */
@@ -1233,8 +1201,8 @@ Test(attack, barrier_and_condition_waits_inside_a_batch)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	o = test_connect(d.socket);
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
 	test_send_str(fd, barrier);
 	r = next_reply(fd);
 	cr_assert(json_is_array(r) && json_array_size(r) == 3);
@@ -1243,12 +1211,12 @@ Test(attack, barrier_and_condition_waits_inside_a_batch)
 			     json_integer_value(json_object_get(res, "id")));
 	json_decref(r);
 
-	ok0(fd, "condition.create", nm("c"));
+	test_ok0(fd, "condition.create", test_nm("c"));
 	test_send_str(fd, cond);
 	await_info(o, "condition", "c", "waiters", "1");
-	ok0(o, "condition.acquire", nm("c"));
+	test_ok0(o, "condition.acquire", test_nm("c"));
 	cr_assert_eq(woken(o, "c"), 1);
-	ok0(o, "condition.release", nm("c"));
+	test_ok0(o, "condition.release", test_nm("c"));
 	r = next_reply(fd);
 	cr_assert(json_is_array(r) && json_array_size(r) == 2);
 	json_array_foreach (r, i, res) {
@@ -1263,7 +1231,7 @@ Test(attack, barrier_and_condition_waits_inside_a_batch)
 	r = sync_info(o, "condition", "c");
 	cr_assert(flag(r, "locked"));
 	json_decref(r);
-	ok0(fd, "condition.release", nm("c"));
+	test_ok0(fd, "condition.release", test_nm("c"));
 	hang_up(fd);
 	hang_up(o);
 	mpdd_stop(&d);
@@ -1302,17 +1270,17 @@ Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	a = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 0));
-	ok0(a, "event.create", nm("e"));
-	ok0(a, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
-	ok0(a, "condition.create", nm("c"));
-	ok0(a, "condition.create", nm("w"));
+	test_ok0(a, "lock.create", test_nm("l"));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 0));
+	test_ok0(a, "event.create", test_nm("e"));
+	test_ok0(a, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	test_ok0(a, "condition.create", test_nm("c"));
+	test_ok0(a, "condition.create", test_nm("w"));
 	bytes = broker_bytes(a);
-	ok0(a, "lock.acquire", nm("l"));
-	ok0(a, "condition.acquire", nm("c"));
+	test_ok0(a, "lock.acquire", test_nm("l"));
+	test_ok0(a, "condition.acquire", test_nm("c"));
 	test_send_str(fd, waits);
 	settle(fd);
 	cr_assert_gt(broker_bytes(a), bytes);
@@ -1320,12 +1288,12 @@ Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
 		char method[32];
 
 		snprintf(method, sizeof(method), "%s.delete", kinds[i]);
-		ok0(a, method,
-		    nm(kinds[i][0] == 'l' ? "l" :
-		       kinds[i][0] == 's' ? "s" :
-		       kinds[i][0] == 'e' ? "e" :
-		       kinds[i][0] == 'b' ? "b" :
-					    "c"));
+		test_ok0(a, method,
+			 test_nm(kinds[i][0] == 'l' ? "l" :
+				 kinds[i][0] == 's' ? "s" :
+				 kinds[i][0] == 'e' ? "e" :
+				 kinds[i][0] == 'b' ? "b" :
+						      "c"));
 	}
 	r = next_reply(fd);
 	cr_assert(json_is_array(r) && json_array_size(r) == 5);
@@ -1339,17 +1307,17 @@ Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
 
 	/* A waiter notified, waiting for the lock a holds, is closed. */
 	bytes = broker_bytes(a);
-	ok0(fd, "condition.acquire", nm("w"));
+	test_ok0(fd, "condition.acquire", test_nm("w"));
 	test_send_str(fd, cwait);
 	await_info(a, "condition", "w", "waiters", "1");
-	ok0(a, "condition.acquire", nm("w"));
+	test_ok0(a, "condition.acquire", test_nm("w"));
 	cr_assert_eq(woken(a, "w"), 1);
-	ok0(a, "condition.delete", nm("w"));
+	test_ok0(a, "condition.delete", test_nm("w"));
 	r = next_reply(fd);
 	cr_assert(json_is_array(r) && json_array_size(r) == 1);
 	cr_assert_eq(test_error_code(json_array_get(r, 0), &name), 7);
 	json_decref(r);
-	fails(a, "condition.release", nm("w"), "not_found");
+	test_fails(a, "condition.release", test_nm("w"), "not_found");
 	cr_assert_eq(broker_bytes(a), bytes);
 	test_assert_ping(d.socket);
 	hang_up(fd);
@@ -1403,17 +1371,18 @@ Test(attack, many_parked_waits_of_one_connection_go_with_it)
 
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 0));
-	ok0(a, "event.create", nm("e"));
-	ok0(a, "condition.create", nm("c"));
-	ok0(a, "lock.acquire", nm("l"));
-	ok0(a, "condition.acquire", nm("c"));
+	test_ok0(a, "lock.create", test_nm("l"));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 0));
+	test_ok0(a, "event.create", test_nm("e"));
+	test_ok0(a, "condition.create", test_nm("c"));
+	test_ok0(a, "lock.acquire", test_nm("l"));
+	test_ok0(a, "condition.acquire", test_nm("c"));
 	bytes = broker_bytes(a);
 	for (int round = 0; round < 5; round++) {
-		ok0(a, "barrier.create",
-		    json_pack("{s:s, s:i}", "name", "b", "parties", 65536));
+		test_ok0(a, "barrier.create",
+			 json_pack("{s:s, s:i}", "name", "b", "parties",
+				   65536));
 		w = test_connect(d.socket);
 		park_sync_waits(w, n);
 		/* Each counts (daemon/sync.c's HOLD_BYTES). */
@@ -1424,7 +1393,7 @@ Test(attack, many_parked_waits_of_one_connection_go_with_it)
 		hang_up(w);
 		await_info(a, "barrier", "b", "broken", "true");
 		cr_assert_eq(broker_bytes(a), bytes);
-		ok0(a, "barrier.delete", nm("b"));
+		test_ok0(a, "barrier.delete", test_nm("b"));
 		if (round == 0)
 			rss1 = rss_kib(d.pid);
 	}
@@ -1440,7 +1409,7 @@ Test(attack, many_parked_waits_of_one_connection_go_with_it)
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
 	/* A release finds no one to hand it to. */
-	ok0(a, "condition.release", nm("c"));
+	test_ok0(a, "condition.release", test_nm("c"));
 	r = sync_info(a, "condition", "c");
 	cr_assert(!flag(r, "locked"));
 	json_decref(r);
@@ -1470,22 +1439,22 @@ Test(attack, leases_and_timeouts_at_their_extremes)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 1));
-	ok0(a, "event.create", nm("e"));
-	ok0(a, "condition.create", nm("c"));
-	ok0(a, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	test_ok0(a, "lock.create", test_nm("l"));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 1));
+	test_ok0(a, "event.create", test_nm("e"));
+	test_ok0(a, "condition.create", test_nm("c"));
+	test_ok0(a, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
 	/* The largest lease is held, and shown. */
-	r = ok(a, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "l", "lease", 31536000));
+	r = test_ok(a, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "l", "lease", 31536000));
 	cr_assert(flag(r, "acquired"));
 	json_decref(r);
 	r = sync_info(b, "lock", "l");
 	cr_assert_gt(json_number_value(json_object_get(r, "lease")), 31535000);
 	json_decref(r);
-	ok0(a, "lock.release", nm("l"));
+	test_ok0(a, "lock.release", test_nm("l"));
 	/* Past it, or not above zero: refused, naming the field. */
 	p = json_pack("{s:s, s:f}", "name", "l", "lease", 31536000.001);
 	r = test_call(a, "lock.acquire", p);
@@ -1496,60 +1465,64 @@ Test(attack, leases_and_timeouts_at_their_extremes)
 			"field")),
 		"lease");
 	json_decref(r);
-	fails(a, "lock.acquire",
-	      json_pack("{s:s, s:f}", "name", "l", "lease", -0.0),
-	      "invalid_params");
-	fails(a, "semaphore.acquire",
-	      json_pack("{s:s, s:f, s:b}", "name", "s", "lease", 1.0, "own", 0),
-	      "invalid_params");
+	test_fails(a, "lock.acquire",
+		   json_pack("{s:s, s:f}", "name", "l", "lease", -0.0),
+		   "invalid_params");
+	test_fails(a, "semaphore.acquire",
+		   json_pack("{s:s, s:f, s:b}", "name", "s", "lease", 1.0,
+			     "own", 0),
+		   "invalid_params");
 	/* A lease of 1e-9 and of the smallest double: held, then gone. */
 	for (int i = 0; i < 2; i++) {
 		double lease = i == 0 ? 1e-9 : 4.9406564584124654e-324;
 
-		r = ok(a, "lock.acquire",
-		       json_pack("{s:s, s:f}", "name", "l", "lease", lease));
+		r = test_ok(a, "lock.acquire",
+			    json_pack("{s:s, s:f}", "name", "l", "lease",
+				      lease));
 		cr_assert(flag(r, "acquired"));
 		json_decref(r);
-		r = ok(a, "semaphore.acquire",
-		       json_pack("{s:s, s:f}", "name", "s", "lease", lease));
+		r = test_ok(a, "semaphore.acquire",
+			    json_pack("{s:s, s:f}", "name", "s", "lease",
+				      lease));
 		cr_assert(flag(r, "acquired"));
 		json_decref(r);
 		await_info(b, "lock", "l", "locked", "false");
 		await_info(b, "semaphore", "s", "value", "1");
-		fails(a, "lock.release", nm("l"), "invalid_state");
-		r = ok(b, "lock.acquire", nm("l"));
+		test_fails(a, "lock.release", test_nm("l"), "invalid_state");
+		r = test_ok(b, "lock.acquire", test_nm("l"));
 		cr_assert(flag(r, "abandoned"));
 		json_decref(r);
-		ok0(b, "lock.release", nm("l"));
-		r = ok(b, "semaphore.acquire", nm("s"));
+		test_ok0(b, "lock.release", test_nm("l"));
+		r = test_ok(b, "semaphore.acquire", test_nm("s"));
 		cr_assert(flag(r, "abandoned"));
 		json_decref(r);
-		ok0(b, "semaphore.release", nm("s"));
+		test_ok0(b, "semaphore.release", test_nm("s"));
 	}
 	/* Timeouts of 1e-9 on what is taken: each wait is answered no. */
 	bytes = broker_bytes(a);
-	ok0(b, "lock.acquire", nm("l"));
-	ok0(b, "semaphore.acquire", nm("s"));
+	test_ok0(b, "lock.acquire", test_nm("l"));
+	test_ok0(b, "semaphore.acquire", test_nm("s"));
 	held = broker_bytes(a);
-	ok0(b, "condition.acquire", nm("c"));
+	test_ok0(b, "condition.acquire", test_nm("c"));
 	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
-		r = ok(a, waits[i][0],
-		       json_pack("{s:s, s:f}", "name", waits[i][1], "timeout",
-				 1e-9));
+		r = test_ok(a, waits[i][0],
+			    json_pack("{s:s, s:f}", "name", waits[i][1],
+				      "timeout", 1e-9));
 		cr_assert(json_is_false(json_object_get(r, "acquired")) ||
 			  json_is_false(json_object_get(r, "set")));
 		json_decref(r);
 	}
-	fails(a, "barrier.wait",
-	      json_pack("{s:s, s:f}", "name", "b", "timeout", 1e-9), "broken");
+	test_fails(a, "barrier.wait",
+		   json_pack("{s:s, s:f}", "name", "b", "timeout", 1e-9),
+		   "broken");
 	/* A condition wait of 1e-9 comes back with the lock. */
-	ok0(b, "condition.release", nm("c"));
-	ok0(a, "condition.acquire", nm("c"));
-	r = ok(a, "condition.wait",
-	       json_pack("{s:s, s:f}", "name", "c", "timeout", 1e-9));
+	test_ok0(b, "condition.release", test_nm("c"));
+	test_ok0(a, "condition.acquire", test_nm("c"));
+	r = test_ok(a, "condition.wait",
+		    json_pack("{s:s, s:f}", "name", "c", "timeout", 1e-9));
 	cr_assert(!flag(r, "notified"));
 	json_decref(r);
-	ok0(a, "condition.release", nm("c"));
+	test_ok0(a, "condition.release", test_nm("c"));
 	cr_assert_gt(held, bytes);
 	cr_assert_eq(broker_bytes(a), held);
 	hang_up(a);
@@ -1569,22 +1542,23 @@ Test(attack, semaphore_counts_at_the_top_of_their_range)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 0));
-	r = ok(a, "semaphore.release",
-	       json_pack("{s:s, s:I}", "name", "s", "n", (json_int_t)max));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 0));
+	r = test_ok(a, "semaphore.release",
+		    json_pack("{s:s, s:I}", "name", "s", "n", (json_int_t)max));
 	cr_assert_eq(test_int(r, "value"), max);
 	json_decref(r);
-	fails(a, "semaphore.release", nm("s"), "invalid_state");
-	fails(a, "semaphore.release",
-	      json_pack("{s:s, s:I}", "name", "s", "n", (json_int_t)max + 1),
-	      "invalid_params");
+	test_fails(a, "semaphore.release", test_nm("s"), "invalid_state");
+	test_fails(a, "semaphore.release",
+		   json_pack("{s:s, s:I}", "name", "s", "n",
+			     (json_int_t)max + 1),
+		   "invalid_params");
 	/* b takes one; another client fills the room; b goes. */
-	ok0(b, "semaphore.acquire", nm("s"));
-	fails(a, "semaphore.release",
-	      json_pack("{s:s, s:I}", "name", "s", "n", (json_int_t)max),
-	      "invalid_state");
-	ok0(a, "semaphore.release", nm("s"));
+	test_ok0(b, "semaphore.acquire", test_nm("s"));
+	test_fails(a, "semaphore.release",
+		   json_pack("{s:s, s:I}", "name", "s", "n", (json_int_t)max),
+		   "invalid_state");
+	test_ok0(a, "semaphore.release", test_nm("s"));
 	r = sync_info(a, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), max);
 	json_decref(r);
@@ -1595,10 +1569,10 @@ Test(attack, semaphore_counts_at_the_top_of_their_range)
 	cr_assert(flag(r, "abandoned"));
 	json_decref(r);
 	/* notify of 2^31-1 with no waiter wakes none. */
-	ok0(a, "condition.create", nm("c"));
-	ok0(a, "condition.acquire", nm("c"));
-	r = ok(a, "condition.notify",
-	       json_pack("{s:s, s:I}", "name", "c", "n", (json_int_t)max));
+	test_ok0(a, "condition.create", test_nm("c"));
+	test_ok0(a, "condition.acquire", test_nm("c"));
+	r = test_ok(a, "condition.notify",
+		    json_pack("{s:s, s:I}", "name", "c", "n", (json_int_t)max));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
 	hang_up(a);
@@ -1668,13 +1642,13 @@ static int nobody_against_holds(const char *socket, int ready, int go)
 			return (int)i + 1;
 		json_decref(r);
 	}
-	r = test_call(fd, "lock.info", nm("l"));
+	r = test_call(fd, "lock.info", test_nm("l"));
 	if (!has_keys(json_object_get(r, "result"), lock_keys) ||
 	    !has_keys(json_object_get(json_object_get(r, "result"), "holder"),
 		      holder_keys))
 		return 10;
 	json_decref(r);
-	r = test_call(fd, "semaphore.info", nm("s"));
+	r = test_call(fd, "semaphore.info", test_nm("s"));
 	if (!has_keys(
 		    json_array_get(json_object_get(json_object_get(r, "result"),
 						   "holders"),
@@ -1682,7 +1656,7 @@ static int nobody_against_holds(const char *socket, int ready, int go)
 		    permit_keys))
 		return 11;
 	json_decref(r);
-	r = test_call(fd, "lock.acquire", nm("n"));
+	r = test_call(fd, "lock.acquire", test_nm("n"));
 	if (!json_is_true(
 		    json_object_get(json_object_get(r, "result"), "acquired")))
 		return 12;
@@ -1709,13 +1683,13 @@ Test(attack, another_uid_cannot_release_or_use_what_a_connection_holds)
 	mpdd_start(&d, NULL);
 	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
 	a = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
-	ok0(a, "lock.create", nm("n"));
-	ok0(a, "condition.create", nm("c"));
-	ok0(a, "semaphore.create", nm("s"));
-	ok0(a, "lock.acquire", nm("l"));
-	ok0(a, "condition.acquire", nm("c"));
-	ok0(a, "semaphore.acquire", nm("s"));
+	test_ok0(a, "lock.create", test_nm("l"));
+	test_ok0(a, "lock.create", test_nm("n"));
+	test_ok0(a, "condition.create", test_nm("c"));
+	test_ok0(a, "semaphore.create", test_nm("s"));
+	test_ok0(a, "lock.acquire", test_nm("l"));
+	test_ok0(a, "condition.acquire", test_nm("c"));
+	test_ok0(a, "semaphore.acquire", test_nm("s"));
 	cr_assert(pipe(ready) == 0 && pipe(go) == 0);
 	pid = fork();
 	cr_assert(pid >= 0);
@@ -1727,7 +1701,7 @@ Test(attack, another_uid_cannot_release_or_use_what_a_connection_holds)
 	close(ready[1]);
 	close(go[0]);
 	if (read(ready[0], &c, 1) == 1) {
-		fails(a, "lock.release", nm("n"), "invalid_state");
+		test_fails(a, "lock.release", test_nm("n"), "invalid_state");
 		r = sync_info(a, "lock", "n");
 		cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"),
 			     pid);
@@ -1744,8 +1718,8 @@ Test(attack, another_uid_cannot_release_or_use_what_a_connection_holds)
 	r = sync_info(a, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
-	ok0(a, "lock.release", nm("l"));
-	ok0(a, "condition.release", nm("c"));
+	test_ok0(a, "lock.release", test_nm("l"));
+	test_ok0(a, "condition.release", test_nm("c"));
 	await_info(a, "lock", "n", "locked", "false");
 	hang_up(a);
 	mpdd_stop(&d);
@@ -1863,13 +1837,13 @@ ParameterizedTest(struct bad_sync_case *c, attack,
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "lock.create", nm("l"));
-	ok0(fd, "semaphore.create", nm("s"));
-	ok0(fd, "event.create", nm("e"));
-	ok0(fd, "condition.create", nm("c"));
-	ok0(fd, "condition.acquire", nm("c"));
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	test_ok0(fd, "lock.create", test_nm("l"));
+	test_ok0(fd, "semaphore.create", test_nm("s"));
+	test_ok0(fd, "event.create", test_nm("e"));
+	test_ok0(fd, "condition.create", test_nm("c"));
+	test_ok0(fd, "condition.acquire", test_nm("c"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
 	bytes = broker_bytes(fd);
 	r = test_call(fd, c->method, test_json(c->params));
 	cr_assert_eq(test_error_code(r, &name), -32602, "%s %s", c->method,
@@ -1879,7 +1853,7 @@ ParameterizedTest(struct bad_sync_case *c, attack,
 			 c->field, "%s %s", c->method, c->params);
 	json_decref(r);
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		r = ok(fd, lists[i][0], NULL);
+		r = test_ok(fd, lists[i][0], NULL);
 		cr_assert_eq(json_array_size(json_object_get(r, lists[i][1])),
 			     1, "%s after %s", lists[i][0], c->method);
 		json_decref(r);
@@ -1910,8 +1884,8 @@ Test(attack, many_leased_permits_do_not_make_semaphore_info_fatal)
 	mpdd_start(&d, NULL);
 	w = test_connect(d.socket);
 	v = test_connect(d.socket);
-	ok0(w, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
+	test_ok0(w, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
 	for (int i = 0; i < n; i += chunk) {
 		for (int j = 0; j < chunk; j++) {
 			snprintf(line, sizeof(line),
@@ -1924,7 +1898,7 @@ Test(attack, many_leased_permits_do_not_make_semaphore_info_fatal)
 		for (int j = 0; j < chunk; j++)
 			free(test_read_line(w, TEST_TIMEOUT_MS));
 	}
-	r = test_call(v, "semaphore.info", nm("s"));
+	r = test_call(v, "semaphore.info", test_nm("s"));
 	cr_assert(json_is_object(r));
 	row = json_array_get(
 		json_object_get(json_object_get(r, "result"), "holders"), 0);
@@ -1988,10 +1962,10 @@ Test(attack, garbage_lines_to_sync_methods_leave_the_connection_serving)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "lock.create", nm("l"));
-	ok0(fd, "semaphore.create", nm("s"));
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	test_ok0(fd, "lock.create", test_nm("l"));
+	test_ok0(fd, "semaphore.create", test_nm("s"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		test_send_str(fd, lines[i].line);
 		test_send_str(fd, "\n");
@@ -2034,19 +2008,19 @@ Test(attack, a_lease_never_runs_out_early)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "lock.create", nm("l"));
+	test_ok0(a, "lock.create", test_nm("l"));
 	for (int i = 0; i < 200; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ok0(a, "lock.acquire",
-		    json_pack("{s:s, s:f}", "name", "l", "lease", lease));
-		r = ok(b, "lock.acquire", nm("l"));
+		test_ok0(a, "lock.acquire",
+			 json_pack("{s:s, s:f}", "name", "l", "lease", lease));
+		r = test_ok(b, "lock.acquire", test_nm("l"));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		json_decref(r);
 		took = (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		if (took < least)
 			least = took;
-		ok0(b, "lock.release", nm("l"));
+		test_ok0(b, "lock.release", test_nm("l"));
 	}
 	cr_assert_geq(least, lease, "a %g s lease ran out after %.4f s", lease,
 		      least);
@@ -2100,15 +2074,15 @@ Test(attack, a_client_closing_with_many_holds_does_not_stall_the_daemon)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	p = test_connect(d.socket);
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
 	take_leased(a, n);
 	take_leased(b, n);
 	t0 = mono_s();
 	hang_up(b);
 	/* Its close is done once the daemon counts it gone. */
 	for (;;) {
-		r = ok(p, "daemon.info", NULL);
+		r = test_ok(p, "daemon.info", NULL);
 		if (test_int(r, "connections") == 2)
 			break;
 		json_decref(r);
@@ -2143,8 +2117,8 @@ Test(attack, many_holds_of_one_client_do_not_slow_every_close)
 
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 2147483647));
 	take_leased(a, n);
 	t0 = mono_s();
 	for (int i = 0; i < cycles; i++)

@@ -27,28 +27,6 @@ static void teardown(void)
 
 TestSuite(broker, .fini = teardown, .timeout = 120);
 
-/* Call and return the result (a new reference), asserting success. */
-static json_t *ok(int fd, const char *method, json_t *params)
-{
-	json_t *reply = test_call(fd, method, params);
-	json_t *res = json_incref(test_result(reply));
-
-	json_decref(reply);
-	return res;
-}
-
-/* Call and return the error code, asserting it failed with that name. */
-static int fails(int fd, const char *method, json_t *params, const char *want)
-{
-	json_t *reply = test_call(fd, method, params);
-	const char *name;
-	int code = test_error_code(reply, &name);
-
-	cr_assert_str_eq(name, want, "%s: got %s", method, name);
-	json_decref(reply);
-	return code;
-}
-
 /* Send a request without waiting for its reply (it may park). */
 static void send_req(int fd, const char *id, const char *method,
 		     const char *params)
@@ -80,14 +58,14 @@ static json_t *reply_for(int fd, const char *id)
 /* Make sure everything sent on fd so far has been read and parked. */
 static void settle(int fd)
 {
-	json_decref(ok(fd, "daemon.ping", NULL));
+	json_decref(test_ok(fd, "daemon.ping", NULL));
 }
 
 static void mkqueue(int fd, const char *name, int maxsize)
 {
-	json_decref(
-		ok(fd, "queue.create",
-		   json_pack("{s:s, s:i}", "name", name, "maxsize", maxsize)));
+	json_decref(test_ok(fd, "queue.create",
+			    json_pack("{s:s, s:i}", "name", name, "maxsize",
+				      maxsize)));
 }
 
 Test(broker, parked_get_is_woken_by_a_put_from_another_connection)
@@ -101,12 +79,12 @@ Test(broker, parked_get_is_woken_by_a_put_from_another_connection)
 	mkqueue(a, "q", 0);
 	send_req(a, "g", "queue.get", "{\"name\":\"q\"}");
 	settle(b);
-	r = ok(b, "queue.size", json_pack("{s:s}", "name", "q"));
+	r = test_ok(b, "queue.size", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "getters"), 1);
 	json_decref(r);
-	json_decref(
-		ok(b, "queue.put",
-		   json_pack("{s:s, s:{s:[i]}}", "name", "q", "item", "x", 1)));
+	json_decref(test_ok(b, "queue.put",
+			    json_pack("{s:s, s:{s:[i]}}", "name", "q", "item",
+				      "x", 1)));
 	r = reply_for(a, "g");
 	cr_assert_eq(
 		json_integer_value(json_array_get(
@@ -129,34 +107,35 @@ Test(broker, timeouts_zero_small_and_absent)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mkqueue(fd, "q", 1);
-	fails(fd, "queue.get",
-	      json_pack("{s:s, s:i}", "name", "q", "timeout", 0), "empty");
-	fails(fd, "queue.get",
-	      json_pack("{s:s, s:f}", "name", "q", "timeout", 0.05), "empty");
-	fails(fd, "queue.get_many",
-	      json_pack("{s:s, s:i, s:f}", "name", "q", "max", 3, "timeout",
-			0.05),
-	      "empty");
-	json_decref(ok(fd, "queue.put",
-		       json_pack("{s:s, s:i}", "name", "q", "item", 1)));
-	fails(fd, "queue.put",
-	      json_pack("{s:s, s:i, s:i}", "name", "q", "item", 2, "timeout",
-			0),
-	      "full");
-	fails(fd, "queue.put",
-	      json_pack("{s:s, s:i, s:f}", "name", "q", "item", 2, "timeout",
-			0.05),
-	      "full");
+	test_fails(fd, "queue.get",
+		   json_pack("{s:s, s:i}", "name", "q", "timeout", 0), "empty");
+	test_fails(fd, "queue.get",
+		   json_pack("{s:s, s:f}", "name", "q", "timeout", 0.05),
+		   "empty");
+	test_fails(fd, "queue.get_many",
+		   json_pack("{s:s, s:i, s:f}", "name", "q", "max", 3,
+			     "timeout", 0.05),
+		   "empty");
+	json_decref(test_ok(fd, "queue.put",
+			    json_pack("{s:s, s:i}", "name", "q", "item", 1)));
+	test_fails(fd, "queue.put",
+		   json_pack("{s:s, s:i, s:i}", "name", "q", "item", 2,
+			     "timeout", 0),
+		   "full");
+	test_fails(fd, "queue.put",
+		   json_pack("{s:s, s:i, s:f}", "name", "q", "item", 2,
+			     "timeout", 0.05),
+		   "full");
 	/* Absent: waits until it can. */
 	send_req(fd, "p", "queue.put", "{\"name\":\"q\",\"item\":2}");
 	settle(b);
-	r = ok(b, "queue.get", json_pack("{s:s}", "name", "q"));
+	r = test_ok(b, "queue.get", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "item"), 1);
 	json_decref(r);
 	r = reply_for(fd, "p");
 	cr_assert_eq(test_int(test_result(r), "size"), 1);
 	json_decref(r);
-	r = ok(b, "queue.get", json_pack("{s:s}", "name", "q"));
+	r = test_ok(b, "queue.get", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "item"), 2);
 	json_decref(r);
 	close(fd);
@@ -174,26 +153,27 @@ Test(broker, back_pressure_in_order)
 	c = test_connect(d.socket);
 	mkqueue(c, "q", 2);
 	/* Three parked puts behind a full queue, served in order. */
-	json_decref(ok(p, "queue.put_many",
-		       json_pack("{s:s, s:[ii]}", "name", "q", "items", 1, 2)));
+	json_decref(test_ok(p, "queue.put_many",
+			    json_pack("{s:s, s:[ii]}", "name", "q", "items", 1,
+				      2)));
 	send_req(p, "p3", "queue.put", "{\"name\":\"q\",\"item\":3}");
 	send_req(p, "p45", "queue.put_many",
 		 "{\"name\":\"q\",\"items\":[4,5]}");
 	settle(p);
-	r = ok(c, "queue.size", json_pack("{s:s}", "name", "q"));
+	r = test_ok(c, "queue.size", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "putters"), 2);
 	json_decref(r);
-	r = ok(c, "queue.get", json_pack("{s:s}", "name", "q"));
+	r = test_ok(c, "queue.get", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "item"), 1);
 	json_decref(r);
 	json_decref(reply_for(p, "p3"));
-	r = ok(c, "queue.get_many",
-	       json_pack("{s:s, s:i}", "name", "q", "max", 10));
+	r = test_ok(c, "queue.get_many",
+		    json_pack("{s:s, s:i}", "name", "q", "max", 10));
 	cr_assert_eq(json_array_size(json_object_get(r, "items")), 2);
 	json_decref(r);
 	json_decref(reply_for(p, "p45"));
-	r = ok(c, "queue.get_many",
-	       json_pack("{s:s, s:i}", "name", "q", "max", 10));
+	r = test_ok(c, "queue.get_many",
+		    json_pack("{s:s, s:i}", "name", "q", "max", 10));
 	cr_assert_eq(json_integer_value(
 			     json_array_get(json_object_get(r, "items"), 0)),
 		     4);
@@ -202,9 +182,9 @@ Test(broker, back_pressure_in_order)
 		     5);
 	json_decref(r);
 	/* More items than maxsize can never fit. */
-	fails(p, "queue.put_many",
-	      json_pack("{s:s, s:[iii]}", "name", "q", "items", 1, 2, 3),
-	      "invalid_params");
+	test_fails(p, "queue.put_many",
+		   json_pack("{s:s, s:[iii]}", "name", "q", "items", 1, 2, 3),
+		   "invalid_params");
 	close(p);
 	close(c);
 	mpdd_stop(&d);
@@ -257,9 +237,9 @@ Test(broker, fifo_per_producer_with_several_producers)
 		cr_assert_eq(pr[i].errors, 0);
 	}
 	while (got < 2000) {
-		json_t *r =
-			ok(fd, "queue.get_many",
-			   json_pack("{s:s, s:i}", "name", "q", "max", 333));
+		json_t *r = test_ok(fd, "queue.get_many",
+				    json_pack("{s:s, s:i}", "name", "q", "max",
+					      333));
 		json_t *items = json_object_get(r, "items"), *it;
 		size_t i;
 
@@ -295,9 +275,9 @@ Test(broker, getters_are_served_in_arrival_order)
 		send_req(g[i], id, "queue.get", "{\"name\":\"q\"}");
 		settle(g[i]);
 	}
-	json_decref(
-		ok(p, "queue.put_many",
-		   json_pack("{s:s, s:[iii]}", "name", "q", "items", 0, 1, 2)));
+	json_decref(test_ok(p, "queue.put_many",
+			    json_pack("{s:s, s:[iii]}", "name", "q", "items", 0,
+				      1, 2)));
 	for (int i = 0; i < 3; i++) {
 		char id[8];
 		json_t *r;
@@ -324,37 +304,45 @@ Test(broker, close_and_delete_with_parked_callers)
 	c = test_connect(d.socket);
 	mkqueue(a, "empty", 0);
 	mkqueue(a, "full", 1);
-	json_decref(ok(a, "queue.put",
-		       json_pack("{s:s, s:i}", "name", "full", "item", 1)));
+	json_decref(
+		test_ok(a, "queue.put",
+			json_pack("{s:s, s:i}", "name", "full", "item", 1)));
 	send_req(b, "g", "queue.get", "{\"name\":\"empty\"}");
 	send_req(c, "p", "queue.put", "{\"name\":\"full\",\"item\":2}");
 	settle(b);
 	settle(c);
 	/* close: the parked putter fails; the getter too, as it is drained. */
-	json_decref(ok(a, "queue.close", json_pack("{s:s}", "name", "full")));
+	json_decref(
+		test_ok(a, "queue.close", json_pack("{s:s}", "name", "full")));
 	r = reply_for(c, "p");
 	cr_assert_eq(test_error_code(r, &name), 7);
 	cr_assert_str_eq(name, "closed");
 	json_decref(r);
-	fails(a, "queue.put",
-	      json_pack("{s:s, s:i}", "name", "full", "item", 3), "closed");
+	test_fails(a, "queue.put",
+		   json_pack("{s:s, s:i}", "name", "full", "item", 3),
+		   "closed");
 	/* A closed queue still drains, then says closed. */
-	r = ok(a, "queue.get", json_pack("{s:s}", "name", "full"));
+	r = test_ok(a, "queue.get", json_pack("{s:s}", "name", "full"));
 	cr_assert_eq(test_int(r, "item"), 1);
 	json_decref(r);
-	fails(a, "queue.get", json_pack("{s:s}", "name", "full"), "closed");
-	json_decref(ok(a, "queue.close", json_pack("{s:s}", "name", "full")));
+	test_fails(a, "queue.get", json_pack("{s:s}", "name", "full"),
+		   "closed");
+	json_decref(
+		test_ok(a, "queue.close", json_pack("{s:s}", "name", "full")));
 	/* delete: the parked getter gets closed; the queue is gone. */
-	json_decref(ok(a, "queue.delete", json_pack("{s:s}", "name", "empty")));
+	json_decref(test_ok(a, "queue.delete",
+			    json_pack("{s:s}", "name", "empty")));
 	r = reply_for(b, "g");
 	cr_assert_eq(test_error_code(r, &name), 7);
 	json_decref(r);
-	fails(a, "queue.get", json_pack("{s:s}", "name", "empty"), "not_found");
+	test_fails(a, "queue.get", json_pack("{s:s}", "name", "empty"),
+		   "not_found");
 	/* A closed queue's parked getter fails when it is drained. */
 	mkqueue(a, "q3", 0);
 	send_req(b, "g3", "queue.get", "{\"name\":\"q3\"}");
 	settle(b);
-	json_decref(ok(a, "queue.close", json_pack("{s:s}", "name", "q3")));
+	json_decref(
+		test_ok(a, "queue.close", json_pack("{s:s}", "name", "q3")));
 	r = reply_for(b, "g3");
 	cr_assert_eq(test_error_code(r, &name), 7);
 	json_decref(r);
@@ -378,18 +366,18 @@ Test(broker, a_getter_that_disconnects_loses_no_item)
 	close(a);
 	/* Once the daemon has seen it go, the getter is not counted. */
 	for (int i = 0; i < 100000; i++) {
-		r = ok(b, "queue.size", json_pack("{s:s}", "name", "q"));
+		r = test_ok(b, "queue.size", json_pack("{s:s}", "name", "q"));
 		long long getters = test_int(r, "getters");
 
 		json_decref(r);
 		if (getters == 0)
 			break;
 	}
-	json_decref(
-		ok(b, "queue.put",
-		   json_pack("{s:s, s:s}", "name", "q", "item", "precious")));
-	r = ok(b, "queue.get",
-	       json_pack("{s:s, s:i}", "name", "q", "timeout", 0));
+	json_decref(test_ok(b, "queue.put",
+			    json_pack("{s:s, s:s}", "name", "q", "item",
+				      "precious")));
+	r = test_ok(b, "queue.get",
+		    json_pack("{s:s, s:i}", "name", "q", "timeout", 0));
 	cr_assert_str_eq(json_string_value(json_object_get(r, "item")),
 			 "precious");
 	json_decref(r);
@@ -406,29 +394,31 @@ Test(broker, task_done_and_join)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mkqueue(a, "q", 0);
-	r = ok(a, "queue.join", json_pack("{s:s}", "name", "q"));
+	r = test_ok(a, "queue.join", json_pack("{s:s}", "name", "q"));
 	cr_assert(json_is_true(json_object_get(r, "done")));
 	json_decref(r);
-	json_decref(ok(a, "queue.put_many",
-		       json_pack("{s:s, s:[ii]}", "name", "q", "items", 1, 2)));
-	r = ok(a, "queue.join",
-	       json_pack("{s:s, s:f}", "name", "q", "timeout", 0.05));
+	json_decref(test_ok(a, "queue.put_many",
+			    json_pack("{s:s, s:[ii]}", "name", "q", "items", 1,
+				      2)));
+	r = test_ok(a, "queue.join",
+		    json_pack("{s:s, s:f}", "name", "q", "timeout", 0.05));
 	cr_assert(json_is_false(json_object_get(r, "done")));
 	cr_assert_eq(test_int(r, "unfinished"), 2);
 	json_decref(r);
 	send_req(b, "j", "queue.join", "{\"name\":\"q\"}");
 	settle(b);
-	json_decref(ok(a, "queue.get_many",
-		       json_pack("{s:s, s:i}", "name", "q", "max", 2)));
-	r = ok(a, "queue.task_done", json_pack("{s:s}", "name", "q"));
+	json_decref(test_ok(a, "queue.get_many",
+			    json_pack("{s:s, s:i}", "name", "q", "max", 2)));
+	r = test_ok(a, "queue.task_done", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "unfinished"), 1);
 	json_decref(r);
-	json_decref(ok(a, "queue.task_done", json_pack("{s:s}", "name", "q")));
+	json_decref(
+		test_ok(a, "queue.task_done", json_pack("{s:s}", "name", "q")));
 	r = reply_for(b, "j");
 	cr_assert(json_is_true(json_object_get(test_result(r), "done")));
 	json_decref(r);
-	fails(a, "queue.task_done", json_pack("{s:s}", "name", "q"),
-	      "invalid_state");
+	test_fails(a, "queue.task_done", json_pack("{s:s}", "name", "q"),
+		   "invalid_state");
 	close(a);
 	close(b);
 	mpdd_stop(&d);
@@ -471,8 +461,9 @@ Test(broker, eight_clients_adding_get_the_exact_total)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s}", "name", "n", "type", "int")));
+	json_decref(
+		test_ok(fd, "value.create",
+			json_pack("{s:s, s:s}", "name", "n", "type", "int")));
 	for (int i = 0; i < 8; i++) {
 		a[i] = (struct adder){ d.socket, 0 };
 		cr_assert(pthread_create(&t[i], NULL, add_many, &a[i]) == 0);
@@ -481,7 +472,7 @@ Test(broker, eight_clients_adding_get_the_exact_total)
 		pthread_join(t[i], NULL);
 		cr_assert_eq(a[i].errors, 0);
 	}
-	r = ok(fd, "value.get", json_pack("{s:s}", "name", "n"));
+	r = test_ok(fd, "value.get", json_pack("{s:s}", "name", "n"));
 	cr_assert_eq(test_int(r, "value"), 80000);
 	json_decref(r);
 	close(fd);
@@ -495,48 +486,51 @@ Test(broker, values_of_every_type)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s, s:f}", "name", "f", "type",
-				 "float", "value", 1.5)));
-	r = ok(fd, "value.add",
-	       json_pack("{s:s, s:i}", "name", "f", "delta", 2));
+	json_decref(test_ok(fd, "value.create",
+			    json_pack("{s:s, s:s, s:f}", "name", "f", "type",
+				      "float", "value", 1.5)));
+	r = test_ok(fd, "value.add",
+		    json_pack("{s:s, s:i}", "name", "f", "delta", 2));
 	cr_assert_float_eq(json_number_value(json_object_get(r, "value")), 3.5,
 			   1e-12);
 	json_decref(r);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s}", "name", "s", "type", "string")));
-	json_decref(ok(fd, "value.set",
-		       json_pack("{s:s, s:s}", "name", "s", "value", "hello")));
-	r = ok(fd, "value.cas",
-	       json_pack("{s:s, s:s, s:s}", "name", "s", "expected", "nope",
-			 "value", "x"));
+	json_decref(test_ok(fd, "value.create",
+			    json_pack("{s:s, s:s}", "name", "s", "type",
+				      "string")));
+	json_decref(test_ok(fd, "value.set",
+			    json_pack("{s:s, s:s}", "name", "s", "value",
+				      "hello")));
+	r = test_ok(fd, "value.cas",
+		    json_pack("{s:s, s:s, s:s}", "name", "s", "expected",
+			      "nope", "value", "x"));
 	cr_assert(json_is_false(json_object_get(r, "swapped")));
 	cr_assert_str_eq(json_string_value(json_object_get(r, "value")),
 			 "hello");
 	json_decref(r);
-	fails(fd, "value.add", json_pack("{s:s, s:i}", "name", "s", "delta", 1),
-	      "invalid_state");
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s, s:{s:[i]}}", "name", "j", "type",
-				 "json", "value", "a", 1)));
-	r = ok(fd, "value.cas",
-	       json_pack("{s:s, s:{s:[i]}, s:[s]}", "name", "j", "expected",
-			 "a", 1, "value", "b"));
+	test_fails(fd, "value.add",
+		   json_pack("{s:s, s:i}", "name", "s", "delta", 1),
+		   "invalid_state");
+	json_decref(test_ok(fd, "value.create",
+			    json_pack("{s:s, s:s, s:{s:[i]}}", "name", "j",
+				      "type", "json", "value", "a", 1)));
+	r = test_ok(fd, "value.cas",
+		    json_pack("{s:s, s:{s:[i]}, s:[s]}", "name", "j",
+			      "expected", "a", 1, "value", "b"));
 	cr_assert(json_is_true(json_object_get(r, "swapped")));
 	json_decref(r);
-	r = ok(fd, "value.get", json_pack("{s:s}", "name", "j"));
+	r = test_ok(fd, "value.get", json_pack("{s:s}", "name", "j"));
 	cr_assert_str_eq(json_string_value(json_array_get(
 				 json_object_get(r, "value"), 0)),
 			 "b");
 	cr_assert_str_eq(json_string_value(json_object_get(r, "type")), "json");
 	json_decref(r);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s, s:I}", "name", "big", "type",
-				 "int", "value", (json_int_t)INT64_MAX)));
-	fails(fd, "value.add",
-	      json_pack("{s:s, s:i}", "name", "big", "delta", 1),
-	      "invalid_state");
-	r = ok(fd, "value.list", NULL);
+	json_decref(test_ok(fd, "value.create",
+			    json_pack("{s:s, s:s, s:I}", "name", "big", "type",
+				      "int", "value", (json_int_t)INT64_MAX)));
+	test_fails(fd, "value.add",
+		   json_pack("{s:s, s:i}", "name", "big", "delta", 1),
+		   "invalid_state");
+	r = test_ok(fd, "value.list", NULL);
 	cr_assert_eq(json_array_size(json_object_get(r, "values")), 4);
 	cr_assert_str_eq(
 		json_string_value(json_object_get(
@@ -544,8 +538,10 @@ Test(broker, values_of_every_type)
 			"name")),
 		"big");
 	json_decref(r);
-	json_decref(ok(fd, "value.delete", json_pack("{s:s}", "name", "big")));
-	fails(fd, "value.get", json_pack("{s:s}", "name", "big"), "not_found");
+	json_decref(
+		test_ok(fd, "value.delete", json_pack("{s:s}", "name", "big")));
+	test_fails(fd, "value.get", json_pack("{s:s}", "name", "big"),
+		   "not_found");
 	close(fd);
 	mpdd_stop(&d);
 }
@@ -628,11 +624,12 @@ ParameterizedTest(struct bad_call *c, broker, bad_calls_get_precise_errors)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	mkqueue(fd, "q", 0);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s}", "name", "i", "type", "int")));
-	json_decref(ok(fd, "array.create",
-		       json_pack("{s:s, s:s, s:i}", "name", "a", "type", "int",
-				 "length", 4)));
+	json_decref(
+		test_ok(fd, "value.create",
+			json_pack("{s:s, s:s}", "name", "i", "type", "int")));
+	json_decref(test_ok(fd, "array.create",
+			    json_pack("{s:s, s:s, s:i}", "name", "a", "type",
+				      "int", "length", 4)));
 	r = test_call(fd, c->method, json_loads(c->params, 0, NULL));
 	test_error_code(r, &name);
 	cr_assert_str_eq(name, c->name, "%s %s", c->method, c->params);
@@ -643,7 +640,7 @@ ParameterizedTest(struct bad_call *c, broker, bad_calls_get_precise_errors)
 			c->field, "%s %s", c->method, c->params);
 	json_decref(r);
 	/* Nothing changed, and the daemon still serves. */
-	r = ok(fd, "value.get", json_pack("{s:s}", "name", "i"));
+	r = test_ok(fd, "value.get", json_pack("{s:s}", "name", "i"));
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
 	test_assert_ping(d.socket);
@@ -676,9 +673,9 @@ Test(broker, out_of_range_errors_name_the_length)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "array.create",
-		       json_pack("{s:s, s:s, s:i}", "name", "h", "type", "int",
-				 "length", 9)));
+	json_decref(test_ok(fd, "array.create",
+			    json_pack("{s:s, s:s, s:i}", "name", "h", "type",
+				      "int", "length", 9)));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = test_call(fd, cases[i].method,
 			      json_loads(cases[i].params, 0, NULL));
@@ -700,55 +697,56 @@ Test(broker, arrays_index_and_slice_like_python)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "array.create",
-		       json_pack("{s:s, s:s, s:[iiiii]}", "name", "a", "type",
-				 "int", "values", 0, 1, 2, 3, 4)));
-	r = ok(fd, "array.get",
-	       json_pack("{s:s, s:i}", "name", "a", "index", -1));
+	json_decref(test_ok(fd, "array.create",
+			    json_pack("{s:s, s:s, s:[iiiii]}", "name", "a",
+				      "type", "int", "values", 0, 1, 2, 3, 4)));
+	r = test_ok(fd, "array.get",
+		    json_pack("{s:s, s:i}", "name", "a", "index", -1));
 	cr_assert_eq(test_int(r, "value"), 4);
 	json_decref(r);
-	r = ok(fd, "array.get",
-	       json_pack("{s:s, s:i, s:i}", "name", "a", "start", -3, "stop",
-			 100));
+	r = test_ok(fd, "array.get",
+		    json_pack("{s:s, s:i, s:i}", "name", "a", "start", -3,
+			      "stop", 100));
 	v = json_object_get(r, "values");
 	cr_assert_eq(json_array_size(v), 3);
 	cr_assert_eq(json_integer_value(json_array_get(v, 0)), 2);
 	json_decref(r);
-	r = ok(fd, "array.get",
-	       json_pack("{s:s, s:i, s:i}", "name", "a", "start", 3, "stop",
-			 1));
+	r = test_ok(fd, "array.get",
+		    json_pack("{s:s, s:i, s:i}", "name", "a", "start", 3,
+			      "stop", 1));
 	cr_assert_eq(json_array_size(json_object_get(r, "values")), 0);
 	json_decref(r);
-	json_decref(ok(fd, "array.set",
-		       json_pack("{s:s, s:i, s:[ii]}", "name", "a", "start", 3,
-				 "values", 30, 40)));
-	json_decref(ok(fd, "array.set",
-		       json_pack("{s:s, s:i, s:i}", "name", "a", "index", 0,
-				 "value", -7)));
-	r = ok(fd, "array.add",
-	       json_pack("{s:s, s:i, s:i}", "name", "a", "index", 1, "delta",
-			 9));
+	json_decref(test_ok(fd, "array.set",
+			    json_pack("{s:s, s:i, s:[ii]}", "name", "a",
+				      "start", 3, "values", 30, 40)));
+	json_decref(test_ok(fd, "array.set",
+			    json_pack("{s:s, s:i, s:i}", "name", "a", "index",
+				      0, "value", -7)));
+	r = test_ok(fd, "array.add",
+		    json_pack("{s:s, s:i, s:i}", "name", "a", "index", 1,
+			      "delta", 9));
 	cr_assert_eq(test_int(r, "value"), 10);
 	json_decref(r);
-	r = ok(fd, "array.get", json_pack("{s:s}", "name", "a"));
+	r = test_ok(fd, "array.get", json_pack("{s:s}", "name", "a"));
 	v = json_object_get(r, "values");
 	cr_assert_eq(json_integer_value(json_array_get(v, 0)), -7);
 	cr_assert_eq(json_integer_value(json_array_get(v, 1)), 10);
 	cr_assert_eq(json_integer_value(json_array_get(v, 4)), 40);
 	json_decref(r);
-	json_decref(ok(fd, "array.create",
-		       json_pack("{s:s, s:s, s:i}", "name", "f", "type",
-				 "float", "length", 3)));
-	r = ok(fd, "array.add",
-	       json_pack("{s:s, s:i, s:f}", "name", "f", "index", 2, "delta",
-			 0.25));
+	json_decref(test_ok(fd, "array.create",
+			    json_pack("{s:s, s:s, s:i}", "name", "f", "type",
+				      "float", "length", 3)));
+	r = test_ok(fd, "array.add",
+		    json_pack("{s:s, s:i, s:f}", "name", "f", "index", 2,
+			      "delta", 0.25));
 	cr_assert_float_eq(json_number_value(json_object_get(r, "value")), 0.25,
 			   1e-12);
 	json_decref(r);
-	r = ok(fd, "array.list", NULL);
+	r = test_ok(fd, "array.list", NULL);
 	cr_assert_eq(json_array_size(json_object_get(r, "arrays")), 2);
 	json_decref(r);
-	json_decref(ok(fd, "array.delete", json_pack("{s:s}", "name", "f")));
+	json_decref(
+		test_ok(fd, "array.delete", json_pack("{s:s}", "name", "f")));
 	close(fd);
 	mpdd_stop(&d);
 }
@@ -775,8 +773,9 @@ Test(broker, every_limit)
 	fd = test_connect(d.socket);
 	mkqueue(fd, "q", 0);
 	mkqueue(fd, "q2", 0);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s}", "name", "v", "type", "int")));
+	json_decref(
+		test_ok(fd, "value.create",
+			json_pack("{s:s, s:s}", "name", "v", "type", "int")));
 	r = test_call(fd, "array.create",
 		      json_pack("{s:s, s:s, s:i}", "name", "a", "type", "int",
 				"length", 1));
@@ -786,9 +785,9 @@ Test(broker, every_limit)
 			 "max_objects");
 	json_decref(r);
 	/* Items per queue. */
-	json_decref(ok(fd, "queue.put_many",
-		       json_pack("{s:s, s:[iiiii]}", "name", "q", "items", 1, 2,
-				 3, 4, 5)));
+	json_decref(test_ok(fd, "queue.put_many",
+			    json_pack("{s:s, s:[iiiii]}", "name", "q", "items",
+				      1, 2, 3, 4, 5)));
 	r = test_call(fd, "queue.put",
 		      json_pack("{s:s, s:i}", "name", "q", "item", 6));
 	cr_assert_eq(test_error_code(r, &name), 9);
@@ -806,10 +805,12 @@ Test(broker, every_limit)
 	json_decref(r);
 	/* Bytes held by the broker. */
 	big[1500] = '\0';
-	json_decref(ok(fd, "queue.put",
-		       json_pack("{s:s, s:s}", "name", "q2", "item", big)));
-	json_decref(ok(fd, "queue.put",
-		       json_pack("{s:s, s:s}", "name", "q2", "item", big)));
+	json_decref(
+		test_ok(fd, "queue.put",
+			json_pack("{s:s, s:s}", "name", "q2", "item", big)));
+	json_decref(
+		test_ok(fd, "queue.put",
+			json_pack("{s:s, s:s}", "name", "q2", "item", big)));
 	r = test_call(fd, "queue.put",
 		      json_pack("{s:s, s:s}", "name", "q2", "item", big));
 	cr_assert_eq(test_error_code(r, &name), 9);
@@ -818,9 +819,10 @@ Test(broker, every_limit)
 			 "max_broker_bytes");
 	json_decref(r);
 	/* Draining gives the room back. */
-	json_decref(ok(fd, "queue.get", json_pack("{s:s}", "name", "q2")));
-	json_decref(ok(fd, "queue.put",
-		       json_pack("{s:s, s:s}", "name", "q2", "item", big)));
+	json_decref(test_ok(fd, "queue.get", json_pack("{s:s}", "name", "q2")));
+	json_decref(
+		test_ok(fd, "queue.put",
+			json_pack("{s:s, s:s}", "name", "q2", "item", big)));
 	close(fd);
 	mpdd_stop(&d);
 }
@@ -839,17 +841,17 @@ Test(broker, a_batch_get_never_loses_items_to_the_output_limit)
 	fd = test_connect(d.socket);
 	mkqueue(fd, "big", 0);
 	for (int i = 0; i < 20; i++)
-		json_decref(ok(fd, "queue.put",
-			       json_pack("{s:s, s:s}", "name", "big", "item",
-					 item)));
+		json_decref(test_ok(fd, "queue.put",
+				    json_pack("{s:s, s:s}", "name", "big",
+					      "item", item)));
 	/* 120 KB of items cannot go in one 64 KiB reply: it carries what
 	 * fits, and the rest stays queued. */
-	r = ok(fd, "queue.get_many",
-	       json_pack("{s:s, s:i}", "name", "big", "max", 20));
+	r = test_ok(fd, "queue.get_many",
+		    json_pack("{s:s, s:i}", "name", "big", "max", 20));
 	got = json_array_size(json_object_get(r, "items"));
 	json_decref(r);
 	cr_assert(got >= 1 && got < 20, "got %zu items", got);
-	r = ok(fd, "queue.size", json_pack("{s:s}", "name", "big"));
+	r = test_ok(fd, "queue.size", json_pack("{s:s}", "name", "big"));
 	cr_assert_eq(test_int(r, "size") + (long long)got, 20);
 	json_decref(r);
 	close(fd);
@@ -881,14 +883,15 @@ static void fill_and_drain(int fd, int n)
 	for (int i = 0; i < BATCH; i++)
 		json_array_append_new(items, json_integer(i));
 	for (left = n; left > 0; left -= BATCH) {
-		r = ok(fd, "queue.put_many",
-		       json_pack("{s:s, s:O}", "name", "m", "items", items));
+		r = test_ok(fd, "queue.put_many",
+			    json_pack("{s:s, s:O}", "name", "m", "items",
+				      items));
 		json_decref(r);
 	}
 	json_decref(items);
 	for (left = n; left > 0; left -= BATCH) {
-		r = ok(fd, "queue.get_many",
-		       json_pack("{s:s, s:i}", "name", "m", "max", BATCH));
+		r = test_ok(fd, "queue.get_many",
+			    json_pack("{s:s, s:i}", "name", "m", "max", BATCH));
 		cr_assert_eq(json_array_size(json_object_get(r, "items")),
 			     BATCH);
 		json_decref(r);
@@ -918,19 +921,19 @@ Test(broker, memory_returns_after_a_million_items)
 		for (int i = 0; i < 10000; i++)
 			json_array_append_new(items, json_integer(i));
 		for (int k = 0; k < 100; k++)
-			json_decref(ok(fd, "queue.put_many",
-				       json_pack("{s:s, s:O}", "name", "m",
-						 "items", items)));
+			json_decref(test_ok(fd, "queue.put_many",
+					    json_pack("{s:s, s:O}", "name", "m",
+						      "items", items)));
 		json_decref(items);
 	}
 	peak = rss_kib(d.pid);
-	r = ok(fd, "queue.size", json_pack("{s:s}", "name", "m"));
+	r = test_ok(fd, "queue.size", json_pack("{s:s}", "name", "m"));
 	cr_assert_eq(test_int(r, "size"), 1000000);
 	json_decref(r);
 	for (int k = 0; k < 100; k++)
-		json_decref(
-			ok(fd, "queue.get_many",
-			   json_pack("{s:s, s:i}", "name", "m", "max", 10000)));
+		json_decref(test_ok(fd, "queue.get_many",
+				    json_pack("{s:s, s:i}", "name", "m", "max",
+					      10000)));
 	after = rss_kib(d.pid);
 	cr_log_info("RSS: %ld KiB before, %ld KiB holding 1M items, %ld KiB "
 		    "after draining",
@@ -1007,10 +1010,11 @@ Test(broker, items_round_trip_exactly)
 	json_array_append_new(items, json_stringn(big, 189));
 	json_array_append_new(items, json_stringn(big, 190));
 	json_array_append_new(items, json_stringn(big, 300));
-	json_decref(ok(fd, "queue.put_many",
-		       json_pack("{s:s, s:O}", "name", "rt", "items", items)));
-	r = ok(fd, "queue.get_many",
-	       json_pack("{s:s, s:i}", "name", "rt", "max", 1000));
+	json_decref(
+		test_ok(fd, "queue.put_many",
+			json_pack("{s:s, s:O}", "name", "rt", "items", items)));
+	r = test_ok(fd, "queue.get_many",
+		    json_pack("{s:s, s:i}", "name", "rt", "max", 1000));
 	got = json_object_get(r, "items");
 	cr_assert_eq(json_array_size(got), json_array_size(items));
 	for (size_t i = 0; i < json_array_size(items); i++) {
@@ -1024,11 +1028,11 @@ Test(broker, items_round_trip_exactly)
 		free(have);
 	}
 	/* One at a time too (the single-item reply). */
-	json_decref(ok(fd, "queue.put",
-		       json_pack("{s:s, s:I}", "name", "rt", "item",
-				 (json_int_t)-9223372036854775807LL - 1)));
+	json_decref(test_ok(fd, "queue.put",
+			    json_pack("{s:s, s:I}", "name", "rt", "item",
+				      (json_int_t)-9223372036854775807LL - 1)));
 	json_decref(r);
-	r = ok(fd, "queue.get", json_pack("{s:s}", "name", "rt"));
+	r = test_ok(fd, "queue.get", json_pack("{s:s}", "name", "rt"));
 	cr_assert_eq(json_integer_value(json_object_get(r, "item")),
 		     (json_int_t)-9223372036854775807LL - 1);
 	json_decref(r);

@@ -29,24 +29,15 @@ static void teardown(void)
 
 TestSuite(delivery, .fini = teardown, .timeout = 240);
 
-/* Call and return the result (a new reference), asserting success. */
-static json_t *ok(int fd, const char *method, json_t *params)
-{
-	json_t *reply = test_call(fd, method, params);
-	json_t *res = json_incref(test_result(reply));
-
-	json_decref(reply);
-	return res;
-}
-
 static void mkqueue(int fd, const char *name)
 {
-	json_decref(ok(fd, "queue.create", json_pack("{s:s}", "name", name)));
+	json_decref(
+		test_ok(fd, "queue.create", json_pack("{s:s}", "name", name)));
 }
 
 static long long qsize(int fd, const char *name)
 {
-	json_t *r = ok(fd, "queue.size", json_pack("{s:s}", "name", name));
+	json_t *r = test_ok(fd, "queue.size", json_pack("{s:s}", "name", name));
 	long long n = test_int(r, "size");
 
 	json_decref(r);
@@ -75,9 +66,9 @@ static void drain_expect(int fd, const char *q, long long first, long long n)
 	long long next = first;
 
 	while (next < first + n) {
-		json_t *r = ok(fd, "queue.get_many",
-			       json_pack("{s:s, s:i, s:i}", "name", q, "max",
-					 10000, "timeout", 0));
+		json_t *r = test_ok(fd, "queue.get_many",
+				    json_pack("{s:s, s:i, s:i}", "name", q,
+					      "max", 10000, "timeout", 0));
 		json_t *items = json_object_get(r, "items"), *it;
 		size_t i;
 
@@ -155,8 +146,8 @@ Test(delivery, a_killed_parked_getter_takes_no_item)
 		test_result(r);
 		json_decref(r);
 		/* Taken back now, so that the next getter parks again. */
-		r = ok(b, "queue.get",
-		       json_pack("{s:s, s:i}", "name", "q", "timeout", 0));
+		r = test_ok(b, "queue.get",
+			    json_pack("{s:s, s:i}", "name", "q", "timeout", 0));
 		cr_assert_eq(json_integer_value(json_object_get(r, "item")), i);
 		json_decref(r);
 	}
@@ -183,9 +174,9 @@ Test(delivery, a_batch_dropped_with_its_connection_returns_its_items)
 	for (int i = 0; i < ROUNDS; i++) {
 		int a = test_connect(d.socket);
 
-		json_decref(
-			ok(b, "queue.put",
-			   json_pack("{s:s, s:i}", "name", "q", "item", i)));
+		json_decref(test_ok(b, "queue.put",
+				    json_pack("{s:s, s:i}", "name", "q", "item",
+					      i)));
 		test_send_str(a, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
 				 "\"queue.get\",\"params\":{\"name\":\"q\"}},"
 				 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
@@ -195,8 +186,8 @@ Test(delivery, a_batch_dropped_with_its_connection_returns_its_items)
 	}
 	/* Every connection is gone once no getter is left on "empty". */
 	for (int i = 0; i < 100000; i++) {
-		json_t *r = ok(b, "queue.size",
-			       json_pack("{s:s}", "name", "empty"));
+		json_t *r = test_ok(b, "queue.size",
+				    json_pack("{s:s}", "name", "empty"));
 		long long getters = test_int(r, "getters");
 
 		json_decref(r);
@@ -222,9 +213,9 @@ Test(delivery, open_batches_dropped_together_keep_the_order)
 	b = test_connect(d.socket);
 	mkqueue(b, "q");
 	mkqueue(b, "empty");
-	json_decref(ok(b, "queue.put_many",
-		       json_pack("{s:s, s:[i, i, i, i, i, i, i]}", "name", "q",
-				 "items", 0, 1, 2, 3, 4, 5, 6)));
+	json_decref(test_ok(b, "queue.put_many",
+			    json_pack("{s:s, s:[i, i, i, i, i, i, i]}", "name",
+				      "q", "items", 0, 1, 2, 3, 4, 5, 6)));
 	a = test_connect(d.socket);
 	for (int i = 0; i < 3; i++)
 		test_send_str(a, batch);
@@ -248,9 +239,9 @@ static void put_sized(int fd, const char *q, int n, size_t size)
 	memset(pad, 'x', size);
 	pad[size] = '\0';
 	for (int i = 0; i < n; i++)
-		json_decref(ok(fd, "queue.put",
-			       json_pack("{s:s, s:[i, s]}", "name", q, "item",
-					 i, pad)));
+		json_decref(test_ok(fd, "queue.put",
+				    json_pack("{s:s, s:[i, s]}", "name", q,
+					      "item", i, pad)));
 	free(pad);
 }
 
@@ -269,9 +260,9 @@ static void check_tagged(json_t *items, int *next)
 static void drain_tagged(int fd, const char *q, int next, int n)
 {
 	while (next < n) {
-		json_t *r = ok(fd, "queue.get_many",
-			       json_pack("{s:s, s:i, s:i}", "name", q, "max",
-					 100, "timeout", 0));
+		json_t *r = test_ok(fd, "queue.get_many",
+				    json_pack("{s:s, s:i, s:i}", "name", q,
+					      "max", 100, "timeout", 0));
 
 		check_tagged(json_object_get(r, "items"), &next);
 		json_decref(r);
@@ -428,9 +419,9 @@ Test(delivery, taking_methods_sent_as_notifications_take_nothing)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	mkqueue(fd, "q");
-	json_decref(ok(fd, "queue.put_many",
-		       json_pack("{s:s, s:[i, i, i]}", "name", "q", "items", 0,
-				 1, 2)));
+	json_decref(test_ok(fd, "queue.put_many",
+			    json_pack("{s:s, s:[i, i, i]}", "name", "q",
+				      "items", 0, 1, 2)));
 	test_send_str(fd, "{\"jsonrpc\":\"2.0\",\"method\":\"queue.get\","
 			  "\"params\":{\"name\":\"q\"}}\n"
 			  "{\"jsonrpc\":\"2.0\",\"method\":\"queue.get_many\","
@@ -439,7 +430,7 @@ Test(delivery, taking_methods_sent_as_notifications_take_nothing)
 			  "\"params\":{\"name\":\"q\"}}]\n");
 	/* Nothing answers a notification; the ping's reply is the next
 	 * line. */
-	json_decref(ok(fd, "daemon.ping", NULL));
+	json_decref(test_ok(fd, "daemon.ping", NULL));
 	cr_assert_eq(qsize(fd, "q"), 3);
 	drain_expect(fd, "q", 0, 3);
 	close(fd);
@@ -460,16 +451,16 @@ Test(delivery, a_half_closed_connection_gets_its_parked_get)
 	cr_assert_eq(shutdown(a, SHUT_WR), 0);
 	/* Once the daemon has read the get (and the EOF after it). */
 	for (int i = 0; i < 100000; i++) {
-		r = ok(b, "queue.size", json_pack("{s:s}", "name", "q"));
+		r = test_ok(b, "queue.size", json_pack("{s:s}", "name", "q"));
 		long long getters = test_int(r, "getters");
 
 		json_decref(r);
 		if (getters == 1)
 			break;
 	}
-	json_decref(ok(b, "daemon.ping", NULL));
-	json_decref(ok(b, "queue.put",
-		       json_pack("{s:s, s:i}", "name", "q", "item", 7)));
+	json_decref(test_ok(b, "daemon.ping", NULL));
+	json_decref(test_ok(b, "queue.put",
+			    json_pack("{s:s, s:i}", "name", "q", "item", 7)));
 	r = reply_for(a, "g");
 	cr_assert_eq(
 		json_integer_value(json_object_get(test_result(r), "item")), 7);
@@ -493,9 +484,9 @@ Test(delivery, a_half_closed_connection_gets_its_parked_join)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	r = ok(b, "process.create",
-	       json_pack("{s:[s, s], s:b}", "argv", "sleep", "1000", "start",
-			 1));
+	r = test_ok(b, "process.create",
+		    json_pack("{s:[s, s], s:b}", "argv", "sleep", "1000",
+			      "start", 1));
 	id = test_int(r, "id");
 	json_decref(r);
 	snprintf(line, sizeof(line),
@@ -504,8 +495,8 @@ Test(delivery, a_half_closed_connection_gets_its_parked_join)
 		 id);
 	test_send_str(a, line);
 	cr_assert_eq(shutdown(a, SHUT_WR), 0);
-	json_decref(ok(b, "daemon.ping", NULL));
-	json_decref(ok(b, "process.kill", json_pack("{s:I}", "id", id)));
+	json_decref(test_ok(b, "daemon.ping", NULL));
+	json_decref(test_ok(b, "process.kill", json_pack("{s:I}", "id", id)));
 	r = reply_for(a, "j");
 	cr_assert_eq(test_int(test_result(r), "exitcode"), -9);
 	json_decref(r);

@@ -25,15 +25,6 @@ static void teardown(void)
 
 TestSuite(refusals, .fini = teardown, .timeout = 120);
 
-static json_t *ok(int fd, const char *method, json_t *params)
-{
-	json_t *reply = test_call(fd, method, params);
-	json_t *res = json_incref(test_result(reply));
-
-	json_decref(reply);
-	return res;
-}
-
 /* Assert the call fails with code and data.field == field (or no field
  * when NULL); returns the error message (malloc'd). */
 static char *refused(int fd, const char *method, json_t *params, int code,
@@ -95,9 +86,11 @@ Test(refusals, an_item_nested_deeper_than_replies_carry_is_refused)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "queue.create", json_pack("{s:s}", "name", "q")));
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s}", "name", "q", "type", "json")));
+	json_decref(
+		test_ok(fd, "queue.create", json_pack("{s:s}", "name", "q")));
+	json_decref(
+		test_ok(fd, "value.create",
+			json_pack("{s:s, s:s}", "name", "q", "type", "json")));
 	/* 2046 levels around a scalar: the request itself parses. */
 	line = deep_request("queue.put", "item", 2045, false);
 	reply = test_rpc_line(fd, line);
@@ -124,15 +117,15 @@ Test(refusals, an_item_nested_deeper_than_replies_carry_is_refused)
 	free(line);
 	cr_assert_eq(test_error_code(reply, &name), -32602, "%s", name);
 	json_decref(reply);
-	r = ok(fd, "queue.size", json_pack("{s:s}", "name", "q"));
+	r = test_ok(fd, "queue.size", json_pack("{s:s}", "name", "q"));
 	cr_assert_eq(test_int(r, "size"), 0);
 	json_decref(r);
 
 	/* The deepest item accepted reaches every reader, even get_many in
 	 * a batch. */
-	json_decref(ok(fd, "queue.put",
-		       json_pack("{s:s, s:o}", "name", "q", "item",
-				 nested(MPD_MAX_ITEM_DEPTH - 1))));
+	json_decref(test_ok(fd, "queue.put",
+			    json_pack("{s:s, s:o}", "name", "q", "item",
+				      nested(MPD_MAX_ITEM_DEPTH - 1))));
 	reply = test_rpc_line(fd, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
 				  "\"queue.get_many\",\"params\":{\"name\":"
 				  "\"q\",\"max\":1}}]");
@@ -140,9 +133,9 @@ Test(refusals, an_item_nested_deeper_than_replies_carry_is_refused)
 	r = json_object_get(json_array_get(reply, 0), "result");
 	cr_assert(json_is_array(json_object_get(r, "items")));
 	json_decref(reply);
-	json_decref(ok(fd, "value.set",
-		       json_pack("{s:s, s:o}", "name", "q", "value",
-				 nested(MPD_MAX_ITEM_DEPTH - 1))));
+	json_decref(test_ok(fd, "value.set",
+			    json_pack("{s:s, s:o}", "name", "q", "value",
+				      nested(MPD_MAX_ITEM_DEPTH - 1))));
 	test_assert_ping(d.socket);
 	close(fd);
 	mpdd_stop(&d);
@@ -156,28 +149,28 @@ Test(refusals, float_overflow_is_refused_and_changes_nothing)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s, s:f}", "name", "f", "type",
-				 "float", "value", 1e308)));
+	json_decref(test_ok(fd, "value.create",
+			    json_pack("{s:s, s:s, s:f}", "name", "f", "type",
+				      "float", "value", 1e308)));
 	msg = refused(fd, "value.add",
 		      json_pack("{s:s, s:f}", "name", "f", "delta", 1e308), 3,
 		      "delta");
 	cr_assert(strstr(msg, "overflow") != NULL, "%s", msg);
 	free(msg);
-	r = ok(fd, "value.get", json_pack("{s:s}", "name", "f"));
+	r = test_ok(fd, "value.get", json_pack("{s:s}", "name", "f"));
 	cr_assert_eq(json_real_value(json_object_get(r, "value")), 1e308);
 	json_decref(r);
 
-	json_decref(ok(fd, "array.create",
-		       json_pack("{s:s, s:s, s:[f, f]}", "name", "a", "type",
-				 "float", "values", 1.0, -1e308)));
+	json_decref(test_ok(fd, "array.create",
+			    json_pack("{s:s, s:s, s:[f, f]}", "name", "a",
+				      "type", "float", "values", 1.0, -1e308)));
 	msg = refused(fd, "array.add",
 		      json_pack("{s:s, s:i, s:f}", "name", "a", "index", 1,
 				"delta", -1e308),
 		      3, "delta");
 	cr_assert(strstr(msg, "overflow") != NULL, "%s", msg);
 	free(msg);
-	r = ok(fd, "array.get", json_pack("{s:s}", "name", "a"));
+	r = test_ok(fd, "array.get", json_pack("{s:s}", "name", "a"));
 	cr_assert_eq(json_real_value(
 			     json_array_get(json_object_get(r, "values"), 1)),
 		     -1e308);
@@ -195,29 +188,29 @@ Test(refusals, int_overflow_is_refused_and_changes_nothing)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	json_decref(ok(fd, "value.create",
-		       json_pack("{s:s, s:s, s:I}", "name", "i", "type", "int",
-				 "value", (json_int_t)INT64_MAX)));
+	json_decref(test_ok(fd, "value.create",
+			    json_pack("{s:s, s:s, s:I}", "name", "i", "type",
+				      "int", "value", (json_int_t)INT64_MAX)));
 	msg = refused(fd, "value.add",
 		      json_pack("{s:s, s:i}", "name", "i", "delta", 1), 3,
 		      "delta");
 	cr_assert(strstr(msg, "overflow") != NULL, "%s", msg);
 	free(msg);
-	r = ok(fd, "value.get", json_pack("{s:s}", "name", "i"));
+	r = test_ok(fd, "value.get", json_pack("{s:s}", "name", "i"));
 	cr_assert_eq(json_integer_value(json_object_get(r, "value")),
 		     INT64_MAX);
 	json_decref(r);
-	json_decref(ok(fd, "array.create",
-		       json_pack("{s:s, s:s, s:[I]}", "name", "a", "type",
-				 "int", "values", (json_int_t)INT64_MIN)));
+	json_decref(test_ok(fd, "array.create",
+			    json_pack("{s:s, s:s, s:[I]}", "name", "a", "type",
+				      "int", "values", (json_int_t)INT64_MIN)));
 	msg = refused(fd, "array.add",
 		      json_pack("{s:s, s:i, s:i}", "name", "a", "index", 0,
 				"delta", -1),
 		      3, "delta");
 	cr_assert(strstr(msg, "overflow") != NULL, "%s", msg);
 	free(msg);
-	r = ok(fd, "array.get",
-	       json_pack("{s:s, s:i}", "name", "a", "index", 0));
+	r = test_ok(fd, "array.get",
+		    json_pack("{s:s, s:i}", "name", "a", "index", 0));
 	cr_assert_eq(json_integer_value(json_object_get(r, "value")),
 		     INT64_MIN);
 	json_decref(r);

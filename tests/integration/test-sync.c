@@ -52,40 +52,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Call and return the result (a new reference), asserting success. */
-static json_t *ok(int fd, const char *method, json_t *params)
-{
-	json_t *reply = test_call(fd, method, params);
-	json_t *res = json_incref(test_result(reply));
-
-	json_decref(reply);
-	return res;
-}
-
-/* Call, asserting success, and drop the result. */
-static void ok0(int fd, const char *method, json_t *params)
-{
-	json_decref(ok(fd, method, params));
-}
-
-/* Call and return the error code, asserting it failed with that name. */
-static int fails(int fd, const char *method, json_t *params, const char *want)
-{
-	json_t *reply = test_call(fd, method, params);
-	const char *name;
-	int code = test_error_code(reply, &name);
-
-	cr_assert_str_eq(name, want, "%s: got %s", method, name);
-	json_decref(reply);
-	return code;
-}
-
-/* {"name": name} */
-static json_t *nm(const char *name)
-{
-	return json_pack("{s:s}", "name", name);
-}
-
 /*
  * Send a request without waiting for its reply (it may park). id NULL
  * sends a notification. params is stolen (NULL: none).
@@ -198,7 +164,7 @@ static json_t *info(int fd, const char *kind, const char *name)
 	char method[32];
 
 	snprintf(method, sizeof(method), "%s.info", kind);
-	return ok(fd, method, nm(name));
+	return test_ok(fd, method, test_nm(name));
 }
 
 /*
@@ -234,7 +200,7 @@ static void await_connections(int fd, long long n)
 	double end = now_s() + TEST_TIMEOUT_MS / 1000.0;
 
 	for (;;) {
-		json_t *r = ok(fd, "daemon.info", NULL);
+		json_t *r = test_ok(fd, "daemon.info", NULL);
 		long long have = test_int(r, "connections");
 
 		json_decref(r);
@@ -247,15 +213,15 @@ static void await_connections(int fd, long long n)
 
 static void mklock(int fd, const char *name, bool recursive)
 {
-	ok0(fd, "lock.create",
-	    json_pack("{s:s, s:b}", "name", name, "recursive", recursive));
+	test_ok0(fd, "lock.create",
+		 json_pack("{s:s, s:b}", "name", name, "recursive", recursive));
 }
 
 /* Acquire name (lock.acquire or condition.acquire), asserting it is
  * taken; returns the result. */
 static json_t *take(int fd, const char *method, const char *name)
 {
-	json_t *r = ok(fd, method, nm(name));
+	json_t *r = test_ok(fd, method, test_nm(name));
 
 	cr_assert(test_bool(r, "acquired"), "%s %s not acquired", method, name);
 	return r;
@@ -294,7 +260,7 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = ok(fd, "lock.create", json_pack("{s:s}", "name", "db"));
+	r = test_ok(fd, "lock.create", json_pack("{s:s}", "name", "db"));
 	assert_keys(r, create_keys);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "name")), "db");
 	cr_assert(!test_bool(r, "recursive"));
@@ -310,8 +276,8 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 	cr_assert(json_is_null(json_object_get(r, "lease")));
 	json_decref(r);
 
-	r = ok(fd, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "db", "timeout", 5));
+	r = test_ok(fd, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "db", "timeout", 5));
 	assert_keys(r, acq_keys);
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(!test_bool(r, "abandoned"));
@@ -328,14 +294,14 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 	cr_assert(holder_conn(r) >= 1);
 	json_decref(r);
 
-	r = ok(fd, "lock.release", nm("db"));
+	r = test_ok(fd, "lock.release", test_nm("db"));
 	cr_assert_eq(json_object_size(r), 1);
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
 
 	mklock(fd, "alpha", true);
 	take0(fd, "lock.acquire", "alpha");
-	r = ok(fd, "lock.list", NULL);
+	r = test_ok(fd, "lock.list", NULL);
 	list = json_object_get(r, "locks");
 	cr_assert_eq(json_array_size(list), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(
@@ -349,10 +315,10 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 		json_object_get(json_array_get(list, 1), "locked")));
 	json_decref(r);
 
-	r = ok(fd, "lock.delete", nm("db"));
+	r = test_ok(fd, "lock.delete", test_nm("db"));
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
-	fails(fd, "lock.info", nm("db"), "not_found");
+	test_fails(fd, "lock.info", test_nm("db"), "not_found");
 	hang_up(fd);
 	mpdd_stop(&d);
 }
@@ -367,8 +333,8 @@ Test(sync, a_plain_lock_is_not_reentrant)
 	fd = test_connect(d.socket);
 	mklock(fd, "l", false);
 	take0(fd, "lock.acquire", "l");
-	r = ok(fd, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "l", "timeout", 0));
+	r = test_ok(fd, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "l", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	cr_assert_eq(json_object_size(r), 1,
 		     "a refused acquire says only "
@@ -377,7 +343,7 @@ Test(sync, a_plain_lock_is_not_reentrant)
 	r = info(fd, "lock", "l");
 	cr_assert_eq(test_int(r, "count"), 1);
 	json_decref(r);
-	ok0(fd, "lock.release", nm("l"));
+	test_ok0(fd, "lock.release", test_nm("l"));
 	hang_up(fd);
 	mpdd_stop(&d);
 }
@@ -395,14 +361,16 @@ Test(sync, release_refusals_are_invalid_state)
 	b = test_connect(d.socket);
 	mklock(a, "db", false);
 	/* Never acquired. */
-	cr_assert_eq(fails(a, "lock.release", nm("db"), "invalid_state"), 3);
+	cr_assert_eq(test_fails(a, "lock.release", test_nm("db"),
+				"invalid_state"),
+		     3);
 	test_assert_ping(d.socket);
 	/* Held by another connection, which the message names. */
 	take0(a, "lock.acquire", "db");
 	r = info(a, "lock", "db");
 	conn = holder_conn(r);
 	json_decref(r);
-	r = test_call(b, "lock.release", nm("db"));
+	r = test_call(b, "lock.release", test_nm("db"));
 	cr_assert_eq(test_error_code(r, NULL), 3);
 	msg = json_string_value(
 		json_object_get(json_object_get(r, "error"), "message"));
@@ -416,8 +384,8 @@ Test(sync, release_refusals_are_invalid_state)
 	cr_assert_eq(holder_conn(r), conn);
 	json_decref(r);
 	/* Released already. */
-	ok0(a, "lock.release", nm("db"));
-	fails(a, "lock.release", nm("db"), "invalid_state");
+	test_ok0(a, "lock.release", test_nm("db"));
+	test_fails(a, "lock.release", test_nm("db"), "invalid_state");
 	test_assert_ping(d.socket);
 	hang_up(a);
 	hang_up(b);
@@ -435,8 +403,8 @@ Test(sync, an_rlock_counts_its_holders_acquisitions)
 	b = test_connect(d.socket);
 	mklock(a, "r", true);
 	for (int i = 1; i <= 3; i++) {
-		r = ok(a, "lock.acquire",
-		       json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
+		r = test_ok(a, "lock.acquire",
+			    json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
 		cr_assert(test_bool(r, "acquired"));
 		cr_assert_eq(test_int(r, "count"), i);
 		json_decref(r);
@@ -446,13 +414,13 @@ Test(sync, an_rlock_counts_its_holders_acquisitions)
 	cr_assert_eq(test_int(r, "count"), 3);
 	json_decref(r);
 	/* Another connection neither enters nor releases it. */
-	r = ok(b, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
+	r = test_ok(b, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	json_decref(r);
-	fails(b, "lock.release", nm("r"), "invalid_state");
+	test_fails(b, "lock.release", test_nm("r"), "invalid_state");
 	for (int i = 2; i >= 0; i--) {
-		r = ok(a, "lock.release", nm("r"));
+		r = test_ok(a, "lock.release", test_nm("r"));
 		cr_assert_eq(test_int(r, "count"), i);
 		json_decref(r);
 	}
@@ -460,18 +428,18 @@ Test(sync, an_rlock_counts_its_holders_acquisitions)
 	cr_assert(!test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
-	fails(a, "lock.release", nm("r"), "invalid_state");
+	test_fails(a, "lock.release", test_nm("r"), "invalid_state");
 	take0(b, "lock.acquire", "r");
 	/* Re-entry does not queue behind waiters: it is the holder's. */
-	send_call(a, "a", "lock.acquire", nm("r"));
+	send_call(a, "a", "lock.acquire", test_nm("r"));
 	settle(a);
-	r = ok(b, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
+	r = test_ok(b, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert_eq(test_int(r, "count"), 2);
 	json_decref(r);
-	ok0(b, "lock.release", nm("r"));
-	ok0(b, "lock.release", nm("r"));
+	test_ok0(b, "lock.release", test_nm("r"));
+	test_ok0(b, "lock.release", test_nm("r"));
 	r = result_for(a, "a");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
@@ -495,15 +463,15 @@ Test(sync, holds_sent_as_notifications_are_not_run)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(a, "l", false);
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 1));
-	ok0(a, "condition.create", nm("c"));
-	ok0(a, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
-	send_call(a, NULL, "lock.acquire", nm("l"));
-	send_call(a, NULL, "semaphore.acquire", nm("s"));
-	send_call(a, NULL, "condition.acquire", nm("c"));
-	send_call(a, NULL, "barrier.wait", nm("b"));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 1));
+	test_ok0(a, "condition.create", test_nm("c"));
+	test_ok0(a, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	send_call(a, NULL, "lock.acquire", test_nm("l"));
+	send_call(a, NULL, "semaphore.acquire", test_nm("s"));
+	send_call(a, NULL, "condition.acquire", test_nm("c"));
+	send_call(a, NULL, "barrier.wait", test_nm("b"));
 	settle(a);
 	r = info(b, "lock", "l");
 	cr_assert(!test_bool(r, "locked"));
@@ -519,14 +487,14 @@ Test(sync, holds_sent_as_notifications_are_not_run)
 	json_decref(r);
 	/* A condition.wait notification leaves the lock with its holder. */
 	take0(a, "condition.acquire", "c");
-	send_call(a, NULL, "condition.wait", nm("c"));
+	send_call(a, NULL, "condition.wait", test_nm("c"));
 	settle(a);
 	r = info(b, "condition", "c");
 	cr_assert(test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
-	r = ok(b, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "l", "timeout", 0));
+	r = test_ok(b, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "l", "timeout", 0));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	test_assert_ping(d.socket);
@@ -547,15 +515,15 @@ Test(sync, acquire_timeouts_zero_and_short)
 	mklock(a, "l", false);
 	take0(a, "lock.acquire", "l");
 	t0 = now_s();
-	r = ok(b, "lock.acquire",
-	       json_pack("{s:s, s:i}", "name", "l", "timeout", 0));
+	r = test_ok(b, "lock.acquire",
+		    json_pack("{s:s, s:i}", "name", "l", "timeout", 0));
 	took = now_s() - t0;
 	cr_assert(!test_bool(r, "acquired"));
 	cr_assert(took < 1.0, "timeout 0 took %.3f s", took);
 	json_decref(r);
 	t0 = now_s();
-	r = ok(b, "lock.acquire",
-	       json_pack("{s:s, s:f}", "name", "l", "timeout", SHORT_S));
+	r = test_ok(b, "lock.acquire",
+		    json_pack("{s:s, s:f}", "name", "l", "timeout", SHORT_S));
 	took = now_s() - t0;
 	cr_assert(!test_bool(r, "acquired"));
 	cr_assert(took >= SHORT_S, "timeout %.1f answered after %.3f s",
@@ -586,13 +554,13 @@ Test(sync, waiters_get_the_lock_first_come_first_served)
 	for (int i = 0; i < N; i++) {
 		w[i] = test_connect(d.socket);
 		snprintf(id, sizeof(id), "w%d", i);
-		send_call(w[i], id, "lock.acquire", nm("l"));
+		send_call(w[i], id, "lock.acquire", test_nm("l"));
 		settle(w[i]);
 		r = info(holder, "lock", "l");
 		cr_assert_eq(test_int(r, "waiters"), i + 1);
 		json_decref(r);
 	}
-	ok0(holder, "lock.release", nm("l"));
+	test_ok0(holder, "lock.release", test_nm("l"));
 	for (int i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "w%d", i);
 		r = result_for(w[i], id);
@@ -605,7 +573,7 @@ Test(sync, waiters_get_the_lock_first_come_first_served)
 		r = info(holder, "lock", "l");
 		cr_assert_eq(test_int(r, "waiters"), N - 1 - i);
 		json_decref(r);
-		ok0(w[i], "lock.release", nm("l"));
+		test_ok0(w[i], "lock.release", test_nm("l"));
 	}
 	for (int i = 0; i < N; i++)
 		hang_up(w[i]);
@@ -624,10 +592,10 @@ Test(sync, a_releaser_that_acquires_again_queues_behind_the_waiter)
 	b = test_connect(d.socket);
 	mklock(a, "l", false);
 	take0(a, "lock.acquire", "l");
-	send_call(b, "b", "lock.acquire", nm("l"));
+	send_call(b, "b", "lock.acquire", test_nm("l"));
 	settle(b);
-	ok0(a, "lock.release", nm("l"));
-	send_call(a, "again", "lock.acquire", nm("l"));
+	test_ok0(a, "lock.release", test_nm("l"));
+	send_call(a, "again", "lock.acquire", test_nm("l"));
 	settle(a);
 	r = result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
@@ -635,7 +603,7 @@ Test(sync, a_releaser_that_acquires_again_queues_behind_the_waiter)
 	r = info(b, "lock", "l");
 	cr_assert_eq(test_int(r, "waiters"), 1);
 	json_decref(r);
-	ok0(b, "lock.release", nm("l"));
+	test_ok0(b, "lock.release", test_nm("l"));
 	r = result_for(a, "again");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
@@ -656,7 +624,7 @@ Test(sync, a_holder_that_closes_hands_over_abandoned_once)
 	mklock(c, "l", true);
 	take0(a, "lock.acquire", "l");
 	take0(a, "lock.acquire", "l");
-	send_call(b, "b", "lock.acquire", nm("l"));
+	send_call(b, "b", "lock.acquire", test_nm("l"));
 	settle(b);
 	hang_up(a);
 	r = result_for(b, "b");
@@ -668,11 +636,11 @@ Test(sync, a_holder_that_closes_hands_over_abandoned_once)
 	r = info(c, "lock", "l");
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	ok0(b, "lock.release", nm("l"));
+	test_ok0(b, "lock.release", test_nm("l"));
 	r = take(c, "lock.acquire", "l");
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	ok0(c, "lock.release", nm("l"));
+	test_ok0(c, "lock.release", test_nm("l"));
 
 	/* With no waiter, the flag stays until an acquire reports it. */
 	take0(b, "lock.acquire", "l");
@@ -699,13 +667,13 @@ Test(sync, a_waiter_that_closes_leaves_the_queue)
 	c = test_connect(d.socket);
 	mklock(a, "l", false);
 	take0(a, "lock.acquire", "l");
-	send_call(b, "b", "lock.acquire", nm("l"));
+	send_call(b, "b", "lock.acquire", test_nm("l"));
 	settle(b);
-	send_call(c, "c", "lock.acquire", nm("l"));
+	send_call(c, "c", "lock.acquire", test_nm("l"));
 	settle(c);
 	hang_up(b);
 	await_info(a, "lock", "l", "waiters", "1");
-	ok0(a, "lock.release", nm("l"));
+	test_ok0(a, "lock.release", test_nm("l"));
 	r = result_for(c, "c");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(!test_bool(r, "abandoned"));
@@ -771,7 +739,7 @@ Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", nm("l"), "none", &line);
+	id = start_holder(fd, "lock.acquire", test_nm("l"), "none", &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	json_decref(line);
 	/* The holder is shown as the worker. */
@@ -780,18 +748,18 @@ Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 	cr_assert(json_is_object(h));
 	cr_assert_eq(test_int(h, "process"), id);
 	json_decref(r);
-	send_call(b, "b", "lock.acquire", nm("l"));
+	send_call(b, "b", "lock.acquire", test_nm("l"));
 	settle(b);
-	ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));
+	test_ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));
 	r = result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	ok0(b, "lock.release", nm("l"));
+	test_ok0(b, "lock.release", test_nm("l"));
 	r = take(b, "lock.acquire", "l");
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
 	hang_up(b);
 	hang_up(fd);
 	mpdd_stop_all(&d);
@@ -811,15 +779,15 @@ Test(sync, a_dead_workers_lock_is_released_while_its_child_keeps_the_socket)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", nm("l"), "after", &line);
+	id = start_holder(fd, "lock.acquire", test_nm("l"), "after", &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
-	send_call(b, "b", "lock.acquire", nm("l"));
+	send_call(b, "b", "lock.acquire", test_nm("l"));
 	settle(b);
-	ok0(fd, "process.kill",
-	    json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
-	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+	test_ok0(fd, "process.kill",
+		 json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
+	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
 	r = result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
@@ -848,7 +816,7 @@ Test(sync, a_hold_by_a_process_of_a_workers_group_goes_with_the_worker)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", nm("l"), "before", &line);
+	id = start_holder(fd, "lock.acquire", test_nm("l"), "before", &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
@@ -856,11 +824,11 @@ Test(sync, a_hold_by_a_process_of_a_workers_group_goes_with_the_worker)
 	cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"), child);
 	cr_assert_eq(test_int(json_object_get(r, "holder"), "process"), id);
 	json_decref(r);
-	send_call(b, "b", "lock.acquire", nm("l"));
+	send_call(b, "b", "lock.acquire", test_nm("l"));
 	settle(b);
-	ok0(fd, "process.kill",
-	    json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
-	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+	test_ok0(fd, "process.kill",
+		 json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
+	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
 	r = result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
@@ -881,15 +849,15 @@ Test(sync, a_semaphore_permit_of_a_killed_worker_comes_back)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 1));
-	id = start_holder(fd, "semaphore.acquire", nm("s"), "none", &line);
+	test_ok0(fd, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 1));
+	id = start_holder(fd, "semaphore.acquire", test_nm("s"), "none", &line);
 	cr_assert_eq(test_int(json_object_get(line, "result"), "value"), 0);
 	json_decref(line);
-	ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));
-	ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
-	r = ok(fd, "semaphore.acquire",
-	       json_pack("{s:s, s:i}", "name", "s", "timeout", 10));
+	test_ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));
+	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
+	r = test_ok(fd, "semaphore.acquire",
+		    json_pack("{s:s, s:i}", "name", "s", "timeout", 10));
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
@@ -908,8 +876,8 @@ Test(sync, a_lock_lease_that_runs_out_releases_it)
 	b = test_connect(d.socket);
 	mklock(a, "l", false);
 	t0 = now_s();
-	r = ok(a, "lock.acquire",
-	       json_pack("{s:s, s:f}", "name", "l", "lease", SHORT_S));
+	r = test_ok(a, "lock.acquire",
+		    json_pack("{s:s, s:f}", "name", "l", "lease", SHORT_S));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	r = info(b, "lock", "l");
@@ -925,22 +893,23 @@ Test(sync, a_lock_lease_that_runs_out_releases_it)
 	cr_assert(json_is_null(json_object_get(r, "holder")));
 	cr_assert(json_is_null(json_object_get(r, "lease")));
 	json_decref(r);
-	fails(a, "lock.release", nm("l"), "invalid_state");
+	test_fails(a, "lock.release", test_nm("l"), "invalid_state");
 	r = take(b, "lock.acquire", "l");
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	ok0(b, "lock.release", nm("l"));
+	test_ok0(b, "lock.release", test_nm("l"));
 
 	/* An RLock: re-entry keeps the lease, which takes the whole count;
 	 * a parked acquirer is served when it runs out. */
 	mklock(a, "r", true);
 	t0 = now_s();
-	json_decref(ok(a, "lock.acquire",
-		       json_pack("{s:s, s:f}", "name", "r", "lease", SHORT_S)));
+	json_decref(test_ok(a, "lock.acquire",
+			    json_pack("{s:s, s:f}", "name", "r", "lease",
+				      SHORT_S)));
 	r = take(a, "lock.acquire", "r");
 	cr_assert_eq(test_int(r, "count"), 2);
 	json_decref(r);
-	send_call(b, "b", "lock.acquire", nm("r"));
+	send_call(b, "b", "lock.acquire", test_nm("r"));
 	r = result_for(b, "b");
 	took = now_s() - t0;
 	cr_assert(test_bool(r, "acquired"));
@@ -949,7 +918,7 @@ Test(sync, a_lock_lease_that_runs_out_releases_it)
 	cr_assert(took >= SHORT_S && took < LATE_S, "lease ran out after %.3f",
 		  took);
 	json_decref(r);
-	fails(a, "lock.release", nm("r"), "invalid_state");
+	test_fails(a, "lock.release", test_nm("r"), "invalid_state");
 	hang_up(a);
 	hang_up(b);
 	mpdd_stop(&d);
@@ -975,20 +944,20 @@ Test(sync, delete_answers_parked_callers_closed)
 	w = test_connect(d.socket);
 	mklock(a, "x", false);
 	take0(a, "lock.acquire", "x");
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "x", "value", 0));
-	ok0(a, "event.create", nm("x"));
-	ok0(a, "condition.create", nm("x"));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "x", "value", 0));
+	test_ok0(a, "event.create", test_nm("x"));
+	test_ok0(a, "condition.create", test_nm("x"));
 	take0(w, "condition.acquire", "x");
-	ok0(a, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "x", "parties", 2));
+	test_ok0(a, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "x", "parties", 2));
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-		send_call(w, k[i].wait, k[i].wait, nm("x"));
+		send_call(w, k[i].wait, k[i].wait, test_nm("x"));
 		settle(w);
 		snprintf(method, sizeof(method), "%s.delete", k[i].kind);
-		ok0(a, method, nm("x"));
+		test_ok0(a, method, test_nm("x"));
 		cr_assert_eq(error_for(w, k[i].wait, "closed"), 7);
-		fails(a, method, nm("x"), "not_found");
+		test_fails(a, method, test_nm("x"), "not_found");
 		test_assert_ping(d.socket);
 	}
 	hang_up(a);
@@ -1015,26 +984,26 @@ Test(sync, a_semaphore_counts_permits)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
-	r = ok(fd, "semaphore.create",
-	       json_pack("{s:s, s:i}", "name", "s", "value", 2));
+	r = test_ok(fd, "semaphore.create",
+		    json_pack("{s:s, s:i}", "name", "s", "value", 2));
 	assert_keys(r, create_keys);
 	cr_assert_eq(test_int(r, "value"), 2);
 	cr_assert(!test_bool(r, "bounded"));
 	cr_assert(test_bool(r, "created"));
 	json_decref(r);
-	r = ok(fd, "semaphore.create", nm("one"));
+	r = test_ok(fd, "semaphore.create", test_nm("one"));
 	cr_assert_eq(test_int(r, "value"), 1, "the default value is 1");
 	json_decref(r);
 	for (int want = 1; want >= 0; want--) {
-		r = ok(fd, "semaphore.acquire", nm("s"));
+		r = test_ok(fd, "semaphore.acquire", test_nm("s"));
 		assert_keys(r, acq_keys);
 		cr_assert(test_bool(r, "acquired"));
 		cr_assert(!test_bool(r, "abandoned"));
 		cr_assert_eq(test_int(r, "value"), want);
 		json_decref(r);
 	}
-	r = ok(fd, "semaphore.acquire",
-	       json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
+	r = test_ok(fd, "semaphore.acquire",
+		    json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	json_decref(r);
 	r = info(b, "semaphore", "s");
@@ -1047,17 +1016,17 @@ Test(sync, a_semaphore_counts_permits)
 	cr_assert_eq(test_int(json_array_get(h, 0), "pid"), getpid());
 	json_decref(r);
 	for (int want = 1; want <= 2; want++) {
-		r = ok(fd, "semaphore.release", nm("s"));
+		r = test_ok(fd, "semaphore.release", test_nm("s"));
 		cr_assert_eq(test_int(r, "value"), want);
 		cr_assert_eq(json_object_size(r), 1);
 		json_decref(r);
 	}
 	/* Not bounded: any connection may release more (Python allows). */
-	r = ok(b, "semaphore.release",
-	       json_pack("{s:s, s:i}", "name", "s", "n", 3));
+	r = test_ok(b, "semaphore.release",
+		    json_pack("{s:s, s:i}", "name", "s", "n", 3));
 	cr_assert_eq(test_int(r, "value"), 5);
 	json_decref(r);
-	r = ok(fd, "semaphore.list", NULL);
+	r = test_ok(fd, "semaphore.list", NULL);
 	h = json_object_get(r, "semaphores");
 	cr_assert_eq(json_array_size(h), 2);
 	cr_assert_str_eq(json_string_value(
@@ -1065,7 +1034,7 @@ Test(sync, a_semaphore_counts_permits)
 			 "one");
 	cr_assert_eq(test_int(json_array_get(h, 1), "value"), 5);
 	json_decref(r);
-	r = ok(fd, "semaphore.delete", nm("one"));
+	r = test_ok(fd, "semaphore.delete", test_nm("one"));
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
 	hang_up(b);
@@ -1081,15 +1050,15 @@ Test(sync, semaphore_timeouts_zero_and_short)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 0));
-	r = ok(fd, "semaphore.acquire",
-	       json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
+	test_ok0(fd, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 0));
+	r = test_ok(fd, "semaphore.acquire",
+		    json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	json_decref(r);
 	t0 = now_s();
-	r = ok(fd, "semaphore.acquire",
-	       json_pack("{s:s, s:f}", "name", "s", "timeout", SHORT_S));
+	r = test_ok(fd, "semaphore.acquire",
+		    json_pack("{s:s, s:f}", "name", "s", "timeout", SHORT_S));
 	took = now_s() - t0;
 	cr_assert(!test_bool(r, "acquired"));
 	cr_assert(took >= SHORT_S && took < LATE_S, "answered after %.3f s",
@@ -1108,32 +1077,33 @@ Test(sync, over_release_is_refused_and_changes_nothing)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "semaphore.create",
-	    json_pack("{s:s, s:i, s:b}", "name", "b", "value", 2, "bounded",
-		      1));
-	r = test_call(fd, "semaphore.release", nm("b"));
+	test_ok0(fd, "semaphore.create",
+		 json_pack("{s:s, s:i, s:b}", "name", "b", "value", 2,
+			   "bounded", 1));
+	r = test_call(fd, "semaphore.release", test_nm("b"));
 	cr_assert_eq(test_error_code(r, NULL), 3);
 	msg = json_string_value(
 		json_object_get(json_object_get(r, "error"), "message"));
 	cr_assert(msg != NULL && strstr(msg, "released too many times"),
 		  "message: %s", msg);
 	json_decref(r);
-	json_decref(ok(fd, "semaphore.acquire", nm("b")));
+	json_decref(test_ok(fd, "semaphore.acquire", test_nm("b")));
 	/* n that would pass the bound: refused whole, not in part. */
-	fails(fd, "semaphore.release",
-	      json_pack("{s:s, s:i}", "name", "b", "n", 2), "invalid_state");
+	test_fails(fd, "semaphore.release",
+		   json_pack("{s:s, s:i}", "name", "b", "n", 2),
+		   "invalid_state");
 	r = info(fd, "semaphore", "b");
 	cr_assert_eq(test_int(r, "value"), 1);
 	cr_assert(test_bool(r, "bounded"));
 	json_decref(r);
-	ok0(fd, "semaphore.release", nm("b"));
+	test_ok0(fd, "semaphore.release", test_nm("b"));
 	test_assert_ping(d.socket);
 
 	/* Any semaphore stops at 2^31-1. */
-	ok0(fd, "semaphore.create",
-	    json_pack("{s:s, s:I}", "name", "max", "value",
-		      (json_int_t)INT32_MAX));
-	fails(fd, "semaphore.release", nm("max"), "invalid_state");
+	test_ok0(fd, "semaphore.create",
+		 json_pack("{s:s, s:I}", "name", "max", "value",
+			   (json_int_t)INT32_MAX));
+	test_fails(fd, "semaphore.release", test_nm("max"), "invalid_state");
 	r = info(fd, "semaphore", "max");
 	cr_assert_eq(test_int(r, "value"), INT32_MAX);
 	json_decref(r);
@@ -1151,19 +1121,19 @@ Test(sync, a_release_of_n_serves_waiters_in_order)
 
 	mpdd_start(&d, NULL);
 	rel = test_connect(d.socket);
-	ok0(rel, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 0));
+	test_ok0(rel, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 0));
 	for (int i = 0; i < N; i++) {
 		w[i] = test_connect(d.socket);
 		snprintf(id, sizeof(id), "w%d", i);
-		send_call(w[i], id, "semaphore.acquire", nm("s"));
+		send_call(w[i], id, "semaphore.acquire", test_nm("s"));
 		settle(w[i]);
 	}
 	r = info(rel, "semaphore", "s");
 	cr_assert_eq(test_int(r, "waiters"), N);
 	json_decref(r);
-	r = ok(rel, "semaphore.release",
-	       json_pack("{s:s, s:i}", "name", "s", "n", 3));
+	r = test_ok(rel, "semaphore.release",
+		    json_pack("{s:s, s:i}", "name", "s", "n", 3));
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
 	for (int i = 0; i < 3; i++) {
@@ -1193,12 +1163,12 @@ Test(sync, a_closing_holder_gives_its_permits_back)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	c = test_connect(d.socket);
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 3));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
-	json_decref(ok(b, "semaphore.acquire", nm("s")));
-	send_call(c, "c", "semaphore.acquire", nm("s"));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 3));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
+	json_decref(test_ok(b, "semaphore.acquire", test_nm("s")));
+	send_call(c, "c", "semaphore.acquire", test_nm("s"));
 	settle(c);
 	hang_up(a);
 	r = result_for(c, "c");
@@ -1226,10 +1196,10 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(b, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 1));
-	r = ok(a, "semaphore.acquire",
-	       json_pack("{s:s, s:b}", "name", "s", "own", 0));
+	test_ok0(b, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 1));
+	r = test_ok(a, "semaphore.acquire",
+		    json_pack("{s:s, s:b}", "name", "s", "own", 0));
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
@@ -1238,8 +1208,8 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	json_decref(r);
 	hang_up(a);
 	await_connections(b, 1);
-	r = ok(b, "semaphore.acquire",
-	       json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
+	r = test_ok(b, "semaphore.acquire",
+		    json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	json_decref(r);
 	r = info(b, "semaphore", "s");
@@ -1247,7 +1217,7 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
 	/* Used as a signal: any connection's release serves the acquirer. */
-	send_call(b, "sig", "semaphore.acquire", nm("s"));
+	send_call(b, "sig", "semaphore.acquire", test_nm("s"));
 	settle(b);
 	json_decref(test_rpc_text(d.socket, "semaphore.release",
 				  "{\"name\":\"s\"}", false));
@@ -1270,14 +1240,16 @@ Test(sync, semaphore_info_has_a_row_per_holder)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(b, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 5));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
-	json_decref(ok(a, "semaphore.acquire",
-		       json_pack("{s:s, s:i}", "name", "s", "lease", 600)));
-	json_decref(ok(a, "semaphore.acquire",
-		       json_pack("{s:s, s:i}", "name", "s", "lease", 300)));
-	json_decref(ok(b, "semaphore.acquire", nm("s")));
+	test_ok0(b, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 5));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
+	json_decref(
+		test_ok(a, "semaphore.acquire",
+			json_pack("{s:s, s:i}", "name", "s", "lease", 600)));
+	json_decref(
+		test_ok(a, "semaphore.acquire",
+			json_pack("{s:s, s:i}", "name", "s", "lease", 300)));
+	json_decref(test_ok(b, "semaphore.acquire", test_nm("s")));
 	r = info(b, "semaphore", "s");
 	h = json_object_get(r, "holders");
 	cr_assert_eq(json_array_size(h), 2);
@@ -1303,18 +1275,18 @@ Test(sync, a_holders_release_gives_back_its_own_permits_first)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(b, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 2));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
-	ok0(a, "semaphore.release", nm("s"));
+	test_ok0(b, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 2));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
+	test_ok0(a, "semaphore.release", test_nm("s"));
 	r = info(b, "semaphore", "s");
 	h = json_object_get(r, "holders");
 	cr_assert_eq(json_array_size(h), 1);
 	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 1);
 	json_decref(r);
 	/* b holds none: its release adds a permit and leaves a's. */
-	r = ok(b, "semaphore.release", nm("s"));
+	r = test_ok(b, "semaphore.release", test_nm("s"));
 	cr_assert_eq(test_int(r, "value"), 2);
 	json_decref(r);
 	r = info(b, "semaphore", "s");
@@ -1329,7 +1301,7 @@ Test(sync, a_holders_release_gives_back_its_own_permits_first)
 	cr_assert(test_bool(r, "abandoned"));
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
 	json_decref(r);
-	r = ok(b, "semaphore.acquire", nm("s"));
+	r = test_ok(b, "semaphore.acquire", test_nm("s"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 	hang_up(b);
@@ -1345,13 +1317,14 @@ Test(sync, an_own_release_gives_back_only_held_permits)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(b, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 3));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
-	json_decref(ok(a, "semaphore.acquire", nm("s")));
+	test_ok0(b, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 3));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
+	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
 	/* b holds none; a holds 2, not 3. */
-	fails(b, "semaphore.release",
-	      json_pack("{s:s, s:b}", "name", "s", "own", 1), "invalid_state");
+	test_fails(b, "semaphore.release",
+		   json_pack("{s:s, s:b}", "name", "s", "own", 1),
+		   "invalid_state");
 	r = test_call(a, "semaphore.release",
 		      json_pack("{s:s, s:i, s:b}", "name", "s", "n", 3, "own",
 				1));
@@ -1366,21 +1339,23 @@ Test(sync, an_own_release_gives_back_only_held_permits)
 		     2);
 	json_decref(r);
 	test_assert_ping(d.socket);
-	r = ok(a, "semaphore.release",
-	       json_pack("{s:s, s:i, s:b}", "name", "s", "n", 2, "own", 1));
+	r = test_ok(a, "semaphore.release",
+		    json_pack("{s:s, s:i, s:b}", "name", "s", "n", 2, "own",
+			      1));
 	cr_assert_eq(test_int(r, "value"), 3);
 	json_decref(r);
 	r = info(b, "semaphore", "s");
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
 	json_decref(r);
 	/* A permit whose lease ran out is not held any more. */
-	r = ok(a, "semaphore.acquire",
-	       json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
+	r = test_ok(a, "semaphore.acquire",
+		    json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	await_info(b, "semaphore", "s", "value", "3");
-	fails(a, "semaphore.release",
-	      json_pack("{s:s, s:b}", "name", "s", "own", 1), "invalid_state");
+	test_fails(a, "semaphore.release",
+		   json_pack("{s:s, s:b}", "name", "s", "own", 1),
+		   "invalid_state");
 	r = info(b, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 3);
 	json_decref(r);
@@ -1398,14 +1373,14 @@ Test(sync, a_semaphore_lease_that_runs_out_gives_the_permit_back)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "s", "value", 1));
+	test_ok0(a, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "s", "value", 1));
 	t0 = now_s();
-	r = ok(a, "semaphore.acquire",
-	       json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
+	r = test_ok(a, "semaphore.acquire",
+		    json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	send_call(b, "b", "semaphore.acquire", nm("s"));
+	send_call(b, "b", "semaphore.acquire", test_nm("s"));
 	r = result_for(b, "b");
 	took = now_s() - t0;
 	cr_assert(test_bool(r, "acquired"));
@@ -1434,13 +1409,13 @@ Test(sync, set_wakes_every_waiter)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = ok(fd, "event.create", nm("go"));
+	r = test_ok(fd, "event.create", test_nm("go"));
 	assert_keys(r, create_keys);
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
 	for (int i = 0; i < N; i++) {
 		w[i] = test_connect(d.socket);
-		send_call(w[i], "wait", "event.wait", nm("go"));
+		send_call(w[i], "wait", "event.wait", test_nm("go"));
 	}
 	for (int i = 0; i < N; i++)
 		settle(w[i]);
@@ -1448,7 +1423,7 @@ Test(sync, set_wakes_every_waiter)
 	cr_assert_eq(test_int(r, "waiters"), N);
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
-	r = ok(fd, "event.set", nm("go"));
+	r = test_ok(fd, "event.set", test_nm("go"));
 	cr_assert_eq(test_int(r, "woken"), N);
 	json_decref(r);
 	for (int i = 0; i < N; i++) {
@@ -1477,63 +1452,63 @@ Test(sync, event_wait_clear_and_timeouts)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "event.create", nm("e"));
-	r = ok(fd, "event.wait",
-	       json_pack("{s:s, s:i}", "name", "e", "timeout", 0));
+	test_ok0(fd, "event.create", test_nm("e"));
+	r = test_ok(fd, "event.wait",
+		    json_pack("{s:s, s:i}", "name", "e", "timeout", 0));
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
 	t0 = now_s();
-	r = ok(fd, "event.wait",
-	       json_pack("{s:s, s:f}", "name", "e", "timeout", SHORT_S));
+	r = test_ok(fd, "event.wait",
+		    json_pack("{s:s, s:f}", "name", "e", "timeout", SHORT_S));
 	took = now_s() - t0;
 	cr_assert(!test_bool(r, "set"));
 	cr_assert(took >= SHORT_S && took < LATE_S, "answered after %.3f s",
 		  took);
 	json_decref(r);
-	r = ok(fd, "event.set", nm("e"));
+	r = test_ok(fd, "event.set", test_nm("e"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
 	/* Set: every wait returns at once, and it stays set. */
 	for (int i = 0; i < 2; i++) {
-		r = ok(fd, "event.wait", nm("e"));
+		r = test_ok(fd, "event.wait", test_nm("e"));
 		cr_assert(test_bool(r, "set"));
 		json_decref(r);
 	}
-	r = ok(fd, "event.list", NULL);
+	r = test_ok(fd, "event.list", NULL);
 	l = json_object_get(r, "events");
 	cr_assert_eq(json_array_size(l), 1);
 	cr_assert(json_is_true(json_object_get(json_array_get(l, 0), "set")));
 	json_decref(r);
-	r = ok(fd, "event.clear", nm("e"));
+	r = test_ok(fd, "event.clear", test_nm("e"));
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
 	r = info(fd, "event", "e");
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
-	r = ok(fd, "event.wait",
-	       json_pack("{s:s, s:f}", "name", "e", "timeout", SHORT_S));
+	r = test_ok(fd, "event.wait",
+		    json_pack("{s:s, s:f}", "name", "e", "timeout", SHORT_S));
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
 	/* A waiter that closes leaves. */
 	{
 		int w = test_connect(d.socket);
 
-		send_call(w, "w", "event.wait", nm("e"));
+		send_call(w, "w", "event.wait", test_nm("e"));
 		settle(w);
 		hang_up(w);
 		await_info(fd, "event", "e", "waiters", "0");
 	}
-	r = ok(fd, "event.set", nm("e"));
+	r = test_ok(fd, "event.set", test_nm("e"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
 	r = info(fd, "event", "e");
 	assert_keys(r, info_keys);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "name")), "e");
 	json_decref(r);
-	r = ok(fd, "event.delete", nm("e"));
+	r = test_ok(fd, "event.delete", test_nm("e"));
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
-	fails(fd, "event.wait", nm("e"), "not_found");
+	test_fails(fd, "event.wait", test_nm("e"), "not_found");
 	hang_up(fd);
 	mpdd_stop(&d);
 }
@@ -1555,7 +1530,7 @@ Test(sync, a_condition_wait_releases_the_lock_and_answers_with_it_back)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	r = ok(a, "condition.create", nm("c"));
+	r = test_ok(a, "condition.create", test_nm("c"));
 	assert_keys(r, create_keys);
 	cr_assert(json_is_null(json_object_get(r, "lock")));
 	cr_assert(test_bool(r, "created"));
@@ -1566,18 +1541,18 @@ Test(sync, a_condition_wait_releases_the_lock_and_answers_with_it_back)
 	cr_assert(test_bool(r, "locked"));
 	conn_a = holder_conn(r);
 	json_decref(r);
-	send_call(a, "wait", "condition.wait", nm("c"));
+	send_call(a, "wait", "condition.wait", test_nm("c"));
 	settle(a);
 	/* The wait released the lock: another connection takes it. */
-	r = ok(b, "condition.acquire",
-	       json_pack("{s:s, s:i}", "name", "c", "timeout", 0));
+	r = test_ok(b, "condition.acquire",
+		    json_pack("{s:s, s:i}", "name", "c", "timeout", 0));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	r = info(b, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 1);
 	cr_assert(holder_conn(r) != conn_a);
 	json_decref(r);
-	r = ok(b, "condition.notify", nm("c"));
+	r = test_ok(b, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
 	/* Notified, but b still holds the lock: a is not answered yet. */
@@ -1585,7 +1560,7 @@ Test(sync, a_condition_wait_releases_the_lock_and_answers_with_it_back)
 	r = info(b, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
-	r = ok(b, "condition.release", nm("c"));
+	r = test_ok(b, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
 	r = result_for(a, "wait");
@@ -1596,7 +1571,7 @@ Test(sync, a_condition_wait_releases_the_lock_and_answers_with_it_back)
 	r = info(b, "condition", "c");
 	cr_assert_eq(holder_conn(r), conn_a);
 	json_decref(r);
-	r = ok(a, "condition.release", nm("c"));
+	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
 	hang_up(a);
@@ -1611,7 +1586,7 @@ static void park_waiters(int *w, int n, const char *name)
 	for (int i = 0; i < n; i++) {
 		w[i] = test_connect(d.socket);
 		take0(w[i], "condition.acquire", name);
-		send_call(w[i], "wait", "condition.wait", nm(name));
+		send_call(w[i], "wait", "condition.wait", test_nm(name));
 		settle(w[i]);
 	}
 }
@@ -1625,18 +1600,18 @@ Test(sync, notify_n_wakes_exactly_n_in_order)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "condition.create", nm("c"));
+	test_ok0(fd, "condition.create", test_nm("c"));
 	park_waiters(w, N, "c");
 	r = info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), N);
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	take0(fd, "condition.acquire", "c");
-	r = ok(fd, "condition.notify",
-	       json_pack("{s:s, s:i}", "name", "c", "n", 2));
+	r = test_ok(fd, "condition.notify",
+		    json_pack("{s:s, s:i}", "name", "c", "n", 2));
 	cr_assert_eq(test_int(r, "woken"), 2);
 	json_decref(r);
-	ok0(fd, "condition.release", nm("c"));
+	test_ok0(fd, "condition.release", test_nm("c"));
 	for (int i = 0; i < 2; i++) {
 		r = result_for(w[i], "wait");
 		cr_assert(test_bool(r, "notified"));
@@ -1645,28 +1620,28 @@ Test(sync, notify_n_wakes_exactly_n_in_order)
 		 * lock. */
 		for (int j = i + 1; j < N; j++)
 			settle(w[j]);
-		ok0(w[i], "condition.release", nm("c"));
+		test_ok0(w[i], "condition.release", test_nm("c"));
 	}
 	r = info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 2);
 	json_decref(r);
 	/* Nobody holds the lock now: notify is refused. */
-	fails(fd, "condition.notify", nm("c"), "invalid_state");
+	test_fails(fd, "condition.notify", test_nm("c"), "invalid_state");
 	/* notify(n) past the waiters wakes those there are. */
 	take0(fd, "condition.acquire", "c");
-	r = ok(fd, "condition.notify",
-	       json_pack("{s:s, s:i}", "name", "c", "n", 10));
+	r = test_ok(fd, "condition.notify",
+		    json_pack("{s:s, s:i}", "name", "c", "n", 10));
 	cr_assert_eq(test_int(r, "woken"), 2);
 	json_decref(r);
-	r = ok(fd, "condition.notify", nm("c"));
+	r = test_ok(fd, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
-	ok0(fd, "condition.release", nm("c"));
+	test_ok0(fd, "condition.release", test_nm("c"));
 	for (int i = 2; i < N; i++) {
 		r = result_for(w[i], "wait");
 		cr_assert(test_bool(r, "notified"));
 		json_decref(r);
-		ok0(w[i], "condition.release", nm("c"));
+		test_ok0(w[i], "condition.release", test_nm("c"));
 	}
 	for (int i = 0; i < N; i++)
 		hang_up(w[i]);
@@ -1685,20 +1660,20 @@ Test(sync, a_notified_waiter_queues_behind_earlier_acquirers)
 	a = test_connect(d.socket);
 	w = test_connect(d.socket);
 	x = test_connect(d.socket);
-	ok0(a, "condition.create", nm("c"));
+	test_ok0(a, "condition.create", test_nm("c"));
 	take0(w, "condition.acquire", "c");
-	send_call(w, "w", "condition.wait", nm("c"));
+	send_call(w, "w", "condition.wait", test_nm("c"));
 	settle(w);
 	take0(a, "condition.acquire", "c");
-	send_call(x, "x", "condition.acquire", nm("c"));
+	send_call(x, "x", "condition.acquire", test_nm("c"));
 	settle(x);
-	ok0(a, "condition.notify", nm("c"));
-	ok0(a, "condition.release", nm("c"));
+	test_ok0(a, "condition.notify", test_nm("c"));
+	test_ok0(a, "condition.release", test_nm("c"));
 	r = result_for(x, "x");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	settle(w);
-	ok0(x, "condition.release", nm("c"));
+	test_ok0(x, "condition.release", test_nm("c"));
 	r = result_for(w, "w");
 	cr_assert(test_bool(r, "notified"));
 	json_decref(r);
@@ -1717,22 +1692,22 @@ Test(sync, notify_all_wakes_every_waiter)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "condition.create", nm("c"));
+	test_ok0(fd, "condition.create", test_nm("c"));
 	park_waiters(w, N, "c");
 	take0(fd, "condition.acquire", "c");
-	r = ok(fd, "condition.notify",
-	       json_pack("{s:s, s:b}", "name", "c", "all", 1));
+	r = test_ok(fd, "condition.notify",
+		    json_pack("{s:s, s:b}", "name", "c", "all", 1));
 	cr_assert_eq(test_int(r, "woken"), N);
 	json_decref(r);
 	r = info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
-	ok0(fd, "condition.release", nm("c"));
+	test_ok0(fd, "condition.release", test_nm("c"));
 	for (int i = 0; i < N; i++) {
 		r = result_for(w[i], "wait");
 		cr_assert(test_bool(r, "notified"));
 		json_decref(r);
-		ok0(w[i], "condition.release", nm("c"));
+		test_ok0(w[i], "condition.release", test_nm("c"));
 		hang_up(w[i]);
 	}
 	hang_up(fd);
@@ -1750,14 +1725,14 @@ Test(sync, a_wait_that_times_out_answers_not_notified_with_the_lock)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "condition.create", nm("c"));
+	test_ok0(a, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
 	r = info(b, "condition", "c");
 	conn_a = holder_conn(r);
 	json_decref(r);
 	t0 = now_s();
-	r = ok(a, "condition.wait",
-	       json_pack("{s:s, s:f}", "name", "c", "timeout", SHORT_S));
+	r = test_ok(a, "condition.wait",
+		    json_pack("{s:s, s:f}", "name", "c", "timeout", SHORT_S));
 	took = now_s() - t0;
 	cr_assert(!test_bool(r, "notified"));
 	cr_assert(took >= SHORT_S && took < LATE_S, "answered after %.3f s",
@@ -1768,8 +1743,8 @@ Test(sync, a_wait_that_times_out_answers_not_notified_with_the_lock)
 	cr_assert_eq(holder_conn(r), conn_a);
 	json_decref(r);
 	/* timeout 0: not notified, at once, lock still held. */
-	r = ok(a, "condition.wait",
-	       json_pack("{s:s, s:i}", "name", "c", "timeout", 0));
+	r = test_ok(a, "condition.wait",
+		    json_pack("{s:s, s:i}", "name", "c", "timeout", 0));
 	cr_assert(!test_bool(r, "notified"));
 	json_decref(r);
 
@@ -1782,14 +1757,14 @@ Test(sync, a_wait_that_times_out_answers_not_notified_with_the_lock)
 	take0(b, "condition.acquire", "c");
 	await_info(b, "condition", "c", "waiters", "0");
 	settle(a);
-	ok0(b, "condition.release", nm("c"));
+	test_ok0(b, "condition.release", test_nm("c"));
 	r = result_for(a, "wait");
 	cr_assert(!test_bool(r, "notified"));
 	json_decref(r);
 	r = info(b, "condition", "c");
 	cr_assert_eq(holder_conn(r), conn_a);
 	json_decref(r);
-	ok0(a, "condition.release", nm("c"));
+	test_ok0(a, "condition.release", test_nm("c"));
 	hang_up(a);
 	hang_up(b);
 	mpdd_stop(&d);
@@ -1804,21 +1779,21 @@ Test(sync, a_wait_takes_the_rlock_back_with_its_count)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "condition.create", nm("c"));
+	test_ok0(a, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
 	r = take(a, "condition.acquire", "c");
 	cr_assert_eq(test_int(r, "count"), 2);
 	json_decref(r);
-	send_call(a, "wait", "condition.wait", nm("c"));
+	send_call(a, "wait", "condition.wait", test_nm("c"));
 	settle(a);
 	take0(b, "condition.acquire", "c");
-	ok0(b, "condition.notify", nm("c"));
-	ok0(b, "condition.release", nm("c"));
+	test_ok0(b, "condition.notify", test_nm("c"));
+	test_ok0(b, "condition.release", test_nm("c"));
 	json_decref(result_for(a, "wait"));
-	r = ok(a, "condition.release", nm("c"));
+	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 1);
 	json_decref(r);
-	r = ok(a, "condition.release", nm("c"));
+	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
 	hang_up(a);
@@ -1835,12 +1810,12 @@ Test(sync, a_wait_reports_a_lock_given_back_by_a_vanished_holder)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "condition.create", nm("c"));
+	test_ok0(a, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
-	send_call(a, "wait", "condition.wait", nm("c"));
+	send_call(a, "wait", "condition.wait", test_nm("c"));
 	settle(a);
 	take0(b, "condition.acquire", "c");
-	r = ok(b, "condition.notify", nm("c"));
+	r = test_ok(b, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
 	settle(a);
@@ -1849,7 +1824,7 @@ Test(sync, a_wait_reports_a_lock_given_back_by_a_vanished_holder)
 	cr_assert(test_bool(r, "notified"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	r = ok(a, "condition.release", nm("c"));
+	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
 	hang_up(a);
@@ -1864,9 +1839,9 @@ Test(sync, a_condition_waiter_that_closes_leaves)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(b, "condition.create", nm("c"));
+	test_ok0(b, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
-	send_call(a, "wait", "condition.wait", nm("c"));
+	send_call(a, "wait", "condition.wait", test_nm("c"));
 	settle(a);
 	hang_up(a);
 	await_info(b, "condition", "c", "waiters", "0");
@@ -1874,25 +1849,25 @@ Test(sync, a_condition_waiter_that_closes_leaves)
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	take0(b, "condition.acquire", "c");
-	r = ok(b, "condition.notify", nm("c"));
+	r = test_ok(b, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
 	/* Woken, queued for the lock, then gone: the lock is not handed to
 	 * it. */
 	a = test_connect(d.socket);
-	send_call(a, "wait2", "condition.acquire", nm("c"));
+	send_call(a, "wait2", "condition.acquire", test_nm("c"));
 	settle(a);
-	ok0(b, "condition.release", nm("c"));
+	test_ok0(b, "condition.release", test_nm("c"));
 	json_decref(result_for(a, "wait2"));
-	send_call(a, "wait3", "condition.wait", nm("c"));
+	send_call(a, "wait3", "condition.wait", test_nm("c"));
 	settle(a);
 	take0(b, "condition.acquire", "c");
-	r = ok(b, "condition.notify", nm("c"));
+	r = test_ok(b, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
 	hang_up(a);
 	await_connections(b, 1);
-	ok0(b, "condition.release", nm("c"));
+	test_ok0(b, "condition.release", test_nm("c"));
 	r = info(b, "condition", "c");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
@@ -1910,18 +1885,21 @@ Test(sync, notify_and_wait_need_the_lock)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "condition.create", nm("c"));
-	cr_assert_eq(fails(a, "condition.notify", nm("c"), "invalid_state"), 3);
-	fails(a, "condition.wait", nm("c"), "invalid_state");
-	fails(a, "condition.notify",
-	      json_pack("{s:s, s:b}", "name", "c", "all", 1), "invalid_state");
-	fails(a, "condition.release", nm("c"), "invalid_state");
+	test_ok0(a, "condition.create", test_nm("c"));
+	cr_assert_eq(test_fails(a, "condition.notify", test_nm("c"),
+				"invalid_state"),
+		     3);
+	test_fails(a, "condition.wait", test_nm("c"), "invalid_state");
+	test_fails(a, "condition.notify",
+		   json_pack("{s:s, s:b}", "name", "c", "all", 1),
+		   "invalid_state");
+	test_fails(a, "condition.release", test_nm("c"), "invalid_state");
 	test_assert_ping(d.socket);
 	/* Held by another connection is not held. */
 	take0(b, "condition.acquire", "c");
-	fails(a, "condition.wait", nm("c"), "invalid_state");
-	fails(a, "condition.notify", nm("c"), "invalid_state");
-	fails(a, "condition.release", nm("c"), "invalid_state");
+	test_fails(a, "condition.wait", test_nm("c"), "invalid_state");
+	test_fails(a, "condition.notify", test_nm("c"), "invalid_state");
+	test_fails(a, "condition.release", test_nm("c"), "invalid_state");
 	test_assert_ping(d.socket);
 	hang_up(a);
 	hang_up(b);
@@ -1937,11 +1915,12 @@ Test(sync, a_condition_on_a_named_lock)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	fails(a, "condition.create",
-	      json_pack("{s:s, s:s}", "name", "c", "lock", "m"), "not_found");
+	test_fails(a, "condition.create",
+		   json_pack("{s:s, s:s}", "name", "c", "lock", "m"),
+		   "not_found");
 	mklock(a, "m", false);
-	r = ok(a, "condition.create",
-	       json_pack("{s:s, s:s}", "name", "c", "lock", "m"));
+	r = test_ok(a, "condition.create",
+		    json_pack("{s:s, s:s}", "name", "c", "lock", "m"));
 	cr_assert_str_eq(json_string_value(json_object_get(r, "lock")), "m");
 	json_decref(r);
 	/* The lock is the same through either noun. */
@@ -1949,18 +1928,18 @@ Test(sync, a_condition_on_a_named_lock)
 	r = info(b, "condition", "c");
 	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
-	send_call(a, "wait", "condition.wait", nm("c"));
+	send_call(a, "wait", "condition.wait", test_nm("c"));
 	settle(a);
 	r = info(b, "lock", "m");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	take0(b, "lock.acquire", "m");
-	ok0(b, "condition.notify", nm("c"));
-	ok0(b, "lock.release", nm("m"));
+	test_ok0(b, "condition.notify", test_nm("c"));
+	test_ok0(b, "lock.release", test_nm("m"));
 	json_decref(result_for(a, "wait"));
-	ok0(a, "condition.release", nm("c"));
+	test_ok0(a, "condition.release", test_nm("c"));
 	/* A lock in use by a condition cannot be deleted. */
-	r = test_call(a, "lock.delete", nm("m"));
+	r = test_call(a, "lock.delete", test_nm("m"));
 	cr_assert_eq(test_error_code(r, NULL), 3);
 	msg = json_string_value(
 		json_object_get(json_object_get(r, "error"), "message"));
@@ -1968,7 +1947,7 @@ Test(sync, a_condition_on_a_named_lock)
 		  "message: %s", msg);
 	json_decref(r);
 	test_assert_ping(d.socket);
-	r = ok(a, "condition.list", NULL);
+	r = test_ok(a, "condition.list", NULL);
 	l = json_object_get(r, "conditions");
 	cr_assert_eq(json_array_size(l), 1);
 	cr_assert_str_eq(json_string_value(
@@ -1977,11 +1956,11 @@ Test(sync, a_condition_on_a_named_lock)
 	json_decref(r);
 	/* Deleting the condition leaves its named lock, which is then free
 	 * to go. */
-	ok0(a, "condition.delete", nm("c"));
+	test_ok0(a, "condition.delete", test_nm("c"));
 	r = info(a, "lock", "m");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	ok0(a, "lock.delete", nm("m"));
+	test_ok0(a, "lock.delete", test_nm("m"));
 	hang_up(a);
 	hang_up(b);
 	mpdd_stop(&d);
@@ -1997,17 +1976,17 @@ Test(sync, a_wait_closed_by_delete_does_not_take_the_lock_back)
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(a, "m", false);
-	ok0(a, "condition.create",
-	    json_pack("{s:s, s:s}", "name", "c", "lock", "m"));
+	test_ok0(a, "condition.create",
+		 json_pack("{s:s, s:s}", "name", "c", "lock", "m"));
 	take0(a, "lock.acquire", "m");
-	send_call(a, "wait", "condition.wait", nm("c"));
+	send_call(a, "wait", "condition.wait", test_nm("c"));
 	settle(a);
-	ok0(b, "condition.delete", nm("c"));
+	test_ok0(b, "condition.delete", test_nm("c"));
 	error_for(a, "wait", "closed");
 	r = info(b, "lock", "m");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	fails(a, "lock.release", nm("m"), "invalid_state");
+	test_fails(a, "lock.release", test_nm("m"), "invalid_state");
 	hang_up(a);
 	hang_up(b);
 	mpdd_stop(&d);
@@ -2025,7 +2004,7 @@ static void barrier_round(int *w, const char *name, bool first)
 	for (int i = 0; i < 3; i++) {
 		if (first)
 			w[i] = test_connect(d.socket);
-		send_call(w[i], "wait", "barrier.wait", nm(name));
+		send_call(w[i], "wait", "barrier.wait", test_nm(name));
 		if (i < 2) {
 			settle(w[i]);
 			r = info(w[i], "barrier", name);
@@ -2060,8 +2039,8 @@ Test(sync, a_barrier_lets_its_parties_through_round_after_round)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = ok(fd, "barrier.create",
-	       json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	r = test_ok(fd, "barrier.create",
+		    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
 	assert_keys(r, create_keys);
 	cr_assert_eq(test_int(r, "parties"), 3);
 	cr_assert(json_is_null(json_object_get(r, "timeout")));
@@ -2073,7 +2052,7 @@ Test(sync, a_barrier_lets_its_parties_through_round_after_round)
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	cr_assert(!test_bool(r, "broken"));
 	json_decref(r);
-	r = ok(fd, "barrier.list", NULL);
+	r = test_ok(fd, "barrier.list", NULL);
 	l = json_object_get(r, "barriers");
 	cr_assert_eq(json_array_size(l), 1);
 	cr_assert_eq(test_int(json_array_get(l, 0), "parties"), 3);
@@ -2092,10 +2071,10 @@ Test(sync, a_barrier_of_one_passes_at_once)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 1));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 1));
 	for (int i = 0; i < 3; i++) {
-		r = ok(fd, "barrier.wait", nm("b"));
+		r = test_ok(fd, "barrier.wait", test_nm("b"));
 		cr_assert_eq(test_int(r, "index"), 0);
 		json_decref(r);
 	}
@@ -2113,16 +2092,16 @@ Test(sync, a_waiter_timeout_breaks_the_barrier_until_reset)
 	mpdd_start(&d, NULL);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(a, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", nm("b"));
+	test_ok0(a, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	send_call(a, "a", "barrier.wait", test_nm("b"));
 	settle(a);
 	t0 = now_s();
-	cr_assert_eq(
-		fails(b, "barrier.wait",
-		      json_pack("{s:s, s:f}", "name", "b", "timeout", SHORT_S),
-		      "broken"),
-		10);
+	cr_assert_eq(test_fails(b, "barrier.wait",
+				json_pack("{s:s, s:f}", "name", "b", "timeout",
+					  SHORT_S),
+				"broken"),
+		     10);
 	took = now_s() - t0;
 	cr_assert(took >= SHORT_S && took < LATE_S, "broke after %.3f s", took);
 	cr_assert_eq(error_for(a, "a", "broken"), 10);
@@ -2131,11 +2110,12 @@ Test(sync, a_waiter_timeout_breaks_the_barrier_until_reset)
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
 	/* Broken until reset: later waits fail at once. */
-	fails(b, "barrier.wait", nm("b"), "broken");
-	fails(b, "barrier.wait",
-	      json_pack("{s:s, s:i}", "name", "b", "timeout", 0), "broken");
+	test_fails(b, "barrier.wait", test_nm("b"), "broken");
+	test_fails(b, "barrier.wait",
+		   json_pack("{s:s, s:i}", "name", "b", "timeout", 0),
+		   "broken");
 	test_assert_ping(d.socket);
-	r = ok(b, "barrier.reset", nm("b"));
+	r = test_ok(b, "barrier.reset", test_nm("b"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
 	r = info(b, "barrier", "b");
@@ -2158,14 +2138,14 @@ Test(sync, the_barriers_own_timeout_is_the_default)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = ok(fd, "barrier.create",
-	       json_pack("{s:s, s:i, s:f}", "name", "b", "parties", 2,
-			 "timeout", SHORT_S));
+	r = test_ok(fd, "barrier.create",
+		    json_pack("{s:s, s:i, s:f}", "name", "b", "parties", 2,
+			      "timeout", SHORT_S));
 	cr_assert_float_eq(json_number_value(json_object_get(r, "timeout")),
 			   SHORT_S, 1e-9);
 	json_decref(r);
 	t0 = now_s();
-	fails(fd, "barrier.wait", nm("b"), "broken");
+	test_fails(fd, "barrier.wait", test_nm("b"), "broken");
 	took = now_s() - t0;
 	cr_assert(took >= SHORT_S && took < LATE_S, "broke after %.3f s", took);
 	hang_up(fd);
@@ -2182,13 +2162,13 @@ Test(sync, abort_breaks_the_barrier)
 	fd = test_connect(d.socket);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", nm("b"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	send_call(a, "a", "barrier.wait", test_nm("b"));
 	settle(a);
-	send_call(b, "b", "barrier.wait", nm("b"));
+	send_call(b, "b", "barrier.wait", test_nm("b"));
 	settle(b);
-	r = ok(fd, "barrier.abort", nm("b"));
+	r = test_ok(fd, "barrier.abort", test_nm("b"));
 	cr_assert_eq(test_int(r, "woken"), 2);
 	json_decref(r);
 	error_for(a, "a", "broken");
@@ -2196,9 +2176,9 @@ Test(sync, abort_breaks_the_barrier)
 	r = info(fd, "barrier", "b");
 	cr_assert(test_bool(r, "broken"));
 	json_decref(r);
-	fails(fd, "barrier.wait", nm("b"), "broken");
+	test_fails(fd, "barrier.wait", test_nm("b"), "broken");
 	/* Python's test_abort_and_reset: reset makes it whole again. */
-	ok0(fd, "barrier.reset", nm("b"));
+	test_ok0(fd, "barrier.reset", test_nm("b"));
 	barrier_round(w, "b", true);
 	for (int i = 0; i < 3; i++)
 		hang_up(w[i]);
@@ -2218,11 +2198,11 @@ Test(sync, reset_wakes_waiters_broken_and_leaves_it_usable)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	a = test_connect(d.socket);
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", nm("b"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	send_call(a, "a", "barrier.wait", test_nm("b"));
 	settle(a);
-	r = ok(fd, "barrier.reset", nm("b"));
+	r = test_ok(fd, "barrier.reset", test_nm("b"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
 	error_for(a, "a", "broken");
@@ -2247,11 +2227,11 @@ Test(sync, a_barrier_waiter_that_closes_breaks_it)
 	fd = test_connect(d.socket);
 	a = test_connect(d.socket);
 	b = test_connect(d.socket);
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", nm("b"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
+	send_call(a, "a", "barrier.wait", test_nm("b"));
 	settle(a);
-	send_call(b, "b", "barrier.wait", nm("b"));
+	send_call(b, "b", "barrier.wait", test_nm("b"));
 	settle(b);
 	hang_up(a);
 	error_for(b, "b", "broken");
@@ -2259,7 +2239,7 @@ Test(sync, a_barrier_waiter_that_closes_breaks_it)
 	cr_assert(test_bool(r, "broken"));
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
-	fails(fd, "barrier.wait", nm("b"), "broken");
+	test_fails(fd, "barrier.wait", test_nm("b"), "broken");
 	hang_up(b);
 	hang_up(fd);
 	mpdd_stop(&d);
@@ -2288,8 +2268,9 @@ Test(sync, every_method_on_a_missing_object_is_not_found)
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		bool lock = strncmp(methods[i], "lock.", 5) == 0;
 
-		cr_assert_eq(fails(fd, methods[i], nm(lock ? "nope" : "x"),
-				   "not_found"),
+		cr_assert_eq(test_fails(fd, methods[i],
+					test_nm(lock ? "nope" : "x"),
+					"not_found"),
 			     1);
 	}
 	test_assert_ping(d.socket);
@@ -2329,18 +2310,18 @@ Test(sync, create_twice_is_exists_and_exist_ok_must_match)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-		r = ok(fd, k[i].method, test_json(k[i].params));
+		r = test_ok(fd, k[i].method, test_json(k[i].params));
 		cr_assert(test_bool(r, "created"), "%s", k[i].params);
 		json_decref(r);
-		cr_assert_eq(fails(fd, k[i].method, test_json(k[i].params),
-				   "exists"),
+		cr_assert_eq(test_fails(fd, k[i].method, test_json(k[i].params),
+					"exists"),
 			     2);
-		r = ok(fd, k[i].method, test_json(k[i].same));
+		r = test_ok(fd, k[i].method, test_json(k[i].same));
 		cr_assert(!test_bool(r, "created"), "%s", k[i].same);
 		json_decref(r);
 		if (k[i].other != NULL)
-			fails(fd, k[i].method, test_json(k[i].other),
-			      "invalid_state");
+			test_fails(fd, k[i].method, test_json(k[i].other),
+				   "invalid_state");
 		test_assert_ping(d.socket);
 	}
 	/* Nothing was changed by the refusals. */
@@ -2453,12 +2434,12 @@ ParameterizedTest(struct bad_call *c, sync, bad_params_are_refused_by_name)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	mklock(fd, "l", false);
-	ok0(fd, "semaphore.create", nm("s"));
-	ok0(fd, "event.create", nm("e"));
-	ok0(fd, "condition.create", nm("c"));
+	test_ok0(fd, "semaphore.create", test_nm("s"));
+	test_ok0(fd, "event.create", test_nm("e"));
+	test_ok0(fd, "condition.create", test_nm("c"));
 	take0(fd, "condition.acquire", "c");
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 2));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
 	r = test_call(fd, c->method, test_json(c->params));
 	cr_assert_eq(test_error_code(r, &name), -32602, "%s %s", c->method,
 		     c->params);
@@ -2483,7 +2464,7 @@ ParameterizedTest(struct bad_call *c, sync, bad_params_are_refused_by_name)
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
-	r = ok(fd, "daemon.info", NULL);
+	r = test_ok(fd, "daemon.info", NULL);
 	objs = json_object_get(r, "broker");
 	cr_assert_eq(test_int(objs, "locks") + test_int(objs, "semaphores") +
 			     test_int(objs, "events") +
@@ -2505,28 +2486,28 @@ Test(sync, the_ranges_include_their_maxima)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	mklock(fd, "l", false);
-	r = ok(fd, "lock.acquire",
-	       json_pack("{s:s, s:i, s:i}", "name", "l", "timeout", 31536000,
-			 "lease", 31536000));
+	r = test_ok(fd, "lock.acquire",
+		    json_pack("{s:s, s:i, s:i}", "name", "l", "timeout",
+			      31536000, "lease", 31536000));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	r = info(fd, "lock", "l");
 	cr_assert(json_number_value(json_object_get(r, "lease")) > 31535000);
 	json_decref(r);
-	ok0(fd, "semaphore.create",
-	    json_pack("{s:s, s:i}", "name", "zero", "value", 0));
-	r = ok(fd, "semaphore.release",
-	       json_pack("{s:s, s:I}", "name", "zero", "n",
-			 (json_int_t)INT32_MAX));
+	test_ok0(fd, "semaphore.create",
+		 json_pack("{s:s, s:i}", "name", "zero", "value", 0));
+	r = test_ok(fd, "semaphore.release",
+		    json_pack("{s:s, s:I}", "name", "zero", "n",
+			      (json_int_t)INT32_MAX));
 	cr_assert_eq(test_int(r, "value"), INT32_MAX);
 	json_decref(r);
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "b", "parties", 65536));
-	ok0(fd, "condition.create", nm("c"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "b", "parties", 65536));
+	test_ok0(fd, "condition.create", test_nm("c"));
 	take0(fd, "condition.acquire", "c");
-	r = ok(fd, "condition.notify",
-	       json_pack("{s:s, s:I}", "name", "c", "n",
-			 (json_int_t)INT32_MAX));
+	r = test_ok(fd, "condition.notify",
+		    json_pack("{s:s, s:I}", "name", "c", "n",
+			      (json_int_t)INT32_MAX));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
 	hang_up(fd);
@@ -2550,11 +2531,11 @@ Test(sync, max_objects_counts_synchronization_objects)
 
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	ok0(fd, "lock.create", nm("a"));
-	ok0(fd, "barrier.create",
-	    json_pack("{s:s, s:i}", "name", "a", "parties", 2));
-	ok0(fd, "value.create",
-	    json_pack("{s:s, s:s}", "name", "a", "type", "int"));
+	test_ok0(fd, "lock.create", test_nm("a"));
+	test_ok0(fd, "barrier.create",
+		 json_pack("{s:s, s:i}", "name", "a", "parties", 2));
+	test_ok0(fd, "value.create",
+		 json_pack("{s:s, s:s}", "name", "a", "type", "int"));
 	for (size_t i = 0; i < sizeof(creates) / sizeof(creates[0]); i++) {
 		r = test_call(fd, creates[i][0], test_json(creates[i][1]));
 		cr_assert_eq(test_error_code(r, &name), 9, "%s", creates[i][0]);
@@ -2566,9 +2547,9 @@ Test(sync, max_objects_counts_synchronization_objects)
 	}
 	test_assert_ping(d.socket);
 	/* Deleting one gives its place back. */
-	ok0(fd, "barrier.delete", nm("a"));
-	ok0(fd, "condition.create", nm("x"));
-	r = ok(fd, "daemon.info", NULL);
+	test_ok0(fd, "barrier.delete", test_nm("a"));
+	test_ok0(fd, "condition.create", test_nm("x"));
+	r = test_ok(fd, "daemon.info", NULL);
 	data = json_object_get(r, "broker");
 	cr_assert_eq(test_int(data, "locks"), 1);
 	cr_assert_eq(test_int(data, "conditions"), 1);
@@ -2604,7 +2585,7 @@ Test(sync, waiters_count_against_max_broker_bytes)
 		cr_assert(parked < 1000, "1000 waiters parked in 4 KiB");
 		snprintf(id, sizeof(id), "w%d", parked);
 		snprintf(ping, sizeof(ping), "p%d", parked);
-		send_call(w, id, "lock.acquire", nm("l"));
+		send_call(w, id, "lock.acquire", test_nm("l"));
 		send_call(w, ping, "daemon.ping", NULL);
 		text = test_read_line(w, TEST_TIMEOUT_MS);
 		cr_assert(text != NULL);
@@ -2633,12 +2614,12 @@ Test(sync, waiters_count_against_max_broker_bytes)
 	hang_up(w);
 	await_info(fd, "lock", "l", "waiters", "0");
 	w = test_connect(d.socket);
-	send_call(w, "again", "lock.acquire", nm("l"));
+	send_call(w, "again", "lock.acquire", test_nm("l"));
 	settle(w);
 	hang_up(w);
 	await_info(fd, "lock", "l", "waiters", "0");
-	ok0(fd, "lock.release", nm("l"));
-	ok0(fd, "lock.delete", nm("l"));
+	test_ok0(fd, "lock.release", test_nm("l"));
+	test_ok0(fd, "lock.delete", test_nm("l"));
 	cr_assert_eq(test_info_int(fd, "broker", "bytes"), 0);
 	hang_up(fd);
 	mpdd_stop(&d);
@@ -2656,7 +2637,7 @@ Test(sync, daemon_info_counts_each_kind)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	r = ok(fd, "daemon.info", NULL);
+	r = test_ok(fd, "daemon.info", NULL);
 	b = json_object_get(r, "broker");
 	for (size_t k = 0; k < 5; k++)
 		cr_assert_eq(test_int(b, keys[k]), 0, "%s", keys[k]);
@@ -2666,13 +2647,13 @@ Test(sync, daemon_info_counts_each_kind)
 		snprintf(method, sizeof(method), "%s.create", kinds[k]);
 		for (size_t i = 0; i <= k; i++) {
 			snprintf(name, sizeof(name), "n%zu", i);
-			ok0(fd, method,
-			    k == 4 ? json_pack("{s:s, s:i}", "name", name,
-					       "parties", 2) :
-				     nm(name));
+			test_ok0(fd, method,
+				 k == 4 ? json_pack("{s:s, s:i}", "name", name,
+						    "parties", 2) :
+					  test_nm(name));
 		}
 	}
-	r = ok(fd, "daemon.info", NULL);
+	r = test_ok(fd, "daemon.info", NULL);
 	b = json_object_get(r, "broker");
 	for (size_t k = 0; k < 5; k++)
 		cr_assert_eq(test_int(b, keys[k]), (long long)k + 1, "%s",
@@ -2682,10 +2663,10 @@ Test(sync, daemon_info_counts_each_kind)
 		snprintf(method, sizeof(method), "%s.delete", kinds[k]);
 		for (size_t i = 0; i <= k; i++) {
 			snprintf(name, sizeof(name), "n%zu", i);
-			ok0(fd, method, nm(name));
+			test_ok0(fd, method, test_nm(name));
 		}
 	}
-	r = ok(fd, "daemon.info", NULL);
+	r = test_ok(fd, "daemon.info", NULL);
 	b = json_object_get(r, "broker");
 	for (size_t k = 0; k < 5; k++)
 		cr_assert_eq(test_int(b, keys[k]), 0, "%s", keys[k]);
@@ -2714,7 +2695,7 @@ static void *cycle(void *arg)
 		return NULL;
 	}
 	for (int i = 0; i < STRESS_CYCLES; i++) {
-		json_t *r = test_call(fd, "lock.acquire", nm("l"));
+		json_t *r = test_call(fd, "lock.acquire", test_nm("l"));
 		json_t *res = json_object_get(r, "result");
 		json_int_t v;
 
@@ -2724,7 +2705,7 @@ static void *cycle(void *arg)
 			break;
 		}
 		json_decref(r);
-		r = test_call(fd, "value.get", nm("n"));
+		r = test_call(fd, "value.get", test_nm("n"));
 		res = json_object_get(r, "result");
 		v = json_integer_value(json_object_get(res, "value"));
 		if (res == NULL)
@@ -2736,7 +2717,7 @@ static void *cycle(void *arg)
 		if (json_object_get(r, "result") == NULL)
 			c->errors++;
 		json_decref(r);
-		r = test_call(fd, "lock.release", nm("l"));
+		r = test_call(fd, "lock.release", test_nm("l"));
 		if (json_object_get(r, "result") == NULL)
 			c->errors++;
 		json_decref(r);
@@ -2756,8 +2737,8 @@ Test(sync, eight_clients_counting_under_a_lock_lose_no_update)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	mklock(fd, "l", false);
-	ok0(fd, "value.create",
-	    json_pack("{s:s, s:s}", "name", "n", "type", "int"));
+	test_ok0(fd, "value.create",
+		 json_pack("{s:s, s:s}", "name", "n", "type", "int"));
 	for (int i = 0; i < STRESS_CLIENTS; i++) {
 		c[i] = (struct cycler){ d.socket, 0 };
 		cr_assert(pthread_create(&t[i], NULL, cycle, &c[i]) == 0);
@@ -2767,7 +2748,7 @@ Test(sync, eight_clients_counting_under_a_lock_lose_no_update)
 		cr_assert_eq(c[i].errors, 0, "client %d: %d errors", i,
 			     c[i].errors);
 	}
-	r = ok(fd, "value.get", nm("n"));
+	r = test_ok(fd, "value.get", test_nm("n"));
 	cr_assert_eq(test_int(r, "value"), STRESS_CLIENTS * STRESS_CYCLES);
 	json_decref(r);
 	r = info(fd, "lock", "l");
