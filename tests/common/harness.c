@@ -718,6 +718,66 @@ json_t *test_nm(const char *name)
 	return json_pack("{s:s}", "name", name);
 }
 
+long long test_start_proc(int fd, json_t *params)
+{
+	json_t *reply;
+	long long id;
+
+	json_object_set_new(params, "start", json_true());
+	reply = test_call(fd, "process.create", params);
+	id = test_int(test_result(reply), "id");
+	json_decref(reply);
+	return id;
+}
+
+long long test_start_fed(int fd, json_t *params, int *in)
+{
+	json_t *reply;
+	int pfd[2];
+	long long id;
+
+	cr_assert(pipe2(pfd, O_CLOEXEC) == 0);
+	json_object_set_new(params, "stdin", json_string("pass"));
+	json_object_set_new(params, "start", json_true());
+	reply = test_call_fds(fd, "process.create", params, &pfd[0], 1);
+	id = test_int(test_result(reply), "id");
+	json_decref(reply);
+	close(pfd[0]);
+	*in = pfd[1];
+	return id;
+}
+
+json_t *test_sh_capture(const char *script)
+{
+	return json_pack("{s:[sss], s:s, s:s}", "argv", "sh", "-c", script,
+			 "stdout", "capture", "stderr", "capture");
+}
+
+json_t *test_call_id(int fd, const char *method, long long id, json_t *extra)
+{
+	json_t *params = extra != NULL ? extra : json_object();
+
+	json_object_set_new(params, "id", json_integer(id));
+	return test_call(fd, method, params);
+}
+
+void test_wait_ended(int fd, long long id)
+{
+	long long after = -1;
+	bool ended = false;
+
+	while (!ended) {
+		json_t *p = json_pack("{s:i}", "timeout", 20), *r;
+
+		if (after >= 0)
+			json_object_set_new(p, "after", json_integer(after));
+		r = test_call_id(fd, "process.output", id, p);
+		ended = json_is_true(json_object_get(test_result(r), "ended"));
+		after = test_int(test_result(r), "next");
+		json_decref(r);
+	}
+}
+
 int test_error_code(json_t *reply, const char **name)
 {
 	json_t *err = json_object_get(reply, "error");

@@ -163,6 +163,19 @@ void test_ok0(int fd, const char *method, json_t *params);
 int test_fails(int fd, const char *method, json_t *params, const char *want);
 /* {"name": name}, the params of most broker calls (a new reference). */
 json_t *test_nm(const char *name);
+
+/* Processes. process.create with "start": true of params (stolen);
+ * returns the id. */
+long long test_start_proc(int fd, json_t *params);
+/* The same, with stdin a pipe whose writing end goes to *in. */
+long long test_start_fed(int fd, json_t *params, int *in);
+/* The params of "sh -c script" with stdout and stderr captured. */
+json_t *test_sh_capture(const char *script);
+/* method on process id, with params extra (stolen, may be NULL) beside
+ * "id": the whole reply. */
+json_t *test_call_id(int fd, const char *method, long long id, json_t *extra);
+/* Read id's captured output until it ends, waiting for it. */
+void test_wait_ended(int fd, long long id);
 /* An integer member of an object (asserting it is an integer). */
 long long test_int(json_t *obj, const char *key);
 /* Integer key of the object section ("limits", "template") of the

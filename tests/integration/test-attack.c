@@ -38,60 +38,13 @@ static void teardown(void)
 
 TestSuite(attack, .fini = teardown, .timeout = 180);
 
-/* process.create (start: true) of params; returns the id. */
-static long long start_proc(int fd, json_t *params)
-{
-	json_t *reply;
-	long long id;
-
-	json_object_set_new(params, "start", json_true());
-	reply = test_call(fd, "process.create", params);
-	id = test_int(test_result(reply), "id");
-	json_decref(reply);
-	return id;
-}
-
-/* "sh -c script" with stdout and stderr captured. */
-static json_t *sh_capture(const char *script)
-{
-	return json_pack("{s:[sss], s:s, s:s}", "argv", "sh", "-c", script,
-			 "stdout", "capture", "stderr", "capture");
-}
-
-/* A call on id with params extra (stolen, may be NULL); the reply. */
-static json_t *call_id(int fd, const char *method, long long id, json_t *extra)
-{
-	json_t *params = extra != NULL ? extra : json_object();
-
-	json_object_set_new(params, "id", json_integer(id));
-	return test_call(fd, method, params);
-}
-
 /* A call on id that must succeed; its reply is dropped. */
 static void ok_id(int fd, const char *method, long long id, json_t *extra)
 {
-	json_t *r = call_id(fd, method, id, extra);
+	json_t *r = test_call_id(fd, method, id, extra);
 
 	test_result(r);
 	json_decref(r);
-}
-
-/* Read id's stream until it ends, waiting for it. */
-static void wait_ended(int fd, long long id)
-{
-	long long after = -1;
-	bool ended = false;
-
-	while (!ended) {
-		json_t *p = json_pack("{s:i}", "timeout", 20), *r;
-
-		if (after >= 0)
-			json_object_set_new(p, "after", json_integer(after));
-		r = call_id(fd, "process.output", id, p);
-		ended = json_is_true(json_object_get(test_result(r), "ended"));
-		after = test_int(test_result(r), "next");
-		json_decref(r);
-	}
 }
 
 /* Wait until fd is the daemon's only connection (it saw the others
@@ -209,7 +162,7 @@ Test(attack, another_uid_can_neither_read_nor_wait_on_output)
 	fd = test_connect(d.socket);
 	/* A live stream (so a wait could park), with bytes in it. */
 	cr_assert(pipe2(in, O_CLOEXEC) == 0);
-	p = sh_capture("echo secret; read x");
+	p = test_sh_capture("echo secret; read x");
 	json_object_set_new(p, "name", json_string("w"));
 	json_object_set_new(p, "stdin", json_string("pass"));
 	json_object_set_new(p, "start", json_true());
@@ -217,8 +170,8 @@ Test(attack, another_uid_can_neither_read_nor_wait_on_output)
 	id = test_int(test_result(r), "id");
 	json_decref(r);
 	close(in[0]);
-	r = call_id(fd, "process.output", id,
-		    json_pack("{s:i, s:i}", "after", 0, "timeout", 20));
+	r = test_call_id(fd, "process.output", id,
+			 json_pack("{s:i, s:i}", "after", 0, "timeout", 20));
 	end = test_int(test_result(r), "next");
 	cr_assert_eq(end, 7);
 	json_decref(r);
@@ -230,7 +183,7 @@ Test(attack, another_uid_can_neither_read_nor_wait_on_output)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "check %d failed as nobody", WEXITSTATUS(status));
 	close(in[1]);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	close(fd);
 	mpdd_stop_all(&d);
 }
@@ -316,9 +269,9 @@ Test(attack, a_refusal_by_name_does_not_tell_another_users_id)
 		      NULL);
 		json_decref(r);
 	}
-	id = start_proc(fd, json_pack("{s:[ss], s:s, s:s}", "argv", "sleep",
-				      "1000", "name", "secret-name-xyz",
-				      "stdout", "capture"));
+	id = test_start_proc(
+		fd, json_pack("{s:[ss], s:s, s:s}", "argv", "sleep", "1000",
+			      "name", "secret-name-xyz", "stdout", "capture"));
 	cr_assert_eq(id, 5);
 	pid = fork();
 	cr_assert(pid >= 0);
@@ -337,8 +290,8 @@ Test(attack, a_refusal_by_name_does_not_tell_another_users_id)
 /* The stream's length so far ("end") of id's output. */
 static long long output_end(int fd, long long id)
 {
-	json_t *r =
-		call_id(fd, "process.output", id, json_pack("{s:i}", "max", 1));
+	json_t *r = test_call_id(fd, "process.output", id,
+				 json_pack("{s:i}", "max", 1));
 	long long end = test_int(test_result(r), "end");
 
 	json_decref(r);
@@ -357,8 +310,9 @@ Test(attack, a_worker_writing_for_ever_keeps_the_daemon_bounded_and_serving)
 	test_assert_ping(d.socket);
 	rss0 = rss_kib(d.pid);
 	/* Both streams into one ring, as fast as the pipe takes them. */
-	id = start_proc(fd, sh_capture("yes xxxxxxxxxxxxxxxxxxxxxxx & "
-				       "yes yyyyyyyyyyyyyyyyyyyy >&2"));
+	id = test_start_proc(fd,
+			     test_sh_capture("yes xxxxxxxxxxxxxxxxxxxxxxx & "
+					     "yes yyyyyyyyyyyyyyyyyyyy >&2"));
 	while ((end = output_end(fd, id)) < flood)
 		test_assert_ping(d.socket); /* others are served meanwhile */
 	rss1 = rss_kib(d.pid);
@@ -369,7 +323,7 @@ Test(attack, a_worker_writing_for_ever_keeps_the_daemon_bounded_and_serving)
 			     "mpdd grew by %ld KiB after %lld bytes",
 			     rss1 - rss0, end);
 	{
-		json_t *r = call_id(fd, "process.output", id, NULL), *res;
+		json_t *r = test_call_id(fd, "process.output", id, NULL), *res;
 
 		res = test_result(r);
 		cr_assert_geq(test_int(res, "offset"), flood - (64 << 10));
@@ -381,7 +335,7 @@ Test(attack, a_worker_writing_for_ever_keeps_the_daemon_bounded_and_serving)
 	/* The kill reaches the group: both writers go, the stream ends. */
 	ok_id(fd, "process.kill", id, NULL);
 	ok_id(fd, "process.join", id, NULL);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	close(fd);
 	mpdd_stop_all(&d);
 }
@@ -408,25 +362,6 @@ static void park_many(int fd, long long id, long long after, int n, int timeout)
 	free(reply);
 }
 
-/* Start "sh -c script" capturing, stdin from a pipe whose write end goes
- * to *in. Returns the id. */
-static long long start_fed(int fd, const char *script, int *in)
-{
-	json_t *p = sh_capture(script), *reply;
-	int pfd[2];
-	long long id;
-
-	cr_assert(pipe2(pfd, O_CLOEXEC) == 0);
-	json_object_set_new(p, "stdin", json_string("pass"));
-	json_object_set_new(p, "start", json_true());
-	reply = test_call_fds(fd, "process.create", p, &pfd[0], 1);
-	id = test_int(test_result(reply), "id");
-	json_decref(reply);
-	close(pfd[0]);
-	*in = pfd[1];
-	return id;
-}
-
 Test(attack, many_waits_of_a_client_that_vanishes_go_with_it)
 {
 	int fd, w, in, fds0;
@@ -437,7 +372,8 @@ Test(attack, many_waits_of_a_client_that_vanishes_go_with_it)
 	fd = test_connect(d.socket);
 	only_connection(fd);
 	fds0 = test_count_fds(d.pid);
-	id = start_fed(fd, "read x; echo $x; read y; echo $y", &in);
+	id = test_start_fed(
+		fd, test_sh_capture("read x; echo $x; read y; echo $y"), &in);
 	for (int round = 0; round < 3; round++) {
 		w = test_connect(d.socket);
 		park_many(w, id, 0, 300, 60);
@@ -446,8 +382,8 @@ Test(attack, many_waits_of_a_client_that_vanishes_go_with_it)
 	}
 	/* Bytes come to a ring whose waiters' connections are gone. */
 	cr_assert_eq(write(in, "late\n", 5), 5);
-	r = call_id(fd, "process.output", id,
-		    json_pack("{s:i, s:i}", "after", 0, "timeout", 20));
+	r = test_call_id(fd, "process.output", id,
+			 json_pack("{s:i, s:i}", "after", 0, "timeout", 20));
 	cr_assert_eq(test_int(test_result(r), "next"), 5);
 	json_decref(r);
 	/* A new waiter still gets them, and then the end. */
@@ -467,7 +403,7 @@ Test(attack, many_waits_of_a_client_that_vanishes_go_with_it)
 	}
 	close(in);
 	ok_id(fd, "process.join", id, NULL);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	ok_id(fd, "process.close", id, NULL);
 	test_forget(w);
 	close(w);
@@ -490,10 +426,10 @@ Test(attack, a_record_dropped_under_a_wait_answers_it_not_found)
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
 	/* a ends at once; its child keeps the pipe, so its stream goes on. */
-	a = start_proc(fd, sh_capture("sleep 1000 & echo $!"));
+	a = test_start_proc(fd, test_sh_capture("sleep 1000 & echo $!"));
 	ok_id(fd, "process.join", a, NULL);
-	r = call_id(fd, "process.output", a,
-		    json_pack("{s:i, s:i}", "after", 0, "timeout", 20));
+	r = test_call_id(fd, "process.output", a,
+			 json_pack("{s:i, s:i}", "after", 0, "timeout", 20));
 	child = (pid_t)atoi(
 		json_string_value(json_object_get(test_result(r), "data")));
 	next = test_int(test_result(r), "next");
@@ -502,7 +438,7 @@ Test(attack, a_record_dropped_under_a_wait_answers_it_not_found)
 	w = test_connect(d.socket);
 	park_many(w, a, next, 3, 60);
 	/* b's end drops a's record, the oldest ended one past max_exited. */
-	b = start_proc(fd, json_pack("{s:[s]}", "argv", "true"));
+	b = test_start_proc(fd, json_pack("{s:[s]}", "argv", "true"));
 	ok_id(fd, "process.join", b, NULL);
 	for (int i = 0; i < 3; i++) {
 		char *line = test_read_line(w, TEST_TIMEOUT_MS);
@@ -514,7 +450,7 @@ Test(attack, a_record_dropped_under_a_wait_answers_it_not_found)
 		cr_assert_str_eq(name, "not_found");
 		json_decref(r);
 	}
-	r = call_id(fd, "process.info", a, NULL);
+	r = test_call_id(fd, "process.info", a, NULL);
 	cr_assert_eq(test_error_code(r, &name), 1);
 	json_decref(r);
 	cr_assert_eq(test_info_int(fd, "processes", "capture_bytes"), 0);
@@ -545,9 +481,9 @@ Test(attack, capturing_starts_leave_no_descriptor_behind)
 		long long id;
 
 		/* One that runs. */
-		id = start_proc(fd, sh_capture("echo hi"));
+		id = test_start_proc(fd, test_sh_capture("echo hi"));
 		ok_id(fd, "process.join", id, NULL);
-		wait_ended(fd, id);
+		test_wait_ended(fd, id);
 		ok_id(fd, "process.close", id, NULL);
 		/* One that fails at exec, and one at stdio (ctty). */
 		for (int k = 0; k < 2; k++) {
@@ -566,7 +502,7 @@ Test(attack, capturing_starts_leave_no_descriptor_behind)
 						"data"),
 				"id");
 			json_decref(r);
-			wait_ended(fd, id);
+			test_wait_ended(fd, id);
 			ok_id(fd, "process.close", id, NULL);
 		}
 	}

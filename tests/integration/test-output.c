@@ -28,26 +28,6 @@ static void teardown(void)
 
 TestSuite(output, .fini = teardown, .timeout = 120);
 
-/* process.create (start: true) of params; returns the id. */
-static long long start_proc(int fd, json_t *params)
-{
-	json_t *reply;
-	long long id;
-
-	json_object_set_new(params, "start", json_true());
-	reply = test_call(fd, "process.create", params);
-	id = test_int(test_result(reply), "id");
-	json_decref(reply);
-	return id;
-}
-
-/* A shell script whose stdout and stderr are captured. */
-static json_t *sh_capture(const char *script)
-{
-	return json_pack("{s:[sss], s:s, s:s}", "argv", "sh", "-c", script,
-			 "stdout", "capture", "stderr", "capture");
-}
-
 /* Join id (no timeout), asserting it exited with code. */
 static void join_code(int fd, long long id, int code)
 {
@@ -62,10 +42,7 @@ static void join_code(int fd, long long id, int code)
  * reply (a new reference). */
 static json_t *output(int fd, long long id, json_t *extra)
 {
-	json_t *params = extra != NULL ? extra : json_object();
-
-	json_object_set_new(params, "id", json_integer(id));
-	return test_call(fd, "process.output", params);
+	return test_call_id(fd, "process.output", id, extra);
 }
 
 /* Assert a process.output result. */
@@ -86,25 +63,6 @@ static void assert_out(json_t *reply, const char *data, long long offset,
 	json_decref(reply);
 }
 
-/* Read id's stream until it ends, waiting for it (20 s at most each
- * time). */
-static void wait_ended(int fd, long long id)
-{
-	long long after = -1;
-	bool ended = false;
-
-	while (!ended) {
-		json_t *p = json_pack("{s:i}", "timeout", 20), *r;
-
-		if (after >= 0)
-			json_object_set_new(p, "after", json_integer(after));
-		r = output(fd, id, p);
-		ended = json_is_true(json_object_get(test_result(r), "ended"));
-		after = test_int(test_result(r), "next");
-		json_decref(r);
-	}
-}
-
 static void run_order(const char *method)
 {
 	long long id;
@@ -113,11 +71,12 @@ static void run_order(const char *method)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	p = sh_capture("echo one; echo two >&2; echo three; echo four >&2");
+	p = test_sh_capture(
+		"echo one; echo two >&2; echo three; echo four >&2");
 	json_object_set_new(p, "start_method", json_string(method));
-	id = start_proc(fd, p);
+	id = test_start_proc(fd, p);
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	assert_out(output(fd, id, NULL), "one\ntwo\nthree\nfour\n", 0, 19, 0,
 		   true);
 	close(fd);
@@ -142,8 +101,8 @@ Test(output, the_record_says_capture)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	id = start_proc(fd, json_pack("{s:[s], s:s}", "argv", "true", "stderr",
-				      "capture"));
+	id = test_start_proc(fd, json_pack("{s:[s], s:s}", "argv", "true",
+					   "stderr", "capture"));
 	join_code(fd, id, 0);
 	r = test_call(fd, "process.info", json_pack("{s:I}", "id", id));
 	stdio = json_object_get(test_result(r), "stdio");
@@ -152,7 +111,7 @@ Test(output, the_record_says_capture)
 	cr_assert_str_eq(json_string_value(json_array_get(stdio, 2)),
 			 "capture");
 	json_decref(r);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	assert_out(output(fd, id, NULL), "", 0, 0, 0, true);
 	close(fd);
 	mpdd_stop(&d);
@@ -167,12 +126,12 @@ static void run_function(const char *const *extra, const char *method)
 	cr_assert(m != NULL);
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	id = start_proc(fd,
-			json_pack("{s:s, s:s, s:s, s:s, s:s}", "module", m,
-				  "function", "echo_args", "args", "hello",
-				  "stdout", "capture", "start_method", method));
+	id = test_start_proc(fd, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+					   "module", m, "function", "echo_args",
+					   "args", "hello", "stdout", "capture",
+					   "start_method", method));
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	assert_out(output(fd, id, NULL), "\"hello\"\n", 0, 8, 0, true);
 	close(fd);
 	mpdd_stop(&d);
@@ -203,9 +162,9 @@ Test(output, after_and_max_page_through_the_stream)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	id = start_proc(fd, sh_capture("printf abcdefgh"));
+	id = test_start_proc(fd, test_sh_capture("printf abcdefgh"));
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	assert_out(output(fd, id, json_pack("{s:i}", "max", 3)), "abc", 0, 3, 0,
 		   false);
 	assert_out(output(fd, id,
@@ -233,9 +192,9 @@ Test(output, bad_params_are_refused)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	id = start_proc(fd, sh_capture("printf abc"));
+	id = test_start_proc(fd, test_sh_capture("printf abc"));
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	/* Past the end of the stream. */
 	r = output(fd, id, json_pack("{s:i}", "after", 4));
 	cr_assert_eq(test_error_code(r, NULL), -32602);
@@ -256,7 +215,7 @@ Test(output, bad_params_are_refused)
 	cr_assert_eq(test_error_code(r, NULL), -32602);
 	json_decref(r);
 	/* A process that does not capture. */
-	id = start_proc(fd, json_pack("{s:[s]}", "argv", "true"));
+	id = test_start_proc(fd, json_pack("{s:[s]}", "argv", "true"));
 	r = output(fd, id, NULL);
 	cr_assert_eq(test_error_code(r, &name), 3);
 	cr_assert_str_eq(name, "invalid_state");
@@ -294,9 +253,9 @@ static void run_ring(const char *size_opt, long long size, int lines)
 		 100000000 + lines);
 	mpdd_start(&d, extra);
 	fd = test_connect(d.socket);
-	id = start_proc(fd, sh_capture(script));
+	id = test_start_proc(fd, test_sh_capture(script));
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	/* Asked from the start: what was lost is counted. */
 	r = output(fd, id, json_pack("{s:i}", "after", 0));
 	res = test_result(r);
@@ -338,10 +297,11 @@ Test(output, invalid_utf8_becomes_replacement_characters)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	/* A stray byte, a whole é, an é cut short, a surrogate, a NUL. */
-	id = start_proc(fd, sh_capture("printf '\\377a\\303\\251\\303b"
-				       "\\355\\240\\200\\000'"));
+	id = test_start_proc(fd,
+			     test_sh_capture("printf '\\377a\\303\\251\\303b"
+					     "\\355\\240\\200\\000'"));
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	assert_out(output(fd, id, NULL),
 		   "\xef\xbf\xbd"
 		   "a\xc3\xa9\xef\xbf\xbd"
@@ -395,25 +355,6 @@ static json_t *parked_reply(int fd)
 	return r;
 }
 
-/* Start "sh -c script" with captured output and stdin from a pipe whose
- * write end goes to *in. Returns the id. */
-static long long start_fed(int fd, const char *script, int *in)
-{
-	json_t *p = sh_capture(script), *reply;
-	int pfd[2];
-	long long id;
-
-	cr_assert(pipe2(pfd, O_CLOEXEC) == 0);
-	json_object_set_new(p, "stdin", json_string("pass"));
-	json_object_set_new(p, "start", json_true());
-	reply = test_call_fds(fd, "process.create", p, &pfd[0], 1);
-	id = test_int(test_result(reply), "id");
-	json_decref(reply);
-	close(pfd[0]);
-	*in = pfd[1];
-	return id;
-}
-
 Test(output, a_wait_is_woken_by_bytes_and_by_the_end)
 {
 	int fd, w, in;
@@ -422,7 +363,9 @@ Test(output, a_wait_is_woken_by_bytes_and_by_the_end)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	w = test_connect(d.socket);
-	id = start_fed(fd, "read x; echo \"got $x\"; read y; exit 0", &in);
+	id = test_start_fed(
+		fd, test_sh_capture("read x; echo \"got $x\"; read y; exit 0"),
+		&in);
 	park_output(w, id, 0, 20);
 	cr_assert_eq(write(in, "hi\n", 3), 3);
 	assert_out(parked_reply(w), "got hi\n", 0, 7, 0, false);
@@ -443,7 +386,7 @@ Test(output, a_wait_times_out_with_nothing)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	id = start_fed(fd, "read x; exit 0", &in);
+	id = test_start_fed(fd, test_sh_capture("read x; exit 0"), &in);
 	assert_out(output(fd, id, json_pack("{s:f}", "timeout", 0.05)), "", 0,
 		   0, 0, false);
 	/* Without a timeout it answers at once. */
@@ -462,7 +405,8 @@ Test(output, a_wait_whose_connection_closes_is_dropped)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	w = test_connect(d.socket);
-	id = start_fed(fd, "read x; echo $x; read y; exit 0", &in);
+	id = test_start_fed(
+		fd, test_sh_capture("read x; echo $x; read y; exit 0"), &in);
 	park_output(w, id, 0, 20);
 	test_forget(w);
 	close(w);
@@ -470,7 +414,7 @@ Test(output, a_wait_whose_connection_closes_is_dropped)
 	cr_assert_eq(write(in, "late\n", 5), 5);
 	close(in);
 	join_code(fd, id, 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	assert_out(output(fd, id, NULL), "late\n", 0, 5, 0, true);
 	close(fd);
 	/* Under the sanitizers: nothing of the dropped wait leaks. */
@@ -487,7 +431,7 @@ Test(output, a_child_that_keeps_the_pipe_delays_the_end)
 
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
-	id = start_proc(fd, sh_capture("sleep 1000 & echo $!"));
+	id = test_start_proc(fd, test_sh_capture("sleep 1000 & echo $!"));
 	join_code(fd, id, 0);
 	/* The worker has exited; its child still holds the pipe. */
 	r = output(fd, id, json_pack("{s:f}", "timeout", 20.0));
@@ -498,7 +442,7 @@ Test(output, a_child_that_keeps_the_pipe_delays_the_end)
 	cr_assert(!json_is_true(json_object_get(test_result(r), "ended")));
 	json_decref(r);
 	cr_assert(kill(child, SIGKILL) == 0);
-	wait_ended(fd, id);
+	test_wait_ended(fd, id);
 	close(fd);
 	mpdd_stop(&d);
 }
@@ -514,7 +458,7 @@ Test(output, closing_the_record_wakes_its_waiters)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	w = test_connect(d.socket);
-	id = start_proc(fd, sh_capture("sleep 1000 & echo $!"));
+	id = test_start_proc(fd, test_sh_capture("sleep 1000 & echo $!"));
 	join_code(fd, id, 0);
 	r = output(fd, id, json_pack("{s:f}", "timeout", 20.0));
 	child = (pid_t)atoi(
@@ -565,7 +509,7 @@ Test(output, another_uid_cannot_read_it)
 	mpdd_start(&d, NULL);
 	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
 	fd = test_connect(d.socket);
-	id = start_proc(fd, sh_capture("echo secret"));
+	id = test_start_proc(fd, test_sh_capture("echo secret"));
 	join_code(fd, id, 0);
 	pid = fork();
 	cr_assert(pid >= 0);
