@@ -80,7 +80,7 @@ struct mpdd_state {
 	struct timeval reader_since; /* ... and every time since then */
 	unsigned parked; /* parked requests, all connections */
 	uint64_t next_conn_id;
-	TAILQ_HEAD(, conn) conns;
+	TAILQ_HEAD(conn_list, conn) conns; /* oldest first */
 	bool stopping;
 	int64_t next_proc_id;
 	/* Descriptors: the soft limit (raised to the hard one at start),
@@ -318,6 +318,7 @@ struct proc {
 	int pidfd; /* -1 until running */
 	int status; /* wait status, once exited */
 	struct pstart *ps; /* spawner.c's state while starting */
+	uint64_t conn_mark; /* the last connection made before its start */
 	bool status_known;
 	bool daemonic;
 	bool ctty; /* stdin becomes its controlling terminal */

@@ -426,8 +426,18 @@ static void answer_joiners(struct proc *p)
 void process_started(struct proc *p, pid_t pid, int pidfd)
 {
 	struct req *r = take_starter(p);
+	struct conn *c;
 
 	proctab_started(p, pid, pidfd);
+	/* The worker (or its process group) may have connected before this
+	 * report: connections made since its start began are looked at
+	 * again, so that what they hold follows the worker's life. */
+	TAILQ_FOREACH_REVERSE (c, &mpdd.conns, conn_list, entry) {
+		if (c->id <= p->conn_mark)
+			break;
+		if (c->proc_id == 0)
+			c->proc_id = proctab_peer(c->pid);
+	}
 	if (r != NULL)
 		reply_record(r, p, false);
 }

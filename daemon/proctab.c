@@ -733,6 +733,7 @@ void proctab_starting(struct proc *p)
 {
 	uncount_created(p);
 	p->state = PROC_STARTING;
+	p->conn_mark = mpdd.next_conn_id;
 	nlive++;
 }
 

@@ -346,9 +346,6 @@ static struct shold *hold_new(struct conn *c, int64_t count, double lease)
 		free(h);
 		return NULL;
 	}
-	/* A worker may connect before mpdd has heard that it started. */
-	if (c->proc_id == 0)
-		c->proc_id = proctab_peer(c->pid);
 	h->conn = c;
 	h->count = count;
 	TAILQ_INSERT_TAIL(&h->owner->holds, h, mine);
