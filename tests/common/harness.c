@@ -718,6 +718,107 @@ json_t *test_nm(const char *name)
 	return json_pack("{s:s}", "name", name);
 }
 
+bool test_bool(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_boolean(v)) {
+		char *text = json_dumps(obj, JSON_COMPACT);
+
+		cr_assert_fail("\"%s\" is not a boolean in %s", key, text);
+	}
+	return json_is_true(v);
+}
+
+void test_send_call(int fd, const char *id, const char *method, json_t *params)
+{
+	json_t *req =
+		json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
+	char *line;
+
+	if (id != NULL)
+		json_object_set_new(req, "id", json_string(id));
+	if (params != NULL)
+		json_object_set_new(req, "params", params);
+	line = json_dumps(req, JSON_COMPACT);
+	cr_assert(line != NULL);
+	test_send_str(fd, line);
+	test_send_str(fd, "\n");
+	free(line);
+	json_decref(req);
+}
+
+json_t *test_reply_for(int fd, const char *id)
+{
+	char *text = test_read_line(fd, TEST_TIMEOUT_MS);
+	const char *got;
+	json_t *r;
+
+	cr_assert(text != NULL, "connection closed before the reply to %s", id);
+	r = json_loads(text, 0, NULL);
+	cr_assert(r != NULL, "not JSON: %s", text);
+	got = json_string_value(json_object_get(r, "id"));
+	cr_assert(got != NULL && strcmp(got, id) == 0, "waiting for %s, got %s",
+		  id, text);
+	free(text);
+	return r;
+}
+
+json_t *test_result_for(int fd, const char *id)
+{
+	json_t *r = test_reply_for(fd, id);
+	json_t *res = json_incref(test_result(r));
+
+	json_decref(r);
+	return res;
+}
+
+void test_settle(int fd)
+{
+	test_send_call(fd, "settle", "daemon.ping", NULL);
+	json_decref(test_reply_for(fd, "settle"));
+}
+
+void test_hang_up(int fd)
+{
+	test_forget(fd);
+	close(fd);
+}
+
+json_t *test_info(int fd, const char *kind, const char *name)
+{
+	char method[32];
+
+	snprintf(method, sizeof(method), "%s.info", kind);
+	return test_ok(fd, method, test_nm(name));
+}
+
+void test_await_info(int fd, const char *kind, const char *name,
+		     const char *key, const char *want)
+{
+	json_t *w = test_json(want), *r = NULL;
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		r = test_info(fd, kind, name);
+		if (json_equal(json_object_get(r, key), w))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+			    (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    TEST_TIMEOUT_MS) {
+			char *text = json_dumps(r, JSON_COMPACT);
+
+			cr_assert_fail("%s.info \"%s\": %s never became %s: %s",
+				       kind, name, key, want, text);
+		}
+		json_decref(r);
+	}
+	json_decref(r);
+	json_decref(w);
+}
+
 long long test_start_proc(int fd, json_t *params)
 {
 	json_t *reply;

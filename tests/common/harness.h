@@ -163,6 +163,28 @@ void test_ok0(int fd, const char *method, json_t *params);
 int test_fails(int fd, const char *method, json_t *params, const char *want);
 /* {"name": name}, the params of most broker calls (a new reference). */
 json_t *test_nm(const char *name);
+/* A boolean member of obj, asserting it is one. */
+bool test_bool(json_t *obj, const char *key);
+
+/* Requests whose replies come later (they may park). Send one (params
+ * stolen, NULL: none; id NULL: a notification) without reading. */
+void test_send_call(int fd, const char *id, const char *method, json_t *params);
+/* The next line on fd, which must be the reply to id (a new reference). */
+json_t *test_reply_for(int fd, const char *id);
+/* Its result, asserting success (a new reference). */
+json_t *test_result_for(int fd, const char *id);
+/* Everything sent on fd so far has been read and run, and nothing parked
+ * on it answered: a ping's reply is the next line. */
+void test_settle(int fd);
+/* Close a test connection (and forget its buffered lines). */
+void test_hang_up(int fd);
+/* kind.info of name, as kind.info answers (a new reference). */
+json_t *test_info(int fd, const char *kind, const char *name);
+/* Ask kind.info of name until its key equals want (JSON text): for what
+ * the daemon does on its own (a connection it sees close, a lease that
+ * runs out). Fails after TEST_TIMEOUT_MS. */
+void test_await_info(int fd, const char *kind, const char *name,
+		     const char *key, const char *want);
 
 /* Processes. process.create with "start": true of params (stolen);
  * returns the id. */

@@ -639,35 +639,6 @@ ParameterizedTest(struct ctty_case *c, attack,
 
 /* --- Synchronization objects ------------------------------------------ */
 
-/* A boolean member, asserting it is one. */
-static bool flag(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	cr_assert(json_is_boolean(v), "\"%s\" is not a boolean", key);
-	return json_is_true(v);
-}
-
-/* Send a request (params stolen, NULL: none) without reading its reply;
- * id NULL sends a notification. */
-static void send_req(int fd, const char *id, const char *method, json_t *params)
-{
-	json_t *req =
-		json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
-	char *line;
-
-	if (id != NULL)
-		json_object_set_new(req, "id", json_string(id));
-	if (params != NULL)
-		json_object_set_new(req, "params", params);
-	line = json_dumps(req, JSON_COMPACT);
-	cr_assert(line != NULL);
-	test_send_str(fd, line);
-	test_send_str(fd, "\n");
-	free(line);
-	json_decref(req);
-}
-
 /* The next line on fd, parsed (a new reference); it must come. */
 static json_t *next_reply(int fd)
 {
@@ -678,72 +649,6 @@ static json_t *next_reply(int fd)
 	r = test_json(text);
 	free(text);
 	return r;
-}
-
-/* The next line on fd, which must answer id (a new reference). */
-static json_t *reply_to(int fd, const char *id)
-{
-	json_t *r = next_reply(fd);
-	const char *got = json_string_value(json_object_get(r, "id"));
-
-	cr_assert(got != NULL && strcmp(got, id) == 0,
-		  "waiting for the reply to %s, got id %s", id, got);
-	return r;
-}
-
-/* The result of the reply to id, asserting success (a new reference). */
-static json_t *result_of(int fd, const char *id)
-{
-	json_t *r = reply_to(fd, id), *res = json_incref(test_result(r));
-
-	json_decref(r);
-	return res;
-}
-
-/* Everything sent on fd so far has been run, and nothing parked on it
- * answered: a ping's reply is the next line. */
-static void settle(int fd)
-{
-	send_req(fd, "settle", "daemon.ping", NULL);
-	json_decref(reply_to(fd, "settle"));
-}
-
-static void hang_up(int fd)
-{
-	test_forget(fd);
-	close(fd);
-}
-
-/* kind.info of name (a new reference). */
-static json_t *sync_info(int fd, const char *kind, const char *name)
-{
-	char method[32];
-
-	snprintf(method, sizeof(method), "%s.info", kind);
-	return test_ok(fd, method, test_nm(name));
-}
-
-/* Ask kind.info of name until its key is want (JSON text): for what the
- * daemon does on its own (a connection it sees close, a worker's end). */
-static void await_info(int fd, const char *kind, const char *name,
-		       const char *key, const char *want)
-{
-	json_t *w = test_json(want);
-
-	for (int i = 0;; i++) {
-		json_t *r = sync_info(fd, kind, name);
-		bool same = json_equal(json_object_get(r, key), w);
-		char *text = json_dumps(r, JSON_COMPACT);
-
-		json_decref(r);
-		cr_assert(same || i < TEST_TIMEOUT_MS, "%s \"%s\": %s", kind,
-			  name, text);
-		free(text);
-		if (same)
-			break;
-		usleep(1000);
-	}
-	json_decref(w);
 }
 
 /* daemon.info's broker.bytes, asked on fd. */
@@ -825,7 +730,7 @@ static void kill_worker_alone(int fd, long long id)
 static void holder_pids(int fd, const char *kind, const char *name,
 			long long *pids, size_t *n)
 {
-	json_t *r = sync_info(fd, kind, name), *h, *list;
+	json_t *r = test_info(fd, kind, name), *h, *list;
 	size_t i;
 
 	*n = 0;
@@ -864,17 +769,17 @@ static void dead_workers_parked_acquire(const char *kind)
 	test_ok0(fd, create, test_nm("l"));
 	test_ok0(a, acquire, test_nm("l"));
 	id = start_caller(fd, acquire, test_nm("l"), "before", &out);
-	await_info(fd, kind, "l", "waiters", "1");
+	test_await_info(fd, kind, "l", "waiters", "1");
 	kill_worker_alone(fd, id);
 	/* Another client queues behind the dead worker's acquire. */
-	send_req(fd, "next", acquire, test_nm("l"));
-	await_info(a, kind, "l", "waiters", "2");
+	test_send_call(fd, "next", acquire, test_nm("l"));
+	test_await_info(a, kind, "l", "waiters", "2");
 	test_ok0(a, release, test_nm("l"));
-	res = result_of(fd, "next");
-	cr_assert(flag(res, "acquired"));
+	res = test_result_for(fd, "next");
+	cr_assert(test_bool(res, "acquired"));
 	/* Handed to the dead worker's connection for an instant: the
 	 * child was answered, and may have touched what it guards. */
-	cr_assert(flag(res, "abandoned"));
+	cr_assert(test_bool(res, "abandoned"));
 	json_decref(res);
 	holder_pids(a, kind, "l", pids, &n);
 	cr_assert_eq(n, 1);
@@ -884,9 +789,9 @@ static void dead_workers_parked_acquire(const char *kind)
 	child = test_int(line, "child");
 	json_decref(line);
 	cr_assert_eq(kill((pid_t)child, SIGKILL), 0);
-	hang_up(out);
-	hang_up(a);
-	hang_up(fd);
+	test_hang_up(out);
+	test_hang_up(a);
+	test_hang_up(fd);
 	mpdd_stop_all(&d);
 }
 
@@ -919,14 +824,14 @@ Test(attack, a_client_that_never_reads_loses_its_lock_when_dropped)
 	slow = test_connect(d.socket);
 	test_ok0(a, "lock.create", test_nm("l"));
 	test_ok0(a, "lock.acquire", test_nm("l"));
-	send_req(slow, "s", "lock.acquire", test_nm("l"));
-	await_info(a, "lock", "l", "waiters", "1");
+	test_send_call(slow, "s", "lock.acquire", test_nm("l"));
+	test_await_info(a, "lock", "l", "waiters", "1");
 	test_ok0(a, "lock.release", test_nm("l"));
-	r = sync_info(a, "lock", "l");
-	cr_assert(flag(r, "locked"));
+	r = test_info(a, "lock", "l");
+	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
-	send_req(b, "b", "lock.acquire", test_nm("l"));
-	await_info(a, "lock", "l", "waiters", "1");
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_await_info(a, "lock", "l", "waiters", "1");
 	test_assert_ping(d.socket);
 	/* Replies it never reads pile up: far more than the socket and
 	 * max_output take. A write may fail once it is dropped. */
@@ -939,16 +844,16 @@ Test(attack, a_client_that_never_reads_loses_its_lock_when_dropped)
 		if (send(slow, line, (size_t)n, MSG_NOSIGNAL) != n)
 			break;
 	}
-	r = result_of(b, "b");
-	cr_assert(flag(r, "acquired"));
-	cr_assert(flag(r, "abandoned"));
+	r = test_result_for(b, "b");
+	cr_assert(test_bool(r, "acquired"));
+	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 	log = mpdd_log(&d);
 	cr_assert(strstr(log, "unread") != NULL);
 	free(log);
-	hang_up(slow);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(slow);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -969,35 +874,35 @@ Test(attack, a_half_closed_holder_keeps_the_lock_only_while_served)
 	c = test_connect(d.socket);
 	test_ok0(a, "lock.create", test_nm("l"));
 	test_ok0(a, "lock.acquire", test_nm("l"));
-	send_req(b, "b", "lock.acquire", test_nm("l"));
-	await_info(c, "lock", "l", "waiters", "1");
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_await_info(c, "lock", "l", "waiters", "1");
 	cr_assert_eq(shutdown(a, SHUT_WR), 0);
 	cr_assert_eq(test_wait_eof(a, TEST_TIMEOUT_MS), 1);
-	r = result_of(b, "b");
-	cr_assert(flag(r, "acquired"));
-	cr_assert(flag(r, "abandoned"));
+	r = test_result_for(b, "b");
+	cr_assert(test_bool(r, "acquired"));
+	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 
 	/* b holds; c parks, half-closes, and c's acquire is still served. */
-	send_req(c, "c", "lock.acquire", test_nm("l"));
-	settle(c);
+	test_send_call(c, "c", "lock.acquire", test_nm("l"));
+	test_settle(c);
 	cr_assert_eq(shutdown(c, SHUT_WR), 0);
 	a = test_connect(d.socket);
-	send_req(a, "a", "lock.acquire", test_nm("l"));
-	await_info(b, "lock", "l", "waiters", "2");
+	test_send_call(a, "a", "lock.acquire", test_nm("l"));
+	test_await_info(b, "lock", "l", "waiters", "2");
 	test_ok0(b, "lock.release", test_nm("l"));
-	r = result_of(c, "c");
-	cr_assert(flag(r, "acquired"));
-	cr_assert(!flag(r, "abandoned"));
+	r = test_result_for(c, "c");
+	cr_assert(test_bool(r, "acquired"));
+	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
 	cr_assert_eq(test_wait_eof(c, TEST_TIMEOUT_MS), 1);
-	r = result_of(a, "a");
-	cr_assert(flag(r, "acquired"));
-	cr_assert(flag(r, "abandoned"));
+	r = test_result_for(a, "a");
+	cr_assert(test_bool(r, "acquired"));
+	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
-	hang_up(c);
+	test_hang_up(a);
+	test_hang_up(b);
+	test_hang_up(c);
 	mpdd_stop(&d);
 }
 
@@ -1030,14 +935,14 @@ Test(attack, pipelined_and_batched_acquire_release_acquire)
 	b = test_connect(d.socket);
 	test_ok0(fd, "lock.create", test_nm("l"));
 	test_send_str(fd, pipelined);
-	res = result_of(fd, "1");
-	cr_assert(flag(res, "acquired"));
+	res = test_result_for(fd, "1");
+	cr_assert(test_bool(res, "acquired"));
 	json_decref(res);
-	res = result_of(fd, "2");
+	res = test_result_for(fd, "2");
 	cr_assert_eq(test_int(res, "count"), 0);
 	json_decref(res);
-	res = result_of(fd, "3");
-	cr_assert(flag(res, "acquired"));
+	res = test_result_for(fd, "3");
+	cr_assert(test_bool(res, "acquired"));
 	cr_assert_eq(test_int(res, "count"), 1);
 	json_decref(res);
 
@@ -1052,16 +957,16 @@ Test(attack, pipelined_and_batched_acquire_release_acquire)
 		if (i % 2 == 0)
 			cr_assert_eq(test_int(v, "count"), 0);
 		else
-			cr_assert(flag(v, "acquired"));
+			cr_assert(test_bool(v, "acquired"));
 	}
 	json_decref(r);
-	res = sync_info(b, "lock", "l");
-	cr_assert(flag(res, "locked"));
+	res = test_info(b, "lock", "l");
+	cr_assert(test_bool(res, "locked"));
 	cr_assert_eq(test_int(res, "count"), 1);
 	json_decref(res);
 	test_fails(b, "lock.release", test_nm("l"), "invalid_state");
-	hang_up(fd);
-	hang_up(b);
+	test_hang_up(fd);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1094,21 +999,21 @@ Test(attack, holds_as_notifications_in_a_batch_are_not_run)
 	bytes = broker_bytes(fd);
 	test_send_str(fd, batch);
 	/* No reply line: the ping's is next. */
-	settle(fd);
-	r = sync_info(fd, "lock", "l");
-	cr_assert(!flag(r, "locked"));
+	test_settle(fd);
+	r = test_info(fd, "lock", "l");
+	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	r = sync_info(fd, "semaphore", "s");
+	r = test_info(fd, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	json_decref(r);
-	r = sync_info(fd, "condition", "c");
-	cr_assert(!flag(r, "locked"));
+	r = test_info(fd, "condition", "c");
+	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	r = sync_info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
 	cr_assert_eq(broker_bytes(fd), bytes);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1149,7 +1054,7 @@ Test(attack, barrier_and_condition_waits_inside_a_batch)
 
 	test_ok0(fd, "condition.create", test_nm("c"));
 	test_send_str(fd, cond);
-	await_info(o, "condition", "c", "waiters", "1");
+	test_await_info(o, "condition", "c", "waiters", "1");
 	test_ok0(o, "condition.acquire", test_nm("c"));
 	cr_assert_eq(woken(o, "c"), 1);
 	test_ok0(o, "condition.release", test_nm("c"));
@@ -1159,17 +1064,17 @@ Test(attack, barrier_and_condition_waits_inside_a_batch)
 		const char *id = json_string_value(json_object_get(res, "id"));
 
 		if (strcmp(id, "wait") == 0)
-			cr_assert(flag(test_result(res), "notified"));
+			cr_assert(test_bool(test_result(res), "notified"));
 		else
-			cr_assert(flag(test_result(res), "acquired"));
+			cr_assert(test_bool(test_result(res), "acquired"));
 	}
 	json_decref(r);
-	r = sync_info(o, "condition", "c");
-	cr_assert(flag(r, "locked"));
+	r = test_info(o, "condition", "c");
+	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
 	test_ok0(fd, "condition.release", test_nm("c"));
-	hang_up(fd);
-	hang_up(o);
+	test_hang_up(fd);
+	test_hang_up(o);
 	mpdd_stop(&d);
 }
 
@@ -1218,7 +1123,7 @@ Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
 	test_ok0(a, "lock.acquire", test_nm("l"));
 	test_ok0(a, "condition.acquire", test_nm("c"));
 	test_send_str(fd, waits);
-	settle(fd);
+	test_settle(fd);
 	cr_assert_gt(broker_bytes(a), bytes);
 	for (i = 0; i < 5; i++) {
 		char method[32];
@@ -1245,7 +1150,7 @@ Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
 	bytes = broker_bytes(a);
 	test_ok0(fd, "condition.acquire", test_nm("w"));
 	test_send_str(fd, cwait);
-	await_info(a, "condition", "w", "waiters", "1");
+	test_await_info(a, "condition", "w", "waiters", "1");
 	test_ok0(a, "condition.acquire", test_nm("w"));
 	cr_assert_eq(woken(a, "w"), 1);
 	test_ok0(a, "condition.delete", test_nm("w"));
@@ -1256,8 +1161,8 @@ Test(attack, deleting_objects_under_a_batch_of_waits_answers_it_closed)
 	test_fails(a, "condition.release", test_nm("w"), "not_found");
 	cr_assert_eq(broker_bytes(a), bytes);
 	test_assert_ping(d.socket);
-	hang_up(fd);
-	hang_up(a);
+	test_hang_up(fd);
+	test_hang_up(a);
 	mpdd_stop(&d);
 }
 
@@ -1288,7 +1193,7 @@ static void park_sync_waits(int fd, int n)
 					 "");
 			test_send_str(fd, line);
 		}
-	settle(fd);
+	test_settle(fd);
 }
 
 /*
@@ -1323,37 +1228,37 @@ Test(attack, many_parked_waits_of_one_connection_go_with_it)
 		park_sync_waits(w, n);
 		/* Each counts (daemon/sync.c's HOLD_BYTES). */
 		cr_assert_geq(broker_bytes(a), bytes + 5LL * n * 64);
-		r = sync_info(a, "barrier", "b");
+		r = test_info(a, "barrier", "b");
 		cr_assert_eq(test_int(r, "n_waiting"), n);
 		json_decref(r);
-		hang_up(w);
-		await_info(a, "barrier", "b", "broken", "true");
+		test_hang_up(w);
+		test_await_info(a, "barrier", "b", "broken", "true");
 		cr_assert_eq(broker_bytes(a), bytes);
 		test_ok0(a, "barrier.delete", test_nm("b"));
 		if (round == 0)
 			rss1 = rss_kib(d.pid);
 	}
-	r = sync_info(a, "lock", "l");
+	r = test_info(a, "lock", "l");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"), getpid());
 	json_decref(r);
-	r = sync_info(a, "semaphore", "s");
+	r = test_info(a, "semaphore", "s");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
-	r = sync_info(a, "event", "e");
+	r = test_info(a, "event", "e");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
 	/* A release finds no one to hand it to. */
 	test_ok0(a, "condition.release", test_nm("c"));
-	r = sync_info(a, "condition", "c");
-	cr_assert(!flag(r, "locked"));
+	r = test_info(a, "condition", "c");
+	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	rss = rss_kib(d.pid);
 	if (!sanitized())
 		cr_assert_lt(rss - rss1, 4 * 1024,
 			     "mpdd grew by %ld KiB in four rounds", rss - rss1);
-	hang_up(a);
+	test_hang_up(a);
 	mpdd_stop(&d);
 }
 
@@ -1385,9 +1290,9 @@ Test(attack, leases_and_timeouts_at_their_extremes)
 	/* The largest lease is held, and shown. */
 	r = test_ok(a, "lock.acquire",
 		    json_pack("{s:s, s:i}", "name", "l", "lease", 31536000));
-	cr_assert(flag(r, "acquired"));
+	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	r = sync_info(b, "lock", "l");
+	r = test_info(b, "lock", "l");
 	cr_assert_gt(json_number_value(json_object_get(r, "lease")), 31535000);
 	json_decref(r);
 	test_ok0(a, "lock.release", test_nm("l"));
@@ -1415,22 +1320,22 @@ Test(attack, leases_and_timeouts_at_their_extremes)
 		r = test_ok(a, "lock.acquire",
 			    json_pack("{s:s, s:f}", "name", "l", "lease",
 				      lease));
-		cr_assert(flag(r, "acquired"));
+		cr_assert(test_bool(r, "acquired"));
 		json_decref(r);
 		r = test_ok(a, "semaphore.acquire",
 			    json_pack("{s:s, s:f}", "name", "s", "lease",
 				      lease));
-		cr_assert(flag(r, "acquired"));
+		cr_assert(test_bool(r, "acquired"));
 		json_decref(r);
-		await_info(b, "lock", "l", "locked", "false");
-		await_info(b, "semaphore", "s", "value", "1");
+		test_await_info(b, "lock", "l", "locked", "false");
+		test_await_info(b, "semaphore", "s", "value", "1");
 		test_fails(a, "lock.release", test_nm("l"), "invalid_state");
 		r = test_ok(b, "lock.acquire", test_nm("l"));
-		cr_assert(flag(r, "abandoned"));
+		cr_assert(test_bool(r, "abandoned"));
 		json_decref(r);
 		test_ok0(b, "lock.release", test_nm("l"));
 		r = test_ok(b, "semaphore.acquire", test_nm("s"));
-		cr_assert(flag(r, "abandoned"));
+		cr_assert(test_bool(r, "abandoned"));
 		json_decref(r);
 		test_ok0(b, "semaphore.release", test_nm("s"));
 	}
@@ -1456,13 +1361,13 @@ Test(attack, leases_and_timeouts_at_their_extremes)
 	test_ok0(a, "condition.acquire", test_nm("c"));
 	r = test_ok(a, "condition.wait",
 		    json_pack("{s:s, s:f}", "name", "c", "timeout", 1e-9));
-	cr_assert(!flag(r, "notified"));
+	cr_assert(!test_bool(r, "notified"));
 	json_decref(r);
 	test_ok0(a, "condition.release", test_nm("c"));
 	cr_assert_gt(held, bytes);
 	cr_assert_eq(broker_bytes(a), held);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1495,14 +1400,14 @@ Test(attack, semaphore_counts_at_the_top_of_their_range)
 		   json_pack("{s:s, s:I}", "name", "s", "n", (json_int_t)max),
 		   "invalid_state");
 	test_ok0(a, "semaphore.release", test_nm("s"));
-	r = sync_info(a, "semaphore", "s");
+	r = test_info(a, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), max);
 	json_decref(r);
-	hang_up(b);
-	await_info(a, "semaphore", "s", "holders", "[]");
-	r = sync_info(a, "semaphore", "s");
+	test_hang_up(b);
+	test_await_info(a, "semaphore", "s", "holders", "[]");
+	r = test_info(a, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), max);
-	cr_assert(flag(r, "abandoned"));
+	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 	/* notify of 2^31-1 with no waiter wakes none. */
 	test_ok0(a, "condition.create", test_nm("c"));
@@ -1511,7 +1416,7 @@ Test(attack, semaphore_counts_at_the_top_of_their_range)
 		    json_pack("{s:s, s:I}", "name", "c", "n", (json_int_t)max));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
-	hang_up(a);
+	test_hang_up(a);
 	mpdd_stop(&d);
 }
 
@@ -1638,7 +1543,7 @@ Test(attack, another_uid_cannot_release_or_use_what_a_connection_holds)
 	close(go[0]);
 	if (read(ready[0], &c, 1) == 1) {
 		test_fails(a, "lock.release", test_nm("n"), "invalid_state");
-		r = sync_info(a, "lock", "n");
+		r = test_info(a, "lock", "n");
 		cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"),
 			     pid);
 		json_decref(r);
@@ -1648,16 +1553,16 @@ Test(attack, another_uid_cannot_release_or_use_what_a_connection_holds)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "check %d failed", WEXITSTATUS(status));
 	close(ready[0]);
-	r = sync_info(a, "lock", "l");
+	r = test_info(a, "lock", "l");
 	cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"), getpid());
 	json_decref(r);
-	r = sync_info(a, "semaphore", "s");
+	r = test_info(a, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
 	test_ok0(a, "lock.release", test_nm("l"));
 	test_ok0(a, "condition.release", test_nm("c"));
-	await_info(a, "lock", "n", "locked", "false");
-	hang_up(a);
+	test_await_info(a, "lock", "n", "locked", "false");
+	test_hang_up(a);
 	mpdd_stop(&d);
 }
 
@@ -1794,14 +1699,14 @@ ParameterizedTest(struct bad_sync_case *c, attack,
 			     1, "%s after %s", lists[i][0], c->method);
 		json_decref(r);
 	}
-	r = sync_info(fd, "semaphore", "s");
+	r = test_info(fd, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	json_decref(r);
-	r = sync_info(fd, "condition", "c");
-	cr_assert(flag(r, "locked"));
+	r = test_info(fd, "condition", "c");
+	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
 	cr_assert_eq(broker_bytes(fd), bytes);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1848,8 +1753,8 @@ Test(attack, many_leased_permits_do_not_make_semaphore_info_fatal)
 	r = test_call(v, "daemon.ping", NULL);
 	test_result(r);
 	json_decref(r);
-	hang_up(w);
-	hang_up(v);
+	test_hang_up(w);
+	test_hang_up(v);
 	mpdd_stop(&d);
 }
 
@@ -1911,19 +1816,19 @@ Test(attack, garbage_lines_to_sync_methods_leave_the_connection_serving)
 				     json_object_get(e, "error"), "code")),
 			     lines[i].code, "%s", lines[i].line);
 		json_decref(r);
-		settle(fd);
+		test_settle(fd);
 	}
-	r = sync_info(fd, "lock", "l");
-	cr_assert(!flag(r, "locked"));
+	r = test_info(fd, "lock", "l");
+	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	r = sync_info(fd, "semaphore", "s");
+	r = test_info(fd, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	json_decref(r);
-	r = sync_info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
-	cr_assert(!flag(r, "broken"));
+	cr_assert(!test_bool(r, "broken"));
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1960,8 +1865,8 @@ Test(attack, a_lease_never_runs_out_early)
 	}
 	cr_assert_geq(least, lease, "a %g s lease ran out after %.4f s", lease,
 		      least);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -2015,7 +1920,7 @@ Test(attack, a_client_closing_with_many_holds_does_not_stall_the_daemon)
 	take_leased(a, n);
 	take_leased(b, n);
 	t0 = mono_s();
-	hang_up(b);
+	test_hang_up(b);
 	/* Its close is done once the daemon counts it gone. */
 	for (;;) {
 		r = test_ok(p, "daemon.info", NULL);
@@ -2026,7 +1931,7 @@ Test(attack, a_client_closing_with_many_holds_does_not_stall_the_daemon)
 	json_decref(r);
 	took = mono_s() - t0;
 	cr_assert_lt(took, 2.0, "%d holds took %.2f s to give back", n, took);
-	r = sync_info(p, "semaphore", "s");
+	r = test_info(p, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 2147483647LL - n);
 	/* One row, a's, holding all of its permits. */
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 1);
@@ -2035,8 +1940,8 @@ Test(attack, a_client_closing_with_many_holds_does_not_stall_the_daemon)
 			     "count")),
 		     n);
 	json_decref(r);
-	hang_up(a);
-	hang_up(p);
+	test_hang_up(a);
+	test_hang_up(p);
 	mpdd_stop(&d);
 }
 
@@ -2061,6 +1966,6 @@ Test(attack, many_holds_of_one_client_do_not_slow_every_close)
 		test_assert_ping(d.socket);
 	took = mono_s() - t0;
 	cr_assert_lt(took, 4.0, "%d connections took %.2f s", cycles, took);
-	hang_up(a);
+	test_hang_up(a);
 	mpdd_stop(&d);
 }

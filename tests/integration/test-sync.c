@@ -52,96 +52,16 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/*
- * Send a request without waiting for its reply (it may park). id NULL
- * sends a notification. params is stolen (NULL: none).
- */
-static void send_call(int fd, const char *id, const char *method,
-		      json_t *params)
-{
-	json_t *req =
-		json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
-	char *line;
-
-	if (id != NULL)
-		json_object_set_new(req, "id", json_string(id));
-	if (params != NULL)
-		json_object_set_new(req, "params", params);
-	line = json_dumps(req, JSON_COMPACT);
-	cr_assert(line != NULL);
-	test_send_str(fd, line);
-	test_send_str(fd, "\n");
-	free(line);
-	json_decref(req);
-}
-
-/* Read the next reply line on fd and check that it answers id. */
-static json_t *reply_for(int fd, const char *id)
-{
-	char *text = test_read_line(fd, TEST_TIMEOUT_MS);
-	const char *got;
-	json_t *r;
-
-	cr_assert(text != NULL, "connection closed before the reply to %s", id);
-	r = json_loads(text, 0, NULL);
-	cr_assert(r != NULL, "not JSON: %s", text);
-	got = json_string_value(json_object_get(r, "id"));
-	cr_assert(got != NULL && strcmp(got, id) == 0, "waiting for %s, got %s",
-		  id, text);
-	free(text);
-	return r;
-}
-
-/* The result of the reply to id (a new reference), asserting success. */
-static json_t *result_for(int fd, const char *id)
-{
-	json_t *r = reply_for(fd, id);
-	json_t *res = json_incref(test_result(r));
-
-	json_decref(r);
-	return res;
-}
-
 /* Assert the reply to id is the error want; returns its code. */
 static int error_for(int fd, const char *id, const char *want)
 {
-	json_t *r = reply_for(fd, id);
+	json_t *r = test_reply_for(fd, id);
 	const char *name;
 	int code = test_error_code(r, &name);
 
 	cr_assert_str_eq(name, want, "%s: got %s", id, name);
 	json_decref(r);
 	return code;
-}
-
-/*
- * Everything sent on fd so far has been read and run, and nothing parked
- * on it has been answered: a ping's reply is the next line.
- */
-static void settle(int fd)
-{
-	send_call(fd, "settle", "daemon.ping", NULL);
-	json_decref(reply_for(fd, "settle"));
-}
-
-/* Close a test connection. */
-static void hang_up(int fd)
-{
-	test_forget(fd);
-	close(fd);
-}
-
-/* A boolean member, asserting it is one. */
-static bool test_bool(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!json_is_boolean(v)) {
-		char *text = json_dumps(obj, JSON_COMPACT);
-
-		cr_assert_fail("\"%s\" is not a boolean in %s", key, text);
-	}
-	return json_is_true(v);
 }
 
 /* Assert obj has exactly the keys listed (NULL-terminated). */
@@ -156,42 +76,6 @@ static void assert_keys(json_t *obj, const char *const *keys)
 			  "no \"%s\" in %s", keys[n], text);
 	cr_assert_eq(json_object_size(obj), n, "keys of %s", text);
 	free(text);
-}
-
-/* kind.info of name (a new reference). */
-static json_t *info(int fd, const char *kind, const char *name)
-{
-	char method[32];
-
-	snprintf(method, sizeof(method), "%s.info", kind);
-	return test_ok(fd, method, test_nm(name));
-}
-
-/*
- * Poll kind.info of name until its key equals want (JSON text): for
- * what the daemon does on its own (a connection it sees close, a lease
- * that runs out). Fails after TEST_TIMEOUT_MS.
- */
-static void await_info(int fd, const char *kind, const char *name,
-		       const char *key, const char *want)
-{
-	json_t *w = test_json(want), *r = NULL;
-	double end = now_s() + TEST_TIMEOUT_MS / 1000.0;
-
-	for (;;) {
-		r = info(fd, kind, name);
-		if (json_equal(json_object_get(r, key), w))
-			break;
-		if (now_s() > end) {
-			char *text = json_dumps(r, JSON_COMPACT);
-
-			cr_assert_fail("%s.info \"%s\": %s never became %s: %s",
-				       kind, name, key, want, text);
-		}
-		json_decref(r);
-	}
-	json_decref(r);
-	json_decref(w);
 }
 
 /* Poll daemon.info until it counts n connections (this one included). */
@@ -266,7 +150,7 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 	cr_assert(!test_bool(r, "recursive"));
 	cr_assert(test_bool(r, "created"));
 	json_decref(r);
-	r = info(fd, "lock", "db");
+	r = test_info(fd, "lock", "db");
 	assert_keys(r, info_keys);
 	cr_assert(!test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "count"), 0);
@@ -283,7 +167,7 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 	cr_assert(!test_bool(r, "abandoned"));
 	cr_assert_eq(test_int(r, "count"), 1);
 	json_decref(r);
-	r = info(fd, "lock", "db");
+	r = test_info(fd, "lock", "db");
 	assert_keys(r, info_keys);
 	cr_assert(test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "count"), 1);
@@ -319,7 +203,7 @@ Test(sync, lock_results_and_info_have_the_documented_keys)
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
 	test_fails(fd, "lock.info", test_nm("db"), "not_found");
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -340,11 +224,11 @@ Test(sync, a_plain_lock_is_not_reentrant)
 		     "a refused acquire says only "
 		     "acquired: false");
 	json_decref(r);
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	cr_assert_eq(test_int(r, "count"), 1);
 	json_decref(r);
 	test_ok0(fd, "lock.release", test_nm("l"));
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -367,7 +251,7 @@ Test(sync, release_refusals_are_invalid_state)
 	test_assert_ping(d.socket);
 	/* Held by another connection, which the message names. */
 	take0(a, "lock.acquire", "db");
-	r = info(a, "lock", "db");
+	r = test_info(a, "lock", "db");
 	conn = holder_conn(r);
 	json_decref(r);
 	r = test_call(b, "lock.release", test_nm("db"));
@@ -380,15 +264,15 @@ Test(sync, release_refusals_are_invalid_state)
 	json_decref(r);
 	test_assert_ping(d.socket);
 	/* Still held by a: the refused release changed nothing. */
-	r = info(b, "lock", "db");
+	r = test_info(b, "lock", "db");
 	cr_assert_eq(holder_conn(r), conn);
 	json_decref(r);
 	/* Released already. */
 	test_ok0(a, "lock.release", test_nm("db"));
 	test_fails(a, "lock.release", test_nm("db"), "invalid_state");
 	test_assert_ping(d.socket);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -409,7 +293,7 @@ Test(sync, an_rlock_counts_its_holders_acquisitions)
 		cr_assert_eq(test_int(r, "count"), i);
 		json_decref(r);
 	}
-	r = info(b, "lock", "r");
+	r = test_info(b, "lock", "r");
 	cr_assert(test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "count"), 3);
 	json_decref(r);
@@ -424,15 +308,15 @@ Test(sync, an_rlock_counts_its_holders_acquisitions)
 		cr_assert_eq(test_int(r, "count"), i);
 		json_decref(r);
 	}
-	r = info(b, "lock", "r");
+	r = test_info(b, "lock", "r");
 	cr_assert(!test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
 	test_fails(a, "lock.release", test_nm("r"), "invalid_state");
 	take0(b, "lock.acquire", "r");
 	/* Re-entry does not queue behind waiters: it is the holder's. */
-	send_call(a, "a", "lock.acquire", test_nm("r"));
-	settle(a);
+	test_send_call(a, "a", "lock.acquire", test_nm("r"));
+	test_settle(a);
 	r = test_ok(b, "lock.acquire",
 		    json_pack("{s:s, s:i}", "name", "r", "timeout", 0));
 	cr_assert(test_bool(r, "acquired"));
@@ -440,12 +324,12 @@ Test(sync, an_rlock_counts_its_holders_acquisitions)
 	json_decref(r);
 	test_ok0(b, "lock.release", test_nm("r"));
 	test_ok0(b, "lock.release", test_nm("r"));
-	r = result_for(a, "a");
+	r = test_result_for(a, "a");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	test_assert_ping(d.socket);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -468,28 +352,28 @@ Test(sync, holds_sent_as_notifications_are_not_run)
 	test_ok0(a, "condition.create", test_nm("c"));
 	test_ok0(a, "barrier.create",
 		 json_pack("{s:s, s:i}", "name", "b", "parties", 2));
-	send_call(a, NULL, "lock.acquire", test_nm("l"));
-	send_call(a, NULL, "semaphore.acquire", test_nm("s"));
-	send_call(a, NULL, "condition.acquire", test_nm("c"));
-	send_call(a, NULL, "barrier.wait", test_nm("b"));
-	settle(a);
-	r = info(b, "lock", "l");
+	test_send_call(a, NULL, "lock.acquire", test_nm("l"));
+	test_send_call(a, NULL, "semaphore.acquire", test_nm("s"));
+	test_send_call(a, NULL, "condition.acquire", test_nm("c"));
+	test_send_call(a, NULL, "barrier.wait", test_nm("b"));
+	test_settle(a);
+	r = test_info(b, "lock", "l");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	json_decref(r);
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	r = info(b, "barrier", "b");
+	r = test_info(b, "barrier", "b");
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
 	/* A condition.wait notification leaves the lock with its holder. */
 	take0(a, "condition.acquire", "c");
-	send_call(a, NULL, "condition.wait", test_nm("c"));
-	settle(a);
-	r = info(b, "condition", "c");
+	test_send_call(a, NULL, "condition.wait", test_nm("c"));
+	test_settle(a);
+	r = test_info(b, "condition", "c");
 	cr_assert(test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
@@ -498,8 +382,8 @@ Test(sync, holds_sent_as_notifications_are_not_run)
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
 	test_assert_ping(d.socket);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -532,11 +416,11 @@ Test(sync, acquire_timeouts_zero_and_short)
 		  took);
 	json_decref(r);
 	/* The timed-out waiter left the queue. */
-	r = info(a, "lock", "l");
+	r = test_info(a, "lock", "l");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -554,30 +438,30 @@ Test(sync, waiters_get_the_lock_first_come_first_served)
 	for (int i = 0; i < N; i++) {
 		w[i] = test_connect(d.socket);
 		snprintf(id, sizeof(id), "w%d", i);
-		send_call(w[i], id, "lock.acquire", test_nm("l"));
-		settle(w[i]);
-		r = info(holder, "lock", "l");
+		test_send_call(w[i], id, "lock.acquire", test_nm("l"));
+		test_settle(w[i]);
+		r = test_info(holder, "lock", "l");
 		cr_assert_eq(test_int(r, "waiters"), i + 1);
 		json_decref(r);
 	}
 	test_ok0(holder, "lock.release", test_nm("l"));
 	for (int i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "w%d", i);
-		r = result_for(w[i], id);
+		r = test_result_for(w[i], id);
 		cr_assert(test_bool(r, "acquired"));
 		cr_assert(!test_bool(r, "abandoned"));
 		json_decref(r);
 		/* The ones behind it are still parked. */
 		for (int j = i + 1; j < N; j++)
-			settle(w[j]);
-		r = info(holder, "lock", "l");
+			test_settle(w[j]);
+		r = test_info(holder, "lock", "l");
 		cr_assert_eq(test_int(r, "waiters"), N - 1 - i);
 		json_decref(r);
 		test_ok0(w[i], "lock.release", test_nm("l"));
 	}
 	for (int i = 0; i < N; i++)
-		hang_up(w[i]);
-	hang_up(holder);
+		test_hang_up(w[i]);
+	test_hang_up(holder);
 	mpdd_stop(&d);
 }
 
@@ -592,23 +476,23 @@ Test(sync, a_releaser_that_acquires_again_queues_behind_the_waiter)
 	b = test_connect(d.socket);
 	mklock(a, "l", false);
 	take0(a, "lock.acquire", "l");
-	send_call(b, "b", "lock.acquire", test_nm("l"));
-	settle(b);
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_settle(b);
 	test_ok0(a, "lock.release", test_nm("l"));
-	send_call(a, "again", "lock.acquire", test_nm("l"));
-	settle(a);
-	r = result_for(b, "b");
+	test_send_call(a, "again", "lock.acquire", test_nm("l"));
+	test_settle(a);
+	r = test_result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	r = info(b, "lock", "l");
+	r = test_info(b, "lock", "l");
 	cr_assert_eq(test_int(r, "waiters"), 1);
 	json_decref(r);
 	test_ok0(b, "lock.release", test_nm("l"));
-	r = result_for(a, "again");
+	r = test_result_for(a, "again");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -624,16 +508,16 @@ Test(sync, a_holder_that_closes_hands_over_abandoned_once)
 	mklock(c, "l", true);
 	take0(a, "lock.acquire", "l");
 	take0(a, "lock.acquire", "l");
-	send_call(b, "b", "lock.acquire", test_nm("l"));
-	settle(b);
-	hang_up(a);
-	r = result_for(b, "b");
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_settle(b);
+	test_hang_up(a);
+	r = test_result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	cr_assert_eq(test_int(r, "count"), 1);
 	json_decref(r);
 	/* Reported once: the flag is cleared by the acquire that saw it. */
-	r = info(c, "lock", "l");
+	r = test_info(c, "lock", "l");
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
 	test_ok0(b, "lock.release", test_nm("l"));
@@ -644,15 +528,15 @@ Test(sync, a_holder_that_closes_hands_over_abandoned_once)
 
 	/* With no waiter, the flag stays until an acquire reports it. */
 	take0(b, "lock.acquire", "l");
-	hang_up(b);
-	await_info(c, "lock", "l", "locked", "false");
-	r = info(c, "lock", "l");
+	test_hang_up(b);
+	test_await_info(c, "lock", "l", "locked", "false");
+	r = test_info(c, "lock", "l");
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 	r = take(c, "lock.acquire", "l");
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	hang_up(c);
+	test_hang_up(c);
 	mpdd_stop(&d);
 }
 
@@ -667,23 +551,23 @@ Test(sync, a_waiter_that_closes_leaves_the_queue)
 	c = test_connect(d.socket);
 	mklock(a, "l", false);
 	take0(a, "lock.acquire", "l");
-	send_call(b, "b", "lock.acquire", test_nm("l"));
-	settle(b);
-	send_call(c, "c", "lock.acquire", test_nm("l"));
-	settle(c);
-	hang_up(b);
-	await_info(a, "lock", "l", "waiters", "1");
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_settle(b);
+	test_send_call(c, "c", "lock.acquire", test_nm("l"));
+	test_settle(c);
+	test_hang_up(b);
+	test_await_info(a, "lock", "l", "waiters", "1");
 	test_ok0(a, "lock.release", test_nm("l"));
-	r = result_for(c, "c");
+	r = test_result_for(c, "c");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	r = info(a, "lock", "l");
+	r = test_info(a, "lock", "l");
 	cr_assert(test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
-	hang_up(a);
-	hang_up(c);
+	test_hang_up(a);
+	test_hang_up(c);
 	mpdd_stop(&d);
 }
 
@@ -743,15 +627,15 @@ Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	json_decref(line);
 	/* The holder is shown as the worker. */
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	h = json_object_get(r, "holder");
 	cr_assert(json_is_object(h));
 	cr_assert_eq(test_int(h, "process"), id);
 	json_decref(r);
-	send_call(b, "b", "lock.acquire", test_nm("l"));
-	settle(b);
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_settle(b);
 	test_ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));
-	r = result_for(b, "b");
+	r = test_result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
@@ -760,8 +644,8 @@ Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
 	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
-	hang_up(b);
-	hang_up(fd);
+	test_hang_up(b);
+	test_hang_up(fd);
 	mpdd_stop_all(&d);
 }
 
@@ -783,12 +667,12 @@ Test(sync, a_dead_workers_lock_is_released_while_its_child_keeps_the_socket)
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
-	send_call(b, "b", "lock.acquire", test_nm("l"));
-	settle(b);
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_settle(b);
 	test_ok0(fd, "process.kill",
 		 json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
 	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
-	r = result_for(b, "b");
+	r = test_result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
@@ -796,8 +680,8 @@ Test(sync, a_dead_workers_lock_is_released_while_its_child_keeps_the_socket)
 	cr_assert_eq(kill((pid_t)child, 0), 0, "the child is gone: %s",
 		     strerror(errno));
 	kill((pid_t)child, SIGKILL);
-	hang_up(b);
-	hang_up(fd);
+	test_hang_up(b);
+	test_hang_up(fd);
 	mpdd_stop_all(&d);
 }
 
@@ -820,24 +704,24 @@ Test(sync, a_hold_by_a_process_of_a_workers_group_goes_with_the_worker)
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	cr_assert_eq(test_int(json_object_get(r, "holder"), "pid"), child);
 	cr_assert_eq(test_int(json_object_get(r, "holder"), "process"), id);
 	json_decref(r);
-	send_call(b, "b", "lock.acquire", test_nm("l"));
-	settle(b);
+	test_send_call(b, "b", "lock.acquire", test_nm("l"));
+	test_settle(b);
 	test_ok0(fd, "process.kill",
 		 json_pack("{s:I, s:b}", "id", (json_int_t)id, "group", 0));
 	test_ok0(fd, "process.join", json_pack("{s:I}", "id", (json_int_t)id));
-	r = result_for(b, "b");
+	r = test_result_for(b, "b");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 	cr_assert_eq(kill((pid_t)child, 0), 0, "the child is gone: %s",
 		     strerror(errno));
 	kill((pid_t)child, SIGKILL);
-	hang_up(b);
-	hang_up(fd);
+	test_hang_up(b);
+	test_hang_up(fd);
 	mpdd_stop_all(&d);
 }
 
@@ -861,7 +745,7 @@ Test(sync, a_semaphore_permit_of_a_killed_worker_comes_back)
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop_all(&d);
 }
 
@@ -880,15 +764,15 @@ Test(sync, a_lock_lease_that_runs_out_releases_it)
 		    json_pack("{s:s, s:f}", "name", "l", "lease", SHORT_S));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	r = info(b, "lock", "l");
+	r = test_info(b, "lock", "l");
 	cr_assert(json_is_number(json_object_get(r, "lease")));
 	cr_assert(json_number_value(json_object_get(r, "lease")) <= SHORT_S);
 	json_decref(r);
-	await_info(b, "lock", "l", "locked", "false");
+	test_await_info(b, "lock", "l", "locked", "false");
 	took = now_s() - t0;
 	cr_assert(took >= SHORT_S, "a %.1f s lease ran out after %.3f s",
 		  SHORT_S, took);
-	r = info(b, "lock", "l");
+	r = test_info(b, "lock", "l");
 	cr_assert(test_bool(r, "abandoned"));
 	cr_assert(json_is_null(json_object_get(r, "holder")));
 	cr_assert(json_is_null(json_object_get(r, "lease")));
@@ -909,8 +793,8 @@ Test(sync, a_lock_lease_that_runs_out_releases_it)
 	r = take(a, "lock.acquire", "r");
 	cr_assert_eq(test_int(r, "count"), 2);
 	json_decref(r);
-	send_call(b, "b", "lock.acquire", test_nm("r"));
-	r = result_for(b, "b");
+	test_send_call(b, "b", "lock.acquire", test_nm("r"));
+	r = test_result_for(b, "b");
 	took = now_s() - t0;
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
@@ -919,8 +803,8 @@ Test(sync, a_lock_lease_that_runs_out_releases_it)
 		  took);
 	json_decref(r);
 	test_fails(a, "lock.release", test_nm("r"), "invalid_state");
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -952,16 +836,16 @@ Test(sync, delete_answers_parked_callers_closed)
 	test_ok0(a, "barrier.create",
 		 json_pack("{s:s, s:i}", "name", "x", "parties", 2));
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-		send_call(w, k[i].wait, k[i].wait, test_nm("x"));
-		settle(w);
+		test_send_call(w, k[i].wait, k[i].wait, test_nm("x"));
+		test_settle(w);
 		snprintf(method, sizeof(method), "%s.delete", k[i].kind);
 		test_ok0(a, method, test_nm("x"));
 		cr_assert_eq(error_for(w, k[i].wait, "closed"), 7);
 		test_fails(a, method, test_nm("x"), "not_found");
 		test_assert_ping(d.socket);
 	}
-	hang_up(a);
-	hang_up(w);
+	test_hang_up(a);
+	test_hang_up(w);
 	mpdd_stop(&d);
 }
 
@@ -1006,7 +890,7 @@ Test(sync, a_semaphore_counts_permits)
 		    json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	assert_keys(r, info_keys);
 	cr_assert_eq(test_int(r, "value"), 0);
 	cr_assert_eq(test_int(r, "initial"), 2);
@@ -1037,8 +921,8 @@ Test(sync, a_semaphore_counts_permits)
 	r = test_ok(fd, "semaphore.delete", test_nm("one"));
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
-	hang_up(b);
-	hang_up(fd);
+	test_hang_up(b);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1064,7 +948,7 @@ Test(sync, semaphore_timeouts_zero_and_short)
 	cr_assert(took >= SHORT_S && took < LATE_S, "answered after %.3f s",
 		  took);
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1092,7 +976,7 @@ Test(sync, over_release_is_refused_and_changes_nothing)
 	test_fails(fd, "semaphore.release",
 		   json_pack("{s:s, s:i}", "name", "b", "n", 2),
 		   "invalid_state");
-	r = info(fd, "semaphore", "b");
+	r = test_info(fd, "semaphore", "b");
 	cr_assert_eq(test_int(r, "value"), 1);
 	cr_assert(test_bool(r, "bounded"));
 	json_decref(r);
@@ -1104,11 +988,11 @@ Test(sync, over_release_is_refused_and_changes_nothing)
 		 json_pack("{s:s, s:I}", "name", "max", "value",
 			   (json_int_t)INT32_MAX));
 	test_fails(fd, "semaphore.release", test_nm("max"), "invalid_state");
-	r = info(fd, "semaphore", "max");
+	r = test_info(fd, "semaphore", "max");
 	cr_assert_eq(test_int(r, "value"), INT32_MAX);
 	json_decref(r);
 	test_assert_ping(d.socket);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1126,10 +1010,10 @@ Test(sync, a_release_of_n_serves_waiters_in_order)
 	for (int i = 0; i < N; i++) {
 		w[i] = test_connect(d.socket);
 		snprintf(id, sizeof(id), "w%d", i);
-		send_call(w[i], id, "semaphore.acquire", test_nm("s"));
-		settle(w[i]);
+		test_send_call(w[i], id, "semaphore.acquire", test_nm("s"));
+		test_settle(w[i]);
 	}
-	r = info(rel, "semaphore", "s");
+	r = test_info(rel, "semaphore", "s");
 	cr_assert_eq(test_int(r, "waiters"), N);
 	json_decref(r);
 	r = test_ok(rel, "semaphore.release",
@@ -1138,18 +1022,18 @@ Test(sync, a_release_of_n_serves_waiters_in_order)
 	json_decref(r);
 	for (int i = 0; i < 3; i++) {
 		snprintf(id, sizeof(id), "w%d", i);
-		r = result_for(w[i], id);
+		r = test_result_for(w[i], id);
 		cr_assert(test_bool(r, "acquired"));
 		json_decref(r);
 	}
-	settle(w[3]);
-	r = info(rel, "semaphore", "s");
+	test_settle(w[3]);
+	r = test_info(rel, "semaphore", "s");
 	cr_assert_eq(test_int(r, "waiters"), 1);
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 3);
 	json_decref(r);
 	for (int i = 0; i < N; i++)
-		hang_up(w[i]);
-	hang_up(rel);
+		test_hang_up(w[i]);
+	test_hang_up(rel);
 	mpdd_stop(&d);
 }
 
@@ -1168,23 +1052,23 @@ Test(sync, a_closing_holder_gives_its_permits_back)
 	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
 	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
 	json_decref(test_ok(b, "semaphore.acquire", test_nm("s")));
-	send_call(c, "c", "semaphore.acquire", test_nm("s"));
-	settle(c);
-	hang_up(a);
-	r = result_for(c, "c");
+	test_send_call(c, "c", "semaphore.acquire", test_nm("s"));
+	test_settle(c);
+	test_hang_up(a);
+	r = test_result_for(c, "c");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
 	cr_assert_eq(test_int(r, "value"), 1, "two permits came back");
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	h = json_object_get(r, "holders");
 	cr_assert_eq(json_array_size(h), 2);
 	json_array_foreach (h, i, it)
 		cr_assert_eq(test_int(it, "count"), 1);
 	json_decref(r);
-	hang_up(b);
-	hang_up(c);
+	test_hang_up(b);
+	test_hang_up(c);
 	mpdd_stop(&d);
 }
 
@@ -1203,29 +1087,29 @@ Test(sync, permits_taken_without_owning_stay_taken)
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert_eq(test_int(r, "value"), 0);
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
 	json_decref(r);
-	hang_up(a);
+	test_hang_up(a);
 	await_connections(b, 1);
 	r = test_ok(b, "semaphore.acquire",
 		    json_pack("{s:s, s:i}", "name", "s", "timeout", 0));
 	cr_assert(!test_bool(r, "acquired"));
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 0);
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
 	/* Used as a signal: any connection's release serves the acquirer. */
-	send_call(b, "sig", "semaphore.acquire", test_nm("s"));
-	settle(b);
+	test_send_call(b, "sig", "semaphore.acquire", test_nm("s"));
+	test_settle(b);
 	json_decref(test_rpc_text(d.socket, "semaphore.release",
 				  "{\"name\":\"s\"}", false));
-	r = result_for(b, "sig");
+	r = test_result_for(b, "sig");
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	hang_up(b);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1250,7 +1134,7 @@ Test(sync, semaphore_info_has_a_row_per_holder)
 		test_ok(a, "semaphore.acquire",
 			json_pack("{s:s, s:i}", "name", "s", "lease", 300)));
 	json_decref(test_ok(b, "semaphore.acquire", test_nm("s")));
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	h = json_object_get(r, "holders");
 	cr_assert_eq(json_array_size(h), 2);
 	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 3);
@@ -1260,8 +1144,8 @@ Test(sync, semaphore_info_has_a_row_per_holder)
 	cr_assert_eq(test_int(json_array_get(h, 1), "count"), 1);
 	cr_assert(json_is_null(json_object_get(json_array_get(h, 1), "lease")));
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1280,7 +1164,7 @@ Test(sync, a_holders_release_gives_back_its_own_permits_first)
 	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
 	json_decref(test_ok(a, "semaphore.acquire", test_nm("s")));
 	test_ok0(a, "semaphore.release", test_nm("s"));
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	h = json_object_get(r, "holders");
 	cr_assert_eq(json_array_size(h), 1);
 	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 1);
@@ -1289,22 +1173,22 @@ Test(sync, a_holders_release_gives_back_its_own_permits_first)
 	r = test_ok(b, "semaphore.release", test_nm("s"));
 	cr_assert_eq(test_int(r, "value"), 2);
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	h = json_object_get(r, "holders");
 	cr_assert_eq(json_array_size(h), 1);
 	cr_assert_eq(test_int(json_array_get(h, 0), "count"), 1);
 	json_decref(r);
 	/* a's last permit comes back when it goes. */
-	hang_up(a);
-	await_info(b, "semaphore", "s", "value", "3");
-	r = info(b, "semaphore", "s");
+	test_hang_up(a);
+	test_await_info(b, "semaphore", "s", "value", "3");
+	r = test_info(b, "semaphore", "s");
 	cr_assert(test_bool(r, "abandoned"));
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
 	json_decref(r);
 	r = test_ok(b, "semaphore.acquire", test_nm("s"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
-	hang_up(b);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1332,7 +1216,7 @@ Test(sync, an_own_release_gives_back_only_held_permits)
 	data = json_object_get(json_object_get(r, "error"), "data");
 	cr_assert_eq(test_int(data, "held"), 2);
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	cr_assert_eq(test_int(json_array_get(json_object_get(r, "holders"), 0),
 			      "count"),
@@ -1344,7 +1228,7 @@ Test(sync, an_own_release_gives_back_only_held_permits)
 			      1));
 	cr_assert_eq(test_int(r, "value"), 3);
 	json_decref(r);
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 0);
 	json_decref(r);
 	/* A permit whose lease ran out is not held any more. */
@@ -1352,15 +1236,15 @@ Test(sync, an_own_release_gives_back_only_held_permits)
 		    json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	await_info(b, "semaphore", "s", "value", "3");
+	test_await_info(b, "semaphore", "s", "value", "3");
 	test_fails(a, "semaphore.release",
 		   json_pack("{s:s, s:b}", "name", "s", "own", 1),
 		   "invalid_state");
-	r = info(b, "semaphore", "s");
+	r = test_info(b, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 3);
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1380,8 +1264,8 @@ Test(sync, a_semaphore_lease_that_runs_out_gives_the_permit_back)
 		    json_pack("{s:s, s:f}", "name", "s", "lease", SHORT_S));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	send_call(b, "b", "semaphore.acquire", test_nm("s"));
-	r = result_for(b, "b");
+	test_send_call(b, "b", "semaphore.acquire", test_nm("s"));
+	r = test_result_for(b, "b");
 	took = now_s() - t0;
 	cr_assert(test_bool(r, "acquired"));
 	cr_assert(test_bool(r, "abandoned"));
@@ -1389,11 +1273,11 @@ Test(sync, a_semaphore_lease_that_runs_out_gives_the_permit_back)
 	cr_assert(took >= SHORT_S && took < LATE_S,
 		  "the lease ran out after %.3f s", took);
 	json_decref(r);
-	r = info(a, "semaphore", "s");
+	r = test_info(a, "semaphore", "s");
 	cr_assert_eq(json_array_size(json_object_get(r, "holders")), 1);
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1415,11 +1299,11 @@ Test(sync, set_wakes_every_waiter)
 	json_decref(r);
 	for (int i = 0; i < N; i++) {
 		w[i] = test_connect(d.socket);
-		send_call(w[i], "wait", "event.wait", test_nm("go"));
+		test_send_call(w[i], "wait", "event.wait", test_nm("go"));
 	}
 	for (int i = 0; i < N; i++)
-		settle(w[i]);
-	r = info(fd, "event", "go");
+		test_settle(w[i]);
+	r = test_info(fd, "event", "go");
 	cr_assert_eq(test_int(r, "waiters"), N);
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
@@ -1427,17 +1311,17 @@ Test(sync, set_wakes_every_waiter)
 	cr_assert_eq(test_int(r, "woken"), N);
 	json_decref(r);
 	for (int i = 0; i < N; i++) {
-		r = result_for(w[i], "wait");
+		r = test_result_for(w[i], "wait");
 		cr_assert(test_bool(r, "set"));
 		cr_assert_eq(json_object_size(r), 1);
 		json_decref(r);
-		hang_up(w[i]);
+		test_hang_up(w[i]);
 	}
-	r = info(fd, "event", "go");
+	r = test_info(fd, "event", "go");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	cr_assert(test_bool(r, "set"));
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1482,7 +1366,7 @@ Test(sync, event_wait_clear_and_timeouts)
 	r = test_ok(fd, "event.clear", test_nm("e"));
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
-	r = info(fd, "event", "e");
+	r = test_info(fd, "event", "e");
 	cr_assert(!test_bool(r, "set"));
 	json_decref(r);
 	r = test_ok(fd, "event.wait",
@@ -1493,15 +1377,15 @@ Test(sync, event_wait_clear_and_timeouts)
 	{
 		int w = test_connect(d.socket);
 
-		send_call(w, "w", "event.wait", test_nm("e"));
-		settle(w);
-		hang_up(w);
-		await_info(fd, "event", "e", "waiters", "0");
+		test_send_call(w, "w", "event.wait", test_nm("e"));
+		test_settle(w);
+		test_hang_up(w);
+		test_await_info(fd, "event", "e", "waiters", "0");
 	}
 	r = test_ok(fd, "event.set", test_nm("e"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
-	r = info(fd, "event", "e");
+	r = test_info(fd, "event", "e");
 	assert_keys(r, info_keys);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "name")), "e");
 	json_decref(r);
@@ -1509,7 +1393,7 @@ Test(sync, event_wait_clear_and_timeouts)
 	cr_assert_eq(json_object_size(r), 0);
 	json_decref(r);
 	test_fails(fd, "event.wait", test_nm("e"), "not_found");
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1536,19 +1420,19 @@ Test(sync, a_condition_wait_releases_the_lock_and_answers_with_it_back)
 	cr_assert(test_bool(r, "created"));
 	json_decref(r);
 	take0(a, "condition.acquire", "c");
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	assert_keys(r, info_keys);
 	cr_assert(test_bool(r, "locked"));
 	conn_a = holder_conn(r);
 	json_decref(r);
-	send_call(a, "wait", "condition.wait", test_nm("c"));
-	settle(a);
+	test_send_call(a, "wait", "condition.wait", test_nm("c"));
+	test_settle(a);
 	/* The wait released the lock: another connection takes it. */
 	r = test_ok(b, "condition.acquire",
 		    json_pack("{s:s, s:i}", "name", "c", "timeout", 0));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 1);
 	cr_assert(holder_conn(r) != conn_a);
 	json_decref(r);
@@ -1556,26 +1440,26 @@ Test(sync, a_condition_wait_releases_the_lock_and_answers_with_it_back)
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
 	/* Notified, but b still holds the lock: a is not answered yet. */
-	settle(a);
-	r = info(b, "condition", "c");
+	test_settle(a);
+	r = test_info(b, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
 	r = test_ok(b, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
-	r = result_for(a, "wait");
+	r = test_result_for(a, "wait");
 	assert_keys(r, wait_keys);
 	cr_assert(test_bool(r, "notified"));
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert_eq(holder_conn(r), conn_a);
 	json_decref(r);
 	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1586,8 +1470,8 @@ static void park_waiters(int *w, int n, const char *name)
 	for (int i = 0; i < n; i++) {
 		w[i] = test_connect(d.socket);
 		take0(w[i], "condition.acquire", name);
-		send_call(w[i], "wait", "condition.wait", test_nm(name));
-		settle(w[i]);
+		test_send_call(w[i], "wait", "condition.wait", test_nm(name));
+		test_settle(w[i]);
 	}
 }
 
@@ -1602,7 +1486,7 @@ Test(sync, notify_n_wakes_exactly_n_in_order)
 	fd = test_connect(d.socket);
 	test_ok0(fd, "condition.create", test_nm("c"));
 	park_waiters(w, N, "c");
-	r = info(fd, "condition", "c");
+	r = test_info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), N);
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
@@ -1613,16 +1497,16 @@ Test(sync, notify_n_wakes_exactly_n_in_order)
 	json_decref(r);
 	test_ok0(fd, "condition.release", test_nm("c"));
 	for (int i = 0; i < 2; i++) {
-		r = result_for(w[i], "wait");
+		r = test_result_for(w[i], "wait");
 		cr_assert(test_bool(r, "notified"));
 		json_decref(r);
 		/* The others are still parked, w[1] behind w[i] for the
 		 * lock. */
 		for (int j = i + 1; j < N; j++)
-			settle(w[j]);
+			test_settle(w[j]);
 		test_ok0(w[i], "condition.release", test_nm("c"));
 	}
-	r = info(fd, "condition", "c");
+	r = test_info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 2);
 	json_decref(r);
 	/* Nobody holds the lock now: notify is refused. */
@@ -1638,14 +1522,14 @@ Test(sync, notify_n_wakes_exactly_n_in_order)
 	json_decref(r);
 	test_ok0(fd, "condition.release", test_nm("c"));
 	for (int i = 2; i < N; i++) {
-		r = result_for(w[i], "wait");
+		r = test_result_for(w[i], "wait");
 		cr_assert(test_bool(r, "notified"));
 		json_decref(r);
 		test_ok0(w[i], "condition.release", test_nm("c"));
 	}
 	for (int i = 0; i < N; i++)
-		hang_up(w[i]);
-	hang_up(fd);
+		test_hang_up(w[i]);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1662,24 +1546,24 @@ Test(sync, a_notified_waiter_queues_behind_earlier_acquirers)
 	x = test_connect(d.socket);
 	test_ok0(a, "condition.create", test_nm("c"));
 	take0(w, "condition.acquire", "c");
-	send_call(w, "w", "condition.wait", test_nm("c"));
-	settle(w);
+	test_send_call(w, "w", "condition.wait", test_nm("c"));
+	test_settle(w);
 	take0(a, "condition.acquire", "c");
-	send_call(x, "x", "condition.acquire", test_nm("c"));
-	settle(x);
+	test_send_call(x, "x", "condition.acquire", test_nm("c"));
+	test_settle(x);
 	test_ok0(a, "condition.notify", test_nm("c"));
 	test_ok0(a, "condition.release", test_nm("c"));
-	r = result_for(x, "x");
+	r = test_result_for(x, "x");
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	settle(w);
+	test_settle(w);
 	test_ok0(x, "condition.release", test_nm("c"));
-	r = result_for(w, "w");
+	r = test_result_for(w, "w");
 	cr_assert(test_bool(r, "notified"));
 	json_decref(r);
-	hang_up(a);
-	hang_up(w);
-	hang_up(x);
+	test_hang_up(a);
+	test_hang_up(w);
+	test_hang_up(x);
 	mpdd_stop(&d);
 }
 
@@ -1699,18 +1583,18 @@ Test(sync, notify_all_wakes_every_waiter)
 		    json_pack("{s:s, s:b}", "name", "c", "all", 1));
 	cr_assert_eq(test_int(r, "woken"), N);
 	json_decref(r);
-	r = info(fd, "condition", "c");
+	r = test_info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
 	test_ok0(fd, "condition.release", test_nm("c"));
 	for (int i = 0; i < N; i++) {
-		r = result_for(w[i], "wait");
+		r = test_result_for(w[i], "wait");
 		cr_assert(test_bool(r, "notified"));
 		json_decref(r);
 		test_ok0(w[i], "condition.release", test_nm("c"));
-		hang_up(w[i]);
+		test_hang_up(w[i]);
 	}
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -1727,7 +1611,7 @@ Test(sync, a_wait_that_times_out_answers_not_notified_with_the_lock)
 	b = test_connect(d.socket);
 	test_ok0(a, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	conn_a = holder_conn(r);
 	json_decref(r);
 	t0 = now_s();
@@ -1738,7 +1622,7 @@ Test(sync, a_wait_that_times_out_answers_not_notified_with_the_lock)
 	cr_assert(took >= SHORT_S && took < LATE_S, "answered after %.3f s",
 		  took);
 	json_decref(r);
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert(test_bool(r, "locked"));
 	cr_assert_eq(holder_conn(r), conn_a);
 	json_decref(r);
@@ -1751,22 +1635,23 @@ Test(sync, a_wait_that_times_out_answers_not_notified_with_the_lock)
 	/* The timeout bounds the wait for a notify, not for the lock: with
 	 * b holding the lock when it passes, a answers only after b lets
 	 * go. */
-	send_call(a, "wait", "condition.wait",
-		  json_pack("{s:s, s:f}", "name", "c", "timeout", SHORT_S));
-	settle(a);
+	test_send_call(a, "wait", "condition.wait",
+		       json_pack("{s:s, s:f}", "name", "c", "timeout",
+				 SHORT_S));
+	test_settle(a);
 	take0(b, "condition.acquire", "c");
-	await_info(b, "condition", "c", "waiters", "0");
-	settle(a);
+	test_await_info(b, "condition", "c", "waiters", "0");
+	test_settle(a);
 	test_ok0(b, "condition.release", test_nm("c"));
-	r = result_for(a, "wait");
+	r = test_result_for(a, "wait");
 	cr_assert(!test_bool(r, "notified"));
 	json_decref(r);
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert_eq(holder_conn(r), conn_a);
 	json_decref(r);
 	test_ok0(a, "condition.release", test_nm("c"));
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1784,20 +1669,20 @@ Test(sync, a_wait_takes_the_rlock_back_with_its_count)
 	r = take(a, "condition.acquire", "c");
 	cr_assert_eq(test_int(r, "count"), 2);
 	json_decref(r);
-	send_call(a, "wait", "condition.wait", test_nm("c"));
-	settle(a);
+	test_send_call(a, "wait", "condition.wait", test_nm("c"));
+	test_settle(a);
 	take0(b, "condition.acquire", "c");
 	test_ok0(b, "condition.notify", test_nm("c"));
 	test_ok0(b, "condition.release", test_nm("c"));
-	json_decref(result_for(a, "wait"));
+	json_decref(test_result_for(a, "wait"));
 	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 1);
 	json_decref(r);
 	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1812,22 +1697,22 @@ Test(sync, a_wait_reports_a_lock_given_back_by_a_vanished_holder)
 	b = test_connect(d.socket);
 	test_ok0(a, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
-	send_call(a, "wait", "condition.wait", test_nm("c"));
-	settle(a);
+	test_send_call(a, "wait", "condition.wait", test_nm("c"));
+	test_settle(a);
 	take0(b, "condition.acquire", "c");
 	r = test_ok(b, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
-	settle(a);
-	hang_up(b);
-	r = result_for(a, "wait");
+	test_settle(a);
+	test_hang_up(b);
+	r = test_result_for(a, "wait");
 	cr_assert(test_bool(r, "notified"));
 	cr_assert(test_bool(r, "abandoned"));
 	json_decref(r);
 	r = test_ok(a, "condition.release", test_nm("c"));
 	cr_assert_eq(test_int(r, "count"), 0);
 	json_decref(r);
-	hang_up(a);
+	test_hang_up(a);
 	mpdd_stop(&d);
 }
 
@@ -1841,11 +1726,11 @@ Test(sync, a_condition_waiter_that_closes_leaves)
 	b = test_connect(d.socket);
 	test_ok0(b, "condition.create", test_nm("c"));
 	take0(a, "condition.acquire", "c");
-	send_call(a, "wait", "condition.wait", test_nm("c"));
-	settle(a);
-	hang_up(a);
-	await_info(b, "condition", "c", "waiters", "0");
-	r = info(b, "condition", "c");
+	test_send_call(a, "wait", "condition.wait", test_nm("c"));
+	test_settle(a);
+	test_hang_up(a);
+	test_await_info(b, "condition", "c", "waiters", "0");
+	r = test_info(b, "condition", "c");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	take0(b, "condition.acquire", "c");
@@ -1855,26 +1740,26 @@ Test(sync, a_condition_waiter_that_closes_leaves)
 	/* Woken, queued for the lock, then gone: the lock is not handed to
 	 * it. */
 	a = test_connect(d.socket);
-	send_call(a, "wait2", "condition.acquire", test_nm("c"));
-	settle(a);
+	test_send_call(a, "wait2", "condition.acquire", test_nm("c"));
+	test_settle(a);
 	test_ok0(b, "condition.release", test_nm("c"));
-	json_decref(result_for(a, "wait2"));
-	send_call(a, "wait3", "condition.wait", test_nm("c"));
-	settle(a);
+	json_decref(test_result_for(a, "wait2"));
+	test_send_call(a, "wait3", "condition.wait", test_nm("c"));
+	test_settle(a);
 	take0(b, "condition.acquire", "c");
 	r = test_ok(b, "condition.notify", test_nm("c"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
-	hang_up(a);
+	test_hang_up(a);
 	await_connections(b, 1);
 	test_ok0(b, "condition.release", test_nm("c"));
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	r = take(b, "condition.acquire", "c");
 	cr_assert(!test_bool(r, "abandoned"));
 	json_decref(r);
-	hang_up(b);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1901,8 +1786,8 @@ Test(sync, notify_and_wait_need_the_lock)
 	test_fails(a, "condition.notify", test_nm("c"), "invalid_state");
 	test_fails(a, "condition.release", test_nm("c"), "invalid_state");
 	test_assert_ping(d.socket);
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1925,18 +1810,18 @@ Test(sync, a_condition_on_a_named_lock)
 	json_decref(r);
 	/* The lock is the same through either noun. */
 	take0(a, "lock.acquire", "m");
-	r = info(b, "condition", "c");
+	r = test_info(b, "condition", "c");
 	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
-	send_call(a, "wait", "condition.wait", test_nm("c"));
-	settle(a);
-	r = info(b, "lock", "m");
+	test_send_call(a, "wait", "condition.wait", test_nm("c"));
+	test_settle(a);
+	r = test_info(b, "lock", "m");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	take0(b, "lock.acquire", "m");
 	test_ok0(b, "condition.notify", test_nm("c"));
 	test_ok0(b, "lock.release", test_nm("m"));
-	json_decref(result_for(a, "wait"));
+	json_decref(test_result_for(a, "wait"));
 	test_ok0(a, "condition.release", test_nm("c"));
 	/* A lock in use by a condition cannot be deleted. */
 	r = test_call(a, "lock.delete", test_nm("m"));
@@ -1957,12 +1842,12 @@ Test(sync, a_condition_on_a_named_lock)
 	/* Deleting the condition leaves its named lock, which is then free
 	 * to go. */
 	test_ok0(a, "condition.delete", test_nm("c"));
-	r = info(a, "lock", "m");
+	r = test_info(a, "lock", "m");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	test_ok0(a, "lock.delete", test_nm("m"));
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -1979,16 +1864,16 @@ Test(sync, a_wait_closed_by_delete_does_not_take_the_lock_back)
 	test_ok0(a, "condition.create",
 		 json_pack("{s:s, s:s}", "name", "c", "lock", "m"));
 	take0(a, "lock.acquire", "m");
-	send_call(a, "wait", "condition.wait", test_nm("c"));
-	settle(a);
+	test_send_call(a, "wait", "condition.wait", test_nm("c"));
+	test_settle(a);
 	test_ok0(b, "condition.delete", test_nm("c"));
 	error_for(a, "wait", "closed");
-	r = info(b, "lock", "m");
+	r = test_info(b, "lock", "m");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
 	test_fails(a, "lock.release", test_nm("m"), "invalid_state");
-	hang_up(a);
-	hang_up(b);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -2004,10 +1889,10 @@ static void barrier_round(int *w, const char *name, bool first)
 	for (int i = 0; i < 3; i++) {
 		if (first)
 			w[i] = test_connect(d.socket);
-		send_call(w[i], "wait", "barrier.wait", test_nm(name));
+		test_send_call(w[i], "wait", "barrier.wait", test_nm(name));
 		if (i < 2) {
-			settle(w[i]);
-			r = info(w[i], "barrier", name);
+			test_settle(w[i]);
+			r = test_info(w[i], "barrier", name);
 			cr_assert_eq(test_int(r, "n_waiting"), i + 1);
 			json_decref(r);
 		}
@@ -2015,7 +1900,7 @@ static void barrier_round(int *w, const char *name, bool first)
 	for (int i = 0; i < 3; i++) {
 		long long index;
 
-		r = result_for(w[i], "wait");
+		r = test_result_for(w[i], "wait");
 		index = test_int(r, "index");
 		cr_assert_eq(json_object_size(r), 1);
 		json_decref(r);
@@ -2047,7 +1932,7 @@ Test(sync, a_barrier_lets_its_parties_through_round_after_round)
 	json_decref(r);
 	barrier_round(w, "b", true);
 	barrier_round(w, "b", false);
-	r = info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	assert_keys(r, info_keys);
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	cr_assert(!test_bool(r, "broken"));
@@ -2058,8 +1943,8 @@ Test(sync, a_barrier_lets_its_parties_through_round_after_round)
 	cr_assert_eq(test_int(json_array_get(l, 0), "parties"), 3);
 	json_decref(r);
 	for (int i = 0; i < 3; i++)
-		hang_up(w[i]);
-	hang_up(fd);
+		test_hang_up(w[i]);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2078,7 +1963,7 @@ Test(sync, a_barrier_of_one_passes_at_once)
 		cr_assert_eq(test_int(r, "index"), 0);
 		json_decref(r);
 	}
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2094,8 +1979,8 @@ Test(sync, a_waiter_timeout_breaks_the_barrier_until_reset)
 	b = test_connect(d.socket);
 	test_ok0(a, "barrier.create",
 		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", test_nm("b"));
-	settle(a);
+	test_send_call(a, "a", "barrier.wait", test_nm("b"));
+	test_settle(a);
 	t0 = now_s();
 	cr_assert_eq(test_fails(b, "barrier.wait",
 				json_pack("{s:s, s:f}", "name", "b", "timeout",
@@ -2105,7 +1990,7 @@ Test(sync, a_waiter_timeout_breaks_the_barrier_until_reset)
 	took = now_s() - t0;
 	cr_assert(took >= SHORT_S && took < LATE_S, "broke after %.3f s", took);
 	cr_assert_eq(error_for(a, "a", "broken"), 10);
-	r = info(b, "barrier", "b");
+	r = test_info(b, "barrier", "b");
 	cr_assert(test_bool(r, "broken"));
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
@@ -2118,14 +2003,14 @@ Test(sync, a_waiter_timeout_breaks_the_barrier_until_reset)
 	r = test_ok(b, "barrier.reset", test_nm("b"));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
-	r = info(b, "barrier", "b");
+	r = test_info(b, "barrier", "b");
 	cr_assert(!test_bool(r, "broken"));
 	json_decref(r);
 	barrier_round(w, "b", true);
 	for (int i = 0; i < 3; i++)
-		hang_up(w[i]);
-	hang_up(a);
-	hang_up(b);
+		test_hang_up(w[i]);
+	test_hang_up(a);
+	test_hang_up(b);
 	mpdd_stop(&d);
 }
 
@@ -2148,7 +2033,7 @@ Test(sync, the_barriers_own_timeout_is_the_default)
 	test_fails(fd, "barrier.wait", test_nm("b"), "broken");
 	took = now_s() - t0;
 	cr_assert(took >= SHORT_S && took < LATE_S, "broke after %.3f s", took);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2164,16 +2049,16 @@ Test(sync, abort_breaks_the_barrier)
 	b = test_connect(d.socket);
 	test_ok0(fd, "barrier.create",
 		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", test_nm("b"));
-	settle(a);
-	send_call(b, "b", "barrier.wait", test_nm("b"));
-	settle(b);
+	test_send_call(a, "a", "barrier.wait", test_nm("b"));
+	test_settle(a);
+	test_send_call(b, "b", "barrier.wait", test_nm("b"));
+	test_settle(b);
 	r = test_ok(fd, "barrier.abort", test_nm("b"));
 	cr_assert_eq(test_int(r, "woken"), 2);
 	json_decref(r);
 	error_for(a, "a", "broken");
 	error_for(b, "b", "broken");
-	r = info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	cr_assert(test_bool(r, "broken"));
 	json_decref(r);
 	test_fails(fd, "barrier.wait", test_nm("b"), "broken");
@@ -2181,10 +2066,10 @@ Test(sync, abort_breaks_the_barrier)
 	test_ok0(fd, "barrier.reset", test_nm("b"));
 	barrier_round(w, "b", true);
 	for (int i = 0; i < 3; i++)
-		hang_up(w[i]);
-	hang_up(a);
-	hang_up(b);
-	hang_up(fd);
+		test_hang_up(w[i]);
+	test_hang_up(a);
+	test_hang_up(b);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2200,21 +2085,21 @@ Test(sync, reset_wakes_waiters_broken_and_leaves_it_usable)
 	a = test_connect(d.socket);
 	test_ok0(fd, "barrier.create",
 		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", test_nm("b"));
-	settle(a);
+	test_send_call(a, "a", "barrier.wait", test_nm("b"));
+	test_settle(a);
 	r = test_ok(fd, "barrier.reset", test_nm("b"));
 	cr_assert_eq(test_int(r, "woken"), 1);
 	json_decref(r);
 	error_for(a, "a", "broken");
-	r = info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	cr_assert(!test_bool(r, "broken"));
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
 	barrier_round(w, "b", true);
 	for (int i = 0; i < 3; i++)
-		hang_up(w[i]);
-	hang_up(a);
-	hang_up(fd);
+		test_hang_up(w[i]);
+	test_hang_up(a);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2229,19 +2114,19 @@ Test(sync, a_barrier_waiter_that_closes_breaks_it)
 	b = test_connect(d.socket);
 	test_ok0(fd, "barrier.create",
 		 json_pack("{s:s, s:i}", "name", "b", "parties", 3));
-	send_call(a, "a", "barrier.wait", test_nm("b"));
-	settle(a);
-	send_call(b, "b", "barrier.wait", test_nm("b"));
-	settle(b);
-	hang_up(a);
+	test_send_call(a, "a", "barrier.wait", test_nm("b"));
+	test_settle(a);
+	test_send_call(b, "b", "barrier.wait", test_nm("b"));
+	test_settle(b);
+	test_hang_up(a);
 	error_for(b, "b", "broken");
-	r = info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	cr_assert(test_bool(r, "broken"));
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
 	test_fails(fd, "barrier.wait", test_nm("b"), "broken");
-	hang_up(b);
-	hang_up(fd);
+	test_hang_up(b);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2274,7 +2159,7 @@ Test(sync, every_method_on_a_missing_object_is_not_found)
 			     1);
 	}
 	test_assert_ping(d.socket);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2325,16 +2210,16 @@ Test(sync, create_twice_is_exists_and_exist_ok_must_match)
 		test_assert_ping(d.socket);
 	}
 	/* Nothing was changed by the refusals. */
-	r = info(fd, "semaphore", "x");
+	r = test_info(fd, "semaphore", "x");
 	cr_assert_eq(test_int(r, "value"), 2);
 	json_decref(r);
-	r = info(fd, "barrier", "x");
+	r = test_info(fd, "barrier", "x");
 	cr_assert_eq(test_int(r, "parties"), 2);
 	json_decref(r);
-	r = info(fd, "lock", "x");
+	r = test_info(fd, "lock", "x");
 	cr_assert(!test_bool(r, "recursive"));
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2451,16 +2336,16 @@ ParameterizedTest(struct bad_call *c, sync, bad_params_are_refused_by_name)
 			c->field, "%s %s", c->method, c->params);
 	json_decref(r);
 	/* Nothing changed, and the daemon still serves. */
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	cr_assert(!test_bool(r, "locked"));
 	json_decref(r);
-	r = info(fd, "semaphore", "s");
+	r = test_info(fd, "semaphore", "s");
 	cr_assert_eq(test_int(r, "value"), 1);
 	json_decref(r);
-	r = info(fd, "barrier", "b");
+	r = test_info(fd, "barrier", "b");
 	cr_assert_eq(test_int(r, "n_waiting"), 0);
 	json_decref(r);
-	r = info(fd, "condition", "c");
+	r = test_info(fd, "condition", "c");
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	cr_assert(test_bool(r, "locked"));
 	json_decref(r);
@@ -2473,7 +2358,7 @@ ParameterizedTest(struct bad_call *c, sync, bad_params_are_refused_by_name)
 		     5, "a refused create made an object");
 	json_decref(r);
 	test_assert_ping(d.socket);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2491,7 +2376,7 @@ Test(sync, the_ranges_include_their_maxima)
 			      31536000, "lease", 31536000));
 	cr_assert(test_bool(r, "acquired"));
 	json_decref(r);
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	cr_assert(json_number_value(json_object_get(r, "lease")) > 31535000);
 	json_decref(r);
 	test_ok0(fd, "semaphore.create",
@@ -2510,7 +2395,7 @@ Test(sync, the_ranges_include_their_maxima)
 			      (json_int_t)INT32_MAX));
 	cr_assert_eq(test_int(r, "woken"), 0);
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2556,7 +2441,7 @@ Test(sync, max_objects_counts_synchronization_objects)
 	cr_assert_eq(test_int(data, "barriers"), 0);
 	cr_assert_eq(test_int(data, "values"), 1);
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2585,8 +2470,8 @@ Test(sync, waiters_count_against_max_broker_bytes)
 		cr_assert(parked < 1000, "1000 waiters parked in 4 KiB");
 		snprintf(id, sizeof(id), "w%d", parked);
 		snprintf(ping, sizeof(ping), "p%d", parked);
-		send_call(w, id, "lock.acquire", test_nm("l"));
-		send_call(w, ping, "daemon.ping", NULL);
+		test_send_call(w, id, "lock.acquire", test_nm("l"));
+		test_send_call(w, ping, "daemon.ping", NULL);
 		text = test_read_line(w, TEST_TIMEOUT_MS);
 		cr_assert(text != NULL);
 		r = test_json(text);
@@ -2603,25 +2488,25 @@ Test(sync, waiters_count_against_max_broker_bytes)
 			json_string_value(json_object_get(data, "limit")),
 			"max_broker_bytes");
 		json_decref(r);
-		json_decref(reply_for(w, ping));
+		json_decref(test_reply_for(w, ping));
 		break;
 	}
 	cr_assert(parked > 0);
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	cr_assert_eq(test_int(r, "waiters"), parked);
 	json_decref(r);
 	test_assert_ping(d.socket);
-	hang_up(w);
-	await_info(fd, "lock", "l", "waiters", "0");
+	test_hang_up(w);
+	test_await_info(fd, "lock", "l", "waiters", "0");
 	w = test_connect(d.socket);
-	send_call(w, "again", "lock.acquire", test_nm("l"));
-	settle(w);
-	hang_up(w);
-	await_info(fd, "lock", "l", "waiters", "0");
+	test_send_call(w, "again", "lock.acquire", test_nm("l"));
+	test_settle(w);
+	test_hang_up(w);
+	test_await_info(fd, "lock", "l", "waiters", "0");
 	test_ok0(fd, "lock.release", test_nm("l"));
 	test_ok0(fd, "lock.delete", test_nm("l"));
 	cr_assert_eq(test_info_int(fd, "broker", "bytes"), 0);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2671,7 +2556,7 @@ Test(sync, daemon_info_counts_each_kind)
 	for (size_t k = 0; k < 5; k++)
 		cr_assert_eq(test_int(b, keys[k]), 0, "%s", keys[k]);
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
 
@@ -2751,10 +2636,10 @@ Test(sync, eight_clients_counting_under_a_lock_lose_no_update)
 	r = test_ok(fd, "value.get", test_nm("n"));
 	cr_assert_eq(test_int(r, "value"), STRESS_CLIENTS * STRESS_CYCLES);
 	json_decref(r);
-	r = info(fd, "lock", "l");
+	r = test_info(fd, "lock", "l");
 	cr_assert(!test_bool(r, "locked"));
 	cr_assert_eq(test_int(r, "waiters"), 0);
 	json_decref(r);
-	hang_up(fd);
+	test_hang_up(fd);
 	mpdd_stop(&d);
 }
