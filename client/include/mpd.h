@@ -801,6 +801,18 @@ MPD_EXPORT int mpd_barrier_delete(struct mpd_client *c, const char *name,
 MPD_EXPORT int mpd_barrier_list(struct mpd_client *c, json_t **list,
 				struct mpd_error *err);
 
+/* ---- Pipes: message connections between processes (client/pipe.c) ---- */
+
+/* ---- Waiting on many things at once (client/wait.c) ---- */
+
+/* ---- Descriptors for workers (client/process.c, client/worker.c) ---- */
+
+/* ---- Listeners: rendezvous by name (client/listener.c) ---- */
+
+/* ---- Shared memory (client/shm.c) ---- */
+
+/* ---- Event subscriptions and use from an event loop (client/events.c) ---- */
+
 #ifdef __cplusplus
 }
 #endif
