@@ -277,6 +277,14 @@ int mpd_client_fd(const struct mpd_client *c)
 	return c != NULL ? c->fd : MPD_E_INVAL;
 }
 
+/* Returns 1 when a line is buffered in c, else 0; see client.h. */
+int client_buffered(const struct mpd_client *c)
+{
+	size_t n = mpd_framer_pending(&c->in);
+
+	return n > 0 && memchr(c->in.buf + c->in.start, '\n', n) != NULL;
+}
+
 /*
  * Write all of buf, with fds (nfds of them, may be 0) as SCM_RIGHTS on its
  * first byte: the whole line goes to one sendmsg(), and what the kernel did

@@ -3,7 +3,7 @@
  *
  * client.c owns the connection and the error reporting; process.c,
  * worker.c, broker.c and sync.c build on it, and sync.c on broker.c's
- * helpers too. Nothing here is installed or exported: libmpd is built with
+ * helpers too; wait.c looks into client.c's and pipe.c's buffers. Nothing here is installed or exported: libmpd is built with
  * hidden visibility and a version script that exports mpd_* only.
  */
 #ifndef MPD_CLIENT_H
@@ -91,5 +91,20 @@ int broker_name_call(struct mpd_client *c, const char *fn, const char *method,
  * or MPD_E_PROTO when key is not an array. */
 int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *key, json_t **list, struct mpd_error *err);
+
+/*
+ * client.c, for mpd_wait(): 1 when c has a line from the daemon buffered
+ * (a notification read with a reply), so that waiting on its descriptor
+ * would miss it; else 0.
+ */
+int client_buffered(const struct mpd_client *c);
+
+/*
+ * pipe.c, for mpd_wait(): 1 when a receive on p would not wait for its
+ * descriptor (a whole message buffered, or the stream over or out of
+ * step), 0 when it would, MPD_E_INVAL (err filled) when p is NULL or only
+ * sends.
+ */
+int pipe_ready(const struct mpd_pipe *p, struct mpd_error *err);
 
 #endif /* MPD_CLIENT_H */

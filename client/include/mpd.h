@@ -803,7 +803,257 @@ MPD_EXPORT int mpd_barrier_list(struct mpd_client *c, json_t **list,
 
 /* ---- Pipes: message connections between processes (client/pipe.c) ---- */
 
+/*
+ * Python's multiprocessing.Pipe() in C: two connected ends of a Unix
+ * socketpair that carry whole messages, each a JSON value
+ * (mpd_pipe_send(), mpd_pipe_recv()) or a string of bytes
+ * (mpd_pipe_send_bytes(), mpd_pipe_recv_bytes()). The daemon plays no
+ * part: the bytes go from one process to the other through the kernel.
+ * Each message is one frame, an 8-byte header and its payload
+ * (docs/protocol.md, "Pipes: the frame format"), so the other end may be
+ * written in any language.
+ *
+ * The two ends are independent objects: keep one and give the other to
+ * another process (across fork(), or as a descriptor passed to a worker,
+ * which wraps it with mpd_pipe_from_fd()). One thread may send while
+ * another receives on the same end; two threads may not both send, or
+ * both receive, on one end at once.
+ *
+ * timeout, for the calls that wait: seconds; < 0 or infinite: as long as
+ * it takes; 0: do not wait (a message not wholly here yet is a timeout);
+ * NaN: MPD_E_INVAL. A receive that times out keeps what it read of a
+ * message for the next receive, so the stream stays in step.
+ *
+ * Errors, besides MPD_E_INVAL for bad arguments (nothing is done) and
+ * MPD_E_NOMEM:
+ *  - MPD_E_CLOSED: the other end is gone (every descriptor of it closed,
+ *    or its process ended): a receive found the end of the stream where a
+ *    message would begin, or a send found no one to read it. No SIGPIPE
+ *    is ever raised.
+ *  - MPD_E_IO: the stream ended in the middle of a message (its sender
+ *    died while writing it; err->message says how many of its bytes
+ *    came), or a system error (err->sys_errno). Receives after it return
+ *    MPD_E_CLOSED.
+ *  - MPD_E_TIMEOUT: the timeout passed first.
+ *  - MPD_E_TOOBIG: a message longer than this end's max message (see
+ *    mpd_pipe_set_max_message()). A send of one sends nothing; a receive
+ *    drops it (it is skipped as it arrives, the stream stays in step) and
+ *    the next receive takes the message after it.
+ *  - MPD_E_INVALID_STATE: the next message is of the other kind (JSON for
+ *    mpd_pipe_recv_bytes(), bytes for mpd_pipe_recv()). It stays: the
+ *    call of its kind takes it.
+ *  - MPD_E_PROTO: the other end broke the format. A header that is not
+ *    one (a wrong magic, type or reserved byte) leaves the stream out of
+ *    step: every later receive fails with MPD_E_PROTO (sends still work).
+ *    A JSON message whose payload does not parse is dropped and the next
+ *    receive takes the message after it.
+ */
+struct mpd_pipe;
+
+/* The frame format (docs/protocol.md): header bytes 0 magic, 1 type,
+ * 2-3 zero, 4-7 payload length (big-endian); the payload follows. */
+#define MPD_PIPE_HEADER_SIZE 8
+#define MPD_PIPE_MAGIC	     0xA7
+#define MPD_PIPE_TYPE_BYTES  0x42 /* 'B': raw bytes */
+#define MPD_PIPE_TYPE_JSON   0x4A /* 'J': one JSON text, UTF-8 */
+/* The most payload bytes a frame can carry (its length field's range),
+ * and the max message of a new end. */
+#define MPD_PIPE_MAX_FRAME	     0xFFFFFFFFu
+#define MPD_PIPE_DEFAULT_MAX_MESSAGE (64 * 1024 * 1024)
+
+/* mpd_pipe_from_fd() flags: the directions an end may be used in. */
+#define MPD_PIPE_READABLE 1
+#define MPD_PIPE_WRITABLE 2
+
+/*
+ * Make a connected pair of ends, as Python's Pipe(duplex): with duplex,
+ * both ends send and receive; without, *a only receives and *b only
+ * sends (Python's Pipe(False) returns (reader, writer)), and the
+ * descriptors are shut down the other way too, so a process holding only
+ * a raw descriptor cannot write to the reader either. Both descriptors
+ * are close-on-exec. Returns 0 with two new ends (free each with
+ * mpd_pipe_close()), or MPD_E_INVAL (a or b NULL), MPD_E_IO (socketpair()
+ * failed: err->sys_errno, EMFILE say), MPD_E_NOMEM.
+ */
+MPD_EXPORT int mpd_pipe(struct mpd_pipe **a, struct mpd_pipe **b, int duplex,
+			struct mpd_error *err);
+
+/*
+ * Wrap fd, one end of a pipe made elsewhere (a descriptor a worker was
+ * given, the other end of a socketpair of another program), as an end.
+ * fd must be an open SOCK_STREAM socket (else MPD_E_INVAL); flags is
+ * MPD_PIPE_READABLE, MPD_PIPE_WRITABLE or both, the directions it may be
+ * used in. On success the end owns fd: mpd_pipe_close() closes it. On
+ * failure fd stays the caller's. Returns 0 with *out, or MPD_E_INVAL,
+ * MPD_E_NOMEM.
+ */
+MPD_EXPORT int mpd_pipe_from_fd(int fd, int flags, struct mpd_pipe **out,
+				struct mpd_error *err);
+
+/* Close the end's descriptor and free it; the other end then sees
+ * MPD_E_CLOSED (after the messages already sent). NULL is a no-op. */
+MPD_EXPORT void mpd_pipe_close(struct mpd_pipe *p);
+
+/*
+ * The end's descriptor, for poll() or to pass to another process (the end
+ * keeps it: the process that receives a copy wraps it with
+ * mpd_pipe_from_fd()). Never read or write it while the end is in use:
+ * the end may have buffered bytes of the stream. Returns the fd, or
+ * MPD_E_INVAL when p is NULL.
+ */
+MPD_EXPORT int mpd_pipe_fd(const struct mpd_pipe *p);
+
+/*
+ * The longest payload, in bytes, this end sends or takes
+ * (1..MPD_PIPE_MAX_FRAME; MPD_PIPE_DEFAULT_MAX_MESSAGE at first). A
+ * message over it is MPD_E_TOOBIG (see above): a bound on what a peer can
+ * make this end allocate. Returns 0, or MPD_E_INVAL (p NULL, max out of
+ * range). mpd_pipe_max_message() returns it (0 when p is NULL).
+ */
+MPD_EXPORT int mpd_pipe_set_max_message(struct mpd_pipe *p, size_t max,
+					struct mpd_error *err);
+MPD_EXPORT size_t mpd_pipe_max_message(const struct mpd_pipe *p);
+
+/*
+ * Send v (BORROWED; any JSON value, a scalar too) as one message. Blocks
+ * while the other end does not read, as a socket does; a message is
+ * always sent whole (a signal does not cut it). Returns 0, or
+ * MPD_E_INVAL (p or v NULL, p receive-only, v nests deeper than 2048
+ * levels or cannot be encoded: a string that is not UTF-8),
+ * MPD_E_TOOBIG, MPD_E_CLOSED, MPD_E_IO, MPD_E_NOMEM.
+ */
+MPD_EXPORT int mpd_pipe_send(struct mpd_pipe *p, const json_t *v,
+			     struct mpd_error *err);
+
+/* Send len bytes of buf (NULL with len 0: an empty message) as one
+ * message. Returns as mpd_pipe_send(). */
+MPD_EXPORT int mpd_pipe_send_bytes(struct mpd_pipe *p, const void *buf,
+				   size_t len, struct mpd_error *err);
+
+/*
+ * Receive the next message, which must be JSON: returns 0 with *v a NEW
+ * reference, or MPD_E_INVAL (p or v NULL, p send-only, timeout NaN),
+ * MPD_E_TIMEOUT, MPD_E_CLOSED, MPD_E_IO, MPD_E_TOOBIG,
+ * MPD_E_INVALID_STATE, MPD_E_PROTO, MPD_E_NOMEM (see above).
+ */
+MPD_EXPORT int mpd_pipe_recv(struct mpd_pipe *p, json_t **v, double timeout,
+			     struct mpd_error *err);
+
+/*
+ * Receive the next message, which must be bytes: returns 0 with *buf a
+ * malloc'd copy (the caller free()s it; never NULL, even for an empty
+ * message) and *len its length; else as mpd_pipe_recv().
+ */
+MPD_EXPORT int mpd_pipe_recv_bytes(struct mpd_pipe *p, void **buf, size_t *len,
+				   double timeout, struct mpd_error *err);
+
+/*
+ * Receive the next message, which must be bytes, into the caller's buf of
+ * cap bytes: returns 0 with *len its length; else as
+ * mpd_pipe_recv_bytes(), and MPD_E_TOOBIG when it is longer than cap
+ * (then it stays, err->message gives its length, and
+ * mpd_pipe_recv_bytes() or a larger buf takes it).
+ */
+MPD_EXPORT int mpd_pipe_recv_bytes_into(struct mpd_pipe *p, void *buf,
+					size_t cap, size_t *len,
+					double timeout, struct mpd_error *err);
+
+/*
+ * Wait at most timeout for something to receive, as Python's
+ * Connection.poll(): returns 1 when a whole message is buffered in the
+ * end, or its descriptor is readable (bytes arrived, or the other end is
+ * gone: a receive then returns at once with MPD_E_CLOSED), 0 when the
+ * timeout passed first, or MPD_E_INVAL (p NULL or send-only, timeout
+ * NaN), MPD_E_IO. After 1 a receive may still wait for the rest of a
+ * message whose start has arrived.
+ */
+MPD_EXPORT int mpd_pipe_poll(struct mpd_pipe *p, double timeout,
+			     struct mpd_error *err);
+
 /* ---- Waiting on many things at once (client/wait.c) ---- */
+
+/*
+ * Python's multiprocessing.connection.wait(): wait until at least one of
+ * several things is ready.
+ *
+ * Each item names one thing by its kind, in the member of that kind:
+ *  - MPD_WAIT_PIPE, pipe: ready as mpd_pipe_poll() returns 1 (a whole
+ *    message buffered, or the descriptor readable: data or the end).
+ *    A send-only end is MPD_E_INVAL.
+ *  - MPD_WAIT_FD, fd: ready when readable, hung up or in error.
+ *  - MPD_WAIT_CLIENT, client: ready when a line from mpdd is buffered in
+ *    the client (a notification that came after a reply) or its socket is
+ *    readable.
+ *  - MPD_WAIT_SENTINEL, fd: a descriptor from mpd_process_sentinel():
+ *    ready when the process has ended.
+ * ready is written by mpd_wait(), on success only: 1 or 0.
+ */
+enum mpd_wait_kind {
+	MPD_WAIT_PIPE = 1,
+	MPD_WAIT_FD,
+	MPD_WAIT_CLIENT,
+	MPD_WAIT_SENTINEL,
+};
+
+struct mpd_wait_item {
+	enum mpd_wait_kind kind;
+	struct mpd_pipe *pipe; /* MPD_WAIT_PIPE */
+	struct mpd_client *client; /* MPD_WAIT_CLIENT */
+	int fd; /* MPD_WAIT_FD, MPD_WAIT_SENTINEL */
+	int ready; /* out: 1 ready, 0 not */
+};
+
+/*
+ * Wait at most timeout seconds (< 0 or infinite: as long as it takes; 0:
+ * look without waiting) for the n items. What is ready at once (buffered
+ * in a pipe or a client) is answered without waiting, together with
+ * every other item ready then. Returns how many items are ready (> 0),
+ * each marked, or 0 when the timeout passed first (each marked 0); or
+ * MPD_E_INVAL (items NULL with n > 0, n over 65536, no item with no
+ * timeout, an unknown kind, a NULL pipe or client, a negative or closed
+ * descriptor, a send-only pipe, timeout NaN), MPD_E_NOMEM, MPD_E_IO (the
+ * wait itself failed). A signal does not end the wait early.
+ */
+#define MPD_WAIT_MAX_ITEMS 65536
+MPD_EXPORT int mpd_wait(struct mpd_wait_item *items, size_t n, double timeout,
+			struct mpd_error *err);
+
+/*
+ * A process sentinel, as Python's Process.sentinel: a descriptor that
+ * becomes readable when mpd process id ends, to wait on with mpd_wait()
+ * (MPD_WAIT_SENTINEL), poll() or an event loop. Only wait for it to be
+ * readable; never read from it. The caller owns it and close()s it; it
+ * is close-on-exec.
+ *
+ * What it is: for a process running in the caller's pid namespace, a
+ * pidfd of it (pidfd_open(2)), opened and then checked race-free: the
+ * record is fetched again after the open, and the pidfd is kept only if
+ * the process still runs with the pid it was opened for. For a process
+ * that has ended already (or ends during the check), an eventfd that is
+ * readable at once. Otherwise (no pidfd_open on this kernel, a daemon in
+ * another pid namespace or one whose namespace cannot be told, a process
+ * still starting) a daemon-side wait, as mpd_process_sentinel_daemon()
+ * makes.
+ *
+ * Returns 0 with *fd, or MPD_E_INVAL (c or fd NULL, id < 1),
+ * MPD_E_INVALID_STATE (the process was never started), what
+ * mpd_process_info() returns (MPD_E_NOT_FOUND, ...), MPD_E_IO (a
+ * descriptor could not be made: err->sys_errno), MPD_E_CONNECT.
+ */
+MPD_EXPORT int mpd_process_sentinel(struct mpd_client *c, int64_t id, int *fd,
+				    struct mpd_error *err);
+
+/*
+ * The daemon-side sentinel, whatever the kernel and namespaces: a fresh
+ * connection to c's daemon (mpd_client_socket(c)) on which a process.join
+ * of id without timeout has been sent and the sending side shut down; its
+ * descriptor becomes readable when the daemon answers, that is when the
+ * process has ended, or when the daemon goes away (then ask it again
+ * before believing the process ended). Costs a connection to the daemon
+ * for as long as it is open. Returns as mpd_process_sentinel().
+ */
+MPD_EXPORT int mpd_process_sentinel_daemon(struct mpd_client *c, int64_t id,
+					   int *fd, struct mpd_error *err);
 
 /* ---- Descriptors for workers (client/process.c, client/worker.c) ---- */
 
