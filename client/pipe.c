@@ -437,14 +437,15 @@ static int pipe_payload(struct mpd_pipe *p, char *dst,
 		if (n < 0)
 			return (int)n;
 		if (n == 0) {
+			size_t got = p->got, len = p->len;
+
 			p->eof = true;
-			n = (ssize_t)p->got;
 			pipe_end_msg(p);
 			return client_fail(err, MPD_E_IO, 0,
 					   "the other end closed the pipe in "
-					   "the middle of a message (%zd of "
+					   "the middle of a message (%zu of "
 					   "%zu bytes came)",
-					   n, p->len);
+					   got, len);
 		}
 		p->got += (size_t)n;
 	}
@@ -483,6 +484,8 @@ static int pipe_take(struct mpd_pipe *p, char *dst, const char **out,
 			if (n < 0)
 				return (int)n;
 			if (n == 0) {
+				size_t len = p->len;
+
 				p->start = p->end;
 				pipe_end_msg(p);
 				return client_fail(
@@ -490,7 +493,7 @@ static int pipe_take(struct mpd_pipe *p, char *dst, const char **out,
 					"the other end closed the pipe in the "
 					"middle of a message (%zu of %zu bytes "
 					"came)",
-					k, p->len);
+					k, len);
 			}
 		}
 		*out = p->buf + p->start;

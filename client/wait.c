@@ -144,18 +144,16 @@ int mpd_wait(struct mpd_wait_item *items, size_t n, double timeout,
 				goto out;
 			/* Buffered: no need to look at its descriptor. */
 			pfd[i].fd = r ? -1 : mpd_pipe_fd(it->pipe);
-			pfd[i].revents = r ? POLLIN : 0;
 			break;
 		case MPD_WAIT_CLIENT:
 			r = client_buffered(it->client);
 			pfd[i].fd = r ? -1 : mpd_client_fd(it->client);
-			pfd[i].revents = r ? POLLIN : 0;
 			break;
 		default:
 			pfd[i].fd = it->fd;
 			break;
 		}
-		if (pfd[i].revents)
+		if (pfd[i].fd < 0)
 			buffered++;
 	}
 
@@ -200,7 +198,9 @@ int mpd_wait(struct mpd_wait_item *items, size_t n, double timeout,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		items[i].ready = pfd[i].revents != 0;
+		/* poll() clears the revents of what it skipped (fd -1):
+		 * those were ready before it, buffered. */
+		items[i].ready = pfd[i].fd < 0 || pfd[i].revents != 0;
 		count += items[i].ready;
 	}
 	r = count;
