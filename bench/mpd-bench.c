@@ -1486,6 +1486,259 @@ static double w_redis_mem_item(long iters)
 	return (after - before) * 1048576.0 / (double)iters;
 }
 
+/* ---- pipes --------------------------------------------------------------- */
+
+/*
+ * pipe.pingpong: round trips of a small message between two processes
+ * over a socketpair; pipe.1mb: 1 MiB messages one way, as many per second
+ * as go through (the receiver acknowledges the last). mpd_pipe (bytes,
+ * and JSON for the ping-pong) against the floor: the same socketpair
+ * with plain write() of a 4-byte length prefix and the payload (one
+ * buffer made ahead) and read() of the prefix then the payload into a
+ * buffer of its own. The other process is forked per sample and echoes
+ * (or takes) the messages; a few unmeasured ones go first.
+ */
+#define PIPE_SMALL  64
+#define PIPE_MIB    (1024 * 1024)
+#define PIPE_WARMUP 50
+
+enum pipe_impl {
+	PIPE_MPD, /* send_bytes / recv_bytes (malloc'd) */
+	PIPE_MPD_INTO, /* send_bytes / recv_bytes_into */
+	PIPE_MPD_JSON, /* send / recv of a small object */
+	PIPE_RAW, /* write / read with a 4-byte length */
+};
+
+struct pipe_end {
+	enum pipe_impl impl;
+	struct mpd_pipe *p;
+	int fd;
+	char *framed; /* raw: the length prefix and the payload */
+	char *in; /* raw and into: the receive buffer */
+	json_t *msg; /* json: the message */
+};
+
+static void raw_io(int fd, char *buf, size_t len, bool out)
+{
+	while (len > 0) {
+		ssize_t n = out ? write(fd, buf, len) : read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			errx(1, "socketpair %s failed", out ? "write" : "read");
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void pipe_send(struct pipe_end *e, size_t len)
+{
+	struct mpd_error er;
+	int r;
+
+	switch (e->impl) {
+	case PIPE_RAW:
+		e->framed[0] = (char)(len >> 24);
+		e->framed[1] = (char)(len >> 16);
+		e->framed[2] = (char)(len >> 8);
+		e->framed[3] = (char)len;
+		raw_io(e->fd, e->framed, len + 4, true);
+		return;
+	case PIPE_MPD_JSON:
+		r = mpd_pipe_send(e->p, e->msg, &er);
+		break;
+	default:
+		r = mpd_pipe_send_bytes(e->p, e->framed + 4, len, &er);
+		break;
+	}
+	if (r < 0)
+		die_mpd("mpd_pipe_send", r, &er);
+}
+
+/* Receive one message (of at most cap bytes); returns its length. */
+static size_t pipe_recv(struct pipe_end *e, size_t cap)
+{
+	struct mpd_error er;
+	unsigned char h[4];
+	json_t *v;
+	void *buf;
+	size_t len = 0;
+	int r;
+
+	switch (e->impl) {
+	case PIPE_RAW:
+		raw_io(e->fd, (char *)h, 4, false);
+		len = (size_t)h[0] << 24 | (size_t)h[1] << 16 |
+		      (size_t)h[2] << 8 | h[3];
+		if (len > cap)
+			errx(1, "socketpair: a message of %zu bytes", len);
+		raw_io(e->fd, e->in, len, false);
+		return len;
+	case PIPE_MPD_JSON:
+		r = mpd_pipe_recv(e->p, &v, -1, &er);
+		if (r == 0)
+			json_decref(v);
+		break;
+	case PIPE_MPD_INTO:
+		r = mpd_pipe_recv_bytes_into(e->p, e->in, cap, &len, -1, &er);
+		break;
+	default:
+		r = mpd_pipe_recv_bytes(e->p, &buf, &len, -1, &er);
+		if (r == 0)
+			free(buf);
+		break;
+	}
+	if (r < 0)
+		die_mpd("mpd_pipe_recv", r, &er);
+	return len;
+}
+
+static void pipe_end_init(struct pipe_end *e, enum pipe_impl impl, size_t len)
+{
+	memset(e, 0, sizeof(*e));
+	e->impl = impl;
+	e->fd = -1;
+	e->framed = calloc(1, len + 4);
+	e->in = malloc(len);
+	if (e->framed == NULL || e->in == NULL)
+		err(1, "malloc");
+	memset(e->framed + 4, 'x', len);
+	e->msg = json_pack("{s:I,s:s#}", "seq", (json_int_t)1, "data",
+			   e->framed + 4, (int)(len > 40 ? 40 : len));
+}
+
+static void pipe_end_free(struct pipe_end *e)
+{
+	mpd_pipe_close(e->p);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(e->framed);
+	free(e->in);
+	json_decref(e->msg);
+}
+
+/*
+ * One sample: iters round trips of len bytes (pingpong), or iters
+ * messages of len bytes one way and an acknowledgement. Returns the
+ * seconds the measured part took.
+ */
+static double pipe_sample(enum pipe_impl impl, size_t len, long iters,
+			  bool pingpong)
+{
+	struct pipe_end mine, theirs;
+	struct mpd_pipe *pa = NULL, *pb = NULL;
+	struct mpd_error er;
+	long warm = pingpong ? PIPE_WARMUP : 2;
+	int sv[2] = { -1, -1 }, st, r;
+	double t0, t;
+	pid_t pid;
+
+	pipe_end_init(&mine, impl, len);
+	pipe_end_init(&theirs, impl, len);
+	if (impl == PIPE_RAW) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			err(1, "socketpair");
+		mine.fd = sv[0];
+		theirs.fd = sv[1];
+	} else {
+		r = mpd_pipe(&pa, &pb, 1, &er);
+		if (r < 0)
+			die_mpd("mpd_pipe", r, &er);
+		mine.p = pa;
+		theirs.p = pb;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		mpd_pipe_close(mine.p);
+		mine.p = NULL;
+		if (mine.fd >= 0)
+			close(mine.fd);
+		for (long i = 0; i < warm + iters; i++) {
+			pipe_recv(&theirs, len);
+			if (pingpong)
+				pipe_send(&theirs, len);
+		}
+		if (!pingpong)
+			pipe_send(&theirs, 1);
+		_exit(0);
+	}
+	mpd_pipe_close(theirs.p);
+	theirs.p = NULL;
+	if (theirs.fd >= 0)
+		close(theirs.fd);
+	theirs.fd = -1;
+	for (long i = 0; i < (pingpong ? warm : 0); i++) {
+		pipe_send(&mine, len);
+		pipe_recv(&mine, len);
+	}
+	if (!pingpong) {
+		/* Warm up the receiver's buffers, then time the rest. */
+		for (long i = 0; i < warm; i++)
+			pipe_send(&mine, len);
+	}
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		pipe_send(&mine, len);
+		if (pingpong)
+			pipe_recv(&mine, len);
+	}
+	if (!pingpong)
+		pipe_recv(&mine, len);
+	t = now() - t0;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		errx(1, "the pipe's other process failed");
+	pipe_end_free(&mine);
+	pipe_end_free(&theirs);
+	return t;
+}
+
+static double pipe_rtt(enum pipe_impl impl, long iters)
+{
+	return pipe_sample(impl, PIPE_SMALL, iters, true) / (double)iters * 1e6;
+}
+
+static double pipe_mib(enum pipe_impl impl, long iters)
+{
+	return (double)iters / pipe_sample(impl, PIPE_MIB, iters, false);
+}
+
+static double w_mpd_pipe_rtt(long iters)
+{
+	return pipe_rtt(PIPE_MPD, iters);
+}
+
+static double w_mpd_pipe_rtt_json(long iters)
+{
+	return pipe_rtt(PIPE_MPD_JSON, iters);
+}
+
+static double w_floor_pipe_rtt(long iters)
+{
+	return pipe_rtt(PIPE_RAW, iters);
+}
+
+static double w_mpd_pipe_mib(long iters)
+{
+	return pipe_mib(PIPE_MPD, iters);
+}
+
+static double w_mpd_pipe_mib_into(long iters)
+{
+	return pipe_mib(PIPE_MPD_INTO, iters);
+}
+
+static double w_floor_pipe_mib(long iters)
+{
+	return pipe_mib(PIPE_RAW, iters);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 struct workload {
@@ -1566,6 +1819,18 @@ static const struct workload workloads[] = {
 	  0 },
 	{ "event.wake50", "floor-relay", "us", false, false, w_floor_relay50,
 	  100, 30, 0 },
+	{ "pipe.pingpong", "mpd", "us", false, false, w_mpd_pipe_rtt, 50000,
+	  5000, 0 },
+	{ "pipe.pingpong", "mpd-json", "us", false, false, w_mpd_pipe_rtt_json,
+	  50000, 5000, 0 },
+	{ "pipe.pingpong", "floor-socketpair", "us", false, false,
+	  w_floor_pipe_rtt, 50000, 5000, 0 },
+	{ "pipe.1mb", "mpd", "xfer/s", true, false, w_mpd_pipe_mib, 2000, 300,
+	  0 },
+	{ "pipe.1mb", "mpd-into", "xfer/s", true, false, w_mpd_pipe_mib_into,
+	  2000, 300, 0 },
+	{ "pipe.1mb", "floor-socketpair", "xfer/s", true, false,
+	  w_floor_pipe_mib, 2000, 300, 0 },
 	{ "mem.workers", "mpd", "MiB", false, false, w_mpd_mem_workers, 1000,
 	  1000, 0 },
 	{ "mem.item", "mpd", "B/item", false, false, w_mpd_mem_item, 1000000,

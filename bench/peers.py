@@ -24,6 +24,15 @@ Workloads (every repeat is preceded by unmeasured warm-up iterations):
                (which also starts their own forkserver), then wait on a
                common start signal; the parent times from releasing them to
                all of them exiting.
+  pipe.pingpong
+               us/round trip, lower is better.  A 64-byte message sent
+               with Connection.send_bytes() through a duplex
+               multiprocessing.Pipe() (a socketpair) to a child (fork
+               context) that sends it back with recv_bytes()/send_bytes()
+               (py-pipe).
+  pipe.1mb     xfer/s (1 MiB messages a second), higher is better.  Through the same
+               pipe one way, the child taking each with recv_bytes() and
+               acknowledging the last (py-pipe).
   queue.tput   items/s, higher is better.  One producer and one consumer
                process (fork context) pass small ints through an unbounded
                multiprocessing.Queue, ending with a None sentinel
@@ -76,10 +85,15 @@ COUNTS = {
     "tput.fork": (160, 48),
     "tput.forkserver": (64, 24),
     "queue.items": (200_000, 50_000),
+    "pipe.pingpong": (50_000, 5_000),
+    "pipe.1mb": (300, 60),
 }
+PIPE_SMALL = 64
+PIPE_MIB = 1024 * 1024
+PIPE_WARMUP = 50
 
 WORKLOADS = ("spawn.func", "spawn.argv", "spawn.tput2", "spawn.tput8",
-             "queue.tput")
+             "queue.tput", "pipe.pingpong", "pipe.1mb")
 
 
 class BenchError(Exception):
@@ -328,6 +342,60 @@ def bench_queue_tput(repeats, quick):
 
 
 # --------------------------------------------------------------------------
+# pipe.pingpong / pipe.1mb: multiprocessing.Pipe() between two processes
+
+def pipe_echo(conn, n):
+    for _ in range(n):
+        conn.send_bytes(conn.recv_bytes())
+
+
+def pipe_sink(conn, n):
+    for _ in range(n):
+        conn.recv_bytes()
+    conn.send_bytes(b"k")
+
+
+def pipe_sample(n, pingpong):
+    """One repeat: the seconds n round trips (or n 1 MiB messages one
+    way and the acknowledgement) take, after unmeasured warm-up ones."""
+    ctx = mp.get_context("fork")
+    mine, theirs = ctx.Pipe()
+    warm = PIPE_WARMUP if pingpong else 2
+    msg = b"x" * (PIPE_SMALL if pingpong else PIPE_MIB)
+    child = ctx.Process(target=pipe_echo if pingpong else pipe_sink,
+                        args=(theirs, warm + n))
+    child.start()
+    theirs.close()
+    try:
+        for _ in range(warm):
+            mine.send_bytes(msg)
+            if pingpong:
+                mine.recv_bytes()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            mine.send_bytes(msg)
+            if pingpong:
+                mine.recv_bytes()
+        if not pingpong:
+            mine.recv_bytes()
+        wall = time.perf_counter() - t0
+    finally:
+        join_checked(child, "pipe child")
+        mine.close()
+    return wall
+
+
+def bench_pipe(name, repeats, quick):
+    n = count(name, quick)
+    if name == "pipe.pingpong":
+        samples = [pipe_sample(n, True) / n * 1e6 for _ in range(repeats)]
+        emit(name, "py-pipe", "us", "lower", samples)
+    else:
+        samples = [n / pipe_sample(n, False) for _ in range(repeats)]
+        emit(name, "py-pipe", "xfer/s", "higher", samples)
+
+
+# --------------------------------------------------------------------------
 
 def run_workload(name, repeats, quick):
     if name == "spawn.func":
@@ -340,6 +408,8 @@ def run_workload(name, repeats, quick):
         bench_spawn_tput(8, repeats, quick)
     elif name == "queue.tput":
         bench_queue_tput(repeats, quick)
+    elif name in ("pipe.pingpong", "pipe.1mb"):
+        bench_pipe(name, repeats, quick)
 
 
 def workload_list(text):

@@ -47,6 +47,8 @@ WORKLOADS = [
     ("lock.handoff8", "release to the next holder's acquire, 8 clients"),
     ("event.wake1", "event.set to the waiter's answer, 1 waiter"),
     ("event.wake50", "event.set to the last waiter's answer, 50 waiters"),
+    ("pipe.pingpong", "round trip of a 64-byte message between 2 processes"),
+    ("pipe.1mb", "1 MiB messages one way between 2 processes"),
     ("mem.idle", "server RSS, idle"),
     ("mem.workers", "mpdd RSS with 1000 live workers"),
     ("mem.item", "server RSS growth per queued small item (1M items)"),
@@ -76,6 +78,8 @@ TARGETS = [
     ("lock hand-off, 8 clients <= 2x a socket round trip", "lock.handoff8", "mpd", "floor-pingpong", 2.0, "lower"),
     ("batched queue throughput >= 2x multiprocessing.Queue", "queue.tput", "mpd-batch", "py-queue", 2.0, "higher"),
     ("memory per queued small item <= 1.5x redis-server", "mem.item", "mpd", "redis", 1.5, "lower"),
+    ("pipe round trip <= 1.1x a raw socketpair", "pipe.pingpong", "mpd", "floor-socketpair", 1.1, "lower"),
+    ("pipe 1 MiB transfers >= 1/1.1 of a raw socketpair", "pipe.1mb", "mpd", "floor-socketpair", 1 / 1.1, "higher"),
 ]
 IDLE_RSS_TARGET_MIB = 4.0
 
