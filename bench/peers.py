@@ -30,9 +30,9 @@ Workloads (every repeat is preceded by unmeasured warm-up iterations):
                multiprocessing.Pipe() (a socketpair) to a child (fork
                context) that sends it back with recv_bytes()/send_bytes()
                (py-pipe).
-  pipe.1mb     xfer/s (1 MiB messages a second), higher is better.  Through the same
-               pipe one way, the child taking each with recv_bytes() and
-               acknowledging the last (py-pipe).
+  pipe.1mb     xfer/s (1 MiB messages a second), higher is better.
+               Through the same pipe one way, the child taking each with
+               recv_bytes() and acknowledging the last (py-pipe).
   queue.tput   items/s, higher is better.  One producer and one consumer
                process (fork context) pass small ints through an unbounded
                multiprocessing.Queue, ending with a None sentinel
