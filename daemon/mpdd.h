@@ -122,6 +122,22 @@ struct hold {
 TAILQ_HEAD(hold_list, hold);
 void hold_release_all(struct hold_list *l, bool delivered);
 
+/*
+ * Descriptors a reply passes to its client (listener ends, shared memory):
+ * sent as SCM_RIGHTS on the sendmsg() that carries the first bytes of
+ * their line, and only bytes of that line, so the client's fdq gives them
+ * to it. Owned: closed once sent, or when the reply is dropped.
+ */
+struct out_fds {
+	TAILQ_ENTRY(out_fds) entry;
+	uint64_t start, end; /* the stream offsets of their line */
+	int n;
+	int fds[MPD_MAX_FDS_PER_MESSAGE];
+};
+TAILQ_HEAD(out_fds_list, out_fds);
+struct out_fds *out_fds_new(void);
+void out_fds_free(struct out_fds *of);
+
 struct conn {
 	TAILQ_ENTRY(conn) entry;
 	uint64_t id;
@@ -149,6 +165,7 @@ struct conn {
 	uint64_t out_queued; /* output bytes ever queued ... */
 	uint64_t out_written; /* ... and written to the socket */
 	struct hold_list holds; /* of replies in out, oldest first */
+	struct out_fds_list out_fds; /* to send with replies in out */
 };
 struct conn *conn_new(int fd);
 void conn_close(struct conn *c);
@@ -157,6 +174,10 @@ void conn_send(struct conn *c, const json_t *msg);
 void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds);
 void conn_send_line(struct conn *c, char *line, size_t len,
 		    struct hold_list *holds);
+void conn_send_line_fds(struct conn *c, char *line, size_t len,
+			struct hold_list *holds, struct out_fds *fds);
+void conn_send_fds(struct conn *c, const json_t *msg, struct hold_list *holds,
+		   struct out_fds *fds);
 void conn_finish(struct conn *c);
 void conn_kill(struct conn *c);
 size_t conn_room(const struct conn *c);
@@ -183,6 +204,7 @@ struct req {
 	void *park_arg; /* for the owner's callbacks */
 	struct event *timer; /* while parked with a timeout */
 	struct hold *hold; /* given back unless the reply is delivered */
+	struct out_fds *fds; /* passed with the reply, or NULL */
 	bool parked;
 };
 
@@ -281,6 +303,7 @@ void *req_target(struct req *r, const struct target_type *t, json_t *params);
 bool req_may_access(const struct req *r, uid_t owner);
 void req_result(struct req *r, json_t *result);
 void req_result_text(struct req *r, const char *json, size_t len);
+int req_pass_fd(struct req *r, int fd);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 bool req_name_ok(struct req *r, const json_t *name);
