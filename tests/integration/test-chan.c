@@ -667,3 +667,115 @@ Test(chan, another_uid_gets_only_what_the_mode_allows)
 	munmap(p, 4096);
 	close(m);
 }
+
+Test(chan, a_batch_passes_at_most_sixteen_descriptors)
+{
+	char *line, *p;
+	json_t *replies;
+	size_t len = 0;
+	int a, ok = 0, limited = 0;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	close(shm_make(a, json_pack("{s:s, s:i}", "name", "S", "size", 64),
+		       NULL));
+	line = malloc(20 * 96 + 4);
+	cr_assert(line != NULL);
+	p = line;
+	*p++ = '[';
+	for (int i = 0; i < 20; i++)
+		p += sprintf(p,
+			     "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+			     "\"shm.attach\",\"params\":{\"name\":\"S\"}}",
+			     i > 0 ? "," : "", i);
+	strcpy(p, "]\n");
+	test_send_str(a, line);
+	free(line);
+	line = test_read_line(a, TEST_TIMEOUT_MS);
+	replies = test_json(line);
+	free(line);
+	for (size_t i = 0; i < json_array_size(replies); i++) {
+		json_t *rep = json_array_get(replies, i);
+		const char *name;
+
+		if (json_object_get(rep, "result") != NULL) {
+			ok++;
+			continue;
+		}
+		cr_assert_eq(test_error_code(rep, &name), 9);
+		limited++;
+	}
+	json_decref(replies);
+	cr_assert_eq(ok, 16);
+	cr_assert_eq(limited, 4);
+	while (test_take_fd(a) >= 0)
+		len++;
+	cr_assert_eq(len, 16);
+	test_assert_ping(d.socket);
+}
+
+/*
+ * Descriptors ride with their own reply's line, even behind a reply too
+ * big for the socket: the read that brings them ends past the end of the
+ * line before (the rule clients match them by, proto/fdio.c).
+ */
+Test(chan, descriptors_come_with_their_own_line_behind_a_long_reply)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	size_t big = 600000, got = 0, first_end = 0, fds_at = 0;
+	char *item, buf[4096];
+	int a, rcv = 4096, nfd = -1;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	cr_assert(setsockopt(a, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) == 0);
+	close(shm_make(a, json_pack("{s:s, s:i}", "name", "S", "size", 64),
+		       NULL));
+	test_ok0(a, "queue.create", test_nm("q"));
+	item = malloc(big + 1);
+	cr_assert(item != NULL);
+	memset(item, 'x', big);
+	item[big] = '\0';
+	test_ok0(a, "queue.put",
+		 json_pack("{s:s, s:s}", "name", "q", "item", item));
+	free(item);
+	test_send_str(a,
+		      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"queue.get\","
+		      "\"params\":{\"name\":\"q\"}}\n"
+		      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+		      "\"shm.attach\",\"params\":{\"name\":\"S\"}}\n");
+	/* Read slowly, in small pieces. */
+	while (nfd < 0) {
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		ssize_t n = recvmsg(a, &mh, MSG_CMSG_CLOEXEC);
+		struct cmsghdr *cm;
+
+		cr_assert(n > 0, "recvmsg: %s", strerror(errno));
+		if (first_end == 0) {
+			char *nl = memchr(buf, '\n', (size_t)n);
+
+			if (nl != NULL)
+				first_end = got + (size_t)(nl - buf) + 1;
+		}
+		got += (size_t)n;
+		cm = CMSG_FIRSTHDR(&mh);
+		if (cm != NULL && cm->cmsg_type == SCM_RIGHTS) {
+			memcpy(&nfd, CMSG_DATA(cm), sizeof(int));
+			fds_at = got;
+		}
+	}
+	cr_assert(first_end > big, "the first line ended early");
+	cr_assert(fds_at > first_end,
+		  "descriptors came with byte %zu, the first line ends at %zu",
+		  fds_at, first_end);
+	close(nfd);
+	test_forget(a);
+	close(a);
+}
