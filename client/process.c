@@ -6,7 +6,8 @@
  * checks the shape of what comes back before handing it to the caller.
  * mpd_process_create() turns struct mpd_process_options into the params of
  * process.create; the descriptors the worker is given, then those of the
- * "pass" stdio streams, travel with the request (mpd_call_fds()). mpd_run() is create-with-start plus join.
+ * "pass" stdio streams, travel with the request (mpd_call_fds()).
+ * mpd_run() is create-with-start plus join.
  */
 #include "config.h"
 
@@ -283,11 +284,11 @@ static int add_fds(json_t *params, const struct mpd_process_options *opts,
 	if (opts->nfds == 0)
 		return 0;
 	if (opts->fd_names == NULL || opts->fds == NULL)
-		return client_fail(err, MPD_E_INVAL, 0,
-				   "mpd_process_create: %zu descriptors without "
-				   "%s",
-				   opts->nfds,
-				   opts->fds == NULL ? "fds" : "fd_names");
+		return client_fail(
+			err, MPD_E_INVAL, 0,
+			"mpd_process_create: %zu descriptors without "
+			"%s",
+			opts->nfds, opts->fds == NULL ? "fds" : "fd_names");
 	if (opts->nfds > MPD_MAX_FDS_PER_MESSAGE)
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_process_create: %zu descriptors, at "
@@ -300,13 +301,13 @@ static int add_fds(json_t *params, const struct mpd_process_options *opts,
 		const char *n = opts->fd_names[i];
 
 		if (n == NULL || !mpd_fd_name_ok(n, strlen(n))) {
-			r = client_fail(err, MPD_E_INVAL, 0,
-					"mpd_process_create: fd_names[%zu] "
-					"\"%.64s\" is not a descriptor name (1 "
-					"to %d bytes of A-Z, a-z, 0-9, '_', '.' "
-					"and '-')",
-					i, n != NULL ? n : "(null)",
-					MPD_MAX_FD_NAME);
+			r = client_fail(
+				err, MPD_E_INVAL, 0,
+				"mpd_process_create: fd_names[%zu] "
+				"\"%.64s\" is not a descriptor name (1 "
+				"to %d bytes of A-Z, a-z, 0-9, '_', '.' "
+				"and '-')",
+				i, n != NULL ? n : "(null)", MPD_MAX_FD_NAME);
 			break;
 		}
 		for (size_t k = 0; k < i && r == 0; k++)
@@ -318,8 +319,8 @@ static int add_fds(json_t *params, const struct mpd_process_options *opts,
 						i, n, k);
 		if (r == 0 && opts->fds[i] < 0)
 			r = client_fail(err, MPD_E_INVAL, 0,
-					"mpd_process_create: fds[%zu] is %d",
-					i, opts->fds[i]);
+					"mpd_process_create: fds[%zu] is %d", i,
+					opts->fds[i]);
 		if (r == 0 && json_array_append_new(names, json_string(n)) < 0)
 			r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 		fds[i] = opts->fds[i];

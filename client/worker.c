@@ -67,7 +67,8 @@ int mpd_fd_by_name(const char *name)
 	if (name == NULL || name[0] == '\0')
 		return MPD_E_INVAL;
 	len = strlen(name);
-	for (p = v; p != NULL && *p != '\0'; p = *end == ':' ? end + 1 : end, i++) {
+	for (p = v; p != NULL && *p != '\0';
+	     p = *end == ':' ? end + 1 : end, i++) {
 		end = strchrnul(p, ':');
 		if ((size_t)(end - p) != len || memcmp(p, name, len) != 0)
 			continue;

@@ -703,9 +703,8 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	/* First, so that each request of a batch claims its descriptors
 	 * whatever else is wrong with it: those named in "fds", then one
 	 * for each "pass" stream. */
-	if (in->fds != NULL &&
-	    (!check_fd_names(r, in->fds) ||
-	     !claim_fds(r, in->fds, &wfds, &nwfds)))
+	if (in->fds != NULL && (!check_fd_names(r, in->fds) ||
+				!claim_fds(r, in->fds, &wfds, &nwfds)))
 		return;
 	if (!claim_stdio(r, in, &stdio, fds, nwfds)) {
 		for (int i = 0; i < nwfds; i++)

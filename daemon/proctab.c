@@ -604,10 +604,10 @@ static json_t *record_json(const struct proc *p, bool details,
 		/* The names of the descriptors it was given: short by
 		 * rule, never cut. */
 		if (rc == 0)
-			rc = json_object_set_new(
-				rec, "fds",
-				p->fdnames != NULL ? json_copy(p->fdnames) :
-						     json_array());
+			rc = json_object_set_new(rec, "fds",
+						 p->fdnames != NULL ?
+							 json_copy(p->fdnames) :
+							 json_array());
 		/* No env is an empty one. */
 		if (rc == 0 && p->env == NULL)
 			rc = json_object_set_new(rec, "env", json_object());

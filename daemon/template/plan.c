@@ -24,8 +24,7 @@
 #include "sys.h"
 #include "template.h"
 
-const char *const plan_stdio_names[4] = { "stdin", "stdout", "stderr",
-					  "fds" };
+const char *const plan_stdio_names[4] = { "stdin", "stdout", "stderr", "fds" };
 
 /* The kernel's struct sigaction for SIG_DFL (all zero, on both). */
 static const unsigned long sig_default[4];

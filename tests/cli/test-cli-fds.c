@@ -158,9 +158,9 @@ Test(cli_fds, run_gives_the_worker_the_callers_descriptor_as_3)
 Test(cli_fds, run_gives_a_function_its_descriptor)
 {
 	const char *module = getenv("MPD_TEST_MODULE");
-	const char *args[] = { "run",	     "--fd",	     "o=7",
-			       "--module",   module,	     "--function",
-			       "report_fds", "--args",	     "[\"o\"]",
+	const char *args[] = { "run",	     "--fd",   "o=7",
+			       "--module",   module,   "--function",
+			       "report_fds", "--args", "[\"o\"]",
 			       NULL };
 	struct run_result r;
 	int p[2];
@@ -182,11 +182,9 @@ Test(cli_fds, run_gives_a_function_its_descriptor)
  * and the pipes end with the worker. */
 Test(cli_fds, spawn_gives_two_descriptors_in_order)
 {
-	const char *args[] = { "spawn", "--fd",
-			       "a=5",	"--fd",
-			       "b=5",	"--",
-			       "sh",	"-c",
-			       "echo A >&3; echo B >&4",
+	const char *args[] = { "spawn", "--fd", "a=5",
+			       "--fd",	"b=5",	"--",
+			       "sh",	"-c",	"echo A >&3; echo B >&4",
 			       NULL };
 	struct run_result r;
 	int p[2];
@@ -225,8 +223,8 @@ Test(cli_fds, bad_fd_values_are_refused)
 	mpdd_start(&d, NULL);
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[] = { "run",	     "--fd", cases[i].value,
-				       "--",	     "true", NULL };
+		const char *args[] = { "run", "--fd", cases[i].value,
+				       "--",  "true", NULL };
 
 		cr_assert_eq(cli_with_fd(&r, args, 5, p[1]), cases[i].status,
 			     "--fd %s: %s", cases[i].value, r.err);

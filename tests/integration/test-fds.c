@@ -77,8 +77,9 @@ static char *read_to_eof(int fd)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		left = TEST_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
 					  (t.tv_nsec - t0.tv_nsec) / 1000000);
-		cr_assert(left > 0, "no EOF within %d ms (a copy is held); "
-				    "read so far: %.*s",
+		cr_assert(left > 0,
+			  "no EOF within %d ms (a copy is held); "
+			  "read so far: %.*s",
 			  TEST_TIMEOUT_MS, (int)len, buf);
 		if (poll(&p, 1, (int)left) <= 0)
 			continue;
@@ -311,9 +312,8 @@ static void function_gets_two(const char *method, const char *const *extra)
 		cr_assert_eq(join_code(fd, test_int(rec, "id")), 0);
 		json_decref(r);
 		text = read_to_eof(a[0]);
-		cr_assert_str_eq(text,
-				 "in fd=3 by_name=3\nopen: 0 1 2 3 4\n"
-				 "MPD_FDS=in:results\n");
+		cr_assert_str_eq(text, "in fd=3 by_name=3\nopen: 0 1 2 3 4\n"
+				       "MPD_FDS=in:results\n");
 		free(text);
 		text = read_to_eof(b[0]);
 		cr_assert_str_eq(text, "results fd=4 by_name=4\n");
@@ -454,12 +454,11 @@ Test(fds, a_failed_start_closes_the_descriptors)
 	fd = test_connect(d.socket);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		make_pipe(p);
-		params = cases[i].function ?
-				 json_pack("{s:s, s:s}", "module",
-					   "/nonexistent/mod.so", "function",
-					   "f") :
-				 json_pack("{s:[s]}", "argv",
-					   "/nonexistent/prog");
+		params = cases[i].function ? json_pack("{s:s, s:s}", "module",
+						       "/nonexistent/mod.so",
+						       "function", "f") :
+					     json_pack("{s:[s]}", "argv",
+						       "/nonexistent/prog");
 		json_object_set_new(params, "fds", json_pack("[s]", "out"));
 		json_object_set_new(params, "start_method",
 				    json_string(cases[i].method));
@@ -498,11 +497,11 @@ Test(fds, a_created_record_holds_its_descriptors_until_close_or_start)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	make_pipe(p);
-	rec = test_result(test_call_fds(
-		fd, "process.create",
-		json_pack("{s:[s, s, s], s:[s]}", "argv", "sh", "-c",
-			  "echo started >&3", "fds", "out"),
-		&p[1], 1));
+	rec = test_result(
+		test_call_fds(fd, "process.create",
+			      json_pack("{s:[s, s, s], s:[s]}", "argv", "sh",
+					"-c", "echo started >&3", "fds", "out"),
+			      &p[1], 1));
 	id = test_int(rec, "id");
 	json_decref(rec);
 	close(p[1]);
@@ -513,11 +512,11 @@ Test(fds, a_created_record_holds_its_descriptors_until_close_or_start)
 	free(text);
 
 	make_pipe(q);
-	rec = test_result(test_call_fds(
-		fd, "process.create",
-		json_pack("{s:[s, s, s], s:[s]}", "argv", "sh", "-c",
-			  "echo started >&3", "fds", "out"),
-		&q[1], 1));
+	rec = test_result(
+		test_call_fds(fd, "process.create",
+			      json_pack("{s:[s, s, s], s:[s]}", "argv", "sh",
+					"-c", "echo started >&3", "fds", "out"),
+			      &q[1], 1));
 	id = test_int(rec, "id");
 	json_decref(rec);
 	close(q[1]);
@@ -593,9 +592,9 @@ Test(fds, every_bad_fds_is_invalid_params_and_closes_what_came)
 		cr_assert_eq(test_error_code(r, &name), -32602, "case %zu: %s",
 			     i, c->params);
 		data = json_object_get(json_object_get(r, "error"), "data");
-		cr_assert_str_eq(json_string_value(
-					 json_object_get(data, "field")),
-				 c->field, "case %zu: %s", i, c->params);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(data, "field")),
+			c->field, "case %zu: %s", i, c->params);
 		msg = json_string_value(json_object_get(
 			json_object_get(r, "error"), "message"));
 		cr_assert_not_null(strstr(msg, c->message),
@@ -810,12 +809,12 @@ Test(fds_libmpd, run_gives_a_program_and_a_function_their_descriptors)
 		cr_assert_eq(code, 0);
 		close(a[1]);
 		close(b[1]);
-		cr_assert_eq(mpd_process_info(
-				     c,
-				     json_integer_value(
-					     json_object_get(rec, "id")),
-				     &info, &err),
-			     0);
+		cr_assert_eq(
+			mpd_process_info(
+				c,
+				json_integer_value(json_object_get(rec, "id")),
+				&info, &err),
+			0);
 		text = json_dumps(json_object_get(info, "fds"), JSON_COMPACT);
 		cr_assert_str_eq(text, "[\"in\",\"results\"]");
 		free(text);
@@ -890,8 +889,8 @@ Test(fds_libmpd, bad_descriptor_options_send_nothing)
 	/* Fourteen and three "pass" streams are seventeen. */
 	o.nfds = MPD_MAX_FDS_PER_MESSAGE - 2;
 	for (int i = 0; i < 3; i++)
-		o.stdio[i] = (struct mpd_stdio){ .mode = MPD_STDIO_PASS,
-						 .fd = i };
+		o.stdio[i] =
+			(struct mpd_stdio){ .mode = MPD_STDIO_PASS, .fd = i };
 	cr_assert_eq(mpd_process_create(c, &o, &rec, &err), MPD_E_INVAL);
 	cr_assert_not_null(strstr(err.message, "at most 16"), "%s",
 			   err.message);
