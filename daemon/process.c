@@ -371,7 +371,7 @@ static void start(struct req *r, struct proc *p)
 	}
 	/* Before anything is forked: a start that cannot get its
 	 * descriptors is refused here, never lost after the fork. */
-	if (!spawner_fd_room(p)) {
+	if (!spawner_start_room(p)) {
 		rc = -EMFILE;
 	} else if ((rc = capture_open(p)) == 0 &&
 		   (rc = spawner_prepare(p)) < 0) {

@@ -353,20 +353,31 @@ static void tmpl_tunables(void)
 		setenv("GLIBC_TUNABLES", v, 1);
 }
 
-/*
- * Is there room for p's start within the descriptor limit? Every start
- * takes START_FDS until its worker ends, and for a moment a copy of each
- * descriptor p gives its worker; START_FD_RESERVE stay free for clients
- * (accept, replies) and the template channel.
- */
-bool spawner_fd_room(const struct proc *p)
+/* Is there room for a start that copies extra descriptors for the
+ * template? See spawner_fd_room(). */
+static bool fd_room(size_t extra)
 {
-	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs + nstarts +
-		      START_FD_RESERVE;
+	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs +
+		      mpdd.fd_chan + nstarts + START_FD_RESERVE;
 
-	/* p's own descriptors are counted; the copies sent to the template
-	 * are not yet. */
-	return used + START_FDS + (size_t)p->nwfds <= mpdd.fd_limit;
+	return used + START_FDS + extra <= mpdd.fd_limit;
+}
+
+/*
+ * Is there room for one more start within the descriptor limit? Every
+ * start takes START_FDS until its worker ends; START_FD_RESERVE stay free
+ * for clients (accept, replies) and the template channel.
+ */
+bool spawner_fd_room(void)
+{
+	return fd_room(0);
+}
+
+/* The same for p's start, which also takes, for a moment, a copy of
+ * each descriptor p gives its worker (p's own are counted already). */
+bool spawner_start_room(const struct proc *p)
+{
+	return fd_room((size_t)p->nwfds);
 }
 
 static void report_cb(evutil_socket_t fd, short events, void *arg);
