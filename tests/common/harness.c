@@ -548,8 +548,8 @@ void test_forget(int fd)
 	}
 }
 
-/* Read what fd has (recvmsg: descriptors passed with it are kept for
- * test_take_fd()). Returns as read(). */
+/* Read what fd has (recvmsg on a socket: descriptors passed with it are
+ * kept for test_take_fd()). Returns as read(). */
 static ssize_t rbuf_recv(struct rbuf *b, int fd, char *buf, size_t size)
 {
 	union {
@@ -563,6 +563,8 @@ static ssize_t rbuf_recv(struct rbuf *b, int fd, char *buf, size_t size)
 			     .msg_controllen = sizeof(ctl.buf) };
 	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 
+	if (n < 0 && errno == ENOTSOCK) /* a pipe: it passes none */
+		return read(fd, buf, size);
 	if (n < 0)
 		return n;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;

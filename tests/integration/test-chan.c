@@ -779,3 +779,41 @@ Test(chan, descriptors_come_with_their_own_line_behind_a_long_reply)
 	test_forget(a);
 	close(a);
 }
+
+Test(chan, clients_gone_while_waiting_leave_nothing_behind)
+{
+	json_t *r, *info;
+	int a, b, c, gone;
+
+	mpdd_start(&d, NULL);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	listen_on(a, "L", 0, NULL);
+	/* A connector that goes away while it waits is not matched. */
+	gone = test_connect(d.socket);
+	test_send_call(gone, "con", "listener.connect", test_nm("L"));
+	test_settle(gone);
+	test_hang_up(gone);
+	test_await_info(a, "listener", "L", "connectors", "0");
+	test_fails(a, "listener.accept",
+		   json_pack("{s:s, s:i}", "name", "L", "timeout", 0), "empty");
+	/* The owner goes away with its accept waiting, a connector too. */
+	c = test_connect(d.socket);
+	listen_on(c, "M", 0, NULL);
+	test_send_call(c, "acc", "listener.accept",
+		       json_pack("{s:s, s:i}", "name", "M", "timeout", 600));
+	test_settle(c);
+	test_send_call(b, "con", "listener.connect", test_nm("L"));
+	test_settle(b);
+	test_hang_up(c);
+	test_hang_up(a);
+	r = test_reply_for(b, "con");
+	cr_assert_eq(test_error_code(r, NULL), 7);
+	json_decref(r);
+	cr_assert_eq(test_take_fd(b), -1);
+	info = test_ok(b, "listener.list", NULL);
+	cr_assert_eq(json_array_size(json_object_get(info, "listeners")), 0);
+	json_decref(info);
+	cr_assert_eq(test_info_int(b, "broker", "bytes"), 0);
+	cr_assert_eq(test_info_int(b, "broker", "listeners"), 0);
+}
