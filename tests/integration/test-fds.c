@@ -497,12 +497,11 @@ Test(fds, a_created_record_holds_its_descriptors_until_close_or_start)
 	mpdd_start(&d, NULL);
 	fd = test_connect(d.socket);
 	make_pipe(p);
-	rec = test_result(
-		test_call_fds(fd, "process.create",
-			      json_pack("{s:[s, s, s], s:[s]}", "argv", "sh",
-					"-c", "echo started >&3", "fds", "out"),
-			      &p[1], 1));
-	id = test_int(rec, "id");
+	rec = test_call_fds(fd, "process.create",
+			    json_pack("{s:[s, s, s], s:[s]}", "argv", "sh",
+				      "-c", "echo started >&3", "fds", "out"),
+			    &p[1], 1);
+	id = test_int(test_result(rec), "id");
 	json_decref(rec);
 	close(p[1]);
 	assert_still_open(p[0]);
@@ -512,12 +511,11 @@ Test(fds, a_created_record_holds_its_descriptors_until_close_or_start)
 	free(text);
 
 	make_pipe(q);
-	rec = test_result(
-		test_call_fds(fd, "process.create",
-			      json_pack("{s:[s, s, s], s:[s]}", "argv", "sh",
-					"-c", "echo started >&3", "fds", "out"),
-			      &q[1], 1));
-	id = test_int(rec, "id");
+	rec = test_call_fds(fd, "process.create",
+			    json_pack("{s:[s, s, s], s:[s]}", "argv", "sh",
+				      "-c", "echo started >&3", "fds", "out"),
+			    &q[1], 1);
+	id = test_int(test_result(rec), "id");
 	json_decref(rec);
 	close(q[1]);
 	assert_still_open(q[0]);
