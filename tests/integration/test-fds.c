@@ -215,12 +215,13 @@ static void program_gets_two(const char *method, const char *const *extra)
 	sent[2] = in[0];
 	reply = test_call_fds(
 		fd, "process.create",
-		json_pack("{s:[s, s, s], s:[s, s], s:s, s:s, s:b}", "argv",
-			  "sh", "-c",
+		json_pack("{s:[s, s, s], s:[s, s], s:s, s:{s:s}, s:s, s:b}",
+			  "argv", "sh", "-c",
 			  "(echo \"$MPD_FDS\" >&3; echo four >&4); read x; "
 			  "exit 5",
-			  "fds", "in", "results", "stdin", "pass",
-			  "start_method", method, "start", 1),
+			  "fds", "in", "results", "stdin", "pass", "env",
+			  "MPD_FDS", "not:these", "start_method", method,
+			  "start", 1),
 		sent, 3);
 	rec = test_result(reply);
 	id = test_int(rec, "id");
@@ -278,6 +279,35 @@ Test(fds, a_forkserver_program_gets_two_descriptors_at_3_and_4)
 Test(fds, a_spawned_program_gets_two_descriptors_at_3_and_4)
 {
 	program_gets_two("spawn", NULL);
+}
+
+/* A worker given no descriptors has no MPD_FDS: neither the daemon's
+ * nor one its client puts in "env". */
+Test(fds, a_worker_without_descriptors_has_no_mpd_fds)
+{
+	int fd, o[2];
+	json_t *r;
+	char *text;
+
+	/* The daemon's environment is this test's. */
+	setenv("MPD_FDS", "daemons:own", 1);
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	make_pipe(o);
+	r = test_call_fds(fd, "process.create",
+			  json_pack("{s:[s, s, s], s:{s:s}, s:s, s:b}", "argv",
+				    "sh", "-c", "echo \"${MPD_FDS-unset}\"",
+				    "env", "MPD_FDS", "a:b", "stdout", "pass",
+				    "start", 1),
+			  &o[1], 1);
+	close(o[1]);
+	cr_assert_eq(join_code(fd, test_int(test_result(r), "id")), 0);
+	json_decref(r);
+	text = read_to_eof(o[0]);
+	cr_assert_str_eq(text, "unset\n");
+	free(text);
+	close(fd);
+	mpdd_stop(&d);
 }
 
 /*
