@@ -1313,6 +1313,53 @@ Test(wait, a_client_in_another_pid_namespace_gets_the_daemon_side_wait)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %x", st);
 }
 
+Test(wait, a_worker_given_one_end_talks_through_it_and_is_seen_to_end)
+{
+	const char *module = getenv("MPD_TEST_MODULE");
+	const char *const names[] = { "chan" };
+	struct mpd_process_options o = { .function = "pipe_echo",
+					 .fd_names = names,
+					 .nfds = 1,
+					 .start = 1 };
+	struct mpd_wait_item it[2];
+	json_t *rec = NULL;
+	int64_t id;
+	int fd;
+
+	cr_assert(module != NULL && access(module, R_OK) == 0,
+		  "MPD_TEST_MODULE is not a readable module (run with meson "
+		  "test)");
+	pair(1);
+	fd = mpd_pipe_fd(b);
+	o.module = module;
+	o.fds = &fd;
+	OK(mpd_process_create(c, &o, &rec, &err));
+	id = json_integer_value(json_object_get(rec, "id"));
+	json_decref(rec);
+	/* The worker has its copy: ours goes. */
+	mpd_pipe_close(b);
+	b = NULL;
+	OK(mpd_process_sentinel(c, id, &sentinel, &err));
+	send_text(a, "{\"n\":1}");
+	recv_is(a, "{\"n\":1,\"worker\":true}");
+	send_text(a, "[\"not an object\"]");
+	recv_is(a, "[\"not an object\"]");
+
+	it[0] = (struct mpd_wait_item){ .kind = MPD_WAIT_PIPE, .pipe = a };
+	it[1] = (struct mpd_wait_item){ .kind = MPD_WAIT_SENTINEL,
+					.fd = sentinel };
+	IS(mpd_wait(it, 2, 0.1, &err), 0);
+	/* Our side closes: the worker sees it, returns 7, and both its
+	 * end of the pipe and its sentinel turn ready. */
+	shutdown(mpd_pipe_fd(a), SHUT_WR);
+	IS(wait_one(sentinel, LONG_WAIT), 1);
+	IS(mpd_wait(it, 2, LONG_WAIT, &err), 2);
+	FAILS(mpd_pipe_recv(a, &(json_t *){ NULL }, 0, &err), MPD_E_CLOSED);
+	OK(mpd_process_join(c, id, LONG_WAIT, &rec, &err));
+	cr_assert_eq(test_int(rec, "exitcode"), 7);
+	json_decref(rec);
+}
+
 /* A daemon that answers one ping with a notification in the same write,
  * then holds the connection until the client goes. */
 static void notify_serve(int lfd, void *arg)

@@ -24,7 +24,7 @@
 
 mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
 	echo_args, call_daemon, call_and_hold, preloaded_value, mark_and_exit,
-	scan_memory, session_report, atexit_mark, report_fds;
+	scan_memory, session_report, atexit_mark, report_fds, pipe_echo;
 int testmod_init(void);
 int fail_init(void);
 
@@ -394,4 +394,31 @@ int report_fds(mpd_worker *w, const json_t *args)
 			dprintf(first, " %d", fd);
 	dprintf(first, "\nMPD_FDS=%s\n", env != NULL ? env : "(unset)");
 	return 0;
+}
+
+/*
+ * The worker's end of an mpd_pipe, given as the descriptor "chan": takes
+ * JSON objects and sends each back with "worker": true, until the other
+ * end closes its side. Exits 7 then, or 4 on any other failure.
+ */
+int pipe_echo(mpd_worker *w, const json_t *args)
+{
+	struct mpd_pipe *p = NULL;
+	json_t *v = NULL;
+	int r;
+
+	(void)args;
+	if (mpd_pipe_from_fd(mpd_worker_fd(w, "chan"),
+			     MPD_PIPE_READABLE | MPD_PIPE_WRITABLE, &p,
+			     NULL) < 0)
+		return 4;
+	while ((r = mpd_pipe_recv(p, &v, -1, NULL)) == 0) {
+		json_object_set_new(v, "worker", json_true());
+		r = mpd_pipe_send(p, v, NULL);
+		json_decref(v);
+		if (r < 0)
+			break;
+	}
+	mpd_pipe_close(p);
+	return r == MPD_E_CLOSED ? 7 : 4;
 }
