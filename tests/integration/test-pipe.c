@@ -10,8 +10,9 @@
  * the limit. The "wait" suite adds a real mpdd for process sentinels: a
  * worker started through the daemon whose sentinel turns ready when it is
  * killed, as a pidfd, as the daemon-side wait, and as the fallback
- * chosen by itself in another pid namespace; and a scripted peer in place
- * of mpdd for a client with a notification buffered.
+ * chosen by itself in another pid namespace; a worker given one end of a
+ * pipe by name, which wraps it with mpd_pipe_from_fd(); and a scripted
+ * peer in place of mpdd for a client with a notification buffered.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
  * worker: an exit code, a crash, a process that ignores SIGTERM, a process
  * group with a grandchild, a report of what the worker knows of itself,
  * a call back into the daemon, a call whose worker then holds what it
- * took. testmod_init and fail_init are preload init functions (int
+ * took, an echo through the end of a pipe it was given. testmod_init and fail_init are preload init functions (int
  * fn(void), 0 for success); preloaded_value shows whether testmod_init ran
  * in the template the worker was cloned from.
  */
