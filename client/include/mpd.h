@@ -972,8 +972,8 @@ MPD_EXPORT int mpd_pipe_recv_bytes(struct mpd_pipe *p, void **buf, size_t *len,
  * mpd_pipe_recv_bytes() or a larger buf takes it).
  */
 MPD_EXPORT int mpd_pipe_recv_bytes_into(struct mpd_pipe *p, void *buf,
-					size_t cap, size_t *len,
-					double timeout, struct mpd_error *err);
+					size_t cap, size_t *len, double timeout,
+					struct mpd_error *err);
 
 /*
  * Wait at most timeout for something to receive, as Python's
