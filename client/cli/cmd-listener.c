@@ -308,16 +308,16 @@ static int cmd_listener_close_exec(struct cli_ctx *ctx, int argc, char **argv)
 	"Relays stdin to the peer and the peer to stdout until both have " \
 	"ended: when\nstdin ends, the peer reads EOF, and the relay goes " \
 	"on until the peer closes\ntoo. The connection is a socket pair "  \
-	"the daemon made, which is then out of\nthe path.\n"
+	"the daemon made, which is then out of\nthe path.\n\n"
 
 const struct cli_cmd cli_cmd_listen = {
 	.name = "listen",
 	.usage = "NAME [OPTIONS]",
-	.summary = "accept connections on a listener and relay them",
+	.summary = "relay connections made to a listener",
 	.help = "Creates the listener NAME, accepts a connection (from "
 		"mpd-cli connect or a\nprogram on libmpd) and relays it, as "
 		"nc -l does; then accepts the next, or\nwith --once exits. "
-		"The listener goes away when listen exits. " RELAY_HELP
+		"The listener goes away when listen exits.\n\n" RELAY_HELP
 		"Up to --backlog connections (default 16; 0: none) succeed "
 		"before an accept\ntakes them. --mode says who may connect.\n"
 		"\n  mpd-cli listen svc --once > got.txt",
@@ -344,7 +344,7 @@ const struct cli_cmd cli_cmd_connect = {
 	.summary = "connect to a listener and relay",
 	.help = "Connects to the listener NAME (at once while its backlog has "
 		"room, else\nwaiting for an accept, as long as it takes or at "
-		"most --timeout seconds) and\nrelays, as nc does. " RELAY_HELP
+		"most --timeout seconds) and\nrelays, as nc does.\n\n" RELAY_HELP
 		"Exit 0 when both ways ended, 4 when there is no such listener, "
 		"5 when the\n--timeout passed (or, with --timeout 0, the "
 		"backlog is full), 6 when the\nlistener went away while "

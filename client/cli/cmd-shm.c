@@ -259,7 +259,7 @@ static const struct cli_cmd cli_cmd_shm_write = {
 
 static const struct cli_cmd cli_cmd_shm_read = {
 	.name = "read",
-	.usage = "NAME [--offset N] [--length N]",
+	.usage = "NAME [OPTIONS]",
 	.summary = "copy a segment to stdout",
 	.help = "Copies the segment to stdout, from byte N (default 0) to "
 		"its end or for\n--length bytes, raw (no newline added): its "
