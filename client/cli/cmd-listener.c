@@ -4,8 +4,9 @@
  *
  * "listen NAME" creates a listener, accepts a connection and relays: its
  * stdin to the peer and the peer to its stdout, until both ways have
- * ended; then it accepts the next, or with --once exits. "connect NAME"
- * connects and relays the same way. Either end may be any program on
+ * ended; then it accepts the next (after a connection that failed too:
+ * that is reported), or with --once exits. "connect NAME" connects and
+ * relays the same way. Either end may be any program on
  * libmpd, mpd_listener_accept() or mpd_listener_connect(). The socket is
  * the socketpair the daemon made; the daemon is no longer in the path.
  * The relay polls both ways with a buffer each, so neither way can stall
@@ -246,13 +247,14 @@ static int cmd_listen_exec(struct cli_ctx *ctx, int argc, char **argv)
 				   (int)backlog;
 	if (mpd_listener_create(ctx->client, argv[0], &o, &err) < 0)
 		return cli_call_error("listen", &err);
+	/* A connection that fails (reported) does not end the next. */
 	do {
 		if (mpd_listener_accept(ctx->client, argv[0], -1, &fd, NULL,
 					&err) < 0)
 			return cli_call_error("listen", &err);
 		r = relay("listen", fd);
 		close(fd);
-	} while (r == CLI_OK && !once);
+	} while (!once);
 	return r;
 }
 

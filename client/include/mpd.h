@@ -856,7 +856,7 @@ MPD_EXPORT int mpd_barrier_list(struct mpd_client *c, json_t **list,
  * uid (root always may). */
 enum mpd_chan_mode {
 	MPD_CHAN_OWNER = 0, /* the owner's uid alone (the default) */
-	MPD_CHAN_GROUP, /* and the uids in the owner's group */
+	MPD_CHAN_GROUP, /* and peers in the owner's primary group */
 	MPD_CHAN_EVERYONE, /* every uid that reaches the daemon */
 };
 
