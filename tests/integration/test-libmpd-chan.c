@@ -8,7 +8,7 @@
  * and an acceptor exchanging bytes both ways over the socketpair the
  * daemon made (with a half-close), the peer credentials each side is told,
  * a child that writes into a segment its parent maps and the other way
- * round. The waits that run out come back as MPD_E_TIMEOUT, a full
+ * round, and an mpd worker (mpd-cli connect) named by its process id. The waits that run out come back as MPD_E_TIMEOUT, a full
  * backlog as MPD_E_FULL; a listener that goes away with its connection
  * fails a parked connect with MPD_E_CLOSED and closes the connections it
  * held; a temporary segment goes with its creator's connection while the
@@ -334,6 +334,54 @@ Test(chan, accept_and_connect_carry_bytes_both_ways_between_processes)
 	cr_assert_eq(member_int(mpd_last_result(c), "fd"), 0);
 	OK(mpd_listener_close(c, "svc", &err));
 	cr_assert_eq(test_count_fds(getpid()), fds);
+	stop();
+}
+
+Test(chan, a_worker_connecting_is_named_by_its_process_id)
+{
+	struct mpd_process_options po = { 0 };
+	char *cli = test_built("client/cli/mpd-cli");
+	const char *argv[] = { cli, "connect", "svc", NULL };
+	json_t *rec = NULL, *peer = NULL;
+	int in[2], out[2], afd = FD_SENTINEL;
+	json_int_t id;
+	char buf[64];
+
+	start();
+	OK(mpd_listener_create(c, "svc", NULL, &err));
+	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+	/* mpd-cli connect as an mpd worker: its stdin and stdout ours. */
+	po.argv = argv;
+	po.start = 1;
+	po.stdio[0] = (struct mpd_stdio){ .mode = MPD_STDIO_PASS, .fd = in[0] };
+	po.stdio[1] =
+		(struct mpd_stdio){ .mode = MPD_STDIO_PASS, .fd = out[1] };
+	OK(mpd_process_create(c, &po, &rec, &err));
+	close(in[0]);
+	close(out[1]);
+	OK(mpd_listener_accept(c, "svc", LONG_WAIT, &afd, &peer, &err));
+	cr_assert_eq(member_int(peer, "process"), member_int(rec, "id"));
+	cr_assert_eq(member_int(peer, "pid"), member_int(rec, "pid"));
+	cr_assert_eq(member_int(peer, "uid"), getuid());
+	json_decref(peer);
+	/* Its stdin reaches us, then EOF; what we send, its stdout. */
+	cr_assert(write_all(in[1], "up\n"));
+	close(in[1]);
+	cr_assert_eq(read_all(afd, buf, sizeof(buf)), 3);
+	cr_assert_str_eq(buf, "up\n");
+	cr_assert(write_all(afd, "down\n"));
+	close(afd);
+	cr_assert_eq(read_all(out[0], buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "down\n");
+	close(out[0]);
+	id = member_int(rec, "id");
+	json_decref(rec);
+	rec = NULL;
+	OK(mpd_process_join(c, id, LONG_WAIT, &rec, &err));
+	cr_assert_eq(member_int(rec, "exitcode"), 0);
+	json_decref(rec);
+	free(cli);
 	stop();
 }
 
