@@ -18,9 +18,8 @@
  * A peer that closed both ways ends the relay, stdin or not.
  *
  * The listener belongs to listen's connection to the daemon, so it goes
- * away when listen exits, however it exits. The helpers shared with
- * cmd-shm.c (the --mode option, an info printed as "key: value" lines)
- * are here.
+ * away when listen exits, however it exits. The --mode option's parser
+ * is cmd-shm.c's too.
  */
 #include "config.h"
 
@@ -61,36 +60,6 @@ int cli_chan_mode(const struct cli_ctx *ctx, const char *cmd,
 				       "everyone, not '%s'",
 				       cmd, text);
 	return CLI_OK;
-}
-
-/* Returns the exit status after printing name's info; see cli.h. */
-int cli_chan_info(struct cli_ctx *ctx, const char *cmd, cli_info_fn *fn,
-		  const char *name)
-{
-	json_t *info = NULL, *flat = NULL;
-	struct mpd_error err;
-	int r;
-
-	r = cli_broker_connect(ctx, cmd, name);
-	if (r != CLI_OK)
-		return r;
-	if (fn(ctx->client, name, &info, &err) < 0)
-		return cli_call_error(cmd, &err);
-	if (ctx->json) {
-		r = cli_print_json(ctx, info, false);
-		goto out;
-	}
-	/* Members keep their place when updated: "name" stays first. */
-	flat = json_pack("{s:O?}", "name", json_object_get(info, "name"));
-	if (flat == NULL || json_object_update(flat, info) < 0 ||
-	    cli_print_flat("", flat) < 0) {
-		cli_error("%s: out of memory", cmd);
-		r = CLI_FAIL;
-	}
-out:
-	json_decref(flat);
-	json_decref(info);
-	return r;
 }
 
 /* One way of a relay: bytes read from in, waiting to go to out. */
@@ -296,7 +265,8 @@ static int cmd_listener_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_listener_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_chan_info(ctx, "listener info", mpd_listener_info, argv[0]);
+	return cli_broker_info(ctx, "listener info", mpd_listener_info,
+			       argv[0]);
 }
 
 static int cmd_listener_close_exec(struct cli_ctx *ctx, int argc, char **argv)

@@ -188,7 +188,7 @@ static int cmd_shm_read_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_shm_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_chan_info(ctx, "shm info", mpd_shm_info, argv[0]);
+	return cli_broker_info(ctx, "shm info", mpd_shm_info, argv[0]);
 }
 
 static int cmd_shm_list_exec(struct cli_ctx *ctx, int argc, char **argv)
