@@ -495,6 +495,52 @@ Test(cli_chan, listen_accepts_one_connection_after_another)
 	mpdd_stop_all(&d);
 }
 
+Test(cli_chan, listen_goes_on_after_a_peer_that_hung_up_at_once)
+{
+	const size_t n = 1024 * 1024;
+	char *data = malloc(n), *out;
+	struct run_result r;
+	int fd, end;
+	pid_t pid;
+
+	cr_assert_not_null(data);
+	memset(data, 'x', n);
+	mpdd_start(&d, NULL);
+	/* More stdin than a socket buffer holds: listen is still sending
+	 * when its first peer is gone. */
+	spew("listen.in", data, n);
+	pid = SPAWN("listen.in", "listen.out", "listen.err", "listen", "svc");
+	await_acceptors("svc", 1);
+	fd = test_connect(d.socket);
+	test_ok0(fd, "listener.connect", test_nm("svc"));
+	end = test_take_fd(fd);
+	cr_assert_geq(end, 0);
+	close(end);
+	test_hang_up(fd);
+	/* The next connection is served: its line reaches listen's stdout,
+	 * and it gets what is left of listen's stdin. */
+	await_acceptors("svc", 1);
+	cr_assert_eq(CLI_IN(&r, "next\n", "connect", "svc"), 0, "stderr: %s",
+		     r.err);
+	cr_assert_leq(strlen(r.out), n);
+	test_run_free(&r);
+	await_acceptors("svc", 1);
+	out = slurp("listen.out", NULL);
+	cr_assert_str_eq(out, "next\n");
+	free(out);
+	/* The first peer's end: nothing, or one line saying it hung up. */
+	out = slurp("listen.err", NULL);
+	cr_assert(out[0] == '\0' ||
+			  strcmp(out, "mpd-cli: listen: the peer closed the "
+				      "connection\n") == 0,
+		  "stderr: %s", out);
+	free(out);
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	wait_status(pid);
+	free(data);
+	mpdd_stop_all(&d);
+}
+
 Test(cli_chan, connect_to_a_listener_without_room_exits_5)
 {
 	int fd;
