@@ -6,10 +6,10 @@
  * Written as broker.c is, on its helpers (client.h): the arguments are
  * checked before anything is sent, optional params are sent only when
  * they differ from the default, and each result is checked before use.
- * An accept or a connect takes the descriptor its reply passed
- * (mpd_take_fd()) before it looks at anything else, so that no later
- * failure can leave it open in the client, and closes it on any failure
- * after. The daemon answers a wait that ran out with empty (an accept) or
+ * An accept or a connect takes the descriptor its reply names
+ * (mpd_take_fd()) before it checks the rest, and closes it on any failure
+ * after; one the reply does not name the client closes at its next call.
+ * The daemon answers a wait that ran out with empty (an accept) or
  * full (a connect) and reason "timeout" in its data; the library turns
  * those into MPD_E_TIMEOUT, which no other outcome of these calls gives.
  * chan_add_mode() serves shm.c's segments too.
@@ -17,8 +17,8 @@
 #include "config.h"
 
 #include <limits.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,7 +63,7 @@ static int timed_out(int r, int want, struct mpd_error *err)
 {
 	const json_t *reason;
 
-	if (r != want || err == NULL)
+	if (r != want)
 		return r;
 	reason = json_object_get(err->data, "reason");
 	if (!json_is_string(reason) ||
@@ -116,8 +116,10 @@ static int rendezvous(struct mpd_client *c, const char *fn, const char *method,
 				method, json_integer_value(idx));
 		goto out;
 	}
+	/* null: the daemon could not say (out of memory), the connection
+	 * is good all the same. */
 	who = json_object_get(res, "peer");
-	if (!json_is_object(who)) {
+	if (!json_is_object(who) && !json_is_null(who)) {
 		r = client_fail(err, MPD_E_PROTO, 0,
 				"%s returned %s as \"peer\", not an object",
 				method, broker_json_kind(who));

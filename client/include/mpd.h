@@ -936,7 +936,8 @@ MPD_EXPORT int mpd_listener_create(struct mpd_client *c, const char *name,
  * most timeout seconds for one. Returns 0 with *fd the acceptor's end of
  * it (the caller's to close), and *peer (may be NULL) the connector's
  * credentials as the daemon read them: {connection, pid, uid, gid,
- * process} (process: the mpd process id of a worker, or null).
+ * process} (process: the mpd process id of a worker, or null); JSON null
+ * in the rare case the daemon ran out of memory to say.
  * MPD_E_TIMEOUT when no connection came in time (also with timeout 0 and
  * none waiting), MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (not the
  * owner's uid), MPD_E_CLOSED (the listener went away while waiting),
@@ -951,7 +952,7 @@ MPD_EXPORT int mpd_listener_accept(struct mpd_client *c, const char *name,
  * backlog has room, else waiting at most timeout seconds for an accept.
  * Returns 0 with *fd the connector's end (the caller's to close), and
  * *peer (may be NULL) the credentials of the listener's owner (the
- * connection that created it). MPD_E_TIMEOUT when the wait ran out,
+ * connection that created it; or null, as for an accept). MPD_E_TIMEOUT when the wait ran out,
  * MPD_E_FULL when timeout is 0 and the backlog is full (nothing waited),
  * MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (the listener's mode does not
  * let this uid in), MPD_E_CLOSED (it went away while waiting),
