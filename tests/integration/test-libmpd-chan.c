@@ -18,7 +18,9 @@
  * its own. Children report through their exit status (each check its
  * own code), and sync with the parent over pipes, never by sleeping; a
  * wait for what only the daemon knows (a connect parked, a connection
- * seen closed) asks it, bounded by TEST_TIMEOUT_MS.
+ * seen closed) asks it, bounded by TEST_TIMEOUT_MS. The "chan_wire"
+ * suite, at the end, has a scripted peer in mpdd's place pass
+ * descriptors with replies the library must refuse.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,12 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include "harness.h"
 #include "mpd.h"
@@ -848,4 +852,174 @@ Test(chan, shm_arguments_are_refused_and_failures_leave_no_descriptor)
 	mpd_shm_detach(NULL);
 	cr_assert_eq(test_count_fds(getpid()), fds);
 	stop();
+}
+
+/*
+ * The "chan_wire" suite puts a forked peer on the socket instead of mpdd:
+ * it answers every request with a fixed result and passes one descriptor
+ * with it (a memfd of 4096 bytes, or a pipe's end), as mpdd passes the
+ * ends and the segments. It checks what the library refuses in such
+ * replies, and that no descriptor stays open in the caller's process
+ * however the call ended: those it takes are closed on failure, those it
+ * does not the client closes.
+ */
+static struct test_peer peer;
+
+static void peer_teardown(void)
+{
+	mpd_close(c);
+	c = NULL;
+	test_peer_stop(&peer);
+}
+
+TestSuite(chan_wire, .fini = peer_teardown, .timeout = SUITE_TIMEOUT);
+
+/* What the peer passes with each reply. */
+enum wire_pass { PASS_MEMFD, PASS_PIPE };
+
+struct wire_case {
+	char method[16]; /* "accept" or "attach" */
+	char result[160]; /* the result's JSON text */
+	enum wire_pass pass;
+	int want; /* the code the call returns */
+};
+
+/* Send the reply line to id on fd, with one descriptor of kind pass on
+ * it; _exits on failure. */
+static void peer_reply(int fd, json_int_t id, const char *result,
+		       enum wire_pass pass)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char line[512];
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	struct iovec iov;
+	int pass_fd, p[2];
+
+	if (pass == PASS_MEMFD) {
+		pass_fd = memfd_create("wire", MFD_CLOEXEC);
+		if (pass_fd < 0 || ftruncate(pass_fd, 4096) < 0)
+			_exit(6);
+	} else {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			_exit(6);
+		close(p[1]);
+		pass_fd = p[0];
+	}
+	iov.iov_base = line;
+	iov.iov_len = (size_t)snprintf(
+		line, sizeof(line),
+		"{\"jsonrpc\":\"2.0\",\"id\":%" JSON_INTEGER_FORMAT
+		",\"result\":%s}\n",
+		id, result);
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	if (sendmsg(fd, &mh, 0) != (ssize_t)iov.iov_len)
+		_exit(7);
+	close(pass_fd);
+}
+
+static void peer_serve(int lfd, void *arg)
+{
+	const struct wire_case *tc = arg;
+	char line[4096];
+	int fd = accept(lfd, NULL, NULL);
+	FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
+	json_t *req;
+
+	if (in == NULL)
+		_exit(2);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		req = json_loads(line, 0, NULL);
+		if (req == NULL)
+			_exit(3);
+		peer_reply(fd, json_integer_value(json_object_get(req, "id")),
+			   tc->result, tc->pass);
+		json_decref(req);
+	}
+	_exit(0);
+}
+
+ParameterizedTestParameters(chan_wire, replies_are_checked_and_leave_no_fd)
+{
+	static struct wire_case cases[] = {
+		/* Listeners: a descriptor not named, or named and refused. */
+		{ "accept", "{\"fd\":1,\"peer\":{}}", PASS_PIPE, MPD_E_PROTO },
+		{ "accept", "{\"fd\":\"0\",\"peer\":{}}", PASS_PIPE,
+		  MPD_E_PROTO },
+		{ "accept", "{\"fd\":-1,\"peer\":{}}", PASS_PIPE, MPD_E_PROTO },
+		{ "accept", "{\"peer\":{}}", PASS_PIPE, MPD_E_PROTO },
+		{ "accept", "{\"fd\":0}", PASS_PIPE, MPD_E_PROTO },
+		{ "accept", "{\"fd\":0,\"peer\":5}", PASS_PIPE, MPD_E_PROTO },
+		{ "accept", "[0]", PASS_PIPE, MPD_E_PROTO },
+		{ "accept", "{\"fd\":0,\"peer\":null}", PASS_PIPE, 0 },
+		{ "accept", "{\"fd\":0,\"peer\":{\"pid\":1}}", PASS_PIPE, 0 },
+		/* Segments: not what the reply says, or no size. */
+		{ "attach", "{\"fd\":0,\"size\":8192,\"created\":false}",
+		  PASS_MEMFD, MPD_E_PROTO },
+		{ "attach", "{\"fd\":0,\"size\":4096,\"created\":false}",
+		  PASS_PIPE, MPD_E_PROTO },
+		{ "attach", "{\"fd\":0,\"size\":0,\"created\":false}",
+		  PASS_MEMFD, MPD_E_PROTO },
+		{ "attach", "{\"fd\":0,\"created\":false}", PASS_MEMFD,
+		  MPD_E_PROTO },
+		{ "attach", "{\"fd\":0,\"size\":4096}", PASS_MEMFD,
+		  MPD_E_PROTO },
+		{ "attach", "{\"fd\":2,\"size\":4096,\"created\":false}",
+		  PASS_MEMFD, MPD_E_PROTO },
+		{ "attach", "{\"fd\":0,\"size\":4096,\"created\":false}",
+		  PASS_MEMFD, 0 },
+	};
+
+	return cr_make_param_array(struct wire_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct wire_case *tc, chan_wire,
+		  replies_are_checked_and_leave_no_fd)
+{
+	struct mpd_shm *shm = NULL;
+	json_t *peer_info = SENTINEL;
+	int fds, fd = FD_SENTINEL, r;
+	struct mpd_client *cl = NULL;
+
+	test_peer_start(&peer, peer_serve, tc);
+	fds = test_count_fds(getpid());
+	cr_assert_eq(mpd_connect(&cl, peer.socket, &err), 0);
+	c = cl;
+	if (strcmp(tc->method, "accept") == 0)
+		r = mpd_listener_accept(c, "l", 0, &fd, &peer_info, &err);
+	else
+		r = mpd_shm_attach(c, "s", 0, &shm, &err);
+	cr_assert_eq(r, tc->want, "%s %s: %d (%s)", tc->method, tc->result, r,
+		     err.message);
+	if (r < 0) {
+		cr_assert_eq(fd, FD_SENTINEL);
+		cr_assert_eq(peer_info, SENTINEL);
+		cr_assert_null(shm);
+		/* The client is usable: the reply was read whole. */
+		cr_assert_eq(mpd_ping(c, &err), 0, "%s", err.message);
+	} else if (shm != NULL) {
+		cr_assert_eq(mpd_shm_size(shm), 4096);
+		mpd_shm_detach(shm);
+	} else {
+		cr_assert_geq(fd, 0);
+		close(fd);
+		json_decref(peer_info);
+	}
+	mpd_close(c);
+	c = NULL;
+	cr_assert_eq(test_peer_wait(&peer), 0);
+	cr_assert_eq(test_count_fds(getpid()), fds);
 }
