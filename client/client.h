@@ -3,8 +3,9 @@
  *
  * client.c owns the connection and the error reporting; process.c,
  * worker.c, broker.c and sync.c build on it, and sync.c on broker.c's
- * helpers too; wait.c looks into client.c's and pipe.c's buffers. Nothing here is installed or exported: libmpd is built with
- * hidden visibility and a version script that exports mpd_* only.
+ * helpers too; wait.c looks into client.c's and pipe.c's buffers.
+ * Nothing here is installed or exported: libmpd is built with hidden
+ * visibility and a version script that exports mpd_* only.
  */
 #ifndef MPD_CLIENT_H
 #define MPD_CLIENT_H
@@ -106,5 +107,11 @@ int client_buffered(const struct mpd_client *c);
  * sends.
  */
 int pipe_ready(const struct mpd_pipe *p, struct mpd_error *err);
+
+/* listener.c's, shared with shm.c: add "mode" for mode (nothing for the
+ * default, the owner). Returns 0, MPD_E_INVAL naming fn when mode is none
+ * of enum mpd_chan_mode, or MPD_E_NOMEM. */
+int chan_add_mode(const char *fn, json_t *params, enum mpd_chan_mode mode,
+		  struct mpd_error *err);
 
 #endif /* MPD_CLIENT_H */
