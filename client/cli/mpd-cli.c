@@ -42,6 +42,8 @@ static const struct cli_cmd cli_cmd_help = {
 	.exec = cmd_help_exec,
 };
 
+/* One row a line, in the order help lists them. */
+/* clang-format off */
 const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_run,
 	&cli_cmd_spawn,
@@ -49,6 +51,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_info,
 	&cli_cmd_logs,
 	&cli_cmd_join,
+	&cli_cmd_wait,
 	&cli_cmd_terminate,
 	&cli_cmd_kill,
 	&cli_cmd_signal,
@@ -67,6 +70,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_help,
 	NULL,
 };
+/* clang-format on */
 
 static const struct option cli_long_options[] = {
 	{ "socket", required_argument, NULL, 's' },
