@@ -424,7 +424,7 @@ static void answer_joiners(struct proc *p)
  * process_start_failed(): nothing of p ran; its starter gets
  * spawn_failed, its joiners its record. process_exited(): p ended with
  * wait status (known false: it was lost), if it was running; its
- * joiners get its record.
+ * joiners get its record. Either end wakes the waits watching p.
  */
 void process_started(struct proc *p, pid_t pid, int pidfd)
 {
