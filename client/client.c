@@ -6,6 +6,10 @@
  * byte, so the daemon attaches them to this request), then reads into a
  * proto framer until the line answering that request's id arrives,
  * skipping server notifications on the way.
+ * A reply may pass descriptors (a listener's end, a shared memory
+ * segment): they come as SCM_RIGHTS with its line (proto/fdio.c matches
+ * them to it), wait in the client until the caller takes them with
+ * mpd_take_fd(), and are closed at the next call if it does not.
  * Every response is checked before use: a line that is not JSON, not a
  * response, answers another id or is longer than the client's limit leaves
  * the stream out of step, so the client is marked broken and refuses later
@@ -26,6 +30,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "fdio.h"
 #include "mpd.h"
 #include "proto.h"
 
@@ -45,6 +50,9 @@ struct mpd_client {
 	bool broken; /* the stream is out of step: refuse calls */
 	json_int_t next_id; /* id of the next request */
 	struct mpd_framer in; /* bytes read and not yet consumed */
+	struct fdq fdq; /* descriptors read, waiting for their line */
+	int reply_fds[MPD_MAX_FDS_PER_MESSAGE]; /* the last reply's; -1 taken */
+	int reply_nfds;
 	json_t *err_data; /* the last daemon error's data, or NULL */
 	/* The last successful response: its line, in the framer's buffer
 	 * (untouched until the next call reads), and its result once
@@ -183,6 +191,29 @@ static int client_connect_wait(int fd)
 	return -soerr;
 }
 
+/* Close the last reply's descriptors that the caller did not take. */
+static void client_drop_fds(struct mpd_client *c)
+{
+	for (int i = 0; i < c->reply_nfds; i++)
+		if (c->reply_fds[i] >= 0)
+			close(c->reply_fds[i]);
+	c->reply_nfds = 0;
+}
+
+/* Returns the descriptor (now the caller's), or a negative code. */
+int mpd_take_fd(struct mpd_client *c, int index)
+{
+	int fd;
+
+	if (c == NULL)
+		return MPD_E_INVAL;
+	if (index < 0 || index >= c->reply_nfds || c->reply_fds[index] < 0)
+		return MPD_E_PROTO;
+	fd = c->reply_fds[index];
+	c->reply_fds[index] = -1;
+	return fd;
+}
+
 /* Returns 0 with *out a new client, or a negative code; see mpd.h. */
 int mpd_connect(struct mpd_client **out, const char *path,
 		struct mpd_error *err)
@@ -225,6 +256,7 @@ int mpd_connect(struct mpd_client **out, const char *path,
 	c->fd = -1;
 	c->next_id = 1;
 	mpd_framer_init(&c->in, MPD_CLIENT_MAX_RESPONSE);
+	fdq_init(&c->fdq);
 	memcpy(c->socket, path, strlen(path) + 1);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 
@@ -258,6 +290,8 @@ void mpd_close(struct mpd_client *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	client_drop_fds(c);
+	fdq_clear(&c->fdq);
 	mpd_framer_free(&c->in);
 	json_decref(c->err_data);
 	json_decref(c->last_result);
@@ -402,8 +436,8 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 {
 	enum mpd_frame_status st;
 	char ebuf[128];
-	size_t len, avail;
-	char *line, *p;
+	size_t len;
+	char *line;
 	ssize_t n;
 	int r;
 
@@ -415,18 +449,23 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 					    "%d bytes",
 					    MPD_CLIENT_MAX_RESPONSE);
 		if (st == MPD_FRAME_LINE) {
+			client_drop_fds(c);
+			c->reply_nfds = fdq_take(&c->fdq, c->in.consumed,
+						 c->reply_fds,
+						 MPD_MAX_FDS_PER_MESSAGE);
 			r = client_line(c, line, len, id, result, err);
+			if (r == CLIENT_LINE_SKIP || r < 0)
+				client_drop_fds(c);
 			if (r == CLIENT_LINE_SKIP)
 				continue;
 			return r;
 		}
-		p = mpd_framer_reserve(&c->in, MPD_CLIENT_READ_CHUNK, &avail);
-		if (p == NULL)
-			return client_break(c, err, MPD_E_NOMEM, ENOMEM,
-					    "out of memory reading from mpdd");
-		n = recv(c->fd, p, avail, 0);
+		n = fdq_read(c->fd, &c->in, &c->fdq, MPD_CLIENT_READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ENOMEM)
+			return client_break(c, err, MPD_E_NOMEM, ENOMEM,
+					    "out of memory reading from mpdd");
 		if (n < 0)
 			return client_break(c, err, MPD_E_IO, errno,
 					    "cannot receive from mpdd: %s",
@@ -435,7 +474,6 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 		if (n == 0)
 			return client_break(c, err, MPD_E_IO, 0,
 					    "connection closed by mpdd");
-		mpd_framer_commit(&c->in, (size_t)n);
 	}
 }
 
@@ -503,6 +541,7 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 	json_decref(c->last_result);
 	c->last_result = NULL;
 	c->last_line = NULL;
+	client_drop_fds(c);
 	if (method == NULL || method[0] == '\0')
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call: method is NULL or empty");

@@ -21,6 +21,12 @@
  * the client is killed, the connection closes with output unsent), the
  * holds still waiting are released undelivered and their items go back.
  *
+ * A reply may pass descriptors (struct out_fds): the sendmsg() that
+ * writes the first bytes of its line carries them as SCM_RIGHTS, and
+ * carries no bytes past that line, so the client can tell which line they
+ * came with (fdio.c). They are closed here once sent, or when the output
+ * is dropped.
+ *
  * A peer that half-closes (shutdown(SHUT_WR): socat, nc) is still served:
  * its parked requests stay parked until answered or timed out, and the
  * connection closes once its last reply is written. A peer that closes
@@ -95,6 +101,7 @@ struct conn *conn_new(int fd)
 		log_debug("%s: SO_PEERGROUPS: %s", __func__, strerror(errno));
 	TAILQ_INIT(&c->parked);
 	TAILQ_INIT(&c->holds);
+	TAILQ_INIT(&c->out_fds);
 	mpd_framer_init(&c->in, mpdd.opt.max_message);
 	fdq_init(&c->fdq);
 	c->out = evbuffer_new();
@@ -125,6 +132,33 @@ struct conn *conn_new(int fd)
 	return c;
 }
 
+struct out_fds *out_fds_new(void)
+{
+	return calloc(1, sizeof(struct out_fds));
+}
+
+/* Close the descriptors of of (may be NULL) and free it. */
+void out_fds_free(struct out_fds *of)
+{
+	if (of == NULL)
+		return;
+	for (int i = 0; i < of->n; i++)
+		close(of->fds[i]);
+	mpdd.fd_chan -= (size_t)of->n; /* req_pass_fd() counted them */
+	free(of);
+}
+
+/* Drop every descriptor still waiting to be sent. */
+static void conn_drop_out_fds(struct conn *c)
+{
+	struct out_fds *of;
+
+	while ((of = TAILQ_FIRST(&c->out_fds)) != NULL) {
+		TAILQ_REMOVE(&c->out_fds, of, entry);
+		out_fds_free(of);
+	}
+}
+
 /*
  * Release every hold of l (emptied): delivered ones oldest first,
  * undelivered ones newest first, so that what goes back to the head of a
@@ -152,6 +186,8 @@ void conn_close(struct conn *c)
 	hold_release_all(&c->holds, false);
 	proctab_conn_closed(c);
 	sync_conn_closed(c);
+	listener_conn_closed(c);
+	shm_conn_closed(c);
 	if (mpdd.reader == c)
 		mpdd.reader = NULL;
 	TAILQ_REMOVE(&mpdd.conns, c, entry);
@@ -162,6 +198,7 @@ void conn_close(struct conn *c)
 	mpd_framer_free(&c->in);
 	fdq_clear(&c->fdq);
 	conn_drop_line_fds(c);
+	conn_drop_out_fds(c);
 	close(c->fd);
 	free(c);
 }
@@ -208,8 +245,39 @@ void conn_kill(struct conn *c)
 	c->closing = true;
 	hold_release_all(&c->holds, false);
 	evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	conn_drop_out_fds(c);
 	event_del(c->ev_read);
 	event_active(c->ev_write, EV_WRITE, 0);
+}
+
+/*
+ * Write the first bytes of of's line with its descriptors: at most the
+ * rest of that line, so that no later line shares the kernel's message.
+ * Returns as write().
+ */
+static int conn_write_fds(struct conn *c, struct out_fds *of)
+{
+	size_t len = evbuffer_get_length(c->out);
+	size_t want = (size_t)(of->end - of->start);
+	unsigned char *p;
+	ssize_t n;
+
+	if (want > len)
+		want = len;
+	if (want > CONN_READ_CHUNK)
+		want = CONN_READ_CHUNK;
+	p = evbuffer_pullup(c->out, (ssize_t)want);
+	if (p == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	n = fdio_send(c->fd, (const char *)p, want, of->fds, of->n);
+	if (n <= 0)
+		return (int)n;
+	evbuffer_drain(c->out, (size_t)n);
+	TAILQ_REMOVE(&c->out_fds, of, entry);
+	out_fds_free(of); /* the peer has its own now */
+	return (int)n;
 }
 
 /*
@@ -221,8 +289,18 @@ static void conn_flush(struct conn *c)
 	bool wrote = false;
 
 	while (!c->dead && evbuffer_get_length(c->out) > 0) {
-		int n = evbuffer_write(c->out, c->fd);
+		struct out_fds *of = TAILQ_FIRST(&c->out_fds);
 		struct hold *h;
+		int n;
+
+		if (of == NULL)
+			n = evbuffer_write(c->out, c->fd);
+		else if (of->start == c->out_written)
+			n = conn_write_fds(c, of);
+		else
+			n = evbuffer_write_atmost(
+				c->out, c->fd,
+				(ev_ssize_t)(of->start - c->out_written));
 
 		if (n > 0) {
 			c->out_written += (uint64_t)n;
@@ -272,12 +350,25 @@ static void conn_write_cb(evutil_socket_t fd, short events, void *arg)
 void conn_send_line(struct conn *c, char *line, size_t len,
 		    struct hold_list *holds)
 {
+	conn_send_line_fds(c, line, len, holds, NULL);
+}
+
+/* conn_send_line(), passing the descriptors of fds (may be NULL; ours
+ * now) with the line. */
+void conn_send_line_fds(struct conn *c, char *line, size_t len,
+			struct hold_list *holds, struct out_fds *fds)
+{
 	struct hold *h;
 
+	if (fds != NULL && fds->n == 0) {
+		free(fds);
+		fds = NULL;
+	}
 	if (c->dead) {
 		free(line);
 		if (holds != NULL)
 			hold_release_all(holds, false);
+		out_fds_free(fds);
 		return;
 	}
 	if (evbuffer_get_length(c->out) + len > mpdd.opt.max_output) {
@@ -288,6 +379,7 @@ void conn_send_line(struct conn *c, char *line, size_t len,
 		free(line);
 		if (holds != NULL)
 			hold_release_all(holds, false);
+		out_fds_free(fds);
 		conn_kill(c);
 		return;
 	}
@@ -298,8 +390,14 @@ void conn_send_line(struct conn *c, char *line, size_t len,
 			  (unsigned long long)c->id);
 		if (holds != NULL)
 			hold_release_all(holds, false);
+		out_fds_free(fds);
 		conn_kill(c);
 		return;
+	}
+	if (fds != NULL) {
+		fds->start = c->out_queued;
+		fds->end = c->out_queued + len;
+		TAILQ_INSERT_TAIL(&c->out_fds, fds, entry);
 	}
 	c->out_queued += len;
 	while (holds != NULL && (h = TAILQ_FIRST(holds)) != NULL) {
@@ -318,6 +416,14 @@ void conn_send_line(struct conn *c, char *line, size_t len,
  * emptied); see conn_send_line(). */
 void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds)
 {
+	conn_send_fds(c, msg, holds, NULL);
+}
+
+/* conn_send_held(), passing the descriptors of fds (may be NULL; ours
+ * now) with the message. */
+void conn_send_fds(struct conn *c, const json_t *msg, struct hold_list *holds,
+		   struct out_fds *fds)
+{
 	size_t len;
 	char *line = NULL;
 
@@ -326,6 +432,7 @@ void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds)
 	if (line == NULL) {
 		if (holds != NULL)
 			hold_release_all(holds, false);
+		out_fds_free(fds);
 		if (c->dead)
 			return;
 		log_warnx("connection %llu: cannot encode a reply; closing",
@@ -333,7 +440,7 @@ void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds)
 		conn_kill(c);
 		return;
 	}
-	conn_send_line(c, line, len, holds);
+	conn_send_line_fds(c, line, len, holds, fds);
 }
 
 /* Queue one message (borrowed) as a line; see conn_send_line(). */
@@ -363,6 +470,7 @@ static bool conn_peer_gone(const struct conn *c)
 static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *c = arg;
+	unsigned cut;
 	ssize_t n;
 
 	if (c->closing)
@@ -373,7 +481,12 @@ static void conn_read_cb(evutil_socket_t fd, short events, void *arg)
 		conn_process(c);
 		return;
 	}
+	cut = c->fdq.truncated;
 	n = fdq_read(c->fd, &c->in, &c->fdq, CONN_READ_CHUNK);
+	if (c->fdq.truncated != cut)
+		log_warnx("connection %llu: more than %d descriptors with one "
+			  "message; the rest were discarded",
+			  (unsigned long long)c->id, MPD_MAX_FDS_PER_MESSAGE);
 	if (n > 0) {
 		mpdd.reads++;
 		if (c != mpdd.reader) {

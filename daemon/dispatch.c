@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mpdd.h"
 
@@ -39,6 +40,7 @@ struct batch {
 	size_t pending; /* members not yet answered (+1 while dispatching) */
 	size_t bytes; /* encoded size of the replies so far */
 	struct hold_list holds; /* of the items the replies carry */
+	struct out_fds *fds; /* passed with the replies, or NULL */
 };
 
 /* Bytes of a batch reply besides its members: brackets, commas, '\n'. */
@@ -62,8 +64,8 @@ static const struct method *methods[MPD_METHOD_COUNT];
 
 /* Every noun's rows. */
 static const struct method *const nouns[] = {
-	daemon_methods, process_methods, queue_methods,
-	sync_methods,	value_methods,
+	daemon_methods, listener_methods, process_methods, queue_methods,
+	shm_methods,	sync_methods,	  value_methods,
 };
 
 static int method_cmp(const void *key, const void *name)
@@ -168,9 +170,12 @@ static void batch_done(struct batch *b, bool send)
 {
 	if (--b->pending > 0)
 		return;
-	if (send && json_array_size(b->replies) > 0)
-		conn_send_held(b->conn, b->replies, &b->holds);
+	if (send && json_array_size(b->replies) > 0) {
+		conn_send_fds(b->conn, b->replies, &b->holds, b->fds);
+		b->fds = NULL;
+	}
 	hold_release_all(&b->holds, false);
+	out_fds_free(b->fds);
 	json_decref(b->replies);
 	free(b);
 }
@@ -181,6 +186,7 @@ static void req_free(struct req *r)
 
 	if (r->hold != NULL)
 		r->hold->release(r->hold, false);
+	out_fds_free(r->fds);
 	json_decref(r->id);
 	if (r->parked) {
 		req_unwait(r);
@@ -230,7 +236,8 @@ static void req_deliver(struct req *r, json_t *resp)
 			}
 		}
 	} else {
-		conn_send(r->conn, resp);
+		conn_send_fds(r->conn, resp, NULL, r->fds);
+		r->fds = NULL;
 	}
 	json_decref(resp);
 	if (r->batch != NULL)
@@ -297,11 +304,38 @@ void req_result_text(struct req *r, const char *json, size_t len)
 
 		TAILQ_INSERT_TAIL(&holds, r->hold, entry);
 		r->hold = NULL;
-		conn_send_line(r->conn, line, n, &holds);
+		conn_send_line_fds(r->conn, line, n, &holds, r->fds);
 	} else {
-		conn_send_line(r->conn, line, n, NULL);
+		conn_send_line_fds(r->conn, line, n, NULL, r->fds);
 	}
+	r->fds = NULL;
 	req_free(r);
+}
+
+/*
+ * Pass fd (ours) with r's reply, which must follow (req_result()); an
+ * error reply closes it instead. It counts in mpdd.fd_chan until it is
+ * written or dropped. Returns its index among the descriptors
+ * the reply's line carries, which the result names ("fd": index; in a
+ * batch, the line's descriptors are those of all its members), or -1
+ * with fd closed when the line already carries as many as one message
+ * may (the caller answers limit).
+ */
+int req_pass_fd(struct req *r, int fd)
+{
+	struct out_fds **ofp = r->batch != NULL ? &r->batch->fds : &r->fds;
+
+	if (*ofp == NULL && (*ofp = out_fds_new()) == NULL) {
+		close(fd);
+		return -1;
+	}
+	if ((*ofp)->n >= MPD_MAX_FDS_PER_MESSAGE) {
+		close(fd);
+		return -1;
+	}
+	(*ofp)->fds[(*ofp)->n] = fd;
+	mpdd.fd_chan++; /* until written or dropped: out_fds_free() */
+	return (*ofp)->n++;
 }
 
 /* Answer r with result (stolen; NULL means {}) and free r. */
@@ -341,6 +375,8 @@ void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 		r->hold->release(r->hold, false);
 		r->hold = NULL;
 	}
+	out_fds_free(r->fds); /* nor descriptors */
+	r->fds = NULL;
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);

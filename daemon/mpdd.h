@@ -92,6 +92,7 @@ struct mpdd_state {
 	size_t fd_limit_orig;
 	size_t fd_base;
 	size_t fd_procs;
+	size_t fd_chan; /* held by listeners' backlogs and shared memory */
 };
 
 extern struct mpdd_state mpdd;
@@ -123,6 +124,22 @@ struct hold {
 TAILQ_HEAD(hold_list, hold);
 void hold_release_all(struct hold_list *l, bool delivered);
 
+/*
+ * Descriptors a reply passes to its client (listener ends, shared memory):
+ * sent as SCM_RIGHTS on the sendmsg() that carries the first bytes of
+ * their line, and only bytes of that line, so the client's fdq gives them
+ * to it. Owned: closed once sent, or when the reply is dropped.
+ */
+struct out_fds {
+	TAILQ_ENTRY(out_fds) entry;
+	uint64_t start, end; /* the stream offsets of their line */
+	int n;
+	int fds[MPD_MAX_FDS_PER_MESSAGE];
+};
+TAILQ_HEAD(out_fds_list, out_fds);
+struct out_fds *out_fds_new(void);
+void out_fds_free(struct out_fds *of);
+
 struct conn {
 	TAILQ_ENTRY(conn) entry;
 	uint64_t id;
@@ -150,6 +167,7 @@ struct conn {
 	uint64_t out_queued; /* output bytes ever queued ... */
 	uint64_t out_written; /* ... and written to the socket */
 	struct hold_list holds; /* of replies in out, oldest first */
+	struct out_fds_list out_fds; /* to send with replies in out */
 };
 struct conn *conn_new(int fd);
 void conn_close(struct conn *c);
@@ -158,6 +176,10 @@ void conn_send(struct conn *c, const json_t *msg);
 void conn_send_held(struct conn *c, const json_t *msg, struct hold_list *holds);
 void conn_send_line(struct conn *c, char *line, size_t len,
 		    struct hold_list *holds);
+void conn_send_line_fds(struct conn *c, char *line, size_t len,
+			struct hold_list *holds, struct out_fds *fds);
+void conn_send_fds(struct conn *c, const json_t *msg, struct hold_list *holds,
+		   struct out_fds *fds);
 void conn_finish(struct conn *c);
 void conn_kill(struct conn *c);
 size_t conn_room(const struct conn *c);
@@ -184,6 +206,7 @@ struct req {
 	void *park_arg; /* for the owner's callbacks */
 	struct event *timer; /* while parked with a timeout */
 	struct hold *hold; /* given back unless the reply is delivered */
+	struct out_fds *fds; /* passed with the reply, or NULL */
 	bool parked;
 };
 
@@ -227,8 +250,9 @@ struct method {
 extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
-extern const struct method daemon_methods[], process_methods[], queue_methods[],
-	sync_methods[], value_methods[];
+extern const struct method daemon_methods[], listener_methods[],
+	process_methods[], queue_methods[], shm_methods[], sync_methods[],
+	value_methods[];
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
@@ -282,6 +306,7 @@ void *req_target(struct req *r, const struct target_type *t, json_t *params);
 bool req_may_access(const struct req *r, uid_t owner);
 void req_result(struct req *r, json_t *result);
 void req_result_text(struct req *r, const char *json, size_t len);
+int req_pass_fd(struct req *r, int fd);
 void req_error(struct req *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 bool req_name_ok(struct req *r, const json_t *name);
@@ -434,6 +459,8 @@ struct broker_stats {
 	size_t objects;
 	size_t queues, values, arrays;
 	size_t locks, semaphores, events, conditions, barriers;
+	size_t listeners, shms;
+	uint64_t shm_bytes; /* the sizes of the shared memory segments */
 	uint64_t bytes;
 };
 extern struct broker_stats broker;
@@ -442,6 +469,25 @@ void broker_bytes(int64_t delta);
 json_t *broker_info(void);
 void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));
+
+/*
+ * Who may use a listener or a shared memory segment: its owner's uid
+ * (and root) only, also its group, or every client of the daemon.
+ */
+enum chan_mode { CHAN_OWNER, CHAN_GROUP, CHAN_EVERYONE };
+bool chan_mode_parse(struct req *r, const char *text, enum chan_mode *mode);
+const char *chan_mode_name(enum chan_mode mode);
+bool chan_may(const struct conn *c, uid_t uid, gid_t gid, enum chan_mode mode);
+bool chan_fd_room(struct req *r, size_t n);
+json_t *conn_creds_json(const struct conn *c);
+
+/* listener.c: rendezvous by name */
+void listener_conn_closed(struct conn *c);
+void listener_shutdown(void);
+
+/* shm.c: shared memory segments */
+void shm_conn_closed(struct conn *c);
+void shm_shutdown(void);
 
 /* queue.c: the queue.* methods */
 void queue_shutdown(void);
@@ -469,6 +515,7 @@ void sdnotify_stop(void);
 
 /* util.c */
 double mono_since(const struct timespec *t);
+double now_wall(void);
 int parse_size(const char *s, size_t *out);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 

@@ -229,6 +229,15 @@ MPD_EXPORT int mpd_daemon_info(struct mpd_client *c, json_t **info,
 MPD_EXPORT int mpd_call_fds(struct mpd_client *c, const char *method,
 			    json_t *params, const int *fds, size_t nfds,
 			    json_t **result, struct mpd_error *err);
+/*
+ * A descriptor the last reply passed (a listener's end, a shared memory
+ * segment): the reply names it by index ("fd": 0). The caller owns what
+ * it takes and closes it; descriptors not taken are closed at the next
+ * call on c. Returns the descriptor, MPD_E_INVAL for a NULL c, or
+ * MPD_E_PROTO when the last reply carried none at index (or it was
+ * taken).
+ */
+MPD_EXPORT int mpd_take_fd(struct mpd_client *c, int index);
 
 /*
  * Processes (docs/protocol.md, "Processes").

@@ -10,14 +10,17 @@
  * that ends past it. Lines before it (sent earlier, glued into the same
  * read) get none.
  *
- * Used for client connections, and for both ends of the template channel.
+ * Used by mpdd for client connections and both ends of the template
+ * channel, and by libmpd for the replies that carry descriptors.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mpdd.h"
+#include "fdio.h"
 
 void fdq_init(struct fdq *q)
 {
@@ -94,9 +97,7 @@ ssize_t fdq_read(int fd, struct mpd_framer *f, struct fdq *q, size_t want)
 	if (mh.msg_controllen > 0)
 		fdq_add(q, &mh, q->in_pos - 1);
 	if (mh.msg_flags & MSG_CTRUNC)
-		log_warnx("more than %d descriptors with one message; the "
-			  "rest were discarded",
-			  MPD_MAX_FDS_PER_MESSAGE);
+		q->truncated++;
 	return n;
 }
 

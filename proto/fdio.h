@@ -1,6 +1,6 @@
 /*
- * fdio.h - lines with descriptors (fdio.c), for mpdd and the template
- * image alike: sendmsg() with SCM_RIGHTS on the first byte, and a queue
+ * fdio.h - lines with descriptors (fdio.c), for mpdd, the template image
+ * and libmpd alike: sendmsg() with SCM_RIGHTS on the first byte, and a queue
  * of the descriptors received, matched to the line they came with.
  */
 #ifndef MPD_FDIO_H
@@ -21,6 +21,7 @@ struct fdq {
 	struct fdq_batch b[FDQ_BATCHES];
 	int count;
 	uint64_t in_pos; /* stream bytes read so far */
+	unsigned truncated; /* reads whose descriptors the kernel cut (MSG_CTRUNC) */
 };
 void fdq_init(struct fdq *q);
 void fdq_clear(struct fdq *q);
