@@ -921,3 +921,39 @@ Test(wait, large_records_are_cut_to_fit_max_output)
 	close(fd);
 	mpdd_stop_all(&d);
 }
+
+/* When even the shortest records of what ended cannot fit the room the
+ * connection has under max_output, the wait gets limit, as a join does,
+ * and the daemon goes on serving. */
+Test(wait, no_room_for_the_shortest_records_is_limit)
+{
+	const char *extra[] = { "--max-output", "64K", NULL };
+	enum { N = 160 };
+	json_t *reply, *data;
+	long long id[N];
+	const char *name;
+	int fd;
+
+	mpdd_start(&d, extra);
+	fd = test_connect(d.socket);
+	/* Some 280 bytes each at the shortest: past the 31 KiB a result
+	 * may take. */
+	for (size_t i = 0; i < N; i++)
+		id[i] = start_ended(fd, 0);
+	reply = test_call(fd, "process.wait", wait_params(id, N, "all", -1));
+	cr_assert_eq(test_error_code(reply, &name), 9);
+	cr_assert_str_eq(name, "limit");
+	data = json_object_get(json_object_get(reply, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "limit")),
+			 "max_output");
+	json_decref(reply);
+	/* A part of them fits. */
+	reply = test_call(fd, "process.wait", wait_params(id, 8, "all", -1));
+	cr_assert_eq(
+		json_array_size(json_object_get(test_result(reply), "done")),
+		8);
+	json_decref(reply);
+	test_assert_ping(d.socket);
+	close(fd);
+	mpdd_stop_all(&d);
+}
