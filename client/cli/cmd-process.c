@@ -739,13 +739,21 @@ static int cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	met = all ? json_array_size(pending) == 0 : json_array_size(done) > 0;
-	if (!met) {
+	if (!met && has_timeout) {
 		cli_error("wait: %zu of %zu processes still running after %g s",
 			  json_array_size(pending),
 			  json_array_size(pending) + json_array_size(done),
 			  timeout);
-		r = CLI_TIMEOUT;
+	} else if (!met) {
+		/* Answered early: a record that ended was closed (or
+		 * dropped past max_exited) while the wait watched it. */
+		cli_error("wait: %zu of %zu processes still running (an "
+			  "ended one was closed meanwhile)",
+			  json_array_size(pending),
+			  json_array_size(pending) + json_array_size(done));
 	}
+	if (!met)
+		r = CLI_TIMEOUT;
 	json_decref(done);
 	json_decref(pending);
 	return r;

@@ -1581,6 +1581,80 @@ Test(cli_process, wait_any_or_all_exits_0_when_met_and_5_on_timeout)
 	mpdd_stop_all(&d);
 }
 
+/* Read all of the file at path (a new string). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	cr_assert(f != NULL && buf != NULL, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A wait --all without --timeout answered early, because a record it
+ * watched was closed meanwhile, exits 5 and says so. */
+Test(cli_process, wait_all_answered_by_a_close_exits_5)
+{
+	const char *args[] = { "wait", "--all", "quick", "slow", NULL };
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli"), *log, *out, *err;
+	char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
+	int status, fd;
+	pid_t pid;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"quick\",\"argv\":[\"sh\",\"-c\",\"exit 6\"],"
+		  "\"start\":true}");
+	raw_spawn("{\"name\":\"slow\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	json_decref(rpc("process.join", "{\"id\":1}"));
+	snprintf(out_path, sizeof(out_path), "%s/wait.out", d.dir);
+	snprintf(err_path, sizeof(err_path), "%s/wait.err", d.dir);
+	test_cli_argv(argv, bin, d.socket, args);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	free(bin);
+	/* The daemon logs a call before it runs it, and runs the next
+	 * request only after: once the wait is in the log, it is parked by
+	 * the time the close comes. */
+	for (;;) {
+		log = mpdd_log(&d);
+		if (strstr(log, ": process.wait\n") != NULL)
+			break;
+		free(log);
+		cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
+			     "mpd-cli wait ended before its wait was seen");
+		usleep(2000);
+	}
+	free(log);
+	json_decref(rpc("process.close", "{\"id\":1}"));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	out = slurp(out_path);
+	err = slurp(err_path);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+		  "status 0x%x, stderr: %s", status, err);
+	cr_assert_str_eq(out, "quick (id 1): exited, exitcode 6\n"
+			      "pending: 2\n");
+	cr_assert_str_eq(err, "mpd-cli: wait: 1 of 2 processes still "
+			      "running (an ended one was closed meanwhile)\n");
+	free(out);
+	free(err);
+	mpdd_stop_all(&d);
+}
+
 Test(cli_process, join_an_ended_process_prints_its_state_and_exits_0)
 {
 	const char *join[] = { "join", "quick", NULL };
