@@ -770,8 +770,10 @@ const struct cli_cmd cli_cmd_wait = {
 		"those still running. At most 1024 processes; one given\ntwice "
 		"counts once. Exit status 0 when the wait ended as asked (one "
 		"ended,\nor with --all every one), 5 when the timeout passed "
-		"first, 4 when a process\ndoes not exist. With --json, prints "
-		"the result: {\"done\": [records],\n\"pending\": [ids]}.",
+		"first (or, with --all,\nwhen a process that had ended was "
+		"closed meanwhile), 4 when a process does\nnot exist. With "
+		"--json, prints the result: {\"done\": [records],\n"
+		"\"pending\": [ids]}.",
 	.min_args = 1,
 	.max_args = CLI_ARGS_ANY,
 	.options =
