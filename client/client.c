@@ -256,7 +256,7 @@ int mpd_connect(struct mpd_client **out, const char *path,
 	c->fd = -1;
 	c->next_id = 1;
 	mpd_framer_init(&c->in, MPD_CLIENT_MAX_RESPONSE);
-	fdq_init(&c->fdq);
+	fdq_init(&c->fdq, MPD_MAX_FDS_PER_MESSAGE);
 	memcpy(c->socket, path, strlen(path) + 1);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 

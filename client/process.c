@@ -5,8 +5,9 @@
  * protocol describes (docs/protocol.md, "Processes"), makes one call and
  * checks the shape of what comes back before handing it to the caller.
  * mpd_process_create() turns struct mpd_process_options into the params of
- * process.create; a "pass" stdio stream travels as a descriptor with the
- * request (mpd_call_fds()). mpd_run() is create-with-start plus join.
+ * process.create; the descriptors the worker is given, then those of the
+ * "pass" stdio streams, travel with the request (mpd_call_fds()).
+ * mpd_run() is create-with-start plus join.
  */
 #include "config.h"
 
@@ -269,6 +270,70 @@ static int add_stdio(json_t *params, const struct mpd_stdio *stdio, int *fds,
 }
 
 /*
+ * Add "fds", the names of the descriptors the worker is given, and put
+ * the descriptors first in fds (*nfds of them): they go before those of
+ * the "pass" streams. Returns 0 or a code.
+ */
+static int add_fds(json_t *params, const struct mpd_process_options *opts,
+		   int *fds, size_t *nfds, struct mpd_error *err)
+{
+	json_t *names;
+	int r = 0;
+
+	*nfds = 0;
+	if (opts->nfds == 0)
+		return 0;
+	if (opts->fd_names == NULL || opts->fds == NULL)
+		return client_fail(
+			err, MPD_E_INVAL, 0,
+			"mpd_process_create: %zu descriptors without "
+			"%s",
+			opts->nfds, opts->fds == NULL ? "fds" : "fd_names");
+	if (opts->nfds > MPD_MAX_FDS_PER_MESSAGE)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_create: %zu descriptors, at "
+				   "most %d travel with one request",
+				   opts->nfds, MPD_MAX_FDS_PER_MESSAGE);
+	names = json_array();
+	if (names == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	for (size_t i = 0; i < opts->nfds && r == 0; i++) {
+		const char *n = opts->fd_names[i];
+
+		if (n == NULL || !mpd_fd_name_ok(n, strlen(n))) {
+			r = client_fail(
+				err, MPD_E_INVAL, 0,
+				"mpd_process_create: fd_names[%zu] "
+				"\"%.64s\" is not a descriptor name (1 "
+				"to %d bytes of A-Z, a-z, 0-9, '_', '.' "
+				"and '-')",
+				i, n != NULL ? n : "(null)", MPD_MAX_FD_NAME);
+			break;
+		}
+		for (size_t k = 0; k < i && r == 0; k++)
+			if (strcmp(opts->fd_names[k], n) == 0)
+				r = client_fail(err, MPD_E_INVAL, 0,
+						"mpd_process_create: "
+						"fd_names[%zu] \"%s\" is "
+						"fd_names[%zu] too",
+						i, n, k);
+		if (r == 0 && opts->fds[i] < 0)
+			r = client_fail(err, MPD_E_INVAL, 0,
+					"mpd_process_create: fds[%zu] is %d", i,
+					opts->fds[i]);
+		if (r == 0 && json_array_append_new(names, json_string(n)) < 0)
+			r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+		fds[i] = opts->fds[i];
+	}
+	if (r == 0 && json_object_set(params, "fds", names) < 0)
+		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	json_decref(names);
+	if (r == 0)
+		*nfds = opts->nfds;
+	return r;
+}
+
+/*
  * Build the params of process.create from opts, with start as given (not
  * opts->start). Returns 0 with *out a new object and the descriptors to
  * pass in fds (their count in *nfds), or a negative code.
@@ -279,6 +344,7 @@ static int create_params(const struct mpd_process_options *opts, bool start,
 {
 	bool fn_target;
 	json_t *p = NULL, *argv = NULL;
+	size_t named = 0;
 	int r;
 
 	if (opts == NULL)
@@ -332,7 +398,16 @@ static int create_params(const struct mpd_process_options *opts, bool start,
 	if (r == 0 && opts->cwd != NULL)
 		r = set_string(p, "cwd", opts->cwd, err);
 	if (r == 0)
-		r = add_stdio(p, opts->stdio, fds, nfds, err);
+		r = add_fds(p, opts, fds, &named, err);
+	if (r == 0)
+		r = add_stdio(p, opts->stdio, fds + named, nfds, err);
+	if (r == 0 && named + *nfds > MPD_MAX_FDS_PER_MESSAGE)
+		r = client_fail(err, MPD_E_INVAL, 0,
+				"mpd_process_create: %zu descriptors and %zu "
+				"\"pass\" streams, at most %d descriptors "
+				"travel with one request",
+				named, *nfds, MPD_MAX_FDS_PER_MESSAGE);
+	*nfds += named;
 	if (r == 0 && opts->ctty && set_new(p, "ctty", json_true()) < 0)
 		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	if (r == 0 && opts->daemon && set_new(p, "daemon", json_true()) < 0)
@@ -353,7 +428,8 @@ static int process_create(struct mpd_client *c,
 			  const struct mpd_process_options *opts, bool start,
 			  json_t **record, struct mpd_error *err)
 {
-	int fds[3];
+	/* The worker's descriptors, then the "pass" streams'. */
+	int fds[MPD_MAX_FDS_PER_MESSAGE + 3];
 	size_t nfds = 0;
 	json_t *params = NULL;
 	int r;

@@ -7,11 +7,14 @@
  * and layout version of proto/worker.h first, since the two sides are
  * compiled apart. Any program mpd started, exec'd ones included, can build
  * the same description from the MPD_* environment variables every worker
- * gets: mpd_current_process() does that once per process.
+ * gets: mpd_current_process() does that once per process. The
+ * descriptors a worker was given are found by name: mpd_worker_fd() in
+ * the struct (version 2 and up), mpd_fd_by_name() in MPD_FDS.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,13 +23,59 @@
 
 #include "client.h"
 #include "mpd.h"
+#include "proto.h"
 #include "worker.h"
 
-/* w is a worker whose layout this library knows. */
+/* w is a worker whose layout this library knows: any version up to its
+ * own (each only appended members to the one before). */
 static bool worker_ok(const mpd_worker *w)
 {
-	return w != NULL && w->magic == MPD_WORKER_MAGIC &&
-	       w->version == MPD_WORKER_VERSION;
+	return w != NULL && w->magic == MPD_WORKER_MAGIC && w->version >= 1 &&
+	       w->version <= MPD_WORKER_VERSION;
+}
+
+/* The index of name in the n names, or -1. */
+static int name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Returns the descriptor w was given as name, or a negative code. */
+int mpd_worker_fd(const mpd_worker *w, const char *name)
+{
+	int i;
+
+	if (!worker_ok(w) || name == NULL)
+		return MPD_E_INVAL;
+	/* Version 1 had no descriptors. */
+	if (w->version < 2 || w->nfds == 0)
+		return MPD_E_NOT_FOUND;
+	i = name_index(w->fd_names, w->nfds, name);
+	return i < 0 ? MPD_E_NOT_FOUND : MPD_FDS_START + i;
+}
+
+/* Returns the descriptor MPD_FDS names name, or a negative code. */
+int mpd_fd_by_name(const char *name)
+{
+	const char *v = getenv(MPD_ENV_FDS), *p, *end;
+	size_t len;
+	int i = 0, fd;
+
+	if (name == NULL || name[0] == '\0')
+		return MPD_E_INVAL;
+	len = strlen(name);
+	for (p = v; p != NULL && *p != '\0';
+	     p = *end == ':' ? end + 1 : end, i++) {
+		end = strchrnul(p, ':');
+		if ((size_t)(end - p) != len || memcmp(p, name, len) != 0)
+			continue;
+		fd = MPD_FDS_START + i;
+		return fcntl(fd, F_GETFD) != -1 ? fd : MPD_E_NOT_FOUND;
+	}
+	return MPD_E_NOT_FOUND;
 }
 
 /* Returns the id (>= 1), or 0 for a NULL or foreign w. */
@@ -70,6 +119,8 @@ struct mpd_client *mpd_worker_client(mpd_worker *w, struct mpd_error *err)
 static pthread_once_t current_once = PTHREAD_ONCE_INIT;
 static struct mpd_worker current;
 static bool current_valid;
+/* Its descriptors' names, from MPD_FDS: pointers into fds_copy. */
+static const char *current_fds[MPD_MAX_FDS_PER_MESSAGE];
 
 /* Parse s as a whole decimal int64 >= 1. Returns it, or 0. */
 static int64_t parse_id(const char *s)
@@ -93,6 +144,7 @@ static void current_init(void)
 	const char *sock = getenv(MPD_ENV_SOCKET);
 	int64_t id = parse_id(getenv(MPD_ENV_PROCESS_ID));
 	char *name_copy = NULL, *sock_copy = NULL;
+	const char *fds;
 
 	if (id == 0)
 		return;
@@ -106,6 +158,21 @@ static void current_init(void)
 		free(name_copy);
 		free(sock_copy);
 		return;
+	}
+	fds = getenv(MPD_ENV_FDS);
+	if (fds != NULL && fds[0] != '\0') {
+		char *copy = strdup(fds), *save = NULL, *n;
+
+		if (copy == NULL) {
+			free(name_copy);
+			free(sock_copy);
+			return;
+		}
+		for (n = strtok_r(copy, ":", &save);
+		     n != NULL && current.nfds < MPD_MAX_FDS_PER_MESSAGE;
+		     n = strtok_r(NULL, ":", &save))
+			current_fds[current.nfds++] = n;
+		current.fd_names = current_fds;
 	}
 	current.magic = MPD_WORKER_MAGIC;
 	current.version = MPD_WORKER_VERSION;

@@ -21,7 +21,9 @@
  * a parse in the pool's case); it reads the head by hand and hands the
  * body, as it is, to whoever parses it. Members of the body are named by
  * the CHAN_K_* keys, in any order. A spawn request carries the write end
- * of its start report pipe, then its "pass" streams in stream order.
+ * of its start report pipe, then the descriptors the worker is given
+ * (CHAN_K_FDS of them, in the order named), then its "pass" streams in
+ * stream order.
  *
  * template -> mpdd: an event, a JSON object whose CHAN_K_EV member names
  * its kind (CHAN_EV_*), in any order:
@@ -91,6 +93,7 @@
 #define CHAN_K_GID	"gid"
 #define CHAN_K_GROUPS	"groups"
 #define CHAN_K_CTTY	"ctty" /* true: stdin becomes the controlling tty */
+#define CHAN_K_FDS	"fds" /* how many descriptors the worker gets */
 
 #define CHAN_STDIO_INHERIT "inherit"
 #define CHAN_STDIO_PASS	   "pass"
@@ -140,7 +143,8 @@ static inline const char *start_stage_name(int stage)
  * [--preload PATH[:INIT]]...`. Never returns. */
 int template_main(int argc, char **argv) __attribute__((noreturn));
 /* The fresh worker image of the "spawn" method: `mpdd --worker MODULE
- * FUNCTION`, with the start report pipe on fd 3 and the args on fd 4. */
+ * FUNCTION N`, with the N descriptors the worker is given on fds 3 to
+ * 2 + N, the start report pipe on fd 3 + N and the args on fd 4 + N. */
 int worker_main(int argc, char **argv) __attribute__((noreturn));
 
 #endif

@@ -103,7 +103,7 @@ struct conn *conn_new(int fd)
 	TAILQ_INIT(&c->holds);
 	TAILQ_INIT(&c->out_fds);
 	mpd_framer_init(&c->in, mpdd.opt.max_message);
-	fdq_init(&c->fdq);
+	fdq_init(&c->fdq, MPD_MAX_FDS_PER_MESSAGE);
 	c->out = evbuffer_new();
 	c->ev_read =
 		event_new(mpdd.base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);

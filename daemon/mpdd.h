@@ -359,6 +359,11 @@ struct proc {
 	char *cwd;
 	json_t *stdio; /* array of the three stream specs */
 	int fds[3]; /* descriptors of "pass" streams, or -1 */
+	/* The descriptors it is given (process.create "fds"), held until its
+	 * start is settled, and their names (NULL: none). */
+	json_t *fdnames;
+	int *wfds;
+	int nwfds;
 	double created, started, ended;
 	json_t *error; /* why the start failed */
 	struct req *start_req;
@@ -374,7 +379,7 @@ struct proc {
 
 uint64_t proctab_cost(const char *name, const char *cwd, const json_t *target,
 		      const json_t *args, const json_t *env,
-		      const json_t *stdio);
+		      const json_t *stdio, const json_t *fdnames);
 const char *proctab_created_limit(uid_t uid, uint64_t cost, uint64_t *max);
 size_t proctab_created(uint64_t *bytes);
 struct proc *proctab_new(const char *name, uid_t uid, gid_t gid, uint64_t cost);
@@ -435,6 +440,7 @@ int spawner_init(const char *self_exe, char *const *preload, int npreload,
 		 unsigned pool);
 int spawner_prepare(struct proc *p);
 bool spawner_fd_room(void);
+bool spawner_start_room(const struct proc *p);
 void spawner_start_proc(struct proc *p);
 void spawner_forget(struct proc *p);
 bool spawner_signal(struct proc *p, int sig);

@@ -33,7 +33,7 @@ struct pargs {
 	struct proc *p;
 	/* process.create's, as JSON (NULL: not given) */
 	json_t *name, *argv, *module, *function, *args, *env, *cwd;
-	json_t *stdio[3], *start_method;
+	json_t *stdio[3], *start_method, *fds;
 	bool env_clear, daemon, start, ctty;
 	bool group; /* true when not given */
 	double timeout; /* process.join's; +inf: not given */
@@ -67,6 +67,7 @@ static const struct mpd_param create_params[] = {
 	P("stdin", MPD_PT_ANY, 0, stdio[0]),
 	P("stdout", MPD_PT_ANY, 0, stdio[1]),
 	P("stderr", MPD_PT_ANY, 0, stdio[2]),
+	P("fds", MPD_PT_ANY, 0, fds),
 	P("daemon", MPD_PT_BOOL, 0, daemon),
 	P("ctty", MPD_PT_BOOL, 0, ctty),
 	P_JSON("start_method", MPD_PT_STRING, 0, start_method),
@@ -373,7 +374,7 @@ static void start(struct req *r, struct proc *p)
 	}
 	/* Before anything is forked: a start that cannot get its
 	 * descriptors is refused here, never lost after the fork. */
-	if (!spawner_fd_room()) {
+	if (!spawner_start_room(p)) {
 		rc = -EMFILE;
 	} else if ((rc = capture_open(p)) == 0 &&
 		   (rc = spawner_prepare(p)) < 0) {
@@ -488,6 +489,107 @@ void process_exited(struct proc *p, int status, bool known)
 }
 
 /*
+ * Check "fds", the names of the descriptors the worker is given: an
+ * array of at most MPD_MAX_FDS_PER_MESSAGE distinct names (proto.h's
+ * rule). Returns true, or false with r answered.
+ */
+static bool check_fd_names(struct req *r, json_t *names)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(names)) {
+		req_bad_param(r, "fds",
+			      "\"fds\": expected an array of names, one for "
+			      "each descriptor passed with the request");
+		return false;
+	}
+	if (json_array_size(names) > MPD_MAX_FDS_PER_MESSAGE) {
+		req_bad_param(r, "fds",
+			      "\"fds\": %zu names, but at most %d descriptors "
+			      "travel with one request",
+			      json_array_size(names), MPD_MAX_FDS_PER_MESSAGE);
+		return false;
+	}
+	json_array_foreach (names, i, v) {
+		if (!json_is_string(v)) {
+			req_bad_param(r, "fds",
+				      "\"fds\"[%zu]: expected a string, a "
+				      "descriptor's name",
+				      i);
+			return false;
+		}
+		if (!mpd_fd_name_ok(json_string_value(v),
+				    json_string_length(v))) {
+			req_bad_param(
+				r, "fds",
+				"\"fds\"[%zu]: \"%.*s\" is not a descriptor "
+				"name: 1 to %d bytes of A-Z, a-z, 0-9, '_', "
+				"'.' and '-'",
+				i,
+				(int)(json_string_length(v) > 80 ?
+					      80 :
+					      json_string_length(v)),
+				json_string_value(v), MPD_MAX_FD_NAME);
+			return false;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (json_equal(json_array_get(names, k), v)) {
+				req_bad_param(r, "fds",
+					      "\"fds\"[%zu]: \"%s\" is named "
+					      "twice (\"fds\"[%zu] too)",
+					      i, json_string_value(v), k);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/*
+ * Claim the next descriptors of the line, one for each name of "fds"
+ * (checked), into *wfds (malloc'd; NULL when there are none) and *n: the
+ * descriptors the worker is given come first, before those of the "pass"
+ * streams. Returns true, or false with r answered and nothing claimed.
+ */
+static bool claim_fds(struct req *r, json_t *names, int **wfds, int *n)
+{
+	struct conn *c = r->conn;
+	int want = (int)json_array_size(names), got = 0, k = 0;
+	int *fds;
+
+	*wfds = NULL;
+	*n = 0;
+	if (want == 0)
+		return true;
+	for (int i = 0; i < c->line_nfds; i++)
+		got += c->line_fds[i] >= 0;
+	if (got < want) {
+		req_bad_param(r, "fds",
+			      "\"fds\" names %d descriptor%s but %d came with "
+			      "the request: send one (SCM_RIGHTS) for each "
+			      "name, in the order named, before those of "
+			      "\"pass\" streams",
+			      want, want == 1 ? "" : "s", got);
+		return false;
+	}
+	fds = malloc(sizeof(*fds) * (size_t)want);
+	if (fds == NULL) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return false;
+	}
+	for (int i = 0; i < want; i++) {
+		while (c->line_fds[k] < 0)
+			k++;
+		fds[i] = c->line_fds[k];
+		c->line_fds[k++] = -1;
+	}
+	*wfds = fds;
+	*n = want;
+	return true;
+}
+
+/*
  * Check the three stdio specs into *stdio (a new array) and claim a
  * descriptor of the line for each "pass" stream into fds: the line's
  * descriptors go to the "pass" streams in the order the requests and the
@@ -496,7 +598,7 @@ void process_exited(struct proc *p, int status, bool known)
  * descriptors taken are closed).
  */
 static bool claim_stdio(struct req *r, const struct pargs *in, json_t **stdio,
-			int fds[3])
+			int fds[3], int nnamed)
 {
 	struct conn *c = r->conn;
 	json_t *spec = NULL;
@@ -537,10 +639,16 @@ static bool claim_stdio(struct req *r, const struct pargs *in, json_t **stdio,
 
 		while (i < 2 && fds[i] >= 0)
 			i++;
-		req_bad_param(r, stdio_names[i],
+		req_bad_param(r, in->fds != NULL ? "fds" : stdio_names[i],
 			      "%d descriptor%s came with the request that no "
-			      "\"pass\" stream takes",
-			      left, left == 1 ? "" : "s");
+			      "name of \"fds\" and no \"pass\" stream takes "
+			      "(it names %d and has %d \"pass\" stream%s)",
+			      left, left == 1 ? "" : "s", nnamed,
+			      (fds[0] >= 0) + (fds[1] >= 0) + (fds[2] >= 0),
+			      (fds[0] >= 0) + (fds[1] >= 0) + (fds[2] >= 0) ==
+					      1 ?
+				      "" :
+				      "s");
 		goto fail;
 	}
 	return true;
@@ -591,15 +699,24 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	struct conn *c = r->conn;
 	const struct proc *old;
 	int fds[3] = { -1, -1, -1 };
+	int *wfds = NULL, nwfds = 0;
 	const char *limit;
 	uint64_t cost, max;
 	bool capture;
 	struct proc *p;
 
 	/* First, so that each request of a batch claims its descriptors
-	 * whatever else is wrong with it. */
-	if (!claim_stdio(r, in, &stdio, fds))
+	 * whatever else is wrong with it: those named in "fds", then one
+	 * for each "pass" stream. */
+	if (in->fds != NULL && (!check_fd_names(r, in->fds) ||
+				!claim_fds(r, in->fds, &wfds, &nwfds)))
 		return;
+	if (!claim_stdio(r, in, &stdio, fds, nwfds)) {
+		for (int i = 0; i < nwfds; i++)
+			close(wfds[i]);
+		free(wfds);
+		return;
+	}
 	target = check_target(r, in);
 	if (target == NULL)
 		goto fail;
@@ -640,7 +757,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	/* A record that will not start at once waits as created, and what
 	 * waits is bounded. */
 	cost = proctab_cost(json_string_value(name), json_string_value(cwd),
-			    target, args, env, stdio);
+			    target, args, env, stdio, in->fds);
 	if ((!want_start || proctab_live() >= mpdd.opt.max_processes) &&
 	    (limit = proctab_created_limit(c->uid, cost, &max)) != NULL) {
 		req_error(r, MPD_RPC_LIMIT,
@@ -703,6 +820,13 @@ static void process_create(struct req *r, json_t *params, void *argp)
 		if (fds[i] >= 0)
 			mpdd.fd_procs++;
 	}
+	if (nwfds > 0) {
+		p->fdnames = json_incref(in->fds);
+		p->wfds = wfds;
+		p->nwfds = nwfds;
+		mpdd.fd_procs += (size_t)nwfds;
+		wfds = NULL;
+	}
 	log_debug("process %lld (%s): created by connection %llu",
 		  (long long)p->id, p->name, (unsigned long long)c->id);
 	if (want_start)
@@ -714,6 +838,9 @@ fail:
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (int i = 0; i < nwfds; i++)
+		close(wfds[i]);
+	free(wfds);
 	json_decref(target);
 	json_decref(stdio);
 }

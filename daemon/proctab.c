@@ -156,9 +156,9 @@ static uint64_t json_cost(const json_t *v)
  */
 uint64_t proctab_cost(const char *name, const char *cwd, const json_t *target,
 		      const json_t *args, const json_t *env,
-		      const json_t *stdio)
+		      const json_t *stdio, const json_t *fdnames)
 {
-	const json_t *v[] = { target, args, env, stdio };
+	const json_t *v[] = { target, args, env, stdio, fdnames };
 	uint64_t c = COST_RECORD;
 
 	c += name != NULL ? strlen(name) : 0;
@@ -308,6 +308,11 @@ void proctab_free(struct proc *p)
 			mpdd.fd_procs--;
 		}
 	}
+	for (int i2 = 0; i2 < p->nwfds; i2++)
+		close(p->wfds[i2]);
+	mpdd.fd_procs -= (size_t)p->nwfds;
+	free(p->wfds);
+	json_decref(p->fdnames);
 	if (p->pidfd >= 0) {
 		close(p->pidfd);
 		mpdd.fd_procs--;
@@ -542,7 +547,7 @@ static int set_capped(json_t *rec, const char *key, const json_t *v,
 
 /*
  * The wire record of p within the caps: a new reference, or NULL when out
- * of memory. With details, also cwd, env, stdio and args (process.info).
+ * of memory. With details, also cwd, env, stdio, args and fds (process.info).
  * When a field was cut, "truncated" lists the fields that were.
  */
 static json_t *record_json(const struct proc *p, bool details,
@@ -593,6 +598,13 @@ static json_t *record_json(const struct proc *p, bool details,
 					 json_boolean(p->env_clear)) ||
 		     set_capped(rec, "stdio", p->stdio, cp, &cut) ||
 		     set_capped(rec, "args", p->args, cp, &cut);
+		/* The names of the descriptors it was given: short by
+		 * rule, never cut. */
+		if (rc == 0)
+			rc = json_object_set_new(rec, "fds",
+						 p->fdnames != NULL ?
+							 json_copy(p->fdnames) :
+							 json_array());
 		/* No env is an empty one. */
 		if (rc == 0 && p->env == NULL)
 			rc = json_object_set_new(rec, "env", json_object());

@@ -86,7 +86,8 @@ struct tmsg {
 	int64_t id; /* the process it starts */
 	char *buf;
 	size_t len, off;
-	int fds[4]; /* the report pipe, then the "pass" streams */
+	/* the report pipe, the worker's descriptors, the "pass" streams */
+	int fds[FDIO_MAX_FDS];
 	int nfds; /* sent with the first byte; closed once sent */
 };
 
@@ -116,9 +117,9 @@ static size_t nstarts; /* struct pstart alive: each will want a pidfd */
 /* Variables a worker never inherits from the daemon. */
 static const char *const env_drop[] = {
 	MPD_ENV_SOCKET,	   MPD_ENV_PROCESS_ID, MPD_ENV_PROCESS_NAME,
-	MPD_ENV_PARENT_ID, "LISTEN_FDS",       "LISTEN_PID",
-	"LISTEN_FDNAMES",  "NOTIFY_SOCKET",    "WATCHDOG_PID",
-	"WATCHDOG_USEC",
+	MPD_ENV_PARENT_ID, MPD_ENV_FDS,	       "LISTEN_FDS",
+	"LISTEN_PID",	   "LISTEN_FDNAMES",   "NOTIFY_SOCKET",
+	"WATCHDOG_PID",	   "WATCHDOG_USEC",
 };
 
 static void tmpl_read_cb(evutil_socket_t fd, short events, void *arg);
@@ -168,6 +169,31 @@ static bool user_var(const char *kv)
 {
 	return strncmp(kv, "HOME=", 5) == 0 || strncmp(kv, "USER=", 5) == 0 ||
 	       strncmp(kv, "LOGNAME=", 8) == 0;
+}
+
+/* MPD_FDS=NAME:NAME... for the names (a JSON array of strings), as
+ * LISTEN_FDNAMES: a new string, or NULL when out of memory. */
+static json_t *fds_var(const json_t *names)
+{
+	size_t len = strlen(MPD_ENV_FDS) + 1, i, off;
+	json_t *v, *var;
+	char *s;
+
+	json_array_foreach (names, i, v)
+		len += json_string_length(v) + 1;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	off = (size_t)sprintf(s, "%s=", MPD_ENV_FDS);
+	json_array_foreach (names, i, v) {
+		if (i > 0)
+			s[off++] = ':';
+		memcpy(s + off, json_string_value(v), json_string_length(v));
+		off += json_string_length(v);
+	}
+	var = json_stringn(s, off);
+	free(s);
+	return var;
 }
 
 /* The worker's environment for p, as a JSON array of "K=V" strings. */
@@ -234,6 +260,8 @@ static json_t *build_env(const struct proc *p)
 		json_array_append_new(
 			env, json_sprintf("%s=%s", MPD_ENV_PARENT_ID, buf));
 	}
+	if (p->nwfds > 0)
+		json_array_append_new(env, fds_var(p->fdnames));
 	return env;
 }
 
@@ -325,6 +353,16 @@ static void tmpl_tunables(void)
 		setenv("GLIBC_TUNABLES", v, 1);
 }
 
+/* Is there room for a start that copies extra descriptors for the
+ * template? See spawner_fd_room(). */
+static bool fd_room(size_t extra)
+{
+	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs +
+		      mpdd.fd_chan + nstarts + START_FD_RESERVE;
+
+	return used + START_FDS + extra <= mpdd.fd_limit;
+}
+
 /*
  * Is there room for one more start within the descriptor limit? Every
  * start takes START_FDS until its worker ends; START_FD_RESERVE stay free
@@ -332,10 +370,14 @@ static void tmpl_tunables(void)
  */
 bool spawner_fd_room(void)
 {
-	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs +
-		      mpdd.fd_chan + nstarts + START_FD_RESERVE;
+	return fd_room(0);
+}
 
-	return used + START_FDS <= mpdd.fd_limit;
+/* The same for p's start, which also takes, for a moment, a copy of
+ * each descriptor p gives its worker (p's own are counted already). */
+bool spawner_start_room(const struct proc *p)
+{
+	return fd_room((size_t)p->nwfds);
 }
 
 static void report_cb(evutil_socket_t fd, short events, void *arg);
@@ -423,8 +465,9 @@ bool spawner_signal(struct proc *p, int sig)
 
 /*
  * Drop p's start state, and with it the descriptors of its "pass"
- * streams: the template was sent copies, and a start that is over (run or
- * failed) needs them no more.
+ * streams and those it gives its worker: the template was sent copies,
+ * and a start that is over (run or failed) needs them no more. From here
+ * on only the worker (and what it hands them to) holds them.
  */
 void spawner_forget(struct proc *p)
 {
@@ -438,6 +481,12 @@ void spawner_forget(struct proc *p)
 			mpdd.fd_procs--;
 		}
 	}
+	for (int i = 0; i < p->nwfds; i++)
+		close(p->wfds[i]);
+	mpdd.fd_procs -= (size_t)p->nwfds;
+	free(p->wfds);
+	p->wfds = NULL;
+	p->nwfds = 0;
 }
 
 /*
@@ -617,7 +666,8 @@ static void start_exited(struct proc *p, int status)
 static void tmpl_spawn(struct proc *p)
 {
 	json_t *msg, *env = build_env(p);
-	int fds[4], nfds = 0;
+	int fds[FDIO_MAX_FDS], nfds = 0;
+	int src[MPD_MAX_FDS_PER_MESSAGE + 3], nsrc = 0;
 
 	/* The kind, the id and whether it is a program's go in the head
 	 * (tmpl_queue()); the body holds the rest. */
@@ -634,6 +684,8 @@ static void tmpl_spawn(struct proc *p)
 				p->args ? p->args : json_null());
 	if (msg != NULL && p->ctty)
 		json_object_set_new(msg, CHAN_K_CTTY, json_true());
+	if (msg != NULL && p->nwfds > 0)
+		json_object_set_new(msg, CHAN_K_FDS, json_integer(p->nwfds));
 	if (msg != NULL && runs_as_owner(p)) {
 		json_t *groups = json_array();
 
@@ -645,21 +697,30 @@ static void tmpl_spawn(struct proc *p)
 		json_object_set_new(msg, CHAN_K_GROUPS, groups);
 	}
 	fds[nfds++] = p->ps->wfd;
-	/* The template gets copies of the "pass" streams: p keeps its own
-	 * until the start is over, for a next template should this one die
-	 * before it ran anything. */
-	for (int i = 0; i < 3; i++) {
-		if (p->fds[i] < 0)
-			continue;
-		fds[nfds] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, 0);
+	/* The template gets copies of the worker's descriptors, then of the
+	 * "pass" streams: p keeps its own until the start is over, for a
+	 * next template should this one die before it ran anything. */
+	for (int i = 0; i < p->nwfds; i++)
+		src[nsrc++] = p->wfds[i];
+	for (int i = 0; i < 3; i++)
+		if (p->fds[i] >= 0)
+			src[nsrc++] = p->fds[i];
+	for (int i = 0; i < nsrc; i++) {
+		fds[nfds] = fcntl(src[i], F_DUPFD_CLOEXEC, 0);
 		if (fds[nfds] == -1) {
 			int e = errno;
 
-			while (nfds > 1)
+			while (nfds > 1) {
 				close(fds[--nfds]);
+				mpdd.fd_procs--;
+			}
 			json_decref(msg);
-			start_failed(p, "stdio", e,
-				     "cannot hold a copy of a passed stream");
+			start_failed(p, i < p->nwfds ? "setup" : "stdio", e,
+				     i < p->nwfds ?
+					     "cannot hold a copy of a passed "
+					     "descriptor" :
+					     "cannot hold a copy of a passed "
+					     "stream");
 			return;
 		}
 		nfds++;
@@ -1004,7 +1065,7 @@ static int tmpl_launch(void)
 	tmpl.fd = sv[0];
 	fcntl(tmpl.fd, F_SETFL, fcntl(tmpl.fd, F_GETFL) | O_NONBLOCK);
 	mpd_framer_init(&tmpl.in, TEMPLATE_MAX_MESSAGE);
-	fdq_init(&tmpl.fdq);
+	fdq_init(&tmpl.fdq, MPD_MAX_FDS_PER_MESSAGE);
 	TAILQ_INIT(&tmpl.out);
 	clock_gettime(CLOCK_MONOTONIC, &tmpl.started);
 	free(tmpl.init_error); /* the last one's: this one may say its own */

@@ -22,9 +22,12 @@
 
 #include "fdio.h"
 
-void fdq_init(struct fdq *q)
+/* An empty queue that takes at most max (<= FDIO_MAX_FDS) descriptors
+ * with one read. */
+void fdq_init(struct fdq *q, int max)
 {
 	memset(q, 0, sizeof(*q));
+	q->max = max;
 }
 
 /* Close every descriptor still waiting. */
@@ -55,7 +58,7 @@ static void fdq_add(struct fdq *q, struct msghdr *mh, uint64_t pos)
 				b->pos = pos;
 				b->n = 0;
 			}
-			if (b != NULL && b->n < MPD_MAX_FDS_PER_MESSAGE)
+			if (b != NULL && b->n < q->max)
 				b->fds[b->n++] = fds[i];
 			else
 				close(fds[i]);
@@ -70,7 +73,7 @@ static void fdq_add(struct fdq *q, struct msghdr *mh, uint64_t pos)
 ssize_t fdq_read(int fd, struct mpd_framer *f, struct fdq *q, size_t want)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
+		char buf[CMSG_SPACE(sizeof(int) * FDIO_MAX_FDS)];
 		struct cmsghdr align;
 	} cmsg;
 	struct msghdr mh = { 0 };
@@ -85,7 +88,7 @@ ssize_t fdq_read(int fd, struct mpd_framer *f, struct fdq *q, size_t want)
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cmsg.buf;
-	mh.msg_controllen = sizeof(cmsg.buf);
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)q->max);
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	if (n <= 0) {
 		if (n == 0 && mh.msg_controllen > 0)
@@ -135,7 +138,7 @@ int fdq_take(struct fdq *q, uint64_t line_end, int *fds, int max)
 ssize_t fdio_send(int fd, const char *buf, size_t len, const int *fds, int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
+		char buf[CMSG_SPACE(sizeof(int) * FDIO_MAX_FDS)];
 		struct cmsghdr align;
 	} cmsg;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };

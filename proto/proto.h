@@ -529,4 +529,16 @@ const char *mpd_param_type_name(enum mpd_param_type type);
 const char *mpd_signal_name(int sig, char *buf, size_t size);
 int mpd_signal_number(const char *name);
 
+/*
+ * Descriptors for workers (process.create "fds", docs/protocol.md): a
+ * worker gets them at MPD_FDS_START, MPD_FDS_START + 1, ... in the order
+ * named (systemd's SD_LISTEN_FDS_START), their names joined by ':' in
+ * MPD_FDS (MPD_ENV_FDS, worker.h). A name is 1 to MPD_MAX_FD_NAME bytes
+ * of A-Z, a-z, 0-9, '_', '.' and '-'. mpd_fd_name_ok() says whether the
+ * len bytes at s are one.
+ */
+#define MPD_FDS_START	3
+#define MPD_MAX_FD_NAME 64
+bool mpd_fd_name_ok(const char *s, size_t len);
+
 #endif /* MPD_PROTO_H */

@@ -9,21 +9,27 @@
  * mpd_current_process() builds one from the environment for exec'd
  * programs.
  *
- * Changing the layout: bump MPD_WORKER_VERSION.
+ * Changing the layout: members are only ever appended, and each change
+ * bumps MPD_WORKER_VERSION. A reader takes any version from 1 up to its
+ * own for the members every layout has, and reads a later member only
+ * when the struct's version has it (version 2 added the descriptors).
  */
 #ifndef MPD_PROTO_WORKER_H
 #define MPD_PROTO_WORKER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MPD_WORKER_MAGIC   0x6d706477u /* "mpdw" */
-#define MPD_WORKER_VERSION 1u
+#define MPD_WORKER_VERSION 2u
 
 /* Environment variables every worker gets. */
 #define MPD_ENV_SOCKET	     "MPD_SOCKET"
 #define MPD_ENV_PROCESS_ID   "MPD_PROCESS_ID"
 #define MPD_ENV_PROCESS_NAME "MPD_PROCESS_NAME"
 #define MPD_ENV_PARENT_ID    "MPD_PARENT_ID"
+/* Only a worker given descriptors: their names, joined by ':'. */
+#define MPD_ENV_FDS "MPD_FDS"
 
 struct mpd_client;
 
@@ -35,6 +41,10 @@ struct mpd_worker {
 	const char *name;
 	const char *socket;
 	struct mpd_client *client; /* opened lazily by libmpd */
+	/* Version 2: the descriptors the worker was given, fd_names[i] at
+	 * descriptor MPD_FDS_START + i (NULL when nfds is 0). */
+	const char *const *fd_names;
+	size_t nfds;
 };
 
 #endif /* MPD_PROTO_WORKER_H */

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -174,6 +175,9 @@ struct create {
 	struct mpd_process_options opts;
 	const char **argv; /* borrowed strings, NULL-terminated */
 	const char **env; /* "K=V" strings from --env, NULL-terminated */
+	const char **fd_names; /* from --fd NAME=N: NAME (borrowed) ... */
+	char **fd_name_copies; /* ... copied here */
+	int *fds; /* ... and N */
 	char *paths[8]; /* the strings take_path() made, to free */
 	size_t npaths;
 };
@@ -182,6 +186,11 @@ static void create_free(struct create *cr)
 {
 	free(cr->argv);
 	free(cr->env);
+	for (size_t i = 0; i < cr->opts.nfds; i++)
+		free(cr->fd_name_copies[i]);
+	free(cr->fd_name_copies);
+	free(cr->fd_names);
+	free(cr->fds);
 	for (size_t i = 0; i < cr->npaths; i++)
 		free(cr->paths[i]);
 	json_decref(cr->opts.args);
@@ -332,6 +341,69 @@ nomem:
 	return CLI_FAIL;
 }
 
+/*
+ * --fd NAME=N...: this command's descriptor N, given to the worker as
+ * NAME (at 3, 4, ... in the order given). N must be open here; the name
+ * is checked by libmpd. Returns CLI_OK, or the exit status after
+ * reporting the failure.
+ */
+static int take_fds(const struct cli_ctx *ctx, const char *cmd,
+		    struct create *cr)
+{
+	const char *spec, *eq;
+	char *end;
+	size_t n = 0;
+	long fd;
+	int it = 0, fl;
+
+	while (cli_opt_next(ctx, "fd", &it) != NULL)
+		n++;
+	if (n == 0)
+		return CLI_OK;
+	cr->fd_names = calloc(n, sizeof(*cr->fd_names));
+	cr->fd_name_copies = calloc(n, sizeof(*cr->fd_name_copies));
+	cr->fds = calloc(n, sizeof(*cr->fds));
+	if (cr->fd_names == NULL || cr->fd_name_copies == NULL ||
+	    cr->fds == NULL) {
+		cli_error("%s: out of memory", cmd);
+		return CLI_FAIL;
+	}
+	it = 0;
+	while ((spec = cli_opt_next(ctx, "fd", &it)) != NULL) {
+		eq = strrchr(spec, '=');
+		if (eq == NULL || eq == spec || eq[1] < '0' || eq[1] > '9')
+			return cli_usage_error(ctx->path,
+					       "%s: --fd takes NAME=N (a "
+					       "descriptor number), not '%s'",
+					       cmd, spec);
+		errno = 0;
+		fd = strtol(eq + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || fd > INT_MAX)
+			return cli_usage_error(ctx->path,
+					       "%s: --fd '%s': '%s' is not a "
+					       "descriptor number",
+					       cmd, spec, eq + 1);
+		/* Not open, or one of our placeholders for closed stdio. */
+		fl = fcntl((int)fd, F_GETFL);
+		if (fl == -1 || (fl & O_PATH))
+			return cli_usage_error(ctx->path,
+					       "%s: --fd '%s': descriptor %ld "
+					       "is not open",
+					       cmd, spec, fd);
+		cr->fd_name_copies[cr->opts.nfds] =
+			strndup(spec, (size_t)(eq - spec));
+		if (cr->fd_name_copies[cr->opts.nfds] == NULL) {
+			cli_error("%s: out of memory", cmd);
+			return CLI_FAIL;
+		}
+		cr->fd_names[cr->opts.nfds] = cr->fd_name_copies[cr->opts.nfds];
+		cr->fds[cr->opts.nfds++] = (int)fd;
+	}
+	cr->opts.fd_names = cr->fd_names;
+	cr->opts.fds = cr->fds;
+	return CLI_OK;
+}
+
 /* spawn's --stdin, --stdout, --stderr files, and --capture for the
  * output streams not sent to files. Returns CLI_OK, or the exit status
  * after reporting the failure. */
@@ -385,6 +457,8 @@ static int create_options(const struct cli_ctx *ctx, const char *cmd, int argc,
 	r = take_target(ctx, cmd, cr, argc, argv);
 	if (r == CLI_OK)
 		r = take_env(ctx, cmd, cr);
+	if (r == CLI_OK)
+		r = take_fds(ctx, cmd, cr);
 	if (r == CLI_OK && name != NULL)
 		r = take_path(ctx, cmd, cr, name, false, &cr->opts.name);
 	if (r == CLI_OK && cwd != NULL)
@@ -849,7 +923,10 @@ out:
 	{ "function", "NAME", "the function: int NAME(mpd_worker *, const\n" \
 			      "json_t *args); its return value is the exit " \
 			      "code", false },				\
-	{ "args", "JSON", "the function's args (default null)", false }
+	{ "args", "JSON", "the function's args (default null)", false }, \
+	{ "fd", "NAME=N", "give it this command's descriptor N as NAME, at\n" \
+			  "3, 4, ... in the order given, named in $MPD_FDS\n" \
+			  "(repeatable)", true }
 /* clang-format on */
 
 const struct cli_cmd cli_cmd_run = {

@@ -286,6 +286,12 @@ struct mpd_process_options {
 	const char *start_method; /* NULL: "forkserver"; or "spawn" */
 	int start; /* start at once */
 	int ctty; /* stdin (a terminal) becomes its controlling terminal */
+	/* Descriptors the worker is given (see "Descriptors for workers"):
+	 * fds[i] (the caller's, sent with the request) under fd_names[i],
+	 * nfds of them. */
+	const char *const *fd_names;
+	const int *fds;
+	size_t nfds;
 };
 
 /*
@@ -294,8 +300,10 @@ struct mpd_process_options {
  * exactly one target (argv, or module with function); an empty argv; args
  * without function; an env string without '=' or with an empty key; a
  * MPD_STDIO_FILE stream without path; a MPD_STDIO_PASS stream whose fd is
- * not open; an unknown stdio mode; a string that is not UTF-8. Only the
- * options that differ from the defaults are sent.
+ * not open; an unknown stdio mode; a string that is not UTF-8; nfds > 0
+ * with fd_names or fds NULL, a bad or repeated name, a descriptor that is
+ * not open, or more than 16 descriptors with those of the "pass" streams.
+ * Only the options that differ from the defaults are sent.
  */
 MPD_EXPORT int mpd_process_create(struct mpd_client *c,
 				  const struct mpd_process_options *opts,
@@ -834,6 +842,44 @@ MPD_EXPORT int mpd_barrier_list(struct mpd_client *c, json_t **list,
 /* ---- Waiting on many things at once (client/wait.c) ---- */
 
 /* ---- Descriptors for workers (client/process.c, client/worker.c) ---- */
+
+/*
+ * A process can be given descriptors of its creator's, each under a name
+ * (mpd_process_options fd_names, fds, nfds; docs/protocol.md,
+ * "Descriptors for workers"): a pipe's end, a socket, a file. The worker
+ * finds them at MPD_FDS_START, MPD_FDS_START + 1, ... in the order named,
+ * open across exec, and their names, joined by ':', in the environment
+ * variable MPD_FDS, as systemd's socket activation passes LISTEN_FDS
+ * (SD_LISTEN_FDS_START is 3 too). A name is 1 to MPD_MAX_FD_NAME bytes of
+ * A-Z, a-z, 0-9, '_', '.' and '-'. At most MPD_MAX_WORKER_FDS descriptors
+ * travel with one request, the "pass" stdio streams' included. The
+ * daemon keeps its copies only until the start is settled: once the
+ * worker runs, or its start failed, only the worker (and the caller)
+ * hold them.
+ */
+#define MPD_FDS_START	   3
+#define MPD_MAX_FD_NAME	   64
+#define MPD_MAX_WORKER_FDS 16
+
+/*
+ * In a function target (or with mpd_current_process(), which reads
+ * MPD_FDS once, in any program mpd started): the descriptor the worker
+ * was given as name.
+ * Returns it (>= MPD_FDS_START), MPD_E_NOT_FOUND when it was given none
+ * of that name, or MPD_E_INVAL when w is not a worker or name is NULL.
+ */
+MPD_EXPORT int mpd_worker_fd(const mpd_worker *w, const char *name);
+/*
+ * In any program mpd started (exec'd or a function), from MPD_FDS, read
+ * at each call as sd_listen_fds_with_names() reads LISTEN_FDNAMES: the
+ * descriptor given as name. Returns it (>= MPD_FDS_START),
+ * MPD_E_NOT_FOUND when MPD_FDS is unset or names no such descriptor, or
+ * when that descriptor is not open (closed since, or MPD_FDS inherited
+ * by a process that did not inherit the descriptors), MPD_E_INVAL when
+ * name is NULL or empty. Thread-safe while nobody changes the
+ * environment.
+ */
+MPD_EXPORT int mpd_fd_by_name(const char *name);
 
 /* ---- Listeners: rendezvous by name (client/listener.c) ---- */
 

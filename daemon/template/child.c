@@ -57,20 +57,22 @@ child_run(json_t *req, const struct plan *pl, bool prepared, worker_fn *fn,
 		strcmp(json_string_value(json_object_get(req, CHAN_K_METHOD)) ?:
 			       "",
 		       CHAN_METHOD_SPAWN) == 0;
-	int report_fd = pl->report_fd;
+	/* The report pipe's place: just after the worker's descriptors. */
+	int report_at = WORKER_REPORT_FD + pl->nxfds, report_fd;
 
 	if (!prepared)
 		plan_prepare(pl);
-	plan_apply(pl);
+	report_fd = plan_apply(pl);
 
-	/* Only 0, 1, 2 and the report pipe (as fd 3) survive. */
-	if (report_fd != WORKER_REPORT_FD) {
-		if (dup2(report_fd, WORKER_REPORT_FD) == -1)
+	/* Only 0, 1, 2, the worker's own descriptors and the report pipe
+	 * survive. */
+	if (report_fd != report_at) {
+		if (dup2(report_fd, report_at) == -1)
 			child_fail(report_fd, STAGE_SETUP, errno, "dup2: %s",
 				   strerror(errno));
-		report_fd = WORKER_REPORT_FD;
+		report_fd = report_at;
 	}
-	close_range(WORKER_REPORT_FD + 1, ~0U, 0);
+	close_range((unsigned)report_at + 1, ~0U, 0);
 	/* Open across exec only for the fresh worker image, which reports. */
 	fcntl(report_fd, F_SETFD, fresh ? 0 : FD_CLOEXEC);
 	environ = env != NULL ? env : strv(json_object_get(req, CHAN_K_ENV));
@@ -90,9 +92,11 @@ child_run(json_t *req, const struct plan *pl, bool prepared, worker_fn *fn,
 		char *text = json_dumps(args ? args : json_null(),
 					JSON_ENCODE_ANY | JSON_COMPACT);
 		int mfd = memfd_create("mpd-args", 0);
+		int args_at = report_at + 1;
 		size_t len = text ? strlen(text) : 0, off = 0;
-		char *argv[] = { "mpdd", "--worker", (char *)module,
-				 (char *)function, NULL };
+		char nfds[16];
+		char *argv[] = { "mpdd",	   "--worker", (char *)module,
+				 (char *)function, nfds,       NULL };
 
 		if (text == NULL || mfd == -1)
 			child_fail(report_fd, STAGE_SETUP, errno ?: ENOMEM,
@@ -108,10 +112,11 @@ child_run(json_t *req, const struct plan *pl, bool prepared, worker_fn *fn,
 			off += (size_t)n;
 		}
 		lseek(mfd, 0, SEEK_SET);
-		if (mfd != WORKER_ARGS_FD) {
-			dup2(mfd, WORKER_ARGS_FD);
+		if (mfd != args_at) {
+			dup2(mfd, args_at);
 			close(mfd);
 		}
+		snprintf(nfds, sizeof(nfds), "%d", pl->nxfds);
 		/* Both stay open across the exec: the image reports. */
 		execv(tmpl_self_exe, argv);
 		child_fail(report_fd, STAGE_EXEC, errno, "%s: %s",

@@ -155,17 +155,20 @@ static long LCHILD lchild_run(struct launch *l)
 static int LCHILD lchild(void *arg)
 {
 	struct launch *l = arg;
+	int report;
 	long r;
 
 	/* mpdd learns who we are before anything else. */
 	plan_announce(l->plan.report_fd);
 	plan_prepare(&l->plan);
-	plan_apply(&l->plan);
-	/* Nothing but 0, 1 and 2 crosses the exec. */
-	sys(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC, 0);
+	report = plan_apply(&l->plan);
+	/* Nothing but 0, 1, 2 and the worker's own descriptors (below the
+	 * report pipe) crosses the exec. */
+	sys(SYS_close_range, WORKER_FDS_START + l->plan.nxfds, ~0U,
+	    CLOSE_RANGE_CLOEXEC, 0);
 	r = lchild_run(l);
-	plan_fail(l->plan.report_fd, STAGE_EXEC, -r, l->argv[0],
-		  strerrordesc_np(-r), NULL);
+	plan_fail(report, STAGE_EXEC, -r, l->argv[0], strerrordesc_np(-r),
+		  NULL);
 }
 
 /*

@@ -24,7 +24,7 @@
 #include "sys.h"
 #include "template.h"
 
-const char *const plan_stdio_names[3] = { "stdin", "stdout", "stderr" };
+const char *const plan_stdio_names[4] = { "stdin", "stdout", "stderr", "fds" };
 
 /* The kernel's struct sigaction for SIG_DFL (all zero, on both). */
 static const unsigned long sig_default[4];
@@ -95,14 +95,54 @@ void LCHILD plan_prepare(const struct plan *pl)
 }
 
 /*
+ * The worker's own descriptors to WORKER_FDS_START, +1, ... in the order
+ * named, open across an exec, and the report pipe just after them
+ * (close-on-exec); returns its new number. Whatever sits at those
+ * numbers (a source of another of them, the report pipe, a stdio
+ * source already dup'ed to 0, 1 or 2) may be overwritten: each of the
+ * worker's descriptors is first copied above the report pipe's place,
+ * so that none is lost, then the pipe and they are put in place. The
+ * caller closes what is left above the report pipe.
+ */
+static int LCHILD plan_fds(const struct plan *pl, int report)
+{
+	int top = WORKER_FDS_START + pl->nxfds, hi[MPD_MAX_FDS_PER_MESSAGE];
+	long r;
+
+	for (int i = 0; i < pl->nxfds; i++) {
+		r = sys(SYS_fcntl, pl->xfds[i], F_DUPFD_CLOEXEC, top + 1, 0);
+		if (r < 0)
+			plan_fail(report, STAGE_SETUP, -r, "the descriptors",
+				  strerrordesc_np(-r), NULL);
+		hi[i] = (int)r;
+	}
+	if (report != top) {
+		r = sys(SYS_dup3, report, top, O_CLOEXEC, 0);
+		if (r < 0)
+			plan_fail(report, STAGE_SETUP, -r, "the descriptors",
+				  strerrordesc_np(-r), NULL);
+		report = top;
+	}
+	for (int i = 0; i < pl->nxfds; i++) {
+		r = sys(SYS_dup3, hi[i], WORKER_FDS_START + i, 0, 0);
+		if (r < 0)
+			plan_fail(report, STAGE_SETUP, -r, "the descriptors",
+				  strerrordesc_np(-r), NULL);
+	}
+	return report;
+}
+
+/*
  * The rest of the set-up, in order: the client's credentials before
  * anything is opened on its behalf (files, the cwd, the program are all
  * checked as it; a failure fails the start, the worker never runs as
  * root by accident), the cwd (a relative stdio path is the worker's),
  * then stdio on 0, 1 and 2, open across an exec, and with ctty stdin's
- * terminal as the controlling one (the child leads its own session).
+ * terminal as the controlling one (the child leads its own session),
+ * then the worker's own descriptors (plan_fds()). Returns the report
+ * pipe's descriptor.
  */
-void LCHILD plan_apply(const struct plan *pl)
+int LCHILD plan_apply(const struct plan *pl)
 {
 	int fd[3];
 	long r;
@@ -153,6 +193,7 @@ void LCHILD plan_apply(const struct plan *pl)
 		plan_fail(pl->report_fd, STAGE_STDIO, -r,
 			  "stdin as the controlling terminal",
 			  strerrordesc_np(-r), NULL);
+	return pl->nxfds > 0 ? plan_fds(pl, pl->report_fd) : pl->report_fd;
 }
 
 char *plan_copy(char **at, const char *s)
@@ -211,6 +252,7 @@ int plan_build(struct plan *pl, json_t *req, const int *fds, int nfds,
 {
 	json_t *stdio = json_object_get(req, CHAN_K_STDIO);
 	json_t *uid = json_object_get(req, CHAN_K_UID), *e;
+	json_int_t n = json_integer_value(json_object_get(req, CHAN_K_FDS));
 	int passed = 0;
 	size_t i;
 
@@ -218,6 +260,14 @@ int plan_build(struct plan *pl, json_t *req, const int *fds, int nfds,
 	pl->cwd = plan_copy(
 		at, json_string_value(json_object_get(req, CHAN_K_CWD)));
 	pl->ctty = json_is_true(json_object_get(req, CHAN_K_CTTY));
+	/* The worker's own descriptors come first. */
+	if (n < 0 || n > MPD_MAX_FDS_PER_MESSAGE || n > nfds)
+		return 3;
+	for (int k = 0; k < (int)n; k++)
+		pl->xfds[k] = fds[k];
+	pl->nxfds = (int)n;
+	fds += n;
+	nfds -= (int)n;
 	for (int k = 0; k < 3; k++)
 		if (!plan_stdio(pl, k, json_array_get(stdio, (size_t)k), fds,
 				nfds, &passed, at))
@@ -243,6 +293,7 @@ void plan_init(struct plan *pl, int report_fd)
 	pl->cpus = tmpl_pinned ? &tmpl_cpus : NULL;
 	pl->cwd = NULL;
 	pl->ctty = false;
+	pl->nxfds = 0;
 	pl->drop = false;
 	pl->ngroups = 0;
 }

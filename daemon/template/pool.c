@@ -183,7 +183,7 @@ static void child_rehearse(void)
 static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * MPD_MAX_FDS_PER_MESSAGE)];
+		char buf[CMSG_SPACE(sizeof(int) * FDIO_MAX_FDS)];
 		struct cmsghdr align;
 	} cmsg;
 	uint64_t len;
@@ -192,7 +192,7 @@ static void __attribute__((noreturn)) pool_child(pid_t tmpl_pid)
 			     .msg_iovlen = 1,
 			     .msg_control = cmsg.buf,
 			     .msg_controllen = sizeof(cmsg.buf) };
-	int fds[MPD_MAX_FDS_PER_MESSAGE], nfds = 0;
+	int fds[FDIO_MAX_FDS], nfds = 0;
 	size_t got = 0;
 	ssize_t n;
 	char *text;

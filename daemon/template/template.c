@@ -679,7 +679,7 @@ static void tmpl_request(const char *line, size_t len, int *fds, int nfds)
 /* Handle what mpdd sent. Returns false when mpdd has gone. */
 static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 {
-	int fds[MPD_MAX_FDS_PER_MESSAGE], nfds;
+	int fds[FDIO_MAX_FDS], nfds;
 	ssize_t n = fdq_read(ctl, in, q, CTL_READ_CHUNK);
 	char *line;
 	size_t len;
@@ -693,7 +693,7 @@ static bool tmpl_read_ctl(struct mpd_framer *in, struct fdq *q)
 			return true;
 		if (st == MPD_FRAME_TOO_LONG)
 			fatalx("template: request over the message limit");
-		nfds = fdq_take(q, in->consumed, fds, MPD_MAX_FDS_PER_MESSAGE);
+		nfds = fdq_take(q, in->consumed, fds, FDIO_MAX_FDS);
 		tmpl_request(line, len, fds, nfds);
 	}
 }
@@ -761,7 +761,7 @@ int template_main(int argc, char **argv)
 			       own_realloc(NULL, 0,
 					   CHAN_LINE_MAX + 1 + CTL_READ_CHUNK),
 			       CHAN_LINE_MAX + 1 + CTL_READ_CHUNK);
-	fdq_init(&bk->q);
+	fdq_init(&bk->q, FDIO_MAX_FDS);
 	pool_init(pool_size);
 	for (;;) {
 		size_t np = bk->npend;

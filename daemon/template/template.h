@@ -24,6 +24,9 @@
 #define CHILD_FAIL_EXIT	 127
 #define WORKER_REPORT_FD 3 /* set-up report pipe, in the worker image */
 #define WORKER_ARGS_FD	 4 /* args JSON, in the worker image */
+/* Where a worker's own descriptors go (process.create "fds"); the
+ * report pipe and args then follow them. */
+#define WORKER_FDS_START MPD_FDS_START
 
 struct mpd_worker;
 struct plan;
@@ -43,7 +46,7 @@ struct pending {
 	int pipe;
 	char *line;
 	size_t len;
-	int fds[MPD_MAX_FDS_PER_MESSAGE];
+	int fds[FDIO_MAX_FDS];
 	int nfds;
 };
 
@@ -143,6 +146,10 @@ struct plan {
 	int open_flags[3]; /* with path[i]: open it in the child */
 	const char *path[3];
 	bool ctty; /* make stdin the controlling terminal */
+	/* The descriptors the worker gets at WORKER_FDS_START + i, open
+	 * across an exec (the start report pipe then goes just after). */
+	int xfds[MPD_MAX_FDS_PER_MESSAGE];
+	int nxfds;
 	bool drop; /* become uid/gid/groups */
 	uid_t uid;
 	gid_t gid;
@@ -155,20 +162,24 @@ struct plan {
 /* A plan of the signals, CPUs and session alone (what a pooled child
  * does while idle), reporting on report_fd. */
 void plan_init(struct plan *pl, int report_fd);
-/* The plan of request req, whose "pass" streams are fds (nfds). Strings
- * are copied to *at (advancing it) when at is not NULL, else borrowed
- * from req. Returns -1, or the stream (0..2) a "pass" descriptor is
- * missing for. */
+/* The plan of request req, whose descriptors are fds (nfds): those the
+ * worker is given, then its "pass" streams. Strings are copied to *at
+ * (advancing it) when at is not NULL, else borrowed from req. Returns -1,
+ * or the stream (0..2) a "pass" descriptor is missing for, or 3 when the
+ * worker's own descriptors are missing. */
 int plan_build(struct plan *pl, json_t *req, const int *fds, int nfds,
 	       int report_fd, char **at);
-extern const char *const plan_stdio_names[3]; /* "stdin"... */
+/* "stdin", "stdout", "stderr", and "fds" (plan_build()'s 3). */
+extern const char *const plan_stdio_names[4];
 /* A copy of s at *at, advancing it (at NULL, or s NULL: s itself). */
 char *plan_copy(char **at, const char *s);
 /* In the child: the first of every child's steps, its pid on the
  * report pipe; then the signals, CPUs and session; then the rest. */
 void plan_announce(int report_fd);
 void plan_prepare(const struct plan *pl);
-void plan_apply(const struct plan *pl);
+/* Returns the start report pipe's descriptor after the set-up: moved to
+ * just after the worker's descriptors when it has some. */
+int plan_apply(const struct plan *pl);
 /* In the child: report a failed step (parts joined by ": ") and die. */
 void plan_fail(int report_fd, enum start_stage stage, long err, const char *a,
 	       const char *b, const char *c) __attribute__((noreturn));

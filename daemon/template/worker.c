@@ -4,15 +4,16 @@
  * worker_call() opens the module and finds the function (reporting a
  * failure on the start report pipe), worker_run() calls it as the worker
  * and exits with its return value. worker_main() is the fresh image of
- * the "spawn" start method: `mpdd --worker MODULE FUNCTION`, exec'd by a
- * child that is already set up, with the report pipe on fd 3 and the args
- * on fd 4.
+ * the "spawn" start method: `mpdd --worker MODULE FUNCTION N`, exec'd by
+ * a child that is already set up, with the worker's N descriptors on fds
+ * 3 and up, then the report pipe, then the args.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,8 +37,19 @@ void worker_run(worker_fn *fn, json_t *args, int report_fd)
 		.name = getenv(MPD_ENV_PROCESS_NAME),
 		.socket = getenv(MPD_ENV_SOCKET),
 	};
+	/* The descriptors' names, as mpdd set them in MPD_FDS: the one
+	 * at MPD_FDS_START first. */
+	const char *fds = getenv(MPD_ENV_FDS);
+	const char *names[MPD_MAX_FDS_PER_MESSAGE];
+	char *copy = fds != NULL && *fds != '\0' ? strdup(fds) : NULL;
+	char *save = NULL;
 	int rc;
 
+	for (char *s = copy != NULL ? strtok_r(copy, ":", &save) : NULL;
+	     s != NULL && w.nfds < MPD_MAX_FDS_PER_MESSAGE;
+	     s = strtok_r(NULL, ":", &save))
+		names[w.nfds++] = s;
+	w.fd_names = w.nfds > 0 ? names : NULL;
 	if (w.name != NULL)
 		prctl(PR_SET_NAME, w.name);
 	close(report_fd);
@@ -72,30 +84,32 @@ void worker_call(const char *module, const char *function, json_t *args,
 int worker_main(int argc, char **argv)
 {
 	struct stat st;
-	char *text;
+	char *text, *end;
 	json_t *args;
 	ssize_t n;
 	size_t off = 0;
+	long nfds = argc == 5 ? strtol(argv[4], &end, 10) : -1;
+	int report, argfd;
 
-	/* mpdd --worker MODULE FUNCTION, fd 3: report, fd 4: args. */
-	if (argc != 4 || fstat(WORKER_REPORT_FD, &st) == -1 ||
-	    fstat(WORKER_ARGS_FD, &st) == -1) {
+	/* mpdd --worker MODULE FUNCTION N: fds 3 to 2 + N the worker's
+	 * own, then the report pipe, then the args. */
+	if (nfds < 0 || nfds > MPD_MAX_FDS_PER_MESSAGE || *end != '\0' ||
+	    fstat(report = WORKER_REPORT_FD + (int)nfds, &st) == -1 ||
+	    fstat(argfd = WORKER_ARGS_FD + (int)nfds, &st) == -1) {
 		fprintf(stderr, "mpdd --worker is started by mpdd itself\n");
 		exit(2);
 	}
 	text = malloc((size_t)st.st_size + 1);
 	if (text == NULL)
-		child_fail(WORKER_REPORT_FD, STAGE_SETUP, ENOMEM,
-			   "out of memory");
+		child_fail(report, STAGE_SETUP, ENOMEM, "out of memory");
 	while (off < (size_t)st.st_size &&
-	       (n = read(WORKER_ARGS_FD, text + off,
-			 (size_t)st.st_size - off)) > 0)
+	       (n = read(argfd, text + off, (size_t)st.st_size - off)) > 0)
 		off += (size_t)n;
 	text[off] = '\0';
-	close(WORKER_ARGS_FD);
-	fcntl(WORKER_REPORT_FD, F_SETFD, FD_CLOEXEC);
+	close(argfd);
+	fcntl(report, F_SETFD, FD_CLOEXEC);
 	args = json_loads(text, JSON_DECODE_ANY, NULL);
 	free(text);
-	worker_call(argv[2], argv[3], args, WORKER_REPORT_FD);
+	worker_call(argv[2], argv[3], args, report);
 	exit(CHILD_FAIL_EXIT);
 }

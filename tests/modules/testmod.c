@@ -24,7 +24,7 @@
 
 mpd_worker_fn exit_with, crash, ignore_term, spawn_grandchild, whoami,
 	echo_args, call_daemon, call_and_hold, preloaded_value, mark_and_exit,
-	scan_memory, session_report, atexit_mark;
+	scan_memory, session_report, atexit_mark, report_fds;
 int testmod_init(void);
 int fail_init(void);
 
@@ -359,4 +359,39 @@ int preloaded_value(mpd_worker *w, const json_t *args)
 int fail_init(void)
 {
 	return 1;
+}
+
+/*
+ * For the descriptors a worker is given: args is the array of their
+ * names. Writes to each "NAME fd=N by_name=M" (mpd_worker_fd() and
+ * mpd_fd_by_name()), and to the first also "open: ..." (every descriptor
+ * open in the worker, up to 1023) and "MPD_FDS=...". Exits 0, or 3 when
+ * a name is not found.
+ */
+int report_fds(mpd_worker *w, const json_t *args)
+{
+	const char *env = getenv("MPD_FDS");
+	size_t i;
+	json_t *v;
+	int first = -1;
+
+	json_array_foreach (args, i, v) {
+		const char *name = json_string_value(v);
+		int fd = mpd_worker_fd(w, name);
+
+		if (fd < 0)
+			return 3;
+		dprintf(fd, "%s fd=%d by_name=%d\n", name, fd,
+			mpd_fd_by_name(name));
+		if (first < 0)
+			first = fd;
+	}
+	if (first < 0)
+		return 3;
+	dprintf(first, "open:");
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			dprintf(first, " %d", fd);
+	dprintf(first, "\nMPD_FDS=%s\n", env != NULL ? env : "(unset)");
+	return 0;
 }
