@@ -92,4 +92,10 @@ int broker_name_call(struct mpd_client *c, const char *fn, const char *method,
 int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *key, json_t **list, struct mpd_error *err);
 
+/* listener.c's, shared with shm.c: add "mode" for mode (nothing for the
+ * default, the owner). Returns 0, MPD_E_INVAL naming fn when mode is none
+ * of enum mpd_chan_mode, or MPD_E_NOMEM. */
+int chan_add_mode(const char *fn, json_t *params, enum mpd_chan_mode mode,
+		  struct mpd_error *err);
+
 #endif /* MPD_CLIENT_H */

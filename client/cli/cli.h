@@ -209,6 +209,14 @@ typedef int cli_name_fn(struct mpd_client *c, const char *name,
  * result with --json: delete, close, task-done. Returns an exit status. */
 int cli_broker_on_name(struct cli_ctx *ctx, const char *cmd, cli_name_fn *fn,
 		       const char *name);
+/* A libmpd info function: mpd_lock_info, mpd_shm_info, ... */
+typedef int cli_info_fn(struct mpd_client *c, const char *name, json_t **info,
+			struct mpd_error *err);
+/* Connect, call fn on name (argv[0], checked first) and print the info as
+ * "key: value" lines, the name first, or the object with --json. Returns
+ * an exit status. */
+int cli_broker_info(struct cli_ctx *ctx, const char *cmd, cli_info_fn *fn,
+		    const char *name);
 
 /* cmd-queue.c */
 extern const struct cli_cmd cli_cmd_queue;
@@ -225,5 +233,18 @@ extern const struct cli_cmd cli_cmd_semaphore;
 extern const struct cli_cmd cli_cmd_event;
 extern const struct cli_cmd cli_cmd_condition;
 extern const struct cli_cmd cli_cmd_barrier;
+
+/* cmd-listener.c, and the --mode that cmd-shm.c shares */
+/* Parse the command's --mode (owner, group or everyone; owner when not
+ * given) into *mode. Returns CLI_OK, or the exit status after a usage
+ * error. */
+int cli_chan_mode(const struct cli_ctx *ctx, const char *cmd,
+		  enum mpd_chan_mode *mode);
+extern const struct cli_cmd cli_cmd_listen;
+extern const struct cli_cmd cli_cmd_connect;
+extern const struct cli_cmd cli_cmd_listener;
+
+/* cmd-shm.c */
+extern const struct cli_cmd cli_cmd_shm;
 
 #endif /* MPD_CLI_H */

@@ -8,7 +8,8 @@
  * and print values and the list commands' tables. Values are printed as
  * compact JSON with each real in the fewest digits that read back
  * exactly, so that what one command prints another can take back (value
- * cas NAME "$(mpd-cli value get NAME)" NEW).
+ * cas NAME "$(mpd-cli value get NAME)" NEW). The info commands of the
+ * sync objects, listeners and segments print with cli_broker_info().
  */
 #include "config.h"
 
@@ -271,4 +272,34 @@ int cli_broker_on_name(struct cli_ctx *ctx, const char *cmd, cli_name_fn *fn,
 	if (r != CLI_OK)
 		return r;
 	return cli_broker_done(ctx, cmd, fn(ctx->client, name, &err), &err);
+}
+
+/* Returns the exit status after printing name's info; see cli.h. */
+int cli_broker_info(struct cli_ctx *ctx, const char *cmd, cli_info_fn *fn,
+		    const char *name)
+{
+	json_t *info = NULL, *flat = NULL;
+	struct mpd_error err;
+	int r;
+
+	r = cli_broker_connect(ctx, cmd, name);
+	if (r != CLI_OK)
+		return r;
+	if (fn(ctx->client, name, &info, &err) < 0)
+		return cli_call_error(cmd, &err);
+	if (ctx->json) {
+		r = cli_print_json(ctx, info, false);
+		goto out;
+	}
+	/* Members keep their place when updated: "name" stays first. */
+	flat = json_pack("{s:O?}", "name", json_object_get(info, "name"));
+	if (flat == NULL || json_object_update(flat, info) < 0 ||
+	    cli_print_flat("", flat) < 0) {
+		cli_error("%s: out of memory", cmd);
+		r = CLI_FAIL;
+	}
+out:
+	json_decref(flat);
+	json_decref(info);
+	return r;
 }

@@ -213,41 +213,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A libmpd info function: mpd_lock_info, mpd_event_info, ... */
-typedef int sync_info_fn(struct mpd_client *c, const char *name, json_t **info,
-			 struct mpd_error *err);
-
-/* Print the info of name as "key: value" lines, the name first, or the
- * object with --json. Returns an exit status. */
-static int sync_info(struct cli_ctx *ctx, const char *cmd, sync_info_fn *fn,
-		     const char *name)
-{
-	json_t *info = NULL, *flat = NULL;
-	struct mpd_error err;
-	int r;
-
-	r = cli_broker_connect(ctx, cmd, name);
-	if (r != CLI_OK)
-		return r;
-	if (fn(ctx->client, name, &info, &err) < 0)
-		return cli_call_error(cmd, &err);
-	if (ctx->json) {
-		r = cli_print_json(ctx, info, false);
-		goto out;
-	}
-	/* Members keep their place when updated: "name" stays first. */
-	flat = json_pack("{s:O?}", "name", json_object_get(info, "name"));
-	if (flat == NULL || json_object_update(flat, info) < 0 ||
-	    cli_print_flat("", flat) < 0) {
-		cli_error("%s: out of memory", cmd);
-		r = CLI_FAIL;
-	}
-out:
-	json_decref(flat);
-	json_decref(info);
-	return r;
-}
-
 /* Parse --name as an integer in [min, max] into *v when given. Returns
  * CLI_OK or the exit status. */
 static int sync_opt_int(const struct cli_ctx *ctx, const char *cmd,
@@ -411,7 +376,7 @@ static int cmd_lock_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_lock_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return sync_info(ctx, "lock info", mpd_lock_info, argv[0]);
+	return cli_broker_info(ctx, "lock info", mpd_lock_info, argv[0]);
 }
 
 static int cmd_lock_run_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -557,7 +522,8 @@ static int cmd_semaphore_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_semaphore_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return sync_info(ctx, "semaphore info", mpd_semaphore_info, argv[0]);
+	return cli_broker_info(ctx, "semaphore info", mpd_semaphore_info,
+			       argv[0]);
 }
 
 static int cmd_semaphore_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -740,7 +706,7 @@ static int cmd_event_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_event_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return sync_info(ctx, "event info", mpd_event_info, argv[0]);
+	return cli_broker_info(ctx, "event info", mpd_event_info, argv[0]);
 }
 
 static int cmd_event_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -1019,7 +985,8 @@ static int cmd_condition_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_condition_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return sync_info(ctx, "condition info", mpd_condition_info, argv[0]);
+	return cli_broker_info(ctx, "condition info", mpd_condition_info,
+			       argv[0]);
 }
 
 static int cmd_condition_delete_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -1242,7 +1209,7 @@ static int cmd_barrier_reset_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_barrier_info_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return sync_info(ctx, "barrier info", mpd_barrier_info, argv[0]);
+	return cli_broker_info(ctx, "barrier info", mpd_barrier_info, argv[0]);
 }
 
 static int cmd_barrier_delete_exec(struct cli_ctx *ctx, int argc, char **argv)

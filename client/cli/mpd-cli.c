@@ -42,7 +42,8 @@ static const struct cli_cmd cli_cmd_help = {
 	.exec = cmd_help_exec,
 };
 
-/* One row a line, in the order help lists them. */
+/* One a line, so that a new command is a line of its own (clang-format
+ * would pack the rows into columns). */
 /* clang-format off */
 const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_run,
@@ -65,6 +66,10 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_event,
 	&cli_cmd_condition,
 	&cli_cmd_barrier,
+	&cli_cmd_listen,
+	&cli_cmd_connect,
+	&cli_cmd_listener,
+	&cli_cmd_shm,
 	&cli_cmd_daemon,
 	&cli_cmd_rpc,
 	&cli_cmd_help,
@@ -245,7 +250,8 @@ int cli_print_json(const struct cli_ctx *ctx, const json_t *v, bool indent)
 
 /* Keys whose numbers are times (seconds since the epoch) and durations
  * (seconds), printed for people: a local time, "2h 5m 3s". */
-static const char *const flat_times[] = { "created", "started", "ended", NULL };
+static const char *const flat_times[] = { "created", "started", "ended",
+					  "since", NULL };
 static const char *const flat_durations[] = { "uptime", NULL };
 
 static bool key_in(const char *path, const char *const *keys)

@@ -883,7 +883,221 @@ MPD_EXPORT int mpd_fd_by_name(const char *name);
 
 /* ---- Listeners: rendezvous by name (client/listener.c) ---- */
 
+/*
+ * Listeners (docs/protocol.md, "Listeners: rendezvous by name"): Python's
+ * multiprocessing.connection Listener and Client, brokered by the daemon.
+ * One client creates a listener under a name and accepts on it; others
+ * connect to the name. Each connection is a fresh socketpair (AF_UNIX,
+ * SOCK_STREAM) made by the daemon: the acceptor and the connector each
+ * receive one end as a descriptor passed with the reply, and from then on
+ * they talk directly, the daemon out of the path. The descriptor is the
+ * caller's (close-on-exec; close() it when done); mpd_pipe_from_fd()
+ * (client/pipe.c) makes a message pipe of it, or use it as a plain
+ * stream socket.
+ *
+ * A listener belongs to the client (the connection) that created it and
+ * goes away with it, or at mpd_listener_close(): then the connections
+ * made and not yet accepted are closed (their connectors read EOF), and
+ * accepts and connects waiting on it fail with MPD_E_CLOSED. As with
+ * listen(2), a connect succeeds at once while the backlog has room, before
+ * anyone accepts; with the backlog full it waits for an accept. Only the
+ * owner's uid (and root) may accept on and close a listener; who may
+ * connect (and see it in mpd_listener_info() and mpd_listener_list()) is
+ * its mode.
+ *
+ * timeout as for the queues: seconds; < 0 (or infinite) waits as long as
+ * it takes, 0 does not wait, NaN is MPD_E_INVAL. A wait that runs out is
+ * MPD_E_TIMEOUT (err->data, the daemon's, has reason "timeout"), not the
+ * daemon's empty or full, so a caller can tell it from the other errors.
+ * Checked before anything is sent, each MPD_E_INVAL: a name that is NULL,
+ * empty or not UTF-8 (the daemon checks its length), a NULL out-parameter
+ * not marked "may be NULL", an option out of range. A result without the
+ * members a function reads (or one with no descriptor) is MPD_E_PROTO (the
+ * client stays usable, and no descriptor is left open). *info, *list and
+ * *peer are new references.
+ */
+
+/* Who may use a listener or a shared memory segment besides its owner's
+ * uid (root always may). */
+enum mpd_chan_mode {
+	MPD_CHAN_OWNER = 0, /* the owner's uid alone (the default) */
+	MPD_CHAN_GROUP, /* and peers in the owner's primary group */
+	MPD_CHAN_EVERYONE, /* every uid that reaches the daemon */
+};
+
+/* The most connections a listener's backlog holds. */
+#define MPD_LISTENER_MAX_BACKLOG 1024
+/* A backlog of none: every connect waits for an accept. */
+#define MPD_LISTENER_NO_BACKLOG (-1)
+
+/* Options of mpd_listener_create(). Zero-initialise, then set what you
+ * need; NULL options are all the defaults. */
+struct mpd_listener_options {
+	/* Connections made before an accept takes them: 1 to
+	 * MPD_LISTENER_MAX_BACKLOG; 0 for the daemon's default (16);
+	 * MPD_LISTENER_NO_BACKLOG for none. */
+	int backlog;
+	enum mpd_chan_mode mode; /* who may connect */
+};
+
+/*
+ * listener.create: a listener called name, owned by this client. Returns
+ * 0 (mpd_last_result() holds {name, uid, mode, backlog, pending}), or
+ * MPD_E_INVAL (a bad name, a backlog out of range, an unknown mode),
+ * MPD_E_EXISTS (a listener of that name exists, whoever owns it),
+ * MPD_E_LIMIT (the daemon's object or memory limit), or as mpd_call().
+ */
+MPD_EXPORT int mpd_listener_create(struct mpd_client *c, const char *name,
+				   const struct mpd_listener_options *opts,
+				   struct mpd_error *err);
+/*
+ * listener.accept: take the oldest connection made to name, waiting at
+ * most timeout seconds for one. Returns 0 with *fd the acceptor's end of
+ * it (the caller's to close), and *peer (may be NULL) the connector's
+ * credentials as the daemon read them: {connection, pid, uid, gid,
+ * process} (process: the mpd process id of a worker, or null); JSON null
+ * in the rare case the daemon ran out of memory to say.
+ * MPD_E_TIMEOUT when no connection came in time (also with timeout 0 and
+ * none waiting), MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (not the
+ * owner's uid), MPD_E_CLOSED (the listener went away while waiting),
+ * MPD_E_LIMIT (the daemon is short of descriptors), MPD_E_INVAL (fd NULL,
+ * ...), MPD_E_PROTO, or as mpd_call().
+ */
+MPD_EXPORT int mpd_listener_accept(struct mpd_client *c, const char *name,
+				   double timeout, int *fd, json_t **peer,
+				   struct mpd_error *err);
+/*
+ * listener.connect: connect to the listener name, at once while its
+ * backlog has room, else waiting at most timeout seconds for an accept.
+ * Returns 0 with *fd the connector's end (the caller's to close), and
+ * *peer (may be NULL) the credentials of the listener's owner (the
+ * connection that created it; or null, as for an accept). MPD_E_TIMEOUT when the wait ran out,
+ * MPD_E_FULL when timeout is 0 and the backlog is full (nothing waited),
+ * MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (the listener's mode does not
+ * let this uid in), MPD_E_CLOSED (it went away while waiting),
+ * MPD_E_LIMIT, MPD_E_INVAL, MPD_E_PROTO, or as mpd_call(). A connect
+ * that succeeded before an accept reads EOF on *fd if the listener goes
+ * away first.
+ */
+MPD_EXPORT int mpd_listener_connect(struct mpd_client *c, const char *name,
+				    double timeout, int *fd, json_t **peer,
+				    struct mpd_error *err);
+/* listener.info: *info gets {name, uid, gid, mode, backlog, pending,
+ * acceptors, connectors, accepted, owner (credentials as *peer), since}.
+ * MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (its mode does not let this
+ * uid in), ... */
+MPD_EXPORT int mpd_listener_info(struct mpd_client *c, const char *name,
+				 json_t **info, struct mpd_error *err);
+/* listener.list: *list gets the array of {name, uid, mode, backlog,
+ * pending} of the listeners this uid may connect to, in name order. */
+MPD_EXPORT int mpd_listener_list(struct mpd_client *c, json_t **list,
+				 struct mpd_error *err);
+/* listener.close: remove it (see above). MPD_E_NOT_FOUND,
+ * MPD_E_PERMISSION_DENIED (not the owner's uid), ... */
+MPD_EXPORT int mpd_listener_close(struct mpd_client *c, const char *name,
+				  struct mpd_error *err);
+
 /* ---- Shared memory (client/shm.c) ---- */
+
+/*
+ * Shared memory (docs/protocol.md, "Shared memory"): Python's
+ * multiprocessing.shared_memory.SharedMemory. A segment is a memfd the
+ * daemon keeps under a name, of a fixed size (sealed: nobody can grow or
+ * shrink it under the others' mappings). Creating or attaching one passes
+ * its descriptor to this client, which maps it (MAP_SHARED) and hands
+ * back a struct mpd_shm: from then on the processes share the memory
+ * directly, the daemon out of the path. The memory starts zeroed.
+ *
+ * A segment lives until mpd_shm_unlink(), or, created as temporary, until
+ * the client that created it goes away (mpd_close(), its process ends).
+ * Either removes the name only: a struct mpd_shm mapped before stays
+ * valid until mpd_shm_detach(), as after shm_unlink(3). Only the owner's
+ * uid (and root) may unlink; who may attach is the segment's mode.
+ *
+ * A struct mpd_shm is not tied to the client it came from: it outlives
+ * mpd_close(), and a forked child may use the parent's mapping. Names
+ * and out-parameters are checked as for the listeners (MPD_E_INVAL); a
+ * size out of range is MPD_E_INVAL. No function leaves a descriptor or
+ * a mapping behind when it fails.
+ */
+
+/* A mapped segment. Opaque; free it with mpd_shm_detach(). */
+struct mpd_shm;
+
+/* The largest segment: 1 TiB (the daemon's max_broker_bytes may allow
+ * less: MPD_E_LIMIT). */
+#define MPD_SHM_MAX_SIZE ((uint64_t)1 << 40)
+
+/* Options of mpd_shm_create(). Zero-initialise, then set what you need;
+ * NULL options are all the defaults. */
+struct mpd_shm_options {
+	enum mpd_chan_mode mode; /* who may attach */
+	int temporary; /* removed when this client goes away */
+	int exist_ok; /* an existing segment of this size is attached */
+};
+
+/*
+ * shm.create: a segment called name of size bytes (1 to
+ * MPD_SHM_MAX_SIZE), mapped read-write. Returns 0 with *out; with
+ * exist_ok, an existing segment of the same size (and a mode that lets
+ * this uid in) is attached instead, as mpd_shm_attach() (mpd_shm_created()
+ * tells which; its own mode and temporary stay as they were). Errors:
+ * MPD_E_INVAL (a bad name, a size out of range, an unknown mode, out
+ * NULL), MPD_E_EXISTS (it exists, without exist_ok), MPD_E_INVALID_STATE
+ * (with exist_ok, it exists with another size), MPD_E_PERMISSION_DENIED
+ * (with exist_ok, its mode does not let this uid in), MPD_E_LIMIT (the
+ * daemon's memory, object or descriptor limit), MPD_E_NOMEM (also: the
+ * mapping failed, sys_errno saying why), MPD_E_PROTO (no descriptor, or
+ * one that is not a segment of that size), or as mpd_call(). A segment
+ * this call created stays when the mapping fails: unlink it.
+ */
+MPD_EXPORT int mpd_shm_create(struct mpd_client *c, const char *name,
+			      uint64_t size, const struct mpd_shm_options *opts,
+			      struct mpd_shm **out, struct mpd_error *err);
+/*
+ * shm.attach: map the segment called name, read-write, or read-only
+ * (PROT_READ) when readonly is set. Returns 0 with *out, or
+ * MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (its mode does not let this
+ * uid in), MPD_E_LIMIT, MPD_E_INVAL, MPD_E_NOMEM, MPD_E_PROTO, or as
+ * mpd_call().
+ *
+ * readonly guards against the caller's own mistakes (a write faults with
+ * SIGSEGV), not against a hostile one: the descriptor is the segment's
+ * read-write memfd, which any holder may map writable or reopen
+ * read-write through /proc. Whoever may attach may write.
+ */
+MPD_EXPORT int mpd_shm_attach(struct mpd_client *c, const char *name,
+			      int readonly, struct mpd_shm **out,
+			      struct mpd_error *err);
+/* The mapping's first byte (page-aligned), its size in bytes, the
+ * segment's descriptor (borrowed: closed by mpd_shm_detach(); dup() it
+ * to keep it, e.g. to pass to a worker) and its name (borrowed, valid
+ * until mpd_shm_detach()). For a NULL shm: NULL, 0, MPD_E_INVAL, NULL. */
+MPD_EXPORT void *mpd_shm_addr(const struct mpd_shm *shm);
+MPD_EXPORT size_t mpd_shm_size(const struct mpd_shm *shm);
+MPD_EXPORT int mpd_shm_fd(const struct mpd_shm *shm);
+MPD_EXPORT const char *mpd_shm_name(const struct mpd_shm *shm);
+/* 1 when mpd_shm_create() made the segment, 0 when it attached an
+ * existing one (exist_ok) or shm came from mpd_shm_attach();
+ * MPD_E_INVAL for a NULL shm. */
+MPD_EXPORT int mpd_shm_created(const struct mpd_shm *shm);
+/* Unmap the segment, close its descriptor and free shm. The segment
+ * itself stays (mpd_shm_unlink() removes it). NULL is a no-op. */
+MPD_EXPORT void mpd_shm_detach(struct mpd_shm *shm);
+/* shm.unlink: remove the name (mappings stay valid, see above).
+ * MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED (not the owner's uid), ... */
+MPD_EXPORT int mpd_shm_unlink(struct mpd_client *c, const char *name,
+			      struct mpd_error *err);
+/* shm.info: *info gets {name, size, uid, gid, mode, temporary, owner
+ * (the creator's credentials: connection, pid, uid, gid, process),
+ * attaches (descriptors handed out), since}. MPD_E_NOT_FOUND,
+ * MPD_E_PERMISSION_DENIED (its mode does not let this uid in), ... */
+MPD_EXPORT int mpd_shm_info(struct mpd_client *c, const char *name,
+			    json_t **info, struct mpd_error *err);
+/* shm.list: *list gets the array of {name, size, uid, mode, temporary} of
+ * the segments this uid may attach, in name order. */
+MPD_EXPORT int mpd_shm_list(struct mpd_client *c, json_t **list,
+			    struct mpd_error *err);
 
 /* ---- Event subscriptions and use from an event loop (client/events.c) ---- */
 
