@@ -480,6 +480,81 @@ int mpd_process_join(struct mpd_client *c, int64_t id, double timeout,
 	return record_call(c, MPD_M_PROCESS_JOIN, params, NULL, 0, record, err);
 }
 
+/* Returns 0 with *done and *pending, or a negative code; see mpd.h. */
+int mpd_process_wait(struct mpd_client *c, const int64_t *ids, size_t n,
+		     int all, double timeout, json_t **done, json_t **pending,
+		     struct mpd_error *err)
+{
+	json_t *params, *a, *res = NULL, *d, *p, *v;
+	size_t i;
+	int r;
+
+	if (ids == NULL || n == 0)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_wait: no process to wait for");
+	if (isnan(timeout))
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_process_wait: timeout is NaN");
+	for (i = 0; i < n; i++) {
+		r = check_id(ids[i], "mpd_process_wait", err);
+		if (r < 0)
+			return r;
+	}
+	params = json_object();
+	a = json_array();
+	if (params == NULL || a == NULL ||
+	    json_object_set_new(params, "ids", a) < 0) {
+		json_decref(params);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	r = 0;
+	for (i = 0; i < n && r == 0; i++)
+		r = json_array_append_new(a, json_integer(ids[i]));
+	if (r == 0 && all)
+		r = set_new(params, "return_when", json_string("all"));
+	/* Negative or infinite: no timeout member, as long as it takes. */
+	if (r == 0 && timeout >= 0 && !isinf(timeout))
+		r = set_new(params, "timeout", json_real(timeout));
+	if (r < 0) {
+		json_decref(params);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	r = record_call(c, MPD_M_PROCESS_WAIT, params, NULL, 0, &res, err);
+	if (r < 0)
+		return r;
+	d = json_object_get(res, "done");
+	p = json_object_get(res, "pending");
+	if (!json_is_array(d) || !json_is_array(p)) {
+		json_decref(res);
+		return client_fail(err, MPD_E_PROTO, 0,
+				   "process.wait did not return done and "
+				   "pending arrays");
+	}
+	json_array_foreach (d, i, v) {
+		if (!json_is_object(v) ||
+		    !json_is_integer(json_object_get(v, "id"))) {
+			json_decref(res);
+			return client_fail(err, MPD_E_PROTO, 0,
+					   "process.wait returned a record "
+					   "without an id");
+		}
+	}
+	json_array_foreach (p, i, v) {
+		if (!json_is_integer(v)) {
+			json_decref(res);
+			return client_fail(err, MPD_E_PROTO, 0,
+					   "process.wait returned a pending "
+					   "id that is not an integer");
+		}
+	}
+	if (done != NULL)
+		*done = json_incref(d);
+	if (pending != NULL)
+		*pending = json_incref(p);
+	json_decref(res);
+	return 0;
+}
+
 /* Returns 0, or a negative code; see mpd.h. */
 int mpd_process_terminate(struct mpd_client *c, int64_t id,
 			  struct mpd_error *err)

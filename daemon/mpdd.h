@@ -35,6 +35,7 @@
 struct conn;
 struct req;
 struct batch;
+struct pwatch;
 
 /* Options, filled by main.c before anything starts. */
 struct mpdd_options {
@@ -367,6 +368,8 @@ struct proc {
 	json_t *error; /* why the start failed */
 	struct req *start_req;
 	struct req_list joiners; /* parked process.join requests */
+	/* The parked process.wait requests watching it (process.c). */
+	TAILQ_HEAD(pwatch_list, pwatch) watchers;
 	struct event *kill_timer;
 	TAILQ_ENTRY(proc) ended_entry; /* on the retention list */
 	uint64_t cost; /* bytes counted while not started */
@@ -410,6 +413,8 @@ void process_started(struct proc *p, pid_t pid, int pidfd);
 void process_start_failed(struct proc *p, const char *stage, int err,
 			  const char *message);
 void process_exited(struct proc *p, int status, bool known);
+/* p's record is about to be freed: the waits watching it are answered. */
+void process_forget(struct proc *p);
 
 /* capture.c: the output rings of processes with "capture" streams */
 struct capture_out {

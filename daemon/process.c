@@ -12,7 +12,9 @@
  * answers it, here: every reply about a process goes out from this file.
  * process.output reads the ring of a process that captures its output
  * (capture.c), and a read that waits parks until capture.c reports bytes
- * or the end (output_wake()).
+ * or the end (output_wake()). process.wait watches many records at once:
+ * an entry on each one's watchers list, so that an end wakes only the
+ * waits that watch that record (wait_wake()).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -348,6 +350,7 @@ static bool all_digits(const char *s)
 }
 
 static void output_wake(struct proc *p);
+static void wait_wake(struct proc *p);
 
 static void start_cancel(struct req *r)
 {
@@ -422,7 +425,7 @@ static void answer_joiners(struct proc *p)
  * process_start_failed(): nothing of p ran; its starter gets
  * spawn_failed, its joiners its record. process_exited(): p ended with
  * wait status (known false: it was lost), if it was running; its
- * joiners get its record.
+ * joiners get its record. Either end wakes the waits watching p.
  */
 void process_started(struct proc *p, pid_t pid, int pidfd)
 {
@@ -459,6 +462,7 @@ void process_start_failed(struct proc *p, const char *stage, int err,
 		where = NULL;
 	proctab_failed(p, stage, err, message);
 	answer_joiners(p);
+	wait_wake(p);
 	if (r != NULL) {
 		data = p->error != NULL ? json_copy(p->error) : NULL;
 		/* Which record failed, so the caller can close it. */
@@ -477,6 +481,7 @@ void process_exited(struct proc *p, int status, bool known)
 	if (!proctab_exited(p, status, known))
 		return;
 	answer_joiners(p);
+	wait_wake(p);
 	sync_proc_exited(p->id);
 	/* The table drops what it no longer keeps (p too, perhaps) once
 	 * what ended is answered. */
@@ -1194,6 +1199,400 @@ static void process_output(struct req *r, json_t *params, void *argp)
 		free(w);
 }
 
+/*
+ * process.wait: one request that waits for many records to end, any or
+ * all of them (Python's concurrent.futures.wait()). It is parked on no
+ * list of its own: each record it watches carries one struct pwatch of
+ * it on its watchers list, so that an end wakes only the waits watching
+ * that record, each once. A wait leaves every list at once (wait_free())
+ * when it is answered, when its timeout passes, when its connection
+ * closes, and when a record it watches is freed (process_forget()).
+ */
+struct pwatch {
+	TAILQ_ENTRY(pwatch) entry; /* on p->watchers */
+	struct proc *p;
+	struct pwait *w;
+};
+
+struct pwait {
+	struct req *r; /* the request, parked while it waits */
+	bool all; /* "return_when": "all" */
+	size_t n; /* records watched, each once */
+	size_t nended; /* of them, those that have ended */
+	struct pwatch watch[]; /* in the order the params first name them */
+};
+
+/* process.wait's params; "ids" and "names" are checked by the handler. */
+struct wargs {
+	json_t *ids, *names;
+	const char *return_when; /* NULL: not given ("any") */
+	double timeout; /* -1: not given */
+};
+
+static const struct mpd_param wait_params[] = {
+	ARG("ids", MPD_PT_ARRAY, 0, struct wargs, ids),
+	ARG("names", MPD_PT_ARRAY, 0, struct wargs, names),
+	ARG("return_when", MPD_PT_STRING, 0, struct wargs, return_when),
+	ARG_TIMEOUT(struct wargs, timeout),
+	PARAMS_END,
+};
+
+/* Bytes of a process.wait result besides its records' and ids' text:
+ * {"done":[],"pending":[]}. */
+#define WAIT_FRAME 32
+
+static bool proc_ended(const struct proc *p)
+{
+	return p->state == PROC_EXITED || p->state == PROC_FAILED;
+}
+
+/* Take w off the watchers lists of its records, and free it. */
+static void wait_free(struct pwait *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		TAILQ_REMOVE(&w->watch[i].p->watchers, &w->watch[i], entry);
+	free(w);
+}
+
+/*
+ * The text of w's result into b, at most budget bytes:
+ * {"done": [records of the ended, as summaries], "pending": [ids]}, each
+ * list in the order of the params. When the records do not fit together,
+ * each larger than an equal share of the room is cut to that share (see
+ * proctab_record_text()). Returns 0, -ENOSPC when even the shortest
+ * records do not fit, or -ENOMEM.
+ */
+static int wait_text(const struct pwait *w, size_t budget, struct tbuf *b)
+{
+	struct tbuf pend = { 0 };
+	char **text = calloc(w->n, sizeof(*text)), num[32];
+	size_t *len = calloc(w->n, sizeof(*len));
+	size_t sum = 0, ndone = 0, frame, share, i;
+	int rc = 0, k;
+
+	if (text == NULL || len == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < w->n && rc == 0; i++) {
+		const struct proc *p = w->watch[i].p;
+
+		if (!proc_ended(p)) {
+			k = snprintf(num, sizeof(num), "%s%lld",
+				     pend.len > 0 ? "," : "", (long long)p->id);
+			if (tbuf_add(&pend, num, (size_t)k) == -1)
+				rc = -ENOMEM;
+			continue;
+		}
+		rc = proctab_record_text(p, false, SIZE_MAX, &text[i], &len[i]);
+		sum += len[i] + 1;
+		ndone++;
+	}
+	if (rc != 0)
+		goto out;
+	frame = WAIT_FRAME + pend.len;
+	if (frame > budget || (ndone > 0 && budget - frame < ndone)) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	if (frame + sum > budget) {
+		/* Room for each record and its comma. */
+		share = (budget - frame) / ndone - 1;
+		for (i = 0; i < w->n && rc == 0; i++) {
+			if (text[i] == NULL || len[i] <= share)
+				continue;
+			free(text[i]);
+			text[i] = NULL;
+			rc = proctab_record_text(w->watch[i].p, false, share,
+						 &text[i], &len[i]);
+		}
+		if (rc != 0)
+			goto out;
+	}
+	rc = tbuf_add(b, "{\"done\":[", 9);
+	for (i = 0, k = 0; i < w->n && rc == 0; i++) {
+		if (text[i] == NULL)
+			continue;
+		rc = (k++ > 0 ? tbuf_add(b, ",", 1) : 0) ||
+		     tbuf_add(b, text[i], len[i]);
+	}
+	if (rc == 0)
+		rc = tbuf_add(b, "],\"pending\":[", 13) ||
+		     (pend.len > 0 ? tbuf_add(b, pend.s, pend.len) : 0) ||
+		     tbuf_add(b, "]}", 2);
+	if (rc != 0)
+		rc = -ENOMEM;
+out:
+	for (i = 0; text != NULL && i < w->n; i++)
+		free(text[i]);
+	free(text);
+	free(len);
+	free(pend.s);
+	return rc;
+}
+
+/* Answer r with what w has ended and what not, and free w. */
+static void wait_answer(struct req *r, struct pwait *w)
+{
+	struct tbuf b = { 0 };
+	int rc = wait_text(w, req_budget(r), &b);
+	size_t n = w->n;
+
+	wait_free(w);
+	if (rc == -ENOSPC) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_output", "max",
+				    (json_int_t)mpdd.opt.max_output),
+			  "no room for the records of %zu processes in the "
+			  "unread output (max_output)",
+			  n);
+	} else if (rc < 0) {
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+	} else {
+		req_result_text(r, b.s, b.len);
+	}
+	free(b.s);
+}
+
+static void wait_cancel(struct req *r)
+{
+	wait_free(r->park_arg);
+}
+
+static void wait_expire(struct req *r)
+{
+	wait_answer(r, r->park_arg);
+}
+
+/* p ended: each wait watching it counts it, and those whose condition
+ * now holds are answered. */
+static void wait_wake(struct proc *p)
+{
+	struct pwatch *e, *next;
+
+	for (e = TAILQ_FIRST(&p->watchers); e != NULL; e = next) {
+		struct pwait *w = e->w;
+
+		/* Answering w takes only e off this list: a connection's
+		 * close waits for the loop, so no other wait leaves now. */
+		next = TAILQ_NEXT(e, entry);
+		w->nended++;
+		if (!w->all || w->nended == w->n)
+			wait_answer(w->r, w);
+	}
+}
+
+/*
+ * p's record is about to be freed (process.close, or dropped past
+ * max_exited): the waits watching it are answered now, while the record
+ * can still be sent, with what has ended and what not. Only a wait for
+ * "all" can still be watching an ended record.
+ */
+void process_forget(struct proc *p)
+{
+	struct pwatch *e;
+
+	while ((e = TAILQ_FIRST(&p->watchers)) != NULL)
+		wait_answer(e->w->r, e->w);
+}
+
+/* data for an error about entry i of "ids" (id > 0) or "names". */
+static json_t *wait_entry_data(const char *field, size_t i, int64_t id)
+{
+	json_t *data =
+		json_pack("{s:s, s:I}", "field", field, "index", (json_int_t)i);
+
+	if (data != NULL && id > 0)
+		json_object_set_new(data, "id", json_integer(id));
+	return data;
+}
+
+/*
+ * The record that entry i of "ids" (name NULL: id) or of "names" (name)
+ * names, with the checks process.join makes: found, the caller's own (or
+ * the caller is root), started. Returns it, or NULL with r answered, the
+ * error's data naming the entry ("field", "index", and "id" when the
+ * caller may know it).
+ */
+static struct proc *wait_lookup(struct req *r, size_t i, int64_t id,
+				const char *name)
+{
+	const char *field = name != NULL ? "names" : "ids";
+	struct proc *p = name != NULL ? proctab_by_name(name) :
+					proctab_by_id(id);
+
+	if (p == NULL) {
+		if (name != NULL)
+			req_error(r, MPD_RPC_NOT_FOUND,
+				  wait_entry_data(field, i, 0),
+				  "no process named \"%s\" (\"names\"[%zu])",
+				  name, i);
+		else
+			req_error(r, MPD_RPC_NOT_FOUND,
+				  wait_entry_data(field, i, id),
+				  "no process with id %lld (\"ids\"[%zu])",
+				  (long long)id, i);
+		return NULL;
+	}
+	if (!req_may_access(r, p->uid)) {
+		/* By name, its id stays untold, as with one process. */
+		if (name != NULL)
+			req_error(r, MPD_RPC_PERMISSION_DENIED,
+				  wait_entry_data(field, i, 0),
+				  "process \"%s\" belongs to uid %ld "
+				  "(\"names\"[%zu])",
+				  name, (long)p->uid, i);
+		else
+			req_error(r, MPD_RPC_PERMISSION_DENIED,
+				  wait_entry_data(field, i, id),
+				  "process %lld belongs to uid %ld "
+				  "(\"ids\"[%zu])",
+				  (long long)id, (long)p->uid, i);
+		return NULL;
+	}
+	if (p->state == PROC_CREATED) {
+		req_error(r, MPD_RPC_INVALID_STATE,
+			  wait_entry_data(field, i, p->id),
+			  "process %lld was never started (\"%s\"[%zu])",
+			  (long long)p->id, field, i);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Check the shape of "ids" and "names": together 1 to MPD_MAX_WAIT
+ * entries, ids integers from 1, names non-empty strings. Returns true, or
+ * false with r answered.
+ */
+static bool wait_check(struct req *r, const struct wargs *in)
+{
+	size_t nids = json_array_size(in->ids);
+	size_t n = nids + json_array_size(in->names), i;
+	const char *field = in->ids != NULL || in->names == NULL ? "ids" :
+								   "names";
+	json_t *v;
+
+	if (n == 0) {
+		req_bad_param(r, field,
+			      "give \"ids\" or \"names\": at least one process "
+			      "to wait for");
+		return false;
+	}
+	if (n > MPD_MAX_WAIT) {
+		req_error(r, MPD_RPC_INVALID_PARAMS,
+			  json_pack("{s:s, s:i}", "field",
+				    nids > 0 ? "ids" : "names", "max",
+				    MPD_MAX_WAIT),
+			  "%zu processes to wait for: at most %d (\"ids\" and "
+			  "\"names\" together)",
+			  n, MPD_MAX_WAIT);
+		return false;
+	}
+	json_array_foreach (in->ids, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > MPD_MAX_ID) {
+			req_bad_param(r, "ids",
+				      "\"ids\"[%zu]: expected a process id (an "
+				      "integer from 1)",
+				      i);
+			return false;
+		}
+	}
+	json_array_foreach (in->names, i, v) {
+		if (!clean_string(v) || json_string_length(v) == 0) {
+			req_bad_param(r, "names",
+				      "\"names\"[%zu]: expected a process name "
+				      "(a non-empty string without NUL bytes)",
+				      i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Answer r when any (or, with "return_when": "all", every) of the
+ * processes named in "ids" and "names" has ended, or when "timeout"
+ * seconds pass, with {"done": [records], "pending": [ids]}. Every entry
+ * is checked before anything waits; a process named twice is watched
+ * once.
+ */
+static void process_wait(struct req *r, json_t *params, void *argp)
+{
+	const struct wargs *in = argp;
+	size_t nids = json_array_size(in->ids);
+	size_t n = nids + json_array_size(in->names), i;
+	struct proc **ps = NULL, *p;
+	struct pwait *w = NULL;
+	struct pwatch *last;
+
+	if (r->id == NULL) {
+		/* Its reply is all it does, and a notification gets none:
+		 * nothing is parked for it. */
+		log_debug("connection %llu: process.wait as a notification: "
+			  "not run",
+			  (unsigned long long)r->conn->id);
+		req_result(r, NULL);
+		return;
+	}
+	if (in->return_when != NULL && strcmp(in->return_when, "any") != 0 &&
+	    strcmp(in->return_when, "all") != 0) {
+		req_bad_param(r, "return_when",
+			      "\"return_when\": \"%s\" is not \"any\" or "
+			      "\"all\"",
+			      in->return_when);
+		return;
+	}
+	if (!wait_check(r, in))
+		return;
+	ps = malloc(n * sizeof(*ps));
+	w = calloc(1, sizeof(*w) + n * sizeof(w->watch[0]));
+	if (ps == NULL || w == NULL) {
+		free(ps);
+		free(w);
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ps[i] = i < nids ?
+				wait_lookup(r, i,
+					    json_integer_value(
+						    json_array_get(in->ids, i)),
+					    NULL) :
+				wait_lookup(r, i - nids, 0,
+					    json_string_value(json_array_get(
+						    in->names, i - nids)));
+		if (ps[i] == NULL) {
+			free(ps);
+			free(w);
+			return;
+		}
+	}
+	w->r = r;
+	w->all = in->return_when != NULL && strcmp(in->return_when, "all") == 0;
+	for (i = 0; i < n; i++) {
+		p = ps[i];
+		/* Named before: this wait's entry is the last on p's list,
+		 * since nothing else ran since it was added. */
+		last = TAILQ_LAST(&p->watchers, pwatch_list);
+		if (last != NULL && last->w == w)
+			continue;
+		w->watch[w->n] = (struct pwatch){ .p = p, .w = w };
+		TAILQ_INSERT_TAIL(&p->watchers, &w->watch[w->n], entry);
+		w->n++;
+		if (proc_ended(p))
+			w->nended++;
+	}
+	free(ps);
+	if (in->timeout == 0 || (w->all ? w->nended == w->n : w->nended > 0)) {
+		wait_answer(r, w);
+		return;
+	}
+	if (req_park(r, NULL, wait_cancel, wait_expire, w, in->timeout) < 0)
+		wait_free(w);
+}
+
 static void process_close(struct req *r, json_t *params, void *argp)
 {
 	struct proc *p = ((struct pargs *)argp)->p;
@@ -1231,5 +1630,8 @@ const struct method process_methods[] = {
 	  0, sizeof(struct pargs) },
 	{ MPD_METHOD_PROCESS_TERMINATE, process_terminate, kill_params,
 	  &process_target, 0, sizeof(struct pargs) },
+	/* Its targets, many, are found by its handler. */
+	{ MPD_METHOD_PROCESS_WAIT, process_wait, wait_params, NULL, 0,
+	  sizeof(struct wargs) },
 	{ 0 },
 };

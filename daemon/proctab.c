@@ -261,6 +261,7 @@ struct proc *proctab_new(const char *name, uid_t uid, gid_t gid, uint64_t cost)
 	p->fds[0] = p->fds[1] = p->fds[2] = -1;
 	p->created = now_wall();
 	TAILQ_INIT(&p->joiners);
+	TAILQ_INIT(&p->watchers);
 	procs[nprocs++] = p;
 	return p;
 }
@@ -280,10 +281,14 @@ static size_t proctab_index(const struct proc *p)
 	return lo;
 }
 
-/* Forget a record that is not live and has no joiners. */
+/* Forget a record that is not live and has no joiners; the waits that
+ * watch it are answered first (process_forget()). */
 void proctab_free(struct proc *p)
 {
-	size_t i = proctab_index(p);
+	size_t i;
+
+	process_forget(p);
+	i = proctab_index(p);
 
 	if (i < nprocs && procs[i] == p) {
 		memmove(procs + i, procs + i + 1,

@@ -63,6 +63,8 @@
 #define MPD_DEFAULT_MAX_CAPTURE_BYTES (256LL * 1024 * 1024)
 /* Most records one process.list page takes ("limit"). */
 #define MPD_MAX_LIST_LIMIT 100000
+/* Most processes one process.wait watches ("ids" and "names" together). */
+#define MPD_MAX_WAIT 1024
 
 /* Default socket locations (DESIGN.md section 4). */
 #define MPD_SOCKET_ENV	       "MPD_SOCKET"
@@ -88,6 +90,7 @@
 #define MPD_M_PROCESS_LIST	"process.list"
 #define MPD_M_PROCESS_CLOSE	"process.close"
 #define MPD_M_PROCESS_OUTPUT	"process.output"
+#define MPD_M_PROCESS_WAIT	"process.wait"
 #define MPD_M_QUEUE_CREATE	"queue.create"
 #define MPD_M_QUEUE_PUT		"queue.put"
 #define MPD_M_QUEUE_GET		"queue.get"
@@ -210,6 +213,7 @@
 	X(PROCESS_SIGNAL, MPD_M_PROCESS_SIGNAL)       \
 	X(PROCESS_START, MPD_M_PROCESS_START)         \
 	X(PROCESS_TERMINATE, MPD_M_PROCESS_TERMINATE) \
+	X(PROCESS_WAIT, MPD_M_PROCESS_WAIT)           \
 	X(QUEUE_CLOSE, MPD_M_QUEUE_CLOSE)             \
 	X(QUEUE_CREATE, MPD_M_QUEUE_CREATE)           \
 	X(QUEUE_DELETE, MPD_M_QUEUE_DELETE)           \

@@ -138,6 +138,7 @@ extern const struct cli_cmd cli_cmd_ps;
 extern const struct cli_cmd cli_cmd_info;
 extern const struct cli_cmd cli_cmd_logs;
 extern const struct cli_cmd cli_cmd_join;
+extern const struct cli_cmd cli_cmd_wait;
 extern const struct cli_cmd cli_cmd_terminate;
 extern const struct cli_cmd cli_cmd_kill;
 extern const struct cli_cmd cli_cmd_signal;

@@ -1,6 +1,6 @@
 /*
  * cmd-process.c - the commands about existing process records: "ps",
- * "info", "join", "terminate", "kill", "signal" and "close", and the
+ * "info", "join", "wait", "terminate", "kill", "signal" and "close", and the
  * helpers that cmd-run.c shares with them.
  *
  * A process is named on the command line as ID|NAME: all digits is an id,
@@ -694,6 +694,100 @@ const struct cli_cmd cli_cmd_join = {
 			{ NULL, NULL, NULL, false },
 		},
 	.exec = cmd_join_exec,
+};
+
+static int cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool all = cli_opt_get(ctx, "all") != NULL, has_timeout, met;
+	json_t *done = NULL, *pending = NULL, *v;
+	struct mpd_error err;
+	double timeout = 0;
+	int64_t *ids;
+	size_t i;
+	int r;
+
+	r = cli_opt_seconds(ctx, "wait", "timeout", &timeout, &has_timeout);
+	if (r != CLI_OK)
+		return r;
+	ids = calloc((size_t)argc, sizeof(*ids));
+	if (ids == NULL) {
+		cli_error("wait: out of memory");
+		return CLI_FAIL;
+	}
+	for (i = 0; i < (size_t)argc && r == CLI_OK; i++)
+		r = cli_proc_id(ctx, "wait", argv[i], &ids[i]);
+	if (r == CLI_OK)
+		r = cli_connect(ctx);
+	if (r == CLI_OK && mpd_process_wait(ctx->client, ids, (size_t)argc, all,
+					    has_timeout ? timeout : -1, &done,
+					    &pending, &err) < 0)
+		r = cli_proc_error("wait", &err);
+	free(ids);
+	if (r != CLI_OK)
+		return r;
+	if (ctx->json) {
+		r = print_result(ctx);
+	} else {
+		json_array_foreach (done, i, v)
+			cli_proc_print_state(v);
+		if (json_array_size(pending) > 0) {
+			fputs("pending:", stdout);
+			json_array_foreach (pending, i, v)
+				printf(" %" JSON_INTEGER_FORMAT,
+				       json_integer_value(v));
+			putchar('\n');
+		}
+	}
+	met = all ? json_array_size(pending) == 0 : json_array_size(done) > 0;
+	if (!met && has_timeout) {
+		cli_error("wait: %zu of %zu processes still running after %g s",
+			  json_array_size(pending),
+			  json_array_size(pending) + json_array_size(done),
+			  timeout);
+	} else if (!met) {
+		/* Answered early: a record that ended was closed (or
+		 * dropped past max_exited) while the wait watched it. */
+		cli_error("wait: %zu of %zu processes still running (an "
+			  "ended one was closed meanwhile)",
+			  json_array_size(pending),
+			  json_array_size(pending) + json_array_size(done));
+	}
+	if (!met)
+		r = CLI_TIMEOUT;
+	json_decref(done);
+	json_decref(pending);
+	return r;
+}
+
+const struct cli_cmd cli_cmd_wait = {
+	.name = "wait",
+	.usage = "ID|NAME... [OPTIONS]",
+	.summary = "wait for any or all of several processes",
+	.help = "Waits until any of the processes ends (every one with --all), "
+		"or at most S\nseconds, then prints the state of each one that "
+		"has ended, in the order\ngiven (\"Process-1 (id 1): exited, "
+		"exitcode 0\"), and a line \"pending: ID...\"\nwith the ids of "
+		"those still running. At most 1024 processes; one given\ntwice "
+		"counts once. Exit status 0 when the wait ended as asked (one "
+		"ended,\nor with --all every one), 5 when the timeout passed "
+		"first (or, with --all,\nwhen a process that had ended was "
+		"closed meanwhile), 4 when a process does\nnot exist. With "
+		"--json, prints the result: {\"done\": [records],\n"
+		"\"pending\": [ids]}.",
+	.min_args = 1,
+	.max_args = CLI_ARGS_ANY,
+	.options =
+		(const struct cli_opt[]){
+			{ "all", NULL,
+			  "wait until every process has ended, not any one",
+			  false },
+			{ "timeout", "S",
+			  "wait at most S seconds (a number, 0: do not "
+			  "wait)",
+			  false },
+			{ NULL, NULL, NULL, false },
+		},
+	.exec = cmd_wait_exec,
 };
 
 /* What a bulk command does to one process: signal it, or close it. */

@@ -52,6 +52,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_info,
 	&cli_cmd_logs,
 	&cli_cmd_join,
+	&cli_cmd_wait,
 	&cli_cmd_terminate,
 	&cli_cmd_kill,
 	&cli_cmd_signal,

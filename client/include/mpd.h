@@ -318,6 +318,25 @@ MPD_EXPORT int mpd_process_start(struct mpd_client *c, int64_t id,
 MPD_EXPORT int mpd_process_join(struct mpd_client *c, int64_t id,
 				double timeout, json_t **record,
 				struct mpd_error *err);
+/*
+ * process.wait: waits until any (all == 0) or every (all != 0) one of the
+ * n processes ids[0..n-1] has ended, at most timeout seconds (timeout < 0
+ * or infinite: as long as it takes; 0: do not wait; NaN: MPD_E_INVAL). n
+ * is 1 to 1024 (the daemon refuses more with MPD_E_INVALID_PARAMS); an id
+ * given twice is reported once. Returns 0 with *done, a NEW reference to
+ * the array of the records of those that have ended (as
+ * mpd_process_join() gives them), and *pending, a NEW reference to the
+ * array of the ids (integers) of the others, both in the order of ids;
+ * either may be NULL to discard it. A timeout that passes first is no
+ * error: *pending is then not empty (and for "any", *done is empty).
+ * Else MPD_E_INVAL (ids NULL, n 0, an id < 1), MPD_E_NOT_FOUND,
+ * MPD_E_PERMISSION_DENIED, MPD_E_INVALID_STATE (a process never started),
+ * with err->data naming the entry ("index", "id"); or as mpd_call().
+ */
+MPD_EXPORT int mpd_process_wait(struct mpd_client *c, const int64_t *ids,
+				size_t n, int all, double timeout,
+				json_t **done, json_t **pending,
+				struct mpd_error *err);
 /* process.terminate / process.kill: SIGTERM / SIGKILL to the process
  * group. Returns 0, or as mpd_call(). */
 MPD_EXPORT int mpd_process_terminate(struct mpd_client *c, int64_t id,

@@ -1460,6 +1460,8 @@ ParameterizedTestParameters(cli_process, unknown_process_exits_4_not_found)
 		{ { "info", "nobody" }, "mpd-cli: info: " },
 		{ { "join", "42" }, "mpd-cli: join: " },
 		{ { "join", "nobody", "--timeout", "1" }, "mpd-cli: join: " },
+		{ { "wait", "42" }, "mpd-cli: wait: " },
+		{ { "wait", "nobody", "--all" }, "mpd-cli: wait: " },
 		{ { "terminate", "42" }, "mpd-cli: terminate: " },
 		{ { "kill", "nobody" }, "mpd-cli: kill: " },
 		{ { "signal", "42", "USR1" }, "mpd-cli: signal: " },
@@ -1509,6 +1511,147 @@ Test(cli_process, join_timeout_on_a_running_process_exits_5)
 	cr_assert(json_is_null(json_object_get(rec, "exitcode")));
 	json_decref(rec);
 	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/* wait: any or all, exit 0 when the wait ended as asked, 5 when the
+ * timeout passed first; the records of the ended, then the pending ids. */
+Test(cli_process, wait_any_or_all_exits_0_when_met_and_5_on_timeout)
+{
+	const char *any[] = { "wait", "slow", "quick", NULL };
+	const char *all_t[] = { "wait",	 "--all", "--timeout", "0.1",
+				"quick", "slow",  NULL };
+	const char *poll[] = { "wait", "slow", "--timeout", "0", NULL };
+	const char *all_json[] = { "-j", "wait", "--all", "--timeout",
+				   "0",	 "1",	 "2",	  NULL };
+	const char *all[] = { "wait", "--all", "1", "slow", "1", NULL };
+	const char *parked[] = { "wait", "--all", "a", "b", NULL };
+	struct run_result r;
+	json_t *res;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"quick\",\"argv\":[\"sh\",\"-c\",\"exit 6\"],"
+		  "\"start\":true}");
+	raw_spawn("{\"name\":\"slow\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	json_decref(rpc("process.join", "{\"id\":1}"));
+
+	cr_assert_eq(cli(&r, any), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n"
+				"pending: 2\n");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, all_t), 5, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n"
+				"pending: 2\n");
+	cr_assert_str_eq(r.err, "mpd-cli: wait: 1 of 2 processes still "
+				"running after 0.1 s\n");
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, poll), 5, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "pending: 2\n");
+	test_run_free(&r);
+
+	cr_assert_eq(cli(&r, all_json), 5, "stderr: %s", r.err);
+	res = test_json(r.out);
+	cr_assert_eq(json_array_size(json_object_get(res, "done")), 1);
+	cr_assert_eq(json_integer_value(json_array_get(
+			     json_object_get(res, "pending"), 0)),
+		     2);
+	json_decref(res);
+	test_run_free(&r);
+
+	json_decref(rpc("process.kill", "{\"id\":2}"));
+	cr_assert_eq(cli(&r, all), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "quick (id 1): exited, exitcode 6\n"
+				"slow (id 2): exited, exitcode -9 (SIGKILL)\n");
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+
+	/* A wait that parks until both end on their own. */
+	raw_spawn("{\"name\":\"a\",\"argv\":[\"sh\",\"-c\",\"sleep 0.2; "
+		  "exit 1\"],\"start\":true}");
+	raw_spawn("{\"name\":\"b\",\"argv\":[\"sh\",\"-c\",\"sleep 0.3; "
+		  "exit 2\"],\"start\":true}");
+	cr_assert_eq(cli(&r, parked), 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "a (id 3): exited, exitcode 1\n"
+				"b (id 4): exited, exitcode 2\n");
+	test_run_free(&r);
+	mpdd_stop_all(&d);
+}
+
+/* Read all of the file at path (a new string). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	cr_assert(f != NULL && buf != NULL, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A wait --all without --timeout answered early, because a record it
+ * watched was closed meanwhile, exits 5 and says so. */
+Test(cli_process, wait_all_answered_by_a_close_exits_5)
+{
+	const char *args[] = { "wait", "--all", "quick", "slow", NULL };
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli"), *log, *out, *err;
+	char out_path[PATH_MAX + 16], err_path[PATH_MAX + 16];
+	int status, fd;
+	pid_t pid;
+
+	mpdd_start(&d, NULL);
+	raw_spawn("{\"name\":\"quick\",\"argv\":[\"sh\",\"-c\",\"exit 6\"],"
+		  "\"start\":true}");
+	raw_spawn("{\"name\":\"slow\",\"argv\":[\"sleep\",\"100\"],"
+		  "\"start\":true}");
+	json_decref(rpc("process.join", "{\"id\":1}"));
+	snprintf(out_path, sizeof(out_path), "%s/wait.out", d.dir);
+	snprintf(err_path, sizeof(err_path), "%s/wait.err", d.dir);
+	test_cli_argv(argv, bin, d.socket, args);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	free(bin);
+	/* The daemon logs a call before it runs it, and runs the next
+	 * request only after: once the wait is in the log, it is parked by
+	 * the time the close comes. */
+	for (;;) {
+		log = mpdd_log(&d);
+		if (strstr(log, ": process.wait\n") != NULL)
+			break;
+		free(log);
+		cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
+			     "mpd-cli wait ended before its wait was seen");
+		usleep(2000);
+	}
+	free(log);
+	json_decref(rpc("process.close", "{\"id\":1}"));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	out = slurp(out_path);
+	err = slurp(err_path);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+		  "status 0x%x, stderr: %s", status, err);
+	cr_assert_str_eq(out, "quick (id 1): exited, exitcode 6\n"
+			      "pending: 2\n");
+	cr_assert_str_eq(err, "mpd-cli: wait: 1 of 2 processes still "
+			      "running (an ended one was closed meanwhile)\n");
+	free(out);
+	free(err);
 	mpdd_stop_all(&d);
 }
 
@@ -1822,6 +1965,7 @@ ParameterizedTestParameters(cli_process, no_daemon_exits_3_naming_the_socket)
 		{ { "ps" } },
 		{ { "info", "1" } },
 		{ { "join", "x", "--timeout", "1" } },
+		{ { "wait", "1", "2", "--all" } },
 		{ { "terminate", "1" } },
 		{ { "kill", "x" } },
 		{ { "signal", "1", "USR1" } },
@@ -1900,6 +2044,12 @@ ParameterizedTestParameters(cli_process, help_at_every_level_exits_0)
 		{ { "join", "--help" },
 		  "Usage: mpd-cli [OPTIONS] join ID|NAME [--timeout S]\n",
 		  "\n      --timeout S " },
+		{ { "wait", "--help" },
+		  "Usage: mpd-cli [OPTIONS] wait ID|NAME... [OPTIONS]\n",
+		  "\n      --all " },
+		{ { "help", "wait" },
+		  "Usage: mpd-cli [OPTIONS] wait ID|NAME... [OPTIONS]\n",
+		  "\n      --timeout S " },
 		{ { "terminate", "--help" },
 		  "Usage: mpd-cli [OPTIONS] terminate ID|NAME [--no-group]\n",
 		  "\n      --no-group " },
@@ -1950,6 +2100,7 @@ Test(cli_process, top_help_lists_the_process_commands)
 		"\n  info ID|NAME ",
 		"\n  logs ID|NAME [-f] [--tail N] ",
 		"\n  join ID|NAME [--timeout S] ",
+		"\n  wait ID|NAME... [OPTIONS] ",
 		"\n  terminate ID|NAME [--no-group] ",
 		"\n  kill ID|NAME [--no-group] ",
 		"\n  signal ID|NAME SIG [--no-group] ",
@@ -2055,6 +2206,18 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		{ { "join", "1", "--timeout", "x" },
 		  "mpd-cli: join: --timeout takes a number of seconds >= 0, not "
 		  "'x'. Try 'mpd-cli join --help'.\n" },
+		{ { "wait", "--all" },
+		  "mpd-cli: wait: missing arguments. Try 'mpd-cli wait "
+		  "--help'.\n" },
+		{ { "wait", "1", "--timeout", "-1" },
+		  "mpd-cli: wait: --timeout takes a number of seconds >= 0, not "
+		  "'-1'. Try 'mpd-cli wait --help'.\n" },
+		{ { "wait", "1", "0" },
+		  "mpd-cli: wait: id 0 is out of range. Try 'mpd-cli wait "
+		  "--help'.\n" },
+		{ { "wait", "1", "--all=yes" },
+		  "mpd-cli: option '--all' takes no argument. Try 'mpd-cli "
+		  "wait --help'.\n" },
 		{ { "terminate" },
 		  "mpd-cli: terminate: missing arguments. Try 'mpd-cli "
 		  "terminate --help'.\n" },

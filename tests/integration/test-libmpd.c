@@ -1130,6 +1130,153 @@ Test(libmpd, process_calls_check_their_arguments)
 	mpdd_stop(&d);
 }
 
+/* The ids of a wait's pending array, as "4 6". Returns a static buffer. */
+static const char *pending_ids(const json_t *pending)
+{
+	static char buf[256];
+	size_t i, n = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach (pending, i, v)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%lld",
+				      i > 0 ? " " : "",
+				      (long long)json_integer_value(v));
+	return buf;
+}
+
+Test(libmpd, wait_gives_done_records_and_pending_ids_in_the_order_given)
+{
+	const char *held_argv[] = { "sh", "-c", "read x; exit 4", NULL };
+	const char *sleep_argv[] = { "sleep", "1000", NULL };
+	const char *exit_argv[] = { "sh", "-c", "exit 3", NULL };
+	struct mpd_process_options o = { .argv = exit_argv };
+	json_t *rec = NULL, *done = SENTINEL, *pending = SENTINEL;
+	int64_t ended, sleeper, held;
+	struct mpd_client *c;
+	struct mpd_error err;
+	char want[128];
+	int in[2];
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	run_expect(c, &o, 3, &rec);
+	ended = rec_int(rec, "id");
+	json_decref(rec);
+	o = (struct mpd_process_options){ .argv = sleep_argv, .start = true };
+	cr_assert_eq(mpd_process_create(c, &o, &rec, &err), 0, "%s",
+		     err.message);
+	sleeper = rec_int(rec, "id");
+	json_decref(rec);
+	make_pipe(in);
+	o = (struct mpd_process_options){ .argv = held_argv, .start = true };
+	o.stdio[0] = (struct mpd_stdio){ .mode = MPD_STDIO_PASS, .fd = in[0] };
+	cr_assert_eq(mpd_process_create(c, &o, &rec, &err), 0, "%s",
+		     err.message);
+	held = rec_int(rec, "id");
+	json_decref(rec);
+	close(in[0]);
+
+	/* Any, with one ended: at once, without a timeout. */
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ sleeper, ended, held }, 3,
+				      0, -1, &done, &pending, &err),
+		     0, "%s", err.message);
+	cr_assert_eq(json_array_size(done), 1);
+	cr_assert_eq(rec_int(json_array_get(done, 0), "id"), ended);
+	cr_assert_eq(rec_int(json_array_get(done, 0), "exitcode"), 3);
+	snprintf(want, sizeof(want), "%lld %lld", (long long)sleeper,
+		 (long long)held);
+	cr_assert_str_eq(pending_ids(pending), want);
+	json_decref(done);
+	json_decref(pending);
+
+	/* All, past its timeout: no error, the rest pending. */
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ held, ended }, 2, 1, 0.1,
+				      &done, &pending, &err),
+		     0, "%s", err.message);
+	cr_assert_eq(json_array_size(done), 1);
+	snprintf(want, sizeof(want), "%lld", (long long)held);
+	cr_assert_str_eq(pending_ids(pending), want);
+	json_decref(done);
+	json_decref(pending);
+
+	/* All, until the held one ends; either result may be dropped. */
+	close(in[1]);
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ held, ended }, 2, 1, -1,
+				      &done, NULL, &err),
+		     0, "%s", err.message);
+	cr_assert_eq(json_array_size(done), 2);
+	cr_assert_eq(rec_int(json_array_get(done, 0), "exitcode"), 4);
+	cr_assert_eq(rec_int(json_array_get(done, 1), "exitcode"), 3);
+	json_decref(done);
+
+	cr_assert_eq(mpd_process_kill(c, sleeper, &err), 0, "%s", err.message);
+	cr_assert_eq(mpd_process_wait(c, &sleeper, 1, 0, INFINITY, &done,
+				      &pending, &err),
+		     0, "%s", err.message);
+	cr_assert_eq(rec_int(json_array_get(done, 0), "exitcode"), -SIGKILL);
+	cr_assert_eq(json_array_size(pending), 0);
+	json_decref(done);
+	json_decref(pending);
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
+Test(libmpd, wait_checks_its_arguments_and_names_the_wrong_entry)
+{
+	const char *argv[] = { "true", NULL };
+	struct mpd_process_options o = { .argv = argv };
+	json_t *rec = NULL, *done = SENTINEL, *pending = SENTINEL;
+	int64_t ids[1025], created, ended;
+	struct mpd_client *c;
+	struct mpd_error err;
+
+	mpdd_start(&d, NULL);
+	c = connect_ok(d.socket);
+	run_expect(c, &o, 0, &rec);
+	ended = rec_int(rec, "id");
+	json_decref(rec);
+	cr_assert_eq(mpd_process_create(c, &o, &rec, &err), 0, "%s",
+		     err.message);
+	created = rec_int(rec, "id");
+	json_decref(rec);
+	cr_assert_eq(mpd_process_wait(c, NULL, 1, 0, -1, &done, &pending, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_wait(c, &created, 0, 0, -1, &done, &pending,
+				      &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ created, 0 }, 2, 0, -1,
+				      &done, &pending, &err),
+		     MPD_E_INVAL);
+	cr_assert_eq(mpd_process_wait(c, &created, 1, 0, NAN, &done, &pending,
+				      &err),
+		     MPD_E_INVAL);
+	/* The daemon's refusals, with the entry in err.data. */
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ ended, 12345 }, 2, 0, -1,
+				      &done, &pending, &err),
+		     MPD_E_NOT_FOUND);
+	cr_assert_eq(json_integer_value(json_object_get(err.data, "index")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(err.data, "id")),
+		     12345);
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ ended, created }, 2, 1, 0,
+				      &done, &pending, &err),
+		     MPD_E_INVALID_STATE, "never started, as for join");
+	cr_assert_eq(json_integer_value(json_object_get(err.data, "id")),
+		     created);
+	for (size_t i = 0; i < 1025; i++)
+		ids[i] = ended;
+	cr_assert_eq(mpd_process_wait(c, ids, 1025, 0, 0, &done, &pending,
+				      &err),
+		     MPD_E_INVALID_PARAMS);
+	cr_assert_eq(json_integer_value(json_object_get(err.data, "max")),
+		     1024);
+	cr_assert_eq(done, SENTINEL);
+	cr_assert_eq(pending, SENTINEL);
+	cr_assert_eq(mpd_ping(c, &err), 0, "the client stays usable");
+	mpd_close(c);
+	mpdd_stop(&d);
+}
+
 Test(libmpd, worker_accessors_check_the_struct)
 {
 	struct mpd_worker w = {
@@ -1666,6 +1813,36 @@ Test(libmpd_fds, process_calls_send_the_documented_params)
 		"{\"id\":3}\n{\"id\":3}\n{}\n"
 		"{\"name_prefix\":\"w-\",\"parent\":2,\"state\":\"running\"}\n"
 		"{\"name\":\"w-1\"}\n-\n");
+}
+
+/* process.wait's params as the protocol has them; a result without
+ * "done" and "pending" arrays is MPD_E_PROTO, nothing handed back. */
+Test(libmpd_fds, wait_sends_the_documented_params)
+{
+	json_t *done = SENTINEL, *pending = SENTINEL;
+	struct mpd_client *c;
+	struct mpd_error err;
+
+	peer_start();
+	c = connect_ok(p.socket);
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ 3, 4 }, 2, 1, 2.5, &done,
+				      &pending, &err),
+		     MPD_E_PROTO);
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ 5 }, 1, 0, -1, &done,
+				      &pending, &err),
+		     MPD_E_PROTO);
+	cr_assert_eq(mpd_process_wait(c, (int64_t[]){ 5 }, 1, 0, 0, NULL, NULL,
+				      &err),
+		     MPD_E_PROTO);
+	cr_assert_eq(done, SENTINEL);
+	cr_assert_eq(pending, SENTINEL);
+	mpd_close(c);
+	peer_wait();
+	assert_peer_file(p.requests, "process.wait 0 0\nprocess.wait 0 0\n"
+				     "process.wait 0 0\n");
+	assert_peer_file(p.params, "{\"ids\":[3,4],\"return_when\":\"all\","
+				   "\"timeout\":2.5}\n{\"ids\":[5]}\n"
+				   "{\"ids\":[5],\"timeout\":0.0}\n");
 }
 
 /*
