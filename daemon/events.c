@@ -35,9 +35,8 @@
 
 /* The kinds of objects a subscription may ask for; a mask bit each. */
 static const char *const kind_names[] = {
-	"process",   "queue", "value",	  "array",    "lock",
-	"semaphore", "event", "condition", "barrier", "listener",
-	"shm",
+	"process", "queue",	"value",   "array",    "lock", "semaphore",
+	"event",   "condition", "barrier", "listener", "shm",
 };
 #define NKINDS	  (sizeof(kind_names) / sizeof(kind_names[0]))
 #define ALL_KINDS ((1u << NKINDS) - 1)
@@ -185,7 +184,8 @@ static void emit(int k, const char *name, uid_t owner, json_t *params)
 		log_warnx("%s: out of memory: an event is lost", __func__);
 		return;
 	}
-	if (json_object_set_new(params, "seq", json_integer((json_int_t)++seq)) ||
+	if (json_object_set_new(params, "seq",
+				json_integer((json_int_t)++seq)) ||
 	    json_object_set_new(params, "time", json_real(now_wall()))) {
 		json_decref(params);
 		return;
@@ -253,15 +253,13 @@ void events_process(const struct proc *p, const char *event)
 {
 	json_t *params;
 
-	params = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:o, s:o}", "kind",
-			   "process", "event", event, "id", (json_int_t)p->id,
-			   "name", p->name, "state",
-			   proctab_state_name(p->state), "uid",
-			   (json_int_t)p->uid, "pid",
-			   p->pid > 0 ? json_integer(p->pid) : json_null(),
-			   "parent",
-			   p->parent > 0 ? json_integer(p->parent) :
-					   json_null());
+	params = json_pack(
+		"{s:s, s:s, s:I, s:s, s:s, s:I, s:o, s:o}", "kind", "process",
+		"event", event, "id", (json_int_t)p->id, "name", p->name,
+		"state", proctab_state_name(p->state), "uid",
+		(json_int_t)p->uid, "pid",
+		p->pid > 0 ? json_integer(p->pid) : json_null(), "parent",
+		p->parent > 0 ? json_integer(p->parent) : json_null());
 	if (params != NULL && p->state == PROC_EXITED) {
 		json_t *code = json_null(), *sig = json_null();
 		char buf[32];
@@ -279,7 +277,8 @@ void events_process(const struct proc *p, const char *event)
 		json_object_set_new(params, "signal", sig);
 	}
 	if (params != NULL && p->state == PROC_FAILED && p->error != NULL)
-		json_object_update(params, p->error); /* stage, errno, message */
+		json_object_update(params,
+				   p->error); /* stage, errno, message */
 	emit(0, p->name, p->uid, params);
 }
 
@@ -372,8 +371,8 @@ static void events_subscribe(struct req *r, json_t *params, void *args)
 	es->subs[slot].prefix = prefix;
 	es->subs[slot].prefix_len = prefix != NULL ? strlen(prefix) : 0;
 	es->n++;
-	log_debug("connection %llu: subscription %lld", (unsigned long long)c->id,
-		  (long long)es->subs[slot].id);
+	log_debug("connection %llu: subscription %lld",
+		  (unsigned long long)c->id, (long long)es->subs[slot].id);
 	req_result(r, json_pack("{s:I}", "subscription",
 				(json_int_t)es->subs[slot].id));
 	return;
@@ -418,7 +417,7 @@ static void events_unsubscribe(struct req *r, json_t *params, void *args)
 const struct method events_methods[] = {
 	{ MPD_METHOD_EVENTS_SUBSCRIBE, events_subscribe, subscribe_params, NULL,
 	  0, sizeof(struct subscribe_args) },
-	{ MPD_METHOD_EVENTS_UNSUBSCRIBE, events_unsubscribe,
-	  unsubscribe_params, NULL, 0, sizeof(struct unsubscribe_args) },
+	{ MPD_METHOD_EVENTS_UNSUBSCRIBE, events_unsubscribe, unsubscribe_params,
+	  NULL, 0, sizeof(struct unsubscribe_args) },
 	{ 0 },
 };

@@ -418,6 +418,30 @@ void mpdd_teardown(struct mpdd *d)
 	mpdd_cleanup(d);
 }
 
+long test_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "r");
+	cr_assert(f != NULL, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	cr_assert_gt(kib, 0);
+	return kib;
+}
+
+bool test_sanitized(void)
+{
+	const char *s = getenv("MPD_TEST_SANITIZE");
+
+	return s != NULL && *s != '\0' && strcmp(s, "none") != 0;
+}
+
 int test_count_fds(pid_t pid)
 {
 	char path[64];

@@ -115,6 +115,14 @@ void mpdd_teardown(struct mpdd *d);
  * cannot tell. */
 int test_count_fds(pid_t pid);
 
+/* Resident memory of process pid (VmRSS), in KiB; fails the test when it
+ * cannot tell. */
+long test_rss_kib(pid_t pid);
+
+/* Do the tests run under the sanitizers (MPD_TEST_SANITIZE)? Their
+ * quarantine makes memory figures meaningless. */
+bool test_sanitized(void);
+
 /* Contents of the daemon's log so far (malloc'd, NUL-terminated). */
 char *mpdd_log(const struct mpdd *d);
 
