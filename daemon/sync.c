@@ -304,11 +304,12 @@ static void abandoned_event(const struct shold *h)
 		return;
 	}
 	all = hmap_values(&conds);
-	for (size_t i = 0; all != NULL && i < conds.n; i++)
-		if (((struct scond *)all[i])->lock == l)
-			events_emit_abandoned(
-				"condition", ((struct scond *)all[i])->name,
-				h->conn);
+	for (size_t i = 0; all != NULL && i < conds.n; i++) {
+		const struct scond *c = all[i];
+
+		if (c->lock == l)
+			events_emit_abandoned("condition", c->name, h->conn);
+	}
 	free(all);
 }
 
