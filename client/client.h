@@ -9,6 +9,8 @@
 #ifndef MPD_CLIENT_H
 #define MPD_CLIENT_H
 
+#include <stdbool.h>
+
 #include "mpd.h"
 
 /*
@@ -91,5 +93,17 @@ int broker_name_call(struct mpd_client *c, const char *fn, const char *method,
  * or MPD_E_PROTO when key is not an array. */
 int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *key, json_t **list, struct mpd_error *err);
+
+/*
+ * client.c's reading outside a synchronous call, for events.c: see
+ * client.c. client_read_ready() returns the lines acted on (0: none came
+ * within timeout_ms), or a negative code.
+ */
+int client_read_ready(struct mpd_client *c, int timeout_ms,
+		      struct mpd_error *err);
+json_t *client_event_pop(struct mpd_client *c); /* new reference, or NULL */
+size_t client_events_kept(const struct mpd_client *c);
+void client_set_event_handler(struct mpd_client *c, mpd_event_fn fn, void *arg);
+void client_deliver_events(struct mpd_client *c);
 
 #endif /* MPD_CLIENT_H */
