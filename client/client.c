@@ -5,7 +5,8 @@
  * it as one line (with any file descriptors as SCM_RIGHTS on its first
  * byte, so the daemon attaches them to this request), then reads into a
  * proto framer until the line answering that request's id arrives,
- * skipping server notifications on the way.
+ * keeping the events and answering the asynchronous calls it meets on the
+ * way.
  * A reply may pass descriptors (a listener's end, a shared memory
  * segment): they come as SCM_RIGHTS with its line (proto/fdio.c matches
  * them to it), wait in the client until the caller takes them with

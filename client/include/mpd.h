@@ -178,8 +178,9 @@ MPD_EXPORT int mpd_client_fd(const struct mpd_client *c);
  *    MPD_E_TOOBIG (a response longer than the client's limit).
  * After MPD_E_IO, MPD_E_PROTO or MPD_E_TOOBIG the connection is out of step
  * and the client is broken: every later call fails with MPD_E_IO. Close
- * it and connect again. Server notifications that arrive while waiting are
- * skipped.
+ * it and connect again. Events that arrive while waiting are kept for
+ * mpd_next_event() (see "Event subscriptions"); responses to asynchronous
+ * calls run their callbacks.
  */
 MPD_EXPORT int mpd_call(struct mpd_client *c, const char *method,
 			json_t *params, json_t **result, struct mpd_error *err);
