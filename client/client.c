@@ -501,25 +501,25 @@ size_t client_events_kept(const struct mpd_client *c)
  */
 static void client_event_keep(struct mpd_client *c, json_t *params)
 {
-	json_t *last;
+	json_t *last = NULL;
 
 	if (!json_is_object(params))
 		return;
 	if (c->ev == NULL &&
 	    (c->ev = calloc(MPD_CLIENT_EVENTS, sizeof(*c->ev))) == NULL)
 		return;
-	last = c->ev_count > 0 ?
-		       c->ev[(c->ev_head + c->ev_count - 1) % MPD_CLIENT_EVENTS] :
-		       NULL;
-	if (c->ev_count == MPD_CLIENT_EVENTS) {
-		/* Full: the newest is our marker. */
-		json_t *n = json_object_get(last, "count");
+	if (c->ev_count > 0)
+		last = c->ev[(c->ev_head + c->ev_count - 1) % MPD_CLIENT_EVENTS];
+	if (c->ev_count >= MPD_CLIENT_EVENTS - 1) {
+		/* The last slot is the marker's. */
+		if (json_is_true(json_object_get(last, "client"))) {
+			json_t *n = json_object_get(last, "count");
 
-		json_object_set_new(last, "count",
-				    json_integer(json_integer_value(n) + 1));
-		return;
-	}
-	if (c->ev_count == MPD_CLIENT_EVENTS - 1) {
+			json_object_set_new(
+				last, "count",
+				json_integer(json_integer_value(n) + 1));
+			return;
+		}
 		params = json_pack("{s:s, s:s, s:i, s:b}", "kind", "events",
 				   "event", "dropped", "count", 1, "client", 1);
 		if (params == NULL)

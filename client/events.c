@@ -144,6 +144,9 @@ void mpd_set_event_handler(struct mpd_client *c, mpd_event_fn fn, void *arg)
 		client_set_event_handler(c, fn, arg);
 }
 
+/* Reads one mpd_dispatch() makes at most; what is left stays readable. */
+#define DISPATCH_READS 64
+
 /* Returns the lines acted on, or a negative code; see mpd.h. */
 int mpd_dispatch(struct mpd_client *c, struct mpd_error *err)
 {
@@ -154,10 +157,13 @@ int mpd_dispatch(struct mpd_client *c, struct mpd_error *err)
 				   "mpd_dispatch: client is NULL");
 	/* Events kept by the calls since the last dispatch go first. */
 	client_deliver_events(c);
-	r = client_read_ready(c, 0, err);
-	while (r > 0) {
-		total += r;
+	/* A bounded turn: a daemon that never stops talking must not keep
+	 * the caller's loop from its other work. */
+	for (int i = 0; i < DISPATCH_READS; i++) {
 		r = client_read_ready(c, 0, err);
+		if (r <= 0)
+			return r < 0 ? r : total;
+		total += r;
 	}
-	return r < 0 ? r : total;
+	return total;
 }

@@ -921,7 +921,9 @@ MPD_EXPORT void mpd_set_event_handler(struct mpd_client *c, mpd_event_fn fn,
 				      void *arg);
 
 /*
- * Act on everything that has arrived, without blocking: see above.
+ * Act on everything that has arrived, without blocking: see above. A
+ * turn is bounded (a daemon that keeps sending cannot hold the caller's
+ * loop); when mpd_pending() says more is buffered, call it again.
  * Returns the number of lines acted on (>= 0), or a negative code:
  * MPD_E_IO when the daemon closed the connection (the callbacks of calls
  * in flight have run with MPD_E_IO), MPD_E_PROTO, MPD_E_TOOBIG; the
