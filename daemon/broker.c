@@ -41,6 +41,78 @@ bool broker_room(struct req *r, size_t objects, uint64_t bytes)
 	return true;
 }
 
+/*
+ * Parse a "mode" param (NULL: absent, the owner only). Returns true, or
+ * false with r answered (invalid_params).
+ */
+bool chan_mode_parse(struct req *r, const char *text, enum chan_mode *mode)
+{
+	if (text == NULL || strcmp(text, "owner") == 0)
+		*mode = CHAN_OWNER;
+	else if (strcmp(text, "group") == 0)
+		*mode = CHAN_GROUP;
+	else if (strcmp(text, "everyone") == 0)
+		*mode = CHAN_EVERYONE;
+	else {
+		req_bad_param(r, "mode",
+			      "must be \"owner\", \"group\" or "
+			      "\"everyone\"");
+		return false;
+	}
+	return true;
+}
+
+const char *chan_mode_name(enum chan_mode mode)
+{
+	return mode == CHAN_EVERYONE ? "everyone" :
+	       mode == CHAN_GROUP    ? "group" :
+				       "owner";
+}
+
+/* May the peer of c use an object of uid and gid shared as mode? */
+bool chan_may(const struct conn *c, uid_t uid, gid_t gid, enum chan_mode mode)
+{
+	if (c->uid == 0 || c->uid == uid || mode == CHAN_EVERYONE)
+		return true;
+	if (mode != CHAN_GROUP)
+		return false;
+	if (c->gid == gid)
+		return true;
+	for (int i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * May the daemon hold n more descriptors for listeners and shared memory?
+ * They may take a quarter of its descriptors at most, so that process
+ * starts and connections keep theirs. Returns true, or false with r
+ * answered (limit).
+ */
+bool chan_fd_room(struct req *r, size_t n)
+{
+	if (mpdd.fd_chan + n <= mpdd.fd_limit / 4 && spawner_fd_room())
+		return true;
+	req_error(r, MPD_RPC_LIMIT,
+		  json_pack("{s:s, s:I}", "limit", "open_files", "max",
+			    (json_int_t)mpdd.fd_limit),
+		  "too few file descriptors left (limit %zu, %zu held by "
+		  "listeners and shared memory)",
+		  mpdd.fd_limit, mpdd.fd_chan);
+	return false;
+}
+
+/* Who a connection's peer is, as the daemon read it at accept. */
+json_t *conn_creds_json(const struct conn *c)
+{
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:o}", "connection", (json_int_t)c->id,
+		"pid", (json_int_t)c->pid, "uid", (json_int_t)c->uid, "gid",
+		(json_int_t)c->gid, "process",
+		c->proc_id != 0 ? json_integer(c->proc_id) : json_null());
+}
+
 /* Account for bytes taken (delta > 0) or given back. */
 void broker_bytes(int64_t delta)
 {
@@ -50,7 +122,8 @@ void broker_bytes(int64_t delta)
 /* The broker part of daemon.info (a new reference). */
 json_t *broker_info(void)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:I, s:I}",
 			 "queues", (json_int_t)broker.queues, "values",
 			 (json_int_t)broker.values, "arrays",
 			 (json_int_t)broker.arrays, "locks",
@@ -58,7 +131,10 @@ json_t *broker_info(void)
 			 (json_int_t)broker.semaphores, "events",
 			 (json_int_t)broker.events, "conditions",
 			 (json_int_t)broker.conditions, "barriers",
-			 (json_int_t)broker.barriers, "bytes",
+			 (json_int_t)broker.barriers, "listeners",
+			 (json_int_t)broker.listeners, "shms",
+			 (json_int_t)broker.shms, "shm_bytes",
+			 (json_int_t)broker.shm_bytes, "bytes",
 			 (json_int_t)broker.bytes);
 }
 

@@ -144,6 +144,7 @@ void out_fds_free(struct out_fds *of)
 		return;
 	for (int i = 0; i < of->n; i++)
 		close(of->fds[i]);
+	mpdd.fd_chan -= (size_t)of->n; /* req_pass_fd() counted them */
 	free(of);
 }
 
@@ -186,6 +187,8 @@ void conn_close(struct conn *c)
 	events_conn_closed(c); /* before what its close makes happen */
 	proctab_conn_closed(c);
 	sync_conn_closed(c);
+	listener_conn_closed(c);
+	shm_conn_closed(c);
 	if (mpdd.reader == c)
 		mpdd.reader = NULL;
 	TAILQ_REMOVE(&mpdd.conns, c, entry);

@@ -64,8 +64,8 @@ static const struct method *methods[MPD_METHOD_COUNT];
 
 /* Every noun's rows. */
 static const struct method *const nouns[] = {
-	daemon_methods, events_methods, process_methods,
-	queue_methods,	sync_methods,	value_methods,
+	daemon_methods, events_methods, listener_methods, process_methods,
+	queue_methods,	shm_methods,	sync_methods,	  value_methods,
 };
 
 static int method_cmp(const void *key, const void *name)
@@ -314,7 +314,8 @@ void req_result_text(struct req *r, const char *json, size_t len)
 
 /*
  * Pass fd (ours) with r's reply, which must follow (req_result()); an
- * error reply closes it instead. Returns its index among the descriptors
+ * error reply closes it instead. It counts in mpdd.fd_chan until it is
+ * written or dropped. Returns its index among the descriptors
  * the reply's line carries, which the result names ("fd": index; in a
  * batch, the line's descriptors are those of all its members), or -1
  * with fd closed when the line already carries as many as one message
@@ -333,6 +334,7 @@ int req_pass_fd(struct req *r, int fd)
 		return -1;
 	}
 	(*ofp)->fds[(*ofp)->n] = fd;
+	mpdd.fd_chan++; /* until written or dropped: out_fds_free() */
 	return (*ofp)->n++;
 }
 

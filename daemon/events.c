@@ -78,14 +78,6 @@ static int kind_index(const char *name)
 	return -1;
 }
 
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void esubs_free(struct esubs *es)
 {
 	for (unsigned i = 0; i < MPD_MAX_SUBSCRIPTIONS; i++)

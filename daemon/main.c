@@ -407,6 +407,8 @@ int main(int argc, char **argv)
 	queue_shutdown();
 	value_shutdown();
 	sync_shutdown();
+	listener_shutdown();
+	shm_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);

@@ -91,6 +91,7 @@ struct mpdd_state {
 	size_t fd_limit_orig;
 	size_t fd_base;
 	size_t fd_procs;
+	size_t fd_chan; /* held by listeners' backlogs and shared memory */
 };
 
 extern struct mpdd_state mpdd;
@@ -249,8 +250,9 @@ struct method {
 extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
-extern const struct method daemon_methods[], process_methods[], queue_methods[],
-	sync_methods[], value_methods[], events_methods[];
+extern const struct method daemon_methods[], events_methods[],
+	listener_methods[], process_methods[], queue_methods[], shm_methods[],
+	sync_methods[], value_methods[];
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
@@ -453,6 +455,8 @@ struct broker_stats {
 	size_t objects;
 	size_t queues, values, arrays;
 	size_t locks, semaphores, events, conditions, barriers;
+	size_t listeners, shms;
+	uint64_t shm_bytes; /* the sizes of the shared memory segments */
 	uint64_t bytes;
 };
 extern struct broker_stats broker;
@@ -461,6 +465,25 @@ void broker_bytes(int64_t delta);
 json_t *broker_info(void);
 void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));
+
+/*
+ * Who may use a listener or a shared memory segment: its owner's uid
+ * (and root) only, also its group, or every client of the daemon.
+ */
+enum chan_mode { CHAN_OWNER, CHAN_GROUP, CHAN_EVERYONE };
+bool chan_mode_parse(struct req *r, const char *text, enum chan_mode *mode);
+const char *chan_mode_name(enum chan_mode mode);
+bool chan_may(const struct conn *c, uid_t uid, gid_t gid, enum chan_mode mode);
+bool chan_fd_room(struct req *r, size_t n);
+json_t *conn_creds_json(const struct conn *c);
+
+/* listener.c: rendezvous by name */
+void listener_conn_closed(struct conn *c);
+void listener_shutdown(void);
+
+/* shm.c: shared memory segments */
+void shm_conn_closed(struct conn *c);
+void shm_shutdown(void);
 
 /* queue.c: the queue.* methods */
 void queue_shutdown(void);
@@ -525,6 +548,7 @@ void sdnotify_stop(void);
 
 /* util.c */
 double mono_since(const struct timespec *t);
+double now_wall(void);
 int parse_size(const char *s, size_t *out);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 

@@ -84,14 +84,6 @@ int proctab_state_parse(const char *name)
 	return -1;
 }
 
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The use of uid, or NULL; add: make it if needed (NULL: no memory). */
 static struct uid_use *use_of(uid_t uid, bool add)
 {

@@ -332,8 +332,8 @@ static void tmpl_tunables(void)
  */
 bool spawner_fd_room(void)
 {
-	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs + nstarts +
-		      START_FD_RESERVE;
+	size_t used = mpdd.fd_base + mpdd.nconns + mpdd.fd_procs +
+		      mpdd.fd_chan + nstarts + START_FD_RESERVE;
 
 	return used + START_FDS <= mpdd.fd_limit;
 }

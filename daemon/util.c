@@ -1,5 +1,5 @@
 /*
- * util.c - small helpers with no better home: monotonic time and the
+ * util.c - small helpers with no better home: the clocks and the
  * parsing of numeric command-line values.
  */
 #include <errno.h>
@@ -15,6 +15,15 @@ double mono_since(const struct timespec *t)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - t->tv_sec) +
 	       (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Now, as Unix time in seconds. */
+double now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*

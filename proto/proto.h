@@ -75,6 +75,12 @@
 /* Method names. */
 #define MPD_M_DAEMON_PING	"daemon.ping"
 #define MPD_M_DAEMON_INFO	"daemon.info"
+#define MPD_M_LISTENER_ACCEPT	"listener.accept"
+#define MPD_M_LISTENER_CLOSE	"listener.close"
+#define MPD_M_LISTENER_CONNECT	"listener.connect"
+#define MPD_M_LISTENER_CREATE	"listener.create"
+#define MPD_M_LISTENER_INFO	"listener.info"
+#define MPD_M_LISTENER_LIST	"listener.list"
 #define MPD_M_PROCESS_CREATE	"process.create"
 #define MPD_M_PROCESS_START	"process.start"
 #define MPD_M_PROCESS_JOIN	"process.join"
@@ -96,6 +102,11 @@
 #define MPD_M_QUEUE_CLOSE	"queue.close"
 #define MPD_M_QUEUE_DELETE	"queue.delete"
 #define MPD_M_QUEUE_LIST	"queue.list"
+#define MPD_M_SHM_ATTACH	"shm.attach"
+#define MPD_M_SHM_CREATE	"shm.create"
+#define MPD_M_SHM_INFO		"shm.info"
+#define MPD_M_SHM_LIST		"shm.list"
+#define MPD_M_SHM_UNLINK	"shm.unlink"
 #define MPD_M_VALUE_CREATE	"value.create"
 #define MPD_M_VALUE_GET		"value.get"
 #define MPD_M_VALUE_SET		"value.set"
@@ -184,6 +195,12 @@
 	X(EVENT_WAIT, MPD_M_EVENT_WAIT)               \
 	X(EVENTS_SUBSCRIBE, MPD_M_EVENTS_SUBSCRIBE)   \
 	X(EVENTS_UNSUBSCRIBE, MPD_M_EVENTS_UNSUBSCRIBE) \
+	X(LISTENER_ACCEPT, MPD_M_LISTENER_ACCEPT)     \
+	X(LISTENER_CLOSE, MPD_M_LISTENER_CLOSE)       \
+	X(LISTENER_CONNECT, MPD_M_LISTENER_CONNECT)   \
+	X(LISTENER_CREATE, MPD_M_LISTENER_CREATE)     \
+	X(LISTENER_INFO, MPD_M_LISTENER_INFO)         \
+	X(LISTENER_LIST, MPD_M_LISTENER_LIST)         \
 	X(LOCK_ACQUIRE, MPD_M_LOCK_ACQUIRE)           \
 	X(LOCK_CREATE, MPD_M_LOCK_CREATE)             \
 	X(LOCK_DELETE, MPD_M_LOCK_DELETE)             \
@@ -217,6 +234,11 @@
 	X(SEMAPHORE_INFO, MPD_M_SEMAPHORE_INFO)       \
 	X(SEMAPHORE_LIST, MPD_M_SEMAPHORE_LIST)       \
 	X(SEMAPHORE_RELEASE, MPD_M_SEMAPHORE_RELEASE) \
+	X(SHM_ATTACH, MPD_M_SHM_ATTACH)               \
+	X(SHM_CREATE, MPD_M_SHM_CREATE)               \
+	X(SHM_INFO, MPD_M_SHM_INFO)                   \
+	X(SHM_LIST, MPD_M_SHM_LIST)                   \
+	X(SHM_UNLINK, MPD_M_SHM_UNLINK)               \
 	X(VALUE_ADD, MPD_M_VALUE_ADD)                 \
 	X(VALUE_CAS, MPD_M_VALUE_CAS)                 \
 	X(VALUE_CREATE, MPD_M_VALUE_CREATE)           \

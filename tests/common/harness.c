@@ -531,10 +531,13 @@ void test_send_str(int fd, const char *s)
 
 /* Per-fd read buffers, so a read that returns two lines loses neither. */
 #define RBUF_SLOTS 64
+#define RBUF_FDS   64
 static _Thread_local struct rbuf {
 	int fd;
 	char *data;
 	size_t len;
+	int fds[RBUF_FDS]; /* received with the bytes, oldest first */
+	int nfds;
 } rbufs[RBUF_SLOTS]; /* per thread: the tests use a connection per thread */
 
 static struct rbuf *rbuf_get(int fd)
@@ -551,6 +554,7 @@ static struct rbuf *rbuf_get(int fd)
 	free_slot->fd = fd;
 	free_slot->data = malloc(1);
 	free_slot->len = 0;
+	free_slot->nfds = 0;
 	return free_slot;
 }
 
@@ -561,8 +565,58 @@ void test_forget(int fd)
 			free(rbufs[i].data);
 			rbufs[i].data = NULL;
 			rbufs[i].len = 0;
+			for (int j = 0; j < rbufs[i].nfds; j++)
+				close(rbufs[i].fds[j]);
+			rbufs[i].nfds = 0;
 		}
 	}
+}
+
+/* Read what fd has (recvmsg on a socket: descriptors passed with it are
+ * kept for test_take_fd()). Returns as read(). */
+static ssize_t rbuf_recv(struct rbuf *b, int fd, char *buf, size_t size)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+	if (n < 0 && errno == ENOTSOCK) /* a pipe: it passes none */
+		return read(fd, buf, size);
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		int *fds = (int *)CMSG_DATA(cm);
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			cr_assert(b->nfds < RBUF_FDS,
+				  "too many descriptors received");
+			b->fds[b->nfds++] = fds[i];
+		}
+	}
+	return n;
+}
+
+int test_take_fd(int fd)
+{
+	struct rbuf *b = rbuf_get(fd);
+	int got;
+
+	if (b->nfds == 0)
+		return -1;
+	got = b->fds[0];
+	memmove(b->fds, b->fds + 1, sizeof(int) * (size_t)--b->nfds);
+	return got;
 }
 
 char *test_read_line(int fd, int timeout_ms)
@@ -587,7 +641,7 @@ char *test_read_line(int fd, int timeout_ms)
 		cr_assert(left > 0, "no reply line within %d ms", timeout_ms);
 		if (poll(&pfd, 1, (int)left) == 0)
 			continue;
-		ssize_t n = read(fd, chunk, sizeof(chunk));
+		ssize_t n = rbuf_recv(b, fd, chunk, sizeof(chunk));
 
 		if (n == -1 && errno == EINTR)
 			continue;

@@ -143,6 +143,9 @@ void test_send_str(int fd, const char *s);
  */
 char *test_read_line(int fd, int timeout_ms);
 void test_forget(int fd);
+/* The oldest descriptor the daemon passed on fd (SCM_RIGHTS with a reply
+ * test_read_line() read), now the caller's; -1 when none came. */
+int test_take_fd(int fd);
 /* Wait until the peer closes: returns 1 on EOF, fails on timeout. Data
  * arriving before EOF is discarded. */
 int test_wait_eof(int fd, int timeout_ms);
