@@ -12,8 +12,8 @@
  * Who sees what: an object's owner decides. A process is seen by
  * subscribers of its uid and by root; a broker object, which every
  * client may reach (the dispatcher has no owner for it), by every
- * subscriber. A listener or a segment of another engineer's making
- * passes its owner, as a process does.
+ * subscriber; a listener or a shared memory segment by those its mode
+ * lets connect or attach (chan_may()).
  *
  * A subscriber that does not read must not make the daemon grow, and
  * must not be dropped for what it never asked to be sent at that pace:
@@ -163,12 +163,29 @@ static bool esubs_marker(struct esubs *es)
 	return true;
 }
 
+/* Who may see an object: its owner (EVENTS_ANY_UID: every client), and
+ * with chan, its owner's group or everyone as its mode says. */
+struct seen_by {
+	uid_t uid;
+	gid_t gid;
+	enum chan_mode mode;
+	bool chan;
+};
+
+static bool may_see(const struct conn *c, const struct seen_by *who)
+{
+	if (who->chan)
+		return chan_may(c, who->uid, who->gid, who->mode);
+	return who->uid == EVENTS_ANY_UID || c->uid == 0 || c->uid == who->uid;
+}
+
 /*
- * Send the event params (a new reference, consumed) of kind k about name,
- * whose owner is owner, to every subscriber that may see it and
- * subscribes to it. seq and time are added here.
+ * Send the event params (a new reference, consumed) of kind k about name
+ * to every subscriber that may see it (who) and subscribes to it. seq and
+ * time are added here.
  */
-static void emit(int k, const char *name, uid_t owner, json_t *params)
+static void emit(int k, const char *name, const struct seen_by *who,
+		 json_t *params)
 {
 	struct esubs *es;
 
@@ -183,10 +200,9 @@ static void emit(int k, const char *name, uid_t owner, json_t *params)
 		return;
 	}
 	TAILQ_FOREACH (es, &subscribers, entry) {
-		uid_t uid = es->conn->uid;
 		unsigned mask = 0;
 
-		if (owner != EVENTS_ANY_UID && uid != 0 && uid != owner)
+		if (!may_see(es->conn, who))
 			continue;
 		for (unsigned i = 0; i < MPD_MAX_SUBSCRIPTIONS; i++) {
 			const struct esub *s = &es->subs[i];
@@ -211,8 +227,9 @@ static void emit(int k, const char *name, uid_t owner, json_t *params)
 	json_decref(params);
 }
 
-void events_object(const char *kind, const char *name, const char *event,
-		   uid_t owner)
+/* events_object() and events_chan(): one event about an object. */
+static void object_event(const char *kind, const char *name, const char *event,
+			 const struct seen_by *who)
 {
 	int k = kind_index(kind);
 
@@ -220,19 +237,38 @@ void events_object(const char *kind, const char *name, const char *event,
 		log_warnx("%s: no kind %s", __func__, kind);
 		return;
 	}
-	emit(k, name, owner,
+	emit(k, name, who,
 	     json_pack("{s:s, s:s, s:s}", "kind", kind, "event", event, "name",
 		       name));
+}
+
+void events_object(const char *kind, const char *name, const char *event,
+		   uid_t owner)
+{
+	struct seen_by who = { .uid = owner };
+
+	object_event(kind, name, event, &who);
+}
+
+void events_chan(const char *kind, const char *name, const char *event,
+		 uid_t uid, gid_t gid, enum chan_mode mode)
+{
+	struct seen_by who = {
+		.uid = uid, .gid = gid, .mode = mode, .chan = true
+	};
+
+	object_event(kind, name, event, &who);
 }
 
 void events_abandoned(const char *kind, const char *name,
 		      const struct conn *holder)
 {
+	struct seen_by who = { .uid = EVENTS_ANY_UID };
 	int k = kind_index(kind);
 
 	if (k < 0)
 		return;
-	emit(k, name, EVENTS_ANY_UID,
+	emit(k, name, &who,
 	     json_pack("{s:s, s:s, s:s, s:{s:I, s:I, s:o}}", "kind", kind,
 		       "event", "abandoned", "name", name, "holder",
 		       "connection", (json_int_t)holder->id, "pid",
@@ -243,6 +279,7 @@ void events_abandoned(const char *kind, const char *name,
 
 void events_process(const struct proc *p, const char *event)
 {
+	struct seen_by who = { .uid = p->uid };
 	json_t *params;
 
 	params = json_pack(
@@ -268,10 +305,10 @@ void events_process(const struct proc *p, const char *event)
 		json_object_set_new(params, "exitcode", code);
 		json_object_set_new(params, "signal", sig);
 	}
+	/* stage, errno, message */
 	if (params != NULL && p->state == PROC_FAILED && p->error != NULL)
-		json_object_update(params,
-				   p->error); /* stage, errno, message */
-	emit(0, p->name, p->uid, params);
+		json_object_update(params, p->error);
+	emit(0, p->name, &who, params);
 }
 
 /* c closes: its subscriptions end. */

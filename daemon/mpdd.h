@@ -512,6 +512,8 @@ void events_object(const char *kind, const char *name, const char *event,
 		   uid_t owner);
 void events_abandoned(const char *kind, const char *name,
 		      const struct conn *holder);
+void events_chan(const char *kind, const char *name, const char *event,
+		 uid_t uid, gid_t gid, enum chan_mode mode);
 static inline void events_emit_process(const struct proc *p, const char *event)
 {
 	if (events_subscribers > 0)
@@ -522,6 +524,15 @@ static inline void events_emit_object(const char *kind, const char *name,
 {
 	if (events_subscribers > 0)
 		events_object(kind, name, event, owner);
+}
+/* An object with a mode (listeners, shared memory): seen by those
+ * chan_may() lets reach it. */
+static inline void events_emit_chan(const char *kind, const char *name,
+				    const char *event, uid_t uid, gid_t gid,
+				    enum chan_mode mode)
+{
+	if (events_subscribers > 0)
+		events_chan(kind, name, event, uid, gid, mode);
 }
 /* A hold of holder on the lock or semaphore kind/name was released
  * because the holder went away (or its lease ran out). */

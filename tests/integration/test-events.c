@@ -230,6 +230,16 @@ Test(events, broker_objects)
 		test_ok0(fd, method, test_nm("o"));
 		expect0(sub, kinds[i], "deleted", "o", s, &seq);
 	}
+	/* The direct channels' objects. */
+	test_ok0(fd, "listener.create", test_nm("l"));
+	expect0(sub, "listener", "created", "l", s, &seq);
+	test_ok0(fd, "listener.close", test_nm("l"));
+	expect0(sub, "listener", "closed", "l", s, &seq);
+	test_ok0(fd, "shm.create",
+		 json_pack("{s:s, s:i}", "name", "m", "size", 4096));
+	expect0(sub, "shm", "created", "m", s, &seq);
+	test_ok0(fd, "shm.unlink", test_nm("m"));
+	expect0(sub, "shm", "deleted", "m", s, &seq);
 	expect_none(sub);
 	close(sub);
 	close(fd);
@@ -473,7 +483,7 @@ ParameterizedTest(struct bad_case *c, events, bad_params)
  * its own process exited. Returns 0, or the check that failed. */
 static int nobody_watches(const char *socket, int ready)
 {
-	bool done = false, mine = false;
+	bool done = false, mine = false, open_l = false;
 	json_t *r;
 	int fd;
 
@@ -494,7 +504,7 @@ static int nobody_watches(const char *socket, int ready)
 				 1));
 	if (write(ready, "r", 1) != 1)
 		return 104;
-	while (!done || !mine) {
+	while (!done || !mine || !open_l) {
 		char *text = test_read_line(fd, TEST_TIMEOUT_MS);
 		json_t *msg, *ev;
 		const char *name;
@@ -515,6 +525,8 @@ static int nobody_watches(const char *socket, int ready)
 			return 107; /* another uid's name, anywhere */
 		if (strcmp(name, "done") == 0)
 			done = true;
+		if (strcmp(name, "open-l") == 0)
+			open_l = true;
 		if (strcmp(name, "nobody-proc") == 0 &&
 		    strcmp(json_string_value(json_object_get(ev, "event")),
 			   "exited") == 0)
@@ -526,8 +538,10 @@ static int nobody_watches(const char *socket, int ready)
 	return 0;
 }
 
-/* Another uid's processes are never told, not even their names; broker
- * objects, which every client may reach, are; root is told of all. */
+/* Another uid's processes are never told, not even their names, nor its
+ * listeners that it alone may reach; broker objects, which every client
+ * may reach, are, and listeners whose mode lets it connect; root is told
+ * of all. */
 Test(events, other_uid_sees_only_its_own)
 {
 	int pfd[2], status, sub, fd;
@@ -559,6 +573,11 @@ Test(events, other_uid_sees_only_its_own)
 	id = test_start_proc(fd, json_pack("{s:[s], s:s}", "argv", "true",
 					   "name", "root-secret"));
 	json_decref(test_call_id(fd, "process.join", id, NULL));
+	/* A listener of root's alone is not told; one everyone may
+	 * connect to is. */
+	test_ok0(fd, "listener.create", test_nm("root-secret-l"));
+	test_ok0(fd, "listener.create",
+		 json_pack("{s:s, s:s}", "name", "open-l", "mode", "everyone"));
 	test_ok0(fd, "queue.create", test_nm("done"));
 	cr_assert(waitpid(pid, &status, 0) == pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
