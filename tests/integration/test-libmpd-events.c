@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -396,4 +398,58 @@ Test(libmpd_events, client_store_is_bounded)
 	/* Room again: later events are kept. */
 	create_queue(other, "after");
 	expect(c, "queue", "created", "after");
+}
+
+/* What an asynchronous call that passes a descriptor saw. */
+struct fd_reply {
+	int calls;
+	int status;
+	int fd; /* taken, or -1 */
+	bool take;
+};
+
+static void on_fd_reply(struct mpd_client *cl, int status, const json_t *result,
+			const struct mpd_error *e, void *arg)
+{
+	struct fd_reply *r = arg;
+
+	r->calls++;
+	r->status = status;
+	r->fd = r->take ? mpd_take_fd(cl, 0) : -1;
+}
+
+/* Descriptors passed with responses: an asynchronous call's callback
+ * takes them with mpd_take_fd(), or they are closed when it returns; a
+ * synchronous call that met those responses on its way keeps its own. */
+Test(libmpd_events, descriptors_in_async_and_sync_replies)
+{
+	struct fd_reply created = { .take = true }, attached = { 0 };
+	json_t *params, *res = NULL;
+	struct stat st;
+	int before, fd;
+
+	before = test_count_fds(getpid());
+	params = json_pack("{s:s, s:i}", "name", "m", "size", 8192);
+	OK(mpd_call_async(c, "shm.create", params, on_fd_reply, &created,
+			  &err));
+	json_decref(params);
+	params = json_pack("{s:s}", "name", "m");
+	OK(mpd_call_async(c, "shm.attach", params, on_fd_reply, &attached,
+			  &err));
+	OK(mpd_call(c, "shm.attach", params, &res, &err));
+	json_decref(params);
+	json_decref(res);
+	fd = mpd_take_fd(c, 0);
+	cr_assert_geq(fd, 0, "the synchronous call's descriptor: %d", fd);
+	cr_assert_eq(created.calls, 1);
+	cr_assert_eq(created.status, 0);
+	cr_assert_geq(created.fd, 0);
+	cr_assert_eq(attached.calls, 1);
+	cr_assert_eq(attached.status, 0);
+	cr_assert(fstat(created.fd, &st) == 0 && st.st_size == 8192);
+	cr_assert(fstat(fd, &st) == 0 && st.st_size == 8192);
+	/* The one nobody took was closed. */
+	cr_assert_eq(test_count_fds(getpid()), before + 2);
+	close(fd);
+	close(created.fd);
 }
