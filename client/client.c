@@ -5,7 +5,8 @@
  * it as one line (with any file descriptors as SCM_RIGHTS on its first
  * byte, so the daemon attaches them to this request), then reads into a
  * proto framer until the line answering that request's id arrives,
- * skipping server notifications on the way.
+ * keeping the events and answering the asynchronous calls it meets on the
+ * way.
  * A reply may pass descriptors (a listener's end, a shared memory
  * segment): they come as SCM_RIGHTS with its line (proto/fdio.c matches
  * them to it), wait in the client until the caller takes them with
@@ -14,6 +15,13 @@
  * response, answers another id or is longer than the client's limit leaves
  * the stream out of step, so the client is marked broken and refuses later
  * calls instead of misreading them.
+ *
+ * Asynchronous calls (mpd_call_async(), events.c) send without waiting:
+ * their ids wait on c->pending, and whichever read meets their response (a
+ * synchronous call waiting for its own, or mpd_dispatch()) runs their
+ * callback. Event notifications (mpd.event) are kept in a bounded ring,
+ * oldest first, for mpd_next_event() or the event handler; when it is
+ * full, a marker of the client's own counts what it could not keep.
  */
 #include "config.h"
 
@@ -36,6 +44,8 @@
 
 /* Longest response line accepted; a longer one breaks the client. */
 #define MPD_CLIENT_MAX_RESPONSE (64 * 1024 * 1024)
+/* Events a client keeps for mpd_next_event(), its marker included. */
+#define MPD_CLIENT_EVENTS MPD_EVENTS_KEPT
 /* Bytes asked of the framer for each recv(). */
 #define MPD_CLIENT_READ_CHUNK (64 * 1024)
 /* Ids wrap before 2^53, so peers that read numbers as doubles keep them. */
@@ -44,6 +54,14 @@
 #define MPD_CLIENT_MSG_MAX 1024
 
 #define MPD_SUN_PATH_MAX sizeof(((struct sockaddr_un *)NULL)->sun_path)
+
+/* An asynchronous call waiting for its response. */
+struct client_pending {
+	struct client_pending *next;
+	json_int_t id;
+	mpd_reply_fn fn; /* NULL: the response is dropped */
+	void *arg;
+};
 
 struct mpd_client {
 	int fd;
@@ -61,12 +79,26 @@ struct mpd_client {
 	size_t last_len;
 	json_t *last_result;
 	char socket[MPD_SUN_PATH_MAX]; /* the path we connected to */
+	/* Asynchronous calls in flight, oldest first. */
+	struct client_pending *pending, **pending_tail;
+	/* Events received and not yet taken: a ring of MPD_CLIENT_EVENTS
+	 * (allocated with the first), oldest at ev_head. */
+	json_t **ev;
+	size_t ev_head, ev_count;
+	mpd_event_fn ev_fn; /* mpd_set_event_handler()'s */
+	void *ev_arg;
 };
 
 /* What reading one line of the stream decided. */
 enum client_line {
-	CLIENT_LINE_SKIP = 1, /* a notification: keep reading */
+	CLIENT_LINE_SKIP = 1, /* a notification or another's response */
 };
+
+/* The id a synchronous call waits for when none does (ids start at 1). */
+#define CLIENT_NO_CALL 0
+
+static void client_fail_pending(struct mpd_client *c, int code,
+				const char *why);
 
 /*
  * Copy src into dst (size > 0), cut to fit without splitting a UTF-8
@@ -128,6 +160,8 @@ client_break(struct mpd_client *c, struct mpd_error *err, int code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* No response will come to what is in flight. */
+	client_fail_pending(c, MPD_E_IO, msg);
 	return client_fail(err, code, sys_errno, "%s", msg);
 }
 
@@ -255,6 +289,7 @@ int mpd_connect(struct mpd_client **out, const char *path,
 		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	c->fd = -1;
 	c->next_id = 1;
+	c->pending_tail = &c->pending;
 	mpd_framer_init(&c->in, MPD_CLIENT_MAX_RESPONSE);
 	fdq_init(&c->fdq, MPD_MAX_FDS_PER_MESSAGE);
 	memcpy(c->socket, path, strlen(path) + 1);
@@ -290,6 +325,10 @@ void mpd_close(struct mpd_client *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	client_fail_pending(c, MPD_E_IO, "the client was closed");
+	while (c->ev_count > 0)
+		json_decref(client_event_pop(c));
+	free(c->ev);
 	client_drop_fds(c);
 	fdq_clear(&c->fdq);
 	mpd_framer_free(&c->in);
@@ -380,26 +419,153 @@ static int client_send(struct mpd_client *c, const char *buf, size_t len,
 	return 0;
 }
 
+/* Take the asynchronous call of id off the pending list (NULL: none). */
+static struct client_pending *client_pending_take(struct mpd_client *c,
+						  json_int_t id)
+{
+	struct client_pending **pp, *p;
+
+	for (pp = &c->pending; (p = *pp) != NULL; pp = &p->next) {
+		if (p->id != id)
+			continue;
+		*pp = p->next;
+		if (c->pending_tail == &p->next)
+			c->pending_tail = pp;
+		return p;
+	}
+	return NULL;
+}
+
+/* Run p's callback with its response resp (fds, if any, in c's reply
+ * slots for mpd_take_fd()), and free p. */
+static void client_pending_done(struct mpd_client *c, struct client_pending *p,
+				const struct mpd_rpc_response *resp)
+{
+	struct mpd_error e = { 0 };
+	json_t *name = NULL;
+	int code = 0;
+
+	if (resp->error) {
+		code = client_map_code(resp->code);
+		if (json_is_object(resp->data))
+			name = json_object_get(resp->data, "name");
+		e.code = code;
+		copy_cut(e.name, sizeof(e.name),
+			 json_is_string(name) ? json_string_value(name) :
+						mpd_err_name(code));
+		copy_cut(e.message, sizeof(e.message),
+			 resp->message != NULL ? resp->message :
+						 mpd_strerror(code));
+		e.data = resp->data;
+	}
+	if (p->fn != NULL)
+		p->fn(c, code, resp->error ? NULL : resp->result,
+		      resp->error ? &e : NULL, p->arg);
+	free(p);
+}
+
+/* Tell every asynchronous call in flight that it failed with code and
+ * why: the connection broke or the client closes. */
+static void client_fail_pending(struct mpd_client *c, int code, const char *why)
+{
+	struct client_pending *p;
+	struct mpd_error e;
+
+	while ((p = c->pending) != NULL) {
+		c->pending = p->next;
+		if (c->pending == NULL)
+			c->pending_tail = &c->pending;
+		client_fail(&e, code, 0, "%s", why);
+		if (p->fn != NULL)
+			p->fn(c, code, NULL, &e, p->arg);
+		free(p);
+	}
+}
+
+/* Take the oldest event kept (a new reference), or NULL. */
+json_t *client_event_pop(struct mpd_client *c)
+{
+	json_t *ev;
+
+	if (c->ev_count == 0)
+		return NULL;
+	ev = c->ev[c->ev_head];
+	c->ev[c->ev_head] = NULL;
+	c->ev_head = (c->ev_head + 1) % MPD_CLIENT_EVENTS;
+	c->ev_count--;
+	return ev;
+}
+
+size_t client_events_kept(const struct mpd_client *c)
+{
+	return c->ev_count;
+}
+
 /*
- * Act on one line from the daemon while waiting for the response to id.
- * Returns 0 when it was our successful response (*result set if result is
- * not NULL), CLIENT_LINE_SKIP for a notification, or a negative code.
+ * Keep the params of an event notification. The last slot of a full ring
+ * holds a marker of the client's own ({"kind": "events", "event":
+ * "dropped", "count": N, "client": true}) counting what arrived while
+ * there was no room, so nothing is lost silently and order is kept.
+ */
+static void client_event_keep(struct mpd_client *c, json_t *params)
+{
+	json_t *last = NULL;
+
+	if (!json_is_object(params))
+		return;
+	if (c->ev == NULL &&
+	    (c->ev = calloc(MPD_CLIENT_EVENTS, sizeof(*c->ev))) == NULL)
+		return;
+	if (c->ev_count > 0)
+		last = c->ev[(c->ev_head + c->ev_count - 1) % MPD_CLIENT_EVENTS];
+	if (c->ev_count >= MPD_CLIENT_EVENTS - 1) {
+		/* The last slot is the marker's. */
+		if (json_is_true(json_object_get(last, "client"))) {
+			json_t *n = json_object_get(last, "count");
+
+			json_object_set_new(
+				last, "count",
+				json_integer(json_integer_value(n) + 1));
+			return;
+		}
+		params = json_pack("{s:s, s:s, s:i, s:b}", "kind", "events",
+				   "event", "dropped", "count", 1, "client", 1);
+		if (params == NULL)
+			return;
+	} else {
+		json_incref(params);
+	}
+	c->ev[(c->ev_head + c->ev_count) % MPD_CLIENT_EVENTS] = params;
+	c->ev_count++;
+}
+
+/*
+ * Act on one line from the daemon while waiting for the response to id
+ * (CLIENT_NO_CALL: none waits). Returns 0 when it was our successful
+ * response (*result set if result is not NULL), CLIENT_LINE_SKIP for a
+ * notification (an event is kept) or an asynchronous call's response (its
+ * callback has run), or a negative code.
  */
 static int client_line(struct mpd_client *c, const char *line, size_t len,
 		       json_int_t id, json_t **result, struct mpd_error *err)
 {
 	struct mpd_rpc_response resp;
+	struct client_pending *p = NULL;
 	json_error_t jerr;
 	const char *why = NULL;
-	json_t *msg = NULL;
+	json_t *msg = NULL, *method;
 	int r;
 
 	msg = mpd_json_parse(line, len, 0, &jerr);
 	if (msg == NULL)
 		return client_break(c, err, MPD_E_PROTO, 0,
 				    "mpdd sent invalid JSON: %s", jerr.text);
-	if (json_is_object(msg) && json_object_get(msg, "method") != NULL &&
+	if (json_is_object(msg) &&
+	    (method = json_object_get(msg, "method")) != NULL &&
 	    json_object_get(msg, "id") == NULL) {
+		if (json_is_string(method) &&
+		    strcmp(json_string_value(method), MPD_EVENT_METHOD) == 0)
+			client_event_keep(c, json_object_get(msg, "params"));
 		r = CLIENT_LINE_SKIP;
 		goto out;
 	}
@@ -411,10 +577,22 @@ static int client_line(struct mpd_client *c, const char *line, size_t len,
 	}
 	/*
 	 * An error with a null id answers a request the daemon could not
-	 * read; with one request in flight, that request is ours.
+	 * read: the synchronous call's, when one waits (the library sends
+	 * nothing the daemon cannot read), else the oldest in flight.
 	 */
-	if (!(resp.error && json_is_null(resp.id)) &&
-	    !(json_is_integer(resp.id) && json_integer_value(resp.id) == id)) {
+	if (resp.error && json_is_null(resp.id) && id == CLIENT_NO_CALL &&
+	    c->pending != NULL)
+		p = client_pending_take(c, c->pending->id);
+	else if (json_is_integer(resp.id) && json_integer_value(resp.id) != id)
+		p = client_pending_take(c, json_integer_value(resp.id));
+	if (p != NULL) {
+		client_pending_done(c, p, &resp);
+		r = CLIENT_LINE_SKIP;
+		goto out;
+	}
+	if (id == CLIENT_NO_CALL || (!(resp.error && json_is_null(resp.id)) &&
+				     !(json_is_integer(resp.id) &&
+				       json_integer_value(resp.id) == id))) {
 		r = client_break(c, err, MPD_E_PROTO, 0,
 				 "mpdd answered another request (expected id "
 				 "%" JSON_INTEGER_FORMAT ")",
@@ -485,6 +663,107 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 	}
 }
 
+/* Run the event handler, if one is set, on every event kept. */
+void client_deliver_events(struct mpd_client *c)
+{
+	json_t *ev;
+
+	while (c->ev_fn != NULL && (ev = client_event_pop(c)) != NULL) {
+		c->ev_fn(c, ev, c->ev_arg);
+		json_decref(ev);
+	}
+}
+
+void client_set_event_handler(struct mpd_client *c, mpd_event_fn fn, void *arg)
+{
+	c->ev_fn = fn;
+	c->ev_arg = arg;
+}
+
+int mpd_pending(const struct mpd_client *c)
+{
+	return c != NULL && (c->ev_count > 0 || mpd_framer_pending(&c->in) > 0);
+}
+
+/*
+ * With no synchronous call waiting: act on every complete line buffered
+ * (events are kept or handed to the handler, responses to their
+ * callbacks); when there was none, wait up to timeout_ms (-1: as long as
+ * it takes, 0: not at all) for the socket, read once, and act on what came.
+ * Returns the lines acted on (0: none came in time), or a negative code
+ * (the client is broken: MPD_E_IO when mpdd closed the connection).
+ */
+int client_read_ready(struct mpd_client *c, int timeout_ms,
+		      struct mpd_error *err)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	enum mpd_frame_status st;
+	char ebuf[128];
+	bool have_read = false;
+	int handled = 0, r;
+	size_t len;
+	char *line;
+	ssize_t n;
+
+	if (c->broken)
+		return client_fail(err, MPD_E_IO, 0,
+				   "connection to mpdd was lost by an earlier "
+				   "error");
+	/* The last result's text is in the framer: keep it before the
+	 * framer moves on. */
+	if (c->last_line != NULL)
+		mpd_last_result(c);
+	for (;;) {
+		st = mpd_framer_next(&c->in, &line, &len);
+		if (st == MPD_FRAME_TOO_LONG)
+			return client_break(c, err, MPD_E_TOOBIG, 0,
+					    "response from mpdd longer than "
+					    "%d bytes",
+					    MPD_CLIENT_MAX_RESPONSE);
+		if (st == MPD_FRAME_LINE) {
+			client_drop_fds(c);
+			c->reply_nfds = fdq_take(&c->fdq, c->in.consumed,
+						 c->reply_fds,
+						 MPD_MAX_FDS_PER_MESSAGE);
+			r = client_line(c, line, len, CLIENT_NO_CALL, NULL,
+					err);
+			client_drop_fds(c);
+			if (r < 0)
+				return r;
+			handled++;
+			client_deliver_events(c);
+			continue;
+		}
+		if (handled > 0 || have_read)
+			return handled;
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return client_break(c, err, MPD_E_IO, errno,
+					    "cannot poll the mpdd socket: %s",
+					    errno_text(errno, ebuf,
+						       sizeof(ebuf)));
+		if (r == 0)
+			return 0;
+		n = fdq_read(c->fd, &c->in, &c->fdq, MPD_CLIENT_READ_CHUNK);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0 && errno == ENOMEM)
+			return client_break(c, err, MPD_E_NOMEM, ENOMEM,
+					    "out of memory reading from mpdd");
+		if (n < 0)
+			return client_break(c, err, MPD_E_IO, errno,
+					    "cannot receive from mpdd: %s",
+					    errno_text(errno, ebuf,
+						       sizeof(ebuf)));
+		if (n == 0)
+			return client_break(c, err, MPD_E_IO, 0,
+					    "connection closed by mpdd");
+		have_read = true;
+	}
+}
+
 /* Returns 0 with *result a new reference, or a negative code; see mpd.h. */
 /*
  * The request line for a method name of plain ASCII (every method is),
@@ -531,39 +810,34 @@ static char *request_line(json_int_t id, const char *method, json_t *params,
 	return line;
 }
 
-int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
-		 const int *fds, size_t nfds, json_t **result,
-		 struct mpd_error *err)
+/*
+ * Check a request and encode it, with the next id, into *line (malloc'd,
+ * *len bytes) and *id. fn names the public function in messages. Returns
+ * 0, or MPD_E_INVAL / MPD_E_NOMEM / MPD_E_IO (a broken client) with
+ * nothing sent; the client stays as it was.
+ */
+static int client_request(struct mpd_client *c, const char *fn,
+			  const char *method, json_t *params, const int *fds,
+			  size_t nfds, json_int_t *id, char **line, size_t *len,
+			  struct mpd_error *err)
 {
-	json_int_t id;
-	json_t *req = NULL, *probe;
-	char *line = NULL;
-	size_t len;
-	int r;
+	json_t *req, *probe;
 
-	if (c == NULL)
-		return client_fail(err, MPD_E_INVAL, 0,
-				   "mpd_call: client is NULL");
-	json_decref(c->err_data);
-	c->err_data = NULL;
-	json_decref(c->last_result);
-	c->last_result = NULL;
-	c->last_line = NULL;
-	client_drop_fds(c);
 	if (method == NULL || method[0] == '\0')
 		return client_fail(err, MPD_E_INVAL, 0,
-				   "mpd_call: method is NULL or empty");
+				   "%s: method is NULL or empty", fn);
 	if (params != NULL && !json_is_object(params) && !json_is_array(params))
 		return client_fail(err, MPD_E_INVAL, 0,
-				   "mpd_call: params must be an object or an "
-				   "array");
+				   "%s: params must be an object or an "
+				   "array",
+				   fn);
 	/* The request's envelope is one level around its params. */
 	if (params != NULL &&
 	    mpd_json_depth(params, MPD_MAX_DEPTH - 1) > MPD_MAX_DEPTH - 1)
 		return client_fail(err, MPD_E_INVAL, 0,
-				   "mpd_call: params nest deeper than mpdd "
+				   "%s: params nest deeper than mpdd "
 				   "reads (%d levels with the request)",
-				   MPD_MAX_DEPTH);
+				   fn, MPD_MAX_DEPTH);
 	if (nfds > MPD_MAX_FDS_PER_MESSAGE)
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call_fds: %zu descriptors, at most %d",
@@ -583,45 +857,95 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 				   "connection to mpdd was lost by an earlier "
 				   "error");
 
-	id = c->next_id;
-	c->next_id = id < MPD_CLIENT_MAX_ID ? id + 1 : 1;
-	line = request_line(id, method, params, &len);
-	if (line != NULL) {
-		r = client_send(c, line, len, fds, nfds, err);
-		if (r == 0)
-			r = client_receive(c, id, result, err);
-		free(line);
-		return r;
-	}
-	req = mpd_rpc_request_new(id, method, NULL);
+	*id = c->next_id;
+	c->next_id = *id < MPD_CLIENT_MAX_ID ? *id + 1 : 1;
+	*line = request_line(*id, method, params, len);
+	if (*line != NULL)
+		return 0;
+	req = mpd_rpc_request_new(*id, method, NULL);
 	if (req == NULL) {
 		/* The only other way to fail: a method that is not UTF-8. */
 		probe = json_string(method);
 		if (probe == NULL)
 			return client_fail(err, MPD_E_INVAL, 0,
-					   "mpd_call: method is not valid "
-					   "UTF-8");
+					   "%s: method is not valid UTF-8", fn);
 		json_decref(probe);
 		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	}
-	if (params != NULL && json_object_set(req, "params", params) < 0) {
-		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-		goto out;
-	}
-	line = mpd_rpc_encode(req, &len);
-	if (line == NULL) {
-		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-		goto out;
-	}
+	if (params == NULL || json_object_set(req, "params", params) == 0)
+		*line = mpd_rpc_encode(req, len);
+	json_decref(req);
+	if (*line == NULL)
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	return 0;
+}
+
+int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
+		 const int *fds, size_t nfds, json_t **result,
+		 struct mpd_error *err)
+{
+	json_int_t id;
+	char *line = NULL;
+	size_t len;
+	int r;
+
+	if (c == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call: client is NULL");
+	json_decref(c->err_data);
+	c->err_data = NULL;
+	json_decref(c->last_result);
+	c->last_result = NULL;
+	c->last_line = NULL;
+	client_drop_fds(c);
+	r = client_request(c, "mpd_call", method, params, fds, nfds, &id, &line,
+			   &len, err);
+	if (r < 0)
+		return r;
 	/* A peer that hung up may have said why first: read it either way. */
 	r = client_send(c, line, len, fds, nfds, err);
-	if (r < 0)
-		goto out;
-	r = client_receive(c, id, result, err);
-out:
+	if (r == 0)
+		r = client_receive(c, id, result, err);
 	free(line);
-	json_decref(req);
 	return r;
+}
+
+/* Returns 0 with the call sent, or a negative code; see mpd.h. */
+int mpd_call_async(struct mpd_client *c, const char *method, json_t *params,
+		   mpd_reply_fn fn, void *arg, struct mpd_error *err)
+{
+	struct client_pending *p;
+	json_int_t id;
+	char *line = NULL;
+	size_t len;
+	int r;
+
+	if (c == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_call_async: client is NULL");
+	r = client_request(c, "mpd_call_async", method, params, NULL, 0, &id,
+			   &line, &len, err);
+	if (r < 0)
+		return r;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		free(line);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	p->id = id;
+	p->fn = fn;
+	p->arg = arg;
+	/* Waiting only once sent: a failure here is told by the return
+	 * alone, never by the callback too. */
+	r = client_send(c, line, len, NULL, 0, err);
+	free(line);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	*c->pending_tail = p;
+	c->pending_tail = &p->next;
+	return 0;
 }
 
 /* Returns 0 with *result a new reference, or a negative code; see mpd.h. */

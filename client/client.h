@@ -10,6 +10,8 @@
 #ifndef MPD_CLIENT_H
 #define MPD_CLIENT_H
 
+#include <stdbool.h>
+
 #include "mpd.h"
 
 /*
@@ -113,5 +115,17 @@ int pipe_ready(const struct mpd_pipe *p, struct mpd_error *err);
  * of enum mpd_chan_mode, or MPD_E_NOMEM. */
 int chan_add_mode(const char *fn, json_t *params, enum mpd_chan_mode mode,
 		  struct mpd_error *err);
+
+/*
+ * client.c's reading outside a synchronous call, for events.c: see
+ * client.c. client_read_ready() returns the lines acted on (0: none came
+ * within timeout_ms), or a negative code.
+ */
+int client_read_ready(struct mpd_client *c, int timeout_ms,
+		      struct mpd_error *err);
+json_t *client_event_pop(struct mpd_client *c); /* new reference, or NULL */
+size_t client_events_kept(const struct mpd_client *c);
+void client_set_event_handler(struct mpd_client *c, mpd_event_fn fn, void *arg);
+void client_deliver_events(struct mpd_client *c);
 
 #endif /* MPD_CLIENT_H */

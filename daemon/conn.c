@@ -184,6 +184,7 @@ void conn_close(struct conn *c)
 	/* Batches still open are newer than any reply in out. */
 	req_cancel_all(c);
 	hold_release_all(&c->holds, false);
+	events_conn_closed(c); /* before what its close makes happen */
 	proctab_conn_closed(c);
 	sync_conn_closed(c);
 	listener_conn_closed(c);
@@ -324,6 +325,8 @@ static void conn_flush(struct conn *c)
 		c->want_room = false;
 		queue_conn_room(c);
 	}
+	if (wrote && c->events != NULL && !c->dead)
+		events_conn_room(c); /* a drop marker it is owed */
 }
 
 static void conn_write_cb(evutil_socket_t fd, short events, void *arg)

@@ -326,6 +326,8 @@ static void listener_create(struct req *r, json_t *params, void *args)
 	TAILQ_INIT(&l->connectors);
 	broker.objects++;
 	broker.listeners++;
+	events_emit_chan("listener", l->name, "created", l->uid, l->gid,
+			 l->mode);
 	req_result(r, listener_row(l));
 }
 
@@ -447,6 +449,8 @@ static void listener_free(struct listener *l, const char *why)
 		req_error(r, MPD_RPC_CLOSED, NULL, "listener \"%s\" %s",
 			  l->name, why);
 	}
+	events_emit_chan("listener", l->name, "closed", l->uid, l->gid,
+			 l->mode);
 	hmap_del(&listeners, l->name);
 	broker.objects--;
 	broker.listeners--;

@@ -168,6 +168,7 @@ struct conn {
 	uint64_t out_written; /* ... and written to the socket */
 	struct hold_list holds; /* of replies in out, oldest first */
 	struct out_fds_list out_fds; /* to send with replies in out */
+	struct esubs *events; /* its subscriptions (events.c), or NULL */
 };
 struct conn *conn_new(int fd);
 void conn_close(struct conn *c);
@@ -250,9 +251,9 @@ struct method {
 extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
-extern const struct method daemon_methods[], listener_methods[],
-	process_methods[], queue_methods[], shm_methods[], sync_methods[],
-	value_methods[];
+extern const struct method daemon_methods[], events_methods[],
+	listener_methods[], process_methods[], queue_methods[], shm_methods[],
+	sync_methods[], value_methods[];
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
@@ -506,6 +507,54 @@ void value_shutdown(void);
 void sync_conn_closed(struct conn *c);
 void sync_proc_exited(int64_t id);
 void sync_shutdown(void);
+
+/*
+ * events.c: event subscriptions (events.subscribe). Every noun reports
+ * what happens to its objects with one call; the calls cost one test
+ * while nobody subscribes. An object's owner decides who is told: a
+ * subscriber of that uid, or root; EVENTS_ANY_UID for an object every
+ * client may reach (the broker's). kind is the noun ("queue", ...), event
+ * what happened ("created", "deleted", "closed", ...).
+ */
+#define EVENTS_ANY_UID ((uid_t)-1)
+extern unsigned events_subscribers; /* connections that subscribe */
+void events_process(const struct proc *p, const char *event);
+void events_object(const char *kind, const char *name, const char *event,
+		   uid_t owner);
+void events_abandoned(const char *kind, const char *name,
+		      const struct conn *holder);
+void events_chan(const char *kind, const char *name, const char *event,
+		 uid_t uid, gid_t gid, enum chan_mode mode);
+static inline void events_emit_process(const struct proc *p, const char *event)
+{
+	if (events_subscribers > 0)
+		events_process(p, event);
+}
+static inline void events_emit_object(const char *kind, const char *name,
+				      const char *event, uid_t owner)
+{
+	if (events_subscribers > 0)
+		events_object(kind, name, event, owner);
+}
+/* An object with a mode (listeners, shared memory): seen by those
+ * chan_may() lets reach it. */
+static inline void events_emit_chan(const char *kind, const char *name,
+				    const char *event, uid_t uid, gid_t gid,
+				    enum chan_mode mode)
+{
+	if (events_subscribers > 0)
+		events_chan(kind, name, event, uid, gid, mode);
+}
+/* A hold of holder on the lock or semaphore kind/name was released
+ * because the holder went away (or its lease ran out). */
+static inline void events_emit_abandoned(const char *kind, const char *name,
+					 const struct conn *holder)
+{
+	if (events_subscribers > 0)
+		events_abandoned(kind, name, holder);
+}
+void events_conn_closed(struct conn *c);
+void events_conn_room(struct conn *c);
 
 /* options.c */
 void options_parse(int argc, char **argv, struct mpdd_options *o,

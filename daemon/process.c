@@ -829,6 +829,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	}
 	log_debug("process %lld (%s): created by connection %llu",
 		  (long long)p->id, p->name, (unsigned long long)c->id);
+	events_emit_process(p, "created");
 	if (want_start)
 		start(r, p);
 	else

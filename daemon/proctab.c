@@ -695,6 +695,7 @@ void proctab_started(struct proc *p, pid_t pid, int pidfd)
 	p->started = now_wall();
 	log_debug("process %lld (%s): running as pid %ld", (long long)p->id,
 		  p->name, (long)pid);
+	events_emit_process(p, "started");
 	if (p->kill_on_start) {
 		proctab_signal(p, SIGTERM, true);
 		p->kill_on_start = false;
@@ -713,6 +714,7 @@ void proctab_failed(struct proc *p, const char *stage, int err,
 	log_info("process %lld (%s): start failed at %s: %s", (long long)p->id,
 		 p->name, stage, message);
 	proctab_ended(p);
+	events_emit_process(p, "failed");
 }
 
 /* Running p ended with wait status (known false: its status was lost).
@@ -734,6 +736,7 @@ bool proctab_exited(struct proc *p, int status, bool known)
 	log_debug("process %lld (%s): pid %ld ended, status 0x%x",
 		  (long long)p->id, p->name, (long)p->pid, status);
 	proctab_ended(p);
+	events_emit_process(p, "exited");
 	return true;
 }
 

@@ -809,6 +809,7 @@ static void queue_create(struct req *r, json_t *params, void *args)
 	TAILQ_INIT(&q->holds);
 	broker.objects++;
 	broker.queues++;
+	events_emit_object("queue", q->name, "created", EVENTS_ANY_UID);
 	req_result(r, json_pack("{s:s, s:I, s:b}", "name", q->name, "maxsize",
 				(json_int_t)q->maxsize, "created", 1));
 }
@@ -1090,6 +1091,7 @@ static void queue_close(struct req *r, json_t *params, void *args)
 		qwait_fail_all(&q->putters, MPD_RPC_CLOSED, "was closed",
 			       q->name);
 		queue_pump(q);
+		events_emit_object("queue", q->name, "closed", EVENTS_ANY_UID);
 	}
 	req_result(r, json_object());
 }
@@ -1120,6 +1122,7 @@ static void queue_delete(struct req *r, json_t *params, void *args)
 {
 	struct queue *q = ((struct qargs *)args)->q;
 
+	events_emit_object("queue", q->name, "deleted", EVENTS_ANY_UID);
 	queue_free(q);
 	req_result(r, json_object());
 }

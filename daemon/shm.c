@@ -228,6 +228,7 @@ static void shm_create(struct req *r, json_t *params, void *args)
 	broker.shms++;
 	broker.shm_bytes += s->size;
 	broker_bytes((int64_t)s->size);
+	events_emit_chan("shm", s->name, "created", s->uid, s->gid, s->mode);
 	hand_out(r, s, true);
 }
 
@@ -264,6 +265,7 @@ static void shm_info(struct req *r, json_t *params, void *args)
 /* Remove s's name and the daemon's descriptor. */
 static void shm_free(struct shm *s)
 {
+	events_emit_chan("shm", s->name, "deleted", s->uid, s->gid, s->mode);
 	hmap_del(&shms, s->name);
 	close(s->fd);
 	mpdd.fd_chan--;

@@ -288,6 +288,31 @@ static json_t *lease_left(const struct shold *h)
 static void drop_abandoned(struct shold *h);
 static void sem_serve(struct ssem *s);
 
+/* Tell subscribers that h's holder lost it: of a condition's own lock,
+ * the condition is named. */
+static void abandoned_event(const struct shold *h)
+{
+	const struct slock *l = h->lock;
+	void **all;
+
+	if (l == NULL) {
+		events_emit_abandoned("semaphore", h->sem->name, h->conn);
+		return;
+	}
+	if (l->name != NULL) {
+		events_emit_abandoned("lock", l->name, h->conn);
+		return;
+	}
+	all = hmap_values(&conds);
+	for (size_t i = 0; all != NULL && i < conds.n; i++) {
+		const struct scond *c = all[i];
+
+		if (c->lock == l)
+			events_emit_abandoned("condition", c->name, h->conn);
+	}
+	free(all);
+}
+
 static void lease_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct shold *h = arg;
@@ -463,6 +488,8 @@ static void hold_orphaned(struct shold *h)
 		 (unsigned long long)h->conn->id, (long long)h->conn->proc_id,
 		 l != NULL ? "lock" : "semaphore",
 		 l != NULL ? lock_name(l) : s->name);
+	if (events_subscribers > 0)
+		abandoned_event(h);
 	if (l != NULL) {
 		hold_free(h);
 		l->abandoned = true;
@@ -524,6 +551,8 @@ static void drop_abandoned(struct shold *h)
 	struct slock *l = h->lock;
 	struct ssem *s = h->sem;
 
+	if (events_subscribers > 0)
+		abandoned_event(h);
 	if (l != NULL) {
 		hold_free(h);
 		l->abandoned = true;
@@ -727,6 +756,7 @@ static void lock_create(struct req *r, json_t *params, void *args)
 		return;
 	}
 	count_object(&broker.locks, 1);
+	events_emit_object("lock", name, "created", EVENTS_ANY_UID);
 	created(r, lock_result(l));
 }
 
@@ -803,6 +833,7 @@ static void lock_delete(struct req *r, json_t *params, void *args)
 		free(all);
 		return;
 	}
+	events_emit_object("lock", l->name, "deleted", EVENTS_ANY_UID);
 	lock_free(l, "lock", l->name);
 	req_result(r, json_object());
 }
@@ -935,6 +966,7 @@ static void sem_create(struct req *r, json_t *params, void *args)
 		return;
 	}
 	count_object(&broker.semaphores, 1);
+	events_emit_object("semaphore", name, "created", EVENTS_ANY_UID);
 	created(r, sem_result(s));
 }
 
@@ -1110,6 +1142,7 @@ static void sem_delete(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
 
+	events_emit_object("semaphore", in->s->name, "deleted", EVENTS_ANY_UID);
 	sem_free(in->s);
 	req_result(r, json_object());
 }
@@ -1161,6 +1194,7 @@ static void event_create(struct req *r, json_t *params, void *args)
 		return;
 	}
 	count_object(&broker.events, 1);
+	events_emit_object("event", name, "created", EVENTS_ANY_UID);
 	created(r, event_result(e));
 }
 
@@ -1222,6 +1256,7 @@ static void event_delete(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
 
+	events_emit_object("event", in->e->name, "deleted", EVENTS_ANY_UID);
 	event_obj_free(in->e);
 	req_result(r, json_object());
 }
@@ -1298,6 +1333,7 @@ static void cond_create(struct req *r, json_t *params, void *args)
 	TAILQ_INIT(&c->waiters);
 	l->users++;
 	count_object(&broker.conditions, 1);
+	events_emit_object("condition", name, "created", EVENTS_ANY_UID);
 	created(r, cond_result(c));
 }
 
@@ -1412,6 +1448,7 @@ static void cond_delete(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
 
+	events_emit_object("condition", in->c->name, "deleted", EVENTS_ANY_UID);
 	cond_free(in->c);
 	req_result(r, json_object());
 }
@@ -1471,6 +1508,7 @@ static void barrier_create(struct req *r, json_t *params, void *args)
 		return;
 	}
 	count_object(&broker.barriers, 1);
+	events_emit_object("barrier", name, "created", EVENTS_ANY_UID);
 	created(r, barrier_result(b));
 }
 
@@ -1574,6 +1612,7 @@ static void barrier_delete(struct req *r, json_t *params, void *args)
 {
 	struct sargs *in = args;
 
+	events_emit_object("barrier", in->b->name, "deleted", EVENTS_ANY_UID);
 	barrier_free(in->b);
 	req_result(r, json_object());
 }

@@ -289,6 +289,7 @@ static void value_create(struct req *r, json_t *params, void *args)
 	broker_bytes((int64_t)v->bytes);
 	broker.objects++;
 	broker.values++;
+	events_emit_object("value", name, "created", EVENTS_ANY_UID);
 	req_result(r, json_pack("{s:s, s:s, s:O, s:b}", "name", name, "type",
 				tname, "value", nv, "created", 1));
 }
@@ -414,6 +415,7 @@ static void value_delete(struct req *r, json_t *params, void *args)
 	struct vargs *in = args;
 	struct value *v = in->v;
 
+	events_emit_object("value", v->name, "deleted", EVENTS_ANY_UID);
 	value_free(v);
 	req_result(r, json_object());
 }
@@ -564,6 +566,7 @@ static void array_create(struct req *r, json_t *params, void *args)
 	broker_bytes((int64_t)(len * 8));
 	broker.objects++;
 	broker.arrays++;
+	events_emit_object("array", name, "created", EVENTS_ANY_UID);
 	req_result(r,
 		   json_pack("{s:s, s:s, s:I, s:b}", "name", name, "type",
 			     tname, "length", (json_int_t)len, "created", 1));
@@ -734,6 +737,7 @@ static void array_delete(struct req *r, json_t *params, void *args)
 	struct vargs *in = args;
 	struct array *a = in->a;
 
+	events_emit_object("array", a->name, "deleted", EVENTS_ANY_UID);
 	array_free(a);
 	req_result(r, json_object());
 }

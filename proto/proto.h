@@ -38,6 +38,9 @@
 #define MPD_MAX_NAME		     255 /* bytes in a name */
 #define MPD_MAX_SEMAPHORE	     2147483647 /* a semaphore's value; n, counts */
 #define MPD_MAX_PARTIES		     65536 /* of a barrier */
+#define MPD_MAX_SUBSCRIPTIONS	     16 /* events.subscribe, per connection */
+/* The notification method of the events a subscription receives. */
+#define MPD_EVENT_METHOD "mpd.event"
 /* Largest id or count a client may give: 2^53 - 1, exact in every JSON
  * reader. */
 #define MPD_MAX_ID	9007199254740991LL
@@ -142,6 +145,8 @@
 #define MPD_M_EVENT_LIST	"event.list"
 #define MPD_M_EVENT_SET		"event.set"
 #define MPD_M_EVENT_WAIT	"event.wait"
+#define MPD_M_EVENTS_SUBSCRIBE	"events.subscribe"
+#define MPD_M_EVENTS_UNSUBSCRIBE "events.unsubscribe"
 #define MPD_M_LOCK_ACQUIRE	"lock.acquire"
 #define MPD_M_LOCK_CREATE	"lock.create"
 #define MPD_M_LOCK_DELETE	"lock.delete"
@@ -191,6 +196,8 @@
 	X(EVENT_LIST, MPD_M_EVENT_LIST)               \
 	X(EVENT_SET, MPD_M_EVENT_SET)                 \
 	X(EVENT_WAIT, MPD_M_EVENT_WAIT)               \
+	X(EVENTS_SUBSCRIBE, MPD_M_EVENTS_SUBSCRIBE)   \
+	X(EVENTS_UNSUBSCRIBE, MPD_M_EVENTS_UNSUBSCRIBE) \
 	X(LISTENER_ACCEPT, MPD_M_LISTENER_ACCEPT)     \
 	X(LISTENER_CLOSE, MPD_M_LISTENER_CLOSE)       \
 	X(LISTENER_CONNECT, MPD_M_LISTENER_CONNECT)   \

@@ -144,6 +144,20 @@ extern const struct cli_cmd cli_cmd_kill;
 extern const struct cli_cmd cli_cmd_signal;
 extern const struct cli_cmd cli_cmd_close;
 
+/* cmd-events.c */
+/* Subscribe ctx's client (connecting first) to events of kinds
+ * (NULL-terminated, or NULL: all) and prefix (may be NULL). Returns CLI_OK
+ * or the exit status after reporting why not. */
+int cli_events_subscribe(struct cli_ctx *ctx, const char *cmd,
+			 const char *const *kinds, const char *prefix);
+/* Hand each event to fn (ev borrowed; NULL after a burst), until SIGINT
+ * or SIGTERM (CLI_OK), fn's status other than CLI_OK, or mpdd going away
+ * (CLI_UNREACHABLE). */
+int cli_events_loop(struct cli_ctx *ctx, const char *cmd,
+		    int (*fn)(struct cli_ctx *ctx, const json_t *ev, void *arg),
+		    void *arg);
+extern const struct cli_cmd cli_cmd_events;
+
 /* cmd-rpc.c */
 extern const struct cli_cmd cli_cmd_rpc;
 

@@ -432,13 +432,52 @@ static int terminal_columns(void)
 	return 80;
 }
 
+/* What ps lists: its filters. */
+struct ps_query {
+	const char *state, *prefix;
+	long long parent; /* -1: any */
+};
+
+/* List the processes q selects and print them. Returns an exit status. */
+static int ps_show(struct cli_ctx *ctx, const struct ps_query *q)
+{
+	json_t *list = NULL;
+	struct mpd_error err;
+	int r;
+
+	/* Every page of the listing, however large the records. */
+	if (mpd_process_list(ctx->client, q->state, q->prefix, q->parent, &list,
+			     &err) < 0)
+		return cli_call_error("ps", &err);
+	r = ctx->json ? cli_print_json(ctx, list, false) :
+			ps_print(list, cli_opt_get(ctx, "wide") != NULL ?
+					       0 :
+					       terminal_columns());
+	json_decref(list);
+	fflush(stdout);
+	return r;
+}
+
+/* ps --watch: each process event as a line with --json; else the table
+ * again after each burst of events (the screen cleared first on a
+ * terminal, as watch(1) does). */
+static int ps_watch_event(struct cli_ctx *ctx, const json_t *ev, void *arg)
+{
+	if (ctx->json)
+		return ev != NULL ? cli_print_json(ctx, ev, false) : CLI_OK;
+	if (ev != NULL)
+		return CLI_OK;
+	fputs(isatty(STDOUT_FILENO) ? "\033[H\033[2J" : "\n", stdout);
+	return ps_show(ctx, arg);
+}
+
 static int cmd_ps_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
+	static const char *const process_kind[] = { "process", NULL };
 	const char *state = cli_opt_get(ctx, "state");
 	const char *prefix = cli_opt_get(ctx, "name");
 	const char *parent = cli_opt_get(ctx, "parent");
-	json_t *list = NULL;
-	struct mpd_error err;
+	struct ps_query q;
 	long long pid = -1;
 	int r;
 
@@ -453,18 +492,20 @@ static int cmd_ps_exec(struct cli_ctx *ctx, int argc, char **argv)
 				parent);
 		pid = strtoll(parent, NULL, 10);
 	}
-	r = cli_connect(ctx);
+	q.state = state;
+	q.prefix = prefix;
+	q.parent = pid;
+	/* Subscribed before the listing, so nothing falls between. */
+	if (cli_opt_get(ctx, "watch") != NULL)
+		r = cli_events_subscribe(ctx, "ps", process_kind, prefix);
+	else
+		r = cli_connect(ctx);
 	if (r != CLI_OK)
 		return r;
-	/* Every page of the listing, however large the records. */
-	if (mpd_process_list(ctx->client, state, prefix, pid, &list, &err) < 0)
-		return cli_call_error("ps", &err);
-	r = ctx->json ? cli_print_json(ctx, list, false) :
-			ps_print(list, cli_opt_get(ctx, "wide") != NULL ?
-					       0 :
-					       terminal_columns());
-	json_decref(list);
-	return r;
+	r = ps_show(ctx, &q);
+	if (r != CLI_OK || cli_opt_get(ctx, "watch") == NULL)
+		return r;
+	return cli_events_loop(ctx, "ps", ps_watch_event, &q);
 }
 
 const struct cli_cmd cli_cmd_ps = {
@@ -480,7 +521,11 @@ const struct cli_cmd cli_cmd_ps = {
 		"nothing.\nWith --json, prints the array of "
 		"process records (summaries: long argv, env\nand args are cut, "
 		"see \"truncated\"; info has the whole record).\nLists every "
-		"page of the daemon's listing.",
+		"page of the daemon's listing.\nWith --watch, goes on: prints "
+		"the table again whenever processes change\n(clearing the "
+		"terminal first), until SIGINT or SIGTERM (exit 0) or until\n"
+		"mpdd goes away (exit 3); with --json, the array first, then "
+		"each process\nevent as a line (see \"mpd-cli events\").",
 	.min_args = 0,
 	.max_args = 0,
 	.options =
@@ -495,6 +540,9 @@ const struct cli_cmd cli_cmd_ps = {
 			{ "parent", "ID",
 			  "only processes created by process ID", false },
 			{ "wide", NULL, "cut nothing to fit the width", false },
+			{ "watch", NULL,
+			  "go on, showing the table again as processes change",
+			  false },
 			{ NULL, NULL, NULL, false },
 		},
 	.exec = cmd_ps_exec,

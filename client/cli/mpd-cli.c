@@ -71,6 +71,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_listener,
 	&cli_cmd_shm,
 	&cli_cmd_daemon,
+	&cli_cmd_events, /* events.subscribe: events, ps --watch */
 	&cli_cmd_rpc,
 	&cli_cmd_help,
 	NULL,

@@ -178,8 +178,9 @@ MPD_EXPORT int mpd_client_fd(const struct mpd_client *c);
  *    MPD_E_TOOBIG (a response longer than the client's limit).
  * After MPD_E_IO, MPD_E_PROTO or MPD_E_TOOBIG the connection is out of step
  * and the client is broken: every later call fails with MPD_E_IO. Close
- * it and connect again. Server notifications that arrive while waiting are
- * skipped.
+ * it and connect again. Events that arrive while waiting are kept for
+ * mpd_next_event() (see "Event subscriptions"); responses to asynchronous
+ * calls run their callbacks.
  */
 MPD_EXPORT int mpd_call(struct mpd_client *c, const char *method,
 			json_t *params, json_t **result, struct mpd_error *err);
@@ -1350,6 +1351,119 @@ MPD_EXPORT int mpd_shm_list(struct mpd_client *c, json_t **list,
 			    struct mpd_error *err);
 
 /* ---- Event subscriptions and use from an event loop (client/events.c) ---- */
+
+/*
+ * events.subscribe: the daemon sends this connection an event (an
+ * mpd.event notification) whenever a process it may see is created,
+ * started, ends or fails to start, a broker object is created, closed or
+ * deleted, or a lock or semaphore is abandoned by a holder gone
+ * (docs/protocol.md, "Event subscriptions", lists every event's members).
+ *
+ * kinds: NULL-terminated array of kinds ("process", "queue", "value",
+ *        "array", "lock", "semaphore", "event", "condition", "barrier",
+ *        "listener", "shm"), or NULL for every kind.
+ * prefix: only objects whose name starts with it; NULL or "" for all.
+ * sub: receives the subscription's id (for mpd_events_unsubscribe()).
+ *
+ * A connection holds up to 16 subscriptions. Returns 0, or as mpd_call():
+ * MPD_E_INVALID_PARAMS (an unknown kind, a prefix longer than a name),
+ * MPD_E_LIMIT (16 already), MPD_E_INVAL (sub NULL, kinds empty).
+ */
+MPD_EXPORT int mpd_events_subscribe(struct mpd_client *c,
+				    const char *const *kinds,
+				    const char *prefix, int64_t *sub,
+				    struct mpd_error *err);
+
+/* events.unsubscribe: no event of sub comes after this returns (events
+ * kept by the client before stay). Returns 0, MPD_E_NOT_FOUND, or as
+ * mpd_call(). */
+MPD_EXPORT int mpd_events_unsubscribe(struct mpd_client *c, int64_t sub,
+				      struct mpd_error *err);
+
+/* Events the client keeps until they are taken, its marker included. */
+#define MPD_EVENTS_KEPT 4096
+
+/*
+ * The next event: one the client kept (events that arrive while a call
+ * waits for its response are kept, oldest first), else one read from the
+ * daemon within timeout seconds (< 0: as long as it takes; 0: only what
+ * has arrived). *ev receives a NEW reference to the event's params
+ * object (kind, event, name, seq, time, subscriptions, ...), or NULL when
+ * none came in time (the return is 0 then too).
+ *
+ * Nothing is lost silently: where the daemon dropped events for a reader
+ * that did not keep up, an event {"kind": "events", "event": "dropped",
+ * "count": N} stands in their place; where the client's own store of
+ * MPD_EVENTS_KEPT was full, the same with "client": true.
+ *
+ * Responses to asynchronous calls that arrive meanwhile run their
+ * callbacks. Returns 0, MPD_E_INVAL (ev NULL, timeout NaN), or MPD_E_IO
+ * and the like when the connection fails (the events kept come first).
+ */
+MPD_EXPORT int mpd_next_event(struct mpd_client *c, json_t **ev, double timeout,
+			      struct mpd_error *err);
+
+/*
+ * Use from an event loop. Watch mpd_client_fd() for readability, and when
+ * it is readable call mpd_dispatch(): it reads what has arrived without
+ * blocking, runs the callbacks of asynchronous calls whose responses came
+ * and hands events to the event handler. Call it also after a synchronous
+ * call on the client: events that came meanwhile are kept in the client
+ * and the descriptor will not tell of them (mpd_pending() does).
+ *
+ * mpd_reply_fn: status is 0 with result (BORROWED, valid during the call)
+ * the response's result, or a negative code with err (borrowed; err->data
+ * valid during the call) the daemon's error, or MPD_E_IO when the
+ * connection broke or the client is being closed (result NULL then). A
+ * response that passes descriptors: inside the callback,
+ * mpd_take_fd(c, i) takes them; those not taken are closed when it
+ * returns. A callback may send asynchronous calls, but must not make a
+ * synchronous call on c, call mpd_dispatch() or mpd_next_event() on it,
+ * or close it.
+ */
+typedef void (*mpd_reply_fn)(struct mpd_client *c, int status,
+			     const json_t *result, const struct mpd_error *err,
+			     void *arg);
+
+/*
+ * Send method with params (BORROWED; object, array or NULL) without
+ * waiting: fn (may be NULL: the response is dropped) runs with arg when
+ * its response is read, by mpd_dispatch(), mpd_next_event() or a
+ * synchronous call on c that waits for its own meanwhile (so synchronous
+ * calls go on working with asynchronous ones in flight). Each call's
+ * callback runs exactly once, unless this returns an error: then nothing
+ * was sent and it never runs. Returns 0, or MPD_E_INVAL, MPD_E_NOMEM,
+ * MPD_E_IO (as mpd_call()'s sending).
+ */
+MPD_EXPORT int mpd_call_async(struct mpd_client *c, const char *method,
+			      json_t *params, mpd_reply_fn fn, void *arg,
+			      struct mpd_error *err);
+
+/*
+ * The event handler: ev is BORROWED (json_incref() it to keep it). Set
+ * it (NULL: none; events are kept for mpd_next_event() then), and
+ * mpd_dispatch() hands it every event, kept ones first, in order. The
+ * same rules as mpd_reply_fn's hold for what it may do with c.
+ */
+typedef void (*mpd_event_fn)(struct mpd_client *c, const json_t *ev, void *arg);
+MPD_EXPORT void mpd_set_event_handler(struct mpd_client *c, mpd_event_fn fn,
+				      void *arg);
+
+/*
+ * Act on everything that has arrived, without blocking: see above. A
+ * turn is bounded (a daemon that keeps sending cannot hold the caller's
+ * loop); when mpd_pending() says more is buffered, call it again.
+ * Returns the number of lines acted on (>= 0), or a negative code:
+ * MPD_E_IO when the daemon closed the connection (the callbacks of calls
+ * in flight have run with MPD_E_IO), MPD_E_PROTO, MPD_E_TOOBIG; the
+ * client is broken then.
+ */
+MPD_EXPORT int mpd_dispatch(struct mpd_client *c, struct mpd_error *err);
+
+/* 1 when c holds events to hand out, or bytes read and not yet acted on:
+ * call mpd_dispatch() (or mpd_next_event()) before waiting on the
+ * descriptor then; else 0 (and 0 for a NULL c). */
+MPD_EXPORT int mpd_pending(const struct mpd_client *c);
 
 #ifdef __cplusplus
 }

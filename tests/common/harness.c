@@ -418,6 +418,59 @@ void mpdd_teardown(struct mpdd *d)
 	mpdd_cleanup(d);
 }
 
+long long test_start_holder(int fd, const char *method, json_t *params,
+			    const char *fork, json_t **line)
+{
+	const char *m = getenv("MPD_TEST_MODULE");
+	json_t *p, *reply, *rec;
+	int pfd[2];
+	long long id;
+	char *text;
+
+	cr_assert(m != NULL, "MPD_TEST_MODULE is not set");
+	cr_assert(pipe(pfd) == 0);
+	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:s}, s:s, s:b}", "module", m,
+		      "function", "call_and_hold", "args", "method", method,
+		      "params", params, "fork", fork, "stdout", "pass", "start",
+		      1);
+	reply = test_call_fds(fd, "process.create", p, &pfd[1], 1);
+	close(pfd[1]);
+	rec = test_result(reply);
+	id = test_int(rec, "id");
+	json_decref(reply);
+	text = test_read_line(pfd[0], TEST_TIMEOUT_MS);
+	cr_assert(text != NULL, "the worker printed nothing");
+	*line = test_json(text);
+	free(text);
+	test_forget(pfd[0]);
+	close(pfd[0]);
+	return id;
+}
+
+long test_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "r");
+	cr_assert(f != NULL, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	cr_assert_gt(kib, 0);
+	return kib;
+}
+
+bool test_sanitized(void)
+{
+	const char *s = getenv("MPD_TEST_SANITIZE");
+
+	return s != NULL && *s != '\0' && strcmp(s, "none") != 0;
+}
+
 int test_count_fds(pid_t pid)
 {
 	char path[64];

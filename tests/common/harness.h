@@ -115,6 +115,25 @@ void mpdd_teardown(struct mpdd *d);
  * cannot tell. */
 int test_count_fds(pid_t pid);
 
+/*
+ * Start a worker of the test module (MPD_TEST_MODULE) that makes call
+ * (method, params: stolen) and holds on; fork as its call_and_hold takes
+ * it: "none", "after" (a child keeps the worker's connection open too),
+ * "before" (a child makes the call). Returns the worker's id; *line gets
+ * what it printed (the call's result and the child's pid), a new
+ * reference.
+ */
+long long test_start_holder(int fd, const char *method, json_t *params,
+			    const char *fork, json_t **line);
+
+/* Resident memory of process pid (VmRSS), in KiB; fails the test when it
+ * cannot tell. */
+long test_rss_kib(pid_t pid);
+
+/* Do the tests run under the sanitizers (MPD_TEST_SANITIZE)? Their
+ * quarantine makes memory figures meaningless. */
+bool test_sanitized(void);
+
 /* Contents of the daemon's log so far (malloc'd, NUL-terminated). */
 char *mpdd_log(const struct mpdd *d);
 

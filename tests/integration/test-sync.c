@@ -571,48 +571,6 @@ Test(sync, a_waiter_that_closes_leaves_the_queue)
 	mpdd_stop(&d);
 }
 
-static const char *module(void)
-{
-	const char *m = getenv("MPD_TEST_MODULE");
-
-	cr_assert(m != NULL, "MPD_TEST_MODULE is not set");
-	return m;
-}
-
-/*
- * Start a worker that makes call (method, params: stolen) and holds on;
- * fork as the test module's call_and_hold takes it: "none", "after" (a
- * child keeps the worker's connection open too), "before" (a child makes
- * the call). Returns the worker's id; *line gets what it printed (the
- * call's result and the child's pid), a new reference.
- */
-static long long start_holder(int fd, const char *method, json_t *params,
-			      const char *fork, json_t **line)
-{
-	json_t *p, *reply, *rec;
-	int pfd[2];
-	long long id;
-	char *text;
-
-	cr_assert(pipe(pfd) == 0);
-	p = json_pack("{s:s, s:s, s:{s:s, s:o, s:s}, s:s, s:b}", "module",
-		      module(), "function", "call_and_hold", "args", "method",
-		      method, "params", params, "fork", fork, "stdout", "pass",
-		      "start", 1);
-	reply = test_call_fds(fd, "process.create", p, &pfd[1], 1);
-	close(pfd[1]);
-	rec = test_result(reply);
-	id = test_int(rec, "id");
-	json_decref(reply);
-	text = test_read_line(pfd[0], TEST_TIMEOUT_MS);
-	cr_assert(text != NULL, "the worker printed nothing");
-	*line = test_json(text);
-	free(text);
-	test_forget(pfd[0]);
-	close(pfd[0]);
-	return id;
-}
-
 Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 {
 	json_t *line, *r, *h;
@@ -623,7 +581,7 @@ Test(sync, a_killed_worker_gives_its_lock_back_abandoned)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", test_nm("l"), "none", &line);
+	id = test_start_holder(fd, "lock.acquire", test_nm("l"), "none", &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	json_decref(line);
 	/* The holder is shown as the worker. */
@@ -663,7 +621,8 @@ Test(sync, a_dead_workers_lock_is_released_while_its_child_keeps_the_socket)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", test_nm("l"), "after", &line);
+	id = test_start_holder(fd, "lock.acquire", test_nm("l"), "after",
+			       &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
@@ -700,7 +659,8 @@ Test(sync, a_hold_by_a_process_of_a_workers_group_goes_with_the_worker)
 	fd = test_connect(d.socket);
 	b = test_connect(d.socket);
 	mklock(fd, "l", false);
-	id = start_holder(fd, "lock.acquire", test_nm("l"), "before", &line);
+	id = test_start_holder(fd, "lock.acquire", test_nm("l"), "before",
+			       &line);
 	cr_assert(test_bool(json_object_get(line, "result"), "acquired"));
 	child = test_int(line, "child");
 	json_decref(line);
@@ -735,7 +695,8 @@ Test(sync, a_semaphore_permit_of_a_killed_worker_comes_back)
 	fd = test_connect(d.socket);
 	test_ok0(fd, "semaphore.create",
 		 json_pack("{s:s, s:i}", "name", "s", "value", 1));
-	id = start_holder(fd, "semaphore.acquire", test_nm("s"), "none", &line);
+	id = test_start_holder(fd, "semaphore.acquire", test_nm("s"), "none",
+			       &line);
 	cr_assert_eq(test_int(json_object_get(line, "result"), "value"), 0);
 	json_decref(line);
 	test_ok0(fd, "process.kill", json_pack("{s:I}", "id", (json_int_t)id));
