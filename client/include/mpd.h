@@ -1248,6 +1248,33 @@ MPD_EXPORT int mpd_listener_list(struct mpd_client *c, json_t **list,
 MPD_EXPORT int mpd_listener_close(struct mpd_client *c, const char *name,
 				  struct mpd_error *err);
 
+/*
+ * An accept that does not block, so a listener can be waited on together
+ * with pipes, descriptors and processes (mpd_wait(), MPD_WAIT_CLIENT on
+ * c) or from an event loop, as multiprocessing.connection.wait() takes a
+ * Listener's connection. mpd_listener_accept_start() sends a
+ * listener.accept on c (an asynchronous call: see mpd_call_async()) and
+ * returns at once with *out. When c is ready, mpd_accept_poll() reads
+ * what has arrived (mpd_dispatch()) and returns 1 with *fd (the caller's
+ * to close) and *peer (may be NULL; a NEW reference) as
+ * mpd_listener_accept() gives them, 0 when the accept is still waiting,
+ * or the accept's error as mpd_listener_accept() returns it
+ * (MPD_E_TIMEOUT when timeout passed, MPD_E_CLOSED, ...) or MPD_E_INVAL
+ * (a or fd NULL, the descriptor taken already). mpd_accept_free() frees
+ * it (NULL: a no-op); one freed while its accept waits is freed when the
+ * reply comes or c is closed, and the connection it would have brought is
+ * closed. c may be any client of the listener's owner uid: a client of
+ * its own keeps the listener's connection free for synchronous calls.
+ */
+struct mpd_accept;
+MPD_EXPORT int mpd_listener_accept_start(struct mpd_client *c, const char *name,
+					 double timeout,
+					 struct mpd_accept **out,
+					 struct mpd_error *err);
+MPD_EXPORT int mpd_accept_poll(struct mpd_accept *a, int *fd, json_t **peer,
+			       struct mpd_error *err);
+MPD_EXPORT void mpd_accept_free(struct mpd_accept *a);
+
 /* ---- Shared memory (client/shm.c) ---- */
 
 /*
