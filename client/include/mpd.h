@@ -2,15 +2,18 @@
  * mpd.h - libmpd, the C client library of mpdd.
  *
  * This is the only header libmpd installs. It talks to mpdd over its Unix
- * socket with JSON-RPC 2.0, one JSON text per line, synchronously: a call
- * sends one request and blocks until its response arrives. Payloads are
- * jansson values.
+ * socket with JSON-RPC 2.0, one JSON text per line. Most calls are
+ * synchronous: a call sends one request and blocks until its response
+ * arrives; mpd_call_async() and mpd_dispatch() serve an event loop
+ * instead. Pipes (mpd_pipe()) and the descriptors listeners and shared
+ * memory hand out do not go through mpdd at all. Payloads are jansson
+ * values.
  *
  * Conventions, for every function below:
  *  - Functions return 0 (or a documented non-negative value) on success and
  *    a negative MPD_E_* code on failure. They never print and never abort.
- *  - Every function takes an optional struct mpd_error *err (may be NULL),
- *    filled on failure only.
+ *  - Every function that can fail in more than one way takes an optional
+ *    struct mpd_error *err (may be NULL), filled on failure only.
  *  - Out-parameters are written only on success.
  *  - json_t * arguments are BORROWED: the caller keeps its reference.
  *    json_t ** out-parameters receive a NEW reference the caller must
