@@ -355,6 +355,9 @@ int client_buffered(const struct mpd_client *c)
 {
 	size_t n = mpd_framer_pending(&c->in);
 
+	/* Events kept during a synchronous call are as good as a line. */
+	if (c->ev_count > 0)
+		return 1;
 	return n > 0 && memchr(c->in.buf + c->in.start, '\n', n) != NULL;
 }
 
