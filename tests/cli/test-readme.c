@@ -37,7 +37,7 @@ static void teardown(void)
 	mpdd_teardown(&d);
 }
 
-TestSuite(readme, .fini = teardown, .timeout = 240);
+TestSuite(readme, .fini = teardown, .timeout = 280);
 
 /* One "$ CMD" line of the README and what it shows. */
 struct step {
@@ -279,7 +279,9 @@ Test(readme, the_tour_runs_pasted_twice_in_a_row)
 				       script,
 				       NULL };
 
-		test_run(&r, argv, env, NULL);
+		/* A long script: a hundred commands, slow under the
+		 * sanitizers. */
+		test_run_for(&r, argv, env, NULL, 5 * TEST_TIMEOUT_MS);
 		tour_check(&t, r.out, round);
 		test_run_free(&r);
 		/* It cleaned up after itself. */

@@ -1163,7 +1163,14 @@ static char *sbuf_str(struct sbuf *b)
 void test_run(struct run_result *r, const char *const *argv,
 	      const char *const *env_extra, const char *stdin_data)
 {
-	long long deadline = now_ms() + TEST_TIMEOUT_MS;
+	test_run_for(r, argv, env_extra, stdin_data, TEST_TIMEOUT_MS);
+}
+
+void test_run_for(struct run_result *r, const char *const *argv,
+		  const char *const *env_extra, const char *stdin_data,
+		  int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
 	int in[2], out[2], err[2];
 	pid_t pid;
 

@@ -257,6 +257,10 @@ struct run_result {
 };
 void test_run(struct run_result *r, const char *const *argv,
 	      const char *const *env_extra, const char *stdin_data);
+/* The same, for a run that may take longer than TEST_TIMEOUT_MS. */
+void test_run_for(struct run_result *r, const char *const *argv,
+		  const char *const *env_extra, const char *stdin_data,
+		  int timeout_ms);
 void test_run_free(struct run_result *r);
 
 /* The most arguments test_cli() and test_cli_argv() take after their own. */
