@@ -699,7 +699,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	struct conn *c = r->conn;
 	const struct proc *old;
 	int fds[3] = { -1, -1, -1 };
-	int *wfds = NULL, nwfds = 0;
+	int *wfds = NULL, nwfds = 0, held;
 	const char *limit;
 	uint64_t cost, max;
 	bool capture;
@@ -766,6 +766,20 @@ static void process_create(struct req *r, json_t *params, void *argp)
 			  "too many processes created and not started "
 			  "(%s %llu): start or close some first",
 			  limit, (unsigned long long)max);
+		goto fail;
+	}
+
+	/* The descriptors it holds until it starts are bounded by what the
+	 * daemon has to spare, as a start's are (spawner_start_room()). */
+	held = nwfds + (fds[0] >= 0) + (fds[1] >= 0) + (fds[2] >= 0);
+	if (held > 0 && !spawner_hold_room((size_t)held)) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "open_files", "max",
+				    (json_int_t)mpdd.fd_limit),
+			  "too few file descriptors left to hold the %d "
+			  "descriptor%s of a process (limit %zu): start or "
+			  "close some first",
+			  held, held == 1 ? "" : "s", mpdd.fd_limit);
 		goto fail;
 	}
 

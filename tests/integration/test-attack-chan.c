@@ -1017,3 +1017,75 @@ Test(attack_chan, a_record_closed_under_a_parked_wait_answers_it)
 	test_hang_up(fd);
 	mpdd_stop(&d);
 }
+
+/*
+ * A client piles descriptors into records it never starts (16 named ones
+ * each): past what the daemon can hold they are refused with limit
+ * (open_files), and the daemon keeps its room for others: a new client
+ * connects, a segment is made, a process starts.
+ */
+Test(attack_chan, descriptors_hoarded_in_unstarted_records_are_bounded)
+{
+	int fd, base, sixteen[16], made = 0, limit = 0, other, p[2];
+	json_t *r, *data;
+	const char *name;
+
+	mpdd_start_nofile(&d, NULL, 256, 256);
+	fd = test_connect(d.socket);
+	test_settle(fd);
+	base = test_count_fds(d.pid);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	for (int i = 0; i < 16; i++)
+		sixteen[i] = p[1];
+	for (int i = 0; i < 40 && limit == 0; i++) {
+		json_t *names = json_array();
+
+		for (int j = 0; j < 16; j++) {
+			char nm[8];
+
+			snprintf(nm, sizeof(nm), "f%d", j);
+			json_array_append_new(names, json_string(nm));
+		}
+		r = test_call_fds(fd, "process.create",
+				  json_pack("{s:[s], s:o}", "argv", "true",
+					    "fds", names),
+				  sixteen, 16);
+		if (json_object_get(r, "result") != NULL) {
+			made++;
+		} else {
+			cr_assert_eq(test_error_code(r, &name), 9, "%s",
+				     json_dumps(r, JSON_COMPACT));
+			data = json_object_get(json_object_get(r, "error"),
+					       "data");
+			cr_assert_str_eq(json_string_value(json_object_get(
+						 data, "limit")),
+					 "open_files");
+			limit++;
+		}
+		json_decref(r);
+	}
+	cr_assert_eq(limit, 1,
+		     "%d records of 16 descriptors made, none "
+		     "refused (mpdd holds %d descriptors of 256)",
+		     made, test_count_fds(d.pid));
+	/* Others are served still. */
+	other = test_connect(d.socket);
+	test_assert_ping(d.socket);
+	r = test_ok(other, "shm.create",
+		    json_pack("{s:s, s:i}", "name", "S", "size", 4096));
+	close(test_take_fd(other));
+	json_decref(r);
+	r = test_ok(other, "process.create",
+		    json_pack("{s:[s], s:b}", "argv", "true", "start", 1));
+	join_ok(other, test_int(r, "id"));
+	json_decref(r);
+	test_hang_up(other);
+	/* Closing the records gives every descriptor back. */
+	for (int i = 1; i <= made; i++)
+		test_ok0(fd, "process.close", json_pack("{s:i}", "id", i));
+	close(p[1]);
+	free(read_to_eof(p[0]));
+	test_hang_up(fd);
+	mpdd_stop_all(&d);
+	(void)base;
+}
