@@ -1089,3 +1089,142 @@ Test(attack_chan, descriptors_hoarded_in_unstarted_records_are_bounded)
 	mpdd_stop_all(&d);
 	(void)base;
 }
+
+/* reply is the error named want, and its text tells nothing of size. */
+static bool refused_blind(json_t *reply, const char *want, const char *size)
+{
+	json_t *err = json_object_get(reply, "error");
+	const char *name = err_name(reply);
+	char *text;
+	bool ok;
+
+	if (err == NULL || name == NULL || strcmp(name, want) != 0)
+		return false;
+	text = json_dumps(err, JSON_COMPACT);
+	ok = text != NULL && strstr(text, size) == NULL;
+	free(text);
+	return ok;
+}
+
+/*
+ * As nobody, against root's segment "secret-S" (mode owner, 12345 bytes)
+ * and listeners "secret-L" (mode owner) and "pub-L" (mode everyone):
+ * every attach, create, unlink, accept, connect and close is refused, and
+ * no refusal tells the segment's size. Returns 0, or the failed check.
+ */
+static int nobody_against_chan(const char *socket)
+{
+	json_t *r, *list;
+	int fd, k = 0;
+
+	if (!become_nobody())
+		return 100;
+	fd = test_try_connect(socket);
+	if (fd < 0)
+		return 101;
+#define CHECK(call, want)                               \
+	do {                                            \
+		k++;                                    \
+		r = (call);                             \
+		if (!refused_blind(r, (want), "12345")) \
+			return k;                       \
+		if (test_take_fd(fd) >= 0)              \
+			return 50 + k;                  \
+		json_decref(r);                         \
+	} while (0)
+	CHECK(test_call(fd, "shm.attach", test_nm("secret-S")),
+	      "permission_denied");
+	CHECK(test_call(fd, "shm.info", test_nm("secret-S")),
+	      "permission_denied");
+	CHECK(test_call(fd, "shm.unlink", test_nm("secret-S")),
+	      "permission_denied");
+	CHECK(test_call(fd, "shm.create",
+			json_pack("{s:s, s:i}", "name", "secret-S", "size", 1)),
+	      "exists");
+	/* exist_ok of the same size, and of another: neither attaches,
+	 * and neither tells the size. */
+	CHECK(test_call(fd, "shm.create",
+			json_pack("{s:s, s:i, s:b}", "name", "secret-S", "size",
+				  12345, "exist_ok", 1)),
+	      "permission_denied");
+	CHECK(test_call(fd, "shm.create",
+			json_pack("{s:s, s:i, s:b}", "name", "secret-S", "size",
+				  1, "exist_ok", 1)),
+	      "permission_denied");
+	CHECK(test_call(fd, "listener.connect",
+			json_pack("{s:s, s:i}", "name", "secret-L", "timeout",
+				  0)),
+	      "permission_denied");
+	CHECK(test_call(fd, "listener.info", test_nm("secret-L")),
+	      "permission_denied");
+	CHECK(test_call(fd, "listener.close", test_nm("secret-L")),
+	      "permission_denied");
+	CHECK(test_call(fd, "listener.create", test_nm("secret-L")), "exists");
+	CHECK(test_call(fd, "listener.accept",
+			json_pack("{s:s, s:i}", "name", "pub-L", "timeout", 0)),
+	      "permission_denied");
+	CHECK(test_call(fd, "listener.close", test_nm("pub-L")),
+	      "permission_denied");
+#undef CHECK
+	/* The lists show only what nobody may use. */
+	list = test_ok(fd, "shm.list", NULL);
+	if (json_array_size(json_object_get(list, "segments")) != 0)
+		return 60;
+	json_decref(list);
+	list = test_ok(fd, "listener.list", NULL);
+	if (json_array_size(json_object_get(list, "listeners")) != 1 ||
+	    strcmp(json_string_value(json_object_get(
+			   json_array_get(json_object_get(list, "listeners"), 0),
+			   "name")),
+		   "pub-L") != 0)
+		return 61;
+	json_decref(list);
+	test_hang_up(fd);
+	return 0;
+}
+
+Test(attack_chan, another_uid_gets_nothing_of_roots_channels)
+{
+	int fd, sfd, status;
+	unsigned char *m;
+	json_t *r;
+	pid_t pid;
+
+	if (getuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	mpdd_start(&d, NULL);
+	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
+	fd = test_connect(d.socket);
+	r = test_ok(fd, "shm.create",
+		    json_pack("{s:s, s:i}", "name", "secret-S", "size", 12345));
+	sfd = test_take_fd(fd);
+	json_decref(r);
+	m = mmap(NULL, 12345, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	cr_assert(m != MAP_FAILED);
+	memset(m, 0x5a, 12345);
+	json_decref(test_ok(fd, "listener.create", test_nm("secret-L")));
+	json_decref(test_ok(fd, "listener.create",
+			    json_pack("{s:s, s:s}", "name", "pub-L", "mode",
+				      "everyone")));
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		_exit(nobody_against_chan(d.socket));
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "check %d failed as nobody", WEXITSTATUS(status));
+	/* All of root's is still there, untouched. */
+	r = test_info(fd, "shm", "secret-S");
+	cr_assert_eq(test_int(r, "size"), 12345);
+	cr_assert_eq(test_int(r, "attaches"), 1);
+	json_decref(r);
+	for (int i = 0; i < 12345; i++)
+		cr_assert_eq(m[i], 0x5a);
+	r = test_info(fd, "listener", "pub-L");
+	cr_assert_eq(test_int(r, "accepted"), 0);
+	json_decref(r);
+	munmap(m, 12345);
+	close(sfd);
+	test_hang_up(fd);
+	mpdd_stop(&d);
+}
