@@ -1228,3 +1228,127 @@ Test(attack_chan, another_uid_gets_nothing_of_roots_channels)
 	test_hang_up(fd);
 	mpdd_stop(&d);
 }
+
+/* listener.create of name with backlog, mode everyone. */
+static void listen_backlog(int fd, const char *name, int backlog)
+{
+	json_decref(test_ok(fd, "listener.create",
+			    json_pack("{s:s, s:i, s:s}", "name", name,
+				      "backlog", backlog, "mode", "everyone")));
+}
+
+/* A listener.accept or .connect of name on fd with timeout 0: the
+ * error's name, or NULL for a result (whose descriptor goes to *end). */
+static const char *try_now(int fd, const char *method, const char *name,
+			   int *end)
+{
+	static char got[32];
+	json_t *r =
+		test_call(fd, method,
+			  json_pack("{s:s, s:i}", "name", name, "timeout", 0));
+	const char *e = err_name(r);
+
+	*end = -1;
+	if (e == NULL) {
+		cr_assert_not_null(json_object_get(r, "result"));
+		*end = test_take_fd(fd);
+		cr_assert_geq(*end, 0);
+		json_decref(r);
+		return NULL;
+	}
+	snprintf(got, sizeof(got), "%s", e);
+	json_decref(r);
+	return got;
+}
+
+/*
+ * An acceptor and a connector killed at every step: a parked accept or
+ * connect whose client hung up is never matched (the other side waits or
+ * is told, it never gets a dead end); a connector gone before reading
+ * its reply leaves an end the acceptor reads EOF on; one gone after its
+ * reply likewise; and the daemon's descriptors come back to base.
+ */
+Test(attack_chan, listener_sides_killed_at_every_step_leave_nothing)
+{
+	int own, x, y, base, end, end2;
+	const char *e;
+	json_t *info;
+
+	mpdd_start(&d, NULL);
+	own = test_connect(d.socket);
+	test_settle(own);
+	base = test_count_fds(d.pid);
+	listen_backlog(own, "L0", 0);
+	listen_backlog(own, "L4", 4);
+
+	/* A parked accept (on another connection of the owner) whose
+	 * client hangs up: a connect then finds no acceptor. */
+	x = test_connect(d.socket);
+	test_send_call(x, "acc", "listener.accept", test_nm("L0"));
+	test_settle(x);
+	test_hang_up(x);
+	test_await_info(own, "listener", "L0", "acceptors", "0");
+	y = test_connect(d.socket);
+	e = try_now(y, "listener.connect", "L0", &end);
+	cr_assert_not_null(e, "a connect was matched with a gone acceptor");
+	cr_assert_str_eq(e, "full");
+
+	/* A parked connect whose client hangs up: an accept then finds no
+	 * connector. */
+	x = test_connect(d.socket);
+	test_send_call(x, "con", "listener.connect", test_nm("L0"));
+	test_settle(x);
+	test_hang_up(x);
+	test_await_info(own, "listener", "L0", "connectors", "0");
+	e = try_now(own, "listener.accept", "L0", &end);
+	cr_assert_not_null(e, "an accept was matched with a gone connector");
+	cr_assert_str_eq(e, "empty");
+
+	/* A connector gone before it read its reply: the acceptor gets an
+	 * end that reads EOF. */
+	x = test_connect(d.socket);
+	test_send_call(x, "con", "listener.connect", test_nm("L4"));
+	test_await_info(own, "listener", "L4", "pending", "1");
+	test_hang_up(x);
+	test_settle(own);
+	info = test_info(own, "listener", "L4");
+	cr_assert_eq(test_int(info, "pending"), 1);
+	json_decref(info);
+	cr_assert_null(try_now(own, "listener.accept", "L4", &end));
+	cr_assert_eq(test_wait_eof(end, TEST_TIMEOUT_MS), 1);
+	close(end);
+
+	/* Both sides of a connection made, then the connector's client and
+	 * its end go: the acceptor reads EOF. */
+	x = test_connect(d.socket);
+	cr_assert_null(try_now(x, "listener.connect", "L4", &end2));
+	cr_assert_null(try_now(own, "listener.accept", "L4", &end));
+	test_hang_up(x);
+	close(end2);
+	cr_assert_eq(test_wait_eof(end, TEST_TIMEOUT_MS), 1);
+	close(end);
+
+	/* An acceptor gone with connections pending and waiting: the
+	 * pending ones' connectors read EOF, the waiting ones are closed. */
+	x = test_connect(d.socket);
+	listen_backlog(x, "LX", 1);
+	cr_assert_null(try_now(y, "listener.connect", "LX", &end2));
+	test_send_call(y, "wait", "listener.connect", test_nm("LX"));
+	test_settle(y);
+	test_hang_up(x);
+	{
+		json_t *r = test_reply_for(y, "wait");
+
+		cr_assert_str_eq(err_name(r), "closed");
+		json_decref(r);
+	}
+	cr_assert_eq(test_wait_eof(end2, TEST_TIMEOUT_MS), 1);
+	close(end2);
+
+	test_hang_up(y);
+	test_ok0(own, "listener.close", test_nm("L0"));
+	test_ok0(own, "listener.close", test_nm("L4"));
+	await_fds(d.pid, base);
+	test_hang_up(own);
+	mpdd_stop(&d);
+}
