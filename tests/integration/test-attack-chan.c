@@ -1352,3 +1352,117 @@ Test(attack_chan, listener_sides_killed_at_every_step_leave_nothing)
 	test_hang_up(own);
 	mpdd_stop(&d);
 }
+
+#define PFLOOD_ROUNDS 20
+#define PFLOOD_BATCH  500
+#define PFLOOD_SUBS   8
+
+/* One batch line of n requests of method on fd: every one succeeds;
+ * returns the reply (an array). */
+static json_t *batch_ok(int fd, json_t *batch)
+{
+	char *text = json_dumps(batch, JSON_COMPACT);
+	json_t *reply = test_rpc_line(fd, text);
+
+	cr_assert(json_is_array(reply) &&
+		  json_array_size(reply) == json_array_size(batch));
+	for (size_t i = 0; i < json_array_size(reply); i++)
+		cr_assert_not_null(
+			json_object_get(json_array_get(reply, i), "result"),
+			"%s",
+			json_dumps(json_array_get(reply, i), JSON_COMPACT));
+	free(text);
+	json_decref(batch);
+	return reply;
+}
+
+/*
+ * Eight subscribers, each with 16 subscriptions matching every process,
+ * never read while 10000 process events happen: the daemon's memory does
+ * not grow with them, others are served, and a subscriber that reads at
+ * last gets events and drop markers that count every one of them.
+ */
+Test(attack_chan, unread_subscribers_of_a_process_flood_are_bounded)
+{
+	static const char *const args[] = { "--max-output", "256K", NULL };
+	long long got = 0, dropped = 0, markers = 0;
+	int subs[PFLOOD_SUBS], fd, other;
+	long rss0 = 0, rss1;
+
+	mpdd_start(&d, args);
+	fd = test_connect(d.socket);
+	other = test_connect(d.socket);
+	for (int i = 0; i < PFLOOD_SUBS; i++) {
+		subs[i] = test_connect(d.socket);
+		for (int j = 0; j < 16; j++)
+			json_decref(test_ok(subs[i], "events.subscribe",
+					    json_pack("{s:[s]}", "kinds",
+						      "process")));
+	}
+	for (int b = 0; b < PFLOOD_ROUNDS; b++) {
+		json_t *batch = json_array(), *reply;
+
+		for (int i = 0; i < PFLOOD_BATCH; i++)
+			json_array_append_new(
+				batch, json_pack("{s:s, s:s, s:{s:[s]}, s:i}",
+						 "jsonrpc", "2.0", "method",
+						 "process.create", "params",
+						 "argv", "true", "id", i));
+		reply = batch_ok(fd, batch);
+		batch = json_array();
+		for (int i = 0; i < PFLOOD_BATCH; i++)
+			json_array_append_new(
+				batch,
+				json_pack("{s:s, s:s, s:{s:I}, s:i}", "jsonrpc",
+					  "2.0", "method", "process.close",
+					  "params", "id",
+					  (json_int_t)test_int(
+						  json_object_get(
+							  json_array_get(reply,
+									 i),
+							  "result"),
+						  "id"),
+					  "id", i));
+		json_decref(reply);
+		json_decref(batch_ok(fd, batch));
+		test_ok0(other, "daemon.ping", NULL);
+		if (b == 4)
+			rss0 = test_rss_kib(d.pid);
+	}
+	rss1 = test_rss_kib(d.pid);
+	if (!test_sanitized())
+		cr_assert_lt(rss1 - rss0, 2048,
+			     "mpdd grew by %ld KiB for unread subscribers",
+			     rss1 - rss0);
+	while (got + dropped < PFLOOD_ROUNDS * PFLOOD_BATCH) {
+		char *line = test_read_line(subs[0], TEST_TIMEOUT_MS);
+		json_t *ev, *p;
+
+		cr_assert_not_null(line, "the subscriber was dropped");
+		ev = test_json(line);
+		free(line);
+		p = json_object_get(ev, "params");
+		cr_assert_eq(
+			json_array_size(json_object_get(p, "subscriptions")),
+			16);
+		if (strcmp(json_string_value(json_object_get(p, "kind")),
+			   "events") == 0) {
+			dropped += test_int(p, "count");
+			markers++;
+		} else {
+			cr_assert_str_eq(
+				json_string_value(json_object_get(p, "event")),
+				"created");
+			got++;
+		}
+		json_decref(ev);
+	}
+	cr_assert_eq(got + dropped, PFLOOD_ROUNDS * PFLOOD_BATCH);
+	cr_assert_gt(markers, 0);
+	test_ok0(subs[0], "daemon.ping", NULL);
+	for (int i = 0; i < PFLOOD_SUBS; i++)
+		test_hang_up(subs[i]);
+	test_hang_up(other);
+	test_hang_up(fd);
+	mpdd_stop(&d);
+}
