@@ -1466,3 +1466,71 @@ Test(attack_chan, unread_subscribers_of_a_process_flood_are_bounded)
 	test_hang_up(fd);
 	mpdd_stop(&d);
 }
+
+/*
+ * A worker is given a listening socket and the write end of a pipe: it
+ * gets exactly those (3 still listens, 4 takes its names), and
+ * once it is killed while holding them, nothing else holds them: the
+ * pipe reads EOF and a connect to the socket is refused.
+ */
+Test(attack_chan, a_worker_given_a_listening_socket_and_killed_holds_them_alone)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, lfd, p[2], c, two[2], base;
+	long long id;
+	char buf[16] = { 0 };
+	json_t *r;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	test_settle(fd);
+	base = test_count_fds(d.pid);
+	cr_assert_lt(snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/l.sock",
+			      d.dir),
+		     (int)sizeof(sa.sun_path));
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(lfd >= 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	two[0] = lfd;
+	two[1] = p[1];
+	/* The worker tells its names on 4, then sleeps holding both. */
+	r = test_call_fds(fd, "process.create",
+			  json_pack("{s:[s, s, s], s:[s, s], s:b}", "argv",
+				    "sh", "-c",
+				    "echo \"$MPD_FDS\" >&4; exec sleep 1000",
+				    "fds", "listen", "out", "start", 1),
+			  two, 2);
+	id = test_int(test_result(r), "id");
+	json_decref(r);
+	close(lfd);
+	close(p[1]);
+	cr_assert_eq(read(p[0], buf, sizeof(buf) - 1), 11);
+	cr_assert_str_eq(buf, "listen:out\n");
+	/* The socket still listens, in the worker alone. */
+	c = test_try_connect(sa.sun_path);
+	cr_assert_geq(c, 0, "connect: %s", strerror(-c));
+	close(c);
+	cr_assert_eq(test_count_fds(d.pid), base + 1,
+		     "mpdd holds more than the worker's pidfd");
+	r = test_call_id(fd, "process.kill", id, NULL);
+	cr_assert_not_null(json_object_get(r, "result"), "%s",
+			   json_dumps(r, JSON_COMPACT));
+	json_decref(r);
+	free(read_to_eof(p[0]));
+	r = test_call_id(fd, "process.join", id,
+			 json_pack("{s:i}", "timeout", 20));
+	cr_assert_str_eq(
+		json_string_value(json_object_get(test_result(r), "signal")),
+		"SIGKILL");
+	/* Once it is reaped, every file it held has been released (the
+	 * pipe's EOF may come a moment before the socket's release). */
+	c = test_try_connect(sa.sun_path);
+	cr_assert_eq(c, -ECONNREFUSED, "the listening socket is still held");
+	json_decref(r);
+	test_ok0(fd, "process.close", json_pack("{s:I}", "id", (json_int_t)id));
+	await_fds(d.pid, base);
+	test_hang_up(fd);
+	mpdd_stop(&d);
+}
