@@ -1534,3 +1534,89 @@ Test(attack_chan, a_worker_given_a_listening_socket_and_killed_holds_them_alone)
 	test_hang_up(fd);
 	mpdd_stop(&d);
 }
+
+/*
+ * A client sends thousands of shm.attach without reading the replies,
+ * each of which carries a descriptor: what the daemon holds for them
+ * stays within a quarter of open_files (the rest are limit), and once
+ * they are read or the client is gone, all that room is back: another
+ * client can make as many segments as before.
+ */
+Test(attack_chan, unread_attach_replies_are_bounded_and_given_back)
+{
+	enum { N = 3000 };
+	int a, b, base, ok = 0, lim = 0, made = 0;
+	size_t len = 0;
+	char *buf, nm[16];
+	json_t *r;
+
+	mpdd_start_nofile(&d, NULL, 256, 256);
+	a = test_connect(d.socket);
+	b = test_connect(d.socket);
+	test_settle(a);
+	test_settle(b);
+	base = test_count_fds(d.pid);
+	r = test_ok(b, "shm.create",
+		    json_pack("{s:s, s:i, s:s}", "name", "S", "size", 4096,
+			      "mode", "everyone"));
+	close(test_take_fd(b));
+	json_decref(r);
+	buf = malloc((size_t)N * 96);
+	cr_assert_not_null(buf);
+	for (int i = 0; i < N; i++)
+		len += (size_t)sprintf(buf + len,
+				       "{\"jsonrpc\":\"2.0\",\"id\":%d,"
+				       "\"method\":\"shm.attach\","
+				       "\"params\":{\"name\":\"S\"}}\n",
+				       i);
+	test_send(a, buf, len);
+	free(buf);
+	test_settle(b);
+	cr_assert_leq(test_count_fds(d.pid), base + 64);
+	for (int i = 0; i < N; i++) {
+		r = reply_line(a);
+		cr_assert_eq(json_integer_value(json_object_get(r, "id")), i);
+		if (json_object_get(r, "result") != NULL) {
+			int f = test_take_fd(a);
+
+			cr_assert_geq(f, 0);
+			close(f);
+			ok++;
+		} else {
+			cr_assert_str_eq(err_name(r), "limit");
+			cr_assert_str_eq(
+				json_string_value(json_object_get(
+					json_object_get(
+						json_object_get(r, "error"),
+						"data"),
+					"limit")),
+				"open_files");
+			lim++;
+		}
+		json_decref(r);
+	}
+	cr_assert_eq(ok + lim, N);
+	cr_assert_gt(ok, 0);
+	await_fds(d.pid, base + 1);
+	r = test_info(b, "shm", "S");
+	cr_assert_eq(test_int(r, "attaches"), ok + 1);
+	json_decref(r);
+	/* All the room is back: 62 more segments fit (64, the first one's
+	 * and each hand-out's passing descriptor counted). */
+	for (int i = 0; i < 62; i++) {
+		snprintf(nm, sizeof(nm), "x%d", i);
+		r = test_call(b, "shm.create",
+			      json_pack("{s:s, s:i}", "name", nm, "size", 64));
+		if (json_object_get(r, "result") == NULL) {
+			json_decref(r);
+			break;
+		}
+		close(test_take_fd(b));
+		json_decref(r);
+		made++;
+	}
+	cr_assert_eq(made, 62, "only %d segments fit after the flood", made);
+	test_hang_up(a);
+	test_hang_up(b);
+	mpdd_stop(&d);
+}
