@@ -1234,6 +1234,7 @@ struct pwait {
 	bool all; /* "return_when": "all" */
 	size_t n; /* records watched, each once */
 	size_t nended; /* of them, those that have ended */
+	uint64_t charged; /* bytes counted against max_broker_bytes */
 	struct pwatch watch[]; /* in the order the params first name them */
 };
 
@@ -1252,6 +1253,10 @@ static const struct mpd_param wait_params[] = {
 	PARAMS_END,
 };
 
+/* Bytes a parked process.wait counts against max_broker_bytes besides
+ * its watches: its request, as the broker's waiters count theirs. */
+#define WAIT_PARK_BYTES 384
+
 /* Bytes of a process.wait result besides its records' and ids' text:
  * {"done":[],"pending":[]}. */
 #define WAIT_FRAME 32
@@ -1266,6 +1271,7 @@ static void wait_free(struct pwait *w)
 {
 	for (size_t i = 0; i < w->n; i++)
 		TAILQ_REMOVE(&w->watch[i].p->watchers, &w->watch[i], entry);
+	broker_bytes(-(int64_t)w->charged);
 	free(w);
 }
 
@@ -1538,6 +1544,7 @@ static void process_wait(struct req *r, json_t *params, void *argp)
 	const struct wargs *in = argp;
 	size_t nids = json_array_size(in->ids);
 	size_t n = nids + json_array_size(in->names), i;
+	uint64_t cost;
 	struct proc **ps = NULL, *p;
 	struct pwait *w = NULL;
 	struct pwatch *last;
@@ -1604,6 +1611,17 @@ static void process_wait(struct req *r, json_t *params, void *argp)
 		wait_answer(r, w);
 		return;
 	}
+	/* A parked wait is kept for as long as it waits, and a client can
+	 * park any number: each counts what it holds (its watches, as
+	 * many as it named, and its request) against max_broker_bytes, as
+	 * the broker's waiters do. */
+	cost = WAIT_PARK_BYTES + n * sizeof(w->watch[0]);
+	if (!broker_room(r, 0, cost)) {
+		wait_free(w);
+		return;
+	}
+	broker_bytes((int64_t)cost);
+	w->charged = cost;
 	if (req_park(r, NULL, wait_cancel, wait_expire, w, in->timeout) < 0)
 		wait_free(w);
 }

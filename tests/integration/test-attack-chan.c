@@ -1620,3 +1620,88 @@ Test(attack_chan, unread_attach_replies_are_bounded_and_given_back)
 	test_hang_up(b);
 	mpdd_stop(&d);
 }
+
+/*
+ * Waits parked by the thousand, each naming one running process 1024
+ * times (a 2 KiB line): what the daemon keeps for them is bounded by
+ * max_broker_bytes (the rest are limit), not by what a client can send.
+ */
+Test(attack_chan, parked_waits_are_bounded)
+{
+	static const char *const args[] = { "--max-broker-bytes", "8M", NULL };
+	enum { N = 3000 };
+	int fd, w, in, ok = 0, lim = 0;
+	long rss0, rss1;
+	long long id;
+	char *line;
+	size_t len;
+
+	mpdd_start(&d, args);
+	fd = test_connect(d.socket);
+	id = test_start_fed(
+		fd, json_pack("{s:[s, s, s]}", "argv", "sh", "-c", "read x"),
+		&in);
+	w = test_connect(d.socket);
+	test_settle(w);
+	rss0 = test_rss_kib(d.pid);
+	line = malloc(1024 * 24 + 128);
+	cr_assert_not_null(line);
+	for (int i = 0; i < N; i++) {
+		len = (size_t)sprintf(
+			line,
+			"{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+			"\"process.wait\",\"params\":{\"ids\":[",
+			i);
+		for (int j = 0; j < 1024; j++)
+			len += (size_t)sprintf(line + len, "%s%lld",
+					       j ? "," : "", id);
+		len += (size_t)sprintf(line + len, "]}}\n");
+		test_send(w, line, len);
+	}
+	free(line);
+	/* Those refused are answered at once, before a ping sent after
+	 * them; the rest are parked. */
+	test_send_call(w, "ping", "daemon.ping", NULL);
+	for (;;) {
+		json_t *r = reply_line(w);
+
+		if (json_is_string(json_object_get(r, "id"))) {
+			json_decref(r);
+			break;
+		}
+		cr_assert_str_eq(err_name(r), "limit", "%s",
+				 json_dumps(r, JSON_COMPACT));
+		cr_assert_str_eq(
+			json_string_value(json_object_get(
+				json_object_get(json_object_get(r, "error"),
+						"data"),
+				"limit")),
+			"max_broker_bytes");
+		lim++;
+		json_decref(r);
+	}
+	rss1 = test_rss_kib(d.pid);
+	cr_assert_gt(lim, 0, "%d waits parked, none refused", N);
+	/* The end answers every parked one, and their bytes are given
+	 * back. */
+	cr_assert_eq(write(in, "\n", 1), 1);
+	close(in);
+	for (int i = 0; i < N - lim; i++) {
+		json_t *r = reply_line(w);
+
+		cr_assert_not_null(json_object_get(r, "result"));
+		ok++;
+		json_decref(r);
+	}
+	cr_assert_eq(test_info_int(fd, "broker", "bytes"), 0);
+	cr_assert_eq(ok + lim, N);
+	cr_assert_gt(ok, 0);
+	if (!test_sanitized())
+		cr_assert_lt(rss1 - rss0, 32 * 1024,
+			     "mpdd grew by %ld KiB for %d parked waits "
+			     "(max_broker_bytes 8 MiB)",
+			     rss1 - rss0, ok);
+	test_hang_up(w);
+	test_hang_up(fd);
+	mpdd_stop_all(&d);
+}
