@@ -117,9 +117,9 @@ static void await_fds(pid_t pid, int want)
 	}
 }
 
-/* The pid of the daemon's template once it is ready (after a restart,
- * a new one comes up on its own). */
-static pid_t template_pid(int fd)
+/* The pid of the daemon's template once it is ready and is not old (a
+ * template killed: the daemon sees it die, and starts a new one). */
+static pid_t template_pid(int fd, pid_t old)
 {
 	struct timespec t0, t;
 
@@ -129,7 +129,7 @@ static pid_t template_pid(int fd)
 		json_t *tp = json_object_get(r, "template");
 		json_t *pid = json_object_get(tp, "pid");
 
-		if (json_is_integer(pid) &&
+		if (json_is_integer(pid) && json_integer_value(pid) != old &&
 		    json_is_true(json_object_get(tp, "ready"))) {
 			pid_t p = (pid_t)json_integer_value(pid);
 
@@ -507,7 +507,7 @@ Test(attack_chan, segments_past_max_broker_bytes_are_limit)
 Test(attack_chan, a_start_with_fds_survives_its_template_killed)
 {
 	int fd, base, tbase, p[2], q[2], ok = 0;
-	pid_t tmpl;
+	pid_t tmpl = -1;
 	json_t *r;
 	char line[512], *out, *out2;
 	const char *name;
@@ -527,7 +527,7 @@ Test(attack_chan, a_start_with_fds_survives_its_template_killed)
 		int two[2];
 		long long id;
 
-		tmpl = template_pid(fd);
+		tmpl = template_pid(fd, tmpl);
 		cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
 		cr_assert_eq(pipe2(q, O_CLOEXEC), 0);
 		two[0] = p[1];
@@ -573,7 +573,10 @@ Test(attack_chan, a_start_with_fds_survives_its_template_killed)
 	cr_assert_eq(ok, 12);
 	(void)name;
 	/* A new template is up, and it has what the first had. */
-	tmpl = template_pid(fd);
+	tmpl = template_pid(fd, tmpl);
+	cr_assert_eq(test_info_int(fd, "template", "restarts"), 12,
+		     "a kill did not reach the template: %lld restarts",
+		     test_info_int(fd, "template", "restarts"));
 	r = test_ok(fd, "process.create",
 		    json_pack("{s:[s], s:b}", "argv", "true", "start", 1));
 	join_ok(fd, test_int(r, "id"));
