@@ -35,6 +35,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1739,6 +1740,311 @@ static double w_floor_pipe_mib(long iters)
 	return pipe_mib(PIPE_RAW, iters);
 }
 
+/* ---- listeners ----------------------------------------------------------- */
+
+/*
+ * listener.connect: one connection through a named rendezvous, timed by
+ * the connector from before its connect to after its close: the
+ * connect, a one-byte request, the one-byte answer, the close. The
+ * acceptor, a process forked per sample, loops accept, read the byte,
+ * answer it, close. mpd: a listener of the daemon (listener.connect and
+ * listener.accept, one round trip to mpdd each, the ends of the daemon's
+ * socketpair passed with the replies); the floor: a Unix stream socket
+ * listening on a path in a temporary directory, socket + connect against
+ * accept. A sample is the median connection (as for the hand-offs: one
+ * preemption in a few hundred would move a mean), after a few unmeasured
+ * ones.
+ */
+#define LISTEN_WARMUP 20
+
+/* The acceptor's side of one connection. */
+static void listen_answer(int fd)
+{
+	char b;
+
+	fd_read_n(fd, &b, 1);
+	fd_write_n(fd, 'a', 1);
+	close(fd);
+}
+
+/* The connector's side, on the end it got. */
+static void listen_ask(int fd)
+{
+	char b;
+
+	fd_write_n(fd, 'c', 1);
+	fd_read_n(fd, &b, 1);
+	close(fd);
+}
+
+static void listen_reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		errx(1, "the acceptor failed");
+}
+
+static void mpd_acceptor(long n, int ready)
+{
+	struct mpd_client *c = mpd_open();
+	struct mpd_error e;
+	int r, fd;
+
+	r = mpd_listener_create(c, obj_name, NULL, &e);
+	if (r < 0)
+		die_mpd("listener.create", r, &e);
+	fd_write_n(ready, 'r', 1);
+	for (long i = 0; i < n; i++) {
+		r = mpd_listener_accept(c, obj_name, SYNC_TIMEOUT, &fd, NULL,
+					&e);
+		if (r < 0)
+			die_mpd("listener.accept", r, &e);
+		listen_answer(fd);
+	}
+	mpd_close(c);
+}
+
+static double w_mpd_listen(long iters)
+{
+	double *each = calloc((size_t)iters, sizeof(*each));
+	struct mpd_client *c;
+	struct mpd_error e;
+	int ready[2], r, fd;
+	double t0, us;
+	pid_t pid;
+	char b;
+
+	if (each == NULL)
+		err(1, "calloc");
+	snprintf(obj_name, sizeof(obj_name), "bench-l-%d-%.0f", (int)getpid(),
+		 now() * 1e6);
+	if (pipe(ready) < 0)
+		err(1, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		close(ready[0]);
+		mpd_acceptor(LISTEN_WARMUP + iters, ready[1]);
+		_exit(0);
+	}
+	close(ready[1]);
+	fd_read_n(ready[0], &b, 1);
+	close(ready[0]);
+	c = mpd_open();
+	for (long i = 0; i < LISTEN_WARMUP + iters; i++) {
+		t0 = now();
+		r = mpd_listener_connect(c, obj_name, SYNC_TIMEOUT, &fd, NULL,
+					 &e);
+		if (r < 0)
+			die_mpd("listener.connect", r, &e);
+		listen_ask(fd);
+		if (i >= LISTEN_WARMUP)
+			each[i - LISTEN_WARMUP] = now() - t0;
+	}
+	mpd_close(c);
+	listen_reap(pid);
+	us = median_us(each, iters, "listener.connect");
+	free(each);
+	return us;
+}
+
+static double w_floor_listen(long iters)
+{
+	const char *dir = getenv("TMPDIR");
+	double *each = calloc((size_t)iters, sizeof(*each));
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char tmp[sizeof(sa.sun_path) - 8];
+	double t0, us;
+	int ls, fd;
+	pid_t pid;
+
+	if (each == NULL)
+		err(1, "calloc");
+	snprintf(tmp, sizeof(tmp), "%s/mpd-bench.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	if (mkdtemp(tmp) == NULL)
+		err(1, "mkdtemp %s", tmp);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/l", tmp);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0)
+		err(1, "socket");
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(ls, 16) < 0)
+		err(1, "listen on %s", sa.sun_path);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		for (long i = 0; i < LISTEN_WARMUP + iters; i++) {
+			fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0 && errno == EINTR) {
+				i--;
+				continue;
+			}
+			if (fd < 0)
+				err(1, "accept");
+			listen_answer(fd);
+		}
+		_exit(0);
+	}
+	close(ls);
+	for (long i = 0; i < LISTEN_WARMUP + iters; i++) {
+		t0 = now();
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			err(1, "socket");
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			err(1, "connect to %s", sa.sun_path);
+		listen_ask(fd);
+		if (i >= LISTEN_WARMUP)
+			each[i - LISTEN_WARMUP] = now() - t0;
+	}
+	listen_reap(pid);
+	unlink(sa.sun_path);
+	rmdir(tmp);
+	us = median_us(each, iters, "listener.connect");
+	free(each);
+	return us;
+}
+
+/* ---- shared memory ------------------------------------------------------- */
+
+/*
+ * shm.rw: a 1 MiB block from one process to another through shared
+ * memory. The writer copies the block into the segment (memcpy from a
+ * buffer of its own, whose first 8 bytes are the transfer's number) and
+ * sends one byte over a socketpair; the reader, a process forked per
+ * sample, copies the segment out into a buffer of its own, checks the
+ * number, and answers with one byte. A transfer is both copies and both
+ * bytes; a sample is transfers per second, after a few unmeasured ones.
+ * mpd: a temporary segment the writer makes with mpd_shm_create() and
+ * the reader maps with mpd_shm_attach() on a client of its own (by name,
+ * as an unrelated process would); the floor: a MAP_SHARED anonymous
+ * mapping made before the fork, no daemon and no name.
+ */
+#define SHM_BLOCK  (1024 * 1024)
+#define SHM_WARMUP 5
+
+static void shm_reader(bool use_mpd, char *mem, int fd, long n)
+{
+	struct mpd_client *c = NULL;
+	struct mpd_shm *seg = NULL;
+	struct mpd_error e;
+	char *out = malloc(SHM_BLOCK);
+	int64_t seq;
+	char b;
+	int r;
+
+	if (out == NULL)
+		err(1, "malloc");
+	if (use_mpd) {
+		c = mpd_open();
+		r = mpd_shm_attach(c, obj_name, 1, &seg, &e);
+		if (r < 0)
+			die_mpd("shm.attach", r, &e);
+		mem = mpd_shm_addr(seg);
+	}
+	for (long i = 0; i < n; i++) {
+		fd_read_n(fd, &b, 1);
+		memcpy(out, mem, SHM_BLOCK);
+		memcpy(&seq, out, sizeof(seq));
+		if (seq != i)
+			errx(1, "shm.rw: block %ld read as %" PRId64, i, seq);
+		fd_write_n(fd, 'r', 1);
+	}
+	mpd_shm_detach(seg);
+	if (c != NULL)
+		mpd_close(c);
+	free(out);
+}
+
+static double shm_rw(bool use_mpd, long iters)
+{
+	struct mpd_client *c = NULL;
+	struct mpd_shm *seg = NULL;
+	struct mpd_shm_options o = { .temporary = 1 };
+	struct mpd_error e;
+	char *mem, *block = malloc(SHM_BLOCK);
+	int sv[2], st, r;
+	double t0 = 0, t;
+	pid_t pid;
+	char b;
+
+	if (block == NULL)
+		err(1, "malloc");
+	memset(block, 'x', SHM_BLOCK);
+	if (use_mpd) {
+		c = mpd_open();
+		snprintf(obj_name, sizeof(obj_name), "bench-shm-%d-%.0f",
+			 (int)getpid(), now() * 1e6);
+		r = mpd_shm_create(c, obj_name, SHM_BLOCK, &o, &seg, &e);
+		if (r < 0)
+			die_mpd("shm.create", r, &e);
+		mem = mpd_shm_addr(seg);
+	} else {
+		mem = mmap(NULL, SHM_BLOCK, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			err(1, "mmap");
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		err(1, "socketpair");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		/* The parent's client and mapping are left alone: the
+		 * reader maps the segment through a client of its own. */
+		close(sv[0]);
+		shm_reader(use_mpd, mem, sv[1], SHM_WARMUP + iters);
+		_exit(0);
+	}
+	close(sv[1]);
+	for (long i = 0; i < SHM_WARMUP + iters; i++) {
+		int64_t seq = i;
+
+		if (i == SHM_WARMUP)
+			t0 = now();
+		memcpy(block, &seq, sizeof(seq));
+		memcpy(mem, block, SHM_BLOCK);
+		fd_write_n(sv[0], 'w', 1);
+		fd_read_n(sv[0], &b, 1);
+	}
+	t = now() - t0;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		errx(1, "the shared memory reader failed");
+	close(sv[0]);
+	if (use_mpd) {
+		mpd_shm_detach(seg);
+		mpd_close(c); /* temporary: the segment goes with it */
+	} else {
+		munmap(mem, SHM_BLOCK);
+	}
+	free(block);
+	return (double)iters / t;
+}
+
+static double w_mpd_shm(long iters)
+{
+	return shm_rw(true, iters);
+}
+
+static double w_floor_shm(long iters)
+{
+	return shm_rw(false, iters);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 struct workload {
@@ -1831,6 +2137,13 @@ static const struct workload workloads[] = {
 	  2000, 300, 0 },
 	{ "pipe.1mb", "floor-socketpair", "xfer/s", true, false,
 	  w_floor_pipe_mib, 2000, 300, 0 },
+	{ "listener.connect", "mpd", "us", false, false, w_mpd_listen, 2000,
+	  300, 0 },
+	{ "listener.connect", "floor-unix", "us", false, false, w_floor_listen,
+	  2000, 300, 0 },
+	{ "shm.rw", "mpd", "xfer/s", true, false, w_mpd_shm, 2000, 300, 0 },
+	{ "shm.rw", "floor-shared", "xfer/s", true, false, w_floor_shm, 2000,
+	  300, 0 },
 	{ "mem.workers", "mpd", "MiB", false, false, w_mpd_mem_workers, 1000,
 	  1000, 0 },
 	{ "mem.item", "mpd", "B/item", false, false, w_mpd_mem_item, 1000000,

@@ -33,6 +33,22 @@ Workloads (every repeat is preceded by unmeasured warm-up iterations):
   pipe.1mb     xfer/s (1 MiB messages a second), higher is better.
                Through the same pipe one way, the child taking each with
                recv_bytes() and acknowledging the last (py-pipe).
+  listener.connect
+               us/connection (the median), lower is better.  A child (fork
+               context) loops accept() on a
+               multiprocessing.connection.Listener(path, family="AF_UNIX",
+               authkey=None), reads a 1-byte message, answers one and
+               closes; the parent times, per connection,
+               Client(path, family="AF_UNIX", authkey=None), send_bytes,
+               recv_bytes, close (py-listener).
+  shm.rw       xfer/s (1 MiB blocks a second), higher is better.  The
+               parent copies a 1 MiB block into a
+               multiprocessing.shared_memory.SharedMemory segment and sends
+               a 1-byte message through a multiprocessing.Pipe(); the child
+               (fork context), attached to the segment by name, copies it
+               out with bytes(), checks the block's number and answers
+               (py-shm).  The same through the Pipe alone: send_bytes of
+               the block, recv_bytes and a 1-byte answer (py-pipe).
   queue.tput   items/s, higher is better.  One producer and one consumer
                process (fork context) pass small ints through an unbounded
                multiprocessing.Queue, ending with a None sentinel
@@ -55,12 +71,17 @@ e.g. a child process exiting with a non-zero status.
 import argparse
 import json
 import multiprocessing as mp
+import multiprocessing.connection
 import multiprocessing.forkserver
 import multiprocessing.util
 import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from multiprocessing import shared_memory
 
 WARMUP = 5  # unmeasured iterations before every repeat
 QUEUE_WARMUP_ITEMS = 1000
@@ -87,13 +108,20 @@ COUNTS = {
     "queue.items": (200_000, 50_000),
     "pipe.pingpong": (50_000, 5_000),
     "pipe.1mb": (300, 60),
+    "listener.connect": (2000, 300),
+    "shm.rw": (2000, 300),
+    "shm.pipe": (200, 50),
 }
 PIPE_SMALL = 64
 PIPE_MIB = 1024 * 1024
 PIPE_WARMUP = 50
+LISTEN_WARMUP = 20
+SHM_BLOCK = 1024 * 1024
+SHM_WARMUP = 5
 
 WORKLOADS = ("spawn.func", "spawn.argv", "spawn.tput2", "spawn.tput8",
-             "queue.tput", "pipe.pingpong", "pipe.1mb")
+             "queue.tput", "pipe.pingpong", "pipe.1mb", "listener.connect",
+             "shm.rw")
 
 
 class BenchError(Exception):
@@ -396,6 +424,131 @@ def bench_pipe(name, repeats, quick):
 
 
 # --------------------------------------------------------------------------
+# listener.connect: multiprocessing.connection Listener / Client, AF_UNIX
+
+def listener_acceptor(path, n, ready):
+    with mp.connection.Listener(path, family="AF_UNIX", authkey=None) as lst:
+        ready.send_bytes(b"r")
+        for _ in range(n):
+            with lst.accept() as conn:
+                conn.recv_bytes()
+                conn.send_bytes(b"a")
+
+
+def listener_sample(n):
+    """One repeat: the median microseconds of n connections (connect,
+    a 1-byte message each way, close), after unmeasured warm-up ones."""
+    ctx = mp.get_context("fork")
+    tmp = tempfile.mkdtemp(prefix="mpd-bench-py.")
+    path = os.path.join(tmp, "l")
+    ready, theirs = ctx.Pipe()
+    child = ctx.Process(target=listener_acceptor,
+                        args=(path, LISTEN_WARMUP + n, theirs))
+    child.start()
+    theirs.close()
+    each = []
+    try:
+        if not ready.poll(JOIN_TIMEOUT):
+            raise BenchError("the acceptor did not start")
+        ready.recv_bytes()
+        for i in range(LISTEN_WARMUP + n):
+            t0 = time.perf_counter()
+            conn = mp.connection.Client(path, family="AF_UNIX", authkey=None)
+            conn.send_bytes(b"c")
+            conn.recv_bytes()
+            conn.close()
+            if i >= LISTEN_WARMUP:
+                each.append(time.perf_counter() - t0)
+    finally:
+        join_checked(child, "acceptor")
+        ready.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return statistics.median(each) * 1e6
+
+
+def bench_listener(repeats, quick):
+    n = count("listener.connect", quick)
+    samples = [listener_sample(n) for _ in range(repeats)]
+    emit("listener.connect", "py-listener", "us", "lower", samples)
+
+
+# --------------------------------------------------------------------------
+# shm.rw: shared_memory.SharedMemory signalled through a Pipe, and the Pipe
+# alone
+
+def shm_reader(name, conn, n):
+    # Python 3.11 registers an attached segment with the resource tracker
+    # too; a forked child shares its parent's tracker, which keeps names
+    # in a set, so the parent's unlink leaves nothing registered.
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        for i in range(n):
+            conn.recv_bytes()
+            data = bytes(shm.buf[:SHM_BLOCK])
+            if int.from_bytes(data[:8], "little") != i:
+                raise BenchError(f"block {i} read as another")
+            conn.send_bytes(b"r")
+    finally:
+        shm.close()
+
+
+def pipe_reader(conn, n):
+    for i in range(n):
+        data = conn.recv_bytes()
+        if len(data) != SHM_BLOCK or int.from_bytes(data[:8], "little") != i:
+            raise BenchError(f"block {i} read as another")
+        conn.send_bytes(b"r")
+
+
+def shm_sample(n, use_shm):
+    """One repeat: 1 MiB blocks a second from this process to a child,
+    each answered before the next, after unmeasured warm-up ones."""
+    ctx = mp.get_context("fork")
+    mine, theirs = ctx.Pipe()
+    block = bytearray(b"x" * SHM_BLOCK)
+    shm = shared_memory.SharedMemory(create=True, size=SHM_BLOCK) \
+        if use_shm else None
+    try:
+        if use_shm:
+            child = ctx.Process(target=shm_reader,
+                                args=(shm.name, theirs, SHM_WARMUP + n))
+        else:
+            child = ctx.Process(target=pipe_reader,
+                                args=(theirs, SHM_WARMUP + n))
+        child.start()
+        theirs.close()
+        try:
+            for i in range(SHM_WARMUP + n):
+                if i == SHM_WARMUP:
+                    t0 = time.perf_counter()
+                block[:8] = i.to_bytes(8, "little")
+                if use_shm:
+                    shm.buf[:SHM_BLOCK] = block
+                    mine.send_bytes(b"w")
+                else:
+                    mine.send_bytes(block)
+                mine.recv_bytes()
+            wall = time.perf_counter() - t0
+        finally:
+            join_checked(child, "reader")
+            mine.close()
+    finally:
+        if shm is not None:
+            shm.close()
+            shm.unlink()
+    return n / wall
+
+
+def bench_shm(repeats, quick):
+    n = count("shm.rw", quick)
+    samples = [shm_sample(n, True) for _ in range(repeats)]
+    emit("shm.rw", "py-shm", "xfer/s", "higher", samples)
+    n = count("shm.pipe", quick)
+    samples = [shm_sample(n, False) for _ in range(repeats)]
+    emit("shm.rw", "py-pipe", "xfer/s", "higher", samples)
+
+
+# --------------------------------------------------------------------------
 
 def run_workload(name, repeats, quick):
     if name == "spawn.func":
@@ -410,6 +563,10 @@ def run_workload(name, repeats, quick):
         bench_queue_tput(repeats, quick)
     elif name in ("pipe.pingpong", "pipe.1mb"):
         bench_pipe(name, repeats, quick)
+    elif name == "listener.connect":
+        bench_listener(repeats, quick)
+    elif name == "shm.rw":
+        bench_shm(repeats, quick)
 
 
 def workload_list(text):

@@ -49,6 +49,8 @@ WORKLOADS = [
     ("event.wake50", "event.set to the last waiter's answer, 50 waiters"),
     ("pipe.pingpong", "round trip of a 64-byte message between 2 processes"),
     ("pipe.1mb", "1 MiB messages one way between 2 processes"),
+    ("listener.connect", "connect + 1-byte exchange + close via a named listener"),
+    ("shm.rw", "1 MiB written by one process, read by another, signalled"),
     ("mem.idle", "server RSS, idle"),
     ("mem.workers", "mpdd RSS with 1000 live workers"),
     ("mem.item", "server RSS growth per queued small item (1M items)"),

@@ -355,6 +355,9 @@ int client_buffered(const struct mpd_client *c)
 {
 	size_t n = mpd_framer_pending(&c->in);
 
+	/* Events kept during a synchronous call are as good as a line. */
+	if (c->ev_count > 0)
+		return 1;
 	return n > 0 && memchr(c->in.buf + c->in.start, '\n', n) != NULL;
 }
 
@@ -884,7 +887,7 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 		 const int *fds, size_t nfds, json_t **result,
 		 struct mpd_error *err)
 {
-	json_int_t id;
+	json_int_t id = 0; /* set by client_request(); gcc -O3 cannot tell */
 	char *line = NULL;
 	size_t len;
 	int r;
@@ -915,7 +918,7 @@ int mpd_call_async(struct mpd_client *c, const char *method, json_t *params,
 		   mpd_reply_fn fn, void *arg, struct mpd_error *err)
 {
 	struct client_pending *p;
-	json_int_t id;
+	json_int_t id = 0; /* set by client_request(); gcc -O3 cannot tell */
 	char *line = NULL;
 	size_t len;
 	int r;

@@ -97,8 +97,8 @@ int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
 
 /*
  * client.c, for mpd_wait(): 1 when c has a line from the daemon buffered
- * (a notification read with a reply), so that waiting on its descriptor
- * would miss it; else 0.
+ * (a notification read with a reply) or events kept during a synchronous
+ * call, so that waiting on its descriptor would miss them; else 0.
  */
 int client_buffered(const struct mpd_client *c);
 

@@ -16,9 +16,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -207,4 +209,141 @@ int mpd_listener_close(struct mpd_client *c, const char *name,
 		       struct mpd_error *err)
 {
 	return broker_name_call(c, __func__, MPD_M_LISTENER_CLOSE, name, err);
+}
+
+/*
+ * An accept sent without waiting (mpd_listener_accept_start()): filled by
+ * its callback when the reply is read. Freed by the caller once done, or
+ * by the callback when the caller let it go before.
+ */
+struct mpd_accept {
+	struct mpd_client *c;
+	bool done, orphaned;
+	int status; /* 0, or the accept's error */
+	int fd; /* the end, -1 once taken */
+	json_t *peer;
+	struct mpd_error err; /* the accept's error; data not kept */
+};
+
+static void accept_free(struct mpd_accept *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	json_decref(a->peer);
+	free(a);
+}
+
+static void accept_cb(struct mpd_client *c, int status, const json_t *result,
+		      const struct mpd_error *err, void *arg)
+{
+	struct mpd_accept *a = arg;
+	const json_t *idx, *who;
+
+	a->done = true;
+	a->status = status;
+	if (status < 0) {
+		if (err != NULL) {
+			a->err = *err;
+			status = timed_out(status, MPD_E_EMPTY, &a->err);
+			a->err.data = NULL; /* the client's, only for now */
+		} else {
+			client_fail(&a->err, status, 0, NULL);
+		}
+		a->status = status;
+	} else {
+		idx = json_object_get(result, "fd");
+		who = json_object_get(result, "peer");
+		if (json_is_integer(idx) && json_integer_value(idx) >= 0 &&
+		    json_integer_value(idx) <= INT_MAX)
+			a->fd = mpd_take_fd(c, (int)json_integer_value(idx));
+		if (a->fd < 0 || (!json_is_object(who) && !json_is_null(who)))
+			a->status = client_fail(&a->err, MPD_E_PROTO, 0,
+						"listener.accept returned no "
+						"descriptor or no peer");
+		else
+			a->peer = json_incref((json_t *)who);
+	}
+	if (a->orphaned)
+		accept_free(a);
+}
+
+/* Returns 0 with *out, or a negative code; see mpd.h. */
+int mpd_listener_accept_start(struct mpd_client *c, const char *name,
+			      double timeout, struct mpd_accept **out,
+			      struct mpd_error *err)
+{
+	const char *fn = __func__;
+	struct mpd_accept *a;
+	json_t *p = NULL;
+	int r = broker_name_params(fn, name, &p, err);
+
+	if (r == 0)
+		r = broker_check_timeout(fn, timeout, err);
+	if (r == 0 && out == NULL)
+		r = client_fail(err, MPD_E_INVAL, 0, "%s: out is NULL", fn);
+	if (r == 0)
+		r = broker_add_timeout(p, timeout, err);
+	if (r < 0) {
+		json_decref(p);
+		return r;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		json_decref(p);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	a->c = c;
+	a->fd = -1;
+	r = mpd_call_async(c, MPD_M_LISTENER_ACCEPT, p, accept_cb, a, err);
+	json_decref(p);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	*out = a;
+	return 0;
+}
+
+/* Returns 1 with *fd, 0 when not yet, or a negative code; see mpd.h. */
+int mpd_accept_poll(struct mpd_accept *a, int *fd, json_t **peer,
+		    struct mpd_error *err)
+{
+	int r;
+
+	if (a == NULL || fd == NULL)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_accept_poll: %s is NULL",
+				   a == NULL ? "a" : "fd");
+	if (!a->done) {
+		r = mpd_dispatch(a->c, err);
+		if (r < 0 && !a->done)
+			return r;
+	}
+	if (!a->done)
+		return 0;
+	if (a->status < 0) {
+		if (err != NULL)
+			*err = a->err;
+		return a->status;
+	}
+	if (a->fd < 0)
+		return client_fail(err, MPD_E_INVAL, 0,
+				   "mpd_accept_poll: the descriptor was "
+				   "taken already");
+	*fd = a->fd;
+	a->fd = -1;
+	if (peer != NULL)
+		*peer = json_incref(a->peer);
+	return 1;
+}
+
+/* Frees a; an accept still in flight is freed when its reply comes. */
+void mpd_accept_free(struct mpd_accept *a)
+{
+	if (a == NULL)
+		return;
+	if (a->done)
+		accept_free(a);
+	else
+		a->orphaned = true;
 }

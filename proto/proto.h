@@ -75,180 +75,180 @@
 #define MPD_USER_SOCKET_SUFFIX "/mpdd/mpdd.sock" /* under $XDG_RUNTIME_DIR */
 
 /* Method names. */
-#define MPD_M_DAEMON_PING	"daemon.ping"
-#define MPD_M_DAEMON_INFO	"daemon.info"
-#define MPD_M_LISTENER_ACCEPT	"listener.accept"
-#define MPD_M_LISTENER_CLOSE	"listener.close"
-#define MPD_M_LISTENER_CONNECT	"listener.connect"
-#define MPD_M_LISTENER_CREATE	"listener.create"
-#define MPD_M_LISTENER_INFO	"listener.info"
-#define MPD_M_LISTENER_LIST	"listener.list"
-#define MPD_M_PROCESS_CREATE	"process.create"
-#define MPD_M_PROCESS_START	"process.start"
-#define MPD_M_PROCESS_JOIN	"process.join"
-#define MPD_M_PROCESS_TERMINATE "process.terminate"
-#define MPD_M_PROCESS_KILL	"process.kill"
-#define MPD_M_PROCESS_SIGNAL	"process.signal"
-#define MPD_M_PROCESS_INFO	"process.info"
-#define MPD_M_PROCESS_LIST	"process.list"
-#define MPD_M_PROCESS_CLOSE	"process.close"
-#define MPD_M_PROCESS_OUTPUT	"process.output"
-#define MPD_M_PROCESS_WAIT	"process.wait"
-#define MPD_M_QUEUE_CREATE	"queue.create"
-#define MPD_M_QUEUE_PUT		"queue.put"
-#define MPD_M_QUEUE_GET		"queue.get"
-#define MPD_M_QUEUE_PUT_MANY	"queue.put_many"
-#define MPD_M_QUEUE_GET_MANY	"queue.get_many"
-#define MPD_M_QUEUE_SIZE	"queue.size"
-#define MPD_M_QUEUE_TASK_DONE	"queue.task_done"
-#define MPD_M_QUEUE_JOIN	"queue.join"
-#define MPD_M_QUEUE_CLOSE	"queue.close"
-#define MPD_M_QUEUE_DELETE	"queue.delete"
-#define MPD_M_QUEUE_LIST	"queue.list"
-#define MPD_M_SHM_ATTACH	"shm.attach"
-#define MPD_M_SHM_CREATE	"shm.create"
-#define MPD_M_SHM_INFO		"shm.info"
-#define MPD_M_SHM_LIST		"shm.list"
-#define MPD_M_SHM_UNLINK	"shm.unlink"
-#define MPD_M_VALUE_CREATE	"value.create"
-#define MPD_M_VALUE_GET		"value.get"
-#define MPD_M_VALUE_SET		"value.set"
-#define MPD_M_VALUE_ADD		"value.add"
-#define MPD_M_VALUE_CAS		"value.cas"
-#define MPD_M_VALUE_DELETE	"value.delete"
-#define MPD_M_VALUE_LIST	"value.list"
-#define MPD_M_ARRAY_CREATE	"array.create"
-#define MPD_M_ARRAY_GET		"array.get"
-#define MPD_M_ARRAY_SET		"array.set"
-#define MPD_M_ARRAY_ADD		"array.add"
-#define MPD_M_ARRAY_DELETE	"array.delete"
-#define MPD_M_ARRAY_LIST	"array.list"
-#define MPD_M_BARRIER_ABORT	"barrier.abort"
-#define MPD_M_BARRIER_CREATE	"barrier.create"
-#define MPD_M_BARRIER_DELETE	"barrier.delete"
-#define MPD_M_BARRIER_INFO	"barrier.info"
-#define MPD_M_BARRIER_LIST	"barrier.list"
-#define MPD_M_BARRIER_RESET	"barrier.reset"
-#define MPD_M_BARRIER_WAIT	"barrier.wait"
-#define MPD_M_CONDITION_ACQUIRE "condition.acquire"
-#define MPD_M_CONDITION_CREATE	"condition.create"
-#define MPD_M_CONDITION_DELETE	"condition.delete"
-#define MPD_M_CONDITION_INFO	"condition.info"
-#define MPD_M_CONDITION_LIST	"condition.list"
-#define MPD_M_CONDITION_NOTIFY	"condition.notify"
-#define MPD_M_CONDITION_RELEASE "condition.release"
-#define MPD_M_CONDITION_WAIT	"condition.wait"
-#define MPD_M_EVENT_CLEAR	"event.clear"
-#define MPD_M_EVENT_CREATE	"event.create"
-#define MPD_M_EVENT_DELETE	"event.delete"
-#define MPD_M_EVENT_INFO	"event.info"
-#define MPD_M_EVENT_LIST	"event.list"
-#define MPD_M_EVENT_SET		"event.set"
-#define MPD_M_EVENT_WAIT	"event.wait"
-#define MPD_M_EVENTS_SUBSCRIBE	"events.subscribe"
+#define MPD_M_DAEMON_PING	 "daemon.ping"
+#define MPD_M_DAEMON_INFO	 "daemon.info"
+#define MPD_M_LISTENER_ACCEPT	 "listener.accept"
+#define MPD_M_LISTENER_CLOSE	 "listener.close"
+#define MPD_M_LISTENER_CONNECT	 "listener.connect"
+#define MPD_M_LISTENER_CREATE	 "listener.create"
+#define MPD_M_LISTENER_INFO	 "listener.info"
+#define MPD_M_LISTENER_LIST	 "listener.list"
+#define MPD_M_PROCESS_CREATE	 "process.create"
+#define MPD_M_PROCESS_START	 "process.start"
+#define MPD_M_PROCESS_JOIN	 "process.join"
+#define MPD_M_PROCESS_TERMINATE	 "process.terminate"
+#define MPD_M_PROCESS_KILL	 "process.kill"
+#define MPD_M_PROCESS_SIGNAL	 "process.signal"
+#define MPD_M_PROCESS_INFO	 "process.info"
+#define MPD_M_PROCESS_LIST	 "process.list"
+#define MPD_M_PROCESS_CLOSE	 "process.close"
+#define MPD_M_PROCESS_OUTPUT	 "process.output"
+#define MPD_M_PROCESS_WAIT	 "process.wait"
+#define MPD_M_QUEUE_CREATE	 "queue.create"
+#define MPD_M_QUEUE_PUT		 "queue.put"
+#define MPD_M_QUEUE_GET		 "queue.get"
+#define MPD_M_QUEUE_PUT_MANY	 "queue.put_many"
+#define MPD_M_QUEUE_GET_MANY	 "queue.get_many"
+#define MPD_M_QUEUE_SIZE	 "queue.size"
+#define MPD_M_QUEUE_TASK_DONE	 "queue.task_done"
+#define MPD_M_QUEUE_JOIN	 "queue.join"
+#define MPD_M_QUEUE_CLOSE	 "queue.close"
+#define MPD_M_QUEUE_DELETE	 "queue.delete"
+#define MPD_M_QUEUE_LIST	 "queue.list"
+#define MPD_M_SHM_ATTACH	 "shm.attach"
+#define MPD_M_SHM_CREATE	 "shm.create"
+#define MPD_M_SHM_INFO		 "shm.info"
+#define MPD_M_SHM_LIST		 "shm.list"
+#define MPD_M_SHM_UNLINK	 "shm.unlink"
+#define MPD_M_VALUE_CREATE	 "value.create"
+#define MPD_M_VALUE_GET		 "value.get"
+#define MPD_M_VALUE_SET		 "value.set"
+#define MPD_M_VALUE_ADD		 "value.add"
+#define MPD_M_VALUE_CAS		 "value.cas"
+#define MPD_M_VALUE_DELETE	 "value.delete"
+#define MPD_M_VALUE_LIST	 "value.list"
+#define MPD_M_ARRAY_CREATE	 "array.create"
+#define MPD_M_ARRAY_GET		 "array.get"
+#define MPD_M_ARRAY_SET		 "array.set"
+#define MPD_M_ARRAY_ADD		 "array.add"
+#define MPD_M_ARRAY_DELETE	 "array.delete"
+#define MPD_M_ARRAY_LIST	 "array.list"
+#define MPD_M_BARRIER_ABORT	 "barrier.abort"
+#define MPD_M_BARRIER_CREATE	 "barrier.create"
+#define MPD_M_BARRIER_DELETE	 "barrier.delete"
+#define MPD_M_BARRIER_INFO	 "barrier.info"
+#define MPD_M_BARRIER_LIST	 "barrier.list"
+#define MPD_M_BARRIER_RESET	 "barrier.reset"
+#define MPD_M_BARRIER_WAIT	 "barrier.wait"
+#define MPD_M_CONDITION_ACQUIRE	 "condition.acquire"
+#define MPD_M_CONDITION_CREATE	 "condition.create"
+#define MPD_M_CONDITION_DELETE	 "condition.delete"
+#define MPD_M_CONDITION_INFO	 "condition.info"
+#define MPD_M_CONDITION_LIST	 "condition.list"
+#define MPD_M_CONDITION_NOTIFY	 "condition.notify"
+#define MPD_M_CONDITION_RELEASE	 "condition.release"
+#define MPD_M_CONDITION_WAIT	 "condition.wait"
+#define MPD_M_EVENT_CLEAR	 "event.clear"
+#define MPD_M_EVENT_CREATE	 "event.create"
+#define MPD_M_EVENT_DELETE	 "event.delete"
+#define MPD_M_EVENT_INFO	 "event.info"
+#define MPD_M_EVENT_LIST	 "event.list"
+#define MPD_M_EVENT_SET		 "event.set"
+#define MPD_M_EVENT_WAIT	 "event.wait"
+#define MPD_M_EVENTS_SUBSCRIBE	 "events.subscribe"
 #define MPD_M_EVENTS_UNSUBSCRIBE "events.unsubscribe"
-#define MPD_M_LOCK_ACQUIRE	"lock.acquire"
-#define MPD_M_LOCK_CREATE	"lock.create"
-#define MPD_M_LOCK_DELETE	"lock.delete"
-#define MPD_M_LOCK_INFO		"lock.info"
-#define MPD_M_LOCK_LIST		"lock.list"
-#define MPD_M_LOCK_RELEASE	"lock.release"
-#define MPD_M_SEMAPHORE_ACQUIRE "semaphore.acquire"
-#define MPD_M_SEMAPHORE_CREATE	"semaphore.create"
-#define MPD_M_SEMAPHORE_DELETE	"semaphore.delete"
-#define MPD_M_SEMAPHORE_INFO	"semaphore.info"
-#define MPD_M_SEMAPHORE_LIST	"semaphore.list"
-#define MPD_M_SEMAPHORE_RELEASE "semaphore.release"
+#define MPD_M_LOCK_ACQUIRE	 "lock.acquire"
+#define MPD_M_LOCK_CREATE	 "lock.create"
+#define MPD_M_LOCK_DELETE	 "lock.delete"
+#define MPD_M_LOCK_INFO		 "lock.info"
+#define MPD_M_LOCK_LIST		 "lock.list"
+#define MPD_M_LOCK_RELEASE	 "lock.release"
+#define MPD_M_SEMAPHORE_ACQUIRE	 "semaphore.acquire"
+#define MPD_M_SEMAPHORE_CREATE	 "semaphore.create"
+#define MPD_M_SEMAPHORE_DELETE	 "semaphore.delete"
+#define MPD_M_SEMAPHORE_INFO	 "semaphore.info"
+#define MPD_M_SEMAPHORE_LIST	 "semaphore.list"
+#define MPD_M_SEMAPHORE_RELEASE	 "semaphore.release"
 
 /*
  * The methods, one row each, in order of their names (mpdd checks that at
  * start-up): X(ENUM, name). enum mpd_method numbers them; mpdd's nouns
  * give each a handler (daemon/dispatch.c), libmpd calls them by name.
  */
-#define MPD_METHODS(X)                                \
-	X(ARRAY_ADD, MPD_M_ARRAY_ADD)                 \
-	X(ARRAY_CREATE, MPD_M_ARRAY_CREATE)           \
-	X(ARRAY_DELETE, MPD_M_ARRAY_DELETE)           \
-	X(ARRAY_GET, MPD_M_ARRAY_GET)                 \
-	X(ARRAY_LIST, MPD_M_ARRAY_LIST)               \
-	X(ARRAY_SET, MPD_M_ARRAY_SET)                 \
-	X(BARRIER_ABORT, MPD_M_BARRIER_ABORT)         \
-	X(BARRIER_CREATE, MPD_M_BARRIER_CREATE)       \
-	X(BARRIER_DELETE, MPD_M_BARRIER_DELETE)       \
-	X(BARRIER_INFO, MPD_M_BARRIER_INFO)           \
-	X(BARRIER_LIST, MPD_M_BARRIER_LIST)           \
-	X(BARRIER_RESET, MPD_M_BARRIER_RESET)         \
-	X(BARRIER_WAIT, MPD_M_BARRIER_WAIT)           \
-	X(CONDITION_ACQUIRE, MPD_M_CONDITION_ACQUIRE) \
-	X(CONDITION_CREATE, MPD_M_CONDITION_CREATE)   \
-	X(CONDITION_DELETE, MPD_M_CONDITION_DELETE)   \
-	X(CONDITION_INFO, MPD_M_CONDITION_INFO)       \
-	X(CONDITION_LIST, MPD_M_CONDITION_LIST)       \
-	X(CONDITION_NOTIFY, MPD_M_CONDITION_NOTIFY)   \
-	X(CONDITION_RELEASE, MPD_M_CONDITION_RELEASE) \
-	X(CONDITION_WAIT, MPD_M_CONDITION_WAIT)       \
-	X(DAEMON_INFO, MPD_M_DAEMON_INFO)             \
-	X(DAEMON_PING, MPD_M_DAEMON_PING)             \
-	X(EVENT_CLEAR, MPD_M_EVENT_CLEAR)             \
-	X(EVENT_CREATE, MPD_M_EVENT_CREATE)           \
-	X(EVENT_DELETE, MPD_M_EVENT_DELETE)           \
-	X(EVENT_INFO, MPD_M_EVENT_INFO)               \
-	X(EVENT_LIST, MPD_M_EVENT_LIST)               \
-	X(EVENT_SET, MPD_M_EVENT_SET)                 \
-	X(EVENT_WAIT, MPD_M_EVENT_WAIT)               \
-	X(EVENTS_SUBSCRIBE, MPD_M_EVENTS_SUBSCRIBE)   \
+#define MPD_METHODS(X)                                  \
+	X(ARRAY_ADD, MPD_M_ARRAY_ADD)                   \
+	X(ARRAY_CREATE, MPD_M_ARRAY_CREATE)             \
+	X(ARRAY_DELETE, MPD_M_ARRAY_DELETE)             \
+	X(ARRAY_GET, MPD_M_ARRAY_GET)                   \
+	X(ARRAY_LIST, MPD_M_ARRAY_LIST)                 \
+	X(ARRAY_SET, MPD_M_ARRAY_SET)                   \
+	X(BARRIER_ABORT, MPD_M_BARRIER_ABORT)           \
+	X(BARRIER_CREATE, MPD_M_BARRIER_CREATE)         \
+	X(BARRIER_DELETE, MPD_M_BARRIER_DELETE)         \
+	X(BARRIER_INFO, MPD_M_BARRIER_INFO)             \
+	X(BARRIER_LIST, MPD_M_BARRIER_LIST)             \
+	X(BARRIER_RESET, MPD_M_BARRIER_RESET)           \
+	X(BARRIER_WAIT, MPD_M_BARRIER_WAIT)             \
+	X(CONDITION_ACQUIRE, MPD_M_CONDITION_ACQUIRE)   \
+	X(CONDITION_CREATE, MPD_M_CONDITION_CREATE)     \
+	X(CONDITION_DELETE, MPD_M_CONDITION_DELETE)     \
+	X(CONDITION_INFO, MPD_M_CONDITION_INFO)         \
+	X(CONDITION_LIST, MPD_M_CONDITION_LIST)         \
+	X(CONDITION_NOTIFY, MPD_M_CONDITION_NOTIFY)     \
+	X(CONDITION_RELEASE, MPD_M_CONDITION_RELEASE)   \
+	X(CONDITION_WAIT, MPD_M_CONDITION_WAIT)         \
+	X(DAEMON_INFO, MPD_M_DAEMON_INFO)               \
+	X(DAEMON_PING, MPD_M_DAEMON_PING)               \
+	X(EVENT_CLEAR, MPD_M_EVENT_CLEAR)               \
+	X(EVENT_CREATE, MPD_M_EVENT_CREATE)             \
+	X(EVENT_DELETE, MPD_M_EVENT_DELETE)             \
+	X(EVENT_INFO, MPD_M_EVENT_INFO)                 \
+	X(EVENT_LIST, MPD_M_EVENT_LIST)                 \
+	X(EVENT_SET, MPD_M_EVENT_SET)                   \
+	X(EVENT_WAIT, MPD_M_EVENT_WAIT)                 \
+	X(EVENTS_SUBSCRIBE, MPD_M_EVENTS_SUBSCRIBE)     \
 	X(EVENTS_UNSUBSCRIBE, MPD_M_EVENTS_UNSUBSCRIBE) \
-	X(LISTENER_ACCEPT, MPD_M_LISTENER_ACCEPT)     \
-	X(LISTENER_CLOSE, MPD_M_LISTENER_CLOSE)       \
-	X(LISTENER_CONNECT, MPD_M_LISTENER_CONNECT)   \
-	X(LISTENER_CREATE, MPD_M_LISTENER_CREATE)     \
-	X(LISTENER_INFO, MPD_M_LISTENER_INFO)         \
-	X(LISTENER_LIST, MPD_M_LISTENER_LIST)         \
-	X(LOCK_ACQUIRE, MPD_M_LOCK_ACQUIRE)           \
-	X(LOCK_CREATE, MPD_M_LOCK_CREATE)             \
-	X(LOCK_DELETE, MPD_M_LOCK_DELETE)             \
-	X(LOCK_INFO, MPD_M_LOCK_INFO)                 \
-	X(LOCK_LIST, MPD_M_LOCK_LIST)                 \
-	X(LOCK_RELEASE, MPD_M_LOCK_RELEASE)           \
-	X(PROCESS_CLOSE, MPD_M_PROCESS_CLOSE)         \
-	X(PROCESS_CREATE, MPD_M_PROCESS_CREATE)       \
-	X(PROCESS_INFO, MPD_M_PROCESS_INFO)           \
-	X(PROCESS_JOIN, MPD_M_PROCESS_JOIN)           \
-	X(PROCESS_KILL, MPD_M_PROCESS_KILL)           \
-	X(PROCESS_LIST, MPD_M_PROCESS_LIST)           \
-	X(PROCESS_OUTPUT, MPD_M_PROCESS_OUTPUT)       \
-	X(PROCESS_SIGNAL, MPD_M_PROCESS_SIGNAL)       \
-	X(PROCESS_START, MPD_M_PROCESS_START)         \
-	X(PROCESS_TERMINATE, MPD_M_PROCESS_TERMINATE) \
-	X(PROCESS_WAIT, MPD_M_PROCESS_WAIT)           \
-	X(QUEUE_CLOSE, MPD_M_QUEUE_CLOSE)             \
-	X(QUEUE_CREATE, MPD_M_QUEUE_CREATE)           \
-	X(QUEUE_DELETE, MPD_M_QUEUE_DELETE)           \
-	X(QUEUE_GET, MPD_M_QUEUE_GET)                 \
-	X(QUEUE_GET_MANY, MPD_M_QUEUE_GET_MANY)       \
-	X(QUEUE_JOIN, MPD_M_QUEUE_JOIN)               \
-	X(QUEUE_LIST, MPD_M_QUEUE_LIST)               \
-	X(QUEUE_PUT, MPD_M_QUEUE_PUT)                 \
-	X(QUEUE_PUT_MANY, MPD_M_QUEUE_PUT_MANY)       \
-	X(QUEUE_SIZE, MPD_M_QUEUE_SIZE)               \
-	X(QUEUE_TASK_DONE, MPD_M_QUEUE_TASK_DONE)     \
-	X(SEMAPHORE_ACQUIRE, MPD_M_SEMAPHORE_ACQUIRE) \
-	X(SEMAPHORE_CREATE, MPD_M_SEMAPHORE_CREATE)   \
-	X(SEMAPHORE_DELETE, MPD_M_SEMAPHORE_DELETE)   \
-	X(SEMAPHORE_INFO, MPD_M_SEMAPHORE_INFO)       \
-	X(SEMAPHORE_LIST, MPD_M_SEMAPHORE_LIST)       \
-	X(SEMAPHORE_RELEASE, MPD_M_SEMAPHORE_RELEASE) \
-	X(SHM_ATTACH, MPD_M_SHM_ATTACH)               \
-	X(SHM_CREATE, MPD_M_SHM_CREATE)               \
-	X(SHM_INFO, MPD_M_SHM_INFO)                   \
-	X(SHM_LIST, MPD_M_SHM_LIST)                   \
-	X(SHM_UNLINK, MPD_M_SHM_UNLINK)               \
-	X(VALUE_ADD, MPD_M_VALUE_ADD)                 \
-	X(VALUE_CAS, MPD_M_VALUE_CAS)                 \
-	X(VALUE_CREATE, MPD_M_VALUE_CREATE)           \
-	X(VALUE_DELETE, MPD_M_VALUE_DELETE)           \
-	X(VALUE_GET, MPD_M_VALUE_GET)                 \
-	X(VALUE_LIST, MPD_M_VALUE_LIST)               \
+	X(LISTENER_ACCEPT, MPD_M_LISTENER_ACCEPT)       \
+	X(LISTENER_CLOSE, MPD_M_LISTENER_CLOSE)         \
+	X(LISTENER_CONNECT, MPD_M_LISTENER_CONNECT)     \
+	X(LISTENER_CREATE, MPD_M_LISTENER_CREATE)       \
+	X(LISTENER_INFO, MPD_M_LISTENER_INFO)           \
+	X(LISTENER_LIST, MPD_M_LISTENER_LIST)           \
+	X(LOCK_ACQUIRE, MPD_M_LOCK_ACQUIRE)             \
+	X(LOCK_CREATE, MPD_M_LOCK_CREATE)               \
+	X(LOCK_DELETE, MPD_M_LOCK_DELETE)               \
+	X(LOCK_INFO, MPD_M_LOCK_INFO)                   \
+	X(LOCK_LIST, MPD_M_LOCK_LIST)                   \
+	X(LOCK_RELEASE, MPD_M_LOCK_RELEASE)             \
+	X(PROCESS_CLOSE, MPD_M_PROCESS_CLOSE)           \
+	X(PROCESS_CREATE, MPD_M_PROCESS_CREATE)         \
+	X(PROCESS_INFO, MPD_M_PROCESS_INFO)             \
+	X(PROCESS_JOIN, MPD_M_PROCESS_JOIN)             \
+	X(PROCESS_KILL, MPD_M_PROCESS_KILL)             \
+	X(PROCESS_LIST, MPD_M_PROCESS_LIST)             \
+	X(PROCESS_OUTPUT, MPD_M_PROCESS_OUTPUT)         \
+	X(PROCESS_SIGNAL, MPD_M_PROCESS_SIGNAL)         \
+	X(PROCESS_START, MPD_M_PROCESS_START)           \
+	X(PROCESS_TERMINATE, MPD_M_PROCESS_TERMINATE)   \
+	X(PROCESS_WAIT, MPD_M_PROCESS_WAIT)             \
+	X(QUEUE_CLOSE, MPD_M_QUEUE_CLOSE)               \
+	X(QUEUE_CREATE, MPD_M_QUEUE_CREATE)             \
+	X(QUEUE_DELETE, MPD_M_QUEUE_DELETE)             \
+	X(QUEUE_GET, MPD_M_QUEUE_GET)                   \
+	X(QUEUE_GET_MANY, MPD_M_QUEUE_GET_MANY)         \
+	X(QUEUE_JOIN, MPD_M_QUEUE_JOIN)                 \
+	X(QUEUE_LIST, MPD_M_QUEUE_LIST)                 \
+	X(QUEUE_PUT, MPD_M_QUEUE_PUT)                   \
+	X(QUEUE_PUT_MANY, MPD_M_QUEUE_PUT_MANY)         \
+	X(QUEUE_SIZE, MPD_M_QUEUE_SIZE)                 \
+	X(QUEUE_TASK_DONE, MPD_M_QUEUE_TASK_DONE)       \
+	X(SEMAPHORE_ACQUIRE, MPD_M_SEMAPHORE_ACQUIRE)   \
+	X(SEMAPHORE_CREATE, MPD_M_SEMAPHORE_CREATE)     \
+	X(SEMAPHORE_DELETE, MPD_M_SEMAPHORE_DELETE)     \
+	X(SEMAPHORE_INFO, MPD_M_SEMAPHORE_INFO)         \
+	X(SEMAPHORE_LIST, MPD_M_SEMAPHORE_LIST)         \
+	X(SEMAPHORE_RELEASE, MPD_M_SEMAPHORE_RELEASE)   \
+	X(SHM_ATTACH, MPD_M_SHM_ATTACH)                 \
+	X(SHM_CREATE, MPD_M_SHM_CREATE)                 \
+	X(SHM_INFO, MPD_M_SHM_INFO)                     \
+	X(SHM_LIST, MPD_M_SHM_LIST)                     \
+	X(SHM_UNLINK, MPD_M_SHM_UNLINK)                 \
+	X(VALUE_ADD, MPD_M_VALUE_ADD)                   \
+	X(VALUE_CAS, MPD_M_VALUE_CAS)                   \
+	X(VALUE_CREATE, MPD_M_VALUE_CREATE)             \
+	X(VALUE_DELETE, MPD_M_VALUE_DELETE)             \
+	X(VALUE_GET, MPD_M_VALUE_GET)                   \
+	X(VALUE_LIST, MPD_M_VALUE_LIST)                 \
 	X(VALUE_SET, MPD_M_VALUE_SET)
 
 enum mpd_method {

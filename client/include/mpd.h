@@ -2,15 +2,18 @@
  * mpd.h - libmpd, the C client library of mpdd.
  *
  * This is the only header libmpd installs. It talks to mpdd over its Unix
- * socket with JSON-RPC 2.0, one JSON text per line, synchronously: a call
- * sends one request and blocks until its response arrives. Payloads are
- * jansson values.
+ * socket with JSON-RPC 2.0, one JSON text per line. Most calls are
+ * synchronous: a call sends one request and blocks until its response
+ * arrives; mpd_call_async() and mpd_dispatch() serve an event loop
+ * instead. Pipes (mpd_pipe()) and the descriptors listeners and shared
+ * memory hand out do not go through mpdd at all. Payloads are jansson
+ * values.
  *
  * Conventions, for every function below:
  *  - Functions return 0 (or a documented non-negative value) on success and
  *    a negative MPD_E_* code on failure. They never print and never abort.
- *  - Every function takes an optional struct mpd_error *err (may be NULL),
- *    filled on failure only.
+ *  - Every function that can fail in more than one way takes an optional
+ *    struct mpd_error *err (may be NULL), filled on failure only.
  *  - Out-parameters are written only on success.
  *  - json_t * arguments are BORROWED: the caller keeps its reference.
  *    json_t ** out-parameters receive a NEW reference the caller must
@@ -1247,6 +1250,33 @@ MPD_EXPORT int mpd_listener_list(struct mpd_client *c, json_t **list,
  * MPD_E_PERMISSION_DENIED (not the owner's uid), ... */
 MPD_EXPORT int mpd_listener_close(struct mpd_client *c, const char *name,
 				  struct mpd_error *err);
+
+/*
+ * An accept that does not block, so a listener can be waited on together
+ * with pipes, descriptors and processes (mpd_wait(), MPD_WAIT_CLIENT on
+ * c) or from an event loop, as multiprocessing.connection.wait() takes a
+ * Listener's connection. mpd_listener_accept_start() sends a
+ * listener.accept on c (an asynchronous call: see mpd_call_async()) and
+ * returns at once with *out. When c is ready, mpd_accept_poll() reads
+ * what has arrived (mpd_dispatch()) and returns 1 with *fd (the caller's
+ * to close) and *peer (may be NULL; a NEW reference) as
+ * mpd_listener_accept() gives them, 0 when the accept is still waiting,
+ * or the accept's error as mpd_listener_accept() returns it
+ * (MPD_E_TIMEOUT when timeout passed, MPD_E_CLOSED, ...) or MPD_E_INVAL
+ * (a or fd NULL, the descriptor taken already). mpd_accept_free() frees
+ * it (NULL: a no-op); one freed while its accept waits is freed when the
+ * reply comes or c is closed, and the connection it would have brought is
+ * closed. c may be any client of the listener's owner uid: a client of
+ * its own keeps the listener's connection free for synchronous calls.
+ */
+struct mpd_accept;
+MPD_EXPORT int mpd_listener_accept_start(struct mpd_client *c, const char *name,
+					 double timeout,
+					 struct mpd_accept **out,
+					 struct mpd_error *err);
+MPD_EXPORT int mpd_accept_poll(struct mpd_accept *a, int *fd, json_t **peer,
+			       struct mpd_error *err);
+MPD_EXPORT void mpd_accept_free(struct mpd_accept *a);
 
 /* ---- Shared memory (client/shm.c) ---- */
 

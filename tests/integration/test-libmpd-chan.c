@@ -1023,3 +1023,99 @@ ParameterizedTest(struct wire_case *tc, chan_wire,
 	cr_assert_eq(test_peer_wait(&peer), 0);
 	cr_assert_eq(test_count_fds(getpid()), fds);
 }
+
+/*
+ * A listener waited on with other things: an accept started on a client
+ * of its own is ready through mpd_wait() when a connection comes, while a
+ * pipe with nothing in it is not.
+ */
+Test(chan, a_started_accept_joins_mpd_wait_with_a_pipe)
+{
+	struct mpd_client *c2, *c3;
+	struct mpd_pipe *pa, *pb;
+	struct mpd_accept *a = NULL;
+	struct mpd_wait_item items[2] = {
+		{ .kind = MPD_WAIT_PIPE },
+		{ .kind = MPD_WAIT_CLIENT },
+	};
+	json_t *who = NULL;
+	int fd = FD_SENTINEL, cfd = -1, fds;
+	char buf[8] = { 0 };
+
+	start();
+	fds = test_count_fds(getpid());
+	c2 = connect_ok();
+	c3 = connect_ok();
+	OK(mpd_pipe(&pa, &pb, 1, &err));
+	OK(mpd_listener_create(c, "svc", NULL, &err));
+	OK(mpd_listener_accept_start(c2, "svc", LONG_WAIT, &a, &err));
+	items[0].pipe = pa;
+	items[1].client = c2;
+	/* Nothing yet: the accept is parked in the daemon. */
+	cr_assert_eq(mpd_wait(items, 2, SHORT_WAIT, &err), 0);
+	cr_assert_eq(mpd_accept_poll(a, &fd, &who, &err), 0);
+	OK(mpd_listener_connect(c3, "svc", LONG_WAIT, &cfd, NULL, &err));
+	cr_assert_eq(mpd_wait(items, 2, LONG_WAIT, &err), 1);
+	cr_assert(!items[0].ready && items[1].ready);
+	cr_assert_eq(mpd_accept_poll(a, &fd, &who, &err), 1);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(member_int(who, "pid"), getpid());
+	json_decref(who);
+	cr_assert(write_all(cfd, "hey"));
+	cr_assert_eq(read(fd, buf, 3), 3);
+	cr_assert_str_eq(buf, "hey");
+	/* Taken once. */
+	FAILS(mpd_accept_poll(a, &fd, NULL, &err), MPD_E_INVAL);
+	mpd_accept_free(a);
+	close(fd);
+	close(cfd);
+	/* One that runs out is MPD_E_TIMEOUT, as a blocking accept is. */
+	OK(mpd_listener_accept_start(c2, "svc", SHORT_WAIT, &a, &err));
+	cr_assert_eq(mpd_wait(&items[1], 1, LONG_WAIT, &err), 1);
+	FAILS(mpd_accept_poll(a, &fd, NULL, &err), MPD_E_TIMEOUT);
+	mpd_accept_free(a);
+	/* One let go while it waits: the connection it brings is closed. */
+	OK(mpd_listener_accept_start(c2, "svc", LONG_WAIT, &a, &err));
+	mpd_accept_free(a);
+	OK(mpd_listener_connect(c3, "svc", LONG_WAIT, &cfd, NULL, &err));
+	cr_assert_eq(mpd_wait(&items[1], 1, LONG_WAIT, &err), 1);
+	cr_assert_geq(mpd_dispatch(c2, &err), 1);
+	cr_assert_eq(read(cfd, buf, sizeof(buf)), 0);
+	close(cfd);
+	/* Bad arguments. */
+	FAILS(mpd_listener_accept_start(c2, "svc", LONG_WAIT, NULL, &err),
+	      MPD_E_INVAL);
+	FAILS(mpd_listener_accept_start(c2, "", LONG_WAIT, &a, &err),
+	      MPD_E_INVAL);
+	FAILS(mpd_accept_poll(NULL, &fd, NULL, &err), MPD_E_INVAL);
+	mpd_accept_free(NULL);
+	/* An accept left in flight is freed with its client. */
+	OK(mpd_listener_accept_start(c2, "svc", LONG_WAIT, &a, &err));
+	mpd_accept_free(a);
+	mpd_close(c2);
+	mpd_close(c3);
+	mpd_pipe_close(pa);
+	mpd_pipe_close(pb);
+	OK(mpd_listener_close(c, "svc", &err));
+	cr_assert_eq(test_count_fds(getpid()), fds);
+	stop();
+}
+
+/* Events a synchronous call kept make the client ready for mpd_wait(). */
+Test(chan, events_kept_by_a_call_make_the_client_ready)
+{
+	struct mpd_wait_item item = { .kind = MPD_WAIT_CLIENT };
+	json_t *ev = NULL;
+	int64_t sub;
+
+	start();
+	OK(mpd_events_subscribe(c, NULL, NULL, &sub, &err));
+	OK(mpd_listener_create(c, "svc", NULL, &err)); /* an event */
+	OK(mpd_ping(c, &err)); /* reads past it */
+	item.client = c;
+	cr_assert_eq(mpd_wait(&item, 1, 0, &err), 1);
+	OK(mpd_next_event(c, &ev, 0, &err));
+	cr_assert_str_eq(member_str(ev, "kind"), "listener");
+	json_decref(ev);
+	stop();
+}
