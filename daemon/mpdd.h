@@ -442,6 +442,7 @@ int spawner_init(const char *self_exe, char *const *preload, int npreload,
 int spawner_prepare(struct proc *p);
 bool spawner_fd_room(void);
 bool spawner_start_room(const struct proc *p);
+bool spawner_hold_room(size_t n);
 void spawner_start_proc(struct proc *p);
 void spawner_forget(struct proc *p);
 bool spawner_signal(struct proc *p, int sig);

@@ -699,7 +699,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	struct conn *c = r->conn;
 	const struct proc *old;
 	int fds[3] = { -1, -1, -1 };
-	int *wfds = NULL, nwfds = 0;
+	int *wfds = NULL, nwfds = 0, held;
 	const char *limit;
 	uint64_t cost, max;
 	bool capture;
@@ -766,6 +766,20 @@ static void process_create(struct req *r, json_t *params, void *argp)
 			  "too many processes created and not started "
 			  "(%s %llu): start or close some first",
 			  limit, (unsigned long long)max);
+		goto fail;
+	}
+
+	/* The descriptors it holds until it starts are bounded by what the
+	 * daemon has to spare, as a start's are (spawner_start_room()). */
+	held = nwfds + (fds[0] >= 0) + (fds[1] >= 0) + (fds[2] >= 0);
+	if (held > 0 && !spawner_hold_room((size_t)held)) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "open_files", "max",
+				    (json_int_t)mpdd.fd_limit),
+			  "too few file descriptors left to hold the %d "
+			  "descriptor%s of a process (limit %zu): start or "
+			  "close some first",
+			  held, held == 1 ? "" : "s", mpdd.fd_limit);
 		goto fail;
 	}
 
@@ -1220,6 +1234,7 @@ struct pwait {
 	bool all; /* "return_when": "all" */
 	size_t n; /* records watched, each once */
 	size_t nended; /* of them, those that have ended */
+	uint64_t charged; /* bytes counted against max_broker_bytes */
 	struct pwatch watch[]; /* in the order the params first name them */
 };
 
@@ -1238,6 +1253,10 @@ static const struct mpd_param wait_params[] = {
 	PARAMS_END,
 };
 
+/* Bytes a parked process.wait counts against max_broker_bytes besides
+ * its watches: its request, as the broker's waiters count theirs. */
+#define WAIT_PARK_BYTES 384
+
 /* Bytes of a process.wait result besides its records' and ids' text:
  * {"done":[],"pending":[]}. */
 #define WAIT_FRAME 32
@@ -1252,6 +1271,7 @@ static void wait_free(struct pwait *w)
 {
 	for (size_t i = 0; i < w->n; i++)
 		TAILQ_REMOVE(&w->watch[i].p->watchers, &w->watch[i], entry);
+	broker_bytes(-(int64_t)w->charged);
 	free(w);
 }
 
@@ -1524,6 +1544,7 @@ static void process_wait(struct req *r, json_t *params, void *argp)
 	const struct wargs *in = argp;
 	size_t nids = json_array_size(in->ids);
 	size_t n = nids + json_array_size(in->names), i;
+	uint64_t cost;
 	struct proc **ps = NULL, *p;
 	struct pwait *w = NULL;
 	struct pwatch *last;
@@ -1590,6 +1611,17 @@ static void process_wait(struct req *r, json_t *params, void *argp)
 		wait_answer(r, w);
 		return;
 	}
+	/* A parked wait is kept for as long as it waits, and a client can
+	 * park any number: each counts what it holds (its watches, as
+	 * many as it named, and its request) against max_broker_bytes, as
+	 * the broker's waiters do. */
+	cost = WAIT_PARK_BYTES + n * sizeof(w->watch[0]);
+	if (!broker_room(r, 0, cost)) {
+		wait_free(w);
+		return;
+	}
+	broker_bytes((int64_t)cost);
+	w->charged = cost;
 	if (req_park(r, NULL, wait_cancel, wait_expire, w, in->timeout) < 0)
 		wait_free(w);
 }

@@ -171,17 +171,21 @@ static void shm_create(struct req *r, json_t *params, void *args)
 		return;
 	name = json_string_value(in->name);
 	if ((s = hmap_get(&shms, name)) != NULL) {
+		/* The mode first: another uid learns that the name is
+		 * taken, not the size. */
 		if (!in->exist_ok)
 			req_error(r, MPD_RPC_EXISTS, NULL,
 				  "a shared memory segment named \"%s\" "
 				  "exists",
 				  name);
+		else if (!may_attach(r, s))
+			return;
 		else if (s->size != (uint64_t)in->size)
 			req_error(r, MPD_RPC_INVALID_STATE, NULL,
 				  "shared memory segment \"%s\" exists with "
 				  "size %llu",
 				  name, (unsigned long long)s->size);
-		else if (may_attach(r, s))
+		else
 			hand_out(r, s, false);
 		return;
 	}

@@ -380,6 +380,17 @@ bool spawner_start_room(const struct proc *p)
 	return fd_room((size_t)p->nwfds);
 }
 
+/*
+ * May a new record hold n more descriptors (its "fds" and "pass" streams,
+ * not counted yet) until it starts? Only when its start would find room
+ * for them and their copies then: else records never started could take
+ * every descriptor the daemon has, and no one could connect.
+ */
+bool spawner_hold_room(size_t n)
+{
+	return fd_room(2 * n);
+}
+
 static void report_cb(evutil_socket_t fd, short events, void *arg);
 
 /*
