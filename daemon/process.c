@@ -410,13 +410,26 @@ static struct req *take_starter(struct proc *p)
 	return r;
 }
 
+/* Bytes a parked process.join counts against max_broker_bytes (its
+ * request and timer), as the broker's waiters count theirs: a client
+ * cannot grow the daemon with joins it never lets end. */
+#define JOIN_PARK_BYTES 384
+
+/* A parked join is answered or cancelled: its bytes come back. */
+static void join_unpark(struct req *r)
+{
+	broker_bytes(-JOIN_PARK_BYTES);
+}
+
 /* p ended: its joiners get its record. */
 static void answer_joiners(struct proc *p)
 {
 	struct req *r;
 
-	while ((r = TAILQ_FIRST(&p->joiners)) != NULL)
+	while ((r = TAILQ_FIRST(&p->joiners)) != NULL) {
+		join_unpark(r);
 		reply_record(r, p, false);
+	}
 }
 
 /*
@@ -875,6 +888,7 @@ static void process_start(struct req *r, json_t *params, void *argp)
 
 static void join_expire(struct req *r)
 {
+	join_unpark(r);
 	reply_record(r, r->park_arg, false);
 }
 
@@ -898,7 +912,10 @@ static void process_join(struct req *r, json_t *params, void *argp)
 		reply_record(r, p, false);
 		return;
 	}
-	req_park(r, &p->joiners, NULL, join_expire, p, timeout);
+	if (!broker_room(r, 0, JOIN_PARK_BYTES))
+		return;
+	if (req_park(r, &p->joiners, join_unpark, join_expire, p, timeout) == 0)
+		broker_bytes(JOIN_PARK_BYTES);
 }
 
 static void send_signal(struct req *r, const struct pargs *in, struct proc *p,

@@ -1708,3 +1708,66 @@ Test(attack_chan, parked_waits_are_bounded)
 	test_hang_up(fd);
 	mpdd_stop_all(&d);
 }
+
+/*
+ * Parked joins count against max_broker_bytes too: a client that sends
+ * joins on a process that never ends gets limit, not a daemon that grows
+ * for ever; the bytes come back when the joins are answered.
+ */
+Test(attack_chan, parked_joins_are_bounded)
+{
+	static const char *const args[] = { "--max-broker-bytes", "100000",
+					    NULL };
+	enum { N = 400 };
+	char cid[16];
+	int fd, w, in, ok = 0, lim = 0;
+	long long id;
+
+	mpdd_start(&d, args);
+	fd = test_connect(d.socket);
+	id = test_start_fed(
+		fd, json_pack("{s:[s, s, s]}", "argv", "sh", "-c", "read x"),
+		&in);
+	w = test_connect(d.socket);
+	for (int i = 0; i < N; i++) {
+		snprintf(cid, sizeof(cid), "j%d", i);
+		test_send_call(w, cid, "process.join",
+			       json_pack("{s:I}", "id", id));
+	}
+	/* The refused ones are answered at once, before a ping after them. */
+	test_send_call(w, "ping", "daemon.ping", NULL);
+	for (;;) {
+		char *line = test_read_line(w, TEST_TIMEOUT_MS);
+		json_t *r = test_json(line);
+		const char *name;
+
+		free(line);
+		if (json_is_string(json_object_get(r, "id")) &&
+		    strcmp(json_string_value(json_object_get(r, "id")),
+			   "ping") == 0) {
+			json_decref(r);
+			break;
+		}
+		cr_assert_eq(test_error_code(r, &name), 9);
+		lim++;
+		json_decref(r);
+	}
+	cr_assert_gt(lim, 0, "no join was refused");
+	cr_assert_gt(test_info_int(fd, "broker", "bytes"), 90000);
+	/* The process ends: every parked join gets its record. */
+	close(in);
+	for (int i = 0; i < N - lim; i++) {
+		char *line = test_read_line(w, TEST_TIMEOUT_MS);
+		json_t *r = test_json(line);
+
+		free(line);
+		/* read at EOF: exit status 1 */
+		cr_assert_eq(test_int(json_object_get(r, "result"), "exitcode"),
+			     1);
+		ok++;
+		json_decref(r);
+	}
+	cr_assert_gt(ok, 200, "only %d joins parked", ok);
+	cr_assert_eq(test_info_int(fd, "broker", "bytes"), 0);
+	test_assert_ping(d.socket);
+}
