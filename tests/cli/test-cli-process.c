@@ -1980,18 +1980,11 @@ ParameterizedTest(struct unreachable_case *tc, cli_process,
 		  no_daemon_exits_3_naming_the_socket)
 {
 	const char *args[CASE_ARGS + 1];
-	char expect[PATH_MAX + 128];
 	struct run_result r;
 
 	mpdd_init(&d); /* a temp dir, no daemon */
 	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli(&r, args), 3, "stderr: %s", r.err);
-	snprintf(expect, sizeof(expect),
-		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
-		 "directory (is mpdd running?)\n",
-		 d.socket);
-	cr_assert_str_eq(r.err, expect);
-	cr_assert_str_eq(r.out, "");
+	test_assert_no_daemon(&r, cli(&r, args), d.socket);
 	test_run_free(&r);
 }
 
@@ -2079,15 +2072,8 @@ ParameterizedTest(struct help_case *tc, cli_process,
 
 	mpdd_init(&d); /* --help needs no daemon */
 	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
-	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
-		     "stdout: %s", r.out);
-	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
-			   r.out);
-	if (tc->option[0] != '\0')
-		cr_assert_not_null(strstr(r.out, tc->option), "stdout: %s",
-				   r.out);
-	cr_assert_str_eq(r.err, "");
+	test_assert_help(&r, cli(&r, args), tc->usage, tc->option);
+
 	test_run_free(&r);
 }
 
@@ -2112,9 +2098,7 @@ Test(cli_process, top_help_lists_the_process_commands)
 
 	mpdd_init(&d);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
-				   lines[i], r.out);
+	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
 	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
@@ -2245,8 +2229,6 @@ ParameterizedTest(struct usage_case *tc, cli_process,
 	/* Usage errors are found before connecting: no daemon needed. */
 	mpdd_init(&d);
 	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli(&r, args), 2, "stderr: %s", r.err);
-	cr_assert_str_eq(r.err, tc->err);
-	cr_assert_str_eq(r.out, "");
+	test_assert_usage_error(&r, cli(&r, args), tc->err);
 	test_run_free(&r);
 }

@@ -297,6 +297,56 @@ int test_case_args(const char **args, const char *first, size_t count,
 void test_assert_columns(const char *text, size_t max);
 
 /*
+ * What every mpd-cli command does without a daemon: r (its run, and
+ * status its exit status) exited 3 with nothing on stdout and one line
+ * on stderr naming socket.
+ */
+void test_assert_no_daemon(const struct run_result *r, int status,
+			   const char *socket);
+
+/*
+ * What --help does at every level: r exited 0 (status) with nothing on
+ * stderr, and stdout starts with usage, lists the global --socket option
+ * and says text somewhere (unless text is "").
+ */
+void test_assert_help(const struct run_result *r, int status, const char *usage,
+		      const char *text);
+
+/* What a usage error does: r exited 2 (status), with nothing on stdout
+ * and exactly err on stderr. */
+void test_assert_usage_error(const struct run_result *r, int status,
+			     const char *err);
+
+/* Assert that text holds each of the n strings of parts. */
+void test_assert_has_all(const char *text, const char *const *parts, size_t n);
+
+/*
+ * Assert err is exactly one line "mpd-cli: CMD: MESSAGE (NAME)": a
+ * daemon error, reported the way scripts can rely on. With name NULL,
+ * "mpd-cli: CMD: MESSAGE": an error of mpd-cli's own.
+ */
+void test_assert_error_line(const char *err, const char *cmd, const char *name);
+
+/* The path of file in d's temp dir (malloc'd). */
+char *test_in_dir(const struct mpdd *d, const char *file);
+
+/*
+ * Start the built mpd-cli as test_cli_argv() puts it (--socket d's) in
+ * the background: MPD_SOCKET unset, then the "K=V" strings env
+ * (NULL-terminated, may be NULL) put in its environment; stdin the file
+ * in, stdout and stderr appended to the files out and err (all in d's
+ * temp dir, created if need be; NULL: /dev/null); SIGINT, SIGTERM,
+ * SIGHUP and SIGPIPE at their defaults. Returns its pid; reap it with
+ * test_wait_status().
+ */
+pid_t test_cli_spawn(const struct mpdd *d, const char *const *args,
+		     const char *const *env, const char *in, const char *out,
+		     const char *err);
+
+/* Wait for the child pid; returns its wait status. */
+int test_wait_status(pid_t pid);
+
+/*
  * A scripted peer in place of mpdd, for what a real daemon never sends: a
  * forked child listening on socket, in a fresh temp dir (short, so that
  * the path fits a sockaddr_un), which runs serve(lfd, arg). serve accepts
