@@ -892,22 +892,10 @@ Test(cli_broker, example_workers_square_20_jobs)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     9
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 200
-
 /* Every broker command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_broker, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "queue", "create", "q" } },
 		{ { "queue", "put", "q", "1" } },
 		{ { "queue", "put", "q", "1", "2" } },
@@ -935,32 +923,20 @@ ParameterizedTestParameters(cli_broker, no_daemon_exits_3_naming_the_socket)
 		{ { "array", "list" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_broker,
+ParameterizedTest(struct test_unreachable_case *tc, cli_broker,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_no_daemon(&r, cli_in(&r, "1\n", args), d.socket);
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, NULL, "1\n");
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char text[CASE_TEXT_MAX]; /* something its help says, or "" */
-};
-
 ParameterizedTestParameters(cli_broker, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "queue", "--help" },
 		  "Usage: mpd-cli [OPTIONS] queue COMMAND\n",
 		  "\n  put NAME [ITEM...] " },
@@ -1047,21 +1023,14 @@ ParameterizedTestParameters(cli_broker, help_at_every_level_exits_0)
 		  "" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_broker, help_at_every_level_exits_0)
+ParameterizedTest(struct test_help_case *tc, cli_broker,
+		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_help(&r, cli_in(&r, NULL, args), tc->usage, tc->text);
-	test_assert_columns(r.out, 80);
-
-	test_run_free(&r);
+	test_help_run(&d, tc, NULL, 80);
 }
 
 Test(cli_broker, top_help_lists_the_broker_commands)
@@ -1101,14 +1070,9 @@ Test(cli_broker, top_help_lists_the_broker_commands)
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "queue" },
 		  "mpd-cli: queue: missing command. Try 'mpd-cli queue "
 		  "--help'.\n" },
@@ -1232,19 +1196,12 @@ ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 		  "--help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_broker,
+ParameterizedTest(struct test_usage_case *tc, cli_broker,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_usage_error(&r, cli_in(&r, NULL, args), tc->err);
-	test_run_free(&r);
+	test_usage_run(&d, tc, NULL);
 }

@@ -525,22 +525,10 @@ Test(cli_chan, listener_info_list_and_close)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     10
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 200
-
 /* Every command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_chan, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "shm", "create", "s", "64" } },
 		{ { "shm", "write", "s", "--offset", "1" } },
 		{ { "shm", "read", "s", "--length", "1" } },
@@ -554,32 +542,20 @@ ParameterizedTestParameters(cli_chan, no_daemon_exits_3_naming_the_socket)
 		{ { "listener", "close", "l" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_chan,
+ParameterizedTest(struct test_unreachable_case *tc, cli_chan,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_no_daemon(&r, cli_in(&r, NULL, args), d.socket);
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, NULL, NULL);
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char text[CASE_TEXT_MAX]; /* something its help says, or "" */
-};
-
 ParameterizedTestParameters(cli_chan, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "shm", "--help" },
 		  "Usage: mpd-cli [OPTIONS] shm COMMAND\n",
 		  "\n  write NAME [--offset N] " },
@@ -627,21 +603,14 @@ ParameterizedTestParameters(cli_chan, help_at_every_level_exits_0)
 		  "(exit 6)" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_chan, help_at_every_level_exits_0)
+ParameterizedTest(struct test_help_case *tc, cli_chan,
+		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_help(&r, cli_in(&r, NULL, args), tc->usage, tc->text);
-	test_assert_columns(r.out, 80);
-
-	test_run_free(&r);
+	test_help_run(&d, tc, NULL, 80);
 }
 
 Test(cli_chan, top_help_lists_the_channel_commands)
@@ -669,14 +638,9 @@ Test(cli_chan, top_help_lists_the_channel_commands)
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_chan, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "shm" },
 		  "mpd-cli: shm: missing command. Try 'mpd-cli shm --help'.\n" },
 		{ { "shm", "craete", "s", "1" },
@@ -756,19 +720,12 @@ ParameterizedTestParameters(cli_chan, usage_errors_exit_2_with_one_line)
 		  "listener info --help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_chan,
+ParameterizedTest(struct test_usage_case *tc, cli_chan,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_usage_error(&r, cli_in(&r, NULL, args), tc->err);
-	test_run_free(&r);
+	test_usage_run(&d, tc, NULL);
 }

@@ -1143,22 +1143,10 @@ Test(cli_sync, json_errors_are_an_object_on_stdout)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     10
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 200
-
 /* Every sync command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_sync, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "lock", "create", "l" } },
 		{ { "lock", "run", "l", "--", "true" } },
 		{ { "lock", "info", "l" } },
@@ -1192,32 +1180,20 @@ ParameterizedTestParameters(cli_sync, no_daemon_exits_3_naming_the_socket)
 		{ { "barrier", "list" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_sync,
+ParameterizedTest(struct test_unreachable_case *tc, cli_sync,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_no_daemon(&r, cli_args(&r, args), d.socket);
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, cli_environ(), NULL);
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char text[CASE_TEXT_MAX]; /* something its help says, or "" */
-};
-
 ParameterizedTestParameters(cli_sync, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "lock", "--help" },
 		  "Usage: mpd-cli [OPTIONS] lock COMMAND\n",
 		  "\n  run NAME -- CMD... " },
@@ -1337,21 +1313,14 @@ ParameterizedTestParameters(cli_sync, help_at_every_level_exits_0)
 		  "" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_sync, help_at_every_level_exits_0)
+ParameterizedTest(struct test_help_case *tc, cli_sync,
+		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_help(&r, cli_args(&r, args), tc->usage, tc->text);
-	test_assert_columns(r.out, 80);
-
-	test_run_free(&r);
+	test_help_run(&d, tc, cli_environ(), 80);
 }
 
 Test(cli_sync, top_help_lists_the_sync_commands_and_exit_statuses)
@@ -1407,14 +1376,9 @@ Test(cli_sync, top_help_lists_the_sync_commands_and_exit_statuses)
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_sync, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "lock" },
 		  "mpd-cli: lock: missing command. Try 'mpd-cli lock "
 		  "--help'.\n" },
@@ -1537,19 +1501,12 @@ ParameterizedTestParameters(cli_sync, usage_errors_exit_2_with_one_line)
 		  "barrier abort --help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_sync,
+ParameterizedTest(struct test_usage_case *tc, cli_sync,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	test_assert_usage_error(&r, cli_args(&r, args), tc->err);
-	test_run_free(&r);
+	test_usage_run(&d, tc, cli_environ());
 }

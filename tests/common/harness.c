@@ -1305,39 +1305,63 @@ void test_assert_columns(const char *text, size_t max)
 			      (int)strcspn(p, "\n"), p);
 }
 
-void test_assert_no_daemon(const struct run_result *r, int status,
-			   const char *socket)
+void test_unreachable_run(struct mpdd *d,
+			  const struct test_unreachable_case *tc,
+			  const char *const *env, const char *stdin_data)
 {
+	const char *args[TEST_CASE_ARGS + 1];
 	char expect[PATH_MAX + 128];
+	struct run_result r;
 
-	cr_assert_eq(status, 3, "stderr: %s", r->err);
+	mpdd_init(d);
+	test_case_args(args, tc->args[0], TEST_CASE_ARGS, TEST_CASE_ARG_MAX);
+	cr_assert_eq(test_cli(&r, d->socket, args, env, stdin_data), 3,
+		     "stderr: %s", r.err);
 	snprintf(expect, sizeof(expect),
 		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
 		 "directory (is mpdd running?)\n",
-		 socket);
-	cr_assert_str_eq(r->err, expect);
-	cr_assert_str_eq(r->out, "");
+		 d->socket);
+	cr_assert_str_eq(r.err, expect);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
 }
 
-void test_assert_help(const struct run_result *r, int status, const char *usage,
-		      const char *text)
+void test_help_run(struct mpdd *d, const struct test_help_case *tc,
+		   const char *const *env, size_t columns)
 {
-	cr_assert_eq(status, 0, "stderr: %s", r->err);
-	cr_assert_eq(strncmp(r->out, usage, strlen(usage)), 0, "stdout: %s",
-		     r->out);
-	cr_assert_not_null(strstr(r->out, "\n  -s, --socket PATH"),
-			   "stdout: %s", r->out);
-	if (text[0] != '\0')
-		cr_assert_not_null(strstr(r->out, text), "stdout: %s", r->out);
-	cr_assert_str_eq(r->err, "");
+	const char *args[TEST_CASE_ARGS + 1];
+	struct run_result r;
+
+	mpdd_init(d);
+	test_case_args(args, tc->args[0], TEST_CASE_ARGS, TEST_CASE_ARG_MAX);
+	cr_assert_eq(test_cli(&r, d->socket, args, env, NULL), 0, "stderr: %s",
+		     r.err);
+	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
+		     "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
+			   r.out);
+	if (tc->text[0] != '\0')
+		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
+				   r.out);
+	if (columns > 0)
+		test_assert_columns(r.out, columns);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
 }
 
-void test_assert_usage_error(const struct run_result *r, int status,
-			     const char *err)
+void test_usage_run(struct mpdd *d, const struct test_usage_case *tc,
+		    const char *const *env)
 {
-	cr_assert_eq(status, 2, "stderr: %s", r->err);
-	cr_assert_str_eq(r->err, err);
-	cr_assert_str_eq(r->out, "");
+	const char *args[TEST_CASE_ARGS + 1];
+	struct run_result r;
+
+	mpdd_init(d);
+	test_case_args(args, tc->args[0], TEST_CASE_ARGS, TEST_CASE_ARG_MAX);
+	cr_assert_eq(test_cli(&r, d->socket, args, env, NULL), 2, "stderr: %s",
+		     r.err);
+	cr_assert_str_eq(r.err, tc->err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
 }
 
 void test_assert_has_all(const char *text, const char *const *parts, size_t n)

@@ -297,25 +297,52 @@ int test_case_args(const char **args, const char *first, size_t count,
 void test_assert_columns(const char *text, size_t max);
 
 /*
- * What every mpd-cli command does without a daemon: r (its run, and
- * status its exit status) exited 3 with nothing on stdout and one line
- * on stderr naming socket.
+ * The cases of the parameterized tests every command family has. Their
+ * strings are arrays (see test_case_args()): args the command's
+ * arguments, the list ending at the first empty one.
  */
-void test_assert_no_daemon(const struct run_result *r, int status,
-			   const char *socket);
+#define TEST_CASE_ARGS	   10
+#define TEST_CASE_ARG_MAX  24
+#define TEST_CASE_TEXT_MAX 200
+
+/* A command that needs the daemon. */
+struct test_unreachable_case {
+	char args[TEST_CASE_ARGS][TEST_CASE_ARG_MAX];
+};
+
+/* --help at some level. */
+struct test_help_case {
+	char args[TEST_CASE_ARGS][TEST_CASE_ARG_MAX];
+	char usage[TEST_CASE_TEXT_MAX]; /* the first line */
+	char text[TEST_CASE_TEXT_MAX]; /* something its help says, or "" */
+};
+
+/* A usage error. */
+struct test_usage_case {
+	char args[TEST_CASE_ARGS][TEST_CASE_ARG_MAX];
+	char err[TEST_CASE_TEXT_MAX]; /* the whole stderr */
+};
 
 /*
- * What --help does at every level: r exited 0 (status) with nothing on
- * stderr, and stdout starts with usage, lists the global --socket option
- * and says text somewhere (unless text is "").
+ * Each runs the case's command as test_cli() does, with env and
+ * stdin_data, against d given a temp dir and no daemon (mpdd_init()),
+ * and asserts what every command does there. Without a daemon: status 3,
+ * nothing on stdout and one line on stderr naming the socket.
  */
-void test_assert_help(const struct run_result *r, int status, const char *usage,
-		      const char *text);
+void test_unreachable_run(struct mpdd *d,
+			  const struct test_unreachable_case *tc,
+			  const char *const *env, const char *stdin_data);
 
-/* What a usage error does: r exited 2 (status), with nothing on stdout
- * and exactly err on stderr. */
-void test_assert_usage_error(const struct run_result *r, int status,
-			     const char *err);
+/* --help: status 0, nothing on stderr; stdout starts with the case's
+ * usage, lists the global --socket option and says its text; its lines
+ * are at most columns wide unless columns is 0. */
+void test_help_run(struct mpdd *d, const struct test_help_case *tc,
+		   const char *const *env, size_t columns);
+
+/* A usage error is found before connecting: status 2, nothing on stdout
+ * and exactly the case's err on stderr. */
+void test_usage_run(struct mpdd *d, const struct test_usage_case *tc,
+		    const char *const *env);
 
 /* Assert that text holds each of the n strings of parts. */
 void test_assert_has_all(const char *text, const char *const *parts, size_t n);
