@@ -90,27 +90,6 @@ static int sh(struct run_result *r, const char *stdin_data, const char *script)
 		test_run_free(&r_);                                           \
 	} while (0)
 
-/*
- * Assert err is exactly one line "mpd-cli: CMD: MESSAGE (NAME)": a
- * daemon error, reported the way scripts can rely on.
- */
-static void assert_error_line(const char *err, const char *cmd,
-			      const char *name)
-{
-	char prefix[128], suffix[64];
-	size_t len = strlen(err), slen;
-
-	snprintf(prefix, sizeof(prefix), "mpd-cli: %s: ", cmd);
-	snprintf(suffix, sizeof(suffix), " (%s)\n", name);
-	slen = strlen(suffix);
-	cr_assert_eq(strncmp(err, prefix, strlen(prefix)), 0, "stderr: %s",
-		     err);
-	cr_assert(len > strlen(prefix) + slen &&
-			  strcmp(err + len - slen, suffix) == 0,
-		  "stderr: %s", err);
-	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
-}
-
 /* The integer at key of queue.size of name. */
 static long long queue_stat(const char *name, const char *key)
 {
@@ -193,17 +172,17 @@ Test(cli_broker, get_timeout_0_on_an_empty_queue_exits_5_naming_empty)
 	CLI_OK_OUT("", "queue", "create", "jobs");
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0"), 5);
 	cr_assert_str_eq(r.out, "");
-	assert_error_line(r.err, "queue get", "empty");
+	test_assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "5",
 			 "--timeout", "0"),
 		     5);
 	cr_assert_str_eq(r.out, "");
-	assert_error_line(r.err, "queue get", "empty");
+	test_assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
 	/* It waits for the timeout, not forever: a short one passes too. */
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--timeout", "0.2"), 5);
-	assert_error_line(r.err, "queue get", "empty");
+	test_assert_error_line(r.err, "queue get", "empty");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -231,16 +210,16 @@ Test(cli_broker, close_drains_then_get_exits_6_naming_closed)
 	CLI_OK_OUT("", "queue", "close", "jobs");
 	CLI_OK_OUT("", "queue", "close", "jobs"); /* twice is fine */
 	cr_assert_eq(CLI(&r, "queue", "put", "jobs", "1"), 6);
-	assert_error_line(r.err, "queue put", "closed");
+	test_assert_error_line(r.err, "queue put", "closed");
 	test_run_free(&r);
 	CLI_OK_OUT("last\n", "queue", "get", "jobs", "--raw");
 	/* No timeout: closed and drained answers at once. */
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs"), 6);
 	cr_assert_str_eq(r.out, "");
-	assert_error_line(r.err, "queue get", "closed");
+	test_assert_error_line(r.err, "queue get", "closed");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "queue", "get", "jobs", "--count", "2"), 6);
-	assert_error_line(r.err, "queue get", "closed");
+	test_assert_error_line(r.err, "queue get", "closed");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -299,7 +278,7 @@ Test(cli_broker, json_errors_are_an_object_on_stdout)
 
 	mpdd_start(&d, NULL);
 	cr_assert_eq(CLI(&r, "--json", "queue", "get", "nope"), 4);
-	assert_error_line(r.err, "queue get", "not_found");
+	test_assert_error_line(r.err, "queue get", "not_found");
 	o = test_json(r.out);
 	e = json_object_get(o, "error");
 	cr_assert_eq(json_integer_value(json_object_get(e, "code")), 1);
@@ -440,12 +419,12 @@ Test(cli_broker, put_on_a_bounded_queue_sends_batches_that_fit)
 	/* Full: the put that cannot wait fails, and says so. */
 	CLI_OK_OUT("", "queue", "put", "q", "7", "8");
 	cr_assert_eq(CLI(&r, "queue", "put", "q", "9", "--timeout", "0"), 5);
-	assert_error_line(r.err, "queue put", "full");
+	test_assert_error_line(r.err, "queue put", "full");
 	test_run_free(&r);
 	cr_assert_eq(CLI_IN(&r, "9\n10\n", "queue", "put", "q", "--timeout",
 			    "0.1"),
 		     5);
-	assert_error_line(r.err, "queue put", "full");
+	test_assert_error_line(r.err, "queue put", "full");
 	test_run_free(&r);
 	cr_assert_eq(queue_stat("q", "size"), 2);
 	mpdd_stop_all(&d);
@@ -475,13 +454,13 @@ Test(cli_broker, put_to_a_missing_queue_exits_4_naming_not_found)
 
 	mpdd_start(&d, NULL);
 	cr_assert_eq(CLI(&r, "queue", "put", "nope", "1"), 4);
-	assert_error_line(r.err, "queue put", "not_found");
+	test_assert_error_line(r.err, "queue put", "not_found");
 	test_run_free(&r);
 	cr_assert_eq(CLI_IN(&r, "1\n2\n", "queue", "put", "nope"), 4);
-	assert_error_line(r.err, "queue put", "not_found");
+	test_assert_error_line(r.err, "queue put", "not_found");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "queue", "size", "nope"), 4);
-	assert_error_line(r.err, "queue size", "not_found");
+	test_assert_error_line(r.err, "queue size", "not_found");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -495,7 +474,7 @@ Test(cli_broker, create_twice_is_exists_unless_exist_ok)
 		   "queue", "create", "q", "--maxsize", "4");
 	cr_assert_eq(CLI(&r, "queue", "create", "q"), 1);
 	cr_assert_str_eq(r.out, "");
-	assert_error_line(r.err, "queue create", "exists");
+	test_assert_error_line(r.err, "queue create", "exists");
 	test_run_free(&r);
 	CLI_OK_OUT("", "queue", "create", "q", "--exist-ok");
 	CLI_OK_OUT("{\"name\":\"q\",\"maxsize\":4,\"created\":false}\n",
@@ -547,7 +526,7 @@ Test(cli_broker, task_done_and_join)
 	CLI_OK_OUT("{\"done\":true,\"unfinished\":0}\n", "queue", "join",
 		   "jobs", "--timeout", "1", "--json");
 	cr_assert_eq(CLI(&r, "queue", "task-done", "jobs"), 1);
-	assert_error_line(r.err, "queue task-done", "invalid_state");
+	test_assert_error_line(r.err, "queue task-done", "invalid_state");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -598,7 +577,7 @@ Test(cli_broker, list_close_and_delete)
 	CLI_OK_OUT("", "queue", "delete", "results");
 	CLI_OK_OUT("[]\n", "-j", "queue", "list");
 	cr_assert_eq(CLI(&r, "queue", "get", "results", "--timeout", "0"), 4);
-	assert_error_line(r.err, "queue get", "not_found");
+	test_assert_error_line(r.err, "queue get", "not_found");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -625,7 +604,7 @@ Test(cli_broker, value_int_create_get_set_add_cas)
 	test_run_free(&r);
 	/* Wrong types are the daemon's to refuse. */
 	cr_assert_eq(CLI(&r, "value", "set", "n", "1.5"), 1);
-	assert_error_line(r.err, "value set", "invalid_params");
+	test_assert_error_line(r.err, "value set", "invalid_params");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "value", "set", "n", "ten"), 2);
 	cr_assert_str_eq(r.err,
@@ -635,7 +614,7 @@ Test(cli_broker, value_int_create_get_set_add_cas)
 	test_run_free(&r);
 	CLI_OK_OUT("10\n", "value", "get", "n");
 	cr_assert_eq(CLI(&r, "value", "create", "n", "--type", "int"), 1);
-	assert_error_line(r.err, "value create", "exists");
+	test_assert_error_line(r.err, "value create", "exists");
 	test_run_free(&r);
 	CLI_OK_OUT("", "value", "create", "n", "--type", "int", "--exist-ok");
 	mpdd_stop_all(&d);
@@ -660,12 +639,12 @@ Test(cli_broker, value_string_takes_its_argument_verbatim)
 	CLI_OK_OUT("quoted \"q\"\n", "value", "get", "greeting");
 	cr_assert_eq(CLI(&r, "value", "set", "greeting", "--json-value", "42"),
 		     1);
-	assert_error_line(r.err, "value set", "invalid_params");
+	test_assert_error_line(r.err, "value set", "invalid_params");
 	test_run_free(&r);
 	CLI_OK_OUT("swapped hello again\n", "value", "cas", "greeting",
 		   "quoted \"q\"", "hello again");
 	cr_assert_eq(CLI(&r, "value", "add", "greeting", "1"), 1);
-	assert_error_line(r.err, "value add", "invalid_state");
+	test_assert_error_line(r.err, "value add", "invalid_state");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -678,7 +657,7 @@ Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
 	CLI_OK_OUT("", "value", "create", "f", "--type", "float", "--value",
 		   "1e308");
 	cr_assert_eq(CLI(&r, "value", "add", "f", "1e308"), 1);
-	assert_error_line(r.err, "value add", "invalid_state");
+	test_assert_error_line(r.err, "value add", "invalid_state");
 	cr_assert(strstr(r.err, "overflows a double") != NULL, "%s", r.err);
 	cr_assert_str_eq(r.out, "");
 	test_run_free(&r);
@@ -686,7 +665,7 @@ Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
 	CLI_OK_OUT("", "value", "create", "n", "--type", "int", "--value",
 		   "9223372036854775807");
 	cr_assert_eq(CLI(&r, "value", "add", "n", "1"), 1);
-	assert_error_line(r.err, "value add", "invalid_state");
+	test_assert_error_line(r.err, "value add", "invalid_state");
 	cr_assert(strstr(r.err, "9223372036854775807 + 1 overflows int64") !=
 			  NULL,
 		  "%s", r.err);
@@ -695,7 +674,7 @@ Test(cli_broker, add_that_overflows_fails_naming_it_and_changes_nothing)
 	CLI_OK_OUT("", "array", "create", "a", "--type", "float", "--values",
 		   "[1e308]");
 	cr_assert_eq(CLI(&r, "array", "add", "a", "0", "1e308"), 1);
-	assert_error_line(r.err, "array add", "invalid_state");
+	test_assert_error_line(r.err, "array add", "invalid_state");
 	test_run_free(&r);
 	CLI_OK_OUT("1e308\n", "array", "get", "a", "0");
 	mpdd_stop_all(&d);
@@ -747,10 +726,10 @@ Test(cli_broker, value_list_and_delete)
 		   "value", "list", "--json");
 	CLI_OK_OUT("", "value", "delete", "zeta");
 	cr_assert_eq(CLI(&r, "value", "get", "zeta"), 4);
-	assert_error_line(r.err, "value get", "not_found");
+	test_assert_error_line(r.err, "value get", "not_found");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "value", "set", "zeta", "1"), 4);
-	assert_error_line(r.err, "value set", "not_found");
+	test_assert_error_line(r.err, "value set", "not_found");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -780,13 +759,13 @@ Test(cli_broker, array_create_get_slices_set_add)
 	CLI_OK_OUT("9\n", "array", "add", "a", "0", "-1");
 	CLI_OK_OUT("{\"value\":9}\n", "array", "get", "a", "0", "--json");
 	cr_assert_eq(CLI(&r, "array", "get", "a", "5"), 1);
-	assert_error_line(r.err, "array get", "invalid_params");
+	test_assert_error_line(r.err, "array get", "invalid_params");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "array", "set", "a", "4", "--values", "[1,2]"), 1);
-	assert_error_line(r.err, "array set", "invalid_params");
+	test_assert_error_line(r.err, "array set", "invalid_params");
 	test_run_free(&r);
 	cr_assert_eq(CLI(&r, "array", "set", "a", "0", "1.5"), 1);
-	assert_error_line(r.err, "array set", "invalid_params");
+	test_assert_error_line(r.err, "array set", "invalid_params");
 	test_run_free(&r);
 
 	CLI_OK_OUT("", "array", "create", "f", "--type", "float", "--values",
@@ -796,7 +775,7 @@ Test(cli_broker, array_create_get_slices_set_add)
 	cr_assert_eq(CLI(&r, "array", "create", "f", "--type", "float",
 			 "--length", "3"),
 		     1);
-	assert_error_line(r.err, "array create", "exists");
+	test_assert_error_line(r.err, "array create", "exists");
 	test_run_free(&r);
 	mpdd_stop_all(&d);
 }
@@ -821,7 +800,7 @@ Test(cli_broker, array_list_and_delete)
 		   "array", "list", "-j");
 	CLI_OK_OUT("", "array", "delete", "b");
 	cr_assert_eq(CLI(&r, "array", "delete", "b"), 4);
-	assert_error_line(r.err, "array delete", "not_found");
+	test_assert_error_line(r.err, "array delete", "not_found");
 	test_run_free(&r);
 	CLI_OK_OUT("NAME    TYPE  LENGTH\ncounts  int   1000\n", "array",
 		   "list");
@@ -913,22 +892,10 @@ Test(cli_broker, example_workers_square_20_jobs)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     9
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 200
-
 /* Every broker command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_broker, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "queue", "create", "q" } },
 		{ { "queue", "put", "q", "1" } },
 		{ { "queue", "put", "q", "1", "2" } },
@@ -956,39 +923,20 @@ ParameterizedTestParameters(cli_broker, no_daemon_exits_3_naming_the_socket)
 		{ { "array", "list" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_broker,
+ParameterizedTest(struct test_unreachable_case *tc, cli_broker,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	char expect[PATH_MAX + 128];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_in(&r, "1\n", args), 3, "stderr: %s", r.err);
-	snprintf(expect, sizeof(expect),
-		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
-		 "directory (is mpdd running?)\n",
-		 d.socket);
-	cr_assert_str_eq(r.err, expect);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, NULL, "1\n");
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char text[CASE_TEXT_MAX]; /* something its help says, or "" */
-};
-
 ParameterizedTestParameters(cli_broker, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "queue", "--help" },
 		  "Usage: mpd-cli [OPTIONS] queue COMMAND\n",
 		  "\n  put NAME [ITEM...] " },
@@ -1075,28 +1023,14 @@ ParameterizedTestParameters(cli_broker, help_at_every_level_exits_0)
 		  "" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_broker, help_at_every_level_exits_0)
+ParameterizedTest(struct test_help_case *tc, cli_broker,
+		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_in(&r, NULL, args), 0, "stderr: %s", r.err);
-	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
-		     "stdout: %s", r.out);
-	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
-			   r.out);
-	if (tc->text[0] != '\0')
-		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
-				   r.out);
-	test_assert_columns(r.out, 80);
-	cr_assert_str_eq(r.err, "");
-	test_run_free(&r);
+	test_help_run(&d, tc, NULL, 80);
 }
 
 Test(cli_broker, top_help_lists_the_broker_commands)
@@ -1130,22 +1064,15 @@ Test(cli_broker, top_help_lists_the_broker_commands)
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
-				   lines[i], r.out);
+	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
 	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "queue" },
 		  "mpd-cli: queue: missing command. Try 'mpd-cli queue "
 		  "--help'.\n" },
@@ -1269,21 +1196,12 @@ ParameterizedTestParameters(cli_broker, usage_errors_exit_2_with_one_line)
 		  "--help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_broker,
+ParameterizedTest(struct test_usage_case *tc, cli_broker,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_in(&r, NULL, args), 2, "stderr: %s", r.err);
-	cr_assert_str_eq(r.err, tc->err);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_usage_run(&d, tc, NULL);
 }

@@ -72,26 +72,6 @@ static int cli_in(struct run_result *r, const char *in, const char *const *args)
 		test_run_free(&r_);                                           \
 	} while (0)
 
-/* Assert err is exactly one line "mpd-cli: CMD: MESSAGE (NAME)", or with
- * name NULL "mpd-cli: CMD: MESSAGE". */
-static void assert_error_line(const char *err, const char *cmd,
-			      const char *name)
-{
-	char prefix[128], suffix[64];
-	size_t len = strlen(err), slen;
-
-	snprintf(prefix, sizeof(prefix), "mpd-cli: %s: ", cmd);
-	snprintf(suffix, sizeof(suffix), " (%s)\n", name != NULL ? name : "");
-	slen = name != NULL ? strlen(suffix) : 1;
-	cr_assert_eq(strncmp(err, prefix, strlen(prefix)), 0, "stderr: %s",
-		     err);
-	cr_assert(len > strlen(prefix) + slen &&
-			  strcmp(err + len - slen,
-				 name != NULL ? suffix : "\n") == 0,
-		  "stderr: %s", err);
-	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
-}
-
 /* Run a command (stdin in) that must fail with status, nothing on stdout
  * and one error line for cmd (with the daemon's error name, unless
  * NULL). */
@@ -102,7 +82,7 @@ static void cli_fails(int status, const char *cmd, const char *name,
 
 	cr_assert_eq(cli_in(&r, in, args), status, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "");
-	assert_error_line(r.err, cmd, name);
+	test_assert_error_line(r.err, cmd, name);
 	test_run_free(&r);
 }
 
@@ -110,20 +90,10 @@ static void cli_fails(int status, const char *cmd, const char *name,
 	cli_fails(status, cmd, name, NULL, \
 		  (const char *const[]){ __VA_ARGS__, NULL })
 
-/* A path in the test's temp dir (malloc'd). */
-static char *in_dir(const char *file)
-{
-	char *path;
-
-	cr_assert_neq(d.dir[0], '\0', "no temp dir yet");
-	cr_assert(asprintf(&path, "%s/%s", d.dir, file) > 0);
-	return path;
-}
-
 /* The whole of file in the temp dir (malloc'd); *len its length. */
 static char *slurp(const char *file, size_t *len)
 {
-	char *path = in_dir(file), *buf = NULL;
+	char *path = test_in_dir(&d, file), *buf = NULL;
 	FILE *f = fopen(path, "r");
 	size_t size = 0;
 	ssize_t n;
@@ -157,7 +127,7 @@ static char *slurp(const char *file, size_t *len)
 /* Write len bytes of data to file in the temp dir. */
 static void spew(const char *file, const char *data, size_t len)
 {
-	char *path = in_dir(file);
+	char *path = test_in_dir(&d, file);
 	FILE *f = fopen(path, "w");
 
 	cr_assert_not_null(f);
@@ -166,65 +136,17 @@ static void spew(const char *file, const char *data, size_t len)
 	free(path);
 }
 
-/*
- * Start mpd-cli --socket d.socket with args in the background (MPD_SOCKET
- * unset), stdin the file in, stdout and stderr the files out and err
- * (all in the temp dir; in NULL: /dev/null). Returns its pid.
- */
-static pid_t spawn_cli(const char *const *args, const char *in, const char *out,
-		       const char *err)
-{
-	const char *argv[TEST_CLI_ARGV_SIZE];
-	char *bin = test_built("client/cli/mpd-cli");
-	char *paths[3] = { in != NULL ? in_dir(in) : strdup("/dev/null"),
-			   in_dir(out), in_dir(err) };
-	pid_t pid;
-
-	test_cli_argv(argv, bin, d.socket, args);
-	fflush(NULL);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		for (int i = 0; i < 3; i++) {
-			int fd = open(paths[i],
-				      i == 0 ? O_RDONLY :
-					       O_WRONLY | O_CREAT | O_TRUNC,
-				      0600);
-
-			if (fd < 0 || dup2(fd, i) < 0)
-				_exit(125);
-		}
-		unsetenv("MPD_SOCKET");
-		execv(bin, (char *const *)argv);
-		_exit(126);
-	}
-	for (int i = 0; i < 3; i++)
-		free(paths[i]);
-	free(bin);
-	return pid;
-}
-
-#define SPAWN(in, out, err, ...) \
-	spawn_cli((const char *const[]){ __VA_ARGS__, NULL }, in, out, err)
-
-/* Wait for the child pid; returns its wait status. */
-static int wait_status(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-	return status;
-}
+/* Start mpd-cli with the arguments listed in the background, stdin the
+ * file in, stdout and stderr the files out and err (see test_cli_spawn()). */
+#define SPAWN(in, out, err, ...)                                             \
+	test_cli_spawn(&d, (const char *const[]){ __VA_ARGS__, NULL }, NULL, \
+		       in, out, err)
 
 /* Wait for the child pid and assert it exited with code; err names the
  * file its stderr went to, shown when it did not. */
 static void assert_exits(pid_t pid, int code, const char *err)
 {
-	int status = wait_status(pid);
+	int status = test_wait_status(pid);
 	char *text;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == code)
@@ -488,7 +410,7 @@ Test(cli_chan, listen_accepts_one_connection_after_another)
 	free(out);
 	/* However listen ends, its listener goes with it. */
 	cr_assert_eq(kill(pid, SIGTERM), 0);
-	status = wait_status(pid);
+	status = test_wait_status(pid);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
 		  "status 0x%x", status);
 	CLI_OK_OUT("[]\n", "-j", "listener", "list");
@@ -536,7 +458,7 @@ Test(cli_chan, listen_goes_on_after_a_peer_that_hung_up_at_once)
 		  "stderr: %s", out);
 	free(out);
 	cr_assert_eq(kill(pid, SIGTERM), 0);
-	wait_status(pid);
+	test_wait_status(pid);
 	free(data);
 	mpdd_stop_all(&d);
 }
@@ -603,22 +525,10 @@ Test(cli_chan, listener_info_list_and_close)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     10
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 200
-
 /* Every command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_chan, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "shm", "create", "s", "64" } },
 		{ { "shm", "write", "s", "--offset", "1" } },
 		{ { "shm", "read", "s", "--length", "1" } },
@@ -632,39 +542,20 @@ ParameterizedTestParameters(cli_chan, no_daemon_exits_3_naming_the_socket)
 		{ { "listener", "close", "l" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_chan,
+ParameterizedTest(struct test_unreachable_case *tc, cli_chan,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	char expect[PATH_MAX + 128];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_in(&r, NULL, args), 3, "stderr: %s", r.err);
-	snprintf(expect, sizeof(expect),
-		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
-		 "directory (is mpdd running?)\n",
-		 d.socket);
-	cr_assert_str_eq(r.err, expect);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, NULL, NULL);
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char text[CASE_TEXT_MAX]; /* something its help says, or "" */
-};
-
 ParameterizedTestParameters(cli_chan, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "shm", "--help" },
 		  "Usage: mpd-cli [OPTIONS] shm COMMAND\n",
 		  "\n  write NAME [--offset N] " },
@@ -712,28 +603,14 @@ ParameterizedTestParameters(cli_chan, help_at_every_level_exits_0)
 		  "(exit 6)" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_chan, help_at_every_level_exits_0)
+ParameterizedTest(struct test_help_case *tc, cli_chan,
+		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_in(&r, NULL, args), 0, "stderr: %s", r.err);
-	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
-		     "stdout: %s", r.out);
-	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
-			   r.out);
-	if (tc->text[0] != '\0')
-		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
-				   r.out);
-	test_assert_columns(r.out, 80);
-	cr_assert_str_eq(r.err, "");
-	test_run_free(&r);
+	test_help_run(&d, tc, NULL, 80);
 }
 
 Test(cli_chan, top_help_lists_the_channel_commands)
@@ -755,22 +632,15 @@ Test(cli_chan, top_help_lists_the_channel_commands)
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
-				   lines[i], r.out);
+	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
 	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_chan, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "shm" },
 		  "mpd-cli: shm: missing command. Try 'mpd-cli shm --help'.\n" },
 		{ { "shm", "craete", "s", "1" },
@@ -850,21 +720,12 @@ ParameterizedTestParameters(cli_chan, usage_errors_exit_2_with_one_line)
 		  "listener info --help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_chan,
+ParameterizedTest(struct test_usage_case *tc, cli_chan,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_in(&r, NULL, args), 2, "stderr: %s", r.err);
-	cr_assert_str_eq(r.err, tc->err);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_usage_run(&d, tc, NULL);
 }

@@ -1944,22 +1944,10 @@ Test(cli_process, close_refuses_a_running_process_and_forgets_an_ended_one)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     8
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 160
-
 /* Every process command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_process, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "run", "--", "true" } },
 		{ { "spawn", "true" } },
 		{ { "ps" } },
@@ -1972,39 +1960,20 @@ ParameterizedTestParameters(cli_process, no_daemon_exits_3_naming_the_socket)
 		{ { "close", "1" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_process,
+ParameterizedTest(struct test_unreachable_case *tc, cli_process,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	char expect[PATH_MAX + 128];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli(&r, args), 3, "stderr: %s", r.err);
-	snprintf(expect, sizeof(expect),
-		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
-		 "directory (is mpdd running?)\n",
-		 d.socket);
-	cr_assert_str_eq(r.err, expect);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, NULL, NULL);
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char option[CASE_ARG_MAX]; /* an option its help lists, or "" */
-};
-
 ParameterizedTestParameters(cli_process, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "run", "--help" },
 		  "Usage: mpd-cli [OPTIONS] run [OPTIONS] CMD [ARG...]\n",
 		  "\n      --timeout S " },
@@ -2067,28 +2036,14 @@ ParameterizedTestParameters(cli_process, help_at_every_level_exits_0)
 		  "" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_process,
+ParameterizedTest(struct test_help_case *tc, cli_process,
 		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
-	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
-		     "stdout: %s", r.out);
-	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
-			   r.out);
-	if (tc->option[0] != '\0')
-		cr_assert_not_null(strstr(r.out, tc->option), "stdout: %s",
-				   r.out);
-	cr_assert_str_eq(r.err, "");
-	test_run_free(&r);
+	test_help_run(&d, tc, NULL, 0);
 }
 
 Test(cli_process, top_help_lists_the_process_commands)
@@ -2112,22 +2067,15 @@ Test(cli_process, top_help_lists_the_process_commands)
 
 	mpdd_init(&d);
 	cr_assert_eq(cli(&r, args), 0, "stderr: %s", r.err);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
-				   lines[i], r.out);
+	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
 	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "run" },
 		  "mpd-cli: run: missing CMD (or --module and --function). "
 		  "Try 'mpd-cli run --help'.\n" },
@@ -2232,21 +2180,12 @@ ParameterizedTestParameters(cli_process, usage_errors_exit_2_with_one_line)
 		  "--help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_process,
+ParameterizedTest(struct test_usage_case *tc, cli_process,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli(&r, args), 2, "stderr: %s", r.err);
-	cr_assert_str_eq(r.err, tc->err);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_usage_run(&d, tc, NULL);
 }

@@ -122,24 +122,6 @@ static int cli_args(struct run_result *r, const char *const *args)
 		test_run_free(&r_);                                       \
 	} while (0)
 
-/* Assert err is exactly one line "mpd-cli: CMD: MESSAGE (NAME)". */
-static void assert_error_line(const char *err, const char *cmd,
-			      const char *name)
-{
-	char prefix[128], suffix[64];
-	size_t len = strlen(err), slen;
-
-	snprintf(prefix, sizeof(prefix), "mpd-cli: %s: ", cmd);
-	snprintf(suffix, sizeof(suffix), " (%s)\n", name);
-	slen = strlen(suffix);
-	cr_assert_eq(strncmp(err, prefix, strlen(prefix)), 0, "stderr: %s",
-		     err);
-	cr_assert(len > strlen(prefix) + slen &&
-			  strcmp(err + len - slen, suffix) == 0,
-		  "stderr: %s", err);
-	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
-}
-
 /* Run a command that must fail with status, nothing on stdout and the
  * daemon's error name on stderr as "mpd-cli: CMD: MESSAGE (NAME)". */
 static void cli_fails(int status, const char *cmd, const char *name,
@@ -149,7 +131,7 @@ static void cli_fails(int status, const char *cmd, const char *name,
 
 	cr_assert_eq(cli_args(&r, args), status, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "");
-	assert_error_line(r.err, cmd, name);
+	test_assert_error_line(r.err, cmd, name);
 	test_run_free(&r);
 }
 
@@ -211,16 +193,6 @@ static void wait_parked(const char *kind, const char *name, const char *key,
 	}
 }
 
-/* A path in the test's temp dir. */
-static char *in_dir(const char *file)
-{
-	char *path;
-
-	cr_assert_neq(d.dir[0], '\0', "no temp dir yet");
-	cr_assert(asprintf(&path, "%s/%s", d.dir, file) > 0);
-	return path;
-}
-
 /* The whole of file path (malloc'd; "" when it does not exist). */
 static char *slurp(const char *path)
 {
@@ -241,72 +213,34 @@ static char *slurp(const char *path)
 }
 
 /*
- * Start mpd-cli --socket d.socket with args in the background, with
+ * Start mpd-cli with args in the background (test_cli_spawn()), with
  * $CLI and the environment strings env (NULL-terminated, may be NULL)
  * set, stdin /dev/null and stdout and stderr appended to the files out
- * and err in the test dir (NULL: /dev/null), SIGINT, SIGTERM and SIGHUP
- * at their defaults. Returns its pid.
+ * and err in the test dir (NULL: /dev/null). Returns its pid.
  */
 static pid_t spawn_cli(const char *const *args, const char *const *env,
 		       const char *out, const char *err)
 {
-	const char *argv[TEST_CLI_ARGV_SIZE];
-	char *bin = test_built("client/cli/mpd-cli");
-	char *paths[2] = { out ? in_dir(out) : NULL, err ? in_dir(err) : NULL };
-	const char *const *base = cli_environ();
-	pid_t pid;
+	const char *all[8];
+	size_t n = 0;
 
-	test_cli_argv(argv, bin, d.socket, args);
-	fflush(NULL);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		fd = open("/dev/null", O_RDONLY);
-		dup2(fd, 0);
-		for (int i = 0; i < 2; i++) {
-			fd = paths[i] != NULL ?
-				     open(paths[i],
-					  O_WRONLY | O_CREAT | O_APPEND, 0600) :
-				     open("/dev/null", O_WRONLY);
-			dup2(fd, i + 1);
-		}
-		for (int i = 0; base[i] != NULL; i++)
-			putenv((char *)base[i]);
-		unsetenv("MPD_SOCKET");
-		for (int i = 0; env != NULL && env[i] != NULL; i++)
-			putenv((char *)env[i]);
-		execv(bin, (char *const *)argv);
-		_exit(126);
+	cli_environ(); /* sets cli_env */
+	all[n++] = cli_env;
+	for (int i = 0; env != NULL && env[i] != NULL; i++) {
+		cr_assert_lt(n, sizeof(all) / sizeof(all[0]) - 1);
+		all[n++] = env[i];
 	}
-	free(paths[0]);
-	free(paths[1]);
-	free(bin);
-	return pid;
+	all[n] = NULL;
+	return test_cli_spawn(&d, args, all, NULL, out, err);
 }
 
 #define SPAWN(out, err, ...) \
 	spawn_cli((const char *const[]){ __VA_ARGS__, NULL }, NULL, out, err)
 
-/* Wait for the child pid; returns its wait status. */
-static int wait_status(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-	return status;
-}
-
 /* Wait for the child pid and assert it exited with code. */
 static void assert_exits(pid_t pid, int code)
 {
-	int status = wait_status(pid);
+	int status = test_wait_status(pid);
 
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == code,
 		  "status 0x%x, not exit %d", status, code);
@@ -499,8 +433,8 @@ Test(cli_sync, lock_run_excludes_a_concurrent_run)
 	int fd;
 
 	mpdd_start(&d, NULL);
-	script_path = in_dir("crit.sh");
-	out = in_dir("out");
+	script_path = test_in_dir(&d, "crit.sh");
+	out = test_in_dir(&d, "out");
 	f = fopen(script_path, "w");
 	cr_assert_not_null(f);
 	fputs(script, f);
@@ -534,7 +468,7 @@ Test(cli_sync, lock_run_excludes_a_concurrent_run)
 		  "the runs interleaved:\n%s", text);
 	free(text);
 	free(out);
-	out = in_dir("err");
+	out = test_in_dir(&d, "err");
 	text = slurp(out);
 	cr_assert_str_eq(text, "");
 	free(text);
@@ -583,7 +517,7 @@ Test(cli_sync, a_killed_lock_run_loses_the_lock_though_its_cmd_lives_on)
 	int fd, status;
 
 	mpdd_start(&d, NULL);
-	pidfile = in_dir("cmd.pid");
+	pidfile = test_in_dir(&d, "cmd.pid");
 	snprintf(pidenv, sizeof(pidenv), "PIDFILE=%s", pidfile);
 	CLI_OK_OUT("", "lock", "create", "db");
 	CLI_OK_OUT("", "event", "create", "inside");
@@ -601,7 +535,7 @@ Test(cli_sync, a_killed_lock_run_loses_the_lock_though_its_cmd_lives_on)
 	free(text);
 	cr_assert_gt(cmd, 0);
 	cr_assert_eq(kill(pid, SIGKILL), 0);
-	status = wait_status(pid);
+	status = test_wait_status(pid);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	/* Another client gets it, told the holder went away. */
@@ -632,7 +566,7 @@ Test(cli_sync, a_killed_lock_run_loses_the_lock_though_its_cmd_lives_on)
 		NULL, NULL, NULL);
 	CLI_OK_OUT("", "event", "wait", "inside", "--timeout", "20");
 	cr_assert_eq(kill(pid, SIGKILL), 0);
-	wait_status(pid);
+	test_wait_status(pid);
 	CLI_EXIT(0, "true\n",
 		 "mpd-cli: lock db: the previous holder went away while "
 		 "holding it\n",
@@ -841,8 +775,8 @@ Test(cli_sync, semaphore_run_never_lets_more_than_n_in)
 	FILE *f;
 
 	mpdd_start(&d, NULL);
-	script_path = in_dir("count.sh");
-	out = in_dir("out");
+	script_path = test_in_dir(&d, "count.sh");
+	out = test_in_dir(&d, "out");
 	f = fopen(script_path, "w");
 	cr_assert_not_null(f);
 	fputs(script, f);
@@ -945,7 +879,7 @@ Test(cli_sync, event_wait_returns_when_another_process_sets_it)
 	assert_exits(a, 0);
 	assert_exits(b, 0);
 	{
-		char *p = in_dir("b.out"), *text = slurp(p);
+		char *p = test_in_dir(&d, "b.out"), *text = slurp(p);
 
 		cr_assert_str_eq(text, "{\"set\":true}\n");
 		free(text);
@@ -957,9 +891,9 @@ Test(cli_sync, event_wait_returns_when_another_process_sets_it)
 	CLI_OK_OUT("", "event", "delete", "go");
 	assert_exits(a, 6);
 	{
-		char *p = in_dir("c.err"), *text = slurp(p);
+		char *p = test_in_dir(&d, "c.err"), *text = slurp(p);
 
-		assert_error_line(text, "event wait", "closed");
+		test_assert_error_line(text, "event wait", "closed");
 		free(text);
 		free(p);
 	}
@@ -1049,7 +983,7 @@ Test(cli_sync, condition_notify_wakes_waiters_in_other_processes)
 	CLI_OK_OUT("{\"woken\":1}\n", "-j", "condition", "notify", "ready");
 	assert_exits(w[0], 0);
 	{
-		char *p = in_dir("w0.out"), *text = slurp(p);
+		char *p = test_in_dir(&d, "w0.out"), *text = slurp(p);
 
 		cr_assert_str_eq(text, "{\"notified\":true}\n");
 		free(text);
@@ -1161,7 +1095,7 @@ Test(cli_sync, barrier_wait_of_n_processes_prints_indexes_0_to_n_minus_1)
 	for (int i = 0; i < 4; i++) {
 		assert_exits(pids[i], 0);
 		snprintf(file, sizeof(file), "w%d.out", i);
-		path = in_dir(file);
+		path = test_in_dir(&d, file);
 		text = slurp(path);
 		cr_assert(strlen(text) == 2 && text[0] >= '0' &&
 				  text[0] <= '3' && text[1] == '\n',
@@ -1194,7 +1128,7 @@ Test(cli_sync, json_errors_are_an_object_on_stdout)
 	cr_assert_str_eq(json_string_value(json_object_get(e, "name")),
 			 "not_found");
 	json_decref(o);
-	assert_error_line(r.err, "lock run", "not_found");
+	test_assert_error_line(r.err, "lock run", "not_found");
 	test_run_free(&r);
 	CLI_OK_OUT("", "barrier", "create", "b", "--parties", "2");
 	CLI_OK_OUT("", "barrier", "abort", "b");
@@ -1209,22 +1143,10 @@ Test(cli_sync, json_errors_are_an_object_on_stdout)
 	mpdd_stop_all(&d);
 }
 
-/*
- * Parameter structs hold their strings, not pointers: Criterion copies them
- * into a test process where the binary's addresses may differ.
- */
-#define CASE_ARGS     10
-#define CASE_ARG_MAX  24
-#define CASE_TEXT_MAX 200
-
 /* Every sync command needs the daemon: status 3, the socket named. */
-struct unreachable_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-};
-
 ParameterizedTestParameters(cli_sync, no_daemon_exits_3_naming_the_socket)
 {
-	static struct unreachable_case cases[] = {
+	static struct test_unreachable_case cases[] = {
 		{ { "lock", "create", "l" } },
 		{ { "lock", "run", "l", "--", "true" } },
 		{ { "lock", "info", "l" } },
@@ -1258,39 +1180,20 @@ ParameterizedTestParameters(cli_sync, no_daemon_exits_3_naming_the_socket)
 		{ { "barrier", "list" } },
 	};
 
-	return cr_make_param_array(struct unreachable_case, cases,
+	return cr_make_param_array(struct test_unreachable_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct unreachable_case *tc, cli_sync,
+ParameterizedTest(struct test_unreachable_case *tc, cli_sync,
 		  no_daemon_exits_3_naming_the_socket)
 {
-	const char *args[CASE_ARGS + 1];
-	char expect[PATH_MAX + 128];
-	struct run_result r;
-
-	mpdd_init(&d); /* a temp dir, no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_args(&r, args), 3, "stderr: %s", r.err);
-	snprintf(expect, sizeof(expect),
-		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
-		 "directory (is mpdd running?)\n",
-		 d.socket);
-	cr_assert_str_eq(r.err, expect);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_unreachable_run(&d, tc, cli_environ(), NULL);
 }
 
 /* --help at every level: usage on stdout, status 0, nothing on stderr. */
-struct help_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char usage[CASE_TEXT_MAX]; /* the first line */
-	char text[CASE_TEXT_MAX]; /* something its help says, or "" */
-};
-
 ParameterizedTestParameters(cli_sync, help_at_every_level_exits_0)
 {
-	static struct help_case cases[] = {
+	static struct test_help_case cases[] = {
 		{ { "lock", "--help" },
 		  "Usage: mpd-cli [OPTIONS] lock COMMAND\n",
 		  "\n  run NAME -- CMD... " },
@@ -1410,28 +1313,14 @@ ParameterizedTestParameters(cli_sync, help_at_every_level_exits_0)
 		  "" },
 	};
 
-	return cr_make_param_array(struct help_case, cases,
+	return cr_make_param_array(struct test_help_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct help_case *tc, cli_sync, help_at_every_level_exits_0)
+ParameterizedTest(struct test_help_case *tc, cli_sync,
+		  help_at_every_level_exits_0)
 {
-	const char *args[CASE_ARGS + 1];
-	struct run_result r;
-
-	mpdd_init(&d); /* --help needs no daemon */
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_args(&r, args), 0, "stderr: %s", r.err);
-	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
-		     "stdout: %s", r.out);
-	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
-			   r.out);
-	if (tc->text[0] != '\0')
-		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
-				   r.out);
-	test_assert_columns(r.out, 80);
-	cr_assert_str_eq(r.err, "");
-	test_run_free(&r);
+	test_help_run(&d, tc, cli_environ(), 80);
 }
 
 Test(cli_sync, top_help_lists_the_sync_commands_and_exit_statuses)
@@ -1481,22 +1370,15 @@ Test(cli_sync, top_help_lists_the_sync_commands_and_exit_statuses)
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		cr_assert_not_null(strstr(r.out, lines[i]), "no '%s' in: %s",
-				   lines[i], r.out);
+	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
 	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
 /* Usage errors: status 2, one line naming the help to read. */
-struct usage_case {
-	char args[CASE_ARGS][CASE_ARG_MAX];
-	char err[CASE_TEXT_MAX]; /* the whole stderr */
-};
-
 ParameterizedTestParameters(cli_sync, usage_errors_exit_2_with_one_line)
 {
-	static struct usage_case cases[] = {
+	static struct test_usage_case cases[] = {
 		{ { "lock" },
 		  "mpd-cli: lock: missing command. Try 'mpd-cli lock "
 		  "--help'.\n" },
@@ -1619,21 +1501,12 @@ ParameterizedTestParameters(cli_sync, usage_errors_exit_2_with_one_line)
 		  "barrier abort --help'.\n" },
 	};
 
-	return cr_make_param_array(struct usage_case, cases,
+	return cr_make_param_array(struct test_usage_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct usage_case *tc, cli_sync,
+ParameterizedTest(struct test_usage_case *tc, cli_sync,
 		  usage_errors_exit_2_with_one_line)
 {
-	const char *args[CASE_ARGS + 2];
-	struct run_result r;
-
-	/* Usage errors are found before connecting: no daemon needed. */
-	mpdd_init(&d);
-	test_case_args(args, tc->args[0], CASE_ARGS, CASE_ARG_MAX);
-	cr_assert_eq(cli_args(&r, args), 2, "stderr: %s", r.err);
-	cr_assert_str_eq(r.err, tc->err);
-	cr_assert_str_eq(r.out, "");
-	test_run_free(&r);
+	test_usage_run(&d, tc, cli_environ());
 }

@@ -1312,6 +1312,153 @@ void test_assert_columns(const char *text, size_t max)
 			      (int)strcspn(p, "\n"), p);
 }
 
+void test_unreachable_run(struct mpdd *d,
+			  const struct test_unreachable_case *tc,
+			  const char *const *env, const char *stdin_data)
+{
+	const char *args[TEST_CASE_ARGS + 1];
+	char expect[PATH_MAX + 128];
+	struct run_result r;
+
+	mpdd_init(d);
+	test_case_args(args, tc->args[0], TEST_CASE_ARGS, TEST_CASE_ARG_MAX);
+	cr_assert_eq(test_cli(&r, d->socket, args, env, stdin_data), 3,
+		     "stderr: %s", r.err);
+	snprintf(expect, sizeof(expect),
+		 "mpd-cli: cannot connect to mpdd at %s: No such file or "
+		 "directory (is mpdd running?)\n",
+		 d->socket);
+	cr_assert_str_eq(r.err, expect);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+}
+
+void test_help_run(struct mpdd *d, const struct test_help_case *tc,
+		   const char *const *env, size_t columns)
+{
+	const char *args[TEST_CASE_ARGS + 1];
+	struct run_result r;
+
+	mpdd_init(d);
+	test_case_args(args, tc->args[0], TEST_CASE_ARGS, TEST_CASE_ARG_MAX);
+	cr_assert_eq(test_cli(&r, d->socket, args, env, NULL), 0, "stderr: %s",
+		     r.err);
+	cr_assert_eq(strncmp(r.out, tc->usage, strlen(tc->usage)), 0,
+		     "stdout: %s", r.out);
+	cr_assert_not_null(strstr(r.out, "\n  -s, --socket PATH"), "stdout: %s",
+			   r.out);
+	if (tc->text[0] != '\0')
+		cr_assert_not_null(strstr(r.out, tc->text), "stdout: %s",
+				   r.out);
+	if (columns > 0)
+		test_assert_columns(r.out, columns);
+	cr_assert_str_eq(r.err, "");
+	test_run_free(&r);
+}
+
+void test_usage_run(struct mpdd *d, const struct test_usage_case *tc,
+		    const char *const *env)
+{
+	const char *args[TEST_CASE_ARGS + 1];
+	struct run_result r;
+
+	mpdd_init(d);
+	test_case_args(args, tc->args[0], TEST_CASE_ARGS, TEST_CASE_ARG_MAX);
+	cr_assert_eq(test_cli(&r, d->socket, args, env, NULL), 2, "stderr: %s",
+		     r.err);
+	cr_assert_str_eq(r.err, tc->err);
+	cr_assert_str_eq(r.out, "");
+	test_run_free(&r);
+}
+
+void test_assert_has_all(const char *text, const char *const *parts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cr_assert_not_null(strstr(text, parts[i]), "no '%s' in: %s",
+				   parts[i], text);
+}
+
+void test_assert_error_line(const char *err, const char *cmd, const char *name)
+{
+	char prefix[128], suffix[64];
+	size_t len = strlen(err), slen;
+
+	snprintf(prefix, sizeof(prefix), "mpd-cli: %s: ", cmd);
+	snprintf(suffix, sizeof(suffix), " (%s)\n", name != NULL ? name : "");
+	slen = name != NULL ? strlen(suffix) : 1;
+	cr_assert_eq(strncmp(err, prefix, strlen(prefix)), 0, "stderr: %s",
+		     err);
+	cr_assert(len > strlen(prefix) + slen &&
+			  strcmp(err + len - slen,
+				 name != NULL ? suffix : "\n") == 0,
+		  "stderr: %s", err);
+	cr_assert_eq(strchr(err, '\n'), err + len - 1, "not one line: %s", err);
+}
+
+char *test_in_dir(const struct mpdd *d, const char *file)
+{
+	char *path;
+
+	cr_assert_neq(d->dir[0], '\0', "no temp dir yet");
+	cr_assert(asprintf(&path, "%s/%s", d->dir, file) > 0);
+	return path;
+}
+
+pid_t test_cli_spawn(const struct mpdd *d, const char *const *args,
+		     const char *const *env, const char *in, const char *out,
+		     const char *err)
+{
+	static const int defaults[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	const char *argv[TEST_CLI_ARGV_SIZE];
+	char *bin = test_built("client/cli/mpd-cli");
+	const char *files[3] = { in, out, err };
+	char *paths[3];
+	pid_t pid;
+
+	for (int i = 0; i < 3; i++)
+		paths[i] = files[i] != NULL ? test_in_dir(d, files[i]) :
+					      strdup("/dev/null");
+	test_cli_argv(argv, bin, d->socket, args);
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]);
+		     i++)
+			signal(defaults[i], SIG_DFL);
+		for (int i = 0; i < 3; i++) {
+			int fd = open(paths[i],
+				      i == 0 ? O_RDONLY :
+					       O_WRONLY | O_CREAT | O_APPEND,
+				      0600);
+
+			if (fd < 0 || dup2(fd, i) < 0)
+				_exit(125);
+			if (fd != i)
+				close(fd);
+		}
+		unsetenv("MPD_SOCKET");
+		for (int i = 0; env != NULL && env[i] != NULL; i++)
+			putenv((char *)env[i]);
+		execv(bin, (char *const *)argv);
+		_exit(126);
+	}
+	for (int i = 0; i < 3; i++)
+		free(paths[i]);
+	free(bin);
+	return pid;
+}
+
+int test_wait_status(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+	return status;
+}
+
 void test_peer_start(struct test_peer *p, void (*serve)(int lfd, void *arg),
 		     void *arg)
 {

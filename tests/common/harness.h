@@ -301,6 +301,83 @@ int test_case_args(const char **args, const char *first, size_t count,
 void test_assert_columns(const char *text, size_t max);
 
 /*
+ * The cases of the parameterized tests every command family has. Their
+ * strings are arrays (see test_case_args()): args the command's
+ * arguments, the list ending at the first empty one.
+ */
+#define TEST_CASE_ARGS	   10
+#define TEST_CASE_ARG_MAX  24
+#define TEST_CASE_TEXT_MAX 200
+
+/* A command that needs the daemon. */
+struct test_unreachable_case {
+	char args[TEST_CASE_ARGS][TEST_CASE_ARG_MAX];
+};
+
+/* --help at some level. */
+struct test_help_case {
+	char args[TEST_CASE_ARGS][TEST_CASE_ARG_MAX];
+	char usage[TEST_CASE_TEXT_MAX]; /* the first line */
+	char text[TEST_CASE_TEXT_MAX]; /* something its help says, or "" */
+};
+
+/* A usage error. */
+struct test_usage_case {
+	char args[TEST_CASE_ARGS][TEST_CASE_ARG_MAX];
+	char err[TEST_CASE_TEXT_MAX]; /* the whole stderr */
+};
+
+/*
+ * Each runs the case's command as test_cli() does, with env and
+ * stdin_data, against d given a temp dir and no daemon (mpdd_init()),
+ * and asserts what every command does there. Without a daemon: status 3,
+ * nothing on stdout and one line on stderr naming the socket.
+ */
+void test_unreachable_run(struct mpdd *d,
+			  const struct test_unreachable_case *tc,
+			  const char *const *env, const char *stdin_data);
+
+/* --help: status 0, nothing on stderr; stdout starts with the case's
+ * usage, lists the global --socket option and says its text; its lines
+ * are at most columns wide unless columns is 0. */
+void test_help_run(struct mpdd *d, const struct test_help_case *tc,
+		   const char *const *env, size_t columns);
+
+/* A usage error is found before connecting: status 2, nothing on stdout
+ * and exactly the case's err on stderr. */
+void test_usage_run(struct mpdd *d, const struct test_usage_case *tc,
+		    const char *const *env);
+
+/* Assert that text holds each of the n strings of parts. */
+void test_assert_has_all(const char *text, const char *const *parts, size_t n);
+
+/*
+ * Assert err is exactly one line "mpd-cli: CMD: MESSAGE (NAME)": a
+ * daemon error, reported the way scripts can rely on. With name NULL,
+ * "mpd-cli: CMD: MESSAGE": an error of mpd-cli's own.
+ */
+void test_assert_error_line(const char *err, const char *cmd, const char *name);
+
+/* The path of file in d's temp dir (malloc'd). */
+char *test_in_dir(const struct mpdd *d, const char *file);
+
+/*
+ * Start the built mpd-cli as test_cli_argv() puts it (--socket d's) in
+ * the background: MPD_SOCKET unset, then the "K=V" strings env
+ * (NULL-terminated, may be NULL) put in its environment; stdin the file
+ * in, stdout and stderr appended to the files out and err (all in d's
+ * temp dir, created if need be; NULL: /dev/null); SIGINT, SIGTERM,
+ * SIGHUP and SIGPIPE at their defaults. Returns its pid; reap it with
+ * test_wait_status().
+ */
+pid_t test_cli_spawn(const struct mpdd *d, const char *const *args,
+		     const char *const *env, const char *in, const char *out,
+		     const char *err);
+
+/* Wait for the child pid; returns its wait status. */
+int test_wait_status(pid_t pid);
+
+/*
  * A scripted peer in place of mpdd, for what a real daemon never sends: a
  * forked child listening on socket, in a fresh temp dir (short, so that
  * the path fits a sockaddr_un), which runs serve(lfd, arg). serve accepts

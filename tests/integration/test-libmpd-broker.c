@@ -32,6 +32,7 @@
 #include <criterion/parameterized.h>
 
 #include "harness.h"
+#include "libmpd-test.h"
 #include "mpd.h"
 #include "proto.h"
 
@@ -42,88 +43,10 @@
  */
 #define SUITE_TIMEOUT 60
 
-/* Values no function may write: out-parameters are set on success only. */
-static json_t sentinel_json;
-#define SENTINEL	(&sentinel_json)
-#define INT_SENTINEL	((int64_t)-77)
+/* More values no function may write (see libmpd-test.h). */
 #define DOUBLE_SENTINEL (-7.5)
 static char sentinel_str[] = "untouched";
 #define STR_SENTINEL sentinel_str
-
-static struct mpdd d;
-static struct mpd_client *c;
-static struct mpd_error err;
-
-/* call must succeed. */
-#define OK(call)                                                       \
-	do {                                                           \
-		int ok_r_ = (call);                                    \
-		cr_assert_eq(ok_r_, 0, "%s: %d %s (%s)", #call, ok_r_, \
-			     err.message, err.name);                   \
-	} while (0)
-
-/* call must fail with the code want, and say so in err. */
-#define FAILS(call, want)                                                    \
-	do {                                                                 \
-		int fails_r_ = (call);                                       \
-		cr_assert_eq(fails_r_, (want), "%s: %d (%s), not %s", #call, \
-			     fails_r_, err.message, mpd_err_name(want));     \
-		cr_assert_eq(err.code, (want));                              \
-		cr_assert_str_eq(err.name, mpd_err_name(want));              \
-		cr_assert_neq(err.message[0], '\0');                         \
-	} while (0)
-
-static struct mpd_client *connect_ok(const char *path)
-{
-	struct mpd_client *cl = NULL;
-	struct mpd_error e;
-	int r = mpd_connect(&cl, path, &e);
-
-	cr_assert_eq(r, 0, "mpd_connect(%s): %d %s", path, r, e.message);
-	return cl;
-}
-
-static void start(void)
-{
-	mpdd_start(&d, NULL);
-	c = connect_ok(d.socket);
-}
-
-static void stop(void)
-{
-	mpd_close(c);
-	c = NULL;
-	mpdd_stop(&d);
-}
-
-static void teardown(void)
-{
-	mpd_close(c);
-	c = NULL;
-	mpdd_cleanup(&d);
-}
-
-/* Assert that a (new reference, consumed) equals the JSON text want. */
-static void assert_json(json_t *a, const char *want)
-{
-	json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
-	char *text = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
-
-	cr_assert_not_null(w, "bad test JSON %s", want);
-	cr_assert(json_equal(a, w), "got %s, want %s", text, want);
-	free(text);
-	json_decref(w);
-	json_decref(a);
-}
-
-/* An integer member of a (borrowed) object. */
-static json_int_t member_int(const json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	cr_assert(json_is_integer(v), "member %s is not an integer", key);
-	return json_integer_value(v);
-}
 
 /* The queue's size info; a new reference. */
 static json_t *queue_info(const char *name)

@@ -40,6 +40,7 @@
 #include <criterion/parameterized.h>
 
 #include "harness.h"
+#include "libmpd-test.h"
 #include "mpd.h"
 
 /* One timeout for the suite (see test-libmpd-broker.c). */
@@ -51,97 +52,7 @@
 /* A short wait that must run out. */
 #define SHORT_WAIT 0.05
 
-/* Values no function may write: out-parameters are set on success only. */
-static json_t sentinel_json;
-#define SENTINEL    (&sentinel_json)
-#define FD_SENTINEL (-77)
-
-static struct mpdd d;
-static struct mpd_client *c;
-static struct mpd_error err;
-
-/* call must return 0. */
-#define OK(call)                                                        \
-	do {                                                            \
-		int ok_r_ = (call);                                     \
-		cr_assert_eq(ok_r_, 0, "%s: %d: %s (%s)", #call, ok_r_, \
-			     ok_r_ < 0 ? err.message : "",              \
-			     ok_r_ < 0 ? err.name : "");                \
-	} while (0)
-
-/* call must fail with the code want, and say so in err. */
-#define FAILS(call, want)                                                    \
-	do {                                                                 \
-		int fails_r_ = (call);                                       \
-		cr_assert_eq(fails_r_, (want), "%s: %d (%s), not %s", #call, \
-			     fails_r_, err.message, mpd_err_name(want));     \
-		cr_assert_eq(err.code, (want));                              \
-		cr_assert_str_eq(err.name, mpd_err_name(want));              \
-		cr_assert_neq(err.message[0], '\0');                         \
-	} while (0)
-
-static struct mpd_client *connect_ok(void)
-{
-	struct mpd_client *cl = NULL;
-	struct mpd_error e;
-	int r = mpd_connect(&cl, d.socket, &e);
-
-	cr_assert_eq(r, 0, "mpd_connect(%s): %d %s", d.socket, r, e.message);
-	return cl;
-}
-
-static void start(void)
-{
-	mpdd_start(&d, NULL);
-	c = connect_ok();
-}
-
-static void stop(void)
-{
-	mpd_close(c);
-	c = NULL;
-	mpdd_stop(&d);
-}
-
-static void teardown(void)
-{
-	mpd_close(c);
-	c = NULL;
-	mpdd_cleanup(&d);
-}
-
 TestSuite(chan, .fini = teardown, .timeout = SUITE_TIMEOUT);
-
-/* The integer member key of obj. */
-static json_int_t member_int(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	cr_assert(json_is_integer(v), "member %s is not an integer", key);
-	return json_integer_value(v);
-}
-
-/* The string member key of obj. */
-static const char *member_str(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	cr_assert(json_is_string(v), "member %s is not a string", key);
-	return json_string_value(v);
-}
-
-/* Assert that a (a new reference, consumed) equals the JSON text want. */
-static void assert_json(json_t *a, const char *want)
-{
-	json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
-	char *text = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
-
-	cr_assert_not_null(w, "bad test JSON %s", want);
-	cr_assert(json_equal(a, w), "got %s, want %s", text, want);
-	free(text);
-	json_decref(w);
-	json_decref(a);
-}
 
 /* The credentials peer (borrowed) must be this process's, or pid's. */
 static void assert_creds(const json_t *peer, pid_t pid)
@@ -426,7 +337,7 @@ Test(chan, a_connect_to_a_full_backlog_is_full_or_times_out)
 
 	start();
 	fds = test_count_fds(getpid());
-	o2 = connect_ok();
+	o2 = connect_ok(d.socket);
 	OK(mpd_listener_create(c, "svc", &o, &err));
 	/* Room for one: it connects at once, nobody accepting yet. */
 	OK(mpd_listener_connect(o2, "svc", 0, &cfd, &peer, &err));
@@ -489,7 +400,7 @@ Test(chan, a_listener_going_with_its_connection_fails_a_parked_connect)
 	pid_t pid;
 
 	start();
-	owner = connect_ok();
+	owner = connect_ok(d.socket);
 	ofd = mpd_client_fd(owner);
 	OK(mpd_listener_create(owner, "svc", &o, &err));
 	pid = child(closed_connector_main, &ofd);
@@ -1044,8 +955,8 @@ Test(chan, a_started_accept_joins_mpd_wait_with_a_pipe)
 
 	start();
 	fds = test_count_fds(getpid());
-	c2 = connect_ok();
-	c3 = connect_ok();
+	c2 = connect_ok(d.socket);
+	c3 = connect_ok(d.socket);
 	OK(mpd_pipe(&pa, &pb, 1, &err));
 	OK(mpd_listener_create(c, "svc", NULL, &err));
 	OK(mpd_listener_accept_start(c2, "svc", LONG_WAIT, &a, &err));

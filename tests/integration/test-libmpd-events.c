@@ -20,53 +20,27 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "libmpd-test.h"
 #include "mpd.h"
 
-static struct mpdd d;
-static struct mpd_client *c, *other;
-static struct mpd_error err;
+static struct mpd_client *other;
 
-static struct mpd_client *connect_ok(const char *path)
+/* d and c, and a second client. */
+static void start_two(void)
 {
-	struct mpd_client *cl = NULL;
-	struct mpd_error e;
-	int r = mpd_connect(&cl, path, &e);
-
-	cr_assert_eq(r, 0, "mpd_connect(%s): %d %s", path, r, e.message);
-	return cl;
-}
-
-static void start(void)
-{
-	mpdd_start(&d, NULL);
-	c = connect_ok(d.socket);
+	start();
 	other = connect_ok(d.socket);
 }
 
-static void teardown(void)
+static void teardown_two(void)
 {
-	mpd_close(c);
 	mpd_close(other);
-	c = other = NULL;
-	mpdd_cleanup(&d);
+	other = NULL;
+	teardown();
 }
 
-TestSuite(libmpd_events, .init = start, .fini = teardown, .timeout = 120);
-
-#define OK(call)                                                    \
-	do {                                                        \
-		int ok_r_ = (call);                                 \
-		cr_assert_eq(ok_r_, 0, "%s: %d (%s)", #call, ok_r_, \
-			     err.message);                          \
-	} while (0)
-
-#define FAILS(call, want)                                                    \
-	do {                                                                 \
-		int fails_r_ = (call);                                       \
-		cr_assert_eq(fails_r_, (want), "%s: %d (%s), not %s", #call, \
-			     fails_r_, err.message, mpd_err_name(want));     \
-		cr_assert_eq(err.code, (want));                              \
-	} while (0)
+TestSuite(libmpd_events, .init = start_two, .fini = teardown_two,
+	  .timeout = 120);
 
 static double now_s(void)
 {

@@ -34,6 +34,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "libmpd-test.h"
 #include "mpd.h"
 
 /* One timeout for every suite in this file (see test-libmpd-broker.c). */
@@ -44,28 +45,7 @@
 
 #define BIG (16 * 1024 * 1024)
 
-static struct mpd_error err;
 static struct mpd_pipe *a, *b;
-
-#define IS(call, want)                                                        \
-	do {                                                                  \
-		int is_r_ = (call);                                           \
-		cr_assert_eq(is_r_, (want), "%s: %d, not %d: %s (%s)", #call, \
-			     is_r_, (want), is_r_ < 0 ? err.message : "",     \
-			     is_r_ < 0 ? err.name : "");                      \
-	} while (0)
-
-#define OK(call) IS(call, 0)
-
-/* call must fail with the code want, and say so in err. */
-#define FAILS(call, want)                                                    \
-	do {                                                                 \
-		int fails_r_ = (call);                                       \
-		cr_assert_eq(fails_r_, (want), "%s: %d (%s), not %s", #call, \
-			     fails_r_, err.message, mpd_err_name(want));     \
-		cr_assert_eq(err.code, (want));                              \
-		cr_assert_neq(err.message[0], '\0');                         \
-	} while (0)
 
 static double now(void)
 {
@@ -146,19 +126,6 @@ static int fd_readable(int fd)
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 	return poll(&pfd, 1, 0);
-}
-
-/* Assert a (consumed) equals the JSON text want. */
-static void assert_json(json_t *v, const char *want)
-{
-	json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
-	char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-	cr_assert_not_null(w);
-	cr_assert(json_equal(v, w), "got %s, want %s", text, want);
-	free(text);
-	json_decref(w);
-	json_decref(v);
 }
 
 static void send_text(struct mpd_pipe *p, const char *text)
@@ -998,8 +965,6 @@ Test(pipe, a_python_peer_speaks_the_documented_frame)
 
 /* ---- mpd_wait and process sentinels ------------------------------------ */
 
-static struct mpdd d;
-static struct mpd_client *c;
 static struct mpd_pipe *extra[2];
 static int fds[2] = { -1, -1 };
 static int sentinel = -1;
