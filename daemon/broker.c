@@ -84,23 +84,84 @@ bool chan_may(const struct conn *c, uid_t uid, gid_t gid, enum chan_mode mode)
 	return false;
 }
 
+/* The descriptors held for each uid's listeners and segments. */
+static struct chan_use {
+	uid_t uid;
+	size_t fds;
+} * chan_uses;
+static size_t nchan_uses;
+
+static struct chan_use *chan_use_of(uid_t uid, bool add)
+{
+	struct chan_use *n;
+
+	for (size_t i = 0; i < nchan_uses; i++)
+		if (chan_uses[i].uid == uid)
+			return &chan_uses[i];
+	if (!add)
+		return NULL;
+	n = realloc(chan_uses, (nchan_uses + 1) * sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	chan_uses = n;
+	chan_uses[nchan_uses] = (struct chan_use){ .uid = uid };
+	return &chan_uses[nchan_uses++];
+}
+
 /*
- * May the daemon hold n more descriptors for listeners and shared memory?
- * They may take a quarter of its descriptors at most, so that process
- * starts and connections keep theirs. Returns true, or false with r
- * answered (limit).
+ * Count delta descriptors held for uid's listeners and segments (pending
+ * ends, segments, ends in replies not yet written), in all and for uid.
+ */
+void chan_fds_add(uid_t uid, long delta)
+{
+	struct chan_use *u = chan_use_of(uid, delta > 0);
+
+	mpdd.fd_chan += (size_t)delta;
+	if (u == NULL)
+		return; /* out of memory: counted in all only */
+	u->fds += (size_t)delta;
+	if (u->fds == 0) {
+		/* Forget it: the table holds the uids that hold some. */
+		*u = chan_uses[--nchan_uses];
+		if (nchan_uses == 0) {
+			free(chan_uses);
+			chan_uses = NULL;
+		}
+	}
+}
+
+/*
+ * May the daemon hold n more descriptors for listeners and shared memory,
+ * on behalf of r's uid? They may take a quarter of its descriptors at
+ * most, so that process starts and connections keep theirs, and one uid
+ * other than root half of that, so that one user cannot take them all
+ * from the others. Returns true, or false with r answered (limit).
  */
 bool chan_fd_room(struct req *r, size_t n)
 {
-	if (mpdd.fd_chan + n <= mpdd.fd_limit / 4 && spawner_fd_room())
-		return true;
-	req_error(r, MPD_RPC_LIMIT,
-		  json_pack("{s:s, s:I}", "limit", "open_files", "max",
-			    (json_int_t)mpdd.fd_limit),
-		  "too few file descriptors left (limit %zu, %zu held by "
-		  "listeners and shared memory)",
-		  mpdd.fd_limit, mpdd.fd_chan);
-	return false;
+	size_t all = mpdd.fd_limit / 4, share = all / 2;
+	const struct chan_use *u = chan_use_of(r->conn->uid, false);
+	size_t mine = u != NULL ? u->fds : 0;
+
+	if (mpdd.fd_chan + n > all || !spawner_fd_room()) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "open_files", "max",
+				    (json_int_t)mpdd.fd_limit),
+			  "too few file descriptors left (limit %zu, %zu held "
+			  "by listeners and shared memory)",
+			  mpdd.fd_limit, mpdd.fd_chan);
+		return false;
+	}
+	if (r->conn->uid != 0 && mine + n > share) {
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "open_files_per_uid",
+				    "max", (json_int_t)share),
+			  "uid %ld holds %zu descriptors of listeners and "
+			  "shared memory, its share of %zu",
+			  (long)r->conn->uid, mine, share);
+		return false;
+	}
+	return true;
 }
 
 /* Who a connection's peer is, as the daemon read it at accept. */

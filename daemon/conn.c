@@ -144,7 +144,7 @@ void out_fds_free(struct out_fds *of)
 		return;
 	for (int i = 0; i < of->n; i++)
 		close(of->fds[i]);
-	mpdd.fd_chan -= (size_t)of->n; /* req_pass_fd() counted them */
+	chan_fds_add(of->uid, -(long)of->n); /* req_pass_fd() counted them */
 	free(of);
 }
 

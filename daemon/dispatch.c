@@ -314,7 +314,8 @@ void req_result_text(struct req *r, const char *json, size_t len)
 
 /*
  * Pass fd (ours) with r's reply, which must follow (req_result()); an
- * error reply closes it instead. It counts in mpdd.fd_chan until it is
+ * error reply closes it instead. It counts in mpdd.fd_chan (and r's
+ * uid's share, chan_fds_add()) until it is
  * written or dropped. Returns its index among the descriptors
  * the reply's line carries, which the result names ("fd": index; in a
  * batch, the line's descriptors are those of all its members), or -1
@@ -334,7 +335,8 @@ int req_pass_fd(struct req *r, int fd)
 		return -1;
 	}
 	(*ofp)->fds[(*ofp)->n] = fd;
-	mpdd.fd_chan++; /* until written or dropped: out_fds_free() */
+	(*ofp)->uid = r->conn->uid;
+	chan_fds_add(r->conn->uid, 1); /* until written or dropped */
 	return (*ofp)->n++;
 }
 

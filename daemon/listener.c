@@ -22,8 +22,8 @@
  * is the listener's mode (the owner, its group, or everyone).
  *
  * Every descriptor the daemon holds for this (pending ends, and ends in
- * replies not yet written) counts in mpdd.fd_chan, bounded by
- * chan_fd_room(); every parked request counts LISTEN_WAIT_BYTES against
+ * replies not yet written) counts in mpdd.fd_chan and in its uid's share
+ * (the connector's, for a pending end), bounded by chan_fd_room(); every parked request counts LISTEN_WAIT_BYTES against
  * max_broker_bytes.
  */
 #include <errno.h>
@@ -44,6 +44,7 @@
 struct lpending {
 	TAILQ_ENTRY(lpending) entry;
 	int fd;
+	uid_t uid; /* the connector's: it counts in its share */
 	json_t *peer; /* the connector's credentials */
 };
 TAILQ_HEAD(lpending_list, lpending);
@@ -220,10 +221,11 @@ static void connect_ends(struct listener *l, struct req *acceptor,
 			return;
 		}
 		p->fd = sv[0];
+		p->uid = connector->conn->uid;
 		p->peer = conn_creds_json(connector->conn);
 		TAILQ_INSERT_TAIL(&l->pending, p, entry);
 		l->npending++;
-		mpdd.fd_chan++;
+		chan_fds_add(p->uid, 1);
 	}
 	give_end(connector, sv[1], json_incref(l->owner));
 }
@@ -235,7 +237,7 @@ static void take_pending(struct listener *l, struct req *r)
 
 	TAILQ_REMOVE(&l->pending, p, entry);
 	l->npending--;
-	mpdd.fd_chan--; /* req_pass_fd() counts it until it is written */
+	chan_fds_add(p->uid, -1); /* req_pass_fd() counts it until written */
 	l->accepted++;
 	give_end(r, p->fd, p->peer);
 	free(p);
@@ -439,7 +441,7 @@ static void listener_free(struct listener *l, const char *why)
 	while ((p = TAILQ_FIRST(&l->pending)) != NULL) {
 		TAILQ_REMOVE(&l->pending, p, entry);
 		close(p->fd);
-		mpdd.fd_chan--;
+		chan_fds_add(p->uid, -1);
 		json_decref(p->peer);
 		free(p);
 	}

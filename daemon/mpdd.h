@@ -133,6 +133,7 @@ void hold_release_all(struct hold_list *l, bool delivered);
 struct out_fds {
 	TAILQ_ENTRY(out_fds) entry;
 	uint64_t start, end; /* the stream offsets of their line */
+	uid_t uid; /* whose share they count in (chan_fds_add()) */
 	int n;
 	int fds[MPD_MAX_FDS_PER_MESSAGE];
 };
@@ -487,6 +488,7 @@ bool chan_mode_parse(struct req *r, const char *text, enum chan_mode *mode);
 const char *chan_mode_name(enum chan_mode mode);
 bool chan_may(const struct conn *c, uid_t uid, gid_t gid, enum chan_mode mode);
 bool chan_fd_room(struct req *r, size_t n);
+void chan_fds_add(uid_t uid, long delta);
 json_t *conn_creds_json(const struct conn *c);
 
 /* listener.c: rendezvous by name */

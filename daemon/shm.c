@@ -14,7 +14,8 @@
  * connection that created it closes. Unlinking removes the name and the
  * daemon's descriptor; the memory lives on while some process maps it
  * or holds a descriptor, as with shm_unlink(3). Its size counts against
- * max_broker_bytes while it has a name, its descriptor in mpdd.fd_chan.
+ * max_broker_bytes while it has a name, its descriptor in mpdd.fd_chan
+ * and its owner's share.
  * Only its owner's uid (and root) may unlink it; who may attach is its
  * mode (the owner, its group, or everyone).
  */
@@ -227,7 +228,7 @@ static void shm_create(struct req *r, json_t *params, void *args)
 	s->temporary = in->temporary;
 	s->conn_id = r->conn->id;
 	s->created = now_wall();
-	mpdd.fd_chan++;
+	chan_fds_add(s->uid, 1);
 	broker.objects++;
 	broker.shms++;
 	broker.shm_bytes += s->size;
@@ -272,7 +273,7 @@ static void shm_free(struct shm *s)
 	events_emit_chan("shm", s->name, "deleted", s->uid, s->gid, s->mode);
 	hmap_del(&shms, s->name);
 	close(s->fd);
-	mpdd.fd_chan--;
+	chan_fds_add(s->uid, -1);
 	broker.objects--;
 	broker.shms--;
 	broker.shm_bytes -= s->size;

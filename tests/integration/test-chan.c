@@ -817,3 +817,85 @@ Test(chan, clients_gone_while_waiting_leave_nothing_behind)
 	cr_assert_eq(test_info_int(b, "broker", "bytes"), 0);
 	cr_assert_eq(test_info_int(b, "broker", "listeners"), 0);
 }
+
+/* In a child running as uid: create segments named PREFIX-N until one is
+ * refused; exit with how many were made (0..250), or 255 when the refusal
+ * was not the per-uid share. */
+static int fill_share(const char *socket, uid_t uid, const char *prefix)
+{
+	char name[32];
+	json_t *r;
+	int fd, made = 0;
+
+	if (setgroups(0, NULL) != 0 || setgid(uid) != 0 || setuid(uid) != 0)
+		return 255;
+	fd = test_try_connect(socket);
+	if (fd < 0)
+		return 255;
+	for (;;) {
+		snprintf(name, sizeof(name), "%s-%d", prefix, made);
+		r = test_call(fd, "shm.create",
+			      json_pack("{s:s, s:i}", "name", name, "size", 1));
+		if (json_object_get(r, "result") == NULL) {
+			const char *why = json_string_value(json_object_get(
+				json_object_get(json_object_get(r, "error"),
+						"data"),
+				"limit"));
+
+			return why != NULL && strcmp(why,
+						     "open_files_per_uid") ==
+						       0 ?
+				       made :
+				       255;
+		}
+		json_decref(r);
+		if (++made > 250)
+			return 255;
+	}
+}
+
+static int run_as(uid_t uid, const char *prefix)
+{
+	int status;
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		_exit(fill_share(d.socket, uid, prefix));
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The descriptors listeners and segments may hold (a quarter of
+ * open_files) are shared: one uid other than root holds at most half of
+ * them, so another still gets its own.
+ */
+Test(chan, one_uid_cannot_take_every_channel_descriptor)
+{
+	const char *extra[] = { NULL };
+	int a, first, second;
+
+	if (getuid() != 0)
+		cr_skip_test("needs root to switch uids");
+	/* 256 descriptors: channels may hold 64, one uid 32. A create needs
+	 * room for its segment and for the copy its reply passes: a uid
+	 * keeps 31. */
+	mpdd_start_nofile(&d, extra, 256, 256);
+	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
+	first = run_as(65534, "nobody");
+	cr_assert_eq(first, 31, "nobody made %d segments", first);
+	second = run_as(1, "daemon");
+	cr_assert_eq(second, 31, "uid 1 made %d segments", second);
+	/* Root is held to the whole budget only: 62 held, room for 1. */
+	a = test_connect(d.socket);
+	close(shm_make(a, json_pack("{s:s, s:i}", "name", "root", "size", 1),
+		       NULL));
+	test_fails(a, "shm.create",
+		   json_pack("{s:s, s:i}", "name", "root2", "size", 1),
+		   "limit");
+	test_ok0(a, "shm.unlink", test_nm("nobody-0"));
+	close(shm_make(a, json_pack("{s:s, s:i}", "name", "root2", "size", 1),
+		       NULL));
+}
