@@ -1495,6 +1495,12 @@ MPD_EXPORT int mpd_dispatch(struct mpd_client *c, struct mpd_error *err);
  * descriptor then; else 0 (and 0 for a NULL c). */
 MPD_EXPORT int mpd_pending(const struct mpd_client *c);
 
+/* ---- Pools: workers kept by the daemon, taking tasks (client/pool.c) ---- */
+
+/* ---- Shared dicts (client/dict.c) ---- */
+
+/* ---- Shared lists (client/list.c) ---- */
+
 #ifdef __cplusplus
 }
 #endif
