@@ -157,7 +157,8 @@ struct plargs {
 	json_t *name;
 	json_int_t processes, maxtasks, retries, chunksize, first, count, max;
 	json_t *module, *initializer, *initargs, *function, *env, *cwd;
-	json_t *start_method, *stdio[3], *tasks, *items, *ids, *order;
+	json_t *start_method, *stdio[3], *tasks, *items, *ids;
+	const char *order;
 	double timeout;
 	bool env_clear, daemon, exist_ok, keep;
 	bool has_maxtasks;
@@ -1116,14 +1117,16 @@ static void pool_pump_once(struct pool *pl)
 		return;
 	}
 	/* Feed the workers: each holds at most two tasks, and none more
-	 * than its quota. */
-	TAILQ_FOREACH (w, &pl->workers, entry) {
-		while (w->bev != NULL && !w->leaving && w->nheld < 2 &&
-		       pl->nqueued > 0 &&
-		       (pl->maxtasks == 0 || w->sent < (uint64_t)pl->maxtasks))
-			if (!worker_send(w, TAILQ_FIRST(&pl->queued)))
-				break;
-	}
+	 * than its quota; every worker gets one before any gets a second. */
+	for (int depth = 1; depth <= 2; depth++)
+		TAILQ_FOREACH (w, &pl->workers, entry) {
+			while (w->bev != NULL && !w->leaving &&
+			       w->nheld < depth && pl->nqueued > 0 &&
+			       (pl->maxtasks == 0 ||
+				w->sent < (uint64_t)pl->maxtasks))
+				if (!worker_send(w, TAILQ_FIRST(&pl->queued)))
+					break;
+		}
 	/* Let go of those that have done their quota, and of idle ones
 	 * when no task can come. */
 	for (w = TAILQ_FIRST(&pl->workers); w != NULL; w = wn) {
@@ -1387,16 +1390,20 @@ static void result_cancel(struct req *r)
 	rwait_free(r->park_arg);
 }
 
-/* The timeout passed: an empty answer, nothing taken. */
-static void result_expire(struct req *r)
+/* Nothing came in time: an empty answer, nothing taken; rw goes. */
+static void result_none(struct req *r, struct rwait *rw)
 {
-	struct rwait *rw = r->park_arg;
 	char text[96];
 
 	snprintf(text, sizeof(text), "{\"results\":[],\"remaining\":%zu}",
 		 rwait_remaining(rw));
 	rwait_free(rw);
 	req_result_text(r, text, strlen(text));
+}
+
+static void result_expire(struct req *r)
+{
+	result_none(r, r->park_arg);
 }
 
 /* t finished: the waits that asked for it are looked at. */
@@ -1429,11 +1436,20 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 {
 	const struct plargs *in = argp;
 	struct pool *pl = in->pl;
-	const char *order = json_string_value(in->order);
+	const char *order = in->order;
 	struct rwait *rw;
 	json_t *v;
 	size_t i;
 
+	if (order != NULL && strcmp(order, "all") != 0 &&
+	    strcmp(order, "submission") != 0 &&
+	    strcmp(order, "completion") != 0) {
+		req_bad_param(r, "order",
+			      "\"order\": \"%s\" is not \"all\", "
+			      "\"submission\" or \"completion\"",
+			      order);
+		return;
+	}
 	if ((in->ids != NULL) == (in->first != 0)) {
 		req_bad_param(r, in->ids != NULL ? "ids" : "first",
 			      "give either \"first\" (and \"count\") or "
@@ -1462,16 +1478,8 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 		rw->order = ORDER_ALL;
 	else if (strcmp(order, "submission") == 0)
 		rw->order = ORDER_SUBMISSION;
-	else if (strcmp(order, "completion") == 0)
+	else
 		rw->order = ORDER_COMPLETION;
-	else {
-		req_bad_param(r, "order",
-			      "\"order\": \"%s\" is not \"all\", "
-			      "\"submission\" or \"completion\"",
-			      order);
-		free(rw);
-		return;
-	}
 	if (in->ids != NULL) {
 		rw->ids = malloc(json_array_size(in->ids) * sizeof(*rw->ids));
 		if (rw->ids == NULL) {
@@ -1517,12 +1525,12 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 		rw->first = in->first;
 		rw->end = in->first + count;
 		if (rw->end - 1 > pl->last_id) {
-			req_bad_param(r, in->count != 0 ? "count" : "first",
-				      "tasks %lld to %lld: pool \"%s\" has "
-				      "had %lld submitted",
-				      (long long)rw->first,
-				      (long long)rw->end - 1, pl->name,
-				      (long long)pl->last_id);
+			req_bad_param(
+				r, rw->first > pl->last_id ? "first" : "count",
+				"tasks %lld to %lld: pool \"%s\" has "
+				"had %lld submitted",
+				(long long)rw->first, (long long)rw->end - 1,
+				pl->name, (long long)pl->last_id);
 			rwait_free(rw);
 			return;
 		}
@@ -1542,7 +1550,7 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 		return;
 	}
 	if (in->timeout == 0) {
-		result_expire(r);
+		result_none(r, rw);
 		return;
 	}
 	if (req_park(r, &pl->waiters, result_cancel, result_expire, rw,
@@ -2388,8 +2396,8 @@ static void pool_remove(struct pool *pl)
 	struct req *r;
 
 	events_emit_object("pool", pl->name, "deleted", pl->uid);
-	if (pl->state != POOL_TERMINATED)
-		pool_kill(pl);
+	/* Its waiting calls are told first: what they wait for ends with
+	 * the pool, not by finishing. */
 	while ((r = TAILQ_FIRST(&pl->waiters)) != NULL) {
 		rwait_free(r->park_arg);
 		req_error(r, MPD_RPC_CLOSED, NULL, "pool \"%s\" was deleted",
@@ -2398,6 +2406,8 @@ static void pool_remove(struct pool *pl)
 	while ((r = TAILQ_FIRST(&pl->joiners)) != NULL)
 		req_error(r, MPD_RPC_CLOSED, NULL, "pool \"%s\" was deleted",
 			  pl->name);
+	if (pl->state != POOL_TERMINATED)
+		pool_kill(pl);
 	hmap_del(&pools, pl->name);
 	broker.objects--;
 	pl->deleted = true;
