@@ -49,6 +49,10 @@
 #define POOL_MAX_IDS	   10000
 #define POOL_MAX_PROCESSES 1024
 #define POOL_MAX_RETRIES   100
+/* Tasks a worker may hold (worker_depth()), and a task short enough to
+ * let it hold that many: seconds. */
+#define POOL_MAX_DEPTH	64
+#define POOL_SHORT_TASK 0.001
 /* Workers that end before they take a task, in a row, that break a pool. */
 #define POOL_BREAK_AFTER 3
 /* Bytes of a result reply besides its entries. */
@@ -80,7 +84,7 @@ struct task {
 	struct proc *proc; /* a program task's process, while it runs */
 	struct event *timer;
 	uint64_t bytes; /* counted in the broker's bytes */
-	TAILQ_ENTRY(task) entry; /* on queued, or on finished */
+	TAILQ_ENTRY(task) entry; /* on queued, a worker's held, or finished */
 };
 TAILQ_HEAD(task_list, task);
 
@@ -89,8 +93,10 @@ struct worker {
 	struct pool *pl;
 	struct proc *p; /* its record */
 	struct bufferevent *bev; /* the task channel; NULL once closed */
-	struct task *held[2]; /* [0] runs, [1] is next */
+	struct task_list held; /* sent to it, in order: the first runs */
 	int nheld;
+	int depth; /* most it may hold now (worker_depth()) */
+	struct timespec since; /* its first held task's run began */
 	uint64_t sent, done;
 	bool started; /* its start was reported */
 	bool ready; /* its initializer returned 0 */
@@ -498,6 +504,27 @@ static void worker_kill(struct worker *w, const char *why)
 		proctab_signal(w->p, SIGKILL, true);
 }
 
+/*
+ * A worker holds two tasks (the one it runs and the next), so that it
+ * never waits for the daemon between tasks; one whose tasks are short
+ * holds more, up to POOL_MAX_DEPTH, so that it waits for the daemon no
+ * more than once a batch: a task's outcome costs it a round trip through
+ * the daemon's loop otherwise, longer than the task itself. A long task
+ * brings it back to two, so tasks never wait long behind another on a
+ * worker while others are idle.
+ */
+static void worker_depth(struct worker *w)
+{
+	struct timespec now;
+	double ran;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ran = (double)(now.tv_sec - w->since.tv_sec) +
+	      (double)(now.tv_nsec - w->since.tv_nsec) / 1e9;
+	w->since = now;
+	w->depth = ran < POOL_SHORT_TASK ? POOL_MAX_DEPTH : 2;
+}
+
 /* Send t to w. */
 static bool worker_send(struct worker *w, struct task *t)
 {
@@ -517,10 +544,13 @@ static bool worker_send(struct worker *w, struct task *t)
 	t->state = TASK_RUNNING;
 	t->held = true;
 	pl->nheld++;
-	w->held[w->nheld++] = t;
+	TAILQ_INSERT_TAIL(&w->held, t, entry);
+	w->nheld++;
 	w->sent++;
-	if (w->nheld == 1)
+	if (w->nheld == 1) {
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
 		task_running(pl, t, true);
+	}
 	return true;
 }
 
@@ -528,7 +558,7 @@ static bool worker_send(struct worker *w, struct task *t)
 static bool worker_outcome(struct worker *w, json_t *msg)
 {
 	struct pool *pl = w->pl;
-	struct task *t = w->held[0];
+	struct task *t = TAILQ_FIRST(&w->held), *next;
 	json_t *id = json_object_get(msg, CHAN_POOL_ID);
 	json_t *result = json_object_get(msg, CHAN_POOL_RESULT);
 	json_t *error = json_object_get(msg, CHAN_POOL_ERROR);
@@ -543,10 +573,10 @@ static bool worker_outcome(struct worker *w, json_t *msg)
 			       "its running task");
 		return false;
 	}
-	w->held[0] = w->held[1];
-	w->held[1] = NULL;
+	TAILQ_REMOVE(&w->held, t, entry);
 	w->nheld--;
 	w->done++;
+	worker_depth(w);
 	if (result != NULL) {
 		text = encode(result, &len);
 		if (text == NULL) {
@@ -571,8 +601,8 @@ static bool worker_outcome(struct worker *w, json_t *msg)
 			  json_is_string(msgv) ? json_string_value(msgv) :
 						 "task failed");
 	}
-	if (w->held[0] != NULL)
-		task_running(pl, w->held[0], true);
+	if ((next = TAILQ_FIRST(&w->held)) != NULL)
+		task_running(pl, next, true);
 	return true;
 }
 
@@ -747,6 +777,8 @@ static int worker_start(struct pool *pl)
 	bufferevent_enable(w->bev, EV_READ | EV_WRITE);
 	w->pl = pl;
 	w->p = p;
+	w->depth = 2;
+	TAILQ_INIT(&w->held);
 	p->pool = pl;
 	p->pool_arg = w;
 	p->parent = 0;
@@ -877,14 +909,22 @@ static void worker_ended(struct pool *pl, struct worker *w, struct proc *p)
 		if (pl->died_in_row >= POOL_BREAK_AFTER)
 			pool_break(pl, "initializer", msg);
 	}
-	/* The one it ran fails (or is run again); the next goes back. A
-	 * worker that never got past its initializer ran neither. */
-	if (w->nheld == 2)
-		task_requeue(pl, w->held[1]);
-	if (w->nheld >= 1 && !w->ready) {
-		task_requeue(pl, w->held[0]);
-	} else if (w->nheld >= 1) {
-		t = w->held[0];
+	/* The one it ran fails (or is run again); the others go back to
+	 * the head of the queue, in their order. A worker that never got
+	 * past its initializer ran none. */
+	while (w->nheld > 1) {
+		t = TAILQ_LAST(&w->held, task_list);
+		TAILQ_REMOVE(&w->held, t, entry);
+		w->nheld--;
+		task_requeue(pl, t);
+	}
+	if ((t = TAILQ_FIRST(&w->held)) != NULL) {
+		TAILQ_REMOVE(&w->held, t, entry);
+		w->nheld--;
+	}
+	if (t != NULL && !w->ready) {
+		task_requeue(pl, t);
+	} else if (t != NULL) {
 		if (t->timed_out) {
 			task_fail(pl, t, MPD_RPC_TASK_TIMEOUT,
 				  json_pack("{s:I, s:o, s:f}", "worker",
@@ -1116,12 +1156,16 @@ static void pool_pump_once(struct pool *pl)
 		}
 		return;
 	}
-	/* Feed the workers: each holds at most two tasks, and none more
-	 * than its quota; every worker gets one before any gets a second. */
-	for (int depth = 1; depth <= 2; depth++)
+	/* Feed the workers: each holds at most its depth, and none more
+	 * than its quota; every worker gets one before any gets a second,
+	 * and a second before any gets more. */
+	for (int k = 0; k < 3 && pl->nqueued > 0; k++)
 		TAILQ_FOREACH (w, &pl->workers, entry) {
+			int depth = k < 2 ? k + 1 : POOL_MAX_DEPTH;
+
 			while (w->bev != NULL && !w->leaving &&
-			       w->nheld < depth && pl->nqueued > 0 &&
+			       w->nheld < depth && w->nheld < w->depth &&
+			       pl->nqueued > 0 &&
 			       (pl->maxtasks == 0 ||
 				w->sent < (uint64_t)pl->maxtasks))
 				if (!worker_send(w, TAILQ_FIRST(&pl->queued)))
@@ -1631,7 +1675,7 @@ bad_task(struct req *r, size_t i, const char *fmt, ...)
 static char *quoted(const char *s)
 {
 	json_t *v = json_string(s);
-	char *t = v != NULL ? encode(v, NULL) : NULL;
+	char *t = v != NULL ? mpd_json_encode(v, NULL, 1) : NULL;
 
 	json_decref(v);
 	return t;
@@ -2016,8 +2060,10 @@ static json_t *pool_info_json(const struct pool *pl, bool created)
 				  w->nheld > 0 ? "busy" :
 						 "idle",
 				  "tasks", (json_int_t)w->done, "task",
-				  w->nheld > 0 ? json_integer(w->held[0]->id) :
-						 json_null()));
+				  w->nheld > 0 ?
+					  json_integer(
+						  TAILQ_FIRST(&w->held)->id) :
+					  json_null()));
 	}
 	info = json_pack(
 		"{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?, s:o, s:I, s:o, s:I,"
@@ -2328,9 +2374,9 @@ static void pool_kill(struct pool *pl)
 		task_fail(pl, t, MPD_RPC_TERMINATED, json_object(),
 			  "pool \"%s\" was terminated", pl->name);
 	TAILQ_FOREACH (w, &pl->workers, entry) {
-		while (w->nheld > 0) {
-			t = w->held[--w->nheld];
-			w->held[w->nheld] = NULL;
+		while ((t = TAILQ_FIRST(&w->held)) != NULL) {
+			TAILQ_REMOVE(&w->held, t, entry);
+			w->nheld--;
 			task_fail(pl, t, MPD_RPC_TERMINATED, json_object(),
 				  "pool \"%s\" was terminated", pl->name);
 		}
