@@ -555,7 +555,8 @@ static bool worker_send(struct worker *w, struct task *t)
 }
 
 /* The outcome of w's running task, as the worker sent it. */
-static bool worker_outcome(struct worker *w, json_t *msg)
+static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
+			   size_t llen)
 {
 	struct pool *pl = w->pl;
 	struct task *t = TAILQ_FIRST(&w->held), *next;
@@ -578,6 +579,19 @@ static bool worker_outcome(struct worker *w, json_t *msg)
 	w->done++;
 	worker_depth(w);
 	if (result != NULL) {
+		/* The result's text as the worker wrote it, when the line is
+		 * {"id":N,"result":R} (ours always is): no second encoding. */
+		char head[48];
+		int hl = snprintf(head, sizeof(head),
+				  "{\"id\":%lld,\"result\":", (long long)t->id);
+
+		if (llen > (size_t)hl + 1 &&
+		    memcmp(line, head, (size_t)hl) == 0 &&
+		    line[llen - 1] == '}') {
+			task_finish(pl, t, line + hl, llen - (size_t)hl - 1, 0,
+				    NULL, NULL);
+			goto next;
+		}
 		text = encode(result, &len);
 		if (text == NULL) {
 			task_fail(pl, t, MPD_RPC_INTERNAL_ERROR, NULL,
@@ -601,6 +615,7 @@ static bool worker_outcome(struct worker *w, json_t *msg)
 			  json_is_string(msgv) ? json_string_value(msgv) :
 						 "task failed");
 	}
+next:
 	if ((next = TAILQ_FIRST(&w->held)) != NULL)
 		task_running(pl, next, true);
 	return true;
@@ -636,7 +651,6 @@ static void worker_read_cb(struct bufferevent *bev, void *arg)
 		}
 		line = (char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
 		msg = line != NULL ? mpd_json_parse(line, len, 0, NULL) : NULL;
-		evbuffer_drain(in, len + 1);
 		if (!json_is_object(msg)) {
 			json_decref(msg);
 			worker_kill(w, "it wrote a line that is not a JSON "
@@ -644,23 +658,26 @@ static void worker_read_cb(struct bufferevent *bev, void *arg)
 			break;
 		}
 		if (json_object_get(msg, CHAN_POOL_READY) != NULL) {
+			json_decref(msg);
 			if (w->ready) {
-				json_decref(msg);
 				worker_kill(w, "it said it was ready twice");
 				break;
 			}
 			w->ready = true;
 			pl->died_in_row = 0;
-		} else if (!w->ready || !worker_outcome(w, msg)) {
-			if (!w->ready)
-				worker_kill(w, "it sent an outcome before it "
-					       "was ready");
+		} else if (!w->ready) {
 			json_decref(msg);
+			worker_kill(w, "it sent an outcome before it was "
+				       "ready");
 			break;
+		} else {
+			/* The line is read in place: drained after. */
+			worker_outcome(w, msg, line, len);
+			json_decref(msg);
 		}
-		json_decref(msg);
 		if (w->bev == NULL)
-			break;
+			break; /* killed: the buffer went with it */
+		evbuffer_drain(in, len + 1);
 	}
 	pool_pump(pl);
 }
@@ -1997,22 +2014,24 @@ static void pool_map(struct req *r, json_t *params, void *argp)
 		size_t lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
 		struct task *t;
 
-		b.len = 0;
-		for (i = lo; i < hi; i++) {
-			size_t len;
-			char *item = encode(json_array_get(in->items, i), &len);
+		json_t *slice = json_array();
+		size_t len;
+		char *text;
 
-			if (item == NULL)
-				goto nomem;
-			sb_add(&b, i == lo ? "[" : ",", 1);
-			sb_add(&b, item, len);
-			free(item);
-		}
-		sb_add(&b, "]", 1);
-		if (b.failed || (t = task_new(pl)) == NULL)
+		/* The chunk's items, encoded in one pass. */
+		for (i = lo; slice != NULL && i < hi; i++)
+			if (json_array_append(slice, json_array_get(in->items,
+								    i)) == -1)
+				break;
+		text = slice != NULL && i == hi ? encode(slice, &len) : NULL;
+		json_decref(slice);
+		if (text == NULL || (t = task_new(pl)) == NULL) {
+			free(text);
 			goto nomem;
+		}
 		made++;
-		t->text = call_body(fq, CHAN_POOL_ITEMS, b.s, b.len, &t->len);
+		t->text = call_body(fq, CHAN_POOL_ITEMS, text, len, &t->len);
+		free(text);
 		if (t->text == NULL)
 			goto nomem;
 		t->timeout = in->timeout >= 0 ? in->timeout : pl->timeout;
