@@ -2058,7 +2058,9 @@ nomem:
 
 /* ---- info ---- */
 
-static json_t *pool_info_json(const struct pool *pl, bool created)
+/* pl's info; created -1: as pool.info (the creation time), else as
+ * pool.create (whether this call made it). */
+static json_t *pool_info_json(const struct pool *pl, int created)
 {
 	json_t *workers = json_array(), *info;
 	const struct worker *w;
@@ -2104,16 +2106,14 @@ static json_t *pool_info_json(const struct pool *pl, bool created)
 		(json_int_t)pl->deaths, "broken_reason",
 		pl->state == POOL_BROKEN ? json_string(pl->broken) :
 					   json_null());
-	/* "created" of pool.create says whether this call made it; the
-	 * time is under "created" elsewhere. */
-	if (info != NULL && created)
-		json_object_set_new(info, "created", json_true());
+	if (info != NULL && created >= 0)
+		json_object_set_new(info, "created", json_boolean(created));
 	return info;
 }
 
 static void pool_info(struct req *r, json_t *params, void *argp)
 {
-	req_result(r, pool_info_json(((struct plargs *)argp)->pl, false));
+	req_result(r, pool_info_json(((struct plargs *)argp)->pl, -1));
 }
 
 static json_t *pool_row(void *o)
@@ -2277,7 +2277,7 @@ static void pool_create(struct req *r, json_t *params, void *argp)
 		for (int i = 0; i < 3; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
-		req_result(r, pool_info_json(pl, false));
+		req_result(r, pool_info_json(pl, 0));
 		return;
 	}
 	if ((fds[1] >= 0 || fds[2] >= 0) &&
@@ -2350,7 +2350,7 @@ static void pool_create(struct req *r, json_t *params, void *argp)
 		  pl->program ? "programs" : pl->module, pl->processes);
 	events_emit_object("pool", pl->name, "created", pl->uid);
 	pool_pump(pl);
-	req_result(r, pool_info_json(pl, true));
+	req_result(r, pool_info_json(pl, 1));
 	return;
 nomem_pl:
 	if (pl != NULL) {
