@@ -184,10 +184,11 @@ void broker_bytes(int64_t delta)
 json_t *broker_info(void)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I}",
+			 "s:I, s:I, s:I}",
 			 "queues", (json_int_t)broker.queues, "values",
 			 (json_int_t)broker.values, "arrays",
-			 (json_int_t)broker.arrays, "locks",
+			 (json_int_t)broker.arrays, "lists",
+			 (json_int_t)broker.lists, "locks",
 			 (json_int_t)broker.locks, "semaphores",
 			 (json_int_t)broker.semaphores, "events",
 			 (json_int_t)broker.events, "conditions",

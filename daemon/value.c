@@ -117,7 +117,7 @@ static const struct mpd_param array_add_params[] = {
 };
 
 /* Is v (a param given as field) too deep to keep? Then r is answered. */
-static bool too_deep(struct req *r, const char *field, const json_t *v)
+bool value_too_deep(struct req *r, const char *field, const json_t *v)
 {
 	if (mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) <= MPD_MAX_ITEM_DEPTH)
 		return false;
@@ -181,7 +181,7 @@ static json_t *coerce(enum vtype t, json_t *v)
 }
 
 /* Bytes a value holds, for the broker limit. */
-static uint64_t value_size(const json_t *v)
+uint64_t value_size(const json_t *v)
 {
 	if (json_is_string(v))
 		return json_string_length(v) + 16;
@@ -256,7 +256,7 @@ static void value_create(struct req *r, json_t *params, void *args)
 						v->v, "created", 0));
 		return;
 	}
-	if (init != NULL && too_deep(r, "value", init))
+	if (init != NULL && value_too_deep(r, "value", init))
 		return;
 	if (init == NULL)
 		nv = t == V_INT	   ? json_integer(0) :
@@ -309,7 +309,7 @@ static void value_set(struct req *r, json_t *params, void *args)
 	struct value *v = in->v;
 	json_t *nv;
 
-	if (too_deep(r, "value", in->value))
+	if (value_too_deep(r, "value", in->value))
 		return;
 	nv = coerce(v->type, in->value);
 	if (nv == NULL) {
@@ -370,8 +370,8 @@ static void value_cas(struct req *r, json_t *params, void *args)
 	json_t *expected, *nv;
 	bool equal;
 
-	if (too_deep(r, "expected", in->expected) ||
-	    too_deep(r, "value", in->value))
+	if (value_too_deep(r, "expected", in->expected) ||
+	    value_too_deep(r, "value", in->value))
 		return;
 	expected = coerce(v->type, in->expected);
 	if (expected == NULL) {

@@ -77,6 +77,19 @@
 /* Method names. */
 #define MPD_M_DAEMON_PING	 "daemon.ping"
 #define MPD_M_DAEMON_INFO	 "daemon.info"
+#define MPD_M_LIST_APPEND	 "list.append"
+#define MPD_M_LIST_CLEAR	 "list.clear"
+#define MPD_M_LIST_CREATE	 "list.create"
+#define MPD_M_LIST_DELETE	 "list.delete"
+#define MPD_M_LIST_EXTEND	 "list.extend"
+#define MPD_M_LIST_GET		 "list.get"
+#define MPD_M_LIST_INFO		 "list.info"
+#define MPD_M_LIST_INSERT	 "list.insert"
+#define MPD_M_LIST_LEN		 "list.len"
+#define MPD_M_LIST_LIST		 "list.list"
+#define MPD_M_LIST_POP		 "list.pop"
+#define MPD_M_LIST_REMOVE	 "list.remove"
+#define MPD_M_LIST_SET		 "list.set"
 #define MPD_M_LISTENER_ACCEPT	 "listener.accept"
 #define MPD_M_LISTENER_CLOSE	 "listener.close"
 #define MPD_M_LISTENER_CONNECT	 "listener.connect"
@@ -198,6 +211,19 @@
 	X(EVENT_WAIT, MPD_M_EVENT_WAIT)                 \
 	X(EVENTS_SUBSCRIBE, MPD_M_EVENTS_SUBSCRIBE)     \
 	X(EVENTS_UNSUBSCRIBE, MPD_M_EVENTS_UNSUBSCRIBE) \
+	X(LIST_APPEND, MPD_M_LIST_APPEND)               \
+	X(LIST_CLEAR, MPD_M_LIST_CLEAR)                 \
+	X(LIST_CREATE, MPD_M_LIST_CREATE)               \
+	X(LIST_DELETE, MPD_M_LIST_DELETE)               \
+	X(LIST_EXTEND, MPD_M_LIST_EXTEND)               \
+	X(LIST_GET, MPD_M_LIST_GET)                     \
+	X(LIST_INFO, MPD_M_LIST_INFO)                   \
+	X(LIST_INSERT, MPD_M_LIST_INSERT)               \
+	X(LIST_LEN, MPD_M_LIST_LEN)                     \
+	X(LIST_LIST, MPD_M_LIST_LIST)                   \
+	X(LIST_POP, MPD_M_LIST_POP)                     \
+	X(LIST_REMOVE, MPD_M_LIST_REMOVE)               \
+	X(LIST_SET, MPD_M_LIST_SET)                     \
 	X(LISTENER_ACCEPT, MPD_M_LISTENER_ACCEPT)       \
 	X(LISTENER_CLOSE, MPD_M_LISTENER_CLOSE)         \
 	X(LISTENER_CONNECT, MPD_M_LISTENER_CONNECT)     \
