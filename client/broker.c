@@ -97,12 +97,8 @@ int broker_check_finite(const char *fn, const char *what, double v,
 	return 0;
 }
 
-/*
- * An item or value to keep: nested no deeper than every reply that hands
- * it out can carry (MPD_MAX_ITEM_DEPTH, which the daemon enforces too).
- * Returns 0 or MPD_E_INVAL.
- */
-static int check_depth(const char *fn, const char *what, const json_t *v,
+/* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_depth(const char *fn, const char *what, const json_t *v,
 		       struct mpd_error *err)
 {
 	if (v != NULL &&
@@ -296,7 +292,7 @@ static int queue_put(struct mpd_client *c, const char *fn, const char *name,
 	if (r == 0)
 		r = broker_check_given(fn, "item", item, err);
 	if (r == 0)
-		r = check_depth(fn, "item", item, err);
+		r = broker_check_depth(fn, "item", item, err);
 	if (r == 0)
 		r = broker_check_timeout(fn, timeout, err);
 	if (r == 0)
@@ -347,8 +343,8 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: items is not a non-empty array", __func__);
 	for (size_t i = 0; r == 0 && i < json_array_size(items); i++)
-		r = check_depth(__func__, "an item", json_array_get(items, i),
-				err);
+		r = broker_check_depth(__func__, "an item",
+				       json_array_get(items, i), err);
 	if (r == 0)
 		r = broker_check_timeout(__func__, timeout, err);
 	if (r == 0)
@@ -474,7 +470,7 @@ int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: type is NULL or empty", __func__);
 	if (r == 0)
-		r = check_depth(__func__, "initial", initial, err);
+		r = broker_check_depth(__func__, "initial", initial, err);
 	if (r == 0)
 		r = broker_new_string(__func__, "type", type, &t, err);
 	if (r == 0)
@@ -515,7 +511,7 @@ static int value_set(struct mpd_client *c, const char *fn, const char *name,
 	if (r == 0)
 		r = broker_check_given(fn, "value", value, err);
 	if (r == 0)
-		r = check_depth(fn, "value", value, err);
+		r = broker_check_depth(fn, "value", value, err);
 	if (r == 0)
 		r = add(p, "value", value, err);
 	return broker_call(c, r, MPD_M_VALUE_SET, p, NULL, NULL, err);
@@ -541,9 +537,9 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 	if (r == 0)
 		r = broker_check_given(__func__, "value", value, err);
 	if (r == 0)
-		r = check_depth(__func__, "expected", expected, err);
+		r = broker_check_depth(__func__, "expected", expected, err);
 	if (r == 0)
-		r = check_depth(__func__, "value", value, err);
+		r = broker_check_depth(__func__, "value", value, err);
 	if (r == 0)
 		r = add(p, "expected", expected, err);
 	if (r == 0)
@@ -660,8 +656,8 @@ static int array_values(struct mpd_client *c, int r, json_t *p, json_t **values,
 	return 0;
 }
 
-/* bound within what the daemon takes, selecting the same elements. */
-static int64_t slice_bound(int64_t bound)
+/* Returns bound within what the daemon takes; see client.h. */
+int64_t broker_slice_bound(int64_t bound)
 {
 	if (bound > BROKER_INDEX_MAX)
 		return BROKER_INDEX_MAX;
@@ -680,11 +676,12 @@ int mpd_array_get_slice(struct mpd_client *c, const char *name, int64_t start,
 	if (r == 0)
 		r = broker_check_given(__func__, "values", values, err);
 	if (r == 0)
-		r = broker_add_new(p, "start", json_integer(slice_bound(start)),
+		r = broker_add_new(p, "start",
+				   json_integer(broker_slice_bound(start)),
 				   err);
 	if (r == 0)
-		r = broker_add_new(p, "stop", json_integer(slice_bound(stop)),
-				   err);
+		r = broker_add_new(p, "stop",
+				   json_integer(broker_slice_bound(stop)), err);
 	return array_values(c, r, p, values, err);
 }
 

@@ -1501,6 +1501,109 @@ MPD_EXPORT int mpd_pending(const struct mpd_client *c);
 
 /* ---- Shared lists (client/list.c) ---- */
 
+/*
+ * Shared lists (docs/protocol.md, "Shared lists"): Python's
+ * multiprocessing Manager().list(), a named sequence of JSON values that
+ * lives in the daemon. Every call is atomic (clients that append and pop
+ * at once never lose or duplicate an item). Indexes are Python's: a
+ * negative one counts from the end. Slices are Python's start:stop:step,
+ * each of which may be MPD_LIST_NONE (Python's None: not sent); bounds
+ * are clamped, a step of 0 is MPD_E_INVAL. An index or bound beyond
+ * +-(2^53 - 1) is sent as that limit, which selects the same.
+ *
+ * A list belongs to the uid that created it; its mode says who else may
+ * read and change it (MPD_CHAN_GROUP, MPD_CHAN_EVERYONE); only its
+ * owner's uid (and root) may delete it. Another uid gets
+ * MPD_E_PERMISSION_DENIED and sees nothing of it in mpd_list_list().
+ *
+ * Values in (value, items) are borrowed; *value, *items, *info and *list
+ * are new references. Checked before anything is sent, each MPD_E_INVAL:
+ * a name that is NULL, empty or not UTF-8, a NULL value or out-parameter,
+ * items that are not an array, a value nested deeper than the daemon
+ * keeps (2044 levels), a step of 0. An index out of range is
+ * MPD_E_INVALID_PARAMS (err->data: reason "out_of_range", index,
+ * length); a value mpd_list_remove() does not find too (reason
+ * "not_in_list"). A list longer than the daemon's max_queue_items, or
+ * holding more than its max_broker_bytes, is MPD_E_LIMIT, and so is a
+ * reply larger than the room the connection has under max_output (a
+ * get or pop then changes nothing). The calls that change a list leave
+ * its new length in mpd_last_result() ({"length": N}).
+ */
+
+/* A slice bound or step not given: Python's None. */
+#define MPD_LIST_NONE INT64_MIN
+
+/* Options of mpd_list_create(). Zero-initialise, then set what you need;
+ * NULL options are all the defaults. */
+struct mpd_list_options {
+	enum mpd_chan_mode mode; /* who else may use it */
+	int exist_ok; /* an existing list is fine (and left as it is) */
+	json_t *items; /* its first items (an array, borrowed), or NULL */
+};
+
+/* list.create: mpd_last_result() holds {name, length, uid, mode,
+ * created}. MPD_E_EXISTS (without exist_ok), MPD_E_PERMISSION_DENIED
+ * (exist_ok, and its mode does not let this uid in), MPD_E_LIMIT, ... */
+MPD_EXPORT int mpd_list_create(struct mpd_client *c, const char *name,
+			       const struct mpd_list_options *opts,
+			       struct mpd_error *err);
+/* list.append: value at the end. */
+MPD_EXPORT int mpd_list_append(struct mpd_client *c, const char *name,
+			       json_t *value, struct mpd_error *err);
+/* list.extend: the items of the array items at the end, all or none. */
+MPD_EXPORT int mpd_list_extend(struct mpd_client *c, const char *name,
+			       json_t *items, struct mpd_error *err);
+/* list.get of one item. */
+MPD_EXPORT int mpd_list_get(struct mpd_client *c, const char *name,
+			    int64_t index, json_t **value,
+			    struct mpd_error *err);
+/* list.get of the slice start:stop:step (each may be MPD_LIST_NONE: all
+ * three for the whole list) as a new array in *items. */
+MPD_EXPORT int mpd_list_get_slice(struct mpd_client *c, const char *name,
+				  int64_t start, int64_t stop, int64_t step,
+				  json_t **items, struct mpd_error *err);
+/* list.set of one item. */
+MPD_EXPORT int mpd_list_set(struct mpd_client *c, const char *name,
+			    int64_t index, json_t *value,
+			    struct mpd_error *err);
+/* list.set of a slice, as Python's l[start:stop:step] = items: with step
+ * 1 (or MPD_LIST_NONE) the slice is replaced by items, however many; an
+ * extended slice takes exactly as many items as it selects (else
+ * MPD_E_INVALID_PARAMS). */
+MPD_EXPORT int mpd_list_set_slice(struct mpd_client *c, const char *name,
+				  int64_t start, int64_t stop, int64_t step,
+				  json_t *items, struct mpd_error *err);
+/* list.pop: take the item at index (-1: the last) into *value.
+ * MPD_E_EMPTY for an empty list. */
+MPD_EXPORT int mpd_list_pop(struct mpd_client *c, const char *name,
+			    int64_t index, json_t **value,
+			    struct mpd_error *err);
+/* list.len: its number of items in *length. */
+MPD_EXPORT int mpd_list_len(struct mpd_client *c, const char *name,
+			    size_t *length, struct mpd_error *err);
+/* list.insert: value before index, clamped as Python's insert(). */
+MPD_EXPORT int mpd_list_insert(struct mpd_client *c, const char *name,
+			       int64_t index, json_t *value,
+			       struct mpd_error *err);
+/* list.remove: the first item equal to value (JSON equality: 1 and 1.0
+ * differ). */
+MPD_EXPORT int mpd_list_remove(struct mpd_client *c, const char *name,
+			       json_t *value, struct mpd_error *err);
+/* list.clear: every item goes; the list stays. */
+MPD_EXPORT int mpd_list_clear(struct mpd_client *c, const char *name,
+			      struct mpd_error *err);
+/* list.info: *info gets {name, length, uid, mode, bytes, gid, owner (the
+ * creator's credentials), since}. */
+MPD_EXPORT int mpd_list_info(struct mpd_client *c, const char *name,
+			     json_t **info, struct mpd_error *err);
+/* list.delete: MPD_E_PERMISSION_DENIED when not the owner's uid. */
+MPD_EXPORT int mpd_list_delete(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+/* list.list: *list gets the array of {name, length, uid, mode} of the
+ * lists this uid may use, in name order. */
+MPD_EXPORT int mpd_list_list(struct mpd_client *c, json_t **list,
+			     struct mpd_error *err);
+
 #ifdef __cplusplus
 }
 #endif
