@@ -241,6 +241,9 @@ extern const struct cli_cmd cli_cmd_value;
 /* cmd-array.c */
 extern const struct cli_cmd cli_cmd_array;
 
+/* cmd-list.c */
+extern const struct cli_cmd cli_cmd_list;
+
 /* cmd-sync.c */
 extern const struct cli_cmd cli_cmd_lock;
 extern const struct cli_cmd cli_cmd_semaphore;
