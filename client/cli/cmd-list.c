@@ -449,14 +449,15 @@ static const struct cli_cmd cli_cmd_list_extend = {
 
 static const struct cli_cmd cli_cmd_list_get = {
 	.name = "get",
-	.usage = "NAME [INDEX|START:STOP[:STEP]]",
+	.usage = "NAME [INDEX|SLICE]",
 	.summary = "print items of a list",
-	.help = "Prints the item at INDEX, or the items of the slice, or all "
-		"of them, one a\nline as compact JSON. Indexes count from 0, "
-		"negative ones from the end;\nany part of a slice may be left "
-		"out (2:, :-1, ::-1), as in Python. A\nselection past the end "
-		"is an error for an INDEX, clamped for a slice. With\n--json, "
-		"prints the result ({value} or {items}).",
+	.help = "Prints the item at INDEX, or the items of SLICE "
+		"(START:STOP[:STEP]), or all\nof them, one a line as compact "
+		"JSON. Indexes count from 0, negative ones\nfrom the end; any "
+		"part of a slice may be left out (2:, :-1, ::-1), as in\n"
+		"Python. An INDEX past the end is an error; a SLICE is "
+		"clamped. With --json,\nprints the result ({value} or "
+		"{items}).",
 	.min_args = 1,
 	.max_args = 2,
 	.options = (const struct cli_opt[]){ RAW_OPTION, OPTIONS_END },
@@ -467,12 +468,12 @@ static const struct cli_cmd cli_cmd_list_set = {
 	.name = "set",
 	.usage = "NAME INDEX V",
 	.summary = "set items of a list",
-	.help = "Or: mpd-cli list set NAME START:STOP[:STEP] [V...]\n\n"
-		"Sets the item at INDEX to V; or replaces the slice with the "
-		"Vs, however\nmany (as Python's l[a:b] = [...]; an extended "
-		"slice, with a STEP, takes as\nmany as it selects). V is read "
-		"as append reads it. Prints nothing; with\n--json, the result "
-		"({length}).",
+	.help = "Or: mpd-cli list set NAME SLICE [V...]\n\n"
+		"Sets the item at INDEX to V; or replaces SLICE "
+		"(START:STOP[:STEP]) with the\nVs, however many, as Python's "
+		"l[a:b] = [...] (an extended slice, with a\nSTEP, takes as "
+		"many as it selects). V is read as append reads it. Prints\n"
+		"nothing; with --json, the result ({length}).",
 	.min_args = 2,
 	.max_args = CLI_ARGS_ANY,
 	.options = (const struct cli_opt[]){ STRING_OPTION, OPTIONS_END },
