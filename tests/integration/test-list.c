@@ -160,6 +160,7 @@ Test(list, every_method_does_what_python_does)
 	test_ok0(a, "list.delete", test_nm("A"));
 	cr_assert_eq(broker_int(a, "lists"), 0);
 	test_hang_up(a);
+	mpdd_stop(&d);
 }
 
 Test(list, create_with_exist_ok_leaves_the_list_as_it_is)
@@ -815,6 +816,7 @@ Test(list, limits_refuse_and_change_nothing)
 	cr_assert_eq(broker_int(a, "bytes"), 0);
 	test_assert_ping(d.socket);
 	test_hang_up(a);
+	mpdd_stop(&d);
 }
 
 Test(list, the_bytes_counted_come_back_to_nothing)
@@ -1039,6 +1041,8 @@ Test(list, eight_clients_appending_and_popping_lose_and_duplicate_nothing)
 	free(seen);
 	free(buf);
 	test_hang_up(a);
+	/* It stops cleanly with a list full of items. */
+	mpdd_stop(&d);
 }
 
 /* Members of an answer that say who and when: want takes got's. */
