@@ -171,7 +171,7 @@ Test(cli_list, json_prints_the_daemon_s_results)
 Test(cli_list, failures_exit_with_the_status_scripts_branch_on)
 {
 	struct run_result r;
-	json_t *err;
+	json_t *out, *err;
 
 	mpdd_start(&d, NULL);
 	CLI_FAILS(4, "list get", "not_found", "list", "get", "nope");
@@ -191,12 +191,14 @@ Test(cli_list, failures_exit_with_the_status_scripts_branch_on)
 	assert_items("L", "[1]");
 	/* With --json the error is on stdout too, with its data. */
 	cr_assert_eq(CLI(&r, "-j", "list", "get", "L", "5"), 1);
-	err = json_object_get(test_json(r.out), "error");
+	out = test_json(r.out);
+	err = json_object_get(out, "error");
 	cr_assert_str_eq(json_string_value(json_object_get(err, "name")),
 			 "invalid_params");
 	cr_assert_eq(json_integer_value(json_object_get(
 			     json_object_get(err, "data"), "length")),
 		     1);
+	json_decref(out);
 	test_run_free(&r);
 }
 
