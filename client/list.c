@@ -28,6 +28,14 @@ static int add_index(json_t *p, const char *key, int64_t index,
 			      err);
 }
 
+/* Add "index" for index, clamped (even MPD_LIST_NONE: an index is never
+ * left out). Returns 0 or MPD_E_NOMEM. */
+static int add_at(json_t *p, int64_t index, struct mpd_error *err)
+{
+	return broker_add_new(p, "index",
+			      json_integer(broker_slice_bound(index)), err);
+}
+
 /* Add a value (borrowed) to keep as key, checked first. Returns 0, or
  * MPD_E_INVAL (NULL, too deep), MPD_E_NOMEM. */
 static int add_value(const char *fn, json_t *p, const char *key, json_t *value,
@@ -133,9 +141,7 @@ int mpd_list_get(struct mpd_client *c, const char *name, int64_t index,
 	if (r == 0)
 		r = broker_check_given(__func__, "value", value, err);
 	if (r == 0)
-		r = broker_add_new(p, "index",
-				   json_integer(broker_slice_bound(index)),
-				   err);
+		r = add_at(p, index, err);
 	return broker_call(c, r, MPD_M_LIST_GET, p, "value", value, err);
 }
 
@@ -174,9 +180,7 @@ int mpd_list_set(struct mpd_client *c, const char *name, int64_t index,
 	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = broker_add_new(p, "index",
-				   json_integer(broker_slice_bound(index)),
-				   err);
+		r = add_at(p, index, err);
 	if (r == 0)
 		r = add_value(__func__, p, "value", value, err);
 	return broker_call(c, r, MPD_M_LIST_SET, p, NULL, NULL, err);
@@ -208,9 +212,7 @@ int mpd_list_pop(struct mpd_client *c, const char *name, int64_t index,
 		r = broker_check_given(__func__, "value", value, err);
 	/* The daemon's default is -1: sent only when another. */
 	if (r == 0 && index != -1)
-		r = broker_add_new(p, "index",
-				   json_integer(broker_slice_bound(index)),
-				   err);
+		r = add_at(p, index, err);
 	return broker_call(c, r, MPD_M_LIST_POP, p, "value", value, err);
 }
 
@@ -246,9 +248,7 @@ int mpd_list_insert(struct mpd_client *c, const char *name, int64_t index,
 	int r = broker_name_params(__func__, name, &p, err);
 
 	if (r == 0)
-		r = broker_add_new(p, "index",
-				   json_integer(broker_slice_bound(index)),
-				   err);
+		r = add_at(p, index, err);
 	if (r == 0)
 		r = add_value(__func__, p, "value", value, err);
 	return broker_call(c, r, MPD_M_LIST_INSERT, p, NULL, NULL, err);
