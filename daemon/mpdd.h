@@ -252,7 +252,7 @@ struct method {
 extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
-extern const struct method daemon_methods[], events_methods[],
+extern const struct method daemon_methods[], dict_methods[], events_methods[],
 	listener_methods[], process_methods[], queue_methods[], shm_methods[],
 	sync_methods[], value_methods[];
 
@@ -505,6 +505,9 @@ void queue_conn_room(struct conn *c);
 
 /* value.c: the value.* and array.* methods */
 void value_shutdown(void);
+
+/* dict.c: the dict.* methods */
+void dict_shutdown(void);
 
 /* sync.c: locks, semaphores, events, conditions and barriers */
 void sync_conn_closed(struct conn *c);
