@@ -114,6 +114,13 @@ static int check_depth(const char *fn, const char *what, const json_t *v,
 }
 
 /* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_depth(const char *fn, const char *what, const json_t *v,
+		       struct mpd_error *err)
+{
+	return check_depth(fn, what, v, err);
+}
+
+/* Returns 0 or MPD_E_INVAL; see client.h. */
 int broker_check_given(const char *fn, const char *what, const void *p,
 		       struct mpd_error *err)
 {

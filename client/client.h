@@ -43,6 +43,11 @@ int broker_check_timeout(const char *fn, double timeout, struct mpd_error *err);
 int broker_check_finite(const char *fn, const char *what, double v,
 			struct mpd_error *err);
 
+/* A value to keep in the broker (v may be NULL: none), nested no deeper
+ * than MPD_MAX_ITEM_DEPTH. Returns 0 or MPD_E_INVAL. */
+int broker_check_depth(const char *fn, const char *what, const json_t *v,
+		       struct mpd_error *err);
+
 /* A pointer the caller must give (an out-parameter, an item, a type).
  * Returns 0 or MPD_E_INVAL. */
 int broker_check_given(const char *fn, const char *what, const void *p,
