@@ -139,20 +139,6 @@ static bool may_use(struct req *r, const struct dict *d)
 	return false;
 }
 
-/* Is v (a param given as field) too deep to keep? Then r is answered. */
-static bool too_deep(struct req *r, const char *field, const json_t *v)
-{
-	if (mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) <= MPD_MAX_ITEM_DEPTH)
-		return false;
-	req_error(r, MPD_RPC_INVALID_PARAMS,
-		  json_pack("{s:s, s:i}", "field", field, "max_depth",
-			    MPD_MAX_ITEM_DEPTH),
-		  "\"%s\": a value may nest at most %d levels (every reader "
-		  "must be able to read it)",
-		  field, MPD_MAX_ITEM_DEPTH);
-	return true;
-}
-
 /* The bytes an entry of key and value v holds, for max_broker_bytes. */
 static uint64_t entry_size(const char *key, const json_t *v)
 {
@@ -351,7 +337,7 @@ static void dict_set(struct req *r, json_t *params, void *args)
 {
 	struct dargs *in = args;
 
-	if (!may_use(r, in->d) || too_deep(r, "value", in->value))
+	if (!may_use(r, in->d) || broker_too_deep(r, "value", in->value))
 		return;
 	if (entry_store(r, in->d, in->key, in->value))
 		req_result(r, json_object());
@@ -363,7 +349,7 @@ static void dict_setdefault(struct req *r, json_t *params, void *args)
 	json_t *v = in->value != NULL ? json_incref(in->value) : json_null();
 	struct dentry *e;
 
-	if (!may_use(r, in->d) || too_deep(r, "value", v))
+	if (!may_use(r, in->d) || broker_too_deep(r, "value", v))
 		goto out;
 	e = hmap_get(&in->d->map, in->key);
 	if (e != NULL)
@@ -453,7 +439,7 @@ static void dict_update(struct req *r, json_t *params, void *args)
 	json_object_foreach (in->entries, key, v) {
 		uint64_t size;
 
-		if (too_deep(r, "entries", v))
+		if (broker_too_deep(r, "entries", v))
 			return;
 		size = entry_size(key, v);
 		e = hmap_get(&d->map, key);

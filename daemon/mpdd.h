@@ -475,6 +475,7 @@ struct broker_stats {
 extern struct broker_stats broker;
 bool broker_room(struct req *r, size_t objects, uint64_t bytes);
 void broker_bytes(int64_t delta);
+bool broker_too_deep(struct req *r, const char *field, const json_t *v);
 json_t *broker_info(void);
 void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));
