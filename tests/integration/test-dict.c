@@ -869,3 +869,52 @@ Test(dict, subscribers_are_told_of_creates_and_deletes)
 	close(fd);
 	mpdd_stop(&d);
 }
+
+/* A batch runs its members in order, in one round trip. */
+Test(dict, a_batch_of_dict_calls_is_answered_whole)
+{
+	json_t *replies, *r;
+	int fd;
+
+	mpdd_start(&d, NULL);
+	fd = test_connect(d.socket);
+	mkdict(fd, "d", NULL);
+	replies = test_rpc_line(
+		fd, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"dict.set\","
+		    "\"params\":{\"name\":\"d\",\"key\":\"a\",\"value\":1}},"
+		    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"dict.add\","
+		    "\"params\":{\"name\":\"d\",\"key\":\"a\",\"delta\":2}},"
+		    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"dict.items\","
+		    "\"params\":{\"name\":\"d\"}},"
+		    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"dict.get\","
+		    "\"params\":{\"name\":\"d\",\"key\":\"b\"}}]");
+	cr_assert_eq(json_array_size(replies), 4);
+	for (size_t i = 0; i < 4; i++) {
+		r = json_array_get(replies, i);
+		switch (json_integer_value(json_object_get(r, "id"))) {
+		case 2:
+			cr_assert_eq(test_int(json_object_get(r, "result"),
+					      "value"),
+				     3);
+			break;
+		case 3: {
+			json_t *want = test_json(
+				"{\"items\":{\"a\":3},\"next\":null}");
+
+			cr_assert(
+				json_equal(json_object_get(r, "result"), want));
+			json_decref(want);
+			break;
+		}
+		case 4:
+			cr_assert_eq(
+				json_integer_value(json_object_get(
+					json_object_get(r, "error"), "code")),
+				1);
+			break;
+		}
+	}
+	json_decref(replies);
+	close(fd);
+	mpdd_stop(&d);
+}
