@@ -97,8 +97,12 @@ int broker_check_finite(const char *fn, const char *what, double v,
 	return 0;
 }
 
-/* Returns 0 or MPD_E_INVAL; see client.h. */
-int broker_check_depth(const char *fn, const char *what, const json_t *v,
+/*
+ * An item or value to keep: nested no deeper than every reply that hands
+ * it out can carry (MPD_MAX_ITEM_DEPTH, which the daemon enforces too).
+ * Returns 0 or MPD_E_INVAL.
+ */
+static int check_depth(const char *fn, const char *what, const json_t *v,
 		       struct mpd_error *err)
 {
 	if (v != NULL &&
@@ -107,6 +111,13 @@ int broker_check_depth(const char *fn, const char *what, const json_t *v,
 				   "%s: %s nests deeper than %d levels", fn,
 				   what, MPD_MAX_ITEM_DEPTH);
 	return 0;
+}
+
+/* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_depth(const char *fn, const char *what, const json_t *v,
+		       struct mpd_error *err)
+{
+	return check_depth(fn, what, v, err);
 }
 
 /* Returns 0 or MPD_E_INVAL; see client.h. */
@@ -292,7 +303,7 @@ static int queue_put(struct mpd_client *c, const char *fn, const char *name,
 	if (r == 0)
 		r = broker_check_given(fn, "item", item, err);
 	if (r == 0)
-		r = broker_check_depth(fn, "item", item, err);
+		r = check_depth(fn, "item", item, err);
 	if (r == 0)
 		r = broker_check_timeout(fn, timeout, err);
 	if (r == 0)
@@ -343,8 +354,8 @@ int mpd_queue_put_many(struct mpd_client *c, const char *name, json_t *items,
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: items is not a non-empty array", __func__);
 	for (size_t i = 0; r == 0 && i < json_array_size(items); i++)
-		r = broker_check_depth(__func__, "an item",
-				       json_array_get(items, i), err);
+		r = check_depth(__func__, "an item", json_array_get(items, i),
+				err);
 	if (r == 0)
 		r = broker_check_timeout(__func__, timeout, err);
 	if (r == 0)
@@ -470,7 +481,7 @@ int mpd_value_create(struct mpd_client *c, const char *name, const char *type,
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"%s: type is NULL or empty", __func__);
 	if (r == 0)
-		r = broker_check_depth(__func__, "initial", initial, err);
+		r = check_depth(__func__, "initial", initial, err);
 	if (r == 0)
 		r = broker_new_string(__func__, "type", type, &t, err);
 	if (r == 0)
@@ -511,7 +522,7 @@ static int value_set(struct mpd_client *c, const char *fn, const char *name,
 	if (r == 0)
 		r = broker_check_given(fn, "value", value, err);
 	if (r == 0)
-		r = broker_check_depth(fn, "value", value, err);
+		r = check_depth(fn, "value", value, err);
 	if (r == 0)
 		r = add(p, "value", value, err);
 	return broker_call(c, r, MPD_M_VALUE_SET, p, NULL, NULL, err);
@@ -537,9 +548,9 @@ int mpd_value_cas(struct mpd_client *c, const char *name, json_t *expected,
 	if (r == 0)
 		r = broker_check_given(__func__, "value", value, err);
 	if (r == 0)
-		r = broker_check_depth(__func__, "expected", expected, err);
+		r = check_depth(__func__, "expected", expected, err);
 	if (r == 0)
-		r = broker_check_depth(__func__, "value", value, err);
+		r = check_depth(__func__, "value", value, err);
 	if (r == 0)
 		r = add(p, "expected", expected, err);
 	if (r == 0)

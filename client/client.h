@@ -44,11 +44,8 @@ int broker_check_timeout(const char *fn, double timeout, struct mpd_error *err);
 int broker_check_finite(const char *fn, const char *what, double v,
 			struct mpd_error *err);
 
-/*
- * An item or value to keep: nested no deeper than every reply that hands
- * it out can carry (MPD_MAX_ITEM_DEPTH, which the daemon enforces too).
- * what names it in the message. Returns 0 or MPD_E_INVAL.
- */
+/* A value to keep in the broker (v may be NULL: none), nested no deeper
+ * than MPD_MAX_ITEM_DEPTH. Returns 0 or MPD_E_INVAL. */
 int broker_check_depth(const char *fn, const char *what, const json_t *v,
 		       struct mpd_error *err);
 

@@ -42,6 +42,24 @@ bool broker_room(struct req *r, size_t objects, uint64_t bytes)
 }
 
 /*
+ * Is v (a param given as field) nested too deep for the broker to keep
+ * (MPD_MAX_ITEM_DEPTH: every reply that hands it out must be readable)?
+ * Returns false, or true with r answered (invalid_params).
+ */
+bool broker_too_deep(struct req *r, const char *field, const json_t *v)
+{
+	if (mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) <= MPD_MAX_ITEM_DEPTH)
+		return false;
+	req_error(r, MPD_RPC_INVALID_PARAMS,
+		  json_pack("{s:s, s:i}", "field", field, "max_depth",
+			    MPD_MAX_ITEM_DEPTH),
+		  "\"%s\": a value may nest at most %d levels (every reader "
+		  "must be able to read it)",
+		  field, MPD_MAX_ITEM_DEPTH);
+	return true;
+}
+
+/*
  * Parse a "mode" param (NULL: absent, the owner only). Returns true, or
  * false with r answered (invalid_params).
  */

@@ -254,7 +254,7 @@ static bool items_ok(struct req *r, const char *field, const json_t *items,
 
 	*bytes = 0;
 	json_array_foreach (items, i, v) {
-		if (value_too_deep(r, field, v))
+		if (broker_too_deep(r, field, v))
 			return false;
 		*bytes += value_size(v);
 	}
@@ -508,7 +508,7 @@ static void list_append(struct req *r, json_t *params, void *args)
 {
 	struct largs *in = args;
 
-	if (!may_use(r, in->l) || value_too_deep(r, "value", in->value))
+	if (!may_use(r, in->l) || broker_too_deep(r, "value", in->value))
 		return;
 	append(r, in->l, "value", &in->value, 1, value_size(in->value));
 }
@@ -606,7 +606,7 @@ static void set_index(struct req *r, struct list *l, const struct largs *in)
 		index_fail(r, l, "index", json_integer_value(in->index));
 		return;
 	}
-	if (value_too_deep(r, "value", in->value))
+	if (broker_too_deep(r, "value", in->value))
 		return;
 	bytes = value_size(in->value);
 	freed = value_size(l->v[i]);
@@ -743,7 +743,7 @@ static void list_insert(struct req *r, json_t *params, void *args)
 	struct list *l = in->l;
 	uint64_t bytes;
 
-	if (!may_use(r, l) || value_too_deep(r, "value", in->value))
+	if (!may_use(r, l) || broker_too_deep(r, "value", in->value))
 		return;
 	/* Python's clamping: before the first, or after the last. */
 	if (index < 0)

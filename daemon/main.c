@@ -406,6 +406,7 @@ int main(int argc, char **argv)
 	proctab_shutdown();
 	queue_shutdown();
 	value_shutdown();
+	dict_shutdown();
 	list_shutdown();
 	sync_shutdown();
 	listener_shutdown();

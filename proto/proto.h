@@ -151,6 +151,22 @@
 #define MPD_M_CONDITION_NOTIFY	 "condition.notify"
 #define MPD_M_CONDITION_RELEASE	 "condition.release"
 #define MPD_M_CONDITION_WAIT	 "condition.wait"
+#define MPD_M_DICT_ADD		 "dict.add"
+#define MPD_M_DICT_CLEAR	 "dict.clear"
+#define MPD_M_DICT_CONTAINS	 "dict.contains"
+#define MPD_M_DICT_CREATE	 "dict.create"
+#define MPD_M_DICT_DEL		 "dict.del"
+#define MPD_M_DICT_DELETE	 "dict.delete"
+#define MPD_M_DICT_GET		 "dict.get"
+#define MPD_M_DICT_INFO		 "dict.info"
+#define MPD_M_DICT_ITEMS	 "dict.items"
+#define MPD_M_DICT_KEYS		 "dict.keys"
+#define MPD_M_DICT_LEN		 "dict.len"
+#define MPD_M_DICT_LIST		 "dict.list"
+#define MPD_M_DICT_POP		 "dict.pop"
+#define MPD_M_DICT_SET		 "dict.set"
+#define MPD_M_DICT_SETDEFAULT	 "dict.setdefault"
+#define MPD_M_DICT_UPDATE	 "dict.update"
 #define MPD_M_EVENT_CLEAR	 "event.clear"
 #define MPD_M_EVENT_CREATE	 "event.create"
 #define MPD_M_EVENT_DELETE	 "event.delete"
@@ -202,6 +218,22 @@
 	X(CONDITION_WAIT, MPD_M_CONDITION_WAIT)         \
 	X(DAEMON_INFO, MPD_M_DAEMON_INFO)               \
 	X(DAEMON_PING, MPD_M_DAEMON_PING)               \
+	X(DICT_ADD, MPD_M_DICT_ADD)                     \
+	X(DICT_CLEAR, MPD_M_DICT_CLEAR)                 \
+	X(DICT_CONTAINS, MPD_M_DICT_CONTAINS)           \
+	X(DICT_CREATE, MPD_M_DICT_CREATE)               \
+	X(DICT_DEL, MPD_M_DICT_DEL)                     \
+	X(DICT_DELETE, MPD_M_DICT_DELETE)               \
+	X(DICT_GET, MPD_M_DICT_GET)                     \
+	X(DICT_INFO, MPD_M_DICT_INFO)                   \
+	X(DICT_ITEMS, MPD_M_DICT_ITEMS)                 \
+	X(DICT_KEYS, MPD_M_DICT_KEYS)                   \
+	X(DICT_LEN, MPD_M_DICT_LEN)                     \
+	X(DICT_LIST, MPD_M_DICT_LIST)                   \
+	X(DICT_POP, MPD_M_DICT_POP)                     \
+	X(DICT_SET, MPD_M_DICT_SET)                     \
+	X(DICT_SETDEFAULT, MPD_M_DICT_SETDEFAULT)       \
+	X(DICT_UPDATE, MPD_M_DICT_UPDATE)               \
 	X(EVENT_CLEAR, MPD_M_EVENT_CLEAR)               \
 	X(EVENT_CREATE, MPD_M_EVENT_CREATE)             \
 	X(EVENT_DELETE, MPD_M_EVENT_DELETE)             \

@@ -238,6 +238,9 @@ extern const struct cli_cmd cli_cmd_queue;
 /* cmd-value.c */
 extern const struct cli_cmd cli_cmd_value;
 
+/* cmd-dict.c */
+extern const struct cli_cmd cli_cmd_dict;
+
 /* cmd-array.c */
 extern const struct cli_cmd cli_cmd_array;
 
