@@ -5,8 +5,9 @@
  * precise error and the daemon still serving; a second uid that gets
  * only what a list's mode allows; the limits (objects, bytes, length,
  * nesting, output room), each refusal leaving the list as it was; the
- * bytes counted coming back to nothing; events; and eight clients that
- * append and pop at once, no item lost or duplicated.
+ * bytes counted coming back to nothing; events, told only to those a
+ * list's mode admits; and eight clients that append and pop at once, no
+ * item lost or duplicated.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -734,6 +735,74 @@ Test(list, events_tell_of_lists_created_and_deleted)
 		json_decref(ev);
 	}
 	test_hang_up(s);
+	test_hang_up(a);
+}
+
+/* In a child running as nobody: subscribe to list events, say so on
+ * ready, and read the first event, which must be of "o2" (not "p2", made
+ * before it and shared with nobody). Exit status 0, or the number of the
+ * check that failed. */
+static int nobody_watches(const char *socket, int ready)
+{
+	const char *name, *event;
+	json_t *r, *ev;
+	char *line;
+	int fd, bad;
+
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		return 1;
+	fd = test_try_connect(socket);
+	if (fd < 0)
+		return 2;
+	r = test_call(fd, "events.subscribe",
+		      test_json("{\"kinds\":[\"list\"]}"));
+	if (json_object_get(r, "result") == NULL)
+		return 3;
+	json_decref(r);
+	if (write(ready, "x", 1) != 1)
+		return 4;
+	line = test_read_line(fd, TEST_TIMEOUT_MS);
+	if (line == NULL)
+		return 5;
+	ev = test_json(line);
+	free(line);
+	name = json_string_value(
+		json_object_get(json_object_get(ev, "params"), "name"));
+	event = json_string_value(
+		json_object_get(json_object_get(ev, "params"), "event"));
+	bad = name == NULL || strcmp(name, "o2") != 0 || event == NULL ||
+	      strcmp(event, "created") != 0;
+	json_decref(ev);
+	return bad ? 6 : 0;
+}
+
+Test(list, events_go_only_to_those_the_mode_admits)
+{
+	int a, ready[2], status;
+	pid_t pid;
+	char x;
+
+	if (getuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	mpdd_start(&d, NULL);
+	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
+	a = test_connect(d.socket);
+	cr_assert(pipe(ready) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		_exit(nobody_watches(d.socket, ready[1]));
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &x, 1), 1, "the watcher did not start");
+	close(ready[0]);
+	json_decref(test_ok(a, "list.create", test_nm("p2")));
+	json_decref(
+		test_ok(a, "list.create", lp("o2", "{\"mode\":\"everyone\"}")));
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "check %d failed as nobody", WEXITSTATUS(status));
 	test_hang_up(a);
 }
 
