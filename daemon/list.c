@@ -217,25 +217,22 @@ static void drop_at(struct list *l, size_t i, size_t n)
 /* --- checks before a change --- */
 
 /*
- * May l (NULL: a list being created) go from its length to one with
- * added items more and dropped fewer, and the broker hold bytes more and
- * freed fewer? Returns true, or false with r answered (limit).
+ * May list name, of len items, go to one with added items more and
+ * dropped fewer, and the broker hold bytes more and freed fewer? Returns
+ * true, or false with r answered (limit).
  */
-static bool room_for(struct req *r, const struct list *l, size_t added,
+static bool room_for(struct req *r, const char *name, size_t len, size_t added,
 		     size_t dropped, uint64_t bytes, uint64_t freed)
 {
-	size_t len = l != NULL ? l->len : 0;
-
 	if (added > dropped &&
 	    len - dropped + added > mpdd.opt.max_queue_items) {
-		req_error(r, MPD_RPC_LIMIT,
-			  json_pack("{s:s, s:I}", "limit", "max_queue_items",
-				    "max",
-				    (json_int_t)mpdd.opt.max_queue_items),
-			  "list \"%s\" would hold %zu items, more than "
-			  "max_queue_items (%zu)",
-			  l != NULL ? l->name : "", len - dropped + added,
-			  mpdd.opt.max_queue_items);
+		req_error(
+			r, MPD_RPC_LIMIT,
+			json_pack("{s:s, s:I}", "limit", "max_queue_items",
+				  "max", (json_int_t)mpdd.opt.max_queue_items),
+			"list \"%s\" would hold %zu items, more than "
+			"max_queue_items (%zu)",
+			name, len - dropped + added, mpdd.opt.max_queue_items);
 		return false;
 	}
 	return bytes <= freed || broker_room(r, 0, bytes - freed);
@@ -451,7 +448,7 @@ static void list_create(struct req *r, json_t *params, void *args)
 		return;
 	}
 	if (!items_ok(r, "items", in->items, &bytes) ||
-	    !room_for(r, NULL, n, 0, bytes, 0) || !broker_room(r, 1, 0))
+	    !room_for(r, name, 0, n, 0, bytes, 0) || !broker_room(r, 1, 0))
 		return;
 	l = calloc(1, sizeof(*l));
 	if (l == NULL || (l->name = strdup(name)) == NULL ||
@@ -489,11 +486,11 @@ answer:
 	req_result(r, res);
 }
 
-/* Append n items (borrowed from src) to l, for r, from the param field. */
-static void append(struct req *r, struct list *l, const char *field,
-		   json_t *const *src, size_t n, uint64_t bytes)
+/* Append n items (borrowed from src), holding bytes, to l for r. */
+static void append(struct req *r, struct list *l, json_t *const *src, size_t n,
+		   uint64_t bytes)
 {
-	if (!room_for(r, l, n, 0, bytes, 0))
+	if (!room_for(r, l->name, l->len, n, 0, bytes, 0))
 		return;
 	if (!grow(l, n)) {
 		oom(r);
@@ -510,7 +507,7 @@ static void list_append(struct req *r, json_t *params, void *args)
 
 	if (!may_use(r, in->l) || broker_too_deep(r, "value", in->value))
 		return;
-	append(r, in->l, "value", &in->value, 1, value_size(in->value));
+	append(r, in->l, &in->value, 1, value_size(in->value));
 }
 
 static void list_extend(struct req *r, json_t *params, void *args)
@@ -533,7 +530,7 @@ static void list_extend(struct req *r, json_t *params, void *args)
 	}
 	for (size_t i = 0; i < n; i++)
 		src[i] = json_array_get(in->items, i);
-	append(r, in->l, "items", src, n, bytes);
+	append(r, in->l, src, n, bytes);
 	free(src);
 }
 
@@ -610,7 +607,7 @@ static void set_index(struct req *r, struct list *l, const struct largs *in)
 		return;
 	bytes = value_size(in->value);
 	freed = value_size(l->v[i]);
-	if (!room_for(r, l, 0, 0, bytes, freed))
+	if (!room_for(r, l->name, l->len, 0, 0, bytes, freed))
 		return;
 	json_decref(l->v[i]);
 	l->v[i] = json_incref(in->value);
@@ -647,7 +644,7 @@ static void set_slice(struct req *r, struct list *l, const struct largs *in)
 		return;
 	for (size_t k = 0; k < s.count; k++)
 		freed += value_size(l->v[s.start + (int64_t)k * s.step]);
-	if (!room_for(r, l, n, s.count, bytes, freed))
+	if (!room_for(r, l->name, l->len, n, s.count, bytes, freed))
 		return;
 	if (s.step != 1) {
 		for (size_t k = 0; k < n; k++) {
@@ -753,7 +750,7 @@ static void list_insert(struct req *r, json_t *params, void *args)
 	if (index > (json_int_t)l->len)
 		index = (json_int_t)l->len;
 	bytes = value_size(in->value);
-	if (!room_for(r, l, 1, 0, bytes, 0))
+	if (!room_for(r, l->name, l->len, 1, 0, bytes, 0))
 		return;
 	if (!grow(l, 1)) {
 		oom(r);
