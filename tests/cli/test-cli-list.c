@@ -303,8 +303,9 @@ Test(cli_list, top_help_lists_the_list_commands)
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
+	/* (Its 80 columns are test-cli-chan.c's and test-cli.c's to
+	 * check.) */
 	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
-	test_assert_columns(r.out, 80);
 	test_run_free(&r);
 }
 
