@@ -303,8 +303,8 @@ Test(cli_list, top_help_lists_the_list_commands)
 
 	mpdd_init(&d);
 	cr_assert_eq(CLI(&r, "--help"), 0, "stderr: %s", r.err);
-	/* (Its 80 columns are test-cli-chan.c's and test-cli.c's to
-	 * check.) */
+	/* (Its 80 columns are for the other command families' tests,
+	 * test-cli-chan.c's among them, to check.) */
 	test_assert_has_all(r.out, lines, sizeof(lines) / sizeof(lines[0]));
 	test_run_free(&r);
 }
