@@ -408,7 +408,7 @@ static const struct cli_cmd cli_cmd_dict_set = {
 
 static const struct cli_cmd cli_cmd_dict_setdefault = {
 	.name = "setdefault",
-	.usage = "NAME KEY [V] [OPTIONS]",
+	.usage = "NAME KEY [V]",
 	.summary = "set a key unless it is there",
 	.help = "Sets KEY to V (JSON; null when not given) unless KEY is "
 		"there, in one atomic\nstep, and prints the value KEY holds "

@@ -216,7 +216,7 @@ ParameterizedTestParameters(cli_dict, help_at_every_level_exits_0)
 	static struct test_help_case cases[] = {
 		{ { "dict", "--help" },
 		  "Usage: mpd-cli [OPTIONS] dict COMMAND\n",
-		  "\n  setdefault NAME KEY [V] [OPTIONS] " },
+		  "\n  setdefault NAME KEY [V] " },
 		{ { "help", "dict" },
 		  "Usage: mpd-cli [OPTIONS] dict COMMAND\n",
 		  "Manager().dict()" },
@@ -230,8 +230,7 @@ ParameterizedTestParameters(cli_dict, help_at_every_level_exits_0)
 		  "Usage: mpd-cli [OPTIONS] dict set NAME KEY V [OPTIONS]\n",
 		  "\n      --string " },
 		{ { "dict", "setdefault", "--help" },
-		  "Usage: mpd-cli [OPTIONS] dict setdefault NAME KEY [V] "
-		  "[OPTIONS]\n",
+		  "Usage: mpd-cli [OPTIONS] dict setdefault NAME KEY [V]\n",
 		  "atomic" },
 		{ { "dict", "pop", "--help" },
 		  "Usage: mpd-cli [OPTIONS] dict pop NAME KEY [OPTIONS]\n",
