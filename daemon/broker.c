@@ -201,21 +201,20 @@ void broker_bytes(int64_t delta)
 /* The broker part of daemon.info (a new reference). */
 json_t *broker_info(void)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I, s:I}",
-			 "queues", (json_int_t)broker.queues, "values",
-			 (json_int_t)broker.values, "arrays",
-			 (json_int_t)broker.arrays, "lists",
-			 (json_int_t)broker.lists, "locks",
-			 (json_int_t)broker.locks, "semaphores",
-			 (json_int_t)broker.semaphores, "events",
-			 (json_int_t)broker.events, "conditions",
-			 (json_int_t)broker.conditions, "barriers",
-			 (json_int_t)broker.barriers, "listeners",
-			 (json_int_t)broker.listeners, "shms",
-			 (json_int_t)broker.shms, "shm_bytes",
-			 (json_int_t)broker.shm_bytes, "bytes",
-			 (json_int_t)broker.bytes);
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I, s:I}",
+		"queues", (json_int_t)broker.queues, "values",
+		(json_int_t)broker.values, "arrays", (json_int_t)broker.arrays,
+		"dicts", (json_int_t)broker.dicts, "lists",
+		(json_int_t)broker.lists, "locks", (json_int_t)broker.locks,
+		"semaphores", (json_int_t)broker.semaphores, "events",
+		(json_int_t)broker.events, "conditions",
+		(json_int_t)broker.conditions, "barriers",
+		(json_int_t)broker.barriers, "listeners",
+		(json_int_t)broker.listeners, "shms", (json_int_t)broker.shms,
+		"shm_bytes", (json_int_t)broker.shm_bytes, "bytes",
+		(json_int_t)broker.bytes);
 }
 
 static const char *(*sort_name)(void *);

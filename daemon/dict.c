@@ -308,6 +308,7 @@ static void dict_create(struct req *r, json_t *params, void *args)
 	d->mode = mode;
 	d->created = now_wall();
 	broker.objects++;
+	broker.dicts++;
 	events_emit_chan("dict", d->name, "created", d->uid, d->gid, d->mode);
 	res = dict_row(d);
 	if (res != NULL)
@@ -752,6 +753,7 @@ static void dict_free(struct dict *d)
 		log_warnx("%s: out of memory: the entries of dict %s leak",
 			  __func__, d->name);
 	broker.objects--;
+	broker.dicts--;
 	json_decref(d->owner);
 	free(d->name);
 	free(d);

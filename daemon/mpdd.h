@@ -466,7 +466,7 @@ void hmap_free(struct hmap *m);
 /* broker.c: what the broker's objects share */
 struct broker_stats {
 	size_t objects;
-	size_t queues, values, arrays, lists;
+	size_t queues, values, arrays, dicts, lists;
 	size_t locks, semaphores, events, conditions, barriers;
 	size_t listeners, shms;
 	uint64_t shm_bytes; /* the sizes of the shared memory segments */

@@ -145,11 +145,13 @@ Test(dict, every_method_gives_its_documented_result)
 		cr_assert(json_is_real(json_object_get(info, "since")));
 		json_decref(info);
 	}
+	cr_assert_eq(test_info_int(fd, "broker", "dicts"), 1);
 	expect(fd, "dict.clear", test_nm("cfg"), "{\"removed\":5}");
 	expect(fd, "dict.keys", test_nm("cfg"), "{\"keys\":[],\"next\":null}");
 	expect(fd, "dict.delete", test_nm("cfg"), "{}");
 	test_fails(fd, "dict.len", test_nm("cfg"), "not_found");
 	expect(fd, "dict.list", NULL, "{\"dicts\":[]}");
+	cr_assert_eq(test_info_int(fd, "broker", "dicts"), 0);
 	close(fd);
 	mpdd_stop(&d);
 }
