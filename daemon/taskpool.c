@@ -149,12 +149,15 @@ struct pool {
 	struct task_list queued, finished;
 	size_t nqueued, nrunning, nheld, ndone, nfailed;
 
+	TAILQ_ENTRY(pool) all_entry; /* on all_pools, deleted ones too */
 	struct req_list waiters; /* parked pool.result */
 	struct req_list joiners; /* parked pool.join */
 	bool pumping, again;
 };
 
 static struct hmap pools;
+/* Every pool, those deleted whose processes have not all ended too. */
+static TAILQ_HEAD(, pool) all_pools = TAILQ_HEAD_INITIALIZER(all_pools);
 
 /* ---- params ---- */
 
@@ -2149,6 +2152,7 @@ static void pool_list(struct req *r, json_t *params, void *argp)
 
 static void pool_free(struct pool *pl)
 {
+	TAILQ_REMOVE(&all_pools, pl, all_entry);
 	for (int i = 0; i < 3; i++)
 		if (pl->fds[i] >= 0) {
 			close(pl->fds[i]);
@@ -2345,6 +2349,7 @@ static void pool_create(struct req *r, json_t *params, void *argp)
 		pool_free(pl);
 		goto nomem;
 	}
+	TAILQ_INSERT_TAIL(&all_pools, pl, all_entry);
 	broker.objects++;
 	log_debug("pool %s: created (%s, %u processes)", pl->name,
 		  pl->program ? "programs" : pl->module, pl->processes);
@@ -2508,48 +2513,41 @@ void pool_conn_closed(struct conn *c)
 	free(all);
 }
 
-/* At exit: the workers are killed, and every pool goes (their waiters
- * went with the connections). */
+/* At exit: every pool goes, deleted ones too; their workers are killed
+ * and their records left to the process table, which ends them. (The
+ * waiting calls went with the connections.) */
 void pool_shutdown(void)
 {
-	void **all = hmap_values(&pools);
-	size_t n = pools.n;
+	struct pool *pl;
 
-	for (size_t i = 0; all != NULL && i < n; i++) {
-		struct pool *pl = all[i];
+	while ((pl = TAILQ_FIRST(&all_pools)) != NULL) {
 		struct worker *w;
 
-		pool_remove(pl);
-		/* The records stay for the process table to end; the pool
-		 * lets go of them. */
 		while ((w = TAILQ_FIRST(&pl->workers)) != NULL) {
 			TAILQ_REMOVE(&pl->workers, w, entry);
-			pl->nworkers--;
-			if (w->p != NULL) {
-				w->p->pool = NULL;
-				w->p->pool_arg = NULL;
-			}
+			worker_kill(w, "mpdd stops");
+			w->p->pool = NULL;
+			w->p->pool_arg = NULL;
 			if (w->eof_timer != NULL)
 				event_free(w->eof_timer);
-			if (w->bev != NULL) {
-				bufferevent_free(w->bev);
-				mpdd.fd_procs--;
-			}
 			free(w);
 		}
 		for (size_t k = pl->off; pl->program && k < pl->n; k++) {
 			struct task *t = pl->slots[k];
 
 			if (t != NULL && t->proc != NULL) {
+				proctab_signal(t->proc, SIGKILL, true);
 				t->proc->pool = NULL;
 				t->proc->pool_arg = NULL;
 				t->proc = NULL;
-				pl->nprogs--;
 			}
 		}
-		pool_maybe_free(pl);
+		if (!pl->deleted) {
+			hmap_del(&pools, pl->name);
+			broker.objects--;
+		}
+		pool_free(pl);
 	}
-	free(all);
 	hmap_free(&pools);
 }
 
