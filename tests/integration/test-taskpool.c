@@ -818,6 +818,46 @@ Test(taskpool, delete_answers_parked_calls)
 }
 
 /* Arrays, not pointers: Criterion hands the cases to a fresh image. */
+/* A subscriber of kind "pool" is told what happens to pools. */
+Test(taskpool, events_tell_of_pools)
+{
+	int fd = up(), sub = test_connect(d.socket);
+	static const char *const want[] = { "created", "closed", "terminated",
+					    "deleted" };
+	static const char *const method[] = { "pool.create", "pool.close",
+					      "pool.terminate", "pool.delete" };
+	json_t *r;
+
+	r = test_ok(sub, "events.subscribe",
+		    json_pack("{s:[s]}", "kinds", "pool"));
+	json_decref(r);
+	for (size_t i = 0; i < 4; i++) {
+		char *line;
+		json_t *msg, *params;
+
+		if (i == 0)
+			json_decref(fpool(fd, "ev", 1, NULL));
+		else
+			json_decref(test_ok(fd, method[i], test_nm("ev")));
+		line = test_read_line(sub, TEST_TIMEOUT_MS);
+		msg = test_json(line);
+		params = json_object_get(msg, "params");
+		cr_assert_str_eq(
+			json_string_value(json_object_get(params, "kind")),
+			"pool", "%s", line);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(params, "event")),
+			want[i], "%s", line);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(params, "name")),
+			"ev");
+		json_decref(msg);
+		free(line);
+	}
+	test_hang_up(sub);
+	down(fd);
+}
+
 struct bad {
 	char method[24];
 	char params[96];
