@@ -818,6 +818,39 @@ Test(taskpool, delete_answers_parked_calls)
 }
 
 /* Arrays, not pointers: Criterion hands the cases to a fresh image. */
+/* Workers of the "spawn" start method (a fresh worker image) run the
+ * same loop, initializer included. */
+Test(taskpool, spawn_start_method_workers)
+{
+	int fd = up();
+	json_t *r, *want = test_json("\"fresh\"");
+
+	json_decref(
+		fpool(fd, "sp", 2,
+		      json_pack("{s:s, s:s, s:s, s:s}", "start_method", "spawn",
+				"initializer", "record_init", "initargs",
+				"fresh", "function", "init_seen")));
+	submit(fd, "sp", json_pack("[{}, {}, {}]"));
+	r = results(fd, "sp", 1, 3, NULL);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert(json_equal(
+			json_array_get(json_object_get(outcome(r, i), "result"),
+				       0),
+			want));
+	json_decref(r);
+	json_decref(want);
+	r = test_ok(fd, "pool.map",
+		    json_pack("{s:s, s:s, s:[i, i, i], s:i}", "name", "sp",
+			      "function", "square", "items", 2, 3, 4,
+			      "chunksize", 2));
+	json_decref(r);
+	r = results(fd, "sp", 4, 2, NULL);
+	assert_done(outcome(r, 0), "[4, 9]");
+	assert_done(outcome(r, 1), "[16]");
+	json_decref(r);
+	down(fd);
+}
+
 /* A subscriber of kind "pool" is told what happens to pools. */
 Test(taskpool, events_tell_of_pools)
 {
