@@ -851,6 +851,59 @@ Test(taskpool, spawn_start_method_workers)
 	down(fd);
 }
 
+/* Pools count in max_objects; a reply of outcomes is sized to the
+ * connection's room (max_output): fewer outcomes, and limit when not
+ * even one fits. */
+Test(taskpool, limits_bound_pools_and_replies)
+{
+	static const char *const args[] = { "--max-objects", "1",
+					    "--max-output", "40000", NULL };
+	char big[30000];
+	json_t *r;
+	int fd;
+
+	mpdd_start(&d, args);
+	fd = test_connect(d.socket);
+	json_decref(fpool(fd, "one", 1,
+			  json_pack("{s:s}", "function", "identity")));
+	r = test_call(fd, "pool.create",
+		      json_pack("{s:s, s:s}", "name", "two", "module",
+				module()));
+	cr_assert_eq(test_error_code(r, NULL), 9);
+	cr_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(r, "error"), "data"),
+			"limit")),
+		"max_objects");
+	json_decref(r);
+	/* Outcomes of 12 KB each: a reply takes at most half of the
+	 * room, so one at a time. */
+	memset(big, 'x', 12000);
+	big[12000] = '\0';
+	submit(fd, "one",
+	       json_pack("[{s:s}, {s:s}]", "args", big, "args", big));
+	r = results(fd, "one", 1, 2, NULL);
+	cr_assert_eq(noutcomes(r), 1, "one outcome fits");
+	cr_assert_eq(test_int(r, "remaining"), 1);
+	json_decref(r);
+	r = results(fd, "one", 1, 2, NULL);
+	cr_assert_eq(test_int(outcome(r, 0), "id"), 2);
+	json_decref(r);
+	/* One that can never fit: limit, and it stays. */
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	submit(fd, "one", json_pack("[{s:s}]", "args", big));
+	r = test_call(fd, "pool.result",
+		      json_pack("{s:s, s:i, s:i}", "name", "one", "first", 3,
+				"timeout", WAIT_S));
+	cr_assert_eq(test_error_code(r, NULL), 9);
+	json_decref(r);
+	r = test_info(fd, "pool", "one");
+	cr_assert_eq(test_int(json_object_get(r, "tasks"), "done"), 1);
+	json_decref(r);
+	down(fd);
+}
+
 /* A subscriber of kind "pool" is told what happens to pools. */
 Test(taskpool, events_tell_of_pools)
 {
