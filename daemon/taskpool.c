@@ -55,6 +55,8 @@
 #define POOL_SHORT_TASK 0.001
 /* Workers that end before they take a task, in a row, that break a pool. */
 #define POOL_BREAK_AFTER 3
+/* Seconds before a worker that could not be made is tried again. */
+#define POOL_RETRY_S 1.0
 /* Bytes of a result reply besides its entries. */
 #define RESULT_OVERHEAD 64
 
@@ -153,6 +155,7 @@ struct pool {
 	struct req_list waiters; /* parked pool.result */
 	struct req_list joiners; /* parked pool.join */
 	bool pumping, again;
+	struct event *retry_ev; /* a worker start to try again */
 };
 
 static struct hmap pools;
@@ -728,8 +731,9 @@ static void worker_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	worker_kill(w, w->why);
 }
 
-/* Start one more worker for pl. Returns 0, or -1 (pl broke or
- * could not). */
+/* Start one more worker for pl. Returns 0 (its start is under way, or
+ * it failed already and was counted), or -2 when no worker could be made
+ * (descriptors or memory short: nothing was counted). */
 static int worker_start(struct pool *pl)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -742,7 +746,10 @@ static int worker_start(struct pool *pl)
 		goto nomem;
 	if (!spawner_hold_room(2)) {
 		free(w);
-		return -1;
+		log_warnx("pool %s: too few descriptors left to start a "
+			  "worker; trying again in %g s",
+			  pl->name, POOL_RETRY_S);
+		return -2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		goto nomem;
@@ -789,7 +796,7 @@ static int worker_start(struct pool *pl)
 		close(sv[0]);
 		proctab_free(p);
 		free(w);
-		return -1;
+		return -2;
 	}
 	mpdd.fd_procs++;
 	evutil_make_socket_nonblocking(sv[0]);
@@ -816,7 +823,7 @@ static int worker_start(struct pool *pl)
 		proctab_starting(p);
 		proctab_failed(p, "start", -rc, why);
 		pool_proc_ended(p);
-		return -1;
+		return 0;
 	}
 	/* w and p may be gone: a start can fail at once. */
 	return 0;
@@ -834,7 +841,7 @@ nomem:
 	json_decref(names);
 	free(w);
 	log_warnx("pool %s: cannot start a worker: out of memory", pl->name);
-	return -1;
+	return -2;
 }
 
 /* How p ended, for a message ("exited with code 3", "killed by
@@ -1155,6 +1162,8 @@ static bool pool_joined(const struct pool *pl)
 	       pl->nprogs == 0;
 }
 
+static void pool_retry_cb(evutil_socket_t fd, short events, void *arg);
+
 static void pool_pump_once(struct pool *pl)
 {
 	struct worker *w, *wn;
@@ -1202,10 +1211,25 @@ static void pool_pump_once(struct pool *pl)
 			worker_release(w);
 	}
 	if (work && pl->nactive < pl->processes &&
-	    (pl->state == POOL_OPEN || pl->nqueued > 0)) {
-		worker_start(pl);
-		pl->again = true;
+	    (pl->state == POOL_OPEN || pl->nqueued > 0) &&
+	    pl->retry_ev == NULL) {
+		/* A worker that could not even be made (descriptors or
+		 * memory short) is tried again in a while, not at once. */
+		if (worker_start(pl) == -2)
+			pl->retry_ev =
+				timer_after(POOL_RETRY_S, pool_retry_cb, pl);
+		else
+			pl->again = true;
 	}
+}
+
+static void pool_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct pool *pl = arg;
+
+	event_free(pl->retry_ev);
+	pl->retry_ev = NULL;
+	pool_pump(pl);
 }
 
 /* Move what can move in pl: feed workers, start and let go of them,
@@ -2152,6 +2176,8 @@ static void pool_list(struct req *r, json_t *params, void *argp)
 
 static void pool_free(struct pool *pl)
 {
+	if (pl->retry_ev != NULL)
+		event_free(pl->retry_ev);
 	TAILQ_REMOVE(&all_pools, pl, all_entry);
 	for (int i = 0; i < 3; i++)
 		if (pl->fds[i] >= 0) {
