@@ -73,6 +73,7 @@ struct task {
 	enum task_state state;
 	bool held; /* sent to a worker as its next, not running yet */
 	bool timed_out; /* its timer fired: its worker is being killed */
+	bool out; /* in a reply not delivered yet (struct rhold) */
 	unsigned attempts; /* workers that died running it */
 	/* Queued: the body of its line for a worker (after `{"id":N,`), or
 	 * a program task's spec; finished: its outcome entry, as
@@ -156,6 +157,9 @@ struct pool {
 	struct req_list joiners; /* parked pool.join */
 	bool pumping, again;
 	struct event *retry_ev; /* a worker start to try again */
+	TAILQ_HEAD(, rhold) rholds; /* outcomes in replies not delivered */
+	size_t nout; /* ... how many */
+	struct event *wake_ev; /* outcomes came back: look at the waits */
 };
 
 static struct hmap pools;
@@ -315,7 +319,8 @@ static void task_forget(struct pool *pl, struct task *t)
 {
 	size_t i = (size_t)(t->id - pl->base);
 
-	TAILQ_REMOVE(&pl->finished, t, entry);
+	if (!t->out)
+		TAILQ_REMOVE(&pl->finished, t, entry);
 	if (t->state == TASK_DONE)
 		pl->ndone--;
 	else
@@ -331,6 +336,55 @@ static void task_forget(struct pool *pl, struct task *t)
 		pl->n -= pl->off;
 		pl->off = 0;
 	}
+}
+
+/*
+ * Outcomes taken by a pool.result reply, kept until the reply is
+ * delivered (then forgotten) or dropped (then they go back, at the head
+ * of the completion list, in their order): an outcome leaves the pool
+ * only in a reply its client got, as a queue's items do.
+ */
+struct rhold {
+	struct hold h; /* first: conn.c and dispatch.c see this */
+	TAILQ_ENTRY(rhold) entry; /* on pl->rholds */
+	struct pool *pl; /* NULL once the pool is freed (with the tasks) */
+	size_t n;
+	struct task *t[];
+};
+
+static void pool_wake_all(struct pool *pl);
+
+static void wake_cb(evutil_socket_t fd, short events, void *arg)
+{
+	pool_wake_all(arg);
+}
+
+static void rhold_release(struct hold *h, bool delivered)
+{
+	struct rhold *rh = (struct rhold *)h;
+	struct pool *pl = rh->pl;
+
+	if (pl != NULL) {
+		TAILQ_REMOVE(&pl->rholds, rh, entry);
+		pl->nout -= rh->n;
+		for (size_t i = rh->n; i-- > 0;) {
+			struct task *t = rh->t[i];
+
+			if (delivered) {
+				task_forget(pl, t);
+				continue;
+			}
+			t->out = false;
+			TAILQ_INSERT_HEAD(&pl->finished, t, entry);
+		}
+		/* Waits they may satisfy are looked at from the loop:
+		 * this runs inside a connection's write or close. */
+		if (!delivered && pl->wake_ev == NULL)
+			pl->wake_ev = event_new(mpdd.base, -1, 0, wake_cb, pl);
+		if (!delivered && pl->wake_ev != NULL)
+			event_active(pl->wake_ev, 0, 0);
+	}
+	free(rh);
 }
 
 static void pool_pump(struct pool *pl);
@@ -1289,6 +1343,12 @@ static bool rwait_has(const struct rwait *rw, int64_t id)
 	return false;
 }
 
+/* Is t a task not fetched yet (nor in a reply on its way)? */
+static bool kept(const struct task *t)
+{
+	return t != NULL && !t->out;
+}
+
 /* Tasks asked for, not fetched yet (kept). */
 static size_t rwait_remaining(const struct rwait *rw)
 {
@@ -1298,16 +1358,16 @@ static size_t rwait_remaining(const struct rwait *rw)
 
 	if (rw->ids != NULL) {
 		for (size_t i = 0; i < rw->nids; i++)
-			n += task_get(pl, rw->ids[i]) != NULL;
+			n += kept(task_get(pl, rw->ids[i]));
 		return n;
 	}
 	from = rw->first > lo ? rw->first : lo;
 	to = rw->end < pl->last_id + 1 ? rw->end : pl->last_id + 1;
 	if (from <= lo && to >= pl->last_id + 1)
 		return pl->nqueued + pl->nrunning + pl->nheld + pl->ndone +
-		       pl->nfailed;
+		       pl->nfailed - pl->nout;
 	for (int64_t id = from; id < to; id++)
-		n += task_get(pl, id) != NULL;
+		n += kept(task_get(pl, id));
 	return n;
 }
 
@@ -1397,7 +1457,7 @@ static bool result_try(struct req *r, struct rwait *rw)
 	} else if (rw->ids != NULL) {
 		for (size_t i = 0; i < rw->nids && !cut; i++) {
 			t = task_get(pl, rw->ids[i]);
-			if (t == NULL)
+			if (!kept(t))
 				continue;
 			if (!finished(t))
 				break; /* submission order: up to it */
@@ -1411,7 +1471,7 @@ static bool result_try(struct req *r, struct rwait *rw)
 		for (int64_t id = rw->first > lo ? rw->first : lo;
 		     id < to && !cut; id++) {
 			t = task_get(pl, id);
-			if (t == NULL)
+			if (!kept(t))
 				continue;
 			if (!finished(t))
 				break;
@@ -1435,9 +1495,28 @@ static bool result_try(struct req *r, struct rwait *rw)
 			  pl->name);
 		return true;
 	}
-	if (!rw->keep)
-		for (size_t i = 0; i < n; i++)
-			task_forget(pl, got[i]);
+	if (!rw->keep && n > 0) {
+		/* Taken: they leave when the reply is delivered. */
+		struct rhold *rh = malloc(sizeof(*rh) + n * sizeof(rh->t[0]));
+
+		if (rh == NULL) {
+			/* No memory to hold them: forgotten now. */
+			for (size_t i = 0; i < n; i++)
+				task_forget(pl, got[i]);
+		} else {
+			rh->h.release = rhold_release;
+			rh->pl = pl;
+			rh->n = n;
+			for (size_t i = 0; i < n; i++) {
+				rh->t[i] = got[i];
+				TAILQ_REMOVE(&pl->finished, got[i], entry);
+				got[i]->out = true;
+			}
+			pl->nout += n;
+			TAILQ_INSERT_TAIL(&pl->rholds, rh, entry);
+			r->hold = &rh->h;
+		}
+	}
 	remaining = rwait_remaining(rw);
 	if (n == 0)
 		sb_add(&b, "[", 1);
@@ -1508,6 +1587,21 @@ static void pool_wake(struct pool *pl, const struct task *t)
 			continue;
 		if (rw->order == ORDER_ALL && rw->pending > 0)
 			rw->pending--;
+		if (result_try(r, rw))
+			rwait_free(rw);
+	}
+}
+
+/* Outcomes came back (a reply was not delivered): every wait is looked
+ * at again. */
+static void pool_wake_all(struct pool *pl)
+{
+	struct req *r, *rn;
+
+	for (r = TAILQ_FIRST(&pl->waiters); r != NULL; r = rn) {
+		struct rwait *rw = r->park_arg;
+
+		rn = TAILQ_NEXT(r, wait_entry);
 		if (result_try(r, rw))
 			rwait_free(rw);
 	}
@@ -2176,6 +2270,15 @@ static void pool_list(struct req *r, json_t *params, void *argp)
 
 static void pool_free(struct pool *pl)
 {
+	struct rhold *rh;
+
+	/* Replies still on their way: their tasks go with the pool. */
+	while ((rh = TAILQ_FIRST(&pl->rholds)) != NULL) {
+		TAILQ_REMOVE(&pl->rholds, rh, entry);
+		rh->pl = NULL;
+	}
+	if (pl->wake_ev != NULL)
+		event_free(pl->wake_ev);
 	if (pl->retry_ev != NULL)
 		event_free(pl->retry_ev);
 	TAILQ_REMOVE(&all_pools, pl, all_entry);
@@ -2365,6 +2468,7 @@ static void pool_create(struct req *r, json_t *params, void *argp)
 	TAILQ_INIT(&pl->finished);
 	TAILQ_INIT(&pl->waiters);
 	TAILQ_INIT(&pl->joiners);
+	TAILQ_INIT(&pl->rholds);
 	for (int i = 0; i < 3; i++) {
 		pl->fds[i] = fds[i];
 		if (fds[i] >= 0)

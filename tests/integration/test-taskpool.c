@@ -904,6 +904,64 @@ Test(taskpool, limits_bound_pools_and_replies)
 	down(fd);
 }
 
+/* Outcomes leave the pool only in a reply that is delivered: a batch
+ * dropped with its connection gives them back, in order. */
+Test(taskpool, outcomes_of_an_undelivered_reply_stay)
+{
+	int fd = up(), a;
+	json_t *r;
+
+	json_decref(
+		fpool(fd, "dv", 1, json_pack("{s:s}", "function", "square")));
+	json_decref(test_ok(fd, "queue.create", test_nm("empty")));
+	submit(fd, "dv",
+	       json_pack("[{s:i}, {s:i}, {s:i}]", "args", 1, "args", 2, "args",
+			 3));
+	r = results(fd, "dv", 1, 3, json_pack("{s:b}", "keep", 1));
+	json_decref(r);
+	a = test_connect(d.socket);
+	/* The batch waits for its get: its pool.result is taken, not sent. */
+	test_send_str(a, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+			 "\"pool.result\",\"params\":{\"name\":\"dv\","
+			 "\"first\":1,\"count\":3,\"order\":"
+			 "\"completion\"}},{\"jsonrpc\":\"2.0\",\"id\":2,"
+			 "\"method\":\"queue.get\",\"params\":{\"name\":"
+			 "\"empty\"}}]\n");
+	for (int i = 0;; i++) {
+		json_t *q = test_ok(fd, "queue.size", test_nm("empty"));
+		long long getters = test_int(q, "getters");
+
+		json_decref(q);
+		if (getters == 1)
+			break;
+		cr_assert_lt(i, TEST_TIMEOUT_MS / 5, "the batch was not read");
+		usleep(5000);
+	}
+	r = results(fd, "dv", 1, 3, json_pack("{s:i}", "timeout", 0));
+	cr_assert_eq(noutcomes(r), 0, "taken by the batch");
+	cr_assert_eq(test_int(r, "remaining"), 0);
+	json_decref(r);
+	test_hang_up(a);
+	/* Once the daemon counts this connection alone, the batch was
+	 * dropped with the other. */
+	for (int i = 0;; i++) {
+		json_t *info = test_ok(fd, "daemon.info", NULL);
+		long long conns = test_int(info, "connections");
+
+		json_decref(info);
+		if (conns == 1)
+			break;
+		cr_assert_lt(i, TEST_TIMEOUT_MS / 5, "the connection stayed");
+		usleep(5000);
+	}
+	r = results(fd, "dv", 1, 3, json_pack("{s:s}", "order", "completion"));
+	cr_assert_eq(noutcomes(r), 3, "they came back");
+	assert_done(outcome(r, 0), "1");
+	assert_done(outcome(r, 2), "9");
+	json_decref(r);
+	down(fd);
+}
+
 /* A subscriber of kind "pool" is told what happens to pools. */
 Test(taskpool, events_tell_of_pools)
 {
