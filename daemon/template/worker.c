@@ -13,6 +13,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +274,26 @@ static void pool_task(int fd, struct mpd_worker *w, void *h,
 }
 
 /*
+ * In a pool's function worker, beside the task loop: wait for the daemon's
+ * end of the channel to close, and end the worker then. The daemon lets
+ * a worker go only when it holds no task (its loop, idle in read(), would
+ * see the EOF and end alike); a close while a task runs, or with tasks
+ * buffered, means mpdd itself is gone, and no outcome of this worker could
+ * reach anyone: it must not run on as an orphan.
+ */
+static void *pool_watch(void *arg)
+{
+	struct pollfd p = { .fd = (int)(intptr_t)arg, .events = POLLRDHUP };
+
+	/* POLLIN is not asked for: tasks arriving do not wake this. */
+	while (poll(&p, 1, -1) != 1 ||
+	       !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		;
+	fflush(NULL);
+	_exit(0);
+}
+
+/*
  * In a pool's function worker: load module, find the initializer init
  * (NULL: none; initfn: found by the template already), say so on
  * report_fd, call it with initargs (non-zero ends the worker with that
@@ -286,6 +309,7 @@ void worker_pool(const char *module, const char *init, worker_fn *initfn,
 	size_t ncache = 0, cap = 64 * 1024, start = 0, end = 0, scan = 0;
 	int fd = WORKER_FDS_START, rc;
 	struct mpd_worker w;
+	pthread_t watcher;
 	char *copy, *buf;
 	void *h;
 
@@ -307,6 +331,11 @@ void worker_pool(const char *module, const char *init, worker_fn *initfn,
 	}
 	if (!write_all(fd, ready, sizeof(ready) - 1))
 		_exit(0);
+	/* Without the watcher (no thread to be had), the worker still ends
+	 * at the EOF, once it has run the tasks it holds. */
+	if (pthread_create(&watcher, NULL, pool_watch, (void *)(intptr_t)fd) ==
+	    0)
+		pthread_detach(watcher);
 	buf = malloc(cap);
 	if (buf == NULL)
 		_exit(CHILD_FAIL_EXIT);

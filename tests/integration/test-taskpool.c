@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1128,4 +1130,51 @@ ParameterizedTest(struct bad *b, taskpool, bad_params_are_refused)
 	json_decref(info);
 	test_assert_ping(d.socket);
 	down(fd);
+}
+
+/* Whether pid ends within seconds (through a pidfd: a zombie has ended;
+ * a pid that is gone already has ended). */
+static bool ends_within(pid_t pid, int seconds)
+{
+	int pfd = pidfd_open(pid, 0);
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int r;
+
+	if (pfd < 0 && errno == ESRCH)
+		return true;
+	cr_assert_geq(pfd, 0, "pidfd_open(%d): %s", (int)pid, strerror(errno));
+	while ((r = poll(&p, 1, seconds * 1000)) < 0 && errno == EINTR)
+		;
+	close(pfd);
+	return r == 1;
+}
+
+/* mpdd killed while a worker runs a long task: the worker does not run
+ * on as an orphan whose outcome nobody could fetch. */
+Test(taskpool, a_worker_does_not_outlive_a_killed_daemon)
+{
+	int fd = up();
+	json_t *info, *w;
+	pid_t pid = 0;
+
+	json_decref(fpool(fd, "orphan", 1, NULL));
+	submit(fd, "orphan",
+	       json_pack("[{s:s, s:i}, {s:s, s:i}]", "function", "sleep_then",
+			 "args", 3600, "function", "sleep_then", "args", 3600));
+	/* Wait until the worker runs the first task. */
+	for (int i = 0; i < WAIT_S * 100 && pid == 0; i++) {
+		info = test_info(fd, "pool", "orphan");
+		w = json_array_get(json_object_get(info, "workers"), 0);
+		if (w != NULL && json_is_integer(json_object_get(w, "task")) &&
+		    json_is_integer(json_object_get(w, "pid")))
+			pid = (pid_t)test_int(w, "pid");
+		json_decref(info);
+		if (pid == 0)
+			usleep(10000);
+	}
+	cr_assert_gt(pid, 0, "the worker never ran its task");
+	mpdd_signal_wait(&d, SIGKILL);
+	cr_assert(ends_within(pid, WAIT_S),
+		  "worker %d runs on after mpdd was killed", (int)pid);
+	close(fd);
 }
