@@ -775,14 +775,15 @@ static void worker_event_cb(struct bufferevent *bev, short what, void *arg)
 static void worker_timeout_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct task *t = arg;
-	struct worker *w = t->w;
+	char why[sizeof(t->w->why)];
 
 	event_free(t->timer);
 	t->timer = NULL;
 	t->timed_out = true;
-	snprintf(w->why, sizeof(w->why), "its task %lld ran longer than %g s",
+	snprintf(why, sizeof(why), "its task %lld ran longer than %g s",
 		 (long long)t->id, t->timeout);
-	worker_kill(w, w->why);
+	t->w->why[0] = '\0'; /* this is why, whatever was said before */
+	worker_kill(t->w, why);
 }
 
 /* Start one more worker for pl. Returns 0 (its start is under way, or
