@@ -75,6 +75,7 @@ struct task {
 	bool timed_out; /* its timer fired: its worker is being killed */
 	bool out; /* in a reply not delivered yet (struct rhold) */
 	unsigned attempts; /* workers that died running it */
+	size_t item0; /* a pool.map chunk's: the index of its first item */
 	/* Queued: the body of its line for a worker (after `{"id":N,`), or
 	 * a program task's spec; finished: its outcome entry, as
 	 * pool.result sends it. */
@@ -669,8 +670,13 @@ static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
 			"value",
 			json_object_get(error, CHAN_POOL_VALUE) ?: json_null());
 
+		/* The worker counts within the chunk; the caller, within
+		 * the items it mapped. */
 		if (data != NULL && json_is_integer(index))
-			json_object_set(data, "index", index);
+			json_object_set_new(
+				data, "index",
+				json_integer((json_int_t)t->item0 +
+					     json_integer_value(index)));
 		task_fail(pl, t, MPD_RPC_TASK_FAILED, data, "%s",
 			  json_is_string(msgv) ? json_string_value(msgv) :
 						 "task failed");
@@ -2152,6 +2158,7 @@ static void pool_map(struct req *r, json_t *params, void *argp)
 			goto nomem;
 		}
 		made++;
+		t->item0 = lo;
 		t->text = call_body(fq, CHAN_POOL_ITEMS, text, len, &t->len);
 		free(text);
 		if (t->text == NULL)
