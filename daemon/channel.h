@@ -94,6 +94,11 @@
 #define CHAN_K_GROUPS	"groups"
 #define CHAN_K_CTTY	"ctty" /* true: stdin becomes the controlling tty */
 #define CHAN_K_FDS	"fds" /* how many descriptors the worker gets */
+/* true: a pool's function worker: target { module, function: its
+ * initializer, or none }, args its initargs; its first descriptor
+ * (CHAN_POOL_FD) is its task channel (docs/protocol.md, "The worker's
+ * side"). */
+#define CHAN_K_POOL "pool"
 
 #define CHAN_STDIO_INHERIT "inherit"
 #define CHAN_STDIO_PASS	   "pass"
@@ -138,6 +143,34 @@ static inline const char *start_stage_name(int stage)
 	return stage >= STAGE_FORK && stage <= STAGE_SETUP ? names[stage] :
 							     names[STAGE_SETUP];
 }
+
+/*
+ * A pool's function worker (CHAN_K_POOL) reads tasks from the daemon and
+ * writes their outcomes on its first descriptor, one compact JSON object
+ * a line each way (docs/protocol.md, pools, "The worker's side"):
+ *
+ *   worker -> mpdd, once, after its initializer: {"ready": true}
+ *   mpdd -> worker: {"id": N, "function": F, "arg": X}      one call
+ *                   {"id": N, "function": F, "items": [...]} a map chunk
+ *   worker -> mpdd: {"id": N, "result": R}                  done (a chunk:
+ *                                                         the results)
+ *                   {"id": N, "error": {"message": S, "return": N|null,
+ *                    "value": V, "index": I}}               failed
+ *
+ * Tasks come in order and are answered in order; EOF ends the worker
+ * (exit 0). The descriptor is named CHAN_POOL_FDNAME in MPD_FDS.
+ */
+#define CHAN_POOL_FDNAME "mpd.pool"
+#define CHAN_POOL_READY	 "ready"
+#define CHAN_POOL_ID	 "id"
+#define CHAN_POOL_FUNC	 "function"
+#define CHAN_POOL_ARG	 "arg"
+#define CHAN_POOL_ITEMS	 "items"
+#define CHAN_POOL_RESULT "result"
+#define CHAN_POOL_ERROR	 "error"
+#define CHAN_POOL_RETURN "return"
+#define CHAN_POOL_VALUE	 "value"
+#define CHAN_POOL_INDEX	 "index"
 
 /* The template image: `mpdd --template FD [--log-level L] [--pool N]
  * [--preload PATH[:INIT]]...`. Never returns. */

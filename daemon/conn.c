@@ -189,6 +189,7 @@ void conn_close(struct conn *c)
 	sync_conn_closed(c);
 	listener_conn_closed(c);
 	shm_conn_closed(c);
+	pool_conn_closed(c);
 	if (mpdd.reader == c)
 		mpdd.reader = NULL;
 	TAILQ_REMOVE(&mpdd.conns, c, entry);

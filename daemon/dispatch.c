@@ -64,8 +64,9 @@ static const struct method *methods[MPD_METHOD_COUNT];
 
 /* Every noun's rows. */
 static const struct method *const nouns[] = {
-	daemon_methods, events_methods, listener_methods, process_methods,
-	queue_methods,	shm_methods,	sync_methods,	  value_methods,
+	daemon_methods, events_methods,	 listener_methods,
+	pool_methods,	process_methods, queue_methods,
+	shm_methods,	sync_methods,	 value_methods,
 };
 
 static int method_cmp(const void *key, const void *name)

@@ -393,6 +393,7 @@ int main(int argc, char **argv)
 	server_stop();
 	closed = mpdd.nconns;
 	conn_close_all();
+	pool_shutdown();
 	{
 		size_t live = proctab_live(), killed, ended;
 

@@ -253,8 +253,8 @@ extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
 extern const struct method daemon_methods[], events_methods[],
-	listener_methods[], process_methods[], queue_methods[], shm_methods[],
-	sync_methods[], value_methods[];
+	listener_methods[], pool_methods[], process_methods[], queue_methods[],
+	shm_methods[], sync_methods[], value_methods[];
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
@@ -377,6 +377,8 @@ struct proc {
 	uint64_t cost; /* bytes counted while not started */
 	bool counted; /* in the created records' counts */
 	struct capture *capture; /* its output ring, or NULL (capture.c) */
+	struct pool *pool; /* the pool it works for, or NULL (taskpool.c) */
+	void *pool_arg; /* the pool's: its worker or task */
 };
 
 uint64_t proctab_cost(const char *name, const char *cwd, const json_t *target,
@@ -409,12 +411,39 @@ int64_t proctab_peer(pid_t pid);
 void proctab_shutdown(void);
 size_t proctab_stop_all(bool all, size_t *killed);
 
+/* What a record is made of (process_make()). */
+struct proc_spec {
+	const char *name; /* NULL: Process-ID */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	int ngroups;
+	uint64_t cost; /* counted while not started */
+	json_t *target; /* taken */
+	json_t *args, *env; /* referenced (may be NULL) */
+	bool env_clear;
+	const char *cwd; /* copied (may be NULL) */
+	json_t *stdio; /* taken: the three stream specs */
+	int fds[3]; /* taken: "pass" streams, or -1 */
+	int *wfds; /* taken (malloc'd): the descriptors it is given */
+	int nwfds;
+	json_t *fdnames; /* referenced: their names */
+	bool spawn; /* start method "spawn" */
+	bool capture; /* a stream captures */
+};
+
 /* process.c: the process.* methods, and what the spawner reports about a
  * process: how its start went, and its end */
 void process_started(struct proc *p, pid_t pid, int pidfd);
 void process_start_failed(struct proc *p, const char *stage, int err,
 			  const char *message);
 void process_exited(struct proc *p, int status, bool known);
+struct proc *process_make(const struct proc_spec *s);
+int process_launch(struct proc *p);
+int process_launch_error(struct req *r, const struct proc *p, int rc);
+int process_stdio_check(int i, json_t *spec, json_t **out, char *why,
+			size_t size);
+bool process_check_env(struct req *r, json_t *env);
 /* p's record is about to be freed: the waits watching it are answered. */
 void process_forget(struct proc *p);
 
@@ -558,6 +587,14 @@ static inline void events_emit_abandoned(const char *kind, const char *name,
 }
 void events_conn_closed(struct conn *c);
 void events_conn_room(struct conn *c);
+
+/* taskpool.c: pools of workers taking tasks (the pool.* methods) */
+struct pool;
+const char *pool_name(const struct pool *pl);
+void pool_proc_started(struct proc *p);
+void pool_proc_ended(struct proc *p);
+void pool_conn_closed(struct conn *c);
+void pool_shutdown(void);
 
 /* options.c */
 void options_parse(int argc, char **argv, struct mpdd_options *o,

@@ -192,11 +192,13 @@ static bool clean_string(json_t *s)
 }
 
 /*
- * Check a stdio spec and normalise it into *out (a new reference).
- * Returns 1 for "pass", 0 for the others ("capture" too: its pipe is made
- * at the start), -1 with r answered.
+ * Check stream i's stdio spec and normalise it into *out (a new
+ * reference). Returns 1 for "pass", 0 for the others ("capture" too: its
+ * pipe is made at the start), -1 with why (size bytes) saying what is
+ * wrong. Shared with the pools (taskpool.c).
  */
-static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
+int process_stdio_check(int i, json_t *spec, json_t **out, char *why,
+			size_t size)
 {
 	const char *field = stdio_names[i];
 
@@ -222,37 +224,45 @@ static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
 		size_t known = 1 + (append != NULL);
 
 		if (!clean_string(file) || json_string_length(file) == 0) {
-			req_bad_param(
-				r, field,
-				"\"%s\": \"file\" must be a non-empty path",
-				field);
+			snprintf(why, size,
+				 "\"%s\": \"file\" must be a non-empty path",
+				 field);
 			return -1;
 		}
 		if (append != NULL && !json_is_boolean(append)) {
-			req_bad_param(r, field,
-				      "\"%s\": \"append\" must be a boolean",
-				      field);
+			snprintf(why, size,
+				 "\"%s\": \"append\" must be a boolean", field);
 			return -1;
 		}
 		if (json_object_size(spec) != known) {
-			req_bad_param(
-				r, field,
-				"\"%s\": only \"file\" and \"append\" are "
-				"allowed",
-				field);
+			snprintf(why, size,
+				 "\"%s\": only \"file\" and \"append\" are "
+				 "allowed",
+				 field);
 			return -1;
 		}
 		*out = json_pack("{s:O, s:b}", "file", file, "append",
 				 append != NULL && json_is_true(append));
 		return 0;
 	}
-	req_bad_param(r, field,
-		      i == 0 ? "\"%s\": expected \"null\", \"inherit\", "
-			       "\"pass\" or {\"file\": PATH}" :
-			       "\"%s\": expected \"null\", \"inherit\", "
-			       "\"pass\", \"capture\" or {\"file\": PATH}",
-		      field);
+	snprintf(why, size,
+		 i == 0 ? "\"%s\": expected \"null\", \"inherit\", "
+			  "\"pass\" or {\"file\": PATH}" :
+			  "\"%s\": expected \"null\", \"inherit\", "
+			  "\"pass\", \"capture\" or {\"file\": PATH}",
+		 field);
 	return -1;
+}
+
+/* process_stdio_check(), answering r with invalid_params. */
+static int check_stdio(struct req *r, int i, json_t *spec, json_t **out)
+{
+	char why[256];
+	int rc = process_stdio_check(i, spec, out, why, sizeof(why));
+
+	if (rc < 0)
+		req_bad_param(r, stdio_names[i], "%s", why);
+	return rc;
 }
 
 /* Check the target params; returns the target object, or NULL with r
@@ -316,8 +326,9 @@ static json_t *check_target(struct req *r, const struct pargs *in)
 	return json_pack("{s:O, s:O}", "module", module, "function", function);
 }
 
-/* Check env: an object of strings with sane keys. */
-static bool check_env(struct req *r, json_t *env)
+/* Check env: an object of strings with sane keys. Returns true, or false
+ * with r answered. Shared with the pools. */
+bool process_check_env(struct req *r, json_t *env)
 {
 	const char *key;
 	json_t *v;
@@ -359,19 +370,20 @@ static void start_cancel(struct req *r)
 	p->start_req = NULL;
 }
 
-/* Start p (CREATED) and answer r when the template has its answer. */
-static void start(struct req *r, struct proc *p)
+/*
+ * Start p (CREATED) with no request to answer: the core of process.start,
+ * shared with the pools (taskpool.c), whose workers start without one.
+ * Returns 0 when the start is under way (its outcome comes to
+ * process_started() or process_start_failed()), or, with nothing changed:
+ * -EAGAIN (max_processes live already), -EMFILE or -ENFILE (descriptors
+ * run short), another -errno.
+ */
+int process_launch(struct proc *p)
 {
 	int rc = 0;
 
-	if (proctab_live() >= mpdd.opt.max_processes) {
-		req_error(r, MPD_RPC_LIMIT,
-			  json_pack("{s:s, s:I}", "limit", "max_processes",
-				    "max", (json_int_t)mpdd.opt.max_processes),
-			  "%u processes are already running (max_processes)",
-			  mpdd.opt.max_processes);
-		return;
-	}
+	if (proctab_live() >= mpdd.opt.max_processes)
+		return -EAGAIN;
 	/* Before anything is forked: a start that cannot get its
 	 * descriptors is refused here, never lost after the fork. */
 	if (!spawner_start_room(p)) {
@@ -380,25 +392,52 @@ static void start(struct req *r, struct proc *p)
 		   (rc = spawner_prepare(p)) < 0) {
 		capture_abort(p);
 	}
-	if (rc == -EMFILE || rc == -ENFILE) {
+	if (rc < 0)
+		return rc;
+	proctab_starting(p);
+	spawner_start_proc(p);
+	return 0;
+}
+
+/*
+ * Answer r with why process_launch() refused p (rc). Returns rc.
+ */
+int process_launch_error(struct req *r, const struct proc *p, int rc)
+{
+	if (rc == -EAGAIN)
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:I}", "limit", "max_processes",
+				    "max", (json_int_t)mpdd.opt.max_processes),
+			  "%u processes are already running (max_processes)",
+			  mpdd.opt.max_processes);
+	else if (rc == -EMFILE || rc == -ENFILE)
 		req_error(r, MPD_RPC_LIMIT,
 			  json_pack("{s:s, s:I}", "limit", "open_files", "max",
 				    (json_int_t)mpdd.fd_limit),
 			  "too few file descriptors left to start a process "
 			  "(limit %zu, %zu processes live)",
 			  mpdd.fd_limit, proctab_live());
-		return;
-	}
-	if (rc < 0) {
+	else
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL,
 			  "cannot start process %lld: %s", (long long)p->id,
 			  strerror(-rc));
-		return;
-	}
-	proctab_starting(p);
+	return rc;
+}
+
+/* Start p (CREATED) and answer r when the template has its answer. */
+static void start(struct req *r, struct proc *p)
+{
+	int rc;
+
+	/* Parked first: a start that the spawner settles at once (no
+	 * template could be forked) finds its starter. */
 	p->start_req = r;
 	req_park(r, NULL, start_cancel, NULL, p, -1);
-	spawner_start_proc(p);
+	rc = process_launch(p);
+	if (rc < 0) {
+		p->start_req = NULL;
+		process_launch_error(r, p, rc);
+	}
 }
 
 /* The starter of p, taken off it (NULL when it has gone). */
@@ -457,6 +496,8 @@ void process_started(struct proc *p, pid_t pid, int pidfd)
 	}
 	if (r != NULL)
 		reply_record(r, p, false);
+	if (p->pool != NULL)
+		pool_proc_started(p);
 }
 
 void process_start_failed(struct proc *p, const char *stage, int err,
@@ -486,6 +527,9 @@ void process_start_failed(struct proc *p, const char *stage, int err,
 			  (long long)p->id, p->name, stage, message);
 	}
 	free(where);
+	/* The pool closes its record: before the table drops it. */
+	if (p->pool != NULL)
+		pool_proc_ended(p);
 	proctab_trim();
 }
 
@@ -496,6 +540,8 @@ void process_exited(struct proc *p, int status, bool known)
 	answer_joiners(p);
 	wait_wake(p);
 	sync_proc_exited(p->id);
+	if (p->pool != NULL)
+		pool_proc_ended(p);
 	/* The table drops what it no longer keeps (p too, perhaps) once
 	 * what ended is answered. */
 	proctab_trim();
@@ -699,6 +745,55 @@ static void name_taken(struct req *r, const struct proc *old)
 		  old->name, (long long)old->id, state);
 }
 
+/*
+ * A new record made of s (checked): it takes s's target, stdio and
+ * descriptors, and references to the rest. Returns it (CREATED, not
+ * started), or NULL when out of memory, with nothing of s taken.
+ */
+struct proc *process_make(const struct proc_spec *s)
+{
+	struct proc *p = proctab_new(s->name, s->uid, s->gid, s->cost);
+
+	if (p != NULL && s->capture && capture_new(p, output_wake) < 0) {
+		proctab_free(p);
+		p = NULL;
+	}
+	if (p == NULL)
+		return NULL;
+	if (s->cwd != NULL && (p->cwd = strdup(s->cwd)) == NULL) {
+		proctab_free(p);
+		return NULL;
+	}
+	if (s->ngroups > 0) {
+		p->groups = malloc(sizeof(gid_t) * (size_t)s->ngroups);
+		if (p->groups == NULL) {
+			proctab_free(p);
+			return NULL;
+		}
+		memcpy(p->groups, s->groups,
+		       sizeof(gid_t) * (size_t)s->ngroups);
+		p->ngroups = s->ngroups;
+	}
+	p->target = s->target;
+	p->args = json_incref(s->args);
+	p->env = json_incref(s->env);
+	p->env_clear = s->env_clear;
+	p->stdio = s->stdio;
+	p->spawn_method = s->spawn;
+	for (int i = 0; i < 3; i++) {
+		p->fds[i] = s->fds[i];
+		if (s->fds[i] >= 0)
+			mpdd.fd_procs++;
+	}
+	if (s->nwfds > 0) {
+		p->fdnames = json_incref(s->fdnames);
+		p->wfds = s->wfds;
+		p->nwfds = s->nwfds;
+		mpdd.fd_procs += (size_t)s->nwfds;
+	}
+	return p;
+}
+
 static void process_create(struct req *r, json_t *params, void *argp)
 {
 	const struct pargs *in = argp;
@@ -733,7 +828,7 @@ static void process_create(struct req *r, json_t *params, void *argp)
 	target = check_target(r, in);
 	if (target == NULL)
 		goto fail;
-	if (env != NULL && !check_env(r, env))
+	if (env != NULL && !process_check_env(r, env))
 		goto fail;
 	if (method != NULL &&
 	    strcmp(json_string_value(method), "forkserver") != 0 &&
@@ -808,52 +903,39 @@ static void process_create(struct req *r, json_t *params, void *argp)
 		goto fail;
 	}
 
-	p = proctab_new(name != NULL ? json_string_value(name) : NULL, c->uid,
-			c->gid, cost);
-	if (p != NULL && capture && capture_new(p, output_wake) < 0) {
-		proctab_free(p);
-		p = NULL;
-	}
+	p = process_make(&(struct proc_spec){
+		.name = name != NULL ? json_string_value(name) : NULL,
+		.uid = c->uid,
+		.gid = c->gid,
+		.groups = c->groups,
+		.ngroups = c->ngroups,
+		.cost = cost,
+		.target = target,
+		.args = args,
+		.env = env,
+		.env_clear = in->env_clear,
+		.cwd = json_string_value(cwd),
+		.stdio = stdio,
+		.fds = { fds[0], fds[1], fds[2] },
+		.wfds = wfds,
+		.nwfds = nwfds,
+		.fdnames = in->fds,
+		.spawn = method != NULL &&
+			 strcmp(json_string_value(method), "spawn") == 0,
+		.capture = capture,
+	});
 	if (p == NULL) {
 		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		goto fail;
 	}
-	p->target = target;
-	p->args = json_incref(args);
-	p->env = json_incref(env);
-	p->env_clear = in->env_clear;
-	p->cwd = cwd != NULL ? strdup(json_string_value(cwd)) : NULL;
-	p->stdio = stdio;
 	p->daemonic = in->daemon;
 	p->ctty = in->ctty;
-	p->spawn_method = method != NULL &&
-			  strcmp(json_string_value(method), "spawn") == 0;
 	/* A worker may connect before its start is reported (its record
 	 * then has no pid yet): look again. */
 	if (c->proc_id == 0)
 		c->proc_id = proctab_peer(c->pid);
 	p->parent = c->proc_id;
 	p->owner = c;
-	if (c->ngroups > 0) {
-		p->groups = malloc(sizeof(gid_t) * (size_t)c->ngroups);
-		if (p->groups != NULL) {
-			memcpy(p->groups, c->groups,
-			       sizeof(gid_t) * (size_t)c->ngroups);
-			p->ngroups = c->ngroups;
-		}
-	}
-	for (int i = 0; i < 3; i++) {
-		p->fds[i] = fds[i];
-		if (fds[i] >= 0)
-			mpdd.fd_procs++;
-	}
-	if (nwfds > 0) {
-		p->fdnames = json_incref(in->fds);
-		p->wfds = wfds;
-		p->nwfds = nwfds;
-		mpdd.fd_procs += (size_t)nwfds;
-		wfds = NULL;
-	}
 	log_debug("process %lld (%s): created by connection %llu",
 		  (long long)p->id, p->name, (unsigned long long)c->id);
 	events_emit_process(p, "created");
@@ -1647,6 +1729,13 @@ static void process_close(struct req *r, json_t *params, void *argp)
 {
 	struct proc *p = ((struct pargs *)argp)->p;
 
+	if (p->pool != NULL) {
+		req_error(r, MPD_RPC_INVALID_STATE, NULL,
+			  "process %lld is a worker of pool \"%s\", which "
+			  "closes it",
+			  (long long)p->id, pool_name(p->pool));
+		return;
+	}
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
 		req_error(r, MPD_RPC_INVALID_STATE, NULL,
 			  "process %lld is %s: join or kill it first",

@@ -585,6 +585,9 @@ static json_t *record_json(const struct proc *p, bool details,
 		"ended", json_time(p->ended));
 	if (rec == NULL)
 		goto fail;
+	if (p->pool != NULL &&
+	    json_object_set_new(rec, "pool", json_string(pool_name(p->pool))))
+		goto fail;
 	rc = set_capped(rec, "target", p->target, cp, &cut) ||
 	     set_capped(rec, "error", p->error, cp, &cut);
 	if (rc == 0 && details) {

@@ -690,9 +690,14 @@ static void tmpl_spawn(struct proc *p)
 		p->spawn_method ? CHAN_METHOD_SPAWN : CHAN_METHOD_FORKSERVER,
 		CHAN_K_PARENT, (json_int_t)p->parent, CHAN_K_SOCKET,
 		mpdd.opt.socket_path);
-	if (msg != NULL && json_object_get(p->target, CHAN_K_FUNCTION) != NULL)
+	if (msg != NULL && json_object_get(p->target, CHAN_K_MODULE) != NULL)
 		json_object_set(msg, CHAN_K_ARGS,
 				p->args ? p->args : json_null());
+	/* A pool's function worker: its initializer is the target's
+	 * function (if any), then it takes tasks. */
+	if (msg != NULL && p->pool != NULL &&
+	    json_object_get(p->target, CHAN_K_MODULE) != NULL)
+		json_object_set_new(msg, CHAN_K_POOL, json_true());
 	if (msg != NULL && p->ctty)
 		json_object_set_new(msg, CHAN_K_CTTY, json_true());
 	if (msg != NULL && p->nwfds > 0)

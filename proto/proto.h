@@ -83,6 +83,16 @@
 #define MPD_M_LISTENER_CREATE	 "listener.create"
 #define MPD_M_LISTENER_INFO	 "listener.info"
 #define MPD_M_LISTENER_LIST	 "listener.list"
+#define MPD_M_POOL_CLOSE	 "pool.close"
+#define MPD_M_POOL_CREATE	 "pool.create"
+#define MPD_M_POOL_DELETE	 "pool.delete"
+#define MPD_M_POOL_INFO		 "pool.info"
+#define MPD_M_POOL_JOIN		 "pool.join"
+#define MPD_M_POOL_LIST		 "pool.list"
+#define MPD_M_POOL_MAP		 "pool.map"
+#define MPD_M_POOL_RESULT	 "pool.result"
+#define MPD_M_POOL_SUBMIT	 "pool.submit"
+#define MPD_M_POOL_TERMINATE	 "pool.terminate"
 #define MPD_M_PROCESS_CREATE	 "process.create"
 #define MPD_M_PROCESS_START	 "process.start"
 #define MPD_M_PROCESS_JOIN	 "process.join"
@@ -210,6 +220,16 @@
 	X(LOCK_INFO, MPD_M_LOCK_INFO)                   \
 	X(LOCK_LIST, MPD_M_LOCK_LIST)                   \
 	X(LOCK_RELEASE, MPD_M_LOCK_RELEASE)             \
+	X(POOL_CLOSE, MPD_M_POOL_CLOSE)                 \
+	X(POOL_CREATE, MPD_M_POOL_CREATE)               \
+	X(POOL_DELETE, MPD_M_POOL_DELETE)               \
+	X(POOL_INFO, MPD_M_POOL_INFO)                   \
+	X(POOL_JOIN, MPD_M_POOL_JOIN)                   \
+	X(POOL_LIST, MPD_M_POOL_LIST)                   \
+	X(POOL_MAP, MPD_M_POOL_MAP)                     \
+	X(POOL_RESULT, MPD_M_POOL_RESULT)               \
+	X(POOL_SUBMIT, MPD_M_POOL_SUBMIT)               \
+	X(POOL_TERMINATE, MPD_M_POOL_TERMINATE)         \
 	X(PROCESS_CLOSE, MPD_M_PROCESS_CLOSE)           \
 	X(PROCESS_CREATE, MPD_M_PROCESS_CREATE)         \
 	X(PROCESS_INFO, MPD_M_PROCESS_INFO)             \
@@ -282,7 +302,11 @@ enum mpd_method {
 	X(CLOSED, 7, "closed", "closed")                                    \
 	X(SPAWN_FAILED, 8, "spawn_failed", "process could not be started")  \
 	X(LIMIT, 9, "limit", "limit reached")                               \
-	X(BROKEN, 10, "broken", "barrier broken")
+	X(BROKEN, 10, "broken", "barrier broken")                           \
+	X(TASK_FAILED, 11, "task_failed", "task failed")                    \
+	X(WORKER_DIED, 12, "worker_died", "worker died")                    \
+	X(TERMINATED, 13, "terminated", "pool terminated")                  \
+	X(TASK_TIMEOUT, 14, "timeout", "task timed out")
 
 enum mpd_rpc_error {
 #define X(e, code, name, msg) MPD_RPC_##e = (code),

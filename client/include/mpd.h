@@ -79,6 +79,10 @@ MPD_EXPORT const char *mpd_version(void);
 	X(SPAWN_FAILED, -8, "spawn_failed", "process could not be started")  \
 	X(LIMIT, -9, "limit", "limit reached")                               \
 	X(BROKEN, -10, "broken", "barrier broken")                           \
+	X(TASK_FAILED, -11, "task_failed", "task failed")                    \
+	X(WORKER_DIED, -12, "worker_died", "worker died")                    \
+	X(TERMINATED, -13, "terminated", "pool terminated")                  \
+	X(TASK_TIMEOUT, -14, "timeout", "task timed out")                    \
 	X(NOMEM, -101, "nomem", "out of memory")                             \
 	X(INVAL, -102, "inval", "invalid argument")                          \
 	X(CONNECT, -103, "connect", "cannot connect to mpdd")                \

@@ -89,14 +89,20 @@ child_run(json_t *req, const struct plan *pl, bool prepared, worker_fn *fn,
 	}
 	if (fresh) {
 		json_t *args = json_object_get(req, CHAN_K_ARGS);
+		bool pool = json_is_true(json_object_get(req, CHAN_K_POOL));
 		char *text = json_dumps(args ? args : json_null(),
 					JSON_ENCODE_ANY | JSON_COMPACT);
 		int mfd = memfd_create("mpd-args", 0);
 		int args_at = report_at + 1;
 		size_t len = text ? strlen(text) : 0, off = 0;
 		char nfds[16];
-		char *argv[] = { "mpdd",	   "--worker", (char *)module,
-				 (char *)function, nfds,       NULL };
+		char *argv[] = { "mpdd",
+				 "--worker",
+				 (char *)module,
+				 (char *)(function ?: ""),
+				 nfds,
+				 pool ? CHAN_K_POOL : NULL,
+				 NULL };
 
 		if (text == NULL || mfd == -1)
 			child_fail(report_fd, STAGE_SETUP, errno ?: ENOMEM,
@@ -122,6 +128,9 @@ child_run(json_t *req, const struct plan *pl, bool prepared, worker_fn *fn,
 		child_fail(report_fd, STAGE_EXEC, errno, "%s: %s",
 			   tmpl_self_exe, strerror(errno));
 	}
+	if (json_is_true(json_object_get(req, CHAN_K_POOL)))
+		worker_pool(module, function, fn,
+			    json_object_get(req, CHAN_K_ARGS), report_fd);
 	if (fn != NULL)
 		worker_run(fn, json_object_get(req, CHAN_K_ARGS), report_fd);
 	worker_call(module, function, json_object_get(req, CHAN_K_ARGS),

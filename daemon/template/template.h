@@ -31,6 +31,8 @@
 struct mpd_worker;
 struct plan;
 typedef int worker_fn(struct mpd_worker *, const json_t *);
+/* A pool's task function: 0 and *result, or non-zero (channel.h). */
+typedef int task_fn(struct mpd_worker *, const json_t *, json_t **);
 
 /*
  * A request handed to a pooled child that has not taken it yet. The
@@ -201,5 +203,8 @@ void worker_run(worker_fn *fn, json_t *args, int report_fd)
  * report_fd, call it and exit with its return value. */
 void worker_call(const char *module, const char *function, json_t *args,
 		 int report_fd) __attribute__((noreturn));
+/* In a pool's function worker: its initializer, then its tasks. */
+void worker_pool(const char *module, const char *init, worker_fn *initfn,
+		 json_t *initargs, int report_fd) __attribute__((noreturn));
 
 #endif

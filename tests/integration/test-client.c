@@ -213,7 +213,7 @@ Test(client, every_code_has_a_name_and_a_message)
 		MPD_ERRNO_MAP(X)
 #undef X
 	};
-	static const int unknown[] = { 0,      1,	32601,	-11,
+	static const int unknown[] = { 0,      1,	32601,	-15,
 				       -99,    -100,	-109,	-200,
 				       -32000, INT_MIN, INT_MAX };
 
