@@ -39,19 +39,6 @@
 /* Room for the envelope and the "remaining" member of a batch's reply. */
 #define POOL_REPLY_SLACK 256
 
-/* Until the daemon's side lands in proto.h. */
-#ifndef MPD_M_POOL_CREATE
-#define MPD_M_POOL_CLOSE     "pool.close"
-#define MPD_M_POOL_CREATE    "pool.create"
-#define MPD_M_POOL_DELETE    "pool.delete"
-#define MPD_M_POOL_INFO	     "pool.info"
-#define MPD_M_POOL_JOIN	     "pool.join"
-#define MPD_M_POOL_LIST	     "pool.list"
-#define MPD_M_POOL_MAP	     "pool.map"
-#define MPD_M_POOL_RESULT    "pool.result"
-#define MPD_M_POOL_SUBMIT    "pool.submit"
-#define MPD_M_POOL_TERMINATE "pool.terminate"
-#endif
 
 static const char *const pool_orders[] = {
 	[MPD_POOL_ORDER_ALL] = "all",

@@ -820,9 +820,10 @@ static int map_loop(struct map *m, int sfd)
 				map_error(m, "cannot stop the jobs: %s",
 					  err.message);
 		}
+		/* Printing frees room in the window for more jobs. */
+		print_ready(m);
 		submit_ready(m);
 		result_start(m);
-		print_ready(m);
 		progress_draw(m, false);
 		if (m->broken || m->sig != 0)
 			return -1;
