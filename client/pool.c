@@ -39,7 +39,6 @@
 /* Room for the envelope and the "remaining" member of a batch's reply. */
 #define POOL_REPLY_SLACK 256
 
-
 static const char *const pool_orders[] = {
 	[MPD_POOL_ORDER_ALL] = "all",
 	[MPD_POOL_ORDER_SUBMISSION] = "submission",
@@ -533,13 +532,18 @@ int mpd_pool_get(struct mpd_client *c, const char *name, int64_t id,
 {
 	struct mpd_pool_query q = { .first = id, .count = 1 };
 	struct mpd_task_result *out = NULL;
-	size_t n = 0;
+	size_t n = 0, rem = 0;
 	int rc = broker_check_given(__func__, "r", r, err);
 
 	if (rc == 0)
-		rc = mpd_pool_result(c, name, &q, timeout, &out, &n, NULL, err);
+		rc = mpd_pool_result(c, name, &q, timeout, &out, &n, &rem, err);
 	if (rc < 0)
 		return rc;
+	if (n == 0 && rem == 0)
+		return client_fail(err, MPD_E_NOT_FOUND, 0,
+				   "pool %s: the outcome of task %" PRId64
+				   " was fetched already",
+				   name, id);
 	if (n != 1) {
 		mpd_task_results_free(out, n);
 		return client_fail(err, MPD_E_PROTO, 0,

@@ -348,10 +348,10 @@ static void job_ended(struct map *m, struct job *j,
 		if (strcmp(o->error.name, "task_failed") != 0)
 			rc = asprintf(&msg, "job %lld: %s (%s)", j->seq + 1,
 				      o->error.message, o->error.name);
-		else if (json_is_integer(sig) && json_integer_value(sig) > 0)
-			rc = asprintf(&msg, "job %lld: %s killed by signal %d",
+		else if (json_is_string(sig))
+			rc = asprintf(&msg, "job %lld: %s killed by %s",
 				      j->seq + 1, m->cmd[0],
-				      (int)json_integer_value(sig));
+				      json_string_value(sig));
 		j->msg = rc >= 0 ? msg : NULL;
 		/* The terminate is a call: sent from the loop, not from
 		 * this callback. */

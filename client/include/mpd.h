@@ -1573,8 +1573,8 @@ struct mpd_pool_options {
 
 /*
  * pool.create: returns 0 with *info (may be NULL) the pool's info, as
- * mpd_pool_info() gives it, with "created" (false when exist_ok found it
- * there). MPD_E_INVAL before anything is sent for a bad name, processes
+ * mpd_pool_info() gives it, with "created": true when this call made it
+ * (not true when exist_ok found it there). MPD_E_INVAL before anything is sent for a bad name, processes
  * or retries out of range, a negative maxtasksperchild, a timeout that is
  * negative or not finite, function-pool options without module, a bad env
  * string or stdio (as mpd_process_create()); else MPD_E_EXISTS,
@@ -1703,7 +1703,8 @@ MPD_EXPORT int mpd_pool_result(struct mpd_client *c, const char *name,
 /*
  * The outcome of task id (AsyncResult.get(timeout)): waits at most
  * timeout seconds for it, and returns 0 with *r (clear it with
- * mpd_task_result_clear()), MPD_E_TIMEOUT, or as mpd_pool_result().
+ * mpd_task_result_clear()), MPD_E_TIMEOUT, MPD_E_NOT_FOUND when its
+ * outcome was fetched already (without keep), or as mpd_pool_result().
  */
 MPD_EXPORT int mpd_pool_get(struct mpd_client *c, const char *name, int64_t id,
 			    double timeout, struct mpd_task_result *r,
