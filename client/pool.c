@@ -1044,6 +1044,27 @@ struct pool_async {
 	double timeout;
 };
 
+/* Send method with params (stolen) and fds without waiting: cb runs with
+ * a malloc'd copy of *a, which it frees. Returns as mpd_call_async(). */
+static int async_send(struct mpd_client *c, const char *method, json_t *p,
+		      const int *fds, size_t nfds, mpd_reply_fn cb,
+		      const struct pool_async *a, struct mpd_error *err)
+{
+	struct pool_async *copy = malloc(sizeof(*copy));
+	int r;
+
+	if (copy == NULL) {
+		json_decref(p);
+		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	}
+	*copy = *a;
+	r = client_call_async_fds(c, method, p, fds, nfds, cb, copy, err);
+	json_decref(p);
+	if (r < 0)
+		free(copy);
+	return r;
+}
+
 /* The reply of an asynchronous pool.result: parse it, hand it on. */
 static void result_async_cb(struct mpd_client *c, int status,
 			    const json_t *result, const struct mpd_error *err,
@@ -1073,7 +1094,7 @@ int mpd_pool_result_start(struct mpd_client *c, const char *name,
 			  mpd_pool_result_fn *fn, void *arg,
 			  struct mpd_error *err)
 {
-	struct pool_async *a;
+	struct pool_async a;
 	json_t *p = NULL;
 	int64_t first = 0;
 	int r = broker_check_given(__func__, "fn", (const void *)fn, err);
@@ -1082,22 +1103,12 @@ int mpd_pool_result_start(struct mpd_client *c, const char *name,
 		r = result_params(__func__, name, q, timeout, &p, &first, err);
 	if (r < 0)
 		return r;
-	a = calloc(1, sizeof(*a));
-	if (a == NULL) {
-		json_decref(p);
-		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-	}
-	a->result_fn = fn;
-	a->arg = arg;
-	a->first = first;
-	a->timeout = timeout;
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	r = client_call_async_fds(c, MPD_M_POOL_RESULT, p, NULL, 0,
-				  result_async_cb, a, err);
-	json_decref(p);
-	if (r < 0)
-		free(a);
-	return r;
+	a = (struct pool_async){
+		.result_fn = fn, .arg = arg, .first = first, .timeout = timeout
+	};
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	return async_send(c, MPD_M_POOL_RESULT, p, NULL, 0, result_async_cb, &a,
+			  err);
 }
 
 /* The reply of an asynchronous pool.submit. */
@@ -1123,7 +1134,7 @@ int mpd_pool_submit_start(struct mpd_client *c, const char *name,
 			  struct mpd_error *err)
 {
 	int fds[MPD_MAX_FDS_PER_MESSAGE];
-	struct pool_async *a;
+	struct pool_async a;
 	json_t *p = NULL;
 	size_t nfds = 0;
 	int r = broker_check_given(__func__, "fn", (const void *)fn, err);
@@ -1133,19 +1144,9 @@ int mpd_pool_submit_start(struct mpd_client *c, const char *name,
 				  err);
 	if (r < 0)
 		return r;
-	a = calloc(1, sizeof(*a));
-	if (a == NULL) {
-		json_decref(p);
-		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
-	}
-	a->submit_fn = fn;
-	a->arg = arg;
-	r = client_call_async_fds(c, MPD_M_POOL_SUBMIT, p, fds, nfds,
-				  submit_async_cb, a, err);
-	json_decref(p);
-	if (r < 0)
-		free(a);
-	return r;
+	a = (struct pool_async){ .submit_fn = fn, .arg = arg };
+	return async_send(c, MPD_M_POOL_SUBMIT, p, fds, nfds, submit_async_cb,
+			  &a, err);
 }
 
 /* Returns 0 with *info, or a negative code; see mpd.h. */
