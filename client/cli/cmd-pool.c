@@ -279,6 +279,8 @@ static int cmd_pool_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct mpd_task task = { 0 };
 	const char **targv = NULL;
 	json_t *batch = NULL, *v;
+	struct mpd_error err;
+	int64_t first = 0;
 	const char *text;
 	bool given;
 	int it = 0, r;
@@ -313,9 +315,6 @@ static int cmd_pool_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 			targv[i - 1] = argv[i];
 		task.argv = targv;
 		task.timeout = s.timeout;
-		int64_t first = 0;
-		struct mpd_error err;
-
 		if (mpd_pool_submit(ctx->client, s.name, &task, 1, &first,
 				    &err) < 0) {
 			r = cli_call_error(cmd, &err);
