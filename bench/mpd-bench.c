@@ -2045,6 +2045,114 @@ static double w_floor_shm(long iters)
 	return shm_rw(false, iters);
 }
 
+/* ---- pool.map ---------------------------------------------------------- */
+
+/* Outcomes one pool.result takes: its reply stays well under the
+ * client's limit on a response. */
+#define POOL_RESULT_MAX 8192
+
+static json_t *pool_call(struct mpd_client *c, const char *method,
+			 json_t *params)
+{
+	struct mpd_error e;
+	json_t *res = NULL;
+	int r = mpd_call(c, method, params, &res, &e);
+
+	json_decref(params);
+	if (r < 0)
+		die_mpd(method, r, &e);
+	return res;
+}
+
+/*
+ * Tasks a second through pool.map: iters items (small integers) mapped
+ * with the identity function on a pool of 2 workers, chunksize (0: the
+ * default, Python's), results fetched in id order; the pool's start is
+ * not timed, as Python's is not.
+ */
+static double bench_pool_map(long chunksize, long iters)
+{
+	struct mpd_client *c = mpd_open();
+	json_t *items = json_array(), *p, *res;
+	long first, count, got = 0, remaining;
+	double t0, t;
+
+	snprintf(obj_name, sizeof(obj_name), "bench-pool-%d-%.0f",
+		 (int)getpid(), now() * 1e6);
+	json_decref(
+		pool_call(c, "pool.create",
+			  json_pack("{s:s, s:s, s:i, s:s}", "name", obj_name,
+				    "module", opt.module, "processes", 2,
+				    "function", "bench_identity")));
+	/* Warm: both workers have started. */
+	res = pool_call(c, "pool.map",
+			json_pack("{s:s, s:[i, i, i, i], s:i}", "name",
+				  obj_name, "items", 1, 2, 3, 4, "chunksize",
+				  1));
+	json_decref(pool_call(
+		c, "pool.result",
+		json_pack("{s:s, s:O, s:O, s:i}", "name", obj_name, "first",
+			  json_object_get(res, "first"), "count",
+			  json_object_get(res, "count"), "timeout", 60)));
+	json_decref(res);
+	for (long i = 0; i < iters; i++)
+		json_array_append_new(items, json_integer(i));
+	t0 = now();
+	p = json_pack("{s:s, s:o}", "name", obj_name, "items", items);
+	if (chunksize > 0)
+		json_object_set_new(p, "chunksize", json_integer(chunksize));
+	res = pool_call(c, "pool.map", p);
+	first = (long)json_integer_value(json_object_get(res, "first"));
+	count = (long)json_integer_value(json_object_get(res, "count"));
+	json_decref(res);
+	do {
+		json_t *list, *o;
+		size_t i;
+
+		res = pool_call(
+			c, "pool.result",
+			json_pack("{s:s, s:I, s:I, s:s, s:i, s:i}", "name",
+				  obj_name, "first", (json_int_t)first, "count",
+				  (json_int_t)count, "order", "submission",
+				  "max", POOL_RESULT_MAX, "timeout", 60));
+		list = json_object_get(res, "results");
+		json_array_foreach (list, i, o) {
+			json_t *r = json_object_get(o, "result");
+
+			if (!json_is_array(r))
+				errx(1, "pool.map: task %lld failed",
+				     (long long)json_integer_value(
+					     json_object_get(o, "id")));
+			got += (long)json_array_size(r);
+		}
+		remaining = (long)json_integer_value(
+			json_object_get(res, "remaining"));
+		json_decref(res);
+	} while (remaining > 0);
+	t = now() - t0;
+	if (got != iters)
+		errx(1, "pool.map: %ld results for %ld items", got, iters);
+	json_decref(pool_call(c, "pool.delete",
+			      json_pack("{s:s}", "name", obj_name)));
+	mpd_close(c);
+	return (double)iters / t;
+}
+
+static double w_mpd_pool_map1(long iters)
+{
+	return bench_pool_map(1, iters);
+}
+
+static double w_mpd_pool_map100(long iters)
+{
+	return bench_pool_map(100, iters);
+}
+
+static double w_mpd_pool_mapdef(long iters)
+{
+	return bench_pool_map(0, iters);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 struct workload {
@@ -2144,6 +2252,12 @@ static const struct workload workloads[] = {
 	{ "shm.rw", "mpd", "xfer/s", true, false, w_mpd_shm, 2000, 300, 0 },
 	{ "shm.rw", "floor-shared", "xfer/s", true, false, w_floor_shm, 2000,
 	  300, 0 },
+	{ "pool.map1", "mpd", "tasks/s", true, false, w_mpd_pool_map1, 100000,
+	  20000, 0 },
+	{ "pool.map100", "mpd", "tasks/s", true, false, w_mpd_pool_map100,
+	  100000, 20000, 0 },
+	{ "pool.mapdef", "mpd", "tasks/s", true, false, w_mpd_pool_mapdef,
+	  100000, 20000, 0 },
 	{ "mem.workers", "mpd", "MiB", false, false, w_mpd_mem_workers, 1000,
 	  1000, 0 },
 	{ "mem.item", "mpd", "B/item", false, false, w_mpd_mem_item, 1000000,

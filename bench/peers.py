@@ -49,6 +49,12 @@ Workloads (every repeat is preceded by unmeasured warm-up iterations):
                out with bytes(), checks the block's number and answers
                (py-shm).  The same through the Pipe alone: send_bytes of
                the block, recv_bytes and a 1-byte answer (py-pipe).
+  pool.map1, pool.map100, pool.mapdef
+               tasks/s, higher is better.  ``Pool(2).map(identity, range(N),
+               chunksize=C)`` (fork context) for C = 1, 100 and Python's
+               default (None), N = 100000 (20000 quick); the pool is made
+               and warmed up (both workers started) before the clock starts
+               (py-pool).
   queue.tput   items/s, higher is better.  One producer and one consumer
                process (fork context) pass small ints through an unbounded
                multiprocessing.Queue, ending with a None sentinel
@@ -121,7 +127,7 @@ SHM_WARMUP = 5
 
 WORKLOADS = ("spawn.func", "spawn.argv", "spawn.tput2", "spawn.tput8",
              "queue.tput", "pipe.pingpong", "pipe.1mb", "listener.connect",
-             "shm.rw")
+             "shm.rw", "pool.map1", "pool.map100", "pool.mapdef")
 
 
 class BenchError(Exception):
@@ -550,6 +556,33 @@ def bench_shm(repeats, quick):
 
 # --------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------
+# pool.map*: Pool.map of tiny tasks
+
+def identity(x):
+    """The task of the pool.map workloads."""
+    return x
+
+
+POOL_CHUNKS = {"pool.map1": 1, "pool.map100": 100, "pool.mapdef": None}
+
+
+def bench_pool_map(name, repeats, quick):
+    n = 20_000 if quick else 100_000
+    chunksize = POOL_CHUNKS[name]
+    samples = []
+    with mp.get_context("fork").Pool(2) as pool:
+        pool.map(identity, range(8), chunksize=1)  # both workers up
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            out = pool.map(identity, range(n), chunksize=chunksize)
+            t = time.perf_counter() - t0
+            if len(out) != n or out[-1] != n - 1:
+                raise BenchError(f"{name}: wrong results")
+            samples.append(n / t)
+    emit(name, "py-pool", "tasks/s", "higher", samples)
+
+
 def run_workload(name, repeats, quick):
     if name == "spawn.func":
         bench_spawn_func(repeats, quick)
@@ -567,6 +600,8 @@ def run_workload(name, repeats, quick):
         bench_listener(repeats, quick)
     elif name == "shm.rw":
         bench_shm(repeats, quick)
+    elif name in POOL_CHUNKS:
+        bench_pool_map(name, repeats, quick)
 
 
 def workload_list(text):

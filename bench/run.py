@@ -51,6 +51,9 @@ WORKLOADS = [
     ("pipe.1mb", "1 MiB messages one way between 2 processes"),
     ("listener.connect", "connect + 1-byte exchange + close via a named listener"),
     ("shm.rw", "1 MiB written by one process, read by another, signalled"),
+    ("pool.map1", "Pool.map of 100k tiny tasks, 2 workers, chunksize 1"),
+    ("pool.map100", "Pool.map of 100k tiny tasks, 2 workers, chunksize 100"),
+    ("pool.mapdef", "Pool.map of 100k tiny tasks, 2 workers, Python's default chunksize"),
     ("map.true", "2,000 /bin/true jobs, 2 at once: mpd-cli map -j 2, xargs -P 2, parallel -j 2"),
     ("mem.idle", "server RSS, idle"),
     ("mem.workers", "mpdd RSS with 1000 live workers"),
@@ -83,6 +86,9 @@ TARGETS = [
     ("memory per queued small item <= 1.5x redis-server", "mem.item", "mpd", "redis", 1.5, "lower"),
     ("pipe round trip <= 1.1x a raw socketpair", "pipe.pingpong", "mpd", "floor-socketpair", 1.1, "lower"),
     ("pipe 1 MiB transfers >= 1/1.1 of a raw socketpair", "pipe.1mb", "mpd", "floor-socketpair", 1 / 1.1, "higher"),
+    ("pool.map tasks/s, chunksize 1 >= 3x Python's Pool", "pool.map1", "mpd", "py-pool", 3.0, "higher"),
+    ("pool.map tasks/s, chunksize 100 >= 3x Python's Pool", "pool.map100", "mpd", "py-pool", 3.0, "higher"),
+    ("pool.map tasks/s, default chunksize >= 3x Python's Pool", "pool.mapdef", "mpd", "py-pool", 3.0, "higher"),
 ]
 IDLE_RSS_TARGET_MIB = 4.0
 

@@ -49,6 +49,10 @@
 #define POOL_MAX_IDS	   10000
 #define POOL_MAX_PROCESSES 1024
 #define POOL_MAX_RETRIES   100
+/* Tasks a worker may hold (worker_depth()), and a task short enough to
+ * let it hold that many: seconds. */
+#define POOL_MAX_DEPTH	64
+#define POOL_SHORT_TASK 0.001
 /* Workers that end before they take a task, in a row, that break a pool. */
 #define POOL_BREAK_AFTER 3
 /* Bytes of a result reply besides its entries. */
@@ -80,7 +84,7 @@ struct task {
 	struct proc *proc; /* a program task's process, while it runs */
 	struct event *timer;
 	uint64_t bytes; /* counted in the broker's bytes */
-	TAILQ_ENTRY(task) entry; /* on queued, or on finished */
+	TAILQ_ENTRY(task) entry; /* on queued, a worker's held, or finished */
 };
 TAILQ_HEAD(task_list, task);
 
@@ -89,8 +93,10 @@ struct worker {
 	struct pool *pl;
 	struct proc *p; /* its record */
 	struct bufferevent *bev; /* the task channel; NULL once closed */
-	struct task *held[2]; /* [0] runs, [1] is next */
+	struct task_list held; /* sent to it, in order: the first runs */
 	int nheld;
+	int depth; /* most it may hold now (worker_depth()) */
+	struct timespec since; /* its first held task's run began */
 	uint64_t sent, done;
 	bool started; /* its start was reported */
 	bool ready; /* its initializer returned 0 */
@@ -157,7 +163,8 @@ struct plargs {
 	json_t *name;
 	json_int_t processes, maxtasks, retries, chunksize, first, count, max;
 	json_t *module, *initializer, *initargs, *function, *env, *cwd;
-	json_t *start_method, *stdio[3], *tasks, *items, *ids, *order;
+	json_t *start_method, *stdio[3], *tasks, *items, *ids;
+	const char *order;
 	double timeout;
 	bool env_clear, daemon, exist_ok, keep;
 	bool has_maxtasks;
@@ -497,6 +504,27 @@ static void worker_kill(struct worker *w, const char *why)
 		proctab_signal(w->p, SIGKILL, true);
 }
 
+/*
+ * A worker holds two tasks (the one it runs and the next), so that it
+ * never waits for the daemon between tasks; one whose tasks are short
+ * holds more, up to POOL_MAX_DEPTH, so that it waits for the daemon no
+ * more than once a batch: a task's outcome costs it a round trip through
+ * the daemon's loop otherwise, longer than the task itself. A long task
+ * brings it back to two, so tasks never wait long behind another on a
+ * worker while others are idle.
+ */
+static void worker_depth(struct worker *w)
+{
+	struct timespec now;
+	double ran;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ran = (double)(now.tv_sec - w->since.tv_sec) +
+	      (double)(now.tv_nsec - w->since.tv_nsec) / 1e9;
+	w->since = now;
+	w->depth = ran < POOL_SHORT_TASK ? POOL_MAX_DEPTH : 2;
+}
+
 /* Send t to w. */
 static bool worker_send(struct worker *w, struct task *t)
 {
@@ -516,18 +544,22 @@ static bool worker_send(struct worker *w, struct task *t)
 	t->state = TASK_RUNNING;
 	t->held = true;
 	pl->nheld++;
-	w->held[w->nheld++] = t;
+	TAILQ_INSERT_TAIL(&w->held, t, entry);
+	w->nheld++;
 	w->sent++;
-	if (w->nheld == 1)
+	if (w->nheld == 1) {
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
 		task_running(pl, t, true);
+	}
 	return true;
 }
 
 /* The outcome of w's running task, as the worker sent it. */
-static bool worker_outcome(struct worker *w, json_t *msg)
+static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
+			   size_t llen)
 {
 	struct pool *pl = w->pl;
-	struct task *t = w->held[0];
+	struct task *t = TAILQ_FIRST(&w->held), *next;
 	json_t *id = json_object_get(msg, CHAN_POOL_ID);
 	json_t *result = json_object_get(msg, CHAN_POOL_RESULT);
 	json_t *error = json_object_get(msg, CHAN_POOL_ERROR);
@@ -542,11 +574,24 @@ static bool worker_outcome(struct worker *w, json_t *msg)
 			       "its running task");
 		return false;
 	}
-	w->held[0] = w->held[1];
-	w->held[1] = NULL;
+	TAILQ_REMOVE(&w->held, t, entry);
 	w->nheld--;
 	w->done++;
+	worker_depth(w);
 	if (result != NULL) {
+		/* The result's text as the worker wrote it, when the line is
+		 * {"id":N,"result":R} (ours always is): no second encoding. */
+		char head[48];
+		int hl = snprintf(head, sizeof(head),
+				  "{\"id\":%lld,\"result\":", (long long)t->id);
+
+		if (llen > (size_t)hl + 1 &&
+		    memcmp(line, head, (size_t)hl) == 0 &&
+		    line[llen - 1] == '}') {
+			task_finish(pl, t, line + hl, llen - (size_t)hl - 1, 0,
+				    NULL, NULL);
+			goto next;
+		}
 		text = encode(result, &len);
 		if (text == NULL) {
 			task_fail(pl, t, MPD_RPC_INTERNAL_ERROR, NULL,
@@ -570,8 +615,9 @@ static bool worker_outcome(struct worker *w, json_t *msg)
 			  json_is_string(msgv) ? json_string_value(msgv) :
 						 "task failed");
 	}
-	if (w->held[0] != NULL)
-		task_running(pl, w->held[0], true);
+next:
+	if ((next = TAILQ_FIRST(&w->held)) != NULL)
+		task_running(pl, next, true);
 	return true;
 }
 
@@ -605,7 +651,6 @@ static void worker_read_cb(struct bufferevent *bev, void *arg)
 		}
 		line = (char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
 		msg = line != NULL ? mpd_json_parse(line, len, 0, NULL) : NULL;
-		evbuffer_drain(in, len + 1);
 		if (!json_is_object(msg)) {
 			json_decref(msg);
 			worker_kill(w, "it wrote a line that is not a JSON "
@@ -613,23 +658,26 @@ static void worker_read_cb(struct bufferevent *bev, void *arg)
 			break;
 		}
 		if (json_object_get(msg, CHAN_POOL_READY) != NULL) {
+			json_decref(msg);
 			if (w->ready) {
-				json_decref(msg);
 				worker_kill(w, "it said it was ready twice");
 				break;
 			}
 			w->ready = true;
 			pl->died_in_row = 0;
-		} else if (!w->ready || !worker_outcome(w, msg)) {
-			if (!w->ready)
-				worker_kill(w, "it sent an outcome before it "
-					       "was ready");
+		} else if (!w->ready) {
 			json_decref(msg);
+			worker_kill(w, "it sent an outcome before it was "
+				       "ready");
 			break;
+		} else {
+			/* The line is read in place: drained after. */
+			worker_outcome(w, msg, line, len);
+			json_decref(msg);
 		}
-		json_decref(msg);
 		if (w->bev == NULL)
-			break;
+			break; /* killed: the buffer went with it */
+		evbuffer_drain(in, len + 1);
 	}
 	pool_pump(pl);
 }
@@ -746,6 +794,8 @@ static int worker_start(struct pool *pl)
 	bufferevent_enable(w->bev, EV_READ | EV_WRITE);
 	w->pl = pl;
 	w->p = p;
+	w->depth = 2;
+	TAILQ_INIT(&w->held);
 	p->pool = pl;
 	p->pool_arg = w;
 	p->parent = 0;
@@ -876,14 +926,22 @@ static void worker_ended(struct pool *pl, struct worker *w, struct proc *p)
 		if (pl->died_in_row >= POOL_BREAK_AFTER)
 			pool_break(pl, "initializer", msg);
 	}
-	/* The one it ran fails (or is run again); the next goes back. A
-	 * worker that never got past its initializer ran neither. */
-	if (w->nheld == 2)
-		task_requeue(pl, w->held[1]);
-	if (w->nheld >= 1 && !w->ready) {
-		task_requeue(pl, w->held[0]);
-	} else if (w->nheld >= 1) {
-		t = w->held[0];
+	/* The one it ran fails (or is run again); the others go back to
+	 * the head of the queue, in their order. A worker that never got
+	 * past its initializer ran none. */
+	while (w->nheld > 1) {
+		t = TAILQ_LAST(&w->held, task_list);
+		TAILQ_REMOVE(&w->held, t, entry);
+		w->nheld--;
+		task_requeue(pl, t);
+	}
+	if ((t = TAILQ_FIRST(&w->held)) != NULL) {
+		TAILQ_REMOVE(&w->held, t, entry);
+		w->nheld--;
+	}
+	if (t != NULL && !w->ready) {
+		task_requeue(pl, t);
+	} else if (t != NULL) {
 		if (t->timed_out) {
 			task_fail(pl, t, MPD_RPC_TASK_TIMEOUT,
 				  json_pack("{s:I, s:o, s:f}", "worker",
@@ -1115,15 +1173,21 @@ static void pool_pump_once(struct pool *pl)
 		}
 		return;
 	}
-	/* Feed the workers: each holds at most two tasks, and none more
-	 * than its quota. */
-	TAILQ_FOREACH (w, &pl->workers, entry) {
-		while (w->bev != NULL && !w->leaving && w->nheld < 2 &&
-		       pl->nqueued > 0 &&
-		       (pl->maxtasks == 0 || w->sent < (uint64_t)pl->maxtasks))
-			if (!worker_send(w, TAILQ_FIRST(&pl->queued)))
-				break;
-	}
+	/* Feed the workers: each holds at most its depth, and none more
+	 * than its quota; every worker gets one before any gets a second,
+	 * and a second before any gets more. */
+	for (int k = 0; k < 3 && pl->nqueued > 0; k++)
+		TAILQ_FOREACH (w, &pl->workers, entry) {
+			int depth = k < 2 ? k + 1 : POOL_MAX_DEPTH;
+
+			while (w->bev != NULL && !w->leaving &&
+			       w->nheld < depth && w->nheld < w->depth &&
+			       pl->nqueued > 0 &&
+			       (pl->maxtasks == 0 ||
+				w->sent < (uint64_t)pl->maxtasks))
+				if (!worker_send(w, TAILQ_FIRST(&pl->queued)))
+					break;
+		}
 	/* Let go of those that have done their quota, and of idle ones
 	 * when no task can come. */
 	for (w = TAILQ_FIRST(&pl->workers); w != NULL; w = wn) {
@@ -1387,16 +1451,20 @@ static void result_cancel(struct req *r)
 	rwait_free(r->park_arg);
 }
 
-/* The timeout passed: an empty answer, nothing taken. */
-static void result_expire(struct req *r)
+/* Nothing came in time: an empty answer, nothing taken; rw goes. */
+static void result_none(struct req *r, struct rwait *rw)
 {
-	struct rwait *rw = r->park_arg;
 	char text[96];
 
 	snprintf(text, sizeof(text), "{\"results\":[],\"remaining\":%zu}",
 		 rwait_remaining(rw));
 	rwait_free(rw);
 	req_result_text(r, text, strlen(text));
+}
+
+static void result_expire(struct req *r)
+{
+	result_none(r, r->park_arg);
 }
 
 /* t finished: the waits that asked for it are looked at. */
@@ -1429,11 +1497,20 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 {
 	const struct plargs *in = argp;
 	struct pool *pl = in->pl;
-	const char *order = json_string_value(in->order);
+	const char *order = in->order;
 	struct rwait *rw;
 	json_t *v;
 	size_t i;
 
+	if (order != NULL && strcmp(order, "all") != 0 &&
+	    strcmp(order, "submission") != 0 &&
+	    strcmp(order, "completion") != 0) {
+		req_bad_param(r, "order",
+			      "\"order\": \"%s\" is not \"all\", "
+			      "\"submission\" or \"completion\"",
+			      order);
+		return;
+	}
 	if ((in->ids != NULL) == (in->first != 0)) {
 		req_bad_param(r, in->ids != NULL ? "ids" : "first",
 			      "give either \"first\" (and \"count\") or "
@@ -1462,16 +1539,8 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 		rw->order = ORDER_ALL;
 	else if (strcmp(order, "submission") == 0)
 		rw->order = ORDER_SUBMISSION;
-	else if (strcmp(order, "completion") == 0)
+	else
 		rw->order = ORDER_COMPLETION;
-	else {
-		req_bad_param(r, "order",
-			      "\"order\": \"%s\" is not \"all\", "
-			      "\"submission\" or \"completion\"",
-			      order);
-		free(rw);
-		return;
-	}
 	if (in->ids != NULL) {
 		rw->ids = malloc(json_array_size(in->ids) * sizeof(*rw->ids));
 		if (rw->ids == NULL) {
@@ -1517,12 +1586,12 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 		rw->first = in->first;
 		rw->end = in->first + count;
 		if (rw->end - 1 > pl->last_id) {
-			req_bad_param(r, in->count != 0 ? "count" : "first",
-				      "tasks %lld to %lld: pool \"%s\" has "
-				      "had %lld submitted",
-				      (long long)rw->first,
-				      (long long)rw->end - 1, pl->name,
-				      (long long)pl->last_id);
+			req_bad_param(
+				r, rw->first > pl->last_id ? "first" : "count",
+				"tasks %lld to %lld: pool \"%s\" has "
+				"had %lld submitted",
+				(long long)rw->first, (long long)rw->end - 1,
+				pl->name, (long long)pl->last_id);
 			rwait_free(rw);
 			return;
 		}
@@ -1542,7 +1611,7 @@ static void pool_result(struct req *r, json_t *params, void *argp)
 		return;
 	}
 	if (in->timeout == 0) {
-		result_expire(r);
+		result_none(r, rw);
 		return;
 	}
 	if (req_park(r, &pl->waiters, result_cancel, result_expire, rw,
@@ -1623,7 +1692,7 @@ bad_task(struct req *r, size_t i, const char *fmt, ...)
 static char *quoted(const char *s)
 {
 	json_t *v = json_string(s);
-	char *t = v != NULL ? encode(v, NULL) : NULL;
+	char *t = v != NULL ? mpd_json_encode(v, NULL, 1) : NULL;
 
 	json_decref(v);
 	return t;
@@ -1945,22 +2014,24 @@ static void pool_map(struct req *r, json_t *params, void *argp)
 		size_t lo = c * chunk, hi = lo + chunk < n ? lo + chunk : n;
 		struct task *t;
 
-		b.len = 0;
-		for (i = lo; i < hi; i++) {
-			size_t len;
-			char *item = encode(json_array_get(in->items, i), &len);
+		json_t *slice = json_array();
+		size_t len;
+		char *text;
 
-			if (item == NULL)
-				goto nomem;
-			sb_add(&b, i == lo ? "[" : ",", 1);
-			sb_add(&b, item, len);
-			free(item);
-		}
-		sb_add(&b, "]", 1);
-		if (b.failed || (t = task_new(pl)) == NULL)
+		/* The chunk's items, encoded in one pass. */
+		for (i = lo; slice != NULL && i < hi; i++)
+			if (json_array_append(slice, json_array_get(in->items,
+								    i)) == -1)
+				break;
+		text = slice != NULL && i == hi ? encode(slice, &len) : NULL;
+		json_decref(slice);
+		if (text == NULL || (t = task_new(pl)) == NULL) {
+			free(text);
 			goto nomem;
+		}
 		made++;
-		t->text = call_body(fq, CHAN_POOL_ITEMS, b.s, b.len, &t->len);
+		t->text = call_body(fq, CHAN_POOL_ITEMS, text, len, &t->len);
+		free(text);
 		if (t->text == NULL)
 			goto nomem;
 		t->timeout = in->timeout >= 0 ? in->timeout : pl->timeout;
@@ -2008,8 +2079,10 @@ static json_t *pool_info_json(const struct pool *pl, bool created)
 				  w->nheld > 0 ? "busy" :
 						 "idle",
 				  "tasks", (json_int_t)w->done, "task",
-				  w->nheld > 0 ? json_integer(w->held[0]->id) :
-						 json_null()));
+				  w->nheld > 0 ?
+					  json_integer(
+						  TAILQ_FIRST(&w->held)->id) :
+					  json_null()));
 	}
 	info = json_pack(
 		"{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?, s:o, s:I, s:o, s:I,"
@@ -2320,9 +2393,9 @@ static void pool_kill(struct pool *pl)
 		task_fail(pl, t, MPD_RPC_TERMINATED, json_object(),
 			  "pool \"%s\" was terminated", pl->name);
 	TAILQ_FOREACH (w, &pl->workers, entry) {
-		while (w->nheld > 0) {
-			t = w->held[--w->nheld];
-			w->held[w->nheld] = NULL;
+		while ((t = TAILQ_FIRST(&w->held)) != NULL) {
+			TAILQ_REMOVE(&w->held, t, entry);
+			w->nheld--;
 			task_fail(pl, t, MPD_RPC_TERMINATED, json_object(),
 				  "pool \"%s\" was terminated", pl->name);
 		}
@@ -2388,8 +2461,8 @@ static void pool_remove(struct pool *pl)
 	struct req *r;
 
 	events_emit_object("pool", pl->name, "deleted", pl->uid);
-	if (pl->state != POOL_TERMINATED)
-		pool_kill(pl);
+	/* Its waiting calls are told first: what they wait for ends with
+	 * the pool, not by finishing. */
 	while ((r = TAILQ_FIRST(&pl->waiters)) != NULL) {
 		rwait_free(r->park_arg);
 		req_error(r, MPD_RPC_CLOSED, NULL, "pool \"%s\" was deleted",
@@ -2398,6 +2471,8 @@ static void pool_remove(struct pool *pl)
 	while ((r = TAILQ_FIRST(&pl->joiners)) != NULL)
 		req_error(r, MPD_RPC_CLOSED, NULL, "pool \"%s\" was deleted",
 			  pl->name);
+	if (pl->state != POOL_TERMINATED)
+		pool_kill(pl);
 	hmap_del(&pools, pl->name);
 	broker.objects--;
 	pl->deleted = true;

@@ -102,7 +102,30 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-/* Send one line: v (stolen), encoded, and '\n'. A value that cannot be
+/*
+ * The outcome not written yet: it goes out before the next task runs
+ * (a task that kills the worker must not take the outcomes before it
+ * along), or before the worker waits for more.
+ */
+static struct {
+	char *buf;
+	size_t len, cap;
+} pending;
+
+#define OUT_FLUSH_AT (64 * 1024)
+
+/* Write what is buffered; the daemon gone, the worker ends (nothing
+ * waits for it). */
+static void pool_flush(int fd)
+{
+	if (pending.len > 0 && !write_all(fd, pending.buf, pending.len)) {
+		fflush(NULL);
+		_exit(0);
+	}
+	pending.len = 0;
+}
+
+/* Queue one line: v (stolen), encoded, and '\n'. A value that cannot be
  * encoded is replaced by an error naming the task. */
 static void pool_send(int fd, json_t *v, json_int_t id)
 {
@@ -122,12 +145,23 @@ static void pool_send(int fd, json_t *v, json_int_t id)
 			_exit(CHILD_FAIL_EXIT);
 	}
 	text[len++] = '\n';
-	if (!write_all(fd, text, len)) {
-		/* The daemon closed the channel: nothing is waiting. */
-		fflush(NULL);
-		_exit(0);
+	if (pending.len + len > pending.cap) {
+		size_t ncap = pending.cap ? pending.cap : 4096;
+		char *nb;
+
+		while (ncap < pending.len + len)
+			ncap *= 2;
+		nb = realloc(pending.buf, ncap);
+		if (nb == NULL)
+			_exit(CHILD_FAIL_EXIT);
+		pending.buf = nb;
+		pending.cap = ncap;
 	}
+	memcpy(pending.buf + pending.len, text, len);
+	pending.len += len;
 	free(text);
+	if (pending.len >= OUT_FLUSH_AT)
+		pool_flush(fd);
 }
 
 /* The function name of module h, from the cache. */
@@ -282,6 +316,10 @@ void worker_pool(const char *module, const char *init, worker_fn *initfn,
 
 		if (nl != NULL) {
 			*nl = '\0';
+			/* The outcomes of the tasks before go out before
+			 * this one runs: if it kills the worker, they are
+			 * not lost with it. */
+			pool_flush(fd);
 			pool_task(fd, &w, h, &cache, &ncache, buf + start,
 				  (size_t)(nl - (buf + start)));
 			start = scan = (size_t)(nl - buf) + 1;
@@ -305,6 +343,8 @@ void worker_pool(const char *module, const char *init, worker_fn *initfn,
 				cap *= 2;
 			}
 		}
+		/* About to wait: what is done goes out first. */
+		pool_flush(fd);
 		n = read(fd, buf + end, cap - end);
 		if (n == -1 && errno == EINTR)
 			continue;
