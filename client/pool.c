@@ -606,9 +606,9 @@ static int map_params(const char *fn, const char *name, const char *function,
 	json_t *p = NULL;
 	int r = broker_name_params(fn, name, &p, err);
 
-	if (r == 0 && (!json_is_array(items) || json_array_size(items) == 0))
+	if (r == 0 && !json_is_array(items))
 		r = client_fail(err, MPD_E_INVAL, 0,
-				"%s: items is not a non-empty array", fn);
+				"%s: items is not an array", fn);
 	if (r == 0 && function != NULL)
 		r = add_string(fn, p, "function", function, err);
 	if (r == 0)
@@ -639,17 +639,19 @@ static int map_start(struct mpd_client *c, const char *fn, const char *name,
 			   err);
 
 	r = broker_call(c, r, MPD_M_POOL_MAP, p, NULL, &res, err);
-	if (r == 0)
+	/* No items, no task: its "first" names none. */
+	if (r == 0 && len > 0)
 		r = result_first(MPD_M_POOL_MAP, res, &f, err);
 	if (r == 0) {
 		n = json_object_get(res, "count");
 		k = json_object_get(res, "chunksize");
 		/* Chunks of k items cover the items: ceil(len / k) of them. */
 		if (!json_is_integer(n) || !json_is_integer(k) ||
-		    json_integer_value(k) < 1 ||
-		    (size_t)json_integer_value(n) !=
-			    (len + (size_t)json_integer_value(k) - 1) /
-				    (size_t)json_integer_value(k))
+		    (len > 0 && json_integer_value(k) < 1) ||
+		    (len == 0 && json_integer_value(n) != 0) ||
+		    (len > 0 && (size_t)json_integer_value(n) !=
+					(len + (size_t)json_integer_value(k) -
+					 1) / (size_t)json_integer_value(k)))
 			r = client_fail(err, MPD_E_PROTO, 0,
 					"pool.map returned no \"count\" and "
 					"\"chunksize\" that cover its %zu "
@@ -764,7 +766,7 @@ int mpd_pool_map(struct mpd_client *c, const char *name, const char *function,
 	struct mpd_task_result *out = NULL, failure = { 0 };
 	struct mpd_pool_query q = { .order = MPD_POOL_ORDER_SUBMISSION };
 	size_t len = json_array_size(items), count = 0, cs = 0, n = 0;
-	size_t rem = 1, fail_index = 0;
+	size_t rem = 0, fail_index = 0;
 	struct batcher b;
 	json_t *all = NULL, *v;
 	int r = broker_check_given(__func__, "results", results, err);
@@ -780,6 +782,7 @@ int mpd_pool_map(struct mpd_client *c, const char *name, const char *function,
 	all = json_array();
 	if (all == NULL)
 		return client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
+	rem = count;
 	while (rem > 0) {
 		r = batch_fetch(c, name, &b, &q, -1, &out, &n, &rem, err);
 		if (r < 0)

@@ -1724,7 +1724,8 @@ MPD_EXPORT int mpd_pool_apply(struct mpd_client *c, const char *name,
 
 /*
  * pool.map (function pools): function (NULL: the pool's) on each item of
- * items (a non-empty array, BORROWED), chunksize items a task (0: the
+ * items (an array, BORROWED; empty: no task, *count 0), chunksize items a
+ * task (0: the
  * daemon's default, as Python's), each chunk's run limited to timeout
  * seconds (0: the pool's). Returns 0 with *first the id of the first
  * chunk, *count the number of chunks and *chunksize_used (may be NULL)
@@ -1743,7 +1744,7 @@ MPD_EXPORT int mpd_pool_map_async(struct mpd_client *c, const char *name,
  * each asking for as many chunks as fit half of the daemon's max_output
  * (learnt from daemon.info at the first map on c, and from the size of
  * the answers so far). Returns 0 with *results a NEW array of the items'
- * results in the order of items. When a task failed: its error code
+ * results in the order of items (empty for empty items). When a task failed: its error code
  * (MPD_E_REMOTE when this library does not know it) with err filled from
  * the task's error (err->data, borrowed from the client as for a daemon
  * error, holds the daemon's data) and *index (may be NULL) the index in

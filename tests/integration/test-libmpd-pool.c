@@ -214,7 +214,7 @@ Test(libmpd_pool, bad_arguments_are_refused_before_anything_is_sent)
 	cr_assert_eq(n, 77);
 	FAILS(mpd_pool_get(c, "p", 1, -1, NULL, &err), MPD_E_INVAL);
 
-	j = json_array();
+	j = json_object();
 	FAILS(mpd_pool_map(c, "p", NULL, j, 0, 0, &j, NULL, &err), MPD_E_INVAL);
 	FAILS(mpd_pool_map(c, "p", NULL, NULL, 0, 0, &j, NULL, &err),
 	      MPD_E_INVAL);
@@ -357,6 +357,11 @@ Test(libmpd_pool, map_returns_every_result_in_order_for_any_chunksize)
 	/* Nothing of the maps is left in the pool. */
 	assert_nothing_kept("sq");
 	json_decref(info);
+	json_decref(items);
+	/* No items: no task, no result. */
+	items = json_array();
+	OK(mpd_pool_map(c, "sq", NULL, items, 0, 0, &results, NULL, &err));
+	assert_json(results, "[]");
 	json_decref(items);
 }
 
