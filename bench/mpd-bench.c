@@ -374,6 +374,78 @@ static double w_redis_queue_rtt(long iters)
 	return t0 / (double)iters * 1e6;
 }
 
+/* ---- dict round trip --------------------------------------------------- */
+
+/* The fields a dict.rt sample cycles through: a small, hot hash. */
+#define DICT_FIELDS 64
+
+/* dict.set then dict.get of a small integer, one client. */
+static double w_mpd_dict_rt(long iters)
+{
+	struct mpd_client *c = mpd_open();
+	struct mpd_error e;
+	double t0;
+	int r;
+
+	snprintf(obj_name, sizeof(obj_name), "bench-d-%d-%.0f", (int)getpid(),
+		 now() * 1e6);
+	r = mpd_dict_create(c, obj_name, NULL, &e);
+	if (r < 0)
+		die_mpd("dict.create", r, &e);
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		char key[16];
+		json_t *v = json_integer(i), *got = NULL;
+
+		snprintf(key, sizeof(key), "f%ld", i % DICT_FIELDS);
+		r = mpd_dict_set(c, obj_name, key, v, &e);
+		if (r == 0)
+			r = mpd_dict_get(c, obj_name, key, NULL, &got, NULL,
+					 &e);
+		if (r < 0)
+			die_mpd("dict set/get", r, &e);
+		if (!json_equal(got, v))
+			errx(1, "dict gave the wrong value for %s", key);
+		json_decref(got);
+		json_decref(v);
+	}
+	t0 = now() - t0;
+	r = mpd_dict_delete(c, obj_name, &e);
+	if (r < 0)
+		die_mpd("dict.delete", r, &e);
+	mpd_close(c);
+	return t0 / (double)iters * 1e6;
+}
+
+/* HSET then HGET of a small integer, one client. */
+static double w_redis_dict_rt(long iters)
+{
+	struct resp r;
+	double t0;
+	char key[] = "bench-dict";
+
+	resp_connect(&r, opt.redis);
+	redis_del(&r, key);
+	t0 = now();
+	for (long i = 0; i < iters; i++) {
+		struct resp_reply rep;
+		char field[16], num[24];
+		const char *hset[] = { "HSET", key, field, num };
+		const char *hget[] = { "HGET", key, field };
+
+		snprintf(field, sizeof(field), "f%ld", i % DICT_FIELDS);
+		snprintf(num, sizeof(num), "%ld", i);
+		resp_cmd(&r, &rep, 4, hset);
+		resp_cmd(&r, &rep, 3, hget);
+		if (rep.type != '$' || strtol(rep.str, NULL, 10) != i)
+			errx(1, "redis HGET gave the wrong value");
+	}
+	t0 = now() - t0;
+	redis_del(&r, key);
+	resp_close(&r);
+	return t0 / (double)iters * 1e6;
+}
+
 /*
  * trips request/response round trips of a message of len bytes (at most
  * 64) over a Unix socket pair to an echo process, per iteration: the
@@ -2203,6 +2275,11 @@ static const struct workload workloads[] = {
 	  200000, 50000, 3 },
 	{ "queue.tput", "redis-batch", "items/s", true, true,
 	  w_redis_queue_tput_batch, 200000, 50000, 0 },
+	{ "dict.rt", "mpd", "us", false, false, w_mpd_dict_rt, 20000, 3000, 0 },
+	{ "dict.rt", "redis", "us", false, true, w_redis_dict_rt, 20000, 3000,
+	  0 },
+	{ "dict.rt", "floor-pingpong", "us", false, false, w_floor_pingpong,
+	  20000, 3000, 0 },
 	{ "counter.1", "mpd", "ops/s", true, false, w_mpd_counter1, 50000,
 	  10000, 0 },
 	{ "counter.1", "redis", "ops/s", true, true, w_redis_counter1, 50000,

@@ -114,6 +114,13 @@ static int check_depth(const char *fn, const char *what, const json_t *v,
 }
 
 /* Returns 0 or MPD_E_INVAL; see client.h. */
+int broker_check_depth(const char *fn, const char *what, const json_t *v,
+		       struct mpd_error *err)
+{
+	return check_depth(fn, what, v, err);
+}
+
+/* Returns 0 or MPD_E_INVAL; see client.h. */
 int broker_check_given(const char *fn, const char *what, const void *p,
 		       struct mpd_error *err)
 {
@@ -660,8 +667,8 @@ static int array_values(struct mpd_client *c, int r, json_t *p, json_t **values,
 	return 0;
 }
 
-/* bound within what the daemon takes, selecting the same elements. */
-static int64_t slice_bound(int64_t bound)
+/* Returns bound within what the daemon takes; see client.h. */
+int64_t broker_slice_bound(int64_t bound)
 {
 	if (bound > BROKER_INDEX_MAX)
 		return BROKER_INDEX_MAX;
@@ -680,11 +687,12 @@ int mpd_array_get_slice(struct mpd_client *c, const char *name, int64_t start,
 	if (r == 0)
 		r = broker_check_given(__func__, "values", values, err);
 	if (r == 0)
-		r = broker_add_new(p, "start", json_integer(slice_bound(start)),
+		r = broker_add_new(p, "start",
+				   json_integer(broker_slice_bound(start)),
 				   err);
 	if (r == 0)
-		r = broker_add_new(p, "stop", json_integer(slice_bound(stop)),
-				   err);
+		r = broker_add_new(p, "stop",
+				   json_integer(broker_slice_bound(stop)), err);
 	return array_values(c, r, p, values, err);
 }
 

@@ -627,31 +627,71 @@ out:
 }
 
 /*
+ * The next complete line buffered, with the descriptors that came with it
+ * (the last line's not taken are closed). Returns 1 with *line and *len
+ * set, 0 when no complete line is buffered, or a negative code (a line
+ * too long breaks the client).
+ */
+static int client_take_line(struct mpd_client *c, char **line, size_t *len,
+			    struct mpd_error *err)
+{
+	enum mpd_frame_status st = mpd_framer_next(&c->in, line, len);
+
+	if (st == MPD_FRAME_TOO_LONG)
+		return client_break(c, err, MPD_E_TOOBIG, 0,
+				    "response from mpdd longer than %d bytes",
+				    MPD_CLIENT_MAX_RESPONSE);
+	if (st != MPD_FRAME_LINE)
+		return 0;
+	client_drop_fds(c);
+	c->reply_nfds = fdq_take(&c->fdq, c->in.consumed, c->reply_fds,
+				 MPD_MAX_FDS_PER_MESSAGE);
+	return 1;
+}
+
+/*
+ * Read once from the socket into the framer. Returns 1 when bytes came,
+ * 0 when the read was interrupted (or, with again_ok, would block): read
+ * again; or a negative code (the client is broken; MPD_E_IO when mpdd
+ * closed the connection).
+ */
+static int client_fill(struct mpd_client *c, bool again_ok,
+		       struct mpd_error *err)
+{
+	char ebuf[128];
+	ssize_t n = fdq_read(c->fd, &c->in, &c->fdq, MPD_CLIENT_READ_CHUNK);
+
+	if (n > 0)
+		return 1;
+	if (n == 0)
+		return client_break(c, err, MPD_E_IO, 0,
+				    "connection closed by mpdd");
+	if (errno == EINTR || (again_ok && errno == EAGAIN))
+		return 0;
+	if (errno == ENOMEM)
+		return client_break(c, err, MPD_E_NOMEM, ENOMEM,
+				    "out of memory reading from mpdd");
+	return client_break(c, err, MPD_E_IO, errno,
+			    "cannot receive from mpdd: %s",
+			    errno_text(errno, ebuf, sizeof(ebuf)));
+}
+
+/*
  * Read until the response to id. Returns as client_line() for our
  * response; a failure to read or frame breaks the client.
  */
 static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 			  struct mpd_error *err)
 {
-	enum mpd_frame_status st;
-	char ebuf[128];
 	size_t len;
 	char *line;
-	ssize_t n;
 	int r;
 
 	for (;;) {
-		st = mpd_framer_next(&c->in, &line, &len);
-		if (st == MPD_FRAME_TOO_LONG)
-			return client_break(c, err, MPD_E_TOOBIG, 0,
-					    "response from mpdd longer than "
-					    "%d bytes",
-					    MPD_CLIENT_MAX_RESPONSE);
-		if (st == MPD_FRAME_LINE) {
-			client_drop_fds(c);
-			c->reply_nfds = fdq_take(&c->fdq, c->in.consumed,
-						 c->reply_fds,
-						 MPD_MAX_FDS_PER_MESSAGE);
+		r = client_take_line(c, &line, &len, err);
+		if (r < 0)
+			return r;
+		if (r == 1) {
 			r = client_line(c, line, len, id, result, err);
 			if (r == CLIENT_LINE_SKIP || r < 0)
 				client_drop_fds(c);
@@ -659,20 +699,8 @@ static int client_receive(struct mpd_client *c, json_int_t id, json_t **result,
 				continue;
 			return r;
 		}
-		n = fdq_read(c->fd, &c->in, &c->fdq, MPD_CLIENT_READ_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ENOMEM)
-			return client_break(c, err, MPD_E_NOMEM, ENOMEM,
-					    "out of memory reading from mpdd");
-		if (n < 0)
-			return client_break(c, err, MPD_E_IO, errno,
-					    "cannot receive from mpdd: %s",
-					    errno_text(errno, ebuf,
-						       sizeof(ebuf)));
-		if (n == 0)
-			return client_break(c, err, MPD_E_IO, 0,
-					    "connection closed by mpdd");
+		if ((r = client_fill(c, false, err)) < 0)
+			return r;
 	}
 }
 
@@ -710,13 +738,11 @@ int client_read_ready(struct mpd_client *c, int timeout_ms,
 		      struct mpd_error *err)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	enum mpd_frame_status st;
 	char ebuf[128];
 	bool have_read = false;
 	int handled = 0, r;
 	size_t len;
 	char *line;
-	ssize_t n;
 
 	if (c->broken)
 		return client_fail(err, MPD_E_IO, 0,
@@ -727,17 +753,10 @@ int client_read_ready(struct mpd_client *c, int timeout_ms,
 	if (c->last_line != NULL)
 		mpd_last_result(c);
 	for (;;) {
-		st = mpd_framer_next(&c->in, &line, &len);
-		if (st == MPD_FRAME_TOO_LONG)
-			return client_break(c, err, MPD_E_TOOBIG, 0,
-					    "response from mpdd longer than "
-					    "%d bytes",
-					    MPD_CLIENT_MAX_RESPONSE);
-		if (st == MPD_FRAME_LINE) {
-			client_drop_fds(c);
-			c->reply_nfds = fdq_take(&c->fdq, c->in.consumed,
-						 c->reply_fds,
-						 MPD_MAX_FDS_PER_MESSAGE);
+		r = client_take_line(c, &line, &len, err);
+		if (r < 0)
+			return r;
+		if (r == 1) {
 			r = client_line(c, line, len, CLIENT_NO_CALL, NULL,
 					err);
 			client_drop_fds(c);
@@ -759,21 +778,9 @@ int client_read_ready(struct mpd_client *c, int timeout_ms,
 						       sizeof(ebuf)));
 		if (r == 0)
 			return 0;
-		n = fdq_read(c->fd, &c->in, &c->fdq, MPD_CLIENT_READ_CHUNK);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0 && errno == ENOMEM)
-			return client_break(c, err, MPD_E_NOMEM, ENOMEM,
-					    "out of memory reading from mpdd");
-		if (n < 0)
-			return client_break(c, err, MPD_E_IO, errno,
-					    "cannot receive from mpdd: %s",
-					    errno_text(errno, ebuf,
-						       sizeof(ebuf)));
-		if (n == 0)
-			return client_break(c, err, MPD_E_IO, 0,
-					    "connection closed by mpdd");
-		have_read = true;
+		if ((r = client_fill(c, true, err)) < 0)
+			return r;
+		have_read = r > 0;
 	}
 }
 

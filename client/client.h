@@ -11,6 +11,7 @@
 #define MPD_CLIENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "mpd.h"
 
@@ -42,6 +43,15 @@ int broker_check_timeout(const char *fn, double timeout, struct mpd_error *err);
  * MPD_E_INVAL. */
 int broker_check_finite(const char *fn, const char *what, double v,
 			struct mpd_error *err);
+
+/* A value to keep in the broker (v may be NULL: none), nested no deeper
+ * than MPD_MAX_ITEM_DEPTH. Returns 0 or MPD_E_INVAL. */
+int broker_check_depth(const char *fn, const char *what, const json_t *v,
+		       struct mpd_error *err);
+
+/* An index or slice bound within what the daemon takes (+-(2^53 - 1)):
+ * past it, the limit, which no sequence is long enough to tell apart. */
+int64_t broker_slice_bound(int64_t bound);
 
 /* A pointer the caller must give (an out-parameter, an item, a type).
  * Returns 0 or MPD_E_INVAL. */

@@ -42,6 +42,24 @@ bool broker_room(struct req *r, size_t objects, uint64_t bytes)
 }
 
 /*
+ * Is v (a param given as field) nested too deep for the broker to keep
+ * (MPD_MAX_ITEM_DEPTH: every reply that hands it out must be readable)?
+ * Returns false, or true with r answered (invalid_params).
+ */
+bool broker_too_deep(struct req *r, const char *field, const json_t *v)
+{
+	if (mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) <= MPD_MAX_ITEM_DEPTH)
+		return false;
+	req_error(r, MPD_RPC_INVALID_PARAMS,
+		  json_pack("{s:s, s:i}", "field", field, "max_depth",
+			    MPD_MAX_ITEM_DEPTH),
+		  "\"%s\": a value may nest at most %d levels (every reader "
+		  "must be able to read it)",
+		  field, MPD_MAX_ITEM_DEPTH);
+	return true;
+}
+
+/*
  * Parse a "mode" param (NULL: absent, the owner only). Returns true, or
  * false with r answered (invalid_params).
  */
@@ -183,20 +201,20 @@ void broker_bytes(int64_t delta)
 /* The broker part of daemon.info (a new reference). */
 json_t *broker_info(void)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I}",
-			 "queues", (json_int_t)broker.queues, "values",
-			 (json_int_t)broker.values, "arrays",
-			 (json_int_t)broker.arrays, "locks",
-			 (json_int_t)broker.locks, "semaphores",
-			 (json_int_t)broker.semaphores, "events",
-			 (json_int_t)broker.events, "conditions",
-			 (json_int_t)broker.conditions, "barriers",
-			 (json_int_t)broker.barriers, "listeners",
-			 (json_int_t)broker.listeners, "shms",
-			 (json_int_t)broker.shms, "shm_bytes",
-			 (json_int_t)broker.shm_bytes, "bytes",
-			 (json_int_t)broker.bytes);
+	return json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I, s:I}",
+		"queues", (json_int_t)broker.queues, "values",
+		(json_int_t)broker.values, "arrays", (json_int_t)broker.arrays,
+		"dicts", (json_int_t)broker.dicts, "lists",
+		(json_int_t)broker.lists, "locks", (json_int_t)broker.locks,
+		"semaphores", (json_int_t)broker.semaphores, "events",
+		(json_int_t)broker.events, "conditions",
+		(json_int_t)broker.conditions, "barriers",
+		(json_int_t)broker.barriers, "listeners",
+		(json_int_t)broker.listeners, "shms", (json_int_t)broker.shms,
+		"shm_bytes", (json_int_t)broker.shm_bytes, "bytes",
+		(json_int_t)broker.bytes);
 }
 
 static const char *(*sort_name)(void *);

@@ -64,9 +64,9 @@ static const struct method *methods[MPD_METHOD_COUNT];
 
 /* Every noun's rows. */
 static const struct method *const nouns[] = {
-	daemon_methods, events_methods,	 listener_methods,
-	pool_methods,	process_methods, queue_methods,
-	shm_methods,	sync_methods,	 value_methods,
+	daemon_methods,	  dict_methods, events_methods,	 list_methods,
+	listener_methods, pool_methods, process_methods, queue_methods,
+	shm_methods,	  sync_methods, value_methods,
 };
 
 static int method_cmp(const void *key, const void *name)
@@ -320,8 +320,8 @@ void req_result_text(struct req *r, const char *json, size_t len)
  * written or dropped. Returns its index among the descriptors
  * the reply's line carries, which the result names ("fd": index; in a
  * batch, the line's descriptors are those of all its members), or -1
- * with fd closed when the line already carries as many as one message
- * may (the caller answers limit).
+ * with fd closed and r answered: limit when the line already carries as
+ * many as one message may, or out of memory.
  */
 int req_pass_fd(struct req *r, int fd)
 {
@@ -329,10 +329,16 @@ int req_pass_fd(struct req *r, int fd)
 
 	if (*ofp == NULL && (*ofp = out_fds_new()) == NULL) {
 		close(fd);
+		req_error(r, MPD_RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return -1;
 	}
 	if ((*ofp)->n >= MPD_MAX_FDS_PER_MESSAGE) {
 		close(fd);
+		req_error(r, MPD_RPC_LIMIT,
+			  json_pack("{s:s, s:i}", "limit", "descriptors", "max",
+				    MPD_MAX_FDS_PER_MESSAGE),
+			  "one reply passes at most %d descriptors",
+			  MPD_MAX_FDS_PER_MESSAGE);
 		return -1;
 	}
 	(*ofp)->fds[(*ofp)->n] = fd;

@@ -35,8 +35,9 @@
 
 /* The kinds of objects a subscription may ask for; a mask bit each. */
 static const char *const kind_names[] = {
-	"process", "queue",	"value",   "array",    "lock", "semaphore",
-	"event",   "condition", "barrier", "listener", "shm",
+	"process",   "queue", "value",	   "array",   "lock",
+	"semaphore", "event", "condition", "barrier", "listener",
+	"shm",	     "dict",  "list",	   "pool",
 };
 #define NKINDS	  (sizeof(kind_names) / sizeof(kind_names[0]))
 #define ALL_KINDS ((1u << NKINDS) - 1)

@@ -164,12 +164,7 @@ static void give_end(struct req *r, int fd, json_t *peer)
 	int idx = req_pass_fd(r, fd);
 
 	if (idx < 0) {
-		json_decref(peer);
-		req_error(r, MPD_RPC_LIMIT,
-			  json_pack("{s:s, s:i}", "limit", "descriptors", "max",
-				    MPD_MAX_FDS_PER_MESSAGE),
-			  "one reply passes at most %d descriptors",
-			  MPD_MAX_FDS_PER_MESSAGE);
+		json_decref(peer); /* r is answered */
 		return;
 	}
 	req_result(r, json_pack("{s:i, s:o}", "fd", idx, "peer",

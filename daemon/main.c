@@ -407,6 +407,8 @@ int main(int argc, char **argv)
 	proctab_shutdown();
 	queue_shutdown();
 	value_shutdown();
+	dict_shutdown();
+	list_shutdown();
 	sync_shutdown();
 	listener_shutdown();
 	shm_shutdown();

@@ -252,9 +252,9 @@ struct method {
 extern const struct mpd_param no_params[];
 
 /* The nouns' rows, collected by dispatch.c. */
-extern const struct method daemon_methods[], events_methods[],
-	listener_methods[], pool_methods[], process_methods[], queue_methods[],
-	shm_methods[], sync_methods[], value_methods[];
+extern const struct method daemon_methods[], dict_methods[], events_methods[],
+	list_methods[], listener_methods[], pool_methods[], process_methods[],
+	queue_methods[], shm_methods[], sync_methods[], value_methods[];
 
 /*
  * Param rows. ARG() and its kin are extracted into member m of the
@@ -495,7 +495,7 @@ void hmap_free(struct hmap *m);
 /* broker.c: what the broker's objects share */
 struct broker_stats {
 	size_t objects;
-	size_t queues, values, arrays;
+	size_t queues, values, arrays, dicts, lists;
 	size_t locks, semaphores, events, conditions, barriers;
 	size_t listeners, shms;
 	uint64_t shm_bytes; /* the sizes of the shared memory segments */
@@ -504,6 +504,7 @@ struct broker_stats {
 extern struct broker_stats broker;
 bool broker_room(struct req *r, size_t objects, uint64_t bytes);
 void broker_bytes(int64_t delta);
+bool broker_too_deep(struct req *r, const char *field, const json_t *v);
 json_t *broker_info(void);
 void broker_reply_list(struct req *r, const char *key, void **objs, size_t n,
 		       json_t *(*row)(void *), const char *(*name)(void *));
@@ -520,6 +521,9 @@ bool chan_fd_room(struct req *r, size_t n);
 void chan_fds_add(uid_t uid, long delta);
 json_t *conn_creds_json(const struct conn *c);
 
+/* list.c: shared lists */
+void list_shutdown(void);
+
 /* listener.c: rendezvous by name */
 void listener_conn_closed(struct conn *c);
 void listener_shutdown(void);
@@ -534,6 +538,10 @@ void queue_conn_room(struct conn *c);
 
 /* value.c: the value.* and array.* methods */
 void value_shutdown(void);
+uint64_t value_size(const json_t *v);
+
+/* dict.c: the dict.* methods */
+void dict_shutdown(void);
 
 /* sync.c: locks, semaphores, events, conditions and barriers */
 void sync_conn_closed(struct conn *c);

@@ -121,19 +121,10 @@ static void hand_out(struct req *r, struct shm *s, bool created)
 			  s->name, strerror(errno));
 		return;
 	}
-	idx = req_pass_fd(r, fd);
-	res = shm_row(s);
-	if (idx < 0 || res == NULL) {
-		json_decref(res);
-		if (idx < 0)
-			req_error(r, MPD_RPC_LIMIT,
-				  json_pack("{s:s, s:i}", "limit",
-					    "descriptors", "max",
-					    MPD_MAX_FDS_PER_MESSAGE),
-				  "one reply passes at most %d descriptors",
-				  MPD_MAX_FDS_PER_MESSAGE);
-		else
-			oom(r);
+	if ((idx = req_pass_fd(r, fd)) < 0)
+		return; /* r is answered */
+	if ((res = shm_row(s)) == NULL) {
+		oom(r);
 		return;
 	}
 	s->attaches++;

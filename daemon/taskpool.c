@@ -55,6 +55,8 @@
 #define POOL_SHORT_TASK 0.001
 /* Workers that end before they take a task, in a row, that break a pool. */
 #define POOL_BREAK_AFTER 3
+/* Seconds before a worker that could not be made is tried again. */
+#define POOL_RETRY_S 1.0
 /* Bytes of a result reply besides its entries. */
 #define RESULT_OVERHEAD 64
 
@@ -149,12 +151,16 @@ struct pool {
 	struct task_list queued, finished;
 	size_t nqueued, nrunning, nheld, ndone, nfailed;
 
+	TAILQ_ENTRY(pool) all_entry; /* on all_pools, deleted ones too */
 	struct req_list waiters; /* parked pool.result */
 	struct req_list joiners; /* parked pool.join */
 	bool pumping, again;
+	struct event *retry_ev; /* a worker start to try again */
 };
 
 static struct hmap pools;
+/* Every pool, those deleted whose processes have not all ended too. */
+static TAILQ_HEAD(, pool) all_pools = TAILQ_HEAD_INITIALIZER(all_pools);
 
 /* ---- params ---- */
 
@@ -725,8 +731,9 @@ static void worker_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	worker_kill(w, w->why);
 }
 
-/* Start one more worker for pl. Returns 0, or -1 (pl broke or
- * could not). */
+/* Start one more worker for pl. Returns 0 (its start is under way, or
+ * it failed already and was counted), or -2 when no worker could be made
+ * (descriptors or memory short: nothing was counted). */
 static int worker_start(struct pool *pl)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -739,7 +746,10 @@ static int worker_start(struct pool *pl)
 		goto nomem;
 	if (!spawner_hold_room(2)) {
 		free(w);
-		return -1;
+		log_warnx("pool %s: too few descriptors left to start a "
+			  "worker; trying again in %g s",
+			  pl->name, POOL_RETRY_S);
+		return -2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		goto nomem;
@@ -786,7 +796,7 @@ static int worker_start(struct pool *pl)
 		close(sv[0]);
 		proctab_free(p);
 		free(w);
-		return -1;
+		return -2;
 	}
 	mpdd.fd_procs++;
 	evutil_make_socket_nonblocking(sv[0]);
@@ -813,7 +823,7 @@ static int worker_start(struct pool *pl)
 		proctab_starting(p);
 		proctab_failed(p, "start", -rc, why);
 		pool_proc_ended(p);
-		return -1;
+		return 0;
 	}
 	/* w and p may be gone: a start can fail at once. */
 	return 0;
@@ -831,7 +841,7 @@ nomem:
 	json_decref(names);
 	free(w);
 	log_warnx("pool %s: cannot start a worker: out of memory", pl->name);
-	return -1;
+	return -2;
 }
 
 /* How p ended, for a message ("exited with code 3", "killed by
@@ -1152,6 +1162,8 @@ static bool pool_joined(const struct pool *pl)
 	       pl->nprogs == 0;
 }
 
+static void pool_retry_cb(evutil_socket_t fd, short events, void *arg);
+
 static void pool_pump_once(struct pool *pl)
 {
 	struct worker *w, *wn;
@@ -1199,10 +1211,25 @@ static void pool_pump_once(struct pool *pl)
 			worker_release(w);
 	}
 	if (work && pl->nactive < pl->processes &&
-	    (pl->state == POOL_OPEN || pl->nqueued > 0)) {
-		worker_start(pl);
-		pl->again = true;
+	    (pl->state == POOL_OPEN || pl->nqueued > 0) &&
+	    pl->retry_ev == NULL) {
+		/* A worker that could not even be made (descriptors or
+		 * memory short) is tried again in a while, not at once. */
+		if (worker_start(pl) == -2)
+			pl->retry_ev =
+				timer_after(POOL_RETRY_S, pool_retry_cb, pl);
+		else
+			pl->again = true;
 	}
+}
+
+static void pool_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct pool *pl = arg;
+
+	event_free(pl->retry_ev);
+	pl->retry_ev = NULL;
+	pool_pump(pl);
 }
 
 /* Move what can move in pl: feed workers, start and let go of them,
@@ -2058,7 +2085,9 @@ nomem:
 
 /* ---- info ---- */
 
-static json_t *pool_info_json(const struct pool *pl, bool created)
+/* pl's info; created -1: as pool.info (the creation time), else as
+ * pool.create (whether this call made it). */
+static json_t *pool_info_json(const struct pool *pl, int created)
 {
 	json_t *workers = json_array(), *info;
 	const struct worker *w;
@@ -2104,16 +2133,14 @@ static json_t *pool_info_json(const struct pool *pl, bool created)
 		(json_int_t)pl->deaths, "broken_reason",
 		pl->state == POOL_BROKEN ? json_string(pl->broken) :
 					   json_null());
-	/* "created" of pool.create says whether this call made it; the
-	 * time is under "created" elsewhere. */
-	if (info != NULL && created)
-		json_object_set_new(info, "created", json_true());
+	if (info != NULL && created >= 0)
+		json_object_set_new(info, "created", json_boolean(created));
 	return info;
 }
 
 static void pool_info(struct req *r, json_t *params, void *argp)
 {
-	req_result(r, pool_info_json(((struct plargs *)argp)->pl, false));
+	req_result(r, pool_info_json(((struct plargs *)argp)->pl, -1));
 }
 
 static json_t *pool_row(void *o)
@@ -2149,6 +2176,9 @@ static void pool_list(struct req *r, json_t *params, void *argp)
 
 static void pool_free(struct pool *pl)
 {
+	if (pl->retry_ev != NULL)
+		event_free(pl->retry_ev);
+	TAILQ_REMOVE(&all_pools, pl, all_entry);
 	for (int i = 0; i < 3; i++)
 		if (pl->fds[i] >= 0) {
 			close(pl->fds[i]);
@@ -2277,7 +2307,7 @@ static void pool_create(struct req *r, json_t *params, void *argp)
 		for (int i = 0; i < 3; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
-		req_result(r, pool_info_json(pl, false));
+		req_result(r, pool_info_json(pl, 0));
 		return;
 	}
 	if ((fds[1] >= 0 || fds[2] >= 0) &&
@@ -2345,12 +2375,13 @@ static void pool_create(struct req *r, json_t *params, void *argp)
 		pool_free(pl);
 		goto nomem;
 	}
+	TAILQ_INSERT_TAIL(&all_pools, pl, all_entry);
 	broker.objects++;
 	log_debug("pool %s: created (%s, %u processes)", pl->name,
 		  pl->program ? "programs" : pl->module, pl->processes);
 	events_emit_object("pool", pl->name, "created", pl->uid);
 	pool_pump(pl);
-	req_result(r, pool_info_json(pl, true));
+	req_result(r, pool_info_json(pl, 1));
 	return;
 nomem_pl:
 	if (pl != NULL) {
@@ -2508,48 +2539,41 @@ void pool_conn_closed(struct conn *c)
 	free(all);
 }
 
-/* At exit: the workers are killed, and every pool goes (their waiters
- * went with the connections). */
+/* At exit: every pool goes, deleted ones too; their workers are killed
+ * and their records left to the process table, which ends them. (The
+ * waiting calls went with the connections.) */
 void pool_shutdown(void)
 {
-	void **all = hmap_values(&pools);
-	size_t n = pools.n;
+	struct pool *pl;
 
-	for (size_t i = 0; all != NULL && i < n; i++) {
-		struct pool *pl = all[i];
+	while ((pl = TAILQ_FIRST(&all_pools)) != NULL) {
 		struct worker *w;
 
-		pool_remove(pl);
-		/* The records stay for the process table to end; the pool
-		 * lets go of them. */
 		while ((w = TAILQ_FIRST(&pl->workers)) != NULL) {
 			TAILQ_REMOVE(&pl->workers, w, entry);
-			pl->nworkers--;
-			if (w->p != NULL) {
-				w->p->pool = NULL;
-				w->p->pool_arg = NULL;
-			}
+			worker_kill(w, "mpdd stops");
+			w->p->pool = NULL;
+			w->p->pool_arg = NULL;
 			if (w->eof_timer != NULL)
 				event_free(w->eof_timer);
-			if (w->bev != NULL) {
-				bufferevent_free(w->bev);
-				mpdd.fd_procs--;
-			}
 			free(w);
 		}
 		for (size_t k = pl->off; pl->program && k < pl->n; k++) {
 			struct task *t = pl->slots[k];
 
 			if (t != NULL && t->proc != NULL) {
+				proctab_signal(t->proc, SIGKILL, true);
 				t->proc->pool = NULL;
 				t->proc->pool_arg = NULL;
 				t->proc = NULL;
-				pl->nprogs--;
 			}
 		}
-		pool_maybe_free(pl);
+		if (!pl->deleted) {
+			hmap_del(&pools, pl->name);
+			broker.objects--;
+		}
+		pool_free(pl);
 	}
-	free(all);
 	hmap_free(&pools);
 }
 

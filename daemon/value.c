@@ -116,20 +116,6 @@ static const struct mpd_param array_add_params[] = {
 	PARAMS_END,
 };
 
-/* Is v (a param given as field) too deep to keep? Then r is answered. */
-static bool too_deep(struct req *r, const char *field, const json_t *v)
-{
-	if (mpd_json_depth(v, MPD_MAX_ITEM_DEPTH) <= MPD_MAX_ITEM_DEPTH)
-		return false;
-	req_error(r, MPD_RPC_INVALID_PARAMS,
-		  json_pack("{s:s, s:i}", "field", field, "max_depth",
-			    MPD_MAX_ITEM_DEPTH),
-		  "\"%s\": a value may nest at most %d levels (every reader "
-		  "must be able to read it)",
-		  field, MPD_MAX_ITEM_DEPTH);
-	return true;
-}
-
 /* Refuse an add of delta to what (the object's name, and "[i]" for an
  * array element) whose result leaves its type; nothing changed. */
 static void overflow(struct req *r, const char *what, const char *type,
@@ -181,7 +167,7 @@ static json_t *coerce(enum vtype t, json_t *v)
 }
 
 /* Bytes a value holds, for the broker limit. */
-static uint64_t value_size(const json_t *v)
+uint64_t value_size(const json_t *v)
 {
 	if (json_is_string(v))
 		return json_string_length(v) + 16;
@@ -256,7 +242,7 @@ static void value_create(struct req *r, json_t *params, void *args)
 						v->v, "created", 0));
 		return;
 	}
-	if (init != NULL && too_deep(r, "value", init))
+	if (init != NULL && broker_too_deep(r, "value", init))
 		return;
 	if (init == NULL)
 		nv = t == V_INT	   ? json_integer(0) :
@@ -309,7 +295,7 @@ static void value_set(struct req *r, json_t *params, void *args)
 	struct value *v = in->v;
 	json_t *nv;
 
-	if (too_deep(r, "value", in->value))
+	if (broker_too_deep(r, "value", in->value))
 		return;
 	nv = coerce(v->type, in->value);
 	if (nv == NULL) {
@@ -370,8 +356,8 @@ static void value_cas(struct req *r, json_t *params, void *args)
 	json_t *expected, *nv;
 	bool equal;
 
-	if (too_deep(r, "expected", in->expected) ||
-	    too_deep(r, "value", in->value))
+	if (broker_too_deep(r, "expected", in->expected) ||
+	    broker_too_deep(r, "value", in->value))
 		return;
 	expected = coerce(v->type, in->expected);
 	if (expected == NULL) {

@@ -77,6 +77,19 @@
 /* Method names. */
 #define MPD_M_DAEMON_PING	 "daemon.ping"
 #define MPD_M_DAEMON_INFO	 "daemon.info"
+#define MPD_M_LIST_APPEND	 "list.append"
+#define MPD_M_LIST_CLEAR	 "list.clear"
+#define MPD_M_LIST_CREATE	 "list.create"
+#define MPD_M_LIST_DELETE	 "list.delete"
+#define MPD_M_LIST_EXTEND	 "list.extend"
+#define MPD_M_LIST_GET		 "list.get"
+#define MPD_M_LIST_INFO		 "list.info"
+#define MPD_M_LIST_INSERT	 "list.insert"
+#define MPD_M_LIST_LEN		 "list.len"
+#define MPD_M_LIST_LIST		 "list.list"
+#define MPD_M_LIST_POP		 "list.pop"
+#define MPD_M_LIST_REMOVE	 "list.remove"
+#define MPD_M_LIST_SET		 "list.set"
 #define MPD_M_LISTENER_ACCEPT	 "listener.accept"
 #define MPD_M_LISTENER_CLOSE	 "listener.close"
 #define MPD_M_LISTENER_CONNECT	 "listener.connect"
@@ -148,6 +161,22 @@
 #define MPD_M_CONDITION_NOTIFY	 "condition.notify"
 #define MPD_M_CONDITION_RELEASE	 "condition.release"
 #define MPD_M_CONDITION_WAIT	 "condition.wait"
+#define MPD_M_DICT_ADD		 "dict.add"
+#define MPD_M_DICT_CLEAR	 "dict.clear"
+#define MPD_M_DICT_CONTAINS	 "dict.contains"
+#define MPD_M_DICT_CREATE	 "dict.create"
+#define MPD_M_DICT_DEL		 "dict.del"
+#define MPD_M_DICT_DELETE	 "dict.delete"
+#define MPD_M_DICT_GET		 "dict.get"
+#define MPD_M_DICT_INFO		 "dict.info"
+#define MPD_M_DICT_ITEMS	 "dict.items"
+#define MPD_M_DICT_KEYS		 "dict.keys"
+#define MPD_M_DICT_LEN		 "dict.len"
+#define MPD_M_DICT_LIST		 "dict.list"
+#define MPD_M_DICT_POP		 "dict.pop"
+#define MPD_M_DICT_SET		 "dict.set"
+#define MPD_M_DICT_SETDEFAULT	 "dict.setdefault"
+#define MPD_M_DICT_UPDATE	 "dict.update"
 #define MPD_M_EVENT_CLEAR	 "event.clear"
 #define MPD_M_EVENT_CREATE	 "event.create"
 #define MPD_M_EVENT_DELETE	 "event.delete"
@@ -199,6 +228,22 @@
 	X(CONDITION_WAIT, MPD_M_CONDITION_WAIT)         \
 	X(DAEMON_INFO, MPD_M_DAEMON_INFO)               \
 	X(DAEMON_PING, MPD_M_DAEMON_PING)               \
+	X(DICT_ADD, MPD_M_DICT_ADD)                     \
+	X(DICT_CLEAR, MPD_M_DICT_CLEAR)                 \
+	X(DICT_CONTAINS, MPD_M_DICT_CONTAINS)           \
+	X(DICT_CREATE, MPD_M_DICT_CREATE)               \
+	X(DICT_DEL, MPD_M_DICT_DEL)                     \
+	X(DICT_DELETE, MPD_M_DICT_DELETE)               \
+	X(DICT_GET, MPD_M_DICT_GET)                     \
+	X(DICT_INFO, MPD_M_DICT_INFO)                   \
+	X(DICT_ITEMS, MPD_M_DICT_ITEMS)                 \
+	X(DICT_KEYS, MPD_M_DICT_KEYS)                   \
+	X(DICT_LEN, MPD_M_DICT_LEN)                     \
+	X(DICT_LIST, MPD_M_DICT_LIST)                   \
+	X(DICT_POP, MPD_M_DICT_POP)                     \
+	X(DICT_SET, MPD_M_DICT_SET)                     \
+	X(DICT_SETDEFAULT, MPD_M_DICT_SETDEFAULT)       \
+	X(DICT_UPDATE, MPD_M_DICT_UPDATE)               \
 	X(EVENT_CLEAR, MPD_M_EVENT_CLEAR)               \
 	X(EVENT_CREATE, MPD_M_EVENT_CREATE)             \
 	X(EVENT_DELETE, MPD_M_EVENT_DELETE)             \
@@ -208,6 +253,19 @@
 	X(EVENT_WAIT, MPD_M_EVENT_WAIT)                 \
 	X(EVENTS_SUBSCRIBE, MPD_M_EVENTS_SUBSCRIBE)     \
 	X(EVENTS_UNSUBSCRIBE, MPD_M_EVENTS_UNSUBSCRIBE) \
+	X(LIST_APPEND, MPD_M_LIST_APPEND)               \
+	X(LIST_CLEAR, MPD_M_LIST_CLEAR)                 \
+	X(LIST_CREATE, MPD_M_LIST_CREATE)               \
+	X(LIST_DELETE, MPD_M_LIST_DELETE)               \
+	X(LIST_EXTEND, MPD_M_LIST_EXTEND)               \
+	X(LIST_GET, MPD_M_LIST_GET)                     \
+	X(LIST_INFO, MPD_M_LIST_INFO)                   \
+	X(LIST_INSERT, MPD_M_LIST_INSERT)               \
+	X(LIST_LEN, MPD_M_LIST_LEN)                     \
+	X(LIST_LIST, MPD_M_LIST_LIST)                   \
+	X(LIST_POP, MPD_M_LIST_POP)                     \
+	X(LIST_REMOVE, MPD_M_LIST_REMOVE)               \
+	X(LIST_SET, MPD_M_LIST_SET)                     \
 	X(LISTENER_ACCEPT, MPD_M_LISTENER_ACCEPT)       \
 	X(LISTENER_CLOSE, MPD_M_LISTENER_CLOSE)         \
 	X(LISTENER_CONNECT, MPD_M_LISTENER_CONNECT)     \

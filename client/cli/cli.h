@@ -245,8 +245,14 @@ extern const struct cli_cmd cli_cmd_queue;
 /* cmd-value.c */
 extern const struct cli_cmd cli_cmd_value;
 
+/* cmd-dict.c */
+extern const struct cli_cmd cli_cmd_dict;
+
 /* cmd-array.c */
 extern const struct cli_cmd cli_cmd_array;
+
+/* cmd-list.c */
+extern const struct cli_cmd cli_cmd_list;
 
 /* cmd-sync.c */
 extern const struct cli_cmd cli_cmd_lock;

@@ -222,7 +222,7 @@ const struct cli_cmd cli_cmd_events = {
 			{ "kind", "K",
 			  "only events of objects of kind K (process, queue, "
 			  "value,\narray, lock, semaphore, event, condition, "
-			  "barrier,\nlistener, shm); repeat for more kinds",
+			  "barrier,\nlistener, shm, dict, list); repeat for more kinds",
 			  true },
 			{ "prefix", "P",
 			  "only objects whose name starts with P", false },

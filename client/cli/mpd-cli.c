@@ -61,6 +61,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_queue,
 	&cli_cmd_value,
 	&cli_cmd_array,
+	&cli_cmd_dict,
+	&cli_cmd_list,
 	&cli_cmd_lock,
 	&cli_cmd_semaphore,
 	&cli_cmd_event,

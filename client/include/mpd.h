@@ -1875,7 +1875,248 @@ MPD_EXPORT int mpd_pool_delete(struct mpd_client *c, const char *name,
 
 /* ---- Shared dicts (client/dict.c) ---- */
 
+/*
+ * Dicts (docs/protocol.md, "Shared dicts"): Python's Manager().dict(),
+ * kept by the daemon. A dict maps string keys (UTF-8, any length the
+ * daemon's max_message allows, "" included) to any JSON values. Every
+ * call is atomic in the daemon: mpd_dict_update() sets all its entries
+ * or none, mpd_dict_setdefault() and mpd_dict_add() read and change an
+ * entry in one step, so counters and first-writer-wins claims need no
+ * lock.
+ *
+ * A dict belongs to the uid that created it and lives until
+ * mpd_dict_delete(), which only that uid (and root) may call. Who may
+ * read and write it (and see it in mpd_dict_list()) is its mode, as for
+ * listeners: MPD_E_PERMISSION_DENIED for another uid it does not admit.
+ *
+ * A missing key: mpd_dict_get() and mpd_dict_pop() without a default,
+ * and mpd_dict_del(), fail with MPD_E_NOT_FOUND and err->data holding
+ * {"key": KEY} (a missing dict is MPD_E_NOT_FOUND without "key"). With a
+ * default, a missing key is no error: *found says which it was.
+ *
+ * Checked before anything is sent, each MPD_E_INVAL: a name that is
+ * NULL, empty or not UTF-8, a key that is NULL or not UTF-8, a value
+ * nested deeper than the daemon keeps (2044 levels), a NULL
+ * out-parameter not marked "may be NULL". The daemon's limits give
+ * MPD_E_LIMIT: max_objects (dicts count as objects), max_broker_bytes
+ * (each entry's key and value, as compact JSON, and 64 bytes), and
+ * max_queue_items (entries in one dict). Out-parameters are written
+ * only on success; json_t ones are new references.
+ */
+
+/* Options of mpd_dict_create(). Zero-initialise; NULL: the defaults. */
+struct mpd_dict_options {
+	enum mpd_chan_mode mode; /* who may use it besides its owner */
+	int exist_ok; /* an existing dict (that admits this uid) is fine */
+};
+
+/*
+ * dict.create: an empty dict called name. Returns 0 (mpd_last_result()
+ * holds {name, uid, mode, len, created}; created is false when exist_ok
+ * found it there, left as it was), MPD_E_EXISTS, MPD_E_PERMISSION_DENIED
+ * (exist_ok, and its mode does not admit this uid), MPD_E_LIMIT,
+ * MPD_E_INVAL, or as mpd_call().
+ */
+MPD_EXPORT int mpd_dict_create(struct mpd_client *c, const char *name,
+			       const struct mpd_dict_options *opts,
+			       struct mpd_error *err);
+/*
+ * dict.get: *value gets the value of key. Without dflt (NULL), a missing
+ * key is MPD_E_NOT_FOUND; with it, *value gets dflt (a new reference)
+ * and *found (may be NULL) 0. *found is 1 when the key was there.
+ */
+MPD_EXPORT int mpd_dict_get(struct mpd_client *c, const char *name,
+			    const char *key, json_t *dflt, json_t **value,
+			    int *found, struct mpd_error *err);
+/* dict.set: set key to value (borrowed). MPD_E_LIMIT, ... */
+MPD_EXPORT int mpd_dict_set(struct mpd_client *c, const char *name,
+			    const char *key, json_t *value,
+			    struct mpd_error *err);
+/*
+ * dict.setdefault: set key to value (borrowed; NULL: JSON null) unless it
+ * is there. *now (may be NULL) gets the value key holds after the call,
+ * *inserted (may be NULL) 1 when this call set it, 0 when it was there.
+ */
+MPD_EXPORT int mpd_dict_setdefault(struct mpd_client *c, const char *name,
+				   const char *key, json_t *value, json_t **now,
+				   int *inserted, struct mpd_error *err);
+/* dict.pop: remove key and hand its value back in *value (may be NULL);
+ * dflt and *found as mpd_dict_get(). */
+MPD_EXPORT int mpd_dict_pop(struct mpd_client *c, const char *name,
+			    const char *key, json_t *dflt, json_t **value,
+			    int *found, struct mpd_error *err);
+/* dict.del: remove key; MPD_E_NOT_FOUND (err->data.key) when missing. */
+MPD_EXPORT int mpd_dict_del(struct mpd_client *c, const char *name,
+			    const char *key, struct mpd_error *err);
+/* dict.contains: 1 when key is there, 0 when not, or a negative code. */
+MPD_EXPORT int mpd_dict_contains(struct mpd_client *c, const char *name,
+				 const char *key, struct mpd_error *err);
+/* dict.len: *len gets the number of entries. */
+MPD_EXPORT int mpd_dict_len(struct mpd_client *c, const char *name, size_t *len,
+			    struct mpd_error *err);
+/*
+ * dict.update: set every entry of entries (a JSON object, borrowed), all
+ * or none (a limit refuses the whole update). *len (may be NULL) gets the
+ * number of entries after it.
+ */
+MPD_EXPORT int mpd_dict_update(struct mpd_client *c, const char *name,
+			       json_t *entries, size_t *len,
+			       struct mpd_error *err);
+/* dict.clear: remove every entry; *removed (may be NULL) gets how many. */
+MPD_EXPORT int mpd_dict_clear(struct mpd_client *c, const char *name,
+			      size_t *removed, struct mpd_error *err);
+/*
+ * dict.add: add delta (a JSON number, borrowed) to the number at key, in
+ * one atomic step; a missing key counts as 0. Integers stay integers
+ * (int64: an overflow is MPD_E_INVALID_STATE and changes nothing); a real
+ * on either side makes a real. A key holding anything but a number is
+ * MPD_E_INVALID_STATE (err->data.reason "not_a_number"). *value (may be
+ * NULL) gets the sum. The _int and _double forms take and give C
+ * numbers: *value of mpd_dict_add_int() must be an integer (else
+ * MPD_E_PROTO, the add done), mpd_dict_add_double() takes any number.
+ */
+MPD_EXPORT int mpd_dict_add(struct mpd_client *c, const char *name,
+			    const char *key, json_t *delta, json_t **value,
+			    struct mpd_error *err);
+MPD_EXPORT int mpd_dict_add_int(struct mpd_client *c, const char *name,
+				const char *key, int64_t delta, int64_t *value,
+				struct mpd_error *err);
+MPD_EXPORT int mpd_dict_add_double(struct mpd_client *c, const char *name,
+				   const char *key, double delta, double *value,
+				   struct mpd_error *err);
+/*
+ * dict.keys and dict.items, in key order (bytewise), from the first key
+ * after after (NULL: from the start), at most limit of them (0: as many
+ * as the daemon's reply room allows). *keys gets an array of strings,
+ * *items an object of the entries. With next NULL, every page is asked
+ * in turn and the whole dict handed back (keys changed between pages
+ * show as they are then); else *next gets the key to pass as after for
+ * the next page (malloc'd; free() it), or NULL when this page ends the
+ * dict. MPD_E_LIMIT when not even one entry fits in the reply room.
+ */
+MPD_EXPORT int mpd_dict_keys(struct mpd_client *c, const char *name,
+			     const char *after, size_t limit, json_t **keys,
+			     char **next, struct mpd_error *err);
+MPD_EXPORT int mpd_dict_items(struct mpd_client *c, const char *name,
+			      const char *after, size_t limit, json_t **items,
+			      char **next, struct mpd_error *err);
+/* dict.info: *info gets {name, uid, gid, mode, len, bytes, owner (the
+ * creator's credentials), since}. */
+MPD_EXPORT int mpd_dict_info(struct mpd_client *c, const char *name,
+			     json_t **info, struct mpd_error *err);
+/* dict.delete: remove the dict and its entries. MPD_E_PERMISSION_DENIED
+ * when not the owner's uid. */
+MPD_EXPORT int mpd_dict_delete(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+/* dict.list: *list gets the array of {name, uid, mode, len} of the dicts
+ * this uid may use, in name order. */
+MPD_EXPORT int mpd_dict_list(struct mpd_client *c, json_t **list,
+			     struct mpd_error *err);
+
 /* ---- Shared lists (client/list.c) ---- */
+
+/*
+ * Shared lists (docs/protocol.md, "Shared lists"): Python's
+ * multiprocessing Manager().list(), a named sequence of JSON values that
+ * lives in the daemon. Every call is atomic (clients that append and pop
+ * at once never lose or duplicate an item). Indexes are Python's: a
+ * negative one counts from the end. Slices are Python's start:stop:step,
+ * each of which may be MPD_LIST_NONE (Python's None: not sent); bounds
+ * are clamped, a step of 0 is MPD_E_INVAL. An index or bound beyond
+ * +-(2^53 - 1) is sent as that limit, which selects the same.
+ *
+ * A list belongs to the uid that created it; its mode says who else may
+ * read and change it (MPD_CHAN_GROUP, MPD_CHAN_EVERYONE); only its
+ * owner's uid (and root) may delete it. Another uid gets
+ * MPD_E_PERMISSION_DENIED and sees nothing of it in mpd_list_list().
+ *
+ * Values in (value, items) are borrowed; *value, *items, *info and *list
+ * are new references. Checked before anything is sent, each MPD_E_INVAL:
+ * a name that is NULL, empty or not UTF-8, a NULL value or out-parameter,
+ * items that are not an array, a value nested deeper than the daemon
+ * keeps (2044 levels), a step of 0. An index out of range is
+ * MPD_E_INVALID_PARAMS (err->data: reason "out_of_range", index,
+ * length); a value mpd_list_remove() does not find too (reason
+ * "not_in_list"). A list longer than the daemon's max_queue_items, or
+ * holding more than its max_broker_bytes, is MPD_E_LIMIT, and so is a
+ * reply larger than the room the connection has under max_output (a
+ * get or pop then changes nothing). The calls that change a list leave
+ * its new length in mpd_last_result() ({"length": N}).
+ */
+
+/* A slice bound or step not given: Python's None. */
+#define MPD_LIST_NONE INT64_MIN
+
+/* Options of mpd_list_create(). Zero-initialise, then set what you need;
+ * NULL options are all the defaults. */
+struct mpd_list_options {
+	enum mpd_chan_mode mode; /* who else may use it */
+	int exist_ok; /* an existing list is fine (and left as it is) */
+	json_t *items; /* its first items (an array, borrowed), or NULL */
+};
+
+/* list.create: mpd_last_result() holds {name, length, uid, mode,
+ * created}. MPD_E_EXISTS (without exist_ok), MPD_E_PERMISSION_DENIED
+ * (exist_ok, and its mode does not let this uid in), MPD_E_LIMIT, ... */
+MPD_EXPORT int mpd_list_create(struct mpd_client *c, const char *name,
+			       const struct mpd_list_options *opts,
+			       struct mpd_error *err);
+/* list.append: value at the end. */
+MPD_EXPORT int mpd_list_append(struct mpd_client *c, const char *name,
+			       json_t *value, struct mpd_error *err);
+/* list.extend: the items of the array items at the end, all or none. */
+MPD_EXPORT int mpd_list_extend(struct mpd_client *c, const char *name,
+			       json_t *items, struct mpd_error *err);
+/* list.get of one item. */
+MPD_EXPORT int mpd_list_get(struct mpd_client *c, const char *name,
+			    int64_t index, json_t **value,
+			    struct mpd_error *err);
+/* list.get of the slice start:stop:step (each may be MPD_LIST_NONE: all
+ * three for the whole list) as a new array in *items. */
+MPD_EXPORT int mpd_list_get_slice(struct mpd_client *c, const char *name,
+				  int64_t start, int64_t stop, int64_t step,
+				  json_t **items, struct mpd_error *err);
+/* list.set of one item. */
+MPD_EXPORT int mpd_list_set(struct mpd_client *c, const char *name,
+			    int64_t index, json_t *value,
+			    struct mpd_error *err);
+/* list.set of a slice, as Python's l[start:stop:step] = items: with step
+ * 1 (or MPD_LIST_NONE) the slice is replaced by items, however many; an
+ * extended slice takes exactly as many items as it selects (else
+ * MPD_E_INVALID_PARAMS). */
+MPD_EXPORT int mpd_list_set_slice(struct mpd_client *c, const char *name,
+				  int64_t start, int64_t stop, int64_t step,
+				  json_t *items, struct mpd_error *err);
+/* list.pop: take the item at index (-1: the last) into *value.
+ * MPD_E_EMPTY for an empty list. */
+MPD_EXPORT int mpd_list_pop(struct mpd_client *c, const char *name,
+			    int64_t index, json_t **value,
+			    struct mpd_error *err);
+/* list.len: its number of items in *length. */
+MPD_EXPORT int mpd_list_len(struct mpd_client *c, const char *name,
+			    size_t *length, struct mpd_error *err);
+/* list.insert: value before index, clamped as Python's insert(). */
+MPD_EXPORT int mpd_list_insert(struct mpd_client *c, const char *name,
+			       int64_t index, json_t *value,
+			       struct mpd_error *err);
+/* list.remove: the first item equal to value (JSON equality: 1 and 1.0
+ * differ). */
+MPD_EXPORT int mpd_list_remove(struct mpd_client *c, const char *name,
+			       json_t *value, struct mpd_error *err);
+/* list.clear: every item goes; the list stays. */
+MPD_EXPORT int mpd_list_clear(struct mpd_client *c, const char *name,
+			      struct mpd_error *err);
+/* list.info: *info gets {name, length, uid, mode, bytes, gid, owner (the
+ * creator's credentials), since}. */
+MPD_EXPORT int mpd_list_info(struct mpd_client *c, const char *name,
+			     json_t **info, struct mpd_error *err);
+/* list.delete: MPD_E_PERMISSION_DENIED when not the owner's uid. */
+MPD_EXPORT int mpd_list_delete(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+/* list.list: *list gets the array of {name, length, uid, mode} of the
+ * lists this uid may use, in name order. */
+MPD_EXPORT int mpd_list_list(struct mpd_client *c, json_t **list,
+			     struct mpd_error *err);
 
 #ifdef __cplusplus
 }

@@ -79,18 +79,28 @@
 #define SHOW_MAX 300
 
 static const char *const methods[] = {
-	MPD_M_DAEMON_PING,    MPD_M_DAEMON_INFO,    MPD_M_PROCESS_CREATE,
-	MPD_M_PROCESS_START,  MPD_M_PROCESS_JOIN,   MPD_M_PROCESS_TERMINATE,
-	MPD_M_PROCESS_KILL,   MPD_M_PROCESS_SIGNAL, MPD_M_PROCESS_INFO,
-	MPD_M_PROCESS_LIST,   MPD_M_PROCESS_CLOSE,  MPD_M_QUEUE_CREATE,
-	MPD_M_QUEUE_PUT,      MPD_M_QUEUE_GET,	    MPD_M_QUEUE_PUT_MANY,
-	MPD_M_QUEUE_GET_MANY, MPD_M_QUEUE_SIZE,	    MPD_M_QUEUE_TASK_DONE,
-	MPD_M_QUEUE_JOIN,     MPD_M_QUEUE_CLOSE,    MPD_M_QUEUE_DELETE,
-	MPD_M_QUEUE_LIST,     MPD_M_VALUE_CREATE,   MPD_M_VALUE_GET,
-	MPD_M_VALUE_SET,      MPD_M_VALUE_ADD,	    MPD_M_VALUE_CAS,
-	MPD_M_VALUE_DELETE,   MPD_M_VALUE_LIST,	    MPD_M_ARRAY_CREATE,
-	MPD_M_ARRAY_GET,      MPD_M_ARRAY_SET,	    MPD_M_ARRAY_ADD,
-	MPD_M_ARRAY_DELETE,   MPD_M_ARRAY_LIST,	    MPD_M_PROCESS_OUTPUT,
+	MPD_M_DAEMON_PING,     MPD_M_DAEMON_INFO,    MPD_M_PROCESS_CREATE,
+	MPD_M_PROCESS_START,   MPD_M_PROCESS_JOIN,   MPD_M_PROCESS_TERMINATE,
+	MPD_M_PROCESS_KILL,    MPD_M_PROCESS_SIGNAL, MPD_M_PROCESS_INFO,
+	MPD_M_PROCESS_LIST,    MPD_M_PROCESS_CLOSE,  MPD_M_QUEUE_CREATE,
+	MPD_M_QUEUE_PUT,       MPD_M_QUEUE_GET,	     MPD_M_QUEUE_PUT_MANY,
+	MPD_M_QUEUE_GET_MANY,  MPD_M_QUEUE_SIZE,     MPD_M_QUEUE_TASK_DONE,
+	MPD_M_QUEUE_JOIN,      MPD_M_QUEUE_CLOSE,    MPD_M_QUEUE_DELETE,
+	MPD_M_QUEUE_LIST,      MPD_M_VALUE_CREATE,   MPD_M_VALUE_GET,
+	MPD_M_VALUE_SET,       MPD_M_VALUE_ADD,	     MPD_M_VALUE_CAS,
+	MPD_M_VALUE_DELETE,    MPD_M_VALUE_LIST,     MPD_M_ARRAY_CREATE,
+	MPD_M_ARRAY_GET,       MPD_M_ARRAY_SET,	     MPD_M_ARRAY_ADD,
+	MPD_M_ARRAY_DELETE,    MPD_M_ARRAY_LIST,     MPD_M_PROCESS_OUTPUT,
+	MPD_M_DICT_CREATE,     MPD_M_DICT_GET,	     MPD_M_DICT_SET,
+	MPD_M_DICT_SETDEFAULT, MPD_M_DICT_POP,	     MPD_M_DICT_DEL,
+	MPD_M_DICT_KEYS,       MPD_M_DICT_ITEMS,     MPD_M_DICT_LEN,
+	MPD_M_DICT_UPDATE,     MPD_M_DICT_CLEAR,     MPD_M_DICT_CONTAINS,
+	MPD_M_DICT_ADD,	       MPD_M_DICT_INFO,	     MPD_M_DICT_DELETE,
+	MPD_M_DICT_LIST,       MPD_M_LIST_CREATE,    MPD_M_LIST_APPEND,
+	MPD_M_LIST_EXTEND,     MPD_M_LIST_GET,	     MPD_M_LIST_SET,
+	MPD_M_LIST_POP,	       MPD_M_LIST_LEN,	     MPD_M_LIST_INSERT,
+	MPD_M_LIST_REMOVE,     MPD_M_LIST_CLEAR,     MPD_M_LIST_INFO,
+	MPD_M_LIST_DELETE,     MPD_M_LIST_LIST,
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -504,6 +514,26 @@ static json_t *field(const char *f, char kind)
 	if (strcmp(f, "item") == 0 || strcmp(f, "value") == 0 ||
 	    strcmp(f, "expected") == 0 || strcmp(f, "args") == 0)
 		return chance(2) ? rand_number() : rand_value(1);
+	if (strcmp(f, "key") == 0 || strcmp(f, "after") == 0)
+		return chance(3) ? rand_string() :
+				   json_string(chance(2) ? "k0" : "k1");
+	if (strcmp(f, "entries") == 0) {
+		json_t *o = json_object();
+
+		for (unsigned i = 0, n = rnd(6); i < n; i++) {
+			char k[8];
+
+			snprintf(k, sizeof(k), "k%u", i);
+			json_object_set_new(o, k, rand_value(1));
+		}
+		return o;
+	}
+	if (strcmp(f, "mode") == 0)
+		return json_string(chance(3) ? "group" :
+				   chance(2) ? "everyone" :
+					       "owner");
+	if (strcmp(f, "default") == 0)
+		return rand_value(1);
 	if (strcmp(f, "name_prefix") == 0)
 		return json_string(chance(2) ? "P" : "");
 	if (strcmp(f, "daemon") == 0 || strcmp(f, "group") == 0 ||
@@ -556,6 +586,33 @@ static const struct shape {
 	{ MPD_M_ARRAY_SET, "name index value", "start values" },
 	{ MPD_M_ARRAY_ADD, "name index delta", "" },
 	{ MPD_M_ARRAY_DELETE, "name", "" },
+	{ MPD_M_DICT_CREATE, "name", "mode exist_ok" },
+	{ MPD_M_DICT_GET, "name key", "default" },
+	{ MPD_M_DICT_SET, "name key value", "" },
+	{ MPD_M_DICT_SETDEFAULT, "name key", "value" },
+	{ MPD_M_DICT_POP, "name key", "default" },
+	{ MPD_M_DICT_DEL, "name key", "" },
+	{ MPD_M_DICT_KEYS, "name", "after limit" },
+	{ MPD_M_DICT_ITEMS, "name", "after limit" },
+	{ MPD_M_DICT_LEN, "name", "" },
+	{ MPD_M_DICT_UPDATE, "name entries", "" },
+	{ MPD_M_DICT_CLEAR, "name", "" },
+	{ MPD_M_DICT_CONTAINS, "name key", "" },
+	{ MPD_M_DICT_ADD, "name key delta", "" },
+	{ MPD_M_DICT_INFO, "name", "" },
+	{ MPD_M_DICT_DELETE, "name", "" },
+	{ MPD_M_LIST_CREATE, "name", "items mode exist_ok" },
+	{ MPD_M_LIST_APPEND, "name value", "" },
+	{ MPD_M_LIST_EXTEND, "name items", "" },
+	{ MPD_M_LIST_GET, "name index", "start stop step" },
+	{ MPD_M_LIST_SET, "name index value", "start stop step items" },
+	{ MPD_M_LIST_POP, "name", "index" },
+	{ MPD_M_LIST_LEN, "name", "" },
+	{ MPD_M_LIST_INSERT, "name index value", "" },
+	{ MPD_M_LIST_REMOVE, "name value", "" },
+	{ MPD_M_LIST_CLEAR, "name", "" },
+	{ MPD_M_LIST_INFO, "name", "" },
+	{ MPD_M_LIST_DELETE, "name", "" },
 };
 
 /* Add the fields of list (space-separated), each one time in one_in. */

@@ -53,6 +53,14 @@ static int up(void)
 	return test_connect(d.socket);
 }
 
+/* End a test: the daemon stops cleanly (its pools, their workers and
+ * their tasks freed: the sanitizers check it). */
+static void down(int fd)
+{
+	test_hang_up(fd);
+	mpdd_stop(&d);
+}
+
 /* Create function pool name of processes workers, with extra params
  * (stolen, may be NULL). Returns pool.create's result. */
 static json_t *fpool(int fd, const char *name, int processes, json_t *extra)
@@ -205,6 +213,7 @@ Test(taskpool, submit_then_result_in_id_order)
 	cr_assert_eq(test_int(json_object_get(info, "tasks"), "submitted"), 4);
 	cr_assert_eq(json_array_size(json_object_get(info, "workers")), 2);
 	json_decref(info);
+	down(fd);
 }
 
 /* map with chunksizes 1, 7, 100 and the default: the results of the
@@ -270,6 +279,7 @@ Test(taskpool, map_chunks_keep_item_order)
 	cr_assert_eq(test_int(m, "count"), 0);
 	json_decref(m);
 	json_decref(items);
+	down(fd);
 }
 
 /* One slow task and one quick one, on two workers: completion order
@@ -313,6 +323,7 @@ Test(taskpool, submission_and_completion_orders)
 	cr_assert_eq(test_int(outcome(r, 0), "id"), 4);
 	cr_assert_eq(test_int(outcome(r, 1), "id"), 5);
 	json_decref(r);
+	down(fd);
 }
 
 Test(taskpool, result_timeout_takes_nothing_and_keep_leaves_it)
@@ -347,6 +358,7 @@ Test(taskpool, result_timeout_takes_nothing_and_keep_leaves_it)
 	assert_done(outcome(r, 0), "2.0");
 	cr_assert_eq(test_int(r, "remaining"), 0);
 	json_decref(r);
+	down(fd);
 }
 
 /* maxtasksperchild 2: each worker runs two tasks, then another takes
@@ -377,12 +389,13 @@ Test(taskpool, maxtasksperchild_recycles_workers)
 	cr_assert_eq(test_int(r, "worker_deaths"), 0,
 		     "a worker let go is no death");
 	json_decref(r);
+	down(fd);
 }
 
 Test(taskpool, close_join_and_records)
 {
 	int fd = up();
-	json_t *r, *list, *v;
+	json_t *r, *r2, *list, *v;
 	size_t i;
 
 	json_decref(fpool(fd, "c", 2,
@@ -402,11 +415,10 @@ Test(taskpool, close_join_and_records)
 			strncmp(json_string_value(json_object_get(v, "name")),
 				"c/", 2),
 			0);
-		cr_assert_eq(test_error_code(test_call_id(fd, "process.close",
-							  test_int(v, "id"),
-							  NULL),
-					     NULL),
-			     3, "a worker the pool uses is not closed");
+		r2 = test_call_id(fd, "process.close", test_int(v, "id"), NULL);
+		cr_assert_eq(test_error_code(r2, NULL), 3,
+			     "a worker the pool uses is not closed");
+		json_decref(r2);
 	}
 	json_decref(r);
 	r = test_ok(fd, "pool.close", test_nm("c"));
@@ -430,6 +442,7 @@ Test(taskpool, close_join_and_records)
 	json_decref(r);
 	test_ok0(fd, "pool.delete", test_nm("c"));
 	test_fails(fd, "pool.info", test_nm("c"), "not_found");
+	down(fd);
 }
 
 Test(taskpool, terminate_fails_what_is_not_finished)
@@ -462,6 +475,7 @@ Test(taskpool, terminate_fails_what_is_not_finished)
 	test_fails(fd, "pool.submit",
 		   json_pack("{s:s, s:[{}]}", "name", "k", "tasks"),
 		   "invalid_state");
+	down(fd);
 }
 
 /* A worker killed, aborting or exiting in a task: that task fails
@@ -512,6 +526,7 @@ Test(taskpool, worker_deaths_fail_only_their_task)
 	cr_assert_str_eq(json_string_value(json_object_get(r, "state")),
 			 "open");
 	json_decref(r);
+	down(fd);
 }
 
 Test(taskpool, retries_are_bounded)
@@ -534,6 +549,7 @@ Test(taskpool, retries_are_bounded)
 	r = test_info(fd, "pool", "rt");
 	cr_assert_eq(test_int(r, "worker_deaths"), 4);
 	json_decref(r);
+	down(fd);
 }
 
 Test(taskpool, initializer_runs_once_per_worker)
@@ -554,6 +570,7 @@ Test(taskpool, initializer_runs_once_per_worker)
 	}
 	json_decref(r);
 	json_decref(want);
+	down(fd);
 }
 
 /* Workers whose initializer fails break the pool: its tasks fail, new
@@ -595,6 +612,7 @@ Test(taskpool, failing_initializer_breaks_the_pool)
 			 "start");
 	cr_assert_not_null(strstr(message(e), "dlopen"), "%s", message(e));
 	json_decref(r);
+	down(fd);
 }
 
 Test(taskpool, task_timeout_kills_and_replaces_the_worker)
@@ -621,6 +639,7 @@ Test(taskpool, task_timeout_kills_and_replaces_the_worker)
 	r = results(fd, "to2", 1, 1, NULL);
 	assert_failed(outcome(r, 0), "timeout");
 	json_decref(r);
+	down(fd);
 }
 
 Test(taskpool, program_pool_runs_each_task_as_a_process)
@@ -677,6 +696,7 @@ Test(taskpool, program_pool_runs_each_task_as_a_process)
 		   json_pack("{s:s, s:s, s:[i]}", "name", "pg", "function", "f",
 			     "items", 1),
 		   "invalid_state");
+	down(fd);
 }
 
 /* As nobody: another user's pool is out of reach and out of sight. */
@@ -733,6 +753,7 @@ Test(taskpool, another_uid_cannot_reach_a_pool)
 	r = test_ok(fd, "pool.list", NULL);
 	cr_assert_eq(json_array_size(json_object_get(r, "pools")), 1);
 	json_decref(r);
+	down(fd);
 }
 
 /* A daemonic pool goes with the connection that made it. */
@@ -773,6 +794,7 @@ Test(taskpool, daemonic_pool_ends_with_its_connection)
 		cr_assert_lt(i, TEST_TIMEOUT_MS / 10, "its worker stayed");
 		usleep(10000);
 	}
+	down(fd);
 }
 
 Test(taskpool, delete_answers_parked_calls)
@@ -792,9 +814,136 @@ Test(taskpool, delete_answers_parked_calls)
 	json_decref(r);
 	json_decref(test_result_for(fd, "del"));
 	test_fails(fd, "pool.info", test_nm("del"), "not_found");
+	down(fd);
 }
 
 /* Arrays, not pointers: Criterion hands the cases to a fresh image. */
+/* Workers of the "spawn" start method (a fresh worker image) run the
+ * same loop, initializer included. */
+Test(taskpool, spawn_start_method_workers)
+{
+	int fd = up();
+	json_t *r, *want = test_json("\"fresh\"");
+
+	json_decref(
+		fpool(fd, "sp", 2,
+		      json_pack("{s:s, s:s, s:s, s:s}", "start_method", "spawn",
+				"initializer", "record_init", "initargs",
+				"fresh", "function", "init_seen")));
+	submit(fd, "sp", json_pack("[{}, {}, {}]"));
+	r = results(fd, "sp", 1, 3, NULL);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert(json_equal(
+			json_array_get(json_object_get(outcome(r, i), "result"),
+				       0),
+			want));
+	json_decref(r);
+	json_decref(want);
+	r = test_ok(fd, "pool.map",
+		    json_pack("{s:s, s:s, s:[i, i, i], s:i}", "name", "sp",
+			      "function", "square", "items", 2, 3, 4,
+			      "chunksize", 2));
+	json_decref(r);
+	r = results(fd, "sp", 4, 2, NULL);
+	assert_done(outcome(r, 0), "[4, 9]");
+	assert_done(outcome(r, 1), "[16]");
+	json_decref(r);
+	down(fd);
+}
+
+/* Pools count in max_objects; a reply of outcomes is sized to the
+ * connection's room (max_output): fewer outcomes, and limit when not
+ * even one fits. */
+Test(taskpool, limits_bound_pools_and_replies)
+{
+	static const char *const args[] = { "--max-objects", "1",
+					    "--max-output", "40000", NULL };
+	char big[30000];
+	json_t *r;
+	int fd;
+
+	mpdd_start(&d, args);
+	fd = test_connect(d.socket);
+	json_decref(fpool(fd, "one", 1,
+			  json_pack("{s:s}", "function", "identity")));
+	r = test_call(fd, "pool.create",
+		      json_pack("{s:s, s:s}", "name", "two", "module",
+				module()));
+	cr_assert_eq(test_error_code(r, NULL), 9);
+	cr_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(r, "error"), "data"),
+			"limit")),
+		"max_objects");
+	json_decref(r);
+	/* Outcomes of 12 KB each: a reply takes at most half of the
+	 * room, so one at a time. */
+	memset(big, 'x', 12000);
+	big[12000] = '\0';
+	submit(fd, "one",
+	       json_pack("[{s:s}, {s:s}]", "args", big, "args", big));
+	r = results(fd, "one", 1, 2, NULL);
+	cr_assert_eq(noutcomes(r), 1, "one outcome fits");
+	cr_assert_eq(test_int(r, "remaining"), 1);
+	json_decref(r);
+	r = results(fd, "one", 1, 2, NULL);
+	cr_assert_eq(test_int(outcome(r, 0), "id"), 2);
+	json_decref(r);
+	/* One that can never fit: limit, and it stays. */
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	submit(fd, "one", json_pack("[{s:s}]", "args", big));
+	r = test_call(fd, "pool.result",
+		      json_pack("{s:s, s:i, s:i}", "name", "one", "first", 3,
+				"timeout", WAIT_S));
+	cr_assert_eq(test_error_code(r, NULL), 9);
+	json_decref(r);
+	r = test_info(fd, "pool", "one");
+	cr_assert_eq(test_int(json_object_get(r, "tasks"), "done"), 1);
+	json_decref(r);
+	down(fd);
+}
+
+/* A subscriber of kind "pool" is told what happens to pools. */
+Test(taskpool, events_tell_of_pools)
+{
+	int fd = up(), sub = test_connect(d.socket);
+	static const char *const want[] = { "created", "closed", "terminated",
+					    "deleted" };
+	static const char *const method[] = { "pool.create", "pool.close",
+					      "pool.terminate", "pool.delete" };
+	json_t *r;
+
+	r = test_ok(sub, "events.subscribe",
+		    json_pack("{s:[s]}", "kinds", "pool"));
+	json_decref(r);
+	for (size_t i = 0; i < 4; i++) {
+		char *line;
+		json_t *msg, *params;
+
+		if (i == 0)
+			json_decref(fpool(fd, "ev", 1, NULL));
+		else
+			json_decref(test_ok(fd, method[i], test_nm("ev")));
+		line = test_read_line(sub, TEST_TIMEOUT_MS);
+		msg = test_json(line);
+		params = json_object_get(msg, "params");
+		cr_assert_str_eq(
+			json_string_value(json_object_get(params, "kind")),
+			"pool", "%s", line);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(params, "event")),
+			want[i], "%s", line);
+		cr_assert_str_eq(
+			json_string_value(json_object_get(params, "name")),
+			"ev");
+		json_decref(msg);
+		free(line);
+	}
+	test_hang_up(sub);
+	down(fd);
+}
+
 struct bad {
 	char method[24];
 	char params[96];
@@ -920,4 +1069,5 @@ ParameterizedTest(struct bad *b, taskpool, bad_params_are_refused)
 	cr_assert_eq(test_int(json_object_get(info, "tasks"), "submitted"), 0);
 	json_decref(info);
 	test_assert_ping(d.socket);
+	down(fd);
 }
