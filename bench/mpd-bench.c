@@ -2142,7 +2142,7 @@ static json_t *pool_call(struct mpd_client *c, const char *method,
  * default, Python's), results fetched in id order; the pool's start is
  * not timed, as Python's is not.
  */
-static double mpd_pool_map(long chunksize, long iters)
+static double bench_pool_map(long chunksize, long iters)
 {
 	struct mpd_client *c = mpd_open();
 	json_t *items = json_array(), *p, *res;
@@ -2212,17 +2212,17 @@ static double mpd_pool_map(long chunksize, long iters)
 
 static double w_mpd_pool_map1(long iters)
 {
-	return mpd_pool_map(1, iters);
+	return bench_pool_map(1, iters);
 }
 
 static double w_mpd_pool_map100(long iters)
 {
-	return mpd_pool_map(100, iters);
+	return bench_pool_map(100, iters);
 }
 
 static double w_mpd_pool_mapdef(long iters)
 {
-	return mpd_pool_map(0, iters);
+	return bench_pool_map(0, iters);
 }
 
 /* ---- the table --------------------------------------------------------- */

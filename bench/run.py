@@ -55,6 +55,7 @@ WORKLOADS = [
     ("pool.map1", "Pool.map of 100k tiny tasks, 2 workers, chunksize 1"),
     ("pool.map100", "Pool.map of 100k tiny tasks, 2 workers, chunksize 100"),
     ("pool.mapdef", "Pool.map of 100k tiny tasks, 2 workers, Python's default chunksize"),
+    ("map.true", "2,000 /bin/true jobs, 2 at once: mpd-cli map -j 2, xargs -P 2, parallel -j 2"),
     ("mem.idle", "server RSS, idle"),
     ("mem.workers", "mpdd RSS with 1000 live workers"),
     ("mem.item", "server RSS growth per queued small item (1M items)"),
@@ -166,6 +167,57 @@ def run_lines(cmd):
     if out.returncode != 0:
         raise SystemExit("bench: %s failed with status %d" % (cmd[0], out.returncode))
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+# map.true: the jobs of a run, and the commands that run them, each
+# reading the jobs' lines on stdin.
+MAP_JOBS = 2000
+MAP_JOBS_QUICK = 500
+
+
+def map_commands(build, mpd_path):
+    """(impl, argv) of each map.true runner: mpd-cli map, xargs, and GNU
+    parallel when it is installed (else None in its place)."""
+    cmds = [("mpd", [os.path.join(build, "client", "cli", "mpd-cli"),
+                     "--socket", mpd_path, "map", "-j", "2", "--",
+                     "/bin/true"]),
+            ("xargs", ["xargs", "-P", "2", "-n", "1", "/bin/true"])]
+    parallel = shutil.which("parallel")
+    cmds.append(("parallel", [parallel, "--will-cite", "-j", "2", "/bin/true"]
+                 if parallel is not None else None))
+    return cmds
+
+
+def run_map_true(build, mpd_path, repeats, quick):
+    """map.true: the wall time of a run of each command on the same input,
+    the commands taking turns in each repeat (after one unmeasured run
+    each). Returns the rows, and notes for the table."""
+    n = MAP_JOBS_QUICK if quick else MAP_JOBS
+    data = "".join("%d\n" % i for i in range(n)).encode()
+    rows, notes = [], []
+    cmds = []
+    for impl, argv in map_commands(build, mpd_path):
+        if argv is None:
+            notes.append("map.true: GNU parallel is not installed "
+                         "(apt-get install parallel): not measured")
+            continue
+        cmds.append((impl, argv, []))
+    log("map.true: %d jobs, %d repeats: %s" % (
+        n, repeats, ", ".join(impl for impl, _, _ in cmds)))
+    for rep in range(repeats + 1):
+        for impl, argv, samples in cmds:
+            t = time.monotonic()
+            out = subprocess.run(argv, input=data, stdout=subprocess.DEVNULL)
+            ms = (time.monotonic() - t) * 1000
+            if out.returncode != 0:
+                raise SystemExit("bench: map.true: %s exited %d" % (
+                    argv[0], out.returncode))
+            if rep > 0:
+                samples.append(ms)
+    for impl, argv, samples in cmds:
+        rows.append({"workload": "map.true", "impl": impl, "unit": "ms",
+                     "better": "lower", "samples": samples})
+    return rows, notes
 
 
 def fmt(v):
@@ -284,6 +336,11 @@ def main():
         for proc in servers:
             if proc.poll() is not None:
                 raise SystemExit("bench: a server died during the run; logs in " + tmp)
+        notes = []
+        if not args.only or "map.true" in args.only.split(","):
+            map_rows, notes = run_map_true(os.path.abspath(args.build),
+                                           mpd_path, repeats, args.quick)
+            rows += map_rows
         rows += run_lines([sys.executable, os.path.join(HERE, "peers.py")] + common)
     finally:
         for proc in reversed(servers):
@@ -297,6 +354,8 @@ def main():
           "(faster: less time or\nmore per second; smaller: less "
           "memory)\n", file=out)
     by = print_table(rows, out)
+    for note in notes:
+        print(note, file=out)
     print_targets(by, out)
     print("\ntook %.0f s" % (time.monotonic() - t0), file=out)
     if args.json:

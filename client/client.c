@@ -186,24 +186,45 @@ static int client_remote_error(struct mpd_client *c,
 			       const struct mpd_rpc_response *resp,
 			       struct mpd_error *err)
 {
-	int code = client_map_code(resp->code);
-	json_t *name = NULL;
-
 	if (resp->data != NULL)
 		c->err_data = json_incref(resp->data);
+	return client_error_fill(err, resp->code, resp->message, c->err_data);
+}
+
+/* Fills *err (if any) from an error the daemon sent; see client.h. */
+int client_error_fill(struct mpd_error *err, int wire, const char *message,
+		      const json_t *data)
+{
+	int code = client_map_code(wire);
+	json_t *name = NULL;
+
 	if (err == NULL)
 		return code;
-	if (json_is_object(resp->data))
-		name = json_object_get(resp->data, "name");
+	if (json_is_object(data))
+		name = json_object_get(data, "name");
 	err->code = code;
 	copy_cut(err->name, sizeof(err->name),
 		 json_is_string(name) ? json_string_value(name) :
 					mpd_err_name(code));
 	copy_cut(err->message, sizeof(err->message),
-		 resp->message != NULL ? resp->message : mpd_strerror(code));
+		 message != NULL ? message : mpd_strerror(code));
 	err->sys_errno = 0;
-	err->data = c->err_data;
+	err->data = data;
 	return code;
+}
+
+/* Keeps data for err->data; see client.h. */
+const json_t *client_keep_err_data(struct mpd_client *c, json_t *data)
+{
+	json_decref(c->err_data);
+	c->err_data = json_incref(data);
+	return c->err_data;
+}
+
+/* The length of the last successful response's line; see client.h. */
+size_t client_last_len(const struct mpd_client *c)
+{
+	return c->last_len;
 }
 
 /*
@@ -445,22 +466,11 @@ static void client_pending_done(struct mpd_client *c, struct client_pending *p,
 				const struct mpd_rpc_response *resp)
 {
 	struct mpd_error e = { 0 };
-	json_t *name = NULL;
 	int code = 0;
 
-	if (resp->error) {
-		code = client_map_code(resp->code);
-		if (json_is_object(resp->data))
-			name = json_object_get(resp->data, "name");
-		e.code = code;
-		copy_cut(e.name, sizeof(e.name),
-			 json_is_string(name) ? json_string_value(name) :
-						mpd_err_name(code));
-		copy_cut(e.message, sizeof(e.message),
-			 resp->message != NULL ? resp->message :
-						 mpd_strerror(code));
-		e.data = resp->data;
-	}
+	if (resp->error)
+		code = client_error_fill(&e, resp->code, resp->message,
+					 resp->data);
 	if (p->fn != NULL)
 		p->fn(c, code, resp->error ? NULL : resp->result,
 		      resp->error ? &e : NULL, p->arg);
@@ -924,6 +934,14 @@ int mpd_call_fds(struct mpd_client *c, const char *method, json_t *params,
 int mpd_call_async(struct mpd_client *c, const char *method, json_t *params,
 		   mpd_reply_fn fn, void *arg, struct mpd_error *err)
 {
+	return client_call_async_fds(c, method, params, NULL, 0, fn, arg, err);
+}
+
+/* mpd_call_async() with descriptors; see client.h. */
+int client_call_async_fds(struct mpd_client *c, const char *method,
+			  json_t *params, const int *fds, size_t nfds,
+			  mpd_reply_fn fn, void *arg, struct mpd_error *err)
+{
 	struct client_pending *p;
 	json_int_t id = 0; /* set by client_request(); gcc -O3 cannot tell */
 	char *line = NULL;
@@ -933,7 +951,7 @@ int mpd_call_async(struct mpd_client *c, const char *method, json_t *params,
 	if (c == NULL)
 		return client_fail(err, MPD_E_INVAL, 0,
 				   "mpd_call_async: client is NULL");
-	r = client_request(c, "mpd_call_async", method, params, NULL, 0, &id,
+	r = client_request(c, "mpd_call_async", method, params, fds, nfds, &id,
 			   &line, &len, err);
 	if (r < 0)
 		return r;
@@ -947,7 +965,7 @@ int mpd_call_async(struct mpd_client *c, const char *method, json_t *params,
 	p->arg = arg;
 	/* Waiting only once sent: a failure here is told by the return
 	 * alone, never by the callback too. */
-	r = client_send(c, line, len, NULL, 0, err);
+	r = client_send(c, line, len, fds, nfds, err);
 	free(line);
 	if (r < 0) {
 		free(p);

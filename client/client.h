@@ -106,6 +106,46 @@ int broker_list_call(struct mpd_client *c, const char *fn, const char *method,
 		     const char *key, json_t **list, struct mpd_error *err);
 
 /*
+ * client.c, for pool.c, whose task outcomes carry errors as the daemon
+ * sends them. client_error_fill() fills *err (may be NULL) from an error
+ * of wire code wire, message (NULL: the code's own) and data (borrowed:
+ * err->data points to it) and returns its library code (MPD_E_REMOTE
+ * when unknown). client_keep_err_data() keeps a reference to data (may
+ * be NULL) in c in place of the last daemon error's, and returns it: an
+ * err->data borrowed from the client, as mpd.h promises, until the next
+ * call. client_last_len() is the length in bytes of the line of the last
+ * successful response to a synchronous call.
+ */
+int client_error_fill(struct mpd_error *err, int wire, const char *message,
+		      const json_t *data);
+const json_t *client_keep_err_data(struct mpd_client *c, json_t *data);
+size_t client_last_len(const struct mpd_client *c);
+
+/*
+ * client.c: mpd_call_async() with descriptors (at most 16) sent with the
+ * request, as mpd_call_fds() sends them. Returns as mpd_call_async(), and
+ * MPD_E_INVAL as mpd_call_fds() for the descriptors.
+ */
+int client_call_async_fds(struct mpd_client *c, const char *method,
+			  json_t *params, const int *fds, size_t nfds,
+			  mpd_reply_fn fn, void *arg, struct mpd_error *err);
+
+/*
+ * process.c's builders of process.create's params, shared with pool.c:
+ * process_string_array() makes *out a new array of the strings of the
+ * NULL-terminated v (key names them in messages); process_add_env() adds
+ * "env" from "K=V" strings; process_add_stdio() adds the three streams,
+ * the descriptors of "pass" ones to fds (*nfds of them). Each returns 0
+ * or a negative code (MPD_E_INVAL naming what is wrong, MPD_E_NOMEM).
+ */
+int process_string_array(const char *const *v, const char *key, json_t **out,
+			 struct mpd_error *err);
+int process_add_env(json_t *params, const char *const *env,
+		    struct mpd_error *err);
+int process_add_stdio(json_t *params, const struct mpd_stdio *stdio, int *fds,
+		      size_t *nfds, struct mpd_error *err);
+
+/*
  * client.c, for mpd_wait(): 1 when c has a line from the daemon buffered
  * (a notification read with a reply) or events kept during a synchronous
  * call, so that waiting on its descriptor would miss them; else 0.

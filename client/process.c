@@ -130,9 +130,9 @@ static int set_string(json_t *obj, const char *key, const char *s,
 }
 
 /* Returns 0 with *out a new array of the strings of the NULL-terminated v,
- * or a negative code. */
-static int string_array(const char *const *v, const char *key, json_t **out,
-			struct mpd_error *err)
+ * or a negative code; see client.h. */
+int process_string_array(const char *const *v, const char *key, json_t **out,
+			 struct mpd_error *err)
 {
 	json_t *a = json_array(), *s = NULL;
 	char what[64];
@@ -154,9 +154,10 @@ static int string_array(const char *const *v, const char *key, json_t **out,
 	return 0;
 }
 
-/* Add the env object built from "K=V" strings. Returns 0 or a code. */
-static int add_env(json_t *params, const char *const *env,
-		   struct mpd_error *err)
+/* Add the env object built from "K=V" strings. Returns 0 or a code; see
+ * client.h. */
+int process_add_env(json_t *params, const char *const *env,
+		    struct mpd_error *err)
 {
 	json_t *obj = json_object(), *k = NULL, *v = NULL;
 	char what[64];
@@ -206,8 +207,8 @@ out:
  * fds (stdin, stdout, stderr order), their count to *nfds. Returns 0 or a
  * code.
  */
-static int add_stdio(json_t *params, const struct mpd_stdio *stdio, int *fds,
-		     size_t *nfds, struct mpd_error *err)
+int process_add_stdio(json_t *params, const struct mpd_stdio *stdio, int *fds,
+		      size_t *nfds, struct mpd_error *err)
 {
 	const char *key;
 	json_t *v;
@@ -378,7 +379,7 @@ static int create_params(const struct mpd_process_options *opts, bool start,
 	if (opts->name != NULL)
 		r = set_string(p, "name", opts->name, err);
 	if (r == 0 && opts->argv != NULL) {
-		r = string_array(opts->argv, "argv", &argv, err);
+		r = process_string_array(opts->argv, "argv", &argv, err);
 		if (r == 0 && json_object_set_new(p, "argv", argv) < 0)
 			r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	}
@@ -391,7 +392,7 @@ static int create_params(const struct mpd_process_options *opts, bool start,
 			r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
 	}
 	if (r == 0 && opts->env != NULL)
-		r = add_env(p, opts->env, err);
+		r = process_add_env(p, opts->env, err);
 	if (r == 0 && opts->env_clear &&
 	    set_new(p, "env_clear", json_true()) < 0)
 		r = client_fail(err, MPD_E_NOMEM, ENOMEM, NULL);
@@ -400,7 +401,7 @@ static int create_params(const struct mpd_process_options *opts, bool start,
 	if (r == 0)
 		r = add_fds(p, opts, fds, &named, err);
 	if (r == 0)
-		r = add_stdio(p, opts->stdio, fds + named, nfds, err);
+		r = process_add_stdio(p, opts->stdio, fds + named, nfds, err);
 	if (r == 0 && named + *nfds > MPD_MAX_FDS_PER_MESSAGE)
 		r = client_fail(err, MPD_E_INVAL, 0,
 				"mpd_process_create: %zu descriptors and %zu "

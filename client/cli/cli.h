@@ -73,6 +73,9 @@ struct cli_cmd {
 	int (*exec)(struct cli_ctx *ctx, int argc, char **argv);
 	/* A group's commands, NULL-terminated; NULL for a command. */
 	const struct cli_cmd *const *subcommands;
+	/* The exit status of a usage error, when not CLI_USAGE (map's
+	 * statuses from 1 count failed jobs). */
+	int usage_status;
 };
 
 /* mpd-cli.c */
@@ -132,6 +135,10 @@ int cli_proc_error(const char *cmd, const struct mpd_error *err);
 /* Print one line "NAME (id N): STATE, ..." for the record rec
  * (borrowed). */
 void cli_proc_print_state(const json_t *rec);
+/* cmd-run.c */
+/* path made absolute against the current directory: malloc'd, or NULL
+ * (errno set). */
+char *cli_absolute(const char *path);
 extern const struct cli_cmd cli_cmd_run;
 extern const struct cli_cmd cli_cmd_spawn;
 extern const struct cli_cmd cli_cmd_ps;
@@ -266,5 +273,11 @@ extern const struct cli_cmd cli_cmd_listener;
 
 /* cmd-shm.c */
 extern const struct cli_cmd cli_cmd_shm;
+
+/* cmd-pool.c */
+extern const struct cli_cmd cli_cmd_pool;
+
+/* cmd-map.c */
+extern const struct cli_cmd cli_cmd_map;
 
 #endif /* MPD_CLI_H */

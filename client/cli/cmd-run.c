@@ -151,7 +151,7 @@ static void run_forward_stop(void)
 
 /* path made absolute against the current directory: malloc'd, or NULL
  * (errno set). */
-static char *absolute(const char *path)
+char *cli_absolute(const char *path)
 {
 	char *cwd, *abs;
 
@@ -206,7 +206,7 @@ static int take_path(const struct cli_ctx *ctx, const char *cmd,
 		     struct create *cr, const char *path, bool abs,
 		     const char **out)
 {
-	char *p = abs ? absolute(path) : strdup(path);
+	char *p = abs ? cli_absolute(path) : strdup(path);
 	json_t *v;
 
 	if (p == NULL) {

@@ -72,6 +72,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_connect,
 	&cli_cmd_listener,
 	&cli_cmd_shm,
+	&cli_cmd_pool,
+	&cli_cmd_map, /* xargs -P on a program pool */
 	&cli_cmd_daemon,
 	&cli_cmd_events, /* events.subscribe: events, ps --watch */
 	&cli_cmd_rpc,
@@ -491,9 +493,11 @@ static const struct {
 	const char *name;
 	char letter;
 } cli_letters[] = {
-	{ "follow", 'f' },
-	{ "permits", 'n' }, /* semaphore release -n N */
+	{ "follow", 'f' },   { "permits", 'n' }, /* semaphore release -n N */
 	{ "waiters", 'n' }, /* condition notify -n N */
+	{ "jobs", 'j' }, /* map -j N, as xargs -P N and parallel -j N; its
+			  * --json has no -j */
+	{ "arg-file", 'a' }, /* map -a FILE, as xargs -a and parallel -a */
 };
 
 /* The letter of a command's option, or 0. */
@@ -504,6 +508,18 @@ static char cli_opt_letter(const struct cli_opt *opt)
 		if (strcmp(cli_letters[i].name, opt->name) == 0)
 			return cli_letters[i].letter;
 	return 0;
+}
+
+/* Does one of cmd's own options take letter (a common option's then
+ * has none for it)? */
+static bool cli_letter_taken(const struct cli_cmd *cmd, char letter)
+{
+	const struct cli_opt *own = cmd != NULL ? cmd->options : NULL;
+
+	for (size_t i = 0; own != NULL && own[i].name != NULL; i++)
+		if (cli_opt_letter(&own[i]) == letter)
+			return true;
+	return false;
 }
 
 /* Left column of a command's option in help: "    --timeout S", or
@@ -560,10 +576,16 @@ static void cli_help_options(const struct cli_cmd *cmd)
 	}
 	for (i = 0; i < sizeof(cli_common_help) / sizeof(cli_common_help[0]);
 	     i++) {
+		const char *l = cli_common_help[i].left;
+
 		if (cli_common_help[i].top_only && cmd != NULL)
 			continue;
-		cli_help_row(width, cli_common_help[i].left,
-			     cli_common_help[i].text);
+		/* "-j, --json" is "    --json" where -j is the command's. */
+		if (cli_letter_taken(cmd, l[1])) {
+			snprintf(left, sizeof(left), "    %s", l + 4);
+			l = left;
+		}
+		cli_help_row(width, l, cli_common_help[i].text);
 	}
 }
 
@@ -767,12 +789,21 @@ static int cli_options(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 			   cmd->args_end_options ? "+:hjs:" :
 						   ":hjs:";
 	char optstring[64];
-	size_t n = CLI_COMMON_OPTIONS, k = strlen(base);
+	size_t n = CLI_COMMON_OPTIONS, k = 0;
 	char **hidden = NULL;
 	int nhidden = 0, r;
 
 	memcpy(longopts, cli_long_options, sizeof(cli_long_options));
-	memcpy(optstring, base, k + 1);
+	/* A letter of the command's own goes to it, not to a common
+	 * option (map -j is --jobs, its --json has no letter). */
+	for (const char *b = base; *b != '\0'; b++) {
+		if (is_cmd && *b != ':' && *b != '+' &&
+		    cli_letter_taken(cmd, *b)) {
+			b += b[1] == ':';
+			continue;
+		}
+		optstring[k++] = *b;
+	}
 	for (int i = 0; own != NULL && own[i].name != NULL; i++) {
 		if (i == CLI_OPTS_MAX) {
 			cli_error("%s: too many options in the table", path);
@@ -847,7 +878,9 @@ static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
 
 	r = cli_options(ctx, cmd, path, argc, argv);
 	if (r >= 0)
-		return r;
+		return r == CLI_USAGE && cmd->usage_status != 0 ?
+			       cmd->usage_status :
+			       r;
 	argc -= optind;
 	argv += optind;
 
@@ -857,10 +890,13 @@ static int cli_run(struct cli_ctx *ctx, const struct cli_cmd *const *table,
 					       name);
 		return cli_run(ctx, cmd->subcommands, path, argc, argv);
 	}
+	r = CLI_OK;
 	if (argc < cmd->min_args)
-		return cli_usage_error(path, "%s: missing arguments", name);
-	if (cmd->max_args != CLI_ARGS_ANY && argc > cmd->max_args)
-		return cli_usage_error(path, "%s: too many arguments", name);
+		r = cli_usage_error(path, "%s: missing arguments", name);
+	else if (cmd->max_args != CLI_ARGS_ANY && argc > cmd->max_args)
+		r = cli_usage_error(path, "%s: too many arguments", name);
+	if (r != CLI_OK)
+		return cmd->usage_status != 0 ? cmd->usage_status : r;
 	r = cmd->exec(ctx, argc, argv);
 	ctx->path = NULL; /* path goes out of scope */
 	return r;

@@ -1501,6 +1501,378 @@ MPD_EXPORT int mpd_pending(const struct mpd_client *c);
 
 /* ---- Pools: workers kept by the daemon, taking tasks (client/pool.c) ---- */
 
+/*
+ * Pools (docs/protocol.md, "Pools: workers kept by the daemon, taking
+ * tasks"): Python's multiprocessing.Pool as a service. A pool is a named
+ * set of workers mpdd keeps alive and feeds with tasks; each task gets an
+ * id (per pool, from 1, in submission order) and its outcome waits in the
+ * pool until a client fetches it. A function pool (module given) keeps
+ * its workers and calls a task function for each task; a program pool
+ * runs each task as a program, one process per task. A worker that dies
+ * fails the task it ran (worker_died: which worker, its pid, how it
+ * ended) and is replaced; nothing hangs.
+ *
+ * A pool belongs to the uid that created it; with daemon set, it is
+ * terminated and deleted when the creating client goes away. Names,
+ * timeouts and out-parameters are checked as for the broker (MPD_E_INVAL,
+ * nothing sent): timeout < 0 or infinite waits as long as it takes, 0 does
+ * not wait, NaN is MPD_E_INVAL. A result without the members a function
+ * reads is MPD_E_PROTO (the client stays usable). *info and *list are new
+ * references.
+ */
+
+/*
+ * A task function of a function pool, called in a worker for each task:
+ * arg is the task's args (BORROWED, valid during the call). Return 0 and
+ * set *result to a NEW reference (left NULL, the result is JSON null) for
+ * success; return non-zero to fail the task (task_failed), with *result
+ * set to a JSON string, the message (or any JSON value, kept as the
+ * error's data.value; NULL: "task function returned N"). The worker runs
+ * its tasks one after the other, so the function may keep state across
+ * them. An initializer is an mpd_worker_fn (its args the pool's
+ * initargs): non-zero ends the worker before it takes a task.
+ */
+typedef int mpd_task_fn(mpd_worker *w, const json_t *arg, json_t **result);
+
+/* The most tasks one mpd_pool_submit() takes, and the most ids one
+ * mpd_pool_result() asks for by list. */
+#define MPD_POOL_SUBMIT_MAX 1024
+#define MPD_POOL_RESULT_IDS_MAX 10000
+/* The most workers a pool keeps. */
+#define MPD_POOL_MAX_PROCESSES 1024
+
+/*
+ * Options of mpd_pool_create(). Zero-initialise, then set what you need;
+ * every pointer is BORROWED for the duration of the call; NULL options are
+ * all the defaults (a program pool of the daemon's cpus workers).
+ */
+struct mpd_pool_options {
+	int processes; /* 1..MPD_POOL_MAX_PROCESSES; 0: the daemon's cpus */
+	/* A function pool: the shared object of its functions; NULL makes a
+	 * program pool, whose tasks are programs (and which takes none of
+	 * the function pool's options below). */
+	const char *module;
+	const char *function; /* the default task function (mpd_task_fn) */
+	const char *initializer; /* an mpd_worker_fn run once per worker */
+	json_t *initargs; /* the initializer's args; NULL: null */
+	int maxtasksperchild; /* a worker exits after so many; 0: never */
+	int retries; /* 0..100: runs again of a task whose worker died */
+	double timeout; /* > 0: the default limit of a task's run, in
+			 * seconds; 0: none */
+	const char *const *env; /* "KEY=VALUE" strings, NULL-terminated */
+	int env_clear; /* start from an empty environment */
+	const char *cwd; /* NULL: the daemon's */
+	const char *start_method; /* NULL: "forkserver"; or "spawn" */
+	/* stdout and stderr of every worker (stdio[0] must stay
+	 * MPD_STDIO_DEFAULT, MPD_STDIO_CAPTURE is refused): a "pass"
+	 * descriptor is sent with the request and kept by the pool. */
+	struct mpd_stdio stdio[3];
+	int daemon; /* terminated and deleted when this client goes away */
+	int exist_ok; /* an existing pool of that name is fine */
+};
+
+/*
+ * pool.create: returns 0 with *info (may be NULL) the pool's info, as
+ * mpd_pool_info() gives it, with "created": true when this call made it
+ * (not true when exist_ok found it there). MPD_E_INVAL before anything is sent for a bad name, processes
+ * or retries out of range, a negative maxtasksperchild, a timeout that is
+ * negative or not finite, function-pool options without module, a bad env
+ * string or stdio (as mpd_process_create()); else MPD_E_EXISTS,
+ * MPD_E_INVALID_PARAMS, MPD_E_LIMIT, or as mpd_call().
+ */
+MPD_EXPORT int mpd_pool_create(struct mpd_client *c, const char *name,
+			       const struct mpd_pool_options *opts,
+			       json_t **info, struct mpd_error *err);
+
+/*
+ * One task of mpd_pool_submit(). Zero-initialise. For a function pool:
+ * function (NULL: the pool's) and args (BORROWED; NULL: null). For a
+ * program pool: argv (NULL-terminated, argv[0] searched in PATH) and its
+ * stdio (as mpd_process_options'; MPD_STDIO_CAPTURE refused): each
+ * MPD_STDIO_PASS descriptor travels with the request, in task order, at
+ * most MPD_MAX_WORKER_FDS for one submit. timeout > 0 limits its run (its
+ * worker is killed and replaced, the task fails with "timeout"); 0: the
+ * pool's.
+ */
+struct mpd_task {
+	const char *function;
+	json_t *args;
+	const char *const *argv;
+	struct mpd_stdio stdio[3];
+	double timeout;
+};
+
+/*
+ * pool.submit of the n tasks (1..MPD_POOL_SUBMIT_MAX), all or none:
+ * returns 0 with *first (may be NULL) the id of tasks[0], the others
+ * following in order. MPD_E_INVAL before anything is sent (tasks NULL, n
+ * out of range, a task with both or neither of args-or-function and argv,
+ * an empty argv, more than MPD_MAX_WORKER_FDS "pass" descriptors, ...);
+ * else MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED, MPD_E_INVALID_STATE
+ * (the pool is closed, terminated or broken), MPD_E_INVALID_PARAMS
+ * (err->data's "index" names the task), MPD_E_LIMIT, or as mpd_call().
+ */
+MPD_EXPORT int mpd_pool_submit(struct mpd_client *c, const char *name,
+			       const struct mpd_task *tasks, size_t n,
+			       int64_t *first, struct mpd_error *err);
+
+/*
+ * The outcome of one task, as mpd_pool_result() and the iterators hand
+ * them out. Free what it holds with mpd_task_result_clear() (an array
+ * with mpd_task_results_free()).
+ *
+ * id:     the task's id.
+ * index:  for an iterator of mpd_pool_imap(), the item's index in items
+ *         (of a failed chunk: the index of its failing item, or of its
+ *         first item when the error names none); else id - first.
+ * done:   1: the task succeeded, result holds its result; 0: it failed,
+ *         error says how.
+ * result: (done) a NEW reference owned by this struct; JSON null when the
+ *         task set none. NULL when failed.
+ * error:  (failed) code, the error's MPD_E_* code (MPD_E_REMOTE when this
+ *         library does not know it); name, its wire name ("task_failed",
+ *         "worker_died", "terminated", "timeout", "spawn_failed"); message;
+ *         data, the error's data ({"return", "value"} of a function,
+ *         {"exitcode", "signal", "core_dumped", "pid"} of a program,
+ *         {"worker", "pid", "exitcode", "signal", "core_dumped",
+ *         "attempts"} of a dead worker), owned by this struct (valid until
+ *         it is cleared), or NULL.
+ */
+struct mpd_task_result {
+	int64_t id;
+	int64_t index;
+	int done;
+	json_t *result;
+	struct mpd_error error;
+};
+
+/* Release what r holds and zero it. NULL is a no-op. */
+MPD_EXPORT void mpd_task_result_clear(struct mpd_task_result *r);
+/* Clear each of the n results and free the array. NULL is a no-op. */
+MPD_EXPORT void mpd_task_results_free(struct mpd_task_result *results,
+				      size_t n);
+
+/* The order mpd_pool_result() and the iterators hand outcomes out in. */
+enum mpd_pool_order {
+	/* Every task asked for, once all have finished, in id order. */
+	MPD_POOL_ORDER_ALL = 0,
+	/* In id order: the finished ones from the lowest not fetched yet up
+	 * to the first unfinished one (imap). */
+	MPD_POOL_ORDER_SUBMISSION,
+	/* In the order they finished (imap_unordered). */
+	MPD_POOL_ORDER_COMPLETION,
+};
+
+/*
+ * Which outcomes mpd_pool_result() asks for. Zero-initialise. The tasks:
+ * ids (nids of them, 1..MPD_POOL_RESULT_IDS_MAX) when ids is set, else
+ * first to first + count - 1 (count 0: 1). max: at most so many outcomes
+ * in one answer (0: as many as are ready). keep: leave them in the pool,
+ * to be fetched again (else each outcome is handed out once and
+ * forgotten; ids already fetched are skipped).
+ */
+struct mpd_pool_query {
+	int64_t first;
+	size_t count;
+	const int64_t *ids;
+	size_t nids;
+	enum mpd_pool_order order;
+	size_t max;
+	int keep;
+};
+
+/*
+ * pool.result: waits at most timeout seconds for what q's order waits for
+ * (ALL: every task asked for; the others: at least one). Returns 0 with
+ * *results (a malloc'd array of *n outcomes, to free with
+ * mpd_task_results_free(); NULL when *n is 0) and *remaining (may be
+ * NULL) the tasks asked for not fetched yet: 0 once the iteration is
+ * over (then *n may be 0). A task that failed is no error of the call: it
+ * is an outcome with done 0. MPD_E_TIMEOUT when the timeout passed first
+ * (nothing taken); MPD_E_INVAL (q, results or n NULL, no ids, a bad
+ * order, ...); MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED,
+ * MPD_E_INVALID_PARAMS (an id never submitted), MPD_E_CLOSED (the pool
+ * was deleted while waiting), MPD_E_LIMIT (the answer would pass the
+ * daemon's max_output: ask for fewer with max), or as mpd_call().
+ */
+MPD_EXPORT int mpd_pool_result(struct mpd_client *c, const char *name,
+			       const struct mpd_pool_query *q, double timeout,
+			       struct mpd_task_result **results, size_t *n,
+			       size_t *remaining, struct mpd_error *err);
+
+/*
+ * The outcome of task id (AsyncResult.get(timeout)): waits at most
+ * timeout seconds for it, and returns 0 with *r (clear it with
+ * mpd_task_result_clear()), MPD_E_TIMEOUT, MPD_E_NOT_FOUND when its
+ * outcome was fetched already (without keep), or as mpd_pool_result().
+ */
+MPD_EXPORT int mpd_pool_get(struct mpd_client *c, const char *name, int64_t id,
+			    double timeout, struct mpd_task_result *r,
+			    struct mpd_error *err);
+
+/*
+ * Python's Pool.apply(): submit one task and wait for it. Returns 0 with
+ * *result (a NEW reference; may be NULL to discard) the result of a task
+ * that succeeded; the task's error code (MPD_E_REMOTE for one this
+ * library does not know) with err filled from its error (err->data
+ * borrowed from the client, as a daemon error's) for one that failed; or
+ * as mpd_pool_submit() and mpd_pool_result().
+ */
+MPD_EXPORT int mpd_pool_apply(struct mpd_client *c, const char *name,
+			      const struct mpd_task *task, json_t **result,
+			      struct mpd_error *err);
+
+/*
+ * pool.map (function pools): function (NULL: the pool's) on each item of
+ * items (an array, BORROWED; empty: no task, *count 0), chunksize items a
+ * task (0: the
+ * daemon's default, as Python's), each chunk's run limited to timeout
+ * seconds (0: the pool's). Returns 0 with *first the id of the first
+ * chunk, *count the number of chunks and *chunksize_used (may be NULL)
+ * the chunk size the daemon used; each chunk's result is the array of
+ * its items' results. Errors as mpd_pool_submit().
+ */
+MPD_EXPORT int mpd_pool_map_async(struct mpd_client *c, const char *name,
+				  const char *function, json_t *items,
+				  size_t chunksize, double timeout,
+				  int64_t *first, size_t *count,
+				  size_t *chunksize_used,
+				  struct mpd_error *err);
+
+/*
+ * Python's Pool.map(): one pool.map, then pool.result fetches in id order,
+ * each asking for as many chunks as fit half of the daemon's max_output
+ * (learnt from daemon.info at the first map on c, and from the size of
+ * the answers so far). Returns 0 with *results a NEW array of the items'
+ * results in the order of items (empty for empty items). When a task failed: its error code
+ * (MPD_E_REMOTE when this library does not know it) with err filled from
+ * the task's error (err->data, borrowed from the client as for a daemon
+ * error, holds the daemon's data) and *index (may be NULL) the index in
+ * items of the item that failed (of the chunk's first item when the error
+ * does not name one); this is the failure of the lowest index, and it is
+ * returned once every chunk has finished and been fetched, so that the
+ * pool holds none of this map's outcomes. MPD_E_LIMIT when one chunk's
+ * result alone would pass max_output (use a smaller chunksize). Else as
+ * mpd_pool_map_async() and mpd_pool_result().
+ */
+MPD_EXPORT int mpd_pool_map(struct mpd_client *c, const char *name,
+			    const char *function, json_t *items,
+			    size_t chunksize, double timeout, json_t **results,
+			    size_t *index, struct mpd_error *err);
+
+/*
+ * An iterator over the outcomes of a range of tasks: Python's
+ * Pool.imap() (MPD_POOL_ORDER_SUBMISSION) and imap_unordered()
+ * (MPD_POOL_ORDER_COMPLETION). It fetches outcomes in batches sized as
+ * mpd_pool_map()'s and hands them out one at a time; it holds c only
+ * while mpd_pool_iter_next() runs, so c serves other calls in between.
+ * Free it with mpd_pool_iter_free() (NULL: a no-op); outcomes it did not
+ * fetch stay in the pool.
+ */
+struct mpd_pool_iter;
+
+/*
+ * An iterator over tasks first to first + count - 1 (count >= 1) of pool
+ * name, in order (MPD_POOL_ORDER_SUBMISSION or _COMPLETION; ALL is
+ * MPD_E_INVAL). Sends nothing. Returns 0 with *out, MPD_E_INVAL,
+ * MPD_E_NOMEM.
+ */
+MPD_EXPORT int mpd_pool_iter_new(struct mpd_client *c, const char *name,
+				 int64_t first, size_t count,
+				 enum mpd_pool_order order,
+				 struct mpd_pool_iter **out,
+				 struct mpd_error *err);
+
+/*
+ * Python's imap() and imap_unordered() over the items of a pool.map
+ * (arguments as mpd_pool_map_async()): an iterator that hands out one
+ * outcome per item, index its index in items (a failed chunk is one
+ * outcome, see struct mpd_task_result). Returns 0 with *out, or as
+ * mpd_pool_map_async() and mpd_pool_iter_new().
+ */
+MPD_EXPORT int mpd_pool_imap(struct mpd_client *c, const char *name,
+			     const char *function, json_t *items,
+			     size_t chunksize, double timeout,
+			     enum mpd_pool_order order,
+			     struct mpd_pool_iter **out, struct mpd_error *err);
+
+/*
+ * The next outcome, waiting at most timeout seconds for it. Returns 1
+ * with *r (clear it with mpd_task_result_clear()), 0 when the iteration is
+ * over (every outcome handed out), MPD_E_TIMEOUT when the timeout passed
+ * first (call again to go on), or as mpd_pool_result() (after MPD_E_IO
+ * and the like, the iterator is done for).
+ */
+MPD_EXPORT int mpd_pool_iter_next(struct mpd_pool_iter *it, double timeout,
+				  struct mpd_task_result *r,
+				  struct mpd_error *err);
+MPD_EXPORT void mpd_pool_iter_free(struct mpd_pool_iter *it);
+
+/*
+ * pool.result without waiting for the answer, for an event loop (see
+ * mpd_call_async()): fn runs once with the outcomes (results, n: BORROWED
+ * for the call, the callback may take what it wants by moving members
+ * out and zeroing them) and remaining, or with status the error
+ * (MPD_E_TIMEOUT when the timeout passed first) and err. Returns 0 when
+ * sent, or as mpd_pool_result()'s checks and mpd_call_async().
+ */
+typedef void mpd_pool_result_fn(struct mpd_client *c, int status,
+				struct mpd_task_result *results, size_t n,
+				size_t remaining, const struct mpd_error *err,
+				void *arg);
+MPD_EXPORT int mpd_pool_result_start(struct mpd_client *c, const char *name,
+				     const struct mpd_pool_query *q,
+				     double timeout, mpd_pool_result_fn *fn,
+				     void *arg, struct mpd_error *err);
+
+/*
+ * pool.submit without waiting for the answer, as mpd_pool_result_start():
+ * fn runs once with status 0 and first (the id of tasks[0]), or with the
+ * error. The "pass" descriptors are sent before this returns (the caller
+ * may close its copies then). Returns 0 when sent, or as
+ * mpd_pool_submit()'s checks and mpd_call_async().
+ */
+typedef void mpd_pool_submit_fn(struct mpd_client *c, int status,
+				int64_t first, const struct mpd_error *err,
+				void *arg);
+MPD_EXPORT int mpd_pool_submit_start(struct mpd_client *c, const char *name,
+				     const struct mpd_task *tasks, size_t n,
+				     mpd_pool_submit_fn *fn, void *arg,
+				     struct mpd_error *err);
+
+/*
+ * pool.info: *info gets {name, kind ("function" or "program"), state
+ * ("open", "closed", "terminated", "broken"), processes, module,
+ * initializer, function, maxtasksperchild, retries, timeout, uid, daemon,
+ * created, workers [{id, pid, state, tasks, task}], tasks {queued,
+ * running, held, submitted, done, failed}, worker_deaths,
+ * broken_reason}. MPD_E_NOT_FOUND, MPD_E_PERMISSION_DENIED, ...
+ */
+MPD_EXPORT int mpd_pool_info(struct mpd_client *c, const char *name,
+			     json_t **info, struct mpd_error *err);
+/* pool.list: *list gets the array of {name, kind, state, processes,
+ * queued, running} of this uid's pools (root: all). */
+MPD_EXPORT int mpd_pool_list(struct mpd_client *c, json_t **list,
+			     struct mpd_error *err);
+/* pool.close: no new tasks; the queued ones still run, then the workers
+ * exit. */
+MPD_EXPORT int mpd_pool_close(struct mpd_client *c, const char *name,
+			      struct mpd_error *err);
+/* pool.terminate: the workers are killed now; queued and running tasks
+ * fail with "terminated"; outcomes kept stay fetchable. */
+MPD_EXPORT int mpd_pool_terminate(struct mpd_client *c, const char *name,
+				  struct mpd_error *err);
+/* pool.join: wait at most timeout seconds until a closed or terminated
+ * pool has finished every task and its workers have exited. Returns 0,
+ * MPD_E_TIMEOUT when the timeout passed first, MPD_E_INVALID_STATE on an
+ * open pool, ... */
+MPD_EXPORT int mpd_pool_join(struct mpd_client *c, const char *name,
+			     double timeout, struct mpd_error *err);
+/* pool.delete: terminate it if need be and forget it; calls waiting on it
+ * get MPD_E_CLOSED. */
+MPD_EXPORT int mpd_pool_delete(struct mpd_client *c, const char *name,
+			       struct mpd_error *err);
+
 /* ---- Shared dicts (client/dict.c) ---- */
 
 /*
