@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define MPD_PROTOCOL_VERSION 5
+#define MPD_PROTOCOL_VERSION 6
 
 /* Named limits and their defaults (daemon options override them). */
 #define MPD_DEFAULT_MAX_MESSAGE	     (1024 * 1024) /* bytes in one line */
