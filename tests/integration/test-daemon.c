@@ -88,7 +88,7 @@ Test(daemon, info_reports_identity_and_limits)
 	res = json_object_get(r, "result");
 	cr_assert(json_is_object(res));
 	cr_assert(json_is_string(json_object_get(res, "version")));
-	cr_assert_eq(json_integer_value(json_object_get(res, "protocol")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(res, "protocol")), 6);
 	cr_assert_eq(json_integer_value(json_object_get(res, "pid")), d.pid);
 	cr_assert_eq(json_integer_value(json_object_get(res, "uid")), getuid());
 	cr_assert(json_number_value(json_object_get(res, "uptime")) >= 0);
