@@ -147,7 +147,7 @@ Test(cli, daemon_info_prints_flattened_key_value_lines)
 	snprintf(line, sizeof(line), "\npid: %d\n", (int)d.pid);
 	cr_assert_not_null(strstr(r.out, line), "stdout: %s", r.out);
 	cr_assert_eq(strncmp(r.out, "version: ", 9), 0, "stdout: %s", r.out);
-	cr_assert_not_null(strstr(r.out, "\nprotocol: 5\n"));
+	cr_assert_not_null(strstr(r.out, "\nprotocol: 6\n"));
 	cr_assert_not_null(strstr(r.out, "\nlimits.max_message: 1048576\n"),
 			   "stdout: %s", r.out);
 	cr_assert_not_null(strstr(r.out, "\nlimits.max_connections: "));
