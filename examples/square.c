@@ -20,8 +20,10 @@
 
 #include <mpd.h>
 
-/* Declared as what they are: worker functions. */
+/* Declared as what they are: worker functions, and a pool's task
+ * function. */
 mpd_worker_fn square, sleeper;
+mpd_task_fn squared;
 
 /* Print the square of the number args ("%g\n"). Exit code 0, or 2 when
  * args is not a number. */
@@ -56,4 +58,30 @@ int sleeper(mpd_worker *w, const json_t *args)
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 	return 0;
+}
+
+/*
+ * A pool's task function: the square of arg, as its result. A task that
+ * is not a number fails with a message (the caller sees task_failed).
+ *
+ *   mpd-cli pool create sq --module /path/mpd-example.so --function squared
+ *   mpd-cli pool map sq 1 2 3
+ */
+int squared(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	if (json_is_integer(arg) && json_integer_value(arg) > -3037000499LL &&
+	    json_integer_value(arg) < 3037000499LL) {
+		*result = json_integer(json_integer_value(arg) *
+				       json_integer_value(arg));
+		return 0;
+	}
+	if (json_is_number(arg) &&
+	    isfinite(json_number_value(arg) * json_number_value(arg))) {
+		*result = json_real(json_number_value(arg) *
+				    json_number_value(arg));
+		return 0;
+	}
+	*result = json_string("squared: the task's arg must be a number "
+			      "whose square is finite");
+	return 1;
 }
