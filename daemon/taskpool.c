@@ -794,7 +794,8 @@ static void worker_timeout_cb(evutil_socket_t fd, short events, void *arg)
 
 /* Start one more worker for pl. Returns 0 (its start is under way, or
  * it failed already and was counted), or -2 when no worker could be made
- * (descriptors or memory short: nothing was counted). */
+ * (max_processes reached, descriptors or memory short: nothing was
+ * counted). */
 static int worker_start(struct pool *pl)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -805,6 +806,16 @@ static int worker_start(struct pool *pl)
 
 	if (w == NULL)
 		goto nomem;
+	/* The limit is the daemon's, not the worker's: a start it refuses
+	 * is no failed start (three of them in a row would break a pool
+	 * whose other workers run well); it is tried again later. */
+	if (proctab_live() >= mpdd.opt.max_processes) {
+		free(w);
+		log_debug("pool %s: max_processes processes run already; "
+			  "starting a worker again in %g s",
+			  pl->name, POOL_RETRY_S);
+		return -2;
+	}
 	if (!spawner_hold_room(2)) {
 		free(w);
 		log_warnx("pool %s: too few descriptors left to start a "

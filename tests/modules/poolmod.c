@@ -23,7 +23,9 @@
 typedef int task_fn(mpd_worker *, const json_t *, json_t **);
 
 task_fn identity, square, fail_message, fail_value, sleep_then, kill_self,
-	abort_self, exit3, worker_pid, init_seen, die_on, die_once, garbage;
+	abort_self, exit3, worker_pid, init_seen, die_on, die_once, garbage,
+	partial_exit, endless_line, forge_outcome, wrong_id, ready_again,
+	close_channel, fork_keeps_channel, dup2_channel;
 mpd_worker_fn record_init, failing_init;
 
 /* What record_init was given (a new reference), or NULL. */
@@ -149,4 +151,96 @@ int record_init(mpd_worker *w, const json_t *args)
 int failing_init(mpd_worker *w, const json_t *args)
 {
 	return json_is_integer(args) ? (int)json_integer_value(args) : 5;
+}
+
+/* ---- hostile workers (test-attack-pool.c) ---- */
+
+static void put(const char *s)
+{
+	if (write(MPD_FDS_START, s, strlen(s)) < 0)
+		_exit(2);
+}
+
+/* Write half a line on the task channel, then exit. */
+int partial_exit(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	put("{\"id\":");
+	_exit(0);
+}
+
+/* Write one line that never ends (arg bytes of it, then a wait). */
+int endless_line(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	static char chunk[65536];
+	json_int_t left = json_integer_value(arg);
+
+	memset(chunk, 'x', sizeof(chunk));
+	while (left > 0) {
+		size_t n = left < (json_int_t)sizeof(chunk) ? (size_t)left :
+							      sizeof(chunk);
+
+		if (write(MPD_FDS_START, chunk, n) < 0)
+			_exit(2);
+		left -= (json_int_t)n;
+	}
+	pause();
+	_exit(0);
+}
+
+/* arg is the task's own id: write its outcome ("forged"), then return
+ * one more (a second outcome for a task already finished). */
+int forge_outcome(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "{\"id\":%lld,\"result\":\"forged\"}\n",
+		 (long long)json_integer_value(arg));
+	put(line);
+	*result = json_string("real");
+	return 0;
+}
+
+/* An outcome of a task id the worker does not hold, then a wait. */
+int wrong_id(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	put("{\"id\":999999,\"result\":1}\n");
+	pause();
+	return 0;
+}
+
+int ready_again(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	put("{\"ready\":true}\n");
+	pause();
+	return 0;
+}
+
+/* Close the task channel and go on running. */
+int close_channel(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	close(MPD_FDS_START);
+	for (;;)
+		pause();
+}
+
+/* A child keeps the task channel (for arg seconds), the worker exits. */
+int fork_keeps_channel(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	if (fork() == 0) {
+		sleep((unsigned)json_integer_value(arg));
+		_exit(0);
+	}
+	_exit(0);
+}
+
+/* The channel is replaced by /dev/null: the outcome goes nowhere. */
+int dup2_channel(mpd_worker *w, const json_t *arg, json_t **result)
+{
+	int fd = open("/dev/null", O_WRONLY);
+
+	if (fd < 0 || dup2(fd, MPD_FDS_START) < 0)
+		_exit(2);
+	close(fd);
+	*result = json_string("lost");
+	return 0;
 }

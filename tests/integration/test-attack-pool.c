@@ -1,0 +1,562 @@
+/*
+ * test-attack-pool.c - pools, dicts and lists against a hostile workload
+ * and a hostile client: workers that break their task channel in every
+ * way, clients that go while their calls wait, limits pushed to the edge,
+ * params out of every range. The daemon must fail only what was attacked,
+ * say precisely why, and go on serving; each test stops it cleanly at its
+ * end, so the sanitizer build checks that nothing leaked.
+ *
+ * The task functions are in tests/modules/poolmod.c ($MPD_POOL_MODULE).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+/* How long a test waits for outcomes that will come. */
+#define WAIT_S 20
+
+static struct mpdd d;
+
+static void teardown(void)
+{
+	mpdd_teardown(&d);
+}
+
+TestSuite(attack_pool, .fini = teardown, .timeout = 300);
+
+static const char *module(void)
+{
+	const char *m = getenv("MPD_POOL_MODULE");
+
+	cr_assert_not_null(m, "MPD_POOL_MODULE is not set");
+	return m;
+}
+
+static int up_with(const char *const *args)
+{
+	mpdd_start(&d, args);
+	return test_connect(d.socket);
+}
+
+/* The daemon stops cleanly: what it holds is freed (sanitizers check). */
+static void down(int fd)
+{
+	test_hang_up(fd);
+	mpdd_stop(&d);
+}
+
+static void fpool(int fd, const char *name, int processes, json_t *extra)
+{
+	json_t *p = json_pack("{s:s, s:s, s:i}", "name", name, "module",
+			      module(), "processes", processes);
+
+	if (extra != NULL) {
+		json_object_update(p, extra);
+		json_decref(extra);
+	}
+	json_decref(test_ok(fd, "pool.create", p));
+}
+
+static long long submit(int fd, const char *name, json_t *tasks)
+{
+	json_t *r =
+		test_ok(fd, "pool.submit",
+			json_pack("{s:s, s:o}", "name", name, "tasks", tasks));
+	long long first = test_int(r, "first");
+
+	json_decref(r);
+	return first;
+}
+
+/* The outcome of task id (waited for). */
+static json_t *outcome_of(int fd, const char *name, long long id)
+{
+	json_t *r = test_ok(fd, "pool.result",
+			    json_pack("{s:s, s:[I], s:i}", "name", name, "ids",
+				      (json_int_t)id, "timeout", WAIT_S));
+	json_t *list = json_object_get(r, "results");
+	json_t *o;
+
+	cr_assert_eq(json_array_size(list), 1, "no outcome of task %lld", id);
+	o = json_incref(json_array_get(list, 0));
+	json_decref(r);
+	return o;
+}
+
+static void assert_done(json_t *o, const char *want)
+{
+	json_t *w = test_json(want);
+	char *got = json_dumps(o, JSON_COMPACT);
+
+	cr_assert_str_eq(json_string_value(json_object_get(o, "state")), "done",
+			 "not done: %s", got);
+	cr_assert(json_equal(json_object_get(o, "result"), w),
+		  "result %s, want %s", got, want);
+	free(got);
+	json_decref(w);
+}
+
+/* Assert o failed with worker_died and a message holding part. */
+static void assert_died(json_t *o, const char *part)
+{
+	json_t *err = json_object_get(o, "error");
+	const char *msg = json_string_value(json_object_get(err, "message"));
+	char *got = json_dumps(o, JSON_COMPACT);
+
+	cr_assert_str_eq(json_string_value(json_object_get(o, "state")),
+			 "failed", "not failed: %s", got);
+	cr_assert_not_null(msg, "no message: %s", got);
+	cr_assert_not_null(strstr(msg, part), "message %s lacks \"%s\"", msg,
+			   part);
+	cr_assert_eq(test_int(err, "code"), 12, "not worker_died: %s", got);
+	free(got);
+}
+
+/* The pool still serves: a task after the attack is done. */
+static void assert_serves(int fd, const char *name)
+{
+	long long id = submit(fd, name,
+			      json_pack("[{s:s, s:i}]", "function", "square",
+					"args", 7));
+	json_t *o = outcome_of(fd, name, id);
+
+	assert_done(o, "49");
+	json_decref(o);
+}
+
+/*
+ * One hostile task on a pool of one worker: it fails with worker_died and
+ * a message holding why (and the task's id), the worker is replaced and
+ * the pool goes on.
+ */
+static void hostile(const char *fn, json_t *arg, const char *why)
+{
+	static const char *const args[] = { "--max-message", "100000", NULL };
+	int fd = up_with(args);
+	long long id;
+	json_t *o;
+
+	fpool(fd, "h", 1, NULL);
+	id = submit(fd, "h",
+		    json_pack("[{s:s, s:o}]", "function", fn, "args", arg));
+	o = outcome_of(fd, "h", id);
+	assert_died(o, why);
+	assert_died(o, "while it ran task 1");
+	json_decref(o);
+	assert_serves(fd, "h");
+	test_assert_ping(d.socket);
+	down(fd);
+}
+
+Test(attack_pool, worker_writing_half_a_line_then_exiting)
+{
+	hostile("partial_exit", json_null(), "exited with code 0");
+}
+
+Test(attack_pool, worker_writing_a_line_longer_than_max_message)
+{
+	hostile("endless_line", json_integer(300000),
+		"was killed: it wrote a line longer than max_message");
+}
+
+Test(attack_pool, worker_writing_an_outcome_of_a_task_it_does_not_hold)
+{
+	hostile("wrong_id", json_null(),
+		"was killed: it wrote an outcome that is not the one of its "
+		"running task");
+}
+
+Test(attack_pool, worker_saying_it_is_ready_twice)
+{
+	hostile("ready_again", json_null(),
+		"was killed: it said it was ready twice");
+}
+
+Test(attack_pool, worker_closing_its_channel_and_running_on)
+{
+	hostile("close_channel", json_null(),
+		"was killed: it closed its task channel and went on running");
+}
+
+Test(attack_pool, worker_exiting_while_its_child_keeps_the_channel)
+{
+	hostile("fork_keeps_channel", json_integer(3), "exited with code 0");
+}
+
+Test(attack_pool, worker_replacing_its_channel_with_dev_null)
+{
+	hostile("dup2_channel", json_null(), "exited with code 0");
+}
+
+/* A worker that writes two outcomes for one task: the first counts, the
+ * second (for a task it no longer holds) has it killed; with a retry the
+ * task it held next is run again, and nothing is lost. */
+Test(attack_pool, worker_writing_two_outcomes_for_one_task)
+{
+	int fd = up_with(NULL);
+	json_t *o;
+
+	fpool(fd, "h", 1, json_pack("{s:i}", "retries", 1));
+	submit(fd, "h",
+	       json_pack("[{s:s, s:i}, {s:s, s:i}]", "function",
+			 "forge_outcome", "args", 1, "function", "square",
+			 "args", 3));
+	o = outcome_of(fd, "h", 1);
+	assert_done(o, "\"forged\"");
+	json_decref(o);
+	o = outcome_of(fd, "h", 2);
+	assert_done(o, "9");
+	json_decref(o);
+	assert_serves(fd, "h");
+	down(fd);
+}
+
+/* ---- clients that go while their calls wait ---- */
+
+/* Calls parked on a pool, then the connection closes; then many parked
+ * calls of another connection are answered by a delete. */
+Test(attack_pool, parked_calls_of_a_closed_connection_and_a_deleted_pool)
+{
+	int fd = up_with(NULL), other;
+	char id[32];
+
+	fpool(fd, "p", 1, NULL);
+	submit(fd, "p",
+	       json_pack("[{s:s, s:i}]", "function", "sleep_then", "args", 60));
+	test_ok0(fd, "pool.close", test_nm("p"));
+	for (int round = 0; round < 3; round++) {
+		other = test_connect(d.socket);
+		for (int i = 0; i < 50; i++) {
+			snprintf(id, sizeof(id), "r%d", i);
+			test_send_call(other, id, "pool.result",
+				       json_pack("{s:s, s:i, s:i}", "name", "p",
+						 "first", 1, "timeout",
+						 WAIT_S));
+			snprintf(id, sizeof(id), "j%d", i);
+			test_send_call(other, id, "pool.join",
+				       json_pack("{s:s, s:i}", "name", "p",
+						 "timeout", WAIT_S));
+		}
+		test_settle(other);
+		test_hang_up(other);
+	}
+	test_assert_ping(d.socket);
+	other = test_connect(d.socket);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		test_send_call(other, id, "pool.result",
+			       json_pack("{s:s, s:i}", "name", "p", "first",
+					 1));
+	}
+	test_settle(other);
+	test_ok0(fd, "pool.delete", test_nm("p"));
+	for (int i = 0; i < 100; i++) {
+		json_t *r;
+
+		snprintf(id, sizeof(id), "r%d", i);
+		r = test_reply_for(other, id);
+		cr_assert_eq(test_error_code(r, NULL), 7, "closed");
+		json_decref(r);
+	}
+	test_hang_up(other);
+	down(fd);
+}
+
+/* ---- limits ---- */
+
+/* Submits of big tasks up to max_broker_bytes: the one that does not fit
+ * is refused whole (limit), nothing of it is left in the pool, and what
+ * it would have taken is counted back. */
+Test(attack_pool, submits_up_to_max_broker_bytes_are_all_or_nothing)
+{
+	static const char *const args[] = { "--max-broker-bytes", "1000000",
+					    NULL };
+	int fd = up_with(args);
+	char *big = malloc(100001);
+	long long submitted = 0;
+	json_t *r, *tasks;
+
+	cr_assert_not_null(big);
+	memset(big, 'a', 100000);
+	big[100000] = '\0';
+	fpool(fd, "b", 1, json_pack("{s:s}", "function", "identity"));
+	test_ok0(fd, "pool.close", test_nm("b"));
+	json_decref(test_ok(fd, "pool.terminate", test_nm("b")));
+	json_decref(test_ok(fd, "pool.delete", test_nm("b")));
+	/* A pool whose worker holds its tasks: a sleeping one first. */
+	fpool(fd, "b", 1, json_pack("{s:s}", "function", "identity"));
+	submit(fd, "b",
+	       json_pack("[{s:s, s:i}]", "function", "sleep_then", "args", 60));
+	submitted = 1;
+	for (int i = 0; i < 50; i++) {
+		tasks = json_pack("[{s:s}, {s:s}, {s:s}]", "args", big, "args",
+				  big, "args", big);
+		r = test_call(fd, "pool.submit",
+			      json_pack("{s:s, s:o}", "name", "b", "tasks",
+					tasks));
+		if (json_object_get(r, "error") != NULL) {
+			cr_assert_eq(test_error_code(r, NULL), 9, "limit");
+			json_decref(r);
+			break;
+		}
+		submitted += 3;
+		json_decref(r);
+		cr_assert_lt(i, 49, "max_broker_bytes never refused");
+	}
+	r = test_ok(fd, "pool.info", test_nm("b"));
+	cr_assert_eq(test_int(json_object_get(r, "tasks"), "submitted"),
+		     submitted, "a refused submit left tasks behind");
+	json_decref(r);
+	json_decref(test_ok(fd, "pool.terminate", test_nm("b")));
+	json_decref(test_ok(fd, "pool.delete", test_nm("b")));
+	/* What the pool held is counted back: the same submits fit again. */
+	fpool(fd, "c", 1, json_pack("{s:s}", "function", "identity"));
+	tasks = json_pack("[{s:s}, {s:s}, {s:s}]", "args", big, "args", big,
+			  "args", big);
+	submit(fd, "c", tasks);
+	free(big);
+	down(fd);
+}
+
+/* More workers asked for than max_processes allows: the pool runs with
+ * those there is room for (it does not break), and one that had no room
+ * at all starts its worker once room is made. */
+Test(attack_pool, workers_beyond_max_processes_wait_for_room)
+{
+	static const char *const args[] = { "--max-processes", "4", NULL };
+	int fd = up_with(args);
+	json_t *r, *tasks = json_array();
+	long long id;
+
+	fpool(fd, "many", 1024, NULL);
+	for (int i = 0; i < 8; i++)
+		json_array_append_new(tasks, json_pack("{s:s, s:i}", "function",
+						       "square", "args", i));
+	id = submit(fd, "many", tasks);
+	r = test_ok(fd, "pool.result",
+		    json_pack("{s:s, s:I, s:i, s:i}", "name", "many", "first",
+			      (json_int_t)id, "count", 8, "timeout", WAIT_S));
+	cr_assert_eq(json_array_size(json_object_get(r, "results")), 8);
+	for (size_t i = 0; i < 8; i++)
+		cr_assert_str_eq(
+			json_string_value(json_object_get(
+				json_array_get(json_object_get(r, "results"), i),
+				"state")),
+			"done");
+	json_decref(r);
+	r = test_info(fd, "pool", "many");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "state")),
+			 "open");
+	cr_assert_eq(test_int(r, "worker_deaths"), 0);
+	json_decref(r);
+	/* "many" holds all the room: "late" gets its worker once "many"
+	 * is gone. */
+	fpool(fd, "late", 1, NULL);
+	id = submit(fd, "late",
+		    json_pack("[{s:s, s:i}]", "function", "square", "args", 6));
+	r = test_ok(fd, "pool.result",
+		    json_pack("{s:s, s:I, s:i}", "name", "late", "first",
+			      (json_int_t)id, "timeout", 0));
+	cr_assert_eq(json_array_size(json_object_get(r, "results")), 0);
+	json_decref(r);
+	json_decref(test_ok(fd, "pool.terminate", test_nm("many")));
+	test_ok0(fd, "pool.delete", test_nm("many"));
+	r = outcome_of(fd, "late", id);
+	assert_done(r, "36");
+	json_decref(r);
+	down(fd);
+}
+
+/* ---- params out of every range ---- */
+
+struct fuzz {
+	const char *method, *params, *field;
+};
+
+/* "fp" has had one task (id 1) submitted. */
+static const struct fuzz fuzzed[] = {
+	{ "pool.result", "{\"name\":\"fp\",\"first\":-1}", "first" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1e300}", "first" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":\"1\"}", "first" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":9223372036854775807}",
+	  "first" },
+	{ "pool.result",
+	  "{\"name\":\"fp\",\"first\":1,\"count\":9223372036854775807}",
+	  "count" },
+	{ "pool.result",
+	  "{\"name\":\"fp\",\"first\":1,\"count\":9007199254740991}", "count" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":2}", "first" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1,\"count\":-1}",
+	  "count" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":[]}", "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":[0]}", "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":[-1]}", "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":[1.5]}", "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":[null]}", "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":[1,9223372036854775807]}",
+	  "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"ids\":{\"a\":1}}", "ids" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1,\"max\":0}", "max" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1,\"max\":-5}", "max" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1,\"timeout\":-0.5}",
+	  "timeout" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1,\"timeout\":1e300}",
+	  "timeout" },
+	{ "pool.result", "{\"name\":\"fp\",\"first\":1,\"keep\":1}", "keep" },
+	{ "pool.result", "{\"name\":[\"fp\"],\"first\":1}", "name" },
+	{ "pool.join", "{\"name\":\"fp\",\"timeout\":\"x\"}", "timeout" },
+	{ "pool.create", "{\"name\":\"n\",\"processes\":-1}", "processes" },
+	{ "pool.create", "{\"name\":\"n\",\"processes\":1e3}", "processes" },
+	{ "pool.create", "{\"name\":\"n\",\"processes\":4294967297}",
+	  "processes" },
+	{ "pool.create", "{\"name\":\"n\",\"retries\":-1}", "retries" },
+	{ "pool.create",
+	  "{\"name\":\"n\",\"module\":\"m\",\"maxtasksperchild\":-1}",
+	  "maxtasksperchild" },
+	{ "pool.create", "{\"name\":\"n\",\"timeout\":1e300}", "timeout" },
+	{ "pool.create", "{\"name\":\"n\",\"module\":\"\"}", "module" },
+	{ "pool.submit", "{\"name\":\"fp\",\"tasks\":[{\"timeout\":1e300}]}",
+	  "tasks" },
+	{ "pool.submit", "{\"name\":\"fp\",\"tasks\":[{\"function\":\"\"}]}",
+	  "tasks" },
+	{ "pool.submit", "{\"name\":\"fp\",\"tasks\":[[]]}", "tasks" },
+	{ "pool.submit", "{\"name\":\"fp\",\"tasks\":{}}", "tasks" },
+	{ "pool.map", "{\"name\":\"fp\",\"items\":[1],\"chunksize\":-1}",
+	  "chunksize" },
+	{ "pool.map",
+	  "{\"name\":\"fp\",\"items\":[1],\"chunksize\":9223372036854775807}",
+	  "chunksize" },
+	{ "pool.map", "{\"name\":\"fp\",\"items\":[1],\"timeout\":-1}",
+	  "timeout" },
+};
+
+Test(attack_pool, fuzzed_params_get_a_precise_invalid_params)
+{
+	int fd = up_with(NULL);
+	json_t *ids = json_array(), *r;
+
+	fpool(fd, "fp", 1, json_pack("{s:s}", "function", "identity"));
+	submit(fd, "fp", json_pack("[{s:i}]", "args", 1));
+	for (size_t i = 0; i < sizeof(fuzzed) / sizeof(fuzzed[0]); i++) {
+		const struct fuzz *f = &fuzzed[i];
+		json_t *data;
+		const char *name, *field;
+		char *text;
+
+		r = test_call(fd, f->method, test_json(f->params));
+		text = json_dumps(r, JSON_COMPACT);
+		data = json_object_get(json_object_get(r, "error"), "data");
+		name = json_string_value(json_object_get(data, "name"));
+		field = json_string_value(json_object_get(data, "field"));
+		cr_assert(name != NULL && strcmp(name, "invalid_params") == 0,
+			  "%s %s: %s", f->method, f->params, text);
+		cr_assert(field != NULL && strcmp(field, f->field) == 0,
+			  "%s %s: %s, want field %s", f->method, f->params,
+			  text, f->field);
+		free(text);
+		json_decref(r);
+	}
+	/* 10001 ids: refused; duplicates: one outcome. */
+	for (int i = 0; i < 10001; i++)
+		json_array_append_new(ids, json_integer(1));
+	r = test_call(fd, "pool.result",
+		      json_pack("{s:s, s:O}", "name", "fp", "ids", ids));
+	cr_assert_eq(test_error_code(r, NULL), -32602);
+	json_decref(r);
+	json_array_remove(ids, 0);
+	r = test_ok(fd, "pool.result",
+		    json_pack("{s:s, s:o, s:i}", "name", "fp", "ids", ids,
+			      "timeout", WAIT_S));
+	cr_assert_eq(json_array_size(json_object_get(r, "results")), 1);
+	json_decref(r);
+	r = test_info(fd, "pool", "fp");
+	cr_assert_eq(test_int(json_object_get(r, "tasks"), "submitted"), 1);
+	json_decref(r);
+	test_assert_ping(d.socket);
+	down(fd);
+}
+
+/* ---- lists and dicts ---- */
+
+static void assert_items(json_t *r, const char *want)
+{
+	json_t *w = test_json(want);
+	char *got = json_dumps(r, JSON_COMPACT);
+
+	cr_assert(json_equal(json_object_get(r, "items"), w), "%s, want %s",
+		  got, want);
+	free(got);
+	json_decref(w);
+}
+
+/* Slices at the edges of the index range, a slice set with a giant
+ * items array, keys that are not plain text: answered, never a crash. */
+Test(attack_pool, list_and_dict_edges)
+{
+	static const char *const args[] = { "--max-message", "4000000", NULL };
+	int fd = up_with(args);
+	json_t *items = json_array(), *r;
+
+	json_decref(test_ok(fd, "list.create", test_nm("l")));
+	json_decref(test_ok(fd, "list.extend",
+			    json_pack("{s:s, s:[i,i,i,i,i]}", "name", "l",
+				      "items", 0, 1, 2, 3, 4)));
+	r = test_ok(fd, "list.get",
+		    test_json("{\"name\":\"l\",\"start\":-9007199254740991,"
+			      "\"stop\":9007199254740991,"
+			      "\"step\":9007199254740991}"));
+	assert_items(r, "[0]");
+	json_decref(r);
+	r = test_ok(fd, "list.get",
+		    test_json("{\"name\":\"l\",\"start\":9007199254740991,"
+			      "\"stop\":-9007199254740991,"
+			      "\"step\":-9007199254740991}"));
+	assert_items(r, "[4]");
+	json_decref(r);
+	r = test_ok(fd, "list.get", test_json("{\"name\":\"l\",\"step\":-2}"));
+	assert_items(r, "[4,2,0]");
+	json_decref(r);
+	test_fails(fd, "list.get",
+		   test_json("{\"name\":\"l\",\"step\":-9007199254740992}"),
+		   "invalid_params");
+	/* An extended slice of 3 given 200000 items: refused, unchanged. */
+	for (int i = 0; i < 200000; i++)
+		json_array_append_new(items, json_integer(i));
+	r = test_call(fd, "list.set",
+		      json_pack("{s:s, s:i, s:O}", "name", "l", "step", 2,
+				"items", items));
+	cr_assert_eq(test_error_code(r, NULL), -32602);
+	json_decref(r);
+	/* A plain slice replaced by them: the list grows, or limit. */
+	r = test_call(fd, "list.set",
+		      json_pack("{s:s, s:I, s:i, s:o}", "name", "l", "start",
+				(json_int_t)-9007199254740991LL, "stop", 1,
+				"items", items));
+	if (json_object_get(r, "error") != NULL)
+		cr_assert_eq(test_error_code(r, NULL), 9);
+	else
+		cr_assert_eq(test_int(test_result(r), "length"), 200004,
+			     "length %lld", test_int(test_result(r), "length"));
+	json_decref(r);
+	/* Keys with a NUL and with escaped surrogates. */
+	json_decref(test_ok(fd, "dict.create", test_nm("dd")));
+	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+			      "\"dict.set\",\"params\":{\"name\":\"dd\","
+			      "\"key\":\"a\\u0000b\",\"value\":1}}");
+	json_decref(r);
+	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+			      "\"dict.set\",\"params\":{\"name\":\"dd\","
+			      "\"key\":\"\\ud800\",\"value\":1}}");
+	cr_assert_not_null(json_object_get(r, "error"));
+	json_decref(r);
+	r = test_ok(fd, "dict.keys", test_nm("dd"));
+	json_decref(r);
+	test_assert_ping(d.socket);
+	down(fd);
+}
