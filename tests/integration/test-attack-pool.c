@@ -8,10 +8,13 @@
  *
  * The task functions are in tests/modules/poolmod.c ($MPD_POOL_MODULE).
  */
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -558,5 +561,130 @@ Test(attack_pool, list_and_dict_edges)
 	r = test_ok(fd, "dict.keys", test_nm("dd"));
 	json_decref(r);
 	test_assert_ping(d.socket);
+	down(fd);
+}
+
+/* ---- another uid ---- */
+
+/* As nobody, subscribed to pool and process events: every call on root's
+ * pool "mine" is refused, and no event of it (or of its worker) comes;
+ * the first events that come are of nobody's own pool. in: a byte when
+ * root is done with "mine"; out: a byte once subscribed. */
+static int nobody_attacks(const char *socket, int in, int out)
+{
+	static const char *const calls[] = {
+		"{\"name\":\"mine\",\"first\":1,\"timeout\":1}",
+		"pool.result",
+		"{\"name\":\"mine\",\"ids\":[1],\"keep\":true}",
+		"pool.result",
+		"{\"name\":\"mine\",\"timeout\":0}",
+		"pool.join",
+		"{\"name\":\"mine\"}",
+		"pool.close",
+		"{\"name\":\"mine\"}",
+		"pool.terminate",
+		"{\"name\":\"mine\"}",
+		"pool.delete",
+		"{\"name\":\"mine\",\"items\":[1],\"function\":\"square\"}",
+		"pool.map",
+		"{\"name\":\"mine\",\"tasks\":[{\"function\":\"square\"}]}",
+		"pool.submit",
+	};
+	char c;
+	int fd;
+	json_t *r;
+
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		return 10;
+	fd = test_try_connect(socket);
+	if (fd < 0)
+		return 11;
+	r = test_call(fd, "events.subscribe",
+		      json_pack("{s:[s, s]}", "kinds", "pool", "process"));
+	if (json_object_get(r, "result") == NULL)
+		return 12;
+	json_decref(r);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i += 2) {
+		r = test_call(fd, calls[i + 1], test_json(calls[i]));
+		if (test_error_code(r, NULL) != 4)
+			return 20 + (int)i / 2;
+		json_decref(r);
+	}
+	if (write(out, "s", 1) != 1 || read(in, &c, 1) != 1)
+		return 13;
+	/* Its replies and events interleave: the events until the
+	 * deletion of "theirs" are all of it. */
+	test_send_call(fd, "c", "pool.create",
+		       json_pack("{s:s, s:s, s:i}", "name", "theirs", "module",
+				 "/nonexistent.so", "processes", 1));
+	test_send_call(fd, "x", "pool.delete", test_nm("theirs"));
+	for (int replies = 0, deleted = 0; replies < 2 || !deleted;) {
+		char *line = test_read_line(fd, TEST_TIMEOUT_MS);
+		json_t *msg = line != NULL ? test_json(line) : NULL;
+		json_t *params = json_object_get(msg, "params");
+		const char *name =
+			json_string_value(json_object_get(params, "name"));
+		const char *ev =
+			json_string_value(json_object_get(params, "event"));
+
+		if (msg == NULL)
+			return 14;
+		if (json_object_get(msg, "id") != NULL) {
+			if (json_object_get(msg, "result") == NULL) {
+				fprintf(stderr, "nobody got: %s\n", line);
+				return 16;
+			}
+			replies++;
+		} else if (name == NULL || strncmp(name, "theirs", 6) != 0) {
+			fprintf(stderr, "nobody got: %s\n", line);
+			return 15;
+		} else if (strcmp(name, "theirs") == 0 && ev != NULL &&
+			   strcmp(ev, "deleted") == 0) {
+			deleted = 1;
+		}
+		json_decref(msg);
+		free(line);
+	}
+	return 0;
+}
+
+Test(attack_pool, another_uid_can_neither_use_nor_watch_a_pool)
+{
+	int fd, status, down_p[2], up_p[2];
+	long long id;
+	char c;
+	json_t *o;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to switch to nobody");
+	fd = up_with(NULL);
+	cr_assert(chmod(d.dir, 0755) == 0 && chmod(d.socket, 0666) == 0);
+	fpool(fd, "mine", 1, NULL);
+	id = submit(fd, "mine",
+		    json_pack("[{s:s, s:i}]", "function", "square", "args", 2));
+	cr_assert(pipe(down_p) == 0 && pipe(up_p) == 0);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0)
+		_exit(nobody_attacks(d.socket, down_p[0], up_p[1]));
+	cr_assert_eq(read(up_p[0], &c, 1), 1, "nobody failed before");
+	/* What root does to its pool now is not for nobody to see. */
+	o = outcome_of(fd, "mine", id);
+	assert_done(o, "4");
+	json_decref(o);
+	test_ok0(fd, "pool.close", test_nm("mine"));
+	json_decref(test_ok(fd, "pool.terminate", test_nm("mine")));
+	test_ok0(fd, "pool.delete", test_nm("mine"));
+	fpool(fd, "mine2", 1, NULL);
+	test_ok0(fd, "pool.delete", test_nm("mine2"));
+	cr_assert_eq(write(down_p[1], "d", 1), 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "check %d failed as nobody", WEXITSTATUS(status));
+	close(down_p[0]);
+	close(down_p[1]);
+	close(up_p[0]);
+	close(up_p[1]);
 	down(fd);
 }
