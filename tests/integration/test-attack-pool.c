@@ -552,13 +552,15 @@ Test(attack_pool, list_and_dict_edges)
 	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
 			      "\"dict.set\",\"params\":{\"name\":\"dd\","
 			      "\"key\":\"a\\u0000b\",\"value\":1}}");
+	cr_assert_eq(test_error_code(r, NULL), -32700, "a NUL in a key");
 	json_decref(r);
 	r = test_rpc_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
 			      "\"dict.set\",\"params\":{\"name\":\"dd\","
 			      "\"key\":\"\\ud800\",\"value\":1}}");
-	cr_assert_not_null(json_object_get(r, "error"));
+	cr_assert_eq(test_error_code(r, NULL), -32700, "a lone surrogate");
 	json_decref(r);
 	r = test_ok(fd, "dict.keys", test_nm("dd"));
+	cr_assert_eq(json_array_size(json_object_get(r, "keys")), 0);
 	json_decref(r);
 	test_assert_ping(d.socket);
 	down(fd);
