@@ -641,12 +641,13 @@ static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
 	worker_depth(w);
 	if (result != NULL) {
 		/* The result's text as the worker wrote it, when the line is
-		 * {"id":N,"result":R} (ours always is): no second encoding. */
+		 * {"id":N,"result":R} (ours always is): no second encoding.
+		 * Only then: members after R would go into the outcome. */
 		char head[48];
 		int hl = snprintf(head, sizeof(head),
 				  "{\"id\":%lld,\"result\":", (long long)t->id);
 
-		if (llen > (size_t)hl + 1 &&
+		if (json_object_size(msg) == 2 && llen > (size_t)hl + 1 &&
 		    memcmp(line, head, (size_t)hl) == 0 &&
 		    line[llen - 1] == '}') {
 			task_finish(pl, t, line + hl, llen - (size_t)hl - 1, 0,

@@ -207,9 +207,10 @@ Test(attack_pool, worker_writing_two_outcomes_for_one_task)
 
 	fpool(fd, "h", 1, json_pack("{s:i}", "retries", 1));
 	submit(fd, "h",
-	       json_pack("[{s:s, s:i}, {s:s, s:i}]", "function",
-			 "forge_outcome", "args", 1, "function", "square",
-			 "args", 3));
+	       json_pack("[{s:s, s:s}, {s:s, s:i}]", "function",
+			 "forge_outcome", "args",
+			 "{\"id\":1,\"result\":\"forged\"}", "function",
+			 "square", "args", 3));
 	o = outcome_of(fd, "h", 1);
 	assert_done(o, "\"forged\"");
 	json_decref(o);
@@ -217,6 +218,33 @@ Test(attack_pool, worker_writing_two_outcomes_for_one_task)
 	assert_done(o, "9");
 	json_decref(o);
 	assert_serves(fd, "h");
+	down(fd);
+}
+
+/* An outcome line with members besides "id" and "result": they are not
+ * the worker's to add to the outcome a client gets (its "state" is the
+ * daemon's), whatever their place in the line. */
+Test(attack_pool, worker_adding_members_to_its_outcome)
+{
+	int fd = up_with(NULL);
+	json_t *o;
+	char *text;
+
+	fpool(fd, "h", 1, json_pack("{s:i}", "retries", 1));
+	submit(fd, "h",
+	       json_pack("[{s:s, s:s}, {s:s, s:i}]", "function",
+			 "forge_outcome", "args",
+			 "{\"id\":1,\"result\":1,\"state\":\"forged\","
+			 "\"x\":5}",
+			 "function", "square", "args", 3));
+	o = outcome_of(fd, "h", 1);
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_str_eq(text, "{\"id\":1,\"result\":1,\"state\":\"done\"}");
+	free(text);
+	json_decref(o);
+	o = outcome_of(fd, "h", 2);
+	assert_done(o, "9");
+	json_decref(o);
 	down(fd);
 }
 
