@@ -76,6 +76,7 @@ struct task {
 	bool out; /* in a reply not delivered yet (struct rhold) */
 	unsigned attempts; /* workers that died running it */
 	size_t item0; /* a pool.map chunk's: the index of its first item */
+	size_t nitems; /* ... and its number of items (0: not a chunk) */
 	/* Queued: the body of its line for a worker (after `{"id":N,`), or
 	 * a program task's spec; finished: its outcome entry, as
 	 * pool.result sends it. */
@@ -624,13 +625,18 @@ static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
 	json_t *id = json_object_get(msg, CHAN_POOL_ID);
 	json_t *result = json_object_get(msg, CHAN_POOL_RESULT);
 	json_t *error = json_object_get(msg, CHAN_POOL_ERROR);
+	json_t *index = json_object_get(error, CHAN_POOL_INDEX);
 	char *text;
 	size_t len;
 
+	/* A chunk's failing item is one of its items. */
 	if (t == NULL || !json_is_integer(id) ||
 	    json_integer_value(id) != t->id ||
 	    (result == NULL) == (error == NULL) ||
-	    (error != NULL && !json_is_object(error))) {
+	    (error != NULL && !json_is_object(error)) ||
+	    (index != NULL &&
+	     (!json_is_integer(index) || json_integer_value(index) < 0 ||
+	      (uint64_t)json_integer_value(index) >= t->nitems))) {
 		worker_kill(w, "it wrote an outcome that is not the one of "
 			       "its running task");
 		return false;
@@ -664,7 +670,6 @@ static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
 		}
 	} else {
 		json_t *msgv = json_object_get(error, "message");
-		json_t *index = json_object_get(error, CHAN_POOL_INDEX);
 		json_t *data = json_pack(
 			"{s:O, s:O}", "return",
 			json_object_get(error, CHAN_POOL_RETURN) ?: json_null(),
@@ -673,7 +678,7 @@ static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
 
 		/* The worker counts within the chunk; the caller, within
 		 * the items it mapped. */
-		if (data != NULL && json_is_integer(index))
+		if (data != NULL && index != NULL)
 			json_object_set_new(
 				data, "index",
 				json_integer((json_int_t)t->item0 +
@@ -2171,6 +2176,7 @@ static void pool_map(struct req *r, json_t *params, void *argp)
 		}
 		made++;
 		t->item0 = lo;
+		t->nitems = hi - lo;
 		t->text = call_body(fq, CHAN_POOL_ITEMS, text, len, &t->len);
 		free(text);
 		if (t->text == NULL)

@@ -248,6 +248,30 @@ Test(attack_pool, worker_adding_members_to_its_outcome)
 	down(fd);
 }
 
+/* A map chunk's error naming an item the chunk does not have: not an
+ * outcome of the chunk (nor an index for its caller); the worker is
+ * killed for it. */
+Test(attack_pool, worker_naming_an_item_its_chunk_does_not_have)
+{
+	int fd = up_with(NULL);
+	json_t *r, *o;
+
+	fpool(fd, "h", 1, NULL);
+	r = test_ok(fd, "pool.map",
+		    json_pack("{s:s, s:s, s:[s]}", "name", "h", "function",
+			      "forge_outcome", "items",
+			      "{\"id\":1,\"error\":{\"message\":\"m\","
+			      "\"index\":9223372036854775807}}"));
+	cr_assert_eq(test_int(r, "first"), 1);
+	json_decref(r);
+	o = outcome_of(fd, "h", 1);
+	assert_died(o, "was killed: it wrote an outcome that is not the one "
+		       "of its running task");
+	json_decref(o);
+	assert_serves(fd, "h");
+	down(fd);
+}
+
 /* ---- clients that go while their calls wait ---- */
 
 /* Calls parked on a pool, then the connection closes; then many parked
