@@ -742,3 +742,64 @@ Test(attack_pool, another_uid_can_neither_use_nor_watch_a_pool)
 	close(up_p[1]);
 	down(fd);
 }
+
+/* A pool deleted while a pool.result reply holding its outcomes is still
+ * being written: the reply comes whole, the outcomes go with the pool;
+ * then the same with the reader gone before it read. */
+Test(attack_pool, delete_while_a_result_reply_is_written)
+{
+	int fd = up_with(NULL);
+	char *big = malloc(200001);
+
+	cr_assert_not_null(big);
+	memset(big, 'z', 200000);
+	big[200000] = '\0';
+	for (int round = 0; round < 2; round++) {
+		int reader = test_connect(d.socket);
+		json_t *r;
+
+		fpool(fd, "w", 2, json_pack("{s:s}", "function", "identity"));
+		for (int i = 0; i < 5; i++) /* within max_message */
+			submit(fd, "w",
+			       json_pack("[{s:s}, {s:s}, {s:s}, {s:s}]", "args",
+					 big, "args", big, "args", big, "args",
+					 big));
+		test_ok0(fd, "pool.close", test_nm("w"));
+		r = test_ok(fd, "pool.join",
+			    json_pack("{s:s, s:i}", "name", "w", "timeout",
+				      WAIT_S));
+		cr_assert(test_bool(r, "joined"));
+		json_decref(r);
+		/* 4 MB of outcomes: the reply waits in the daemon. */
+		test_send_call(reader, "big", "pool.result",
+			       json_pack("{s:s, s:i, s:i}", "name", "w",
+					 "first", 1, "count", 20));
+		for (int i = 0;; i++) {
+			size_t n;
+
+			r = test_ok(fd, "pool.result",
+				    json_pack("{s:s, s:i, s:i, s:b, s:i}",
+					      "name", "w", "first", 1, "count",
+					      20, "keep", 1, "timeout", 0));
+			n = json_array_size(json_object_get(r, "results"));
+			json_decref(r);
+			if (n == 0)
+				break;
+			cr_assert_lt(i, TEST_TIMEOUT_MS / 10,
+				     "the reader's call never took them");
+			usleep(10000);
+		}
+		test_ok0(fd, "pool.delete", test_nm("w"));
+		if (round == 0) {
+			r = test_result_for(reader, "big");
+			cr_assert_eq(
+				json_array_size(json_object_get(r, "results")),
+				20);
+			json_decref(r);
+		}
+		test_hang_up(reader);
+	}
+	free(big);
+	test_assert_ping(d.socket);
+	down(fd);
+}
