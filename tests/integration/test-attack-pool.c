@@ -803,3 +803,59 @@ Test(attack_pool, delete_while_a_result_reply_is_written)
 	test_assert_ping(d.socket);
 	down(fd);
 }
+
+/* Program tasks holding "pass" descriptors up to the daemon's descriptor
+ * budget: the submit that does not fit is refused whole (open_files), its
+ * descriptors closed; the ones held are given back with the pool. */
+Test(attack_pool, pass_descriptors_up_to_the_budget)
+{
+	int fd, p[2], fds[8], base, refused = 0;
+	json_t *tasks, *r;
+
+	mpdd_start_nofile(&d, NULL, 256, 256);
+	fd = test_connect(d.socket);
+	cr_assert(pipe(p) == 0);
+	for (int i = 0; i < 8; i++)
+		fds[i] = p[0];
+	json_decref(
+		test_ok(fd, "pool.create",
+			json_pack("{s:s, s:i}", "name", "pp", "processes", 1)));
+	base = test_count_fds(d.pid);
+	for (int round = 0; round < 64 && !refused; round++) {
+		tasks = json_array();
+		for (int i = 0; i < 8; i++)
+			json_array_append_new(tasks,
+					      json_pack("{s:[s, s], s:s}",
+							"argv", "sleep", "60",
+							"stdin", "pass"));
+		r = test_call_fds(fd, "pool.submit",
+				  json_pack("{s:s, s:o}", "name", "pp", "tasks",
+					    tasks),
+				  fds, 8);
+		if (json_object_get(r, "error") != NULL) {
+			json_t *data = json_object_get(
+				json_object_get(r, "error"), "data");
+
+			cr_assert_eq(test_error_code(r, NULL), 9);
+			cr_assert_str_eq(json_string_value(json_object_get(
+						 data, "limit")),
+					 "open_files");
+			refused = 1;
+		}
+		json_decref(r);
+	}
+	cr_assert(refused, "the descriptor budget never refused a submit");
+	test_assert_ping(d.socket);
+	json_decref(test_ok(fd, "pool.terminate", test_nm("pp")));
+	test_ok0(fd, "pool.delete", test_nm("pp"));
+	/* Its process ends in its own time: wait for the count to fall. */
+	for (int i = 0; test_count_fds(d.pid) > base; i++) {
+		cr_assert_lt(i, TEST_TIMEOUT_MS / 10,
+			     "%d descriptors, %d before the pool's tasks",
+			     test_count_fds(d.pid), base);
+		usleep(10000);
+	}
+	close(p[0]);
+	close(p[1]);
+	down(fd);
+}
