@@ -2183,6 +2183,10 @@ static void pool_map(struct req *r, json_t *params, void *argp)
 			goto nomem;
 		t->timeout = in->timeout >= 0 ? in->timeout : pl->timeout;
 		bytes += task_cost(t->len);
+		/* Over the room already: the rest is not made (a map of
+		 * a million items would be, for nothing). */
+		if (broker.bytes + bytes > mpdd.opt.max_broker_bytes)
+			break;
 	}
 	free(b.s);
 	free(fq);

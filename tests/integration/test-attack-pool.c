@@ -859,3 +859,64 @@ Test(attack_pool, pass_descriptors_up_to_the_budget)
 	close(p[1]);
 	down(fd);
 }
+
+/* The peak resident memory of process pid (VmHWM), in KiB. */
+static long peak_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	cr_assert_geq(kib, 0, "no VmHWM in %s", path);
+	return kib;
+}
+
+/* pool.map of a million items, one task each, that max_broker_bytes
+ * cannot take: refused before the million tasks are made (they would
+ * cost the daemon hundreds of MB for nothing). */
+Test(attack_pool, a_map_over_max_broker_bytes_is_refused_before_it_is_made)
+{
+	static const char *const args[] = { "--max-message", "4000000",
+					    "--max-broker-bytes", "1000000",
+					    NULL };
+	int fd = up_with(args);
+	size_t n = 1000000;
+	char *line = malloc(2 * n + 256), *p = line;
+	json_t *r;
+	long before;
+
+	cr_assert_not_null(line);
+	fpool(fd, "m", 1, json_pack("{s:s}", "function", "identity"));
+	for (int round = 0; round < 2; round++) {
+		/* Round 0 names no pool: what parsing the request costs. */
+		p = line + sprintf(line,
+				   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+				   "\"pool.map\",\"params\":{\"name\":\"%s\","
+				   "\"chunksize\":1,\"items\":[",
+				   round == 0 ? "none" : "m");
+		for (size_t i = 0; i < n; i++) {
+			*p++ = '1';
+			*p++ = i + 1 < n ? ',' : ']';
+		}
+		strcpy(p, "}}");
+		before = peak_kib(d.pid);
+		r = test_rpc_line(fd, line);
+		cr_assert_eq(test_error_code(r, NULL), round == 0 ? 1 : 9);
+		json_decref(r);
+	}
+	cr_assert_lt(peak_kib(d.pid) - before, 64 * 1024,
+		     "the refused map took %ld KiB at its peak",
+		     peak_kib(d.pid) - before);
+	free(line);
+	r = test_info(fd, "pool", "m");
+	cr_assert_eq(test_int(json_object_get(r, "tasks"), "submitted"), 0);
+	json_decref(r);
+	down(fd);
+}
