@@ -609,7 +609,9 @@ static bool worker_send(struct worker *w, struct task *t)
 	TAILQ_INSERT_TAIL(&w->held, t, entry);
 	w->nheld++;
 	w->sent++;
-	if (w->nheld == 1) {
+	/* It runs now, unless the worker is not ready yet: then it runs
+	 * (and its timeout starts) once the worker is. */
+	if (w->nheld == 1 && w->ready) {
 		clock_gettime(CLOCK_MONOTONIC, &w->since);
 		task_running(pl, t, true);
 	}
@@ -737,6 +739,10 @@ static void worker_read_cb(struct bufferevent *bev, void *arg)
 			}
 			w->ready = true;
 			pl->died_in_row = 0;
+			if (!TAILQ_EMPTY(&w->held)) {
+				clock_gettime(CLOCK_MONOTONIC, &w->since);
+				task_running(pl, TAILQ_FIRST(&w->held), true);
+			}
 		} else if (!w->ready) {
 			json_decref(msg);
 			worker_kill(w, "it sent an outcome before it was "

@@ -272,6 +272,26 @@ Test(attack_pool, worker_naming_an_item_its_chunk_does_not_have)
 	down(fd);
 }
 
+/* A task's timeout counts from when it runs: not while its worker is
+ * still in its initializer (the task waits, it does not run). */
+Test(attack_pool, a_task_timeout_does_not_count_the_initializer)
+{
+	int fd = up_with(NULL);
+	long long id;
+	json_t *o;
+
+	fpool(fd, "slow", 1,
+	      json_pack("{s:s, s:f}", "initializer", "slow_init", "initargs",
+			2.0));
+	id = submit(fd, "slow",
+		    json_pack("[{s:s, s:i, s:f}]", "function", "square", "args",
+			      4, "timeout", 0.5));
+	o = outcome_of(fd, "slow", id);
+	assert_done(o, "16");
+	json_decref(o);
+	down(fd);
+}
+
 /* ---- clients that go while their calls wait ---- */
 
 /* Calls parked on a pool, then the connection closes; then many parked

@@ -26,7 +26,7 @@ task_fn identity, square, fail_message, fail_value, sleep_then, kill_self,
 	abort_self, exit3, worker_pid, init_seen, die_on, die_once, garbage,
 	partial_exit, endless_line, forge_outcome, wrong_id, ready_again,
 	close_channel, fork_keeps_channel, dup2_channel;
-mpd_worker_fn record_init, failing_init;
+mpd_worker_fn record_init, failing_init, slow_init;
 
 /* What record_init was given (a new reference), or NULL. */
 static json_t *seen;
@@ -239,5 +239,16 @@ int dup2_channel(mpd_worker *w, const json_t *arg, json_t **result)
 		_exit(2);
 	close(fd);
 	*result = json_string("lost");
+	return 0;
+}
+
+/* An initializer that takes args seconds. */
+int slow_init(mpd_worker *w, const json_t *args)
+{
+	double s = json_number_value(args);
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
 	return 0;
 }
