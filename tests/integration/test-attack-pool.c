@@ -910,7 +910,7 @@ Test(attack_pool, a_map_over_max_broker_bytes_is_refused_before_it_is_made)
 	size_t n = 1000000;
 	char *line = malloc(2 * n + 256), *p = line;
 	json_t *r;
-	long before;
+	long before, parse = 0, grew;
 
 	cr_assert_not_null(line);
 	fpool(fd, "m", 1, json_pack("{s:s}", "function", "identity"));
@@ -930,11 +930,17 @@ Test(attack_pool, a_map_over_max_broker_bytes_is_refused_before_it_is_made)
 		r = test_rpc_line(fd, line);
 		cr_assert_eq(test_error_code(r, NULL), round == 0 ? 1 : 9);
 		json_decref(r);
+		if (round == 0)
+			parse = peak_kib(d.pid) - before;
 	}
-	cr_assert_lt(peak_kib(d.pid) - before, 64 * 1024,
-		     "the refused map took %ld KiB at its peak",
-		     peak_kib(d.pid) - before);
 	free(line);
+	/* A sanitizer's quarantine may not give the parse's memory back
+	 * in time: the map may cost a parse again, not its tasks. */
+	grew = peak_kib(d.pid) - before;
+	cr_assert_lt(grew, parse + 64 * 1024,
+		     "the refused map took %ld KiB at its peak (its parse "
+		     "%ld KiB)",
+		     grew, parse);
 	r = test_info(fd, "pool", "m");
 	cr_assert_eq(test_int(json_object_get(r, "tasks"), "submitted"), 0);
 	json_decref(r);
