@@ -142,7 +142,7 @@ struct pool {
 	unsigned nactive; /* not leaving */
 	unsigned next_n; /* POOL/N */
 	unsigned nprogs; /* program tasks running */
-	unsigned died_in_row;
+	unsigned died_in_row; /* workers ended before they took a task */
 	uint64_t deaths;
 
 	/* Tasks: slots[i] holds id base + i, for i in [off, n); NULL once
@@ -646,6 +646,7 @@ static bool worker_outcome(struct worker *w, json_t *msg, const char *line,
 	TAILQ_REMOVE(&w->held, t, entry);
 	w->nheld--;
 	w->done++;
+	pl->died_in_row = 0; /* a worker took a task */
 	worker_depth(w);
 	if (result != NULL) {
 		/* The result's text as the worker wrote it, when the line is
@@ -738,7 +739,6 @@ static void worker_read_cb(struct bufferevent *bev, void *arg)
 				break;
 			}
 			w->ready = true;
-			pl->died_in_row = 0;
 			if (!TAILQ_EMPTY(&w->held)) {
 				clock_gettime(CLOCK_MONOTONIC, &w->since);
 				task_running(pl, TAILQ_FIRST(&w->held), true);
@@ -1009,16 +1009,23 @@ static void worker_ended(struct pool *pl, struct worker *w, struct proc *p)
 				"");
 		if (pl->died_in_row >= POOL_BREAK_AFTER)
 			pool_break(pl, "start", msg);
-	} else if (!w->ready && !w->leaving) {
+	} else if (!w->leaving &&
+		   (!w->ready || (w->done == 0 && w->nheld == 0))) {
+		/* Ready counts for nothing until a task is done: a worker
+		 * that says so and dies (or is killed) at once would have
+		 * the pool start workers over and over, at full speed. */
 		pl->died_in_row++;
 		snprintf(msg, sizeof(msg),
-			 "worker %s (process %lld, pid %ld) %s before it took "
-			 "a task%s",
-			 p->name, (long long)p->id, (long)p->pid, how,
-			 pl->initializer != NULL ? " (in its initializer)" :
-						   "");
+			 "worker %s (process %lld, pid %ld) %s%s before it "
+			 "took a task%s",
+			 p->name, (long long)p->id, (long)p->pid,
+			 w->why[0] != '\0' ? "was killed: " : "",
+			 w->why[0] != '\0' ? w->why : how,
+			 !w->ready && pl->initializer != NULL ?
+				 " (in its initializer)" :
+				 "");
 		if (pl->died_in_row >= POOL_BREAK_AFTER)
-			pool_break(pl, "initializer", msg);
+			pool_break(pl, w->ready ? "start" : "initializer", msg);
 	}
 	/* The one it ran fails (or is run again); the others go back to
 	 * the head of the queue, in their order. A worker that never got

@@ -292,6 +292,41 @@ Test(attack_pool, a_task_timeout_does_not_count_the_initializer)
 	down(fd);
 }
 
+/* Workers whose initializer writes on the task channel (here: that it
+ * is ready, so the worker says it twice) are killed before they take a
+ * task, each of them: three in a row break the pool, which must not start
+ * them over and over at full speed. */
+Test(attack_pool, workers_killed_before_their_first_task_break_the_pool)
+{
+	int fd = up_with(NULL);
+	json_t *r;
+	const char *why;
+
+	fpool(fd, "r", 1, json_pack("{s:s}", "initializer", "ready_init"));
+	for (int i = 0;; i++) {
+		r = test_info(fd, "pool", "r");
+		if (strcmp(json_string_value(json_object_get(r, "state")),
+			   "broken") == 0)
+			break;
+		json_decref(r);
+		cr_assert_lt(i, TEST_TIMEOUT_MS / 10,
+			     "the pool starts its workers over and over");
+		usleep(10000);
+	}
+	why = json_string_value(json_object_get(r, "broken_reason"));
+	cr_assert(why != NULL &&
+			  strstr(why, "was killed: it said it was ready twice "
+				      "before it took a task") != NULL,
+		  "broken_reason %s", why);
+	cr_assert_eq(test_int(r, "worker_deaths"), 3);
+	json_decref(r);
+	test_fails(fd, "pool.submit",
+		   json_pack("{s:s, s:[{s:s}]}", "name", "r", "tasks",
+			     "function", "square"),
+		   "invalid_state");
+	down(fd);
+}
+
 /* ---- clients that go while their calls wait ---- */
 
 /* Calls parked on a pool, then the connection closes; then many parked

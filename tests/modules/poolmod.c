@@ -26,7 +26,7 @@ task_fn identity, square, fail_message, fail_value, sleep_then, kill_self,
 	abort_self, exit3, worker_pid, init_seen, die_on, die_once, garbage,
 	partial_exit, endless_line, forge_outcome, wrong_id, ready_again,
 	close_channel, fork_keeps_channel, dup2_channel;
-mpd_worker_fn record_init, failing_init, slow_init;
+mpd_worker_fn record_init, failing_init, slow_init, ready_init;
 
 /* What record_init was given (a new reference), or NULL. */
 static json_t *seen;
@@ -250,5 +250,13 @@ int slow_init(mpd_worker *w, const json_t *args)
 
 	while (nanosleep(&ts, &ts) == -1)
 		;
+	return 0;
+}
+
+/* An initializer that says the worker is ready itself (then the worker
+ * says so again). */
+int ready_init(mpd_worker *w, const json_t *args)
+{
+	put("{\"ready\":true}\n");
 	return 0;
 }
