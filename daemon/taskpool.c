@@ -1270,6 +1270,15 @@ static void pool_pump_once(struct pool *pl)
 	}
 	if (pl->program) {
 		while (work && pl->nqueued > 0 && pl->nprogs < pl->processes) {
+			/* max_processes is the daemon's limit, not the
+			 * task's: a task waits for room, as for a slot. */
+			if (proctab_live() >= mpdd.opt.max_processes) {
+				if (pl->retry_ev == NULL)
+					pl->retry_ev =
+						timer_after(POOL_RETRY_S,
+							    pool_retry_cb, pl);
+				return;
+			}
 			prog_start(pl, TAILQ_FIRST(&pl->queued));
 			pl->again = true;
 			return;

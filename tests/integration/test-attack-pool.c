@@ -483,6 +483,38 @@ Test(attack_pool, workers_beyond_max_processes_wait_for_room)
 	down(fd);
 }
 
+/* Program tasks beyond what max_processes leaves room for wait for room,
+ * as a pool's tasks wait for a worker: none fails for it. */
+Test(attack_pool, program_tasks_beyond_max_processes_wait_for_room)
+{
+	static const char *const args[] = { "--max-processes", "2", NULL };
+	int fd = up_with(args);
+	json_t *tasks = json_array(), *r;
+	long long id;
+
+	json_decref(
+		test_ok(fd, "pool.create",
+			json_pack("{s:s, s:i}", "name", "pp", "processes", 6)));
+	for (int i = 0; i < 6; i++)
+		json_array_append_new(tasks,
+				      json_pack("{s:[s]}", "argv", "true"));
+	id = submit(fd, "pp", tasks);
+	r = test_ok(fd, "pool.result",
+		    json_pack("{s:s, s:I, s:i, s:i}", "name", "pp", "first",
+			      (json_int_t)id, "count", 6, "timeout", WAIT_S));
+	cr_assert_eq(json_array_size(json_object_get(r, "results")), 6);
+	for (size_t i = 0; i < 6; i++) {
+		json_t *o = json_array_get(json_object_get(r, "results"), i);
+		char *text = json_dumps(o, JSON_COMPACT);
+
+		cr_assert_str_eq(json_string_value(json_object_get(o, "state")),
+				 "done", "%s", text);
+		free(text);
+	}
+	json_decref(r);
+	down(fd);
+}
+
 /* ---- params out of every range ---- */
 
 struct fuzz {
