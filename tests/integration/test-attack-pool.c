@@ -1013,3 +1013,49 @@ Test(attack_pool, a_map_over_max_broker_bytes_is_refused_before_it_is_made)
 	json_decref(r);
 	down(fd);
 }
+
+/* A client pages through dict.keys while another deletes the dict and
+ * makes a new one of the same name: each page is of the dict there is,
+ * the gone one is not_found, and nothing of it is left behind. */
+Test(attack_pool, dict_deleted_while_another_client_pages_through_it)
+{
+	int fd = up_with(NULL), other = test_connect(d.socket);
+	const char *next = NULL;
+	char after[32] = "";
+	json_t *r;
+
+	json_decref(test_ok(fd, "dict.create", test_nm("pg")));
+	for (int i = 0; i < 100; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%03d", i);
+		json_decref(test_ok(fd, "dict.set",
+				    json_pack("{s:s, s:s, s:i}", "name", "pg",
+					      "key", key, "value", i)));
+	}
+	r = test_ok(other, "dict.keys",
+		    json_pack("{s:s, s:i}", "name", "pg", "limit", 10));
+	next = json_string_value(json_object_get(r, "next"));
+	cr_assert_str_eq(next, "k009");
+	snprintf(after, sizeof(after), "%s", next);
+	json_decref(r);
+	json_decref(test_ok(fd, "dict.delete", test_nm("pg")));
+	test_fails(other, "dict.keys",
+		   json_pack("{s:s, s:s, s:i}", "name", "pg", "after", after,
+			     "limit", 10),
+		   "not_found");
+	json_decref(test_ok(fd, "dict.create", test_nm("pg")));
+	json_decref(test_ok(fd, "dict.set",
+			    json_pack("{s:s, s:s, s:i}", "name", "pg", "key",
+				      "k500", "value", 1)));
+	r = test_ok(other, "dict.keys",
+		    json_pack("{s:s, s:s, s:i}", "name", "pg", "after", after,
+			      "limit", 10));
+	cr_assert_eq(json_array_size(json_object_get(r, "keys")), 1);
+	cr_assert(json_is_null(json_object_get(r, "next")));
+	json_decref(r);
+	r = test_info(fd, "dict", "pg");
+	json_decref(r);
+	test_hang_up(other);
+	down(fd);
+}
