@@ -84,7 +84,7 @@ Test(error, unknown_lookups_fail)
 {
 	cr_assert(eq(ptr, (void *)mpd_rpc_error_name(0), NULL));
 	cr_assert(eq(ptr, (void *)mpd_rpc_error_name(-32000), NULL));
-	cr_assert(eq(ptr, (void *)mpd_rpc_error_message(11), NULL));
+	cr_assert(eq(ptr, (void *)mpd_rpc_error_message(15), NULL));
 	cr_assert(eq(int, mpd_rpc_error_code("no_such_error"), 0));
 	cr_assert(eq(int, mpd_rpc_error_code(""), 0));
 	cr_assert(eq(int, mpd_rpc_error_code("Not_Found"), 0));
