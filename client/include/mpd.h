@@ -1536,7 +1536,7 @@ typedef int mpd_task_fn(mpd_worker *w, const json_t *arg, json_t **result);
 
 /* The most tasks one mpd_pool_submit() takes, and the most ids one
  * mpd_pool_result() asks for by list. */
-#define MPD_POOL_SUBMIT_MAX 1024
+#define MPD_POOL_SUBMIT_MAX	1024
 #define MPD_POOL_RESULT_IDS_MAX 10000
 /* The most workers a pool keeps. */
 #define MPD_POOL_MAX_PROCESSES 1024
@@ -1832,9 +1832,8 @@ MPD_EXPORT int mpd_pool_result_start(struct mpd_client *c, const char *name,
  * may close its copies then). Returns 0 when sent, or as
  * mpd_pool_submit()'s checks and mpd_call_async().
  */
-typedef void mpd_pool_submit_fn(struct mpd_client *c, int status,
-				int64_t first, const struct mpd_error *err,
-				void *arg);
+typedef void mpd_pool_submit_fn(struct mpd_client *c, int status, int64_t first,
+				const struct mpd_error *err, void *arg);
 MPD_EXPORT int mpd_pool_submit_start(struct mpd_client *c, const char *name,
 				     const struct mpd_task *tasks, size_t n,
 				     mpd_pool_submit_fn *fn, void *arg,
