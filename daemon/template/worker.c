@@ -287,12 +287,8 @@ static void *pool_watch(void *arg)
 
 	/* POLLIN is not asked for: tasks arriving do not wake this. */
 	while (poll(&p, 1, -1) != 1 ||
-	       !(p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
+	       !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
 		;
-	/* The task function closed the channel: not the daemon's doing
-	 * (it kills such a worker), and nothing left to watch. */
-	if (p.revents & POLLNVAL)
-		return NULL;
 	fflush(NULL);
 	_exit(0);
 }
