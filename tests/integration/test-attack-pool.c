@@ -181,10 +181,42 @@ Test(attack_pool, worker_saying_it_is_ready_twice)
 		"was killed: it said it was ready twice");
 }
 
+/*
+ * A task function that closes the channel and runs on: when mpdd sees the
+ * channel end, it kills the worker (worker_died). The worker's watcher
+ * thread may be polling the channel at that moment, and then the kernel
+ * keeps the socket open and mpdd sees no end: the task runs until its
+ * timeout, as any long task. Either way it fails with a precise error and
+ * the pool goes on.
+ */
 Test(attack_pool, worker_closing_its_channel_and_running_on)
 {
-	hostile("close_channel", json_null(),
-		"was killed: it closed its task channel and went on running");
+	int fd = up_with(NULL);
+	long long id;
+	json_t *o, *err;
+	const char *msg;
+
+	fpool(fd, "h", 1, NULL);
+	id = submit(fd, "h",
+		    json_pack("[{s:s, s:n, s:i}]", "function", "close_channel",
+			      "args", "timeout", 3));
+	o = outcome_of(fd, "h", id);
+	err = json_object_get(o, "error");
+	msg = json_string_value(json_object_get(err, "message"));
+	cr_assert_str_eq(json_string_value(json_object_get(o, "state")),
+			 "failed");
+	cr_assert_not_null(msg);
+	if (test_int(err, "code") == 12)
+		cr_assert_not_null(strstr(msg, "was killed: it closed its "
+					       "task channel and went on "
+					       "running"),
+				   "%s", msg);
+	else
+		cr_assert_eq(test_int(err, "code"), 14, "%s", msg);
+	json_decref(o);
+	assert_serves(fd, "h");
+	test_assert_ping(d.socket);
+	down(fd);
 }
 
 Test(attack_pool, worker_exiting_while_its_child_keeps_the_channel)
